@@ -1,0 +1,112 @@
+namespace Furrow.Core.Scripts;
+
+/// <summary>A job as its script describes it: what the alfred parser builds, the writers render and the engine compiles.</summary>
+public sealed class JobSpec
+{
+    public string Title { get; set; } = "";
+    public double? Priority { get; set; }
+    public string? Service { get; set; }
+    public List<string> EnvKey { get; set; } = [];
+    public List<string> Tags { get; set; } = [];
+    public List<string> Projects { get; set; } = [];
+    public List<string> Crews { get; set; } = [];
+    public string? Tier { get; set; }
+    public bool? Paused { get; set; }
+    public int? MaxActive { get; set; }
+    public int? AtLeast { get; set; }
+    public int? AtMost { get; set; }
+    public bool SerialSubtasks { get; set; }
+    public string? After { get; set; }
+    public List<int> AfterJids { get; set; } = [];
+    public string? Comment { get; set; }
+    public string? Metadata { get; set; }
+    public string? SpoolCwd { get; set; }
+
+    /// <summary>`Assign name {value}` entries of `-init`, in script order.</summary>
+    public List<Assignment> Assignments { get; set; } = [];
+
+    public List<TaskNode> Subtasks { get; set; } = [];
+    public List<CommandSpec> Cleanup { get; set; } = [];
+    public List<CommandSpec> Postscript { get; set; } = [];
+
+    /// <summary>`-dirmaps` entries, each the Tcl list `{{from} {to} zone}`.</summary>
+    public List<DirMap> DirMaps { get; set; } = [];
+
+    /// <summary>Options Furrow accepts but does not act on yet, kept in script order and written back verbatim.</summary>
+    public List<KeptOption> Kept { get; set; } = [];
+}
+
+/// <summary>A child of a job or task: a real task, or an Instance that refers to one elsewhere in the tree.</summary>
+public abstract class TaskNode
+{
+    public string Title { get; set; } = "";
+}
+
+/// <summary>A task: commands that run in order once all its subtasks are done.</summary>
+public sealed class TaskSpec : TaskNode
+{
+    public string? Id { get; set; }
+    public string? Service { get; set; }
+    public int? AtLeast { get; set; }
+    public int? AtMost { get; set; }
+    public bool SerialSubtasks { get; set; }
+    public bool ResumeBlock { get; set; }
+    public string? Metadata { get; set; }
+    public List<CommandSpec> Commands { get; set; } = [];
+    public List<CommandSpec> Cleanup { get; set; } = [];
+    public List<string> Chaser { get; set; } = [];
+    public List<string> Preview { get; set; } = [];
+    public List<TaskNode> Subtasks { get; set; } = [];
+    public List<KeptOption> Kept { get; set; } = [];
+}
+
+/// <summary>`Instance {title}`: a dependency on a task defined elsewhere in the job, found by title or id.</summary>
+public sealed class InstanceSpec : TaskNode;
+
+/// <summary>How a command is run.</summary>
+public enum CommandKind
+{
+    /// <summary>`RemoteCmd`: runs on any blade that provides its service.</summary>
+    Remote,
+    /// <summary>`Cmd` / `Command`: runs on the engine host's own blade.</summary>
+    Local,
+    /// <summary>A bare built-in such as `File delete path` (in `-cleanup`), run by the blade itself.</summary>
+    Builtin,
+}
+
+/// <summary>One command line of a task, with its options.</summary>
+public sealed class CommandSpec
+{
+    public CommandKind Kind { get; set; } = CommandKind.Remote;
+
+    /// <summary>The keyword the script used (`RemoteCmd`, `Cmd`, `Command`, or the builtin's name), so the writer can echo it.</summary>
+    public string Keyword { get; set; } = "RemoteCmd";
+
+    public List<string> Argv { get; set; } = [];
+    public string? Service { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public List<string> EnvKey { get; set; } = [];
+    public string? Id { get; set; }
+    public string? RefersTo { get; set; }
+    public string? Msg { get; set; }
+    public bool Expand { get; set; }
+    public List<int> RetryRc { get; set; } = [];
+    public int? AtLeast { get; set; }
+    public int? AtMost { get; set; }
+    public bool SameHost { get; set; }
+
+    /// <summary>For postscript commands: `done`, `error` or `always`.</summary>
+    public string? When { get; set; }
+
+    public string? Metadata { get; set; }
+    public List<KeptOption> Kept { get; set; } = [];
+}
+
+/// <summary>`Assign name {value}` from a job's `-init`.</summary>
+public sealed record Assignment(string Name, string Value);
+
+/// <summary>One `-dirmaps` entry: a path prefix mapped to another for a zone (NFS, UNC, OSX, LINUX ...).</summary>
+public sealed record DirMap(string From, string To, string Zone);
+
+/// <summary>An option kept as its Tcl word text because Furrow does not act on it yet.</summary>
+public sealed record KeptOption(string Name, string Value);
