@@ -1,0 +1,22 @@
+using System.Text.Json.Serialization;
+
+namespace Furrow.Client.Protocol;
+
+/// <summary>Source-generated JSON for every message on the wire, so neither side reflects at run time.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BladeRegistration))]
+[JsonSerializable(typeof(BladeWelcome))]
+[JsonSerializable(typeof(WorkRequest))]
+[JsonSerializable(typeof(WorkReply))]
+[JsonSerializable(typeof(BladeReport))]
+[JsonSerializable(typeof(ReportReply))]
+[JsonSerializable(typeof(List<JobRow>))]
+[JsonSerializable(typeof(List<TaskRow>))]
+[JsonSerializable(typeof(List<CommandRow>))]
+[JsonSerializable(typeof(List<InvocationRow>))]
+[JsonSerializable(typeof(List<BladeRow>))]
+[JsonSerializable(typeof(SpoolReply))]
+[JsonSerializable(typeof(OperationReply))]
+[JsonSerializable(typeof(ErrorReply))]
+[JsonSerializable(typeof(EngineStatus))]
+public sealed partial class FurrowJsonContext : JsonSerializerContext;

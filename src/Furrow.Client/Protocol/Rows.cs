@@ -1,0 +1,35 @@
+namespace Furrow.Client.Protocol;
+
+/// <summary>A job as `tq jobs` lists it.</summary>
+public sealed record JobRow(
+    long Jid, string Owner, string Title, double Priority, long SpoolTime, bool Paused, bool Deleted,
+    int NumTasks, int NumBlocked, int NumReady, int NumActive, int NumError, int NumDone,
+    long? StartTime, long? StopTime, string? SpoolFile, string? Comment);
+
+/// <summary>A task as `tq tasks` lists it.</summary>
+public sealed record TaskRow(
+    long Jid, int Tid, string Owner, string Title, string? Id, string State, long StateTime, int ParentTid,
+    string? Blade, int RetryCount, bool HasLog, string? WhyWaiting);
+
+/// <summary>A command as `tq commands` lists it.</summary>
+public sealed record CommandRow(long Jid, int Tid, int Cid, string Owner, IReadOnlyList<string> Argv, string Kind, string RunType, string? Service, string State);
+
+/// <summary>One run of a command on a blade.</summary>
+public sealed record InvocationRow(
+    long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTime, long? StartTime, long? StopTime,
+    int? Pid, int? ExitCode, bool Current, string Status);
+
+/// <summary>A blade as `tq blades` lists it.</summary>
+public sealed record BladeRow(string Name, string Host, int Slots, int SlotsInUse, string Version, string Status, long LastContact, long RegisteredTime);
+
+/// <summary>The reply to a spool: the new job's id.</summary>
+public sealed record SpoolReply(int Rc, string Msg, long Jid);
+
+/// <summary>The reply to an operation on jobs or tasks: what it touched, and what it could not.</summary>
+public sealed record OperationReply(string Operation, int Affected, IReadOnlyList<string> Items, IReadOnlyList<string> Refused);
+
+/// <summary>An error body, shaped like Tractor's `{rc, msg}` so Tractor clients read it too.</summary>
+public sealed record ErrorReply(int Rc, string Msg);
+
+/// <summary>Engine status: version, uptime, whether dispatching is paused, and queue sizes.</summary>
+public sealed record EngineStatus(string Version, long StartTime, bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades, string DataDirectory);

@@ -1,0 +1,38 @@
+namespace Furrow.Core.Config;
+
+/// <summary>The engine's settings from `tractor.config`, with Tractor's key names where Tractor has them.</summary>
+public sealed class EngineConfig
+{
+    /// <summary>Where the job database and task logs live; relative paths are relative to the config directory.</summary>
+    public string? TractorDataDirectory { get; set; }
+
+    public int ListenPort { get; set; } = 5600;
+
+    /// <summary>Seconds without a report after which a blade's commands go back to ready.</summary>
+    public double BladeSilenceTimeoutSecs { get; set; } = 15;
+
+    public long ScriptMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    public int ScriptMaxDepth { get; set; } = 256;
+
+    /// <summary>How many times a command whose exit code is in its `-retryrc` list is rerun before the task errors.</summary>
+    public int MaxAutoRetries { get; set; } = 3;
+}
+
+/// <summary>The job database's settings from `db.config`.</summary>
+public sealed class DbConfig
+{
+    /// <summary>`sqlite` (default) or `postgresql`.</summary>
+    public string DBProvider { get; set; } = "sqlite";
+
+    /// <summary>`managed` (default) or `external`.</summary>
+    public string DBMode { get; set; } = "managed";
+
+    public string? DBDataDir { get; set; }
+
+    public int DBPort { get; set; } = 9876;
+
+    public string? DBConnection { get; set; }
+
+    public bool DBShutdown { get; set; } = true;
+}

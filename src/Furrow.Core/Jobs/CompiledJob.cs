@@ -1,0 +1,34 @@
+using Furrow.Core.Scripts;
+
+namespace Furrow.Core.Jobs;
+
+/// <summary>A job flattened for the database and the scheduler: numbered tasks and commands with their dependencies.</summary>
+public sealed class CompiledJob
+{
+    public required JobSpec Spec { get; init; }
+    public required IReadOnlyList<CompiledTask> Tasks { get; init; }
+    public IEnumerable<CompiledCommand> Commands => Tasks.SelectMany(t => t.Commands);
+}
+
+/// <summary>One task of a compiled job. Tids count from 1 in depth-first order, as Tractor numbers them.</summary>
+public sealed record CompiledTask(
+    int Tid,
+    int ParentTid,
+    string Title,
+    string? Id,
+    string? Service,
+    bool SerialSubtasks,
+    IReadOnlyList<int> Children,
+    IReadOnlyList<int> InstanceOf,
+    IReadOnlyList<CompiledCommand> Commands);
+
+/// <summary>One command of a compiled job; cids count from 1 across the job in task order.</summary>
+public sealed record CompiledCommand(
+    int Cid,
+    int Tid,
+    IReadOnlyList<string> Argv,
+    CommandKind Kind,
+    CommandRunType RunType,
+    string? Service,
+    bool Expand,
+    IReadOnlyList<int> RetryRc);

@@ -1,0 +1,111 @@
+using Furrow.Core.Scripts;
+
+namespace Furrow.Core.Jobs;
+
+/// <summary>Turns a parsed job into numbered tasks and commands; refuses references that point nowhere.</summary>
+public static class JobCompiler
+{
+    /// <summary>Title of the synthetic task that runs a job's `-cleanup` and `-postscript` after every other task.</summary>
+    public const string JobCleanupTitle = "job cleanup";
+
+    public static CompileResult Compile(JobSpec spec)
+    {
+        var tasks = new List<MutableTask>();
+        var pendingInstances = new List<(MutableTask Parent, InstanceSpec Instance)>();
+        var cid = 0;
+
+        int AddTask(TaskSpec task, int parentTid, int depth)
+        {
+            var node = new MutableTask(tasks.Count + 1, parentTid, task);
+            tasks.Add(node);
+            foreach (var child in task.Subtasks)
+            {
+                switch (child)
+                {
+                    case TaskSpec sub:
+                        node.Children.Add(AddTask(sub, node.Tid, depth + 1));
+                        break;
+                    case InstanceSpec instance:
+                        pendingInstances.Add((node, instance));
+                        break;
+                }
+            }
+            foreach (var cmd in task.Commands)
+                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Regular));
+            foreach (var cmd in task.Cleanup)
+                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Cleanup));
+            return node.Tid;
+        }
+
+        var root = new MutableTask(0, -1, new TaskSpec { SerialSubtasks = spec.SerialSubtasks });
+        foreach (var child in spec.Subtasks)
+        {
+            switch (child)
+            {
+                case TaskSpec sub:
+                    root.Children.Add(AddTask(sub, 0, 1));
+                    break;
+                case InstanceSpec instance:
+                    pendingInstances.Add((root, instance));
+                    break;
+            }
+        }
+
+        foreach (var (parent, instance) in pendingInstances)
+        {
+            var target = tasks.FirstOrDefault(t => t.Spec.Id == instance.Title)
+                ?? tasks.FirstOrDefault(t => t.Spec.Title == instance.Title);
+            if (target is null)
+                return CompileResult.Fail($"Instance {{{instance.Title}}} refers to no task of this job (by -id or title)");
+            if (parent.Tid == 0)
+                continue; // A job-level Instance adds no dependency: the task already runs as part of the job.
+            parent.InstanceOf.Add(target.Tid);
+        }
+
+        if (spec.Cleanup.Count > 0 || spec.Postscript.Count > 0)
+        {
+            var cleanup = new MutableTask(tasks.Count + 1, 0, new TaskSpec { Title = JobCleanupTitle });
+            cleanup.InstanceOf.AddRange(root.Children);
+            foreach (var cmd in spec.Cleanup)
+                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup));
+            foreach (var cmd in spec.Postscript)
+                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, PostRunType(cmd.When)));
+            tasks.Add(cleanup);
+        }
+
+        if (tasks.Count == 0)
+            return CompileResult.Fail("the job has no tasks");
+
+        var compiled = tasks.Select(t => new CompiledTask(
+            t.Tid, t.ParentTid, t.Spec.Title, t.Spec.Id, t.Spec.Service, t.Spec.SerialSubtasks,
+            t.Children, t.InstanceOf, t.Commands)).ToList();
+        return CompileResult.Ok(new CompiledJob { Spec = spec, Tasks = compiled });
+    }
+
+    private static CommandRunType PostRunType(string? when) => when switch
+    {
+        "done" => CommandRunType.PostDone,
+        "error" => CommandRunType.PostError,
+        _ => CommandRunType.PostAlways,
+    };
+
+    private static CompiledCommand ToCompiled(int cid, int tid, CommandSpec cmd, CommandRunType runType) =>
+        new(cid, tid, cmd.Argv, cmd.Kind, runType, cmd.Service, cmd.Expand, cmd.RetryRc);
+
+    private sealed class MutableTask(int tid, int parentTid, TaskSpec spec)
+    {
+        public int Tid { get; } = tid;
+        public int ParentTid { get; } = parentTid;
+        public TaskSpec Spec { get; } = spec;
+        public List<int> Children { get; } = [];
+        public List<int> InstanceOf { get; } = [];
+        public List<CompiledCommand> Commands { get; } = [];
+    }
+}
+
+/// <summary>A compiled job, or the reason the job cannot run.</summary>
+public sealed record CompileResult(CompiledJob? Job, string? Error)
+{
+    public static CompileResult Ok(CompiledJob job) => new(job, null);
+    public static CompileResult Fail(string error) => new(null, error);
+}

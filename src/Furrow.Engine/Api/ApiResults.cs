@@ -1,0 +1,22 @@
+using Furrow.Client.Protocol;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Furrow.Engine.Api;
+
+/// <summary>Error replies shaped like Tractor's `{rc, msg}`, so Tractor's own clients can read them too.</summary>
+internal static class ApiResults
+{
+    public static JsonHttpResult<ErrorReply> Error(int status, string message) =>
+        TypedResults.Json(new ErrorReply(status, message), FurrowJsonContext.Default.ErrorReply, statusCode: status);
+
+    public static JsonHttpResult<ErrorReply> BadRequest(string message) => Error(StatusCodes.Status400BadRequest, message);
+
+    public static JsonHttpResult<ErrorReply> NotFound(string message) => Error(StatusCodes.Status404NotFound, message);
+
+    /// <summary>The blade must register again (engine restarted without knowing it, or the blade restarted).</summary>
+    public static JsonHttpResult<ErrorReply> RegisterAgain(string blade) =>
+        Error(StatusCodes.Status409Conflict, $"blade {blade} is not registered with this engine under that boot id; register again");
+
+    public static JsonHttpResult<ErrorReply> Unavailable(string message) => Error(StatusCodes.Status503ServiceUnavailable, message);
+}

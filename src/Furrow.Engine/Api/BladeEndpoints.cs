@@ -1,0 +1,51 @@
+using Furrow.Client.Protocol;
+using Furrow.Engine.Blades;
+using Furrow.Engine.Dispatch;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Furrow.Engine.Api;
+
+/// <summary>What blades call: register, long-poll for work, report starts, output and exits.</summary>
+internal static class BladeEndpoints
+{
+    public static void MapBladeApi(this IEndpointRouteBuilder app)
+    {
+        var blades = app.MapGroup("/api/v1/blades");
+        blades.MapPost("/register", RegisterAsync);
+        blades.MapPost("/{name}/work", PollWorkAsync);
+        blades.MapPost("/{name}/report", ReportAsync);
+    }
+
+    private static async Task<Results<JsonHttpResult<BladeWelcome>, JsonHttpResult<Client.Protocol.ErrorReply>>> RegisterAsync(
+        HttpContext context, BladeRegistry registry, CancellationToken cancellationToken)
+    {
+        var registration = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeRegistration, cancellationToken);
+        if (registration is null || string.IsNullOrWhiteSpace(registration.Name) || registration.Slots < 1)
+            return ApiResults.BadRequest("a registration needs a blade name and at least one slot");
+        var welcome = await registry.RegisterAsync(registration, cancellationToken);
+        return TypedResults.Json(welcome, FurrowJsonContext.Default.BladeWelcome);
+    }
+
+    private static async Task<Results<JsonHttpResult<WorkReply>, JsonHttpResult<Client.Protocol.ErrorReply>>> PollWorkAsync(
+        string name, HttpContext context, WorkDispatcher dispatcher, CancellationToken cancellationToken)
+    {
+        var request = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.WorkRequest, cancellationToken);
+        if (request is null)
+            return ApiResults.BadRequest("a work request needs a body");
+        var reply = await dispatcher.PollAsync(name, request, cancellationToken);
+        return reply is null ? ApiResults.RegisterAgain(name) : TypedResults.Json(reply, FurrowJsonContext.Default.WorkReply);
+    }
+
+    private static async Task<Results<JsonHttpResult<ReportReply>, JsonHttpResult<Client.Protocol.ErrorReply>>> ReportAsync(
+        string name, HttpContext context, ReportProcessor processor, CancellationToken cancellationToken)
+    {
+        var report = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeReport, cancellationToken);
+        if (report is null)
+            return ApiResults.BadRequest("a report needs a body");
+        var reply = await processor.ProcessAsync(name, report, cancellationToken);
+        return reply is null ? ApiResults.RegisterAgain(name) : TypedResults.Json(reply, FurrowJsonContext.Default.ReportReply);
+    }
+}

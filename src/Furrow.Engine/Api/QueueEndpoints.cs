@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Serialization.Metadata;
+using Furrow.Client.Protocol;
+using Furrow.Core.Query;
+using Furrow.Engine.Dispatch;
+using Furrow.Engine.Logs;
+using Furrow.Engine.Site;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Api;
+
+/// <summary>What tq, tractor-spool and the Dashboard call: spool, list, operate on jobs and tasks, read logs.</summary>
+internal static class QueueEndpoints
+{
+    public static void MapQueueApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1");
+        api.MapPost("/jobs", SpoolAsync);
+        api.MapGet("/jobs", ListJobsAsync);
+        api.MapGet("/tasks", ListTasksAsync);
+        api.MapGet("/commands", ListCommandsAsync);
+        api.MapGet("/invocations", ListInvocationsAsync);
+        api.MapGet("/blades", ListBladesAsync);
+        api.MapPost("/operations/{operation}", OperateAsync);
+        api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/log", ReadLog);
+        api.MapGet("/status", Status);
+    }
+
+    private static async Task<IResult> SpoolAsync(HttpContext context, SpoolService spool, IOptions<EngineOptions> options, CancellationToken ct)
+    {
+        var q = context.Request.Query;
+        var limit = options.Value.ScriptLimits.MaxBytes;
+        var text = await ReadBodyAsync(context.Request, limit, ct);
+        if (text is null)
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge,
+                $"{q["file"].FirstOrDefault() ?? "the script"}: larger than the engine's limit of {limit} bytes (ScriptMaxBytes)");
+        var isJson = q["format"] == "json" || (context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false);
+        var request = new SpoolRequest(text, isJson, q["user"].FirstOrDefault() ?? "unknown", q["file"].FirstOrDefault(),
+            q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault(),
+            double.TryParse(q["priority"], CultureInfo.InvariantCulture, out var p) ? p : null,
+            q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null);
+        var result = await spool.SpoolAsync(request, ct);
+        return result.Ok
+            ? TypedResults.Json(new SpoolReply(0, $"job {result.Jid} spooled", result.Jid), FurrowJsonContext.Default.SpoolReply)
+            : ApiResults.BadRequest(result.Error!);
+    }
+
+    // Reads the script as UTF-8, refusing early instead of buffering a body past the limit; invalid bytes are kept as
+    // U+FFFD so the parser can point at them.
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
+    {
+        if (request.ContentLength > limit)
+            return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static Task<IResult> ListJobsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
+        ListAsync(context, QueryTable.Jobs, clock, async () => await rows.JobsAsync(context.Request.Query["archived"] == "1", ct),
+            FurrowJsonContext.Default.ListJobRow);
+
+    private static Task<IResult> ListTasksAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
+        ListAsync(context, QueryTable.Tasks, clock, async () => await rows.TasksAsync(JidHint(context), ct), FurrowJsonContext.Default.ListTaskRow);
+
+    private static Task<IResult> ListCommandsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
+        ListAsync(context, QueryTable.Commands, clock, async () => await rows.CommandsAsync(JidHint(context), ct),
+            FurrowJsonContext.Default.ListCommandRow);
+
+    private static Task<IResult> ListInvocationsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
+        ListAsync(context, QueryTable.Invocations, clock, async () => await rows.InvocationsAsync(JidHint(context), ct),
+            FurrowJsonContext.Default.ListInvocationRow);
+
+    private static Task<IResult> ListBladesAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
+        ListAsync(context, QueryTable.Blades, clock, async () => await rows.BladesAsync(ct), FurrowJsonContext.Default.ListBladeRow);
+
+    private static long? JidHint(HttpContext context) =>
+        long.TryParse(context.Request.Query["jid"], CultureInfo.InvariantCulture, out var jid) ? jid : null;
+
+    private static async Task<IResult> ListAsync<T>(HttpContext context, QueryTable table, TimeProvider clock,
+        Func<Task<List<(T Row, IQueryRow Query)>>> load, JsonTypeInfo<List<T>> type)
+    {
+        var query = Compile(context, table, clock);
+        if (query.Error is { } error)
+            return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
+        var rows = await load();
+        var matching = rows.Where(r => query.Query!.Matches(r.Query)).Select(r => r.Row).ToList();
+        if (int.TryParse(context.Request.Query["limit"], CultureInfo.InvariantCulture, out var limit) && limit > 0)
+            matching = matching.Take(limit).ToList();
+        return TypedResults.Json(matching, type);
+    }
+
+    private static QueryParseResult Compile(HttpContext context, QueryTable table, TimeProvider clock) =>
+        TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", table,
+            new QueryContext(context.Request.Query["user"].FirstOrDefault() ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
+
+    private static async Task<IResult> OperateAsync(string operation, HttpContext context, QueueRows rows, TaskOperations operations,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var user = context.Request.Query["user"].FirstOrDefault() ?? "";
+        var force = context.Request.Query["force"] == "1";
+        var onTasks = operation is "retry" or "skip";
+        if (!onTasks && operation is not ("pause" or "unpause" or "delete"))
+            return ApiResults.BadRequest($"unknown operation '{operation}': expected retry, skip, pause, unpause or delete");
+        var query = Compile(context, onTasks ? QueryTable.Tasks : QueryTable.Jobs, clock);
+        if (query.Error is { } error)
+            return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
+        if (string.IsNullOrWhiteSpace(query.Query!.Clause))
+            return ApiResults.BadRequest($"{operation} needs a search clause naming what to {operation}");
+
+        var targets = onTasks
+            ? (await rows.TasksAsync(null, ct)).Where(r => query.Query.Matches(r.Query)).Select(r => (r.Row.Jid, r.Row.Tid, r.Row.Owner)).ToList()
+            : (await rows.JobsAsync(false, ct)).Where(r => query.Query.Matches(r.Query)).Select(r => (r.Row.Jid, Tid: 0, r.Row.Owner)).ToList();
+        var done = new List<string>();
+        var refused = new List<string>();
+        foreach (var (jid, tid, owner) in targets)
+        {
+            var name = tid == 0 ? $"J{jid}" : $"J{jid} T{tid}";
+            if (owner != user && !force)
+            {
+                refused.Add($"{name}: owned by {owner}; use --force to act on other users' jobs");
+                continue;
+            }
+            var problem = operation switch
+            {
+                "retry" => await operations.RetryAsync(jid, tid, ct),
+                "skip" => await operations.SkipAsync(jid, tid, ct),
+                "pause" => await operations.SetPausedAsync(jid, true, ct),
+                "unpause" => await operations.SetPausedAsync(jid, false, ct),
+                _ => await operations.DeleteAsync(jid, ct),
+            };
+            if (problem is null)
+                done.Add(name);
+            else
+                refused.Add(problem);
+        }
+        return TypedResults.Json(new OperationReply(operation, done.Count, done, refused), FurrowJsonContext.Default.OperationReply);
+    }
+
+    private static IResult ReadLog(long jid, int tid, HttpContext context, TaskLogStore logs, FarmState farm)
+    {
+        var owner = context.Request.Query["owner"].FirstOrDefault();
+        if (owner is null)
+        {
+            lock (farm.Gate)
+                owner = farm.Jobs.TryGetValue(jid, out var job) ? job.Record.Owner : null;
+        }
+        var path = owner is null ? FindLog(logs.Root, jid, tid) : logs.PathOf(owner, jid, tid);
+        return path is not null && File.Exists(path)
+            ? TypedResults.PhysicalFile(path, "text/plain; charset=utf-8")
+            : ApiResults.NotFound($"no log for J{jid} T{tid} (the task has not run yet?)");
+    }
+
+    // Logs sit under the owner's name; when the caller does not say whose job it is, look in every owner's folder.
+    private static string? FindLog(string root, long jid, int tid) =>
+        Directory.Exists(root)
+            ? Directory.EnumerateDirectories(root).Select(d => Path.Combine(d, $"J{jid}", $"T{tid}.log")).FirstOrDefault(File.Exists)
+            : null;
+
+    private static IResult Status(FarmState farm, IOptions<EngineOptions> options, EngineClock started)
+    {
+        lock (farm.Gate)
+        {
+            var status = new EngineStatus(EngineVersion.Current, started.StartedMs, farm.DispatchPaused, farm.Jobs.Count, farm.Ready.Count,
+                farm.Invocations.Count, farm.Blades.Count, options.Value.DataDirectory);
+            return TypedResults.Json(status, FurrowJsonContext.Default.EngineStatus);
+        }
+    }
+}

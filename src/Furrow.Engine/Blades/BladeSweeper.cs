@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Furrow.Engine.Blades;
+
+/// <summary>Checks once a second for blades that stopped reporting.</summary>
+internal sealed class BladeSweeper(BladeRegistry registry, TimeProvider clock) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await registry.SweepSilentAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Furrow.Storage.StoreUnavailableException)
+            {
+                // Already logged by the committer, and the next tick tries again.
+            }
+        }
+    }
+}

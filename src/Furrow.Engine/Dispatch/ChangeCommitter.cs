@@ -1,0 +1,40 @@
+using Furrow.Engine.Logs;
+using Furrow.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Furrow.Engine.Dispatch;
+
+/// <summary>
+/// Makes a <see cref="ChangeSet"/> durable: log text first, then the database. If the database refuses, the in-memory
+/// view is rebuilt from the database (the truth) so memory never runs ahead of what was committed.
+/// </summary>
+internal sealed class ChangeCommitter(IJobStore store, TaskLogStore logs, FarmState farm, FarmLoader loader, WorkSignal signal,
+    ILogger<ChangeCommitter> logger)
+{
+    public async Task CommitAsync(ChangeSet changes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (changes.Logs.Count > 0)
+            {
+                var outputStarts = logs.Append(changes.Logs);
+                foreach (var start in changes.Starts)
+                {
+                    var logStart = outputStarts.GetValueOrDefault(start.Invocation.Iid);
+                    lock (farm.Gate)
+                        start.Invocation.LogStart = logStart;
+                    changes.Add(new MarkInvocationStarted(start.Invocation.Iid, start.Pid, start.TimeMs, logStart));
+                }
+            }
+            await store.CommitAsync(changes.Writes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is StoreUnavailableException or IOException or UnauthorizedAccessException)
+        {
+            EngineLog.CommitFailed(logger, error.Message);
+            await loader.ReloadAsync(cancellationToken).ConfigureAwait(false);
+            throw error as StoreUnavailableException ?? new StoreUnavailableException($"could not write a task log: {error.Message}", error);
+        }
+        if (changes.WorkBecameAvailable)
+            signal.Pulse();
+    }
+}

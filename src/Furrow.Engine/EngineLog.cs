@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Furrow.Engine;
+
+/// <summary>The engine's log messages. Event ids are in bands: 1xxx storage, 2xxx dispatch, 3xxx blades, 4xxx API.</summary>
+internal static partial class EngineLog
+{
+    [LoggerMessage(1001, LogLevel.Error, "The job database refused a change, reloading the scheduler's view from it: {Reason}")]
+    public static partial void CommitFailed(ILogger logger, string reason);
+
+    [LoggerMessage(1002, LogLevel.Information, "Job database {Store} at schema version {Version}")]
+    public static partial void StoreReady(ILogger logger, string store, int version);
+
+    [LoggerMessage(2001, LogLevel.Information, "Spooled job {Jid} '{Title}' for {Owner}: {Tasks} tasks")]
+    public static partial void JobSpooled(ILogger logger, long jid, string title, string owner, int tasks);
+
+    [LoggerMessage(2002, LogLevel.Information, "Loaded {Jobs} unfinished jobs, {Ready} tasks ready, {Running} invocations running on blades")]
+    public static partial void FarmLoaded(ILogger logger, int jobs, int ready, int running);
+
+    [LoggerMessage(2003, LogLevel.Information, "Job {Jid} is done")]
+    public static partial void JobDone(ILogger logger, long jid);
+
+    [LoggerMessage(3001, LogLevel.Information, "Blade {Blade} registered from {Host} with {Slots} slots")]
+    public static partial void BladeRegistered(ILogger logger, string blade, string host, int slots);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Blade {Blade} silent for {SilentMs} ms: {Count} of its commands go back to ready")]
+    public static partial void BladeLost(ILogger logger, string blade, long silentMs, int count);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Blade {Blade} restarted (new boot): {Count} commands it was running go back to ready")]
+    public static partial void BladeRebooted(ILogger logger, string blade, int count);
+
+    [LoggerMessage(3004, LogLevel.Information, "Blade {Blade} reported invocation {Iid} that is no longer current; ignored")]
+    public static partial void StaleReport(ILogger logger, string blade, long iid);
+
+    [LoggerMessage(4001, LogLevel.Information, "Furrow engine {Version} listening on port {Port}, data in {DataDir}")]
+    public static partial void Listening(ILogger logger, string version, int port, string dataDir);
+}

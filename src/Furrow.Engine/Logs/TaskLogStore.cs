@@ -1,0 +1,49 @@
+using System.Text;
+using Furrow.Engine.Dispatch;
+
+namespace Furrow.Engine.Logs;
+
+/// <summary>
+/// Task logs on disk, at `&lt;data&gt;/logs/&lt;user&gt;/J&lt;jid&gt;/T&lt;tid&gt;.log` as Tractor lays them out. Appends are flushed to the
+/// disk before the engine acknowledges the blade, so an acknowledged line survives a crash.
+/// </summary>
+internal sealed class TaskLogStore(string logRoot)
+{
+    public string Root { get; } = logRoot;
+
+    public string PathOf(string owner, long jid, int tid) =>
+        Path.Combine(Root, SafeSegment(owner), $"J{jid}", $"T{tid}.log");
+
+    public long LengthOf(string owner, long jid, int tid)
+    {
+        var info = new FileInfo(PathOf(owner, jid, tid));
+        return info.Exists ? info.Length : 0;
+    }
+
+    /// <summary>Appends each entry in order; returns, per invocation whose header was written, where its output begins.</summary>
+    public Dictionary<long, long> Append(IReadOnlyList<LogAppend> entries)
+    {
+        var outputStarts = new Dictionary<long, long>();
+        foreach (var group in entries.GroupBy(e => (e.Owner, e.Jid, e.Tid)))
+        {
+            var path = PathOf(group.Key.Owner, group.Key.Jid, group.Key.Tid);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            foreach (var entry in group)
+            {
+                stream.Write(Encoding.UTF8.GetBytes(entry.Text));
+                if (entry.IsHeader)
+                    outputStarts[entry.Iid] = stream.Position;
+            }
+            stream.Flush(flushToDisk: true);
+        }
+        return outputStarts;
+    }
+
+    // A user name comes from the spooler; keep it from escaping the log directory.
+    private static string SafeSegment(string owner)
+    {
+        var cleaned = new string(owner.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or '@' ? c : '_').ToArray());
+        return cleaned is "" or "." or ".." ? "_" : cleaned;
+    }
+}

@@ -1,0 +1,21 @@
+using Furrow.Core.Scripts;
+
+namespace Furrow.Engine.Site;
+
+/// <summary>Everything the engine runs with, resolved from the site config and the command line.</summary>
+public sealed class EngineOptions
+{
+    public string ConfigDirectory { get; set; } = ".";
+    public string DataDirectory { get; set; } = "data";
+    public int Port { get; set; } = 5600;
+    public TimeSpan BladeSilenceTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    public int BladeReportIntervalMs { get; set; } = 1000;
+
+    /// <summary>How long an invocation may be missing from its blade's reports before it counts as lost in transit.</summary>
+    public long VanishedGraceMs { get; set; } = 10_000;
+
+    public int MaxAutoRetries { get; set; } = 3;
+    public ScriptLimits ScriptLimits { get; set; } = new();
+
+    public string LogDirectory => Path.Combine(DataDirectory, "logs");
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Furrow.Core.Config;
+
+namespace Furrow.Engine.Site;
+
+/// <summary>A site config file that cannot be read, with the file, line and reason.</summary>
+public sealed class SiteConfigException(string message) : Exception(message);
+
+/// <summary>Reads a site config directory: `tractor.config`, `db.config`; a missing file means defaults.</summary>
+public static class SiteConfigLoader
+{
+    public const string EngineConfigFile = "tractor.config";
+    public const string DbConfigFile = "db.config";
+
+    public static EngineConfig LoadEngine(string configDir) =>
+        Load(Path.Combine(configDir, EngineConfigFile), SiteConfigJsonContext.Default.EngineConfig) ?? new EngineConfig();
+
+    public static DbConfig LoadDb(string configDir) =>
+        Load(Path.Combine(configDir, DbConfigFile), SiteConfigJsonContext.Default.DbConfig) ?? new DbConfig();
+
+    /// <summary>The data directory a config names, made absolute against the config directory; default `&lt;configdir&gt;/data`.</summary>
+    public static string DataDirectory(string configDir, EngineConfig config) =>
+        Path.GetFullPath(Path.Combine(configDir, string.IsNullOrWhiteSpace(config.TractorDataDirectory) ? "data" : config.TractorDataDirectory));
+
+    /// <summary>Writes a commented default config for a new site, as `furrow up` does; existing files are left alone.</summary>
+    public static void WriteDefaults(string configDir, int port)
+    {
+        Directory.CreateDirectory(configDir);
+        var engine = Path.Combine(configDir, EngineConfigFile);
+        if (!File.Exists(engine))
+            File.WriteAllText(engine, $$"""
+                {
+                    // Furrow engine settings (Tractor's tractor.config keys where Tractor has them).
+                    // Relative paths are relative to this directory.
+                    "TractorDataDirectory": "data",
+                    "ListenPort": {{port}},
+                    // A blade silent this long has its commands put back to ready.
+                    "BladeSilenceTimeoutSecs": 15,
+                    // Limits on spooled job scripts.
+                    "ScriptMaxBytes": 67108864,
+                    "ScriptMaxDepth": 256
+                }
+
+                """);
+        var db = Path.Combine(configDir, DbConfigFile);
+        if (!File.Exists(db))
+            File.WriteAllText(db, """
+                {
+                    // The job database: "sqlite" keeps it in <TractorDataDirectory>/db/furrow.db.
+                    "DBProvider": "sqlite",
+                    "DBShutdown": true
+                }
+
+                """);
+    }
+
+    private static T? Load<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), type);
+        }
+        catch (JsonException error)
+        {
+            var line = (error.LineNumber ?? 0) + 1;
+            var column = (error.BytePositionInLine ?? 0) + 1;
+            throw new SiteConfigException($"{path}:{line}:{column}: {FirstSentence(error.Message)}");
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}
+
+/// <summary>Site config files: JSON with comments and trailing commas, as Tractor writes them.</summary>
+[JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip, PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(EngineConfig))]
+[JsonSerializable(typeof(DbConfig))]
+internal sealed partial class SiteConfigJsonContext : JsonSerializerContext;

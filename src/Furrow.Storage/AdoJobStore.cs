@@ -1,0 +1,281 @@
+using System.Data.Common;
+using System.Text.Json;
+using Furrow.Core.Jobs;
+using Furrow.Storage.Migrations;
+using Furrow.Storage.Writing;
+
+namespace Furrow.Storage;
+
+/// <summary>
+/// The store logic both providers share over ADO.NET: reads on short-lived connections, writes through one
+/// <see cref="BatchedWriter"/> on one long-lived connection with its commands prepared once.
+/// </summary>
+internal abstract class AdoJobStore : IJobStore
+{
+    private readonly BatchedWriter _writer;
+    private readonly Dictionary<string, DbCommand> _preparedWrites = new(StringComparer.Ordinal); // writer loop only
+    private DbConnection? _writeConnection; // writer loop only
+
+    protected AdoJobStore()
+    {
+        _writer = new BatchedWriter(ApplyInTransactionAsync);
+    }
+
+    public abstract string Description { get; }
+
+    protected abstract SqlDialect Dialect { get; }
+
+    protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Turns a provider exception into the operator's terms (disk full, database locked ...).</summary>
+    protected abstract StoreUnavailableException Explain(Exception error);
+
+    public async ValueTask<int> MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await new MigrationRunner(connection, Dialect).MigrateToAsync(MigrationCatalog.LatestVersion, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public ValueTask CommitAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken) =>
+        new(_writer.CommitAsync(writes, cancellationToken));
+
+    private async Task ApplyInTransactionAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _writeConnection ??= await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await _writeConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var write in writes)
+                await ApplyAsync(write, transaction, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not StoreUnavailableException)
+        {
+            await ResetWriteConnectionAsync().ConfigureAwait(false);
+            throw Explain(error);
+        }
+    }
+
+    private async Task ResetWriteConnectionAsync()
+    {
+        foreach (var command in _preparedWrites.Values)
+            await command.DisposeAsync().ConfigureAwait(false);
+        _preparedWrites.Clear();
+        if (_writeConnection is not null)
+            await _writeConnection.DisposeAsync().ConfigureAwait(false);
+        _writeConnection = null;
+    }
+
+    private Task ApplyAsync(StoreWrite write, DbTransaction transaction, CancellationToken ct) => write switch
+    {
+        InsertJob w => InsertJobAsync(w, transaction, ct),
+        SetTaskState { RetryCount: { } retries } w => Exec(StoreSql.SetTaskStateAndRetries, transaction, ct,
+            ("state", w.State.ToName()), ("time", w.TimeMs), ("retries", retries), ("jid", w.Jid), ("tid", w.Tid)),
+        SetTaskState w => Exec(StoreSql.SetTaskState, transaction, ct,
+            ("state", w.State.ToName()), ("time", w.TimeMs), ("jid", w.Jid), ("tid", w.Tid)),
+        SetCommandState w => Exec(StoreSql.SetCommandState, transaction, ct, ("state", w.State), ("jid", w.Jid), ("cid", w.Cid)),
+        InsertInvocation w => Exec(StoreSql.InsertInvocation, transaction, ct,
+            ("iid", w.Iid), ("jid", w.Jid), ("tid", w.Tid), ("cid", w.Cid), ("blade", w.Blade), ("time", w.DispatchTimeMs)),
+        MarkInvocationStarted w => Exec(StoreSql.MarkInvocationStarted, transaction, ct,
+            ("pid", w.Pid), ("time", w.StartTimeMs), ("logstart", w.LogStart), ("iid", w.Iid)),
+        FinishInvocation w => Exec(StoreSql.FinishInvocation, transaction, ct,
+            ("time", w.StopTimeMs), ("rcode", w.ExitCode), ("status", w.Status), ("iid", w.Iid)),
+        SetJobTimes w => Exec(StoreSql.SetJobTimes, transaction, ct, ("start", w.StartTimeMs), ("stop", w.StopTimeMs), ("jid", w.Jid)),
+        SetJobPaused w => Exec(StoreSql.SetJobPaused, transaction, ct, ("paused", w.Paused ? 1 : 0), ("jid", w.Jid)),
+        SetJobDeleted w => Exec(StoreSql.SetJobDeleted, transaction, ct, ("time", w.DeleteTimeMs), ("jid", w.Jid)),
+        UpsertBlade w => Exec(StoreSql.UpsertBlade, transaction, ct,
+            ("name", w.Blade.Name), ("host", w.Blade.Host), ("slots", w.Blade.Slots), ("version", w.Blade.Version),
+            ("bootid", w.Blade.BootId), ("registered", w.Blade.RegisteredMs), ("contact", w.Blade.LastContactMs),
+            ("status", w.Blade.Status)),
+        SetParam w => Exec(StoreSql.UpsertParam, transaction, ct, ("name", w.Name), ("value", w.Value)),
+        _ => throw new NotSupportedException($"no store operation for {write.GetType().Name}"),
+    };
+
+    private async Task InsertJobAsync(InsertJob w, DbTransaction transaction, CancellationToken ct)
+    {
+        var job = w.Job;
+        await Exec(StoreSql.InsertJob, transaction, ct,
+            ("jid", job.Jid), ("owner", job.Owner), ("title", job.Title), ("priority", job.Priority),
+            ("spooltime", job.SpoolTimeMs), ("spoolhost", job.SpoolHost), ("spoolfile", job.SpoolFile),
+            ("spoolcwd", job.SpoolCwd), ("paused", job.Paused ? 1 : 0), ("rootserial", w.Compiled.Spec.SerialSubtasks ? 1 : 0),
+            ("comment", job.Comment), ("spec", w.SpecJson)).ConfigureAwait(false);
+        foreach (var task in w.Compiled.Tasks)
+        {
+            await Exec(StoreSql.InsertTask, transaction, ct,
+                ("jid", job.Jid), ("tid", task.Tid), ("parent", task.ParentTid), ("title", task.Title), ("taskid", task.Id),
+                ("service", task.Service), ("serial", task.SerialSubtasks ? 1 : 0),
+                ("instanceof", JsonSerializer.Serialize([.. task.InstanceOf], StorageJsonContext.Default.ListInt32)),
+                ("state", TaskState.Blocked.ToName()), ("statetime", job.SpoolTimeMs)).ConfigureAwait(false);
+            foreach (var cmd in task.Commands)
+            {
+                await Exec(StoreSql.InsertCommand, transaction, ct,
+                    ("jid", job.Jid), ("cid", cmd.Cid), ("tid", cmd.Tid),
+                    ("argv", JsonSerializer.Serialize([.. cmd.Argv], StorageJsonContext.Default.ListString)),
+                    ("kind", cmd.Kind.ToString().ToLowerInvariant()), ("runtype", RunTypeName(cmd.RunType)),
+                    ("service", cmd.Service), ("expand", cmd.Expand ? 1 : 0),
+                    ("retryrc", JsonSerializer.Serialize([.. cmd.RetryRc], StorageJsonContext.Default.ListInt32)),
+                    ("state", "blocked")).ConfigureAwait(false);
+            }
+        }
+        await Exec(StoreSql.SetJobCounter, transaction, ct, ("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .ConfigureAwait(false);
+    }
+
+    public static string RunTypeName(CommandRunType runType) => runType switch
+    {
+        CommandRunType.Regular => "regular",
+        CommandRunType.Cleanup => "cleanup",
+        CommandRunType.PostAlways => "post_always",
+        CommandRunType.PostError => "post_error",
+        CommandRunType.PostDone => "post_done",
+        _ => throw new ArgumentOutOfRangeException(nameof(runType)),
+    };
+
+    private Task Exec(string sql, DbTransaction transaction, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        if (!_preparedWrites.TryGetValue(sql, out var command))
+        {
+            command = _writeConnection!.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, _) in parameters)
+            {
+                var p = command.CreateParameter();
+                p.ParameterName = "@" + name;
+                command.Parameters.Add(p);
+            }
+            _preparedWrites[sql] = command;
+        }
+        command.Transaction = transaction;
+        for (var i = 0; i < parameters.Length; i++)
+            command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
+        return command.ExecuteNonQueryAsync(ct);
+    }
+
+    // ---- reads ----
+
+    public async ValueTask<LiveState> LoadLiveStateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var counter = long.Parse(await ScalarAsync(connection, transaction, StoreSql.GetParam, cancellationToken, ("name", "jidcounter"))
+            .ConfigureAwait(false) as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        var maxIid = Convert.ToInt64(await ScalarAsync(connection, transaction, StoreSql.MaxIid, cancellationToken).ConfigureAwait(false),
+            System.Globalization.CultureInfo.InvariantCulture);
+        var jobs = await QueryAsync(connection, transaction, StoreSql.LiveJobs, r => (Job: ReadJob(r), RootSerial: r.GetInt64(13) != 0),
+            cancellationToken).ConfigureAwait(false);
+        var tasks = (await QueryAsync(connection, transaction, StoreSql.LiveTasks, ReadTask, cancellationToken).ConfigureAwait(false))
+            .ToLookup(t => t.Jid);
+        var commands = (await QueryAsync(connection, transaction, StoreSql.LiveCommands, ReadCommand, cancellationToken).ConfigureAwait(false))
+            .ToLookup(c => c.Jid);
+        var invocations = await QueryAsync(connection, transaction, StoreSql.CurrentInvocations, ReadInvocation, cancellationToken)
+            .ConfigureAwait(false);
+        var blades = await QueryAsync(connection, transaction, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
+        var live = jobs.Select(j => new LiveJob(j.Job, j.RootSerial, [.. tasks[j.Job.Jid]], [.. commands[j.Job.Jid]])).ToList();
+        return new LiveState(counter, maxIid, live, invocations, blades);
+    }
+
+    public async ValueTask<IReadOnlyList<JobRecord>> ListJobsAsync(bool includeDeleted, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(connection, null, StoreSql.ListJobs, r => ReadJob(r) with
+        {
+            Counts = new TaskCounts(r.GetInt32(13), r.GetInt32(14), r.GetInt32(15), r.GetInt32(16), r.GetInt32(17), r.GetInt32(18)),
+        }, cancellationToken, ("deleted", includeDeleted ? 1 : 0)).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<TaskRecord>> ListTasksAsync(long? jid, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(connection, null, StoreSql.ListTasks, ReadTask, cancellationToken, ("jid", jid)).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<CommandRecord>> ListCommandsAsync(long? jid, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(connection, null, StoreSql.ListCommands, ReadCommand, cancellationToken, ("jid", jid)).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<InvocationRecord>> ListInvocationsAsync(long? jid, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(connection, null, StoreSql.ListInvocations, ReadInvocation, cancellationToken, ("jid", jid))
+            .ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<BladeRecord>> ListBladesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(connection, null, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<string?> GetParamAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ScalarAsync(connection, null, StoreSql.GetParam, cancellationToken, ("name", name)).ConfigureAwait(false) as string;
+    }
+
+    private static JobRecord ReadJob(DbDataReader r) => new(
+        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetDouble(3), r.GetInt64(4), NullableString(r, 5), NullableString(r, 6),
+        NullableString(r, 7), r.GetInt64(8) != 0, r.GetInt64(9) != 0, NullableLong(r, 10), NullableLong(r, 11), NullableString(r, 12));
+
+    private static TaskRecord ReadTask(DbDataReader r) => new(
+        r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), r.GetString(3), NullableString(r, 4), NullableString(r, 5), r.GetInt64(6) != 0,
+        JsonSerializer.Deserialize(r.GetString(7), StorageJsonContext.Default.ListInt32) ?? [], r.GetString(8), r.GetInt64(9), r.GetInt32(10));
+
+    private static CommandRecord ReadCommand(DbDataReader r) => new(
+        r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],
+        r.GetString(4), r.GetString(5), NullableString(r, 6), r.GetInt64(7) != 0,
+        JsonSerializer.Deserialize(r.GetString(8), StorageJsonContext.Default.ListInt32) ?? [], r.GetString(9));
+
+    private static InvocationRecord ReadInvocation(DbDataReader r) => new(
+        r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5), NullableLong(r, 6), NullableLong(r, 7),
+        r.IsDBNull(8) ? null : r.GetInt32(8), r.IsDBNull(9) ? null : r.GetInt32(9), r.GetInt64(10) != 0, r.GetString(11), NullableLong(r, 12));
+
+    private static BladeRecord ReadBlade(DbDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetInt64(6), r.GetString(7));
+
+    private static string? NullableString(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static long? NullableLong(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+
+    protected static async Task<List<T>> QueryAsync<T>(DbConnection connection, DbTransaction? transaction, string sql,
+        Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = CreateCommand(connection, transaction, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            rows.Add(read(reader));
+        return rows;
+    }
+
+    protected static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql,
+        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = CreateCommand(connection, transaction, sql, parameters);
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is DBNull ? null : value;
+    }
+
+    private static DbCommand CreateCommand(DbConnection connection, DbTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@" + name;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        await ResetWriteConnectionAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace Furrow.Storage;
+
+/// <summary>Lists stored as JSON text columns (argv, instance references, retry codes).</summary>
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<int>))]
+internal sealed partial class StorageJsonContext : JsonSerializerContext;

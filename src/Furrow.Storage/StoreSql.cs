@@ -1,0 +1,103 @@
+namespace Furrow.Storage;
+
+/// <summary>The SQL both providers share; parameters are `@name`, which SQLite and Npgsql both accept.</summary>
+internal static class StoreSql
+{
+    public const string InsertJob = """
+        INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec)
+        VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, @spec)
+        """;
+
+    public const string InsertTask = """
+        INSERT INTO tasks (jid, tid, parent_tid, title, task_id, service, serialsubtasks, instance_of, state, statetime)
+        VALUES (@jid, @tid, @parent, @title, @taskid, @service, @serial, @instanceof, @state, @statetime)
+        """;
+
+    public const string InsertCommand = """
+        INSERT INTO commands (jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state)
+        VALUES (@jid, @cid, @tid, @argv, @kind, @runtype, @service, @expand, @retryrc, @state)
+        """;
+
+    public const string SetJobCounter = "UPDATE params SET value = @value WHERE name = 'jidcounter'";
+
+    public const string SetTaskState = "UPDATE tasks SET state = @state, statetime = @time WHERE jid = @jid AND tid = @tid";
+
+    public const string SetTaskStateAndRetries =
+        "UPDATE tasks SET state = @state, statetime = @time, retrycount = @retries WHERE jid = @jid AND tid = @tid";
+
+    public const string SetCommandState = "UPDATE commands SET state = @state WHERE jid = @jid AND cid = @cid";
+
+    public const string InsertInvocation = """
+        INSERT INTO invocations (iid, jid, tid, cid, blade, dispatchtime, current, status)
+        VALUES (@iid, @jid, @tid, @cid, @blade, @time, 1, 'dispatched')
+        """;
+
+    public const string MarkInvocationStarted =
+        "UPDATE invocations SET pid = @pid, starttime = @time, log_start = @logstart, status = 'running' WHERE iid = @iid";
+
+    public const string FinishInvocation =
+        "UPDATE invocations SET stoptime = @time, rcode = @rcode, status = @status, current = 0 WHERE iid = @iid";
+
+    public const string SetJobTimes =
+        "UPDATE jobs SET starttime = COALESCE(@start, starttime), stoptime = @stop WHERE jid = @jid";
+
+    public const string SetJobPaused = "UPDATE jobs SET paused = @paused WHERE jid = @jid";
+
+    public const string SetJobDeleted = "UPDATE jobs SET deleted = 1, deletetime = @time WHERE jid = @jid";
+
+    public const string UpsertBlade = """
+        INSERT INTO blades (name, host, slots, version, boot_id, registered, last_contact, status)
+        VALUES (@name, @host, @slots, @version, @bootid, @registered, @contact, @status)
+        ON CONFLICT (name) DO UPDATE SET host = excluded.host, slots = excluded.slots, version = excluded.version,
+            boot_id = excluded.boot_id, registered = excluded.registered, last_contact = excluded.last_contact,
+            status = excluded.status
+        """;
+
+    public const string UpsertParam = """
+        INSERT INTO params (name, value) VALUES (@name, @value)
+        ON CONFLICT (name) DO UPDATE SET value = excluded.value
+        """;
+
+    private const string JobColumns =
+        "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment";
+
+    public const string ListJobs = "SELECT " + JobColumns + """
+        , (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid),
+          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'blocked'),
+          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'ready'),
+          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'active'),
+          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'error'),
+          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'done')
+        FROM jobs j WHERE (@deleted = 1 OR j.deleted = 0) ORDER BY j.jid
+        """;
+
+    public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";
+
+    private const string TaskColumns =
+        "jid, tid, parent_tid, title, task_id, service, serialsubtasks, instance_of, state, statetime, retrycount";
+
+    public const string ListTasks = "SELECT " + TaskColumns + " FROM tasks WHERE (@jid IS NULL OR jid = @jid) ORDER BY jid, tid";
+
+    public const string LiveTasks = "SELECT " + TaskColumns +
+        " FROM tasks WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, tid";
+
+    private const string CommandColumns = "jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state";
+
+    public const string ListCommands = "SELECT " + CommandColumns + " FROM commands WHERE (@jid IS NULL OR jid = @jid) ORDER BY jid, cid";
+
+    public const string LiveCommands = "SELECT " + CommandColumns +
+        " FROM commands WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, cid";
+
+    private const string InvocationColumns =
+        "iid, jid, tid, cid, blade, dispatchtime, starttime, stoptime, pid, rcode, current, status, log_start";
+
+    public const string ListInvocations = "SELECT " + InvocationColumns + " FROM invocations WHERE (@jid IS NULL OR jid = @jid) ORDER BY iid";
+
+    public const string CurrentInvocations = "SELECT " + InvocationColumns + " FROM invocations WHERE current = 1 ORDER BY iid";
+
+    public const string MaxIid = "SELECT COALESCE(MAX(iid), 0) FROM invocations";
+
+    public const string ListBlades = "SELECT name, host, slots, version, boot_id, registered, last_contact, status FROM blades ORDER BY name";
+
+    public const string GetParam = "SELECT value FROM params WHERE name = @name";
+}

@@ -1,0 +1,31 @@
+using Furrow.Core.Jobs;
+
+namespace Furrow.Storage;
+
+/// <summary>One change to the job database. The writer applies a caller's list of these in one transaction.</summary>
+public abstract record StoreWrite;
+
+/// <summary>A newly spooled job with all its tasks and commands; also moves the job counter to its id.</summary>
+public sealed record InsertJob(JobRecord Job, CompiledJob Compiled, string SpecJson) : StoreWrite;
+
+public sealed record SetTaskState(long Jid, int Tid, TaskState State, long TimeMs, int? RetryCount = null) : StoreWrite;
+
+public sealed record SetCommandState(long Jid, int Cid, string State) : StoreWrite;
+
+public sealed record InsertInvocation(long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTimeMs) : StoreWrite;
+
+/// <summary>The blade started the process; <paramref name="LogStart"/> is where its output begins in the task log.</summary>
+public sealed record MarkInvocationStarted(long Iid, int? Pid, long StartTimeMs, long LogStart) : StoreWrite;
+
+/// <summary>The invocation is over: exited, failed to start, or given up on (lost blade, retried, killed).</summary>
+public sealed record FinishInvocation(long Iid, long StopTimeMs, int? ExitCode, string Status) : StoreWrite;
+
+public sealed record SetJobTimes(long Jid, long? StartTimeMs, long? StopTimeMs) : StoreWrite;
+
+public sealed record SetJobPaused(long Jid, bool Paused) : StoreWrite;
+
+public sealed record SetJobDeleted(long Jid, long DeleteTimeMs) : StoreWrite;
+
+public sealed record UpsertBlade(BladeRecord Blade) : StoreWrite;
+
+public sealed record SetParam(string Name, string Value) : StoreWrite;
