@@ -50,7 +50,7 @@ internal static class QueryCompare
         if (a.IsNull || b.IsNull)
             return null;
         if (a.Kind == QueryValueKind.Time && b.Kind == QueryValueKind.Time)
-            return a.AsInt.CompareTo(b.AsInt);
+            return a.AsTime.UtcTicks.CompareTo(b.AsTime.UtcTicks);
         if (a.Kind == QueryValueKind.String && b.Kind == QueryValueKind.String)
             return string.CompareOrdinal(a.AsString, b.AsString);
         if (TryNumber(a, out var x, out var xIsInt, out var xInt) && TryNumber(b, out var y, out var yIsInt, out var yInt))

@@ -42,13 +42,20 @@ public readonly struct QueryValue : IEquatable<QueryValue>
 
     public bool IsList => Kind is QueryValueKind.StringList or QueryValueKind.IntList;
 
-    public long AsInt => Kind == QueryValueKind.Float ? (long)_float : _integer;
+    /// <summary>The number (floats truncate; booleans are 0 or 1); 0 for other kinds.</summary>
+    public long AsInt => Kind switch
+    {
+        QueryValueKind.Float => (long)_float,
+        QueryValueKind.Int or QueryValueKind.Bool => _integer,
+        _ => 0,
+    };
 
-    public double AsFloat => Kind == QueryValueKind.Float ? _float : _integer;
+    public double AsFloat => Kind == QueryValueKind.Float ? _float : AsInt;
 
     public bool AsBool => _integer != 0;
 
-    public DateTimeOffset AsTime => new(_integer, TimeSpan.Zero);
+    /// <summary>The instant, in UTC; <see cref="DateTimeOffset.MinValue"/> for other kinds.</summary>
+    public DateTimeOffset AsTime => Kind == QueryValueKind.Time ? new(_integer, TimeSpan.Zero) : DateTimeOffset.MinValue;
 
     public string AsString => _reference as string ?? "";
 
