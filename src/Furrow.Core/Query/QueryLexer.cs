@@ -1,0 +1,131 @@
+namespace Furrow.Core.Query;
+
+internal enum TokenKind
+{
+    Word,
+    String,
+    Op,
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    Comma,
+    End,
+}
+
+/// <summary>One lexical token; <see cref="Column"/> is 1-based in the original clause.</summary>
+internal readonly record struct Token(TokenKind Kind, string Text, int Column)
+{
+    public bool IsWord(string keyword) =>
+        Kind == TokenKind.Word && string.Equals(Text, keyword, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>How the token is quoted in messages; the end of input has no text of its own.</summary>
+    public string Display => Kind == TokenKind.End ? "end of clause" : $"'{Text}'";
+}
+
+/// <summary>Splits a clause into tokens, splicing shell-quoted fragments back into the clause.</summary>
+internal static class QueryLexer
+{
+    /// <summary>
+    /// Tokenises <paramref name="clause"/>. A quoted string where a value is expected (after an operator or inside
+    /// `[...]`) is a literal; anywhere else it is a fragment the user quoted for the shell, such as
+    /// <c>"priority >= 400"</c> or <c>"&lt;"</c>, and its contents are lexed as clause text.
+    /// </summary>
+    public static QueryError? Lex(string clause, List<Token> tokens)
+    {
+        var depth = 0;
+        var error = LexRange(clause, 0, clause.Length, tokens, ref depth);
+        tokens.Add(new Token(TokenKind.End, "", clause.Length + 1));
+        return error;
+    }
+
+    private static QueryError? LexRange(string s, int start, int end, List<Token> tokens, ref int bracketDepth)
+    {
+        var i = start;
+        while (i < end)
+        {
+            var c = s[i];
+            if (char.IsWhiteSpace(c))
+            {
+                i++;
+                continue;
+            }
+
+            var column = i + 1;
+            switch (c)
+            {
+                case '(':
+                    tokens.Add(new Token(TokenKind.LParen, "(", column));
+                    i++;
+                    continue;
+                case ')':
+                    tokens.Add(new Token(TokenKind.RParen, ")", column));
+                    i++;
+                    continue;
+                case '[':
+                    bracketDepth++;
+                    tokens.Add(new Token(TokenKind.LBracket, "[", column));
+                    i++;
+                    continue;
+                case ']':
+                    bracketDepth = Math.Max(0, bracketDepth - 1);
+                    tokens.Add(new Token(TokenKind.RBracket, "]", column));
+                    i++;
+                    continue;
+                case ',':
+                    tokens.Add(new Token(TokenKind.Comma, ",", column));
+                    i++;
+                    continue;
+                case '\'' or '"':
+                {
+                    // No escapes: regular expressions are full of backslashes, and the other quote character is available.
+                    var close = s.IndexOf(c, i + 1, end - i - 1);
+                    if (close < 0)
+                        return new QueryError(column, s[i..end], "unterminated string");
+                    if (ExpectsLiteral(tokens, bracketDepth))
+                    {
+                        tokens.Add(new Token(TokenKind.String, s[(i + 1)..close], column));
+                    }
+                    else
+                    {
+                        var error = LexRange(s, i + 1, close, tokens, ref bracketDepth);
+                        if (error is not null)
+                            return error;
+                    }
+
+                    i = close + 1;
+                    continue;
+                }
+                case '=' or '<' or '>' or '!':
+                {
+                    var next = i + 1 < end ? s[i + 1] : '\0';
+                    var two = next == '=' || (c == '<' && next == '>');
+                    if (c == '!' && !two)
+                        return new QueryError(column, "!", "unexpected '!'", "use 'not' or '!='");
+                    var text = s.Substring(i, two ? 2 : 1);
+                    tokens.Add(new Token(TokenKind.Op, text, column));
+                    i += text.Length;
+                    continue;
+                }
+            }
+
+            var wordStart = i;
+            while (i < end && !IsDelimiter(s[i]))
+                i++;
+            tokens.Add(new Token(TokenKind.Word, s[wordStart..i], column));
+        }
+
+        return null;
+    }
+
+    private static bool ExpectsLiteral(List<Token> tokens, int bracketDepth)
+    {
+        if (bracketDepth > 0 || tokens.Count == 0)
+            return bracketDepth > 0;
+        var previous = tokens[^1];
+        return previous.Kind == TokenKind.Op || previous.IsWord("like");
+    }
+
+    private static bool IsDelimiter(char c) =>
+        char.IsWhiteSpace(c) || c is '(' or ')' or '[' or ']' or ',' or '\'' or '"' or '=' or '<' or '>' or '!';
+}

@@ -1,0 +1,324 @@
+using System.Text.RegularExpressions;
+
+namespace Furrow.Core.Query;
+
+/// <summary>
+/// Recursive-descent parser for search clauses. Precedence, loosest first: `or`, `and`, `not`, then a single test.
+/// Methods return null after recording the first error, so failures stay results rather than exceptions.
+/// </summary>
+internal sealed class QueryParser
+{
+    private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(250);
+    private static readonly string[] StateWords = ["blocked", "ready", "active", "error", "done"];
+
+    private readonly List<Token> _tokens = [];
+    private readonly QuerySchema _schema;
+    private readonly QueryContext _context;
+    private readonly HashSet<string> _columns;
+    private readonly HashSet<string> _expanding;
+    private int _position;
+    private int _depth;
+    private QueryError? _error;
+
+    private QueryParser(QuerySchema schema, QueryContext context, HashSet<string> columns, HashSet<string> expanding)
+    {
+        _schema = schema;
+        _context = context;
+        _columns = columns;
+        _expanding = expanding;
+    }
+
+    /// <summary>Parses a whole clause; <paramref name="columns"/> collects the row keys the clause reads.</summary>
+    public static QueryNode? Parse(string clause, QuerySchema schema, QueryContext context, HashSet<string> columns, out QueryError? error) =>
+        Parse(clause, schema, context, columns, new HashSet<string>(StringComparer.OrdinalIgnoreCase), out error);
+
+    private static QueryNode? Parse(string clause, QuerySchema schema, QueryContext context, HashSet<string> columns, HashSet<string> expanding, out QueryError? error)
+    {
+        var parser = new QueryParser(schema, context, columns, expanding);
+        error = QueryLexer.Lex(clause, parser._tokens);
+        if (error is not null)
+            return null;
+        var node = parser.ParseClause();
+        error = parser._error;
+        return error is null ? node : null;
+    }
+
+    private Token Peek => _tokens[_position];
+
+    private Token PeekAt(int ahead) => _tokens[Math.Min(_position + ahead, _tokens.Count - 1)];
+
+    private Token Previous => _position > 0 ? _tokens[_position - 1] : default;
+
+    private Token Next() => _tokens[_position++];
+
+    private QueryNode? ParseClause()
+    {
+        if (Peek.Kind == TokenKind.End)
+            return MatchAllNode.Instance;
+        var node = ParseOr();
+        if (node is null)
+            return null;
+        if (Peek.Kind == TokenKind.RParen)
+            return Fail(Peek, "unbalanced ')'");
+        if (Peek.Kind != TokenKind.End)
+            return Fail(Peek, $"expected 'and', 'or' or the end of the clause, got {Peek.Display}");
+        return node;
+    }
+
+    private QueryNode? ParseOr()
+    {
+        var left = ParseAnd();
+        while (left is not null && Peek.IsWord("or"))
+        {
+            Next();
+            var right = ParseAnd();
+            left = right is null ? null : new OrNode(left, right);
+        }
+
+        return left;
+    }
+
+    private QueryNode? ParseAnd()
+    {
+        var left = ParseNot();
+        while (left is not null && Peek.IsWord("and"))
+        {
+            Next();
+            var right = ParseNot();
+            left = right is null ? null : new AndNode(left, right);
+        }
+
+        return left;
+    }
+
+    private QueryNode? ParseNot()
+    {
+        if (!Peek.IsWord("not"))
+            return ParsePrimary();
+        Next();
+        var inner = ParseNot();
+        return inner is null ? null : new NotNode(inner);
+    }
+
+    private QueryNode? ParsePrimary()
+    {
+        var token = Peek;
+        switch (token.Kind)
+        {
+            case TokenKind.LParen:
+            {
+                Next();
+                _depth++;
+                var inner = ParseOr();
+                _depth--;
+                if (inner is null)
+                    return null;
+                if (Peek.Kind == TokenKind.RParen)
+                {
+                    Next();
+                    return inner;
+                }
+
+                return Peek.Kind == TokenKind.End
+                    ? Fail(token, "unbalanced '('")
+                    : Fail(Peek, $"expected 'and', 'or' or ')', got {Peek.Display}");
+            }
+            case TokenKind.RParen when _depth == 0:
+                return Fail(token, "unbalanced ')'");
+            case TokenKind.Word when !IsReserved(token):
+                Next();
+                return ParseTest(token);
+            default:
+                return Expected("an attribute name");
+        }
+    }
+
+    private static bool IsReserved(Token t) => t.IsWord("and") || t.IsWord("or") || t.IsWord("not") || t.IsWord("like") || t.IsWord("in");
+
+    /// <summary>Parses what follows an attribute name: an operator and value, `like`, `in`, or nothing (a truth test).</summary>
+    private QueryNode? ParseTest(Token name)
+    {
+        var negate = Peek.IsWord("not") && (PeekAt(1).IsWord("in") || PeekAt(1).IsWord("like"));
+        if (negate)
+            Next();
+
+        var op = Peek;
+        var isOp = op.Kind == TokenKind.Op || op.IsWord("like") || op.IsWord("in");
+        if (!isOp)
+            return ParseBare(name);
+
+        if (!QueryNames.TryResolve(_schema, name.Text, out var key, out var column))
+            return Fail(QueryNames.UnknownAttribute(_schema, name.Text, name.Column, ShorthandWords()));
+        _columns.Add(key);
+        Next();
+
+        QueryNode? node;
+        if (op.IsWord("like"))
+            node = ParseLike(key);
+        else if (op.IsWord("in"))
+            node = ParseIn(key, column, name);
+        else if (!QueryCompare.TryParseOp(op.Text, out var compare))
+            return Fail(op, $"unknown operator {op.Display}");
+        else
+            node = ParseValue(column, name) is { } value ? new CompareNode(key, compare, value) : null;
+
+        return node is not null && negate ? new NotNode(node) : node;
+    }
+
+    private QueryValue? ParseValue(QueryColumn column, Token name)
+    {
+        var token = Peek;
+        if (!IsValueToken(token))
+        {
+            Expected("a value");
+            return null;
+        }
+
+        Next();
+        if (QueryLiterals.TryConvert(token.Text, column, _context, out var value, out var expected))
+            return value;
+        Fail(new QueryError(token.Column, token.Text, $"expected {expected} for '{name.Text}', got '{token.Text}'"));
+        return null;
+    }
+
+    private static bool IsValueToken(Token t) =>
+        t.Kind == TokenKind.String || (t.Kind == TokenKind.Word && !t.IsWord("and") && !t.IsWord("or"));
+
+    private QueryNode? ParseLike(string key)
+    {
+        var token = Peek;
+        if (!IsValueToken(token))
+            return Expected("a regular expression");
+        Next();
+        try
+        {
+            var regex = new Regex(token.Text, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, RegexTimeout);
+            return new LikeNode(key, regex);
+        }
+        catch (ArgumentException)
+        {
+            return Fail(token, $"invalid regular expression '{token.Text}'");
+        }
+    }
+
+    private QueryNode? ParseIn(string key, QueryColumn column, Token name)
+    {
+        var open = Peek;
+        if (open.Kind is not (TokenKind.LBracket or TokenKind.LParen))
+            return Expected("'[' starting a list");
+        Next();
+        var close = open.Kind == TokenKind.LBracket ? TokenKind.RBracket : TokenKind.RParen;
+        var items = new List<QueryValue>();
+        while (true)
+        {
+            var token = Peek;
+            if (token.Kind == close)
+            {
+                Next();
+                return new InNode(key, [.. items]);
+            }
+
+            if (token.Kind == TokenKind.Comma)
+            {
+                Next();
+                continue;
+            }
+
+            if (token.Kind == TokenKind.End)
+                return Fail(open, $"unbalanced '{open.Text}'");
+            if (ParseValue(column, name) is not { } value)
+                return null;
+            items.Add(value);
+        }
+    }
+
+    /// <summary>A word on its own: a user alias, a built-in shorthand (`mine`, state words), or a column's truth test.</summary>
+    private QueryNode? ParseBare(Token word)
+    {
+        var text = word.Text;
+        if (_context.Aliases is { } aliases && aliases.TryGetValue(text, out var expansion))
+            return ExpandAlias(word, expansion);
+
+        var lower = text.ToLowerInvariant();
+        if (lower == "mine" && _schema.TryResolve("owner", out var owner))
+        {
+            if (string.IsNullOrEmpty(_context.CurrentUser))
+                return Fail(word, "'mine' needs a current user");
+            _columns.Add(owner.Name);
+            return new CompareNode(owner.Name, CompareOp.Eq, QueryValue.From(_context.CurrentUser));
+        }
+
+        if (StateWords.Contains(lower))
+        {
+            if (_schema.Table == QueryTable.Jobs)
+                return JobStateShorthand(lower);
+            if (_schema.TryResolve("state", out var state))
+            {
+                _columns.Add(state.Name);
+                return new CompareNode(state.Name, CompareOp.Eq, QueryValue.From(lower));
+            }
+        }
+
+        if (QueryNames.TryResolve(_schema, text, out var key, out _))
+        {
+            _columns.Add(key);
+            return new TruthNode(key);
+        }
+
+        return Fail(QueryNames.UnknownAttribute(_schema, text, word.Column, ShorthandWords()));
+    }
+
+    private QueryNode JobStateShorthand(string state)
+    {
+        if (state == "done")
+        {
+            _columns.Add("numdone");
+            _columns.Add("numtasks");
+            return new ColumnCompareNode("numdone", CompareOp.Eq, "numtasks");
+        }
+
+        var key = "num" + state;
+        _columns.Add(key);
+        return new CompareNode(key, CompareOp.Gt, QueryValue.From(0L));
+    }
+
+    private QueryNode? ExpandAlias(Token word, string expansion)
+    {
+        if (!_expanding.Add(word.Text))
+            return Fail(word, $"alias '{word.Text}' refers to itself");
+        var node = Parse(expansion, _schema, _context, _columns, _expanding, out var inner);
+        _expanding.Remove(word.Text);
+        if (inner is not null)
+            return Fail(new QueryError(word.Column, word.Text, $"in alias '{word.Text}' ({expansion}): {inner.Problem} at its column {inner.Column}", inner.Hint));
+        return node;
+    }
+
+    private IEnumerable<string> ShorthandWords()
+    {
+        IEnumerable<string> words = _context.Aliases?.Keys ?? [];
+        if (_schema.TryResolve("owner", out _))
+            words = words.Append("mine");
+        if (_schema.Table == QueryTable.Jobs || _schema.TryResolve("state", out _))
+            words = words.Concat(StateWords);
+        return words;
+    }
+
+    /// <summary>Reports that <paramref name="what"/> was missing, pointing at the token before the gap at the end of input.</summary>
+    private QueryNode? Expected(string what)
+    {
+        var got = Peek;
+        var previous = Previous;
+        var after = _position > 0 ? $" after '{previous.Text}'" : "";
+        if (got.Kind == TokenKind.End && _position > 0)
+            return Fail(previous, $"expected {what}{after}");
+        return Fail(got, $"expected {what}{after}, got {got.Display}");
+    }
+
+    private QueryNode? Fail(Token token, string problem) => Fail(new QueryError(token.Column, token.Text, problem));
+
+    private QueryNode? Fail(QueryError error)
+    {
+        _error ??= error;
+        return null;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace Furrow.Core.Query;
+
+/// <summary>Entry point for Tractor search clauses (`tq jobs mine and not done`, the `where` of `tractorselect`).</summary>
+public static class TractorQuery
+{
+    /// <summary>Parses and compiles <paramref name="clause"/> for <paramref name="table"/>; an empty clause matches every row.</summary>
+    public static QueryParseResult Parse(string clause, QueryTable table, QueryContext context)
+    {
+        ArgumentNullException.ThrowIfNull(clause);
+        ArgumentNullException.ThrowIfNull(context);
+        var schema = QuerySchema.For(table);
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        var node = QueryParser.Parse(clause, schema, context, columns, out var error);
+        return node is null
+            ? QueryParseResult.Failed(error ?? new QueryError(1, clause, "invalid clause"))
+            : QueryParseResult.Succeeded(new CompiledQuery(node, schema, clause, columns));
+    }
+
+    /// <summary>
+    /// Joins command-line words into one clause. The shell has already removed the quotes users put around parts
+    /// such as <c>"priority >= 400"</c>, so the words are simply joined with spaces.
+    /// </summary>
+    public static string JoinArguments(IEnumerable<string> words) => string.Join(' ', words);
+}
+
+/// <summary>A clause ready to test rows.</summary>
+public sealed class CompiledQuery
+{
+    private readonly QueryNode _root;
+
+    internal CompiledQuery(QueryNode root, QuerySchema schema, string clause, IReadOnlyCollection<string> columns)
+    {
+        _root = root;
+        Schema = schema;
+        Clause = clause;
+        Columns = columns;
+    }
+
+    public QuerySchema Schema { get; }
+
+    /// <summary>The clause as given.</summary>
+    public string Clause { get; }
+
+    /// <summary>Row keys the clause reads, so a caller can fill only those.</summary>
+    public IReadOnlyCollection<string> Columns { get; }
+
+    public bool Matches(IQueryRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return _root.Evaluate(row);
+    }
+
+    /// <summary>Fully parenthesised canonical form, e.g. <c>((owner = 'bob') and (not stoptime))</c>.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        _root.Render(sb);
+        return sb.ToString();
+    }
+}
+
+/// <summary>Outcome of <see cref="TractorQuery.Parse"/>: a compiled query or an error, never both.</summary>
+public sealed class QueryParseResult
+{
+    private QueryParseResult(CompiledQuery? query, QueryError? error)
+    {
+        Query = query;
+        Error = error;
+    }
+
+    public CompiledQuery? Query { get; }
+
+    public QueryError? Error { get; }
+
+    [MemberNotNullWhen(true, nameof(Query))]
+    [MemberNotNullWhen(false, nameof(Error))]
+    public bool Success => Query is not null;
+
+    internal static QueryParseResult Succeeded(CompiledQuery query) => new(query, null);
+
+    internal static QueryParseResult Failed(QueryError error) => new(null, error);
+}

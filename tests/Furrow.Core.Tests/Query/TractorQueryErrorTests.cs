@@ -1,0 +1,220 @@
+using Furrow.Core.Query;
+using static Furrow.Core.Tests.Query.QueryTestSupport;
+
+namespace Furrow.Core.Tests.Query;
+
+/// <summary>Bad clauses come back as <see cref="QueryError"/> with a 1-based column and the offending token.</summary>
+public sealed class TractorQueryErrorTests
+{
+    [Fact]
+    public void Parse_UnknownAttribute_NamesTokenAndColumn()
+    {
+        var error = Fail("prority > 5", QueryTable.Jobs);
+
+        Assert.Equal(1, error.Column);
+        Assert.Equal("prority", error.Token);
+        Assert.Equal("unknown attribute 'prority' for jobs at column 1 (did you mean 'priority'?)", error.Message);
+    }
+
+    [Fact]
+    public void Parse_UnknownBareAttributeLaterInClause_PointsAtIt()
+    {
+        var error = Fail("owner=bob and stoptme", QueryTable.Jobs);
+
+        Assert.Equal(15, error.Column);
+        Assert.Equal("stoptme", error.Token);
+        Assert.Equal("did you mean 'stoptime'?", error.Hint);
+    }
+
+    [Fact]
+    public void Parse_ColumnOfAnotherTable_IsUnknown()
+    {
+        var error = Fail("availdisk < 1", QueryTable.Jobs);
+
+        Assert.Equal("availdisk", error.Token);
+        Assert.Null(error.Hint);
+        Assert.Equal("unknown attribute 'availdisk' for jobs at column 1", error.Message);
+    }
+
+    [Fact]
+    public void Parse_MisspeltShorthand_SuggestsIt()
+    {
+        var error = Fail("not dnoe", QueryTable.Jobs);
+
+        Assert.Equal(5, error.Column);
+        Assert.Equal("did you mean 'done'?", error.Hint);
+    }
+
+    [Fact]
+    public void Parse_MineOnBlades_IsUnknown()
+    {
+        var error = Fail("mine", QueryTable.Blades);
+
+        Assert.Equal("mine", error.Token);
+        Assert.StartsWith("unknown attribute 'mine' for blades", error.Message);
+    }
+
+    [Fact]
+    public void Parse_MissingValueAtEnd_PointsAtOperator()
+    {
+        var error = Fail("jid =", QueryTable.Jobs);
+
+        Assert.Equal("expected a value after '=' at column 5", error.Message);
+        Assert.Equal("=", error.Token);
+    }
+
+    [Fact]
+    public void Parse_MissingValueBeforeParen_PointsAtParen()
+    {
+        var error = Fail("(jid = )", QueryTable.Jobs);
+
+        Assert.Equal(8, error.Column);
+        Assert.Equal(")", error.Token);
+        Assert.Equal("expected a value after '=', got ')' at column 8", error.Message);
+    }
+
+    [Fact]
+    public void Parse_UnbalancedOpenParen_PointsAtIt()
+    {
+        var error = Fail("(jid=1 or jid=2", QueryTable.Jobs);
+
+        Assert.Equal("unbalanced '(' at column 1", error.Message);
+        Assert.Equal("(", error.Token);
+    }
+
+    [Fact]
+    public void Parse_UnbalancedCloseParen_PointsAtIt()
+    {
+        var error = Fail("jid=1)", QueryTable.Jobs);
+
+        Assert.Equal("unbalanced ')' at column 6", error.Message);
+        Assert.Equal(")", error.Token);
+    }
+
+    [Fact]
+    public void Parse_UnbalancedBracket_PointsAtIt()
+    {
+        var error = Fail("owner in [a, b", QueryTable.Jobs);
+
+        Assert.Equal("unbalanced '[' at column 10", error.Message);
+    }
+
+    [Fact]
+    public void Parse_InWithoutList_SaysSo()
+    {
+        var error = Fail("owner in bob", QueryTable.Jobs);
+
+        Assert.Equal(10, error.Column);
+        Assert.Equal("bob", error.Token);
+        Assert.StartsWith("expected '[' starting a list after 'in'", error.Problem);
+    }
+
+    [Fact]
+    public void Parse_DanglingAnd_PointsAtIt()
+    {
+        var error = Fail("jid=1 and", QueryTable.Jobs);
+
+        Assert.Equal("expected an attribute name after 'and' at column 7", error.Message);
+    }
+
+    [Fact]
+    public void Parse_TwoTestsWithoutConjunction_PointsAtTheSecond()
+    {
+        var error = Fail("mine done", QueryTable.Jobs);
+
+        Assert.Equal(6, error.Column);
+        Assert.Equal("done", error.Token);
+        Assert.StartsWith("expected 'and', 'or' or the end of the clause", error.Problem);
+    }
+
+    [Fact]
+    public void Parse_NonNumberForNumericColumn_NamesColumnAndValue()
+    {
+        var error = Fail("priority >= high", QueryTable.Jobs);
+
+        Assert.Equal(13, error.Column);
+        Assert.Equal("high", error.Token);
+        Assert.StartsWith("expected a number", error.Problem);
+        Assert.Contains("for 'priority', got 'high'", error.Problem);
+    }
+
+    [Theory]
+    [InlineData("spooltime > yesterday", 13, "yesterday")]
+    [InlineData("spooltime > 13pm", 13, "13pm")]
+    [InlineData("spooltime > 2/30", 13, "2/30")]
+    [InlineData("spooltime > -1M", 13, "-1M")]
+    public void Parse_BadTime_NamesToken(string clause, int column, string token)
+    {
+        var error = Fail(clause, QueryTable.Jobs);
+
+        Assert.Equal(column, error.Column);
+        Assert.Equal(token, error.Token);
+        Assert.StartsWith("expected a time", error.Problem);
+    }
+
+    [Fact]
+    public void Parse_InvalidRegex_NamesToken()
+    {
+        var error = Fail("title like 'a(b'", QueryTable.Jobs);
+
+        Assert.Equal(12, error.Column);
+        Assert.Equal("a(b", error.Token);
+        Assert.Equal("invalid regular expression 'a(b' at column 12", error.Message);
+    }
+
+    [Fact]
+    public void Parse_UnterminatedQuote_PointsAtIt()
+    {
+        var error = Fail("title = 'cars", QueryTable.Jobs);
+
+        Assert.Equal(9, error.Column);
+        Assert.Equal("unterminated string at column 9", error.Message);
+    }
+
+    [Fact]
+    public void Parse_ErrorInsideQuotedFragment_UsesColumnInWholeClause()
+    {
+        var error = Fail("jid=1 and \"prioirty >= 400\"", QueryTable.Jobs);
+
+        Assert.Equal(12, error.Column);
+        Assert.Equal("prioirty", error.Token);
+        Assert.Equal("did you mean 'priority'?", error.Hint);
+    }
+
+    [Fact]
+    public void Parse_LoneBang_SuggestsNot()
+    {
+        var error = Fail("!jid", QueryTable.Jobs);
+
+        Assert.Equal(1, error.Column);
+        Assert.Equal("unexpected '!' at column 1 (use 'not' or '!=')", error.Message);
+    }
+
+    [Fact]
+    public void Parse_SelfReferentialAlias_IsAnError()
+    {
+        var context = Context() with { Aliases = new Dictionary<string, string> { ["loop"] = "jid and loop" } };
+
+        var error = Fail("loop", QueryTable.Jobs, context);
+
+        Assert.Equal(1, error.Column);
+        Assert.Contains("alias 'loop' refers to itself", error.Problem);
+    }
+
+    [Fact]
+    public void Parse_MineWithoutUser_IsAnError()
+    {
+        var error = Fail("mine", QueryTable.Jobs, new QueryContext("", Now));
+
+        Assert.Equal("'mine' needs a current user at column 1", error.Message);
+    }
+
+    [Fact]
+    public void Parse_OperatorWithoutAttribute_PointsAtIt()
+    {
+        var error = Fail("= 3", QueryTable.Jobs);
+
+        Assert.Equal(1, error.Column);
+        Assert.Equal("expected an attribute name, got '=' at column 1", error.Message);
+    }
+}
