@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Furrow.Client;
+
+namespace Furrow.Bench;
+
+/// <summary>A real engine process on a fresh site in a temp dir, with a way to read its peak memory.</summary>
+internal sealed class BenchEngine : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+
+    private BenchEngine(string root, int port)
+    {
+        Root = root;
+        Port = port;
+        Client = new EngineClient(Engine);
+    }
+
+    public string Root { get; }
+    public int Port { get; }
+    public string Engine => $"127.0.0.1:{Port}";
+    public EngineClient Client { get; }
+    public Process EngineProcess => _processes[0];
+
+    public static async Task<BenchEngine> StartAsync()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "furrow-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}, "BladeSilenceTimeoutSecs": 60 }""");
+        var engine = new BenchEngine(root, port);
+        engine.Start("engine", "--configdir", root, "--listen", "127.0.0.1");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await engine.Client.StatusAsync();
+                return engine;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "furrow.dll"));
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>The engine's peak resident set (VmHWM), in MiB.</summary>
+    public double PeakRssMb()
+    {
+        var line = File.ReadLines($"/proc/{EngineProcess.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes.AsEnumerable().Reverse())
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        Client.Dispose();
+        Directory.Delete(Root, recursive: true);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using Furrow.Client.Protocol;
+
+namespace Furrow.Blade;
+
+/// <summary>
+/// Runs assigned commands as child processes (argv exec, no shell unless the command itself is a shell), streaming
+/// their output and exit code into the outbox. Children are not tied to the blade's life: an engine restart never
+/// touches them.
+/// </summary>
+internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<long, Running> _running = new();
+    private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int RunningCount => _running.Count;
+
+    public IReadOnlyList<long> RunningIids => [.. _running.Keys];
+
+    public Task SlotFreed => Volatile.Read(ref _slotFreed).Task;
+
+    public void Start(Assignment assignment)
+    {
+        var running = new Running(assignment);
+        if (!_running.TryAdd(assignment.Iid, running))
+            return; // the same assignment twice (a resent reply): it already runs
+        _ = Task.Run(() => RunAsync(running));
+    }
+
+    /// <summary>Stops an invocation the engine no longer wants (retried, skipped, deleted, or given to another blade).</summary>
+    public void Cancel(long iid)
+    {
+        if (!_running.TryGetValue(iid, out var running))
+            return;
+        running.Cancelled.Cancel();
+        try
+        {
+            running.Process?.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already exited
+        }
+    }
+
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private async Task RunAsync(Running running)
+    {
+        var a = running.Assignment;
+        int exitCode;
+        try
+        {
+            exitCode = await BuiltinCommands.TryRunAsync(a, text => Output(running, text), () => Started(running, Environment.ProcessId),
+                running.Cancelled.Token) ?? await RunProcessAsync(running);
+        }
+        catch (Exception error) when (error is Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            var why = $"{(a.Argv.Count > 0 ? a.Argv[0] : "(empty command)")}: {error.Message}";
+            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Failed, Now, Text: why, ExitCode: 127));
+            Finish(running);
+            return;
+        }
+        outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, Now, ExitCode: exitCode));
+        Finish(running);
+    }
+
+    private void Finish(Running running)
+    {
+        _running.TryRemove(running.Assignment.Iid, out _);
+        Interlocked.Exchange(ref _slotFreed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private async Task<int> RunProcessAsync(Running running)
+    {
+        var a = running.Assignment;
+        if (a.Argv.Count == 0)
+            throw new InvalidOperationException("the command has no argv");
+        var info = new ProcessStartInfo(a.Argv[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var arg in a.Argv.Skip(1))
+            info.ArgumentList.Add(arg);
+        if (options.WorkingDirectory is { } cwd)
+            info.WorkingDirectory = cwd;
+        foreach (var (key, value) in a.Environment ?? new Dictionary<string, string>())
+            info.Environment[key] = value;
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");
+        running.Process = process;
+        Started(running, process.Id);
+        await Task.WhenAll(PumpAsync(process.StandardOutput, running), PumpAsync(process.StandardError, running));
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    private void Started(Running running, int pid) =>
+        outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Started, Now, Pid: pid));
+
+    private async Task PumpAsync(StreamReader reader, Running running)
+    {
+        var buffer = new char[8192];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+            Output(running, new string(buffer, 0, read));
+    }
+
+    // Offsets count UTF-8 bytes of everything the invocation printed, so the engine can drop a chunk it already has.
+    private void Output(Running running, string text)
+    {
+        lock (running)
+        {
+            var offset = running.OutputBytes;
+            running.OutputBytes += Encoding.UTF8.GetByteCount(text);
+            outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Output, Now, Offset: offset, Text: text));
+        }
+    }
+
+    private sealed class Running(Assignment assignment)
+    {
+        public Assignment Assignment { get; } = assignment;
+        public Process? Process { get; set; }
+        public long OutputBytes { get; set; }
+        public CancellationTokenSource Cancelled { get; } = new();
+    }
+}

@@ -1,0 +1,62 @@
+using Furrow.Client.Protocol;
+
+namespace Furrow.Blade;
+
+/// <summary>
+/// Events the engine has not acknowledged yet, in order. They stay here while the engine is away and are resent
+/// until acknowledged, so a start, a line of output or an exit code is never lost to an engine restart.
+/// Written by command runners, read and trimmed by the reporter; all access under one lock.
+/// </summary>
+internal sealed class Outbox
+{
+    private readonly object _gate = new();
+    private readonly List<InvocationEvent> _pending = [];
+    private long _seq;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when something is added after the last call to <see cref="Take"/>.</summary>
+    public Task Changed
+    {
+        get
+        {
+            lock (_gate)
+                return _changed.Task;
+        }
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+                return _pending.Count;
+        }
+    }
+
+    public void Add(Func<long, InvocationEvent> make)
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            _pending.Add(make(++_seq));
+            changed = _changed;
+        }
+        changed.TrySetResult();
+    }
+
+    public List<InvocationEvent> Take(int max)
+    {
+        lock (_gate)
+        {
+            if (_changed.Task.IsCompleted)
+                _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _pending.Take(max).ToList();
+        }
+    }
+
+    public void AcknowledgeUpTo(long seq)
+    {
+        lock (_gate)
+            _pending.RemoveAll(e => e.Seq <= seq);
+    }
+}

@@ -1,0 +1,31 @@
+using System.CommandLine;
+
+namespace Furrow.Cli.Commands;
+
+/// <summary>Options every command shares, with the defaults DESIGN.md gives them.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> Engine() => new("--engine")
+    {
+        Description = "engine HOST:PORT (default: $TRACTOR_ENGINE, else localhost:5600)",
+        Recursive = true,
+    };
+
+    public static Option<string> ConfigDir() => new("--configdir")
+    {
+        Description = "site config directory (default: $FURROW_CONFIGDIR, else ./furrow-site)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FURROW_CONFIGDIR") is { Length: > 0 } dir ? dir : "furrow-site",
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "machine-readable output", Recursive = true };
+
+    public static string CurrentUser =>
+        Environment.GetEnvironmentVariable("USER") is { Length: > 0 } user ? user : Environment.UserName;
+
+    /// <summary>Writes an error the way every Furrow command does: to stderr, prefixed with the command.</summary>
+    public static int Fail(string command, string message)
+    {
+        Console.Error.WriteLine($"{command}: {message}");
+        return 1;
+    }
+}

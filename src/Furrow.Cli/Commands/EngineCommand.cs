@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Furrow.Engine;
+using Furrow.Engine.Site;
+using Furrow.Storage;
+using Microsoft.Extensions.Hosting;
+
+namespace Furrow.Cli.Commands;
+
+/// <summary>`furrow engine`: runs the engine in the foreground until SIGTERM or Ctrl-C.</summary>
+internal static class EngineCommand
+{
+    public static Command Create()
+    {
+        var configDir = CommonOptions.ConfigDir();
+        var port = new Option<int?>("--port") { Description = "listen port (default: ListenPort in tractor.config, else 5600)" };
+        var listen = new Option<string>("--listen")
+        {
+            Description = "address to listen on (default: all interfaces)",
+            DefaultValueFactory = _ => "0.0.0.0",
+        };
+        var command = new Command("engine", "run the engine in the foreground") { configDir, port, listen };
+        command.SetAction(async (result, ct) =>
+        {
+            try
+            {
+                var options = ResolveOptions(result.GetValue(configDir)!, result.GetValue(port));
+                await using var app = await EngineHost.BuildAsync(options, result.GetValue(listen)!, ct);
+                await app.StartAsync(ct);
+                await app.WaitForShutdownAsync(ct);
+                return 0;
+            }
+            catch (Exception error) when (error is SiteConfigException or StoreUnavailableException or IOException)
+            {
+                return CommonOptions.Fail("furrow engine", error.Message);
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Reads the site config into the options the engine runs with.</summary>
+    public static EngineOptions ResolveOptions(string configDir, int? port)
+    {
+        var config = SiteConfigLoader.LoadEngine(configDir);
+        return new EngineOptions
+        {
+            ConfigDirectory = Path.GetFullPath(configDir),
+            DataDirectory = SiteConfigLoader.DataDirectory(configDir, config),
+            Port = port ?? config.ListenPort,
+            BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),
+            MaxAutoRetries = config.MaxAutoRetries,
+            ScriptLimits = new Core.Scripts.ScriptLimits { MaxBytes = config.ScriptMaxBytes, MaxDepth = config.ScriptMaxDepth },
+        };
+    }
+}

@@ -1,0 +1,192 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Furrow.Client;
+using Furrow.Client.Protocol;
+using Furrow.Core.Query;
+
+namespace Furrow.Cli.Commands;
+
+/// <summary>`furrow tq` / `tq`: Tractor's query tool: list jobs, tasks, commands, invocations, blades; operate on them.</summary>
+internal static class TqCommand
+{
+    public static Command Create()
+    {
+        var engine = CommonOptions.Engine();
+        var json = CommonOptions.Json();
+        var force = new Option<bool>("--force") { Description = "act on other users' jobs too", Recursive = true };
+        var yes = new Option<bool>("--yes") { Description = "do not ask for confirmation", Recursive = true };
+        var user = new Option<string>("--user")
+        {
+            Description = "who you are (default: $USER)",
+            DefaultValueFactory = _ => CommonOptions.CurrentUser,
+            Recursive = true,
+        };
+        var limit = new Option<int>("--limit") { Description = "at most this many rows", Recursive = true };
+        var sortBy = new Option<string?>("--sortby", "-s") { Description = "sort columns, e.g. priority,-spooltime", Recursive = true };
+        var tq = new Command("tq", "query and control the queue, as Tractor's tq") { engine, json, force, yes, user, limit, sortBy };
+        var shared = new Shared(engine, json, force, yes, user, limit, sortBy);
+
+        foreach (var (name, table) in new[]
+        {
+            ("jobs", QueryTable.Jobs), ("tasks", QueryTable.Tasks), ("commands", QueryTable.Commands),
+            ("invocations", QueryTable.Invocations), ("blades", QueryTable.Blades),
+        })
+        {
+            var clause = new Argument<string[]>("query") { Arity = ArgumentArity.ZeroOrMore, Description = "search clause" };
+            var list = new Command(name, $"list {name} matching a search clause") { clause };
+            list.TreatUnmatchedTokensAsErrors = false;
+            list.SetAction((result, ct) => ListAsync(result, shared, table, Clause(result, clause), ct));
+            tq.Subcommands.Add(list);
+        }
+        foreach (var operation in new[] { "retry", "skip", "pause", "unpause", "delete" })
+        {
+            var clause = new Argument<string[]>("query") { Arity = ArgumentArity.OneOrMore, Description = "search clause naming what to act on" };
+            var op = new Command(operation, $"{operation} the {(operation is "retry" or "skip" ? "tasks" : "jobs")} matching a search clause") { clause };
+            op.TreatUnmatchedTokensAsErrors = false;
+            op.SetAction((result, ct) => OperateAsync(result, shared, operation, Clause(result, clause), ct));
+            tq.Subcommands.Add(op);
+        }
+        var jid = new Argument<long>("jid");
+        var tid = new Argument<int>("tid");
+        var log = new Command("log", "print a task's log") { jid, tid };
+        log.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+        {
+            Console.Write(await client.TaskLogAsync(result.GetValue(jid), result.GetValue(tid), ct));
+            return 0;
+        }));
+        tq.Subcommands.Add(log);
+        return tq;
+    }
+
+    private sealed record Shared(Option<string?> Engine, Option<bool> Json, Option<bool> Force, Option<bool> Yes, Option<string> User,
+        Option<int> Limit, Option<string?> SortBy);
+
+    // Words after the command form one clause; quotes the user typed for the shell are already gone.
+    private static string Clause(ParseResult result, Argument<string[]> clause) =>
+        TractorQuery.JoinArguments((result.GetValue(clause) ?? []).Concat(result.UnmatchedTokens));
+
+    private static async Task<int> WithClientAsync(ParseResult result, Shared shared, Func<EngineClient, Task<int>> action)
+    {
+        using var client = new EngineClient(result.GetValue(shared.Engine));
+        try
+        {
+            return await action(client);
+        }
+        catch (EngineException error)
+        {
+            return CommonOptions.Fail("tq", error.Message);
+        }
+        catch (HttpRequestException error)
+        {
+            return CommonOptions.Fail("tq", $"cannot reach the engine at {client.BaseAddress}: {error.Message}");
+        }
+    }
+
+    private static Task<int> ListAsync(ParseResult result, Shared shared, QueryTable table, string clause, CancellationToken ct) =>
+        WithClientAsync(result, shared, async client =>
+        {
+            var user = result.GetValue(shared.User);
+            var json = result.GetValue(shared.Json);
+            var limit = result.GetValue(shared.Limit);
+            var sort = result.GetValue(shared.SortBy);
+            switch (table)
+            {
+                case QueryTable.Jobs:
+                    Print(Sort(await client.JobsAsync(clause, user, cancellationToken: ct), sort, limit), json, FurrowJsonContext.Default.ListJobRow,
+                        ["jid", "owner", "pri", "state", "done", "tasks", "title"],
+                        j => [N(j.Jid), j.Owner, j.Priority.ToString("0.##", CultureInfo.InvariantCulture), JobState(j), N(j.NumDone), N(j.NumTasks), j.Title]);
+                    break;
+                case QueryTable.Tasks:
+                    Print(Sort(await client.TasksAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListTaskRow,
+                        ["jid", "tid", "owner", "state", "blade", "title", "why"],
+                        t => [N(t.Jid), N(t.Tid), t.Owner, t.State, t.Blade ?? "", t.Title, t.WhyWaiting ?? ""]);
+                    break;
+                case QueryTable.Commands:
+                    Print(Sort(await client.CommandsAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListCommandRow,
+                        ["jid", "tid", "cid", "state", "type", "argv"],
+                        c => [N(c.Jid), N(c.Tid), N(c.Cid), c.State, c.Kind, string.Join(' ', c.Argv)]);
+                    break;
+                case QueryTable.Invocations:
+                    Print(Sort(await client.InvocationsAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListInvocationRow,
+                        ["iid", "jid", "tid", "cid", "blade", "pid", "rc", "status"],
+                        i => [N(i.Iid), N(i.Jid), N(i.Tid), N(i.Cid), i.Blade, i.Pid?.ToString(CultureInfo.InvariantCulture) ?? "",
+                            i.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "", i.Status]);
+                    break;
+                default:
+                    Print(Sort(await client.BladesAsync(clause, ct), sort, limit), json, FurrowJsonContext.Default.ListBladeRow,
+                        ["name", "host", "slots", "inuse", "status", "version"],
+                        b => [b.Name, b.Host, N(b.Slots), N(b.SlotsInUse), b.Status, b.Version]);
+                    break;
+            }
+            return 0;
+        });
+
+    private static string JobState(JobRow j) =>
+        j.Deleted ? "deleted" : j.Paused ? "paused" : j.NumError > 0 ? "error" : j.NumDone == j.NumTasks ? "done" : j.NumActive > 0 ? "active" : "waiting";
+
+    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    // Sorting here keeps the engine's listing simple; the column names are the JSON field names of each row.
+    private static List<T> Sort<T>(List<T> rows, string? sortBy, int limit)
+    {
+        if (!string.IsNullOrWhiteSpace(sortBy))
+        {
+            foreach (var key in sortBy.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Reverse())
+            {
+                var descending = key.StartsWith('-');
+                var name = key.TrimStart('-');
+                var property = typeof(T).GetProperties().FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new EngineException(400, $"cannot sort by '{name}': no such column");
+                rows = (descending ? rows.OrderByDescending(r => property.GetValue(r)) : rows.OrderBy(r => property.GetValue(r))).ToList();
+            }
+        }
+        return limit > 0 ? rows.Take(limit).ToList() : rows;
+    }
+
+    private static void Print<T>(List<T> rows, bool json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<List<T>> type, string[] headers,
+        Func<T, string[]> cells)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(rows, type));
+            return;
+        }
+        var table = rows.Select(cells).ToList();
+        var widths = headers.Select((h, i) => Math.Min(60, Math.Max(h.Length, table.Count == 0 ? 0 : table.Max(r => r[i].Length)))).ToArray();
+        Console.WriteLine(string.Join("  ", headers.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
+        foreach (var row in table)
+            Console.WriteLine(string.Join("  ", row.Select((c, i) => (c.Length > 60 ? c[..57] + "..." : c).PadRight(widths[i]))).TrimEnd());
+    }
+
+    private static Task<int> OperateAsync(ParseResult result, Shared shared, string operation, string clause, CancellationToken ct) =>
+        WithClientAsync(result, shared, async client =>
+        {
+            var user = result.GetValue(shared.User)!;
+            var force = result.GetValue(shared.Force);
+            if (!result.GetValue(shared.Yes))
+            {
+                var count = operation is "retry" or "skip"
+                    ? (await client.TasksAsync(clause, user, ct)).Count
+                    : (await client.JobsAsync(clause, user, cancellationToken: ct)).Count;
+                Console.Error.Write($"{operation} {count} {(operation is "retry" or "skip" ? "task(s)" : "job(s)")} matching '{clause}'? [y/N] ");
+                var answer = Console.IsInputRedirected && Console.In.Peek() < 0 ? null : Console.ReadLine();
+                if (answer is null || !answer.Trim().StartsWith('y'))
+                {
+                    Console.Error.WriteLine(answer is null ? "\nno answer (use --yes to confirm without asking); nothing done" : "nothing done");
+                    return 1;
+                }
+            }
+            var reply = await client.OperateAsync(operation, clause, user, force, ct);
+            if (result.GetValue(shared.Json))
+                Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
+            else
+            {
+                foreach (var item in reply.Items)
+                    Console.WriteLine($"{operation} {item}");
+                foreach (var refusal in reply.Refused)
+                    Console.Error.WriteLine($"tq: {refusal}");
+            }
+            return reply.Refused.Count > 0 && reply.Affected == 0 ? 1 : 0;
+        });
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Furrow.Blade;
+using Furrow.Client;
+using Furrow.Engine;
+using Furrow.Engine.Site;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Furrow.Cli.Commands;
+
+/// <summary>`furrow up`: a whole farm in one command: site, engine, one local blade and a sample job.</summary>
+internal static class UpCommand
+{
+    public static Command Create()
+    {
+        var dir = new Option<string>("--dir") { Description = "site directory (created if absent)", DefaultValueFactory = _ => "furrow-site" };
+        var port = new Option<int>("--port") { Description = "engine port", DefaultValueFactory = _ => 5600 };
+        var noSample = new Option<bool>("--no-sample") { Description = "do not spool the sample job" };
+        var command = new Command("up", "create a site if needed, start an engine and a local blade, spool a sample job") { dir, port, noSample };
+        command.SetAction(async (result, ct) =>
+        {
+            var site = Path.GetFullPath(result.GetValue(dir)!);
+            var listenPort = result.GetValue(port);
+            var created = !File.Exists(Path.Combine(site, SiteConfigLoader.EngineConfigFile));
+            SiteConfigLoader.WriteDefaults(site, listenPort);
+            Console.WriteLine(created ? $"Created a new site in {site}" : $"Using the site in {site}");
+            try
+            {
+                var options = EngineCommand.ResolveOptions(site, listenPort);
+                await using var engine = await EngineHost.BuildAsync(options, "127.0.0.1", ct);
+                await engine.StartAsync(ct);
+                var address = $"127.0.0.1:{options.Port}";
+                using var logging = Logging.Create();
+                var blade = new BladeAgent(new BladeOptions { Engine = address, Name = $"{Environment.MachineName}-local", Host = "localhost",
+                    Slots = Math.Max(2, Environment.ProcessorCount) }, logging.CreateLogger("Furrow.Blade"));
+                var bladeRun = blade.RunAsync(ct);
+                Console.WriteLine($"Engine listening on http://{address}/  (data: {options.DataDirectory})");
+                if (!result.GetValue(noSample))
+                    await SpoolSampleAsync(address, options.LogDirectory, ct);
+                Console.WriteLine("Serving until Ctrl-C. Try: bin/tq jobs   bin/tq tasks   bin/tractor-spool your-job.alf");
+                await engine.WaitForShutdownAsync(ct);
+                await bladeRun;
+                return 0;
+            }
+            catch (Exception error) when (error is SiteConfigException or Storage.StoreUnavailableException or IOException)
+            {
+                return CommonOptions.Fail("furrow up", error.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static async Task SpoolSampleAsync(string engine, string logDirectory, CancellationToken ct)
+    {
+        await using var stream = typeof(UpCommand).Assembly.GetManifestResourceStream("SampleJob.alf")!;
+        var script = await new StreamReader(stream).ReadToEndAsync(ct);
+        using var client = new EngineClient(engine);
+        var user = CommonOptions.CurrentUser;
+        var reply = await client.SpoolAsync(script, new SpoolOptions(user, "SampleJob.alf", Environment.MachineName), ct);
+        Console.WriteLine($"Spooled the sample job as J{reply.Jid}");
+        var last = "";
+        while (!ct.IsCancellationRequested)
+        {
+            var job = (await client.JobsAsync($"jid={reply.Jid}", user, cancellationToken: ct)).Single();
+            var line = $"J{job.Jid} '{job.Title}': {job.NumDone}/{job.NumTasks} tasks done, {job.NumActive} active, {job.NumError} error";
+            if (line != last)
+                Console.WriteLine(line);
+            last = line;
+            if (job.NumDone == job.NumTasks || job.NumError > 0)
+                break;
+            await Task.Delay(500, ct);
+        }
+        Console.WriteLine($"Logs: {Path.Combine(logDirectory, user, $"J{reply.Jid}")}  (or: bin/tq log {reply.Jid} TID)");
+    }
+}

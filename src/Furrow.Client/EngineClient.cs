@@ -1,0 +1,122 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Furrow.Client.Protocol;
+
+namespace Furrow.Client;
+
+/// <summary>A typed client for the engine's HTTP API, for the CLI, blades and pipeline tools. Thread-safe; keep one.</summary>
+public sealed class EngineClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public EngineClient(string? engine = null, HttpClient? http = null)
+    {
+        BaseAddress = EngineAddress.Resolve(engine);
+        _http = http ?? new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            MaxConnectionsPerServer = 64,
+        }) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.BaseAddress ??= BaseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public Task<SpoolReply> SpoolAsync(string script, SpoolOptions options, CancellationToken cancellationToken = default)
+    {
+        var query = Query(("user", options.User), ("file", options.FileName), ("host", options.Host), ("cwd", options.Cwd),
+            ("priority", options.Priority?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("paused", options.Paused is { } p ? (p ? "1" : "0") : null), ("format", options.IsJson ? "json" : "alfred"));
+        var content = new StringContent(script, Encoding.UTF8, options.IsJson ? "application/json" : "text/plain");
+        // A large script asks first, so an engine that refuses its size answers before the body is sent.
+        return SendAsync(HttpMethod.Post, "api/v1/jobs" + query, content, FurrowJsonContext.Default.SpoolReply, cancellationToken,
+            expectContinue: script.Length > 1024 * 1024);
+    }
+
+    public Task<List<JobRow>> JobsAsync(string? clause = null, string? user = null, bool archived = false, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/jobs" + Query(("q", clause), ("user", user), ("archived", archived ? "1" : null)), null,
+            FurrowJsonContext.Default.ListJobRow, cancellationToken);
+
+    public Task<List<TaskRow>> TasksAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/tasks" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListTaskRow, cancellationToken);
+
+    public Task<List<CommandRow>> CommandsAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/commands" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListCommandRow, cancellationToken);
+
+    public Task<List<InvocationRow>> InvocationsAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/invocations" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListInvocationRow, cancellationToken);
+
+    public Task<List<BladeRow>> BladesAsync(string? clause = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/blades" + Query(("q", clause)), null, FurrowJsonContext.Default.ListBladeRow, cancellationToken);
+
+    /// <summary>Runs retry, skip (on tasks) or pause, unpause, delete (on jobs) on everything the clause matches.</summary>
+    public Task<OperationReply> OperateAsync(string operation, string clause, string user, bool force, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/operations/{Uri.EscapeDataString(operation)}" + Query(("q", clause), ("user", user), ("force", force ? "1" : null)),
+            null, FurrowJsonContext.Default.OperationReply, cancellationToken);
+
+    public async Task<string> TaskLogAsync(long jid, int tid, CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.GetAsync($"api/v1/jobs/{jid}/tasks/{tid}/log", cancellationToken).ConfigureAwait(false);
+        await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<EngineStatus> StatusAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/status", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);
+
+    public Task<BladeWelcome> RegisterBladeAsync(BladeRegistration registration, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "api/v1/blades/register", JsonContent.Create(registration, FurrowJsonContext.Default.BladeRegistration),
+            FurrowJsonContext.Default.BladeWelcome, cancellationToken);
+
+    public Task<WorkReply> PollWorkAsync(string blade, WorkRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/work", JsonContent.Create(request, FurrowJsonContext.Default.WorkRequest),
+            FurrowJsonContext.Default.WorkReply, cancellationToken);
+
+    public Task<ReportReply> ReportAsync(string blade, BladeReport report, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/report", JsonContent.Create(report, FurrowJsonContext.Default.BladeReport),
+            FurrowJsonContext.Default.ReportReply, cancellationToken);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken,
+        bool expectContinue = false)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (expectContinue)
+            request.Headers.ExpectContinue = true;
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        return await JsonSerializer.DeserializeAsync(body, type, cancellationToken).ConfigureAwait(false)
+            ?? throw new EngineException((int)response.StatusCode, "the engine sent an empty reply");
+    }
+
+    private static async Task ThrowIfErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        string message;
+        try
+        {
+            message = JsonSerializer.Deserialize(text, FurrowJsonContext.Default.ErrorReply)?.Msg ?? text;
+        }
+        catch (JsonException)
+        {
+            message = string.IsNullOrWhiteSpace(text) ? response.ReasonPhrase ?? "error" : text;
+        }
+        throw new EngineException((int)response.StatusCode, message);
+    }
+
+    private static string Query(params (string Key, string? Value)[] pairs)
+    {
+        var parts = pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>Who spools a job, from where, and with which overrides.</summary>
+public sealed record SpoolOptions(string User, string? FileName = null, string? Host = null, string? Cwd = null,
+    double? Priority = null, bool? Paused = null, bool IsJson = false);

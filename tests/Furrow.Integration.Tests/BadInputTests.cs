@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using Furrow.Client;
+using Furrow.Client.Protocol;
+using Furrow.Core.Scripts;
+using Furrow.Integration.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>Malformed and hostile scripts, and a full disk: refused clearly, and nothing already accepted is lost.</summary>
+public sealed class BadInputTests
+{
+    [Theory]
+    [InlineData("utsdab__usr__MAYA_MR_v001.alf")]
+    [InlineData("LRongeart__.nuke__working_format_test_INVALID_service_test.alf")]
+    public async Task Spool_MalformedCorpusScript_IsRefusedWithFileLineAndColumn(string file)
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var path = Path.Combine(AppContext.BaseDirectory, "Corpus", file);
+        var expected = AlfredParser.Parse(await File.ReadAllTextAsync(path), path).Error;
+        Assert.NotNull(expected);
+
+        var (code, stdout, stderr) = await FurrowProcess.RunAsync("spool", "--engine", site.Engine, path);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"{path}:{expected.Line}:{expected.Column}: ", stderr);
+        Assert.Empty(await site.Client.JobsAsync(archived: true));
+    }
+
+    [Fact]
+    public async Task Spool_HostileScripts_AreRefused_AndTheEngineKeepsServing()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var options = new SpoolOptions("tester", "hostile.alf");
+
+        var huge = new string('#', 100 * 1024 * 1024);
+        var watch = Stopwatch.StartNew();
+        var tooBig = await Assert.ThrowsAsync<EngineException>(() => site.Client.SpoolAsync(huge, options));
+        Assert.Equal(413, tooBig.StatusCode);
+        Assert.Contains("ScriptMaxBytes", tooBig.Message);
+
+        var deep = "Job -title {deep} -subtasks " + string.Concat(Enumerable.Repeat("{Task {t} -subtasks ", 10_000)) + new string('}', 10_000);
+        var tooDeep = await Assert.ThrowsAsync<EngineException>(() => site.Client.SpoolAsync(deep, options));
+        Assert.Equal(400, tooDeep.StatusCode);
+        Assert.Matches(@"hostile\.alf:1:\d+: ", tooDeep.Message);
+
+        var nul = await Assert.ThrowsAsync<EngineException>(() => site.Client.SpoolAsync("Job -title {a\0b} -subtasks {}", options));
+        Assert.Matches(@"hostile\.alf:1:\d+: .*NUL", nul.Message);
+
+        var jid = await site.SpoolAsync("Job -title {fine} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
+        Assert.Equal(1, jid);
+    }
+
+    [Fact]
+    public async Task Spool_OnAFullDisk_IsRefusedCleanly_AndTheDatabaseIsIntact()
+    {
+        var mount = Path.Combine(Path.GetTempPath(), "furrow-full-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(mount);
+        await Run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount);
+        try
+        {
+            await using (var site = new TestSite(dataDirectory: Path.Combine(mount, "data")))
+            {
+                await site.StartEngineAsync();
+                var kept = await site.SpoolAsync("Job -title {kept} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
+
+                var filler = Path.Combine(mount, "filler");
+                await using (var stream = File.Create(filler))
+                {
+                    var block = new byte[64 * 1024];
+                    try
+                    {
+                        while (true)
+                            await stream.WriteAsync(block);
+                    }
+                    catch (IOException)
+                    {
+                        // the disk is full now
+                    }
+                }
+
+                var big = "Job -title {refused} -subtasks {\n" +
+                    string.Concat(Enumerable.Range(1, 2000).Select(i => $"Task {{t{i}}} -cmds {{ RemoteCmd {{{{echo}} {{{i}}}}} }}\n")) + "}";
+                var refused = await Assert.ThrowsAsync<EngineException>(() => site.SpoolAsync(big));
+                Assert.Equal(503, refused.StatusCode);
+                Assert.Contains("full", refused.Message);
+
+                File.Delete(filler);
+                var jobs = await site.Client.JobsAsync(archived: true);
+                Assert.Equal([kept], jobs.Select(j => j.Jid));
+                var after = await site.SpoolAsync("Job -title {after} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
+                Assert.True(after > kept);
+                await site.EngineProcess!.TerminateAsync();
+
+                await using var connection = new SqliteConnection($"Data Source={Path.Combine(site.DataDir, "db", "furrow.db")}");
+                await connection.OpenAsync();
+                await using var check = connection.CreateCommand();
+                check.CommandText = "PRAGMA integrity_check";
+                Assert.Equal("ok", await check.ExecuteScalarAsync());
+                check.CommandText = "SELECT COUNT(*) FROM tasks WHERE jid NOT IN (" + kept + "," + after + ")";
+                Assert.Equal(0L, await check.ExecuteScalarAsync());
+            }
+        }
+        finally
+        {
+            await Run("umount", "-l", mount);
+        }
+    }
+
+    private static async Task Run(string program, params string[] args)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardError = true };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed (this test needs root to mount a small tmpfs): {stderr}");
+    }
+}

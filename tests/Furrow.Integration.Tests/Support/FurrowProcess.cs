@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Furrow.Integration.Tests.Support;
+
+/// <summary>A real `furrow` process started by a test, with its output kept for assertions and failure messages.</summary>
+public sealed class FurrowProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private FurrowProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public static string FurrowDll => Path.Combine(AppContext.BaseDirectory, "furrow.dll");
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public static FurrowProcess Start(params string[] args) => Start(null, args);
+
+    public static FurrowProcess Start(IDictionary<string, string>? environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(FurrowDll);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[key] = value;
+        var process = new Process { StartInfo = info };
+        var result = new FurrowProcess(process);
+        process.OutputDataReceived += (_, e) => result.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => result.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return result;
+    }
+
+    /// <summary>Runs a furrow command to completion; returns its exit code, stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        info.ArgumentList.Add(FurrowDll);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+
+    /// <summary>kill -9: no shutdown code runs, as when a machine dies.</summary>
+    public void KillHard()
+    {
+        if (!_process.HasExited)
+            _process.Kill();
+    }
+
+    /// <summary>SIGTERM, as an init system stops a service; waits for the process to exit.</summary>
+    public async Task TerminateAsync()
+    {
+        if (_process.HasExited)
+            return;
+        Signal(_process.Id, 15);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
+
+    public async ValueTask DisposeAsync()
+    {
+        KillHard();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}

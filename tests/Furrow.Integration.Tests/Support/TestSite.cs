@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using Furrow.Client;
+using Furrow.Client.Protocol;
+
+namespace Furrow.Integration.Tests.Support;
+
+/// <summary>A throw-away Furrow site: config dir, data dir, a free port, and the engine and blades started on it.</summary>
+public sealed class TestSite : IAsyncDisposable
+{
+    private readonly List<FurrowProcess> _processes = [];
+
+    public TestSite(double bladeSilenceTimeoutSecs = 15, string? dataDirectory = null)
+    {
+        Root = Path.Combine(Path.GetTempPath(), "furrow-test-" + Guid.NewGuid().ToString("N")[..12]);
+        ConfigDir = Path.Combine(Root, "config");
+        DataDir = dataDirectory ?? Path.Combine(Root, "data");
+        Directory.CreateDirectory(ConfigDir);
+        Port = FreePort();
+        File.WriteAllText(Path.Combine(ConfigDir, "tractor.config"), $$"""
+            {
+                // written by the integration tests
+                "TractorDataDirectory": "{{DataDir}}",
+                "ListenPort": {{Port}},
+                "BladeSilenceTimeoutSecs": {{bladeSilenceTimeoutSecs.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
+            }
+            """);
+        Client = new EngineClient(Engine);
+    }
+
+    public string Root { get; }
+    public string ConfigDir { get; }
+    public string DataDir { get; }
+    public int Port { get; }
+    public string Engine => $"127.0.0.1:{Port}";
+    public EngineClient Client { get; }
+    public FurrowProcess? EngineProcess { get; private set; }
+
+    public string LogPath(string owner, long jid, int tid) => Path.Combine(DataDir, "logs", owner, $"J{jid}", $"T{tid}.log");
+
+    public async Task<FurrowProcess> StartEngineAsync()
+    {
+        EngineProcess = Track(FurrowProcess.Start("engine", "--configdir", ConfigDir, "--listen", "127.0.0.1"));
+        var engine = EngineProcess;
+        await Eventually.WaitForAsync(async () => (object)await Client.StatusAsync(), TimeSpan.FromSeconds(30),
+            () => $"engine to answer on {Engine}; its output:\n{engine.Output}");
+        return EngineProcess;
+    }
+
+    public async Task<FurrowProcess> StartBladeAsync(string name, int slots = 2)
+    {
+        var blade = Track(FurrowProcess.Start("blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await Eventually.WaitUntilAsync(async () => (await Client.BladesAsync($"name={name}")).Any(b => b.Status == "up"),
+            TimeSpan.FromSeconds(30), () => $"blade {name} to register; its output:\n{blade.Output}");
+        return blade;
+    }
+
+    public async Task<long> SpoolAsync(string script, string user = "tester") =>
+        (await Client.SpoolAsync(script, new SpoolOptions(user, "test.alf"))).Jid;
+
+    public Task<JobRow> WaitForJobAsync(long jid, Func<JobRow, bool> condition, TimeSpan timeout, string what) =>
+        Eventually.WaitForAsync(async () => (await Client.JobsAsync($"jid={jid}", archived: true)).SingleOrDefault(j => condition(j)),
+            timeout, () => $"J{jid} to be {what}; engine output:\n{EngineProcess?.Output}");
+
+    private FurrowProcess Track(FurrowProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+            await process.DisposeAsync();
+        Client.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a tmpfs mount point or a file still held open: leave it to the OS's temp cleanup
+        }
+    }
+}
