@@ -44,6 +44,8 @@ internal sealed class AlfredCommandReader
     private CommandSpec Read(List<TclWord> words, int depth, string list)
     {
         var keyword = _values.Text(words[0], depth);
+
+        // `Command` is what Tractor 2's newer author API writes for Command(local=True); older scripts write `Cmd`.
         var command = keyword switch
         {
             "RemoteCmd" => new CommandSpec { Kind = CommandKind.Remote, Keyword = keyword },
