@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Furrow.Core.Scripts;
 
 /// <summary>A job as its script describes it: what the alfred parser builds, the writers render and the engine compiles.</summary>
@@ -37,8 +39,12 @@ public sealed class JobSpec
 }
 
 /// <summary>A child of a job or task: a real task, or an Instance that refers to one elsewhere in the tree.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(TaskSpec), "task")]
+[JsonDerivedType(typeof(InstanceSpec), "instance")]
 public abstract class TaskNode
 {
+    [JsonPropertyOrder(-1)]
     public string Title { get; set; } = "";
 }
 
@@ -67,10 +73,13 @@ public sealed class InstanceSpec : TaskNode;
 public enum CommandKind
 {
     /// <summary>`RemoteCmd`: runs on any blade that provides its service.</summary>
+    [JsonStringEnumMemberName("remote")]
     Remote,
     /// <summary>`Cmd` / `Command`: runs on the engine host's own blade.</summary>
+    [JsonStringEnumMemberName("local")]
     Local,
     /// <summary>A bare built-in such as `File delete path` (in `-cleanup`), run by the blade itself.</summary>
+    [JsonStringEnumMemberName("builtin")]
     Builtin,
 }
 
@@ -108,5 +117,5 @@ public sealed record Assignment(string Name, string Value);
 /// <summary>One `-dirmaps` entry: a path prefix mapped to another for a zone (NFS, UNC, OSX, LINUX ...).</summary>
 public sealed record DirMap(string From, string To, string Zone);
 
-/// <summary>An option kept as its Tcl word text because Furrow does not act on it yet.</summary>
+/// <summary>An option kept as its Tcl word text because Furrow does not act on it yet; Name has no leading dash (`pbias`).</summary>
 public sealed record KeptOption(string Name, string Value);

@@ -1,0 +1,147 @@
+using Furrow.Core.Scripts.Tcl;
+
+namespace Furrow.Core.Scripts;
+
+/// <summary>Reads command lists (<c>-cmds</c>, <c>-cleanup</c>, <c>-postscript</c>): RemoteCmd, Cmd, Command and the bare File built-in.</summary>
+internal sealed class AlfredCommandReader
+{
+    private static readonly string[] Keywords = ["RemoteCmd", "Cmd", "Command", "File"];
+
+    private static readonly string[] Options =
+    [
+        "-msg", "-tags", "-service", "-metrics", "-id", "-refersto", "-expand", "-atleast", "-atmost", "-minrunsecs",
+        "-maxrunsecs", "-samehost", "-envkey", "-retryrc", "-when", "-resumewhile", "-resumepin", "-metadata",
+    ];
+
+    private static readonly string[] WhenValues = ["done", "error", "always"];
+
+    private readonly AlfredValues _values;
+
+    public AlfredCommandReader(AlfredValues values)
+    {
+        _values = values;
+    }
+
+    /// <param name="script">The word holding the commands.</param>
+    /// <param name="depth">Brace depth of that word.</param>
+    /// <param name="list">The option being read, for messages (`-cmds`).</param>
+    public List<CommandSpec> ReadList(TclWord script, int depth, string list)
+    {
+        var lexer = _values.Script(script, depth);
+        var words = new List<TclWord>();
+        var commands = new List<CommandSpec>();
+        while (lexer.NextCommand(words))
+        {
+            if (words.Count > 0)
+            {
+                commands.Add(Read(words, depth + 1, list));
+            }
+        }
+
+        return commands;
+    }
+
+    private CommandSpec Read(List<TclWord> words, int depth, string list)
+    {
+        var keyword = _values.Text(words[0], depth);
+
+        // `Command` is what Tractor 2's newer author API writes for Command(local=True); older scripts write `Cmd`.
+        var command = keyword switch
+        {
+            "RemoteCmd" => new CommandSpec { Kind = CommandKind.Remote, Keyword = keyword },
+            "Cmd" or "Command" => new CommandSpec { Kind = CommandKind.Local, Keyword = keyword },
+            "File" => new CommandSpec { Kind = CommandKind.Builtin, Keyword = keyword },
+            _ => throw words[0].Source.Fail(
+                words[0].Start, $"unknown command `{keyword}` in {list}; expected one of: {string.Join(", ", Keywords)}"),
+        };
+
+        if (command.Kind == CommandKind.Builtin)
+        {
+            // `File delete "path"` is a Tcl command line of its own, so every word is an argument.
+            command.Argv = words.Select(w => _values.Text(w, depth)).ToList();
+            return command;
+        }
+
+        var argvWords = 0;
+        for (var i = 1; i < words.Count; i++)
+        {
+            var word = words[i];
+            if (!word.IsOptionName)
+            {
+                // Several value words are pieces of one command line: RemoteCmd {exe} {"-f"} {file}.
+                command.Argv.AddRange(_values.Argv(word, depth));
+                argvWords++;
+                continue;
+            }
+
+            var value = AlfredValues.TakeOptionValue(words, ref i, keyword);
+            ReadOption(command, word, value, depth);
+        }
+
+        if (argvWords == 0)
+        {
+            throw words[0].Source.Fail(words[0].Start, $"{keyword} needs a command line to run, such as {keyword} {{{{prman}} {{frame.rib}}}}");
+        }
+
+        if (command.Argv.Count == 0)
+        {
+            throw words[0].Source.Fail(words[0].Start, $"{keyword} has an empty command line");
+        }
+
+        return command;
+    }
+
+    private void ReadOption(CommandSpec command, TclWord name, TclWord value, int depth)
+    {
+        switch (name.RawText)
+        {
+            case "-msg":
+                command.Msg = _values.OptionalText(value, depth);
+                break;
+            case "-tags":
+                command.Tags = _values.List(value, depth);
+                break;
+            case "-service":
+                command.Service = _values.Key(value, depth);
+                break;
+            case "-id":
+                command.Id = _values.Key(value, depth);
+                break;
+            case "-refersto":
+                command.RefersTo = _values.Key(value, depth);
+                break;
+            case "-expand":
+                command.Expand = _values.Bool(value, depth);
+                break;
+            case "-atleast":
+                command.AtLeast = _values.Int(value, depth);
+                break;
+            case "-atmost":
+                command.AtMost = _values.Int(value, depth);
+                break;
+            case "-samehost":
+                command.SameHost = _values.Bool(value, depth);
+                break;
+            case "-envkey":
+                command.EnvKey = _values.List(value, depth);
+                break;
+            case "-retryrc":
+                command.RetryRc = _values.IntList(value, depth);
+                break;
+            case "-when":
+                var when = _values.Text(value, depth).Trim();
+                command.When = WhenValues.Contains(when)
+                    ? when
+                    : throw value.Source.Fail(value.Start, $"expected -when done, error or always, found \"{when}\"");
+                break;
+            case "-metadata":
+                command.Metadata = _values.OptionalText(value, depth);
+                break;
+            case "-metrics" or "-minrunsecs" or "-maxrunsecs" or "-resumewhile" or "-resumepin":
+                command.Kept.Add(new KeptOption(name.RawText[1..], _values.Text(value, depth)));
+                break;
+            default:
+                throw AlfredValues.UnknownOption(name, command.Keyword, Options);
+        }
+    }
+}

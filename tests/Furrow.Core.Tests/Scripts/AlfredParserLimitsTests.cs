@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Text;
+using Furrow.Core.Scripts;
+
+namespace Furrow.Core.Tests.Scripts;
+
+/// <summary>Hostile and broken input: huge, deep, binary or mis-encoded scripts are refused with a position, never a crash or a hang.</summary>
+public sealed class AlfredParserLimitsTests
+{
+    private const int Deep = 10_000;
+
+    [Fact]
+    public void Parse_RefusesDeepTaskNesting_WithErrorNotCrash()
+    {
+        var text = new StringBuilder("Job -title {deep}");
+        for (var i = 0; i < Deep; i++)
+        {
+            text.Append(" -subtasks {\nTask {t} ");
+        }
+
+        text.Append('}', Deep);
+
+        var error = ScriptAssert.Refuses(text.ToString());
+
+        // Brace k opens on line k, so line 257's `{t}` is the 257th level: the first one too deep.
+        ScriptAssert.At(error, 257, 6);
+        Assert.Contains("nested more than 256 deep", error.Message);
+    }
+
+    [Fact]
+    public void Parse_RefusesDeepPlainBraces_WithErrorNotCrash()
+    {
+        var error = ScriptAssert.Refuses("Job -title " + new string('{', Deep) + new string('}', Deep));
+
+        ScriptAssert.At(error, 1, 12 + 256);
+        Assert.Contains("braces nested more than 256 deep", error.Message);
+    }
+
+    [Fact]
+    public void Parse_RefusesDeepCommandSubstitution_WithErrorNotCrash()
+    {
+        var nested = string.Concat(Enumerable.Repeat("[expr ", Deep)) + "1" + new string(']', Deep);
+
+        var error = ScriptAssert.Refuses($"Job -title \"{nested}\"");
+
+        Assert.Contains("nested more than 256 deep", error.Message);
+    }
+
+    [Fact]
+    public void Parse_RefusesDeepParentheses_WithErrorNotCrash()
+    {
+        var error = ScriptAssert.Refuses($"Job -title [expr {{{new string('(', Deep)}1{new string(')', Deep)}}}]");
+
+        Assert.Contains("expression nested more than 256 deep", error.Message);
+    }
+
+    [Fact]
+    public void Parse_RefusesDeepUnarySigns_WithErrorNotCrash()
+    {
+        var error = ScriptAssert.Refuses($"Job -title [expr {{{new string('-', Deep)}1}}]");
+
+        Assert.Contains("expression nested more than 256 deep", error.Message);
+    }
+
+    [Fact]
+    public void Parse_HonoursCustomMaxDepth()
+    {
+        var limits = new ScriptLimits { MaxDepth = 2 };
+
+        Assert.True(AlfredParser.Parse("Job -subtasks {Task a -subtasks {Task b}}", "x.alf", limits).Succeeded);
+        var error = AlfredParser.Parse("Job -subtasks {Task a -subtasks {Task b -subtasks {Task c}}}", "x.alf", limits).Error;
+
+        Assert.NotNull(error);
+        ScriptAssert.At(error, 1, 51);
+    }
+
+    [Fact]
+    public void Parse_Refuses100MegabyteScript_Quickly()
+    {
+        var text = "Job -title {big} -comment {" + new string('x', 100 * 1024 * 1024) + "}";
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var clock = Stopwatch.StartNew();
+
+        var fromText = AlfredParser.Parse(text, "big.alf", ScriptLimits.Default);
+        var fromBytes = AlfredParser.Parse(bytes, "big.alf", ScriptLimits.Default);
+
+        clock.Stop();
+        Assert.False(fromText.Succeeded);
+        Assert.False(fromBytes.Succeeded);
+        Assert.Contains("too large", fromText.Error.Message);
+        Assert.Contains("limit is 67108864 bytes", fromBytes.Error.Message);
+        Assert.True(clock.ElapsedMilliseconds < 1000, $"took {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public void Parse_RefusesScriptOverMaxBytesCountedInUtf8()
+    {
+        var limits = new ScriptLimits { MaxBytes = 20 };
+
+        // 18 chars but 23 UTF-8 bytes: the limit is on bytes.
+        var error = AlfredParser.Parse("Job -title {ééééé}", "x.alf", limits).Error;
+
+        Assert.NotNull(error);
+        Assert.Contains("23 bytes", error.Message);
+    }
+
+    [Fact]
+    public void Parse_RefusesNulCharacter_WithPosition()
+    {
+        var error = ScriptAssert.Refuses("Job -title {a}\n  -comment {b\0c}");
+
+        ScriptAssert.At(error, 2, 14);
+        Assert.Contains("NUL", error.Message);
+    }
+
+    [Fact]
+    public void Parse_RefusesInvalidUtf8_WithPositionOfTheBadByte()
+    {
+        byte[] bytes = [.. "Job -title {é}\nJob -x {"u8, 0xC3, 0x28, .. "}"u8];
+
+        var result = AlfredParser.Parse(bytes, "bad.alf", ScriptLimits.Default);
+
+        Assert.False(result.Succeeded);
+        ScriptAssert.At(result.Error, 2, 9);
+        Assert.Contains("invalid UTF-8: byte 0xC3", result.Error.Message);
+    }
+
+    [Fact]
+    public void Parse_RefusesTruncatedUtf8AtEnd()
+    {
+        byte[] bytes = [.. "Job -title {a}\n"u8, 0xE2, 0x82];
+
+        var result = AlfredParser.Parse(bytes, "bad.alf", ScriptLimits.Default);
+
+        Assert.False(result.Succeeded);
+        ScriptAssert.At(result.Error, 2, 1);
+    }
+
+    [Fact]
+    public void Parse_ReadsUtf8BytesWithByteOrderMark()
+    {
+        byte[] bytes = [0xEF, 0xBB, 0xBF, .. "Job -title {caf\u00e9 \u65e5\u672c}"u8];
+
+        var result = AlfredParser.Parse(bytes, "bom.alf", ScriptLimits.Default);
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal("caf\u00e9 \u65e5\u672c", result.Job.Title);
+    }
+
+    [Fact]
+    public void ScriptText_TryDecode_ReportsNulInBytes()
+    {
+        byte[] bytes = [.. "Job\n -title {a"u8, 0, .. "}"u8];
+
+        Assert.False(ScriptText.TryDecode(bytes, "nul.alf", ScriptLimits.Default, out _, out var error));
+        ScriptAssert.At(error, 2, 11);
+    }
+
+    [Fact]
+    public void Parse_RefusesIterateMakingTooManyTasks_Quickly()
+    {
+        var clock = Stopwatch.StartNew();
+
+        var error = ScriptAssert.Refuses("Job -subtasks {Iterate f -from 1 -to 1000000000 -template {Task \"f $f\"}}");
+
+        Assert.Contains("at most 1000000 tasks", error.Message);
+        Assert.True(clock.ElapsedMilliseconds < 1000, $"took {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public void Parse_RefusesMoreTasksThanMaxTasks()
+    {
+        var result = AlfredParser.Parse("Job -subtasks {Task a; Task b; Task c}", "x.alf", new ScriptLimits { MaxTasks = 2 });
+
+        Assert.False(result.Succeeded);
+        ScriptAssert.At(result.Error, 1, 32);
+    }
+
+    [Fact]
+    public void Parse_ReadsTwentyThousandTasks_WellUnderASecond()
+    {
+        var text = new StringBuilder("##AlfredToDo 3.0\nJob -title {big} -subtasks {\n  Task {all} -subtasks {\n");
+        for (var i = 1; i <= 20_000; i++)
+        {
+            text.Append("    Task {Frame ").Append(i).Append("} -cmds {\n      RemoteCmd {prman -Progress \"frame ")
+                .Append(i).Append(".rib\"} -service {PixarRender} -tags {{a} {b}}\n    } -preview {sho frame.").Append(i).Append(".exr}\n");
+        }
+
+        text.Append("  }\n}\n");
+        var script = text.ToString();
+        ScriptAssert.Parses(script);
+
+        var clock = Stopwatch.StartNew();
+        var job = ScriptAssert.Parses(script);
+        clock.Stop();
+
+        Assert.Equal(20_000, ScriptAssert.OnlyTask(job).Subtasks.Count);
+        Assert.True(clock.ElapsedMilliseconds < 1000, $"took {clock.ElapsedMilliseconds} ms");
+    }
+}
