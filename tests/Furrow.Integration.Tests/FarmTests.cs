@@ -148,7 +148,8 @@ public sealed class FarmTests
         await site.StartBladeAsync("worker");
         await site.WaitForJobAsync(jid, j => j.NumError == 1, TimeSpan.FromSeconds(30), "in error");
 
-        var tq = (params string[] args) => FurrowProcess.RunAsync(["tq", "--engine", site.Engine, "--user", "tester", .. args]);
+        var tq = (params string[] args) => FurrowProcess.RunAsync(["tq", "--engine", site.Engine,
+            .. args.Contains("--user") ? args : ["--user", "tester", .. args]]);
         var (code, _, stderr) = await tq("retry", "error");
         Assert.Equal(1, code); // no --yes, and no one to answer the question
         Assert.Contains("--yes", stderr);
