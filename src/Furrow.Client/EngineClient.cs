@@ -63,6 +63,10 @@ public sealed class EngineClient : IDisposable
         return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stops (or resumes) handing out new work; running commands go on. The switch survives engine restarts.</summary>
+    public Task<EngineStatus> SetDispatchPausedAsync(bool paused, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, paused ? "api/v1/dispatch/pause" : "api/v1/dispatch/resume", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);
+
     public Task<EngineStatus> StatusAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/status", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);
 

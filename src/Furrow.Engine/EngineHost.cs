@@ -20,6 +20,22 @@ public static class EngineHost
     /// <summary>Opens the database (migrating it), rebuilds the scheduler and returns the engine ready to run.</summary>
     public static async Task<WebApplication> BuildAsync(EngineOptions options, string listenAddress, CancellationToken cancellationToken)
     {
+        await PortCheck.EnsureFreeAsync(listenAddress, options.Port, cancellationToken).ConfigureAwait(false);
+        var engineLock = EngineLock.Acquire(options.DataDirectory, options.Port, options.ConfigDirectory);
+        try
+        {
+            return await BuildLockedAsync(options, listenAddress, engineLock, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            engineLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<WebApplication> BuildLockedAsync(EngineOptions options, string listenAddress, EngineLock engineLock,
+        CancellationToken cancellationToken)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -49,10 +65,13 @@ public static class EngineHost
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<BladeRegistry>();
         services.AddSingleton<QueueRows>();
+        services.AddSingleton<DispatchSwitch>();
         services.AddHostedService<BladeSweeper>();
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Furrow.Engine");
+        if (engineLock.TookOverFrom is { } stale)
+            EngineLog.StaleLockTaken(logger, stale.ToString());
         var store = app.Services.GetRequiredService<IJobStore>();
         var version = await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
         EngineLog.StoreReady(logger, store.Description, version);
@@ -75,7 +94,11 @@ public static class EngineHost
         app.MapBladeApi();
         app.MapQueueApi();
         app.Lifetime.ApplicationStarted.Register(() => EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory));
-        app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            engineLock.Dispose();
+        });
         return app;
     }
 }

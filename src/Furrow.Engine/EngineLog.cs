@@ -32,6 +32,9 @@ internal static partial class EngineLog
     [LoggerMessage(3004, LogLevel.Information, "Blade {Blade} reported invocation {Iid} that is no longer current; ignored")]
     public static partial void StaleReport(ILogger logger, string blade, long iid);
 
+    [LoggerMessage(4002, LogLevel.Warning, "Took over a stale engine.lock left by {Holder}, which is no longer running")]
+    public static partial void StaleLockTaken(ILogger logger, string holder);
+
     [LoggerMessage(4001, LogLevel.Information, "Furrow engine {Version} listening on port {Port}, data in {DataDir}")]
     public static partial void Listening(ILogger logger, string version, int port, string dataDir);
 }

@@ -44,7 +44,7 @@ internal static class DbctlCommand
                     return CommonOptions.Fail("tractor-dbctl", "this build supports --status, --show-params and --schema-version; the other verbs are not built yet");
                 return 0;
             }
-            catch (Exception error) when (error is SiteConfigException or StoreUnavailableException or IOException)
+            catch (Exception error) when (error is SiteConfigException or StoreUnavailableException or EngineLockedException or IOException)
             {
                 return CommonOptions.Fail("tractor-dbctl", error.Message);
             }

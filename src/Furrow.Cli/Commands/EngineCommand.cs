@@ -29,7 +29,7 @@ internal static class EngineCommand
                 await app.WaitForShutdownAsync(ct);
                 return 0;
             }
-            catch (Exception error) when (error is SiteConfigException or StoreUnavailableException or IOException)
+            catch (Exception error) when (error is SiteConfigException or StoreUnavailableException or EngineLockedException or IOException)
             {
                 return CommonOptions.Fail("furrow engine", error.Message);
             }

@@ -47,6 +47,19 @@ internal static class TqCommand
             op.SetAction((result, ct) => OperateAsync(result, shared, operation, Clause(result, clause), ct));
             tq.Subcommands.Add(op);
         }
+        foreach (var (name, paused) in new[] { ("pause-dispatch", true), ("resume-dispatch", false) })
+        {
+            var toggle = new Command(name, paused ? "stop starting new work (running commands go on)" : "start handing out work again");
+            toggle.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+            {
+                var status = await client.SetDispatchPausedAsync(paused, ct);
+                Console.WriteLine(status.DispatchPaused
+                    ? $"dispatching is paused: {status.ActiveTasks} running commands go on, nothing new starts"
+                    : "dispatching resumed");
+                return 0;
+            }));
+            tq.Subcommands.Add(toggle);
+        }
         var jid = new Argument<long>("jid");
         var tid = new Argument<int>("tid");
         var log = new Command("log", "print a task's log") { jid, tid };

@@ -42,7 +42,7 @@ internal static class UpCommand
                 await bladeRun;
                 return 0;
             }
-            catch (Exception error) when (error is SiteConfigException or Storage.StoreUnavailableException or IOException)
+            catch (Exception error) when (error is SiteConfigException or Storage.StoreUnavailableException or EngineLockedException or IOException)
             {
                 return CommonOptions.Fail("furrow up", error.Message);
             }

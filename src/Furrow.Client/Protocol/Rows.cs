@@ -32,4 +32,5 @@ public sealed record OperationReply(string Operation, int Affected, IReadOnlyLis
 public sealed record ErrorReply(int Rc, string Msg);
 
 /// <summary>Engine status: version, uptime, whether dispatching is paused, and queue sizes.</summary>
-public sealed record EngineStatus(string Version, long StartTime, bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades, string DataDirectory);
+public sealed record EngineStatus(string Version, long StartTime, bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades, string DataDirectory,
+    string Host, int Pid, int Port);

@@ -28,6 +28,10 @@ internal static class QueueEndpoints
         api.MapPost("/operations/{operation}", OperateAsync);
         api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/log", ReadLog);
         api.MapGet("/status", Status);
+        api.MapPost("/dispatch/pause", (DispatchSwitch dispatch, FarmState farm, IOptions<EngineOptions> options, EngineClock started,
+            CancellationToken ct) => SwitchDispatchAsync(true, dispatch, farm, options, started, ct));
+        api.MapPost("/dispatch/resume", (DispatchSwitch dispatch, FarmState farm, IOptions<EngineOptions> options, EngineClock started,
+            CancellationToken ct) => SwitchDispatchAsync(false, dispatch, farm, options, started, ct));
     }
 
     private static async Task<IResult> SpoolAsync(HttpContext context, SpoolService spool, IOptions<EngineOptions> options, CancellationToken ct)
@@ -168,12 +172,20 @@ internal static class QueueEndpoints
             ? Directory.EnumerateDirectories(root).Select(d => Path.Combine(d, $"J{jid}", $"T{tid}.log")).FirstOrDefault(File.Exists)
             : null;
 
+    private static async Task<IResult> SwitchDispatchAsync(bool paused, DispatchSwitch dispatch, FarmState farm, IOptions<EngineOptions> options,
+        EngineClock started, CancellationToken ct)
+    {
+        await dispatch.SetPausedAsync(paused, ct);
+        return Status(farm, options, started);
+    }
+
     private static IResult Status(FarmState farm, IOptions<EngineOptions> options, EngineClock started)
     {
         lock (farm.Gate)
         {
             var status = new EngineStatus(EngineVersion.Current, started.StartedMs, farm.DispatchPaused, farm.Jobs.Count, farm.Ready.Count,
-                farm.Invocations.Count, farm.Blades.Count, options.Value.DataDirectory);
+                farm.Invocations.Count, farm.Blades.Count, options.Value.DataDirectory, Environment.MachineName, Environment.ProcessId,
+                options.Value.Port);
             return TypedResults.Json(status, FurrowJsonContext.Default.EngineStatus);
         }
     }

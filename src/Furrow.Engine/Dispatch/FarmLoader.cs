@@ -10,6 +10,7 @@ internal sealed class FarmLoader(IJobStore store, FarmState farm, TaskLogStore l
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var live = await store.LoadLiveStateAsync(cancellationToken).ConfigureAwait(false);
+        var dispatchPaused = await store.GetParamAsync(DispatchSwitch.ParamName, cancellationToken).ConfigureAwait(false) == "1";
         var changes = new ChangeSet();
         lock (farm.Gate)
         {
@@ -28,6 +29,7 @@ internal sealed class FarmLoader(IJobStore store, FarmState farm, TaskLogStore l
                     IsLocal = previousBlades.TryGetValue(blade.Name, out var k2) && k2.IsLocal,
                 };
             }
+            farm.DispatchPaused = dispatchPaused;
             farm.JobCounter = Math.Max(farm.JobCounter, live.JobCounter);
             farm.IidCounter = Math.Max(farm.IidCounter, live.MaxIid);
 

@@ -1,0 +1,71 @@
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>Several engines on one host, the data-dir and port locks, and the pause-dispatching switch.</summary>
+public sealed class EngineSiteTests
+{
+    [Fact]
+    public async Task TwoEngines_WithTheirOwnPortsAndDataDirs_RunSideBySide()
+    {
+        await using var first = new TestSite();
+        await using var second = new TestSite();
+        await first.StartEngineAsync();
+        await second.StartEngineAsync();
+        await first.StartBladeAsync("blade-one", slots: 1);
+        await second.StartBladeAsync("blade-two", slots: 1);
+
+        var one = await first.SpoolAsync("Job -title {one} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {engine one}} } }");
+        var two = await second.SpoolAsync("Job -title {two} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {engine two}} } }");
+        await first.WaitForJobAsync(one, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        await second.WaitForJobAsync(two, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+
+        Assert.Equal("blade-one", (await first.Client.InvocationsAsync()).Single().Blade);
+        Assert.Equal("blade-two", (await second.Client.InvocationsAsync()).Single().Blade);
+        Assert.Contains("engine one", await File.ReadAllTextAsync(first.LogPath("tester", one, 1)));
+        Assert.Contains("engine two", await File.ReadAllTextAsync(second.LogPath("tester", two, 1)));
+    }
+
+    [Fact]
+    public async Task SecondEngine_OnAHeldDataDirOrPort_IsRefused_NamingTheFirst()
+    {
+        await using var site = new TestSite();
+        var running = await site.StartEngineAsync();
+
+        await using var samePort = new TestSite();
+        File.WriteAllText(Path.Combine(samePort.ConfigDir, "tractor.config"), $$"""{ "ListenPort": {{site.Port}} }""");
+        var (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", samePort.ConfigDir, "--listen", "127.0.0.1");
+        Assert.Equal(1, code);
+        Assert.Contains($"port {site.Port} is in use by the Furrow engine", stderr);
+        Assert.Contains($"pid {running.Pid}", stderr);
+
+        (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--port", "1", "--listen", "127.0.0.1");
+        Assert.Equal(1, code);
+        Assert.Contains($"data directory {site.DataDir} is held by the engine on", stderr);
+        Assert.Contains($"pid {running.Pid} port {site.Port}", stderr);
+        Assert.Equal(running.Pid, (await site.Client.StatusAsync()).Pid); // the first engine is untouched and still serving
+    }
+
+    [Fact]
+    public async Task PauseDispatch_LetsRunningCommandsFinish_AndStartsNothingNew_UntilResumed()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("worker", slots: 2);
+        var running = await site.SpoolAsync("""Job -title {running} -subtasks { Task {t} -cmds { RemoteCmd {sh -c "sleep 2; echo finished"} } }""");
+        await Eventually.WaitUntilAsync(async () => (await site.Client.InvocationsAsync($"jid={running}")).Any(i => i.StartTime is not null),
+            TimeSpan.FromSeconds(30), () => "the first command to start");
+
+        var (code, stdout, stderr) = await FurrowProcess.RunAsync("tq", "--engine", site.Engine, "pause-dispatch");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("paused", stdout);
+        var held = await site.SpoolAsync("Job -title {held} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {later}} } }");
+        await site.WaitForJobAsync(running, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done while dispatch is paused");
+        Assert.Empty(await site.Client.InvocationsAsync($"jid={held}"));
+        Assert.True((await site.Client.StatusAsync()).DispatchPaused);
+
+        (code, _, stderr) = await FurrowProcess.RunAsync("tq", "--engine", site.Engine, "resume-dispatch");
+        Assert.True(code == 0, stderr);
+        await site.WaitForJobAsync(held, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done after resume");
+    }
+}
