@@ -17,7 +17,7 @@ namespace Furrow.Engine;
 /// <summary>Builds and runs the engine: the job database, the scheduler's view rebuilt from it, and the HTTP API.</summary>
 public static class EngineHost
 {
-    /// <summary>Opens the database (migrating it), rebuilds the scheduler and returns the engine ready to run.</summary>
+    /// <summary>Takes the data dir and port, checks the database and returns the engine; it migrates and loads once started.</summary>
     public static async Task<WebApplication> BuildAsync(EngineOptions options, string listenAddress, CancellationToken cancellationToken)
     {
         await PortCheck.EnsureFreeAsync(listenAddress, options.Port, cancellationToken).ConfigureAwait(false);
@@ -66,6 +66,8 @@ public static class EngineHost
         services.AddSingleton<BladeRegistry>();
         services.AddSingleton<QueueRows>();
         services.AddSingleton<DispatchSwitch>();
+        services.AddSingleton<EngineReadiness>();
+        services.AddHostedService<EngineInitializer>();
         services.AddHostedService<BladeSweeper>();
 
         var app = builder.Build();
@@ -73,17 +75,15 @@ public static class EngineHost
         if (engineLock.TookOverFrom is { } stale)
             EngineLog.StaleLockTaken(logger, stale.ToString());
         var store = app.Services.GetRequiredService<IJobStore>();
-        var version = await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        EngineLog.StoreReady(logger, store.Description, version);
-        await app.Services.GetRequiredService<FarmLoader>().ReloadAsync(cancellationToken).ConfigureAwait(false);
-        var farm = app.Services.GetRequiredService<FarmState>();
-        lock (farm.Gate)
-            EngineLog.FarmLoaded(logger, farm.Jobs.Count, farm.Ready.Count, farm.Invocations.Count);
+        // A database newer than this build is refused before listening; migrating up happens after, with requests held.
+        await store.EnsureNotNewerAsync(cancellationToken).ConfigureAwait(false);
+        var readiness = app.Services.GetRequiredService<EngineReadiness>();
 
         app.Use(async (context, next) =>
         {
             try
             {
+                await readiness.WaitAsync(context.RequestAborted).ConfigureAwait(false);
                 await next(context).ConfigureAwait(false);
             }
             catch (StoreUnavailableException error) when (!context.Response.HasStarted)

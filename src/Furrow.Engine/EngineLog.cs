@@ -11,8 +11,14 @@ internal static partial class EngineLog
     [LoggerMessage(1002, LogLevel.Information, "Job database {Store} at schema version {Version}")]
     public static partial void StoreReady(ILogger logger, string store, int version);
 
+    [LoggerMessage(1003, LogLevel.Critical, "The engine cannot start: {Reason}")]
+    public static partial void StartFailed(ILogger logger, string reason);
+
     [LoggerMessage(2001, LogLevel.Information, "Spooled job {Jid} '{Title}' for {Owner}: {Tasks} tasks")]
     public static partial void JobSpooled(ILogger logger, long jid, string title, string owner, int tasks);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Job id {Jid} is used again: the earlier job's logs were moved aside to {Aside}")]
+    public static partial void ReusedJobLogsMoved(ILogger logger, long jid, string aside);
 
     [LoggerMessage(2002, LogLevel.Information, "Loaded {Jobs} unfinished jobs, {Ready} tasks ready, {Running} invocations running on blades")]
     public static partial void FarmLoaded(ILogger logger, int jobs, int ready, int running);

@@ -37,6 +37,34 @@ internal abstract class AdoJobStore : IJobStore
             .ConfigureAwait(false);
     }
 
+    public async ValueTask<int> SchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await new MigrationRunner(connection, Dialect).CurrentVersionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask EnsureNotNewerAsync(CancellationToken cancellationToken)
+    {
+        var version = await SchemaVersionAsync(cancellationToken).ConfigureAwait(false);
+        if (version > MigrationCatalog.LatestVersion)
+            throw MigrationRunner.TooNew(version);
+    }
+
+    public async ValueTask<int> MigrateToAsync(int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await new MigrationRunner(connection, Dialect).MigrateToAsync(version, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<long> MaxJidAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COALESCE(MAX(jid), 0) FROM jobs", cancellationToken).ConfigureAwait(false),
+            System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public abstract ValueTask SnapshotToAsync(string path, CancellationToken cancellationToken);
+
     public ValueTask CommitAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken) =>
         new(_writer.CommitAsync(writes, cancellationToken));
 

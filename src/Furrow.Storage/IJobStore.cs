@@ -12,6 +12,21 @@ public interface IJobStore : IAsyncDisposable
     /// <summary>Brings the schema to the newest version this build knows; refuses a newer one.</summary>
     ValueTask<int> MigrateAsync(CancellationToken cancellationToken);
 
+    /// <summary>The schema version the database is at (0 for an empty database).</summary>
+    ValueTask<int> SchemaVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Throws, naming both versions and the way down, when the database is newer than this build.</summary>
+    ValueTask EnsureNotNewerAsync(CancellationToken cancellationToken);
+
+    /// <summary>Moves the schema up or down to <paramref name="version"/>, keeping every job's data.</summary>
+    ValueTask<int> MigrateToAsync(int version, CancellationToken cancellationToken);
+
+    /// <summary>The highest job id in the database (0 when there are none).</summary>
+    ValueTask<long> MaxJidAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes a consistent copy of the whole database to <paramref name="path"/> while it stays in use.</summary>
+    ValueTask SnapshotToAsync(string path, CancellationToken cancellationToken);
+
     /// <summary>Applies the writes in one transaction, batched with other callers'; returns once committed.</summary>
     ValueTask CommitAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken);
 

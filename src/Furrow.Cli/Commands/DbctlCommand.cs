@@ -1,54 +1,207 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Furrow.Engine;
 using Furrow.Engine.Site;
 using Furrow.Storage;
+using Furrow.Storage.Backup;
 using Furrow.Storage.Migrations;
 
 namespace Furrow.Cli.Commands;
 
-/// <summary>`furrow dbctl` / `tractor-dbctl`: looks after the job database of a site.</summary>
-internal static class DbctlCommand
+/// <summary>`furrow dbctl` / `tractor-dbctl`: looks after a site's job database, with Tractor's verbs.</summary>
+internal static partial class DbctlCommand
 {
+    private const string Name = "tractor-dbctl";
+
     public static Command Create()
     {
         var configDir = CommonOptions.ConfigDir();
-        var status = new Option<bool>("--status") { Description = "report the job database: provider, file, schema version, job count" };
-        var showParams = new Option<bool>("--show-params") { Description = "show the last used job id, data dir, DB dir, schema version" };
-        var schemaVersion = new Option<bool>("--schema-version") { Description = "print the schema version" };
-        var command = new Command("dbctl", "look after the job database (Tractor's tractor-dbctl)") { configDir, status, showParams, schemaVersion };
+        var status = new Option<bool>("--status") { Description = "is the database up, which engine holds the data dir, schema version, jobs, last job id" };
+        var start = new Option<bool>("--start") { Description = "start the database server (sqlite: none to start)" };
+        var startForEngine = new Option<bool>("--start-for-engine") { Description = "start the database server as the engine would" };
+        var stop = new Option<bool>("--stop") { Description = "stop the database server (sqlite: none to stop)" };
+        var backup = new Option<string?>("--backup") { Description = "write a compressed backup to FILE (works while the engine runs)", HelpName = "FILE" };
+        var restore = new Option<string?>("--restore") { Description = "replace the job database with a verified backup FILE", HelpName = "FILE" };
+        var destroy = new Option<bool>("--destroy") { Description = "delete the job database (asks first; engine must be stopped)" };
+        var yes = new Option<bool>("--yes") { Description = "do not ask for confirmation" };
+        var setCounter = new Option<long?>("--set-job-counter") { Description = "make job ids resume after N", HelpName = "N" };
+        var showParams = new Option<bool>("--show-params") { Description = "last used job id, data dir, DB dir, schema version, provider" };
+        var schemaVersion = new Option<bool>("--schema-version") { Description = "print the database's schema version" };
+        var migrateTo = new Option<int?>("--migrate-to") { Description = "move the schema up or down to version N (engine stopped)", HelpName = "N" };
+        var command = new Command("dbctl", "look after the job database (Tractor's tractor-dbctl)")
+        {
+            configDir, status, start, startForEngine, stop, backup, restore, destroy, yes, setCounter, showParams, schemaVersion, migrateTo,
+        };
         command.SetAction(async (result, ct) =>
         {
+            var verbs = new (bool Given, Func<Task<int>> Run)[]
+            {
+                (result.GetValue(status), () => StatusAsync(Site(result, configDir), ct)),
+                (result.GetValue(start), () => SayAsync(Site(result, configDir).Database.StartAsync(false, ct))),
+                (result.GetValue(startForEngine), () => SayAsync(Site(result, configDir).Database.StartAsync(true, ct))),
+                (result.GetValue(stop), () => SayAsync(Site(result, configDir).Database.StopAsync(ct))),
+                (result.GetValue(backup) is not null, () => BackupAsync(Site(result, configDir), result.GetValue(backup)!, ct)),
+                (result.GetValue(restore) is not null, () => RestoreAsync(Site(result, configDir), result.GetValue(restore)!, ct)),
+                (result.GetValue(destroy), () => DestroyAsync(Site(result, configDir), result.GetValue(yes), ct)),
+                (result.GetValue(setCounter) is not null, () => SetCounterAsync(Site(result, configDir), result.GetValue(setCounter)!.Value, ct)),
+                (result.GetValue(showParams), () => ShowParamsAsync(Site(result, configDir), ct)),
+                (result.GetValue(schemaVersion), () => SchemaVersionAsync(Site(result, configDir), ct)),
+                (result.GetValue(migrateTo) is not null, () => MigrateToAsync(Site(result, configDir), result.GetValue(migrateTo)!.Value, ct)),
+            };
+            var given = verbs.Where(v => v.Given).ToList();
+            if (given.Count != 1)
+                return CommonOptions.Fail(Name, "give exactly one of --status --start --start-for-engine --stop --backup --restore --destroy " +
+                    "--set-job-counter --show-params --schema-version --migrate-to (and --configdir DIR)");
             try
             {
-                var dir = result.GetValue(configDir)!;
-                var config = SiteConfigLoader.LoadEngine(dir);
-                var db = SiteConfigLoader.LoadDb(dir);
-                if (db.DBProvider != "sqlite")
-                    return CommonOptions.Fail("tractor-dbctl", $"DBProvider '{db.DBProvider}' is not supported by this build (sqlite only)");
-                var dataDir = SiteConfigLoader.DataDirectory(dir, config);
-                await using var store = JobStores.OpenSqlite(dataDir);
-                var version = await store.MigrateAsync(ct);
-                var counter = await store.GetParamAsync("jidcounter", ct) ?? "0";
-                if (result.GetValue(schemaVersion))
-                    Console.WriteLine(version);
-                else if (result.GetValue(status) || result.GetValue(showParams))
-                {
-                    var jobs = await store.ListJobsAsync(true, ct);
-                    Console.WriteLine($"provider: sqlite");
-                    Console.WriteLine($"database: {store.Description}");
-                    Console.WriteLine($"data directory: {dataDir}");
-                    Console.WriteLine($"schema version: {version} (this build knows up to {MigrationCatalog.LatestVersion})");
-                    Console.WriteLine($"jobs: {jobs.Count}");
-                    Console.WriteLine($"last used job id: {counter}");
-                }
-                else
-                    return CommonOptions.Fail("tractor-dbctl", "this build supports --status, --show-params and --schema-version; the other verbs are not built yet");
-                return 0;
+                return await given[0].Run();
             }
-            catch (Exception error) when (error is SiteConfigException or StoreUnavailableException or EngineLockedException or IOException)
+            catch (Exception error) when (error is SiteConfigException or StoreUnavailableException or BackupInvalidException or IOException
+                or UnauthorizedAccessException)
             {
-                return CommonOptions.Fail("tractor-dbctl", error.Message);
+                return CommonOptions.Fail(Name, error.Message);
             }
         });
         return command;
+    }
+
+    private sealed record SiteContext(string ConfigDir, string DataDir, ISiteDatabase Database)
+    {
+        public string LogDir => Path.Combine(DataDir, "logs");
+    }
+
+    private static SiteContext Site(ParseResult result, Option<string> configDir)
+    {
+        var dir = result.GetValue(configDir)!;
+        var engine = SiteConfigLoader.LoadEngine(dir);
+        var db = SiteConfigLoader.LoadDb(dir);
+        var dataDir = SiteConfigLoader.DataDirectory(dir, engine);
+        return new SiteContext(dir, dataDir, JobStores.Site(db.DBProvider, dataDir));
+    }
+
+    private static async Task<int> SayAsync(Task<string> what)
+    {
+        Console.WriteLine(await what);
+        return 0;
+    }
+
+    // Verbs that replace or rewrite the database must not run under a live engine.
+    private static bool RefuseWhileEngineRuns(SiteContext site, string verb)
+    {
+        if (EngineLock.LiveHolder(site.DataDir) is not { } holder)
+            return false;
+        Console.Error.WriteLine($"{Name}: {verb} refused: {site.DataDir} is in use by {holder}; stop that engine first");
+        return true;
+    }
+
+    private static async Task<int> StatusAsync(SiteContext site, CancellationToken ct)
+    {
+        var holder = EngineLock.LiveHolder(site.DataDir);
+        Console.WriteLine($"data directory: {site.DataDir}");
+        Console.WriteLine($"engine: {(holder is null ? "none running on this data directory" : holder.ToString())}");
+        foreach (var (key, value) in await site.Database.StatusAsync(ct))
+            Console.WriteLine($"{key}: {value}");
+        return 0;
+    }
+
+    private static async Task<int> BackupAsync(SiteContext site, string file, CancellationToken ct)
+    {
+        var manifest = await site.Database.BackupAsync(Path.GetFullPath(file), EngineVersion.Current, ct);
+        Console.WriteLine($"backed up {site.Database.Provider} job database (schema version {manifest.SchemaVersion}, last job id {manifest.LastJobId}) to {file}");
+        return 0;
+    }
+
+    private static async Task<int> RestoreAsync(SiteContext site, string file, CancellationToken ct)
+    {
+        if (RefuseWhileEngineRuns(site, "--restore"))
+            return 1;
+        var manifest = await site.Database.RestoreAsync(Path.GetFullPath(file), ct);
+        Console.WriteLine($"restored {file}: schema version {manifest.SchemaVersion}, taken {manifest.CreatedAt:yyyy-MM-dd HH:mm:ss}Z by Furrow {manifest.FurrowVersion}");
+        Console.WriteLine($"job ids resume after {manifest.LastJobId}; tasks that were active when the backup was taken are ready to run again");
+        return 0;
+    }
+
+    private static async Task<int> DestroyAsync(SiteContext site, bool yes, CancellationToken ct)
+    {
+        if (RefuseWhileEngineRuns(site, "--destroy"))
+            return 1;
+        if (!yes)
+        {
+            Console.Error.Write($"Destroy the job database in {site.Database.DatabaseDirectory}? Every job and its history is lost. [y/N] ");
+            var answer = Console.ReadLine();
+            if (answer is null || !answer.Trim().StartsWith('y'))
+            {
+                Console.Error.WriteLine(answer is null ? "\nno answer (use --yes to confirm without asking); nothing destroyed" : "nothing destroyed");
+                return 1;
+            }
+        }
+        await site.Database.DestroyAsync(ct);
+        Console.WriteLine($"destroyed the job database in {site.Database.DatabaseDirectory}; job ids start again at 1 " +
+            "(old logs of a reused job id are moved aside, never appended to)");
+        return 0;
+    }
+
+    private static async Task<int> SetCounterAsync(SiteContext site, long counter, CancellationToken ct)
+    {
+        if (RefuseWhileEngineRuns(site, "--set-job-counter"))
+            return 1;
+        await using var store = site.Database.OpenStore();
+        await store.MigrateAsync(ct);
+        var highest = await store.MaxJidAsync(ct);
+        if (counter < highest)
+            return CommonOptions.Fail(Name, $"--set-job-counter {counter} refused: job {highest} exists, so the counter cannot go below {highest}");
+        if (counter < 0)
+            return CommonOptions.Fail(Name, "--set-job-counter needs a number of 0 or more");
+        await store.CommitAsync([new SetParam("jidcounter", counter.ToString(CultureInfo.InvariantCulture))], ct);
+        Console.WriteLine($"job counter set: the next job id is {counter + 1}");
+        return 0;
+    }
+
+    private static async Task<int> ShowParamsAsync(SiteContext site, CancellationToken ct)
+    {
+        await using var store = site.Database.OpenStore();
+        var version = await store.SchemaVersionAsync(ct);
+        var counter = version == 0 ? 0 : long.Parse(await store.GetParamAsync("jidcounter", ct) ?? "0", CultureInfo.InvariantCulture);
+        Console.WriteLine($"last used job id: {counter}");
+        Console.WriteLine($"data directory: {site.DataDir}");
+        Console.WriteLine($"database directory: {site.Database.DatabaseDirectory}");
+        Console.WriteLine($"log directory: {site.LogDir}");
+        Console.WriteLine($"schema version: {version} (this build knows up to {MigrationCatalog.LatestVersion})");
+        Console.WriteLine($"provider: {site.Database.Provider}");
+        var above = LogDirsAbove(site.LogDir, counter);
+        Console.WriteLine(above.Count == 0
+            ? "logs of job ids above the counter: none"
+            : $"logs of job ids above the counter (moved aside automatically when an id is reused): {string.Join(' ', above)}");
+        return 0;
+    }
+
+    private static List<string> LogDirsAbove(string logDir, long counter) =>
+        !Directory.Exists(logDir)
+            ? []
+            : Directory.EnumerateDirectories(logDir).SelectMany(Directory.EnumerateDirectories)
+                .Select(d => (Path: d, Match: JobDir().Match(Path.GetFileName(d))))
+                .Where(d => d.Match.Success && long.Parse(d.Match.Groups[1].Value, CultureInfo.InvariantCulture) > counter)
+                .Select(d => Path.GetRelativePath(logDir, d.Path)).Order(StringComparer.Ordinal).ToList();
+
+    [GeneratedRegex(@"^J(\d+)$")]
+    private static partial Regex JobDir();
+
+    private static async Task<int> SchemaVersionAsync(SiteContext site, CancellationToken ct)
+    {
+        await using var store = site.Database.OpenStore();
+        Console.WriteLine(await store.SchemaVersionAsync(ct));
+        return 0;
+    }
+
+    private static async Task<int> MigrateToAsync(SiteContext site, int version, CancellationToken ct)
+    {
+        if (RefuseWhileEngineRuns(site, "--migrate-to"))
+            return 1;
+        await using var store = site.Database.OpenStore();
+        var from = await store.SchemaVersionAsync(ct);
+        await store.MigrateToAsync(version, ct);
+        Console.WriteLine($"schema version {from} -> {version}");
+        return 0;
     }
 }

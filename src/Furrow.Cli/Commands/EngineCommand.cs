@@ -2,6 +2,7 @@ using System.CommandLine;
 using Furrow.Engine;
 using Furrow.Engine.Site;
 using Furrow.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Furrow.Cli.Commands;
@@ -27,6 +28,8 @@ internal static class EngineCommand
                 await using var app = await EngineHost.BuildAsync(options, result.GetValue(listen)!, ct);
                 await app.StartAsync(ct);
                 await app.WaitForShutdownAsync(ct);
+                if (app.Services.GetRequiredService<EngineReadiness>().Failure is { } failure)
+                    return CommonOptions.Fail("furrow engine", failure.Message);
                 return 0;
             }
             catch (Exception error) when (error is SiteConfigException or StoreUnavailableException or EngineLockedException or IOException)

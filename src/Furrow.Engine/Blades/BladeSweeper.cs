@@ -3,10 +3,11 @@ using Microsoft.Extensions.Hosting;
 namespace Furrow.Engine.Blades;
 
 /// <summary>Checks once a second for blades that stopped reporting.</summary>
-internal sealed class BladeSweeper(BladeRegistry registry, TimeProvider clock) : BackgroundService
+internal sealed class BladeSweeper(BladeRegistry registry, EngineReadiness readiness, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await readiness.WaitAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {

@@ -1,5 +1,6 @@
 using Furrow.Core.Jobs;
 using Furrow.Core.Scripts;
+using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
 using Furrow.Storage;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,7 @@ internal sealed record SpoolResult(long Jid, string? Error)
 }
 
 /// <summary>Parses, compiles and commits a spooled job, then hands its ready tasks to the scheduler.</summary>
-internal sealed class SpoolService(FarmState farm, IJobStore store, ChangeCommitter committer, IOptions<EngineOptions> options,
+internal sealed class SpoolService(FarmState farm, IJobStore store, ChangeCommitter committer, TaskLogStore logs, IOptions<EngineOptions> options,
     ILogger<SpoolService> logger)
 {
     public async Task<SpoolResult> SpoolAsync(SpoolRequest request, CancellationToken cancellationToken)
@@ -49,6 +50,8 @@ internal sealed class SpoolService(FarmState farm, IJobStore store, ChangeCommit
         var record = new JobRecord(jid, request.Owner, spec.Title, spec.Priority ?? 1, now, request.Host, request.FileName,
             request.Cwd ?? spec.SpoolCwd, spec.Paused ?? false, false, null, null, spec.Comment);
         await store.CommitAsync([new InsertJob(record, compiled.Job!, JobJson.Serialize(spec))], cancellationToken).ConfigureAwait(false);
+        foreach (var aside in logs.MoveAsideReused(jid, DateTimeOffset.FromUnixTimeMilliseconds(now)))
+            EngineLog.ReusedJobLogsMoved(logger, jid, aside);
 
         var changes = new ChangeSet();
         lock (farm.Gate)

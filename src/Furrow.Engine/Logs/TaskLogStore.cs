@@ -40,6 +40,29 @@ internal sealed class TaskLogStore(string logRoot)
         return outputStarts;
     }
 
+    /// <summary>
+    /// Moves every earlier `J&lt;jid&gt;` log directory aside (to `J&lt;jid&gt;.replaced-&lt;time&gt;`) so a reused job id never appends to
+    /// another job's logs. Returns the directories moved.
+    /// </summary>
+    public List<string> MoveAsideReused(long jid, DateTimeOffset now)
+    {
+        var moved = new List<string>();
+        if (!Directory.Exists(Root))
+            return moved;
+        foreach (var ownerDir in Directory.EnumerateDirectories(Root))
+        {
+            var old = Path.Combine(ownerDir, $"J{jid}");
+            if (!Directory.Exists(old))
+                continue;
+            var aside = $"{old}.replaced-{now:yyyyMMdd-HHmmss}";
+            for (var n = 2; Directory.Exists(aside); n++)
+                aside = $"{old}.replaced-{now:yyyyMMdd-HHmmss}-{n}";
+            Directory.Move(old, aside);
+            moved.Add(aside);
+        }
+        return moved;
+    }
+
     // A user name comes from the spooler; keep it from escaping the log directory.
     private static string SafeSegment(string owner)
     {

@@ -27,10 +27,7 @@ internal sealed class MigrationRunner(DbConnection connection, SqlDialect dialec
         var current = await CurrentVersionAsync(cancellationToken).ConfigureAwait(false);
         var known = MigrationCatalog.LatestVersion;
         if (current > known)
-            throw new StoreUnavailableException(
-                $"the job database has schema version {current}, but this build knows only up to {known}: " +
-                $"run the newer build, or take the database down with `furrow dbctl --migrate-to {known}` using the newer build")
-            { IsTransient = false };
+            throw TooNew(current);
         if (target > known || target < 0)
             throw new StoreUnavailableException($"schema version {target} is unknown to this build (0..{known})") { IsTransient = false };
 
@@ -40,6 +37,13 @@ internal sealed class MigrationRunner(DbConnection connection, SqlDialect dialec
             await ApplyAsync(migration.Version, migration.Name, migration.Down(dialect), up: false, cancellationToken).ConfigureAwait(false);
         return target;
     }
+
+    /// <summary>The refusal for a database written by a newer build, saying which version is needed and how to go down.</summary>
+    public static StoreUnavailableException TooNew(int current) => new(
+        $"the job database has schema version {current}, but this build knows only up to {MigrationCatalog.LatestVersion}: " +
+        $"run a build that knows version {current}, or take the database down with that newer build's " +
+        $"`tractor-dbctl --configdir DIR --migrate-to {MigrationCatalog.LatestVersion}`")
+    { IsTransient = false };
 
     private async Task ApplyAsync(int version, string name, IReadOnlyList<string> statements, bool up, CancellationToken cancellationToken)
     {

@@ -52,6 +52,19 @@ internal sealed class SqliteJobStore : AdoJobStore
         }
     }
 
+    // SQLite's online backup API copies a consistent snapshot page by page; in WAL mode it only holds a read
+    // transaction, so the engine's writer goes on committing while it runs.
+    public override async ValueTask SnapshotToAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var source = (SqliteConnection)await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        await destination.OpenAsync(cancellationToken).ConfigureAwait(false);
+        source.BackupDatabase(destination);
+        await using var journal = destination.CreateCommand();
+        journal.CommandText = "PRAGMA journal_mode=DELETE";
+        await journal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     protected override StoreUnavailableException Explain(Exception error) => error switch
     {
         SqliteException { SqliteErrorCode: SqliteFull } =>

@@ -1,0 +1,174 @@
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>The seed page's procedures, run verbatim through the Tractor-named shims.</summary>
+public sealed class SeedPageTests
+{
+    private static Task<(int ExitCode, string Stdout, string Stderr)> Dbctl(TestSite site, params string[] args) =>
+        Shims.RunAsync("tractor-dbctl", null, ["--configdir", site.ConfigDir, .. args]);
+
+    [Fact]
+    public async Task Downgrade_TheNineSteps_RestoreTheBackup_ResumeJobIds_AndNeverAppendToAReusedIdsLogs()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 5);
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("blade", slots: 2);
+        var done = await site.SpoolAsync("Job -title {before backup} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {job one}} } }");
+        await site.WaitForJobAsync(done, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        var active = await site.SpoolAsync("""Job -title {active at backup} -subtasks { Task {t} -cmds { RemoteCmd {sh -c "sleep 3; echo job two finished"} } }""");
+        await Eventually.WaitUntilAsync(async () => (await site.Client.TasksAsync($"jid={active}")).Single().State == "active",
+            TimeSpan.FromSeconds(30), () => "job two to be active");
+
+        // Backing up while the engine runs (Tractor needs it stopped; Furrow takes a consistent online snapshot).
+        var backup = Path.Combine(site.Root, "before-upgrade.tar.gz");
+        var (code, stdout, stderr) = await Dbctl(site, "--backup", backup);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("last job id 2", stdout);
+
+        var later = await site.SpoolAsync("Job -title {after backup} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {job three, gone after the restore}} } }");
+        Assert.Equal(3, later);
+        await site.WaitForJobAsync(later, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        Assert.True(File.Exists(site.LogPath("tester", 3, 1)));
+
+        // 1. Pause dispatching.  2. tq --force --yes retry active.  3. Kill the engine.
+        (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "pause-dispatch");
+        Assert.True(code == 0, stderr);
+        await site.WaitForJobAsync(active, j => j.NumActive == 1 || j.NumDone == 1, TimeSpan.FromSeconds(5), "still active or done");
+        (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "--force", "--yes", "retry", "active");
+        Assert.True(code == 0, stderr);
+        site.EngineProcess!.KillHard();
+
+        // 4. tractor-dbctl --destroy (it asks; we answer yes).
+        (code, _, stderr) = await Shims.RunAsync("tractor-dbctl", "y\n", "--configdir", site.ConfigDir, "--destroy");
+        Assert.True(code == 0, stderr);
+        Assert.False(File.Exists(Path.Combine(site.DataDir, "db", "furrow.db")));
+        // 5. tractor-dbctl --restore <file>.  6. --start-for-engine.
+        (code, stdout, stderr) = await Dbctl(site, "--restore", backup);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("job ids resume after 2", stdout);
+        (code, _, stderr) = await Dbctl(site, "--start-for-engine");
+        Assert.True(code == 0, stderr);
+        // 7. --show-params: the last used job id, and the logs of higher ids.
+        (code, stdout, stderr) = await Dbctl(site, "--show-params");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("last used job id: 2", stdout);
+        Assert.Contains(Path.Combine("tester", "J3"), stdout);
+        // 8. --set-job-counter: below an existing job is refused; at it is accepted.
+        (code, _, stderr) = await Dbctl(site, "--set-job-counter", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("job 2 exists", stderr);
+        (code, _, stderr) = await Dbctl(site, "--set-job-counter", "2");
+        Assert.True(code == 0, stderr);
+        // 9. Start the engine.
+        await site.StartEngineAsync();
+
+        var jobs = await site.Client.JobsAsync(archived: true);
+        Assert.Equal([done, active], jobs.Select(j => j.Jid).Order());
+        await site.WaitForJobAsync(active, j => j.NumDone == 1, TimeSpan.FromSeconds(40), "rescheduled and done after the restore");
+        Assert.Contains("job two finished", await File.ReadAllTextAsync(site.LogPath("tester", active, 1)));
+
+        var reused = await site.SpoolAsync("Job -title {new three} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {the new job three}} } }");
+        Assert.Equal(3, reused);
+        await site.WaitForJobAsync(reused, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        var log = await File.ReadAllTextAsync(site.LogPath("tester", 3, 1));
+        Assert.Contains("the new job three", log);
+        Assert.DoesNotContain("gone after the restore", log);
+        var aside = Assert.Single(Directory.GetDirectories(Path.Combine(site.DataDir, "logs", "tester"), "J3.replaced-*"));
+        Assert.Contains("gone after the restore", await File.ReadAllTextAsync(Path.Combine(aside, "T1.log")));
+    }
+
+    [Fact]
+    public async Task Restore_OfCorruptTruncatedOrForeignArchives_IsRefused_AndTheDatabaseIsUntouched()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("Job -title {precious} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
+        var good = Path.Combine(site.Root, "good.tar.gz");
+        var (code, _, stderr) = await Dbctl(site, "--backup", good);
+        Assert.True(code == 0, stderr);
+        await site.EngineProcess!.TerminateAsync();
+
+        (code, _, stderr) = await Dbctl(site, "--restore", good);
+        Assert.True(code == 0, stderr); // the good archive restores fine once the engine is stopped
+        var dbFile = Path.Combine(site.DataDir, "db", "furrow.db");
+        var before = await File.ReadAllBytesAsync(dbFile);
+
+        var bytes = await File.ReadAllBytesAsync(good);
+        var truncated = Path.Combine(site.Root, "truncated.tar.gz");
+        await File.WriteAllBytesAsync(truncated, bytes[..(bytes.Length / 2)]);
+        var corrupt = Path.Combine(site.Root, "corrupt.tar.gz");
+        var flipped = (byte[])bytes.Clone();
+        flipped[bytes.Length / 2] ^= 0xFF;
+        await File.WriteAllBytesAsync(corrupt, flipped);
+        var foreign = Path.Combine(site.Root, "foreign.tar.gz");
+        await Run("tar", "czf", foreign, "-C", site.ConfigDir, "tractor.config");
+
+        foreach (var (archive, why) in new[] { (truncated, "truncated or corrupt"), (corrupt, "corrupt"), (foreign, "not a Furrow backup") })
+        {
+            (code, _, stderr) = await Dbctl(site, "--restore", archive);
+            Assert.Equal(1, code);
+            Assert.Contains(why, stderr);
+            Assert.Equal(before, await File.ReadAllBytesAsync(dbFile));
+        }
+
+        await site.StartEngineAsync();
+        Assert.Equal(jid, (await site.Client.JobsAsync()).Single().Jid);
+        (code, _, stderr) = await Dbctl(site, "--restore", good);
+        Assert.Equal(1, code);
+        Assert.Contains("stop that engine first", stderr);
+    }
+
+    [Fact]
+    public async Task MigrateDownAndUp_KeepsEveryJob_AndANewerSchemaIsRefusedByTheEngine()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("blade");
+        var jid = await site.SpoolAsync("Job -title {kept} -subtasks { Task {a} -cmds { RemoteCmd {{echo} {a}} }; Task {b} -cmds { RemoteCmd {{echo} {b}} } }");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "done");
+        var jobsBefore = await site.Client.JobsAsync(archived: true);
+        var tasksBefore = await site.Client.TasksAsync();
+        var runsBefore = await site.Client.InvocationsAsync();
+        await site.EngineProcess!.TerminateAsync();
+
+        var (code, stdout, stderr) = await Dbctl(site, "--schema-version");
+        Assert.True(code == 0, stderr);
+        var latest = int.Parse(stdout.Trim());
+        Assert.True(latest >= 3);
+        (code, _, stderr) = await Dbctl(site, "--migrate-to", "1");
+        Assert.True(code == 0, stderr);
+        (code, stdout, _) = await Dbctl(site, "--schema-version");
+        Assert.Equal("1", stdout.Trim());
+        (code, _, stderr) = await Dbctl(site, "--migrate-to", latest.ToString());
+        Assert.True(code == 0, stderr);
+
+        await site.StartEngineAsync();
+        Assert.Equal(jobsBefore, await site.Client.JobsAsync(archived: true));
+        Assert.Equal(tasksBefore.Select(t => t with { HasLog = true }), (await site.Client.TasksAsync()).Select(t => t with { HasLog = true }));
+        Assert.Equal(runsBefore, await site.Client.InvocationsAsync());
+        await site.EngineProcess!.TerminateAsync();
+
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(site.DataDir, "db", "furrow.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from the future', 'now')";
+            await command.ExecuteNonQueryAsync();
+        }
+        (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
+        Assert.Equal(1, code);
+        Assert.Contains("schema version 99", stderr);
+        Assert.Contains($"--migrate-to {latest}", stderr);
+    }
+
+    private static async Task Run(string program, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+    }
+}
