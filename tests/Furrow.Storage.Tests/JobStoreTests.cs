@@ -1,0 +1,269 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scripts;
+
+namespace Furrow.Storage.Tests;
+
+public sealed class JobStoreTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Fact]
+    public async Task InsertJob_StoresTheJobEveryTaskAndEveryCommand_AndMovesTheJobCounter()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+        var insert = TestJobs.Insert(42, TestJobs.Shot, owner: "ben");
+
+        await store.CommitAsync(insert);
+
+        var job = Assert.Single(await store.ListJobsAsync(includeDeleted: false, None));
+        Assert.Equal(insert.Job with { Counts = job.Counts }, job);
+        Assert.Equal((42L, "ben", "comp shot 10", 5.0, "nightly"), (job.Jid, job.Owner, job.Title, job.Priority, job.Comment));
+        Assert.Equal(new TaskCounts(Total: 5, Blocked: 5, Ready: 0, Active: 0, Error: 0, Done: 0), job.Counts);
+        Assert.Equal("42", await store.GetParamAsync("jidcounter", None));
+
+        var tasks = await store.ListTasksAsync(42, None);
+        Assert.Equal(
+            [
+                (1, 0, "render all", null, null, true, ""),
+                (2, 1, "frame 1", "f1", "pixarRender", false, ""),
+                (3, 1, "frame 2", null, null, false, ""),
+                (4, 0, "composite", null, null, false, "2,3"),
+                (5, 0, JobCompiler.JobCleanupTitle, null, null, false, "1,4"),
+            ],
+            tasks.Select(t => (t.Tid, t.ParentTid, t.Title, t.Id, t.Service, t.SerialSubtasks, string.Join(',', t.InstanceOf))));
+        Assert.All(tasks, t => Assert.Equal((42L, "blocked", TestJobs.SpoolTimeMs + 42, 0), (t.Jid, t.State, t.StateTimeMs, t.RetryCount)));
+
+        var commands = await store.ListCommandsAsync(42, None);
+        var expected = insert.Compiled.Commands.OrderBy(c => c.Cid).Select(c => (c.Cid, c.Tid, string.Join('|', c.Argv))).ToList();
+        Assert.Equal(expected, commands.Select(c => (c.Cid, c.Tid, string.Join('|', c.Argv))));
+        Assert.Equal(8, commands.Count);
+        Assert.All(commands, c => Assert.Equal((42L, "blocked"), (c.Jid, c.State)));
+        var byLine = commands.ToDictionary(c => string.Join(' ', c.Argv));
+        Assert.Equal(["prman", "-t:2", "/shots/10/f1.rib"], byLine["prman -t:2 /shots/10/f1.rib"].Argv);
+        Assert.Equal(["sh", "-c", "echo done 1"], byLine["sh -c echo done 1"].Argv);
+        Assert.Equal((2, "remote", "regular", "pixarRender", false, "3,4"),
+            Shape(byLine["prman -t:2 /shots/10/f1.rib"]));
+        Assert.Equal((3, "remote", "regular", null, true, ""), Shape(byLine["prman /shots/10/f2.rib"]));
+        Assert.Equal((3, "local", "cleanup", null, false, ""), Shape(byLine["rm -f /tmp/f2.tmp"]));
+        Assert.Equal((1, "local", "regular", null, false, ""), Shape(byLine["touch /shots/10/rendered"]));
+        Assert.Equal((4, "remote", "regular", null, false, ""), Shape(byLine["nuke -x comp.nk"]));
+        Assert.Equal((5, "local", "cleanup", null, false, ""), Shape(byLine["rm -rf /tmp/shot10"]));
+        Assert.Equal((5, "local", "post_done", null, false, ""), Shape(byLine["mail -s done"]));
+    }
+
+    private static (int Tid, string Kind, string RunType, string? Service, bool Expand, string RetryRc) Shape(CommandRecord c) =>
+        (c.Tid, c.Kind, c.RunType, c.Service, c.Expand, string.Join(',', c.RetryRc));
+
+    [Fact]
+    public async Task ListTasksAsync_FiltersByJob_AndListsEveryJobWithoutOne()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot), TestJobs.Insert(2));
+
+        Assert.Equal([1L, 1, 1, 1, 1, 2], (await store.ListTasksAsync(null, None)).Select(t => t.Jid));
+        Assert.Equal([(2L, 1)], (await store.ListTasksAsync(2, None)).Select(t => (t.Jid, t.Tid)));
+        Assert.Equal([(2L, 1, 1)], (await store.ListCommandsAsync(2, None)).Select(c => (c.Jid, c.Cid, c.Tid)));
+        Assert.Equal(9, (await store.ListCommandsAsync(null, None)).Count);
+        Assert.Empty(await store.ListTasksAsync(3, None));
+    }
+
+    [Fact]
+    public async Task ListJobsAsync_CountsTasksByState_AfterStateChanges()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot));
+
+        await store.CommitAsync(
+            new SetTaskState(1, 2, TaskState.Done, 10),
+            new SetTaskState(1, 3, TaskState.Error, 11, RetryCount: 3),
+            new SetTaskState(1, 1, TaskState.Active, 12),
+            new SetTaskState(1, 4, TaskState.Ready, 13),
+            new SetCommandState(1, 1, "done"));
+
+        var job = Assert.Single(await store.ListJobsAsync(includeDeleted: false, None));
+        Assert.Equal(new TaskCounts(Total: 5, Blocked: 1, Ready: 1, Active: 1, Error: 1, Done: 1), job.Counts);
+        var tasks = await store.ListTasksAsync(1, None);
+        Assert.Equal(
+            [("active", 12L, 0), ("done", 10, 0), ("error", 11, 3), ("ready", 13, 0), ("blocked", TestJobs.SpoolTimeMs + 1, 0)],
+            tasks.Select(t => (t.State, t.StateTimeMs, t.RetryCount)));
+        Assert.Equal("done", (await store.ListCommandsAsync(1, None)).Single(c => c.Cid == 1).State);
+    }
+
+    [Fact]
+    public async Task ListJobsAsync_HidesDeletedJobs_UnlessAskedForThem()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1), TestJobs.Insert(2), TestJobs.Insert(3));
+
+        await store.CommitAsync(new SetJobDeleted(2, 99));
+
+        Assert.Equal([1L, 3], (await store.ListJobsAsync(includeDeleted: false, None)).Select(j => j.Jid));
+        var all = await store.ListJobsAsync(includeDeleted: true, None);
+        Assert.Equal([(1L, false), (2, true), (3, false)], all.Select(j => (j.Jid, j.Deleted)));
+    }
+
+    [Fact]
+    public async Task LoadLiveStateAsync_ReturnsUnfinishedUndeletedJobs_CurrentInvocations_BladesAndCounters()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(
+            TestJobs.Insert(1, TestJobs.Shot),
+            TestJobs.Insert(2),
+            TestJobs.Insert(3),
+            TestJobs.Insert(4, "Job -title {serial} -serialsubtasks 1 -subtasks { Task {a} -cmds { RemoteCmd {a} }; Task {b} -cmds { RemoteCmd {b} } }"));
+        var bladeA = new BladeRecord("blade-a", "rack1", 4, "0.1.0", "boot-1", 100, 200, "up");
+        await store.CommitAsync(
+            new UpsertBlade(bladeA),
+            new UpsertBlade(new BladeRecord("blade-b", "rack2", 2, "0.1.0", "boot-2", 110, 210, "up")));
+
+        // Job 1 runs: one finished invocation, one still running.
+        await store.CommitAsync(
+            new SetJobTimes(1, 1000, null),
+            new SetTaskState(1, 2, TaskState.Done, 1500),
+            new SetTaskState(1, 3, TaskState.Active, 1600, RetryCount: 1),
+            new InsertInvocation(1, 1, 2, 1, "blade-a", 1001),
+            new MarkInvocationStarted(1, 500, 1002, 0),
+            new FinishInvocation(1, 1400, 0, "done"),
+            new InsertInvocation(2, 1, 3, 3, "blade-b", 1550),
+            new MarkInvocationStarted(2, 4242, 1560, 128));
+        // Job 2 finished; its last invocation has the highest iid.
+        await store.CommitAsync(
+            new SetJobTimes(2, 2000, null),
+            new InsertInvocation(9, 2, 1, 1, "blade-a", 2001),
+            new FinishInvocation(9, 2100, 0, "done"),
+            new SetJobTimes(2, null, 2200));
+        // Job 3 was deleted while its invocation was still out on a blade.
+        await store.CommitAsync(
+            new InsertInvocation(4, 3, 1, 1, "blade-b", 3001),
+            new SetJobDeleted(3, 3100));
+        await store.CommitAsync(
+            new SetJobPaused(4, true),
+            new UpsertBlade(bladeA with { Slots = 8, BootId = "boot-3", LastContactMs = 5000, Status = "draining" }));
+
+        var live = await store.LoadLiveStateAsync(None);
+
+        Assert.Equal(4, live.JobCounter);
+        Assert.Equal(9, live.MaxIid);
+        Assert.Equal([1L, 4], live.Jobs.Select(j => j.Job.Jid));
+
+        var job1 = live.Jobs[0];
+        Assert.False(job1.RootSerial);
+        Assert.Equal((1000L, (long?)null, false), (job1.Job.StartTimeMs!.Value, job1.Job.StopTimeMs, job1.Job.Paused));
+        Assert.Equal([1, 2, 3, 4, 5], job1.Tasks.Select(t => t.Tid));
+        Assert.All(job1.Tasks, t => Assert.Equal(1L, t.Jid));
+        Assert.Equal(["blocked", "done", "active", "blocked", "blocked"], job1.Tasks.Select(t => t.State));
+        Assert.Equal(1, job1.Tasks[2].RetryCount);
+        Assert.Equal([2, 3], job1.Tasks[3].InstanceOf);
+        Assert.Equal(Enumerable.Range(1, 8), job1.Commands.Select(c => c.Cid));
+        Assert.All(job1.Commands, c => Assert.Equal(1L, c.Jid));
+
+        var job4 = live.Jobs[1];
+        Assert.True(job4.RootSerial);
+        Assert.True(job4.Job.Paused);
+        Assert.Equal(["a", "b"], job4.Tasks.Select(t => t.Title));
+        Assert.Equal([["a"], ["b"]], job4.Commands.Select(c => c.Argv));
+
+        Assert.Equal(
+            [
+                new InvocationRecord(2, 1, 3, 3, "blade-b", 1550, 1560, null, 4242, null, true, "running", 128),
+                new InvocationRecord(4, 3, 1, 1, "blade-b", 3001, null, null, null, null, true, "dispatched", null),
+            ],
+            live.CurrentInvocations);
+
+        Assert.Equal(
+            [
+                new BladeRecord("blade-a", "rack1", 8, "0.1.0", "boot-3", 100, 5000, "draining"),
+                new BladeRecord("blade-b", "rack2", 2, "0.1.0", "boot-2", 110, 210, "up"),
+            ],
+            live.Blades);
+    }
+
+    [Fact]
+    public async Task LoadLiveStateAsync_OnAnEmptyDatabase_ReturnsZeroCountersAndNothingElse()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+
+        var live = await store.LoadLiveStateAsync(None);
+
+        Assert.Equal((0L, 0L), (live.JobCounter, live.MaxIid));
+        Assert.Empty(live.Jobs);
+        Assert.Empty(live.CurrentInvocations);
+        Assert.Empty(live.Blades);
+    }
+
+    [Fact]
+    public async Task ListInvocationsAsync_KeepsFinishedRuns_WithExitCodeAndStatus()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1), TestJobs.Insert(2));
+        await store.CommitAsync(
+            new InsertInvocation(1, 1, 1, 1, "blade-a", 10),
+            new MarkInvocationStarted(1, 77, 11, 0),
+            new FinishInvocation(1, 12, 3, "error"),
+            new InsertInvocation(2, 2, 1, 1, "blade-a", 20),
+            new FinishInvocation(2, 21, null, "lost"));
+
+        Assert.Equal(
+            [new InvocationRecord(1, 1, 1, 1, "blade-a", 10, 11, 12, 77, 3, false, "error", 0)],
+            await store.ListInvocationsAsync(1, None));
+        Assert.Equal(
+            [(1L, "error"), (2L, "lost")],
+            (await store.ListInvocationsAsync(null, None)).Select(i => (i.Iid, i.Status)));
+    }
+
+    [Fact(Skip = "Bug: InsertJob sets params.jidcounter to the inserted jid unconditionally (StoreSql.SetJobCounter), so a job " +
+        "committed after one with a higher jid moves the counter backwards. SpoolService allocates jids under the farm lock but " +
+        "commits outside it, so two spools can commit out of order; after a restart FarmLoader takes the lower counter and the " +
+        "next spool reuses a jid that is already in the jobs table.")]
+    public async Task InsertJob_KeepsTheJobCounterAtTheHighestJid_WhenJobsCommitOutOfOrder()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+
+        await store.CommitAsync(TestJobs.Insert(6));
+        await store.CommitAsync(TestJobs.Insert(5));
+
+        Assert.Equal("6", await store.GetParamAsync("jidcounter", None));
+        Assert.Equal(6, (await store.LoadLiveStateAsync(None)).JobCounter);
+    }
+
+    [Fact]
+    public async Task SetParam_StoresANewParam_AndReplacesAnExistingOne()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+
+        await store.CommitAsync(new SetParam("site", "a"));
+        await store.CommitAsync(new SetParam("site", "b"), new SetParam("jidcounter", "17"));
+
+        Assert.Equal("b", await store.GetParamAsync("site", None));
+        Assert.Equal("17", await store.GetParamAsync("jidcounter", None));
+        Assert.Null(await store.GetParamAsync("missing", None));
+    }
+
+    [Fact]
+    public async Task InsertJob_StoresTheSpecJson_ThatReadsBackAsTheSameJob()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+        var insert = TestJobs.Insert(1, TestJobs.Shot);
+        await store.CommitAsync(insert);
+
+        await using var connection = await temp.OpenRawConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT spec, rootserial FROM jobs WHERE jid = 1";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var stored = JobJson.Deserialize(reader.GetString(0), "stored");
+        Assert.True(stored.Succeeded, stored.Error?.ToString());
+        Assert.Equal(insert.SpecJson, JobJson.Serialize(stored.Job));
+        Assert.Equal(0L, reader.GetInt64(1));
+    }
+}

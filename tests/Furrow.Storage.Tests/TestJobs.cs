@@ -1,0 +1,62 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scripts;
+
+namespace Furrow.Storage.Tests;
+
+/// <summary>Jobs built the way the engine builds them: parsed from alfred, compiled, wrapped in a record.</summary>
+internal static class TestJobs
+{
+    public const long SpoolTimeMs = 1_700_000_000_000;
+
+    /// <summary>Nested tasks, serial subtasks, Instances by -id and by title, task and job cleanup, a postscript.</summary>
+    public const string Shot = """
+        Job -title {comp shot 10} -priority 5 -comment {nightly} -subtasks {
+            Task {render all} -serialsubtasks 1 -subtasks {
+                Task {frame 1} -id f1 -service {pixarRender} -cmds {
+                    RemoteCmd {prman -t:2 /shots/10/f1.rib} -service {pixarRender} -retryrc {3 4}
+                    RemoteCmd {sh -c {echo done 1}}
+                }
+                Task {frame 2} -cmds {
+                    RemoteCmd {prman /shots/10/f2.rib} -expand 1
+                } -cleanup {
+                    Cmd {rm -f /tmp/f2.tmp}
+                }
+            } -cmds {
+                Cmd {touch /shots/10/rendered}
+            }
+            Task {composite} -subtasks {
+                Instance {f1}
+                Instance {frame 2}
+            } -cmds {
+                RemoteCmd {nuke -x comp.nk}
+            }
+        } -cleanup {
+            Cmd {rm -rf /tmp/shot10}
+        } -postscript {
+            Cmd {mail -s done} -when done
+        }
+        """;
+
+    public const string Small = "Job -title {small} -subtasks { Task {only} -cmds { RemoteCmd {{echo} {hi}} } }";
+
+    public static CompiledJob Compile(string script)
+    {
+        var parsed = AlfredParser.Parse(script, "test.alf");
+        Assert.True(parsed.Succeeded, parsed.Error?.ToString());
+        var compiled = JobCompiler.Compile(parsed.Job);
+        Assert.True(compiled.Job is not null, compiled.Error);
+        return compiled.Job;
+    }
+
+    public static InsertJob Insert(long jid, string script = Small, string owner = "ana", string? title = null)
+    {
+        var compiled = Compile(script);
+        var spec = compiled.Spec;
+        var record = new JobRecord(jid, owner, title ?? spec.Title, spec.Priority ?? 1, SpoolTimeMs + jid, "ws01", "/home/ana/job.alf",
+            "/home/ana", spec.Paused ?? false, false, null, null, spec.Comment);
+        return new InsertJob(record, compiled, JobJson.Serialize(spec));
+    }
+
+    public static Task CommitAsync(this IJobStore store, params StoreWrite[] writes) =>
+        store.CommitAsync(writes, CancellationToken.None).AsTask();
+}
