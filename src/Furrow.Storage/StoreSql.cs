@@ -18,7 +18,9 @@ internal static class StoreSql
         VALUES (@jid, @cid, @tid, @argv, @kind, @runtype, @service, @expand, @retryrc, @state)
         """;
 
-    public const string SetJobCounter = "UPDATE params SET value = @value WHERE name = 'jidcounter'";
+    // Spools commit in any order, so the counter only ever moves up here; dbctl's --set-job-counter uses SetParam.
+    public const string SetJobCounter =
+        "UPDATE params SET value = @value WHERE name = 'jidcounter' AND CAST(value AS BIGINT) < CAST(@value AS BIGINT)";
 
     public const string SetTaskState = "UPDATE tasks SET state = @state, statetime = @time WHERE jid = @jid AND tid = @tid";
 

@@ -18,6 +18,11 @@ public static class JobCompiler
         {
             var node = new MutableTask(tasks.Count + 1, parentTid, task);
             tasks.Add(node);
+            // A task's own commands are numbered before its subtasks', so cids follow task (tid) order.
+            foreach (var cmd in task.Commands)
+                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Regular));
+            foreach (var cmd in task.Cleanup)
+                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Cleanup));
             foreach (var child in task.Subtasks)
             {
                 switch (child)
@@ -30,10 +35,6 @@ public static class JobCompiler
                         break;
                 }
             }
-            foreach (var cmd in task.Commands)
-                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Regular));
-            foreach (var cmd in task.Cleanup)
-                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Cleanup));
             return node.Tid;
         }
 
