@@ -15,16 +15,13 @@ internal sealed class ChangeCommitter(IJobStore store, TaskLogStore logs, FarmSt
     {
         try
         {
-            if (changes.Logs.Count > 0)
+            var outputStarts = changes.Logs.Count > 0 ? logs.Append(changes.Logs) : [];
+            foreach (var start in changes.Starts)
             {
-                var outputStarts = logs.Append(changes.Logs);
-                foreach (var start in changes.Starts)
-                {
-                    var logStart = outputStarts.GetValueOrDefault(start.Invocation.Iid);
-                    lock (farm.Gate)
-                        start.Invocation.LogStart = logStart;
-                    changes.Add(new MarkInvocationStarted(start.Invocation.Iid, start.Pid, start.TimeMs, logStart));
-                }
+                var logStart = start.KnownLogStart ?? outputStarts.GetValueOrDefault(start.Invocation.Iid);
+                lock (farm.Gate)
+                    start.Invocation.LogStart = logStart;
+                changes.Add(new MarkInvocationStarted(start.Invocation.Iid, start.Pid, start.TimeMs, logStart));
             }
             await store.CommitAsync(changes.Writes, cancellationToken).ConfigureAwait(false);
         }

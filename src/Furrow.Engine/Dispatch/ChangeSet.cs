@@ -22,7 +22,7 @@ internal sealed class ChangeSet
 }
 
 /// <summary>A blade's report that it started an invocation's process.</summary>
-internal sealed record PendingStart(LiveInvocation Invocation, int? Pid, long TimeMs);
+internal sealed record PendingStart(LiveInvocation Invocation, int? Pid, long TimeMs, long? KnownLogStart = null);
 
 /// <summary>Text to append to a task's log; <paramref name="IsHeader"/> marks the line Furrow writes before an invocation's output.</summary>
 internal sealed record LogAppend(string Owner, long Jid, int Tid, long Iid, string Text, bool IsHeader);

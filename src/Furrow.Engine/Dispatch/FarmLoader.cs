@@ -49,7 +49,12 @@ internal sealed class FarmLoader(IJobStore store, FarmState farm, TaskLogStore l
                     Started = record.StartTimeMs is not null,
                     LogStart = record.LogStart,
                 };
-                if (record.LogStart is { } start)
+                if (record.LogStart is null && logs.FindOutputStart(job.Record.Owner, job.Jid, record.Tid, record.Iid) is { } found)
+                {
+                    invocation.HeaderWritten = true;
+                    invocation.LogStart = found;
+                }
+                if (invocation.LogStart is { } start)
                     invocation.LogBytes = Math.Max(0, logs.LengthOf(job.Record.Owner, job.Jid, record.Tid) - start);
                 farm.Invocations[record.Iid] = invocation;
                 if (farm.Blades.TryGetValue(record.Blade, out var blade))

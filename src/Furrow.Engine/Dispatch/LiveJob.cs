@@ -64,6 +64,9 @@ internal sealed class LiveInvocation(long iid, long jid, int tid, int cid, strin
     public long DispatchTimeMs { get; } = dispatchTimeMs;
     public bool Started { get; set; }
 
+    /// <summary>The log already holds this invocation's header (written before an engine crash lost the start's commit).</summary>
+    public bool HeaderWritten { get; set; }
+
     /// <summary>Where this invocation's output begins in the task log, once started.</summary>
     public long? LogStart { get; set; }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Furrow.Client.Protocol;
 using Furrow.Core.Jobs;
+using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
 using Furrow.Storage;
 using Microsoft.Extensions.Logging;
@@ -92,10 +93,16 @@ internal sealed class ReportProcessor(FarmState farm, ChangeCommitter committer,
     private static void MarkStarted(LiveJobState job, LiveInvocation invocation, int? pid, long timeMs, ChangeSet changes)
     {
         invocation.Started = true;
+        if (invocation.HeaderWritten)
+        {
+            // The header (and maybe output) reached the log before a crash lost the start's commit: keep what is there.
+            changes.Starts.Add(new PendingStart(invocation, pid, timeMs, invocation.LogStart));
+            return;
+        }
         invocation.LogBytes = 0;
         var when = DateTimeOffset.FromUnixTimeMilliseconds(timeMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var argv = string.Join(' ', job.Tasks[invocation.Tid].Commands.First(c => c.Cid == invocation.Cid).Argv);
-        var header = $"====[{when} J{job.Jid} T{invocation.Tid} C{invocation.Cid} on {invocation.Blade} pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {argv}]====\n";
+        var header = $"====[{when} J{job.Jid} T{invocation.Tid} C{invocation.Cid} {TaskLogStore.InvocationMarker(invocation.Iid)} on {invocation.Blade} pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {argv}]====\n";
         changes.Logs.Add(new LogAppend(job.Record.Owner, job.Jid, invocation.Tid, invocation.Iid, header, true));
         changes.Starts.Add(new PendingStart(invocation, pid, timeMs));
     }

@@ -20,6 +20,24 @@ internal sealed class TaskLogStore(string logRoot)
         return info.Exists ? info.Length : 0;
     }
 
+    /// <summary>The words in an invocation's header line that identify it, so recovery can find where its output begins.</summary>
+    public static string InvocationMarker(long iid) => $"iid {iid.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>Where the output after an invocation's header begins in the log, or null when its header is not there.</summary>
+    public long? FindOutputStart(string owner, long jid, int tid, long iid)
+    {
+        var path = PathOf(owner, jid, tid);
+        if (!File.Exists(path))
+            return null;
+        var bytes = File.ReadAllBytes(path);
+        var marker = Encoding.UTF8.GetBytes($" {InvocationMarker(iid)} on ");
+        var at = bytes.AsSpan().LastIndexOf(marker);
+        if (at < 0)
+            return null;
+        var end = bytes.AsSpan(at).IndexOf((byte)'\n');
+        return end < 0 ? null : at + end + 1;
+    }
+
     /// <summary>Appends each entry in order; returns, per invocation whose header was written, where its output begins.</summary>
     public Dictionary<long, long> Append(IReadOnlyList<LogAppend> entries)
     {
