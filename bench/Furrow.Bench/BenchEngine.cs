@@ -33,20 +33,49 @@ internal sealed class BenchEngine : IAsyncDisposable
         listener.Stop();
         await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}, "BladeSilenceTimeoutSecs": 60 }""");
         var engine = new BenchEngine(root, port);
-        engine.Start("engine", "--configdir", root, "--listen", "127.0.0.1");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        await engine.StartEngineProcessAsync();
+        return engine;
+    }
+
+    public string DatabaseFile => Path.Combine(Root, "data", "db", "furrow.db");
+
+    /// <summary>Starts (or restarts) the engine process and waits until it answers.</summary>
+    public async Task StartEngineProcessAsync()
+    {
+        var process = Start("engine", "--configdir", Root, "--listen", "127.0.0.1");
+        _processes.Remove(process);
+        _processes.Insert(0, process);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
             try
             {
-                await engine.Client.StatusAsync();
-                return engine;
+                await Client.StatusAsync();
+                return;
             }
             catch (HttpRequestException) when (DateTime.UtcNow < deadline)
             {
-                await Task.Delay(100);
+                await Task.Delay(50);
             }
         }
+    }
+
+    /// <summary>SIGTERM to the engine, as a service manager stops it.</summary>
+    public async Task StopEngineProcessAsync()
+    {
+        var engine = EngineProcess;
+        Process.Start("kill", ["-TERM", engine.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        await engine.WaitForExitAsync();
+        _processes.Remove(engine);
+    }
+
+    /// <summary>Runs a furrow command to completion (dbctl, spool) and returns its exit code and output.</summary>
+    public async Task<(int Code, string Output)> RunAsync(params string[] args)
+    {
+        var process = Start(args);
+        _processes.Remove(process);
+        await process.WaitForExitAsync();
+        return (process.ExitCode, "");
     }
 
     public Process Start(params string[] args)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Furrow.Client;
 using Furrow.Client.Protocol;
 
@@ -16,7 +15,7 @@ internal static class DispatchScenario
         await using var engine = await BenchEngine.StartAsync();
         const int tasksPerJob = 1000;
         for (var spooled = 0; spooled < tasks; spooled += tasksPerJob)
-            await engine.Client.SpoolAsync(FlatJob(Math.Min(tasksPerJob, tasks - spooled), "true"), new SpoolOptions("bench", "bench.alf"));
+            await engine.Client.SpoolAsync(Jobs.Flat(Math.Min(tasksPerJob, tasks - spooled), "true"), new SpoolOptions("bench", "bench.alf"));
 
         var finished = 0;
         using var stop = new CancellationTokenSource();
@@ -41,14 +40,6 @@ internal static class DispatchScenario
             ["latency_samples"] = latencySamples,
             ["engine_peak_rss_mb"] = Math.Round(peakRss, 1),
         };
-    }
-
-    private static string FlatJob(int count, string command)
-    {
-        var script = new StringBuilder("Job -title {bench} -subtasks {\n");
-        for (var i = 1; i <= count; i++)
-            script.Append("  Task {t").Append(i).Append("} -cmds { RemoteCmd {{").Append(command).Append("}} }\n");
-        return script.Append("}\n").ToString();
     }
 
     private static async Task SimulatedBladeAsync(string engineAddress, string name, int slots, Func<bool> countFinished, CancellationTokenSource stop)
@@ -91,7 +82,7 @@ internal static class DispatchScenario
         var waits = new List<double>();
         for (var i = 0; i < samples; i++)
         {
-            var jid = (await engine.Client.SpoolAsync(FlatJob(1, "true"), new SpoolOptions("bench", "latency.alf"))).Jid;
+            var jid = (await engine.Client.SpoolAsync(Jobs.Flat(1, "true"), new SpoolOptions("bench", "latency.alf"))).Jid;
             while (true)
             {
                 var job = (await engine.Client.JobsAsync($"jid={jid}")).SingleOrDefault();

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Furrow.Client;
+using Furrow.Client.Protocol;
+
+namespace Furrow.Bench;
+
+/// <summary>
+/// An online backup of a large job database while blades keep taking work: how long it takes, and the longest gap
+/// between two dispatches during it, against the longest gap in the same run before it started.
+/// </summary>
+internal static class BackupScenario
+{
+    public static async Task<Dictionary<string, object>> RunAsync(int targetMb)
+    {
+        await using var engine = await BenchEngine.StartAsync();
+        // Long command lines fill the database quickly, like real render commands with many flags.
+        var padding = new string('x', 900);
+        while (File.Exists(engine.DatabaseFile) && new FileInfo(engine.DatabaseFile).Length < targetMb * 1048576L
+            || !File.Exists(engine.DatabaseFile))
+            await engine.Client.SpoolAsync(Jobs.Flat(1000, "true " + padding), new SpoolOptions("bench", "backup.alf"));
+
+        var dispatches = new List<long>();
+        using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var blades = Enumerable.Range(0, 8).Select(i => BladeAsync(engine.Engine, $"b{i}", dispatches, clock, stop.Token)).ToList();
+        await Task.Delay(2000);
+        var backupStart = clock.ElapsedMilliseconds;
+        var archive = Path.Combine(engine.Root, "bench-backup.tar.gz");
+        var (code, _) = await engine.RunAsync("dbctl", "--configdir", engine.Root, "--backup", archive);
+        var backupEnd = clock.ElapsedMilliseconds;
+        await Task.Delay(1000);
+        stop.Cancel();
+        await Task.WhenAll(blades);
+        if (code != 0)
+            throw new InvalidOperationException("the backup failed");
+
+        long[] times;
+        lock (dispatches)
+            times = [.. dispatches.Order()];
+        return new Dictionary<string, object>
+        {
+            ["scenario"] = "backup",
+            ["store"] = "sqlite",
+            ["db_mb"] = Math.Round(new FileInfo(engine.DatabaseFile).Length / 1048576.0, 1),
+            ["archive_mb"] = Math.Round(new FileInfo(archive).Length / 1048576.0, 1),
+            ["backup_s"] = Math.Round((backupEnd - backupStart) / 1000.0, 2),
+            ["max_dispatch_pause_ms"] = MaxGap(times, backupStart, backupEnd),
+            ["max_dispatch_pause_before_ms"] = MaxGap(times, 0, backupStart),
+            ["dispatches_during_backup"] = times.Count(t => t >= backupStart && t <= backupEnd),
+        };
+    }
+
+    private static long MaxGap(long[] times, long from, long to)
+    {
+        var inside = times.Where(t => t >= from && t <= to).ToList();
+        if (inside.Count == 0)
+            return to - from;
+        var gap = Math.Max(inside[0] - from, to - inside[^1]);
+        for (var i = 1; i < inside.Count; i++)
+            gap = Math.Max(gap, inside[i] - inside[i - 1]);
+        return gap;
+    }
+
+    private static async Task BladeAsync(string address, string name, List<long> dispatches, Stopwatch clock, CancellationToken stop)
+    {
+        using var client = new EngineClient(address);
+        var bootId = Guid.NewGuid().ToString("N");
+        await client.RegisterBladeAsync(new BladeRegistration(name, "bench-host", 1, "bench", bootId, Environment.ProcessId));
+        long seq = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            WorkReply work;
+            try
+            {
+                work = await client.PollWorkAsync(name, new WorkRequest(bootId, 1, 1000), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            foreach (var a in work.Assignments)
+            {
+                lock (dispatches)
+                    dispatches.Add(clock.ElapsedMilliseconds);
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                await client.ReportAsync(name, new BladeReport(bootId,
+                    [new InvocationEvent(++seq, a.Iid, InvocationEventTypes.Started, now, Pid: 1), new InvocationEvent(++seq, a.Iid, InvocationEventTypes.Exited, now, ExitCode: 0)],
+                    [], 1));
+            }
+        }
+    }
+}
