@@ -22,7 +22,11 @@ internal static class BackupScenario
         var dispatches = new List<long>();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var blades = Enumerable.Range(0, 8).Select(i => BladeAsync(engine.Engine, $"b{i}", dispatches, clock, stop.Token)).ToList();
+        var blades = Enumerable.Range(0, 8).Select(i => SimulatedBlade.RunAsync(engine.Engine, $"b{i}", 1, _ =>
+        {
+            lock (dispatches)
+                dispatches.Add(clock.ElapsedMilliseconds);
+        }, stop.Token)).ToList();
         await Task.Delay(2000);
         var backupStart = clock.ElapsedMilliseconds;
         var archive = Path.Combine(engine.Root, "bench-backup.tar.gz");
@@ -59,34 +63,5 @@ internal static class BackupScenario
         for (var i = 1; i < inside.Count; i++)
             gap = Math.Max(gap, inside[i] - inside[i - 1]);
         return gap;
-    }
-
-    private static async Task BladeAsync(string address, string name, List<long> dispatches, Stopwatch clock, CancellationToken stop)
-    {
-        using var client = new EngineClient(address);
-        var bootId = Guid.NewGuid().ToString("N");
-        await client.RegisterBladeAsync(new BladeRegistration(name, "bench-host", 1, "bench", bootId, Environment.ProcessId));
-        long seq = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            WorkReply work;
-            try
-            {
-                work = await client.PollWorkAsync(name, new WorkRequest(bootId, 1, 1000), stop);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            foreach (var a in work.Assignments)
-            {
-                lock (dispatches)
-                    dispatches.Add(clock.ElapsedMilliseconds);
-                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                await client.ReportAsync(name, new BladeReport(bootId,
-                    [new InvocationEvent(++seq, a.Iid, InvocationEventTypes.Started, now, Pid: 1), new InvocationEvent(++seq, a.Iid, InvocationEventTypes.Exited, now, ExitCode: 0)],
-                    [], 1));
-            }
-        }
     }
 }

@@ -20,8 +20,11 @@ internal static class DispatchScenario
         var finished = 0;
         using var stop = new CancellationTokenSource();
         var watch = Stopwatch.StartNew();
-        var sims = Enumerable.Range(0, blades).Select(i => SimulatedBladeAsync(engine.Engine, $"sim{i:000}", slots,
-            () => Interlocked.Increment(ref finished) >= tasks, stop)).ToList();
+        var sims = Enumerable.Range(0, blades).Select(i => SimulatedBlade.RunAsync(engine.Engine, $"sim{i:000}", slots, _ =>
+        {
+            if (Interlocked.Increment(ref finished) >= tasks)
+                stop.Cancel();
+        }, stop.Token)).ToList();
         await Task.WhenAll(sims);
         var seconds = watch.Elapsed.TotalSeconds;
         var peakRss = engine.PeakRssMb();
@@ -40,39 +43,6 @@ internal static class DispatchScenario
             ["latency_samples"] = latencySamples,
             ["engine_peak_rss_mb"] = Math.Round(peakRss, 1),
         };
-    }
-
-    private static async Task SimulatedBladeAsync(string engineAddress, string name, int slots, Func<bool> countFinished, CancellationTokenSource stop)
-    {
-        using var client = new EngineClient(engineAddress);
-        var bootId = Guid.NewGuid().ToString("N");
-        await client.RegisterBladeAsync(new BladeRegistration(name, "bench-host", slots, "bench", bootId, Environment.ProcessId));
-        long seq = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            WorkReply work;
-            try
-            {
-                work = await client.PollWorkAsync(name, new WorkRequest(bootId, slots, 1000), stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            if (work.Assignments.Count == 0)
-                continue;
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var events = new List<InvocationEvent>();
-            foreach (var a in work.Assignments)
-            {
-                events.Add(new InvocationEvent(++seq, a.Iid, InvocationEventTypes.Started, now, Pid: 1));
-                events.Add(new InvocationEvent(++seq, a.Iid, InvocationEventTypes.Exited, now, ExitCode: 0));
-            }
-            await client.ReportAsync(name, new BladeReport(bootId, events, [], slots));
-            foreach (var _ in work.Assignments)
-                if (countFinished())
-                    stop.Cancel();
-        }
     }
 
     // One real blade, one single-task job at a time: the wait from spool (the task is ready at once) to the start.

@@ -37,7 +37,6 @@ public sealed class BadInputTests
         var options = new SpoolOptions("tester", "hostile.alf");
 
         var huge = new string('#', 100 * 1024 * 1024);
-        var watch = Stopwatch.StartNew();
         var tooBig = await Assert.ThrowsAsync<EngineException>(() => site.Client.SpoolAsync(huge, options));
         Assert.Equal(413, tooBig.StatusCode);
         Assert.Contains("ScriptMaxBytes", tooBig.Message);
@@ -59,7 +58,7 @@ public sealed class BadInputTests
     {
         var mount = Path.Combine(Path.GetTempPath(), "furrow-full-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(mount);
-        await Run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount);
+        await ProgramRun.RequireAsync("this test needs root to mount a small tmpfs", "mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount);
         try
         {
             await using (var site = new TestSite(dataDirectory: Path.Combine(mount, "data")))
@@ -106,18 +105,7 @@ public sealed class BadInputTests
         }
         finally
         {
-            await Run("umount", "-l", mount);
+            await ProgramRun.RequireAsync("unmounting the test tmpfs", "umount", "-l", mount);
         }
-    }
-
-    private static async Task Run(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardError = true };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed (this test needs root to mount a small tmpfs): {stderr}");
     }
 }

@@ -87,8 +87,15 @@ public sealed class SeedPageTests
         var good = Path.Combine(site.Root, "good.tar.gz");
         var (code, _, stderr) = await Dbctl(site, "--backup", good);
         Assert.True(code == 0, stderr);
+        (code, _, stderr) = await Dbctl(site, "--destroy", "--yes");
+        Assert.Equal(1, code);
+        Assert.Contains("stop that engine first", stderr);
         await site.EngineProcess!.TerminateAsync();
 
+        var offline = Path.Combine(site.Root, "offline.tar.gz");
+        (code, var stdout, stderr) = await Dbctl(site, "--backup", offline);
+        Assert.True(code == 0, stderr); // with the engine stopped too
+        Assert.Contains($"last job id {jid}", stdout);
         (code, _, stderr) = await Dbctl(site, "--restore", good);
         Assert.True(code == 0, stderr); // the good archive restores fine once the engine is stopped
         var dbFile = Path.Combine(site.DataDir, "db", "furrow.db");
@@ -102,7 +109,7 @@ public sealed class SeedPageTests
         flipped[bytes.Length / 2] ^= 0xFF;
         await File.WriteAllBytesAsync(corrupt, flipped);
         var foreign = Path.Combine(site.Root, "foreign.tar.gz");
-        await Run("tar", "czf", foreign, "-C", site.ConfigDir, "tractor.config");
+        await ProgramRun.RequireAsync("making a foreign archive", "tar", "czf", foreign, "-C", site.ConfigDir, "tractor.config");
 
         foreach (var (archive, why) in new[] { (truncated, "truncated or corrupt"), (corrupt, "corrupt"), (foreign, "not a Furrow backup") })
         {
@@ -160,15 +167,5 @@ public sealed class SeedPageTests
         Assert.Equal(1, code);
         Assert.Contains("schema version 99", stderr);
         Assert.Contains($"--migrate-to {latest}", stderr);
-    }
-
-    private static async Task Run(string program, params string[] args)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardError = true };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        await process.WaitForExitAsync();
-        Assert.Equal(0, process.ExitCode);
     }
 }

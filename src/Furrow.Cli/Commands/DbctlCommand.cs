@@ -107,6 +107,8 @@ internal static partial class DbctlCommand
 
     private static async Task<int> BackupAsync(SiteContext site, string file, CancellationToken ct)
     {
+        // A backup is background work: on a busy engine host it must not take CPU from dispatching.
+        System.Diagnostics.Process.GetCurrentProcess().PriorityClass = System.Diagnostics.ProcessPriorityClass.BelowNormal;
         var manifest = await site.Database.BackupAsync(Path.GetFullPath(file), EngineVersion.Current, ct);
         Console.WriteLine($"backed up {site.Database.Provider} job database (schema version {manifest.SchemaVersion}, last job id {manifest.LastJobId}) to {file}");
         return 0;

@@ -28,7 +28,7 @@ public static class BackupArchive
         var partial = archivePath + ".partial";
         await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write))
         {
-            await using (var gzip = new GZipStream(file, CompressionLevel.Optimal, leaveOpen: true))
+            await using (var gzip = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true))
             await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
             {
                 var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, BackupJsonContext.Default.BackupManifest);

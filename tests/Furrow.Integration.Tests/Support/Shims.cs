@@ -7,26 +7,13 @@ public static class Shims
 {
     public static string BinDirectory { get; } = FindBin();
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string shim, string? stdin, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string shim, string? stdin, params string[] args)
     {
-        var info = new ProcessStartInfo(Path.Combine(BinDirectory, shim))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
+        var info = new ProcessStartInfo(Path.Combine(BinDirectory, shim));
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         info.Environment["FURROW_DLL"] = FurrowProcess.FurrowDll;
-        using var process = Process.Start(info)!;
-        if (stdin is not null)
-            await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        return ProgramRun.RunAsync(info, stdin);
     }
 
     private static string FindBin()
