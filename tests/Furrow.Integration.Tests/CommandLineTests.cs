@@ -1,0 +1,67 @@
+using Furrow.Client.Protocol;
+using Furrow.Core.Scripts;
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>The command-line paths a newcomer uses: `furrow up`, JSON spools, `tq log`, and local `Cmd` commands.</summary>
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Up_CreatesASite_RunsTheSampleJobToDone_AndSaysWhereItsLogsAre()
+    {
+        await using var site = new TestSite();
+        var dir = Path.Combine(site.Root, "newcomer");
+        await using var up = FurrowProcess.Start("up", "--dir", dir, "--port", site.Port.ToString());
+        await Eventually.WaitUntilAsync(() => Task.FromResult(up.Output.Contains("Serving until Ctrl-C")), TimeSpan.FromSeconds(60),
+            () => "furrow up to run its sample job; output:\n" + up.Output);
+
+        Assert.Contains($"Created a new site in {dir}", up.Output);
+        Assert.Matches(@"J1 'Furrow sample job': (\d+)/\1 tasks done", up.Output);
+        Assert.True(File.Exists(Path.Combine(dir, "tractor.config")));
+        Assert.True(File.Exists(Path.Combine(dir, "data", "db", "furrow.db")));
+        var logs = Directory.GetFiles(Path.Combine(dir, "data", "logs"), "T*.log", SearchOption.AllDirectories);
+        Assert.Contains(logs, l => File.ReadAllText(l).Contains("rendering frame 3"));
+        Assert.Contains("Logs: " + Path.Combine(dir, "data", "logs"), up.Output);
+    }
+
+    [Fact]
+    public async Task Spool_AJsonJob_RunsIt_AndTqLogPrintsItsOutput()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("worker");
+        var spec = AlfredParser.Parse("Job -title {from json} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {hello from json}} } }", "x.alf").Job!;
+        var file = Path.Combine(site.Root, "job.json");
+        await File.WriteAllTextAsync(file, JobJson.Serialize(spec));
+
+        var (code, stdout, stderr) = await Shims.RunAsync("tractor-spool", null, "--engine", site.Engine, "--user", "tester", file);
+        Assert.True(code == 0, stderr);
+        var jid = long.Parse(stdout.Trim());
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+
+        (code, stdout, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "log", jid.ToString(), "1");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("hello from json", stdout);
+        (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "log", jid.ToString(), "9");
+        Assert.NotEqual(0, code);
+        Assert.Contains("no log", stderr);
+    }
+
+    [Fact]
+    public async Task LocalCmd_IsNotGivenToABladeOnAnotherHost_AndRunsOnTheEngineHostsBlade()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("Job -title {local} -subtasks { Task {t} -cmds { Cmd {{echo} {ran on the engine host}} } }");
+
+        var bootId = Guid.NewGuid().ToString("N");
+        await site.Client.RegisterBladeAsync(new BladeRegistration("far-away", "render-farm-node-17", 4, "test", bootId, 1));
+        var offered = await site.Client.PollWorkAsync("far-away", new WorkRequest(bootId, 4, 1500));
+        Assert.Empty(offered.Assignments);
+
+        await site.StartBladeAsync("engine-host-blade");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done on the engine host's blade");
+        Assert.Equal("engine-host-blade", (await site.Client.InvocationsAsync($"jid={jid}")).Single().Blade);
+    }
+}
