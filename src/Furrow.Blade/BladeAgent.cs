@@ -112,11 +112,16 @@ public sealed class BladeAgent
         while (!cancellationToken.IsCancellationRequested)
         {
             await EnsureRegisteredAsync(cancellationToken);
+            // Every invocation the blade still answers for must be named, even when its events do not fit in this
+            // report, or the engine would think it vanished. Running is read first: a command that ends after that
+            // has already queued its exit event, so the outbox names it.
+            var running = new HashSet<long>(_runner.RunningIids);
             var events = _outbox.Take(1000);
+            running.UnionWith(_outbox.PendingIids());
             try
             {
                 var reply = await _engine.ReportAsync(_options.Name,
-                    new BladeReport(_bootId, events, _runner.RunningIids, _options.Slots - _runner.RunningCount), cancellationToken);
+                    new BladeReport(_bootId, events, [.. running], _options.Slots - _runner.RunningCount), cancellationToken);
                 _outbox.AcknowledgeUpTo(reply.AckedSeq);
                 foreach (var iid in reply.Cancel)
                     _runner.Cancel(iid);

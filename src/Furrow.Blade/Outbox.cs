@@ -54,6 +54,13 @@ internal sealed class Outbox
         }
     }
 
+    /// <summary>Invocations with events still to deliver: the blade still answers for them, run or not.</summary>
+    public HashSet<long> PendingIids()
+    {
+        lock (_gate)
+            return [.. _pending.Select(e => e.Iid)];
+    }
+
     public void AcknowledgeUpTo(long seq)
     {
         lock (_gate)

@@ -34,7 +34,9 @@ public sealed class RestartTests
 
         await site.WaitForJobAsync(jid, j => j.NumDone == tasks, TimeSpan.FromSeconds(120), "all done");
         var runs = await site.Client.InvocationsAsync($"jid={jid}");
-        Assert.Equal(tasks, runs.Count); // nothing dispatched twice
+        var statuses = string.Join(", ", runs.GroupBy(r => r.Status).Select(g => $"{g.Key}: {g.Count()}"));
+        Assert.True(runs.Count == tasks, $"nothing may be dispatched twice, but there were {runs.Count} runs ({statuses}); engine output:\n"
+            + site.EngineProcess!.Output);
         Assert.All(runs, r => Assert.Equal(0, r.ExitCode));
         for (var tid = 1; tid <= tasks; tid++)
         {

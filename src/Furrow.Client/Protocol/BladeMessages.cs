@@ -23,7 +23,10 @@ public sealed record Assignment(
     string Kind,
     IReadOnlyDictionary<string, string>? Environment);
 
-/// <summary>What a blade reports: events not yet acknowledged, and every invocation it is still running.</summary>
+/// <summary>
+/// What a blade reports: events not yet acknowledged, and every invocation it still answers for (running, or with
+/// events not yet delivered). An invocation missing from <c>Running</c> for long is taken as lost.
+/// </summary>
 public sealed record BladeReport(string BootId, IReadOnlyList<InvocationEvent> Events, IReadOnlyList<long> Running, int FreeSlots);
 
 /// <summary>
