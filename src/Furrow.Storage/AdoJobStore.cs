@@ -212,6 +212,14 @@ internal abstract class AdoJobStore : IJobStore
         }, cancellationToken, ("deleted", includeDeleted ? 1 : 0)).ConfigureAwait(false);
     }
 
+    public async ValueTask<IReadOnlyDictionary<long, string>> ListJobOwnersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await QueryAsync(connection, null, StoreSql.JobOwners, r => (Jid: r.GetInt64(0), Owner: r.GetString(1)), cancellationToken)
+            .ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Jid, r => r.Owner);
+    }
+
     public async ValueTask<IReadOnlyList<TaskRecord>> ListTasksAsync(long? jid, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

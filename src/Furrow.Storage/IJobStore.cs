@@ -35,6 +35,9 @@ public interface IJobStore : IAsyncDisposable
 
     ValueTask<IReadOnlyList<JobRecord>> ListJobsAsync(bool includeDeleted, CancellationToken cancellationToken);
 
+    /// <summary>Every job's owner (deleted jobs too), for listings of tasks, commands and invocations.</summary>
+    ValueTask<IReadOnlyDictionary<long, string>> ListJobOwnersAsync(CancellationToken cancellationToken);
+
     ValueTask<IReadOnlyList<TaskRecord>> ListTasksAsync(long? jid, CancellationToken cancellationToken);
 
     ValueTask<IReadOnlyList<CommandRecord>> ListCommandsAsync(long? jid, CancellationToken cancellationToken);

@@ -73,6 +73,8 @@ internal static class StoreSql
         FROM jobs j WHERE (@deleted = 1 OR j.deleted = 0) ORDER BY j.jid
         """;
 
+    public const string JobOwners = "SELECT jid, owner FROM jobs";
+
     public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";
 
     private const string TaskColumns =

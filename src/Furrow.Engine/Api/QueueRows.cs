@@ -35,7 +35,7 @@ internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore lo
 
     public async Task<List<(TaskRow Row, IQueryRow Query)>> TasksAsync(long? jid, CancellationToken ct)
     {
-        var owners = (await store.ListJobsAsync(true, ct).ConfigureAwait(false)).ToDictionary(j => j.Jid, j => j.Owner);
+        var owners = await store.ListJobOwnersAsync(ct).ConfigureAwait(false);
         var tasks = await store.ListTasksAsync(jid, ct).ConfigureAwait(false);
         var result = new List<(TaskRow, IQueryRow)>(tasks.Count);
         lock (farm.Gate)
@@ -67,7 +67,7 @@ internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore lo
 
     public async Task<List<(CommandRow Row, IQueryRow Query)>> CommandsAsync(long? jid, CancellationToken ct)
     {
-        var owners = (await store.ListJobsAsync(true, ct).ConfigureAwait(false)).ToDictionary(j => j.Jid, j => j.Owner);
+        var owners = await store.ListJobOwnersAsync(ct).ConfigureAwait(false);
         var commands = await store.ListCommandsAsync(jid, ct).ConfigureAwait(false);
         return commands.Select(c =>
         {
@@ -84,7 +84,7 @@ internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore lo
 
     public async Task<List<(InvocationRow Row, IQueryRow Query)>> InvocationsAsync(long? jid, CancellationToken ct)
     {
-        var owners = (await store.ListJobsAsync(true, ct).ConfigureAwait(false)).ToDictionary(j => j.Jid, j => j.Owner);
+        var owners = await store.ListJobOwnersAsync(ct).ConfigureAwait(false);
         var invocations = await store.ListInvocationsAsync(jid, ct).ConfigureAwait(false);
         return invocations.Select(i =>
         {

@@ -59,6 +59,13 @@ internal sealed class SqliteJobStore : AdoJobStore
         await using var source = (SqliteConnection)await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         await destination.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // The snapshot is scratch (the archive made from it is what gets flushed to disk): forcing a gigabyte of it to
+        // disk would stall the engine's own commit fsyncs on the same device.
+        await using (var scratch = destination.CreateCommand())
+        {
+            scratch.CommandText = "PRAGMA synchronous=OFF";
+            await scratch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
         source.BackupDatabase(destination);
         await using var journal = destination.CreateCommand();
         journal.CommandText = "PRAGMA journal_mode=DELETE";
