@@ -21,19 +21,29 @@ public static class EngineHost
     public static async Task<WebApplication> BuildAsync(EngineOptions options, string listenAddress, CancellationToken cancellationToken)
     {
         await PortCheck.EnsureFreeAsync(listenAddress, options.Port, cancellationToken).ConfigureAwait(false);
-        var engineLock = EngineLock.Acquire(options.DataDirectory, options.Port, options.ConfigDirectory);
+        var locks = new List<EngineLock> { EngineLock.Acquire(options.DataDirectory, options.Port, options.ConfigDirectory) };
         try
         {
-            return await BuildLockedAsync(options, listenAddress, engineLock, cancellationToken).ConfigureAwait(false);
+            // A DBDataDir outside the data directory is claimed too: two engines must never share a database.
+            if (!IsInside(options.DatabaseDirectory, options.DataDirectory))
+                locks.Add(EngineLock.Acquire(options.DatabaseDirectory, options.Port, options.ConfigDirectory, "database directory"));
+            return await BuildLockedAsync(options, listenAddress, locks, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            engineLock.Dispose();
+            foreach (var held in locks)
+                held.Dispose();
             throw;
         }
     }
 
-    private static async Task<WebApplication> BuildLockedAsync(EngineOptions options, string listenAddress, EngineLock engineLock,
+    private static bool IsInside(string path, string directory)
+    {
+        var relative = Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(path));
+        return relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(relative);
+    }
+
+    private static async Task<WebApplication> BuildLockedAsync(EngineOptions options, string listenAddress, List<EngineLock> locks,
         CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -52,7 +62,7 @@ public static class EngineHost
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new EngineClock(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-        services.AddSingleton<IJobStore>(_ => JobStores.OpenSqlite(options.DataDirectory));
+        services.AddSingleton<IJobStore>(_ => JobStores.Site(options.DatabaseProvider, options.DatabaseDirectory).OpenStore());
         services.AddSingleton(new TaskLogStore(options.LogDirectory));
         services.AddSingleton<IDispatchPolicy, PriorityThenSpoolTimePolicy>();
         services.AddSingleton<FarmState>();
@@ -72,7 +82,7 @@ public static class EngineHost
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Furrow.Engine");
-        if (engineLock.TookOverFrom is { } stale)
+        foreach (var stale in locks.Select(l => l.TookOverFrom).OfType<EngineLockHolder>())
             EngineLog.StaleLockTaken(logger, stale.ToString());
         var store = app.Services.GetRequiredService<IJobStore>();
         // A database newer than this build is refused before listening; migrating up happens after, with requests held.
@@ -97,7 +107,8 @@ public static class EngineHost
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            engineLock.Dispose();
+            foreach (var held in locks)
+                held.Dispose();
         });
         return app;
     }

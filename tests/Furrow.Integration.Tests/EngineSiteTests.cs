@@ -68,4 +68,27 @@ public sealed class EngineSiteTests
         Assert.True(code == 0, stderr);
         await site.WaitForJobAsync(held, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done after resume");
     }
+
+    [Fact]
+    public async Task SecondEngine_OnAnotherEnginesDBDataDir_IsRefused_AndDbctlFindsTheDatabaseThere()
+    {
+        await using var first = new TestSite();
+        var shared = Path.Combine(first.Root, "shared-db");
+        File.WriteAllText(Path.Combine(first.ConfigDir, "db.config"), $$"""{ "DBProvider": "sqlite", "DBDataDir": "{{shared}}" }""");
+        var running = await first.StartEngineAsync();
+        await first.SpoolAsync("Job -title {in the shared db} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
+        Assert.True(File.Exists(Path.Combine(shared, "furrow.db")));
+
+        await using var second = new TestSite();
+        File.WriteAllText(Path.Combine(second.ConfigDir, "db.config"), $$"""{ "DBDataDir": "{{shared}}" }""");
+        var (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", second.ConfigDir, "--listen", "127.0.0.1");
+        Assert.Equal(1, code);
+        Assert.Contains($"database directory {shared} is held by the engine on", stderr);
+        Assert.Contains($"pid {running.Pid}", stderr);
+
+        (code, var stdout, stderr) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", first.ConfigDir, "--show-params");
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"database directory: {shared}", stdout);
+        Assert.Contains("last used job id: 1", stdout);
+    }
 }

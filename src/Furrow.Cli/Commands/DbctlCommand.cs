@@ -77,7 +77,7 @@ internal static partial class DbctlCommand
         var engine = SiteConfigLoader.LoadEngine(dir);
         var db = SiteConfigLoader.LoadDb(dir);
         var dataDir = SiteConfigLoader.DataDirectory(dir, engine);
-        return new SiteContext(dir, dataDir, JobStores.Site(db.DBProvider, dataDir));
+        return new SiteContext(dir, dataDir, JobStores.Site(db.DBProvider, SiteConfigLoader.DatabaseDirectory(dir, engine, db)));
     }
 
     private static async Task<int> SayAsync(Task<string> what)
@@ -89,10 +89,14 @@ internal static partial class DbctlCommand
     // Verbs that replace or rewrite the database must not run under a live engine.
     private static bool RefuseWhileEngineRuns(SiteContext site, string verb)
     {
-        if (EngineLock.LiveHolder(site.DataDir) is not { } holder)
-            return false;
-        Console.Error.WriteLine($"{Name}: {verb} refused: {site.DataDir} is in use by {holder}; stop that engine first");
-        return true;
+        foreach (var dir in new[] { site.DataDir, site.Database.DatabaseDirectory })
+        {
+            if (EngineLock.LiveHolder(dir) is not { } holder)
+                continue;
+            Console.Error.WriteLine($"{Name}: {verb} refused: {dir} is in use by {holder}; stop that engine first");
+            return true;
+        }
+        return false;
     }
 
     private static async Task<int> StatusAsync(SiteContext site, CancellationToken ct)

@@ -44,10 +44,13 @@ internal static class EngineCommand
     public static EngineOptions ResolveOptions(string configDir, int? port)
     {
         var config = SiteConfigLoader.LoadEngine(configDir);
+        var db = SiteConfigLoader.LoadDb(configDir);
         return new EngineOptions
         {
             ConfigDirectory = Path.GetFullPath(configDir),
             DataDirectory = SiteConfigLoader.DataDirectory(configDir, config),
+            DatabaseDirectory = SiteConfigLoader.DatabaseDirectory(configDir, config, db),
+            DatabaseProvider = db.DBProvider,
             Port = port ?? config.ListenPort,
             BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),
             MaxAutoRetries = config.MaxAutoRetries,

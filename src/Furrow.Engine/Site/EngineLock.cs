@@ -43,7 +43,7 @@ public sealed class EngineLock : IDisposable
     public static string PathIn(string dataDirectory) => Path.Combine(dataDirectory, FileName);
 
     /// <summary>Takes the data directory for this process, or throws naming the live engine that has it.</summary>
-    public static EngineLock Acquire(string dataDirectory, int port, string configDirectory)
+    public static EngineLock Acquire(string dataDirectory, int port, string configDirectory, string what = "data directory")
     {
         Directory.CreateDirectory(dataDirectory);
         var path = PathIn(dataDirectory);
@@ -65,7 +65,8 @@ public sealed class EngineLock : IDisposable
                 var holder = ReadHolder(path);
                 if (holder is not null && !IsGone(holder))
                     throw new EngineLockedException(
-                        $"data directory {dataDirectory} is held by {holder}; stop that engine first, or give this one its own TractorDataDirectory", holder);
+                        $"{what} {dataDirectory} is held by {holder}; stop that engine first, or give this one its own " +
+                        (what == "data directory" ? "TractorDataDirectory" : "DBDataDir"), holder);
                 stale = holder;
                 File.Delete(path); // the holder is gone (or the file is unreadable debris): take over
             }

@@ -7,6 +7,11 @@ public sealed class EngineOptions
 {
     public string ConfigDirectory { get; set; } = ".";
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Where the job database lives (`DBDataDir`); by default `&lt;data&gt;/db`.</summary>
+    public string DatabaseDirectory { get; set; } = Path.Combine("data", "db");
+
+    public string DatabaseProvider { get; set; } = "sqlite";
     public int Port { get; set; } = 5600;
     public TimeSpan BladeSilenceTimeout { get; set; } = TimeSpan.FromSeconds(15);
     public int BladeReportIntervalMs { get; set; } = 1000;

@@ -23,6 +23,12 @@ public static class SiteConfigLoader
     public static string DataDirectory(string configDir, EngineConfig config) =>
         Path.GetFullPath(Path.Combine(configDir, string.IsNullOrWhiteSpace(config.TractorDataDirectory) ? "data" : config.TractorDataDirectory));
 
+    /// <summary>The job database's directory: `DBDataDir` from db.config (relative to the config directory), else `&lt;data&gt;/db`.</summary>
+    public static string DatabaseDirectory(string configDir, EngineConfig engine, DbConfig db) =>
+        string.IsNullOrWhiteSpace(db.DBDataDir)
+            ? Path.Combine(DataDirectory(configDir, engine), "db")
+            : Path.GetFullPath(Path.Combine(configDir, db.DBDataDir));
+
     /// <summary>Writes a commented default config for a new site, as `furrow up` does; existing files are left alone.</summary>
     public static void WriteDefaults(string configDir, int port)
     {

@@ -6,11 +6,11 @@ using Microsoft.Data.Sqlite;
 namespace Furrow.Storage.Sqlite;
 
 /// <summary>The embedded provider's answers to tractor-dbctl: one file, no server.</summary>
-internal sealed class SqliteSiteDatabase(string dataDirectory) : ISiteDatabase
+internal sealed class SqliteSiteDatabase(string databaseDirectory) : ISiteDatabase
 {
     public string Provider => "sqlite";
 
-    public string DatabaseDirectory { get; } = Path.Combine(Path.GetFullPath(dataDirectory), "db");
+    public string DatabaseDirectory { get; } = Path.GetFullPath(databaseDirectory);
 
     public string DatabaseFile => Path.Combine(DatabaseDirectory, "furrow.db");
 
