@@ -190,7 +190,7 @@ internal abstract class AdoJobStore : IJobStore
             .ConfigureAwait(false) as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var maxIid = Convert.ToInt64(await ScalarAsync(connection, transaction, StoreSql.MaxIid, cancellationToken).ConfigureAwait(false),
             System.Globalization.CultureInfo.InvariantCulture);
-        var jobs = await QueryAsync(connection, transaction, StoreSql.LiveJobs, r => (Job: ReadJob(r), RootSerial: r.GetInt64(13) != 0),
+        var jobs = await QueryAsync(connection, transaction, StoreSql.LiveJobs, r => (Job: ReadJob(r), RootSerial: Long(r, 13) != 0),
             cancellationToken).ConfigureAwait(false);
         var tasks = (await QueryAsync(connection, transaction, StoreSql.LiveTasks, ReadTask, cancellationToken).ConfigureAwait(false))
             .ToLookup(t => t.Jid);
@@ -208,14 +208,14 @@ internal abstract class AdoJobStore : IJobStore
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await QueryAsync(connection, null, StoreSql.ListJobs, r => ReadJob(r) with
         {
-            Counts = new TaskCounts(r.GetInt32(13), r.GetInt32(14), r.GetInt32(15), r.GetInt32(16), r.GetInt32(17), r.GetInt32(18)),
+            Counts = new TaskCounts(Int(r, 13), Int(r, 14), Int(r, 15), Int(r, 16), Int(r, 17), Int(r, 18)),
         }, cancellationToken, ("deleted", includeDeleted ? 1 : 0)).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyDictionary<long, string>> ListJobOwnersAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await QueryAsync(connection, null, StoreSql.JobOwners, r => (Jid: r.GetInt64(0), Owner: r.GetString(1)), cancellationToken)
+        var rows = await QueryAsync(connection, null, StoreSql.JobOwners, r => (Jid: Long(r, 0), Owner: r.GetString(1)), cancellationToken)
             .ConfigureAwait(false);
         return rows.ToDictionary(r => r.Jid, r => r.Owner);
     }
@@ -252,28 +252,33 @@ internal abstract class AdoJobStore : IJobStore
     }
 
     private static JobRecord ReadJob(DbDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetDouble(3), r.GetInt64(4), NullableString(r, 5), NullableString(r, 6),
-        NullableString(r, 7), r.GetInt64(8) != 0, r.GetInt64(9) != 0, NullableLong(r, 10), NullableLong(r, 11), NullableString(r, 12));
+        Long(r, 0), r.GetString(1), r.GetString(2), r.GetDouble(3), Long(r, 4), NullableString(r, 5), NullableString(r, 6),
+        NullableString(r, 7), Long(r, 8) != 0, Long(r, 9) != 0, NullableLong(r, 10), NullableLong(r, 11), NullableString(r, 12));
 
     private static TaskRecord ReadTask(DbDataReader r) => new(
-        r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), r.GetString(3), NullableString(r, 4), NullableString(r, 5), r.GetInt64(6) != 0,
-        JsonSerializer.Deserialize(r.GetString(7), StorageJsonContext.Default.ListInt32) ?? [], r.GetString(8), r.GetInt64(9), r.GetInt32(10));
+        Long(r, 0), Int(r, 1), Int(r, 2), r.GetString(3), NullableString(r, 4), NullableString(r, 5), Long(r, 6) != 0,
+        JsonSerializer.Deserialize(r.GetString(7), StorageJsonContext.Default.ListInt32) ?? [], r.GetString(8), Long(r, 9), Int(r, 10));
 
     private static CommandRecord ReadCommand(DbDataReader r) => new(
-        r.GetInt64(0), r.GetInt32(1), r.GetInt32(2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],
-        r.GetString(4), r.GetString(5), NullableString(r, 6), r.GetInt64(7) != 0,
+        Long(r, 0), Int(r, 1), Int(r, 2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],
+        r.GetString(4), r.GetString(5), NullableString(r, 6), Long(r, 7) != 0,
         JsonSerializer.Deserialize(r.GetString(8), StorageJsonContext.Default.ListInt32) ?? [], r.GetString(9));
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5), NullableLong(r, 6), NullableLong(r, 7),
-        r.IsDBNull(8) ? null : r.GetInt32(8), r.IsDBNull(9) ? null : r.GetInt32(9), r.GetInt64(10) != 0, r.GetString(11), NullableLong(r, 12));
+        Long(r, 0), Long(r, 1), Int(r, 2), Int(r, 3), r.GetString(4), Long(r, 5), NullableLong(r, 6), NullableLong(r, 7),
+        r.IsDBNull(8) ? null : Int(r, 8), r.IsDBNull(9) ? null : Int(r, 9), Long(r, 10) != 0, r.GetString(11), NullableLong(r, 12));
 
     private static BladeRecord ReadBlade(DbDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetInt64(6), r.GetString(7));
+        r.GetString(0), r.GetString(1), Int(r, 2), r.GetString(3), r.GetString(4), Long(r, 5), Long(r, 6), r.GetString(7));
+
+    // SQLite hands every integer back as Int64 and PostgreSQL as the column's own width: convert, whichever it is.
+    private static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static int Int(DbDataReader r, int i) => Convert.ToInt32(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
 
     private static string? NullableString(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    private static long? NullableLong(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+    private static long? NullableLong(DbDataReader r, int i) => r.IsDBNull(i) ? null : Long(r, i);
 
     protected static async Task<List<T>> QueryAsync<T>(DbConnection connection, DbTransaction? transaction, string sql,
         Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)

@@ -9,6 +9,9 @@ public static class JobStores
     public static IJobStore OpenSqlite(string databaseDirectory) =>
         new SqliteJobStore(Path.Combine(databaseDirectory, "furrow.db"));
 
+    /// <summary>A job database on a PostgreSQL server, given an Npgsql connection string.</summary>
+    public static IJobStore OpenPostgres(string connectionString) => new Postgres.PostgresJobStore(connectionString);
+
     /// <summary>The site database a provider name selects, for tractor-dbctl.</summary>
     public static ISiteDatabase Site(string provider, string databaseDirectory) => provider switch
     {

@@ -64,12 +64,12 @@ internal static class StoreSql
         "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment";
 
     public const string ListJobs = "SELECT " + JobColumns + """
-        , (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid),
-          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'blocked'),
-          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'ready'),
-          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'active'),
-          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'error'),
-          (SELECT COUNT(*) FROM tasks t WHERE t.jid = j.jid AND t.state = 'done')
+        , (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid),
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid AND t.state = 'blocked'),
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid AND t.state = 'ready'),
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid AND t.state = 'active'),
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid AND t.state = 'error'),
+          (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid AND t.state = 'done')
         FROM jobs j WHERE (@deleted = 1 OR j.deleted = 0) ORDER BY j.jid
         """;
 
@@ -80,14 +80,14 @@ internal static class StoreSql
     private const string TaskColumns =
         "jid, tid, parent_tid, title, task_id, service, serialsubtasks, instance_of, state, statetime, retrycount";
 
-    public const string ListTasks = "SELECT " + TaskColumns + " FROM tasks WHERE (@jid IS NULL OR jid = @jid) ORDER BY jid, tid";
+    public const string ListTasks = "SELECT " + TaskColumns + " FROM tasks WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY jid, tid";
 
     public const string LiveTasks = "SELECT " + TaskColumns +
         " FROM tasks WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, tid";
 
     private const string CommandColumns = "jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state";
 
-    public const string ListCommands = "SELECT " + CommandColumns + " FROM commands WHERE (@jid IS NULL OR jid = @jid) ORDER BY jid, cid";
+    public const string ListCommands = "SELECT " + CommandColumns + " FROM commands WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY jid, cid";
 
     public const string LiveCommands = "SELECT " + CommandColumns +
         " FROM commands WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, cid";
@@ -95,7 +95,7 @@ internal static class StoreSql
     private const string InvocationColumns =
         "iid, jid, tid, cid, blade, dispatchtime, starttime, stoptime, pid, rcode, current, status, log_start";
 
-    public const string ListInvocations = "SELECT " + InvocationColumns + " FROM invocations WHERE (@jid IS NULL OR jid = @jid) ORDER BY iid";
+    public const string ListInvocations = "SELECT " + InvocationColumns + " FROM invocations WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY iid";
 
     public const string CurrentInvocations = "SELECT " + InvocationColumns + " FROM invocations WHERE current = 1 ORDER BY iid";
 

@@ -7,40 +7,6 @@ public sealed class BatchedWriterTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private const string ThreeTasks =
-        "Job -title {three} -subtasks { Task {a} -cmds { RemoteCmd {a} }; Task {b} -cmds { RemoteCmd {b}; RemoteCmd {b2} }; Task {c} }";
-
-    [Fact]
-    public async Task CommitAsync_CompletesEveryConcurrentCaller_AndAllRowsSurviveReopeningTheStore()
-    {
-        const int callers = 200;
-        await using var temp = new TempStore();
-        await using (var store = await temp.OpenMigratedAsync())
-        {
-            var inserts = Enumerable.Range(1, callers).Select(jid => TestJobs.Insert(jid, ThreeTasks, title: $"job {jid}")).ToList();
-
-            await Task.WhenAll(inserts.Select(insert => store.CommitAsync([insert], None).AsTask()));
-
-            await AssertAllPresentAsync(store);
-        }
-        temp.ClosePooledHandles();
-
-        var reopened = temp.Open();
-        await AssertAllPresentAsync(reopened);
-        Assert.Equal(callers, (await reopened.LoadLiveStateAsync(None)).Jobs.Count);
-
-        async Task AssertAllPresentAsync(IJobStore store)
-        {
-            var jobs = await store.ListJobsAsync(includeDeleted: true, None);
-            Assert.Equal(Enumerable.Range(1, callers).Select(i => (long)i), jobs.Select(j => j.Jid));
-            Assert.All(jobs, j => Assert.Equal($"job {j.Jid}", j.Title));
-            Assert.All(jobs, j => Assert.Equal(3, j.Counts.Total));
-            Assert.Equal(callers * 3, (await store.ListTasksAsync(null, None)).Count);
-            Assert.Equal(callers * 3, (await store.ListCommandsAsync(null, None)).Count);
-            Assert.Equal(callers.ToString(System.Globalization.CultureInfo.InvariantCulture), await store.GetParamAsync("jidcounter", None));
-        }
-    }
-
     [Fact]
     public async Task CommitAsync_IsDurableOnDisk_WhenReadByAnotherConnectionAfterTheStoreCloses()
     {

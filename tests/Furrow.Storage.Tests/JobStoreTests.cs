@@ -3,14 +3,18 @@ using Furrow.Core.Scripts;
 
 namespace Furrow.Storage.Tests;
 
-public sealed class JobStoreTests
+/// <summary>The store contract: every provider passes these same tests.</summary>
+public abstract class JobStoreContractTests
 {
+    /// <summary>A new empty database of the provider under test.</summary>
+    protected abstract Task<ITestStore> NewStoreAsync();
+
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
     public async Task InsertJob_StoresTheJobEveryTaskAndEveryCommand_AndMovesTheJobCounter()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
         var insert = TestJobs.Insert(42, TestJobs.Shot, owner: "ben");
 
@@ -58,7 +62,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task ListTasksAsync_FiltersByJob_AndListsEveryJobWithoutOne()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
         await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot), TestJobs.Insert(2));
 
@@ -72,7 +76,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task ListJobsAsync_CountsTasksByState_AfterStateChanges()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
         await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot));
 
@@ -95,7 +99,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task ListJobsAsync_HidesDeletedJobs_UnlessAskedForThem()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
         await store.CommitAsync(TestJobs.Insert(1), TestJobs.Insert(2), TestJobs.Insert(3));
 
@@ -109,7 +113,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task LoadLiveStateAsync_ReturnsUnfinishedUndeletedJobs_CurrentInvocations_BladesAndCounters()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
         await store.CommitAsync(
             TestJobs.Insert(1, TestJobs.Shot),
@@ -186,7 +190,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task LoadLiveStateAsync_OnAnEmptyDatabase_ReturnsZeroCountersAndNothingElse()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
 
         var live = await store.LoadLiveStateAsync(None);
@@ -200,7 +204,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task ListInvocationsAsync_KeepsFinishedRuns_WithExitCodeAndStatus()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
         await store.CommitAsync(TestJobs.Insert(1), TestJobs.Insert(2));
         await store.CommitAsync(
@@ -221,7 +225,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task InsertJob_KeepsTheJobCounterAtTheHighestJid_WhenJobsCommitOutOfOrder()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
 
         await store.CommitAsync(TestJobs.Insert(6));
@@ -234,7 +238,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task SetParam_StoresANewParam_AndReplacesAnExistingOne()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
 
         await store.CommitAsync(new SetParam("site", "a"));
@@ -248,7 +252,7 @@ public sealed class JobStoreTests
     [Fact]
     public async Task InsertJob_StoresTheSpecJson_ThatReadsBackAsTheSameJob()
     {
-        await using var temp = new TempStore();
+        await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
         var insert = TestJobs.Insert(1, TestJobs.Shot);
         await store.CommitAsync(insert);
@@ -261,6 +265,47 @@ public sealed class JobStoreTests
         var stored = JobJson.Deserialize(reader.GetString(0), "stored");
         Assert.True(stored.Succeeded, stored.Error?.ToString());
         Assert.Equal(insert.SpecJson, JobJson.Serialize(stored.Job));
-        Assert.Equal(0L, reader.GetInt64(1));
+        Assert.Equal(0L, Convert.ToInt64(reader.GetValue(1)));
     }
+
+    private const string ConcurrentThreeTasks =
+        "Job -title {three} -subtasks { Task {a} -cmds { RemoteCmd {a} }; Task {b} -cmds { RemoteCmd {b}; RemoteCmd {b2} }; Task {c} }";
+
+    [Fact]
+    public async Task CommitAsync_CompletesEveryConcurrentCaller_AndAllRowsSurviveReopeningTheStore()
+    {
+        const int callers = 200;
+        await using var temp = await NewStoreAsync();
+        await using (var store = await temp.OpenMigratedAsync())
+        {
+            var inserts = Enumerable.Range(1, callers).Select(jid => TestJobs.Insert(jid, ConcurrentThreeTasks, title: $"job {jid}")).ToList();
+
+            await Task.WhenAll(inserts.Select(insert => store.CommitAsync([insert], None).AsTask()));
+
+            await AssertAllPresentAsync(store);
+        }
+        temp.ClosePooledHandles();
+
+        var reopened = temp.Open();
+        await AssertAllPresentAsync(reopened);
+        Assert.Equal(callers, (await reopened.LoadLiveStateAsync(None)).Jobs.Count);
+
+        async Task AssertAllPresentAsync(IJobStore store)
+        {
+            var jobs = await store.ListJobsAsync(includeDeleted: true, None);
+            Assert.Equal(Enumerable.Range(1, callers).Select(i => (long)i), jobs.Select(j => j.Jid));
+            Assert.All(jobs, j => Assert.Equal($"job {j.Jid}", j.Title));
+            Assert.All(jobs, j => Assert.Equal(3, j.Counts.Total));
+            Assert.Equal(callers * 3, (await store.ListTasksAsync(null, None)).Count);
+            Assert.Equal(callers * 3, (await store.ListCommandsAsync(null, None)).Count);
+            Assert.Equal(callers.ToString(System.Globalization.CultureInfo.InvariantCulture), await store.GetParamAsync("jidcounter", None));
+        }
+    }
+
+}
+
+/// <summary>The contract on the embedded SQLite store.</summary>
+public sealed class SqliteJobStoreTests : JobStoreContractTests
+{
+    protected override Task<ITestStore> NewStoreAsync() => Task.FromResult<ITestStore>(new TempStore());
 }

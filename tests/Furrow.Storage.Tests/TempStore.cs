@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Furrow.Storage.Tests;
 
 /// <summary>A real SQLite job database in its own temporary directory, removed with everything in it afterwards.</summary>
-internal sealed class TempStore : IAsyncDisposable
+internal sealed class TempStore : ITestStore
 {
     private readonly List<IJobStore> _opened = [];
 
@@ -50,6 +50,8 @@ internal sealed class TempStore : IAsyncDisposable
         await connection.OpenAsync();
         return connection;
     }
+
+    async Task<System.Data.Common.DbConnection> ITestStore.OpenRawConnectionAsync() => await OpenRawConnectionAsync();
 
     /// <summary>Closes the idle pooled handles of the store's file, so the next open really opens the file again.</summary>
     public void ClosePooledHandles()
