@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -60,6 +61,8 @@ public static class EngineHost
         var services = builder.Services;
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, FurrowJsonContext.Default));
         services.AddSingleton(Options.Create(options));
+        // Nothing in the engine needs long to stop (blades keep their commands); do not let a stuck client hold it.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new EngineClock(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         services.AddSingleton<IJobStore>(_ => JobStores.Site(options.DatabaseProvider, options.DatabaseDirectory).OpenStore());

@@ -91,4 +91,16 @@ public sealed class EngineSiteTests
         Assert.Contains($"database directory: {shared}", stdout);
         Assert.Contains("last used job id: 1", stdout);
     }
+
+    [Fact]
+    public async Task Sigterm_StopsTheEngineAtOnce_EvenWhileBladesLongPollForWork()
+    {
+        await using var site = new TestSite();
+        var engine = await site.StartEngineAsync();
+        var blade = await site.StartBladeAsync("idle"); // now waiting in a 20 s long-poll
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await engine.TerminateAsync();
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(8), $"the engine took {stopping.Elapsed.TotalSeconds:0.0} s to stop");
+        Assert.False(blade.HasExited); // the blade waits for the engine to come back
+    }
 }

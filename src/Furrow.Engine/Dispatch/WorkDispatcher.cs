@@ -1,11 +1,12 @@
 using Furrow.Client.Protocol;
 using Furrow.Core.Jobs;
 using Furrow.Storage;
+using Microsoft.Extensions.Hosting;
 
 namespace Furrow.Engine.Dispatch;
 
 /// <summary>Answers a blade's long-poll for work: hands out ready commands in policy order, committed before the reply.</summary>
-internal sealed class WorkDispatcher(FarmState farm, ChangeCommitter committer, WorkSignal signal)
+internal sealed class WorkDispatcher(FarmState farm, ChangeCommitter committer, WorkSignal signal, IHostApplicationLifetime lifetime)
 {
     private const int MaxWaitMs = 30_000;
 
@@ -35,9 +36,15 @@ internal sealed class WorkDispatcher(FarmState farm, ChangeCommitter committer, 
                 return new WorkReply([]);
             try
             {
-                await pulse.WaitAsync(TimeSpan.FromMilliseconds(remaining), cancellationToken).ConfigureAwait(false);
+                // A stopping engine answers its waiting blades at once instead of holding its shutdown for their polls.
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+                await pulse.WaitAsync(TimeSpan.FromMilliseconds(remaining), waiting.Token).ConfigureAwait(false);
             }
             catch (TimeoutException)
+            {
+                return new WorkReply([]);
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
             {
                 return new WorkReply([]);
             }
