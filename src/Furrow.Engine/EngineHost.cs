@@ -25,10 +25,13 @@ public static class EngineHost
         var locks = new List<EngineLock> { EngineLock.Acquire(options.DataDirectory, options.Port, options.ConfigDirectory) };
         try
         {
+            // The engine starts its database server if it manages one (Tractor's engine does the same).
+            var site = JobStores.Site(options.Database, options.DatabaseDirectory);
+            await site.StartAsync(forEngine: true, cancellationToken).ConfigureAwait(false);
             // A DBDataDir outside the data directory is claimed too: two engines must never share a database.
             if (!IsInside(options.DatabaseDirectory, options.DataDirectory))
                 locks.Add(EngineLock.Acquire(options.DatabaseDirectory, options.Port, options.ConfigDirectory, "database directory"));
-            return await BuildLockedAsync(options, listenAddress, locks, cancellationToken).ConfigureAwait(false);
+            return await BuildLockedAsync(options, listenAddress, site, locks, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -44,7 +47,7 @@ public static class EngineHost
         return relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(relative);
     }
 
-    private static async Task<WebApplication> BuildLockedAsync(EngineOptions options, string listenAddress, List<EngineLock> locks,
+    private static async Task<WebApplication> BuildLockedAsync(EngineOptions options, string listenAddress, ISiteDatabase site, List<EngineLock> locks,
         CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -65,7 +68,8 @@ public static class EngineHost
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new EngineClock(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-        services.AddSingleton<IJobStore>(_ => JobStores.Site(options.DatabaseProvider, options.DatabaseDirectory).OpenStore());
+        services.AddSingleton(site);
+        services.AddSingleton<IJobStore>(_ => site.OpenStore());
         services.AddSingleton(new TaskLogStore(options.LogDirectory));
         services.AddSingleton<IDispatchPolicy, PriorityThenSpoolTimePolicy>();
         services.AddSingleton<FarmState>();
@@ -110,6 +114,9 @@ public static class EngineHost
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // As Tractor's engine: stop the database server at shutdown unless db.config says DBShutdown false.
+            if (options.Database.DBShutdown)
+                site.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
             foreach (var held in locks)
                 held.Dispose();
         });

@@ -12,10 +12,11 @@ public static class JobStores
     /// <summary>A job database on a PostgreSQL server, given an Npgsql connection string.</summary>
     public static IJobStore OpenPostgres(string connectionString) => new Postgres.PostgresJobStore(connectionString);
 
-    /// <summary>The site database a provider name selects, for tractor-dbctl.</summary>
-    public static ISiteDatabase Site(string provider, string databaseDirectory) => provider switch
+    /// <summary>The site database db.config describes, for the engine and tractor-dbctl.</summary>
+    public static ISiteDatabase Site(Furrow.Core.Config.DbConfig config, string databaseDirectory) => config.DBProvider switch
     {
         "sqlite" => new SqliteSiteDatabase(databaseDirectory),
-        _ => throw new StoreUnavailableException($"DBProvider '{provider}' is not supported by this build (expected sqlite)") { IsTransient = false },
+        "postgresql" => new Postgres.PostgresSiteDatabase(config, databaseDirectory),
+        _ => throw new StoreUnavailableException($"DBProvider '{config.DBProvider}' is unknown: expected sqlite or postgresql") { IsTransient = false },
     };
 }

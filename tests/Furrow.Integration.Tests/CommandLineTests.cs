@@ -26,6 +26,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task Spool_AJsonJob_RunsIt_AndTqLogPrintsItsOutput()
     {
         await using var site = new TestSite();
@@ -49,6 +50,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task LocalCmd_IsNotGivenToABladeOnAnotherHost_AndRunsOnTheEngineHostsBlade()
     {
         await using var site = new TestSite();

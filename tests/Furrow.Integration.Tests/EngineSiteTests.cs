@@ -6,6 +6,7 @@ namespace Furrow.Integration.Tests;
 public sealed class EngineSiteTests
 {
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task TwoEngines_WithTheirOwnPortsAndDataDirs_RunSideBySide()
     {
         await using var first = new TestSite();
@@ -47,6 +48,7 @@ public sealed class EngineSiteTests
     }
 
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task PauseDispatch_LetsRunningCommandsFinish_AndStartsNothingNew_UntilResumed()
     {
         await using var site = new TestSite();

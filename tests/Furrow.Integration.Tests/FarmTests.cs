@@ -36,6 +36,7 @@ public sealed class FarmTests
         """;
 
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task JobTree_RunsToDone_InDependencyOrder_WithLogsOnDisk()
     {
         await using var site = new TestSite();
@@ -70,6 +71,7 @@ public sealed class FarmTests
     }
 
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task KilledBlade_ItsTaskGoesBackToReady_WithinTheTimeout_AndCompletesElsewhere()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 3);
@@ -101,6 +103,7 @@ public sealed class FarmTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task EngineRestart_WhileABladeRunsACommand_DoesNotRestartIt_AndItsLogAndExitCodeArrive(bool killHard)
     {
         await using var site = new TestSite();
@@ -135,6 +138,7 @@ public sealed class FarmTests
         (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
 
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task TqOperations_RetrySkipPauseDelete_ChangeTheQueue()
     {
         await using var site = new TestSite();

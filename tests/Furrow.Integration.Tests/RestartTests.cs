@@ -6,6 +6,7 @@ namespace Furrow.Integration.Tests;
 public sealed class RestartTests
 {
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task EngineKilledTenTimes_With200CommandsRunningOn4Blades_RunsEachExactlyOnce_AndKeepsEveryLog()
     {
         const int tasks = 200;

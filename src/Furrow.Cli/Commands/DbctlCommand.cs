@@ -77,7 +77,7 @@ internal static partial class DbctlCommand
         var engine = SiteConfigLoader.LoadEngine(dir);
         var db = SiteConfigLoader.LoadDb(dir);
         var dataDir = SiteConfigLoader.DataDirectory(dir, engine);
-        return new SiteContext(dir, dataDir, JobStores.Site(db.DBProvider, SiteConfigLoader.DatabaseDirectory(dir, engine, db)));
+        return new SiteContext(dir, dataDir, JobStores.Site(db, SiteConfigLoader.DatabaseDirectory(dir, engine, db)));
     }
 
     private static async Task<int> SayAsync(Task<string> what)

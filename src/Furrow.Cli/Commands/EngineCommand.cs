@@ -50,7 +50,7 @@ internal static class EngineCommand
             ConfigDirectory = Path.GetFullPath(configDir),
             DataDirectory = SiteConfigLoader.DataDirectory(configDir, config),
             DatabaseDirectory = SiteConfigLoader.DatabaseDirectory(configDir, config, db),
-            DatabaseProvider = db.DBProvider,
+            Database = db,
             Port = port ?? config.ListenPort,
             BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),
             MaxAutoRetries = config.MaxAutoRetries,

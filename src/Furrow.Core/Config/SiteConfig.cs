@@ -32,7 +32,11 @@ public sealed class DbConfig
 
     public int DBPort { get; set; } = 9876;
 
+    /// <summary>For an external server: an Npgsql connection string without the password.</summary>
     public string? DBConnection { get; set; }
+
+    /// <summary>A file holding the external server's password (else `$FURROW_DB_PASSWORD`); never logged.</summary>
+    public string? DBPasswordFile { get; set; }
 
     public bool DBShutdown { get; set; } = true;
 }

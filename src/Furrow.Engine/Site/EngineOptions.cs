@@ -11,7 +11,8 @@ public sealed class EngineOptions
     /// <summary>Where the job database lives (`DBDataDir`); by default `&lt;data&gt;/db`.</summary>
     public string DatabaseDirectory { get; set; } = Path.Combine("data", "db");
 
-    public string DatabaseProvider { get; set; } = "sqlite";
+    /// <summary>db.config: provider, managed or external, port, connection, DBShutdown.</summary>
+    public Core.Config.DbConfig Database { get; set; } = new();
     public int Port { get; set; } = 5600;
     public TimeSpan BladeSilenceTimeout { get; set; } = TimeSpan.FromSeconds(15);
     public int BladeReportIntervalMs { get; set; } = 1000;

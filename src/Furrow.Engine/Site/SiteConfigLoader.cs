@@ -23,10 +23,13 @@ public static class SiteConfigLoader
     public static string DataDirectory(string configDir, EngineConfig config) =>
         Path.GetFullPath(Path.Combine(configDir, string.IsNullOrWhiteSpace(config.TractorDataDirectory) ? "data" : config.TractorDataDirectory));
 
-    /// <summary>The job database's directory: `DBDataDir` from db.config (relative to the config directory), else `&lt;data&gt;/db`.</summary>
+    /// <summary>
+    /// The job database's directory: `DBDataDir` from db.config (relative to the config directory), else
+    /// `&lt;data&gt;/db` for SQLite and `&lt;data&gt;/psql` (Tractor's place) for a managed PostgreSQL cluster.
+    /// </summary>
     public static string DatabaseDirectory(string configDir, EngineConfig engine, DbConfig db) =>
         string.IsNullOrWhiteSpace(db.DBDataDir)
-            ? Path.Combine(DataDirectory(configDir, engine), "db")
+            ? Path.Combine(DataDirectory(configDir, engine), db.DBProvider == "postgresql" ? "psql" : "db")
             : Path.GetFullPath(Path.Combine(configDir, db.DBDataDir));
 
     /// <summary>Writes a commented default config for a new site, as `furrow up` does; existing files are left alone.</summary>

@@ -26,6 +26,26 @@ public sealed class TestSite : IAsyncDisposable
             }
             """);
         Client = new EngineClient(Engine);
+        if (Store == "postgresql")
+            UsePostgres(FreePort());
+    }
+
+    /// <summary>Tests that hold for any job store carry this trait; CI runs them again on PostgreSQL.</summary>
+    public const string StoreTrait = "Store";
+    public const string AnyStore = "any";
+
+    /// <summary>The job store the engine-level tests run on: `$FURROW_TEST_STORE` (sqlite, the default, or postgresql).</summary>
+    public static string Store { get; } = Environment.GetEnvironmentVariable("FURROW_TEST_STORE") is { Length: > 0 } store ? store : "sqlite";
+
+    public bool UsesPostgres { get; private set; }
+
+    /// <summary>Makes this site keep its job database in a managed PostgreSQL cluster on <paramref name="port"/>.</summary>
+    public void UsePostgres(int port, bool shutdownWithEngine = true)
+    {
+        UsesPostgres = true;
+        File.WriteAllText(Path.Combine(ConfigDir, "db.config"), $$"""
+            { "DBProvider": "postgresql", "DBPort": {{port}}, "DBShutdown": {{(shutdownWithEngine ? "true" : "false")}} }
+            """);
     }
 
     public string Root { get; }
@@ -68,7 +88,7 @@ public sealed class TestSite : IAsyncDisposable
         return process;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -79,6 +99,8 @@ public sealed class TestSite : IAsyncDisposable
     {
         foreach (var process in _processes)
             await process.DisposeAsync();
+        if (UsesPostgres)
+            await FurrowProcess.RunAsync("dbctl", "--configdir", ConfigDir, "--stop"); // a killed engine leaves its cluster up
         Client.Dispose();
         try
         {

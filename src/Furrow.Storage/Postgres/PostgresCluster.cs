@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace Furrow.Storage.Postgres;
+
+/// <summary>
+/// A PostgreSQL cluster Furrow manages itself, as Tractor does: made with the distribution's initdb in `DBDataDir`,
+/// started and stopped with pg_ctl, listening on 127.0.0.1 and a unix socket in its own directory only.
+/// </summary>
+internal sealed class PostgresCluster(string directory, int port)
+{
+    public const string Database = "furrow";
+    public const string User = "furrow";
+
+    public string Directory { get; } = Path.GetFullPath(directory);
+
+    public int Port { get; } = port;
+
+    public string ConnectionString => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1", Port = Port, Username = User, Database = Database, Pooling = true,
+    }.ToString();
+
+    public bool IsInitialized => File.Exists(Path.Combine(Directory, "PG_VERSION"));
+
+    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken)
+    {
+        if (!IsInitialized)
+            return false;
+        var (code, _) = await PgAsync(cancellationToken, "pg_ctl", "status", "-D", Directory);
+        return code == 0;
+    }
+
+    /// <summary>Creates the cluster if absent, starts it if stopped, and makes sure the job database exists.</summary>
+    public async Task<bool> StartAsync(CancellationToken cancellationToken)
+    {
+        if (!IsInitialized)
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            await OwnAsync(cancellationToken);
+            await CheckAsync(await PgAsync(cancellationToken, "initdb", "-D", Directory, "-U", User, "--auth=trust", "-E", "UTF8"), "initdb");
+        }
+        if (await IsRunningAsync(cancellationToken))
+            return false;
+        await CheckAsync(await PgAsync(cancellationToken, "pg_ctl", "start", "-D", Directory, "-w", "-t", "60",
+            "-l", Path.Combine(Directory, "furrow-postgresql.log"),
+            "-o", $"-p {Port} -k {Directory} -c listen_addresses=127.0.0.1"), "pg_ctl start");
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres", Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = connection.CreateCommand();
+        exists.CommandText = "SELECT 1 FROM pg_database WHERE datname = 'furrow'";
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            exists.CommandText = "CREATE DATABASE furrow";
+            await exists.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return true;
+    }
+
+    public async Task<bool> StopAsync(CancellationToken cancellationToken)
+    {
+        if (!await IsRunningAsync(cancellationToken))
+            return false;
+        NpgsqlConnection.ClearAllPools();
+        await CheckAsync(await PgAsync(cancellationToken, "pg_ctl", "stop", "-D", Directory, "-m", "fast", "-w", "-t", "60"), "pg_ctl stop");
+        return true;
+    }
+
+    private static Task CheckAsync((int Code, string Output) result, string what) =>
+        result.Code == 0
+            ? Task.CompletedTask
+            : throw new StoreUnavailableException($"{what} failed: {result.Output.Trim()}") { IsTransient = false };
+
+    // initdb and pg_ctl refuse to run as root; a root-run engine (containers, CI) runs them as the distribution's
+    // postgres user, which must own the cluster directory.
+    private static bool AsRoot => Environment.UserName == "root";
+
+    private async Task OwnAsync(CancellationToken cancellationToken)
+    {
+        if (AsRoot)
+            await RunAsync(cancellationToken, "chown", "postgres", Directory);
+    }
+
+    private Task<(int Code, string Output)> PgAsync(CancellationToken cancellationToken, string tool, params string[] args)
+    {
+        var path = Path.Combine(PostgresBinaries.Find(), tool);
+        return AsRoot ? RunAsync(cancellationToken, "runuser", ["-u", "postgres", "--", path, .. args]) : RunAsync(cancellationToken, path, args);
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(CancellationToken cancellationToken, string program, params string[] args)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info) ?? throw new StoreUnavailableException($"could not run {program}");
+        // pg_ctl points the server's own output at its log file (-l), so these pipes close when the tool exits.
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
+
+/// <summary>Finds the distribution's PostgreSQL server binaries.</summary>
+internal static class PostgresBinaries
+{
+    public static string Find()
+    {
+        if (Directory.Exists("/usr/lib/postgresql"))
+        {
+            var newest = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
+                .Where(d => File.Exists(Path.Combine(d, "pg_ctl"))).OrderByDescending(d => d, StringComparer.Ordinal).FirstOrDefault();
+            if (newest is not null)
+                return newest;
+        }
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .FirstOrDefault(d => d.Length > 0 && File.Exists(Path.Combine(d, "pg_ctl")) && File.Exists(Path.Combine(d, "initdb")));
+        return onPath ?? throw new StoreUnavailableException(
+            "PostgreSQL's server programs (initdb, pg_ctl) were not found under /usr/lib/postgresql/*/bin or on PATH: " +
+            "install the distribution's 'postgresql' package (apt-get install postgresql)") { IsTransient = false };
+    }
+}
