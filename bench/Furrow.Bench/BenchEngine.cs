@@ -23,7 +23,7 @@ internal sealed class BenchEngine : IAsyncDisposable
     public EngineClient Client { get; }
     public Process EngineProcess => _processes[0];
 
-    public static async Task<BenchEngine> StartAsync()
+    public static async Task<BenchEngine> StartAsync(string store = "sqlite")
     {
         var root = Path.Combine(Path.GetTempPath(), "furrow-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -32,10 +32,21 @@ internal sealed class BenchEngine : IAsyncDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}, "BladeSilenceTimeoutSecs": 60 }""");
-        var engine = new BenchEngine(root, port);
+        if (store == "postgresql")
+        {
+            using var dbListener = new TcpListener(IPAddress.Loopback, 0);
+            dbListener.Start();
+            var dbPort = ((IPEndPoint)dbListener.LocalEndpoint).Port;
+            dbListener.Stop();
+            // A managed cluster with PostgreSQL's default durability, as a site would run it.
+            await File.WriteAllTextAsync(Path.Combine(root, "db.config"), $$"""{ "DBProvider": "postgresql", "DBPort": {{dbPort}} }""");
+        }
+        var engine = new BenchEngine(root, port) { Store = store };
         await engine.StartEngineProcessAsync();
         return engine;
     }
+
+    public string Store { get; private init; } = "sqlite";
 
     public string DatabaseFile => Path.Combine(Root, "data", "db", "furrow.db");
 
@@ -102,6 +113,8 @@ internal sealed class BenchEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Store == "postgresql")
+            await RunAsync("dbctl", "--configdir", Root, "--stop");
         foreach (var process in _processes.AsEnumerable().Reverse())
         {
             if (!process.HasExited)

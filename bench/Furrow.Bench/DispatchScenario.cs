@@ -10,9 +10,9 @@ namespace Furrow.Bench;
 /// </summary>
 internal static class DispatchScenario
 {
-    public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots, int latencySamples)
+    public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots, int latencySamples, string store = "sqlite")
     {
-        await using var engine = await BenchEngine.StartAsync();
+        await using var engine = await BenchEngine.StartAsync(store);
         const int tasksPerJob = 1000;
         for (var spooled = 0; spooled < tasks; spooled += tasksPerJob)
             await engine.Client.SpoolAsync(Jobs.Flat(Math.Min(tasksPerJob, tasks - spooled), "true"), new SpoolOptions("bench", "bench.alf"));
@@ -33,7 +33,7 @@ internal static class DispatchScenario
         return new Dictionary<string, object>
         {
             ["scenario"] = "dispatch",
-            ["store"] = "sqlite",
+            ["store"] = store,
             ["tasks"] = tasks,
             ["blades"] = blades,
             ["slots_per_blade"] = slots,

@@ -23,6 +23,9 @@ public sealed class CommandLineTests
         var logs = Directory.GetFiles(Path.Combine(dir, "data", "logs"), "T*.log", SearchOption.AllDirectories);
         Assert.Contains(logs, l => File.ReadAllText(l).Contains("rendering frame 3"));
         Assert.Contains("Logs: " + Path.Combine(dir, "data", "logs"), up.Output);
+
+        await up.TerminateAsync(); // Ctrl-C or SIGTERM stops the whole farm, blade included
+        Assert.True(up.HasExited);
     }
 
     [Fact]

@@ -33,7 +33,9 @@ internal static class UpCommand
                 using var logging = Logging.Create();
                 var blade = new BladeAgent(new BladeOptions { Engine = address, Name = $"{Environment.MachineName}-local", Host = "localhost",
                     Slots = Math.Max(2, Environment.ProcessorCount) }, logging.CreateLogger("Furrow.Blade"));
-                var bladeRun = blade.RunAsync(ct);
+                // The blade stops with the engine (Ctrl-C or SIGTERM reach the engine's host first).
+                using var bladeStop = CancellationTokenSource.CreateLinkedTokenSource(ct, engine.Lifetime.ApplicationStopping);
+                var bladeRun = blade.RunAsync(bladeStop.Token);
                 Console.WriteLine($"Engine listening on http://{address}/  (data: {options.DataDirectory})");
                 if (!result.GetValue(noSample))
                     await SpoolSampleAsync(address, options.LogDirectory, ct);
