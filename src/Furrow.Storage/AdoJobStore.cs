@@ -70,18 +70,51 @@ internal abstract class AdoJobStore : IJobStore
 
     private async Task ApplyInTransactionAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken)
     {
+        var statements = new List<WriteStatement>(writes.Count);
+        foreach (var write in writes)
+            Describe(write, statements);
         try
         {
             _writeConnection ??= await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await _writeConnection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var write in writes)
-                await ApplyAsync(write, transaction, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(_writeConnection, transaction, statements, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is not StoreUnavailableException)
         {
             await ResetWriteConnectionAsync().ConfigureAwait(false);
             throw Explain(error);
+        }
+    }
+
+    /// <summary>One SQL statement of a write, with its parameter values.</summary>
+    protected sealed record WriteStatement(string Sql, (string Name, object? Value)[] Parameters);
+
+    /// <summary>
+    /// Runs a batch's statements inside its transaction. The default runs each through a command prepared once per SQL
+    /// text (cheap in-process for SQLite); a networked provider sends them all in one round trip instead.
+    /// </summary>
+    protected virtual async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, List<WriteStatement> statements,
+        CancellationToken cancellationToken)
+    {
+        foreach (var statement in statements)
+        {
+            if (!_preparedWrites.TryGetValue(statement.Sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = statement.Sql;
+                foreach (var (name, _) in statement.Parameters)
+                {
+                    var p = command.CreateParameter();
+                    p.ParameterName = "@" + name;
+                    command.Parameters.Add(p);
+                }
+                _preparedWrites[statement.Sql] = command;
+            }
+            command.Transaction = transaction;
+            for (var i = 0; i < statement.Parameters.Length; i++)
+                command.Parameters[i].Value = statement.Parameters[i].Value ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -95,59 +128,86 @@ internal abstract class AdoJobStore : IJobStore
         _writeConnection = null;
     }
 
-    private Task ApplyAsync(StoreWrite write, DbTransaction transaction, CancellationToken ct) => write switch
+    private static void Describe(StoreWrite write, List<WriteStatement> into)
     {
-        InsertJob w => InsertJobAsync(w, transaction, ct),
-        SetTaskState { RetryCount: { } retries } w => Exec(StoreSql.SetTaskStateAndRetries, transaction, ct,
-            ("state", w.State.ToName()), ("time", w.TimeMs), ("retries", retries), ("jid", w.Jid), ("tid", w.Tid)),
-        SetTaskState w => Exec(StoreSql.SetTaskState, transaction, ct,
-            ("state", w.State.ToName()), ("time", w.TimeMs), ("jid", w.Jid), ("tid", w.Tid)),
-        SetCommandState w => Exec(StoreSql.SetCommandState, transaction, ct, ("state", w.State), ("jid", w.Jid), ("cid", w.Cid)),
-        InsertInvocation w => Exec(StoreSql.InsertInvocation, transaction, ct,
-            ("iid", w.Iid), ("jid", w.Jid), ("tid", w.Tid), ("cid", w.Cid), ("blade", w.Blade), ("time", w.DispatchTimeMs)),
-        MarkInvocationStarted w => Exec(StoreSql.MarkInvocationStarted, transaction, ct,
-            ("pid", w.Pid), ("time", w.StartTimeMs), ("logstart", w.LogStart), ("iid", w.Iid)),
-        FinishInvocation w => Exec(StoreSql.FinishInvocation, transaction, ct,
-            ("time", w.StopTimeMs), ("rcode", w.ExitCode), ("status", w.Status), ("iid", w.Iid)),
-        SetJobTimes w => Exec(StoreSql.SetJobTimes, transaction, ct, ("start", w.StartTimeMs), ("stop", w.StopTimeMs), ("jid", w.Jid)),
-        SetJobPaused w => Exec(StoreSql.SetJobPaused, transaction, ct, ("paused", w.Paused ? 1 : 0), ("jid", w.Jid)),
-        SetJobDeleted w => Exec(StoreSql.SetJobDeleted, transaction, ct, ("time", w.DeleteTimeMs), ("jid", w.Jid)),
-        UpsertBlade w => Exec(StoreSql.UpsertBlade, transaction, ct,
-            ("name", w.Blade.Name), ("host", w.Blade.Host), ("slots", w.Blade.Slots), ("version", w.Blade.Version),
-            ("bootid", w.Blade.BootId), ("registered", w.Blade.RegisteredMs), ("contact", w.Blade.LastContactMs),
-            ("status", w.Blade.Status)),
-        SetParam w => Exec(StoreSql.UpsertParam, transaction, ct, ("name", w.Name), ("value", w.Value)),
-        _ => throw new NotSupportedException($"no store operation for {write.GetType().Name}"),
-    };
+        void Add(string sql, params (string Name, object? Value)[] parameters) => into.Add(new WriteStatement(sql, parameters));
+        switch (write)
+        {
+            case InsertJob w:
+                DescribeInsertJob(w, into);
+                break;
+            case SetTaskState { RetryCount: { } retries } w:
+                Add(StoreSql.SetTaskStateAndRetries, ("state", w.State.ToName()), ("time", w.TimeMs), ("retries", retries), ("jid", w.Jid), ("tid", w.Tid));
+                break;
+            case SetTaskState w:
+                Add(StoreSql.SetTaskState, ("state", w.State.ToName()), ("time", w.TimeMs), ("jid", w.Jid), ("tid", w.Tid));
+                break;
+            case SetCommandState w:
+                Add(StoreSql.SetCommandState, ("state", w.State), ("jid", w.Jid), ("cid", w.Cid));
+                break;
+            case InsertInvocation w:
+                Add(StoreSql.InsertInvocation, ("iid", w.Iid), ("jid", w.Jid), ("tid", w.Tid), ("cid", w.Cid), ("blade", w.Blade), ("time", w.DispatchTimeMs));
+                break;
+            case MarkInvocationStarted w:
+                Add(StoreSql.MarkInvocationStarted, ("pid", w.Pid), ("time", w.StartTimeMs), ("logstart", w.LogStart), ("iid", w.Iid));
+                break;
+            case FinishInvocation w:
+                Add(StoreSql.FinishInvocation, ("time", w.StopTimeMs), ("rcode", w.ExitCode), ("status", w.Status), ("iid", w.Iid));
+                break;
+            case SetJobTimes w:
+                Add(StoreSql.SetJobTimes, ("start", w.StartTimeMs), ("stop", w.StopTimeMs), ("jid", w.Jid));
+                break;
+            case SetJobPaused w:
+                Add(StoreSql.SetJobPaused, ("paused", w.Paused ? 1 : 0), ("jid", w.Jid));
+                break;
+            case SetJobDeleted w:
+                Add(StoreSql.SetJobDeleted, ("time", w.DeleteTimeMs), ("jid", w.Jid));
+                break;
+            case UpsertBlade w:
+                Add(StoreSql.UpsertBlade, ("name", w.Blade.Name), ("host", w.Blade.Host), ("slots", w.Blade.Slots), ("version", w.Blade.Version),
+                    ("bootid", w.Blade.BootId), ("registered", w.Blade.RegisteredMs), ("contact", w.Blade.LastContactMs), ("status", w.Blade.Status));
+                break;
+            case SetParam w:
+                Add(StoreSql.UpsertParam, ("name", w.Name), ("value", w.Value));
+                break;
+            default:
+                throw new NotSupportedException($"no store operation for {write.GetType().Name}");
+        }
+    }
 
-    private async Task InsertJobAsync(InsertJob w, DbTransaction transaction, CancellationToken ct)
+    private static void DescribeInsertJob(InsertJob w, List<WriteStatement> into)
     {
         var job = w.Job;
-        await Exec(StoreSql.InsertJob, transaction, ct,
+        into.Add(new(StoreSql.InsertJob,
+        [
             ("jid", job.Jid), ("owner", job.Owner), ("title", job.Title), ("priority", job.Priority),
             ("spooltime", job.SpoolTimeMs), ("spoolhost", job.SpoolHost), ("spoolfile", job.SpoolFile),
             ("spoolcwd", job.SpoolCwd), ("paused", job.Paused ? 1 : 0), ("rootserial", w.Compiled.Spec.SerialSubtasks ? 1 : 0),
-            ("comment", job.Comment), ("spec", w.SpecJson)).ConfigureAwait(false);
+            ("comment", job.Comment), ("spec", w.SpecJson),
+        ]));
         foreach (var task in w.Compiled.Tasks)
         {
-            await Exec(StoreSql.InsertTask, transaction, ct,
+            into.Add(new(StoreSql.InsertTask,
+            [
                 ("jid", job.Jid), ("tid", task.Tid), ("parent", task.ParentTid), ("title", task.Title), ("taskid", task.Id),
                 ("service", task.Service), ("serial", task.SerialSubtasks ? 1 : 0),
                 ("instanceof", JsonSerializer.Serialize([.. task.InstanceOf], StorageJsonContext.Default.ListInt32)),
-                ("state", TaskState.Blocked.ToName()), ("statetime", job.SpoolTimeMs)).ConfigureAwait(false);
+                ("state", TaskState.Blocked.ToName()), ("statetime", job.SpoolTimeMs),
+            ]));
             foreach (var cmd in task.Commands)
             {
-                await Exec(StoreSql.InsertCommand, transaction, ct,
+                into.Add(new(StoreSql.InsertCommand,
+                [
                     ("jid", job.Jid), ("cid", cmd.Cid), ("tid", cmd.Tid),
                     ("argv", JsonSerializer.Serialize([.. cmd.Argv], StorageJsonContext.Default.ListString)),
                     ("kind", cmd.Kind.ToString().ToLowerInvariant()), ("runtype", RunTypeName(cmd.RunType)),
                     ("service", cmd.Service), ("expand", cmd.Expand ? 1 : 0),
                     ("retryrc", JsonSerializer.Serialize([.. cmd.RetryRc], StorageJsonContext.Default.ListInt32)),
-                    ("state", "blocked")).ConfigureAwait(false);
+                    ("state", "blocked"),
+                ]));
             }
         }
-        await Exec(StoreSql.SetJobCounter, transaction, ct, ("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            .ConfigureAwait(false);
+        into.Add(new(StoreSql.SetJobCounter, [("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
     }
 
     public static string RunTypeName(CommandRunType runType) => runType switch
@@ -159,26 +219,6 @@ internal abstract class AdoJobStore : IJobStore
         CommandRunType.PostDone => "post_done",
         _ => throw new ArgumentOutOfRangeException(nameof(runType)),
     };
-
-    private Task Exec(string sql, DbTransaction transaction, CancellationToken ct, params (string Name, object? Value)[] parameters)
-    {
-        if (!_preparedWrites.TryGetValue(sql, out var command))
-        {
-            command = _writeConnection!.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, _) in parameters)
-            {
-                var p = command.CreateParameter();
-                p.ParameterName = "@" + name;
-                command.Parameters.Add(p);
-            }
-            _preparedWrites[sql] = command;
-        }
-        command.Transaction = transaction;
-        for (var i = 0; i < parameters.Length; i++)
-            command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
-        return command.ExecuteNonQueryAsync(ct);
-    }
 
     // ---- reads ----
 

@@ -39,6 +39,22 @@ internal sealed class PostgresJobStore : AdoJobStore
         }
     }
 
+    // PostgreSQL is bound by round trips: a whole batch of statements goes to the server in one.
+    protected override async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, List<WriteStatement> statements,
+        CancellationToken cancellationToken)
+    {
+        await using var batch = ((NpgsqlConnection)connection).CreateBatch();
+        batch.Transaction = (NpgsqlTransaction)transaction;
+        foreach (var statement in statements)
+        {
+            var command = new NpgsqlBatchCommand(statement.Sql);
+            foreach (var (name, value) in statement.Parameters)
+                command.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public override ValueTask SnapshotToAsync(string path, CancellationToken cancellationToken) =>
         throw new StoreUnavailableException("online snapshots of a PostgreSQL job database are not built yet") { IsTransient = false };
 
