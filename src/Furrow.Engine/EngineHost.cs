@@ -83,6 +83,7 @@ public static class EngineHost
         services.AddSingleton<BladeRegistry>();
         services.AddSingleton<QueueRows>();
         services.AddSingleton<DispatchSwitch>();
+        services.AddSingleton<StoreRecovery>();
         services.AddSingleton<EngineReadiness>();
         services.AddHostedService<EngineInitializer>();
         services.AddHostedService<BladeSweeper>();
@@ -95,16 +96,21 @@ public static class EngineHost
         // A database newer than this build is refused before listening; migrating up happens after, with requests held.
         await store.EnsureNotNewerAsync(cancellationToken).ConfigureAwait(false);
         var readiness = app.Services.GetRequiredService<EngineReadiness>();
+        var recovery = app.Services.GetRequiredService<StoreRecovery>();
 
         app.Use(async (context, next) =>
         {
             try
             {
                 await readiness.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+                await recovery.EnsureFreshAsync(context.RequestAborted).ConfigureAwait(false);
                 await next(context).ConfigureAwait(false);
             }
             catch (StoreUnavailableException error) when (!context.Response.HasStarted)
             {
+                // Whatever failed, the next request first checks the database is back and reloads from it.
+                if (error.IsTransient)
+                    recovery.MarkSuspect();
                 await ApiResults.Unavailable(error.Message).ExecuteAsync(context).ConfigureAwait(false);
             }
         });

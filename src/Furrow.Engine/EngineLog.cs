@@ -8,6 +8,12 @@ internal static partial class EngineLog
     [LoggerMessage(1001, LogLevel.Error, "The job database refused a change, reloading the scheduler's view from it: {Reason}")]
     public static partial void CommitFailed(ILogger logger, string reason);
 
+    [LoggerMessage(1004, LogLevel.Error, "The job database is unreachable; API calls wait for it (then fail), blades keep their results: {Reason}")]
+    public static partial void StoreUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(1005, LogLevel.Information, "The job database is back; the scheduler's view was reloaded from it")]
+    public static partial void StoreBack(ILogger logger);
+
     [LoggerMessage(1002, LogLevel.Information, "Job database {Store} at schema version {Version}")]
     public static partial void StoreReady(ILogger logger, string store, int version);
 

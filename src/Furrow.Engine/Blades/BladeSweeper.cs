@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 namespace Furrow.Engine.Blades;
 
 /// <summary>Checks once a second for blades that stopped reporting.</summary>
-internal sealed class BladeSweeper(BladeRegistry registry, EngineReadiness readiness, TimeProvider clock) : BackgroundService
+internal sealed class BladeSweeper(BladeRegistry registry, EngineReadiness readiness, Dispatch.StoreRecovery recovery, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -13,6 +13,8 @@ internal sealed class BladeSweeper(BladeRegistry registry, EngineReadiness readi
         {
             try
             {
+                // Blades cannot report while the database is away; their silence then is not theirs.
+                await recovery.EnsureFreshAsync(stoppingToken).ConfigureAwait(false);
                 await registry.SweepSilentAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (Furrow.Storage.StoreUnavailableException)

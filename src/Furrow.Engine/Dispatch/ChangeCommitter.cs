@@ -28,7 +28,16 @@ internal sealed class ChangeCommitter(IJobStore store, TaskLogStore logs, FarmSt
         catch (Exception error) when (error is StoreUnavailableException or IOException or UnauthorizedAccessException)
         {
             EngineLog.CommitFailed(logger, error.Message);
-            await loader.ReloadAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await loader.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException unreachable)
+            {
+                lock (farm.Gate)
+                    farm.Stale = true;
+                EngineLog.StoreUnreachable(logger, unreachable.Message);
+            }
             throw error as StoreUnavailableException ?? new StoreUnavailableException($"could not write a task log: {error.Message}", error);
         }
         if (changes.WorkBecameAvailable)

@@ -30,6 +30,7 @@ internal sealed class FarmLoader(IJobStore store, FarmState farm, TaskLogStore l
                 };
             }
             farm.DispatchPaused = dispatchPaused;
+            farm.Stale = false;
             farm.JobCounter = Math.Max(farm.JobCounter, live.JobCounter);
             farm.IidCounter = Math.Max(farm.IidCounter, live.MaxIid);
 

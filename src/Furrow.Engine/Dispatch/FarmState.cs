@@ -21,6 +21,12 @@ internal sealed class FarmState(IDispatchPolicy policy, TimeProvider clock)
     public long IidCounter { get; set; }
     public bool DispatchPaused { get; set; }
 
+    /// <summary>
+    /// Memory may hold changes the database refused and could not be reloaded since (the database was unreachable);
+    /// nothing is served from it until a reload succeeds.
+    /// </summary>
+    public bool Stale { get; set; }
+
     public long NowMs => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     public ReadyKey KeyOf(LiveJobState job, int tid) => new(policy.Rank(job.Record, tid), job.Record.SpoolTimeMs, job.Jid, tid);

@@ -21,6 +21,9 @@ public sealed class EngineOptions
     public long VanishedGraceMs { get; set; } = 10_000;
 
     public int MaxAutoRetries { get; set; } = 3;
+
+    /// <summary>How long an API call waits for an unreachable job database to come back before it fails.</summary>
+    public TimeSpan StoreWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public ScriptLimits ScriptLimits { get; set; } = new();
 
     public string LogDirectory => Path.Combine(DataDirectory, "logs");
