@@ -73,6 +73,13 @@ internal static class StoreSql
         FROM jobs j WHERE (@deleted = 1 OR j.deleted = 0) ORDER BY j.jid
         """;
 
+    /// <summary>Commands running when a backup was taken will never report to the restored database: reschedule them.</summary>
+    public const string RescheduleActiveAfterRestore = """
+        UPDATE invocations SET current = 0, status = 'restored', stoptime = @now WHERE current = 1;
+        UPDATE commands SET state = 'blocked' WHERE state = 'active';
+        UPDATE tasks SET state = 'ready', statetime = @now WHERE state = 'active';
+        """;
+
     public const string JobOwners = "SELECT jid, owner FROM jobs";
 
     public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";

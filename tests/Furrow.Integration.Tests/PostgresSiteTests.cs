@@ -50,7 +50,48 @@ public sealed class PostgresSiteTests
         await site.EngineProcess!.TerminateAsync();
         (code, stdout, _) = await Dbctl(site, "--status");
         Assert.Contains("state: running", stdout); // DBShutdown false keeps the server up
-        (code, stdout, _) = await Dbctl(site, "--backup", Path.Combine(site.Root, "pg.tar.gz"));
-        Assert.Equal(1, code);
+        (code, stdout, stderr) = await Dbctl(site, "--backup", Path.Combine(site.Root, "pg.tar.gz"));
+        Assert.True(code == 0, stderr); // pg_dump of the running cluster
+        Assert.Contains($"last job id {jid}", stdout);
+    }
+
+    [Fact]
+    public async Task Backup_OfAStoppedCluster_Works_AndBadArchivesAreRefusedWithTheDatabaseUntouched()
+    {
+        await using var site = new TestSite();
+        site.UsePostgres(TestSite.FreePort());
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("Job -title {precious} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
+        await site.EngineProcess!.TerminateAsync(); // stops the cluster too (DBShutdown defaults to true)
+
+        var good = Path.Combine(site.Root, "offline.tar.gz");
+        var (code, stdout, stderr) = await Dbctl(site, "--backup", good);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"last job id {jid}", stdout);
+        (code, stdout, _) = await Dbctl(site, "--status");
+        Assert.Contains("state: stopped", stdout); // started only for the dump, stopped again
+
+        var bytes = await File.ReadAllBytesAsync(good);
+        var truncated = Path.Combine(site.Root, "truncated.tar.gz");
+        await File.WriteAllBytesAsync(truncated, bytes[..(bytes.Length / 2)]);
+        var sqliteSite = new TestSite();
+        await using (sqliteSite)
+        {
+            await sqliteSite.StartEngineAsync();
+            await sqliteSite.SpoolAsync("Job -title {other provider} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
+            var foreign = Path.Combine(site.Root, "sqlite.tar.gz");
+            (code, _, stderr) = await Dbctl(sqliteSite, "--backup", foreign);
+            Assert.True(code == 0, stderr);
+
+            (code, _, stderr) = await Dbctl(site, "--restore", truncated);
+            Assert.Equal(1, code);
+            Assert.Contains("truncated or corrupt", stderr);
+            (code, _, stderr) = await Dbctl(site, "--restore", foreign);
+            Assert.Equal(1, code);
+            Assert.Contains("cannot be restored into a postgresql site", stderr);
+        }
+
+        await site.StartEngineAsync();
+        Assert.Equal([jid], (await site.Client.JobsAsync(archived: true)).Select(j => j.Jid));
     }
 }

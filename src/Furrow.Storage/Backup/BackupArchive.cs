@@ -20,10 +20,16 @@ public static class BackupArchive
     public const string ManifestName = "manifest.json";
     public const string DatabaseMember = "db/furrow.db";
 
+    /// <summary>A PostgreSQL job database, as `pg_dump --format=custom` writes it.</summary>
+    public const string PostgresDumpMember = "db/furrow.pgdump";
+
+    private static readonly string[] DatabaseMembers = [DatabaseMember, PostgresDumpMember];
+
     /// <summary>Writes the archive next to <paramref name="archivePath"/> and renames it into place only when complete.</summary>
-    public static async Task WriteAsync(string archivePath, string databaseFile, BackupManifest manifest, CancellationToken cancellationToken)
+    public static async Task WriteAsync(string archivePath, string databaseFile, BackupManifest manifest, CancellationToken cancellationToken,
+        string memberName = DatabaseMember)
     {
-        var member = new BackupMember(DatabaseMember, new FileInfo(databaseFile).Length, await Sha256Async(databaseFile, cancellationToken));
+        var member = new BackupMember(memberName, new FileInfo(databaseFile).Length, await Sha256Async(databaseFile, cancellationToken));
         manifest = manifest with { Members = [member] };
         var partial = archivePath + ".partial";
         await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write))
@@ -34,7 +40,7 @@ public static class BackupArchive
                 var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, BackupJsonContext.Default.BackupManifest);
                 var manifestEntry = new PaxTarEntry(TarEntryType.RegularFile, ManifestName) { DataStream = new MemoryStream(manifestBytes) };
                 await tar.WriteEntryAsync(manifestEntry, cancellationToken);
-                await tar.WriteEntryAsync(databaseFile, DatabaseMember, cancellationToken);
+                await tar.WriteEntryAsync(databaseFile, memberName, cancellationToken);
             }
             file.Flush(flushToDisk: true);
         }
@@ -57,7 +63,7 @@ public static class BackupArchive
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
                     throw new BackupInvalidException($"{archivePath}: unexpected {entry.EntryType} entry '{entry.Name}' (not a Furrow backup)");
-                if (entry.Name is not (ManifestName or DatabaseMember))
+                if (entry.Name != ManifestName && !DatabaseMembers.Contains(entry.Name))
                     throw new BackupInvalidException($"{archivePath}: unexpected member '{entry.Name}' (not a Furrow backup)");
                 if (extracted.ContainsKey(entry.Name))
                     throw new BackupInvalidException($"{archivePath}: member '{entry.Name}' appears twice");
@@ -95,8 +101,10 @@ public static class BackupArchive
             if (await Sha256Async(path, cancellationToken) != member.Sha256)
                 throw new BackupInvalidException($"{archivePath}: member '{member.Name}' fails its SHA-256 check");
         }
-        if (!extracted.TryGetValue(DatabaseMember, out var database) || manifest.Members.All(m => m.Name != DatabaseMember))
+        var databaseMember = DatabaseMembers.FirstOrDefault(m => extracted.ContainsKey(m) && manifest.Members.Any(x => x.Name == m));
+        if (databaseMember is null)
             throw new BackupInvalidException($"{archivePath}: no job database in the archive");
+        var database = extracted[databaseMember];
         return new VerifiedBackup(manifest, database, scratchDirectory);
     }
 

@@ -25,7 +25,7 @@ internal sealed class SqliteSiteDatabase(string databaseDirectory) : ISiteDataba
         };
         if (!File.Exists(DatabaseFile))
         {
-            rows.Add(("state", "absent: the next engine start creates an empty job database (job ids from 1)"));
+            rows.Add(("state", AbsentState));
             return rows;
         }
         rows.Add(("size", $"{new FileInfo(DatabaseFile).Length} bytes"));
@@ -35,6 +35,9 @@ internal sealed class SqliteSiteDatabase(string databaseDirectory) : ISiteDataba
         rows.Add(("last used job id", counter.ToString(CultureInfo.InvariantCulture)));
         return rows;
     }
+
+    /// <summary>What --status says when there is no job database (both providers say the same).</summary>
+    public const string AbsentState = "absent: no job database; the next engine start creates an empty one (job ids from 1)";
 
     public async Task<string> StartAsync(bool forEngine, CancellationToken cancellationToken)
     {
@@ -121,11 +124,7 @@ internal sealed class SqliteSiteDatabase(string databaseDirectory) : ISiteDataba
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using var reset = connection.CreateCommand();
             reset.Transaction = (SqliteTransaction)transaction;
-            reset.CommandText = """
-                UPDATE invocations SET current = 0, status = 'restored', stoptime = @now WHERE current = 1;
-                UPDATE commands SET state = 'blocked' WHERE state = 'active';
-                UPDATE tasks SET state = 'ready', statetime = @now WHERE state = 'active';
-                """;
+            reset.CommandText = StoreSql.RescheduleActiveAfterRestore;
             reset.Parameters.AddWithValue("@now", now);
             await reset.ExecuteNonQueryAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
