@@ -27,6 +27,9 @@ internal abstract class AdoJobStore : IJobStore
 
     protected abstract Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
+    /// <summary>A connection of its own for whole-database work (moves between providers).</summary>
+    internal Task<DbConnection> OpenRawAsync(CancellationToken cancellationToken) => OpenConnectionAsync(cancellationToken);
+
     /// <summary>Turns a provider exception into the operator's terms (disk full, database locked ...).</summary>
     protected abstract StoreUnavailableException Explain(Exception error);
 

@@ -23,6 +23,9 @@ public interface ISiteDatabase
 
     Task<string> StopAsync(CancellationToken cancellationToken);
 
+    /// <summary>True when a database server Furrow manages is running (always false for SQLite, true for an external server).</summary>
+    Task<bool> IsServerRunningAsync(CancellationToken cancellationToken);
+
     /// <summary>Writes a verified, compressed backup of a consistent snapshot; the engine may be running.</summary>
     Task<BackupManifest> BackupAsync(string archivePath, string furrowVersion, CancellationToken cancellationToken);
 

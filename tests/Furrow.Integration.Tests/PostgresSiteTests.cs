@@ -94,4 +94,58 @@ public sealed class PostgresSiteTests
         await site.StartEngineAsync();
         Assert.Equal([jid], (await site.Client.JobsAsync(archived: true)).Select(j => j.Jid));
     }
+
+    [Fact]
+    public async Task MoveTo_PostgresAndBack_CopiesEveryRow_VerifiesIt_AndOnlyThenSwitchesDbConfig()
+    {
+        await using var site = new TestSite();
+        var dbPort = TestSite.FreePort();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "db.config"), $$"""{ "DBProvider": "sqlite", "DBPort": {{dbPort}} }""");
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("mover");
+        var ok = await site.SpoolAsync("Job -title {fine} -subtasks { Task {a} -cmds { RemoteCmd {{echo} {a}} }; Task {b} -cmds { RemoteCmd {{echo} {b}} } }");
+        var bad = await site.SpoolAsync("""Job -title {broken} -subtasks { Task {x} -cmds { RemoteCmd {sh -c "exit 2"} } }""");
+        await site.WaitForJobAsync(ok, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "done");
+        await site.WaitForJobAsync(bad, j => j.NumError == 1, TimeSpan.FromSeconds(30), "in error");
+        var before = await SnapshotAsync(site);
+        await site.EngineProcess!.TerminateAsync();
+
+        var (code, stdout, stderr) = await Dbctl(site, "--move-to", "postgresql");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("invocations: 3 rows", stdout);
+        Assert.Contains("\"DBProvider\": \"postgresql\"", await File.ReadAllTextAsync(Path.Combine(site.ConfigDir, "db.config")));
+        site.UsePostgres(dbPort); // the same settings, so the test stops the cluster when it ends
+
+        await site.StartEngineAsync();
+        Assert.Equal(before, await SnapshotAsync(site));
+        var third = await site.SpoolAsync("Job -title {after the move} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {moved}} } }");
+        Assert.Equal(bad + 1, third);
+        await site.WaitForJobAsync(third, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done on postgresql");
+        var onPostgres = await SnapshotAsync(site);
+        await site.EngineProcess!.TerminateAsync();
+
+        // The old SQLite file still holds the first two jobs: moving back into it is refused and nothing switches.
+        (code, _, stderr) = await Dbctl(site, "--move-to", "sqlite");
+        Assert.Equal(1, code);
+        Assert.Contains("already holds jobs", stderr);
+        Assert.Contains("\"DBProvider\": \"postgresql\"", await File.ReadAllTextAsync(Path.Combine(site.ConfigDir, "db.config")));
+
+        Directory.Delete(Path.Combine(site.DataDir, "db"), recursive: true);
+        (code, _, stderr) = await Dbctl(site, "--move-to", "sqlite");
+        Assert.True(code == 0, stderr);
+        await site.StartEngineAsync();
+        Assert.Equal(onPostgres, await SnapshotAsync(site));
+        Assert.True(File.Exists(Path.Combine(site.DataDir, "db", "furrow.db")));
+    }
+
+    // Every row the API shows, as JSON (so list columns such as argv are compared by content).
+    private static async Task<string> SnapshotAsync(TestSite site)
+    {
+        var json = Furrow.Client.Protocol.FurrowJsonContext.Default;
+        return string.Join("\n",
+            System.Text.Json.JsonSerializer.Serialize(await site.Client.JobsAsync(archived: true), json.ListJobRow),
+            System.Text.Json.JsonSerializer.Serialize((await site.Client.TasksAsync()).Select(t => t with { HasLog = false }).ToList(), json.ListTaskRow),
+            System.Text.Json.JsonSerializer.Serialize(await site.Client.CommandsAsync(), json.ListCommandRow),
+            System.Text.Json.JsonSerializer.Serialize(await site.Client.InvocationsAsync(), json.ListInvocationRow));
+    }
 }

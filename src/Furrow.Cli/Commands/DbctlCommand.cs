@@ -29,9 +29,11 @@ internal static partial class DbctlCommand
         var showParams = new Option<bool>("--show-params") { Description = "last used job id, data dir, DB dir, schema version, provider" };
         var schemaVersion = new Option<bool>("--schema-version") { Description = "print the database's schema version" };
         var migrateTo = new Option<int?>("--migrate-to") { Description = "move the schema up or down to version N (engine stopped)", HelpName = "N" };
+        var moveTo = new Option<string?>("--move-to") { Description = "copy the job database to another provider, verify it, then switch db.config", HelpName = "sqlite|postgresql" };
+        moveTo.AcceptOnlyFromAmong("sqlite", "postgresql");
         var command = new Command("dbctl", "look after the job database (Tractor's tractor-dbctl)")
         {
-            configDir, status, start, startForEngine, stop, backup, restore, destroy, yes, setCounter, showParams, schemaVersion, migrateTo,
+            configDir, status, start, startForEngine, stop, backup, restore, destroy, yes, setCounter, showParams, schemaVersion, migrateTo, moveTo,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -48,11 +50,12 @@ internal static partial class DbctlCommand
                 (result.GetValue(showParams), () => ShowParamsAsync(Site(result, configDir), ct)),
                 (result.GetValue(schemaVersion), () => SchemaVersionAsync(Site(result, configDir), ct)),
                 (result.GetValue(migrateTo) is not null, () => MigrateToAsync(Site(result, configDir), result.GetValue(migrateTo)!.Value, ct)),
+                (result.GetValue(moveTo) is not null, () => MoveToAsync(result.GetValue(configDir)!, result.GetValue(moveTo)!, ct)),
             };
             var given = verbs.Where(v => v.Given).ToList();
             if (given.Count != 1)
                 return CommonOptions.Fail(Name, "give exactly one of --status --start --start-for-engine --stop --backup --restore --destroy " +
-                    "--set-job-counter --show-params --schema-version --migrate-to (and --configdir DIR)");
+                    "--set-job-counter --show-params --schema-version --migrate-to --move-to (and --configdir DIR)");
             try
             {
                 return await given[0].Run();
@@ -71,9 +74,10 @@ internal static partial class DbctlCommand
         public string LogDir => Path.Combine(DataDir, "logs");
     }
 
-    private static SiteContext Site(ParseResult result, Option<string> configDir)
+    private static SiteContext Site(ParseResult result, Option<string> configDir) => Site(result.GetValue(configDir)!);
+
+    private static SiteContext Site(string dir)
     {
-        var dir = result.GetValue(configDir)!;
         var engine = SiteConfigLoader.LoadEngine(dir);
         var db = SiteConfigLoader.LoadDb(dir);
         var dataDir = SiteConfigLoader.DataDirectory(dir, engine);
@@ -198,6 +202,48 @@ internal static partial class DbctlCommand
         await using var store = site.Database.OpenStore();
         Console.WriteLine(await store.SchemaVersionAsync(ct));
         return 0;
+    }
+
+    private static async Task<int> MoveToAsync(string configDir, string provider, CancellationToken ct)
+    {
+        var site = Site(configDir);
+        if (RefuseWhileEngineRuns(site, "--move-to"))
+            return 1;
+        if (site.Database.Provider == provider)
+            return CommonOptions.Fail(Name, $"the job database is already {provider}");
+        var engine = SiteConfigLoader.LoadEngine(configDir);
+        var current = SiteConfigLoader.LoadDb(configDir);
+        // The target takes its provider's default place; the other db.config settings (port, mode, shutdown) carry over.
+        var next = new Core.Config.DbConfig
+        {
+            DBProvider = provider, DBMode = current.DBMode, DBPort = current.DBPort, DBConnection = current.DBConnection,
+            DBPasswordFile = current.DBPasswordFile, DBShutdown = current.DBShutdown,
+        };
+        var target = JobStores.Site(next, SiteConfigLoader.DatabaseDirectory(configDir, engine, next));
+        var sourceWasUp = await site.Database.IsServerRunningAsync(ct);
+        var targetWasUp = await target.IsServerRunningAsync(ct);
+        await site.Database.StartAsync(false, ct);
+        await target.StartAsync(false, ct);
+        try
+        {
+            MoveReport report;
+            await using (var from = site.Database.OpenStore())
+            await using (var to = target.OpenStore())
+                report = await StoreMover.CopyAsync(from, to, ct);
+            SiteConfigLoader.WriteDb(configDir, next);
+            foreach (var (table, rows, checksum) in report.Tables)
+                Console.WriteLine($"{table}: {rows} rows, sha256 {checksum[..16]} on both sides");
+            Console.WriteLine($"moved the job database (schema version {report.SchemaVersion}) from {site.Database.Provider} to {provider}; " +
+                $"db.config now says DBProvider {provider}. The old database is left in {site.Database.DatabaseDirectory}.");
+            return 0;
+        }
+        finally
+        {
+            if (!sourceWasUp)
+                await site.Database.StopAsync(CancellationToken.None);
+            if (!targetWasUp)
+                await target.StopAsync(CancellationToken.None);
+        }
     }
 
     private static async Task<int> MigrateToAsync(SiteContext site, int version, CancellationToken ct)

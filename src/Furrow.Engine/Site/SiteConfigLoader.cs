@@ -32,6 +32,16 @@ public static class SiteConfigLoader
             ? Path.Combine(DataDirectory(configDir, engine), db.DBProvider == "postgresql" ? "psql" : "db")
             : Path.GetFullPath(Path.Combine(configDir, db.DBDataDir));
 
+    /// <summary>Replaces db.config in one rename, so a reader sees the old file or the new one, never half of either.</summary>
+    public static void WriteDb(string configDir, DbConfig config)
+    {
+        var path = Path.Combine(configDir, DbConfigFile);
+        var temporary = path + ".new";
+        File.WriteAllText(temporary, "// Written by tractor-dbctl --move-to.\n" +
+            JsonSerializer.Serialize(config, SiteConfigJsonContext.Default.DbConfig) + "\n");
+        File.Move(temporary, path, overwrite: true);
+    }
+
     /// <summary>Writes a commented default config for a new site, as `furrow up` does; existing files are left alone.</summary>
     public static void WriteDefaults(string configDir, int port)
     {
@@ -88,7 +98,8 @@ public static class SiteConfigLoader
 }
 
 /// <summary>Site config files: JSON with comments and trailing commas, as Tractor writes them.</summary>
-[JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
+[JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip, PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(EngineConfig))]
 [JsonSerializable(typeof(DbConfig))]

@@ -86,6 +86,9 @@ internal sealed class PostgresSiteDatabase : ISiteDatabase
             : $"not running: PostgreSQL cluster {DatabaseDirectory}";
     }
 
+    public async Task<bool> IsServerRunningAsync(CancellationToken cancellationToken) =>
+        _cluster is null || await _cluster.IsRunningAsync(cancellationToken);
+
     public async Task<BackupManifest> BackupAsync(string archivePath, string furrowVersion, CancellationToken cancellationToken)
     {
         var startedHere = _cluster is not null && await _cluster.StartAsync(cancellationToken); // a stopped cluster is started for the dump

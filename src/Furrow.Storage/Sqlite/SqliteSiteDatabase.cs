@@ -50,6 +50,8 @@ internal sealed class SqliteSiteDatabase(string databaseDirectory) : ISiteDataba
     public Task<string> StopAsync(CancellationToken cancellationToken) =>
         Task.FromResult($"sqlite has no database server to stop; nothing holds {DatabaseFile} but the engine itself");
 
+    public Task<bool> IsServerRunningAsync(CancellationToken cancellationToken) => Task.FromResult(false);
+
     public async Task<BackupManifest> BackupAsync(string archivePath, string furrowVersion, CancellationToken cancellationToken)
     {
         if (!File.Exists(DatabaseFile))
