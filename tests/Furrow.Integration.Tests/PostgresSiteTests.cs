@@ -138,6 +138,52 @@ public sealed class PostgresSiteTests
         Assert.True(File.Exists(Path.Combine(site.DataDir, "db", "furrow.db")));
     }
 
+    [Fact]
+    public async Task ExternalServer_IsUsedButNeverStartedOrStopped_AndItsPasswordNeverShows()
+    {
+        // Some other site's managed cluster stands in for a server the studio already runs.
+        await using var owner = new TestSite();
+        var port = TestSite.FreePort();
+        owner.UsePostgres(port);
+        var (code, _, stderr) = await Dbctl(owner, "--start");
+        Assert.True(code == 0, stderr);
+        await using (var admin = new Npgsql.NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=furrow;Database=postgres;Pooling=false"))
+        {
+            await admin.OpenAsync();
+            await using var create = admin.CreateCommand();
+            create.CommandText = "CREATE DATABASE studio_jobs";
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var site = new TestSite();
+        const string secret = "s3cret-never-printed";
+        var passwordFile = Path.Combine(site.Root, "db.password");
+        await File.WriteAllTextAsync(passwordFile, secret + "\n");
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "db.config"), $$"""
+            { "DBProvider": "postgresql", "DBMode": "external",
+              "DBConnection": "Host=127.0.0.1;Port={{port}};Username=furrow;Database=studio_jobs", "DBPasswordFile": "{{passwordFile}}" }
+            """);
+
+        (code, var stdout, stderr) = await Dbctl(site, "--start");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("not Furrow's to start", stdout);
+        var engine = await site.StartEngineAsync();
+        await site.StartBladeAsync("external");
+        var jid = await site.SpoolAsync("Job -title {external} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {stored elsewhere}} } }");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        await engine.TerminateAsync();
+
+        (code, stdout, stderr) = await Dbctl(site, "--status");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("external (not Furrow's to start or stop)", stdout);
+        Assert.Contains("state: running", stdout); // the engine's shutdown left the external server alone
+        Assert.Contains("jobs: 1", stdout);
+        (code, stdout, _) = await Dbctl(site, "--stop");
+        Assert.Contains("not Furrow's to stop", stdout);
+        Assert.DoesNotContain(secret, engine.Output + stdout + stderr);
+        await Dbctl(owner, "--stop");
+    }
+
     // Every row the API shows, as JSON (so list columns such as argv are compared by content).
     private static async Task<string> SnapshotAsync(TestSite site)
     {
