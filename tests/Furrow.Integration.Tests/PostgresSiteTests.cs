@@ -184,6 +184,54 @@ public sealed class PostgresSiteTests
         await Dbctl(owner, "--stop");
     }
 
+    [Fact]
+    public async Task MoveTo_KilledHalfway_LeavesTheOldStoreLive_AndTheTargetEmpty()
+    {
+        await using var site = new TestSite();
+        var dbPort = TestSite.FreePort();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "db.config"), $$"""{ "DBProvider": "sqlite", "DBPort": {{dbPort}} }""");
+        await site.StartEngineAsync();
+        var wide = "Job -title {wide} -subtasks {\n" + string.Concat(Enumerable.Range(1, 400).Select(i => $"Task {{t{i}}} -cmds {{ RemoteCmd {{{{true}}}} }}\n")) + "}";
+        for (var j = 0; j < 50; j++)
+            await site.SpoolAsync(wide);
+        var before = await SnapshotAsync(site);
+        await site.EngineProcess!.TerminateAsync();
+
+        await using var move = FurrowProcess.Start("dbctl", "--configdir", site.ConfigDir, "--move-to", "postgresql");
+        // Wait until rows are going into the target, then kill the move as a crash would.
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await using var probe = new Npgsql.NpgsqlConnection($"Host=127.0.0.1;Port={dbPort};Username=furrow;Database=postgres;Pooling=false");
+                await probe.OpenAsync();
+                await using var command = probe.CreateCommand();
+                command.CommandText = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = 'furrow' AND query LIKE 'INSERT INTO tasks%'";
+                return (long)(await command.ExecuteScalarAsync())! > 0;
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                return false; // the cluster is still being made
+            }
+        }, TimeSpan.FromSeconds(60), () => "the move to start copying tasks; its output:\n" + move.Output);
+        move.KillHard();
+
+        Assert.Contains("\"DBProvider\": \"sqlite\"", await File.ReadAllTextAsync(Path.Combine(site.ConfigDir, "db.config")));
+        await site.StartEngineAsync();
+        Assert.Equal(before, await SnapshotAsync(site));
+        await using var target = new Npgsql.NpgsqlConnection($"Host=127.0.0.1;Port={dbPort};Username=furrow;Database=furrow;Pooling=false");
+        await target.OpenAsync();
+        await using var count = target.CreateCommand();
+        count.CommandText = "SELECT (SELECT COUNT(*) FROM jobs) + (SELECT COUNT(*) FROM tasks)";
+        Assert.Equal(0L, await count.ExecuteScalarAsync()); // the half-done copy was never committed
+
+        // The cluster the interrupted move made is still up: stop it through a db.config that names it.
+        await site.EngineProcess!.TerminateAsync();
+        site.UsePostgres(dbPort);
+        var (code, _, stderr) = await Dbctl(site, "--stop");
+        Assert.True(code == 0, stderr);
+    }
+
     // Every row the API shows, as JSON (so list columns such as argv are compared by content).
     private static async Task<string> SnapshotAsync(TestSite site)
     {

@@ -88,6 +88,28 @@ public sealed class TestSite : IAsyncDisposable
         return process;
     }
 
+    // Whatever the test did to db.config, no cluster made under this site may outlive it.
+    private void StopStrayPostmasters()
+    {
+        if (!Directory.Exists(Root))
+            return;
+        foreach (var pidFile in Directory.EnumerateFiles(Root, "postmaster.pid", SearchOption.AllDirectories))
+        {
+            if (!int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
+                continue;
+            try
+            {
+                using var postmaster = System.Diagnostics.Process.GetProcessById(pid);
+                postmaster.Kill(entireProcessTree: true);
+                postmaster.WaitForExit(10_000);
+            }
+            catch (ArgumentException)
+            {
+                // already gone
+            }
+        }
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -101,6 +123,7 @@ public sealed class TestSite : IAsyncDisposable
             await process.DisposeAsync();
         if (UsesPostgres)
             await FurrowProcess.RunAsync("dbctl", "--configdir", ConfigDir, "--stop"); // a killed engine leaves its cluster up
+        StopStrayPostmasters();
         Client.Dispose();
         try
         {
