@@ -20,7 +20,10 @@ internal sealed class PostgresJobStore : AdoJobStore
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         // Never echo the password: messages name the server and database only.
         _where = $"{builder.Host}:{builder.Port}/{builder.Database}";
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        // The same few statements run for every dispatch and report: let Npgsql prepare them on the server once.
+        if (builder.MaxAutoPrepare == 0)
+            builder.MaxAutoPrepare = 64;
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 
     public override string Description => $"postgresql {_where}";
