@@ -66,20 +66,7 @@ public sealed class BadInputTests
                 await site.StartEngineAsync();
                 var kept = await site.SpoolAsync("Job -title {kept} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
 
-                var filler = Path.Combine(mount, "filler");
-                await using (var stream = File.Create(filler))
-                {
-                    var block = new byte[64 * 1024];
-                    try
-                    {
-                        while (true)
-                            await stream.WriteAsync(block);
-                    }
-                    catch (IOException)
-                    {
-                        // the disk is full now
-                    }
-                }
+                var filler = await DiskFill.FillAsync(mount);
 
                 var big = "Job -title {refused} -subtasks {\n" +
                     string.Concat(Enumerable.Range(1, 2000).Select(i => $"Task {{t{i}}} -cmds {{ RemoteCmd {{{{echo}} {{{i}}}}} }}\n")) + "}";

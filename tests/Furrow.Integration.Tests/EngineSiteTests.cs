@@ -88,7 +88,7 @@ public sealed class EngineSiteTests
         Assert.Contains($"database directory {shared} is held by the engine on", stderr);
         Assert.Contains($"pid {running.Pid}", stderr);
 
-        (code, var stdout, stderr) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", first.ConfigDir, "--show-params");
+        (code, var stdout, stderr) = await Shims.DbctlAsync(first, "--show-params");
         Assert.True(code == 0, stderr);
         Assert.Contains($"database directory: {shared}", stdout);
         Assert.Contains("last used job id: 1", stdout);

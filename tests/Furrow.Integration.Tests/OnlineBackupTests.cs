@@ -15,33 +15,18 @@ public sealed class OnlineBackupTests
         const string job = "Job -title {load} -subtasks { Task {a} -cmds { RemoteCmd {{true}} }; Task {b} -cmds { RemoteCmd {{true}} }; " +
             "Task {c} -subtasks { Task {d} -cmds { RemoteCmd {{echo} {d}} } } -cmds { RemoteCmd {{true}} } }";
 
-        var acknowledged = new List<long>();
-        using var stop = new CancellationTokenSource();
-        var load = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var jid = await site.SpoolAsync(job);
-                lock (acknowledged)
-                    acknowledged.Add(jid);
-            }
-        });
-        await Eventually.WaitUntilAsync(() => Task.FromResult(Count(acknowledged) >= 30), TimeSpan.FromSeconds(60), () => "30 jobs spooled");
+        await using var load = new SpoolLoad(site, job);
+        await load.WaitForAsync(30);
 
-        long[] before;
-        lock (acknowledged)
-            before = [.. acknowledged];
+        var before = load.Acknowledged;
         var archive = Path.Combine(site.Root, "online.tar.gz");
-        var (code, _, stderr) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", site.ConfigDir, "--backup", archive);
-        var during = Count(acknowledged);
-        stop.Cancel();
-        await load;
+        var (code, _, stderr) = await Shims.DbctlAsync(site, "--backup", archive);
+        await load.StopAsync();
         Assert.True(code == 0, stderr);
-        Assert.True(Count(acknowledged) > before.Length, "spooling went on while the backup ran");
-        Assert.True(during > 0);
+        Assert.True(load.Acknowledged.Length > before.Length, "spooling went on while the backup ran");
 
         await using var copy = new TestSite();
-        (code, _, stderr) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", copy.ConfigDir, "--restore", archive);
+        (code, _, stderr) = await Shims.DbctlAsync(copy, "--restore", archive);
         Assert.True(code == 0, stderr);
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(copy.DataDir, "db", "furrow.db")};Pooling=false");
         await connection.OpenAsync();
@@ -57,11 +42,5 @@ public sealed class OnlineBackupTests
         Assert.All(restored.Values, r => Assert.Equal((4L, 4L), r)); // every job whole: no half-written spool
         command.CommandText = "SELECT value FROM params WHERE name = 'jidcounter'";
         Assert.Equal(restored.Keys.Max().ToString(), await command.ExecuteScalarAsync());
-    }
-
-    private static int Count(List<long> list)
-    {
-        lock (list)
-            return list.Count;
     }
 }

@@ -32,7 +32,7 @@ public sealed class PostgresFaultTests
         Assert.Equal(503, held.StatusCode);
         Assert.Contains("unreachable", held.Message);
 
-        var (code, _, stderr) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", site.ConfigDir, "--start");
+        var (code, _, stderr) = await Shims.DbctlAsync(site, "--start");
         Assert.True(code == 0, stderr);
         await site.WaitForJobAsync(jid, j => j.NumError == 1, TimeSpan.FromSeconds(60), "finished with the command's exit code");
 

@@ -5,9 +5,6 @@ namespace Furrow.Integration.Tests;
 /// <summary>PostgreSQL job databases under load and on a full disk.</summary>
 public sealed class PostgresLoadTests
 {
-    private static Task<(int ExitCode, string Stdout, string Stderr)> Dbctl(TestSite site, params string[] args) =>
-        Shims.RunAsync("tractor-dbctl", null, ["--configdir", site.ConfigDir, .. args]);
-
     [Fact]
     public async Task Backup_WhileSpoolingAndDispatching_RestoresEverythingCommittedBefore_WholeJobsOnly()
     {
@@ -17,31 +14,18 @@ public sealed class PostgresLoadTests
         await site.StartBladeAsync("busy", slots: 4);
         const string job = "Job -title {load} -subtasks { Task {a} -cmds { RemoteCmd {{true}} }; Task {b} -cmds { RemoteCmd {{true}} }; " +
             "Task {c} -subtasks { Task {d} -cmds { RemoteCmd {{echo} {d}} } } -cmds { RemoteCmd {{true}} } }";
-        var acknowledged = new List<long>();
-        using var stop = new CancellationTokenSource();
-        var load = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var jid = await site.SpoolAsync(job);
-                lock (acknowledged)
-                    acknowledged.Add(jid);
-            }
-        });
-        await Eventually.WaitUntilAsync(() => Task.FromResult(Count(acknowledged) >= 20), TimeSpan.FromSeconds(60), () => "20 jobs spooled");
-        long[] before;
-        lock (acknowledged)
-            before = [.. acknowledged];
+        await using var load = new SpoolLoad(site, job);
+        await load.WaitForAsync(20);
+        var before = load.Acknowledged;
         var archive = Path.Combine(site.Root, "online-pg.tar.gz");
-        var (code, _, stderr) = await Dbctl(site, "--backup", archive);
-        stop.Cancel();
-        await load;
+        var (code, _, stderr) = await Shims.DbctlAsync(site, "--backup", archive);
+        await load.StopAsync();
         Assert.True(code == 0, stderr);
-        Assert.True(Count(acknowledged) > before.Length, "spooling went on while the backup ran");
+        Assert.True(load.Acknowledged.Length > before.Length, "spooling went on while the backup ran");
 
         await using var copy = new TestSite();
         copy.UsePostgres(TestSite.FreePort());
-        (code, _, stderr) = await Dbctl(copy, "--restore", archive);
+        (code, _, stderr) = await Shims.DbctlAsync(copy, "--restore", archive);
         Assert.True(code == 0, stderr);
         await copy.StartEngineAsync();
         var jobs = await copy.Client.JobsAsync(archived: true);
@@ -67,20 +51,7 @@ public sealed class PostgresLoadTests
             await site.StartEngineAsync();
             var kept = await site.SpoolAsync("Job -title {kept} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
 
-            var filler = Path.Combine(mount, "filler");
-            await using (var stream = File.Create(filler))
-            {
-                var block = new byte[64 * 1024];
-                try
-                {
-                    while (true)
-                        await stream.WriteAsync(block);
-                }
-                catch (IOException)
-                {
-                    // the disk is full now
-                }
-            }
+            var filler = await DiskFill.FillAsync(mount);
             var big = "Job -title {refused} -subtasks {\n" +
                 string.Concat(Enumerable.Range(1, 3000).Select(i => $"Task {{t{i}}} -cmds {{ RemoteCmd {{{{echo}} {{{i} {new string('x', 200)}}}}} }}\n")) + "}";
             var refused = await Assert.ThrowsAsync<Furrow.Client.EngineException>(() => site.SpoolAsync(big));
@@ -102,11 +73,5 @@ public sealed class PostgresLoadTests
             await FurrowProcess.RunAsync("dbctl", "--configdir", site.ConfigDir, "--stop");
             await ProgramRun.RequireAsync("unmounting the test tmpfs", "umount", "-l", mount);
         }
-    }
-
-    private static int Count(List<long> list)
-    {
-        lock (list)
-            return list.Count;
     }
 }

@@ -5,9 +5,6 @@ namespace Furrow.Integration.Tests;
 /// <summary>A managed PostgreSQL job database, looked after with Tractor's tractor-dbctl verbs, as the seed page describes.</summary>
 public sealed class PostgresSiteTests
 {
-    private static Task<(int ExitCode, string Stdout, string Stderr)> Dbctl(TestSite site, params string[] args) =>
-        Shims.RunAsync("tractor-dbctl", null, ["--configdir", site.ConfigDir, .. args]);
-
     [Fact]
     public async Task ManagedCluster_StartsStopsAndReports_AndTheEngineShutsItDownUnlessDBShutdownIsFalse()
     {
@@ -15,13 +12,13 @@ public sealed class PostgresSiteTests
         var dbPort = TestSite.FreePort();
         site.UsePostgres(dbPort);
 
-        var (code, stdout, stderr) = await Dbctl(site, "--status");
+        var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--status");
         Assert.True(code == 0, stderr);
         Assert.Contains("no cluster yet", stdout);
-        (code, stdout, stderr) = await Dbctl(site, "--start-for-engine");
+        (code, stdout, stderr) = await Shims.DbctlAsync(site, "--start-for-engine");
         Assert.True(code == 0, stderr);
         Assert.Contains($"started: PostgreSQL cluster {Path.Combine(site.DataDir, "psql")} on 127.0.0.1:{dbPort}", stdout);
-        (code, stdout, _) = await Dbctl(site, "--status");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--status");
         Assert.Contains("state: running", stdout);
 
         await site.StartEngineAsync();
@@ -29,28 +26,28 @@ public sealed class PostgresSiteTests
         var jid = await site.SpoolAsync("Job -title {on postgres} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {stored in postgresql}} } }");
         await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
         await site.EngineProcess!.TerminateAsync();
-        (code, stdout, _) = await Dbctl(site, "--status");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--status");
         Assert.Contains("state: stopped", stdout); // DBShutdown defaults to true, as in Tractor
 
-        (code, stdout, stderr) = await Dbctl(site, "--start");
+        (code, stdout, stderr) = await Shims.DbctlAsync(site, "--start");
         Assert.True(code == 0, stderr);
-        (code, stdout, stderr) = await Dbctl(site, "--show-params");
+        (code, stdout, stderr) = await Shims.DbctlAsync(site, "--show-params");
         Assert.True(code == 0, stderr);
         Assert.Contains("last used job id: 1", stdout);
         Assert.Contains("provider: postgresql", stdout);
-        (code, _, stderr) = await Dbctl(site, "--set-job-counter", "0");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--set-job-counter", "0");
         Assert.Equal(1, code);
         Assert.Contains("job 1 exists", stderr);
-        (code, stdout, _) = await Dbctl(site, "--stop");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--stop");
         Assert.Contains("stopped", stdout);
 
         site.UsePostgres(dbPort, shutdownWithEngine: false);
         await site.StartEngineAsync(); // starts the stopped cluster itself
         Assert.Equal(jid, (await site.Client.JobsAsync(archived: true)).Single().Jid);
         await site.EngineProcess!.TerminateAsync();
-        (code, stdout, _) = await Dbctl(site, "--status");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--status");
         Assert.Contains("state: running", stdout); // DBShutdown false keeps the server up
-        (code, stdout, stderr) = await Dbctl(site, "--backup", Path.Combine(site.Root, "pg.tar.gz"));
+        (code, stdout, stderr) = await Shims.DbctlAsync(site, "--backup", Path.Combine(site.Root, "pg.tar.gz"));
         Assert.True(code == 0, stderr); // pg_dump of the running cluster
         Assert.Contains($"last job id {jid}", stdout);
     }
@@ -65,10 +62,10 @@ public sealed class PostgresSiteTests
         await site.EngineProcess!.TerminateAsync(); // stops the cluster too (DBShutdown defaults to true)
 
         var good = Path.Combine(site.Root, "offline.tar.gz");
-        var (code, stdout, stderr) = await Dbctl(site, "--backup", good);
+        var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--backup", good);
         Assert.True(code == 0, stderr);
         Assert.Contains($"last job id {jid}", stdout);
-        (code, stdout, _) = await Dbctl(site, "--status");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--status");
         Assert.Contains("state: stopped", stdout); // started only for the dump, stopped again
 
         var bytes = await File.ReadAllBytesAsync(good);
@@ -80,13 +77,13 @@ public sealed class PostgresSiteTests
             await sqliteSite.StartEngineAsync();
             await sqliteSite.SpoolAsync("Job -title {other provider} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
             var foreign = Path.Combine(site.Root, "sqlite.tar.gz");
-            (code, _, stderr) = await Dbctl(sqliteSite, "--backup", foreign);
+            (code, _, stderr) = await Shims.DbctlAsync(sqliteSite, "--backup", foreign);
             Assert.True(code == 0, stderr);
 
-            (code, _, stderr) = await Dbctl(site, "--restore", truncated);
+            (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", truncated);
             Assert.Equal(1, code);
             Assert.Contains("truncated or corrupt", stderr);
-            (code, _, stderr) = await Dbctl(site, "--restore", foreign);
+            (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", foreign);
             Assert.Equal(1, code);
             Assert.Contains("cannot be restored into a postgresql site", stderr);
         }
@@ -110,7 +107,7 @@ public sealed class PostgresSiteTests
         var before = await SnapshotAsync(site);
         await site.EngineProcess!.TerminateAsync();
 
-        var (code, stdout, stderr) = await Dbctl(site, "--move-to", "postgresql");
+        var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--move-to", "postgresql");
         Assert.True(code == 0, stderr);
         Assert.Contains("invocations: 3 rows", stdout);
         Assert.Contains("\"DBProvider\": \"postgresql\"", await File.ReadAllTextAsync(Path.Combine(site.ConfigDir, "db.config")));
@@ -125,13 +122,13 @@ public sealed class PostgresSiteTests
         await site.EngineProcess!.TerminateAsync();
 
         // The old SQLite file still holds the first two jobs: moving back into it is refused and nothing switches.
-        (code, _, stderr) = await Dbctl(site, "--move-to", "sqlite");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--move-to", "sqlite");
         Assert.Equal(1, code);
         Assert.Contains("already holds jobs", stderr);
         Assert.Contains("\"DBProvider\": \"postgresql\"", await File.ReadAllTextAsync(Path.Combine(site.ConfigDir, "db.config")));
 
         Directory.Delete(Path.Combine(site.DataDir, "db"), recursive: true);
-        (code, _, stderr) = await Dbctl(site, "--move-to", "sqlite");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--move-to", "sqlite");
         Assert.True(code == 0, stderr);
         await site.StartEngineAsync();
         Assert.Equal(onPostgres, await SnapshotAsync(site));
@@ -145,7 +142,7 @@ public sealed class PostgresSiteTests
         await using var owner = new TestSite();
         var port = TestSite.FreePort();
         owner.UsePostgres(port);
-        var (code, _, stderr) = await Dbctl(owner, "--start");
+        var (code, _, stderr) = await Shims.DbctlAsync(owner, "--start");
         Assert.True(code == 0, stderr);
         await using (var admin = new Npgsql.NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=furrow;Database=postgres;Pooling=false"))
         {
@@ -164,7 +161,7 @@ public sealed class PostgresSiteTests
               "DBConnection": "Host=127.0.0.1;Port={{port}};Username=furrow;Database=studio_jobs", "DBPasswordFile": "{{passwordFile}}" }
             """);
 
-        (code, var stdout, stderr) = await Dbctl(site, "--start");
+        (code, var stdout, stderr) = await Shims.DbctlAsync(site, "--start");
         Assert.True(code == 0, stderr);
         Assert.Contains("not Furrow's to start", stdout);
         var engine = await site.StartEngineAsync();
@@ -173,15 +170,15 @@ public sealed class PostgresSiteTests
         await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
         await engine.TerminateAsync();
 
-        (code, stdout, stderr) = await Dbctl(site, "--status");
+        (code, stdout, stderr) = await Shims.DbctlAsync(site, "--status");
         Assert.True(code == 0, stderr);
         Assert.Contains("external (not Furrow's to start or stop)", stdout);
         Assert.Contains("state: running", stdout); // the engine's shutdown left the external server alone
         Assert.Contains("jobs: 1", stdout);
-        (code, stdout, _) = await Dbctl(site, "--stop");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--stop");
         Assert.Contains("not Furrow's to stop", stdout);
         Assert.DoesNotContain(secret, engine.Output + stdout + stderr);
-        await Dbctl(owner, "--stop");
+        await Shims.DbctlAsync(owner, "--stop");
     }
 
     [Fact]
@@ -228,7 +225,7 @@ public sealed class PostgresSiteTests
         // The cluster the interrupted move made is still up: stop it through a db.config that names it.
         await site.EngineProcess!.TerminateAsync();
         site.UsePostgres(dbPort);
-        var (code, _, stderr) = await Dbctl(site, "--stop");
+        var (code, _, stderr) = await Shims.DbctlAsync(site, "--stop");
         Assert.True(code == 0, stderr);
     }
 

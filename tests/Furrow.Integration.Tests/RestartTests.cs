@@ -64,10 +64,10 @@ public sealed class RestartTests
 
         // The old build's schema: stop the engine and take the database down, as a downgrade would have left it.
         await site.EngineProcess!.TerminateAsync();
-        var (code, stdout, stderr) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", site.ConfigDir, "--schema-version");
+        var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--schema-version");
         Assert.True(code == 0, stderr);
         var latest = stdout.Trim();
-        (code, _, stderr) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", site.ConfigDir, "--migrate-to", "1");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--migrate-to", "1");
         Assert.True(code == 0, stderr);
 
         // The "newer build" migrates at start while the blade's command keeps running.
@@ -76,7 +76,7 @@ public sealed class RestartTests
         var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("after", await File.ReadAllTextAsync(site.LogPath("tester", jid, 1)));
-        (code, stdout, _) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", site.ConfigDir, "--schema-version");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--schema-version");
         Assert.Equal(latest, stdout.Trim());
     }
 
@@ -87,7 +87,7 @@ public sealed class RestartTests
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("Job -title {waits} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
         await site.EngineProcess!.TerminateAsync();
-        var (code, _, stderr) = await Shims.RunAsync("tractor-dbctl", null, "--configdir", site.ConfigDir, "--migrate-to", "1");
+        var (code, _, stderr) = await Shims.DbctlAsync(site, "--migrate-to", "1");
         Assert.True(code == 0, stderr);
 
         // Another writer holds the database, so the engine's migration cannot finish until it lets go.

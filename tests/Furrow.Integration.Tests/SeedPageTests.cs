@@ -5,9 +5,6 @@ namespace Furrow.Integration.Tests;
 /// <summary>The seed page's procedures, run verbatim through the Tractor-named shims.</summary>
 public sealed class SeedPageTests
 {
-    private static Task<(int ExitCode, string Stdout, string Stderr)> Dbctl(TestSite site, params string[] args) =>
-        Shims.RunAsync("tractor-dbctl", null, ["--configdir", site.ConfigDir, .. args]);
-
     [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task Downgrade_TheNineSteps_RestoreTheBackup_ResumeJobIds_AndNeverAppendToAReusedIdsLogs()
@@ -23,7 +20,7 @@ public sealed class SeedPageTests
 
         // Backing up while the engine runs (Tractor needs it stopped; Furrow takes a consistent online snapshot).
         var backup = Path.Combine(site.Root, "before-upgrade.tar.gz");
-        var (code, stdout, stderr) = await Dbctl(site, "--backup", backup);
+        var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--backup", backup);
         Assert.True(code == 0, stderr);
         Assert.Contains("last job id 2", stdout);
 
@@ -43,24 +40,24 @@ public sealed class SeedPageTests
         // 4. tractor-dbctl --destroy (it asks; we answer yes).
         (code, _, stderr) = await Shims.RunAsync("tractor-dbctl", "y\n", "--configdir", site.ConfigDir, "--destroy");
         Assert.True(code == 0, stderr);
-        (code, stdout, _) = await Dbctl(site, "--status");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--status");
         Assert.Contains("state: absent: no job database", stdout);
         // 5. tractor-dbctl --restore <file>.  6. --start-for-engine.
-        (code, stdout, stderr) = await Dbctl(site, "--restore", backup);
+        (code, stdout, stderr) = await Shims.DbctlAsync(site, "--restore", backup);
         Assert.True(code == 0, stderr);
         Assert.Contains("job ids resume after 2", stdout);
-        (code, _, stderr) = await Dbctl(site, "--start-for-engine");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--start-for-engine");
         Assert.True(code == 0, stderr);
         // 7. --show-params: the last used job id, and the logs of higher ids.
-        (code, stdout, stderr) = await Dbctl(site, "--show-params");
+        (code, stdout, stderr) = await Shims.DbctlAsync(site, "--show-params");
         Assert.True(code == 0, stderr);
         Assert.Contains("last used job id: 2", stdout);
         Assert.Contains(Path.Combine("tester", "J3"), stdout);
         // 8. --set-job-counter: below an existing job is refused; at it is accepted.
-        (code, _, stderr) = await Dbctl(site, "--set-job-counter", "1");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--set-job-counter", "1");
         Assert.Equal(1, code);
         Assert.Contains("job 2 exists", stderr);
-        (code, _, stderr) = await Dbctl(site, "--set-job-counter", "2");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--set-job-counter", "2");
         Assert.True(code == 0, stderr);
         // 9. Start the engine.
         await site.StartEngineAsync();
@@ -87,18 +84,18 @@ public sealed class SeedPageTests
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("Job -title {precious} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
         var good = Path.Combine(site.Root, "good.tar.gz");
-        var (code, _, stderr) = await Dbctl(site, "--backup", good);
+        var (code, _, stderr) = await Shims.DbctlAsync(site, "--backup", good);
         Assert.True(code == 0, stderr);
-        (code, _, stderr) = await Dbctl(site, "--destroy", "--yes");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--destroy", "--yes");
         Assert.Equal(1, code);
         Assert.Contains("stop that engine first", stderr);
         await site.EngineProcess!.TerminateAsync();
 
         var offline = Path.Combine(site.Root, "offline.tar.gz");
-        (code, var stdout, stderr) = await Dbctl(site, "--backup", offline);
+        (code, var stdout, stderr) = await Shims.DbctlAsync(site, "--backup", offline);
         Assert.True(code == 0, stderr); // with the engine stopped too
         Assert.Contains($"last job id {jid}", stdout);
-        (code, _, stderr) = await Dbctl(site, "--restore", good);
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", good);
         Assert.True(code == 0, stderr); // the good archive restores fine once the engine is stopped
         var dbFile = Path.Combine(site.DataDir, "db", "furrow.db");
         var before = await File.ReadAllBytesAsync(dbFile);
@@ -115,7 +112,7 @@ public sealed class SeedPageTests
 
         foreach (var (archive, why) in new[] { (truncated, "truncated or corrupt"), (corrupt, "corrupt"), (foreign, "not a Furrow backup") })
         {
-            (code, _, stderr) = await Dbctl(site, "--restore", archive);
+            (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", archive);
             Assert.Equal(1, code);
             Assert.Contains(why, stderr);
             Assert.Equal(before, await File.ReadAllBytesAsync(dbFile));
@@ -123,7 +120,7 @@ public sealed class SeedPageTests
 
         await site.StartEngineAsync();
         Assert.Equal(jid, (await site.Client.JobsAsync()).Single().Jid);
-        (code, _, stderr) = await Dbctl(site, "--restore", good);
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", good);
         Assert.Equal(1, code);
         Assert.Contains("stop that engine first", stderr);
     }
@@ -141,15 +138,15 @@ public sealed class SeedPageTests
         var runsBefore = await site.Client.InvocationsAsync();
         await site.EngineProcess!.TerminateAsync();
 
-        var (code, stdout, stderr) = await Dbctl(site, "--schema-version");
+        var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--schema-version");
         Assert.True(code == 0, stderr);
         var latest = int.Parse(stdout.Trim());
         Assert.True(latest >= 3);
-        (code, _, stderr) = await Dbctl(site, "--migrate-to", "1");
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--migrate-to", "1");
         Assert.True(code == 0, stderr);
-        (code, stdout, _) = await Dbctl(site, "--schema-version");
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--schema-version");
         Assert.Equal("1", stdout.Trim());
-        (code, _, stderr) = await Dbctl(site, "--migrate-to", latest.ToString());
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--migrate-to", latest.ToString());
         Assert.True(code == 0, stderr);
 
         await site.StartEngineAsync();

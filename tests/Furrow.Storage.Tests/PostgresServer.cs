@@ -1,39 +1,28 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Furrow.Storage.Postgres;
 using Npgsql;
 
 namespace Furrow.Storage.Tests;
 
 /// <summary>
-/// A real PostgreSQL server for the tests: Debian's binaries, a cluster made with initdb in a temp dir, listening on
-/// 127.0.0.1 on a free port. One per test run; each test gets its own database on it.
+/// A real PostgreSQL server for the tests: the same managed cluster Furrow runs (the distribution's initdb and
+/// pg_ctl) in a temp dir, listening on 127.0.0.1 on a free port. One per test run; each test gets its own database.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
-    private string _root = "";
-    private string _bin = "";
-    private bool _asPostgresUser;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "furrow-pg-" + Guid.NewGuid().ToString("N")[..8]);
+    private PostgresCluster? _cluster;
 
-    public int Port { get; private set; }
+    public int Port => _cluster!.Port;
 
     public string ConnectionString(string database) =>
-        new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "furrow", Database = database, Pooling = true }.ToString();
+        new NpgsqlConnectionStringBuilder(_cluster!.ConnectionString) { Database = database }.ToString();
 
     public async Task InitializeAsync()
     {
-        _bin = FindBinaries();
-        _root = Path.Combine(Path.GetTempPath(), "furrow-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_root);
-        // initdb refuses to run as root; CI runs as root, so the cluster belongs to the distribution's postgres user.
-        _asPostgresUser = Environment.UserName == "root";
-        if (_asPostgresUser)
-            await RunAsync("chown", "postgres", _root);
-        Port = FreePort();
-        var data = Path.Combine(_root, "data");
-        await RunPgAsync("initdb", "-D", data, "-U", "furrow", "--auth=trust", "-E", "UTF8", "--no-sync");
-        await RunPgAsync("pg_ctl", "-D", data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "-o",
-            $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1", "start");
+        _cluster = new PostgresCluster(Path.Combine(_root, "data"), FreePort());
+        await _cluster.StartAsync(CancellationToken.None);
     }
 
     /// <summary>A new empty database on the server; its name is returned.</summary>
@@ -50,38 +39,10 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_bin.Length > 0 && Directory.Exists(Path.Combine(_root, "data")))
-            await RunPgAsync("pg_ctl", "-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop");
+        if (_cluster is not null)
+            await _cluster.StopAsync(CancellationToken.None);
         if (Directory.Exists(_root))
             Directory.Delete(_root, recursive: true);
-    }
-
-    private static string FindBinaries()
-    {
-        var debian = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
-                .Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderByDescending(d => d, StringComparer.Ordinal).FirstOrDefault()
-            : null;
-        return debian ?? throw new InvalidOperationException(
-            "PostgreSQL's server binaries were not found under /usr/lib/postgresql/*/bin: install the 'postgresql' package (apt-get install -y postgresql)");
-    }
-
-    private Task RunPgAsync(string tool, params string[] args) =>
-        _asPostgresUser
-            ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(_bin, tool), .. args])
-            : RunAsync(Path.Combine(_bin, tool), args);
-
-    private static async Task RunAsync(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}{await stdout}");
     }
 
     private static int FreePort()

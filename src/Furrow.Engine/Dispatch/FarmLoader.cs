@@ -23,10 +23,11 @@ internal sealed class FarmLoader(IJobStore store, FarmState farm, TaskLogStore l
             foreach (var blade in live.Blades)
             {
                 // Blades get a full silence timeout after an engine start to come back and report what they ran.
+                var known = previousBlades.GetValueOrDefault(blade.Name);
                 farm.Blades[blade.Name] = new LiveBlade(blade)
                 {
-                    LastContactMs = previousBlades.TryGetValue(blade.Name, out var known) ? known.LastContactMs : now,
-                    IsLocal = previousBlades.TryGetValue(blade.Name, out var k2) && k2.IsLocal,
+                    LastContactMs = known?.LastContactMs ?? now,
+                    IsLocal = known?.IsLocal ?? false,
                 };
             }
             farm.DispatchPaused = dispatchPaused;

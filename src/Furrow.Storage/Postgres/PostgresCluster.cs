@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace Furrow.Storage.Postgres;
@@ -87,18 +86,8 @@ internal sealed class PostgresCluster(string directory, int port)
         return AsRoot ? RunAsync(cancellationToken, "runuser", ["-u", "postgres", "--", path, .. args]) : RunAsync(cancellationToken, path, args);
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(CancellationToken cancellationToken, string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-        using var process = Process.Start(info) ?? throw new StoreUnavailableException($"could not run {program}");
-        // pg_ctl points the server's own output at its log file (-l), so these pipes close when the tool exits.
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> RunAsync(CancellationToken cancellationToken, string program, params string[] args) =>
+        ProgramRunner.RunAsync(program, args, null, cancellationToken);
 }
 
 /// <summary>Finds the distribution's PostgreSQL server binaries.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 
 namespace Furrow.Storage.Postgres;
@@ -9,23 +8,13 @@ internal static class PostgresTools
     public static async Task RunAsync(string tool, string connectionString, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var target = new NpgsqlConnectionStringBuilder(connectionString);
-        var info = new ProcessStartInfo(Path.Combine(PostgresBinaries.Find(), tool))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "--host", target.Host!, "--port", target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "--username", target.Username!, "--dbname", target.Database! }.Concat(args))
-            info.ArgumentList.Add(arg);
+        string[] connection = ["--host", target.Host!, "--port", target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--username", target.Username!, "--dbname", target.Database!];
         // The password goes by environment, never on a command line where `ps` would show it.
-        if (!string.IsNullOrEmpty(target.Password))
-            info.Environment["PGPASSWORD"] = target.Password;
-        using var process = Process.Start(info) ?? throw new StoreUnavailableException($"could not run {tool}");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-            throw new StoreUnavailableException($"{tool} failed: {(await stderr + await stdout).Trim()}") { IsTransient = false };
+        var environment = string.IsNullOrEmpty(target.Password) ? null : new Dictionary<string, string> { ["PGPASSWORD"] = target.Password };
+        var (code, output) = await ProgramRunner.RunAsync(Path.Combine(PostgresBinaries.Find(), tool), connection.Concat(args), environment,
+            cancellationToken);
+        if (code != 0)
+            throw new StoreUnavailableException($"{tool} failed: {output.Trim()}") { IsTransient = false };
     }
 }

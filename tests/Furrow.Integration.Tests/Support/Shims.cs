@@ -16,6 +16,10 @@ public static class Shims
         return ProgramRun.RunAsync(info, stdin);
     }
 
+    /// <summary>`tractor-dbctl --configdir SITE ARGS...`.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> DbctlAsync(TestSite site, params string[] args) =>
+        RunAsync("tractor-dbctl", null, ["--configdir", site.ConfigDir, .. args]);
+
     private static string FindBin()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
