@@ -16,6 +16,7 @@ public sealed class BladeAgent
     private readonly ILogger _logger;
     private readonly Outbox _outbox = new();
     private readonly CommandRunner _runner;
+    private readonly HostFigures _figures;
     private readonly string _bootId = Guid.NewGuid().ToString("N");
     private readonly SemaphoreSlim _registration = new(1, 1);
     private volatile bool _registered;
@@ -27,6 +28,7 @@ public sealed class BladeAgent
         _logger = logger;
         _engine = new EngineClient(options.Engine);
         _runner = new CommandRunner(_outbox, options, clock ?? TimeProvider.System);
+        _figures = new HostFigures(options.WorkingDirectory, clock);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -54,7 +56,8 @@ public sealed class BladeAgent
                 try
                 {
                     var welcome = await _engine.RegisterBladeAsync(
-                        new BladeRegistration(_options.Name, _options.Host, _options.Slots, BladeVersion, _bootId, Environment.ProcessId),
+                        new BladeRegistration(_options.Name, _options.Host, _options.Slots, BladeVersion, _bootId, Environment.ProcessId,
+                            _figures.Current()),
                         cancellationToken);
                     _reportIntervalMs = Math.Clamp(welcome.ReportIntervalMs, 100, 10_000);
                     _registered = true;
@@ -121,7 +124,8 @@ public sealed class BladeAgent
             try
             {
                 var reply = await _engine.ReportAsync(_options.Name,
-                    new BladeReport(_bootId, events, [.. running], _options.Slots - _runner.RunningCount), cancellationToken);
+                    new BladeReport(_bootId, events, [.. running], _options.Slots - _runner.RunningCount, _figures.Current()),
+                    cancellationToken);
                 _outbox.AcknowledgeUpTo(reply.AckedSeq);
                 foreach (var iid in reply.Cancel)
                     _runner.Cancel(iid);

@@ -82,6 +82,28 @@ public sealed class EngineClient : IDisposable
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/report", JsonContent.Create(report, FurrowJsonContext.Default.BladeReport),
             FurrowJsonContext.Default.ReportReply, cancellationToken);
 
+    /// <summary>Why a task is not running (`tq why JID TID`): its state and every reason, from the scheduler's own rules.</summary>
+    public Task<WhyReply> WhyAsync(long jid, int tid, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/v1/jobs/{jid}/tasks/{tid}/why", null, FurrowJsonContext.Default.WhyReply, cancellationToken);
+
+    /// <summary>Why each unfinished task of a job is not running (`tq why JID`).</summary>
+    public Task<List<WhyReply>> WhyJobAsync(long jid, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/v1/jobs/{jid}/why", null, FurrowJsonContext.Default.ListWhyReply, cancellationToken);
+
+    /// <summary>Nimby on (no new work) or off for a blade.</summary>
+    public Task<OperationReply> SetNimbyAsync(string blade, bool nimby, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/{(nimby ? "nimby" : "unnimby")}", null,
+            FurrowJsonContext.Default.OperationReply, cancellationToken);
+
+    /// <summary>Blades that jobs' commands failed on (of one job, or all), and whether each is blocklisted.</summary>
+    public Task<List<BlocklistRow>> BlocklistAsync(long? jid, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/blocklist" + Query(("jid", jid?.ToString(System.Globalization.CultureInfo.InvariantCulture))), null,
+            FurrowJsonContext.Default.ListBlocklistRow, cancellationToken);
+
+    /// <summary>Clears a job's blocklist for one blade, or every blade when <paramref name="blade"/> is null.</summary>
+    public Task<OperationReply> UnblockAsync(long jid, string? blade, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/jobs/{jid}/unblock" + Query(("blade", blade)), null, FurrowJsonContext.Default.OperationReply, cancellationToken);
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken,
         bool expectContinue = false)
     {

@@ -2,6 +2,8 @@ using Furrow.Client.Protocol;
 using Furrow.Engine.Api;
 using Furrow.Engine.Blades;
 using Furrow.Engine.Dispatch;
+using Furrow.Engine.Farm;
+using Furrow.Engine.Jobs;
 using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
 using Furrow.Storage;
@@ -71,8 +73,9 @@ public static class EngineHost
         services.AddSingleton(site);
         services.AddSingleton<IJobStore>(_ => site.OpenStore());
         services.AddSingleton(new TaskLogStore(options.LogDirectory));
-        services.AddSingleton<IDispatchPolicy, PriorityThenSpoolTimePolicy>();
-        services.AddSingleton<FarmState>();
+        services.AddSingleton(new DispatchPolicy(options.DispatchTiers, options.ProjectShares));
+        services.AddSingleton<BladeProfiles>();
+        services.AddSingleton<LiveFarm>();
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<FarmLoader>();
         services.AddSingleton<ChangeCommitter>();
@@ -87,6 +90,7 @@ public static class EngineHost
         services.AddSingleton<EngineReadiness>();
         services.AddHostedService<EngineInitializer>();
         services.AddHostedService<BladeSweeper>();
+        services.AddHostedService<StartTimeReleaser>();
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Furrow.Engine");

@@ -1,4 +1,4 @@
-using Furrow.Engine.Dispatch;
+using Furrow.Engine.Farm;
 using Furrow.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,7 +26,7 @@ public sealed class EngineReadiness
 }
 
 /// <summary>Migrates the job database and rebuilds the scheduler's view after the engine starts listening.</summary>
-internal sealed class EngineInitializer(IJobStore store, FarmLoader loader, FarmState farm, EngineReadiness readiness,
+internal sealed class EngineInitializer(IJobStore store, FarmLoader loader, LiveFarm farm, EngineReadiness readiness,
     IHostApplicationLifetime lifetime, ILogger<EngineInitializer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -36,8 +36,8 @@ internal sealed class EngineInitializer(IJobStore store, FarmLoader loader, Farm
             var version = await store.MigrateAsync(stoppingToken).ConfigureAwait(false);
             EngineLog.StoreReady(logger, store.Description, version);
             await loader.ReloadAsync(stoppingToken).ConfigureAwait(false);
-            lock (farm.Gate)
-                EngineLog.FarmLoaded(logger, farm.Jobs.Count, farm.Ready.Count, farm.Invocations.Count);
+            var counts = farm.Counts();
+            EngineLog.FarmLoaded(logger, counts.Jobs, counts.ReadyTasks, counts.ActiveTasks);
             readiness.MarkReady();
         }
         catch (Exception error) when (error is StoreUnavailableException or IOException)

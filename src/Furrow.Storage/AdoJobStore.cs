@@ -146,7 +146,7 @@ internal abstract class AdoJobStore : IJobStore
                 Add(StoreSql.SetTaskState, ("state", w.State.ToName()), ("time", w.TimeMs), ("jid", w.Jid), ("tid", w.Tid));
                 break;
             case SetCommandState w:
-                Add(StoreSql.SetCommandState, ("state", w.State), ("jid", w.Jid), ("cid", w.Cid));
+                Add(StoreSql.SetCommandState, ("state", w.State.ToName()), ("jid", w.Jid), ("cid", w.Cid));
                 break;
             case InsertInvocation w:
                 Add(StoreSql.InsertInvocation, ("iid", w.Iid), ("jid", w.Jid), ("tid", w.Tid), ("cid", w.Cid), ("blade", w.Blade), ("time", w.DispatchTimeMs));
@@ -155,7 +155,7 @@ internal abstract class AdoJobStore : IJobStore
                 Add(StoreSql.MarkInvocationStarted, ("pid", w.Pid), ("time", w.StartTimeMs), ("logstart", w.LogStart), ("iid", w.Iid));
                 break;
             case FinishInvocation w:
-                Add(StoreSql.FinishInvocation, ("time", w.StopTimeMs), ("rcode", w.ExitCode), ("status", w.Status), ("iid", w.Iid));
+                Add(StoreSql.FinishInvocation, ("time", w.StopTimeMs), ("rcode", w.ExitCode), ("status", w.Status.ToName()), ("iid", w.Iid));
                 break;
             case SetJobTimes w:
                 Add(StoreSql.SetJobTimes, ("start", w.StartTimeMs), ("stop", w.StopTimeMs), ("jid", w.Jid));
@@ -168,7 +168,17 @@ internal abstract class AdoJobStore : IJobStore
                 break;
             case UpsertBlade w:
                 Add(StoreSql.UpsertBlade, ("name", w.Blade.Name), ("host", w.Blade.Host), ("slots", w.Blade.Slots), ("version", w.Blade.Version),
-                    ("bootid", w.Blade.BootId), ("registered", w.Blade.RegisteredMs), ("contact", w.Blade.LastContactMs), ("status", w.Blade.Status));
+                    ("bootid", w.Blade.BootId), ("registered", w.Blade.RegisteredMs), ("contact", w.Blade.LastContactMs), ("status", w.Blade.Status),
+                    ("profile", w.Blade.Profile), ("nimby", w.Blade.Nimby ? 1 : 0));
+                break;
+            case SetBlocklist w:
+                Add(StoreSql.SetBlocklist, ("jid", w.Jid), ("blade", w.Blade), ("failures", w.Failures));
+                break;
+            case ClearBlocklist w:
+                Add(StoreSql.ClearBlocklist, ("jid", w.Jid), ("blade", w.Blade));
+                break;
+            case SetBladeNimby w:
+                Add(StoreSql.SetBladeNimby, ("nimby", w.Nimby ? 1 : 0), ("name", w.Name));
                 break;
             case SetParam w:
                 Add(StoreSql.UpsertParam, ("name", w.Name), ("value", w.Value));
@@ -187,6 +197,10 @@ internal abstract class AdoJobStore : IJobStore
             ("spooltime", job.SpoolTimeMs), ("spoolhost", job.SpoolHost), ("spoolfile", job.SpoolFile),
             ("spoolcwd", job.SpoolCwd), ("paused", job.Paused ? 1 : 0), ("rootserial", w.Compiled.Spec.SerialSubtasks ? 1 : 0),
             ("comment", job.Comment), ("spec", w.SpecJson),
+            ("aftertime", job.AfterTimeMs), ("maxactive", job.MaxActive),
+            ("afterjids", JsonSerializer.Serialize([.. job.AfterJids], StorageJsonContext.Default.ListInt64)),
+            ("tier", job.Tier), ("projects", JsonSerializer.Serialize([.. job.Projects], StorageJsonContext.Default.ListString)),
+            ("service", job.Service), ("tags", JsonSerializer.Serialize([.. job.Tags], StorageJsonContext.Default.ListString)),
         ]));
         foreach (var task in w.Compiled.Tasks)
         {
@@ -206,7 +220,7 @@ internal abstract class AdoJobStore : IJobStore
                     ("kind", cmd.Kind.ToString().ToLowerInvariant()), ("runtype", RunTypeName(cmd.RunType)),
                     ("service", cmd.Service), ("expand", cmd.Expand ? 1 : 0),
                     ("retryrc", JsonSerializer.Serialize([.. cmd.RetryRc], StorageJsonContext.Default.ListInt32)),
-                    ("state", "blocked"),
+                    ("state", CommandState.Blocked.ToName()),
                 ]));
             }
         }
@@ -233,7 +247,8 @@ internal abstract class AdoJobStore : IJobStore
             .ConfigureAwait(false) as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var maxIid = Convert.ToInt64(await ScalarAsync(connection, transaction, StoreSql.MaxIid, cancellationToken).ConfigureAwait(false),
             System.Globalization.CultureInfo.InvariantCulture);
-        var jobs = await QueryAsync(connection, transaction, StoreSql.LiveJobs, r => (Job: ReadJob(r), RootSerial: Long(r, 13) != 0),
+        var jobs = await QueryAsync(connection, transaction, StoreSql.LiveJobs,
+            r => (Job: ReadJob(r), RootSerial: Long(r, StoreSql.JobColumnCount) != 0, Spec: r.GetString(StoreSql.JobColumnCount + 1)),
             cancellationToken).ConfigureAwait(false);
         var tasks = (await QueryAsync(connection, transaction, StoreSql.LiveTasks, ReadTask, cancellationToken).ConfigureAwait(false))
             .ToLookup(t => t.Jid);
@@ -242,16 +257,19 @@ internal abstract class AdoJobStore : IJobStore
         var invocations = await QueryAsync(connection, transaction, StoreSql.CurrentInvocations, ReadInvocation, cancellationToken)
             .ConfigureAwait(false);
         var blades = await QueryAsync(connection, transaction, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
-        var live = jobs.Select(j => new LiveJob(j.Job, j.RootSerial, [.. tasks[j.Job.Jid]], [.. commands[j.Job.Jid]])).ToList();
-        return new LiveState(counter, maxIid, live, invocations, blades);
+        var blocklist = await QueryAsync(connection, transaction, StoreSql.LiveBlocklist,
+            r => new BlocklistEntry(Long(r, 0), r.GetString(1), Int(r, 2)), cancellationToken).ConfigureAwait(false);
+        var live = jobs.Select(j => new UnfinishedJob(j.Job, j.RootSerial, [.. tasks[j.Job.Jid]], [.. commands[j.Job.Jid]], j.Spec)).ToList();
+        return new LiveState(counter, maxIid, live, invocations, blades) { Blocklist = blocklist };
     }
 
     public async ValueTask<IReadOnlyList<JobRecord>> ListJobsAsync(bool includeDeleted, CancellationToken cancellationToken)
     {
+        const int C = StoreSql.JobColumnCount;
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await QueryAsync(connection, null, StoreSql.ListJobs, r => ReadJob(r) with
         {
-            Counts = new TaskCounts(Int(r, 13), Int(r, 14), Int(r, 15), Int(r, 16), Int(r, 17), Int(r, 18)),
+            Counts = new TaskCounts(Int(r, C), Int(r, C + 1), Int(r, C + 2), Int(r, C + 3), Int(r, C + 4), Int(r, C + 5)),
         }, cancellationToken, ("deleted", includeDeleted ? 1 : 0)).ConfigureAwait(false);
     }
 
@@ -288,6 +306,12 @@ internal abstract class AdoJobStore : IJobStore
         return await QueryAsync(connection, null, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
     }
 
+    public async ValueTask<bool> JobExistsAsync(long jid, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ScalarAsync(connection, null, StoreSql.JobExists, cancellationToken, ("jid", jid)).ConfigureAwait(false) is not null;
+    }
+
     public async ValueTask<string?> GetParamAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -296,23 +320,36 @@ internal abstract class AdoJobStore : IJobStore
 
     private static JobRecord ReadJob(DbDataReader r) => new(
         Long(r, 0), r.GetString(1), r.GetString(2), r.GetDouble(3), Long(r, 4), NullableString(r, 5), NullableString(r, 6),
-        NullableString(r, 7), Long(r, 8) != 0, Long(r, 9) != 0, NullableLong(r, 10), NullableLong(r, 11), NullableString(r, 12));
+        NullableString(r, 7), Long(r, 8) != 0, Long(r, 9) != 0, NullableLong(r, 10), NullableLong(r, 11), NullableString(r, 12))
+    {
+        AfterTimeMs = NullableLong(r, 13),
+        MaxActive = r.IsDBNull(14) ? null : Int(r, 14),
+        AfterJids = JsonSerializer.Deserialize(r.GetString(15), StorageJsonContext.Default.ListInt64) ?? [],
+        Tier = NullableString(r, 16),
+        Projects = JsonSerializer.Deserialize(r.GetString(17), StorageJsonContext.Default.ListString) ?? [],
+        Service = NullableString(r, 18),
+        Tags = JsonSerializer.Deserialize(r.GetString(19), StorageJsonContext.Default.ListString) ?? [],
+    };
 
     private static TaskRecord ReadTask(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), r.GetString(3), NullableString(r, 4), NullableString(r, 5), Long(r, 6) != 0,
-        JsonSerializer.Deserialize(r.GetString(7), StorageJsonContext.Default.ListInt32) ?? [], r.GetString(8), Long(r, 9), Int(r, 10));
+        JsonSerializer.Deserialize(r.GetString(7), StorageJsonContext.Default.ListInt32) ?? [], TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10));
 
     private static CommandRecord ReadCommand(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],
         r.GetString(4), r.GetString(5), NullableString(r, 6), Long(r, 7) != 0,
-        JsonSerializer.Deserialize(r.GetString(8), StorageJsonContext.Default.ListInt32) ?? [], r.GetString(9));
+        JsonSerializer.Deserialize(r.GetString(8), StorageJsonContext.Default.ListInt32) ?? [], CommandStateNames.Parse(r.GetString(9)));
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(
         Long(r, 0), Long(r, 1), Int(r, 2), Int(r, 3), r.GetString(4), Long(r, 5), NullableLong(r, 6), NullableLong(r, 7),
-        r.IsDBNull(8) ? null : Int(r, 8), r.IsDBNull(9) ? null : Int(r, 9), Long(r, 10) != 0, r.GetString(11), NullableLong(r, 12));
+        r.IsDBNull(8) ? null : Int(r, 8), r.IsDBNull(9) ? null : Int(r, 9), Long(r, 10) != 0, InvocationStateNames.Parse(r.GetString(11)), NullableLong(r, 12));
 
     private static BladeRecord ReadBlade(DbDataReader r) => new(
-        r.GetString(0), r.GetString(1), Int(r, 2), r.GetString(3), r.GetString(4), Long(r, 5), Long(r, 6), r.GetString(7));
+        r.GetString(0), r.GetString(1), Int(r, 2), r.GetString(3), r.GetString(4), Long(r, 5), Long(r, 6), r.GetString(7))
+    {
+        Profile = NullableString(r, 8),
+        Nimby = Long(r, 9) != 0,
+    };
 
     // SQLite hands every integer back as Int64 and PostgreSQL as the column's own width: convert, whichever it is.
     private static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);

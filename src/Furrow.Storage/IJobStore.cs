@@ -46,5 +46,8 @@ public interface IJobStore : IAsyncDisposable
 
     ValueTask<IReadOnlyList<BladeRecord>> ListBladesAsync(CancellationToken cancellationToken);
 
+    /// <summary>True when a job with this id is in the database (deleted or archived ones too).</summary>
+    ValueTask<bool> JobExistsAsync(long jid, CancellationToken cancellationToken);
+
     ValueTask<string?> GetParamAsync(string name, CancellationToken cancellationToken);
 }

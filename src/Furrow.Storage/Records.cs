@@ -1,3 +1,5 @@
+using Furrow.Core.Jobs;
+
 namespace Furrow.Storage;
 
 /// <summary>A job's row.</summary>
@@ -7,6 +9,27 @@ public sealed record JobRecord(
 {
     /// <summary>Counts by task state, filled by listings.</summary>
     public TaskCounts Counts { get; init; } = TaskCounts.Empty;
+
+    /// <summary>When the job may start (`-after`, resolved at spool; Unix ms), or null.</summary>
+    public long? AfterTimeMs { get; init; }
+
+    /// <summary>`-maxactive`: at most this many of the job's commands run at once; null for no cap.</summary>
+    public int? MaxActive { get; init; }
+
+    /// <summary>`-afterjids`: jobs that must be done before this one starts.</summary>
+    public IReadOnlyList<long> AfterJids { get; init; } = [];
+
+    /// <summary>`-tier` (a name of tractor.config's `DispatchTiers`), or null for the default tier.</summary>
+    public string? Tier { get; init; }
+
+    /// <summary>`-projects`: the first one is the job's share group for fair sharing.</summary>
+    public IReadOnlyList<string> Projects { get; init; } = [];
+
+    /// <summary>The job's `-service` key expression, the default for its tasks and commands.</summary>
+    public string? Service { get; init; }
+
+    /// <summary>The job's `-tags`: limit names every command of the job counts against.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
 }
 
 /// <summary>How many of a job's tasks are in each state.</summary>
@@ -18,25 +41,40 @@ public sealed record TaskCounts(int Total, int Blocked, int Ready, int Active, i
 /// <summary>A task's row, with what the scheduler needs to rebuild its graph.</summary>
 public sealed record TaskRecord(
     long Jid, int Tid, int ParentTid, string Title, string? Id, string? Service, bool SerialSubtasks,
-    IReadOnlyList<int> InstanceOf, string State, long StateTimeMs, int RetryCount);
+    IReadOnlyList<int> InstanceOf, TaskState State, long StateTimeMs, int RetryCount);
 
 /// <summary>A command's row.</summary>
 public sealed record CommandRecord(
     long Jid, int Cid, int Tid, IReadOnlyList<string> Argv, string Kind, string RunType, string? Service,
-    bool Expand, IReadOnlyList<int> RetryRc, string State);
+    bool Expand, IReadOnlyList<int> RetryRc, CommandState State);
 
 /// <summary>One run of a command on a blade.</summary>
 public sealed record InvocationRecord(
     long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTimeMs, long? StartTimeMs, long? StopTimeMs,
-    int? Pid, int? ExitCode, bool Current, string Status, long? LogStart);
+    int? Pid, int? ExitCode, bool Current, InvocationState Status, long? LogStart);
 
 /// <summary>A blade the engine has heard from.</summary>
-public sealed record BladeRecord(string Name, string Host, int Slots, string Version, string BootId, long RegisteredMs, long LastContactMs, string Status);
+public sealed record BladeRecord(string Name, string Host, int Slots, string Version, string BootId, long RegisteredMs, long LastContactMs, string Status)
+{
+    /// <summary>The blade.config profile it matched when it registered, or null when the site has none.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>Nimby: the blade takes no new work (`tq nimby`), kept across restarts.</summary>
+    public bool Nimby { get; init; }
+}
+
+/// <summary>A blade this job's commands no longer go to, after failing there <paramref name="Failures"/> times.</summary>
+public sealed record BlocklistEntry(long Jid, string Blade, int Failures);
 
 /// <summary>An unfinished job with everything needed to schedule it.</summary>
-public sealed record LiveJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands);
+/// <param name="SpecJson">The job as spooled (JobJson), from which the scheduler takes what rows do not hold.</param>
+public sealed record UnfinishedJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands, string SpecJson);
 
 /// <summary>What the engine rebuilds its in-memory view from at start.</summary>
 public sealed record LiveState(
-    long JobCounter, long MaxIid, IReadOnlyList<LiveJob> Jobs, IReadOnlyList<InvocationRecord> CurrentInvocations,
-    IReadOnlyList<BladeRecord> Blades);
+    long JobCounter, long MaxIid, IReadOnlyList<UnfinishedJob> Jobs, IReadOnlyList<InvocationRecord> CurrentInvocations,
+    IReadOnlyList<BladeRecord> Blades)
+{
+    /// <summary>Blocklist entries of unfinished jobs.</summary>
+    public IReadOnlyList<BlocklistEntry> Blocklist { get; init; } = [];
+}

@@ -5,4 +5,5 @@ namespace Furrow.Storage;
 /// <summary>Lists stored as JSON text columns (argv, instance references, retry codes).</summary>
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(List<int>))]
+[JsonSerializable(typeof(List<long>))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

@@ -4,8 +4,10 @@ namespace Furrow.Storage;
 internal static class StoreSql
 {
     public const string InsertJob = """
-        INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec)
-        VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, @spec)
+        INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec,
+            aftertime, maxactive, afterjids, tier, projects, service, tags)
+        VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, @spec,
+            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags)
         """;
 
     public const string InsertTask = """
@@ -48,11 +50,11 @@ internal static class StoreSql
     public const string SetJobDeleted = "UPDATE jobs SET deleted = 1, deletetime = @time WHERE jid = @jid";
 
     public const string UpsertBlade = """
-        INSERT INTO blades (name, host, slots, version, boot_id, registered, last_contact, status)
-        VALUES (@name, @host, @slots, @version, @bootid, @registered, @contact, @status)
+        INSERT INTO blades (name, host, slots, version, boot_id, registered, last_contact, status, profile, nimby)
+        VALUES (@name, @host, @slots, @version, @bootid, @registered, @contact, @status, @profile, @nimby)
         ON CONFLICT (name) DO UPDATE SET host = excluded.host, slots = excluded.slots, version = excluded.version,
             boot_id = excluded.boot_id, registered = excluded.registered, last_contact = excluded.last_contact,
-            status = excluded.status
+            status = excluded.status, profile = excluded.profile, nimby = excluded.nimby
         """;
 
     public const string UpsertParam = """
@@ -61,7 +63,11 @@ internal static class StoreSql
         """;
 
     private const string JobColumns =
-        "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment";
+        "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment, " +
+        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags";
+
+    /// <summary>How many columns <see cref="JobColumns"/> reads; what a query adds after them starts here.</summary>
+    public const int JobColumnCount = 20;
 
     public const string ListJobs = "SELECT " + JobColumns + """
         , (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid),
@@ -82,7 +88,19 @@ internal static class StoreSql
 
     public const string JobOwners = "SELECT jid, owner FROM jobs";
 
-    public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";
+    public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial, j.spec FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";
+
+    public const string LiveBlocklist =
+        "SELECT jid, blade, failures FROM blocklist WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, blade";
+
+    public const string SetBlocklist = """
+        INSERT INTO blocklist (jid, blade, failures) VALUES (@jid, @blade, @failures)
+        ON CONFLICT (jid, blade) DO UPDATE SET failures = excluded.failures
+        """;
+
+    public const string ClearBlocklist = "DELETE FROM blocklist WHERE jid = @jid AND (CAST(@blade AS TEXT) IS NULL OR blade = @blade)";
+
+    public const string SetBladeNimby = "UPDATE blades SET nimby = @nimby WHERE name = @name";
 
     private const string TaskColumns =
         "jid, tid, parent_tid, title, task_id, service, serialsubtasks, instance_of, state, statetime, retrycount";
@@ -108,7 +126,9 @@ internal static class StoreSql
 
     public const string MaxIid = "SELECT COALESCE(MAX(iid), 0) FROM invocations";
 
-    public const string ListBlades = "SELECT name, host, slots, version, boot_id, registered, last_contact, status FROM blades ORDER BY name";
+    public const string ListBlades = "SELECT name, host, slots, version, boot_id, registered, last_contact, status, profile, nimby FROM blades ORDER BY name";
+
+    public const string JobExists = "SELECT jid FROM jobs WHERE jid = @jid";
 
     public const string GetParam = "SELECT value FROM params WHERE name = @name";
 }

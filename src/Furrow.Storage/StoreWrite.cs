@@ -10,7 +10,7 @@ public sealed record InsertJob(JobRecord Job, CompiledJob Compiled, string SpecJ
 
 public sealed record SetTaskState(long Jid, int Tid, TaskState State, long TimeMs, int? RetryCount = null) : StoreWrite;
 
-public sealed record SetCommandState(long Jid, int Cid, string State) : StoreWrite;
+public sealed record SetCommandState(long Jid, int Cid, CommandState State) : StoreWrite;
 
 public sealed record InsertInvocation(long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTimeMs) : StoreWrite;
 
@@ -18,7 +18,7 @@ public sealed record InsertInvocation(long Iid, long Jid, int Tid, int Cid, stri
 public sealed record MarkInvocationStarted(long Iid, int? Pid, long StartTimeMs, long LogStart) : StoreWrite;
 
 /// <summary>The invocation is over: exited, failed to start, or given up on (lost blade, retried, killed).</summary>
-public sealed record FinishInvocation(long Iid, long StopTimeMs, int? ExitCode, string Status) : StoreWrite;
+public sealed record FinishInvocation(long Iid, long StopTimeMs, int? ExitCode, InvocationState Status) : StoreWrite;
 
 public sealed record SetJobTimes(long Jid, long? StartTimeMs, long? StopTimeMs) : StoreWrite;
 
@@ -29,3 +29,11 @@ public sealed record SetJobDeleted(long Jid, long DeleteTimeMs) : StoreWrite;
 public sealed record UpsertBlade(BladeRecord Blade) : StoreWrite;
 
 public sealed record SetParam(string Name, string Value) : StoreWrite;
+
+/// <summary>Records that a job's commands failed <paramref name="Failures"/> times on a blade (blocklisted at the site's cap).</summary>
+public sealed record SetBlocklist(long Jid, string Blade, int Failures) : StoreWrite;
+
+/// <summary>Clears a job's blocklist for one blade, or for every blade when <paramref name="Blade"/> is null.</summary>
+public sealed record ClearBlocklist(long Jid, string? Blade) : StoreWrite;
+
+public sealed record SetBladeNimby(string Name, bool Nimby) : StoreWrite;

@@ -21,7 +21,7 @@ public abstract class JobStoreContractTests
         await store.CommitAsync(insert);
 
         var job = Assert.Single(await store.ListJobsAsync(includeDeleted: false, None));
-        Assert.Equal(insert.Job with { Counts = job.Counts }, job);
+        TestJobs.AssertSameJob(insert.Job with { Counts = job.Counts }, job);
         Assert.Equal((42L, "ben", "comp shot 10", 5.0, "nightly"), (job.Jid, job.Owner, job.Title, job.Priority, job.Comment));
         Assert.Equal(new TaskCounts(Total: 5, Blocked: 5, Ready: 0, Active: 0, Error: 0, Done: 0), job.Counts);
         Assert.Equal("42", await store.GetParamAsync("jidcounter", None));
@@ -36,13 +36,13 @@ public abstract class JobStoreContractTests
                 (5, 0, JobCompiler.JobCleanupTitle, null, null, false, "1,4"),
             ],
             tasks.Select(t => (t.Tid, t.ParentTid, t.Title, t.Id, t.Service, t.SerialSubtasks, string.Join(',', t.InstanceOf))));
-        Assert.All(tasks, t => Assert.Equal((42L, "blocked", TestJobs.SpoolTimeMs + 42, 0), (t.Jid, t.State, t.StateTimeMs, t.RetryCount)));
+        Assert.All(tasks, t => Assert.Equal((42L, TaskState.Blocked, TestJobs.SpoolTimeMs + 42, 0), (t.Jid, t.State, t.StateTimeMs, t.RetryCount)));
 
         var commands = await store.ListCommandsAsync(42, None);
         var expected = insert.Compiled.Commands.OrderBy(c => c.Cid).Select(c => (c.Cid, c.Tid, string.Join('|', c.Argv))).ToList();
         Assert.Equal(expected, commands.Select(c => (c.Cid, c.Tid, string.Join('|', c.Argv))));
         Assert.Equal(8, commands.Count);
-        Assert.All(commands, c => Assert.Equal((42L, "blocked"), (c.Jid, c.State)));
+        Assert.All(commands, c => Assert.Equal((42L, CommandState.Blocked), (c.Jid, c.State)));
         var byLine = commands.ToDictionary(c => string.Join(' ', c.Argv));
         Assert.Equal(["prman", "-t:2", "/shots/10/f1.rib"], byLine["prman -t:2 /shots/10/f1.rib"].Argv);
         Assert.Equal(["sh", "-c", "echo done 1"], byLine["sh -c echo done 1"].Argv);
@@ -85,15 +85,15 @@ public abstract class JobStoreContractTests
             new SetTaskState(1, 3, TaskState.Error, 11, RetryCount: 3),
             new SetTaskState(1, 1, TaskState.Active, 12),
             new SetTaskState(1, 4, TaskState.Ready, 13),
-            new SetCommandState(1, 1, "done"));
+            new SetCommandState(1, 1, CommandState.Done));
 
         var job = Assert.Single(await store.ListJobsAsync(includeDeleted: false, None));
         Assert.Equal(new TaskCounts(Total: 5, Blocked: 1, Ready: 1, Active: 1, Error: 1, Done: 1), job.Counts);
         var tasks = await store.ListTasksAsync(1, None);
         Assert.Equal(
-            [("active", 12L, 0), ("done", 10, 0), ("error", 11, 3), ("ready", 13, 0), ("blocked", TestJobs.SpoolTimeMs + 1, 0)],
+            [(TaskState.Active, 12L, 0), (TaskState.Done, 10, 0), (TaskState.Error, 11, 3), (TaskState.Ready, 13, 0), (TaskState.Blocked, TestJobs.SpoolTimeMs + 1, 0)],
             tasks.Select(t => (t.State, t.StateTimeMs, t.RetryCount)));
-        Assert.Equal("done", (await store.ListCommandsAsync(1, None)).Single(c => c.Cid == 1).State);
+        Assert.Equal(CommandState.Done, (await store.ListCommandsAsync(1, None)).Single(c => c.Cid == 1).State);
     }
 
     [Fact]
@@ -132,14 +132,14 @@ public abstract class JobStoreContractTests
             new SetTaskState(1, 3, TaskState.Active, 1600, RetryCount: 1),
             new InsertInvocation(1, 1, 2, 1, "blade-a", 1001),
             new MarkInvocationStarted(1, 500, 1002, 0),
-            new FinishInvocation(1, 1400, 0, "done"),
+            new FinishInvocation(1, 1400, 0, InvocationState.Done),
             new InsertInvocation(2, 1, 3, 3, "blade-b", 1550),
             new MarkInvocationStarted(2, 4242, 1560, 128));
         // Job 2 finished; its last invocation has the highest iid.
         await store.CommitAsync(
             new SetJobTimes(2, 2000, null),
             new InsertInvocation(9, 2, 1, 1, "blade-a", 2001),
-            new FinishInvocation(9, 2100, 0, "done"),
+            new FinishInvocation(9, 2100, 0, InvocationState.Done),
             new SetJobTimes(2, null, 2200));
         // Job 3 was deleted while its invocation was still out on a blade.
         await store.CommitAsync(
@@ -160,7 +160,7 @@ public abstract class JobStoreContractTests
         Assert.Equal((1000L, (long?)null, false), (job1.Job.StartTimeMs!.Value, job1.Job.StopTimeMs, job1.Job.Paused));
         Assert.Equal([1, 2, 3, 4, 5], job1.Tasks.Select(t => t.Tid));
         Assert.All(job1.Tasks, t => Assert.Equal(1L, t.Jid));
-        Assert.Equal(["blocked", "done", "active", "blocked", "blocked"], job1.Tasks.Select(t => t.State));
+        Assert.Equal([TaskState.Blocked, TaskState.Done, TaskState.Active, TaskState.Blocked, TaskState.Blocked], job1.Tasks.Select(t => t.State));
         Assert.Equal(1, job1.Tasks[2].RetryCount);
         Assert.Equal([2, 3], job1.Tasks[3].InstanceOf);
         Assert.Equal(Enumerable.Range(1, 8), job1.Commands.Select(c => c.Cid));
@@ -174,8 +174,8 @@ public abstract class JobStoreContractTests
 
         Assert.Equal(
             [
-                new InvocationRecord(2, 1, 3, 3, "blade-b", 1550, 1560, null, 4242, null, true, "running", 128),
-                new InvocationRecord(4, 3, 1, 1, "blade-b", 3001, null, null, null, null, true, "dispatched", null),
+                new InvocationRecord(2, 1, 3, 3, "blade-b", 1550, 1560, null, 4242, null, true, InvocationState.Running, 128),
+                new InvocationRecord(4, 3, 1, 1, "blade-b", 3001, null, null, null, null, true, InvocationState.Dispatched, null),
             ],
             live.CurrentInvocations);
 
@@ -210,16 +210,19 @@ public abstract class JobStoreContractTests
         await store.CommitAsync(
             new InsertInvocation(1, 1, 1, 1, "blade-a", 10),
             new MarkInvocationStarted(1, 77, 11, 0),
-            new FinishInvocation(1, 12, 3, "error"),
+            new FinishInvocation(1, 12, 3, InvocationState.Error),
             new InsertInvocation(2, 2, 1, 1, "blade-a", 20),
-            new FinishInvocation(2, 21, null, "lost"));
+            new FinishInvocation(2, 21, null, InvocationState.BladeSilent));
 
         Assert.Equal(
-            [new InvocationRecord(1, 1, 1, 1, "blade-a", 10, 11, 12, 77, 3, false, "error", 0)],
+            [new InvocationRecord(1, 1, 1, 1, "blade-a", 10, 11, 12, 77, 3, false, InvocationState.Error, 0)],
             await store.ListInvocationsAsync(1, None));
         Assert.Equal(
-            [(1L, "error"), (2L, "lost")],
+            [(1L, InvocationState.Error), (2L, InvocationState.BladeSilent)],
             (await store.ListInvocationsAsync(null, None)).Select(i => (i.Iid, i.Status)));
+        // The database keeps the lower-case names it always had.
+        await using var connection = await temp.OpenRawConnectionAsync();
+        Assert.Equal(["error", "blade silent"], await RawStringsAsync(connection, "SELECT status FROM invocations ORDER BY iid"));
     }
 
     [Fact]
@@ -266,6 +269,145 @@ public abstract class JobStoreContractTests
         Assert.True(stored.Succeeded, stored.Error?.ToString());
         Assert.Equal(insert.SpecJson, JobJson.Serialize(stored.Job));
         Assert.Equal(0L, Convert.ToInt64(reader.GetValue(1)));
+    }
+
+    /// <summary>A job with every scheduling term set, including text that needs quoting in JSON and a jid beyond 32 bits.</summary>
+    private static InsertJob WithSchedulingTerms(InsertJob insert) => insert with
+    {
+        Job = insert.Job with
+        {
+            AfterTimeMs = 1_700_000_900_000,
+            MaxActive = 3,
+            AfterJids = [1, 5_000_000_000],
+            Tier = "rush",
+            Projects = ["shot \"10\"", "lighting, comp", "çà"],
+            Service = "pixarRender && !slow",
+            Tags = ["prman", "nuke"],
+        },
+    };
+
+    [Fact]
+    public async Task InsertJob_StoresTheSchedulingTerms_ThatReadBackThroughListJobsAndLiveState_WithTheSpecJson()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        var full = WithSchedulingTerms(TestJobs.Insert(1, TestJobs.Shot));
+        var plain = TestJobs.Insert(2);
+        await store.CommitAsync(full, plain);
+
+        var jobs = await store.ListJobsAsync(includeDeleted: false, None);
+
+        Assert.Equal([1L, 2], jobs.Select(j => j.Jid));
+        TestJobs.AssertSameJob(full.Job with { Counts = jobs[0].Counts }, jobs[0]);
+        TestJobs.AssertSameJob(plain.Job with { Counts = jobs[1].Counts }, jobs[1]);
+        Assert.Equal(new TaskCounts(Total: 5, Blocked: 5, Ready: 0, Active: 0, Error: 0, Done: 0), jobs[0].Counts);
+        Assert.Equal(((long?)null, (int?)null, (string?)null, (string?)null), (jobs[1].AfterTimeMs, jobs[1].MaxActive, jobs[1].Tier, jobs[1].Service));
+        Assert.Empty(jobs[1].AfterJids);
+        Assert.Empty(jobs[1].Projects);
+        Assert.Empty(jobs[1].Tags);
+
+        var live = await store.LoadLiveStateAsync(None);
+
+        Assert.Equal([1L, 2], live.Jobs.Select(j => j.Job.Jid));
+        TestJobs.AssertSameJob(full.Job, live.Jobs[0].Job);
+        TestJobs.AssertSameJob(plain.Job, live.Jobs[1].Job);
+        Assert.Equal(full.SpecJson, live.Jobs[0].SpecJson);
+        Assert.Equal(plain.SpecJson, live.Jobs[1].SpecJson);
+        Assert.NotEqual(full.SpecJson, plain.SpecJson);
+    }
+
+    [Fact]
+    public async Task SetBlocklist_UpsertsFailures_ClearBlocklistRemovesOneBladeOrAll_AndLiveStateShowsUnfinishedJobsOnly()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1), TestJobs.Insert(2), TestJobs.Insert(3), TestJobs.Insert(4));
+        await store.CommitAsync(new SetJobTimes(3, 10, 20), new SetJobDeleted(4, 30));
+
+        await store.CommitAsync(
+            new SetBlocklist(1, "blade-b", 1),
+            new SetBlocklist(1, "blade-a", 2),
+            new SetBlocklist(1, "blade-c", 3),
+            new SetBlocklist(2, "blade-a", 1),
+            new SetBlocklist(3, "blade-a", 5),
+            new SetBlocklist(4, "blade-a", 6));
+        await store.CommitAsync(new SetBlocklist(1, "blade-b", 3));
+
+        Assert.Equal(
+            [new(1, "blade-a", 2), new(1, "blade-b", 3), new(1, "blade-c", 3), new BlocklistEntry(2, "blade-a", 1)],
+            (await store.LoadLiveStateAsync(None)).Blocklist);
+
+        await store.CommitAsync(new ClearBlocklist(1, "blade-b"), new ClearBlocklist(1, "blade-unknown"));
+
+        Assert.Equal(
+            [new(1, "blade-a", 2), new(1, "blade-c", 3), new BlocklistEntry(2, "blade-a", 1)],
+            (await store.LoadLiveStateAsync(None)).Blocklist);
+
+        await store.CommitAsync(new ClearBlocklist(1, null));
+
+        Assert.Equal([new BlocklistEntry(2, "blade-a", 1)], (await store.LoadLiveStateAsync(None)).Blocklist);
+        // Clearing job 1 left every other job's rows, the finished and deleted ones' included.
+        await using var connection = await temp.OpenRawConnectionAsync();
+        Assert.Equal(
+            ["2 blade-a 1", "3 blade-a 5", "4 blade-a 6"],
+            await RawStringsAsync(connection, "SELECT CAST(jid AS TEXT) || ' ' || blade || ' ' || CAST(failures AS TEXT) FROM blocklist ORDER BY jid, blade"));
+    }
+
+    [Fact]
+    public async Task UpsertBlade_StoresProfileAndNimby_AndSetBladeNimbyChangesOnlyTheNamedBlade()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        var bladeA = new BladeRecord("blade-a", "rack1", 4, "0.1.0", "boot-1", 100, 200, "up") { Profile = "gpu", Nimby = true };
+        var bladeB = new BladeRecord("blade-b", "rack2", 2, "0.1.0", "boot-2", 110, 210, "up");
+        await store.CommitAsync(new UpsertBlade(bladeA), new UpsertBlade(bladeB));
+
+        Assert.Equal([bladeA, bladeB], await store.ListBladesAsync(None));
+        Assert.Equal(((string?)null, false), (bladeB.Profile, bladeB.Nimby));
+
+        await store.CommitAsync(new SetBladeNimby("blade-a", false), new SetBladeNimby("blade-b", true), new SetBladeNimby("blade-unknown", true));
+
+        Assert.Equal([bladeA with { Nimby = false }, bladeB with { Nimby = true }], await store.ListBladesAsync(None));
+
+        // Registering again replaces the profile (also with none) and the nimby switch with what it is given.
+        await store.CommitAsync(
+            new UpsertBlade(bladeA with { Profile = null, Nimby = true, BootId = "boot-3" }),
+            new UpsertBlade(bladeB with { Profile = "cpu", Nimby = false }));
+
+        var expected = new[] { bladeA with { Profile = null, Nimby = true, BootId = "boot-3" }, bladeB with { Profile = "cpu", Nimby = false } };
+        Assert.Equal(expected, await store.ListBladesAsync(None));
+        Assert.Equal(expected, (await store.LoadLiveStateAsync(None)).Blades);
+    }
+
+    [Fact]
+    public async Task JobExistsAsync_IsTrueForAnyStoredJob_DeletedAndFinishedOnesToo_AndFalseOtherwise()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+
+        Assert.False(await store.JobExistsAsync(1, None));
+
+        await store.CommitAsync(TestJobs.Insert(1), TestJobs.Insert(2), TestJobs.Insert(3), TestJobs.Insert(5_000_000_000));
+        await store.CommitAsync(new SetJobDeleted(2, 50), new SetJobTimes(3, 10, 20));
+
+        Assert.True(await store.JobExistsAsync(1, None));
+        Assert.True(await store.JobExistsAsync(2, None));
+        Assert.True(await store.JobExistsAsync(3, None));
+        Assert.True(await store.JobExistsAsync(5_000_000_000, None));
+        Assert.False(await store.JobExistsAsync(4, None));
+        Assert.False(await store.JobExistsAsync(0, None));
+        Assert.False(await store.JobExistsAsync(-1, None));
+    }
+
+    private static async Task<List<string>> RawStringsAsync(System.Data.Common.DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+            values.Add(reader.GetString(0));
+        return values;
     }
 
     private const string ConcurrentThreeTasks =

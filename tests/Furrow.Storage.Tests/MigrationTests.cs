@@ -1,3 +1,4 @@
+using Furrow.Core.Jobs;
 using Furrow.Storage.Migrations;
 using Microsoft.Data.Sqlite;
 
@@ -5,7 +6,7 @@ namespace Furrow.Storage.Tests;
 
 public sealed class MigrationTests
 {
-    private static readonly string[] SchemaTables = ["blades", "commands", "invocations", "jobs", "params", "tasks"];
+    private static readonly string[] SchemaTables = ["blades", "blocklist", "commands", "invocations", "jobs", "params", "tasks"];
 
     [Fact]
     public async Task MigrateAsync_BringsAFreshDatabaseToTheLatestVersion_WithJobCounterAtZero()
@@ -66,6 +67,112 @@ public sealed class MigrationTests
         await reopened.CommitAsync(TestJobs.Insert(1));
         Assert.Single(await reopened.ListJobsAsync(includeDeleted: true, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task MigrateToAsync_DownToThreeAndBack_KeepsEveryRow_AndTheSchedulingColumnsComeBackWithDefaults()
+    {
+        await using var temp = new TempStore();
+        await DownToThreeAndBackAsync(temp);
+    }
+
+    /// <summary>
+    /// Version 4 down to 3 and up again on a store with jobs in several states: every job, task, command and invocation
+    /// row comes through; the scheduling columns, the blade nimby switch and the blocklist come back empty, at their defaults.
+    /// </summary>
+    internal static async Task DownToThreeAndBackAsync(ITestStore temp)
+    {
+        var none = CancellationToken.None;
+        var store = await temp.OpenMigratedAsync();
+        Assert.Equal(4, MigrationCatalog.LatestVersion);
+        var scheduled = TestJobs.Insert(1, TestJobs.Shot);
+        scheduled = scheduled with
+        {
+            Job = scheduled.Job with
+            {
+                AfterTimeMs = 1_700_000_900_000, MaxActive = 2, AfterJids = [2], Tier = "rush", Projects = ["shot10"], Service = "linux", Tags = ["prman"],
+            },
+        };
+        await store.CommitAsync(scheduled, TestJobs.Insert(2), TestJobs.Insert(3));
+        await store.CommitAsync(
+            new SetTaskState(1, 2, TaskState.Done, 10),
+            new SetCommandState(1, 1, CommandState.Done),
+            new InsertInvocation(1, 1, 2, 1, "blade-a", 5),
+            new FinishInvocation(1, 9, 0, InvocationState.Done),
+            new SetJobPaused(2, true),
+            new SetJobDeleted(3, 40),
+            new SetBlocklist(1, "blade-a", 2),
+            new UpsertBlade(new BladeRecord("blade-a", "rack1", 4, "0.1.0", "boot-1", 100, 200, "up") { Profile = "gpu", Nimby = true }));
+        var jobsBefore = await store.ListJobsAsync(includeDeleted: true, none);
+        await using var connection = await temp.OpenRawConnectionAsync();
+        string[] tables = ["jobs", "tasks", "commands", "invocations", "blades", "params"];
+        var before = new Dictionary<string, List<string>>();
+        foreach (var table in tables)
+            before[table] = await RowsAsync(connection, table);
+        string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags"];
+
+        Assert.Equal(3, await store.MigrateToAsync(3, none));
+
+        Assert.Equal(3, await store.SchemaVersionAsync(none));
+        Assert.Equal(Without(before["jobs"], jobColumns), await RowsAsync(connection, "jobs"));
+        Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
+        foreach (var table in tables.Except(["jobs", "blades"]))
+            Assert.Equal(before[table], await RowsAsync(connection, table));
+
+        Assert.Equal(4, await store.MigrateAsync(none));
+
+        Assert.Equal(4, await store.SchemaVersionAsync(none));
+        var defaults = new Dictionary<string, string>
+        {
+            ["aftertime"] = "NULL", ["maxactive"] = "NULL", ["afterjids"] = "[]", ["tier"] = "NULL", ["projects"] = "[]", ["service"] = "NULL", ["tags"] = "[]",
+        };
+        Assert.Equal(WithValues(before["jobs"], defaults), await RowsAsync(connection, "jobs"));
+        Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
+        foreach (var table in tables.Except(["jobs", "blades"]))
+            Assert.Equal(before[table], await RowsAsync(connection, table));
+
+        var jobsAfter = await store.ListJobsAsync(includeDeleted: true, none);
+        Assert.Equal(jobsBefore.Count, jobsAfter.Count);
+        foreach (var (job, after) in jobsBefore.Zip(jobsAfter))
+            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [] }, after);
+        var live = await store.LoadLiveStateAsync(none);
+        Assert.Equal([1L, 2], live.Jobs.Select(j => j.Job.Jid));
+        Assert.Equal(scheduled.SpecJson, live.Jobs[0].SpecJson);
+        Assert.Empty(live.Blocklist);
+        Assert.Equal(("gpu", false), (live.Blades.Single().Profile, live.Blades.Single().Nimby));
+
+        // Version 4 works again: its new columns and table take writes.
+        await store.CommitAsync(WithTier(TestJobs.Insert(4), "late"), new SetBlocklist(4, "blade-a", 1), new SetBladeNimby("blade-a", true));
+        live = await store.LoadLiveStateAsync(none);
+        Assert.Equal("late", live.Jobs.Single(j => j.Job.Jid == 4).Job.Tier);
+        Assert.Equal([new BlocklistEntry(4, "blade-a", 1)], live.Blocklist);
+        Assert.True(live.Blades.Single().Nimby);
+
+        static InsertJob WithTier(InsertJob insert, string tier) => insert with { Job = insert.Job with { Tier = tier } };
+    }
+
+    /// <summary>Every row of a table, in primary-key order, as "column=value" cells (NULL for null).</summary>
+    private static async Task<List<string>> RowsAsync(System.Data.Common.DbConnection connection, string table)
+    {
+        var order = table switch
+        {
+            "jobs" => "jid", "tasks" => "jid, tid", "commands" => "jid, cid", "invocations" => "iid", _ => "name",
+        };
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM {table} ORDER BY {order}";
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+            rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i =>
+                reader.GetName(i) + "=" + (reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)))));
+        return rows;
+    }
+
+    private static List<string> Without(List<string> rows, string[] columns) =>
+        [.. rows.Select(row => string.Join(" | ", row.Split(" | ").Where(cell => !columns.Contains(cell[..cell.IndexOf('=')]))))];
+
+    private static List<string> WithValues(List<string> rows, Dictionary<string, string> values) =>
+        [.. rows.Select(row => string.Join(" | ", row.Split(" | ").Select(cell =>
+            values.TryGetValue(cell[..cell.IndexOf('=')], out var value) ? cell[..(cell.IndexOf('=') + 1)] + value : cell)))];
 
     [Theory]
     [InlineData(-1)]

@@ -114,4 +114,11 @@ public sealed class PostgresJobStoreTests(PostgresServer server) : JobStoreContr
         await store.CommitAsync([TestJobs.Insert(1)], CancellationToken.None);
         Assert.Single(await store.ListJobsAsync(true, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task MigrateToAsync_OnPostgres_DownToThreeAndBack_KeepsEveryRow_AndTheSchedulingColumnsComeBackWithDefaults()
+    {
+        await using var temp = await NewStoreAsync();
+        await MigrationTests.DownToThreeAndBackAsync(temp);
+    }
 }

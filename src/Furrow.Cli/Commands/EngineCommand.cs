@@ -54,6 +54,11 @@ internal static class EngineCommand
             Port = port ?? config.ListenPort,
             BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),
             MaxAutoRetries = config.MaxAutoRetries,
+            DispatchTiers = config.DispatchTiers is { Count: > 0 } tiers ? tiers : ["admin", "rush", "default", "batch"],
+            ProjectShares = config.ProjectShares ?? [],
+            BlocklistFailures = Math.Max(1, config.BladeBlocklistFailures),
+            Blades = SiteConfigLoader.LoadBlade(configDir),
+            Limits = SiteConfigLoader.LoadLimits(configDir),
             ScriptLimits = new Core.Scripts.ScriptLimits { MaxBytes = config.ScriptMaxBytes, MaxDepth = config.ScriptMaxDepth },
         };
     }

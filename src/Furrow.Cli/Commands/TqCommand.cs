@@ -69,7 +69,81 @@ internal static class TqCommand
             return 0;
         }));
         tq.Subcommands.Add(log);
+        tq.Subcommands.Add(WhyCommand(shared));
+        foreach (var (name, on) in new[] { ("nimby", true), ("unnimby", false) })
+        {
+            var blade = new Argument<string>("blade") { Description = "the blade's name" };
+            var toggle = new Command(name, on ? "the blade takes no new work (what runs goes on)" : "the blade takes work again") { blade };
+            toggle.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+            {
+                await client.SetNimbyAsync(result.GetValue(blade)!, on, ct);
+                Console.WriteLine($"{name} {result.GetValue(blade)}");
+                return 0;
+            }));
+            tq.Subcommands.Add(toggle);
+        }
+        var blockJid = new Argument<long?>("jid") { Arity = ArgumentArity.ZeroOrOne, Description = "only this job" };
+        var blocklist = new Command("blocklist", "blades a job's commands failed on, and which no longer get them") { blockJid };
+        blocklist.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+        {
+            var rows = await client.BlocklistAsync(result.GetValue(blockJid), ct);
+            Print(rows, result.GetValue(shared.Json), FurrowJsonContext.Default.ListBlocklistRow, ["jid", "blade", "failures", "blocked"],
+                b => [N(b.Jid), b.Blade, N(b.Failures), b.Blocked ? "yes" : "no"]);
+            return 0;
+        }));
+        tq.Subcommands.Add(blocklist);
+        var unblockJid = new Argument<long>("jid");
+        var unblockBlade = new Argument<string?>("blade") { Arity = ArgumentArity.ZeroOrOne, Description = "only this blade (default: all)" };
+        var unblock = new Command("unblock", "let a job's commands go to blades it was blocklisted on again") { unblockJid, unblockBlade };
+        unblock.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+        {
+            var reply = await client.UnblockAsync(result.GetValue(unblockJid), result.GetValue(unblockBlade), ct);
+            Console.WriteLine($"unblocked {string.Join(", ", reply.Items)}");
+            return 0;
+        }));
+        tq.Subcommands.Add(unblock);
         return tq;
+    }
+
+    // `tq why JID`, `tq why JID TID` and `tq why JID/TID`: every reason the scheduler has, one per line.
+    private static Command WhyCommand(Shared shared)
+    {
+        var target = new Argument<string>("jid") { Description = "a job id, or JID/TID" };
+        var tidArgument = new Argument<int?>("tid") { Arity = ArgumentArity.ZeroOrOne, Description = "a task id" };
+        var why = new Command("why", "say why a job's waiting tasks are not running, in the scheduler's own words") { target, tidArgument };
+        why.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+        {
+            var text = result.GetValue(target)!;
+            var parts = text.Split('/', 2);
+            if (!long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var jidValue)
+                || (parts.Length == 2 && !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+                return CommonOptions.Fail("tq why", $"expected JID, JID TID or JID/TID, got '{text}'");
+            int? tidValue = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : result.GetValue(tidArgument);
+            var replies = tidValue is { } t ? [await client.WhyAsync(jidValue, t, ct)] : await client.WhyJobAsync(jidValue, ct);
+            if (result.GetValue(shared.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(replies, FurrowJsonContext.Default.ListWhyReply));
+                return 0;
+            }
+            if (replies.Count == 0)
+                Console.WriteLine($"J{jidValue}: nothing waits (the job is done)");
+            foreach (var reply in replies)
+            {
+                var head = $"J{reply.Jid} T{reply.Tid} \"{reply.Title}\" is {reply.State}";
+                if (reply.RunningOn is { } blade)
+                    Console.WriteLine($"{head}, running on {blade}");
+                else if (reply.Reasons.Count == 0)
+                    Console.WriteLine(head);
+                else
+                {
+                    Console.WriteLine($"{head}; not running because:");
+                    foreach (var reason in reply.Reasons)
+                        Console.WriteLine($"  - {reason.Text}");
+                }
+            }
+            return 0;
+        }));
+        return why;
     }
 
     private sealed record Shared(Option<string?> Engine, Option<bool> Json, Option<bool> Force, Option<bool> Yes, Option<string> User,
@@ -128,8 +202,10 @@ internal static class TqCommand
                     break;
                 default:
                     Print(Sort(await client.BladesAsync(clause, ct), sort, limit), json, FurrowJsonContext.Default.ListBladeRow,
-                        ["name", "host", "slots", "inuse", "status", "version"],
-                        b => [b.Name, b.Host, N(b.Slots), N(b.SlotsInUse), b.Status, b.Version]);
+                        ["name", "host", "profile", "slots", "inuse", "status", "nimby", "cores", "load", "freemem", "freedisk", "platform", "version"],
+                        b => [b.Name, b.Host, b.Profile ?? "", N(b.Slots), N(b.SlotsInUse), b.Status, b.Nimby ? "nimby" : "",
+                            b.Figures is { } f ? N(f.Cores) : "", F(b.Figures?.Load), Gb(b.Figures?.FreeMemoryGB), Gb(b.Figures?.FreeDiskGB),
+                            b.Figures?.Platform ?? "", b.Version]);
                     break;
             }
             return 0;
@@ -139,6 +215,10 @@ internal static class TqCommand
         j.Deleted ? "deleted" : j.Paused ? "paused" : j.NumError > 0 ? "error" : j.NumDone == j.NumTasks ? "done" : j.NumActive > 0 ? "active" : "waiting";
 
     private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string F(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.##", CultureInfo.InvariantCulture) : "";
+
+    private static string Gb(double? value) => F(value) is { Length: > 0 } text ? text + "G" : "";
 
     // Sorting here keeps the engine's listing simple; the column names are the JSON field names of each row.
     private static List<T> Sort<T>(List<T> rows, string? sortBy, int limit)

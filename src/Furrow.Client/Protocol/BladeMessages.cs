@@ -1,7 +1,7 @@
 namespace Furrow.Client.Protocol;
 
 /// <summary>What a blade says about itself when it (re)connects to an engine.</summary>
-public sealed record BladeRegistration(string Name, string Host, int Slots, string Version, string BootId, int Pid);
+public sealed record BladeRegistration(string Name, string Host, int Slots, string Version, string BootId, int Pid, BladeFigures? Figures = null);
 
 /// <summary>The engine's answer to a registration: how often to report so it does not think the blade is gone.</summary>
 public sealed record BladeWelcome(int ReportIntervalMs, int SilenceTimeoutMs);
@@ -27,7 +27,7 @@ public sealed record Assignment(
 /// What a blade reports: events not yet acknowledged, and every invocation it still answers for (running, or with
 /// events not yet delivered). An invocation missing from <c>Running</c> for long is taken as lost.
 /// </summary>
-public sealed record BladeReport(string BootId, IReadOnlyList<InvocationEvent> Events, IReadOnlyList<long> Running, int FreeSlots);
+public sealed record BladeReport(string BootId, IReadOnlyList<InvocationEvent> Events, IReadOnlyList<long> Running, int FreeSlots, BladeFigures? Figures = null);
 
 /// <summary>
 /// One thing that happened to an invocation. `Seq` orders a blade's events; the engine acknowledges up to a sequence

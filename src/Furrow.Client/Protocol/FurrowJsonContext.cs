@@ -20,4 +20,7 @@ namespace Furrow.Client.Protocol;
 [JsonSerializable(typeof(OperationReply))]
 [JsonSerializable(typeof(ErrorReply))]
 [JsonSerializable(typeof(EngineStatus))]
+[JsonSerializable(typeof(WhyReply))]
+[JsonSerializable(typeof(List<WhyReply>))]
+[JsonSerializable(typeof(List<BlocklistRow>))]
 public sealed partial class FurrowJsonContext : JsonSerializerContext;

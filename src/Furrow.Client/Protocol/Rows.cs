@@ -19,8 +19,25 @@ public sealed record InvocationRow(
     long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTime, long? StartTime, long? StopTime,
     int? Pid, int? ExitCode, bool Current, string Status);
 
-/// <summary>A blade as `tq blades` lists it.</summary>
-public sealed record BladeRow(string Name, string Host, int Slots, int SlotsInUse, string Version, string Status, long LastContact, long RegisteredTime);
+/// <summary>
+/// A blade as `tq blades` lists it: its slots (the profile's MaxSlots, else its own), what it last reported of its machine
+/// (null until it has), the blade.config profile it matched (null when the site has none) and its nimby switch.
+/// </summary>
+public sealed record BladeRow(string Name, string Host, int Slots, int SlotsInUse, string Version, string Status, long LastContact, long RegisteredTime)
+{
+    public string? Profile { get; init; }
+    public bool Nimby { get; init; }
+    public BladeFigures? Figures { get; init; }
+}
+
+/// <summary>Why a task is not running: its state, the blade running it, and every reason when it waits (`tq why`).</summary>
+public sealed record WhyReply(long Jid, int Tid, string Title, string State, string? RunningOn, IReadOnlyList<WhyReason> Reasons);
+
+/// <summary>One reason: its kind (`JobPaused`, `ServiceKey`, `Limit` ...) and the words for a wrangler.</summary>
+public sealed record WhyReason(string Kind, string Text);
+
+/// <summary>Failures of a job's commands on a blade, and whether the blade no longer gets them.</summary>
+public sealed record BlocklistRow(long Jid, string Blade, int Failures, bool Blocked);
 
 /// <summary>The reply to a spool: the new job's id.</summary>
 public sealed record SpoolReply(int Rc, string Msg, long Jid);

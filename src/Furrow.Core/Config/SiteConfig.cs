@@ -17,6 +17,21 @@ public sealed class EngineConfig
 
     /// <summary>How many times a command whose exit code is in its `-retryrc` list is rerun before the task errors.</summary>
     public int MaxAutoRetries { get; set; } = 3;
+
+    /// <summary>
+    /// Tractor's dispatch tiers, first served first: a job's `-tier` names one; no `-tier` means "default". Null means
+    /// Tractor's own list: admin, rush, default, batch.
+    /// </summary>
+    public List<string>? DispatchTiers { get; set; }
+
+    /// <summary>
+    /// Fair-share weights by project (a job's first `-projects` entry; "default" for none): among jobs of the same tier
+    /// and priority, a project with weight 2 gets twice the running commands of one with weight 1. Unlisted: 1.
+    /// </summary>
+    public Dictionary<string, double>? ProjectShares { get; set; }
+
+    /// <summary>After this many failed commands of one job on one blade, the blade gets no more of that job's commands.</summary>
+    public int BladeBlocklistFailures { get; set; } = 3;
 }
 
 /// <summary>The job database's settings from `db.config`.</summary>

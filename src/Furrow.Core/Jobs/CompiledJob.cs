@@ -31,4 +31,14 @@ public sealed record CompiledCommand(
     CommandRunType RunType,
     string? Service,
     bool Expand,
-    IReadOnlyList<int> RetryRc);
+    IReadOnlyList<int> RetryRc)
+{
+    /// <summary>`-tags`: limit names this command counts against (with its job's tags and its service keys).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>`-atleast`: slots the command needs free on a blade; null when neither it, its task nor its job says.</summary>
+    public int? AtLeast { get; init; }
+
+    /// <summary>`-atmost`: slots the command takes when more are free; null when neither it, its task nor its job says.</summary>
+    public int? AtMost { get; init; }
+}

@@ -20,9 +20,9 @@ public static class JobCompiler
             tasks.Add(node);
             // A task's own commands are numbered before its subtasks', so cids follow task (tid) order.
             foreach (var cmd in task.Commands)
-                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Regular));
+                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Regular, task));
             foreach (var cmd in task.Cleanup)
-                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Cleanup));
+                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Cleanup, task));
             foreach (var child in task.Subtasks)
             {
                 switch (child)
@@ -68,9 +68,9 @@ public static class JobCompiler
             var cleanup = new MutableTask(tasks.Count + 1, 0, new TaskSpec { Title = JobCleanupTitle });
             cleanup.InstanceOf.AddRange(root.Children);
             foreach (var cmd in spec.Cleanup)
-                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup));
+                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup, null));
             foreach (var cmd in spec.Postscript)
-                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, PostRunType(cmd.When)));
+                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, PostRunType(cmd.When), null));
             tasks.Add(cleanup);
         }
 
@@ -90,8 +90,14 @@ public static class JobCompiler
         _ => CommandRunType.PostAlways,
     };
 
-    private static CompiledCommand ToCompiled(int cid, int tid, CommandSpec cmd, CommandRunType runType) =>
-        new(cid, tid, cmd.Argv, cmd.Kind, runType, cmd.Service, cmd.Expand, cmd.RetryRc);
+    // A command's slot needs fall back to its task's (Tractor's -atleast/-atmost on Task); the job's apply at dispatch.
+    private static CompiledCommand ToCompiled(int cid, int tid, CommandSpec cmd, CommandRunType runType, TaskSpec? task) =>
+        new(cid, tid, cmd.Argv, cmd.Kind, runType, cmd.Service, cmd.Expand, cmd.RetryRc)
+        {
+            Tags = cmd.Tags,
+            AtLeast = cmd.AtLeast ?? task?.AtLeast,
+            AtMost = cmd.AtMost ?? task?.AtMost,
+        };
 
     private sealed class MutableTask(int tid, int parentTid, TaskSpec spec)
     {

@@ -2,8 +2,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
 using Furrow.Client.Protocol;
+using Furrow.Core.Jobs;
+using Furrow.Storage;
 using Furrow.Core.Query;
 using Furrow.Engine.Dispatch;
+using Furrow.Engine.Farm;
+using Furrow.Engine.Jobs;
 using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
 using Microsoft.AspNetCore.Builder;
@@ -28,10 +32,18 @@ internal static class QueueEndpoints
         api.MapPost("/operations/{operation}", OperateAsync);
         api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/log", ReadLog);
         api.MapGet("/status", Status);
-        api.MapPost("/dispatch/pause", (DispatchSwitch dispatch, FarmState farm, IOptions<EngineOptions> options, EngineClock started,
+        api.MapPost("/dispatch/pause", (DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
             CancellationToken ct) => SwitchDispatchAsync(true, dispatch, farm, options, started, ct));
-        api.MapPost("/dispatch/resume", (DispatchSwitch dispatch, FarmState farm, IOptions<EngineOptions> options, EngineClock started,
+        api.MapPost("/dispatch/resume", (DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
             CancellationToken ct) => SwitchDispatchAsync(false, dispatch, farm, options, started, ct));
+        api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/why", WhyTaskAsync);
+        api.MapGet("/jobs/{jid:long}/why", WhyJobAsync);
+        api.MapGet("/blocklist", (HttpContext context, LiveFarm farm) => TypedResults.Json(
+            farm.Blocklists(JidHint(context)).Select(b => new BlocklistRow(b.Jid, b.Blade, b.Failures, b.Blocked)).ToList(),
+            FurrowJsonContext.Default.ListBlocklistRow));
+        api.MapPost("/jobs/{jid:long}/unblock", UnblockAsync);
+        api.MapPost("/blades/{name}/nimby", (string name, TaskOperations operations, CancellationToken ct) => NimbyAsync(name, true, operations, ct));
+        api.MapPost("/blades/{name}/unnimby", (string name, TaskOperations operations, CancellationToken ct) => NimbyAsync(name, false, operations, ct));
     }
 
     private static async Task<IResult> SpoolAsync(HttpContext context, SpoolService spool, IOptions<EngineOptions> options, CancellationToken ct)
@@ -152,14 +164,9 @@ internal static class QueueEndpoints
         return TypedResults.Json(new OperationReply(operation, done.Count, done, refused), FurrowJsonContext.Default.OperationReply);
     }
 
-    private static IResult ReadLog(long jid, int tid, HttpContext context, TaskLogStore logs, FarmState farm)
+    private static IResult ReadLog(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm)
     {
-        var owner = context.Request.Query["owner"].FirstOrDefault();
-        if (owner is null)
-        {
-            lock (farm.Gate)
-                owner = farm.Jobs.TryGetValue(jid, out var job) ? job.Record.Owner : null;
-        }
+        var owner = context.Request.Query["owner"].FirstOrDefault() ?? farm.OwnerOf(jid);
         var path = owner is null ? FindLog(logs.Root, jid, tid) : logs.PathOf(owner, jid, tid);
         return path is not null && File.Exists(path)
             ? TypedResults.PhysicalFile(path, "text/plain; charset=utf-8")
@@ -172,21 +179,73 @@ internal static class QueueEndpoints
             ? Directory.EnumerateDirectories(root).Select(d => Path.Combine(d, $"J{jid}", $"T{tid}.log")).FirstOrDefault(File.Exists)
             : null;
 
-    private static async Task<IResult> SwitchDispatchAsync(bool paused, DispatchSwitch dispatch, FarmState farm, IOptions<EngineOptions> options,
+    private static async Task<IResult> SwitchDispatchAsync(bool paused, DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options,
         EngineClock started, CancellationToken ct)
     {
         await dispatch.SetPausedAsync(paused, ct);
         return Status(farm, options, started);
     }
 
-    private static IResult Status(FarmState farm, IOptions<EngineOptions> options, EngineClock started)
+    private static IResult Status(LiveFarm farm, IOptions<EngineOptions> options, EngineClock started)
     {
-        lock (farm.Gate)
-        {
-            var status = new EngineStatus(EngineVersion.Current, started.StartedMs, farm.DispatchPaused, farm.Jobs.Count, farm.Ready.Count,
-                farm.Invocations.Count, farm.Blades.Count, options.Value.DataDirectory, Environment.MachineName, Environment.ProcessId,
-                options.Value.Port);
-            return TypedResults.Json(status, FurrowJsonContext.Default.EngineStatus);
-        }
+        var counts = farm.Counts();
+        var status = new EngineStatus(EngineVersion.Current, started.StartedMs, counts.DispatchPaused, counts.Jobs, counts.ReadyTasks,
+            counts.ActiveTasks, counts.Blades, options.Value.DataDirectory, Environment.MachineName, Environment.ProcessId,
+            options.Value.Port);
+        return TypedResults.Json(status, FurrowJsonContext.Default.EngineStatus);
+    }
+
+    // Why a task is not running; for a task not in memory the database says whether it is done, deleted or unknown.
+    private static async Task<IResult> WhyTaskAsync(long jid, int tid, LiveFarm farm, IJobStore store, CancellationToken ct)
+    {
+        if (farm.Why(jid, tid) is { } why)
+            return TypedResults.Json(ToReply(why), FurrowJsonContext.Default.WhyReply);
+        return await NotLiveAsync(jid, tid, store, ct);
+    }
+
+    // Every task of the job that is not done, with its reasons.
+    private static async Task<IResult> WhyJobAsync(long jid, LiveFarm farm, IJobStore store, CancellationToken ct)
+    {
+        var views = farm.TaskViews(jid);
+        if (views.Count == 0)
+            return await NotLiveAsync(jid, null, store, ct);
+        var replies = views.Keys.OrderBy(k => k.Tid).Select(k => farm.Why(jid, k.Tid)).OfType<WhyView>()
+            .Where(w => w.State != "done").Select(ToReply).ToList();
+        return TypedResults.Json(replies, FurrowJsonContext.Default.ListWhyReply);
+    }
+
+    private static async Task<IResult> NotLiveAsync(long jid, int? tid, IJobStore store, CancellationToken ct)
+    {
+        if (!await store.JobExistsAsync(jid, ct))
+            return ApiResults.NotFound($"there is no job {jid}");
+        var job = (await store.ListJobsAsync(true, ct)).First(j => j.Jid == jid);
+        if (job.Deleted)
+            return ApiResults.NotFound($"job {jid} was deleted");
+        var tasks = await store.ListTasksAsync(jid, ct);
+        if (tid is not { } t)
+            return TypedResults.Json(new List<WhyReply>(), FurrowJsonContext.Default.ListWhyReply);
+        if (tasks.FirstOrDefault(x => x.Tid == t) is not { } task)
+            return ApiResults.NotFound($"job {jid} has no task {t}");
+        return TypedResults.Json(new WhyReply(jid, t, task.Title, task.State.ToName(), null, []), FurrowJsonContext.Default.WhyReply);
+    }
+
+    private static WhyReply ToReply(WhyView why) =>
+        new(why.Jid, why.Tid, why.Title, why.State, why.RunningOn, why.Reasons.Select(r => new WhyReason(r.Kind.ToString(), r.Text)).ToList());
+
+    private static async Task<IResult> UnblockAsync(long jid, HttpContext context, TaskOperations operations, CancellationToken ct)
+    {
+        var blade = context.Request.Query["blade"].FirstOrDefault();
+        var problem = await operations.UnblockAsync(jid, string.IsNullOrWhiteSpace(blade) ? null : blade, ct);
+        return problem is null
+            ? TypedResults.Json(new OperationReply("unblock", 1, [blade is null ? $"J{jid}" : $"J{jid} {blade}"], []), FurrowJsonContext.Default.OperationReply)
+            : ApiResults.NotFound(problem);
+    }
+
+    private static async Task<IResult> NimbyAsync(string name, bool nimby, TaskOperations operations, CancellationToken ct)
+    {
+        var problem = await operations.SetNimbyAsync(name, nimby, ct);
+        return problem is null
+            ? TypedResults.Json(new OperationReply(nimby ? "nimby" : "unnimby", 1, [name], []), FurrowJsonContext.Default.OperationReply)
+            : ApiResults.NotFound(problem);
     }
 }

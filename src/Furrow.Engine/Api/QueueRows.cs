@@ -1,7 +1,7 @@
 using Furrow.Client.Protocol;
 using Furrow.Core.Jobs;
 using Furrow.Core.Query;
-using Furrow.Engine.Dispatch;
+using Furrow.Engine.Farm;
 using Furrow.Engine.Logs;
 using Furrow.Storage;
 
@@ -9,9 +9,10 @@ namespace Furrow.Engine.Api;
 
 /// <summary>
 /// Builds the rows tq lists from the database (the truth) plus what only the scheduler knows (which blade runs a
-/// task, why a task waits), each with the Tractor column names its search clause can test.
+/// task, why a task waits), each with the Tractor column names its search clause can test. The scheduler's part is a
+/// snapshot taken from the farm; file checks (logs) happen outside its lock.
 /// </summary>
-internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore logs)
+internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore logs)
 {
     public async Task<List<(JobRow Row, IQueryRow Query)>> JobsAsync(bool archived, CancellationToken ct)
     {
@@ -29,6 +30,8 @@ internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore lo
                 ["numtasks"] = (long)c.Total, ["numblocked"] = (long)c.Blocked, ["numready"] = (long)c.Ready,
                 ["numactive"] = (long)c.Active, ["numerror"] = (long)c.Error, ["numdone"] = (long)c.Done,
                 ["pausetime"] = j.Paused ? Time(j.SpoolTimeMs) : null, ["deletetime"] = j.Deleted ? Time(j.SpoolTimeMs) : null,
+                ["maxactive"] = (long?)j.MaxActive, ["aftertime"] = Time(j.AfterTimeMs), ["afterjids"] = j.AfterJids.ToList(),
+                ["tier"] = j.Tier, ["projects"] = j.Projects.ToList(), ["service"] = j.Service, ["tags"] = j.Tags.ToList(),
             }));
         }).ToList();
     }
@@ -37,30 +40,22 @@ internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore lo
     {
         var owners = await store.ListJobOwnersAsync(ct).ConfigureAwait(false);
         var tasks = await store.ListTasksAsync(jid, ct).ConfigureAwait(false);
+        var views = farm.TaskViews(jid);
         var result = new List<(TaskRow, IQueryRow)>(tasks.Count);
-        lock (farm.Gate)
+        foreach (var t in tasks)
         {
-            foreach (var t in tasks)
+            var owner = owners.GetValueOrDefault(t.Jid, "");
+            var view = views.GetValueOrDefault((t.Jid, t.Tid));
+            var hasLog = File.Exists(logs.PathOf(owner, t.Jid, t.Tid));
+            var state = t.State.ToName();
+            var row = new TaskRow(t.Jid, t.Tid, owner, t.Title, t.Id, state, t.StateTimeMs, t.ParentTid, view?.Blade, t.RetryCount, hasLog,
+                view?.WhyWaiting);
+            result.Add((row, QueryRow.From(new Dictionary<string, object?>
             {
-                var owner = owners.GetValueOrDefault(t.Jid, "");
-                string? blade = null;
-                string? why = null;
-                if (farm.Jobs.TryGetValue(t.Jid, out var live))
-                {
-                    var task = live.Tasks[t.Tid];
-                    if (task.RunningIid is { } iid && farm.Invocations.TryGetValue(iid, out var invocation))
-                        blade = invocation.Blade;
-                    why = WhyWaiting(live, task);
-                }
-                var hasLog = File.Exists(logs.PathOf(owner, t.Jid, t.Tid));
-                var row = new TaskRow(t.Jid, t.Tid, owner, t.Title, t.Id, t.State, t.StateTimeMs, t.ParentTid, blade, t.RetryCount, hasLog, why);
-                result.Add((row, QueryRow.From(new Dictionary<string, object?>
-                {
-                    ["jid"] = t.Jid, ["tid"] = (long)t.Tid, ["title"] = t.Title, ["id"] = t.Id, ["service"] = t.Service,
-                    ["state"] = t.State, ["statetime"] = Time(t.StateTimeMs), ["retrycount"] = (long)t.RetryCount,
-                    ["owner"] = owner, ["haslog"] = hasLog, ["serialsubtasks"] = t.SerialSubtasks,
-                })));
-            }
+                ["jid"] = t.Jid, ["tid"] = (long)t.Tid, ["title"] = t.Title, ["id"] = t.Id, ["service"] = t.Service,
+                ["state"] = state, ["statetime"] = Time(t.StateTimeMs), ["retrycount"] = (long)t.RetryCount,
+                ["owner"] = owner, ["haslog"] = hasLog, ["serialsubtasks"] = t.SerialSubtasks,
+            })));
         }
         return result;
     }
@@ -72,11 +67,12 @@ internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore lo
         return commands.Select(c =>
         {
             var owner = owners.GetValueOrDefault(c.Jid, "");
-            var row = new CommandRow(c.Jid, c.Tid, c.Cid, owner, c.Argv, c.Kind, c.RunType, c.Service, c.State);
+            var state = c.State.ToName();
+            var row = new CommandRow(c.Jid, c.Tid, c.Cid, owner, c.Argv, c.Kind, c.RunType, c.Service, state);
             return (row, QueryRow.From(new Dictionary<string, object?>
             {
                 ["jid"] = c.Jid, ["tid"] = (long)c.Tid, ["cid"] = (long)c.Cid, ["argv"] = c.Argv.ToList(),
-                ["local"] = c.Kind == "local", ["runtype"] = c.RunType, ["service"] = c.Service, ["state"] = c.State,
+                ["local"] = c.Kind == "local", ["runtype"] = c.RunType, ["service"] = c.Service, ["state"] = state,
                 ["owner"] = owner,
             }));
         }).ToList();
@@ -88,13 +84,14 @@ internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore lo
         var invocations = await store.ListInvocationsAsync(jid, ct).ConfigureAwait(false);
         return invocations.Select(i =>
         {
+            var status = i.Status.ToName();
             var row = new InvocationRow(i.Iid, i.Jid, i.Tid, i.Cid, i.Blade, i.DispatchTimeMs, i.StartTimeMs, i.StopTimeMs, i.Pid,
-                i.ExitCode, i.Current, i.Status);
+                i.ExitCode, i.Current, status);
             return (row, QueryRow.From(new Dictionary<string, object?>
             {
                 ["iid"] = i.Iid, ["jid"] = i.Jid, ["tid"] = (long)i.Tid, ["cid"] = (long)i.Cid, ["blade"] = i.Blade,
                 ["starttime"] = Time(i.StartTimeMs), ["stoptime"] = Time(i.StopTimeMs), ["pid"] = (long?)i.Pid,
-                ["rcode"] = (long?)i.ExitCode, ["current"] = i.Current, ["state"] = i.Status,
+                ["rcode"] = (long?)i.ExitCode, ["current"] = i.Current, ["state"] = status,
                 ["owner"] = owners.GetValueOrDefault(i.Jid, ""),
             }));
         }).ToList();
@@ -103,32 +100,29 @@ internal sealed class QueueRows(IJobStore store, FarmState farm, TaskLogStore lo
     public async Task<List<(BladeRow Row, IQueryRow Query)>> BladesAsync(CancellationToken ct)
     {
         var blades = await store.ListBladesAsync(ct).ConfigureAwait(false);
-        lock (farm.Gate)
+        var views = farm.BladeViews();
+        return blades.Select(b =>
         {
-            return blades.Select(b =>
+            var live = views.GetValueOrDefault(b.Name);
+            var contact = live?.LastContactMs ?? b.LastContactMs;
+            var status = live?.Status ?? b.Status;
+            var f = live?.Figures;
+            var row = new BladeRow(b.Name, b.Host, live?.Slots ?? b.Slots, live?.SlotsInUse ?? 0, b.Version, status, contact, b.RegisteredMs)
             {
-                farm.Blades.TryGetValue(b.Name, out var live);
-                var inUse = live?.Running.Count ?? 0;
-                var contact = live?.LastContactMs ?? b.LastContactMs;
-                var status = live?.Record.Status ?? b.Status;
-                var row = new BladeRow(b.Name, b.Host, b.Slots, inUse, b.Version, status, contact, b.RegisteredMs);
-                return (row, QueryRow.From(new Dictionary<string, object?>
-                {
-                    ["name"] = b.Name, ["ipaddr"] = b.Host, ["numslots"] = (long)b.Slots, ["version"] = b.Version,
-                    ["status"] = status, ["heartbeattime"] = Time(contact), ["starttime"] = Time(b.RegisteredMs),
-                    ["registered"] = true,
-                }));
-            }).ToList();
-        }
+                Profile = live?.Profile ?? b.Profile,
+                Nimby = live?.Nimby ?? b.Nimby,
+                Figures = f,
+            };
+            return (row, QueryRow.From(new Dictionary<string, object?>
+            {
+                ["name"] = b.Name, ["ipaddr"] = b.Host, ["numslots"] = (long)row.Slots, ["version"] = b.Version,
+                ["status"] = status, ["heartbeattime"] = Time(contact), ["starttime"] = Time(b.RegisteredMs),
+                ["registered"] = true, ["profile"] = row.Profile, ["nimby"] = row.Nimby ? "1" : null, ["numcpu"] = (long?)f?.Cores,
+                ["availmemory"] = f?.FreeMemoryGB, ["availdisk"] = f?.FreeDiskGB, ["loadavg"] = f?.Load,
+                ["osname"] = f?.Platform, ["osversion"] = f?.OsInfo,
+            }));
+        }).ToList();
     }
-
-    private static string? WhyWaiting(LiveJobState job, LiveTask task) => task.State switch
-    {
-        TaskState.Blocked => job.Graph.WhyBlocked(task.Tid, job.IsDone),
-        _ when job.Paused => "the job is paused",
-        TaskState.Ready or TaskState.Active when task.Queued => "waiting for a free blade slot",
-        _ => null,
-    };
 
     private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
 }

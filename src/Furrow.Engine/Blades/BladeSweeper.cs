@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 namespace Furrow.Engine.Blades;
 
 /// <summary>Checks once a second for blades that stopped reporting.</summary>
-internal sealed class BladeSweeper(BladeRegistry registry, EngineReadiness readiness, Dispatch.StoreRecovery recovery, TimeProvider clock) : BackgroundService
+internal sealed class BladeSweeper(BladeRegistry registry, EngineReadiness readiness, Farm.StoreRecovery recovery, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,9 +1,10 @@
+using Furrow.Engine.Farm;
 using Furrow.Storage;
 
 namespace Furrow.Engine.Dispatch;
 
 /// <summary>The "pause dispatching" switch of the Dashboard admin panel and `tq pause-dispatch`, kept in the database.</summary>
-internal sealed class DispatchSwitch(FarmState farm, ChangeCommitter committer)
+internal sealed class DispatchSwitch(LiveFarm farm, ChangeCommitter committer)
 {
     public const string ParamName = "dispatchpaused";
 
@@ -12,7 +13,6 @@ internal sealed class DispatchSwitch(FarmState farm, ChangeCommitter committer)
         var changes = new ChangeSet { WorkBecameAvailable = !paused };
         changes.Add(new SetParam(ParamName, paused ? "1" : "0"));
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
-        lock (farm.Gate)
-            farm.DispatchPaused = paused;
+        farm.SetDispatchPaused(paused);
     }
 }

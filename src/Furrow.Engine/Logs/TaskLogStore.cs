@@ -1,5 +1,5 @@
 using System.Text;
-using Furrow.Engine.Dispatch;
+using Furrow.Engine.Farm;
 
 namespace Furrow.Engine.Logs;
 

@@ -22,6 +22,27 @@ public sealed class EngineOptions
 
     public int MaxAutoRetries { get; set; } = 3;
 
+    /// <summary>tractor.config `DispatchTiers`: a job's `-tier` must name one; earlier tiers are served first.</summary>
+    public IReadOnlyList<string> DispatchTiers { get; set; } = ["admin", "rush", "default", "batch"];
+
+    /// <summary>tractor.config `ProjectShares`: fair-share weight per project (unlisted projects weigh 1).</summary>
+    public IReadOnlyDictionary<string, double> ProjectShares { get; set; } = new Dictionary<string, double>();
+
+    /// <summary>tractor.config `BladeBlocklistFailures`: failures of one job's commands on a blade before it stops getting them.</summary>
+    public int BlocklistFailures { get; set; } = 3;
+
+    /// <summary>blade.config, or null when the site has none (then every blade provides every service key).</summary>
+    public Core.Config.BladeConfig? Blades { get; set; }
+
+    /// <summary>limits.config, or null when the site has none (then nothing is limited).</summary>
+    public Core.Config.LimitsConfig? Limits { get; set; }
+
+    /// <summary>The zone `-after` dates without an offset are read in (the engine host's).</summary>
+    public TimeZoneInfo TimeZone { get; set; } = TimeZoneInfo.Local;
+
+    /// <summary>True when <paramref name="tier"/> names one of <see cref="DispatchTiers"/> (any case).</summary>
+    public bool KnowsTier(string tier) => DispatchTiers.Any(t => string.Equals(t, tier.Trim(), StringComparison.OrdinalIgnoreCase));
+
     /// <summary>How long an API call waits for an unreachable job database to come back before it fails.</summary>
     public TimeSpan StoreWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public ScriptLimits ScriptLimits { get; set; } = new();

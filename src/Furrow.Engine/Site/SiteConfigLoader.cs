@@ -12,12 +12,35 @@ public static class SiteConfigLoader
 {
     public const string EngineConfigFile = "tractor.config";
     public const string DbConfigFile = "db.config";
+    public const string BladeConfigFile = "blade.config";
+    public const string LimitsConfigFile = "limits.config";
 
     public static EngineConfig LoadEngine(string configDir) =>
         Load(Path.Combine(configDir, EngineConfigFile), SiteConfigJsonContext.Default.EngineConfig) ?? new EngineConfig();
 
     public static DbConfig LoadDb(string configDir) =>
         Load(Path.Combine(configDir, DbConfigFile), SiteConfigJsonContext.Default.DbConfig) ?? new DbConfig();
+
+    /// <summary>The blade profiles from `blade.config`, or null when the file is absent; a file with problems stops the engine.</summary>
+    public static BladeConfig? LoadBlade(string configDir)
+    {
+        var path = Path.Combine(configDir, BladeConfigFile);
+        var config = Load(path, SiteConfigJsonContext.Default.BladeConfig);
+        return config is null ? null : Validated(path, config, config.Validate());
+    }
+
+    /// <summary>The named limits from `limits.config`, or null when the file is absent; a file with problems stops the engine.</summary>
+    public static LimitsConfig? LoadLimits(string configDir)
+    {
+        var path = Path.Combine(configDir, LimitsConfigFile);
+        var config = Load(path, SiteConfigJsonContext.Default.LimitsConfig);
+        return config is null ? null : Validated(path, config, config.Validate());
+    }
+
+    private static T Validated<T>(string path, T config, IReadOnlyList<string> problems) =>
+        problems.Count == 0
+            ? config
+            : throw new SiteConfigException(string.Join(Environment.NewLine, problems.Select(problem => $"{path}: {problem}")));
 
     /// <summary>The data directory a config names, made absolute against the config directory; default `&lt;configdir&gt;/data`.</summary>
     public static string DataDirectory(string configDir, EngineConfig config) =>
@@ -103,4 +126,6 @@ public static class SiteConfigLoader
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip, PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(EngineConfig))]
 [JsonSerializable(typeof(DbConfig))]
+[JsonSerializable(typeof(BladeConfig))]
+[JsonSerializable(typeof(LimitsConfig))]
 internal sealed partial class SiteConfigJsonContext : JsonSerializerContext;

@@ -1,14 +1,15 @@
+using Furrow.Engine.Dispatch;
 using Furrow.Engine.Logs;
 using Furrow.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Furrow.Engine.Dispatch;
+namespace Furrow.Engine.Farm;
 
 /// <summary>
 /// Makes a <see cref="ChangeSet"/> durable: log text first, then the database. If the database refuses, the in-memory
 /// view is rebuilt from the database (the truth) so memory never runs ahead of what was committed.
 /// </summary>
-internal sealed class ChangeCommitter(IJobStore store, TaskLogStore logs, FarmState farm, FarmLoader loader, WorkSignal signal,
+internal sealed class ChangeCommitter(IJobStore store, TaskLogStore logs, LiveFarm farm, FarmLoader loader, WorkSignal signal,
     ILogger<ChangeCommitter> logger)
 {
     public async Task CommitAsync(ChangeSet changes, CancellationToken cancellationToken)
@@ -19,8 +20,7 @@ internal sealed class ChangeCommitter(IJobStore store, TaskLogStore logs, FarmSt
             foreach (var start in changes.Starts)
             {
                 var logStart = start.KnownLogStart ?? outputStarts.GetValueOrDefault(start.Invocation.Iid);
-                lock (farm.Gate)
-                    start.Invocation.LogStart = logStart;
+                farm.SetLogStart(start.Invocation, logStart);
                 changes.Add(new MarkInvocationStarted(start.Invocation.Iid, start.Pid, start.TimeMs, logStart));
             }
             await store.CommitAsync(changes.Writes, cancellationToken).ConfigureAwait(false);
@@ -34,8 +34,7 @@ internal sealed class ChangeCommitter(IJobStore store, TaskLogStore logs, FarmSt
             }
             catch (StoreUnavailableException unreachable)
             {
-                lock (farm.Gate)
-                    farm.Stale = true;
+                farm.MarkStale();
                 EngineLog.StoreUnreachable(logger, unreachable.Message);
             }
             throw error as StoreUnavailableException ?? new StoreUnavailableException($"could not write a task log: {error.Message}", error);

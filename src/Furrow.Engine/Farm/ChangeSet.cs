@@ -1,6 +1,6 @@
 using Furrow.Storage;
 
-namespace Furrow.Engine.Dispatch;
+namespace Furrow.Engine.Farm;
 
 /// <summary>
 /// What one engine decision changes: the rows to commit and the log text to append. Built under the farm's lock,

@@ -3,21 +3,20 @@ using Furrow.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Furrow.Engine.Dispatch;
+namespace Furrow.Engine.Farm;
 
 /// <summary>
 /// After the job database was unreachable, rebuilds the scheduler's view from it before anything is served again.
 /// Callers wait (up to <see cref="EngineOptions.StoreWaitTimeout"/>) for the database to come back, then get a clear error.
 /// </summary>
-internal sealed class StoreRecovery(FarmState farm, FarmLoader loader, IOptions<EngineOptions> options, ILogger<StoreRecovery> logger)
+internal sealed class StoreRecovery(LiveFarm farm, FarmLoader loader, IOptions<EngineOptions> options, ILogger<StoreRecovery> logger)
 {
     private readonly SemaphoreSlim _reloading = new(1, 1);
 
     /// <summary>The database just failed a request: reload from it (which also proves it is back) before serving more.</summary>
     public void MarkSuspect()
     {
-        lock (farm.Gate)
-            farm.Stale = true;
+        farm.MarkStale();
     }
 
     public async Task EnsureFreshAsync(CancellationToken cancellationToken)
@@ -35,9 +34,7 @@ internal sealed class StoreRecovery(FarmState farm, FarmLoader loader, IOptions<
                     return;
                 await loader.ReloadAsync(cancellationToken).ConfigureAwait(false);
                 // Blades could not get through while the database was away: their silence then was not theirs.
-                lock (farm.Gate)
-                    foreach (var blade in farm.Blades.Values)
-                        blade.LastContactMs = farm.NowMs;
+                farm.RefreshBladeContacts();
                 EngineLog.StoreBack(logger);
                 return;
             }
@@ -55,12 +52,5 @@ internal sealed class StoreRecovery(FarmState farm, FarmLoader loader, IOptions<
         }
     }
 
-    private bool IsStale
-    {
-        get
-        {
-            lock (farm.Gate)
-                return farm.Stale;
-        }
-    }
+    private bool IsStale => farm.IsStale;
 }

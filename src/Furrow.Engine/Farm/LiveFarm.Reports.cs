@@ -3,65 +3,63 @@ using System.Text;
 using Furrow.Client.Protocol;
 using Furrow.Core.Jobs;
 using Furrow.Engine.Logs;
-using Furrow.Engine.Site;
 using Furrow.Storage;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
-namespace Furrow.Engine.Dispatch;
+namespace Furrow.Engine.Farm;
 
-/// <summary>
-/// Applies a blade's report: starts, output and exits of its invocations. Every event is idempotent (a blade resends
-/// what was not acknowledged, and after an engine restart the engine knows only what was committed), so a resent
-/// start, chunk or exit changes nothing twice.
-/// </summary>
-internal sealed class ReportProcessor(FarmState farm, ChangeCommitter committer, IOptions<EngineOptions> options,
-    ILogger<ReportProcessor> logger)
+/// <summary>What a blade's report changed: the highest event applied, the invocations to stop, events for gone invocations.</summary>
+internal sealed record ReportOutcome(long AckedSeq, IReadOnlyList<long> Cancel, IReadOnlyList<long> StaleIids);
+
+internal sealed partial class LiveFarm
 {
-    /// <summary>Null when the blade must register again.</summary>
-    public async Task<ReportReply?> ProcessAsync(string bladeName, BladeReport report, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a blade's report: its figures, then the starts, output and exits of its invocations, then reconciles what
+    /// it says it still runs. Every event is idempotent (a blade resends what was not acknowledged), so a resent start,
+    /// chunk or exit changes nothing twice. Null when the blade must register again.
+    /// </summary>
+    public ReportOutcome? ApplyReport(string bladeName, BladeReport report, ChangeSet changes)
     {
-        var changes = new ChangeSet();
-        long maxSeq = 0;
-        List<long> cancel;
-        lock (farm.Gate)
+        lock (_gate)
         {
-            if (!farm.Blades.TryGetValue(bladeName, out var blade) || blade.Record.BootId != report.BootId)
+            if (!_blades.TryGetValue(bladeName, out var blade) || blade.Record.BootId != report.BootId)
                 return null;
-            var now = farm.NowMs;
+            var now = Now;
             blade.LastContactMs = now;
+            if (report.Figures is { } figures)
+                blade.Figures = figures;
             if (blade.Record.Status != "up")
             {
                 blade.Record = blade.Record with { Status = "up", LastContactMs = now };
                 changes.Add(new UpsertBlade(blade.Record));
+                changes.WorkBecameAvailable = true;
             }
+            long maxSeq = 0;
+            var stale = new List<long>();
             var mentioned = new HashSet<long>(report.Running);
             foreach (var ev in report.Events.OrderBy(e => e.Seq))
             {
                 maxSeq = Math.Max(maxSeq, ev.Seq);
                 mentioned.Add(ev.Iid);
-                if (!farm.Invocations.TryGetValue(ev.Iid, out var invocation) || invocation.Blade != bladeName
-                    || !farm.Jobs.TryGetValue(invocation.Jid, out var job))
+                if (!_invocations.TryGetValue(ev.Iid, out var invocation) || invocation.Blade != bladeName
+                    || !_jobs.TryGetValue(invocation.Jid, out var job))
                 {
-                    EngineLog.StaleReport(logger, bladeName, ev.Iid);
+                    stale.Add(ev.Iid);
                     continue;
                 }
                 Apply(job, invocation, ev, changes);
             }
             ReconcileRunning(blade, mentioned, now, changes);
             foreach (var iid in report.Running)
-                if (!farm.Invocations.TryGetValue(iid, out var current) || current.Blade != bladeName)
+                if (!_invocations.TryGetValue(iid, out var current) || current.Blade != bladeName)
                     blade.PendingCancels.Add(iid);
             blade.PendingCancels.IntersectWith(report.Running);
-            cancel = [.. blade.PendingCancels];
+            return new ReportOutcome(maxSeq, [.. blade.PendingCancels], stale);
         }
-        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
-        return new ReportReply(maxSeq, cancel);
     }
 
-    private void Apply(LiveJobState job, LiveInvocation invocation, InvocationEvent ev, ChangeSet changes)
+    private void Apply(LiveJob job, LiveInvocation invocation, InvocationEvent ev, ChangeSet changes)
     {
-        var owner = job.Record.Owner;
+        var owner = job.Owner;
         switch (ev.Type)
         {
             case InvocationEventTypes.Started:
@@ -90,7 +88,7 @@ internal sealed class ReportProcessor(FarmState farm, ChangeCommitter committer,
         }
     }
 
-    private static void MarkStarted(LiveJobState job, LiveInvocation invocation, int? pid, long timeMs, ChangeSet changes)
+    private static void MarkStarted(LiveJob job, LiveInvocation invocation, int? pid, long timeMs, ChangeSet changes)
     {
         invocation.Started = true;
         if (invocation.HeaderWritten)
@@ -103,53 +101,64 @@ internal sealed class ReportProcessor(FarmState farm, ChangeCommitter committer,
         var when = DateTimeOffset.FromUnixTimeMilliseconds(timeMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var argv = string.Join(' ', job.Tasks[invocation.Tid].Commands.First(c => c.Cid == invocation.Cid).Argv);
         var header = $"====[{when} J{job.Jid} T{invocation.Tid} C{invocation.Cid} {TaskLogStore.InvocationMarker(invocation.Iid)} on {invocation.Blade} pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {argv}]====\n";
-        changes.Logs.Add(new LogAppend(job.Record.Owner, job.Jid, invocation.Tid, invocation.Iid, header, true));
+        changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid, header, true));
         changes.Starts.Add(new PendingStart(invocation, pid, timeMs));
     }
 
-    private void Finish(LiveJobState job, LiveInvocation invocation, int exitCode, long timeMs, ChangeSet changes)
+    private void Finish(LiveJob job, LiveInvocation invocation, int exitCode, long timeMs, ChangeSet changes)
     {
-        farm.Invocations.Remove(invocation.Iid);
-        if (farm.Blades.TryGetValue(invocation.Blade, out var blade))
-            blade.Running.Remove(invocation.Iid);
+        Release(invocation);
         var task = job.Tasks[invocation.Tid];
         var ok = exitCode == 0;
-        changes.Logs.Add(new LogAppend(job.Record.Owner, job.Jid, invocation.Tid, invocation.Iid,
+        changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid,
             $"====[exit code {exitCode.ToString(CultureInfo.InvariantCulture)}]====\n", false));
-        changes.Add(new FinishInvocation(invocation.Iid, timeMs, exitCode, ok ? "done" : "error"));
-        changes.Add(new SetCommandState(job.Jid, invocation.Cid, ok ? "done" : "error"));
+        changes.Add(new FinishInvocation(invocation.Iid, timeMs, exitCode, ok ? InvocationState.Done : InvocationState.Error));
+        changes.Add(new SetCommandState(job.Jid, invocation.Cid, ok ? CommandState.Done : CommandState.Error));
+        changes.WorkBecameAvailable = true; // a slot, a limit count or a -maxactive place came free
+        if (!ok)
+            CountFailure(job, invocation.Blade, changes);
         if (task.RunningIid != invocation.Iid)
             return;
         task.RunningIid = null;
         if (ok)
         {
             if (task.NextCommand < task.Commands.Count)
-                farm.Enqueue(job, task, changes);
+                Enqueue(job, task, changes);
             else
-                farm.CompleteTask(job, task, changes);
+                CompleteTask(job, task, changes);
             return;
         }
         var command = task.Commands[task.NextCommand - 1];
-        if (command.RetryRc.Contains(exitCode) && task.RetryCount < options.Value.MaxAutoRetries)
+        if (command.RetryRc.Contains(exitCode) && task.RetryCount < _options.MaxAutoRetries)
         {
-            farm.Requeue(job, task, task.NextCommand - 1, "retried", changes, countRetry: true);
+            Rewind(job, task, task.NextCommand - 1, InvocationState.Retried, changes, countRetry: true);
             return;
         }
-        farm.SetState(job, task, TaskState.Error, changes);
+        SetState(job, task, TaskState.Error, changes);
+    }
+
+    // A blade on which this job's commands keep failing stops getting them: after BlocklistFailures failures there.
+    private void CountFailure(LiveJob job, string bladeName, ChangeSet changes)
+    {
+        var failures = job.Failures.GetValueOrDefault(bladeName) + 1;
+        job.Failures[bladeName] = failures;
+        changes.Add(new SetBlocklist(job.Jid, bladeName, failures));
+        if (failures >= _options.BlocklistFailures)
+            (job.Blocklist ??= new HashSet<string>(StringComparer.Ordinal)).Add(bladeName);
     }
 
     // An invocation the engine handed out but the blade no longer mentions was lost in transit or died with a blade
     // restart; after a grace period (the reply may still be on its way) its task goes back to ready.
     private void ReconcileRunning(LiveBlade blade, HashSet<long> mentioned, long now, ChangeSet changes)
     {
-        var graceMs = options.Value.VanishedGraceMs;
+        var graceMs = _options.VanishedGraceMs;
         foreach (var iid in blade.Running.ToList())
         {
-            if (mentioned.Contains(iid) || !farm.Invocations.TryGetValue(iid, out var invocation)
-                || now - invocation.DispatchTimeMs < graceMs || !farm.Jobs.TryGetValue(invocation.Jid, out var job))
+            if (mentioned.Contains(iid) || !_invocations.TryGetValue(iid, out var invocation)
+                || now - invocation.DispatchTimeMs < graceMs || !_jobs.TryGetValue(invocation.Jid, out var job))
                 continue;
             var task = job.Tasks[invocation.Tid];
-            farm.Requeue(job, task, task.NextCommand - 1, "vanished", changes, countRetry: false);
+            Rewind(job, task, task.NextCommand - 1, InvocationState.Vanished, changes, countRetry: false);
         }
     }
 }

@@ -1,0 +1,190 @@
+using Furrow.Core.Scheduling;
+
+namespace Furrow.Core.Config;
+
+/// <summary>
+/// The blade profiles from <c>blade.config</c>, in Tractor's shape: <c>ProfileDefaults</c> and an ordered
+/// <c>BladeProfiles</c> list.
+/// </summary>
+/// <remarks>
+/// As Tractor's Server Profiles documentation describes: a blade walks the list in order and the first profile whose
+/// <c>Hosts</c> tests all pass wins, so specific profiles go first and catch-alls last. Each profile's settings
+/// override <c>ProfileDefaults</c>, key by key inside <c>Hosts</c> and <c>Capacity</c> too (Tractor merges
+/// dictionaries recursively; lists such as <c>Provides</c> replace). The defaults' <c>Hosts</c> tests therefore apply
+/// to every profile that does not set its own. Plain settable properties, so the engine can read the file with
+/// System.Text.Json; the type does no I/O.
+/// </remarks>
+public sealed class BladeConfig
+{
+    public BladeProfile? ProfileDefaults { get; set; }
+
+    public List<BladeProfile> BladeProfiles { get; set; } = [];
+
+    /// <summary>
+    /// The first profile that applies to a blade called <paramref name="bladeName"/> on <paramref name="host"/> (a
+    /// host name or address) running <paramref name="platform"/>, or null when none does.
+    /// </summary>
+    /// <remarks>
+    /// A <c>Hosts.Name</c> pattern matches the blade's name or its host; <c>Hosts.Platform</c> matches the platform
+    /// string (an unknown platform is the empty string, which only <c>*</c> matches). Patterns are globs
+    /// (<c>*</c>, <c>?</c>), case-insensitive. A test neither the profile nor the defaults give matches anything; a test
+    /// Furrow cannot evaluate (<see cref="BladeHosts.OtherTests"/>) never matches, as Tractor treats unknown tests.
+    /// </remarks>
+    public BladeProfile? Match(string bladeName, string host, string? platform)
+    {
+        var index = IndexOfMatch(bladeName, host, platform);
+        return index < 0 ? null : BladeProfiles[index];
+    }
+
+    /// <summary>The effective settings of the profile that <see cref="Match"/> finds, or null when none applies.</summary>
+    public ResolvedProfile? Resolve(string bladeName, string host, string? platform)
+    {
+        var index = IndexOfMatch(bladeName, host, platform);
+        return index < 0 ? null : Resolve(BladeProfiles[index], index);
+    }
+
+    /// <summary><paramref name="profile"/>'s settings with <see cref="ProfileDefaults"/> and Furrow's fallbacks filling the gaps.</summary>
+    public ResolvedProfile Resolve(BladeProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return Resolve(profile, (BladeProfiles ?? []).IndexOf(profile));
+    }
+
+    /// <summary>
+    /// Problems that would make the file mean something other than its author intended, one sentence each, naming the
+    /// profile by position and name: an empty <c>ProfileName</c>, negative capacities, capacity keys outside
+    /// <c>Capacity</c>, host tests Furrow cannot evaluate, and <c>Provides</c> entries that are not service keys.
+    /// </summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (ProfileDefaults is not null)
+            ValidateProfile(ProfileDefaults, "ProfileDefaults", isDefaults: true, problems);
+        var profiles = BladeProfiles ?? [];
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            var profile = profiles[i];
+            if (profile is null)
+            {
+                problems.Add($"BladeProfiles[{i}] is null; expected a profile object");
+                continue;
+            }
+
+            var label = string.IsNullOrWhiteSpace(profile.ProfileName) ? $"BladeProfiles[{i}]" : $"BladeProfiles[{i}] \"{profile.ProfileName}\"";
+            ValidateProfile(profile, label, isDefaults: false, problems);
+        }
+
+        return problems;
+    }
+
+    private int IndexOfMatch(string bladeName, string host, string? platform)
+    {
+        ArgumentNullException.ThrowIfNull(bladeName);
+        ArgumentNullException.ThrowIfNull(host);
+        var profiles = BladeProfiles ?? [];
+        for (var i = 0; i < profiles.Count; i++)
+        {
+            if (profiles[i] is { } profile && HostsMatch(profile.Hosts, bladeName, host, platform ?? ""))
+                return i;
+        }
+
+        return -1;
+    }
+
+    private bool HostsMatch(BladeHosts? hosts, string bladeName, string host, string platform)
+    {
+        var defaults = ProfileDefaults?.Hosts;
+        if (hosts?.OtherTests is { Count: > 0 } || defaults?.OtherTests is { Count: > 0 })
+            return false;
+
+        var names = hosts?.Name ?? defaults?.Name;
+        if (names is not null && !names.Any(pattern => GlobPattern.IsMatch(pattern, bladeName) || GlobPattern.IsMatch(pattern, host)))
+            return false;
+
+        var platformPattern = hosts?.Platform ?? defaults?.Platform;
+        return platformPattern is null || GlobPattern.IsMatch(platformPattern, platform);
+    }
+
+    private ResolvedProfile Resolve(BladeProfile profile, int index)
+    {
+        var defaults = ProfileDefaults;
+        var capacity = profile.Capacity;
+        var fallback = defaults?.Capacity;
+        var name = NonBlank(profile.ProfileName) ?? NonBlank(defaults?.ProfileName) ?? "default";
+        var provides = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in profile.Provides ?? defaults?.Provides ?? ResolvedProfile.TractorDefaultProvides)
+        {
+            var key = KeyOf(entry);
+            if (key.Length > 0)
+                provides.Add(key);
+        }
+
+        var minDisk = capacity?.MinDisk ?? fallback?.MinDisk;
+        return new ResolvedProfile(
+            name,
+            index,
+            provides,
+            Math.Max(0, capacity?.MaxSlots ?? fallback?.MaxSlots ?? 0),
+            capacity?.MaxLoad ?? fallback?.MaxLoad ?? 1.5,
+            capacity?.MinRAM ?? fallback?.MinRAM ?? 0,
+            minDisk?.Gigabytes ?? 0,
+            minDisk?.Drive,
+            profile.EnvKeys ?? defaults?.EnvKeys ?? [],
+            NonBlank(profile.Nimby) ?? NonBlank(defaults?.Nimby) ?? "0");
+    }
+
+    private static void ValidateProfile(BladeProfile profile, string label, bool isDefaults, List<string> problems)
+    {
+        if (!isDefaults && string.IsNullOrWhiteSpace(profile.ProfileName))
+            problems.Add($"{label}: ProfileName is missing or empty");
+
+        if (profile.Capacity is { } capacity)
+        {
+            if (capacity.MaxSlots < 0)
+                problems.Add($"{label}: Capacity.MaxSlots is {capacity.MaxSlots}; use 0 (one per CPU core) or more");
+            CheckNotNegative(capacity.MaxLoad, "Capacity.MaxLoad", "load per core", label, problems);
+            CheckNotNegative(capacity.MinRAM, "Capacity.MinRAM", "gigabytes", label, problems);
+            CheckNotNegative(capacity.MinDisk?.Gigabytes, "Capacity.MinDisk", "gigabytes", label, problems);
+        }
+
+        foreach (var key in profile.OtherKeys?.Keys ?? Enumerable.Empty<string>())
+        {
+            if (key.Equals("MaxSlots", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxLoad", StringComparison.OrdinalIgnoreCase)
+                || key.Equals("MinRAM", StringComparison.OrdinalIgnoreCase) || key.Equals("MinDisk", StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"{label}: \"{key}\" belongs inside \"Capacity\": {{ ... }}, as in Tractor's blade.config; where it is, it would be ignored");
+            }
+        }
+
+        foreach (var test in profile.Hosts?.OtherTests?.Keys ?? Enumerable.Empty<string>())
+            problems.Add($"{label}: Hosts test \"{test}\" is not supported (Furrow matches on Name and Platform only), so the profile could never match");
+
+        foreach (var pattern in profile.Hosts?.Name ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(pattern))
+                problems.Add($"{label}: Hosts.Name has an empty pattern");
+        }
+
+        foreach (var entry in profile.Provides ?? [])
+        {
+            var key = KeyOf(entry ?? "");
+            if (key.Length == 0 || !key.All(ServiceKeyLexer.IsKeyChar))
+                problems.Add($"{label}: Provides entry \"{entry}\" is not a service key (letters, digits and _ - . + / : only)");
+        }
+    }
+
+    private static void CheckNotNegative(double? value, string name, string unit, string label, List<string> problems)
+    {
+        if (value < 0)
+            problems.Add($"{label}: {name} is {NumberText.Format(value.Value)}; it must be 0 or more ({unit})");
+    }
+
+    /// <summary>The service key of a <c>Provides</c> entry, without Tractor's annotation: <c>prman(max:3)</c> gives <c>prman</c>.</summary>
+    private static string KeyOf(string entry)
+    {
+        var open = entry.IndexOf('(', StringComparison.Ordinal);
+        return (open < 0 ? entry : entry[..open]).Trim();
+    }
+
+    private static string? NonBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+}

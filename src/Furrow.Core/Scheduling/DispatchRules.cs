@@ -1,0 +1,224 @@
+namespace Furrow.Core.Scheduling;
+
+/// <summary>What kind of thing keeps a command from running; <see cref="WaitReason.Text"/> says it in words.</summary>
+public enum WaitKind
+{
+    /// <summary>The whole farm's dispatching is paused (`tq pause-dispatch`, the Dashboard's admin panel).</summary>
+    DispatchPaused,
+    JobPaused,
+
+    /// <summary>The job's `-after` start time is still to come.</summary>
+    StartTime,
+
+    /// <summary>The job's `-afterjids` name jobs that are not done yet.</summary>
+    AfterJobs,
+
+    /// <summary>A subtask, Instance target or serial sibling is not done yet.</summary>
+    Prerequisite,
+
+    /// <summary>The job already runs `-maxactive` commands.</summary>
+    MaxActive,
+    NoBladeUp,
+    BladeDown,
+
+    /// <summary>The site has a blade.config and no profile of it matches the blade.</summary>
+    BladeUnprofiled,
+    BladeNimby,
+    BladeLoad,
+    BladeMemory,
+    BladeDisk,
+
+    /// <summary>The blade has fewer free slots than the command's `-atleast` (or none at all).</summary>
+    BladeSlots,
+
+    /// <summary>A `Cmd`/`Command` (local) command runs only on a blade on the engine's own host.</summary>
+    EngineHostOnly,
+    ServiceKey,
+
+    /// <summary>This job's commands failed too often on the blade, which no longer gets them.</summary>
+    Blocklisted,
+
+    /// <summary>A limit of limits.config is at its site-wide or per-host cap.</summary>
+    Limit,
+}
+
+/// <summary>One reason a command does not run now, in words a wrangler acts on.</summary>
+/// <param name="Blade">The blade it concerns, for reasons that depend on the blade; null for the job's own.</param>
+public sealed record WaitReason(WaitKind Kind, string Text, string? Blade = null)
+{
+    public override string ToString() => Blade is null ? Text : $"{Blade}: {Text}";
+}
+
+/// <summary>What the rules know of a job at the moment of a decision.</summary>
+/// <param name="AfterMs">The `-after` start time (Unix ms), or null.</param>
+/// <param name="WaitingForJids">Jobs of `-afterjids` that are not done yet.</param>
+/// <param name="MaxActive">The job's `-maxactive` (commands at once), or null for no cap.</param>
+/// <param name="ActiveCount">Commands of this job running now.</param>
+/// <param name="Blocklist">Blades this job's commands no longer go to, after failing there too often.</param>
+public sealed record JobSituation(
+    long Jid,
+    string Owner,
+    bool Paused,
+    long? AfterMs,
+    IReadOnlyCollection<long> WaitingForJids,
+    int? MaxActive,
+    int ActiveCount,
+    IReadOnlySet<string> Blocklist);
+
+/// <summary>What a command asks of a blade.</summary>
+/// <param name="Service">The effective service-key expression (command's, else task's, else job's).</param>
+/// <param name="Limits">Names of limits.config limits the command counts against (its tags and service keys).</param>
+/// <param name="AtLeast">Slots it needs free on the blade (`-atleast`, at least 1).</param>
+/// <param name="AtMost">Slots it takes when more are free (`-atmost`, at least <paramref name="AtLeast"/>).</param>
+/// <param name="EngineHostOnly">A `Cmd`/`Command` (local) command, which runs only on the engine host's blade.</param>
+public sealed record CommandNeeds(ServiceKey Service, IReadOnlyList<string> Limits, int AtLeast, int AtMost, bool EngineHostOnly);
+
+/// <summary>What the rules know of a blade at the moment of a decision.</summary>
+/// <param name="Up">Registered and reporting (not silent).</param>
+/// <param name="FreeSlots">Slots not taken by running commands.</param>
+/// <param name="MaxLoad">The profile's `MaxLoad` (load average per core): no new work while the blade is above it; null for none.</param>
+/// <param name="MinRamGB">The profile's `MinRAM` (GB free): no new work while free memory is below it; 0 for none.</param>
+/// <param name="MinDiskGB">The profile's `MinDisk` (GB free): no new work while free disk is below it; 0 for none.</param>
+/// <param name="OnEngineHost">The blade runs on the engine's own host.</param>
+/// <param name="Unprofiled">The site has a blade.config and none of its profiles matches this blade.</param>
+public sealed record BladeSituation(
+    BladeTraits Traits,
+    bool Up,
+    bool Unprofiled,
+    bool Nimby,
+    int FreeSlots,
+    double? MaxLoad,
+    double MinRamGB,
+    double MinDiskGB,
+    bool OnEngineHost)
+{
+    public string Name => Traits.Name;
+}
+
+/// <summary>
+/// The one decision of the scheduler: may this command run on this blade now, and if not, why. Dispatch asks it for
+/// the first reason only; `tq why` asks for every reason. Pure: no clock (the time is an argument), no I/O.
+/// </summary>
+public static class DispatchRules
+{
+    /// <summary>
+    /// Checks everything in a fixed order: the farm, the job, the task, the blade, the command against the blade, limits.
+    /// </summary>
+    /// <param name="prerequisite">Why the task's own prerequisites are unfinished (from its job graph), or null.</param>
+    /// <param name="limits">Current limit counts; null when the site defines no limits.</param>
+    /// <param name="all">When given, every reason is added to it; otherwise the check stops at the first.</param>
+    /// <returns>The first reason the command cannot run on the blade now, or null when it may.</returns>
+    public static WaitReason? Check(bool dispatchPaused, JobSituation job, string? prerequisite, CommandNeeds command,
+        BladeSituation blade, LimitCounter? limits, long nowMs, List<WaitReason>? all = null)
+    {
+        WaitReason? first = null;
+        bool Add(WaitReason reason)
+        {
+            first ??= reason;
+            all?.Add(reason);
+            return all is null;
+        }
+
+        if (dispatchPaused && Add(new(WaitKind.DispatchPaused, "dispatching is paused for the whole farm (tq resume-dispatch)")))
+            return first;
+        if (JobReason(job, nowMs, all) is { } jobReason)
+        {
+            first ??= jobReason;
+            if (all is null)
+                return first;
+        }
+        if (prerequisite is not null && Add(new(WaitKind.Prerequisite, prerequisite)))
+            return first;
+        if (BladeReason(blade, all) is { } bladeReason)
+        {
+            first ??= bladeReason;
+            if (all is null)
+                return first;
+        }
+        if (command.AtLeast > blade.FreeSlots && blade.FreeSlots > 0
+            && Add(new(WaitKind.BladeSlots, $"has {blade.FreeSlots} free slot(s), the command needs {command.AtLeast} (-atleast)", blade.Name)))
+            return first;
+        if (command.EngineHostOnly && !blade.OnEngineHost
+            && Add(new(WaitKind.EngineHostOnly, "is not on the engine's host, and a local Cmd runs only there", blade.Name)))
+            return first;
+        if (command.Service.WhyNot(blade.Traits) is { } serviceWhy
+            && Add(new(WaitKind.ServiceKey, $"{serviceWhy} (service key {command.Service.Text})", blade.Name)))
+            return first;
+        if (job.Blocklist.Contains(blade.Name)
+            && Add(new(WaitKind.Blocklisted, $"is blocklisted for job {job.Jid} after repeated failures there (tq unblock {job.Jid} {blade.Name})", blade.Name)))
+            return first;
+        if (limits is not null && command.Limits.Count > 0 && limits.WhyNot(command.Limits, blade.Traits.Host, job.Owner) is { } limitWhy
+            && Add(new(WaitKind.Limit, limitWhy, blade.Name)))
+            return first;
+        return first;
+    }
+
+    /// <summary>The job's own reasons, whatever the blade: paused, start time, waiting jobs, `-maxactive`.</summary>
+    public static WaitReason? JobReason(JobSituation job, long nowMs, List<WaitReason>? all = null)
+    {
+        WaitReason? first = null;
+        bool Add(WaitReason reason)
+        {
+            first ??= reason;
+            all?.Add(reason);
+            return all is null;
+        }
+
+        if (job.Paused && Add(new(WaitKind.JobPaused, $"job {job.Jid} is paused (tq unpause jid={job.Jid})")))
+            return first;
+        if (job.AfterMs is { } after && after > nowMs
+            && Add(new(WaitKind.StartTime, $"job {job.Jid} starts after {FormatTime(after)} (-after), in {FormatSpan(after - nowMs)}")))
+            return first;
+        if (job.WaitingForJids.Count > 0
+            && Add(new(WaitKind.AfterJobs, $"job {job.Jid} waits for job(s) {string.Join(", ", job.WaitingForJids.Order())} to finish (-afterjids)")))
+            return first;
+        if (job.MaxActive is { } max && max > 0 && job.ActiveCount >= max
+            && Add(new(WaitKind.MaxActive, $"job {job.Jid} already runs {job.ActiveCount} of its -maxactive {max} commands")))
+            return first;
+        return first;
+    }
+
+    /// <summary>The blade's own reasons, whatever the command: down, nimby, load, memory, disk, no free slot.</summary>
+    public static WaitReason? BladeReason(BladeSituation blade, List<WaitReason>? all = null)
+    {
+        WaitReason? first = null;
+        bool Add(WaitKind kind, string text)
+        {
+            var reason = new WaitReason(kind, text, blade.Name);
+            first ??= reason;
+            all?.Add(reason);
+            return all is null;
+        }
+
+        var t = blade.Traits;
+        if (!blade.Up && Add(WaitKind.BladeDown, "is not up"))
+            return first;
+        if (blade.Unprofiled && Add(WaitKind.BladeUnprofiled, "matches no profile of blade.config, so it gets no work"))
+            return first;
+        if (blade.Nimby && Add(WaitKind.BladeNimby, "is nimby (tq unnimby " + blade.Name + ")"))
+            return first;
+        if (blade.MaxLoad is { } maxLoad && t.Load / Math.Max(1, t.Cores) > maxLoad
+            && Add(WaitKind.BladeLoad, $"has load {t.Load:0.##} on {Math.Max(1, t.Cores)} core(s), above its profile's MaxLoad {maxLoad:0.##} per core"))
+            return first;
+        if (blade.MinRamGB > 0 && t.MemoryGB < blade.MinRamGB
+            && Add(WaitKind.BladeMemory, $"has {t.MemoryGB:0.##} GB free memory, below its profile's MinRAM {blade.MinRamGB:0.##} GB"))
+            return first;
+        if (blade.MinDiskGB > 0 && t.DiskGB < blade.MinDiskGB
+            && Add(WaitKind.BladeDisk, $"has {t.DiskGB:0.##} GB free disk, below its profile's MinDisk {blade.MinDiskGB:0.##} GB"))
+            return first;
+        if (blade.FreeSlots <= 0 && Add(WaitKind.BladeSlots, "has no free slot"))
+            return first;
+        return first;
+    }
+
+    private static string FormatTime(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string FormatSpan(long ms)
+    {
+        var span = TimeSpan.FromMilliseconds(ms);
+        return span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes} min"
+            : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes} min {span.Seconds} s"
+            : $"{Math.Max(1, (int)Math.Ceiling(span.TotalSeconds))} s";
+    }
+}

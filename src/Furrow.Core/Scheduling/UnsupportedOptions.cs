@@ -1,0 +1,74 @@
+using Furrow.Core.Scripts;
+
+namespace Furrow.Core.Scheduling;
+
+/// <summary>
+/// Job-script options Furrow parses but cannot honour yet. A spool that uses one is refused with
+/// "not supported yet: -OPTION" and where it is, never accepted and silently ignored. Options Tractor itself documents
+/// as obsolete and ignored (`-pbias`, `-etalevel`) are accepted as Tractor accepts them; `-preview` and `-chaser` are
+/// kept with the task for the Dashboard to launch, which is all Tractor's engine does with them.
+/// </summary>
+public static class UnsupportedOptions
+{
+    private static readonly string[] JobKeptRefused = ["whendone", "whenerror"];
+    private static readonly string[] CommandKeptRefused = ["resumewhile", "resumepin", "minrunsecs", "maxrunsecs", "metrics"];
+
+    /// <summary>The first unsupported option the job uses, as "not supported yet: -OPTION (where)", or null.</summary>
+    public static string? Find(JobSpec job)
+    {
+        foreach (var kept in job.Kept)
+            if (Refused(JobKeptRefused, kept))
+                return $"not supported yet: -{kept.Name} (on the job)";
+        foreach (var command in job.Cleanup)
+            if (InCommand(command, "the job's -cleanup") is { } problem)
+                return problem;
+        foreach (var command in job.Postscript)
+        {
+            if (command.When != "done")
+                return $"not supported yet: -postscript commands that run {(command.When is null ? "always (no -when)" : "-when " + command.When)}; " +
+                    "Furrow runs a postscript only when the job is done: give it -when done";
+            if (InCommand(command, "the job's -postscript") is { } problem)
+                return problem;
+        }
+        return InTasks(job.Subtasks);
+    }
+
+    private static string? InTasks(List<TaskNode> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            if (node is not TaskSpec task)
+                continue;
+            var where = $"task \"{task.Title}\"";
+            if (task.ResumeBlock)
+                return $"not supported yet: -resumeblock ({where})";
+            foreach (var kept in task.Kept)
+                return $"not supported yet: -{kept.Name} ({where})";
+            for (var i = 0; i < task.Commands.Count; i++)
+                if (InCommand(task.Commands[i], $"{where}, command {i + 1}") is { } problem)
+                    return problem;
+            for (var i = 0; i < task.Cleanup.Count; i++)
+                if (InCommand(task.Cleanup[i], $"{where}, -cleanup command {i + 1}") is { } problem)
+                    return problem;
+            if (InTasks(task.Subtasks) is { } nested)
+                return nested;
+        }
+        return null;
+    }
+
+    private static string? InCommand(CommandSpec command, string where)
+    {
+        if (command.SameHost)
+            return $"not supported yet: -samehost ({where})";
+        if (command.Expand)
+            return $"not supported yet: -expand ({where})";
+        foreach (var kept in command.Kept)
+            if (Refused(CommandKeptRefused, kept))
+                return $"not supported yet: -{kept.Name} ({where})";
+        return null;
+    }
+
+    // An option given an empty value (`-whendone {}`, as generators write) asks for nothing, so it is not refused.
+    private static bool Refused(string[] names, KeptOption kept) =>
+        names.Contains(kept.Name) && !string.IsNullOrWhiteSpace(kept.Value) && kept.Value.Trim() is not ("0" or "{}");
+}

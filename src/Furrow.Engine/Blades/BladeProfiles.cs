@@ -1,0 +1,31 @@
+using Furrow.Core.Config;
+using Furrow.Engine.Site;
+using Furrow.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Blades;
+
+/// <summary>
+/// Matches blades to the site's blade.config profiles (Tractor's first-match rule). With no blade.config every blade
+/// is unprofiled: it provides every service key and has no floors. With one, a blade no profile matches gets no work.
+/// </summary>
+internal sealed class BladeProfiles(IOptions<EngineOptions> options)
+{
+    /// <summary>The profile a blade works with; null when the site has no blade.config.</summary>
+    /// <param name="platform">The blade's platform as it reported it (`linux`), or null when not known.</param>
+    public ProfileMatch? Resolve(string bladeName, string host, string? platform)
+    {
+        if (options.Value.Blades is not { } config)
+            return null;
+        return new ProfileMatch(config.Resolve(bladeName, host, platform));
+    }
+
+    /// <summary>The profile of a blade known from the database (before it reports its platform again).</summary>
+    public ProfileMatch? Resolve(BladeRecord blade) => Resolve(blade.Name, blade.Host, null);
+}
+
+/// <summary>A blade's standing under blade.config: the profile it matched, or none (then it gets no work).</summary>
+internal sealed record ProfileMatch(ResolvedProfile? Profile)
+{
+    public string Name => Profile?.ProfileName ?? "(no profile matches)";
+}

@@ -1,0 +1,36 @@
+using Furrow.Engine.Farm;
+using Microsoft.Extensions.Hosting;
+
+namespace Furrow.Engine.Dispatch;
+
+/// <summary>
+/// Lets jobs with an `-after` start time into the ready queue the moment it comes: it sleeps until the earliest such
+/// time (waking early when new work arrives, which may bring an earlier one), never scanning the queue.
+/// </summary>
+internal sealed class StartTimeReleaser(LiveFarm farm, WorkSignal signal, EngineReadiness readiness, TimeProvider clock) : BackgroundService
+{
+    private static readonly TimeSpan LongestSleep = TimeSpan.FromMinutes(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await readiness.WaitAsync(stoppingToken).ConfigureAwait(false);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var pulse = signal.NextPulse;
+            if (farm.ReleaseStartTimes())
+                signal.Pulse();
+            var sleep = LongestSleep;
+            if (farm.NextStartTime() is { } next)
+            {
+                var until = TimeSpan.FromMilliseconds(next - clock.GetUtcNow().ToUnixTimeMilliseconds());
+                sleep = until < TimeSpan.Zero ? TimeSpan.Zero : until < LongestSleep ? until : LongestSleep;
+            }
+            if (sleep == TimeSpan.Zero)
+                continue;
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var delay = Task.Delay(sleep, clock, wake.Token);
+            await Task.WhenAny(delay, pulse.WaitAsync(stoppingToken)).ConfigureAwait(false);
+            await wake.CancelAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scripts;
+using Furrow.Engine.Blades;
+using Furrow.Engine.Dispatch;
+using Furrow.Engine.Logs;
+using Furrow.Engine.Site;
+using Furrow.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Farm;
+
+/// <summary>
+/// Rebuilds the <see cref="LiveFarm"/> from the job database in one pass: at start, and after a refused commit. Jobs are
+/// rebuilt from their stored script the way a spool builds them, then the stored states are laid over; log
+/// positions are read from disk before the farm is locked.
+/// </summary>
+internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore logs, WorkSignal signal, BladeProfiles profiles,
+    IOptions<EngineOptions> options)
+{
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var live = await store.LoadLiveStateAsync(cancellationToken).ConfigureAwait(false);
+        var dispatchPaused = await store.GetParamAsync(DispatchSwitch.ParamName, cancellationToken).ConfigureAwait(false) == "1";
+        var running = live.CurrentInvocations.ToDictionary(i => (i.Jid, i.Tid));
+        var jobs = new List<LiveJob>(live.Jobs.Count);
+        foreach (var rows in live.Jobs)
+            jobs.Add(Build(rows, running));
+        var owners = live.Jobs.ToDictionary(j => j.Job.Jid, j => j.Job.Owner);
+        var positions = new Dictionary<long, LogPosition>();
+        foreach (var record in live.CurrentInvocations)
+        {
+            if (!owners.TryGetValue(record.Jid, out var owner))
+                continue;
+            var header = false;
+            var start = record.LogStart;
+            if (start is null && logs.FindOutputStart(owner, record.Jid, record.Tid, record.Iid) is { } found)
+            {
+                header = true;
+                start = found;
+            }
+            var bytes = start is { } s ? Math.Max(0, logs.LengthOf(owner, record.Jid, record.Tid) - s) : 0;
+            positions[record.Iid] = new LogPosition(header, start, bytes);
+        }
+        var changes = farm.Replace(live, jobs, dispatchPaused, positions, profiles.Resolve);
+        if (changes.Writes.Count > 0)
+            await store.CommitAsync(changes.Writes, cancellationToken).ConfigureAwait(false);
+        signal.Pulse();
+    }
+
+    private LiveJob Build(UnfinishedJob rows, IReadOnlyDictionary<(long, int), InvocationRecord> running)
+    {
+        var parsed = JobJson.Deserialize(rows.SpecJson, $"job {rows.Job.Jid}");
+        var compiled = parsed.Job is { } spec ? JobCompiler.Compile(spec) : null;
+        if (compiled?.Job is null)
+            throw new StoreUnavailableException(
+                $"job {rows.Job.Jid} in the job database no longer compiles ({parsed.Error?.ToString() ?? compiled?.Error}); " +
+                "it was written by another build: restore a backup or delete the job with the build that wrote it");
+        var job = LiveJobBuilder.Build(rows.Job, compiled.Job, farm.TierRank(rows.Job.Tier), options.Value.Limits);
+        if (LiveJobBuilder.ApplyRows(job, rows, running) is { } mismatch)
+            throw new StoreUnavailableException($"the job database does not match job {rows.Job.Jid}'s script: {mismatch}");
+        return job;
+    }
+}

@@ -1,0 +1,17 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scripts;
+
+namespace Furrow.Engine.Farm;
+
+/// <summary>A command as the scheduler needs it to hand it to a blade.</summary>
+internal sealed record LiveCommand(int Cid, IReadOnlyList<string> Argv, CommandKind Kind, CommandRunType RunType, IReadOnlyList<int> RetryRc,
+    CommandClass Class)
+{
+    /// <summary>The kind's wire name: `remote`, `local` or `builtin`.</summary>
+    public string KindName => Kind switch
+    {
+        CommandKind.Local => "local",
+        CommandKind.Builtin => "builtin",
+        _ => "remote",
+    };
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using Furrow.Client.Protocol;
+using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
+using Furrow.Storage;
+
+namespace Furrow.Engine.Farm;
+
+internal sealed partial class LiveFarm
+{
+    /// <summary>
+    /// Hands a polling blade the commands it should run now, at most its free slots' worth, best first: the ready
+    /// queue's order (tier, priority), fair shares within a priority, and only what <see cref="DispatchRules.Check"/>
+    /// allows on this blade. Returns null when the blade is unknown or restarted since it registered (it must register
+    /// again); the assignments are in memory at once and the caller commits <paramref name="changes"/> before replying.
+    /// </summary>
+    public List<Assignment>? Assign(string bladeName, string bootId, int reportedFreeSlots, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            if (!_blades.TryGetValue(bladeName, out var blade) || blade.Record.BootId != bootId)
+                return null;
+            var now = Now;
+            blade.LastContactMs = now;
+            var taken = new List<Assignment>();
+            if (_dispatchPaused || _ready.JobCount == 0)
+                return taken;
+            var free = Math.Min(reportedFreeSlots, blade.Slots - blade.UsedSlots);
+            while (free > 0)
+            {
+                var situation = SituationOf(blade, free);
+                if (DispatchRules.BladeReason(situation) is not null)
+                    break;
+                if (Pick(situation, now) is not { } pick)
+                    break;
+                var slots = Math.Max(pick.Class.Needs.AtLeast, Math.Min(pick.Class.Needs.AtMost, free));
+                taken.Add(Start(pick.Job, pick.Job.Tasks[pick.Tid], blade, slots, now, changes));
+                free -= slots;
+            }
+            return taken;
+        }
+    }
+
+    private readonly record struct Pick_(LiveJob Job, CommandClass Class, int Tid);
+
+    // The best job of the first tier-and-priority level that has anything this blade may run. Within a level the
+    // job whose share group, then owner, uses least goes first; a job that could not beat the best found so far is
+    // not even checked, so one user's flood of jobs costs one check per level, not one per job.
+    private Pick_? Pick(BladeSituation blade, long now)
+    {
+        (int, double)? level = null;
+        Pick_? best = null;
+        (double Share, int Owner) bestUse = default;
+        foreach (var job in _ready.Jobs)
+        {
+            var key = job.QueueKey!.Value;
+            if (level is { } current && (key.TierRank, key.Priority) != current)
+            {
+                if (best is not null)
+                    return best;
+                level = null;
+            }
+            level ??= (key.TierRank, key.Priority);
+            var use = (_policy.ShareUse(job.ShareGroup, _activeByShareGroup.GetValueOrDefault(job.ShareGroup)),
+                _activeByOwner.GetValueOrDefault(job.Owner));
+            if (best is not null && use.CompareTo(bestUse) >= 0)
+                continue;
+            if (FirstRunnable(job, blade, now) is { } pick)
+            {
+                best = pick;
+                bestUse = use;
+            }
+        }
+        return best;
+    }
+
+    // The lowest-tid waiting task of this job whose command class the rules allow on the blade.
+    private Pick_? FirstRunnable(LiveJob job, BladeSituation blade, long now)
+    {
+        var situation = job.Situation();
+        if (DispatchRules.JobReason(situation, now) is not null)
+            return null;
+        Pick_? best = null;
+        foreach (var (classId, tids) in job.Ready)
+        {
+            var cls = job.Classes[classId];
+            if (tids.Count == 0 || (best is { } b && tids.Min > b.Tid))
+                continue;
+            if (DispatchRules.Check(_dispatchPaused, situation, null, cls.Needs, blade, _limits, now) is null)
+                best = new Pick_(job, cls, tids.Min);
+        }
+        return best;
+    }
+
+    private Assignment Start(LiveJob job, LiveTask task, LiveBlade blade, int slots, long now, ChangeSet changes)
+    {
+        var command = task.Commands[task.NextCommand];
+        var iid = ++_iidCounter;
+        Dequeue(job, task);
+        var invocation = new LiveInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now)
+        {
+            Slots = slots,
+            Limits = command.Class.Needs.Limits,
+            Host = blade.Record.Host,
+            Owner = job.Owner,
+        };
+        _invocations[iid] = invocation;
+        Hold(job, blade, invocation);
+        task.RunningIid = iid;
+        task.NextCommand++;
+        changes.Add(new InsertInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now));
+        changes.Add(new SetCommandState(job.Jid, command.Cid, CommandState.Active));
+        SetState(job, task, TaskState.Active, changes);
+        if (!job.Started)
+        {
+            job.Started = true;
+            changes.Add(new SetJobTimes(job.Jid, now, null));
+        }
+        Requeue(job);
+        var environment = new Dictionary<string, string>
+        {
+            ["TR_ENV_JID"] = job.Jid.ToString(CultureInfo.InvariantCulture),
+            ["TR_ENV_TID"] = task.Tid.ToString(CultureInfo.InvariantCulture),
+            ["TR_ENV_CID"] = command.Cid.ToString(CultureInfo.InvariantCulture),
+            ["TR_ENV_JOBOWNER"] = job.Owner,
+            ["TR_ENV_SLOTS"] = slots.ToString(CultureInfo.InvariantCulture),
+        };
+        return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, command.Argv, command.KindName, environment);
+    }
+
+    private BladeSituation SituationOf(LiveBlade blade, int freeSlots)
+    {
+        var f = blade.Figures;
+        var profile = blade.Profile?.Profile;
+        // Figures a blade has not sent yet are unknown (NaN): a MinRAM or MinDisk floor does not hold it back, but a
+        // service key's resource test (@.mem > 4) is not met by a value nobody knows.
+        var traits = new BladeTraits(blade.Name, blade.Record.Host, f?.Platform ?? "", profile?.Provides,
+            f?.Cores ?? 0, f?.FreeMemoryGB ?? double.NaN, f?.FreeDiskGB ?? double.NaN, f?.Load ?? double.NaN);
+        // A profile's NIMBY is 0, 1 or a user name (only that user's jobs); a user name is taken as nimby for now.
+        var nimby = blade.Record.Nimby || (profile is not null && profile.Nimby is not ("" or "0"));
+        return new BladeSituation(traits, blade.Record.Status == "up", blade.Profile is { Profile: null }, nimby, freeSlots,
+            profile?.MaxLoad, profile?.MinRAM ?? 0, profile?.MinDisk ?? 0, blade.IsLocal);
+    }
+}

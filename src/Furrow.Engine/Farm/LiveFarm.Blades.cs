@@ -1,0 +1,93 @@
+using Furrow.Client.Protocol;
+using Furrow.Engine.Blades;
+using Furrow.Core.Jobs;
+using Furrow.Storage;
+
+namespace Furrow.Engine.Farm;
+
+/// <summary>A blade the sweep found silent: how long, and how many of its commands went back to ready.</summary>
+internal sealed record SilentBlade(string Name, long SilentMs, int Lost);
+
+internal sealed partial class LiveFarm
+{
+    /// <summary>
+    /// A blade joins or comes back. A new boot id means a new blade process: whatever the old one ran is not coming
+    /// back and goes back to ready (the count is returned). Nimby survives re-registration.
+    /// </summary>
+    public int Register(BladeRegistration registration, bool isLocal, ProfileMatch? profile, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            var now = Now;
+            var lost = 0;
+            _blades.TryGetValue(registration.Name, out var known);
+            if (known is not null && known.Record.BootId != registration.BootId)
+                lost = RewindAll(known, InvocationState.BladeRestarted, changes);
+            var record = new BladeRecord(registration.Name, registration.Host, registration.Slots, registration.Version,
+                registration.BootId, known?.Record.BootId == registration.BootId ? known.Record.RegisteredMs : now, now, "up")
+            {
+                Profile = profile?.Name,
+                Nimby = known?.Record.Nimby ?? false,
+            };
+            var blade = known ?? new LiveBlade(record);
+            blade.Record = record;
+            blade.LastContactMs = now;
+            blade.IsLocal = isLocal;
+            blade.Profile = profile;
+            if (registration.Figures is { } figures)
+                blade.Figures = figures;
+            _blades[registration.Name] = blade;
+            changes.Add(new UpsertBlade(record));
+            changes.WorkBecameAvailable = true;
+            return lost;
+        }
+    }
+
+    /// <summary>Puts back to ready the commands of every blade silent for longer than <paramref name="timeoutMs"/>.</summary>
+    public List<SilentBlade> SweepSilent(long timeoutMs, ChangeSet changes)
+    {
+        var silent = new List<SilentBlade>();
+        lock (_gate)
+        {
+            var now = Now;
+            foreach (var blade in _blades.Values)
+            {
+                var silentMs = now - blade.LastContactMs;
+                if (silentMs <= timeoutMs || blade.Record.Status == "silent")
+                    continue;
+                var lost = RewindAll(blade, InvocationState.BladeSilent, changes);
+                blade.Record = blade.Record with { Status = "silent", LastContactMs = blade.LastContactMs };
+                changes.Add(new UpsertBlade(blade.Record));
+                silent.Add(new SilentBlade(blade.Name, silentMs, lost));
+            }
+        }
+        return silent;
+    }
+
+    /// <summary>Blades could not get through while the database was away: their silence then was not theirs.</summary>
+    public void RefreshBladeContacts()
+    {
+        lock (_gate)
+        {
+            var now = Now;
+            foreach (var blade in _blades.Values)
+                blade.LastContactMs = now;
+        }
+    }
+
+    private int RewindAll(LiveBlade blade, InvocationState status, ChangeSet changes)
+    {
+        var lost = 0;
+        foreach (var iid in blade.Running.ToList())
+        {
+            if (!_invocations.TryGetValue(iid, out var invocation) || !_jobs.TryGetValue(invocation.Jid, out var job))
+                continue;
+            var task = job.Tasks[invocation.Tid];
+            Rewind(job, task, task.NextCommand - 1, status, changes, countRetry: false);
+            lost++;
+        }
+        blade.Running.Clear();
+        blade.UsedSlots = 0;
+        return lost;
+    }
+}

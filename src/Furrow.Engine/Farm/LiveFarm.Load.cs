@@ -1,0 +1,124 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
+using Furrow.Storage;
+
+namespace Furrow.Engine.Farm;
+
+/// <summary>Where an invocation found current at a load stands in its task log (read from disk before the farm is locked).</summary>
+internal sealed record LogPosition(bool HeaderWritten, long? LogStart, long LogBytes);
+
+internal sealed partial class LiveFarm
+{
+    /// <summary>
+    /// Replaces the whole farm with what the database holds: <paramref name="jobs"/> were built by
+    /// <see cref="LiveJobBuilder"/> with their stored states laid over. Blades keep their contact time and figures
+    /// across a reload (a reload is no reason to think them gone). Returns the writes it needs (orphaned invocations,
+    /// tasks that became ready).
+    /// </summary>
+    public ChangeSet Replace(LiveState live, IReadOnlyList<LiveJob> jobs, bool dispatchPaused,
+        IReadOnlyDictionary<long, LogPosition> logPositions, Func<BladeRecord, Blades.ProfileMatch?> profileOf)
+    {
+        var changes = new ChangeSet();
+        lock (_gate)
+        {
+            var now = Now;
+            _jobs.Clear();
+            _ready.Clear();
+            _invocations.Clear();
+            _waiters.Clear();
+            _startTimes.Clear();
+            _activeByOwner.Clear();
+            _activeByShareGroup.Clear();
+            _limits = _options.Limits is { } limits ? new LimitCounter(limits) : null;
+            var previous = _blades.Values.ToDictionary(b => b.Name);
+            _blades.Clear();
+            foreach (var record in live.Blades)
+            {
+                // Blades get a full silence timeout after an engine start to come back and report what they ran.
+                var known = previous.GetValueOrDefault(record.Name);
+                _blades[record.Name] = new LiveBlade(record)
+                {
+                    LastContactMs = known?.LastContactMs ?? now,
+                    IsLocal = known?.IsLocal ?? false,
+                    Figures = known?.Figures,
+                    Profile = known?.Profile ?? profileOf(record),
+                };
+            }
+            _dispatchPaused = dispatchPaused;
+            _stale = false;
+            _jobCounter = Math.Max(_jobCounter, live.JobCounter);
+            _iidCounter = Math.Max(_iidCounter, live.MaxIid);
+
+            foreach (var job in jobs)
+                _jobs[job.Jid] = job;
+            foreach (var job in jobs)
+                Admit(job);
+            foreach (var entry in live.Blocklist)
+            {
+                if (!_jobs.TryGetValue(entry.Jid, out var job))
+                    continue;
+                job.Failures[entry.Blade] = entry.Failures;
+                if (entry.Failures >= _options.BlocklistFailures)
+                    (job.Blocklist ??= new HashSet<string>(StringComparer.Ordinal)).Add(entry.Blade);
+            }
+
+            foreach (var record in live.CurrentInvocations)
+            {
+                if (!_jobs.TryGetValue(record.Jid, out var job))
+                {
+                    changes.Add(new FinishInvocation(record.Iid, now, null, InvocationState.Orphaned));
+                    continue;
+                }
+                var task = job.Tasks[record.Tid];
+                var needs = task.Commands.FirstOrDefault(c => c.Cid == record.Cid)?.Class.Needs;
+                var host = _blades.TryGetValue(record.Blade, out var blade) ? blade.Record.Host : record.Blade;
+                var position = logPositions.GetValueOrDefault(record.Iid);
+                var invocation = new LiveInvocation(record.Iid, record.Jid, record.Tid, record.Cid, record.Blade, record.DispatchTimeMs)
+                {
+                    Started = record.StartTimeMs is not null,
+                    LogStart = position?.LogStart ?? record.LogStart,
+                    HeaderWritten = position?.HeaderWritten ?? false,
+                    LogBytes = position?.LogBytes ?? 0,
+                    Slots = needs is null ? 1 : Math.Max(1, Math.Min(needs.AtMost, blade?.Slots ?? needs.AtLeast)),
+                    Limits = needs?.Limits ?? [],
+                    Host = host,
+                    Owner = job.Owner,
+                };
+                _invocations[record.Iid] = invocation;
+                Hold(job, blade, invocation);
+            }
+
+            foreach (var job in jobs)
+                foreach (var task in job.Tasks.AsSpan(1))
+                {
+                    if (task.State == TaskState.Blocked)
+                        Settle(job, task.Tid, changes);
+                    else
+                        Enqueue(job, task, changes);
+                }
+        }
+        changes.WorkBecameAvailable = true;
+        return changes;
+    }
+
+    /// <summary>Adds a just-committed job and makes ready whatever of it can start.</summary>
+    public ChangeSet AddSpooled(LiveJob job)
+    {
+        var changes = new ChangeSet();
+        lock (_gate)
+        {
+            _jobs[job.Jid] = job;
+            Admit(job);
+            for (var tid = 1; tid < job.Tasks.Length; tid++)
+                Settle(job, tid, changes);
+        }
+        return changes;
+    }
+
+    /// <summary>True when the job is in memory (unfinished and not deleted).</summary>
+    public bool IsLive(long jid)
+    {
+        lock (_gate)
+            return _jobs.ContainsKey(jid);
+    }
+}

@@ -1,0 +1,112 @@
+using Furrow.Core.Jobs;
+using Furrow.Storage;
+
+namespace Furrow.Engine.Farm;
+
+internal sealed partial class LiveFarm
+{
+    /// <summary>Reruns a task from its first command; a running command is stopped on its blade first. Null when done, else why not.</summary>
+    public string? Retry(long jid, int tid, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                return $"J{jid} has no task T{tid}";
+            var task = job.Tasks[tid];
+            if (task.State == TaskState.Blocked)
+                return $"J{jid} T{tid} is blocked: {job.Graph.WhyBlocked(tid, job.IsDone)}";
+            Rewind(job, task, 0, InvocationState.Retried, changes, countRetry: false);
+            return null;
+        }
+    }
+
+    /// <summary>Marks a task done without running (the rest of) it, so what waits on it may go on.</summary>
+    public string? Skip(long jid, int tid, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                return $"J{jid} T{tid} is not waiting or running";
+            var task = job.Tasks[tid];
+            if (task.State == TaskState.Done)
+                return $"J{jid} T{tid} is already done";
+            if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
+                Abandon(running, InvocationState.Skipped, changes);
+            foreach (var command in task.Commands)
+                changes.Add(new SetCommandState(jid, command.Cid, CommandState.Skipped));
+            task.NextCommand = task.Commands.Count;
+            CompleteTask(job, task, changes);
+            return null;
+        }
+    }
+
+    /// <summary>Pauses or unpauses a job: a paused job gets no new blades; what runs goes on.</summary>
+    public void SetPaused(long jid, bool paused, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            if (_jobs.TryGetValue(jid, out var job))
+            {
+                job.Paused = paused;
+                Requeue(job);
+                if (!paused)
+                    changes.WorkBecameAvailable = true;
+            }
+            changes.Add(new SetJobPaused(jid, paused));
+        }
+    }
+
+    /// <summary>Removes a job from the queue (kept in the database, marked deleted); its running commands are stopped.</summary>
+    public void Delete(long jid, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            if (_jobs.TryGetValue(jid, out var job))
+            {
+                foreach (var task in job.Tasks.AsSpan(1))
+                    if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
+                        Abandon(running, InvocationState.Deleted, changes);
+                Forget(job, changes);
+            }
+            changes.Add(new SetJobDeleted(jid, Now));
+        }
+    }
+
+    /// <summary>Clears a job's blocklist for one blade (or every blade when null); false when the job is not in the queue.</summary>
+    public bool Unblock(long jid, string? blade, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jid, out var job))
+                return false;
+            if (blade is null)
+            {
+                job.Failures.Clear();
+                job.Blocklist = null;
+            }
+            else
+            {
+                job.Failures.Remove(blade);
+                job.Blocklist?.Remove(blade);
+            }
+            changes.Add(new ClearBlocklist(jid, blade));
+            changes.WorkBecameAvailable = true;
+            return true;
+        }
+    }
+
+    /// <summary>Nimby on: the blade takes no new work (what runs goes on). False when no such blade is known.</summary>
+    public bool SetNimby(string bladeName, bool nimby, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            if (!_blades.TryGetValue(bladeName, out var blade))
+                return false;
+            blade.Record = blade.Record with { Nimby = nimby };
+            changes.Add(new SetBladeNimby(bladeName, nimby));
+            if (!nimby)
+                changes.WorkBecameAvailable = true;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using Furrow.Client.Protocol;
+using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
+
+namespace Furrow.Engine.Farm;
+
+/// <summary>What only the scheduler knows of a task: the blade running it and, briefly, why it waits.</summary>
+internal sealed record TaskView(string? Blade, string? WhyWaiting);
+
+/// <summary>What only the scheduler knows of a blade: its live use, figures, profile and nimby switch.</summary>
+internal sealed record BladeView(string Name, int Slots, int SlotsInUse, long LastContactMs, string Status, BladeFigures? Figures,
+    string? Profile, bool Nimby);
+
+/// <summary>Counts for the engine's status.</summary>
+internal sealed record FarmCounts(bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades);
+
+/// <summary>A blade a job's commands no longer go to, or failures counted towards it.</summary>
+internal sealed record BlocklistView(long Jid, string Blade, int Failures, bool Blocked);
+
+/// <summary>The answer to "why is this task not running": its state, and every reason when it waits.</summary>
+internal sealed record WhyView(long Jid, int Tid, string Title, string State, string? RunningOn, IReadOnlyList<WaitReason> Reasons);
+
+internal sealed partial class LiveFarm
+{
+    /// <summary>A copy of what the scheduler knows of each live task (of one job, or all); safe to use outside the lock.</summary>
+    public Dictionary<(long Jid, int Tid), TaskView> TaskViews(long? jid)
+    {
+        var views = new Dictionary<(long, int), TaskView>();
+        lock (_gate)
+        {
+            var now = Now;
+            IEnumerable<LiveJob> jobs = jid is { } one ? (_jobs.TryGetValue(one, out var j) ? [j] : []) : _jobs.Values;
+            foreach (var job in jobs)
+            {
+                var jobWhy = DispatchRules.JobReason(job.Situation(), now)?.Text;
+                foreach (var task in job.Tasks.AsSpan(1))
+                {
+                    string? blade = task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var invocation) ? invocation.Blade : null;
+                    var why = task.State switch
+                    {
+                        TaskState.Blocked => job.Graph.WhyBlocked(task.Tid, job.IsDone) ?? jobWhy,
+                        TaskState.Ready or TaskState.Active when task.QueuedAs is not null =>
+                            _dispatchPaused ? "dispatching is paused for the whole farm" : jobWhy ?? "waiting for a blade (tq why for details)",
+                        _ => null,
+                    };
+                    views[(job.Jid, task.Tid)] = new TaskView(blade, why);
+                }
+            }
+        }
+        return views;
+    }
+
+    public Dictionary<string, BladeView> BladeViews()
+    {
+        lock (_gate)
+            return _blades.Values.ToDictionary(b => b.Name,
+                b => new BladeView(b.Name, b.Slots, b.UsedSlots, b.LastContactMs, b.Record.Status, b.Figures, b.Profile?.Name, b.Record.Nimby));
+    }
+
+    public FarmCounts Counts()
+    {
+        lock (_gate)
+            return new FarmCounts(_dispatchPaused, _jobs.Count, _jobs.Values.Sum(j => j.ReadyCount), _invocations.Count, _blades.Count);
+    }
+
+    /// <summary>The owner of a live job, or null when the job is not in memory.</summary>
+    public string? OwnerOf(long jid)
+    {
+        lock (_gate)
+            return _jobs.TryGetValue(jid, out var job) ? job.Owner : null;
+    }
+
+    public List<BlocklistView> Blocklists(long? jid)
+    {
+        lock (_gate)
+            return _jobs.Values.Where(j => jid is null || j.Jid == jid)
+                .SelectMany(j => j.Failures.Select(f => new BlocklistView(j.Jid, f.Key, f.Value, j.Blocklist?.Contains(f.Key) == true)))
+                .OrderBy(v => v.Jid).ThenBy(v => v.Blade, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Every reason a live task is not running now, from the same rules dispatch uses. Null when the job is not in
+    /// memory (done, deleted or unknown: the caller says which, from the database).
+    /// </summary>
+    public WhyView? Why(long jid, int tid)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                return null;
+            var task = job.Tasks[tid];
+            var now = Now;
+            var reasons = new List<WaitReason>();
+            string? runningOn = task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var invocation) ? invocation.Blade : null;
+            if (task.State is TaskState.Done or TaskState.Error || runningOn is not null)
+                return new WhyView(jid, tid, task.Title, task.State.ToName(), runningOn, reasons);
+            var prerequisite = task.State == TaskState.Blocked ? job.Graph.WhyBlocked(tid, job.IsDone) : null;
+            var command = task.Commands[Math.Min(task.NextCommand, task.Commands.Count - 1)];
+            var situation = job.Situation();
+            if (_dispatchPaused)
+                reasons.Add(new(WaitKind.DispatchPaused, "dispatching is paused for the whole farm (tq resume-dispatch)"));
+            DispatchRules.JobReason(situation, now, reasons);
+            if (prerequisite is not null)
+                reasons.Add(new(WaitKind.Prerequisite, prerequisite));
+            var up = _blades.Values.Where(b => b.Record.Status == "up").OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+            if (up.Count == 0)
+            {
+                reasons.Add(new(WaitKind.NoBladeUp, _blades.Count == 0 ? "no blade has registered with the engine" : "no blade is up"));
+                return new WhyView(jid, tid, task.Title, task.State.ToName(), null, reasons);
+            }
+            var perBlade = new List<WaitReason>();
+            var anyFits = false;
+            foreach (var blade in up)
+            {
+                var before = perBlade.Count;
+                var free = Math.Max(0, blade.Slots - blade.UsedSlots);
+                // The farm's and the job's reasons are already listed; ask only what depends on the blade.
+                DispatchRules.Check(false, situation with { Paused = false, AfterMs = null, WaitingForJids = [], MaxActive = null },
+                    null, command.Class.Needs, SituationOf(blade, free), _limits, now, perBlade);
+                anyFits |= perBlade.Count == before;
+            }
+            if (!anyFits)
+                reasons.AddRange(Group(perBlade, up.Count));
+            else if (reasons.Count == 0)
+                reasons.Add(new(WaitKind.BladeSlots, "nothing holds it back: it goes to the next blade that asks for work"));
+            return new WhyView(jid, tid, task.Title, task.State.ToName(), null, reasons);
+        }
+    }
+
+    // "render01, render02: provides none of Nuke" instead of one line per blade.
+    private static IEnumerable<WaitReason> Group(List<WaitReason> perBlade, int bladeCount) =>
+        perBlade.GroupBy(r => (r.Kind, r.Text)).Select(g =>
+        {
+            var names = g.Select(r => r.Blade!).Distinct().ToList();
+            var who = names.Count == bladeCount && bladeCount > 1 ? $"every blade up ({bladeCount})"
+                : names.Count > 5 ? $"{string.Join(", ", names.Take(5))} and {names.Count - 5} more" : string.Join(", ", names);
+            return new WaitReason(g.Key.Kind, $"{who}: {g.Key.Text}");
+        });
+}

@@ -1,0 +1,306 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
+using Furrow.Engine.Dispatch;
+using Furrow.Engine.Site;
+using Furrow.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Farm;
+
+/// <summary>
+/// The one owner of the engine's in-memory farm: unfinished jobs, the ready queue, current invocations, blades and
+/// the counts the scheduler keeps (slots, limits, shares). Every change is a method here, taken under the farm's own
+/// lock, and returns a <see cref="ChangeSet"/> for the caller to make durable (logs, then the database) before it
+/// answers anyone. Readers get snapshots. Nothing outside this type sees the lock or the collections. The decision
+/// "may this command run on this blade now" is <see cref="DispatchRules.Check"/>, shared with `tq why`.
+/// </summary>
+internal sealed partial class LiveFarm
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<long, LiveJob> _jobs = [];
+    private readonly ReadyQueue _ready = new();
+    private readonly Dictionary<long, LiveInvocation> _invocations = [];
+    private readonly Dictionary<string, LiveBlade> _blades = new(StringComparer.Ordinal);
+
+    // jid -> unfinished jobs whose -afterjids name it.
+    private readonly Dictionary<long, List<long>> _waiters = [];
+
+    // Jobs whose -after start time is still to come, by that time.
+    private readonly SortedSet<(long AfterMs, long Jid)> _startTimes = [];
+
+    private readonly Dictionary<string, int> _activeByOwner = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _activeByShareGroup = new(StringComparer.Ordinal);
+    private readonly DispatchPolicy _policy;
+    private readonly TimeProvider _clock;
+    private readonly EngineOptions _options;
+    private LimitCounter? _limits;
+    private long _jobCounter;
+    private long _iidCounter;
+    private bool _dispatchPaused;
+    private bool _stale;
+
+    public LiveFarm(DispatchPolicy policy, TimeProvider clock, IOptions<EngineOptions> options)
+    {
+        _policy = policy;
+        _clock = clock;
+        _options = options.Value;
+        _limits = _options.Limits is { } limits ? new LimitCounter(limits) : null;
+    }
+
+    private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The policy's rank of a `-tier` name; jobs are built with it.</summary>
+    public int TierRank(string? tier) => _policy.TierRank(tier);
+
+    /// <summary>
+    /// Memory may hold changes the database refused and could not be reloaded since (the database was unreachable);
+    /// nothing is served from it until a reload succeeds.
+    /// </summary>
+    public bool IsStale
+    {
+        get
+        {
+            lock (_gate)
+                return _stale;
+        }
+    }
+
+    public void MarkStale()
+    {
+        lock (_gate)
+            _stale = true;
+    }
+
+    /// <summary>Takes the next job id (ids only move up; a spool that then fails leaves a gap, as Tractor's do).</summary>
+    public long NextJid()
+    {
+        lock (_gate)
+            return ++_jobCounter;
+    }
+
+    public bool DispatchPaused
+    {
+        get
+        {
+            lock (_gate)
+                return _dispatchPaused;
+        }
+    }
+
+    public void SetDispatchPaused(bool paused)
+    {
+        lock (_gate)
+            _dispatchPaused = paused;
+    }
+
+    /// <summary>The earliest `-after` start time still to come (Unix ms), or null when no job waits for one.</summary>
+    public long? NextStartTime()
+    {
+        lock (_gate)
+            return _startTimes.Count > 0 ? _startTimes.Min.AfterMs : null;
+    }
+
+    /// <summary>Lets jobs whose `-after` time has come into the ready queue; true when any did.</summary>
+    public bool ReleaseStartTimes()
+    {
+        lock (_gate)
+        {
+            var now = Now;
+            var any = false;
+            while (_startTimes.Count > 0 && _startTimes.Min.AfterMs <= now)
+            {
+                var (_, jid) = _startTimes.Min;
+                _startTimes.Remove(_startTimes.Min);
+                if (_jobs.TryGetValue(jid, out var job))
+                {
+                    Requeue(job);
+                    any |= job.QueueKey is not null;
+                }
+            }
+            return any;
+        }
+    }
+
+    /// <summary>Records where an invocation's output begins in its task log, once the header is on disk.</summary>
+    public void SetLogStart(LiveInvocation invocation, long logStart)
+    {
+        lock (_gate)
+            invocation.LogStart = logStart;
+    }
+
+    // ---- the state machine; callers hold _gate ----
+
+    private void Requeue(LiveJob job) => _ready.Refresh(job, Now, DispatchPolicy.QueueKey(job.Record, job.TierRank));
+
+    private void Enqueue(LiveJob job, LiveTask task, ChangeSet changes)
+    {
+        if (task.QueuedAs is not null || !task.WantsBlade)
+            return;
+        var cls = task.Commands[task.NextCommand].Class;
+        if (!job.Ready.TryGetValue(cls.Id, out var tids))
+            job.Ready[cls.Id] = tids = [];
+        tids.Add(task.Tid);
+        job.ReadyCount++;
+        task.QueuedAs = cls;
+        Requeue(job);
+        changes.WorkBecameAvailable = true;
+    }
+
+    private void Dequeue(LiveJob job, LiveTask task)
+    {
+        if (task.QueuedAs is not { } cls)
+            return;
+        if (job.Ready.TryGetValue(cls.Id, out var tids) && tids.Remove(task.Tid) && tids.Count == 0)
+            job.Ready.Remove(cls.Id);
+        job.ReadyCount--;
+        task.QueuedAs = null;
+        Requeue(job);
+    }
+
+    private void SetState(LiveJob job, LiveTask task, TaskState state, ChangeSet changes, int? retryCount = null)
+    {
+        if (task.State == state && retryCount is null)
+            return;
+        if (task.State == TaskState.Done) job.DoneCount--;
+        if (state == TaskState.Done) job.DoneCount++;
+        task.State = state;
+        changes.Add(new SetTaskState(job.Jid, task.Tid, state, Now, retryCount));
+    }
+
+    /// <summary>Makes a blocked task ready (or done, if it has no commands) once everything it waits for is done.</summary>
+    private void Settle(LiveJob job, int tid, ChangeSet changes)
+    {
+        var task = job.Tasks[tid];
+        if (task.State != TaskState.Blocked || !job.Graph.CanStart(tid, job.IsDone))
+            return;
+        if (task.Commands.Count == 0)
+        {
+            CompleteTask(job, task, changes);
+            return;
+        }
+        SetState(job, task, TaskState.Ready, changes);
+        Enqueue(job, task, changes);
+    }
+
+    /// <summary>Marks a task done and lets whatever waited on it move; finishes the job when it was the last.</summary>
+    private void CompleteTask(LiveJob job, LiveTask task, ChangeSet changes)
+    {
+        Dequeue(job, task);
+        task.RunningIid = null;
+        SetState(job, task, TaskState.Done, changes);
+        foreach (var dependent in job.Graph.DependentsOf(task.Tid))
+            Settle(job, dependent, changes);
+        if (job.AllDone)
+        {
+            changes.Add(new SetJobTimes(job.Jid, job.Started ? null : Now, Now));
+            Forget(job, changes);
+        }
+    }
+
+    /// <summary>Takes a finished or deleted job out of memory and releases the jobs that waited for it (`-afterjids`).</summary>
+    private void Forget(LiveJob job, ChangeSet changes)
+    {
+        _jobs.Remove(job.Jid);
+        _ready.Remove(job);
+        if (job.Record.AfterTimeMs is { } after)
+            _startTimes.Remove((after, job.Jid));
+        foreach (var waitedFor in job.WaitingFor)
+            if (_waiters.TryGetValue(waitedFor, out var list))
+                list.Remove(job.Jid);
+        if (!_waiters.Remove(job.Jid, out var waiters))
+            return;
+        foreach (var jid in waiters)
+        {
+            if (!_jobs.TryGetValue(jid, out var waiter) || !waiter.WaitingFor.Remove(job.Jid))
+                continue;
+            Requeue(waiter);
+            changes.WorkBecameAvailable = true;
+        }
+    }
+
+    /// <summary>Counts what a new invocation holds: blade slots, limits, the job's and its owner's active commands.</summary>
+    private void Hold(LiveJob job, LiveBlade? blade, LiveInvocation invocation)
+    {
+        if (blade is not null)
+        {
+            blade.UsedSlots += invocation.Slots;
+            blade.Running.Add(invocation.Iid);
+        }
+        _limits?.Acquire(invocation.Limits, invocation.Host, invocation.Owner);
+        job.ActiveCount++;
+        Bump(_activeByOwner, job.Owner, 1);
+        Bump(_activeByShareGroup, job.ShareGroup, 1);
+    }
+
+    /// <summary>Gives back what an invocation held; it is over, whatever ended it.</summary>
+    private void Release(LiveInvocation invocation)
+    {
+        if (!_invocations.Remove(invocation.Iid))
+            return;
+        if (_blades.TryGetValue(invocation.Blade, out var blade) && blade.Running.Remove(invocation.Iid))
+            blade.UsedSlots = Math.Max(0, blade.UsedSlots - invocation.Slots);
+        _limits?.Release(invocation.Limits, invocation.Host, invocation.Owner);
+        if (!_jobs.TryGetValue(invocation.Jid, out var job))
+            return;
+        job.ActiveCount = Math.Max(0, job.ActiveCount - 1);
+        Bump(_activeByOwner, job.Owner, -1);
+        Bump(_activeByShareGroup, job.ShareGroup, -1);
+        Requeue(job);
+    }
+
+    private static void Bump(Dictionary<string, int> counts, string key, int delta)
+    {
+        var value = counts.GetValueOrDefault(key) + delta;
+        if (value <= 0)
+            counts.Remove(key);
+        else
+            counts[key] = value;
+    }
+
+    /// <summary>Ends an invocation that will not report back (lost blade, retried or deleted task) and asks its blade to stop it.</summary>
+    private void Abandon(LiveInvocation invocation, InvocationState status, ChangeSet changes)
+    {
+        Release(invocation);
+        changes.Add(new FinishInvocation(invocation.Iid, Now, null, status));
+        if (_blades.TryGetValue(invocation.Blade, out var blade))
+            blade.PendingCancels.Add(invocation.Iid);
+    }
+
+    /// <summary>Puts a task back to wait for a blade from <paramref name="fromCommand"/> on, stopping what runs now.</summary>
+    private void Rewind(LiveJob job, LiveTask task, int fromCommand, InvocationState abandonStatus, ChangeSet changes, bool countRetry)
+    {
+        if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
+            Abandon(running, abandonStatus, changes);
+        task.RunningIid = null;
+        Dequeue(job, task);
+        task.NextCommand = fromCommand;
+        for (var i = fromCommand; i < task.Commands.Count; i++)
+            changes.Add(new SetCommandState(job.Jid, task.Commands[i].Cid, CommandState.Blocked));
+        if (countRetry)
+            task.RetryCount++;
+        var state = job.Graph.CanStart(task.Tid, job.IsDone) ? TaskState.Ready : TaskState.Blocked;
+        SetState(job, task, state, changes, countRetry ? task.RetryCount : null);
+        if (state == TaskState.Ready && task.Commands.Count == 0)
+            CompleteTask(job, task, changes);
+        else
+            Enqueue(job, task, changes);
+    }
+
+    /// <summary>
+    /// Links a job (already in memory) to the unfinished jobs its `-afterjids` name and registers its start time. A
+    /// named job that is not in memory is over (done or deleted), so there is nothing to wait for.
+    /// </summary>
+    private void Admit(LiveJob job)
+    {
+        foreach (var waitedFor in job.Record.AfterJids)
+        {
+            if (waitedFor == job.Jid || !_jobs.ContainsKey(waitedFor) || !job.WaitingFor.Add(waitedFor))
+                continue;
+            if (!_waiters.TryGetValue(waitedFor, out var list))
+                _waiters[waitedFor] = list = [];
+            list.Add(job.Jid);
+        }
+        if (job.Record.AfterTimeMs is { } after && after > Now)
+            _startTimes.Add((after, job.Jid));
+    }
+}

@@ -1,0 +1,33 @@
+namespace Furrow.Engine.Farm;
+
+/// <summary>A command handed to a blade and not yet over, with what it holds there (slots, limit counts).</summary>
+internal sealed class LiveInvocation(long iid, long jid, int tid, int cid, string blade, long dispatchTimeMs)
+{
+    public long Iid { get; } = iid;
+    public long Jid { get; } = jid;
+    public int Tid { get; } = tid;
+    public int Cid { get; } = cid;
+    public string Blade { get; } = blade;
+    public long DispatchTimeMs { get; } = dispatchTimeMs;
+    public bool Started { get; set; }
+
+    /// <summary>Blade slots it occupies (`-atleast`/`-atmost`; 1 by default).</summary>
+    public int Slots { get; init; } = 1;
+
+    /// <summary>Limit names it counts against while it runs, and the host they are counted on.</summary>
+    public IReadOnlyList<string> Limits { get; init; } = [];
+
+    public string Host { get; init; } = "";
+
+    /// <summary>The job's owner, for per-owner limit counts.</summary>
+    public string Owner { get; init; } = "";
+
+    /// <summary>The log already holds this invocation's header (written before an engine crash lost the start's commit).</summary>
+    public bool HeaderWritten { get; set; }
+
+    /// <summary>Where this invocation's output begins in the task log, once started.</summary>
+    public long? LogStart { get; set; }
+
+    /// <summary>Output bytes already written to the log; a resent chunk below this is skipped.</summary>
+    public long LogBytes { get; set; }
+}

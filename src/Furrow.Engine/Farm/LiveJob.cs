@@ -1,0 +1,74 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
+using Furrow.Storage;
+
+namespace Furrow.Engine.Farm;
+
+/// <summary>An unfinished job as the scheduler holds it. Touched only by <see cref="Farm"/>, under its lock.</summary>
+internal sealed class LiveJob
+{
+    private static readonly IReadOnlySet<string> NoBlades = new HashSet<string>();
+
+    public LiveJob(JobRecord record, JobGraph graph, LiveTask[] tasks, IReadOnlyList<CommandClass> classes, int tierRank)
+    {
+        Record = record;
+        Graph = graph;
+        Tasks = tasks;
+        Classes = classes;
+        TierRank = tierRank;
+        Paused = record.Paused;
+    }
+
+    public JobRecord Record { get; set; }
+    public long Jid => Record.Jid;
+    public string Owner => Record.Owner;
+    public JobGraph Graph { get; }
+
+    /// <summary>Indexed by tid; slot 0 is unused.</summary>
+    public LiveTask[] Tasks { get; }
+
+    /// <summary>Every distinct thing this job's commands ask of a blade.</summary>
+    public IReadOnlyList<CommandClass> Classes { get; }
+
+    /// <summary>Position of the job's `-tier` in the site's `DispatchTiers`: lower goes first.</summary>
+    public int TierRank { get; }
+
+    /// <summary>The share group fair sharing counts the job in: its first `-projects` entry, else "default".</summary>
+    public string ShareGroup => Record.Projects.Count > 0 ? Record.Projects[0] : "default";
+
+    public bool Paused { get; set; }
+    public bool Started { get; set; }
+
+    /// <summary>How many tasks are done; the job is over when this reaches the task count.</summary>
+    public int DoneCount { get; set; }
+
+    public bool AllDone => DoneCount == Tasks.Length - 1;
+
+    public bool IsDone(int tid) => Tasks[tid].State == TaskState.Done;
+
+    /// <summary>Jobs of `-afterjids` not done yet.</summary>
+    public HashSet<long> WaitingFor { get; } = [];
+
+    /// <summary>Commands of this job running now (for `-maxactive`).</summary>
+    public int ActiveCount { get; set; }
+
+    /// <summary>Failures of this job's commands per blade, and the blades it no longer goes to.</summary>
+    public Dictionary<string, int> Failures { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string>? Blocklist { get; set; }
+
+    /// <summary>Tasks waiting for a blade, by the class of the command they wait to run, in tid order.</summary>
+    public SortedDictionary<int, SortedSet<int>> Ready { get; } = [];
+
+    public int ReadyCount { get; set; }
+
+    /// <summary>The ready queue's key for this job while it is in the queue (kept so a re-key removes the right entry).</summary>
+    public (int TierRank, double Priority, long SpoolTimeMs)? QueueKey { get; set; }
+
+    /// <summary>Nothing but blades and their counts keeps it from running: not paused, started, nothing to wait for.</summary>
+    public bool Dispatchable(long nowMs) =>
+        ReadyCount > 0 && !Paused && WaitingFor.Count == 0 && (Record.AfterTimeMs is not { } after || after <= nowMs);
+
+    public JobSituation Situation() =>
+        new(Jid, Owner, Paused, Record.AfterTimeMs, WaitingFor, Record.MaxActive, ActiveCount, Blocklist ?? NoBlades);
+}

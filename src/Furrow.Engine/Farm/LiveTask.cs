@@ -1,0 +1,21 @@
+using Furrow.Core.Jobs;
+
+namespace Furrow.Engine.Farm;
+
+/// <summary>A task's runtime state: which of its commands runs next and which invocation runs it now.</summary>
+internal sealed class LiveTask(int tid, string title, IReadOnlyList<LiveCommand> commands)
+{
+    public int Tid { get; } = tid;
+    public string Title { get; } = title;
+    public IReadOnlyList<LiveCommand> Commands { get; } = commands;
+    public TaskState State { get; set; } = TaskState.Blocked;
+    public int NextCommand { get; set; }
+    public long? RunningIid { get; set; }
+    public int RetryCount { get; set; }
+
+    /// <summary>The class of the command it waits to run, while it waits for a blade; null when it is not waiting.</summary>
+    public CommandClass? QueuedAs { get; set; }
+
+    /// <summary>Active or ready with a command still to hand out and none running.</summary>
+    public bool WantsBlade => (State is TaskState.Ready or TaskState.Active) && RunningIid is null && NextCommand < Commands.Count;
+}

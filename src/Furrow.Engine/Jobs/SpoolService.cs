@@ -1,0 +1,119 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
+using Furrow.Core.Scripts;
+using Furrow.Engine.Farm;
+using Furrow.Engine.Logs;
+using Furrow.Engine.Site;
+using Furrow.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Jobs;
+
+/// <summary>A job script arriving at the engine, with who sent it and from where.</summary>
+internal sealed record SpoolRequest(string Text, bool IsJson, string Owner, string? FileName, string? Host, string? Cwd,
+    double? Priority, bool? Paused);
+
+/// <summary>The new job's id, or why the script was refused (with file, line and column for syntax errors).</summary>
+internal sealed record SpoolResult(long Jid, string? Error)
+{
+    public bool Ok => Error is null;
+}
+
+/// <summary>
+/// Parses, compiles and checks a spooled job against what the site can schedule (service keys, start time, jobs it
+/// waits for, options Furrow cannot honour yet), commits it, then hands it to the farm.
+/// </summary>
+internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitter committer, TaskLogStore logs, TimeProvider clock,
+    IOptions<EngineOptions> options, ILogger<SpoolService> logger)
+{
+    public async Task<SpoolResult> SpoolAsync(SpoolRequest request, CancellationToken cancellationToken)
+    {
+        var fileName = string.IsNullOrEmpty(request.FileName) ? "<spooled script>" : request.FileName;
+        var limits = options.Value.ScriptLimits;
+        if (request.Text.Length > limits.MaxBytes)
+            return new SpoolResult(0, $"{fileName}: the script is larger than the engine's limit of {limits.MaxBytes} bytes (ScriptMaxBytes)");
+        var parsed = request.IsJson ? JobJson.Deserialize(request.Text, fileName) : AlfredParser.Parse(request.Text, fileName, limits);
+        if (parsed.Error is { } syntax)
+            return new SpoolResult(0, syntax.ToString());
+        var spec = parsed.Job!;
+        if (request.Priority is { } priority)
+            spec.Priority = priority;
+        if (request.Paused is { } paused)
+            spec.Paused = paused;
+        if (UnsupportedOptions.Find(spec) is { } unsupported)
+            return new SpoolResult(0, $"{fileName}: {unsupported}");
+        var compiled = JobCompiler.Compile(spec);
+        if (compiled.Error is { } logic)
+            return new SpoolResult(0, $"{fileName}: {logic}");
+
+        var now = clock.GetUtcNow();
+        var terms = await TermsAsync(spec, now, cancellationToken).ConfigureAwait(false);
+        if (terms.Error is { } termsError)
+            return new SpoolResult(0, $"{fileName}: {termsError}");
+        var record = new JobRecord(0, request.Owner, spec.Title, spec.Priority ?? 1, now.ToUnixTimeMilliseconds(), request.Host,
+            request.FileName, request.Cwd ?? spec.SpoolCwd, spec.Paused ?? false, false, null, null, spec.Comment)
+        {
+            AfterTimeMs = terms.AfterMs,
+            MaxActive = spec.MaxActive is > 0 ? spec.MaxActive : null,
+            AfterJids = terms.AfterJids,
+            Tier = string.IsNullOrWhiteSpace(spec.Tier) ? null : spec.Tier.Trim(),
+            Projects = spec.Projects,
+            Service = string.IsNullOrWhiteSpace(spec.Service) ? null : spec.Service,
+            Tags = spec.Tags,
+        };
+        LiveJob job;
+        try
+        {
+            job = LiveJobBuilder.Build(record, compiled.Job!, farm.TierRank(record.Tier), options.Value.Limits);
+        }
+        catch (JobRuleException error)
+        {
+            return new SpoolResult(0, $"{fileName}: {error.Message}");
+        }
+
+        var jid = farm.NextJid();
+        job.Record = record = record with { Jid = jid };
+        await store.CommitAsync([new InsertJob(record, compiled.Job!, JobJson.Serialize(spec))], cancellationToken).ConfigureAwait(false);
+        foreach (var aside in logs.MoveAsideReused(jid, now))
+            EngineLog.ReusedJobLogsMoved(logger, jid, aside);
+        await committer.CommitAsync(farm.AddSpooled(job), cancellationToken).ConfigureAwait(false);
+        EngineLog.JobSpooled(logger, jid, spec.Title, request.Owner, compiled.Job!.Tasks.Count);
+        return new SpoolResult(jid, null);
+    }
+
+    private sealed record Terms(long? AfterMs, IReadOnlyList<long> AfterJids, string? Error);
+
+    // What the script says about when the job may start, checked against the clock and the queue.
+    private async Task<Terms> TermsAsync(JobSpec spec, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        long? afterMs = null;
+        if (!string.IsNullOrWhiteSpace(spec.After))
+        {
+            var after = AfterTime.Parse(spec.After, now, options.Value.TimeZone);
+            if (after.Error is { } error)
+                return new Terms(null, [], $"-after {{{spec.After}}}: {error}");
+            afterMs = after.When?.ToUnixTimeMilliseconds();
+        }
+        if (!string.IsNullOrWhiteSpace(spec.Tier) && !options.Value.KnowsTier(spec.Tier))
+            return new Terms(null, [], $"-tier {spec.Tier}: not one of this site's DispatchTiers ({string.Join(", ", options.Value.DispatchTiers)})");
+        if (spec.AfterJids.Count == 0)
+            return new Terms(afterMs, [], null);
+        var jids = spec.AfterJids.Select(j => (long)j).Distinct().ToList();
+        var missing = new List<long>();
+        foreach (var jid in jids)
+            if (!farm.IsLive(jid))
+                missing.Add(jid);
+        if (missing.Count > 0)
+        {
+            // Not in the queue: done, deleted, or never spooled. Only the last is an error; the others are over.
+            var unknown = new List<long>();
+            foreach (var jid in missing)
+                if (!await store.JobExistsAsync(jid, cancellationToken).ConfigureAwait(false))
+                    unknown.Add(jid);
+            if (unknown.Count > 0)
+                return new Terms(null, [], $"-afterjids names job(s) {string.Join(", ", unknown)}, which do not exist");
+        }
+        return new Terms(afterMs, jids, null);
+    }
+}

@@ -1,0 +1,78 @@
+using Furrow.Engine.Farm;
+using Furrow.Storage;
+
+namespace Furrow.Engine.Jobs;
+
+/// <summary>The operator's verbs on tasks, jobs and blades: retry, skip, pause, unpause, delete, unblock, nimby.</summary>
+internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader)
+{
+    /// <summary>Reruns a task from its first command; a running command is stopped on its blade first.</summary>
+    public async Task<string?> RetryAsync(long jid, int tid, CancellationToken cancellationToken)
+    {
+        if (!await EnsureLiveAsync(jid, cancellationToken).ConfigureAwait(false))
+            return $"job {jid} is not in the queue";
+        var changes = new ChangeSet();
+        var problem = farm.Retry(jid, tid, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
+    /// <summary>Marks a task done without running (the rest of) it, so what waits on it may go on.</summary>
+    public async Task<string?> SkipAsync(long jid, int tid, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var problem = farm.Skip(jid, tid, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
+    public async Task<string?> SetPausedAsync(long jid, bool paused, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        farm.SetPaused(jid, paused, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Removes a job from the queue (kept in the database, marked deleted); its running commands are stopped.</summary>
+    public async Task<string?> DeleteAsync(long jid, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        farm.Delete(jid, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Clears a job's blocklist for one blade, or every blade when <paramref name="blade"/> is null.</summary>
+    public async Task<string?> UnblockAsync(long jid, string? blade, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        if (!farm.Unblock(jid, blade, changes))
+            return $"job {jid} is not in the queue";
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Nimby on or off for a blade (kept across engine and blade restarts).</summary>
+    public async Task<string?> SetNimbyAsync(string blade, bool nimby, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        if (!farm.SetNimby(blade, nimby, changes))
+            return $"no blade named {blade} has registered with this engine";
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    // A finished job is not in memory; retrying one of its tasks reopens the job and reloads it from the database.
+    private async Task<bool> EnsureLiveAsync(long jid, CancellationToken cancellationToken)
+    {
+        if (farm.IsLive(jid))
+            return true;
+        var job = (await store.ListJobsAsync(false, cancellationToken).ConfigureAwait(false)).FirstOrDefault(j => j.Jid == jid);
+        if (job is null)
+            return false;
+        await store.CommitAsync([new SetJobTimes(jid, null, null)], cancellationToken).ConfigureAwait(false);
+        await loader.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+}

@@ -1,0 +1,233 @@
+using System.Globalization;
+using Furrow.Client;
+using Furrow.Client.Protocol;
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>
+/// What a job script says about where, when and how much, honoured by a real engine with real blades: service keys
+/// against blade.config profiles, -maxactive, limits, -after, -afterjids, retries, the blocklist, nimby, refused
+/// options and `tq why`. Concurrency is read from the blades' own start and stop times.
+/// </summary>
+public sealed class SchedulingTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    // Profiles keyed on blade names; no load or memory floor, so a busy test machine does not hold blades back.
+    private const string TwoProfiles = """
+        {
+            "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } },
+            "BladeProfiles": [
+                { "ProfileName": "maya", "Hosts": { "Name": ["maya-*"] }, "Provides": ["Maya", "linux"] },
+                { "ProfileName": "nuke", "Hosts": { "Name": ["nuke-*"] }, "Provides": ["Nuke", "linux"] }
+            ]
+        }
+        """;
+
+    [Fact]
+    public async Task ServiceKeys_RouteEachTaskToABladeWhoseProfileProvidesIt_AndAnUnprovidedKeyIsExplained()
+    {
+        await using var site = new TestSite();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "blade.config"), TwoProfiles);
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("maya-1", slots: 2);
+        await site.StartBladeAsync("nuke-1", slots: 2);
+
+        var jid = await site.SpoolAsync("""
+            Job -title {routing} -service {linux} -subtasks {
+                Task {comp} -service {Nuke} -cmds { RemoteCmd {sh -c "echo nuke"} }
+                Task {render} -cmds { RemoteCmd -service {Maya && linux} {sh -c "echo maya"} }
+                Task {either} -cmds { RemoteCmd -service {Nuke || Houdini} {sh -c "echo either"} }
+            }
+            """);
+        await site.WaitForJobAsync(jid, j => j.NumDone == j.NumTasks, Timeout, "done");
+        var ran = (await site.Client.InvocationsAsync($"jid={jid}")).ToDictionary(i => i.Tid, i => i.Blade);
+        Assert.Equal("nuke-1", ran[1]);
+        Assert.Equal("maya-1", ran[2]);
+        Assert.Equal("nuke-1", ran[3]);
+
+        var blades = await site.Client.BladesAsync("");
+        Assert.Equal("maya", blades.Single(b => b.Name == "maya-1").Profile);
+        Assert.True(blades.Single(b => b.Name == "nuke-1").Figures?.Cores > 0, "blades report their machine's figures");
+
+        var stuck = await site.SpoolAsync("Job -title {houdini} -subtasks { Task {sim} -service {Houdini} -cmds { RemoteCmd {true} } }");
+        var why = await Eventually.WaitForAsync(async () =>
+        {
+            var reply = await site.Client.WhyAsync(stuck, 1);
+            return reply.Reasons.Count > 0 ? reply : null;
+        }, Timeout, () => "a reason for the Houdini task");
+        Assert.Equal("ready", why.State);
+        var reason = Assert.Single(why.Reasons);
+        Assert.Equal("ServiceKey", reason.Kind);
+        Assert.Contains("Houdini", reason.Text);
+        Assert.Contains("every blade up (2)", reason.Text);
+
+        // The same answer through tq, in words.
+        var (code, stdout, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "why", $"{stuck}/1");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Houdini", stdout);
+    }
+
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task MaxActiveAndLimits_CapConcurrency_AsTheBladesSawIt()
+    {
+        await using var site = new TestSite();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "limits.config"), """{ "Limits": { "lic": { "SiteMax": 1 } } }""");
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 4);
+
+        var capped = await site.SpoolAsync("""
+            Job -title {maxactive} -maxactive 1 -subtasks {
+                Task {a} -cmds { RemoteCmd {sleep 1} }
+                Task {b} -cmds { RemoteCmd {sleep 1} }
+                Task {c} -cmds { RemoteCmd {sleep 1} }
+            }
+            """);
+        var licensed = await site.SpoolAsync("""
+            Job -title {licensed} -subtasks {
+                Task {a} -cmds { RemoteCmd -tags {lic} {sleep 1} }
+                Task {b} -cmds { RemoteCmd -tags {lic} {sleep 1} }
+                Task {c} -cmds { RemoteCmd -tags {lic} {sleep 1} }
+            }
+            """);
+        var free = await site.SpoolAsync("""
+            Job -title {free} -subtasks {
+                Task {a} -cmds { RemoteCmd {sleep 1} }
+                Task {b} -cmds { RemoteCmd {sleep 1} }
+            }
+            """);
+        foreach (var jid in new[] { capped, licensed, free })
+            await site.WaitForJobAsync(jid, j => j.NumDone == j.NumTasks, Timeout, "done");
+
+        Assert.Equal(1, MaxOverlap(await site.Client.InvocationsAsync($"jid={capped}")));
+        Assert.Equal(1, MaxOverlap(await site.Client.InvocationsAsync($"jid={licensed}")));
+        // Neither cap holds back the unlimited job: with 4 slots its two tasks ran side by side with the others.
+        var all = await site.Client.InvocationsAsync("");
+        Assert.True(MaxOverlap(all) >= 3, $"expected the blade's slots to be used side by side; max overlap {MaxOverlap(all)}");
+    }
+
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task AfterAndAfterJids_HoldAJob_UntilItsTimeAndItsJobsAreDone()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 4);
+
+        var first = await site.SpoolAsync("Job -title {first} -subtasks { Task {a} -cmds { RemoteCmd {sleep 2} } }");
+        var second = await site.SpoolAsync($"Job -title {{second}} -afterjids {{{first}}} -subtasks {{ Task {{a}} -cmds {{ RemoteCmd {{true}} }} }}");
+        var waiting = await site.Client.WhyAsync(second, 1);
+        Assert.Contains(waiting.Reasons, r => r.Kind == "AfterJobs" && r.Text.Contains(first.ToString(CultureInfo.InvariantCulture)));
+
+        var startAt = DateTimeOffset.Now.AddSeconds(4);
+        var timed = await site.SpoolAsync(
+            $"Job -title {{timed}} -after {{{startAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}}} -subtasks {{ Task {{a}} -cmds {{ RemoteCmd {{true}} }} }}");
+        var early = await site.Client.WhyAsync(timed, 1);
+        Assert.Contains(early.Reasons, r => r.Kind == "StartTime");
+
+        await site.WaitForJobAsync(second, j => j.NumDone == 1, Timeout, "done");
+        await site.WaitForJobAsync(timed, j => j.NumDone == 1, Timeout, "done");
+        var firstStop = (await site.Client.InvocationsAsync($"jid={first}")).Single().StopTime!.Value;
+        var secondStart = (await site.Client.InvocationsAsync($"jid={second}")).Single().StartTime!.Value;
+        Assert.True(secondStart >= firstStop, $"J{second} started at {secondStart}, before J{first} stopped at {firstStop}");
+        var timedStart = (await site.Client.InvocationsAsync($"jid={timed}")).Single().StartTime!.Value;
+        // Whole seconds: the -after text has no fraction.
+        Assert.True(timedStart >= startAt.ToUnixTimeMilliseconds() / 1000 * 1000, "the timed job started before its -after time");
+
+        var refused = await Assert.ThrowsAsync<EngineException>(() =>
+            site.SpoolAsync("Job -title {orphan} -afterjids {99999} -subtasks { Task {a} -cmds { RemoteCmd {true} } }"));
+        Assert.Contains("99999", refused.Message);
+        Assert.Contains("do not exist", refused.Message);
+    }
+
+    [Fact]
+    public async Task FailingCommands_RetryOnTheirRetryRc_AndABladeThatKeepsFailingIsBlocklistedUntilCleared()
+    {
+        await using var site = new TestSite();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "tractor.config"), $$"""
+            { "TractorDataDirectory": "{{site.DataDir}}", "ListenPort": {{site.Port}}, "BladeBlocklistFailures": 2 }
+            """);
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 1);
+
+        var marker = Path.Combine(site.Root, "retried-once");
+        var retried = await site.SpoolAsync($$"""
+            Job -title {retryrc} -subtasks {
+                Task {flaky} -cmds { RemoteCmd -retryrc {7} {sh -c "test -e {{marker}} || { touch {{marker}}; exit 7; }"} }
+            }
+            """);
+        await site.WaitForJobAsync(retried, j => j.NumDone == 1, Timeout, "done after one automatic retry");
+        Assert.Equal(1, (await site.Client.TasksAsync($"jid={retried}")).Single().RetryCount);
+
+        var failing = await site.SpoolAsync("""
+            Job -title {failing} -subtasks {
+                Task {a} -cmds { RemoteCmd {sh -c "exit 1"} }
+                Task {b} -cmds { RemoteCmd {sh -c "exit 1"} }
+                Task {c} -cmds { RemoteCmd {sh -c "exit 1"} }
+            }
+            """);
+        await site.WaitForJobAsync(failing, j => j.NumError == 2, Timeout, "two tasks in error");
+        var blocked = await Eventually.WaitForAsync(async () =>
+            (await site.Client.BlocklistAsync(failing)).SingleOrDefault(b => b.Blocked), Timeout, () => "b1 to be blocklisted");
+        Assert.Equal(("b1", 2), (blocked.Blade, blocked.Failures));
+        var why = await site.Client.WhyAsync(failing, 3);
+        Assert.Contains(why.Reasons, r => r.Kind == "Blocklisted" && r.Text.Contains("b1"));
+        await Task.Delay(1500);
+        Assert.Empty(await site.Client.InvocationsAsync($"jid={failing} and tid=3"));
+
+        var (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "unblock", failing.ToString(CultureInfo.InvariantCulture));
+        Assert.True(code == 0, stderr);
+        await site.WaitForJobAsync(failing, j => j.NumError == 3, Timeout, "all three tasks in error once unblocked");
+    }
+
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task Nimby_HoldsNewWorkOffABlade_UntilUnnimby()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 2);
+        var (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "nimby", "b1");
+        Assert.True(code == 0, stderr);
+
+        var jid = await site.SpoolAsync("Job -title {held} -subtasks { Task {a} -cmds { RemoteCmd {true} } }");
+        await Task.Delay(1500);
+        Assert.Empty(await site.Client.InvocationsAsync($"jid={jid}"));
+        var why = await site.Client.WhyAsync(jid, 1);
+        Assert.Contains(why.Reasons, r => r.Kind == "BladeNimby" && r.Text.Contains("b1"));
+        Assert.True((await site.Client.BladesAsync("name=b1")).Single().Nimby);
+
+        (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "unnimby", "b1");
+        Assert.True(code == 0, stderr);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Timeout, "done after unnimby");
+    }
+
+    [Theory]
+    [InlineData("RemoteCmd -samehost 1 {true}", "-samehost")]
+    [InlineData("RemoteCmd -expand 1 {true}", "-expand")]
+    [InlineData("RemoteCmd -maxrunsecs 10 {true}", "-maxrunsecs")]
+    [InlineData("RemoteCmd -service {Maya &&} {true}", "service key")]
+    public async Task OptionsFurrowCannotHonour_AreRefusedAtSpool_NamingTheOption(string command, string named)
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var error = await Assert.ThrowsAsync<EngineException>(() =>
+            site.SpoolAsync($"Job -title {{refused}} -subtasks {{ Task {{a}} -cmds {{ {command} }} }}"));
+        Assert.Contains(named, error.Message);
+        Assert.Empty(await site.Client.JobsAsync("", archived: true));
+    }
+
+    // The most invocations that ran at one moment, from the blades' own start and stop times.
+    private static int MaxOverlap(IEnumerable<InvocationRow> invocations)
+    {
+        var edges = invocations.Where(i => i.StartTime is not null && i.StopTime is not null)
+            .SelectMany(i => new[] { (Time: i.StartTime!.Value, Delta: 1), (Time: i.StopTime!.Value, Delta: -1) })
+            .OrderBy(e => e.Time).ThenBy(e => e.Delta);
+        int current = 0, max = 0;
+        foreach (var (_, delta) in edges)
+            max = Math.Max(max, current += delta);
+        return max;
+    }
+}
