@@ -204,6 +204,69 @@ public sealed class SchedulingTests
         await site.WaitForJobAsync(jid, j => j.NumDone == 1, Timeout, "done after unnimby");
     }
 
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task FairShare_AFloodFromOneUser_DoesNotStarveAnotherUsersJobOfEqualPriority()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 4);
+        var flood = await site.SpoolAsync("""
+            Job -title {flood} -priority 100 -subtasks {
+                Iterate i -from 1 -to 10000 -by 1 -template { Task "f$i" -cmds { RemoteCmd {sleep 0.3} } }
+            }
+            """, user: "alice");
+        await Eventually.WaitUntilAsync(async () => (await site.Client.InvocationsAsync($"jid={flood}")).Count >= 4, Timeout,
+            () => "alice's flood to fill the blade");
+
+        var small = await site.SpoolAsync("""
+            Job -title {small} -priority 100 -subtasks {
+                Task {a} -cmds { RemoteCmd {true} }
+                Task {b} -cmds { RemoteCmd {true} }
+                Task {c} -cmds { RemoteCmd {true} }
+                Task {d} -cmds { RemoteCmd {true} }
+            }
+            """, user: "bob");
+        var done = await site.WaitForJobAsync(small, j => j.NumDone == 4, Timeout, "done while alice's flood is still queued");
+        var bobStarts = (await site.Client.InvocationsAsync($"jid={small}")).Select(i => i.DispatchTime).ToList();
+        var aliceMeanwhile = (await site.Client.InvocationsAsync($"jid={flood}"))
+            .Count(i => i.DispatchTime > done.SpoolTime && i.DispatchTime < bobStarts.Max());
+        // Bob runs nothing else, so each slot alice frees goes to bob until his four tasks are out.
+        Assert.True(aliceMeanwhile <= 4, $"alice got {aliceMeanwhile} blades while bob's 4 tasks waited");
+        var aliceDone = (await site.Client.JobsAsync($"jid={flood}")).Single().NumDone;
+        Assert.True(aliceDone < 9000, "the flood should still be running, or the test proves nothing");
+
+        var (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "--user", "alice", "delete", $"jid={flood}", "--yes");
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
+    public async Task EnvKeys_OfTheBladesProfile_SetTheCommandsEnvironment()
+    {
+        await using var site = new TestSite();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "blade.config"), """
+            {
+                "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } },
+                "BladeProfiles": [ {
+                    "ProfileName": "all", "Hosts": { "Name": ["*"] }, "Provides": ["linux"],
+                    "EnvKeys": [
+                        { "keys": ["default"], "environment": { "SITE_NAME": "furrowsite", "MAYA_VERSION": "none" } },
+                        { "keys": ["maya2024"], "environment": { "MAYA_VERSION": "2024" }, "envhandler": "default" }
+                    ]
+                } ]
+            }
+            """);
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1");
+        var jid = await site.SpoolAsync("""
+            Job -title {env} -envkey {maya2024} -subtasks {
+                Task {a} -cmds { RemoteCmd {sh -c "echo site=$SITE_NAME maya=$MAYA_VERSION"} }
+            }
+            """);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Timeout, "done");
+        Assert.Contains("site=furrowsite maya=2024", await site.Client.TaskLogAsync(jid, 1));
+    }
+
     [Theory]
     [InlineData("RemoteCmd -samehost 1 {true}", "-samehost")]
     [InlineData("RemoteCmd -expand 1 {true}", "-expand")]

@@ -74,6 +74,13 @@ public sealed class BladeConfig
             ValidateProfile(profile, label, isDefaults: false, problems);
         }
 
+        // Tractor's envhandlers other than "default" are Python modules run by the blade; Furrow applies only the
+        // "environment" variables of an entry, which is what the default handler does.
+        foreach (var (profile, label) in (BladeProfiles ?? []).Select((p, i) => ((BladeProfile?)p, $"BladeProfiles[{i}]")).Prepend((ProfileDefaults, "ProfileDefaults")))
+            foreach (var entry in profile?.EnvKeys ?? [])
+                if (entry.EnvHandler is { } handler && !handler.Equals("default", StringComparison.OrdinalIgnoreCase))
+                    problems.Add($"{label}: EnvKeys entry for {string.Join(", ", entry.Keys ?? [])}: not supported yet: envhandler \"{handler}\" (only \"default\", which sets the entry's environment)");
+
         return problems;
     }
 

@@ -15,7 +15,8 @@ namespace Furrow.Core.Config;
 /// <c>perInvocation</c> (default: every command counts) or <c>perHost</c> (a host counts once however many of the
 /// limit's commands it runs). Furrow's decisions where the page is silent: limit names, owner names and host names
 /// compare ignoring case (as service keys do); a cap that is absent is unlimited; names not defined here are not
-/// limited at all. Other keys (such as <c>Shares</c>) are kept in <see cref="LimitDefinition.OtherKeys"/> and ignored.
+/// limited at all. Other keys (such as <c>Shares</c>) are kept in <see cref="LimitDefinition.OtherKeys"/> so that
+/// <see cref="Validate"/> refuses them by name.
 /// </remarks>
 public sealed class LimitsConfig
 {
@@ -72,6 +73,11 @@ public sealed class LimitsConfig
                 CheckCap(cap, $"OwnerExceptions \"{owner}\"", name, problems);
             foreach (var (host, cap) in definition.BladeExceptions ?? [])
                 CheckCap(cap, $"BladeExceptions \"{host}\"", name, problems);
+            // A key Furrow would read past is refused, never silently ignored.
+            foreach (var key in (definition.OtherKeys ?? []).Keys)
+                problems.Add(key.Equals("Shares", StringComparison.OrdinalIgnoreCase)
+                    ? $"Limits \"{name}\": not supported yet: Shares (fair-share weights by project go in tractor.config's ProjectShares)"
+                    : $"Limits \"{name}\": unknown key \"{key}\"; Furrow reads SiteMax, SiteMaxCounting, OwnerMax, OwnerExceptions, BladeMax and BladeExceptions");
             if (definition.SiteMaxCounting is { } counting
                 && !counting.Equals(LimitDefinition.PerInvocation, StringComparison.OrdinalIgnoreCase)
                 && !counting.Equals(LimitDefinition.PerHost, StringComparison.OrdinalIgnoreCase))

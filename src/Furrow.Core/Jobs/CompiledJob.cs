@@ -36,6 +36,9 @@ public sealed record CompiledCommand(
     /// <summary>`-tags`: limit names this command counts against (with its job's tags and its service keys).</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 
+    /// <summary>`-envkey`: names of environments (blade.config `EnvKeys` entries) the command runs in.</summary>
+    public IReadOnlyList<string> EnvKey { get; init; } = [];
+
     /// <summary>`-atleast`: slots the command needs free on a blade; null when neither it, its task nor its job says.</summary>
     public int? AtLeast { get; init; }
 

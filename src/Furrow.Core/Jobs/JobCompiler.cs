@@ -95,6 +95,7 @@ public static class JobCompiler
         new(cid, tid, cmd.Argv, cmd.Kind, runType, cmd.Service, cmd.Expand, cmd.RetryRc)
         {
             Tags = cmd.Tags,
+            EnvKey = cmd.EnvKey,
             AtLeast = cmd.AtLeast ?? task?.AtLeast,
             AtMost = cmd.AtMost ?? task?.AtMost,
         };

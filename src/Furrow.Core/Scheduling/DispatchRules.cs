@@ -81,6 +81,7 @@ public sealed record CommandNeeds(ServiceKey Service, IReadOnlyList<string> Limi
 /// <param name="MinDiskGB">The profile's `MinDisk` (GB free): no new work while free disk is below it; 0 for none.</param>
 /// <param name="OnEngineHost">The blade runs on the engine's own host.</param>
 /// <param name="Unprofiled">The site has a blade.config and none of its profiles matches this blade.</param>
+/// <param name="NimbyOwner">A profile's NIMBY naming a user: the blade takes only that user's jobs; null for none.</param>
 public sealed record BladeSituation(
     BladeTraits Traits,
     bool Up,
@@ -90,7 +91,8 @@ public sealed record BladeSituation(
     double? MaxLoad,
     double MinRamGB,
     double MinDiskGB,
-    bool OnEngineHost)
+    bool OnEngineHost,
+    string? NimbyOwner = null)
 {
     public string Name => Traits.Name;
 }
@@ -137,6 +139,9 @@ public static class DispatchRules
         }
         if (command.AtLeast > blade.FreeSlots && blade.FreeSlots > 0
             && Add(new(WaitKind.BladeSlots, $"has {blade.FreeSlots} free slot(s), the command needs {command.AtLeast} (-atleast)", blade.Name)))
+            return first;
+        if (blade.NimbyOwner is { } only && !string.Equals(only, job.Owner, StringComparison.Ordinal)
+            && Add(new(WaitKind.BladeNimby, $"takes only {only}'s jobs (its profile's NIMBY), and job {job.Jid} is {job.Owner}'s", blade.Name)))
             return first;
         if (command.EngineHostOnly && !blade.OnEngineHost
             && Add(new(WaitKind.EngineHostOnly, "is not on the engine's host, and a local Cmd runs only there", blade.Name)))

@@ -4,8 +4,9 @@ using Furrow.Core.Scripts;
 namespace Furrow.Engine.Farm;
 
 /// <summary>A command as the scheduler needs it to hand it to a blade.</summary>
+/// <param name="EnvKeys">The command's `-envkey` names, then its job's: which blade.config `EnvKeys` environments it runs in.</param>
 internal sealed record LiveCommand(int Cid, IReadOnlyList<string> Argv, CommandKind Kind, CommandRunType RunType, IReadOnlyList<int> RetryRc,
-    CommandClass Class)
+    CommandClass Class, IReadOnlyList<string> EnvKeys)
 {
     /// <summary>The kind's wire name: `remote`, `local` or `builtin`.</summary>
     public string KindName => Kind switch

@@ -117,15 +117,38 @@ internal sealed partial class LiveFarm
             changes.Add(new SetJobTimes(job.Jid, now, null));
         }
         Requeue(job);
-        var environment = new Dictionary<string, string>
+        var environment = ProfileEnvironment(blade, command);
+        foreach (var (name, value) in new Dictionary<string, string>
         {
             ["TR_ENV_JID"] = job.Jid.ToString(CultureInfo.InvariantCulture),
             ["TR_ENV_TID"] = task.Tid.ToString(CultureInfo.InvariantCulture),
             ["TR_ENV_CID"] = command.Cid.ToString(CultureInfo.InvariantCulture),
             ["TR_ENV_JOBOWNER"] = job.Owner,
             ["TR_ENV_SLOTS"] = slots.ToString(CultureInfo.InvariantCulture),
-        };
+        })
+            environment[name] = value;
         return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, command.Argv, command.KindName, environment);
+    }
+
+    // Tractor's default envhandler: the blade profile's "default" EnvKeys entry, then each entry naming one of the
+    // command's -envkey names, in the command's order; later entries override earlier ones.
+    private static Dictionary<string, string> ProfileEnvironment(LiveBlade blade, LiveCommand command)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (blade.Profile?.Profile is not { EnvKeys.Count: > 0 } profile)
+            return environment;
+        void Apply(string key)
+        {
+            foreach (var entry in profile.EnvKeys)
+                if (entry.Keys?.Contains(key, StringComparer.Ordinal) == true)
+                    foreach (var (name, value) in entry.Environment ?? [])
+                        environment[name] = value;
+        }
+        Apply("default");
+        foreach (var key in command.EnvKeys)
+            if (key != "default")
+                Apply(key);
+        return environment;
     }
 
     private BladeSituation SituationOf(LiveBlade blade, int freeSlots)
@@ -136,9 +159,12 @@ internal sealed partial class LiveFarm
         // service key's resource test (@.mem > 4) is not met by a value nobody knows.
         var traits = new BladeTraits(blade.Name, blade.Record.Host, f?.Platform ?? "", profile?.Provides,
             f?.Cores ?? 0, f?.FreeMemoryGB ?? double.NaN, f?.FreeDiskGB ?? double.NaN, f?.Load ?? double.NaN);
-        // A profile's NIMBY is 0, 1 or a user name (only that user's jobs); a user name is taken as nimby for now.
-        var nimby = blade.Record.Nimby || (profile is not null && profile.Nimby is not ("" or "0"));
+        // A profile's NIMBY is 0, 1 or a user name. Tractor's 1 takes only jobs spooled on the blade's own host; Furrow
+        // takes it as no work at all (stricter, never looser). A user name takes only that user's jobs.
+        var profileNimby = profile?.Nimby is { Length: > 0 } n && n != "0" ? n : null;
+        var nimby = blade.Record.Nimby || profileNimby == "1";
+        var nimbyOwner = profileNimby is not null and not "1" ? profileNimby : null;
         return new BladeSituation(traits, blade.Record.Status == "up", blade.Profile is { Profile: null }, nimby, freeSlots,
-            profile?.MaxLoad, profile?.MinRAM ?? 0, profile?.MinDisk ?? 0, blade.IsLocal);
+            profile?.MaxLoad, profile?.MinRAM ?? 0, profile?.MinDisk ?? 0, blade.IsLocal, nimbyOwner);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Furrow.Client.Protocol;
 using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
 using Furrow.Engine.Logs;
 using Furrow.Storage;
 
@@ -26,7 +27,13 @@ internal sealed partial class LiveFarm
             var now = Now;
             blade.LastContactMs = now;
             if (report.Figures is { } figures)
+            {
+                // A blade over MaxLoad or under MinRAM/MinDisk gets work again the moment its figures recover.
+                var heldBefore = DispatchRules.BladeReason(SituationOf(blade, 1)) is not null;
                 blade.Figures = figures;
+                if (heldBefore && DispatchRules.BladeReason(SituationOf(blade, 1)) is null)
+                    changes.WorkBecameAvailable = true;
+            }
             if (blade.Record.Status != "up")
             {
                 blade.Record = blade.Record with { Status = "up", LastContactMs = now };

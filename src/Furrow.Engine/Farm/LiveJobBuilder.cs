@@ -38,7 +38,8 @@ internal static class LiveJobBuilder
                 var id = $"{key.Text}\u0001{string.Join('\u0002', limitNames)}\u0001{atLeast}\u0001{atMost}\u0001{local}";
                 if (!classes.TryGetValue(id, out var cls))
                     classes[id] = cls = new CommandClass(classes.Count, new CommandNeeds(key, limitNames, atLeast, atMost, local));
-                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls));
+                var envKeys = c.EnvKey.Concat(spec.EnvKey).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, envKeys));
             }
             tasks[t.Tid] = new LiveTask(t.Tid, t.Title, commands);
         }

@@ -1,0 +1,82 @@
+using Furrow.Core.Config;
+using Furrow.Core.Scheduling;
+using Furrow.Core.Scripts;
+
+namespace Furrow.Core.Tests.Scheduling;
+
+/// <summary>Options Furrow parses but cannot honour are refused by name and place, never accepted and ignored.</summary>
+public sealed class UnsupportedOptionsTests
+{
+    private static string? Find(string script)
+    {
+        var parsed = AlfredParser.Parse(script, "test.alf");
+        Assert.Null(parsed.Error);
+        return UnsupportedOptions.Find(parsed.Job!);
+    }
+
+    [Theory]
+    [InlineData("RemoteCmd -samehost 1 {true}", "not supported yet: -samehost (task \"t\", command 1)")]
+    [InlineData("RemoteCmd -expand 1 {true}", "not supported yet: -expand (task \"t\", command 1)")]
+    [InlineData("RemoteCmd -maxrunsecs 30 {true}", "not supported yet: -maxrunsecs (task \"t\", command 1)")]
+    [InlineData("RemoteCmd -resumewhile {a b} {true}", "not supported yet: -resumewhile (task \"t\", command 1)")]
+    [InlineData("RemoteCmd {true}\n RemoteCmd -metrics {x} {false}", "not supported yet: -metrics (task \"t\", command 2)")]
+    public void CommandOptions_AreRefused_WithTheirPlace(string commands, string expected) =>
+        Assert.Equal(expected, Find($"Job -title {{j}} -subtasks {{ Task {{t}} -cmds {{ {commands} }} }}"));
+
+    [Fact]
+    public void ResumeBlock_IsRefused() =>
+        Assert.Equal("not supported yet: -resumeblock (task \"t\")",
+            Find("Job -title {j} -subtasks { Task {t} -resumeblock 1 -cmds { RemoteCmd {true} } }"));
+
+    [Fact]
+    public void NestedTasksAndCleanups_AreSearched() =>
+        Assert.Equal("not supported yet: -samehost (task \"inner\", -cleanup command 1)",
+            Find("Job -title {j} -subtasks { Task {outer} -subtasks { Task {inner} -cleanup { RemoteCmd -samehost 1 {true} } } }"));
+
+    [Fact]
+    public void WhenDoneAndWhenError_WithAValue_AreRefused_ButEmptyOnesAsGeneratorsWriteThemAreNot()
+    {
+        Assert.Equal("not supported yet: -whendone (on the job)",
+            Find("Job -title {j} -whendone {mail me} -subtasks { Task {t} -cmds { RemoteCmd {true} } }"));
+        Assert.Null(Find("Job -title {j} -whendone {} -whenerror {} -pbias 1 -subtasks { Task {t} -cmds { RemoteCmd {true} } }"));
+    }
+
+    [Theory]
+    [InlineData("", "always (no -when)")]
+    [InlineData("-when error", "-when error")]
+    [InlineData("-when always", "-when always")]
+    public void Postscripts_ThatWouldRunOnError_AreRefused(string when, string named)
+    {
+        var problem = Find($"Job -title {{j}} -postscript {{ RemoteCmd {when} {{true}} }} -subtasks {{ Task {{t}} -cmds {{ RemoteCmd {{true}} }} }}");
+        Assert.NotNull(problem);
+        Assert.Contains(named, problem, StringComparison.Ordinal);
+        Assert.Contains("-when done", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PostscriptWhenDone_PreviewAndChaser_AreAccepted() =>
+        Assert.Null(Find("""
+            Job -title {j} -postscript { RemoteCmd -when done {true} } -subtasks {
+                Task {t} -cmds { RemoteCmd {true} } -preview {sho a.exr} -chaser {sho a.exr}
+            }
+            """));
+
+    [Fact]
+    public void BladeConfig_EnvHandlerOtherThanDefault_IsRefusedNamingIt()
+    {
+        var config = new BladeConfig
+        {
+            BladeProfiles =
+            [
+                new BladeProfile
+                {
+                    ProfileName = "maya",
+                    EnvKeys = [new BladeEnvKey { Keys = ["maya2024"], EnvHandler = "mayahandler" }, new BladeEnvKey { Keys = ["x"], EnvHandler = "default" }],
+                },
+            ],
+        };
+        var problem = Assert.Single(config.Validate());
+        Assert.Contains("not supported yet: envhandler \"mayahandler\"", problem, StringComparison.Ordinal);
+        Assert.Contains("maya2024", problem, StringComparison.Ordinal);
+    }
+}
