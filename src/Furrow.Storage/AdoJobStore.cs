@@ -177,6 +177,10 @@ internal abstract class AdoJobStore : IJobStore
             case ClearBlocklist w:
                 Add(StoreSql.ClearBlocklist, ("jid", w.Jid), ("blade", w.Blade));
                 break;
+            case InsertExpansion w:
+                Add(StoreSql.InsertExpansion, ("jid", w.Jid), ("seq", w.Seq), ("parent", w.ParentTid), ("script", w.Script));
+                DescribeInsertTasks(w.Jid, w.Tasks, w.TimeMs, into);
+                break;
             case SetBladeNimby w:
                 Add(StoreSql.SetBladeNimby, ("nimby", w.Nimby ? 1 : 0), ("name", w.Name));
                 break;
@@ -202,20 +206,26 @@ internal abstract class AdoJobStore : IJobStore
             ("tier", job.Tier), ("projects", JsonSerializer.Serialize([.. job.Projects], StorageJsonContext.Default.ListString)),
             ("service", job.Service), ("tags", JsonSerializer.Serialize([.. job.Tags], StorageJsonContext.Default.ListString)),
         ]));
-        foreach (var task in w.Compiled.Tasks)
+        DescribeInsertTasks(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs, into);
+        into.Add(new(StoreSql.SetJobCounter, [("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
+    }
+
+    private static void DescribeInsertTasks(long jid, IReadOnlyList<CompiledTask> tasks, long timeMs, List<WriteStatement> into)
+    {
+        foreach (var task in tasks)
         {
             into.Add(new(StoreSql.InsertTask,
             [
-                ("jid", job.Jid), ("tid", task.Tid), ("parent", task.ParentTid), ("title", task.Title), ("taskid", task.Id),
+                ("jid", jid), ("tid", task.Tid), ("parent", task.ParentTid), ("title", task.Title), ("taskid", task.Id),
                 ("service", task.Service), ("serial", task.SerialSubtasks ? 1 : 0),
                 ("instanceof", JsonSerializer.Serialize([.. task.InstanceOf], StorageJsonContext.Default.ListInt32)),
-                ("state", TaskState.Blocked.ToName()), ("statetime", job.SpoolTimeMs),
+                ("state", TaskState.Blocked.ToName()), ("statetime", timeMs),
             ]));
             foreach (var cmd in task.Commands)
             {
                 into.Add(new(StoreSql.InsertCommand,
                 [
-                    ("jid", job.Jid), ("cid", cmd.Cid), ("tid", cmd.Tid),
+                    ("jid", jid), ("cid", cmd.Cid), ("tid", cmd.Tid),
                     ("argv", JsonSerializer.Serialize([.. cmd.Argv], StorageJsonContext.Default.ListString)),
                     ("kind", cmd.Kind.ToString().ToLowerInvariant()), ("runtype", RunTypeName(cmd.RunType)),
                     ("service", cmd.Service), ("expand", cmd.Expand ? 1 : 0),
@@ -224,7 +234,6 @@ internal abstract class AdoJobStore : IJobStore
                 ]));
             }
         }
-        into.Add(new(StoreSql.SetJobCounter, [("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
     }
 
     public static string RunTypeName(CommandRunType runType) => runType switch
@@ -259,7 +268,12 @@ internal abstract class AdoJobStore : IJobStore
         var blades = await QueryAsync(connection, transaction, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
         var blocklist = await QueryAsync(connection, transaction, StoreSql.LiveBlocklist,
             r => new BlocklistEntry(Long(r, 0), r.GetString(1), Int(r, 2)), cancellationToken).ConfigureAwait(false);
-        var live = jobs.Select(j => new UnfinishedJob(j.Job, j.RootSerial, [.. tasks[j.Job.Jid]], [.. commands[j.Job.Jid]], j.Spec)).ToList();
+        var expansions = (await QueryAsync(connection, transaction, StoreSql.LiveExpansions,
+            r => new ExpansionRecord(Long(r, 0), Int(r, 1), Int(r, 2), r.GetString(3)), cancellationToken).ConfigureAwait(false)).ToLookup(e => e.Jid);
+        var live = jobs.Select(j => new UnfinishedJob(j.Job, j.RootSerial, [.. tasks[j.Job.Jid]], [.. commands[j.Job.Jid]], j.Spec)
+        {
+            Expansions = [.. expansions[j.Job.Jid]],
+        }).ToList();
         return new LiveState(counter, maxIid, live, invocations, blades) { Blocklist = blocklist };
     }
 

@@ -68,7 +68,14 @@ public sealed record BlocklistEntry(long Jid, string Blade, int Failures);
 
 /// <summary>An unfinished job with everything needed to schedule it.</summary>
 /// <param name="SpecJson">The job as spooled (JobJson), from which the scheduler takes what rows do not hold.</param>
-public sealed record UnfinishedJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands, string SpecJson);
+public sealed record UnfinishedJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands, string SpecJson)
+{
+    /// <summary>What the job's `-expand` commands printed, in the order their tasks were added.</summary>
+    public IReadOnlyList<ExpansionRecord> Expansions { get; init; } = [];
+}
+
+/// <summary>The script an `-expand` command of task <paramref name="ParentTid"/> printed; the job's <paramref name="Seq"/>-th expansion.</summary>
+public sealed record ExpansionRecord(long Jid, int Seq, int ParentTid, string Script);
 
 /// <summary>What the engine rebuilds its in-memory view from at start.</summary>
 public sealed record LiveState(

@@ -100,6 +100,12 @@ internal static class StoreSql
 
     public const string ClearBlocklist = "DELETE FROM blocklist WHERE jid = @jid AND (CAST(@blade AS TEXT) IS NULL OR blade = @blade)";
 
+    public const string InsertExpansion =
+        "INSERT INTO expansions (jid, seq, parent_tid, script) VALUES (@jid, @seq, @parent, @script)";
+
+    public const string LiveExpansions =
+        "SELECT jid, seq, parent_tid, script FROM expansions WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, seq";
+
     public const string SetBladeNimby = "UPDATE blades SET nimby = @nimby WHERE name = @name";
 
     private const string TaskColumns =

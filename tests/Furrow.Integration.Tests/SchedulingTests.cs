@@ -267,9 +267,67 @@ public sealed class SchedulingTests
         Assert.Contains("site=furrowsite maya=2024", await site.Client.TaskLogAsync(jid, 1));
     }
 
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task Expand_AddsThePrintedTasksUnderItsTask_WhichWaitsForThem_AndTheyComeBackAfterARestart()
+    {
+        await using var site = new TestSite();
+        var snippet = Path.Combine(site.Root, "expand.alf");
+        File.WriteAllText(snippet, """
+            ##AlfredToDo 3.0
+            Task {first frame} -cmds { RemoteCmd {sleep 2} }
+            Task {second frame} -subtasks { Instance {first frame} } -cmds { RemoteCmd {echo second} }
+            """);
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 2);
+        var jid = await site.SpoolAsync($$"""
+            Job -title {expanding} -subtasks {
+                Task {generate} -cmds {
+                    RemoteCmd -expand 1 {cat {{snippet}}}
+                    RemoteCmd {echo after the expanded tasks}
+                }
+            }
+            """);
+        var tasks = await Eventually.WaitForAsync(async () =>
+        {
+            var rows = await site.Client.TasksAsync($"jid={jid}");
+            return rows.Count == 3 ? rows : null;
+        }, Timeout, () => "the expanded tasks to join the job");
+        Assert.Equal(["generate", "first frame", "second frame"], tasks.OrderBy(t => t.Tid).Select(t => t.Title));
+        Assert.All(tasks.Where(t => t.Tid > 1), t => Assert.Equal(1, t.ParentTid));
+
+        // The engine goes away while the expanded tasks wait or run; a new one rebuilds them from the same output.
+        await site.EngineProcess!.TerminateAsync();
+        await site.StartEngineAsync();
+        var job = await site.WaitForJobAsync(jid, j => j.NumDone == j.NumTasks, Timeout, "done");
+        Assert.Equal(3, job.NumTasks);
+
+        var runs = (await site.Client.InvocationsAsync($"jid={jid}")).Where(i => i.Status == "done").ToList();
+        var second = runs.Single(i => i.Tid == 3);
+        Assert.True(second.StartTime >= runs.Single(i => i.Tid == 2).StopTime, "the Instance inside the expansion was not honoured");
+        var last = runs.Where(i => i.Tid == 1).MaxBy(i => i.Cid)!;
+        Assert.True(last.StartTime >= second.StopTime, "the expanding task's next command ran before its new subtasks were done");
+        Assert.Contains("[furrow] expand added 2 task(s): T2..T3", await site.Client.TaskLogAsync(jid, 1));
+    }
+
+    [Fact]
+    public async Task Expand_WithMalformedOutput_FailsItsTask_WithThePositionInTheLog()
+    {
+        await using var site = new TestSite();
+        var snippet = Path.Combine(site.Root, "bad.alf");
+        File.WriteAllText(snippet, "Task {fine} -cmds { RemoteCmd {true} }\nTask {broken} -cmds {\n  RemoteCmd {true}\n");
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1");
+        var jid = await site.SpoolAsync($$"""Job -title {bad expand} -subtasks { Task {generate} -cmds { RemoteCmd -expand 1 {cat {{snippet}}} } }""");
+        await site.WaitForJobAsync(jid, j => j.NumError == 1, Timeout, "in error");
+        var log = await site.Client.TaskLogAsync(jid, 1);
+        Assert.Contains("[furrow] expand failed: ", log);
+        Assert.Matches(@"expand output:2:\d+: ", log);
+        Assert.Single(await site.Client.TasksAsync($"jid={jid}"));
+    }
+
     [Theory]
     [InlineData("RemoteCmd -samehost 1 {true}", "-samehost")]
-    [InlineData("RemoteCmd -expand 1 {true}", "-expand")]
     [InlineData("RemoteCmd -maxrunsecs 10 {true}", "-maxrunsecs")]
     [InlineData("RemoteCmd -service {Maya &&} {true}", "service key")]
     public async Task OptionsFurrowCannotHonour_AreRefusedAtSpool_NamingTheOption(string command, string named)

@@ -6,7 +6,7 @@ namespace Furrow.Storage.Tests;
 
 public sealed class MigrationTests
 {
-    private static readonly string[] SchemaTables = ["blades", "blocklist", "commands", "invocations", "jobs", "params", "tasks"];
+    private static readonly string[] SchemaTables = ["blades", "blocklist", "commands", "expansions", "invocations", "jobs", "params", "tasks"];
 
     [Fact]
     public async Task MigrateAsync_BringsAFreshDatabaseToTheLatestVersion_WithJobCounterAtZero()

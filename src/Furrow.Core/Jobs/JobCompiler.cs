@@ -83,6 +83,30 @@ public static class JobCompiler
         return CompileResult.Ok(new CompiledJob { Spec = spec, Tasks = compiled });
     }
 
+    /// <summary>
+    /// Compiles the tasks an expand command printed (<paramref name="expansion"/>'s subtasks) as new subtasks of task
+    /// <paramref name="parentTid"/>: tids from <paramref name="firstTid"/> and cids from <paramref name="firstCid"/> on,
+    /// so they follow every task and command the job already has, as Tractor numbers expanded tasks. Instances may
+    /// refer only to tasks of the same expansion.
+    /// </summary>
+    /// <returns>The new tasks only (the caller adds them to the parent's children), or why they cannot be added.</returns>
+    public static CompileResult CompileExpansion(JobSpec expansion, int parentTid, int firstTid, int firstCid)
+    {
+        var local = Compile(expansion);
+        if (local.Error is { } error)
+            return local;
+        int Tid(int tid) => tid == 0 ? parentTid : tid + firstTid - 1;
+        var tasks = local.Job!.Tasks.Select(t => t with
+        {
+            Tid = Tid(t.Tid),
+            ParentTid = Tid(t.ParentTid),
+            Children = [.. t.Children.Select(Tid)],
+            InstanceOf = [.. t.InstanceOf.Select(Tid)],
+            Commands = [.. t.Commands.Select(c => c with { Cid = c.Cid + firstCid - 1, Tid = Tid(c.Tid) })],
+        }).ToList();
+        return CompileResult.Ok(new CompiledJob { Spec = expansion, Tasks = tasks });
+    }
+
     private static CommandRunType PostRunType(string? when) => when switch
     {
         "done" => CommandRunType.PostDone,

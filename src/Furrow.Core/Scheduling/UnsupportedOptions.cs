@@ -60,8 +60,6 @@ public static class UnsupportedOptions
     {
         if (command.SameHost)
             return $"not supported yet: -samehost ({where})";
-        if (command.Expand)
-            return $"not supported yet: -expand ({where})";
         foreach (var kept in command.Kept)
             if (Refused(CommandKeptRefused, kept))
                 return $"not supported yet: -{kept.Name} ({where})";

@@ -49,6 +49,38 @@ public static class AlfredParser
             : ScriptParseResult.Failure(error);
     }
 
+    /// <summary>
+    /// Reads what a `-expand 1` command printed: `Task`, `Instance` and `Iterate` commands (an optional
+    /// `##AlfredToDo` header is a comment), as Tractor's expand takes them. The tasks come back as the subtasks of an
+    /// otherwise empty job; errors carry their position in the output.
+    /// </summary>
+    public static ScriptParseResult ParseExpansion(string text, string fileName, ScriptLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(fileName);
+        ArgumentNullException.ThrowIfNull(limits);
+        if (ScriptText.CheckText(text, fileName, limits) is { } error)
+            return ScriptParseResult.Failure(error);
+        var source = new TclSource(text, fileName);
+        try
+        {
+            var values = new AlfredValues(new TclEvaluator(limits));
+            var tasks = new AlfredTaskReader(values, new AlfredCommandReader(values))
+                .ReadCommands(new TclLexer(source, 0, source.Text.Length, 0, limits), 0, "expand output");
+            if (tasks.Count == 0)
+                throw source.Fail(source.Text.Length, "the expand command printed no Task; expected Task, Iterate or Instance commands");
+            return ScriptParseResult.Success(new JobSpec { Title = "expand", Subtasks = tasks });
+        }
+        catch (ScriptSyntaxException e)
+        {
+            return ScriptParseResult.Failure(e.Error);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return ScriptParseResult.Failure(new ScriptError(fileName, 1, 1, "expand output is nested too deeply for this thread's stack"));
+        }
+    }
+
     private static JobSpec ReadScript(TclSource source, ScriptLimits limits)
     {
         var values = new AlfredValues(new TclEvaluator(limits));

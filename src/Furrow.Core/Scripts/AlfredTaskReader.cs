@@ -35,7 +35,13 @@ internal sealed class AlfredTaskReader
     {
         // Depth is bounded by MaxDepth already; this only turns a too-small thread stack into an error, not a crash.
         RuntimeHelpers.EnsureSufficientExecutionStack();
-        var lexer = _values.Script(script, depth);
+        return ReadCommands(_values.Script(script, depth), depth, "-subtasks");
+    }
+
+    /// <summary>Reads `Task`, `Instance` and `Iterate` commands from <paramref name="lexer"/> until it ends.</summary>
+    /// <param name="where">Where the commands are, for messages (`-subtasks`, `expand output`).</param>
+    public List<TaskNode> ReadCommands(TclLexer lexer, int depth, string where)
+    {
         var words = new List<TclWord>();
         var nodes = new List<TaskNode>();
         while (lexer.NextCommand(words))
@@ -59,7 +65,7 @@ internal sealed class AlfredTaskReader
                     break;
                 default:
                     throw words[0].Source.Fail(
-                        words[0].Start, $"unknown command `{keyword}` in -subtasks; expected one of: {string.Join(", ", Keywords)}");
+                        words[0].Start, $"unknown command `{keyword}` in {where}; expected one of: {string.Join(", ", Keywords)}");
             }
         }
 

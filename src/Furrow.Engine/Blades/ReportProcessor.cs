@@ -1,11 +1,14 @@
 using Furrow.Client.Protocol;
+using Furrow.Core.Scripts;
+using Furrow.Engine.Site;
 using Furrow.Engine.Farm;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Furrow.Engine.Blades;
 
 /// <summary>Takes a blade's report (its figures, and starts, output and exits of its invocations) to the farm and makes it durable.</summary>
-internal sealed class ReportProcessor(LiveFarm farm, ChangeCommitter committer, ILogger<ReportProcessor> logger)
+internal sealed class ReportProcessor(LiveFarm farm, ChangeCommitter committer, IOptions<EngineOptions> options, ILogger<ReportProcessor> logger)
 {
     /// <summary>Null when the blade must register again.</summary>
     public async Task<ReportReply?> ProcessAsync(string bladeName, BladeReport report, CancellationToken cancellationToken)
@@ -16,6 +19,12 @@ internal sealed class ReportProcessor(LiveFarm farm, ChangeCommitter committer, 
             return null;
         foreach (var iid in outcome.StaleIids)
             EngineLog.StaleReport(logger, bladeName, iid);
+        // What an -expand command printed is parsed here, outside the farm's lock, then its tasks join the job.
+        foreach (var pending in outcome.Expansions)
+        {
+            var parsed = AlfredParser.ParseExpansion(pending.Output, $"J{pending.Jid} T{pending.Tid} expand output", options.Value.ScriptLimits);
+            farm.FinishExpansion(pending, parsed, changes);
+        }
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         return new ReportReply(outcome.AckedSeq, outcome.Cancel);
     }

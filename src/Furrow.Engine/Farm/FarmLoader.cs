@@ -26,6 +26,7 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
         foreach (var rows in live.Jobs)
             jobs.Add(Build(rows, running));
         var owners = live.Jobs.ToDictionary(j => j.Job.Jid, j => j.Job.Owner);
+        var built = jobs.ToDictionary(j => j.Jid);
         var positions = new Dictionary<long, LogPosition>();
         foreach (var record in live.CurrentInvocations)
         {
@@ -39,7 +40,10 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
                 start = found;
             }
             var bytes = start is { } s ? Math.Max(0, logs.LengthOf(owner, record.Jid, record.Tid) - s) : 0;
-            positions[record.Iid] = new LogPosition(header, start, bytes);
+            var expands = built.TryGetValue(record.Jid, out var job) && record.Tid < job.Tasks.Length
+                && job.Tasks[record.Tid].Commands.Any(c => c.Cid == record.Cid && c.Expand);
+            positions[record.Iid] = new LogPosition(header, start, bytes,
+                expands && start is { } from ? logs.ReadFrom(owner, record.Jid, record.Tid, from) : null);
         }
         var changes = farm.Replace(live, jobs, dispatchPaused, positions, profiles.Resolve);
         if (changes.Writes.Count > 0)
@@ -56,6 +60,15 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
                 $"job {rows.Job.Jid} in the job database no longer compiles ({parsed.Error?.ToString() ?? compiled?.Error}); " +
                 "it was written by another build: restore a backup or delete the job with the build that wrote it");
         var job = LiveJobBuilder.Build(rows.Job, compiled.Job, farm.TierRank(rows.Job.Tier), options.Value.Limits);
+        // Tasks that -expand commands added come back the way they were added: the same output, compiled the same way.
+        foreach (var expansion in rows.Expansions.OrderBy(e => e.Seq))
+        {
+            var expanded = AlfredParser.ParseExpansion(expansion.Script, $"J{rows.Job.Jid} T{expansion.ParentTid} expand output", options.Value.ScriptLimits);
+            var tasks = expanded.Job is { } printed ? JobCompiler.CompileExpansion(printed, expansion.ParentTid, job.Tasks.Length, job.MaxCid + 1) : null;
+            if (tasks?.Job is null)
+                throw new StoreUnavailableException($"job {rows.Job.Jid}'s expansion {expansion.Seq} no longer compiles ({expanded.Error?.ToString() ?? tasks?.Error})");
+            LiveJobBuilder.Extend(job, expansion.ParentTid, tasks.Job.Tasks, options.Value.Limits);
+        }
         if (LiveJobBuilder.ApplyRows(job, rows, running) is { } mismatch)
             throw new StoreUnavailableException($"the job database does not match job {rows.Job.Jid}'s script: {mismatch}");
         return job;

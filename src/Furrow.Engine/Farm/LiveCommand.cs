@@ -5,8 +5,9 @@ namespace Furrow.Engine.Farm;
 
 /// <summary>A command as the scheduler needs it to hand it to a blade.</summary>
 /// <param name="EnvKeys">The command's `-envkey` names, then its job's: which blade.config `EnvKeys` environments it runs in.</param>
+/// <param name="Expand">`-expand 1`: what the command prints is Alfred script whose tasks join the job under its task.</param>
 internal sealed record LiveCommand(int Cid, IReadOnlyList<string> Argv, CommandKind Kind, CommandRunType RunType, IReadOnlyList<int> RetryRc,
-    CommandClass Class, IReadOnlyList<string> EnvKeys)
+    CommandClass Class, IReadOnlyList<string> EnvKeys, bool Expand = false)
 {
     /// <summary>The kind's wire name: `remote`, `local` or `builtin`.</summary>
     public string KindName => Kind switch

@@ -103,6 +103,7 @@ internal sealed partial class LiveFarm
             Limits = command.Class.Needs.Limits,
             Host = blade.Record.Host,
             Owner = job.Owner,
+            ExpandOutput = command.Expand ? new System.Text.StringBuilder() : null,
         };
         _invocations[iid] = invocation;
         Hold(job, blade, invocation);

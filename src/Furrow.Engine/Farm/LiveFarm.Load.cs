@@ -4,8 +4,11 @@ using Furrow.Storage;
 
 namespace Furrow.Engine.Farm;
 
-/// <summary>Where an invocation found current at a load stands in its task log (read from disk before the farm is locked).</summary>
-internal sealed record LogPosition(bool HeaderWritten, long? LogStart, long LogBytes);
+/// <summary>
+/// Where an invocation found current at a load stands in its task log (read from disk before the farm is locked), and
+/// for an `-expand` command what it printed so far.
+/// </summary>
+internal sealed record LogPosition(bool HeaderWritten, long? LogStart, long LogBytes, string? ExpandOutput = null);
 
 internal sealed partial class LiveFarm
 {
@@ -83,6 +86,8 @@ internal sealed partial class LiveFarm
                     Limits = needs?.Limits ?? [],
                     Host = host,
                     Owner = job.Owner,
+                    ExpandOutput = task.Commands.FirstOrDefault(c => c.Cid == record.Cid)?.Expand == true
+                        ? new System.Text.StringBuilder(position?.ExpandOutput ?? "") : null,
                 };
                 _invocations[record.Iid] = invocation;
                 Hold(job, blade, invocation);

@@ -8,8 +8,15 @@ using Furrow.Storage;
 
 namespace Furrow.Engine.Farm;
 
-/// <summary>What a blade's report changed: the highest event applied, the invocations to stop, events for gone invocations.</summary>
-internal sealed record ReportOutcome(long AckedSeq, IReadOnlyList<long> Cancel, IReadOnlyList<long> StaleIids);
+/// <summary>
+/// What a blade's report changed: the highest event applied, the invocations to stop, events for gone invocations, and
+/// `-expand` commands that exited 0 whose output is to be read (outside the farm's lock) and then
+/// <see cref="LiveFarm.FinishExpansion"/>ed.
+/// </summary>
+internal sealed record ReportOutcome(long AckedSeq, IReadOnlyList<long> Cancel, IReadOnlyList<long> StaleIids, IReadOnlyList<PendingExpansion> Expansions);
+
+/// <summary>An `-expand` command's exit, waiting for its output to be parsed.</summary>
+internal sealed record PendingExpansion(long Iid, long Jid, int Tid, string Output, long TimeMs);
 
 internal sealed partial class LiveFarm
 {
@@ -42,6 +49,7 @@ internal sealed partial class LiveFarm
             }
             long maxSeq = 0;
             var stale = new List<long>();
+            var expansions = new List<PendingExpansion>();
             var mentioned = new HashSet<long>(report.Running);
             foreach (var ev in report.Events.OrderBy(e => e.Seq))
             {
@@ -53,18 +61,19 @@ internal sealed partial class LiveFarm
                     stale.Add(ev.Iid);
                     continue;
                 }
-                Apply(job, invocation, ev, changes);
+                if (Apply(job, invocation, ev, changes) is { } expansion)
+                    expansions.Add(expansion);
             }
             ReconcileRunning(blade, mentioned, now, changes);
             foreach (var iid in report.Running)
                 if (!_invocations.TryGetValue(iid, out var current) || current.Blade != bladeName)
                     blade.PendingCancels.Add(iid);
             blade.PendingCancels.IntersectWith(report.Running);
-            return new ReportOutcome(maxSeq, [.. blade.PendingCancels], stale);
+            return new ReportOutcome(maxSeq, [.. blade.PendingCancels], stale, expansions);
         }
     }
 
-    private void Apply(LiveJob job, LiveInvocation invocation, InvocationEvent ev, ChangeSet changes)
+    private PendingExpansion? Apply(LiveJob job, LiveInvocation invocation, InvocationEvent ev, ChangeSet changes)
     {
         var owner = job.Owner;
         switch (ev.Type)
@@ -84,14 +93,64 @@ internal sealed partial class LiveFarm
                 var fresh = skip > 0 ? Encoding.UTF8.GetString(bytes, (int)skip, bytes.Length - (int)skip) : text;
                 changes.Logs.Add(new LogAppend(owner, job.Jid, invocation.Tid, invocation.Iid, fresh, false));
                 invocation.LogBytes = offset + bytes.Length;
+                invocation.ExpandOutput?.Append(fresh);
                 break;
             case InvocationEventTypes.Exited or InvocationEventTypes.Failed:
                 if (!invocation.Started)
                     MarkStarted(job, invocation, ev.Pid, ev.TimeMs, changes);
                 if (ev.Type == InvocationEventTypes.Failed && ev.Text is { } why)
                     changes.Logs.Add(new LogAppend(owner, job.Jid, invocation.Tid, invocation.Iid, $"[furrow] could not start: {why}\n", false));
+                if (ev.Type == InvocationEventTypes.Exited && ev.ExitCode == 0 && invocation.ExpandOutput is { } output
+                    && job.Tasks[invocation.Tid].RunningIid == invocation.Iid)
+                    return new PendingExpansion(invocation.Iid, job.Jid, invocation.Tid, output.ToString(), ev.TimeMs);
                 Finish(job, invocation, ev.ExitCode ?? -1, ev.TimeMs, changes);
                 break;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Ends an `-expand` command that exited 0: the tasks its output describes join the job under its task (which
+    /// then waits for them), or, when the output is not a valid script, the task errors with the parse error and its
+    /// position written to the task log.
+    /// </summary>
+    /// <param name="parsed">The output parsed by <see cref="Core.Scripts.AlfredParser.ParseExpansion"/>, outside the lock.</param>
+    public void FinishExpansion(PendingExpansion pending, Core.Scripts.ScriptParseResult parsed, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            if (!_invocations.TryGetValue(pending.Iid, out var invocation) || !_jobs.TryGetValue(pending.Jid, out var job))
+                return;
+            var task = job.Tasks[invocation.Tid];
+            string? problem = parsed.Error?.ToString();
+            Core.Jobs.CompileResult? compiled = null;
+            if (problem is null)
+            {
+                compiled = JobCompiler.CompileExpansion(parsed.Job!, task.Tid, job.Tasks.Length, job.MaxCid + 1);
+                problem = compiled.Error is { } error ? $"expand output of J{job.Jid} T{task.Tid}: {error}" : null;
+            }
+            if (problem is null)
+            {
+                try
+                {
+                    LiveJobBuilder.Extend(job, task.Tid, compiled!.Job!.Tasks, _options.Limits);
+                }
+                catch (JobRuleException error)
+                {
+                    problem = $"expand output of J{job.Jid} T{task.Tid}: {error.Message}";
+                }
+            }
+            if (problem is not null)
+            {
+                changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, invocation.Iid, $"[furrow] expand failed: {problem}\n", false));
+                Finish(job, invocation, 0, pending.TimeMs, changes, expandFailed: true);
+                return;
+            }
+            var added = compiled!.Job!.Tasks;
+            changes.Add(new InsertExpansion(job.Jid, job.ExpansionCount, task.Tid, pending.Output, added, Now));
+            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, invocation.Iid,
+                $"[furrow] expand added {added.Count} task(s): T{added[0].Tid}..T{added[^1].Tid}\n", false));
+            Finish(job, invocation, 0, pending.TimeMs, changes);
         }
     }
 
@@ -112,27 +171,37 @@ internal sealed partial class LiveFarm
         changes.Starts.Add(new PendingStart(invocation, pid, timeMs));
     }
 
-    private void Finish(LiveJob job, LiveInvocation invocation, int exitCode, long timeMs, ChangeSet changes)
+    private void Finish(LiveJob job, LiveInvocation invocation, int exitCode, long timeMs, ChangeSet changes, bool expandFailed = false)
     {
         Release(invocation);
         var task = job.Tasks[invocation.Tid];
-        var ok = exitCode == 0;
+        var ok = exitCode == 0 && !expandFailed;
         changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid,
             $"====[exit code {exitCode.ToString(CultureInfo.InvariantCulture)}]====\n", false));
         changes.Add(new FinishInvocation(invocation.Iid, timeMs, exitCode, ok ? InvocationState.Done : InvocationState.Error));
         changes.Add(new SetCommandState(job.Jid, invocation.Cid, ok ? CommandState.Done : CommandState.Error));
         changes.WorkBecameAvailable = true; // a slot, a limit count or a -maxactive place came free
-        if (!ok)
+        if (!ok && !expandFailed)
             CountFailure(job, invocation.Blade, changes);
         if (task.RunningIid != invocation.Iid)
             return;
         task.RunningIid = null;
         if (ok)
         {
-            if (task.NextCommand < task.Commands.Count)
+            // New subtasks from an expand come first; the task goes on (or completes) once they are done.
+            foreach (var child in job.Graph.ChildrenOf(task.Tid))
+                Settle(job, child, changes);
+            if (!job.Graph.CanStart(task.Tid, job.IsDone))
+                SetState(job, task, TaskState.Blocked, changes);
+            else if (task.NextCommand < task.Commands.Count)
                 Enqueue(job, task, changes);
             else
                 CompleteTask(job, task, changes);
+            return;
+        }
+        if (expandFailed)
+        {
+            SetState(job, task, TaskState.Error, changes);
             return;
         }
         var command = task.Commands[task.NextCommand - 1];

@@ -167,13 +167,13 @@ internal sealed partial class LiveFarm
         changes.Add(new SetTaskState(job.Jid, task.Tid, state, Now, retryCount));
     }
 
-    /// <summary>Makes a blocked task ready (or done, if it has no commands) once everything it waits for is done.</summary>
+    /// <summary>Makes a blocked task ready (or done, if it has no commands left) once everything it waits for is done.</summary>
     private void Settle(LiveJob job, int tid, ChangeSet changes)
     {
         var task = job.Tasks[tid];
         if (task.State != TaskState.Blocked || !job.Graph.CanStart(tid, job.IsDone))
             return;
-        if (task.Commands.Count == 0)
+        if (task.NextCommand >= task.Commands.Count)
         {
             CompleteTask(job, task, changes);
             return;

@@ -4,17 +4,18 @@ using Furrow.Storage;
 
 namespace Furrow.Engine.Farm;
 
+/// <summary>A job script's job-level scheduling settings, which every task inherits.</summary>
+internal sealed record JobDefaults(string? Service, int? AtLeast, int? AtMost, IReadOnlyList<string> EnvKeys, bool RootSerial);
+
 /// <summary>An unfinished job as the scheduler holds it. Touched only by <see cref="Farm"/>, under its lock.</summary>
 internal sealed class LiveJob
 {
     private static readonly IReadOnlySet<string> NoBlades = new HashSet<string>();
 
-    public LiveJob(JobRecord record, JobGraph graph, LiveTask[] tasks, IReadOnlyList<CommandClass> classes, int tierRank)
+    public LiveJob(JobRecord record, JobDefaults defaults, int tierRank)
     {
         Record = record;
-        Graph = graph;
-        Tasks = tasks;
-        Classes = classes;
+        Defaults = defaults;
         TierRank = tierRank;
         Paused = record.Paused;
     }
@@ -22,13 +23,29 @@ internal sealed class LiveJob
     public JobRecord Record { get; set; }
     public long Jid => Record.Jid;
     public string Owner => Record.Owner;
-    public JobGraph Graph { get; }
+    /// <summary>What the job script says for all its tasks (service, slots, envkeys, limits), kept for expanded tasks.</summary>
+    public JobDefaults Defaults { get; }
 
-    /// <summary>Indexed by tid; slot 0 is unused.</summary>
-    public LiveTask[] Tasks { get; }
+    /// <summary>The dependency graph; rebuilt (by <see cref="LiveJobBuilder"/>) when an `-expand` command adds tasks.</summary>
+    public JobGraph Graph { get; set; } = new([], false);
 
-    /// <summary>Every distinct thing this job's commands ask of a blade.</summary>
-    public IReadOnlyList<CommandClass> Classes { get; }
+    /// <summary>Every task's shape, in tid order, from which the graph is built.</summary>
+    public List<TaskShape> Shapes { get; } = [];
+
+    /// <summary>Indexed by tid; slot 0 is unused. Replaced by a longer array when an `-expand` command adds tasks.</summary>
+    public LiveTask[] Tasks { get; set; } = [new LiveTask(0, "", [])];
+
+    /// <summary>Every distinct thing this job's commands ask of a blade, indexed by class id.</summary>
+    public List<CommandClass> Classes { get; } = [];
+
+    /// <summary>Classes by their identity text, so commands that ask the same share one.</summary>
+    public Dictionary<string, CommandClass> ClassIndex { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The highest command id of the job; expanded commands are numbered after it.</summary>
+    public int MaxCid { get; set; }
+
+    /// <summary>How many `-expand` outputs have added tasks to the job.</summary>
+    public int ExpansionCount { get; set; }
 
     /// <summary>Position of the job's `-tier` in the site's `DispatchTiers`: lower goes first.</summary>
     public int TierRank { get; }

@@ -19,34 +19,63 @@ internal static class LiveJobBuilder
     public static LiveJob Build(JobRecord record, CompiledJob compiled, int tierRank, LimitsConfig? limits)
     {
         var spec = compiled.Spec;
-        var jobService = Blank(record.Service) ? spec.Service : record.Service;
-        var classes = new Dictionary<string, CommandClass>(StringComparer.Ordinal);
-        var tasks = new LiveTask[compiled.Tasks.Count + 1];
-        tasks[0] = new LiveTask(0, "", []);
-        foreach (var t in compiled.Tasks)
+        var defaults = new JobDefaults(Blank(record.Service) ? spec.Service : record.Service, spec.AtLeast, spec.AtMost,
+            spec.EnvKey.Select(k => k.Trim()).Where(k => k.Length > 0).ToList(), spec.SerialSubtasks);
+        var job = new LiveJob(record, defaults, tierRank);
+        AddTasks(job, compiled.Tasks, limits);
+        return job;
+    }
+
+    /// <summary>
+    /// Adds the tasks an `-expand` command printed (compiled by <see cref="JobCompiler.CompileExpansion"/>) under
+    /// their parent and rebuilds the graph; the new tasks start blocked.
+    /// </summary>
+    /// <exception cref="JobRuleException">A service key does not parse.</exception>
+    public static void Extend(LiveJob job, int parentTid, IReadOnlyList<CompiledTask> tasks, LimitsConfig? limits)
+    {
+        var parent = job.Shapes[parentTid - 1];
+        job.Shapes[parentTid - 1] = parent with
         {
+            Children = [.. parent.Children, .. tasks.Where(t => t.ParentTid == parentTid).Select(t => t.Tid)],
+        };
+        AddTasks(job, tasks, limits);
+        job.ExpansionCount++;
+    }
+
+    private static void AddTasks(LiveJob job, IReadOnlyList<CompiledTask> compiled, LimitsConfig? limits)
+    {
+        var defaults = job.Defaults;
+        var tasks = new LiveTask[job.Tasks.Length + compiled.Count];
+        Array.Copy(job.Tasks, tasks, job.Tasks.Length);
+        foreach (var t in compiled)
+        {
+            if (t.Tid != job.Shapes.Count + 1)
+                throw new JobRuleException($"task ids must follow on: expected T{job.Shapes.Count + 1}, got T{t.Tid}");
             var commands = new List<LiveCommand>(t.Commands.Count);
             foreach (var c in t.Commands)
             {
-                var service = !Blank(c.Service) ? c.Service : !Blank(t.Service) ? t.Service : jobService;
+                var service = !Blank(c.Service) ? c.Service : !Blank(t.Service) ? t.Service : defaults.Service;
                 var key = Parse(service, $"task {t.Tid} (\"{t.Title}\"), command {c.Cid}");
-                var atLeast = Math.Max(1, c.AtLeast ?? spec.AtLeast ?? 1);
-                var atMost = Math.Max(atLeast, c.AtMost ?? spec.AtMost ?? atLeast);
-                var tags = c.Tags.Concat(record.Tags).Where(tag => !Blank(tag)).Select(tag => tag.Trim());
+                var atLeast = Math.Max(1, c.AtLeast ?? defaults.AtLeast ?? 1);
+                var atMost = Math.Max(atLeast, c.AtMost ?? defaults.AtMost ?? atLeast);
+                var tags = c.Tags.Concat(job.Record.Tags).Where(tag => !Blank(tag)).Select(tag => tag.Trim());
                 var limitNames = limits is null ? [] : LimitCounter.LimitNamesOf(tags, key, limits);
                 var local = c.Kind == CommandKind.Local;
                 var id = $"{key.Text}\u0001{string.Join('\u0002', limitNames)}\u0001{atLeast}\u0001{atMost}\u0001{local}";
-                if (!classes.TryGetValue(id, out var cls))
-                    classes[id] = cls = new CommandClass(classes.Count, new CommandNeeds(key, limitNames, atLeast, atMost, local));
-                var envKeys = c.EnvKey.Concat(spec.EnvKey).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, envKeys));
+                if (!job.ClassIndex.TryGetValue(id, out var cls))
+                {
+                    job.ClassIndex[id] = cls = new CommandClass(job.Classes.Count, new CommandNeeds(key, limitNames, atLeast, atMost, local));
+                    job.Classes.Add(cls);
+                }
+                var envKeys = c.EnvKey.Select(k => k.Trim()).Where(k => k.Length > 0).Concat(defaults.EnvKeys).Distinct(StringComparer.Ordinal).ToList();
+                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, envKeys, c.Expand));
+                job.MaxCid = Math.Max(job.MaxCid, c.Cid);
             }
             tasks[t.Tid] = new LiveTask(t.Tid, t.Title, commands);
+            job.Shapes.Add(new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, t.InstanceOf));
         }
-        var graph = new JobGraph(
-            compiled.Tasks.Select(t => new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, t.InstanceOf)).ToList(),
-            spec.SerialSubtasks);
-        return new LiveJob(record, graph, tasks, [.. classes.Values], tierRank);
+        job.Tasks = tasks;
+        job.Graph = new JobGraph(job.Shapes, defaults.RootSerial);
     }
 
     /// <summary>Lays the database's task and command states over a freshly built job; returns false when they do not fit it.</summary>

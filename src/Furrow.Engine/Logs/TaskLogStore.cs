@@ -21,6 +21,18 @@ internal sealed class TaskLogStore(string logRoot)
     }
 
     /// <summary>The words in an invocation's header line that identify it, so recovery can find where its output begins.</summary>
+    /// <summary>The log's text from byte <paramref name="start"/> to its end (empty when there is no log); for an expand command's output after a restart.</summary>
+    public string ReadFrom(string owner, long jid, int tid, long start)
+    {
+        var path = PathOf(owner, jid, tid);
+        if (!File.Exists(path))
+            return "";
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        stream.Seek(Math.Min(start, stream.Length), SeekOrigin.Begin);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
     public static string InvocationMarker(long iid) => $"iid {iid.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>Where the output after an invocation's header begins in the log, or null when its header is not there.</summary>

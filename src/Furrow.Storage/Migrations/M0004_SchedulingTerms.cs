@@ -2,7 +2,8 @@ namespace Furrow.Storage.Migrations;
 
 /// <summary>
 /// What a job script says about scheduling, as columns (start time resolved at spool, `-maxactive`, `-afterjids`,
-/// `-tier`, `-projects`, `-service`, `-tags`); the per-job blade blocklist; a blade's nimby switch.
+/// `-tier`, `-projects`, `-service`, `-tags`); the per-job blade blocklist; a blade's nimby switch; the scripts `-expand`
+/// commands printed, so a reload adds their tasks again exactly as they were added.
 /// </summary>
 internal sealed class M0004_SchedulingTerms : Migration
 {
@@ -27,10 +28,19 @@ internal sealed class M0004_SchedulingTerms : Migration
             PRIMARY KEY (jid, blade))
         """,
         "ALTER TABLE blades ADD COLUMN nimby INTEGER NOT NULL DEFAULT 0",
+        """
+        CREATE TABLE expansions (
+            jid BIGINT NOT NULL,
+            seq INTEGER NOT NULL,
+            parent_tid INTEGER NOT NULL,
+            script TEXT NOT NULL,
+            PRIMARY KEY (jid, seq))
+        """,
     ];
 
     public override IReadOnlyList<string> Down(SqlDialect dialect) =>
     [
+        "DROP TABLE expansions",
         "ALTER TABLE blades DROP COLUMN nimby",
         "DROP TABLE blocklist",
         "ALTER TABLE jobs DROP COLUMN tags",

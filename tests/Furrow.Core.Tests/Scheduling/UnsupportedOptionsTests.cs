@@ -16,7 +16,6 @@ public sealed class UnsupportedOptionsTests
 
     [Theory]
     [InlineData("RemoteCmd -samehost 1 {true}", "not supported yet: -samehost (task \"t\", command 1)")]
-    [InlineData("RemoteCmd -expand 1 {true}", "not supported yet: -expand (task \"t\", command 1)")]
     [InlineData("RemoteCmd -maxrunsecs 30 {true}", "not supported yet: -maxrunsecs (task \"t\", command 1)")]
     [InlineData("RemoteCmd -resumewhile {a b} {true}", "not supported yet: -resumewhile (task \"t\", command 1)")]
     [InlineData("RemoteCmd {true}\n RemoteCmd -metrics {x} {false}", "not supported yet: -metrics (task \"t\", command 2)")]
