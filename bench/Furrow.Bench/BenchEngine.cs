@@ -23,7 +23,8 @@ internal sealed class BenchEngine : IAsyncDisposable
     public EngineClient Client { get; }
     public Process EngineProcess => _processes[0];
 
-    public static async Task<BenchEngine> StartAsync(string store = "sqlite")
+    /// <param name="siteFiles">Extra config files (name, text) written into the site before the engine starts, e.g. blade.config.</param>
+    public static async Task<BenchEngine> StartAsync(string store = "sqlite", IReadOnlyDictionary<string, string>? siteFiles = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "furrow-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -41,6 +42,8 @@ internal sealed class BenchEngine : IAsyncDisposable
             // A managed cluster with PostgreSQL's default durability, as a site would run it.
             await File.WriteAllTextAsync(Path.Combine(root, "db.config"), $$"""{ "DBProvider": "postgresql", "DBPort": {{dbPort}} }""");
         }
+        foreach (var (name, text) in siteFiles ?? new Dictionary<string, string>())
+            await File.WriteAllTextAsync(Path.Combine(root, name), text);
         var engine = new BenchEngine(root, port) { Store = store };
         await engine.StartEngineProcessAsync();
         return engine;
@@ -96,8 +99,10 @@ internal sealed class BenchEngine : IAsyncDisposable
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // FURROW_BENCH_VERBOSE=1 passes the engine's and blades' output on to stderr (the JSON line stays alone on stdout).
+        var verbose = Environment.GetEnvironmentVariable("FURROW_BENCH_VERBOSE") == "1";
+        process.OutputDataReceived += (_, e) => { if (verbose && e.Data is not null) Console.Error.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (verbose && e.Data is not null) Console.Error.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);

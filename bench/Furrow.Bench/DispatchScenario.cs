@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Furrow.Client;
 using Furrow.Client.Protocol;
 
@@ -7,30 +9,75 @@ namespace Furrow.Bench;
 /// <summary>
 /// Throughput: simulated blades speak the real HTTP protocol to a real engine and finish each command at once.
 /// Latency: on an idle farm with one real blade process, how long a ready task waits until its command starts.
+/// Mixed (<c>--mixed</c>): the same with Tractor scheduling in play. Half the simulated blades provide Maya and half
+/// Nuke (blade.config), commands ask for Maya, Nuke or <c>linux &amp;&amp; !Houdini</c>, a quarter count against the
+/// limit <c>lic</c> (limits.config: a quarter of all slots farm-wide, 2 per host; the simulated blades hold those for
+/// <c>--lic-ms</c>, default 100, so that the caps come into play), and the jobs belong alternately to
+/// alice and bob at one priority. Adds fairness (who got what in the first half), service mismatches (must be 0) and the
+/// most <c>lic</c> commands the simulated blades held at once (must not exceed the caps).
 /// </summary>
 internal static class DispatchScenario
 {
-    public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots, int latencySamples, string store = "sqlite")
+    private const string Limit = "lic";
+    private static readonly string[] Owners = ["alice", "bob"];
+
+    public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots, int latencySamples, string store = "sqlite",
+        bool mixed = false, int licRunMs = 100)
     {
-        await using var engine = await BenchEngine.StartAsync(store);
+        if (mixed && blades < 2)
+            throw new ArgumentException("--mixed needs at least 2 blades (half provide Maya, half Nuke)");
+        var licSiteMax = Math.Max(1, blades * slots / 4);
+        const int licBladeMax = 2;
+        await using var engine = await BenchEngine.StartAsync(store, mixed ? MixedSite(blades, licSiteMax, licBladeMax) : null);
         const int tasksPerJob = 1000;
-        for (var spooled = 0; spooled < tasks; spooled += tasksPerJob)
-            await engine.Client.SpoolAsync(Jobs.Flat(Math.Min(tasksPerJob, tasks - spooled), "true"), new SpoolOptions("bench", "bench.alf"));
+        var jobs = 0;
+        for (var spooled = 0; spooled < tasks; spooled += tasksPerJob, jobs++)
+        {
+            var count = Math.Min(tasksPerJob, tasks - spooled);
+            var (script, owner) = mixed
+                ? (Jobs.Mixed(count, $"mixed{jobs}", Limit), Owners[jobs % Owners.Length])
+                : (Jobs.Flat(count, "true"), "bench");
+            var reply = await engine.Client.SpoolAsync(script, new SpoolOptions(owner, "bench.alf"));
+            if (reply.Rc != 0)
+                throw new InvalidOperationException($"spool refused: {reply.Msg}");
+        }
 
         var finished = 0;
+        var mismatches = 0;
+        var dispatched = new List<(long Ticks, bool Alice)>(mixed ? tasks : 0);
+        var licMeter = new ConcurrencyMeter();
         using var stop = new CancellationTokenSource();
         var watch = Stopwatch.StartNew();
-        var sims = Enumerable.Range(0, blades).Select(i => SimulatedBlade.RunAsync(engine.Engine, $"sim{i:000}", slots, _ =>
+        var sims = Enumerable.Range(0, blades).Select(i =>
         {
-            if (Interlocked.Increment(ref finished) >= tasks)
-                stop.Cancel();
-        }, stop.Token)).ToList();
-        await Task.WhenAll(sims);
+            var name = SimName(i);
+            var provides = i < blades / 2 ? "Maya" : "Nuke";
+            var setup = mixed
+                ? new SimulatedBladeSetup(name, SimulatedBladeSetup.RenderNode, a => a.Argv.Contains(Limit), licMeter, licRunMs)
+                : SimulatedBladeSetup.Plain;
+            return StopAllIfFailsAsync(stop, SimulatedBlade.RunAsync(engine.Engine, name, slots, a =>
+            {
+                if (mixed)
+                {
+                    // argv is "true SERVICE [lic]": a Maya blade must never get a Nuke command, nor the reverse.
+                    if (a.Argv.Count < 2 || (a.Argv[1] != provides && a.Argv[1] != "linux"))
+                        Interlocked.Increment(ref mismatches);
+                    lock (dispatched)
+                        dispatched.Add((watch.ElapsedTicks, a.Owner == "alice"));
+                }
+                if (Interlocked.Increment(ref finished) >= tasks)
+                    stop.Cancel();
+            }, stop.Token, setup));
+        }).ToList();
+        var stalled = await WatchAsync(() => Volatile.Read(ref finished), stop, TimeSpan.FromSeconds(60));
+        var perBladeMax = await Task.WhenAll(sims);
         var seconds = watch.Elapsed.TotalSeconds;
+        if (stalled)
+            throw new TimeoutException($"dispatch stalled: {finished} of {tasks} commands dispatched, none in the last 60 s");
         var peakRss = engine.PeakRssMb();
 
         var (p50, p99) = await IdleLatencyAsync(engine, latencySamples);
-        return new Dictionary<string, object>
+        var result = new Dictionary<string, object>
         {
             ["scenario"] = "dispatch",
             ["store"] = store,
@@ -43,6 +90,105 @@ internal static class DispatchScenario
             ["latency_samples"] = latencySamples,
             ["engine_peak_rss_mb"] = Math.Round(peakRss, 1),
         };
+        if (!mixed)
+            return result;
+
+        // Fairness: both owners have the same number of tasks at the same priority, so in the first half of the run
+        // (by time) each should get about half. Windows of 1,000 dispatches show how even it is at a finer grain.
+        var half = dispatched.Count == 0 ? 0 : dispatched[^1].Ticks / 2;
+        var firstHalf = dispatched.TakeWhile(d => d.Ticks <= half).ToList();
+        var alice = firstHalf.Count(d => d.Alice);
+        var bob = firstHalf.Count - alice;
+        var windowShares = firstHalf.Chunk(1000).Where(w => w.Length == 1000).Select(w => w.Count(d => d.Alice) / 1000.0).ToList();
+        result["mixed"] = true;
+        result["first_half_dispatched_alice"] = alice;
+        result["first_half_dispatched_bob"] = bob;
+        result["first_half_alice_bob_ratio"] = bob == 0 ? double.PositiveInfinity.ToString(CultureInfo.InvariantCulture) : Math.Round((double)alice / bob, 3);
+        if (windowShares.Count > 0)
+        {
+            result["first_half_alice_share_min_per_1000"] = Math.Round(windowShares.Min(), 3);
+            result["first_half_alice_share_max_per_1000"] = Math.Round(windowShares.Max(), 3);
+        }
+        result["service_mismatches"] = mismatches;
+        result["lic_run_ms"] = licRunMs;
+        result["lic_site_max"] = licSiteMax;
+        result["lic_max_concurrent_observed"] = licMeter.Max;
+        result["lic_blade_max"] = licBladeMax;
+        result["lic_max_per_blade_observed"] = perBladeMax.Max();
+        return result;
+    }
+
+    // One simulated blade failing (the engine refused a request) ends the run at once instead of after the stall timeout.
+    private static async Task<int> StopAllIfFailsAsync(CancellationTokenSource stop, Task<int> blade)
+    {
+        try
+        {
+            return await blade;
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
+        }
+    }
+
+    private static string SimName(int i) => $"sim{i:000}";
+
+    // blade.config: the first half of the simulated blades provide Maya, the rest Nuke, all linux; a catch-all profile
+    // lets the real blade of the latency part run the plain jobs. MaxLoad is high so machine load never holds a blade back.
+    // limits.config: "lic" capped farm-wide and per host.
+    private static Dictionary<string, string> MixedSite(int blades, int licSiteMax, int licBladeMax)
+    {
+        var maya = Enumerable.Range(0, blades / 2).Select(SimName).ToArray();
+        var nuke = Enumerable.Range(blades / 2, blades - blades / 2).Select(SimName).ToArray();
+        var bladeConfig = new
+        {
+            ProfileDefaults = new { Capacity = new { MaxLoad = 1000 } },
+            BladeProfiles = new object[]
+            {
+                new { ProfileName = "MayaNodes", Hosts = new { Name = maya }, Provides = new[] { "Maya", "linux" } },
+                new { ProfileName = "NukeNodes", Hosts = new { Name = nuke }, Provides = new[] { "Nuke", "linux" } },
+                new { ProfileName = "Other", Hosts = new { Name = "*" }, Provides = new[] { "linux" } },
+            },
+        };
+        var limits = new Dictionary<string, object>
+        {
+            ["Limits"] = new Dictionary<string, object> { [Limit] = new { SiteMax = licSiteMax, BladeMax = licBladeMax } },
+        };
+        return new Dictionary<string, string>
+        {
+            ["blade.config"] = JsonSerializer.Serialize(bladeConfig),
+            ["limits.config"] = JsonSerializer.Serialize(limits),
+        };
+    }
+
+    /// <summary>Waits until <paramref name="stop"/> fires; fires it itself and returns true if progress stops for <paramref name="patience"/>.</summary>
+    internal static async Task<bool> WatchAsync(Func<int> progress, CancellationTokenSource stop, TimeSpan patience)
+    {
+        var last = progress();
+        var since = Stopwatch.StartNew();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(250, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            var now = progress();
+            if (now != last)
+            {
+                (last, since) = (now, Stopwatch.StartNew());
+            }
+            else if (since.Elapsed > patience)
+            {
+                await stop.CancelAsync();
+                return true;
+            }
+        }
+        return false;
     }
 
     // One real blade, one single-task job at a time: the wait from spool (the task is ready at once) to the start.
@@ -68,5 +214,5 @@ internal static class DispatchScenario
         return (Percentile(waits, 0.50), Percentile(waits, 0.99));
     }
 
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    internal static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }

@@ -2,8 +2,22 @@ using System.Text.Json;
 using Furrow.Bench;
 
 // Release-mode benchmarks of a real engine process; each scenario prints one JSON line.
-// Usage: dotnet run -c Release --project bench/Furrow.Bench -- dispatch|restart|backup [--tasks N] [--blades N] [--db-mb N] [--store sqlite|postgresql]
-var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "dispatch";
+// Usage: dotnet run -c Release --project bench/Furrow.Bench -- SCENARIO [options]
+//   dispatch [--tasks N] [--blades N] [--samples N] [--store sqlite|postgresql] [--mixed [--lic-ms N]]
+//            throughput with simulated blades, then ready-to-started latency with one real blade (defaults 20000, 100, 200).
+//            --mixed adds blade profiles (half Maya, half Nuke), service keys, the limit "lic" and two owners, and reports
+//            fairness, service mismatches and the most "lic" commands held at once (each held --lic-ms, 100, by the
+//            simulated blades so the caps bind; every other command finishes at once); the target run is
+//            dispatch --mixed --tasks 100000 --blades 200
+//   deps [--chain N] [--width N] [--fanins N]
+//            dependency release with one real blade: a chain of N serial tasks (100) and --fanins (20) jobs whose parent
+//            waits for --width (50) subtasks
+//   restart [--tasks N]
+//   backup [--db-mb N]
+// FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr.
+string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms"];
+var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
+    .FirstOrDefault() ?? "dispatch";
 string Text(string name, string fallback) =>
     Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 int Arg(string name, int fallback) =>
@@ -12,9 +26,10 @@ int Arg(string name, int fallback) =>
 var result = scenario switch
 {
     "dispatch" => await DispatchScenario.RunAsync(tasks: Arg("--tasks", 20_000), blades: Arg("--blades", 100), slots: 4,
-        latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite")),
+        latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite"), mixed: args.Contains("--mixed"), licRunMs: Arg("--lic-ms", 100)),
+    "deps" => await DepsScenario.RunAsync(chain: Arg("--chain", 100), width: Arg("--width", 50), fanIns: Arg("--fanins", 20)),
     "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),
     "backup" => await BackupScenario.RunAsync(targetMb: Arg("--db-mb", 256)),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, restart or backup"),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, restart or backup"),
 };
 Console.WriteLine(JsonSerializer.Serialize(result));
