@@ -177,8 +177,7 @@ internal abstract class AdoJobStore : IJobStore
             case ClearBlocklist w:
                 Add(StoreSql.ClearBlocklist, ("jid", w.Jid), ("blade", w.Blade));
                 break;
-            case InsertExpansion w:
-                Add(StoreSql.InsertExpansion, ("jid", w.Jid), ("seq", w.Seq), ("parent", w.ParentTid), ("script", w.Script));
+            case InsertTasks w:
                 DescribeInsertTasks(w.Jid, w.Tasks, w.TimeMs, into);
                 break;
             case SetBladeNimby w:
@@ -205,6 +204,7 @@ internal abstract class AdoJobStore : IJobStore
             ("afterjids", JsonSerializer.Serialize([.. job.AfterJids], StorageJsonContext.Default.ListInt64)),
             ("tier", job.Tier), ("projects", JsonSerializer.Serialize([.. job.Projects], StorageJsonContext.Default.ListString)),
             ("service", job.Service), ("tags", JsonSerializer.Serialize([.. job.Tags], StorageJsonContext.Default.ListString)),
+            ("atleast", job.AtLeast), ("atmost", job.AtMost), ("envkey", JsonSerializer.Serialize([.. job.EnvKey], StorageJsonContext.Default.ListString)),
         ]));
         DescribeInsertTasks(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs, into);
         into.Add(new(StoreSql.SetJobCounter, [("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
@@ -227,24 +227,18 @@ internal abstract class AdoJobStore : IJobStore
                 [
                     ("jid", jid), ("cid", cmd.Cid), ("tid", cmd.Tid),
                     ("argv", JsonSerializer.Serialize([.. cmd.Argv], StorageJsonContext.Default.ListString)),
-                    ("kind", cmd.Kind.ToString().ToLowerInvariant()), ("runtype", RunTypeName(cmd.RunType)),
+                    ("kind", cmd.Kind.ToName()), ("runtype", cmd.RunType.ToName()),
                     ("service", cmd.Service), ("expand", cmd.Expand ? 1 : 0),
                     ("retryrc", JsonSerializer.Serialize([.. cmd.RetryRc], StorageJsonContext.Default.ListInt32)),
                     ("state", CommandState.Blocked.ToName()),
+                    ("tags", JsonSerializer.Serialize([.. cmd.Tags], StorageJsonContext.Default.ListString)),
+                    ("atleast", cmd.AtLeast), ("atmost", cmd.AtMost),
+                    ("envkey", JsonSerializer.Serialize([.. cmd.EnvKey], StorageJsonContext.Default.ListString)),
                 ]));
             }
         }
     }
 
-    public static string RunTypeName(CommandRunType runType) => runType switch
-    {
-        CommandRunType.Regular => "regular",
-        CommandRunType.Cleanup => "cleanup",
-        CommandRunType.PostAlways => "post_always",
-        CommandRunType.PostError => "post_error",
-        CommandRunType.PostDone => "post_done",
-        _ => throw new ArgumentOutOfRangeException(nameof(runType)),
-    };
 
     // ---- reads ----
 
@@ -257,7 +251,7 @@ internal abstract class AdoJobStore : IJobStore
         var maxIid = Convert.ToInt64(await ScalarAsync(connection, transaction, StoreSql.MaxIid, cancellationToken).ConfigureAwait(false),
             System.Globalization.CultureInfo.InvariantCulture);
         var jobs = await QueryAsync(connection, transaction, StoreSql.LiveJobs,
-            r => (Job: ReadJob(r), RootSerial: Long(r, StoreSql.JobColumnCount) != 0, Spec: r.GetString(StoreSql.JobColumnCount + 1)),
+            r => (Job: ReadJob(r), RootSerial: Long(r, StoreSql.JobColumnCount) != 0),
             cancellationToken).ConfigureAwait(false);
         var tasks = (await QueryAsync(connection, transaction, StoreSql.LiveTasks, ReadTask, cancellationToken).ConfigureAwait(false))
             .ToLookup(t => t.Jid);
@@ -268,12 +262,7 @@ internal abstract class AdoJobStore : IJobStore
         var blades = await QueryAsync(connection, transaction, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
         var blocklist = await QueryAsync(connection, transaction, StoreSql.LiveBlocklist,
             r => new BlocklistEntry(Long(r, 0), r.GetString(1), Int(r, 2)), cancellationToken).ConfigureAwait(false);
-        var expansions = (await QueryAsync(connection, transaction, StoreSql.LiveExpansions,
-            r => new ExpansionRecord(Long(r, 0), Int(r, 1), Int(r, 2), r.GetString(3)), cancellationToken).ConfigureAwait(false)).ToLookup(e => e.Jid);
-        var live = jobs.Select(j => new UnfinishedJob(j.Job, j.RootSerial, [.. tasks[j.Job.Jid]], [.. commands[j.Job.Jid]], j.Spec)
-        {
-            Expansions = [.. expansions[j.Job.Jid]],
-        }).ToList();
+        var live = jobs.Select(j => new UnfinishedJob(j.Job, j.RootSerial, [.. tasks[j.Job.Jid]], [.. commands[j.Job.Jid]])).ToList();
         return new LiveState(counter, maxIid, live, invocations, blades) { Blocklist = blocklist };
     }
 
@@ -343,6 +332,9 @@ internal abstract class AdoJobStore : IJobStore
         Projects = JsonSerializer.Deserialize(r.GetString(17), StorageJsonContext.Default.ListString) ?? [],
         Service = NullableString(r, 18),
         Tags = JsonSerializer.Deserialize(r.GetString(19), StorageJsonContext.Default.ListString) ?? [],
+        AtLeast = r.IsDBNull(20) ? null : Int(r, 20),
+        AtMost = r.IsDBNull(21) ? null : Int(r, 21),
+        EnvKey = JsonSerializer.Deserialize(r.GetString(22), StorageJsonContext.Default.ListString) ?? [],
     };
 
     private static TaskRecord ReadTask(DbDataReader r) => new(
@@ -352,7 +344,17 @@ internal abstract class AdoJobStore : IJobStore
     private static CommandRecord ReadCommand(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],
         r.GetString(4), r.GetString(5), NullableString(r, 6), Long(r, 7) != 0,
-        JsonSerializer.Deserialize(r.GetString(8), StorageJsonContext.Default.ListInt32) ?? [], CommandStateNames.Parse(r.GetString(9)));
+        JsonSerializer.Deserialize(r.GetString(8), StorageJsonContext.Default.ListInt32) ?? [], CommandStateNames.Parse(r.GetString(9)))
+    {
+        Tags = JsonList(r.GetString(10)),
+        AtLeast = r.IsDBNull(11) ? null : Int(r, 11),
+        AtMost = r.IsDBNull(12) ? null : Int(r, 12),
+        EnvKey = JsonList(r.GetString(13)),
+    };
+
+    // Most commands have no tags and no envkeys: skip the deserializer for the empty list.
+    private static IReadOnlyList<string> JsonList(string json) =>
+        json == "[]" ? [] : JsonSerializer.Deserialize(json, StorageJsonContext.Default.ListString) ?? [];
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(
         Long(r, 0), Long(r, 1), Int(r, 2), Int(r, 3), r.GetString(4), Long(r, 5), NullableLong(r, 6), NullableLong(r, 7),

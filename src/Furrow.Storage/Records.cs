@@ -30,6 +30,13 @@ public sealed record JobRecord(
 
     /// <summary>The job's `-tags`: limit names every command of the job counts against.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The job's own `-atleast`, `-atmost` and `-envkey`, which tasks added later by `-expand` inherit.</summary>
+    public int? AtLeast { get; init; }
+
+    public int? AtMost { get; init; }
+
+    public IReadOnlyList<string> EnvKey { get; init; } = [];
 }
 
 /// <summary>How many of a job's tasks are in each state.</summary>
@@ -46,7 +53,17 @@ public sealed record TaskRecord(
 /// <summary>A command's row.</summary>
 public sealed record CommandRecord(
     long Jid, int Cid, int Tid, IReadOnlyList<string> Argv, string Kind, string RunType, string? Service,
-    bool Expand, IReadOnlyList<int> RetryRc, CommandState State);
+    bool Expand, IReadOnlyList<int> RetryRc, CommandState State)
+{
+    /// <summary>`-tags` (limit names), slots (`-atleast`/`-atmost`, already falling back to the task's and job's) and `-envkey` names.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public int? AtLeast { get; init; }
+
+    public int? AtMost { get; init; }
+
+    public IReadOnlyList<string> EnvKey { get; init; } = [];
+}
 
 /// <summary>One run of a command on a blade.</summary>
 public sealed record InvocationRecord(
@@ -67,15 +84,7 @@ public sealed record BladeRecord(string Name, string Host, int Slots, string Ver
 public sealed record BlocklistEntry(long Jid, string Blade, int Failures);
 
 /// <summary>An unfinished job with everything needed to schedule it.</summary>
-/// <param name="SpecJson">The job as spooled (JobJson), from which the scheduler takes what rows do not hold.</param>
-public sealed record UnfinishedJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands, string SpecJson)
-{
-    /// <summary>What the job's `-expand` commands printed, in the order their tasks were added.</summary>
-    public IReadOnlyList<ExpansionRecord> Expansions { get; init; } = [];
-}
-
-/// <summary>The script an `-expand` command of task <paramref name="ParentTid"/> printed; the job's <paramref name="Seq"/>-th expansion.</summary>
-public sealed record ExpansionRecord(long Jid, int Seq, int ParentTid, string Script);
+public sealed record UnfinishedJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands);
 
 /// <summary>What the engine rebuilds its in-memory view from at start.</summary>
 public sealed record LiveState(

@@ -20,7 +20,7 @@ public static class StoreMover
     private static readonly (string Table, string OrderBy)[] Tables =
     [
         ("params", "name"), ("jobs", "jid"), ("tasks", "jid, tid"), ("commands", "jid, cid"), ("invocations", "iid"), ("blades", "name"),
-        ("blocklist", "jid, blade"), ("expansions", "jid, seq"),
+        ("blocklist", "jid, blade"),
     ];
 
     public static async Task<MoveReport> CopyAsync(IJobStore from, IJobStore to, CancellationToken cancellationToken)

@@ -5,9 +5,9 @@ internal static class StoreSql
 {
     public const string InsertJob = """
         INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec,
-            aftertime, maxactive, afterjids, tier, projects, service, tags)
+            aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey)
         VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, @spec,
-            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags)
+            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey)
         """;
 
     public const string InsertTask = """
@@ -16,8 +16,8 @@ internal static class StoreSql
         """;
 
     public const string InsertCommand = """
-        INSERT INTO commands (jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state)
-        VALUES (@jid, @cid, @tid, @argv, @kind, @runtype, @service, @expand, @retryrc, @state)
+        INSERT INTO commands (jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state, tags, atleast, atmost, envkey)
+        VALUES (@jid, @cid, @tid, @argv, @kind, @runtype, @service, @expand, @retryrc, @state, @tags, @atleast, @atmost, @envkey)
         """;
 
     // Spools commit in any order, so the counter only ever moves up here; dbctl's --set-job-counter uses SetParam.
@@ -64,10 +64,10 @@ internal static class StoreSql
 
     private const string JobColumns =
         "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment, " +
-        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags";
+        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags, j.atleast, j.atmost, j.envkey";
 
     /// <summary>How many columns <see cref="JobColumns"/> reads; what a query adds after them starts here.</summary>
-    public const int JobColumnCount = 20;
+    public const int JobColumnCount = 23;
 
     public const string ListJobs = "SELECT " + JobColumns + """
         , (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid),
@@ -88,7 +88,7 @@ internal static class StoreSql
 
     public const string JobOwners = "SELECT jid, owner FROM jobs";
 
-    public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial, j.spec FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";
+    public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";
 
     public const string LiveBlocklist =
         "SELECT jid, blade, failures FROM blocklist WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, blade";
@@ -100,12 +100,6 @@ internal static class StoreSql
 
     public const string ClearBlocklist = "DELETE FROM blocklist WHERE jid = @jid AND (CAST(@blade AS TEXT) IS NULL OR blade = @blade)";
 
-    public const string InsertExpansion =
-        "INSERT INTO expansions (jid, seq, parent_tid, script) VALUES (@jid, @seq, @parent, @script)";
-
-    public const string LiveExpansions =
-        "SELECT jid, seq, parent_tid, script FROM expansions WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, seq";
-
     public const string SetBladeNimby = "UPDATE blades SET nimby = @nimby WHERE name = @name";
 
     private const string TaskColumns =
@@ -116,7 +110,7 @@ internal static class StoreSql
     public const string LiveTasks = "SELECT " + TaskColumns +
         " FROM tasks WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, tid";
 
-    private const string CommandColumns = "jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state";
+    private const string CommandColumns = "jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state, tags, atleast, atmost, envkey";
 
     public const string ListCommands = "SELECT " + CommandColumns + " FROM commands WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY jid, cid";
 

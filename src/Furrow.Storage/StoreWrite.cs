@@ -38,8 +38,5 @@ public sealed record ClearBlocklist(long Jid, string? Blade) : StoreWrite;
 
 public sealed record SetBladeNimby(string Name, bool Nimby) : StoreWrite;
 
-/// <summary>
-/// Tasks an `-expand` command added under task <paramref name="ParentTid"/>: the script it printed (the
-/// <paramref name="Seq"/>-th expansion of the job) and the tasks and commands compiled from it, inserted blocked.
-/// </summary>
-public sealed record InsertExpansion(long Jid, int Seq, int ParentTid, string Script, IReadOnlyList<CompiledTask> Tasks, long TimeMs) : StoreWrite;
+/// <summary>Tasks an `-expand` command added to a running job, with their commands, inserted blocked.</summary>
+public sealed record InsertTasks(long Jid, IReadOnlyList<CompiledTask> Tasks, long TimeMs) : StoreWrite;

@@ -6,7 +6,7 @@ namespace Furrow.Storage.Tests;
 
 public sealed class MigrationTests
 {
-    private static readonly string[] SchemaTables = ["blades", "blocklist", "commands", "expansions", "invocations", "jobs", "params", "tasks"];
+    private static readonly string[] SchemaTables = ["blades", "blocklist", "commands", "invocations", "jobs", "params", "tasks"];
 
     [Fact]
     public async Task MigrateAsync_BringsAFreshDatabaseToTheLatestVersion_WithJobCounterAtZero()
@@ -108,14 +108,16 @@ public sealed class MigrationTests
         var before = new Dictionary<string, List<string>>();
         foreach (var table in tables)
             before[table] = await RowsAsync(connection, table);
-        string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags"];
+        string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey"];
+        string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
 
         Assert.Equal(3, await store.MigrateToAsync(3, none));
 
         Assert.Equal(3, await store.SchemaVersionAsync(none));
         Assert.Equal(Without(before["jobs"], jobColumns), await RowsAsync(connection, "jobs"));
         Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
-        foreach (var table in tables.Except(["jobs", "blades"]))
+        Assert.Equal(Without(before["commands"], commandColumns), await RowsAsync(connection, "commands"));
+        foreach (var table in tables.Except(["jobs", "blades", "commands"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 
         Assert.Equal(4, await store.MigrateAsync(none));
@@ -124,19 +126,21 @@ public sealed class MigrationTests
         var defaults = new Dictionary<string, string>
         {
             ["aftertime"] = "NULL", ["maxactive"] = "NULL", ["afterjids"] = "[]", ["tier"] = "NULL", ["projects"] = "[]", ["service"] = "NULL", ["tags"] = "[]",
+            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]",
         };
         Assert.Equal(WithValues(before["jobs"], defaults), await RowsAsync(connection, "jobs"));
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
-        foreach (var table in tables.Except(["jobs", "blades"]))
+        Assert.Equal(WithValues(before["commands"], new() { ["tags"] = "[]", ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]" }),
+            await RowsAsync(connection, "commands"));
+        foreach (var table in tables.Except(["jobs", "blades", "commands"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 
         var jobsAfter = await store.ListJobsAsync(includeDeleted: true, none);
         Assert.Equal(jobsBefore.Count, jobsAfter.Count);
         foreach (var (job, after) in jobsBefore.Zip(jobsAfter))
-            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [] }, after);
+            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [], AtLeast = null, AtMost = null, EnvKey = [] }, after);
         var live = await store.LoadLiveStateAsync(none);
         Assert.Equal([1L, 2], live.Jobs.Select(j => j.Job.Jid));
-        Assert.Equal(scheduled.SpecJson, live.Jobs[0].SpecJson);
         Assert.Empty(live.Blocklist);
         Assert.Equal(("gpu", false), (live.Blades.Single().Profile, live.Blades.Single().Nimby));
 

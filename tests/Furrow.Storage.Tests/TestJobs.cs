@@ -59,14 +59,15 @@ internal static class TestJobs
 
     /// <summary>
     /// Asserts two job records are equal field by field. A record's generated equality compares its list properties
-    /// (AfterJids, Projects, Tags) by reference, so they are compared by content here and then taken as equal.
+    /// (AfterJids, Projects, Tags, EnvKey) by reference, so they are compared by content here and then taken as equal.
     /// </summary>
     public static void AssertSameJob(JobRecord expected, JobRecord actual)
     {
         Assert.Equal(expected.AfterJids, actual.AfterJids);
         Assert.Equal(expected.Projects, actual.Projects);
         Assert.Equal(expected.Tags, actual.Tags);
-        Assert.Equal(expected with { AfterJids = actual.AfterJids, Projects = actual.Projects, Tags = actual.Tags }, actual);
+        Assert.Equal(expected.EnvKey, actual.EnvKey);
+        Assert.Equal(expected with { AfterJids = actual.AfterJids, Projects = actual.Projects, Tags = actual.Tags, EnvKey = actual.EnvKey }, actual);
     }
 
     public static Task CommitAsync(this IJobStore store, params StoreWrite[] writes) =>

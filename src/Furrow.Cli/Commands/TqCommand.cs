@@ -133,7 +133,9 @@ internal static class TqCommand
                 if (reply.RunningOn is { } blade)
                     Console.WriteLine($"{head}, running on {blade}");
                 else if (reply.Reasons.Count == 0)
-                    Console.WriteLine(head);
+                    Console.WriteLine(reply.State is "ready" or "active"
+                        ? $"{head}; nothing holds it back: the next blade that asks for work takes it"
+                        : head);
                 else
                 {
                     Console.WriteLine($"{head}; not running because:");

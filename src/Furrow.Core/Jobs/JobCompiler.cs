@@ -20,9 +20,9 @@ public static class JobCompiler
             tasks.Add(node);
             // A task's own commands are numbered before its subtasks', so cids follow task (tid) order.
             foreach (var cmd in task.Commands)
-                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Regular, task));
+                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Regular, task, spec));
             foreach (var cmd in task.Cleanup)
-                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Cleanup, task));
+                node.Commands.Add(ToCompiled(++cid, node.Tid, cmd, CommandRunType.Cleanup, task, spec));
             foreach (var child in task.Subtasks)
             {
                 switch (child)
@@ -68,9 +68,9 @@ public static class JobCompiler
             var cleanup = new MutableTask(tasks.Count + 1, 0, new TaskSpec { Title = JobCleanupTitle });
             cleanup.InstanceOf.AddRange(root.Children);
             foreach (var cmd in spec.Cleanup)
-                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup, null));
+                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup, null, spec));
             foreach (var cmd in spec.Postscript)
-                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, PostRunType(cmd.When), null));
+                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, PostRunType(cmd.When), null, spec));
             tasks.Add(cleanup);
         }
 
@@ -89,9 +89,14 @@ public static class JobCompiler
     /// so they follow every task and command the job already has, as Tractor numbers expanded tasks. Instances may
     /// refer only to tasks of the same expansion.
     /// </summary>
+    /// <param name="jobAtLeast">The job's own `-atleast`, `-atmost` and `-envkey`, which the new commands inherit.</param>
     /// <returns>The new tasks only (the caller adds them to the parent's children), or why they cannot be added.</returns>
-    public static CompileResult CompileExpansion(JobSpec expansion, int parentTid, int firstTid, int firstCid)
+    public static CompileResult CompileExpansion(JobSpec expansion, int parentTid, int firstTid, int firstCid,
+        int? jobAtLeast = null, int? jobAtMost = null, IReadOnlyList<string>? jobEnvKey = null)
     {
+        expansion.AtLeast = jobAtLeast;
+        expansion.AtMost = jobAtMost;
+        expansion.EnvKey = [.. jobEnvKey ?? []];
         var local = Compile(expansion);
         if (local.Error is { } error)
             return local;
@@ -114,14 +119,15 @@ public static class JobCompiler
         _ => CommandRunType.PostAlways,
     };
 
-    // A command's slot needs fall back to its task's (Tractor's -atleast/-atmost on Task); the job's apply at dispatch.
-    private static CompiledCommand ToCompiled(int cid, int tid, CommandSpec cmd, CommandRunType runType, TaskSpec? task) =>
+    // A command's slot needs fall back to its task's, then its job's (Tractor's -atleast/-atmost); its envkeys are its
+    // own, then its job's. So each compiled command says all it asks of a blade but its service key and job tags.
+    private static CompiledCommand ToCompiled(int cid, int tid, CommandSpec cmd, CommandRunType runType, TaskSpec? task, JobSpec job) =>
         new(cid, tid, cmd.Argv, cmd.Kind, runType, cmd.Service, cmd.Expand, cmd.RetryRc)
         {
             Tags = cmd.Tags,
-            EnvKey = cmd.EnvKey,
-            AtLeast = cmd.AtLeast ?? task?.AtLeast,
-            AtMost = cmd.AtMost ?? task?.AtMost,
+            EnvKey = [.. cmd.EnvKey.Concat(job.EnvKey).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.Ordinal)],
+            AtLeast = cmd.AtLeast ?? task?.AtLeast ?? job.AtLeast,
+            AtMost = cmd.AtMost ?? task?.AtMost ?? job.AtMost,
         };
 
     private sealed class MutableTask(int tid, int parentTid, TaskSpec spec)

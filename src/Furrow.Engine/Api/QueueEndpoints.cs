@@ -203,14 +203,16 @@ internal static class QueueEndpoints
         return await NotLiveAsync(jid, tid, store, ct);
     }
 
-    // Every task of the job that is not done, with its reasons.
-    private static async Task<IResult> WhyJobAsync(long jid, LiveFarm farm, IJobStore store, CancellationToken ct)
+    // The job's unfinished tasks in tid order, with their reasons: at most ?limit (default 100) of them, since a job
+    // may have tens of thousands; ask for one task for the rest.
+    private static async Task<IResult> WhyJobAsync(long jid, HttpContext context, LiveFarm farm, IJobStore store, CancellationToken ct)
     {
         var views = farm.TaskViews(jid);
         if (views.Count == 0)
             return await NotLiveAsync(jid, null, store, ct);
+        var limit = int.TryParse(context.Request.Query["limit"], CultureInfo.InvariantCulture, out var l) && l > 0 ? l : 100;
         var replies = views.Keys.OrderBy(k => k.Tid).Select(k => farm.Why(jid, k.Tid)).OfType<WhyView>()
-            .Where(w => w.State != "done").Select(ToReply).ToList();
+            .Where(w => w.State != "done").Take(limit).Select(ToReply).ToList();
         return TypedResults.Json(replies, FurrowJsonContext.Default.ListWhyReply);
     }
 

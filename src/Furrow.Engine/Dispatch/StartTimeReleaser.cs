@@ -5,7 +5,7 @@ namespace Furrow.Engine.Dispatch;
 
 /// <summary>
 /// Lets jobs with an `-after` start time into the ready queue the moment it comes: it sleeps until the earliest such
-/// time (waking early when new work arrives, which may bring an earlier one), never scanning the queue.
+/// time (waking early when a job with a start time joins, which may bring an earlier one), never scanning the queue.
 /// </summary>
 internal sealed class StartTimeReleaser(LiveFarm farm, WorkSignal signal, EngineReadiness readiness, TimeProvider clock) : BackgroundService
 {
@@ -16,7 +16,7 @@ internal sealed class StartTimeReleaser(LiveFarm farm, WorkSignal signal, Engine
         await readiness.WaitAsync(stoppingToken).ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var pulse = signal.NextPulse;
+            var added = farm.StartTimeAdded;
             if (farm.ReleaseStartTimes())
                 signal.Pulse();
             var sleep = LongestSleep;
@@ -29,7 +29,7 @@ internal sealed class StartTimeReleaser(LiveFarm farm, WorkSignal signal, Engine
                 continue;
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var delay = Task.Delay(sleep, clock, wake.Token);
-            await Task.WhenAny(delay, pulse.WaitAsync(stoppingToken)).ConfigureAwait(false);
+            await Task.WhenAny(delay, added.WaitAsync(stoppingToken)).ConfigureAwait(false);
             await wake.CancelAsync().ConfigureAwait(false);
         }
     }

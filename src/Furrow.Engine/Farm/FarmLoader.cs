@@ -1,10 +1,9 @@
-using Furrow.Core.Jobs;
-using Furrow.Core.Scripts;
 using Furrow.Engine.Blades;
 using Furrow.Engine.Dispatch;
 using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
 using Furrow.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Furrow.Engine.Farm;
@@ -15,16 +14,19 @@ namespace Furrow.Engine.Farm;
 /// positions are read from disk before the farm is locked.
 /// </summary>
 internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore logs, WorkSignal signal, BladeProfiles profiles,
-    IOptions<EngineOptions> options)
+    IOptions<EngineOptions> options, ILogger<FarmLoader> logger)
 {
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var live = await store.LoadLiveStateAsync(cancellationToken).ConfigureAwait(false);
+        var readMs = watch.ElapsedMilliseconds;
         var dispatchPaused = await store.GetParamAsync(DispatchSwitch.ParamName, cancellationToken).ConfigureAwait(false) == "1";
         var running = live.CurrentInvocations.ToDictionary(i => (i.Jid, i.Tid));
         var jobs = new List<LiveJob>(live.Jobs.Count);
         foreach (var rows in live.Jobs)
             jobs.Add(Build(rows, running));
+        var buildMs = watch.ElapsedMilliseconds - readMs;
         var owners = live.Jobs.ToDictionary(j => j.Job.Jid, j => j.Job.Owner);
         var built = jobs.ToDictionary(j => j.Jid);
         var positions = new Dictionary<long, LogPosition>();
@@ -43,34 +45,29 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
             var expands = built.TryGetValue(record.Jid, out var job) && record.Tid < job.Tasks.Length
                 && job.Tasks[record.Tid].Commands.Any(c => c.Cid == record.Cid && c.Expand);
             positions[record.Iid] = new LogPosition(header, start, bytes,
-                expands && start is { } from ? logs.ReadFrom(owner, record.Jid, record.Tid, from) : null);
+                expands && start is { } from ? logs.ReadFrom(owner, record.Jid, record.Tid, from, options.Value.ScriptLimits.MaxBytes + 1) : null);
         }
+        var logsMs = watch.ElapsedMilliseconds - readMs - buildMs;
         var changes = farm.Replace(live, jobs, dispatchPaused, positions, profiles.Resolve);
         if (changes.Writes.Count > 0)
             await store.CommitAsync(changes.Writes, cancellationToken).ConfigureAwait(false);
         signal.Pulse();
+        EngineLog.FarmRebuilt(logger, watch.ElapsedMilliseconds, readMs, buildMs, logsMs);
     }
 
     private LiveJob Build(UnfinishedJob rows, IReadOnlyDictionary<(long, int), InvocationRecord> running)
     {
-        var parsed = JobJson.Deserialize(rows.SpecJson, $"job {rows.Job.Jid}");
-        var compiled = parsed.Job is { } spec ? JobCompiler.Compile(spec) : null;
-        if (compiled?.Job is null)
-            throw new StoreUnavailableException(
-                $"job {rows.Job.Jid} in the job database no longer compiles ({parsed.Error?.ToString() ?? compiled?.Error}); " +
-                "it was written by another build: restore a backup or delete the job with the build that wrote it");
-        var job = LiveJobBuilder.Build(rows.Job, compiled.Job, farm.TierRank(rows.Job.Tier), options.Value.Limits);
-        // Tasks that -expand commands added come back the way they were added: the same output, compiled the same way.
-        foreach (var expansion in rows.Expansions.OrderBy(e => e.Seq))
+        LiveJob job;
+        try
         {
-            var expanded = AlfredParser.ParseExpansion(expansion.Script, $"J{rows.Job.Jid} T{expansion.ParentTid} expand output", options.Value.ScriptLimits);
-            var tasks = expanded.Job is { } printed ? JobCompiler.CompileExpansion(printed, expansion.ParentTid, job.Tasks.Length, job.MaxCid + 1) : null;
-            if (tasks?.Job is null)
-                throw new StoreUnavailableException($"job {rows.Job.Jid}'s expansion {expansion.Seq} no longer compiles ({expanded.Error?.ToString() ?? tasks?.Error})");
-            LiveJobBuilder.Extend(job, expansion.ParentTid, tasks.Job.Tasks, options.Value.Limits);
+            job = LiveJobBuilder.Build(rows.Job, LiveJobBuilder.TasksFromRows(rows), rows.RootSerial, farm.TierRank(rows.Job.Tier), options.Value.Limits);
+        }
+        catch (Exception error) when (error is JobRuleException or FormatException)
+        {
+            throw new StoreUnavailableException($"job {rows.Job.Jid} in the job database cannot be scheduled: {error.Message}");
         }
         if (LiveJobBuilder.ApplyRows(job, rows, running) is { } mismatch)
-            throw new StoreUnavailableException($"the job database does not match job {rows.Job.Jid}'s script: {mismatch}");
+            throw new StoreUnavailableException($"the job database does not match job {rows.Job.Jid}: {mismatch}");
         return job;
     }
 }

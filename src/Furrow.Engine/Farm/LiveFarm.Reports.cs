@@ -93,7 +93,9 @@ internal sealed partial class LiveFarm
                 var fresh = skip > 0 ? Encoding.UTF8.GetString(bytes, (int)skip, bytes.Length - (int)skip) : text;
                 changes.Logs.Add(new LogAppend(owner, job.Jid, invocation.Tid, invocation.Iid, fresh, false));
                 invocation.LogBytes = offset + bytes.Length;
-                invocation.ExpandOutput?.Append(fresh);
+                // An expand command's output is kept up to one character past the script limit, so parsing refuses it by size.
+                if (invocation.ExpandOutput is { } script && script.Length <= _options.ScriptLimits.MaxBytes)
+                    script.Append(fresh.AsSpan(0, (int)Math.Min(fresh.Length, _options.ScriptLimits.MaxBytes + 1 - script.Length)));
                 break;
             case InvocationEventTypes.Exited or InvocationEventTypes.Failed:
                 if (!invocation.Started)
@@ -126,7 +128,8 @@ internal sealed partial class LiveFarm
             Core.Jobs.CompileResult? compiled = null;
             if (problem is null)
             {
-                compiled = JobCompiler.CompileExpansion(parsed.Job!, task.Tid, job.Tasks.Length, job.MaxCid + 1);
+                compiled = JobCompiler.CompileExpansion(parsed.Job!, task.Tid, job.Tasks.Length, job.MaxCid + 1,
+                    job.Record.AtLeast, job.Record.AtMost, job.Record.EnvKey);
                 problem = compiled.Error is { } error ? $"expand output of J{job.Jid} T{task.Tid}: {error}" : null;
             }
             if (problem is null)
@@ -147,7 +150,7 @@ internal sealed partial class LiveFarm
                 return;
             }
             var added = compiled!.Job!.Tasks;
-            changes.Add(new InsertExpansion(job.Jid, job.ExpansionCount, task.Tid, pending.Output, added, Now));
+            changes.Add(new InsertTasks(job.Jid, added, Now));
             changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, invocation.Iid,
                 $"[furrow] expand added {added.Count} task(s): T{added[0].Tid}..T{added[^1].Tid}\n", false));
             Finish(job, invocation, 0, pending.TimeMs, changes);

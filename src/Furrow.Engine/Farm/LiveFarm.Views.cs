@@ -119,10 +119,9 @@ internal sealed partial class LiveFarm
                     null, command.Class.Needs, SituationOf(blade, free), _limits, now, perBlade);
                 anyFits |= perBlade.Count == before;
             }
+            // When some blade could take it now, nothing blade-related holds it back: no reasons means "next in line".
             if (!anyFits)
                 reasons.AddRange(Group(perBlade, up.Count));
-            else if (reasons.Count == 0)
-                reasons.Add(new(WaitKind.BladeSlots, "nothing holds it back: it goes to the next blade that asks for work"));
             return new WhyView(jid, tid, task.Title, task.State.ToName(), null, reasons);
         }
     }

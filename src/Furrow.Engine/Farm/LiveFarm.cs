@@ -34,6 +34,7 @@ internal sealed partial class LiveFarm
     private readonly TimeProvider _clock;
     private readonly EngineOptions _options;
     private LimitCounter? _limits;
+    private TaskCompletionSource _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _jobCounter;
     private long _iidCounter;
     private bool _dispatchPaused;
@@ -98,6 +99,16 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
             return _startTimes.Count > 0 ? _startTimes.Min.AfterMs : null;
+    }
+
+    /// <summary>Completes when a job with a start time still to come joins the farm (the earliest time may have moved).</summary>
+    public Task StartTimeAdded
+    {
+        get
+        {
+            lock (_gate)
+                return _startTimeAdded.Task;
+        }
     }
 
     /// <summary>Lets jobs whose `-after` time has come into the ready queue; true when any did.</summary>
@@ -301,6 +312,10 @@ internal sealed partial class LiveFarm
             list.Add(job.Jid);
         }
         if (job.Record.AfterTimeMs is { } after && after > Now)
+        {
             _startTimes.Add((after, job.Jid));
+            _startTimeAdded.TrySetResult();
+            _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
     }
 }

@@ -4,18 +4,15 @@ using Furrow.Storage;
 
 namespace Furrow.Engine.Farm;
 
-/// <summary>A job script's job-level scheduling settings, which every task inherits.</summary>
-internal sealed record JobDefaults(string? Service, int? AtLeast, int? AtMost, IReadOnlyList<string> EnvKeys, bool RootSerial);
-
 /// <summary>An unfinished job as the scheduler holds it. Touched only by <see cref="Farm"/>, under its lock.</summary>
 internal sealed class LiveJob
 {
     private static readonly IReadOnlySet<string> NoBlades = new HashSet<string>();
 
-    public LiveJob(JobRecord record, JobDefaults defaults, int tierRank)
+    public LiveJob(JobRecord record, bool rootSerial, int tierRank)
     {
         Record = record;
-        Defaults = defaults;
+        RootSerial = rootSerial;
         TierRank = tierRank;
         Paused = record.Paused;
     }
@@ -23,8 +20,8 @@ internal sealed class LiveJob
     public JobRecord Record { get; set; }
     public long Jid => Record.Jid;
     public string Owner => Record.Owner;
-    /// <summary>What the job script says for all its tasks (service, slots, envkeys, limits), kept for expanded tasks.</summary>
-    public JobDefaults Defaults { get; }
+    /// <summary>The job's own `-serialsubtasks`, which orders its top-level tasks.</summary>
+    public bool RootSerial { get; }
 
     /// <summary>The dependency graph; rebuilt (by <see cref="LiveJobBuilder"/>) when an `-expand` command adds tasks.</summary>
     public JobGraph Graph { get; set; } = new([], false);
@@ -38,14 +35,13 @@ internal sealed class LiveJob
     /// <summary>Every distinct thing this job's commands ask of a blade, indexed by class id.</summary>
     public List<CommandClass> Classes { get; } = [];
 
-    /// <summary>Classes by their identity text, so commands that ask the same share one.</summary>
-    public Dictionary<string, CommandClass> ClassIndex { get; } = new(StringComparer.Ordinal);
+    /// <summary>Classes by what they ask (service key, limits, slots, engine host only), so commands that ask the same share one.</summary>
+    public Dictionary<(string Service, string Limits, int AtLeast, int AtMost, bool Local), CommandClass> ClassIndex { get; } = [];
 
     /// <summary>The highest command id of the job; expanded commands are numbered after it.</summary>
     public int MaxCid { get; set; }
 
-    /// <summary>How many `-expand` outputs have added tasks to the job.</summary>
-    public int ExpansionCount { get; set; }
+
 
     /// <summary>Position of the job's `-tier` in the site's `DispatchTiers`: lower goes first.</summary>
     public int TierRank { get; }

@@ -10,19 +10,21 @@ namespace Furrow.Engine.Farm;
 internal sealed class JobRuleException(string message) : Exception(message);
 
 /// <summary>
-/// Builds the scheduler's view of a job from its compiled form: the one way a live job is made, whether it was just
-/// spooled or is reloaded from the database (which then lays the stored states over it with <see cref="ApplyRows"/>).
+/// Builds the scheduler's view of a job from its compiled tasks: the one way a live job is made, whether it was just
+/// spooled or is reloaded from the database (whose rows are read back as compiled tasks, then their stored states
+/// laid over it with <see cref="ApplyRows"/>), or grows by an `-expand`.
 /// </summary>
 internal static class LiveJobBuilder
 {
+    /// <summary>
+    /// Builds a job from its tasks, compiled from its script at spool or read back from its rows at a reload: each
+    /// command already says its slots and envkeys; its service key falls back to its task's, then the job's.
+    /// </summary>
     /// <exception cref="JobRuleException">A service key does not parse.</exception>
-    public static LiveJob Build(JobRecord record, CompiledJob compiled, int tierRank, LimitsConfig? limits)
+    public static LiveJob Build(JobRecord record, IReadOnlyList<CompiledTask> tasks, bool rootSerial, int tierRank, LimitsConfig? limits)
     {
-        var spec = compiled.Spec;
-        var defaults = new JobDefaults(Blank(record.Service) ? spec.Service : record.Service, spec.AtLeast, spec.AtMost,
-            spec.EnvKey.Select(k => k.Trim()).Where(k => k.Length > 0).ToList(), spec.SerialSubtasks);
-        var job = new LiveJob(record, defaults, tierRank);
-        AddTasks(job, compiled.Tasks, limits);
+        var job = new LiveJob(record, rootSerial, tierRank);
+        AddTasks(job, tasks, limits);
         return job;
     }
 
@@ -39,12 +41,12 @@ internal static class LiveJobBuilder
             Children = [.. parent.Children, .. tasks.Where(t => t.ParentTid == parentTid).Select(t => t.Tid)],
         };
         AddTasks(job, tasks, limits);
-        job.ExpansionCount++;
     }
 
     private static void AddTasks(LiveJob job, IReadOnlyList<CompiledTask> compiled, LimitsConfig? limits)
     {
-        var defaults = job.Defaults;
+        var jobService = Blank(job.Record.Service) ? null : job.Record.Service;
+        var keys = new Dictionary<string, ServiceKey>(StringComparer.Ordinal);
         var tasks = new LiveTask[job.Tasks.Length + compiled.Count];
         Array.Copy(job.Tasks, tasks, job.Tasks.Length);
         foreach (var t in compiled)
@@ -54,31 +56,48 @@ internal static class LiveJobBuilder
             var commands = new List<LiveCommand>(t.Commands.Count);
             foreach (var c in t.Commands)
             {
-                var service = !Blank(c.Service) ? c.Service : !Blank(t.Service) ? t.Service : defaults.Service;
-                var key = Parse(service, $"task {t.Tid} (\"{t.Title}\"), command {c.Cid}");
-                var atLeast = Math.Max(1, c.AtLeast ?? defaults.AtLeast ?? 1);
-                var atMost = Math.Max(atLeast, c.AtMost ?? defaults.AtMost ?? atLeast);
-                var tags = c.Tags.Concat(job.Record.Tags).Where(tag => !Blank(tag)).Select(tag => tag.Trim());
-                var limitNames = limits is null ? [] : LimitCounter.LimitNamesOf(tags, key, limits);
+                var service = !Blank(c.Service) ? c.Service! : !Blank(t.Service) ? t.Service! : jobService ?? "";
+                if (!keys.TryGetValue(service, out var key))
+                    keys[service] = key = Parse(service, $"task {t.Tid} (\"{t.Title}\"), command {c.Cid}");
+                var atLeast = Math.Max(1, c.AtLeast ?? 1);
+                var atMost = Math.Max(atLeast, c.AtMost ?? atLeast);
+                var limitNames = limits is null ? []
+                    : LimitCounter.LimitNamesOf(c.Tags.Concat(job.Record.Tags).Where(tag => !Blank(tag)).Select(tag => tag.Trim()), key, limits);
                 var local = c.Kind == CommandKind.Local;
-                var id = $"{key.Text}\u0001{string.Join('\u0002', limitNames)}\u0001{atLeast}\u0001{atMost}\u0001{local}";
+                var id = (key.Text, limitNames.Count == 0 ? "" : string.Join('\u0001', limitNames), atLeast, atMost, local);
                 if (!job.ClassIndex.TryGetValue(id, out var cls))
                 {
                     job.ClassIndex[id] = cls = new CommandClass(job.Classes.Count, new CommandNeeds(key, limitNames, atLeast, atMost, local));
                     job.Classes.Add(cls);
                 }
-                var envKeys = c.EnvKey.Select(k => k.Trim()).Where(k => k.Length > 0).Concat(defaults.EnvKeys).Distinct(StringComparer.Ordinal).ToList();
-                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, envKeys, c.Expand));
+                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, c.EnvKey, c.Expand));
                 job.MaxCid = Math.Max(job.MaxCid, c.Cid);
             }
             tasks[t.Tid] = new LiveTask(t.Tid, t.Title, commands);
             job.Shapes.Add(new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, t.InstanceOf));
         }
         job.Tasks = tasks;
-        job.Graph = new JobGraph(job.Shapes, defaults.RootSerial);
+        job.Graph = new JobGraph(job.Shapes, job.RootSerial);
     }
 
-    /// <summary>Lays the database's task and command states over a freshly built job; returns false when they do not fit it.</summary>
+    /// <summary>A job's rows as the compiled tasks they were made from (children in tid order, as they were compiled).</summary>
+    public static List<CompiledTask> TasksFromRows(UnfinishedJob rows)
+    {
+        var commandsByTask = rows.Commands.ToLookup(c => c.Tid);
+        var childrenByParent = rows.Tasks.ToLookup(t => t.ParentTid, t => t.Tid);
+        return rows.Tasks.OrderBy(t => t.Tid).Select(t => new CompiledTask(t.Tid, t.ParentTid, t.Title, t.Id, t.Service, t.SerialSubtasks,
+            [.. childrenByParent[t.Tid].Order()], t.InstanceOf,
+            [.. commandsByTask[t.Tid].OrderBy(c => c.Cid).Select(c => new CompiledCommand(c.Cid, c.Tid, c.Argv, CommandNames.ParseKind(c.Kind),
+                CommandNames.ParseRunType(c.RunType), c.Service, c.Expand, c.RetryRc)
+            {
+                Tags = c.Tags,
+                AtLeast = c.AtLeast,
+                AtMost = c.AtMost,
+                EnvKey = c.EnvKey,
+            })])).ToList();
+    }
+
+    /// <summary>Lays the database's task and command states over a freshly built job; returns why when they do not fit it.</summary>
     public static string? ApplyRows(LiveJob job, UnfinishedJob rows, IReadOnlyDictionary<(long, int), InvocationRecord> running)
     {
         if (rows.Tasks.Count != job.Tasks.Length - 1)

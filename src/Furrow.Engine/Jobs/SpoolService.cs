@@ -61,11 +61,14 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             Projects = spec.Projects,
             Service = string.IsNullOrWhiteSpace(spec.Service) ? null : spec.Service,
             Tags = spec.Tags,
+            AtLeast = spec.AtLeast,
+            AtMost = spec.AtMost,
+            EnvKey = spec.EnvKey,
         };
         LiveJob job;
         try
         {
-            job = LiveJobBuilder.Build(record, compiled.Job!, farm.TierRank(record.Tier), options.Value.Limits);
+            job = LiveJobBuilder.Build(record, compiled.Job!.Tasks, spec.SerialSubtasks, farm.TierRank(record.Tier), options.Value.Limits);
         }
         catch (JobRuleException error)
         {

@@ -21,8 +21,11 @@ internal sealed class TaskLogStore(string logRoot)
     }
 
     /// <summary>The words in an invocation's header line that identify it, so recovery can find where its output begins.</summary>
-    /// <summary>The log's text from byte <paramref name="start"/> to its end (empty when there is no log); for an expand command's output after a restart.</summary>
-    public string ReadFrom(string owner, long jid, int tid, long start)
+    /// <summary>
+    /// The log's text from byte <paramref name="start"/> to its end, at most <paramref name="maxChars"/> characters
+    /// (empty when there is no log); for an expand command's output after a restart.
+    /// </summary>
+    public string ReadFrom(string owner, long jid, int tid, long start, long maxChars)
     {
         var path = PathOf(owner, jid, tid);
         if (!File.Exists(path))
@@ -30,7 +33,9 @@ internal sealed class TaskLogStore(string logRoot)
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         stream.Seek(Math.Min(start, stream.Length), SeekOrigin.Begin);
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd();
+        var buffer = new char[(int)Math.Min(maxChars, Math.Max(0, stream.Length - stream.Position))];
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        return new string(buffer, 0, read);
     }
 
     public static string InvocationMarker(long iid) => $"iid {iid.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
