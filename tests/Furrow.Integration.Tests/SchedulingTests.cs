@@ -70,6 +70,45 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task Profiles_MatchABladeByTheAddressItConnectsFrom()
+    {
+        await using var site = new TestSite();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "blade.config"), """
+            {
+                "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } },
+                "BladeProfiles": [
+                    { "ProfileName": "named", "Hosts": { "Name": ["render-*"] }, "Provides": ["Render"] },
+                    { "ProfileName": "loopback", "Hosts": { "Name": ["127.0.0.*"] }, "Provides": ["Local"] }
+                ]
+            }
+            """);
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("anything", slots: 1);
+        var blade = (await site.Client.BladesAsync("name=anything")).Single();
+        Assert.Equal("loopback", blade.Profile);
+
+        var jid = await site.SpoolAsync("Job -title {local} -subtasks { Task {a} -service {Local} -cmds { RemoteCmd {true} } }");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Timeout, "done on the blade matched by address");
+    }
+
+    [Fact]
+    public async Task ABladeNoProfileMatches_GetsNoWork_AndWhySaysSo()
+    {
+        await using var site = new TestSite();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "blade.config"),
+            """{ "BladeProfiles": [ { "ProfileName": "named", "Hosts": { "Name": ["render-*"] }, "Provides": ["Render"] } ] }""");
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("stray", slots: 1);
+        Assert.Equal("(no profile matches)", (await site.Client.BladesAsync("name=stray")).Single().Profile);
+
+        var jid = await site.SpoolAsync("Job -title {anywhere} -subtasks { Task {a} -cmds { RemoteCmd {true} } }");
+        await Task.Delay(1500);
+        Assert.Empty(await site.Client.InvocationsAsync($"jid={jid}"));
+        var why = await site.Client.WhyAsync(jid, 1);
+        Assert.Contains(why.Reasons, r => r.Kind == "BladeUnprofiled" && r.Text.Contains("stray") && r.Text.Contains("blade.config"));
+    }
+
+    [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task MaxActiveAndLimits_CapConcurrency_AsTheBladesSawIt()
     {

@@ -25,7 +25,8 @@ internal static class BladeEndpoints
         var registration = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeRegistration, cancellationToken);
         if (registration is null || string.IsNullOrWhiteSpace(registration.Name) || registration.Slots < 1)
             return ApiResults.BadRequest("a registration needs a blade name and at least one slot");
-        var welcome = await registry.RegisterAsync(registration, cancellationToken);
+        var address = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+        var welcome = await registry.RegisterAsync(registration, address, cancellationToken);
         return TypedResults.Json(welcome, FurrowJsonContext.Default.BladeWelcome);
     }
 

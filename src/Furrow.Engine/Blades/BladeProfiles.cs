@@ -12,12 +12,16 @@ namespace Furrow.Engine.Blades;
 internal sealed class BladeProfiles(IOptions<EngineOptions> options)
 {
     /// <summary>The profile a blade works with; null when the site has no blade.config.</summary>
+    /// <param name="address">The address the blade connects from, which `Hosts.Name` patterns may name too; null when unknown.</param>
     /// <param name="platform">The blade's platform as it reported it (`linux`), or null when not known.</param>
-    public ProfileMatch? Resolve(string bladeName, string host, string? platform)
+    public ProfileMatch? Resolve(string bladeName, string host, string? platform, string? address = null)
     {
         if (options.Value.Blades is not { } config)
             return null;
-        return new ProfileMatch(config.Resolve(bladeName, host, platform));
+        var byHost = config.Resolve(bladeName, host, platform);
+        var byAddress = string.IsNullOrEmpty(address) ? null : config.Resolve(bladeName, address, platform);
+        // First match in file order, whichever of the blade's names matched it.
+        return new ProfileMatch(byHost is null ? byAddress : byAddress is null || byHost.Index <= byAddress.Index ? byHost : byAddress);
     }
 
     /// <summary>The profile of a blade known from the database (before it reports its platform again).</summary>

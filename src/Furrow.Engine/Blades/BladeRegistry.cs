@@ -12,12 +12,13 @@ internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, Bl
 {
     private static readonly string EngineHost = Environment.MachineName;
 
-    public async Task<BladeWelcome> RegisterAsync(BladeRegistration registration, CancellationToken cancellationToken)
+    /// <param name="address">The address the blade connected from, for blade.config `Hosts` patterns on addresses.</param>
+    public async Task<BladeWelcome> RegisterAsync(BladeRegistration registration, string? address, CancellationToken cancellationToken)
     {
         var changes = new ChangeSet();
         var isLocal = string.Equals(registration.Host, EngineHost, StringComparison.OrdinalIgnoreCase)
             || registration.Host is "localhost" or "127.0.0.1";
-        var profile = profiles.Resolve(registration.Name, registration.Host, registration.Figures?.Platform);
+        var profile = profiles.Resolve(registration.Name, registration.Host, registration.Figures?.Platform, address);
         var lost = farm.Register(registration, isLocal, profile, changes);
         if (lost > 0)
             EngineLog.BladeRebooted(logger, registration.Name, lost);

@@ -10,10 +10,5 @@ internal sealed record LiveCommand(int Cid, IReadOnlyList<string> Argv, CommandK
     CommandClass Class, IReadOnlyList<string> EnvKeys, bool Expand = false)
 {
     /// <summary>The kind's wire name: `remote`, `local` or `builtin`.</summary>
-    public string KindName => Kind switch
-    {
-        CommandKind.Local => "local",
-        CommandKind.Builtin => "builtin",
-        _ => "remote",
-    };
+    public string KindName => Kind.ToName();
 }
