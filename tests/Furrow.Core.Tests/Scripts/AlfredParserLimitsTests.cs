@@ -75,21 +75,18 @@ public sealed class AlfredParserLimitsTests
     }
 
     [Fact]
-    public void Parse_Refuses100MegabyteScript_Quickly()
+    public void Parse_Refuses100MegabyteScript_BySize()
     {
         var text = "Job -title {big} -comment {" + new string('x', 100 * 1024 * 1024) + "}";
         var bytes = Encoding.UTF8.GetBytes(text);
-        var clock = Stopwatch.StartNew();
 
         var fromText = AlfredParser.Parse(text, "big.alf", ScriptLimits.Default);
         var fromBytes = AlfredParser.Parse(bytes, "big.alf", ScriptLimits.Default);
 
-        clock.Stop();
         Assert.False(fromText.Succeeded);
         Assert.False(fromBytes.Succeeded);
         Assert.Contains("too large", fromText.Error.Message);
         Assert.Contains("limit is 67108864 bytes", fromBytes.Error.Message);
-        Assert.True(clock.ElapsedMilliseconds < 1000, $"took {clock.ElapsedMilliseconds} ms");
     }
 
     [Fact]
@@ -177,7 +174,7 @@ public sealed class AlfredParserLimitsTests
     }
 
     [Fact]
-    public void Parse_ReadsTwentyThousandTasks_WellUnderASecond()
+    public void Parse_ReadsTwentyThousandTasks()
     {
         var text = new StringBuilder("##AlfredToDo 3.0\nJob -title {big} -subtasks {\n  Task {all} -subtasks {\n");
         for (var i = 1; i <= 20_000; i++)
@@ -188,13 +185,12 @@ public sealed class AlfredParserLimitsTests
 
         text.Append("  }\n}\n");
         var script = text.ToString();
-        ScriptAssert.Parses(script);
-
-        var clock = Stopwatch.StartNew();
         var job = ScriptAssert.Parses(script);
-        clock.Stop();
 
-        Assert.Equal(20_000, ScriptAssert.OnlyTask(job).Subtasks.Count);
-        Assert.True(clock.ElapsedMilliseconds < 1000, $"took {clock.ElapsedMilliseconds} ms");
+        // How fast is the bench's business; here, that every task arrives whole.
+        var tasks = ScriptAssert.OnlyTask(job).Subtasks.Cast<TaskSpec>().ToList();
+        Assert.Equal(20_000, tasks.Count);
+        Assert.Equal("Frame 20000", tasks[^1].Title);
+        Assert.Equal(["a", "b"], tasks[^1].Commands.Single().Tags);
     }
 }
