@@ -20,6 +20,10 @@ public sealed class BladeConfig
 
     public List<BladeProfile> BladeProfiles { get; set; } = [];
 
+    /// <summary>Top-level keys Furrow does not read; kept so <see cref="Validate"/> refuses them by name.</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? OtherKeys { get; set; }
+
     /// <summary>
     /// The first profile that applies to a blade called <paramref name="bladeName"/> on <paramref name="host"/> (a
     /// host name or address) running <paramref name="platform"/>, or null when none does.
@@ -58,6 +62,8 @@ public sealed class BladeConfig
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
+        foreach (var key in OtherKeys?.Keys ?? Enumerable.Empty<string>())
+            problems.Add($"unknown or unsupported key \"{key}\"; a blade.config holds ProfileDefaults and BladeProfiles");
         if (ProfileDefaults is not null)
             ValidateProfile(ProfileDefaults, "ProfileDefaults", isDefaults: true, problems);
         var profiles = BladeProfiles ?? [];
@@ -161,7 +167,15 @@ public sealed class BladeConfig
             {
                 problems.Add($"{label}: \"{key}\" belongs inside \"Capacity\": {{ ... }}, as in Tractor's blade.config; where it is, it would be ignored");
             }
+            else
+            {
+                // A misspelt key, or a Tractor setting Furrow does not honour, would otherwise be silently ignored.
+                problems.Add($"{label}: unknown or unsupported key \"{key}\"; Furrow reads ProfileName, Hosts, Provides, Capacity, EnvKeys and NIMBY");
+            }
         }
+
+        foreach (var key in profile.Capacity?.OtherKeys?.Keys ?? Enumerable.Empty<string>())
+            problems.Add($"{label}: unknown or unsupported key \"Capacity.{key}\"; Furrow reads MaxSlots, MaxLoad, MinRAM and MinDisk");
 
         foreach (var test in profile.Hosts?.OtherTests?.Keys ?? Enumerable.Empty<string>())
             problems.Add($"{label}: Hosts test \"{test}\" is not supported (Furrow matches on Name and Platform only), so the profile could never match");

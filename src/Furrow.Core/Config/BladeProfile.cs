@@ -9,8 +9,9 @@ namespace Furrow.Core.Config;
 /// <see cref="BladeConfig.Resolve(BladeProfile)"/> fills in the rest.
 /// </summary>
 /// <remarks>
-/// Tractor keys Furrow does not use (<c>Access</c>, <c>UDI</c>, <c>CmdOutputLogging</c>, ...) are kept in
-/// <see cref="OtherKeys"/> and ignored, so a Tractor site's file loads unchanged.
+/// Keys Furrow does not read (a misspelling, or Tractor settings such as <c>Access</c>, <c>UDI</c>,
+/// <c>CmdOutputLogging</c>) are kept in <see cref="OtherKeys"/> so that <see cref="BladeConfig.Validate"/> refuses them
+/// by name: the engine will not start on a profile that means something other than it says.
 /// </remarks>
 public sealed class BladeProfile
 {
@@ -40,7 +41,7 @@ public sealed class BladeProfile
     [JsonConverter(typeof(NimbyConverter))]
     public string? Nimby { get; set; }
 
-    /// <summary>Keys Furrow does not read; kept so <see cref="BladeConfig.Validate"/> can point out misplaced ones.</summary>
+    /// <summary>Keys Furrow does not read; kept so <see cref="BladeConfig.Validate"/> refuses them by name.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? OtherKeys { get; set; }
 }
@@ -82,6 +83,10 @@ public sealed class BladeCapacity
     /// <summary>No new work below this much free disk, in gigabytes; optionally with the drive to measure.</summary>
     [JsonConverter(typeof(MinDiskConverter))]
     public MinDiskSetting? MinDisk { get; set; }
+
+    /// <summary>Keys Furrow does not read; kept so <see cref="BladeConfig.Validate"/> refuses them by name.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? OtherKeys { get; set; }
 }
 
 /// <summary>One entry of a profile's <c>EnvKeys</c>: the envkeys it handles, the variables it sets and its handler.</summary>

@@ -22,6 +22,10 @@ public sealed class LimitsConfig
 {
     public Dictionary<string, LimitDefinition> Limits { get; set; } = [];
 
+    /// <summary>Top-level keys Furrow does not read; kept so <see cref="Validate"/> refuses them by name.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? OtherKeys { get; set; }
+
     /// <summary>Finds a limit by name, ignoring case; <paramref name="canonical"/> is its name as the file spells it.</summary>
     public bool TryFind(string name, out string canonical, [MaybeNullWhen(false)] out LimitDefinition definition)
     {
@@ -50,6 +54,8 @@ public sealed class LimitsConfig
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
+        foreach (var key in OtherKeys?.Keys ?? Enumerable.Empty<string>())
+            problems.Add($"unknown or unsupported key \"{key}\"; a limits.config holds Limits");
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, definition) in Limits ?? [])
         {

@@ -82,6 +82,7 @@ public sealed record CommandNeeds(ServiceKey Service, IReadOnlyList<string> Limi
 /// <param name="OnEngineHost">The blade runs on the engine's own host.</param>
 /// <param name="Unprofiled">The site has a blade.config and none of its profiles matches this blade.</param>
 /// <param name="NimbyOwner">A profile's NIMBY naming a user: the blade takes only that user's jobs; null for none.</param>
+/// <param name="NimbyByProfile">Its blade.config profile's NIMBY is 1 (no work); only the file changes that, not `tq unnimby`.</param>
 public sealed record BladeSituation(
     BladeTraits Traits,
     bool Up,
@@ -92,7 +93,8 @@ public sealed record BladeSituation(
     double MinRamGB,
     double MinDiskGB,
     bool OnEngineHost,
-    string? NimbyOwner = null)
+    string? NimbyOwner = null,
+    bool NimbyByProfile = false)
 {
     public string Name => Traits.Name;
 }
@@ -201,6 +203,8 @@ public static class DispatchRules
         if (blade.Unprofiled && Add(WaitKind.BladeUnprofiled, "matches no profile of blade.config, so it gets no work"))
             return first;
         if (blade.Nimby && Add(WaitKind.BladeNimby, "is nimby (tq unnimby " + blade.Name + ")"))
+            return first;
+        if (blade.NimbyByProfile && Add(WaitKind.BladeNimby, "is nimby by its blade.config profile (NIMBY 1); change the profile to give it work"))
             return first;
         if (blade.MaxLoad is { } maxLoad && t.Load / Math.Max(1, t.Cores) > maxLoad
             && Add(WaitKind.BladeLoad, $"has load {t.Load:0.##} on {Math.Max(1, t.Cores)} core(s), above its profile's MaxLoad {maxLoad:0.##} per core"))

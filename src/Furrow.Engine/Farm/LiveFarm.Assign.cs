@@ -163,9 +163,8 @@ internal sealed partial class LiveFarm
         // A profile's NIMBY is 0, 1 or a user name. Tractor's 1 takes only jobs spooled on the blade's own host; Furrow
         // takes it as no work at all (stricter, never looser). A user name takes only that user's jobs.
         var profileNimby = profile?.Nimby is { Length: > 0 } n && n != "0" ? n : null;
-        var nimby = blade.Record.Nimby || profileNimby == "1";
         var nimbyOwner = profileNimby is not null and not "1" ? profileNimby : null;
-        return new BladeSituation(traits, blade.Record.Status == "up", blade.Profile is { Profile: null }, nimby, freeSlots,
-            profile?.MaxLoad, profile?.MinRAM ?? 0, profile?.MinDisk ?? 0, blade.IsLocal, nimbyOwner);
+        return new BladeSituation(traits, blade.Record.Status == "up", blade.Profile is { Profile: null }, blade.Record.Nimby, freeSlots,
+            profile?.MaxLoad, profile?.MinRAM ?? 0, profile?.MinDisk ?? 0, blade.IsLocal, nimbyOwner, profileNimby == "1");
     }
 }

@@ -54,7 +54,8 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
             return _blades.Values.ToDictionary(b => b.Name,
-                b => new BladeView(b.Name, b.Slots, b.UsedSlots, b.LastContactMs, b.Record.Status, b.Figures, b.Profile?.Name, b.Record.Nimby));
+                b => new BladeView(b.Name, b.Slots, b.UsedSlots, b.LastContactMs, b.Record.Status, b.Figures, b.Profile?.Name,
+                    b.Record.Nimby || b.Profile?.Profile?.Nimby is { Length: > 0 } and not "0"));
     }
 
     public FarmCounts Counts()

@@ -56,9 +56,11 @@ internal static class LiveJobBuilder
             var commands = new List<LiveCommand>(t.Commands.Count);
             foreach (var c in t.Commands)
             {
-                var service = !Blank(c.Service) ? c.Service! : !Blank(t.Service) ? t.Service! : jobService ?? "";
+                var (service, where) = !Blank(c.Service) ? (c.Service!, $"task {t.Tid} (\"{t.Title}\"), command {c.Cid}")
+                    : !Blank(t.Service) ? (t.Service!, $"task {t.Tid} (\"{t.Title}\")")
+                    : (jobService ?? "", "the job");
                 if (!keys.TryGetValue(service, out var key))
-                    keys[service] = key = Parse(service, $"task {t.Tid} (\"{t.Title}\"), command {c.Cid}");
+                    keys[service] = key = Parse(service, where);
                 var atLeast = Math.Max(1, c.AtLeast ?? 1);
                 var atMost = Math.Max(atLeast, c.AtMost ?? atLeast);
                 var limitNames = limits is null ? []

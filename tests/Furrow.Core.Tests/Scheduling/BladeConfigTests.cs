@@ -63,7 +63,25 @@ public sealed class BladeConfigTests
         Assert.Equal("(not_set)", Config.ProfileDefaults.EnvKeys![0].Environment!["SHOW"]);
         Assert.Equal("default", Config.ProfileDefaults.EnvKeys[0].EnvHandler);
         Assert.Contains("UDI", Config.ProfileDefaults.OtherKeys!.Keys);
-        Assert.Empty(Config.Validate());
+        // Tractor settings Furrow does not honour are refused by name rather than silently ignored.
+        Assert.Equal(
+            ["Access", "UDI", "RecentErrorThrottle"],
+            Config.Validate().Select(p => System.Text.RegularExpressions.Regex.Match(p, "key \"([^\"]+)\"").Groups[1].Value));
+        Assert.All(Config.Validate(), p => Assert.StartsWith("ProfileDefaults: unknown or unsupported key", p, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_RefusesMisspeltKeys_AtEveryLevel_NamingThem()
+    {
+        var config = System.Text.Json.JsonSerializer.Deserialize<BladeConfig>("""
+            { "BladeProfile": [],
+              "BladeProfiles": [ { "ProfileName": "comp", "Provide": ["Nuke"], "Capacity": { "MinDsk": 10 } } ] }
+            """)!;
+        var problems = config.Validate();
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.Contains("\"BladeProfile\"", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("BladeProfiles[0] \"comp\": unknown or unsupported key \"Provide\"", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("\"Capacity.MinDsk\"", StringComparison.Ordinal));
     }
 
     [Theory]

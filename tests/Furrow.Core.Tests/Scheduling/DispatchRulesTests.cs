@@ -174,6 +174,15 @@ public sealed class DispatchRulesTests
     }
 
     [Fact]
+    public void Check_ProfileNimbyOne_SaysTheFileHoldsIt_NotTqUnnimby()
+    {
+        var reason = Refused(WaitKind.BladeNimby, blade: Blade() with { NimbyByProfile = true });
+
+        Assert.Contains("blade.config profile (NIMBY 1)", reason.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("tq unnimby", reason.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Check_ProfileNimbyNamingAUser_TakesOnlyThatUsersJobs()
     {
         var blade = Blade() with { NimbyOwner = "bob" };
