@@ -175,6 +175,14 @@ public sealed class SchedulingTests
         // Whole seconds: the -after text has no fraction.
         Assert.True(timedStart >= startAt.ToUnixTimeMilliseconds() / 1000 * 1000, "the timed job started before its -after time");
 
+        // Once a job has left the queue, why says whether it is done, deleted or unknown.
+        var done = await site.Client.WhyAsync(second, 1);
+        Assert.Equal(("done", 0), (done.State, done.Reasons.Count));
+        Assert.Contains("there is no job 99999", (await Assert.ThrowsAsync<EngineException>(() => site.Client.WhyAsync(99999, 1))).Message);
+        var held = await site.SpoolAsync("Job -title {held} -paused 1 -subtasks { Task {a} -cmds { RemoteCmd {true} } }");
+        await site.Client.OperateAsync("delete", $"jid={held}", "tester", false);
+        Assert.Contains($"job {held} was deleted", (await Assert.ThrowsAsync<EngineException>(() => site.Client.WhyAsync(held, 1))).Message);
+
         var refused = await Assert.ThrowsAsync<EngineException>(() =>
             site.SpoolAsync("Job -title {orphan} -afterjids {99999} -subtasks { Task {a} -cmds { RemoteCmd {true} } }"));
         Assert.Contains("99999", refused.Message);

@@ -105,8 +105,13 @@ public sealed record BladeSituation(
 /// </summary>
 public static class DispatchRules
 {
+    /// <summary>The reason every command waits while the farm's dispatching is paused.</summary>
+    public static WaitReason DispatchPausedReason { get; } =
+        new(WaitKind.DispatchPaused, "dispatching is paused for the whole farm (tq resume-dispatch)");
+
     /// <summary>
-    /// Checks everything in a fixed order: the farm, the job, the task, the blade, the command against the blade, limits.
+    /// Checks everything in a fixed order: the farm, the job, the task's prerequisites, then <see cref="FitsBlade"/>
+    /// (the blade, the command against the blade, limits).
     /// </summary>
     /// <param name="prerequisite">Why the task's own prerequisites are unfinished (from its job graph), or null.</param>
     /// <param name="limits">Current limit counts; null when the site defines no limits.</param>
@@ -116,6 +121,41 @@ public static class DispatchRules
         BladeSituation blade, LimitCounter? limits, long nowMs, List<WaitReason>? all = null)
     {
         WaitReason? first = null;
+        bool Add(WaitReason? reason)
+        {
+            if (reason is null)
+                return false;
+            first ??= reason;
+            return all is null;
+        }
+
+        if (dispatchPaused)
+        {
+            all?.Add(DispatchPausedReason);
+            if (Add(DispatchPausedReason))
+                return first;
+        }
+        if (Add(JobReason(job, nowMs, all)))
+            return first;
+        if (prerequisite is not null)
+        {
+            var reason = new WaitReason(WaitKind.Prerequisite, prerequisite);
+            all?.Add(reason);
+            if (Add(reason))
+                return first;
+        }
+        Add(FitsBlade(job, command, blade, limits, all));
+        return first;
+    }
+
+    /// <summary>
+    /// The part of <see cref="Check"/> that depends on the blade: its own state (<see cref="BladeReason"/>), then the
+    /// command against it (slots, profile NIMBY owner, engine host, service key, the job's blocklist, limits).
+    /// </summary>
+    public static WaitReason? FitsBlade(JobSituation job, CommandNeeds command, BladeSituation blade, LimitCounter? limits,
+        List<WaitReason>? all = null)
+    {
+        WaitReason? first = null;
         bool Add(WaitReason reason)
         {
             first ??= reason;
@@ -123,16 +163,6 @@ public static class DispatchRules
             return all is null;
         }
 
-        if (dispatchPaused && Add(new(WaitKind.DispatchPaused, "dispatching is paused for the whole farm (tq resume-dispatch)")))
-            return first;
-        if (JobReason(job, nowMs, all) is { } jobReason)
-        {
-            first ??= jobReason;
-            if (all is null)
-                return first;
-        }
-        if (prerequisite is not null && Add(new(WaitKind.Prerequisite, prerequisite)))
-            return first;
         if (BladeReason(blade, all) is { } bladeReason)
         {
             first ??= bladeReason;

@@ -218,12 +218,12 @@ internal static class QueueEndpoints
 
     private static async Task<IResult> NotLiveAsync(long jid, int? tid, IJobStore store, CancellationToken ct)
     {
-        if (!await store.JobExistsAsync(jid, ct))
-            return ApiResults.NotFound($"there is no job {jid}");
-        var job = (await store.ListJobsAsync(true, ct)).First(j => j.Jid == jid);
-        if (job.Deleted)
-            return ApiResults.NotFound($"job {jid} was deleted");
+        // The farm forgets a job only when every task is done or the job is deleted, so its rows tell which.
         var tasks = await store.ListTasksAsync(jid, ct);
+        if (tasks.Count == 0)
+            return ApiResults.NotFound($"there is no job {jid}");
+        if (tasks.Any(x => x.State != TaskState.Done))
+            return ApiResults.NotFound($"job {jid} was deleted");
         if (tid is not { } t)
             return TypedResults.Json(new List<WhyReply>(), FurrowJsonContext.Default.ListWhyReply);
         if (tasks.FirstOrDefault(x => x.Tid == t) is not { } task)

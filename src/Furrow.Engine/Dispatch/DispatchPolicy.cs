@@ -16,18 +16,15 @@ internal sealed class DispatchPolicy(IReadOnlyList<string> tiers, IReadOnlyDicti
     /// <summary>The rank of a `-tier` name (lower goes first); no tier is "default", an unknown tier ranks as "default".</summary>
     public int TierRank(string? tier)
     {
-        var name = string.IsNullOrWhiteSpace(tier) ? "default" : tier.Trim();
-        for (var i = 0; i < tiers.Count; i++)
-            if (string.Equals(tiers[i], name, StringComparison.OrdinalIgnoreCase))
-                return i;
+        var rank = IndexOf(string.IsNullOrWhiteSpace(tier) ? "default" : tier.Trim());
+        if (rank >= 0)
+            return rank;
         var fallback = IndexOf("default");
         return fallback >= 0 ? fallback : tiers.Count;
     }
 
     /// <summary>True when <paramref name="tier"/> names one of the site's tiers (or is empty).</summary>
     public bool KnowsTier(string? tier) => string.IsNullOrWhiteSpace(tier) || IndexOf(tier.Trim()) >= 0;
-
-    public IReadOnlyList<string> Tiers => tiers;
 
     /// <summary>The static part of a job's place in the queue: tier, then priority (higher first), then spool time.</summary>
     public static (int TierRank, double Priority, long SpoolTimeMs) QueueKey(JobRecord job, int tierRank) => (tierRank, -job.Priority, job.SpoolTimeMs);

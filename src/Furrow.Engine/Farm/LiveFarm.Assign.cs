@@ -74,10 +74,12 @@ internal sealed partial class LiveFarm
         return best;
     }
 
-    // The lowest-tid waiting task of this job whose command class the rules allow on the blade.
+    // The lowest-tid waiting task of this job whose command class the rules allow on the blade. These are
+    // DispatchRules.Check's parts in its order: the farm's pause was checked by Assign and only ready tasks are queued,
+    // so the job's reasons are asked once per job and the blade's once per class.
     private Pick_? FirstRunnable(LiveJob job, BladeSituation blade, long now)
     {
-        var situation = job.Situation();
+        var situation = job.Situation(_options.BlocklistFailures);
         if (DispatchRules.JobReason(situation, now) is not null)
             return null;
         Pick_? best = null;
@@ -86,7 +88,7 @@ internal sealed partial class LiveFarm
             var cls = job.Classes[classId];
             if (tids.Count == 0 || (best is { } b && tids.Min > b.Tid))
                 continue;
-            if (DispatchRules.Check(_dispatchPaused, situation, null, cls.Needs, blade, _limits, now) is null)
+            if (DispatchRules.FitsBlade(situation, cls.Needs, blade, _limits) is null)
                 best = new Pick_(job, cls, tids.Min);
         }
         return best;

@@ -61,8 +61,6 @@ internal sealed partial class LiveFarm
                 if (!_jobs.TryGetValue(entry.Jid, out var job))
                     continue;
                 job.Failures[entry.Blade] = entry.Failures;
-                if (entry.Failures >= _options.BlocklistFailures)
-                    (job.Blocklist ??= new HashSet<string>(StringComparer.Ordinal)).Add(entry.Blade);
             }
 
             foreach (var record in live.CurrentInvocations)
@@ -73,7 +71,8 @@ internal sealed partial class LiveFarm
                     continue;
                 }
                 var task = job.Tasks[record.Tid];
-                var needs = task.Commands.FirstOrDefault(c => c.Cid == record.Cid)?.Class.Needs;
+                var command = task.Commands.FirstOrDefault(c => c.Cid == record.Cid);
+                var needs = command?.Class.Needs;
                 var host = _blades.TryGetValue(record.Blade, out var blade) ? blade.Record.Host : record.Blade;
                 var position = logPositions.GetValueOrDefault(record.Iid);
                 var invocation = new LiveInvocation(record.Iid, record.Jid, record.Tid, record.Cid, record.Blade, record.DispatchTimeMs)
@@ -86,7 +85,7 @@ internal sealed partial class LiveFarm
                     Limits = needs?.Limits ?? [],
                     Host = host,
                     Owner = job.Owner,
-                    ExpandOutput = task.Commands.FirstOrDefault(c => c.Cid == record.Cid)?.Expand == true
+                    ExpandOutput = command?.Expand == true
                         ? new System.Text.StringBuilder(position?.ExpandOutput ?? "") : null,
                 };
                 _invocations[record.Iid] = invocation;

@@ -80,15 +80,9 @@ internal sealed partial class LiveFarm
             if (!_jobs.TryGetValue(jid, out var job))
                 return false;
             if (blade is null)
-            {
                 job.Failures.Clear();
-                job.Blocklist = null;
-            }
             else
-            {
                 job.Failures.Remove(blade);
-                job.Blocklist?.Remove(blade);
-            }
             changes.Add(new ClearBlocklist(jid, blade));
             changes.WorkBecameAvailable = true;
             return true;

@@ -222,8 +222,6 @@ internal sealed partial class LiveFarm
         var failures = job.Failures.GetValueOrDefault(bladeName) + 1;
         job.Failures[bladeName] = failures;
         changes.Add(new SetBlocklist(job.Jid, bladeName, failures));
-        if (failures >= _options.BlocklistFailures)
-            (job.Blocklist ??= new HashSet<string>(StringComparer.Ordinal)).Add(bladeName);
     }
 
     // An invocation the engine handed out but the blade no longer mentions was lost in transit or died with a blade

@@ -32,7 +32,7 @@ internal sealed partial class LiveFarm
             IEnumerable<LiveJob> jobs = jid is { } one ? (_jobs.TryGetValue(one, out var j) ? [j] : []) : _jobs.Values;
             foreach (var job in jobs)
             {
-                var jobWhy = DispatchRules.JobReason(job.Situation(), now)?.Text;
+                var jobWhy = DispatchRules.JobReason(job.Situation(_options.BlocklistFailures), now)?.Text;
                 foreach (var task in job.Tasks.AsSpan(1))
                 {
                     string? blade = task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var invocation) ? invocation.Blade : null;
@@ -40,7 +40,7 @@ internal sealed partial class LiveFarm
                     {
                         TaskState.Blocked => job.Graph.WhyBlocked(task.Tid, job.IsDone) ?? jobWhy,
                         TaskState.Ready or TaskState.Active when task.QueuedAs is not null =>
-                            _dispatchPaused ? "dispatching is paused for the whole farm" : jobWhy ?? "waiting for a blade (tq why for details)",
+                            _dispatchPaused ? DispatchRules.DispatchPausedReason.Text : jobWhy ?? "waiting for a blade (tq why for details)",
                         _ => null,
                     };
                     views[(job.Jid, task.Tid)] = new TaskView(blade, why);
@@ -75,7 +75,7 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
             return _jobs.Values.Where(j => jid is null || j.Jid == jid)
-                .SelectMany(j => j.Failures.Select(f => new BlocklistView(j.Jid, f.Key, f.Value, j.Blocklist?.Contains(f.Key) == true)))
+                .SelectMany(j => j.Failures.Select(f => new BlocklistView(j.Jid, f.Key, f.Value, f.Value >= _options.BlocklistFailures)))
                 .OrderBy(v => v.Jid).ThenBy(v => v.Blade, StringComparer.Ordinal).ToList();
     }
 
@@ -97,9 +97,10 @@ internal sealed partial class LiveFarm
                 return new WhyView(jid, tid, task.Title, task.State.ToName(), runningOn, reasons);
             var prerequisite = task.State == TaskState.Blocked ? job.Graph.WhyBlocked(tid, job.IsDone) : null;
             var command = task.Commands[Math.Min(task.NextCommand, task.Commands.Count - 1)];
-            var situation = job.Situation();
+            var situation = job.Situation(_options.BlocklistFailures);
+            // DispatchRules.Check's parts, in its order: the farm's and the job's reasons once, the blade's per blade.
             if (_dispatchPaused)
-                reasons.Add(new(WaitKind.DispatchPaused, "dispatching is paused for the whole farm (tq resume-dispatch)"));
+                reasons.Add(DispatchRules.DispatchPausedReason);
             DispatchRules.JobReason(situation, now, reasons);
             if (prerequisite is not null)
                 reasons.Add(new(WaitKind.Prerequisite, prerequisite));
@@ -115,9 +116,7 @@ internal sealed partial class LiveFarm
             {
                 var before = perBlade.Count;
                 var free = Math.Max(0, blade.Slots - blade.UsedSlots);
-                // The farm's and the job's reasons are already listed; ask only what depends on the blade.
-                DispatchRules.Check(false, situation with { Paused = false, AfterMs = null, WaitingForJids = [], MaxActive = null },
-                    null, command.Class.Needs, SituationOf(blade, free), _limits, now, perBlade);
+                DispatchRules.FitsBlade(situation, command.Class.Needs, SituationOf(blade, free), _limits, perBlade);
                 anyFits |= perBlade.Count == before;
             }
             // When some blade could take it now, nothing blade-related holds it back: no reasons means "next in line".

@@ -79,15 +79,6 @@ internal sealed partial class LiveFarm
             return ++_jobCounter;
     }
 
-    public bool DispatchPaused
-    {
-        get
-        {
-            lock (_gate)
-                return _dispatchPaused;
-        }
-    }
-
     public void SetDispatchPaused(bool paused)
     {
         lock (_gate)

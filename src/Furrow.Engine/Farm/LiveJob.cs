@@ -65,10 +65,8 @@ internal sealed class LiveJob
     /// <summary>Commands of this job running now (for `-maxactive`).</summary>
     public int ActiveCount { get; set; }
 
-    /// <summary>Failures of this job's commands per blade, and the blades it no longer goes to.</summary>
+    /// <summary>Failures of this job's commands per blade; at the site's cap a blade no longer gets them.</summary>
     public Dictionary<string, int> Failures { get; } = new(StringComparer.Ordinal);
-
-    public HashSet<string>? Blocklist { get; set; }
 
     /// <summary>Tasks waiting for a blade, by the class of the command they wait to run, in tid order.</summary>
     public SortedDictionary<int, SortedSet<int>> Ready { get; } = [];
@@ -82,6 +80,15 @@ internal sealed class LiveJob
     public bool Dispatchable(long nowMs) =>
         ReadyCount > 0 && !Paused && WaitingFor.Count == 0 && (Record.AfterTimeMs is not { } after || after <= nowMs);
 
-    public JobSituation Situation() =>
-        new(Jid, Owner, Paused, Record.AfterTimeMs, WaitingFor, Record.MaxActive, ActiveCount, Blocklist ?? NoBlades);
+    /// <param name="blocklistFailures">The site's `BladeBlocklistFailures`: failures on a blade that blocklist it for this job.</param>
+    public JobSituation Situation(int blocklistFailures) =>
+        new(Jid, Owner, Paused, Record.AfterTimeMs, WaitingFor, Record.MaxActive, ActiveCount, Blocklist(blocklistFailures));
+
+    private IReadOnlySet<string> Blocklist(int blocklistFailures)
+    {
+        if (Failures.Count == 0)
+            return NoBlades;
+        var blocked = Failures.Where(f => f.Value >= blocklistFailures).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        return blocked.Count == 0 ? NoBlades : blocked;
+    }
 }

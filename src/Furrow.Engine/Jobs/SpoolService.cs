@@ -1,6 +1,7 @@
 using Furrow.Core.Jobs;
 using Furrow.Core.Scheduling;
 using Furrow.Core.Scripts;
+using Furrow.Engine.Dispatch;
 using Furrow.Engine.Farm;
 using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
@@ -25,7 +26,7 @@ internal sealed record SpoolResult(long Jid, string? Error)
 /// waits for, options Furrow cannot honour yet), commits it, then hands it to the farm.
 /// </summary>
 internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitter committer, TaskLogStore logs, TimeProvider clock,
-    IOptions<EngineOptions> options, ILogger<SpoolService> logger)
+    DispatchPolicy policy, IOptions<EngineOptions> options, ILogger<SpoolService> logger)
 {
     public async Task<SpoolResult> SpoolAsync(SpoolRequest request, CancellationToken cancellationToken)
     {
@@ -68,7 +69,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         LiveJob job;
         try
         {
-            job = LiveJobBuilder.Build(record, compiled.Job!.Tasks, spec.SerialSubtasks, farm.TierRank(record.Tier), options.Value.Limits);
+            job = LiveJobBuilder.Build(record, compiled.Job!.Tasks, spec.SerialSubtasks, policy.TierRank(record.Tier), options.Value.Limits);
         }
         catch (JobRuleException error)
         {
@@ -98,7 +99,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
                 return new Terms(null, [], $"-after {{{spec.After}}}: {error}");
             afterMs = after.When?.ToUnixTimeMilliseconds();
         }
-        if (!string.IsNullOrWhiteSpace(spec.Tier) && !options.Value.KnowsTier(spec.Tier))
+        if (!policy.KnowsTier(spec.Tier))
             return new Terms(null, [], $"-tier {spec.Tier}: not one of this site's DispatchTiers ({string.Join(", ", options.Value.DispatchTiers)})");
         if (spec.AfterJids.Count == 0)
             return new Terms(afterMs, [], null);

@@ -40,9 +40,6 @@ public sealed class EngineOptions
     /// <summary>The zone `-after` dates without an offset are read in (the engine host's).</summary>
     public TimeZoneInfo TimeZone { get; set; } = TimeZoneInfo.Local;
 
-    /// <summary>True when <paramref name="tier"/> names one of <see cref="DispatchTiers"/> (any case).</summary>
-    public bool KnowsTier(string tier) => DispatchTiers.Any(t => string.Equals(t, tier.Trim(), StringComparison.OrdinalIgnoreCase));
-
     /// <summary>How long an API call waits for an unreachable job database to come back before it fails.</summary>
     public TimeSpan StoreWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public ScriptLimits ScriptLimits { get; set; } = new();
