@@ -21,7 +21,11 @@ public sealed class PostgresFaultTests
             TimeSpan.FromSeconds(30), () => "the command to start");
 
         var postmasterPid = int.Parse(File.ReadLines(Path.Combine(site.DataDir, "psql", "postmaster.pid")).First());
+        var clusterDir = Path.GetFullPath(Path.Combine(site.DataDir, "psql"));
         await ProgramRun.RequireAsync("killing the postmaster", "kill", "-9", postmasterPid.ToString());
+        // A backend outlives its postmaster until it notices; until then the engine's pooled connection still works.
+        await Eventually.WaitUntilAsync(() => Task.FromResult(!ServerProcessesIn(clusterDir).Any()),
+            TimeSpan.FromSeconds(30), () => "the server's backends to exit after their postmaster");
 
         // While the server is gone a spool is held, then refused with a clear error; the command's exit arrives meanwhile.
         const string refusedJob = "Job -title {refused} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }";
@@ -44,5 +48,19 @@ public sealed class PostgresFaultTests
         Assert.Equal([jid], (await site.Client.JobsAsync(archived: true)).Select(j => j.Jid));
         var later = await site.SpoolAsync("Job -title {after} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
         await site.WaitForJobAsync(later, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done once the server is back");
+    }
+
+    /// <summary>The PIDs of processes whose working directory is the cluster's data directory (the postmaster's children).</summary>
+    private static IEnumerable<int> ServerProcessesIn(string clusterDir)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string? cwd;
+            try { cwd = new DirectoryInfo(Path.Combine(dir, "cwd")).ResolveLinkTarget(returnFinalTarget: false)?.FullName; }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            if (cwd is not null && Path.TrimEndingDirectorySeparator(cwd) == Path.TrimEndingDirectorySeparator(clusterDir)) yield return pid;
+        }
     }
 }
