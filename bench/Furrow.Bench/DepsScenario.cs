@@ -10,6 +10,9 @@ namespace Furrow.Bench;
 /// waiting for its subtasks (the last of them to stop releases it).
 /// </summary>
 /// <remarks>
+/// Each command sleeps <c>--cmd-ms</c> (50) so that its exit report leaves the blade at once: a command that ends while
+/// the report of its start is still on its way has its exit queued behind that report (the blade's reports are
+/// ordered), which the engine cannot shorten; <c>--cmd-ms 0</c> shows that wait as well.
 /// Start and stop times are the blade's own clock, dispatch times the engine's; blade and engine share this machine's
 /// clock. <c>start_after_stop</c> is the dependant's start minus its prerequisite's stop (the exit report's trip to the
 /// engine, the dispatch and the blade's process start); <c>dispatch_after_exit</c> is the dependant's dispatch minus that
@@ -19,16 +22,19 @@ internal static class DepsScenario
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(5);
 
-    public static async Task<Dictionary<string, object>> RunAsync(int chain, int width, int fanIns)
+    public static async Task<Dictionary<string, object>> RunAsync(int chain, int width, int fanIns, int commandMs)
     {
         if (chain < 2 || width < 1 || fanIns < 1)
             throw new ArgumentException("deps needs --chain 2 or more, --width 1 or more and --fanins 1 or more");
+        if (commandMs < 0)
+            throw new ArgumentException("deps needs --cmd-ms 0 or more");
+        var command = commandMs == 0 ? "true" : $"sleep {(commandMs / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}";
         await using var engine = await BenchEngine.StartAsync();
         engine.Start("blade", "--engine", engine.Engine, "--name", "real-blade", "--slots", "4");
 
         var chainStart = new List<double>();
         var chainDispatch = new List<double>();
-        var (tasks, runs) = await RunJobAsync(engine, Jobs.Chain(chain, "true"), "chain.alf");
+        var (tasks, runs) = await RunJobAsync(engine, Jobs.Chain(chain, command), "chain.alf");
         for (var i = 2; i <= chain; i++)
             Measure(runs[tasks[$"t{i}"]], [runs[tasks[$"t{i - 1}"]]], chainStart, chainDispatch);
 
@@ -36,7 +42,7 @@ internal static class DepsScenario
         var fanDispatch = new List<double>();
         for (var r = 0; r < fanIns; r++)
         {
-            (tasks, runs) = await RunJobAsync(engine, Jobs.FanIn(width, "true"), "fanin.alf");
+            (tasks, runs) = await RunJobAsync(engine, Jobs.FanIn(width, command), "fanin.alf");
             Measure(runs[tasks["parent"]], [.. Enumerable.Range(1, width).Select(i => runs[tasks[$"c{i}"]])], fanStart, fanDispatch);
         }
 
@@ -45,6 +51,7 @@ internal static class DepsScenario
         return new Dictionary<string, object>
         {
             ["scenario"] = "deps",
+            ["command_ms"] = commandMs,
             ["chain_tasks"] = chain,
             ["chain_start_after_stop_p50_ms"] = P(chainStart, 0.50),
             ["chain_start_after_stop_p99_ms"] = P(chainStart, 0.99),

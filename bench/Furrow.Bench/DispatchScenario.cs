@@ -31,6 +31,7 @@ internal static class DispatchScenario
         await using var engine = await BenchEngine.StartAsync(store, mixed ? MixedSite(blades, licSiteMax, licBladeMax) : null);
         const int tasksPerJob = 1000;
         var jobs = 0;
+        var spooling = Stopwatch.StartNew();
         for (var spooled = 0; spooled < tasks; spooled += tasksPerJob, jobs++)
         {
             var count = Math.Min(tasksPerJob, tasks - spooled);
@@ -42,6 +43,7 @@ internal static class DispatchScenario
                 throw new InvalidOperationException($"spool refused: {reply.Msg}");
         }
 
+        var spoolSeconds = spooling.Elapsed.TotalSeconds;
         var finished = 0;
         var mismatches = 0;
         var dispatched = new List<(long Ticks, bool Alice)>(mixed ? tasks : 0);
@@ -89,6 +91,7 @@ internal static class DispatchScenario
             ["ready_to_started_p99_ms"] = p99,
             ["latency_samples"] = latencySamples,
             ["engine_peak_rss_mb"] = Math.Round(peakRss, 1),
+            ["spool_s"] = Math.Round(spoolSeconds, 1),
         };
         if (!mixed)
             return result;
@@ -167,8 +170,16 @@ internal static class DispatchScenario
     {
         var last = progress();
         var since = Stopwatch.StartNew();
+        var verbose = Environment.GetEnvironmentVariable("FURROW_BENCH_VERBOSE") == "1";
+        var (shown, shownAt) = (last, Stopwatch.StartNew());
         while (!stop.IsCancellationRequested)
         {
+            if (verbose && shownAt.Elapsed >= TimeSpan.FromSeconds(2))
+            {
+                var count = progress();
+                Console.Error.WriteLine($"bench: {count} dispatched, {(count - shown) / shownAt.Elapsed.TotalSeconds:F0}/s over the last {shownAt.Elapsed.TotalSeconds:F1} s");
+                (shown, shownAt) = (count, Stopwatch.StartNew());
+            }
             try
             {
                 await Task.Delay(250, stop.Token);
@@ -195,6 +206,14 @@ internal static class DispatchScenario
     private static async Task<(double P50, double P99)> IdleLatencyAsync(BenchEngine engine, int samples)
     {
         engine.Start("blade", "--engine", engine.Engine, "--name", "real-blade", "--slots", "1");
+        // The blade process's own start-up is not a task's wait: sample once it has registered.
+        var registering = Stopwatch.StartNew();
+        while (!(await engine.Client.BladesAsync()).Any(b => b.Name == "real-blade" && b.Status == "up"))
+        {
+            if (registering.Elapsed > TimeSpan.FromSeconds(60))
+                throw new TimeoutException("the real blade did not register within 60 s");
+            await Task.Delay(20);
+        }
         var waits = new List<double>();
         for (var i = 0; i < samples; i++)
         {

@@ -9,13 +9,13 @@ using Furrow.Bench;
 //            fairness, service mismatches and the most "lic" commands held at once (each held --lic-ms, 100, by the
 //            simulated blades so the caps bind; every other command finishes at once); the target run is
 //            dispatch --mixed --tasks 100000 --blades 200
-//   deps [--chain N] [--width N] [--fanins N]
+//   deps [--chain N] [--width N] [--fanins N] [--cmd-ms N]
 //            dependency release with one real blade: a chain of N serial tasks (100) and --fanins (20) jobs whose parent
-//            waits for --width (50) subtasks
+//            waits for --width (50) subtasks; each command sleeps --cmd-ms (50; 0 runs true)
 //   restart [--tasks N]
 //   backup [--db-mb N]
 // FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr.
-string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms"];
+string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms"];
 var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
     .FirstOrDefault() ?? "dispatch";
 string Text(string name, string fallback) =>
@@ -27,7 +27,7 @@ var result = scenario switch
 {
     "dispatch" => await DispatchScenario.RunAsync(tasks: Arg("--tasks", 20_000), blades: Arg("--blades", 100), slots: 4,
         latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite"), mixed: args.Contains("--mixed"), licRunMs: Arg("--lic-ms", 100)),
-    "deps" => await DepsScenario.RunAsync(chain: Arg("--chain", 100), width: Arg("--width", 50), fanIns: Arg("--fanins", 20)),
+    "deps" => await DepsScenario.RunAsync(chain: Arg("--chain", 100), width: Arg("--width", 50), fanIns: Arg("--fanins", 20), commandMs: Arg("--cmd-ms", 50)),
     "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),
     "backup" => await BackupScenario.RunAsync(targetMb: Arg("--db-mb", 256)),
     _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, restart or backup"),

@@ -43,8 +43,10 @@ internal sealed class ConcurrencyMeter
 }
 
 /// <summary>
-/// A blade that speaks the real protocol but finishes every command the moment it gets it, except limited commands when
-/// <see cref="SimulatedBladeSetup.LimitedRunMs"/> asks it to hold them for a while (their slots stay taken meanwhile).
+/// A blade that speaks the real protocol as the real blade does, with a work loop (poll, start what it is given) and a
+/// report loop (send the events not yet acknowledged as soon as there are any) running side by side. Every command
+/// finishes the moment it starts, except limited commands when <see cref="SimulatedBladeSetup.LimitedRunMs"/> asks it to
+/// hold them for a while (their slots stay taken meanwhile, and their exits are reported when the time is up).
 /// </summary>
 internal static class SimulatedBlade
 {
@@ -59,38 +61,44 @@ internal static class SimulatedBlade
         using var client = new EngineClient(engine);
         var bootId = Guid.NewGuid().ToString("N");
         await client.RegisterBladeAsync(new BladeRegistration(name, setup.Host, slots, "bench", bootId, Environment.ProcessId, setup.Figures));
-        long seq = 0;
-        var held = 0;
-        var maxHeld = 0;
-        var running = new List<(long Iid, long UntilMs)>();
-        var events = new List<InvocationEvent>();
-        static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var state = new SimState();
+        using var bothStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var reporting = ReportLoopAsync(client, name, bootId, slots, setup, state, bothStop.Token);
+        try
+        {
+            await WorkLoopAsync(client, name, bootId, slots, onDispatch, setup, state, stop);
+        }
+        finally
+        {
+            await bothStop.CancelAsync();
+            await reporting;
+        }
+        return state.MaxHeld;
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static async Task WorkLoopAsync(EngineClient client, string name, string bootId, int slots, Action<Assignment> onDispatch,
+        SimulatedBladeSetup setup, SimState state, CancellationToken stop)
+    {
         while (!stop.IsCancellationRequested)
         {
-            // Limited commands whose time is up exit now.
-            var now = Now();
-            foreach (var (iid, _) in running.Where(r => r.UntilMs <= now))
-                events.Add(new InvocationEvent(++seq, iid, InvocationEventTypes.Exited, now, ExitCode: 0));
-            var ended = running.RemoveAll(r => r.UntilMs <= now);
-            held -= ended;
-            setup.Meter?.Exit(ended);
-            if (events.Count > 0)
+            int free;
+            Task slotFreed;
+            lock (state)
             {
-                await client.ReportAsync(name, new BladeReport(bootId, events, [.. running.Select(r => r.Iid)], slots - running.Count, setup.Figures));
-                events.Clear();
+                free = slots - state.Holding.Count;
+                slotFreed = state.SlotFreed.Task;
             }
-
-            var free = slots - running.Count;
-            var nextEnd = running.Count == 0 ? now + 1000 : running.Min(r => r.UntilMs);
             WorkReply work;
             try
             {
                 if (free == 0)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, nextEnd - now)), stop);
+                    await slotFreed.WaitAsync(stop);
                     continue;
                 }
-                work = await client.PollWorkAsync(name, new WorkRequest(bootId, free, (int)Math.Clamp(nextEnd - now, 1, 1000)), stop);
+                work = await client.PollWorkAsync(name, new WorkRequest(bootId, free, 1000), stop);
             }
             catch (OperationCanceledException)
             {
@@ -98,27 +106,100 @@ internal static class SimulatedBlade
             }
             if (work.Assignments.Count == 0)
                 continue;
-            var limited = setup.Limited is { } isLimited ? work.Assignments.Where(isLimited).Select(a => a.Iid).ToHashSet() : [];
-            held += limited.Count;
-            setup.Meter?.Enter(limited.Count);
-            maxHeld = Math.Max(maxHeld, held);
-            now = Now();
-            foreach (var a in work.Assignments)
+            var now = Now();
+            lock (state)
             {
-                onDispatch(a);
-                events.Add(new InvocationEvent(++seq, a.Iid, InvocationEventTypes.Started, now, Pid: 1));
-                if (limited.Contains(a.Iid) && setup.LimitedRunMs > 0)
-                    running.Add((a.Iid, now + setup.LimitedRunMs));
-                else
-                    events.Add(new InvocationEvent(++seq, a.Iid, InvocationEventTypes.Exited, now, ExitCode: 0));
+                foreach (var a in work.Assignments)
+                {
+                    onDispatch(a);
+                    state.Events.Add(new InvocationEvent(++state.Seq, a.Iid, InvocationEventTypes.Started, now, Pid: 1));
+                    var limited = setup.Limited?.Invoke(a) == true;
+                    if (limited)
+                    {
+                        setup.Meter?.Enter(1);
+                        state.Held++;
+                        state.MaxHeld = Math.Max(state.MaxHeld, state.Held);
+                    }
+                    if (limited && setup.LimitedRunMs > 0)
+                        state.Holding.Add((a.Iid, now + setup.LimitedRunMs));
+                    else
+                        state.Exit(a.Iid, now, limited);
+                }
+                state.Changed.TrySetResult();
             }
-            // Uncounted before the exit report leaves: the engine cannot reuse the limit before it has the report.
-            var exitedNow = setup.LimitedRunMs > 0 ? 0 : limited.Count;
-            held -= exitedNow;
-            setup.Meter?.Exit(exitedNow);
-            await client.ReportAsync(name, new BladeReport(bootId, events, [.. running.Select(r => r.Iid)], slots - running.Count, setup.Figures));
-            events.Clear();
         }
-        return maxHeld;
+    }
+
+    private static async Task ReportLoopAsync(EngineClient client, string name, string bootId, int slots, SimulatedBladeSetup setup,
+        SimState state, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            List<InvocationEvent> events;
+            List<long> running;
+            Task changed;
+            long wait;
+            int exitingLimited;
+            lock (state)
+            {
+                // Held commands whose time is up exit now.
+                var now = Now();
+                foreach (var (iid, _) in state.Holding.Where(h => h.UntilMs <= now).ToList())
+                {
+                    state.Holding.RemoveAll(h => h.Iid == iid);
+                    state.Exit(iid, now, limited: true);
+                    state.SlotFreed.TrySetResult();
+                    state.SlotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                events = [.. state.Events];
+                running = [.. state.Holding.Select(h => h.Iid)];
+                exitingLimited = state.LimitedExitsPending;
+                if (state.Changed.Task.IsCompleted)
+                    state.Changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                changed = state.Changed.Task;
+                wait = state.Holding.Count == 0 ? 1000 : Math.Max(1, state.Holding.Min(h => h.UntilMs) - now);
+            }
+            try
+            {
+                if (events.Count == 0)
+                {
+                    await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(wait), stop));
+                    continue;
+                }
+                // Uncounted before the exit report leaves: the engine cannot reuse the limit before it has the report.
+                setup.Meter?.Exit(exitingLimited);
+                lock (state)
+                {
+                    state.LimitedExitsPending -= exitingLimited;
+                    state.Held -= exitingLimited;
+                }
+                var reply = await client.ReportAsync(name, new BladeReport(bootId, events, running, slots - running.Count, setup.Figures), stop);
+                lock (state)
+                    state.Events.RemoveAll(e => e.Seq <= reply.AckedSeq);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private sealed class SimState
+    {
+        public long Seq;
+        public int Held;
+        public int MaxHeld;
+        public int LimitedExitsPending;
+        public List<InvocationEvent> Events { get; } = [];
+        public List<(long Iid, long UntilMs)> Holding { get; } = [];
+        public TaskCompletionSource Changed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource SlotFreed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Exit(long iid, long now, bool limited)
+        {
+            Events.Add(new InvocationEvent(++Seq, iid, InvocationEventTypes.Exited, now, ExitCode: 0));
+            if (limited)
+                LimitedExitsPending++;
+        }
     }
 }

@@ -73,6 +73,7 @@ public static class EngineHost
         services.AddSingleton(site);
         services.AddSingleton<IJobStore>(_ => site.OpenStore());
         services.AddSingleton(new TaskLogStore(options.LogDirectory));
+        services.AddSingleton<TaskLogWriter>();
         services.AddSingleton(new DispatchPolicy(options.DispatchTiers, options.ProjectShares));
         services.AddSingleton<BladeProfiles>();
         services.AddSingleton<LiveFarm>();

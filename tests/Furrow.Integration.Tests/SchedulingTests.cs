@@ -148,6 +148,34 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task ALimitFreedOnOneBlade_WakesAnotherBladeWaitingForIt_NotOnlyTheBladeWhoseSlotCameFree()
+    {
+        await using var site = new TestSite();
+        File.WriteAllText(Path.Combine(site.ConfigDir, "blade.config"), TwoProfiles);
+        File.WriteAllText(Path.Combine(site.ConfigDir, "limits.config"), """{ "Limits": { "lic": { "SiteMax": 1 } } }""");
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("maya-1", slots: 1);
+
+        // The Nuke task can only run on nuke-1 and only once the Maya task on maya-1 gives the one "lic" back; nuke-1's
+        // own slot never came free, so only a farm-wide wake gets it there before its long poll (20 s) ends by itself.
+        var jid = await site.SpoolAsync("""
+            Job -title {one licence} -subtasks {
+                Task {maya} -cmds { RemoteCmd -service {Maya} -tags {lic} {sleep 3} }
+                Task {nuke} -cmds { RemoteCmd -service {Nuke} -tags {lic} {true} }
+            }
+            """);
+        await Eventually.WaitUntilAsync(async () => (await site.Client.InvocationsAsync($"jid={jid}")).Any(i => i.Blade == "maya-1"),
+            Timeout, () => "the Maya task to be dispatched");
+        await site.StartBladeAsync("nuke-1", slots: 1);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, Timeout, "done");
+
+        var runs = (await site.Client.InvocationsAsync($"jid={jid}")).ToDictionary(i => i.Blade);
+        var waited = runs["nuke-1"].DispatchTime - runs["maya-1"].StopTime!.Value;
+        Assert.True(waited >= 0, $"the Nuke task was dispatched {-waited} ms before the licence came back");
+        Assert.True(waited < 10_000, $"nuke-1 took the Nuke task {waited} ms after the licence came back: it was not woken, its poll ran out");
+    }
+
+    [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task AfterAndAfterJids_HoldAJob_UntilItsTimeAndItsJobsAreDone()
     {

@@ -149,11 +149,23 @@ public static class DispatchRules
     }
 
     /// <summary>
+    /// <see cref="FitsBlade"/>'s answer without its reasons' words: true when the command may run on the blade now. For
+    /// dispatch, which asks it for every class of every queued job each time a blade polls and only needs yes or no;
+    /// composing a sentence for each refusal cost more than the checks themselves when a limit held most work back.
+    /// </summary>
+    public static bool Fits(JobSituation job, CommandNeeds command, BladeSituation blade, LimitCounter? limits) =>
+        FitsBlade(job, command, blade, limits, all: null, explain: false) is null;
+
+    /// <summary>
     /// The part of <see cref="Check"/> that depends on the blade: its own state (<see cref="BladeReason"/>), then the
     /// command against it (slots, profile NIMBY owner, engine host, service key, the job's blocklist, limits).
     /// </summary>
     public static WaitReason? FitsBlade(JobSituation job, CommandNeeds command, BladeSituation blade, LimitCounter? limits,
-        List<WaitReason>? all = null)
+        List<WaitReason>? all = null) => FitsBlade(job, command, blade, limits, all, explain: true);
+
+    // With explain false a refusal carries its kind but no text (see Fits).
+    private static WaitReason? FitsBlade(JobSituation job, CommandNeeds command, BladeSituation blade, LimitCounter? limits,
+        List<WaitReason>? all, bool explain)
     {
         WaitReason? first = null;
         bool Add(WaitReason reason)
@@ -170,22 +182,22 @@ public static class DispatchRules
                 return first;
         }
         if (command.AtLeast > blade.FreeSlots && blade.FreeSlots > 0
-            && Add(new(WaitKind.BladeSlots, $"has {blade.FreeSlots} free slot(s), the command needs {command.AtLeast} (-atleast)", blade.Name)))
+            && Add(new(WaitKind.BladeSlots, explain ? $"has {blade.FreeSlots} free slot(s), the command needs {command.AtLeast} (-atleast)" : "", blade.Name)))
             return first;
         if (blade.NimbyOwner is { } only && !string.Equals(only, job.Owner, StringComparison.Ordinal)
-            && Add(new(WaitKind.BladeNimby, $"takes only {only}'s jobs (its profile's NIMBY), and job {job.Jid} is {job.Owner}'s", blade.Name)))
+            && Add(new(WaitKind.BladeNimby, explain ? $"takes only {only}'s jobs (its profile's NIMBY), and job {job.Jid} is {job.Owner}'s" : "", blade.Name)))
             return first;
         if (command.EngineHostOnly && !blade.OnEngineHost
             && Add(new(WaitKind.EngineHostOnly, "is not on the engine's host, and a local Cmd runs only there", blade.Name)))
             return first;
-        if (command.Service.WhyNot(blade.Traits) is { } serviceWhy
-            && Add(new(WaitKind.ServiceKey, $"{serviceWhy} (service key {command.Service.Text})", blade.Name)))
+        if (!command.Service.Matches(blade.Traits)
+            && Add(new(WaitKind.ServiceKey, explain ? $"{command.Service.WhyNot(blade.Traits)} (service key {command.Service.Text})" : "", blade.Name)))
             return first;
         if (job.Blocklist.Contains(blade.Name)
-            && Add(new(WaitKind.Blocklisted, $"is blocklisted for job {job.Jid} after repeated failures there (tq unblock {job.Jid} {blade.Name})", blade.Name)))
+            && Add(new(WaitKind.Blocklisted, explain ? $"is blocklisted for job {job.Jid} after repeated failures there (tq unblock {job.Jid} {blade.Name})" : "", blade.Name)))
             return first;
-        if (limits is not null && command.Limits.Count > 0 && limits.WhyNot(command.Limits, blade.Traits.Host, job.Owner) is { } limitWhy
-            && Add(new(WaitKind.Limit, limitWhy, blade.Name)))
+        if (limits is not null && command.Limits.Count > 0 && !limits.Allows(command.Limits, blade.Traits.Host, job.Owner)
+            && Add(new(WaitKind.Limit, explain ? limits.WhyNot(command.Limits, blade.Traits.Host, job.Owner) ?? "" : "", blade.Name)))
             return first;
         return first;
     }

@@ -52,6 +52,17 @@ public sealed class LimitCounter
         return null;
     }
 
+    /// <summary>True when <see cref="WhyNot"/> would be null: the same test without the words.</summary>
+    public bool Allows(IReadOnlyList<string> limitNames, string host, string? owner = null)
+    {
+        ArgumentNullException.ThrowIfNull(limitNames);
+        ArgumentNullException.ThrowIfNull(host);
+        foreach (var limit in Defined(limitNames))
+            if (limit.Blocks(host, owner) != Cap.None)
+                return false;
+        return true;
+    }
+
     /// <summary>Counts one command carrying <paramref name="limitNames"/> started on <paramref name="host"/> for <paramref name="owner"/>.</summary>
     public void Acquire(IReadOnlyList<string> limitNames, string host, string? owner = null)
     {
@@ -78,6 +89,13 @@ public sealed class LimitCounter
 
     /// <summary>The farm-wide count the site cap is compared with: commands, or hosts for a <c>perHost</c> limit; 0 for an undefined name.</summary>
     public int InUse(string limitName) => _limits.TryGetValue(limitName, out var limit) ? limit.SiteCount : 0;
+
+    /// <summary>
+    /// True when one more of the limit's commands could start somewhere as far as its site-wide cap goes (always, when it
+    /// has none or is undefined); its per-host and per-owner caps are not asked.
+    /// </summary>
+    public bool BelowSiteCap(string limitName) =>
+        !_limits.TryGetValue(limitName, out var limit) || limit.SiteCapValue is not { } cap || limit.SiteCount < cap;
 
     /// <summary>The limit's commands running on <paramref name="host"/>.</summary>
     public int InUseOn(string limitName, string host) => _limits.TryGetValue(limitName, out var limit) ? Get(limit.PerHost, host) : 0;
@@ -132,6 +150,14 @@ public sealed class LimitCounter
     private static int Get(Dictionary<string, int> counts, string key) => counts.TryGetValue(key, out var count) ? count : 0;
 
     /// <summary>One limit's definition and its counts.</summary>
+    private enum Cap
+    {
+        None,
+        Site,
+        Host,
+        Owner,
+    }
+
     private sealed class Limit(string name, LimitDefinition definition)
     {
         private int _commands;
@@ -142,24 +168,29 @@ public sealed class LimitCounter
 
         public int SiteCount => definition.CountsHostsOnce ? PerHost.Count : _commands;
 
-        public string? WhyNot(string host, string? owner)
+        public int? SiteCapValue => definition.SiteCap();
+
+        public string? WhyNot(string host, string? owner) => Blocks(host, owner) switch
+        {
+            Cap.Site => $"limit {name} is at its site-wide cap ({SiteCount} of {definition.SiteCap()}{(definition.CountsHostsOnce ? " hosts" : "")} in use)",
+            Cap.Host => $"limit {name} is at its per-host cap on {host} ({Get(PerHost, host)} of {definition.HostCap(host)})",
+            Cap.Owner => $"limit {name} is at its per-owner cap for {owner} ({Get(PerOwner, owner!)} of {definition.OwnerCap(owner!)})",
+            _ => null,
+        };
+
+        /// <summary>Which cap, if any, one more command on <paramref name="host"/> for <paramref name="owner"/> would pass.</summary>
+        public Cap Blocks(string host, string? owner)
         {
             var onHost = Get(PerHost, host);
             // A perHost limit does not grow when the host already runs one of its commands.
             var growsSiteCount = !definition.CountsHostsOnce || onHost == 0;
             if (growsSiteCount && definition.SiteCap() is { } siteCap && SiteCount >= siteCap)
-            {
-                var unit = definition.CountsHostsOnce ? " hosts" : "";
-                return $"limit {name} is at its site-wide cap ({SiteCount} of {siteCap}{unit} in use)";
-            }
-
+                return Cap.Site;
             if (definition.HostCap(host) is { } hostCap && onHost >= hostCap)
-                return $"limit {name} is at its per-host cap on {host} ({onHost} of {hostCap})";
-
+                return Cap.Host;
             if (owner is not null && definition.OwnerCap(owner) is { } ownerCap && Get(PerOwner, owner) >= ownerCap)
-                return $"limit {name} is at its per-owner cap for {owner} ({Get(PerOwner, owner)} of {ownerCap})";
-
-            return null;
+                return Cap.Owner;
+            return Cap.None;
         }
 
         public void CheckRelease(string host, string? owner)

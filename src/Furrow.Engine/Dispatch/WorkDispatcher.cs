@@ -14,34 +14,49 @@ internal sealed class WorkDispatcher(LiveFarm farm, ChangeCommitter committer, W
     public async Task<WorkReply?> PollAsync(string bladeName, WorkRequest request, CancellationToken cancellationToken)
     {
         var deadline = Environment.TickCount64 + Math.Clamp(request.WaitMs, 0, MaxWaitMs);
+        WorkSignal.Waiter? woken = null;
         while (true)
         {
-            var pulse = signal.NextPulse;
-            var changes = new ChangeSet();
-            var taken = farm.Assign(bladeName, request.BootId, request.FreeSlots, changes);
-            if (taken is null)
-                return null;
-            if (taken.Count > 0)
-            {
-                await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
-                return new WorkReply(taken);
-            }
-            var remaining = deadline - Environment.TickCount64;
-            if (remaining <= 0)
-                return new WorkReply([]);
+            // Registered before looking, so a wake that comes while this poll looks is not missed.
+            var waiter = signal.Wait(bladeName);
             try
             {
-                // A stopping engine answers its waiting blades at once instead of holding its shutdown for their polls.
-                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-                await pulse.WaitAsync(TimeSpan.FromMilliseconds(remaining), waiting.Token).ConfigureAwait(false);
+                var changes = new ChangeSet();
+                var taken = farm.Assign(bladeName, request.BootId, request.FreeSlots, changes);
+                if (woken is not null && taken is not { Count: > 0 })
+                    signal.TookNothing(woken);
+                woken = null;
+                if (taken is null)
+                    return null;
+                if (taken.Count > 0)
+                {
+                    await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+                    return new WorkReply(taken);
+                }
+                var remaining = deadline - Environment.TickCount64;
+                if (remaining <= 0)
+                    return new WorkReply([]);
+                try
+                {
+                    // A stopping engine answers its waiting blades at once instead of holding its shutdown for their polls.
+                    using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+                    await waiter.Woken.WaitAsync(TimeSpan.FromMilliseconds(remaining), waiting.Token).ConfigureAwait(false);
+                    woken = waiter;
+                }
+                catch (TimeoutException)
+                {
+                    return new WorkReply([]);
+                }
+                catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    return new WorkReply([]);
+                }
             }
-            catch (TimeoutException)
+            finally
             {
-                return new WorkReply([]);
-            }
-            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
-            {
-                return new WorkReply([]);
+                // Out of the queue whichever way this pass ends; a unit handed to it untried goes on to the next poll.
+                if (woken != waiter)
+                    signal.Forget(waiter);
             }
         }
     }

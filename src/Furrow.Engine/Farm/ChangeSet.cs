@@ -12,14 +12,24 @@ internal sealed class ChangeSet
 
     public List<LogAppend> Logs { get; } = [];
 
-    /// <summary>Set when a task became ready, so waiting blades should look again.</summary>
+    /// <summary>Set when a task became ready or something farm-wide came free, so every waiting blade should look again.</summary>
     public bool WorkBecameAvailable { get; set; }
+
+    /// <summary>Blades on which a slot came free: each of them (only) should look again.</summary>
+    public HashSet<string> SlotsFreedOn { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What came free farm-wide (a limit's count, a job's -maxactive place), each to be offered to a waiting blade.</summary>
+    public List<FreedUnit> FarmWideFreed { get; } = [];
 
     /// <summary>Invocations whose start is recorded once their log header is on disk and its position known.</summary>
     public List<PendingStart> Starts { get; } = [];
 
     public void Add(StoreWrite write) => Writes.Add(write);
 }
+
+/// <summary>One unit of something farm-wide that an invocation gave back: a count of <paramref name="Limit"/>, or a
+/// -maxactive place of job <paramref name="Jid"/> (exactly one of the two is set).</summary>
+internal sealed record FreedUnit(string? Limit, long? Jid);
 
 /// <summary>A blade's report that it started an invocation's process.</summary>
 internal sealed record PendingStart(LiveInvocation Invocation, int? Pid, long TimeMs, long? KnownLogStart = null);

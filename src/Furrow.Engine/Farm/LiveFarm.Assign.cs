@@ -88,7 +88,7 @@ internal sealed partial class LiveFarm
             var cls = job.Classes[classId];
             if (tids.Count == 0 || (best is { } b && tids.Min > b.Tid))
                 continue;
-            if (DispatchRules.FitsBlade(situation, cls.Needs, blade, _limits) is null)
+            if (DispatchRules.Fits(situation, cls.Needs, blade, _limits))
                 best = new Pick_(job, cls, tids.Min);
         }
         return best;

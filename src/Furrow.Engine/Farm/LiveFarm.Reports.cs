@@ -176,14 +176,13 @@ internal sealed partial class LiveFarm
 
     private void Finish(LiveJob job, LiveInvocation invocation, int exitCode, long timeMs, ChangeSet changes, bool expandFailed = false)
     {
-        Release(invocation);
+        Release(invocation, changes);
         var task = job.Tasks[invocation.Tid];
         var ok = exitCode == 0 && !expandFailed;
         changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid,
             $"====[exit code {exitCode.ToString(CultureInfo.InvariantCulture)}]====\n", false));
         changes.Add(new FinishInvocation(invocation.Iid, timeMs, exitCode, ok ? InvocationState.Done : InvocationState.Error));
         changes.Add(new SetCommandState(job.Jid, invocation.Cid, ok ? CommandState.Done : CommandState.Error));
-        changes.WorkBecameAvailable = true; // a slot, a limit count or a -maxactive place came free
         if (!ok && !expandFailed)
             CountFailure(job, invocation.Blade, changes);
         if (task.RunningIid != invocation.Iid)

@@ -234,20 +234,46 @@ internal sealed partial class LiveFarm
         Bump(_activeByShareGroup, job.ShareGroup, 1);
     }
 
-    /// <summary>Gives back what an invocation held; it is over, whatever ended it.</summary>
-    private void Release(LiveInvocation invocation)
+    /// <summary>
+    /// Gives back what an invocation held; it is over, whatever ended it. Its blade is told it may take work again, and
+    /// what came free farm-wide (a limit's count, a -maxactive place) is offered to the blades waiting longest, so a
+    /// finish does not wake the whole farm to find one slot.
+    /// </summary>
+    private void Release(LiveInvocation invocation, ChangeSet changes)
     {
         if (!_invocations.Remove(invocation.Iid))
             return;
         if (_blades.TryGetValue(invocation.Blade, out var blade) && blade.Running.Remove(invocation.Iid))
+        {
             blade.UsedSlots = Math.Max(0, blade.UsedSlots - invocation.Slots);
+            changes.SlotsFreedOn.Add(invocation.Blade);
+        }
         _limits?.Release(invocation.Limits, invocation.Host, invocation.Owner);
+        foreach (var limit in invocation.Limits)
+            changes.FarmWideFreed.Add(new FreedUnit(limit, null));
         if (!_jobs.TryGetValue(invocation.Jid, out var job))
             return;
+        if (job.Record.MaxActive is not null)
+            changes.FarmWideFreed.Add(new FreedUnit(null, job.Jid));
         job.ActiveCount = Math.Max(0, job.ActiveCount - 1);
         Bump(_activeByOwner, job.Owner, -1);
         Bump(_activeByShareGroup, job.ShareGroup, -1);
         Requeue(job);
+    }
+
+    /// <summary>
+    /// Whether a unit given back earlier is still there for another blade: the limit is below its site-wide cap, or the
+    /// job still has room under its -maxactive and tasks waiting. Asked before a blade that could not use it passes it on.
+    /// </summary>
+    public bool IsStillFree(FreedUnit unit)
+    {
+        lock (_gate)
+        {
+            if (unit.Limit is { } limit)
+                return _limits?.BelowSiteCap(limit) ?? true;
+            return unit.Jid is { } jid && _jobs.TryGetValue(jid, out var job) && job.ReadyCount > 0
+                && (job.Record.MaxActive is not { } max || job.ActiveCount < max);
+        }
     }
 
     private static void Bump(Dictionary<string, int> counts, string key, int delta)
@@ -262,7 +288,7 @@ internal sealed partial class LiveFarm
     /// <summary>Ends an invocation that will not report back (lost blade, retried or deleted task) and asks its blade to stop it.</summary>
     private void Abandon(LiveInvocation invocation, InvocationState status, ChangeSet changes)
     {
-        Release(invocation);
+        Release(invocation, changes);
         changes.Add(new FinishInvocation(invocation.Iid, Now, null, status));
         if (_blades.TryGetValue(invocation.Blade, out var blade))
             blade.PendingCancels.Add(invocation.Iid);

@@ -55,24 +55,38 @@ internal sealed class TaskLogStore(string logRoot)
         return end < 0 ? null : at + end + 1;
     }
 
-    /// <summary>Appends each entry in order; returns, per invocation whose header was written, where its output begins.</summary>
-    public Dictionary<long, long> Append(IReadOnlyList<LogAppend> entries)
+    /// <summary>
+    /// Appends each entry in order to its task log, through <paramref name="open"/> (path to a stream left open, unflushed
+    /// to disk, for the caller to sync and close); returns, per invocation whose header was written, where its output begins.
+    /// </summary>
+    public Dictionary<long, long> Write(IReadOnlyList<LogAppend> entries, Dictionary<string, FileStream> open)
     {
         var outputStarts = new Dictionary<long, long>();
-        foreach (var group in entries.GroupBy(e => (e.Owner, e.Jid, e.Tid)))
+        foreach (var entry in entries)
         {
-            var path = PathOf(group.Key.Owner, group.Key.Jid, group.Key.Tid);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            foreach (var entry in group)
-            {
-                stream.Write(Encoding.UTF8.GetBytes(entry.Text));
-                if (entry.IsHeader)
-                    outputStarts[entry.Iid] = stream.Position;
-            }
-            stream.Flush(flushToDisk: true);
+            var path = PathOf(entry.Owner, entry.Jid, entry.Tid);
+            if (!open.TryGetValue(path, out var stream))
+                open[path] = stream = OpenForAppend(path);
+            stream.Write(Encoding.UTF8.GetBytes(entry.Text));
+            if (entry.IsHeader)
+                outputStarts[entry.Iid] = stream.Position;
         }
         return outputStarts;
+    }
+
+    // The job's directory exists for all but a task's first entry, so it is made only when the open says it is missing.
+    // Unbuffered: every write reaches the file at once, so a sync of the file system covers it.
+    private static FileStream OpenForAppend(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
     }
 
     /// <summary>

@@ -647,4 +647,36 @@ public sealed class DispatchRulesTests
         Assert.Equal(WaitKind.BladeDown, first?.Kind);
         Assert.Null(DispatchRules.BladeReason(Blade()));
     }
+
+    // ---------------------------------------------------------------- the quiet form dispatch uses
+
+    [Fact]
+    public void Fits_AgreesWithFitsBlade_WhateverHoldsTheCommandBack()
+    {
+        var limits = Limits("lic", new LimitDefinition { SiteMax = 4, BladeMax = 2, OwnerMax = 1 });
+        string[] lic = ["lic"];
+        limits.Acquire(lic, "render01.farm", "bob");
+        limits.Acquire(lic, "render07.farm", "carol");
+        limits.Acquire(lic, "render07.farm", "dave");
+        var cases = new (string What, JobSituation Job, CommandNeeds Needs, BladeSituation Blade)[]
+        {
+            ("fits", Job(), Needs(), Blade()),
+            ("service key", Job(), Needs("Nuke"), Blade()),
+            ("blocklisted", Job() with { Blocklist = Set("render07") }, Needs(), Blade()),
+            ("limit per host", Job(), Needs("PixarRender", "lic"), Blade()),
+            ("limit per owner", Job(owner: "bob"), Needs("PixarRender", "lic"), Blade(Traits("render02"))),
+            ("limit free", Job(), Needs("PixarRender", "lic"), Blade(Traits("render03"))),
+            ("atleast", Job(), Needs() with { AtLeast = 8 }, Blade()),
+            ("nimby owner", Job(), Needs(), Blade() with { NimbyOwner = "bob" }),
+            ("engine host", Job(), Needs() with { EngineHostOnly = true }, Blade()),
+            ("blade down", Job(), Needs(), Blade() with { Up = false }),
+        };
+        foreach (var (what, job, needs, blade) in cases)
+        {
+            var reason = DispatchRules.FitsBlade(job, needs, blade, limits);
+            Assert.True(DispatchRules.Fits(job, needs, blade, limits) == (reason is null), $"{what}: Fits disagrees with '{reason}'");
+        }
+        Assert.Equal(WaitKind.Limit, DispatchRules.FitsBlade(Job(owner: "bob"), Needs("PixarRender", "lic"), Blade(Traits("render02")), limits)?.Kind);
+        Assert.Null(DispatchRules.FitsBlade(Job(), Needs("PixarRender", "lic"), Blade(Traits("render03")), limits));
+    }
 }

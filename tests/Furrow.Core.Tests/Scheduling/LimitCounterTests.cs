@@ -271,4 +271,35 @@ public sealed class LimitCounterTests
             "Limits \"gone\" is null; expected an object such as {\"SiteMax\": 10}",
         ], config.Validate());
     }
+
+    [Fact]
+    public void Allows_IsWhyNotWithoutTheWords_ThroughAnyRunOfStartsAndStops()
+    {
+        var counter = new LimitCounter(TractorExample);
+        string[] hosts = ["render01", "render02", "gigantor", "myphone"];
+        string[] owners = ["alice", "bob", "carol"];
+        string[][] sets = [["prman"], ["thingy"], ["prman", "thingy"], ["undefined"]];
+        var held = new List<(string[] Names, string Host, string Owner)>();
+        var random = new Random(20261130);
+        for (var step = 0; step < 2000; step++)
+        {
+            var names = sets[random.Next(sets.Length)];
+            var host = hosts[random.Next(hosts.Length)];
+            var owner = owners[random.Next(owners.Length)];
+            var why = counter.WhyNot(names, host, owner);
+            Assert.True(counter.Allows(names, host, owner) == (why is null), $"step {step}: Allows disagrees with '{why}'");
+            Assert.Equal(counter.WhyNot(names, host) is null, counter.Allows(names, host));
+            if (why is null && random.Next(3) > 0)
+            {
+                counter.Acquire(names, host, owner);
+                held.Add((names, host, owner));
+            }
+            else if (held.Count > 0)
+            {
+                var i = random.Next(held.Count);
+                counter.Release(held[i].Names, held[i].Host, held[i].Owner);
+                held.RemoveAt(i);
+            }
+        }
+    }
 }
