@@ -74,6 +74,7 @@ public static class EngineHost
         services.AddSingleton<IJobStore>(_ => site.OpenStore());
         services.AddSingleton(new TaskLogStore(options.LogDirectory));
         services.AddSingleton<TaskLogWriter>();
+        services.AddSingleton<CommitQueue>();
         services.AddSingleton(new DispatchPolicy(options.DispatchTiers, options.ProjectShares));
         services.AddSingleton<BladeProfiles>();
         services.AddSingleton<LiveFarm>();

@@ -19,13 +19,18 @@ internal sealed class ReportProcessor(LiveFarm farm, ChangeCommitter committer, 
             return null;
         foreach (var iid in outcome.StaleIids)
             EngineLog.StaleReport(logger, bladeName, iid);
-        // What an -expand command printed is parsed here, outside the farm's lock, then its tasks join the job.
+        // What an -expand command printed is parsed here, outside the farm's lock, then its tasks join the job: each
+        // a decision of its own, queued for commit after the report's.
+        List<ChangeSet> all = [changes];
         foreach (var pending in outcome.Expansions)
         {
             var parsed = AlfredParser.ParseExpansion(pending.Output, $"J{pending.Jid} T{pending.Tid} expand output", options.Value.ScriptLimits);
-            farm.FinishExpansion(pending, parsed, changes);
+            var expansion = new ChangeSet();
+            farm.FinishExpansion(pending, parsed, expansion);
+            all.Add(expansion);
         }
-        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        foreach (var each in all)
+            await committer.CommitAsync(each, cancellationToken).ConfigureAwait(false);
         return new ReportReply(outcome.AckedSeq, outcome.Cancel);
     }
 }

@@ -6,32 +6,26 @@ using Microsoft.Extensions.Logging;
 namespace Furrow.Engine.Farm;
 
 /// <summary>
-/// Makes a <see cref="ChangeSet"/> durable: log text first, then the database, each stage taking changes in the order
-/// they were handed in. If either refuses, the in-memory view is rebuilt from the database (the truth) so memory never
-/// runs ahead of what was committed.
+/// Waits for a <see cref="ChangeSet"/> to be durable: the farm queued it (<see cref="CommitQueue"/>) when it decided it,
+/// log text first, then the database, in the order decisions were made. If either refuses, the in-memory view is
+/// rebuilt from the database (the truth) so memory never runs ahead of what was committed.
 /// </summary>
 /// <remarks>
-/// Waiting blades are woken (<see cref="WorkSignal"/>) as soon as a change that freed work is queued, not once it is durable: what they take is
-/// decided after it and queued behind it, so it is committed with it or after it, and their replies still wait for
-/// their own commit. A dependant is so dispatched without waiting out its prerequisite's two syncs.
+/// Waiting blades are woken (<see cref="WorkSignal"/>) as soon as a change that freed work is queued, not once it is
+/// durable: what they take is decided after it and so queued behind it, committed with it or after it, and their
+/// replies still wait for their own commit. A dependant is so dispatched without waiting out its prerequisite's two
+/// syncs.
 /// </remarks>
-internal sealed class ChangeCommitter(IJobStore store, TaskLogWriter logs, LiveFarm farm, FarmLoader loader, WorkSignal signal,
+internal sealed class ChangeCommitter(CommitQueue commits, LiveFarm farm, FarmLoader loader, WorkSignal signal,
     ILogger<ChangeCommitter> logger)
 {
     public async Task CommitAsync(ChangeSet changes, CancellationToken cancellationToken)
     {
         try
         {
-            var stored = logs.AppendThenAsync(changes.Logs, outputStarts =>
-            {
-                foreach (var start in changes.Starts)
-                {
-                    var logStart = start.KnownLogStart ?? outputStarts.GetValueOrDefault(start.Invocation.Iid);
-                    farm.SetLogStart(start.Invocation, logStart);
-                    changes.Add(new MarkInvocationStarted(start.Invocation.Iid, start.Pid, start.TimeMs, logStart));
-                }
-                return store.CommitAsync(changes.Writes, CancellationToken.None).AsTask();
-            });
+            // A change set the farm did not decide (a site setting) is queued here; the farm's own are queued already.
+            if (changes.Committed is null && !changes.IsEmpty)
+                commits.Enqueue(changes, farm.SetLogStart);
             if (changes.WorkBecameAvailable)
             {
                 signal.Pulse();
@@ -43,7 +37,8 @@ internal sealed class ChangeCommitter(IJobStore store, TaskLogWriter logs, LiveF
                 foreach (var unit in changes.FarmWideFreed)
                     signal.PulseOne(() => farm.IsStillFree(unit));
             }
-            await (await stored.ConfigureAwait(false)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (changes.Committed is { } stored)
+                await (await stored.ConfigureAwait(false)).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is StoreUnavailableException or IOException or UnauthorizedAccessException)
         {
@@ -61,4 +56,3 @@ internal sealed class ChangeCommitter(IJobStore store, TaskLogWriter logs, LiveF
         }
     }
 }
-

@@ -3,8 +3,9 @@ using Furrow.Storage;
 namespace Furrow.Engine.Farm;
 
 /// <summary>
-/// What one engine decision changes: the rows to commit and the log text to append. Built under the farm's lock,
-/// applied outside it: logs first, then the database, and only then is the caller answered.
+/// What one engine decision changes: the rows to commit and the log text to append, in the order they happened. Built
+/// under the farm's lock and queued for commit (<see cref="CommitQueue"/>) before the lock is let go; applied outside
+/// it: logs first, then the database, and only then is the caller answered. One decision, one change set.
 /// </summary>
 internal sealed class ChangeSet
 {
@@ -24,6 +25,11 @@ internal sealed class ChangeSet
     /// <summary>Invocations whose start is recorded once their log header is on disk and its position known.</summary>
     public List<PendingStart> Starts { get; } = [];
 
+    /// <summary>Set once the change set is queued for commit: completes with the database commit's task once the logs are on disk.</summary>
+    public Task<Task>? Committed { get; set; }
+
+    public bool IsEmpty => Writes.Count == 0 && Logs.Count == 0;
+
     public void Add(StoreWrite write) => Writes.Add(write);
 }
 
@@ -31,8 +37,11 @@ internal sealed class ChangeSet
 /// -maxactive place of job <paramref name="Jid"/> (exactly one of the two is set).</summary>
 internal sealed record FreedUnit(string? Limit, long? Jid);
 
-/// <summary>A blade's report that it started an invocation's process.</summary>
-internal sealed record PendingStart(LiveInvocation Invocation, int? Pid, long TimeMs, long? KnownLogStart = null);
+/// <summary>
+/// A blade's report that it started an invocation's process. Its row is written at <paramref name="WriteIndex"/> of the
+/// change's writes, where the start happened among them, once its log header's position is known.
+/// </summary>
+internal sealed record PendingStart(LiveInvocation Invocation, int? Pid, long TimeMs, int WriteIndex, long? KnownLogStart = null);
 
 /// <summary>Text to append to a task's log; <paramref name="IsHeader"/> marks the line Furrow writes before an invocation's output.</summary>
 internal sealed record LogAppend(string Owner, long Jid, int Tid, long Iid, string Text, bool IsHeader);

@@ -49,8 +49,9 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
         }
         var logsMs = watch.ElapsedMilliseconds - readMs - buildMs;
         var changes = farm.Replace(live, jobs, dispatchPaused, positions, profiles.Resolve);
-        if (changes.Writes.Count > 0)
-            await store.CommitAsync(changes.Writes, cancellationToken).ConfigureAwait(false);
+        // Replace queued its writes in order with everything else (CommitQueue); wait until they are durable.
+        if (changes.Committed is { } stored)
+            await (await stored.ConfigureAwait(false)).WaitAsync(cancellationToken).ConfigureAwait(false);
         signal.Pulse();
         EngineLog.FarmRebuilt(logger, watch.ElapsedMilliseconds, readMs, buildMs, logsMs);
     }

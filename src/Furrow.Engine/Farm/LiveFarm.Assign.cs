@@ -18,26 +18,33 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (!_blades.TryGetValue(bladeName, out var blade) || blade.Record.BootId != bootId)
-                return null;
-            var now = Now;
-            blade.LastContactMs = now;
-            var taken = new List<Assignment>();
-            if (_dispatchPaused || _ready.JobCount == 0)
-                return taken;
-            var free = Math.Min(reportedFreeSlots, blade.Slots - blade.UsedSlots);
-            while (free > 0)
+            try
             {
-                var situation = SituationOf(blade, free);
-                if (DispatchRules.BladeReason(situation) is not null)
-                    break;
-                if (Pick(situation, now) is not { } pick)
-                    break;
-                var slots = Math.Max(pick.Class.Needs.AtLeast, Math.Min(pick.Class.Needs.AtMost, free));
-                taken.Add(Start(pick.Job, pick.Job.Tasks[pick.Tid], blade, slots, now, changes));
-                free -= slots;
+                if (!_blades.TryGetValue(bladeName, out var blade) || blade.Record.BootId != bootId)
+                    return null;
+                var now = Now;
+                blade.LastContactMs = now;
+                var taken = new List<Assignment>();
+                if (_dispatchPaused || _ready.JobCount == 0)
+                    return taken;
+                var free = Math.Min(reportedFreeSlots, blade.Slots - blade.UsedSlots);
+                while (free > 0)
+                {
+                    var situation = SituationOf(blade, free);
+                    if (DispatchRules.BladeReason(situation) is not null)
+                        break;
+                    if (Pick(situation, now) is not { } pick)
+                        break;
+                    var slots = Math.Max(pick.Class.Needs.AtLeast, Math.Min(pick.Class.Needs.AtMost, free));
+                    taken.Add(Start(pick.Job, pick.Job.Tasks[pick.Tid], blade, slots, now, changes));
+                    free -= slots;
+                }
+                return taken;
             }
-            return taken;
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 

@@ -18,28 +18,35 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            var now = Now;
-            var lost = 0;
-            _blades.TryGetValue(registration.Name, out var known);
-            if (known is not null && known.Record.BootId != registration.BootId)
-                lost = RewindAll(known, InvocationState.BladeRestarted, changes);
-            var record = new BladeRecord(registration.Name, registration.Host, registration.Slots, registration.Version,
-                registration.BootId, known?.Record.BootId == registration.BootId ? known.Record.RegisteredMs : now, now, "up")
+            try
             {
-                Profile = profile?.Name,
-                Nimby = known?.Record.Nimby ?? false,
-            };
-            var blade = known ?? new LiveBlade(record);
-            blade.Record = record;
-            blade.LastContactMs = now;
-            blade.IsLocal = isLocal;
-            blade.Profile = profile;
-            if (registration.Figures is { } figures)
-                blade.Figures = figures;
-            _blades[registration.Name] = blade;
-            changes.Add(new UpsertBlade(record));
-            changes.WorkBecameAvailable = true;
-            return lost;
+                var now = Now;
+                var lost = 0;
+                _blades.TryGetValue(registration.Name, out var known);
+                if (known is not null && known.Record.BootId != registration.BootId)
+                    lost = RewindAll(known, InvocationState.BladeRestarted, changes);
+                var record = new BladeRecord(registration.Name, registration.Host, registration.Slots, registration.Version,
+                    registration.BootId, known?.Record.BootId == registration.BootId ? known.Record.RegisteredMs : now, now, "up")
+                {
+                    Profile = profile?.Name,
+                    Nimby = known?.Record.Nimby ?? false,
+                };
+                var blade = known ?? new LiveBlade(record);
+                blade.Record = record;
+                blade.LastContactMs = now;
+                blade.IsLocal = isLocal;
+                blade.Profile = profile;
+                if (registration.Figures is { } figures)
+                    blade.Figures = figures;
+                _blades[registration.Name] = blade;
+                changes.Add(new UpsertBlade(record));
+                changes.WorkBecameAvailable = true;
+                return lost;
+            }
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 
@@ -49,16 +56,23 @@ internal sealed partial class LiveFarm
         var silent = new List<SilentBlade>();
         lock (_gate)
         {
-            var now = Now;
-            foreach (var blade in _blades.Values)
+            try
             {
-                var silentMs = now - blade.LastContactMs;
-                if (silentMs <= timeoutMs || blade.Record.Status == "silent")
-                    continue;
-                var lost = RewindAll(blade, InvocationState.BladeSilent, changes);
-                blade.Record = blade.Record with { Status = "silent", LastContactMs = blade.LastContactMs };
-                changes.Add(new UpsertBlade(blade.Record));
-                silent.Add(new SilentBlade(blade.Name, silentMs, lost));
+                var now = Now;
+                foreach (var blade in _blades.Values)
+                {
+                    var silentMs = now - blade.LastContactMs;
+                    if (silentMs <= timeoutMs || blade.Record.Status == "silent")
+                        continue;
+                    var lost = RewindAll(blade, InvocationState.BladeSilent, changes);
+                    blade.Record = blade.Record with { Status = "silent", LastContactMs = blade.LastContactMs };
+                    changes.Add(new UpsertBlade(blade.Record));
+                    silent.Add(new SilentBlade(blade.Name, silentMs, lost));
+                }
+            }
+            finally
+            {
+                Seal(changes);
             }
         }
         return silent;

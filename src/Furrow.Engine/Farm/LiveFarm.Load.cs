@@ -24,82 +24,89 @@ internal sealed partial class LiveFarm
         var changes = new ChangeSet();
         lock (_gate)
         {
-            var now = Now;
-            _jobs.Clear();
-            _ready.Clear();
-            _invocations.Clear();
-            _waiters.Clear();
-            _startTimes.Clear();
-            _activeByOwner.Clear();
-            _activeByShareGroup.Clear();
-            _limits = _options.Limits is { } limits ? new LimitCounter(limits) : null;
-            var previous = _blades.Values.ToDictionary(b => b.Name);
-            _blades.Clear();
-            foreach (var record in live.Blades)
+            try
             {
-                // Blades get a full silence timeout after an engine start to come back and report what they ran.
-                var known = previous.GetValueOrDefault(record.Name);
-                _blades[record.Name] = new LiveBlade(record)
+                var now = Now;
+                _jobs.Clear();
+                _ready.Clear();
+                _invocations.Clear();
+                _waiters.Clear();
+                _startTimes.Clear();
+                _activeByOwner.Clear();
+                _activeByShareGroup.Clear();
+                _limits = _options.Limits is { } limits ? new LimitCounter(limits) : null;
+                var previous = _blades.Values.ToDictionary(b => b.Name);
+                _blades.Clear();
+                foreach (var record in live.Blades)
                 {
-                    LastContactMs = known?.LastContactMs ?? now,
-                    IsLocal = known?.IsLocal ?? false,
-                    Figures = known?.Figures,
-                    Profile = known?.Profile ?? profileOf(record),
-                };
-            }
-            _dispatchPaused = dispatchPaused;
-            _stale = false;
-            _jobCounter = Math.Max(_jobCounter, live.JobCounter);
-            _iidCounter = Math.Max(_iidCounter, live.MaxIid);
-
-            foreach (var job in jobs)
-                _jobs[job.Jid] = job;
-            foreach (var job in jobs)
-                Admit(job);
-            foreach (var entry in live.Blocklist)
-            {
-                if (!_jobs.TryGetValue(entry.Jid, out var job))
-                    continue;
-                job.Failures[entry.Blade] = entry.Failures;
-            }
-
-            foreach (var record in live.CurrentInvocations)
-            {
-                if (!_jobs.TryGetValue(record.Jid, out var job))
-                {
-                    changes.Add(new FinishInvocation(record.Iid, now, null, InvocationState.Orphaned));
-                    continue;
+                    // Blades get a full silence timeout after an engine start to come back and report what they ran.
+                    var known = previous.GetValueOrDefault(record.Name);
+                    _blades[record.Name] = new LiveBlade(record)
+                    {
+                        LastContactMs = known?.LastContactMs ?? now,
+                        IsLocal = known?.IsLocal ?? false,
+                        Figures = known?.Figures,
+                        Profile = known?.Profile ?? profileOf(record),
+                    };
                 }
-                var task = job.Tasks[record.Tid];
-                var command = task.Commands.FirstOrDefault(c => c.Cid == record.Cid);
-                var needs = command?.Class.Needs;
-                var host = _blades.TryGetValue(record.Blade, out var blade) ? blade.Record.Host : record.Blade;
-                var position = logPositions.GetValueOrDefault(record.Iid);
-                var invocation = new LiveInvocation(record.Iid, record.Jid, record.Tid, record.Cid, record.Blade, record.DispatchTimeMs)
-                {
-                    Started = record.StartTimeMs is not null,
-                    LogStart = position?.LogStart ?? record.LogStart,
-                    HeaderWritten = position?.HeaderWritten ?? false,
-                    LogBytes = position?.LogBytes ?? 0,
-                    Slots = needs is null ? 1 : Math.Max(1, Math.Min(needs.AtMost, blade?.Slots ?? needs.AtLeast)),
-                    Limits = needs?.Limits ?? [],
-                    Host = host,
-                    Owner = job.Owner,
-                    ExpandOutput = command?.Expand == true
-                        ? new System.Text.StringBuilder(position?.ExpandOutput ?? "") : null,
-                };
-                _invocations[record.Iid] = invocation;
-                Hold(job, blade, invocation);
-            }
+                _dispatchPaused = dispatchPaused;
+                _stale = false;
+                _jobCounter = Math.Max(_jobCounter, live.JobCounter);
+                _iidCounter = Math.Max(_iidCounter, live.MaxIid);
 
-            foreach (var job in jobs)
-                foreach (var task in job.Tasks.AsSpan(1))
+                foreach (var job in jobs)
+                    _jobs[job.Jid] = job;
+                foreach (var job in jobs)
+                    Admit(job);
+                foreach (var entry in live.Blocklist)
                 {
-                    if (task.State == TaskState.Blocked)
-                        Settle(job, task.Tid, changes);
-                    else
-                        Enqueue(job, task, changes);
+                    if (!_jobs.TryGetValue(entry.Jid, out var job))
+                        continue;
+                    job.Failures[entry.Blade] = entry.Failures;
                 }
+
+                foreach (var record in live.CurrentInvocations)
+                {
+                    if (!_jobs.TryGetValue(record.Jid, out var job))
+                    {
+                        changes.Add(new FinishInvocation(record.Iid, now, null, InvocationState.Orphaned));
+                        continue;
+                    }
+                    var task = job.Tasks[record.Tid];
+                    var command = task.Commands.FirstOrDefault(c => c.Cid == record.Cid);
+                    var needs = command?.Class.Needs;
+                    var host = _blades.TryGetValue(record.Blade, out var blade) ? blade.Record.Host : record.Blade;
+                    var position = logPositions.GetValueOrDefault(record.Iid);
+                    var invocation = new LiveInvocation(record.Iid, record.Jid, record.Tid, record.Cid, record.Blade, record.DispatchTimeMs)
+                    {
+                        Started = record.StartTimeMs is not null,
+                        LogStart = position?.LogStart ?? record.LogStart,
+                        HeaderWritten = position?.HeaderWritten ?? false,
+                        LogBytes = position?.LogBytes ?? 0,
+                        Slots = needs is null ? 1 : Math.Max(1, Math.Min(needs.AtMost, blade?.Slots ?? needs.AtLeast)),
+                        Limits = needs?.Limits ?? [],
+                        Host = host,
+                        Owner = job.Owner,
+                        ExpandOutput = command?.Expand == true
+                            ? new System.Text.StringBuilder(position?.ExpandOutput ?? "") : null,
+                    };
+                    _invocations[record.Iid] = invocation;
+                    Hold(job, blade, invocation);
+                }
+
+                foreach (var job in jobs)
+                    foreach (var task in job.Tasks.AsSpan(1))
+                    {
+                        if (task.State == TaskState.Blocked)
+                            Settle(job, task.Tid, changes);
+                        else
+                            Enqueue(job, task, changes);
+                    }
+            }
+            finally
+            {
+                Seal(changes);
+            }
         }
         changes.WorkBecameAvailable = true;
         return changes;
@@ -111,10 +118,17 @@ internal sealed partial class LiveFarm
         var changes = new ChangeSet();
         lock (_gate)
         {
-            _jobs[job.Jid] = job;
-            Admit(job);
-            for (var tid = 1; tid < job.Tasks.Length; tid++)
-                Settle(job, tid, changes);
+            try
+            {
+                _jobs[job.Jid] = job;
+                Admit(job);
+                for (var tid = 1; tid < job.Tasks.Length; tid++)
+                    Settle(job, tid, changes);
+            }
+            finally
+            {
+                Seal(changes);
+            }
         }
         return changes;
     }

@@ -10,13 +10,20 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
-                return $"J{jid} has no task T{tid}";
-            var task = job.Tasks[tid];
-            if (task.State == TaskState.Blocked)
-                return $"J{jid} T{tid} is blocked: {job.Graph.WhyBlocked(tid, job.IsDone)}";
-            Rewind(job, task, 0, InvocationState.Retried, changes, countRetry: false);
-            return null;
+            try
+            {
+                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                    return $"J{jid} has no task T{tid}";
+                var task = job.Tasks[tid];
+                if (task.State == TaskState.Blocked)
+                    return $"J{jid} T{tid} is blocked: {job.Graph.WhyBlocked(tid, job.IsDone)}";
+                Rewind(job, task, 0, InvocationState.Retried, changes, countRetry: false);
+                return null;
+            }
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 
@@ -25,18 +32,25 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
-                return $"J{jid} T{tid} is not waiting or running";
-            var task = job.Tasks[tid];
-            if (task.State == TaskState.Done)
-                return $"J{jid} T{tid} is already done";
-            if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
-                Abandon(running, InvocationState.Skipped, changes);
-            foreach (var command in task.Commands)
-                changes.Add(new SetCommandState(jid, command.Cid, CommandState.Skipped));
-            task.NextCommand = task.Commands.Count;
-            CompleteTask(job, task, changes);
-            return null;
+            try
+            {
+                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                    return $"J{jid} T{tid} is not waiting or running";
+                var task = job.Tasks[tid];
+                if (task.State == TaskState.Done)
+                    return $"J{jid} T{tid} is already done";
+                if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
+                    Abandon(running, InvocationState.Skipped, changes);
+                foreach (var command in task.Commands)
+                    changes.Add(new SetCommandState(jid, command.Cid, CommandState.Skipped));
+                task.NextCommand = task.Commands.Count;
+                CompleteTask(job, task, changes);
+                return null;
+            }
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 
@@ -45,14 +59,21 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (_jobs.TryGetValue(jid, out var job))
+            try
             {
-                job.Paused = paused;
-                Requeue(job);
-                if (!paused)
-                    changes.WorkBecameAvailable = true;
+                if (_jobs.TryGetValue(jid, out var job))
+                {
+                    job.Paused = paused;
+                    Requeue(job);
+                    if (!paused)
+                        changes.WorkBecameAvailable = true;
+                }
+                changes.Add(new SetJobPaused(jid, paused));
             }
-            changes.Add(new SetJobPaused(jid, paused));
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 
@@ -61,14 +82,21 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (_jobs.TryGetValue(jid, out var job))
+            try
             {
-                foreach (var task in job.Tasks.AsSpan(1))
-                    if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
-                        Abandon(running, InvocationState.Deleted, changes);
-                Forget(job, changes);
+                if (_jobs.TryGetValue(jid, out var job))
+                {
+                    foreach (var task in job.Tasks.AsSpan(1))
+                        if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
+                            Abandon(running, InvocationState.Deleted, changes);
+                    Forget(job, changes);
+                }
+                changes.Add(new SetJobDeleted(jid, Now));
             }
-            changes.Add(new SetJobDeleted(jid, Now));
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 
@@ -77,15 +105,22 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(jid, out var job))
-                return false;
-            if (blade is null)
-                job.Failures.Clear();
-            else
-                job.Failures.Remove(blade);
-            changes.Add(new ClearBlocklist(jid, blade));
-            changes.WorkBecameAvailable = true;
-            return true;
+            try
+            {
+                if (!_jobs.TryGetValue(jid, out var job))
+                    return false;
+                if (blade is null)
+                    job.Failures.Clear();
+                else
+                    job.Failures.Remove(blade);
+                changes.Add(new ClearBlocklist(jid, blade));
+                changes.WorkBecameAvailable = true;
+                return true;
+            }
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 
@@ -94,13 +129,20 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (!_blades.TryGetValue(bladeName, out var blade))
-                return false;
-            blade.Record = blade.Record with { Nimby = nimby };
-            changes.Add(new SetBladeNimby(bladeName, nimby));
-            if (!nimby)
-                changes.WorkBecameAvailable = true;
-            return true;
+            try
+            {
+                if (!_blades.TryGetValue(bladeName, out var blade))
+                    return false;
+                blade.Record = blade.Record with { Nimby = nimby };
+                changes.Add(new SetBladeNimby(bladeName, nimby));
+                if (!nimby)
+                    changes.WorkBecameAvailable = true;
+                return true;
+            }
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 }

@@ -29,47 +29,54 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (!_blades.TryGetValue(bladeName, out var blade) || blade.Record.BootId != report.BootId)
-                return null;
-            var now = Now;
-            blade.LastContactMs = now;
-            if (report.Figures is { } figures)
+            try
             {
-                // A blade over MaxLoad or under MinRAM/MinDisk gets work again the moment its figures recover.
-                var heldBefore = DispatchRules.BladeReason(SituationOf(blade, 1)) is not null;
-                blade.Figures = figures;
-                if (heldBefore && DispatchRules.BladeReason(SituationOf(blade, 1)) is null)
-                    changes.WorkBecameAvailable = true;
-            }
-            if (blade.Record.Status != "up")
-            {
-                blade.Record = blade.Record with { Status = "up", LastContactMs = now };
-                changes.Add(new UpsertBlade(blade.Record));
-                changes.WorkBecameAvailable = true;
-            }
-            long maxSeq = 0;
-            var stale = new List<long>();
-            var expansions = new List<PendingExpansion>();
-            var mentioned = new HashSet<long>(report.Running);
-            foreach (var ev in report.Events.OrderBy(e => e.Seq))
-            {
-                maxSeq = Math.Max(maxSeq, ev.Seq);
-                mentioned.Add(ev.Iid);
-                if (!_invocations.TryGetValue(ev.Iid, out var invocation) || invocation.Blade != bladeName
-                    || !_jobs.TryGetValue(invocation.Jid, out var job))
+                if (!_blades.TryGetValue(bladeName, out var blade) || blade.Record.BootId != report.BootId)
+                    return null;
+                var now = Now;
+                blade.LastContactMs = now;
+                if (report.Figures is { } figures)
                 {
-                    stale.Add(ev.Iid);
-                    continue;
+                    // A blade over MaxLoad or under MinRAM/MinDisk gets work again the moment its figures recover.
+                    var heldBefore = DispatchRules.BladeReason(SituationOf(blade, 1)) is not null;
+                    blade.Figures = figures;
+                    if (heldBefore && DispatchRules.BladeReason(SituationOf(blade, 1)) is null)
+                        changes.WorkBecameAvailable = true;
                 }
-                if (Apply(job, invocation, ev, changes) is { } expansion)
-                    expansions.Add(expansion);
+                if (blade.Record.Status != "up")
+                {
+                    blade.Record = blade.Record with { Status = "up", LastContactMs = now };
+                    changes.Add(new UpsertBlade(blade.Record));
+                    changes.WorkBecameAvailable = true;
+                }
+                long maxSeq = 0;
+                var stale = new List<long>();
+                var expansions = new List<PendingExpansion>();
+                var mentioned = new HashSet<long>(report.Running);
+                foreach (var ev in report.Events.OrderBy(e => e.Seq))
+                {
+                    maxSeq = Math.Max(maxSeq, ev.Seq);
+                    mentioned.Add(ev.Iid);
+                    if (!_invocations.TryGetValue(ev.Iid, out var invocation) || invocation.Blade != bladeName
+                        || !_jobs.TryGetValue(invocation.Jid, out var job))
+                    {
+                        stale.Add(ev.Iid);
+                        continue;
+                    }
+                    if (Apply(job, invocation, ev, changes) is { } expansion)
+                        expansions.Add(expansion);
+                }
+                ReconcileRunning(blade, mentioned, now, changes);
+                foreach (var iid in report.Running)
+                    if (!_invocations.TryGetValue(iid, out var current) || current.Blade != bladeName)
+                        blade.PendingCancels.Add(iid);
+                blade.PendingCancels.IntersectWith(report.Running);
+                return new ReportOutcome(maxSeq, [.. blade.PendingCancels], stale, expansions);
             }
-            ReconcileRunning(blade, mentioned, now, changes);
-            foreach (var iid in report.Running)
-                if (!_invocations.TryGetValue(iid, out var current) || current.Blade != bladeName)
-                    blade.PendingCancels.Add(iid);
-            blade.PendingCancels.IntersectWith(report.Running);
-            return new ReportOutcome(maxSeq, [.. blade.PendingCancels], stale, expansions);
+            finally
+            {
+                Seal(changes);
+            }
         }
     }
 
@@ -121,39 +128,46 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (!_invocations.TryGetValue(pending.Iid, out var invocation) || !_jobs.TryGetValue(pending.Jid, out var job))
-                return;
-            var task = job.Tasks[invocation.Tid];
-            string? problem = parsed.Error?.ToString();
-            Core.Jobs.CompileResult? compiled = null;
-            if (problem is null)
+            try
             {
-                compiled = JobCompiler.CompileExpansion(parsed.Job!, task.Tid, job.Tasks.Length, job.MaxCid + 1,
-                    job.Record.AtLeast, job.Record.AtMost, job.Record.EnvKey);
-                problem = compiled.Error is { } error ? $"expand output of J{job.Jid} T{task.Tid}: {error}" : null;
-            }
-            if (problem is null)
-            {
-                try
+                if (!_invocations.TryGetValue(pending.Iid, out var invocation) || !_jobs.TryGetValue(pending.Jid, out var job))
+                    return;
+                var task = job.Tasks[invocation.Tid];
+                string? problem = parsed.Error?.ToString();
+                Core.Jobs.CompileResult? compiled = null;
+                if (problem is null)
                 {
-                    LiveJobBuilder.Extend(job, task.Tid, compiled!.Job!.Tasks, _options.Limits);
+                    compiled = JobCompiler.CompileExpansion(parsed.Job!, task.Tid, job.Tasks.Length, job.MaxCid + 1,
+                        job.Record.AtLeast, job.Record.AtMost, job.Record.EnvKey);
+                    problem = compiled.Error is { } error ? $"expand output of J{job.Jid} T{task.Tid}: {error}" : null;
                 }
-                catch (JobRuleException error)
+                if (problem is null)
                 {
-                    problem = $"expand output of J{job.Jid} T{task.Tid}: {error.Message}";
+                    try
+                    {
+                        LiveJobBuilder.Extend(job, task.Tid, compiled!.Job!.Tasks, _options.Limits);
+                    }
+                    catch (JobRuleException error)
+                    {
+                        problem = $"expand output of J{job.Jid} T{task.Tid}: {error.Message}";
+                    }
                 }
+                if (problem is not null)
+                {
+                    changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, invocation.Iid, $"[furrow] expand failed: {problem}\n", false));
+                    Finish(job, invocation, 0, pending.TimeMs, changes, expandFailed: true);
+                    return;
+                }
+                var added = compiled!.Job!.Tasks;
+                changes.Add(new InsertTasks(job.Jid, added, Now));
+                changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, invocation.Iid,
+                    $"[furrow] expand added {added.Count} task(s): T{added[0].Tid}..T{added[^1].Tid}\n", false));
+                Finish(job, invocation, 0, pending.TimeMs, changes);
             }
-            if (problem is not null)
+            finally
             {
-                changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, invocation.Iid, $"[furrow] expand failed: {problem}\n", false));
-                Finish(job, invocation, 0, pending.TimeMs, changes, expandFailed: true);
-                return;
+                Seal(changes);
             }
-            var added = compiled!.Job!.Tasks;
-            changes.Add(new InsertTasks(job.Jid, added, Now));
-            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, invocation.Iid,
-                $"[furrow] expand added {added.Count} task(s): T{added[0].Tid}..T{added[^1].Tid}\n", false));
-            Finish(job, invocation, 0, pending.TimeMs, changes);
         }
     }
 
@@ -163,7 +177,7 @@ internal sealed partial class LiveFarm
         if (invocation.HeaderWritten)
         {
             // The header (and maybe output) reached the log before a crash lost the start's commit: keep what is there.
-            changes.Starts.Add(new PendingStart(invocation, pid, timeMs, invocation.LogStart));
+            StartRow(invocation, pid, timeMs, invocation.LogStart, changes);
             return;
         }
         invocation.LogBytes = 0;
@@ -171,7 +185,15 @@ internal sealed partial class LiveFarm
         var argv = string.Join(' ', job.Tasks[invocation.Tid].Commands.First(c => c.Cid == invocation.Cid).Argv);
         var header = $"====[{when} J{job.Jid} T{invocation.Tid} C{invocation.Cid} {TaskLogStore.InvocationMarker(invocation.Iid)} on {invocation.Blade} pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {argv}]====\n";
         changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid, header, true));
-        changes.Starts.Add(new PendingStart(invocation, pid, timeMs));
+        StartRow(invocation, pid, timeMs, null, changes);
+    }
+
+    // The start's row takes its place among the writes now, so an exit in the same report is written after it; the
+    // log position it records is filled in once the header is on disk (CommitQueue).
+    private static void StartRow(LiveInvocation invocation, int? pid, long timeMs, long? knownLogStart, ChangeSet changes)
+    {
+        changes.Starts.Add(new PendingStart(invocation, pid, timeMs, changes.Writes.Count, knownLogStart));
+        changes.Add(new MarkInvocationStarted(invocation.Iid, pid, timeMs, knownLogStart ?? 0));
     }
 
     private void Finish(LiveJob job, LiveInvocation invocation, int exitCode, long timeMs, ChangeSet changes, bool expandFailed = false)

@@ -10,8 +10,9 @@ namespace Furrow.Engine.Farm;
 /// <summary>
 /// The one owner of the engine's in-memory farm: unfinished jobs, the ready queue, current invocations, blades and
 /// the counts the scheduler keeps (slots, limits, shares). Every change is a method here, taken under the farm's own
-/// lock, and returns a <see cref="ChangeSet"/> for the caller to make durable (logs, then the database) before it
-/// answers anyone. Readers get snapshots. Nothing outside this type sees the lock or the collections. The decision
+/// lock, and fills a <see cref="ChangeSet"/> that it queues for commit (<see cref="CommitQueue"/>) before it lets go of the
+/// lock, so changes reach the database in the order they were decided; the caller waits for it to be durable
+/// (<see cref="ChangeCommitter"/>) before it answers anyone. Readers get snapshots. Nothing outside this type sees the lock or the collections. The decision
 /// "may this command run on this blade now" is <see cref="DispatchRules.Check"/>, shared with `tq why`.
 /// </summary>
 internal sealed partial class LiveFarm
@@ -30,6 +31,7 @@ internal sealed partial class LiveFarm
 
     private readonly Dictionary<string, int> _activeByOwner = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _activeByShareGroup = new(StringComparer.Ordinal);
+    private readonly CommitQueue _commits;
     private readonly DispatchPolicy _policy;
     private readonly TimeProvider _clock;
     private readonly EngineOptions _options;
@@ -40,8 +42,9 @@ internal sealed partial class LiveFarm
     private bool _dispatchPaused;
     private bool _stale;
 
-    public LiveFarm(DispatchPolicy policy, TimeProvider clock, IOptions<EngineOptions> options)
+    public LiveFarm(DispatchPolicy policy, TimeProvider clock, IOptions<EngineOptions> options, CommitQueue commits)
     {
+        _commits = commits;
         _policy = policy;
         _clock = clock;
         _options = options.Value;
@@ -128,6 +131,14 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
             invocation.LogStart = logStart;
+    }
+
+    // Every method that changes the farm queues its change set here before it lets go of the lock (in a finally, so an
+    // early return cannot skip it): the database then takes changes in the order they were decided.
+    private void Seal(ChangeSet changes)
+    {
+        if (!changes.IsEmpty)
+            _commits.Enqueue(changes, SetLogStart);
     }
 
     // ---- the state machine; callers hold _gate ----

@@ -112,10 +112,19 @@ internal sealed class TaskLogStore(string logRoot)
         return moved;
     }
 
-    // A user name comes from the spooler; keep it from escaping the log directory.
-    private static string SafeSegment(string owner)
+    // A user name comes from the spooler; keep it from escaping the log directory, and short enough for any file
+    // system (a name is at most 255 bytes; 80 characters of the basic plane are at most 240): a longer name keeps its
+    // first characters and gains a hash of the whole, so two long names that start alike keep directories of their own.
+    internal static string SafeSegment(string owner)
     {
         var cleaned = new string(owner.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or '@' ? c : '_').ToArray());
-        return cleaned is "" or "." or ".." ? "_" : cleaned;
+        if (cleaned is "" or "." or "..")
+            return "_";
+        if (cleaned.Length <= MaxOwnerChars)
+            return cleaned;
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(owner)))[..12];
+        return $"{cleaned[..(MaxOwnerChars - hash.Length - 1)]}-{hash}";
     }
+
+    private const int MaxOwnerChars = 80;
 }

@@ -1,0 +1,102 @@
+using System.Text;
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>What a command did, recorded as its blade reported it, whatever the batching of the writes behind it.</summary>
+public sealed class RunRecordTests
+{
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task ThousandsOfInstantCommands_OnRealBlades_EndWithEveryRecordAsTheBladesReportedIt_BeforeAndAfterARestart()
+    {
+        await using var site = new TestSite();
+        // Half the commands fail on purpose: no blade may be blocklisted for it.
+        var config = Path.Combine(site.ConfigDir, "tractor.config");
+        var text = await File.ReadAllTextAsync(config);
+        await File.WriteAllTextAsync(config, text.Insert(text.IndexOf('{') + 1, "\n    \"BladeBlocklistFailures\": 1000000,"));
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 4);
+        await site.StartBladeAsync("b2", slots: 4);
+
+        // Commands that start and exit within one report, so a start and an exit often share a write batch.
+        const int Tasks = 2000;
+        var script = new StringBuilder("Job -title {instant} -subtasks {\n");
+        for (var i = 1; i <= Tasks; i++)
+            script.Append("  Task {t").Append(i).Append("} -cmds { RemoteCmd {").Append(i % 2 == 0 ? "false" : "true").Append("} }\n");
+        var jid = await site.SpoolAsync(script.Append("}\n").ToString());
+        await site.WaitForJobAsync(jid, j => j.NumDone + j.NumError == Tasks, TimeSpan.FromMinutes(5), "finished");
+
+        await AssertRecordedAsReportedAsync(site, jid, Tasks);
+        await site.EngineProcess!.TerminateAsync();
+        await site.StartEngineAsync();
+        await AssertRecordedAsReportedAsync(site, jid, Tasks);
+    }
+
+    private static async Task AssertRecordedAsReportedAsync(TestSite site, long jid, int tasks)
+    {
+        var job = (await site.Client.JobsAsync($"jid={jid}", archived: true)).Single();
+        Assert.Equal((tasks / 2, tasks / 2), (job.NumDone, job.NumError));
+        var states = (await site.Client.TasksAsync($"jid={jid}")).ToDictionary(t => t.Title, t => t.State);
+        var runs = (await site.Client.InvocationsAsync($"jid={jid}")).ToLookup(i => i.Tid);
+        var tids = (await site.Client.TasksAsync($"jid={jid}")).ToDictionary(t => t.Title, t => t.Tid);
+        var wrong = new List<string>();
+        for (var i = 1; i <= tasks; i++)
+        {
+            var title = $"t{i}";
+            var fails = i % 2 == 0;
+            var expectedState = fails ? "error" : "done";
+            if (states[title] != expectedState)
+                wrong.Add($"{title}: task {states[title]}, expected {expectedState}");
+            var run = runs[tids[title]].ToList();
+            if (run.Count != 1)
+            {
+                wrong.Add($"{title}: {run.Count} invocations, expected 1");
+                continue;
+            }
+            var r = run[0];
+            var expectedStatus = fails ? "error" : "done";
+            if (r.Status != expectedStatus || r.ExitCode != (fails ? 1 : 0) || r.Current)
+                wrong.Add($"{title}: invocation {r.Iid} {r.Status} exit {r.ExitCode?.ToString() ?? "none"} current {r.Current}, expected {expectedStatus} exit {(fails ? 1 : 0)}, not current");
+            if (r.StartTime is not { } start || r.StopTime is not { } stop || r.Pid is null || start > stop || r.DispatchTime > stop)
+                wrong.Add($"{title}: invocation {r.Iid} dispatched {r.DispatchTime} started {r.StartTime?.ToString() ?? "never"} (pid {r.Pid?.ToString() ?? "none"}) stopped {r.StopTime?.ToString() ?? "never"}");
+        }
+        Assert.True(wrong.Count == 0, $"{wrong.Count} records differ from what the blades reported, e.g.:\n{string.Join("\n", wrong.Take(20))}");
+    }
+
+    [Fact]
+    public async Task AJobOfAUserWithAVeryLongName_RunsAndKeepsItsLog_AndTheBladesOtherWorkIsNotHeldUp()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 2);
+        var longName = new string('u', 290) + "-render";
+
+        var theirs = await site.SpoolAsync("Job -title {long owner} -subtasks { Task {t} -cmds { RemoteCmd {sh -c \"echo from-a-long-name\"} } }", longName);
+        var others = await site.SpoolAsync("Job -title {neighbour} -subtasks { Task {t} -cmds { RemoteCmd {sh -c \"echo from-a-neighbour\"} } }");
+        await site.WaitForJobAsync(theirs, j => j.NumDone == 1, TimeSpan.FromSeconds(60), "done");
+        await site.WaitForJobAsync(others, j => j.NumDone == 1, TimeSpan.FromSeconds(60), "done");
+
+        Assert.Equal(longName, (await site.Client.JobsAsync($"jid={theirs}", archived: true)).Single().Owner);
+        Assert.Contains("from-a-long-name", await site.Client.TaskLogAsync(theirs, 1));
+        Assert.Contains("from-a-neighbour", await site.Client.TaskLogAsync(others, 1));
+    }
+
+    [Theory]
+    [InlineData("alice", "alice")]
+    [InlineData("José Pérez", "José_Pérez")]
+    [InlineData("../..", ".._..")]
+    [InlineData("..", "_")]
+    public void ALogDirectoryName_IsTheUserNameMadeSafe(string owner, string expected) =>
+        Assert.Equal(expected, Furrow.Engine.Logs.TaskLogStore.SafeSegment(owner));
+
+    [Fact]
+    public void ALongUserName_GetsABoundedLogDirectoryName_ThatStaysApartFromOneThatStartsTheSame()
+    {
+        var a = Furrow.Engine.Logs.TaskLogStore.SafeSegment(new string('x', 300) + "a");
+        var b = Furrow.Engine.Logs.TaskLogStore.SafeSegment(new string('x', 300) + "b");
+        Assert.NotEqual(a, b);
+        Assert.All([a, b], name => Assert.True(System.Text.Encoding.UTF8.GetByteCount(name) <= 255 && name.Length <= 80, name));
+        Assert.StartsWith(new string('x', 60), a);
+    }
+}
