@@ -73,6 +73,7 @@ public static class EngineHost
         services.AddSingleton(site);
         services.AddSingleton<IJobStore>(_ => site.OpenStore());
         services.AddSingleton(new TaskLogStore(options.LogDirectory));
+        services.AddSingleton(new SiteStateStore(options.DataDirectory));
         services.AddSingleton<TaskLogWriter>();
         services.AddSingleton<CommitQueue>();
         services.AddSingleton(new DispatchPolicy(options.DispatchTiers, options.ProjectShares));

@@ -99,4 +99,54 @@ public sealed class RunRecordTests
         Assert.All([a, b], name => Assert.True(System.Text.Encoding.UTF8.GetByteCount(name) <= 255 && name.Length <= 80, name));
         Assert.StartsWith(new string('x', 60), a);
     }
+
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task AfterARestoreOfAnOlderBackup_InvocationIdsStartAboveEveryIdHandedOutBefore()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 2);
+        var first = await site.SpoolAsync("Job -title {before the backup} -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        await site.WaitForJobAsync(first, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        var backup = Path.Combine(site.Root, "older.tar.gz");
+        var (code, _, stderr) = await Shims.DbctlAsync(site, "--backup", backup);
+        Assert.True(code == 0, stderr);
+
+        var after = await site.SpoolAsync("""
+            Job -title {after the backup} -subtasks {
+                Task {a} -cmds { RemoteCmd {true} }
+                Task {b} -cmds { RemoteCmd {true} }
+                Task {c} -cmds { RemoteCmd {true} }
+            }
+            """);
+        await site.WaitForJobAsync(after, j => j.NumDone == 3, TimeSpan.FromSeconds(30), "done");
+        var highest = (await site.Client.InvocationsAsync("")).Max(i => i.Iid);
+
+        await site.EngineProcess!.TerminateAsync();
+        (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", backup);
+        Assert.True(code == 0, stderr);
+        await site.StartEngineAsync();
+        var again = await site.SpoolAsync("Job -title {after the restore} -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        await site.WaitForJobAsync(again, j => j.NumDone == 1, TimeSpan.FromSeconds(60), "done");
+
+        var iid = (await site.Client.InvocationsAsync($"jid={again}")).Single().Iid;
+        Assert.True(iid > highest, $"invocation {iid} after the restore reuses an id at or below {highest}, handed out before it");
+    }
+
+    [Fact]
+    public async Task AnUnreadableSiteStateFile_StopsTheEngine_NamingTheFileAndWhatRemovingItForgets()
+    {
+        await using var site = new TestSite();
+        Directory.CreateDirectory(site.DataDir);
+        var file = Path.Combine(site.DataDir, "site-state.json");
+        await File.WriteAllTextAsync(file, "{ \"dispatchPaused\": tru");
+
+        var (code, stdout, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains(file, stdout + stderr);
+        Assert.Contains("forgets a dispatch pause", stdout + stderr);
+        Assert.DoesNotContain("Unhandled exception", stdout + stderr);
+    }
 }

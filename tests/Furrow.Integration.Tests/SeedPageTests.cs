@@ -64,6 +64,15 @@ public sealed class SeedPageTests
 
         var jobs = await site.Client.JobsAsync(archived: true);
         Assert.Equal([done, active], jobs.Select(j => j.Jid).Order());
+        // The operator's pause of step 1 is site state: the restore did not undo it, and tq says so. Job two is queued
+        // again but waits until the operator resumes.
+        var (listed, _, said) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "jobs");
+        Assert.True(listed == 0, said);
+        Assert.Contains("dispatching is paused", said);
+        Assert.True((await site.Client.StatusAsync()).DispatchPaused);
+        Assert.Equal(1, (await site.Client.JobsAsync($"jid={active}")).Single().NumReady);
+        (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "resume-dispatch");
+        Assert.True(code == 0, stderr);
         await site.WaitForJobAsync(active, j => j.NumDone == 1, TimeSpan.FromSeconds(40), "rescheduled and done after the restore");
         Assert.Contains("job two finished", await File.ReadAllTextAsync(site.LogPath("tester", active, 1)));
 

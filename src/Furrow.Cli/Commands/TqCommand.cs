@@ -210,6 +210,9 @@ internal static class TqCommand
                             b.Figures?.Platform ?? "", b.Version]);
                     break;
             }
+            // A paused farm looks like a stuck one; say so where the wrangler looks, off the rows a script reads.
+            if ((await client.StatusAsync(ct)).DispatchPaused)
+                Console.Error.WriteLine("tq: dispatching is paused on this engine: nothing new starts until tq resume-dispatch");
             return 0;
         });
 

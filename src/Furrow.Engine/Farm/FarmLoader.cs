@@ -14,14 +14,16 @@ namespace Furrow.Engine.Farm;
 /// positions are read from disk before the farm is locked.
 /// </summary>
 internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore logs, WorkSignal signal, BladeProfiles profiles,
-    IOptions<EngineOptions> options, ILogger<FarmLoader> logger)
+    SiteStateStore siteState, IOptions<EngineOptions> options, ILogger<FarmLoader> logger)
 {
     public async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var live = await store.LoadLiveStateAsync(cancellationToken).ConfigureAwait(false);
         var readMs = watch.ElapsedMilliseconds;
-        var dispatchPaused = await store.GetParamAsync(DispatchSwitch.ParamName, cancellationToken).ConfigureAwait(false) == "1";
+        // The pause is site state (a restore must not undo it); an engine that never set it there kept it in the database.
+        var dispatchPaused = siteState.Current.DispatchPaused
+            ?? await store.GetParamAsync(DispatchSwitch.ParamName, cancellationToken).ConfigureAwait(false) == "1";
         var running = live.CurrentInvocations.ToDictionary(i => (i.Jid, i.Tid));
         var jobs = new List<LiveJob>(live.Jobs.Count);
         foreach (var rows in live.Jobs)

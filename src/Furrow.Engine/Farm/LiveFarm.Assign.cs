@@ -104,7 +104,7 @@ internal sealed partial class LiveFarm
     private Assignment Start(LiveJob job, LiveTask task, LiveBlade blade, int slots, long now, ChangeSet changes)
     {
         var command = task.Commands[task.NextCommand];
-        var iid = ++_iidCounter;
+        var iid = NextIid();
         Dequeue(job, task);
         var invocation = new LiveInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now)
         {

@@ -52,7 +52,9 @@ internal sealed partial class LiveFarm
                 _dispatchPaused = dispatchPaused;
                 _stale = false;
                 _jobCounter = Math.Max(_jobCounter, live.JobCounter);
-                _iidCounter = Math.Max(_iidCounter, live.MaxIid);
+                // Above every id the database knows and every id handed out before (a restored database knows fewer).
+                _iidCounter = Math.Max(_iidCounter, Math.Max(live.MaxIid, _siteState.Current.IidsReservedUpTo));
+                _iidsReserved = _iidCounter;
 
                 foreach (var job in jobs)
                     _jobs[job.Jid] = job;

@@ -32,6 +32,7 @@ internal sealed partial class LiveFarm
     private readonly Dictionary<string, int> _activeByOwner = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _activeByShareGroup = new(StringComparer.Ordinal);
     private readonly CommitQueue _commits;
+    private readonly SiteStateStore _siteState;
     private readonly DispatchPolicy _policy;
     private readonly TimeProvider _clock;
     private readonly EngineOptions _options;
@@ -39,12 +40,17 @@ internal sealed partial class LiveFarm
     private TaskCompletionSource _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _jobCounter;
     private long _iidCounter;
+    private long _iidsReserved;
+
+    // Invocation ids are reserved in the site state this many at a time, so a restore never hands one out twice.
+    private const long IidReservation = 10_000;
     private bool _dispatchPaused;
     private bool _stale;
 
-    public LiveFarm(DispatchPolicy policy, TimeProvider clock, IOptions<EngineOptions> options, CommitQueue commits)
+    public LiveFarm(DispatchPolicy policy, TimeProvider clock, IOptions<EngineOptions> options, CommitQueue commits, SiteStateStore siteState)
     {
         _commits = commits;
+        _siteState = siteState;
         _policy = policy;
         _clock = clock;
         _options = options.Value;
@@ -139,6 +145,20 @@ internal sealed partial class LiveFarm
     {
         if (!changes.IsEmpty)
             _commits.Enqueue(changes, SetLogStart);
+    }
+
+    // The next invocation id. Past the reserved block, the next block is written to the site state first (once per
+    // IidReservation dispatches), so that ids survive a restore of an older database.
+    private long NextIid()
+    {
+        var iid = ++_iidCounter;
+        if (iid > _iidsReserved)
+        {
+            var upTo = iid + IidReservation - 1;
+            _siteState.Update(s => s with { IidsReservedUpTo = upTo });
+            _iidsReserved = upTo;
+        }
+        return iid;
     }
 
     // ---- the state machine; callers hold _gate ----
