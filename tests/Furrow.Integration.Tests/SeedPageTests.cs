@@ -118,11 +118,35 @@ public sealed class SeedPageTests
         await File.WriteAllBytesAsync(corrupt, flipped);
         var foreign = Path.Combine(site.Root, "foreign.tar.gz");
         await ProgramRun.RequireAsync("making a foreign archive", "tar", "czf", foreign, "-C", site.ConfigDir, "tractor.config");
+        // The gzip trailer: its last 10 bytes cut off, a byte of its CRC-32 flipped, a byte of its length flipped.
+        var cutShort = Path.Combine(site.Root, "cut-short.tar.gz");
+        await File.WriteAllBytesAsync(cutShort, bytes[..^10]);
+        var badCrc = Path.Combine(site.Root, "bad-crc.tar.gz");
+        var crcFlipped = (byte[])bytes.Clone();
+        crcFlipped[^8] ^= 0x01;
+        await File.WriteAllBytesAsync(badCrc, crcFlipped);
+        var badLength = Path.Combine(site.Root, "bad-length.tar.gz");
+        var lengthFlipped = (byte[])bytes.Clone();
+        lengthFlipped[^2] ^= 0x01;
+        await File.WriteAllBytesAsync(badLength, lengthFlipped);
+        // A bomb: the good archive's manifest, then a database member of 300 MB of zeros that it does not declare.
+        var bombDir = Directory.CreateDirectory(Path.Combine(site.Root, "bomb")).FullName;
+        await ProgramRun.RequireAsync("taking the manifest out", "tar", "xzf", good, "-C", bombDir, "manifest.json");
+        Directory.CreateDirectory(Path.Combine(bombDir, "db"));
+        await using (var zeros = File.Create(Path.Combine(bombDir, "db", "furrow.db")))
+            zeros.SetLength(300L << 20);
+        var bomb = Path.Combine(site.Root, "bomb.tar.gz");
+        await ProgramRun.RequireAsync("making a bomb archive", "tar", "czf", bomb, "-C", bombDir, "manifest.json", "db/furrow.db");
+        Directory.Delete(bombDir, recursive: true);
 
-        foreach (var (archive, why) in new[] { (truncated, "truncated or corrupt"), (corrupt, "corrupt"), (foreign, "not a Furrow backup") })
+        foreach (var (archive, why) in new[]
+        {
+            (truncated, "truncated or corrupt"), (corrupt, "corrupt"), (foreign, "not a Furrow backup"), (cutShort, "truncated or corrupt"),
+            (badCrc, "truncated or corrupt"), (badLength, "truncated or corrupt"), (bomb, "its manifest does not declare"),
+        })
         {
             (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", archive);
-            Assert.Equal(1, code);
+            Assert.True(code == 1, $"{Path.GetFileName(archive)} was not refused: {stderr}");
             Assert.Contains(why, stderr);
             Assert.Equal(before, await File.ReadAllBytesAsync(dbFile));
         }

@@ -54,11 +54,13 @@ public static class BackupArchive
             throw new BackupInvalidException($"{archivePath}: no such file");
         Directory.CreateDirectory(scratchDirectory);
         var extracted = new Dictionary<string, string>(StringComparer.Ordinal);
+        BackupManifest? declared = null;
         try
         {
             await using var file = File.OpenRead(archivePath);
             await using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            await using var tar = new TarReader(gzip);
+            var counted = new CountingStream(gzip);
+            await using var tar = new TarReader(counted);
             while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
@@ -67,10 +69,29 @@ public static class BackupArchive
                     throw new BackupInvalidException($"{archivePath}: unexpected member '{entry.Name}' (not a Furrow backup)");
                 if (extracted.ContainsKey(entry.Name))
                     throw new BackupInvalidException($"{archivePath}: member '{entry.Name}' appears twice");
+                // Nothing is written out beyond what the manifest (always the first member) declares: a small archive
+                // that expands to far more is refused before it fills the disk.
+                if (entry.Name == ManifestName ? entry.Length > MaxManifestBytes
+                    : declared?.Members.FirstOrDefault(m => m.Name == entry.Name) is not { } member || entry.Length != member.Size)
+                {
+                    throw new BackupInvalidException(entry.Name == ManifestName
+                        ? $"{archivePath}: {ManifestName} is {entry.Length} bytes, more than a manifest ever is"
+                        : $"{archivePath}: member '{entry.Name}' is {entry.Length} bytes, which {(declared is null ? "no manifest before it declares" : "its manifest does not declare")}");
+                }
                 var target = Path.Combine(scratchDirectory, entry.Name.Replace('/', '_'));
                 await entry.ExtractToFileAsync(target, overwrite: true, cancellationToken);
                 extracted[entry.Name] = target;
+                if (entry.Name == ManifestName)
+                    declared = ReadManifest(archivePath, await File.ReadAllBytesAsync(target, cancellationToken));
             }
+            // Read on to the end of the gzip stream so its trailer (CRC-32 and length) is checked too, then compare the
+            // length it records with what came out: a cut-off archive has no trailer to check.
+            await counted.CopyToAsync(Stream.Null, cancellationToken);
+            file.Seek(-4, SeekOrigin.End);
+            var trailer = new byte[4];
+            await file.ReadExactlyAsync(trailer, cancellationToken);
+            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) != (uint)counted.BytesRead)
+                throw new BackupInvalidException($"{archivePath}: the archive is truncated or corrupt (its gzip trailer does not match the {counted.BytesRead} bytes it holds)");
         }
         catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException or IOException)
         {
@@ -79,16 +100,7 @@ public static class BackupArchive
 
         if (!extracted.TryGetValue(ManifestName, out var manifestFile))
             throw new BackupInvalidException($"{archivePath}: no {ManifestName} (not a Furrow backup)");
-        BackupManifest manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(manifestFile, cancellationToken), BackupJsonContext.Default.BackupManifest)
-                ?? throw new BackupInvalidException($"{archivePath}: empty manifest");
-        }
-        catch (JsonException error)
-        {
-            throw new BackupInvalidException($"{archivePath}: unreadable manifest ({error.Message})", error);
-        }
+        var manifest = declared ?? ReadManifest(archivePath, await File.ReadAllBytesAsync(manifestFile, cancellationToken));
         if (manifest.Format != BackupManifest.CurrentFormat)
             throw new BackupInvalidException($"{archivePath}: format '{manifest.Format}' is not {BackupManifest.CurrentFormat}");
         foreach (var member in manifest.Members)
@@ -106,6 +118,55 @@ public static class BackupArchive
             throw new BackupInvalidException($"{archivePath}: no job database in the archive");
         var database = extracted[databaseMember];
         return new VerifiedBackup(manifest, database, scratchDirectory);
+    }
+
+    // The manifest of a one-member backup is well under a kilobyte; this leaves room for many members and long names.
+    private const long MaxManifestBytes = 1 << 20;
+
+    private static BackupManifest ReadManifest(string archivePath, byte[] json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, BackupJsonContext.Default.BackupManifest)
+                ?? throw new BackupInvalidException($"{archivePath}: empty manifest");
+        }
+        catch (JsonException error)
+        {
+            throw new BackupInvalidException($"{archivePath}: unreadable manifest ({error.Message})", error);
+        }
+    }
+
+    // Counts what is read through it, to compare with the length a gzip trailer records.
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            BytesRead += read;
+            return read;
+        }
     }
 
     public static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
