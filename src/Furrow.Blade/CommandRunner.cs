@@ -3,16 +3,22 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using Furrow.Client.Protocol;
+using Furrow.Core.Output;
 
 namespace Furrow.Blade;
 
 /// <summary>
 /// Runs assigned commands as child processes (argv exec, no shell unless the command itself is a shell), streaming
 /// their output and exit code into the outbox. Children are not tied to the blade's life: an engine restart never
-/// touches them.
+/// touches them. A command that prints Tractor's <c>TR_EXIT_STATUS n</c> (or <c>ALF_EXIT_STATUS n</c>) is reported
+/// with that status whatever its process exits with, and is ended if it is still running
+/// <see cref="ExitStatusGrace"/> after saying so.
 /// </summary>
 internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimeProvider clock)
 {
+    /// <summary>How long a command may go on after printing its exit status before its process tree is ended.</summary>
+    public static readonly TimeSpan ExitStatusGrace = TimeSpan.FromSeconds(3);
+
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -64,6 +70,13 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
             Finish(running);
             return;
         }
+        lock (running)
+        {
+            foreach (var directive in running.Directives)
+                if (directive.Finish())
+                    running.ReportedStatus = directive.Status;
+            exitCode = running.ReportedStatus ?? exitCode;
+        }
         outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, Now, ExitCode: exitCode));
         Finish(running);
     }
@@ -98,7 +111,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
         using var process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");
         running.Process = process;
         Started(running, process.Id);
-        await Task.WhenAll(PumpAsync(process.StandardOutput, running), PumpAsync(process.StandardError, running));
+        await Task.WhenAll(PumpAsync(process.StandardOutput, running, 0), PumpAsync(process.StandardError, running, 1));
         await process.WaitForExitAsync();
         return process.ExitCode;
     }
@@ -106,22 +119,49 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
     private void Started(Running running, int pid) =>
         outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Started, Now, Pid: pid));
 
-    private async Task PumpAsync(StreamReader reader, Running running)
+    // stream: 0 for stdout, 1 for stderr; each has its own partial line.
+    private async Task PumpAsync(StreamReader reader, Running running, int stream)
     {
         var buffer = new char[8192];
         int read;
         while ((read = await reader.ReadAsync(buffer)) > 0)
-            Output(running, new string(buffer, 0, read));
+            Output(running, new string(buffer, 0, read), stream);
     }
 
     // Offsets count UTF-8 bytes of everything the invocation printed, so the engine can drop a chunk it already has.
-    private void Output(Running running, string text)
+    private void Output(Running running, string text, int stream = 0)
     {
+        bool saidStatus;
         lock (running)
         {
             var offset = running.OutputBytes;
             running.OutputBytes += Encoding.UTF8.GetByteCount(text);
             outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Output, Now, Offset: offset, Text: text));
+            var directive = running.Directives[stream];
+            saidStatus = false;
+            if (directive.Feed(text))
+            {
+                running.ReportedStatus = directive.Status;
+                saidStatus = !running.EndScheduled;
+                running.EndScheduled = true;
+            }
+        }
+        if (saidStatus)
+            _ = EndAfterGraceAsync(running);
+    }
+
+    // The command has said how it ended; if it lingers (a renderer waiting on a licence server, a stuck child), end it.
+    private async Task EndAfterGraceAsync(Running running)
+    {
+        await Task.Delay(ExitStatusGrace, clock).ConfigureAwait(false);
+        try
+        {
+            if (running.Process is { HasExited: false } process)
+                process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // it exited meanwhile
         }
     }
 
@@ -130,6 +170,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
         public Assignment Assignment { get; } = assignment;
         public Process? Process { get; set; }
         public long OutputBytes { get; set; }
+        public ExitStatusDirective[] Directives { get; } = [new(), new()];
+        public int? ReportedStatus { get; set; }
+        public bool EndScheduled { get; set; }
         public CancellationTokenSource Cancelled { get; } = new();
     }
 }

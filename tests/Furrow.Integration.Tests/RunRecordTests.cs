@@ -149,4 +149,28 @@ public sealed class RunRecordTests
         Assert.Contains("forgets a dispatch pause", stdout + stderr);
         Assert.DoesNotContain("Unhandled exception", stdout + stderr);
     }
+
+    [Fact]
+    public async Task TheStatusACommandPrints_IsTheOneRecorded_AndACommandThatLingersAfterSayingIt_IsEnded()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 3);
+
+        var jid = await site.SpoolAsync("""
+            Job -title {directives} -subtasks {
+                Task {said3} -cmds { RemoteCmd {sh -c "echo TR_EXIT_STATUS 3; exit 0"} }
+                Task {lingers} -cmds { RemoteCmd {sh -c "echo ALF_EXIT_STATUS 0; sleep 600"} }
+                Task {split} -cmds { RemoteCmd {sh -c "printf 'TR_EXIT_'; sleep 0.3; printf 'STATUS 5\r'; exit 0"} }
+            }
+            """);
+        // The lingering command would hold its task for ten minutes if it were not ended after saying its status.
+        await site.WaitForJobAsync(jid, j => j.NumDone + j.NumError == 3, TimeSpan.FromSeconds(60), "finished");
+
+        var tids = (await site.Client.TasksAsync($"jid={jid}")).ToDictionary(t => t.Title);
+        var runs = (await site.Client.InvocationsAsync($"jid={jid}")).ToDictionary(i => i.Tid);
+        Assert.Equal((3, "error"), (runs[tids["said3"].Tid].ExitCode, tids["said3"].State));
+        Assert.Equal((0, "done"), (runs[tids["lingers"].Tid].ExitCode, tids["lingers"].State));
+        Assert.Equal((5, "error"), (runs[tids["split"].Tid].ExitCode, tids["split"].State));
+    }
 }
