@@ -8,7 +8,8 @@ using Furrow.Core.Output;
 namespace Furrow.Blade;
 
 /// <summary>
-/// Runs assigned commands as child processes (argv exec, no shell unless the command itself is a shell), streaming
+/// Runs assigned commands as child processes (argv exec, no shell unless the command itself is a shell; argv words
+/// starting with <c>~</c> are expanded as a shell would, <see cref="TildeExpansion"/>), streaming
 /// their output and exit code into the outbox. Children are not tied to the blade's life: an engine restart never
 /// touches them. A command that prints Tractor's <c>TR_EXIT_STATUS n</c> (or <c>ALF_EXIT_STATUS n</c>) is reported
 /// with that status whatever its process exits with, and is ended if it is still running
@@ -92,7 +93,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
         var a = running.Assignment;
         if (a.Argv.Count == 0)
             throw new InvalidOperationException("the command has no argv");
-        var info = new ProcessStartInfo(a.Argv[0])
+        var info = new ProcessStartInfo(TildeExpansion.Expand(a.Argv[0], UserHomes.Of))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -102,7 +103,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
             StandardErrorEncoding = Encoding.UTF8,
         };
         foreach (var arg in a.Argv.Skip(1))
-            info.ArgumentList.Add(arg);
+            info.ArgumentList.Add(TildeExpansion.Expand(arg, UserHomes.Of));
         if (options.WorkingDirectory is { } cwd)
             info.WorkingDirectory = cwd;
         foreach (var (key, value) in a.Environment ?? new Dictionary<string, string>())

@@ -173,4 +173,21 @@ public sealed class RunRecordTests
         Assert.Equal((0, "done"), (runs[tids["lingers"].Tid].ExitCode, tids["lingers"].State));
         Assert.Equal((5, "error"), (runs[tids["split"].Tid].ExitCode, tids["split"].State));
     }
+
+    [Fact]
+    public async Task ArgvWordsStartingWithATilde_ReachTheProgramAsHomeDirectories_AsAShellWouldGiveThem()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 1);
+        var rootHome = File.ReadLines("/etc/passwd").Select(l => l.Split(':')).First(f => f[0] == "root")[5];
+        var ownHome = (Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)).TrimEnd('/');
+
+        var jid = await site.SpoolAsync("Job -title {tilde} -subtasks { Task {t} -cmds { RemoteCmd {/bin/echo ~root ~root/x ~ ~/y ~nosuchuser123 a~b} } }");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+
+        var log = await site.Client.TaskLogAsync(jid, 1);
+        Assert.Contains($"{rootHome} {rootHome.TrimEnd('/')}/x {ownHome} {ownHome}/y ~nosuchuser123 a~b\n", log);
+    }
 }
