@@ -43,13 +43,18 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
         if (!_running.TryGetValue(iid, out var running))
             return;
         running.Cancelled.Cancel();
+        EndProcessTree(running);
+    }
+
+    private static void EndProcessTree(Running running)
+    {
         try
         {
             running.Process?.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
-            // already exited
+            // already exited (or its Process object already disposed)
         }
     }
 
@@ -155,15 +160,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
     private async Task EndAfterGraceAsync(Running running)
     {
         await Task.Delay(ExitStatusGrace, clock).ConfigureAwait(false);
-        try
-        {
-            if (running.Process is { HasExited: false } process)
-                process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // it exited meanwhile
-        }
+        EndProcessTree(running);
     }
 
     private sealed class Running(Assignment assignment)

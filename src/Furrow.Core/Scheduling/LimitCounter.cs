@@ -57,8 +57,9 @@ public sealed class LimitCounter
     {
         ArgumentNullException.ThrowIfNull(limitNames);
         ArgumentNullException.ThrowIfNull(host);
-        foreach (var limit in Defined(limitNames))
-            if (limit.Blocks(host, owner) != Cap.None)
+        // Dispatch asks this for every candidate command: no list of the defined limits is built (a repeat asks twice).
+        foreach (var name in limitNames)
+            if (name is not null && _limits.TryGetValue(name, out var limit) && limit.Blocks(host, owner) != Cap.None)
                 return false;
         return true;
     }

@@ -42,14 +42,20 @@ internal sealed class WorkSignal
                 waiter.Node = null;
             }
         }
-        if (waiter.Woken.IsCompletedSuccessfully && waiter.Woken.Result is > 0 and var hops && !waiter.Tried)
-            PassOn(hops - 1, waiter.StillFree);
+        if (!waiter.Tried)
+            HandOn(waiter);
     }
 
     /// <summary>A woken poll that took nothing: the unit it was handed (if any) goes on to the next waiting poll.</summary>
     public void TookNothing(Waiter waiter)
     {
         waiter.Tried = true;
+        HandOn(waiter);
+    }
+
+    // The unit a poll was woken with, if any, goes to the next waiting poll.
+    private void HandOn(Waiter waiter)
+    {
         if (waiter.Woken.IsCompletedSuccessfully && waiter.Woken.Result is > 0 and var hops)
             PassOn(hops - 1, waiter.StillFree);
     }

@@ -37,8 +37,7 @@ internal sealed class ChangeCommitter(CommitQueue commits, LiveFarm farm, FarmLo
                 foreach (var unit in changes.FarmWideFreed)
                     signal.PulseOne(() => farm.IsStillFree(unit));
             }
-            if (changes.Committed is { } stored)
-                await (await stored.ConfigureAwait(false)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await changes.WaitCommittedAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is StoreUnavailableException or IOException or UnauthorizedAccessException)
         {

@@ -30,6 +30,13 @@ internal sealed class ChangeSet
 
     public bool IsEmpty => Writes.Count == 0 && Logs.Count == 0;
 
+    /// <summary>Completes once the queued change set is durable (at once if it was never queued); throws what its commit threw.</summary>
+    public async Task WaitCommittedAsync(CancellationToken cancellationToken)
+    {
+        if (Committed is { } stored)
+            await (await stored.ConfigureAwait(false)).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public void Add(StoreWrite write) => Writes.Add(write);
 }
 

@@ -52,8 +52,7 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
         var logsMs = watch.ElapsedMilliseconds - readMs - buildMs;
         var changes = farm.Replace(live, jobs, dispatchPaused, positions, profiles.Resolve);
         // Replace queued its writes in order with everything else (CommitQueue); wait until they are durable.
-        if (changes.Committed is { } stored)
-            await (await stored.ConfigureAwait(false)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await changes.WaitCommittedAsync(cancellationToken).ConfigureAwait(false);
         signal.Pulse();
         EngineLog.FarmRebuilt(logger, watch.ElapsedMilliseconds, readMs, buildMs, logsMs);
     }

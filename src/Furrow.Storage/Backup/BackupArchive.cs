@@ -98,9 +98,9 @@ public static class BackupArchive
             throw new BackupInvalidException($"{archivePath}: the archive is truncated or corrupt ({error.Message})", error);
         }
 
-        if (!extracted.TryGetValue(ManifestName, out var manifestFile))
+        // The manifest is read as soon as it is unpacked, so an archive without one has no declared manifest here.
+        if (declared is not { } manifest)
             throw new BackupInvalidException($"{archivePath}: no {ManifestName} (not a Furrow backup)");
-        var manifest = declared ?? ReadManifest(archivePath, await File.ReadAllBytesAsync(manifestFile, cancellationToken));
         if (manifest.Format != BackupManifest.CurrentFormat)
             throw new BackupInvalidException($"{archivePath}: format '{manifest.Format}' is not {BackupManifest.CurrentFormat}");
         foreach (var member in manifest.Members)
