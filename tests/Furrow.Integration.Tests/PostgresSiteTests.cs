@@ -53,6 +53,45 @@ public sealed class PostgresSiteTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task ManagedCluster_UnderADirectoryOnlyRootMayEnter_IsRefusedBeforeInitdb_WithThePathAndTheFix()
+    {
+        await using var site = new TestSite();
+        var dbPort = TestSite.FreePort();
+        site.UsePostgres(dbPort);
+        // A site under a directory made by `mktemp -d` (mode 0700), as root.
+        var locked = Directory.CreateDirectory(Path.Combine(site.Root, "locked")).FullName;
+        File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var cluster = Path.Combine(locked, "site", "psql");
+        File.WriteAllText(Path.Combine(site.ConfigDir, "db.config"), $$"""
+            { "DBProvider": "postgresql", "DBPort": {{dbPort}}, "DBDataDir": "{{cluster}}" }
+            """);
+
+        var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--start-for-engine");
+        if (Environment.UserName == "root")
+        {
+            // The cluster runs as the postgres user, which cannot get through the locked directory.
+            Assert.True(code != 0, stdout);
+            Assert.Contains($"which cannot enter {locked} (mode 0700)", stderr);
+            Assert.Contains($"setfacl -m u:postgres:x {locked}", stderr);
+            Assert.Contains("DBDataDir", stderr);
+            Assert.False(File.Exists(Path.Combine(cluster, "PG_VERSION")), "refused before initdb");
+            // The engine says the same and does not start.
+            var (engineCode, engineOut, engineErr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
+            Assert.True(engineCode != 0, engineOut);
+            Assert.Contains($"which cannot enter {locked}", engineOut + engineErr);
+
+            // The fix the message gives works.
+            File.SetUnixFileMode(locked, File.GetUnixFileMode(locked) | UnixFileMode.OtherExecute);
+            (code, stdout, stderr) = await Shims.DbctlAsync(site, "--start-for-engine");
+        }
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"started: PostgreSQL cluster {cluster} on 127.0.0.1:{dbPort}", stdout);
+        (code, stdout, _) = await Shims.DbctlAsync(site, "--stop");
+        Assert.True(code == 0, stdout);
+    }
+
+    [Fact]
     public async Task Backup_OfAStoppedCluster_Works_AndBadArchivesAreRefusedWithTheDatabaseUntouched()
     {
         await using var site = new TestSite();

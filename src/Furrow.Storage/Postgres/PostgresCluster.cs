@@ -31,11 +31,17 @@ internal sealed class PostgresCluster(string directory, int port)
     }
 
     /// <summary>Creates the cluster if absent, starts it if stopped, and makes sure the job database exists.</summary>
+    /// <exception cref="StoreUnavailableException">
+    /// Not transient: when run as root, the `postgres` user is missing or cannot enter the cluster directory (the
+    /// message names the first directory on the way it cannot enter, and how to fix that); or initdb or pg_ctl failed.
+    /// </exception>
     public async Task<bool> StartAsync(CancellationToken cancellationToken)
     {
+        System.IO.Directory.CreateDirectory(Directory);
+        if (AsRoot)
+            await CheckPostgresUserReachesAsync(cancellationToken);
         if (!IsInitialized)
         {
-            System.IO.Directory.CreateDirectory(Directory);
             await OwnAsync(cancellationToken);
             await CheckAsync(await PgAsync(cancellationToken, "initdb", "-D", Directory, "-U", User, "--auth=trust", "-E", "UTF8"), "initdb");
         }
@@ -74,16 +80,57 @@ internal sealed class PostgresCluster(string directory, int port)
     // postgres user, which must own the cluster directory.
     private static bool AsRoot => Environment.UserName == "root";
 
+    // A site under a directory only root may enter (a `mktemp -d`, /root) would make initdb fail with a bare
+    // "Permission denied" on a path that looks fine to the root operator. Found before anything runs, with the fix.
+    private async Task CheckPostgresUserReachesAsync(CancellationToken cancellationToken)
+    {
+        var (known, _) = await RunAsync(cancellationToken, "id", "-u", ServerUser);
+        if (known != 0)
+            throw new StoreUnavailableException(
+                $"the managed PostgreSQL cluster in {Directory} runs as the '{ServerUser}' user (initdb and pg_ctl refuse to run as root), " +
+                $"and this system has no such user: install the distribution's 'postgresql' package, which creates it") { IsTransient = false };
+        var (reaches, _) = await AsServerUserAsync(cancellationToken, "test", "-x", Directory);
+        if (reaches == 0)
+            return;
+        var blocking = Directory;
+        foreach (var directory in Ancestors(Directory).Reverse().Append(Directory))
+        {
+            var (entered, _) = await AsServerUserAsync(cancellationToken, "test", "-x", directory);
+            if (entered != 0)
+            {
+                blocking = directory;
+                break;
+            }
+        }
+        var mode = OperatingSystem.IsWindows() ? "?" : Convert.ToString((int)File.GetUnixFileMode(blocking), 8).PadLeft(4, '0');
+        throw new StoreUnavailableException(
+            $"the managed PostgreSQL cluster in {Directory} runs as the '{ServerUser}' user (initdb and pg_ctl refuse to run as root), " +
+            $"which cannot enter {blocking} (mode {mode}): let it through with 'setfacl -m u:{ServerUser}:x {blocking}' " +
+            $"(or 'chmod o+x {blocking}'), or set DBDataDir in db.config to a directory it can reach, such as /var/lib/furrow/psql")
+        { IsTransient = false };
+    }
+
+    private static IEnumerable<string> Ancestors(string path)
+    {
+        for (var parent = Path.GetDirectoryName(path); parent is not null; parent = Path.GetDirectoryName(parent))
+            yield return parent;
+    }
+
+    private const string ServerUser = "postgres";
+
+    private static Task<(int Code, string Output)> AsServerUserAsync(CancellationToken cancellationToken, string program, params string[] args) =>
+        RunAsync(cancellationToken, "runuser", ["-u", ServerUser, "--", program, .. args]);
+
     private async Task OwnAsync(CancellationToken cancellationToken)
     {
         if (AsRoot)
-            await RunAsync(cancellationToken, "chown", "postgres", Directory);
+            await RunAsync(cancellationToken, "chown", ServerUser, Directory);
     }
 
     private Task<(int Code, string Output)> PgAsync(CancellationToken cancellationToken, string tool, params string[] args)
     {
         var path = Path.Combine(PostgresBinaries.Find(), tool);
-        return AsRoot ? RunAsync(cancellationToken, "runuser", ["-u", "postgres", "--", path, .. args]) : RunAsync(cancellationToken, path, args);
+        return AsRoot ? AsServerUserAsync(cancellationToken, path, args) : RunAsync(cancellationToken, path, args);
     }
 
     private static Task<(int Code, string Output)> RunAsync(CancellationToken cancellationToken, string program, params string[] args) =>
