@@ -17,6 +17,7 @@ public sealed class BladeAgent
     private readonly Outbox _outbox = new();
     private readonly CommandRunner _runner;
     private readonly HostFigures _figures;
+    private readonly TimeProvider _clock;
     private readonly string _bootId = Guid.NewGuid().ToString("N");
     private readonly SemaphoreSlim _registration = new(1, 1);
     private volatile bool _registered;
@@ -26,6 +27,7 @@ public sealed class BladeAgent
     {
         _options = options;
         _logger = logger;
+        _clock = clock ?? TimeProvider.System;
         _engine = new EngineClient(options.Engine);
         _runner = new CommandRunner(_outbox, options, clock ?? TimeProvider.System);
         _figures = new HostFigures(options.WorkingDirectory, clock);
@@ -124,7 +126,8 @@ public sealed class BladeAgent
             try
             {
                 var reply = await _engine.ReportAsync(_options.Name,
-                    new BladeReport(_bootId, events, [.. running], _options.Slots - _runner.RunningCount, _figures.Current()),
+                    new BladeReport(_bootId, events, [.. running], _options.Slots - _runner.RunningCount, _figures.Current(),
+                        _clock.GetUtcNow().ToUnixTimeMilliseconds()),
                     cancellationToken);
                 _outbox.AcknowledgeUpTo(reply.AckedSeq);
                 foreach (var iid in reply.Cancel)

@@ -21,6 +21,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
     public static readonly TimeSpan ExitStatusGrace = TimeSpan.FromSeconds(3);
 
     private readonly ConcurrentDictionary<long, Running> _running = new();
+    private readonly ProcessTreeMeter _meter = new();
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int RunningCount => _running.Count;
@@ -83,7 +84,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
                     running.ReportedStatus = directive.Status;
             exitCode = running.ReportedStatus ?? exitCode;
         }
-        outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, Now, ExitCode: exitCode));
+        var (user, system, rss, vsz) = _meter.Finish(a.Iid);
+        var usage = new ProcessUsage(Stopwatch.GetElapsedTime(running.StartedTimestamp).TotalSeconds, user, system, rss, vsz);
+        outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, Now, ExitCode: exitCode, Usage: usage));
         Finish(running);
     }
 
@@ -117,13 +120,17 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
         using var process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");
         running.Process = process;
         Started(running, process.Id);
+        _meter.Track(a.Iid, process.Id);
         await Task.WhenAll(PumpAsync(process.StandardOutput, running, 0), PumpAsync(process.StandardError, running, 1));
         await process.WaitForExitAsync();
         return process.ExitCode;
     }
 
-    private void Started(Running running, int pid) =>
+    private void Started(Running running, int pid)
+    {
+        running.StartedTimestamp = Stopwatch.GetTimestamp();
         outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Started, Now, Pid: pid));
+    }
 
     // stream: 0 for stdout, 1 for stderr; each has its own partial line.
     private async Task PumpAsync(StreamReader reader, Running running, int stream)
@@ -168,6 +175,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
         public Assignment Assignment { get; } = assignment;
         public Process? Process { get; set; }
         public long OutputBytes { get; set; }
+        public long StartedTimestamp { get; set; } = Stopwatch.GetTimestamp();
         public ExitStatusDirective[] Directives { get; } = [new(), new()];
         public int? ReportedStatus { get; set; }
         public bool EndScheduled { get; set; }

@@ -155,7 +155,9 @@ internal abstract class AdoJobStore : IJobStore
                 Add(StoreSql.MarkInvocationStarted, ("pid", w.Pid), ("time", w.StartTimeMs), ("logstart", w.LogStart), ("iid", w.Iid));
                 break;
             case FinishInvocation w:
-                Add(StoreSql.FinishInvocation, ("time", w.StopTimeMs), ("rcode", w.ExitCode), ("status", w.Status.ToName()), ("iid", w.Iid));
+                Add(StoreSql.FinishInvocation, ("time", w.StopTimeMs), ("rcode", w.ExitCode), ("status", w.Status.ToName()),
+                    ("real", w.Usage?.ElapsedRealSecs), ("app", w.Usage?.UserSecs), ("sys", w.Usage?.SystemSecs), ("rss", w.Usage?.PeakRssBytes),
+                    ("vsz", w.Usage?.PeakVszBytes), ("skew", w.Usage?.ClockSkewMs), ("iid", w.Iid));
                 break;
             case SetJobTimes w:
                 Add(StoreSql.SetJobTimes, ("start", w.StartTimeMs), ("stop", w.StopTimeMs), ("jid", w.Jid));
@@ -358,7 +360,13 @@ internal abstract class AdoJobStore : IJobStore
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(
         Long(r, 0), Long(r, 1), Int(r, 2), Int(r, 3), r.GetString(4), Long(r, 5), NullableLong(r, 6), NullableLong(r, 7),
-        r.IsDBNull(8) ? null : Int(r, 8), r.IsDBNull(9) ? null : Int(r, 9), Long(r, 10) != 0, InvocationStateNames.Parse(r.GetString(11)), NullableLong(r, 12));
+        r.IsDBNull(8) ? null : Int(r, 8), r.IsDBNull(9) ? null : Int(r, 9), Long(r, 10) != 0, InvocationStateNames.Parse(r.GetString(11)), NullableLong(r, 12))
+    {
+        Usage = r.IsDBNull(13) ? null : new InvocationUsage(r.GetDouble(13), NullableDouble(r, 14), NullableDouble(r, 15), NullableLong(r, 16),
+            NullableLong(r, 17), NullableLong(r, 18)),
+    };
+
+    private static double? NullableDouble(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDouble(i);
 
     private static BladeRecord ReadBlade(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), Int(r, 2), r.GetString(3), r.GetString(4), Long(r, 5), Long(r, 6), r.GetString(7))

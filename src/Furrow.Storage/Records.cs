@@ -68,7 +68,17 @@ public sealed record CommandRecord(
 /// <summary>One run of a command on a blade.</summary>
 public sealed record InvocationRecord(
     long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTimeMs, long? StartTimeMs, long? StopTimeMs,
-    int? Pid, int? ExitCode, bool Current, InvocationState Status, long? LogStart);
+    int? Pid, int? ExitCode, bool Current, InvocationState Status, long? LogStart)
+{
+    /// <summary>What its process tree used, once it exited and its blade measured it; null before, or when it never ran.</summary>
+    public InvocationUsage? Usage { get; init; }
+}
+
+/// <summary>
+/// An invocation's use of its blade, measured by the blade and recorded with its exit: seconds of real, user and system time,
+/// peak resident and virtual memory in bytes, and the blade clock skew (ms, engine minus blade) its times were put right by.
+/// </summary>
+public sealed record InvocationUsage(double ElapsedRealSecs, double? UserSecs, double? SystemSecs, long? PeakRssBytes, long? PeakVszBytes, long? ClockSkewMs);
 
 /// <summary>A blade the engine has heard from.</summary>
 public sealed record BladeRecord(string Name, string Host, int Slots, string Version, string BootId, long RegisteredMs, long LastContactMs, string Status)

@@ -40,7 +40,8 @@ internal static class StoreSql
         "UPDATE invocations SET pid = @pid, starttime = @time, log_start = @logstart, status = 'running' WHERE iid = @iid";
 
     public const string FinishInvocation =
-        "UPDATE invocations SET stoptime = @time, rcode = @rcode, status = @status, current = 0 WHERE iid = @iid";
+        "UPDATE invocations SET stoptime = @time, rcode = @rcode, status = @status, current = 0, elapsedreal = @real, elapsedapp = @app, " +
+        "elapsedsys = @sys, rss = @rss, vsz = @vsz, clockskew = @skew WHERE iid = @iid";
 
     public const string SetJobTimes =
         "UPDATE jobs SET starttime = COALESCE(@start, starttime), stoptime = @stop WHERE jid = @jid";
@@ -118,7 +119,8 @@ internal static class StoreSql
         " FROM commands WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, cid";
 
     private const string InvocationColumns =
-        "iid, jid, tid, cid, blade, dispatchtime, starttime, stoptime, pid, rcode, current, status, log_start";
+        "iid, jid, tid, cid, blade, dispatchtime, starttime, stoptime, pid, rcode, current, status, log_start, " +
+        "elapsedreal, elapsedapp, elapsedsys, rss, vsz, clockskew";
 
     public const string ListInvocations = "SELECT " + InvocationColumns + " FROM invocations WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY iid";
 

@@ -17,8 +17,11 @@ public sealed record InsertInvocation(long Iid, long Jid, int Tid, int Cid, stri
 /// <summary>The blade started the process; <paramref name="LogStart"/> is where its output begins in the task log.</summary>
 public sealed record MarkInvocationStarted(long Iid, int? Pid, long StartTimeMs, long LogStart) : StoreWrite;
 
-/// <summary>The invocation is over: exited, failed to start, or given up on (lost blade, retried, killed).</summary>
-public sealed record FinishInvocation(long Iid, long StopTimeMs, int? ExitCode, InvocationState Status) : StoreWrite;
+/// <summary>
+/// The invocation is over: exited, failed to start, or given up on (lost blade, retried, killed); with what its process
+/// tree used when its blade said so (schema version 5's columns; left empty otherwise).
+/// </summary>
+public sealed record FinishInvocation(long Iid, long StopTimeMs, int? ExitCode, InvocationState Status, InvocationUsage? Usage = null) : StoreWrite;
 
 public sealed record SetJobTimes(long Jid, long? StartTimeMs, long? StopTimeMs) : StoreWrite;
 

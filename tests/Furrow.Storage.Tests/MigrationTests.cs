@@ -76,14 +76,15 @@ public sealed class MigrationTests
     }
 
     /// <summary>
-    /// Version 4 down to 3 and up again on a store with jobs in several states: every job, task, command and invocation
-    /// row comes through; the scheduling columns, the blade nimby switch and the blocklist come back empty, at their defaults.
+    /// The latest version down to 3 and up again on a store with jobs in several states: every job, task, command and
+    /// invocation row comes through; the scheduling columns, the blade nimby switch, the blocklist (version 4) and the
+    /// invocations' usage figures (version 5) come back empty, at their defaults.
     /// </summary>
     internal static async Task DownToThreeAndBackAsync(ITestStore temp)
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(4, MigrationCatalog.LatestVersion);
+        Assert.Equal(5, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
@@ -97,11 +98,12 @@ public sealed class MigrationTests
             new SetTaskState(1, 2, TaskState.Done, 10),
             new SetCommandState(1, 1, CommandState.Done),
             new InsertInvocation(1, 1, 2, 1, "blade-a", 5),
-            new FinishInvocation(1, 9, 0, InvocationState.Done),
+            new FinishInvocation(1, 9, 0, InvocationState.Done, new InvocationUsage(4.5, 3.25, 0.5, 512L << 20, 2L << 30, -3_600_000)),
             new SetJobPaused(2, true),
             new SetJobDeleted(3, 40),
             new SetBlocklist(1, "blade-a", 2),
             new UpsertBlade(new BladeRecord("blade-a", "rack1", 4, "0.1.0", "boot-1", 100, 200, "up") { Profile = "gpu", Nimby = true }));
+        Assert.Equal(new InvocationUsage(4.5, 3.25, 0.5, 512L << 20, 2L << 30, -3_600_000), (await store.ListInvocationsAsync(1, none)).Single().Usage);
         var jobsBefore = await store.ListJobsAsync(includeDeleted: true, none);
         await using var connection = await temp.OpenRawConnectionAsync();
         string[] tables = ["jobs", "tasks", "commands", "invocations", "blades", "params"];
@@ -110,6 +112,8 @@ public sealed class MigrationTests
             before[table] = await RowsAsync(connection, table);
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey"];
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
+        string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew"];
+        Assert.Contains("rss=536870912", before["invocations"].Single());
 
         Assert.Equal(3, await store.MigrateToAsync(3, none));
 
@@ -117,12 +121,13 @@ public sealed class MigrationTests
         Assert.Equal(Without(before["jobs"], jobColumns), await RowsAsync(connection, "jobs"));
         Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
         Assert.Equal(Without(before["commands"], commandColumns), await RowsAsync(connection, "commands"));
-        foreach (var table in tables.Except(["jobs", "blades", "commands"]))
+        Assert.Equal(Without(before["invocations"], usageColumns), await RowsAsync(connection, "invocations"));
+        foreach (var table in tables.Except(["jobs", "blades", "commands", "invocations"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 
-        Assert.Equal(4, await store.MigrateAsync(none));
+        Assert.Equal(MigrationCatalog.LatestVersion, await store.MigrateAsync(none));
 
-        Assert.Equal(4, await store.SchemaVersionAsync(none));
+        Assert.Equal(MigrationCatalog.LatestVersion, await store.SchemaVersionAsync(none));
         var defaults = new Dictionary<string, string>
         {
             ["aftertime"] = "NULL", ["maxactive"] = "NULL", ["afterjids"] = "[]", ["tier"] = "NULL", ["projects"] = "[]", ["service"] = "NULL", ["tags"] = "[]",
@@ -132,7 +137,8 @@ public sealed class MigrationTests
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
         Assert.Equal(WithValues(before["commands"], new() { ["tags"] = "[]", ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]" }),
             await RowsAsync(connection, "commands"));
-        foreach (var table in tables.Except(["jobs", "blades", "commands"]))
+        Assert.Equal(WithValues(before["invocations"], usageColumns.ToDictionary(c => c, _ => "NULL")), await RowsAsync(connection, "invocations"));
+        foreach (var table in tables.Except(["jobs", "blades", "commands", "invocations"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 
         var jobsAfter = await store.ListJobsAsync(includeDeleted: true, none);
@@ -144,7 +150,7 @@ public sealed class MigrationTests
         Assert.Empty(live.Blocklist);
         Assert.Equal(("gpu", false), (live.Blades.Single().Profile, live.Blades.Single().Nimby));
 
-        // Version 4 works again: its new columns and table take writes.
+        // The latest version works again: its new columns and table take writes.
         await store.CommitAsync(WithTier(TestJobs.Insert(4), "late"), new SetBlocklist(4, "blade-a", 1), new SetBladeNimby("blade-a", true));
         live = await store.LoadLiveStateAsync(none);
         Assert.Equal("late", live.Jobs.Single(j => j.Job.Jid == 4).Job.Tier);

@@ -198,16 +198,18 @@ internal static class TqCommand
                     break;
                 case QueryTable.Invocations:
                     Print(Sort(await client.InvocationsAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListInvocationRow,
-                        ["iid", "jid", "tid", "cid", "blade", "pid", "rc", "status"],
+                        ["iid", "jid", "tid", "cid", "blade", "pid", "rc", "status", "elapsed", "cpu", "rss"],
                         i => [N(i.Iid), N(i.Jid), N(i.Tid), N(i.Cid), i.Blade, i.Pid?.ToString(CultureInfo.InvariantCulture) ?? "",
-                            i.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "", i.Status]);
+                            i.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "", i.Status, Secs(i.ElapsedReal),
+                            Secs(i.UserSecs + i.SystemSecs), Bytes(i.PeakRss)]);
                     break;
                 default:
                     Print(Sort(await client.BladesAsync(clause, ct), sort, limit), json, FurrowJsonContext.Default.ListBladeRow,
-                        ["name", "host", "profile", "slots", "inuse", "status", "nimby", "cores", "load", "freemem", "freedisk", "platform", "version"],
+                        ["name", "host", "profile", "slots", "inuse", "status", "nimby", "cores", "load", "freemem", "freedisk", "platform", "version",
+                            "clockskew"],
                         b => [b.Name, b.Host, b.Profile ?? "", N(b.Slots), N(b.SlotsInUse), b.Status, b.Nimby ? "nimby" : "",
                             b.Figures is { } f ? N(f.Cores) : "", F(b.Figures?.Load), Gb(b.Figures?.FreeMemoryGB), Gb(b.Figures?.FreeDiskGB),
-                            b.Figures?.Platform ?? "", b.Version]);
+                            b.Figures?.Platform ?? "", b.Version, Secs(b.ClockSkewMs / 1000.0)]);
                     break;
             }
             // A paused farm looks like a stuck one; say so where the wrangler looks, off the rows a script reads.
@@ -222,6 +224,18 @@ internal static class TqCommand
     private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static string F(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.##", CultureInfo.InvariantCulture) : "";
+
+    private static string Secs(double? seconds) => F(seconds) is { Length: > 0 } text ? text + "s" : "";
+
+    // Binary units, as the query language reads them back (rss > 1G).
+    private static string Bytes(long? bytes) => bytes switch
+    {
+        null => "",
+        >= 1L << 30 => F(bytes / (double)(1L << 30)) + "G",
+        >= 1L << 20 => F(bytes / (double)(1L << 20)) + "M",
+        >= 1L << 10 => F(bytes / (double)(1L << 10)) + "K",
+        _ => N(bytes.Value) + "B",
+    };
 
     private static string Gb(double? value) => F(value) is { Length: > 0 } text ? text + "G" : "";
 

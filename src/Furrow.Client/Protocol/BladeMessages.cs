@@ -25,15 +25,28 @@ public sealed record Assignment(
 
 /// <summary>
 /// What a blade reports: events not yet acknowledged, and every invocation it still answers for (running, or with
-/// events not yet delivered). An invocation missing from <c>Running</c> for long is taken as lost.
+/// events not yet delivered). An invocation missing from <c>Running</c> for long is taken as lost. <c>SentMs</c> is the
+/// blade's clock when it sent the report (Unix ms), from which the engine reckons the blade's clock skew and puts the
+/// events' times on its own clock; null from a blade that does not send it (its times are then taken as they are).
 /// </summary>
-public sealed record BladeReport(string BootId, IReadOnlyList<InvocationEvent> Events, IReadOnlyList<long> Running, int FreeSlots, BladeFigures? Figures = null);
+public sealed record BladeReport(string BootId, IReadOnlyList<InvocationEvent> Events, IReadOnlyList<long> Running, int FreeSlots,
+    BladeFigures? Figures = null, long? SentMs = null);
 
 /// <summary>
 /// One thing that happened to an invocation. `Seq` orders a blade's events; the engine acknowledges up to a sequence
 /// number, and output carries its byte offset so a resent chunk is never written twice.
 /// </summary>
-public sealed record InvocationEvent(long Seq, long Iid, string Type, long TimeMs, int? Pid = null, long? Offset = null, string? Text = null, int? ExitCode = null);
+public sealed record InvocationEvent(long Seq, long Iid, string Type, long TimeMs, int? Pid = null, long? Offset = null, string? Text = null, int? ExitCode = null,
+    ProcessUsage? Usage = null);
+
+/// <summary>
+/// What a command's process tree used, as its blade measured it, sent with its exit: the real time from start to exit
+/// in seconds, on the blade's monotonic clock (so a blade clock that is off does not change it); CPU seconds in user
+/// and system mode, summed over the tree; and the tree's peak resident and virtual memory in bytes (the most its
+/// processes held at once, as far as the blade's sampling saw). CPU and memory are null when the blade could not
+/// measure them (a command the blade runs itself, or a system without <c>/proc</c>).
+/// </summary>
+public sealed record ProcessUsage(double ElapsedSecs, double? UserSecs, double? SystemSecs, long? PeakRssBytes, long? PeakVszBytes = null);
 
 /// <summary>Event type names.</summary>
 public static class InvocationEventTypes

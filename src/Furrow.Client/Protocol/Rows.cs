@@ -14,10 +14,24 @@ public sealed record TaskRow(
 /// <summary>A command as `tq commands` lists it.</summary>
 public sealed record CommandRow(long Jid, int Tid, int Cid, string Owner, IReadOnlyList<string> Argv, string Kind, string RunType, string? Service, string State);
 
-/// <summary>One run of a command on a blade.</summary>
+/// <summary>
+/// One run of a command on a blade. Times are Unix ms on the engine's clock (a blade's own times are corrected by its
+/// clock skew, <see cref="ClockSkewMs"/>). Once it exited: real, user-mode and system-mode seconds of its process tree,
+/// and the tree's peak resident and virtual memory in bytes (CPU and memory null when its blade could not measure them).
+/// </summary>
 public sealed record InvocationRow(
     long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTime, long? StartTime, long? StopTime,
-    int? Pid, int? ExitCode, bool Current, string Status);
+    int? Pid, int? ExitCode, bool Current, string Status)
+{
+    public double? ElapsedReal { get; init; }
+    public double? UserSecs { get; init; }
+    public double? SystemSecs { get; init; }
+    public long? PeakRss { get; init; }
+    public long? PeakVsz { get; init; }
+
+    /// <summary>Engine clock minus the blade's clock (ms) when it exited, by which its times were corrected.</summary>
+    public long? ClockSkewMs { get; init; }
+}
 
 /// <summary>
 /// A blade as `tq blades` lists it: its slots (the profile's MaxSlots, else its own), what it last reported of its machine
@@ -28,6 +42,9 @@ public sealed record BladeRow(string Name, string Host, int Slots, int SlotsInUs
     public string? Profile { get; init; }
     public bool Nimby { get; init; }
     public BladeFigures? Figures { get; init; }
+
+    /// <summary>Engine clock minus the blade's clock in ms (positive: the blade is behind), from its reports; null until it reports.</summary>
+    public long? ClockSkewMs { get; init; }
 }
 
 /// <summary>Why a task is not running: its state, the blade running it, and every reason when it waits (`tq why`).</summary>

@@ -85,14 +85,23 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
         return invocations.Select(i =>
         {
             var status = i.Status.ToName();
+            var u = i.Usage;
             var row = new InvocationRow(i.Iid, i.Jid, i.Tid, i.Cid, i.Blade, i.DispatchTimeMs, i.StartTimeMs, i.StopTimeMs, i.Pid,
-                i.ExitCode, i.Current, status);
+                i.ExitCode, i.Current, status)
+            {
+                ElapsedReal = u?.ElapsedRealSecs, UserSecs = u?.UserSecs, SystemSecs = u?.SystemSecs, PeakRss = u?.PeakRssBytes,
+                PeakVsz = u?.PeakVszBytes, ClockSkewMs = u?.ClockSkewMs,
+            };
+            // Tractor's cpu: the share of one core the command used over its run.
+            double? cpu = u is { UserSecs: { } user, SystemSecs: { } system, ElapsedRealSecs: > 0 } ? (user + system) / u.ElapsedRealSecs : null;
             return (row, QueryRow.From(new Dictionary<string, object?>
             {
                 ["iid"] = i.Iid, ["jid"] = i.Jid, ["tid"] = (long)i.Tid, ["cid"] = (long)i.Cid, ["blade"] = i.Blade,
                 ["starttime"] = Time(i.StartTimeMs), ["stoptime"] = Time(i.StopTimeMs), ["pid"] = (long?)i.Pid,
                 ["rcode"] = (long?)i.ExitCode, ["current"] = i.Current, ["state"] = status,
                 ["owner"] = owners.GetValueOrDefault(i.Jid, ""),
+                ["elapsedreal"] = u?.ElapsedRealSecs, ["elapsedapp"] = u?.UserSecs, ["elapsedsys"] = u?.SystemSecs,
+                ["rss"] = (double?)u?.PeakRssBytes, ["vsz"] = (double?)u?.PeakVszBytes, ["cpu"] = cpu,
             }));
         }).ToList();
     }
@@ -112,6 +121,7 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
                 Profile = live?.Profile ?? b.Profile,
                 Nimby = live?.Nimby ?? b.Nimby,
                 Figures = f,
+                ClockSkewMs = live?.ClockSkewMs,
             };
             return (row, QueryRow.From(new Dictionary<string, object?>
             {

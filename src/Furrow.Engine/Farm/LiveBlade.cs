@@ -36,4 +36,7 @@ internal sealed class LiveBlade(BladeRecord record)
     public HashSet<long> PendingCancels { get; } = [];
 
     public HashSet<long> Running { get; } = [];
+
+    /// <summary>How far the blade's clock is from the engine's, from its reports; its event times are corrected by it.</summary>
+    public Core.Scheduling.ClockSkew ClockSkew { get; } = new();
 }

@@ -82,6 +82,7 @@ internal sealed partial class LiveFarm
                     var invocation = new LiveInvocation(record.Iid, record.Jid, record.Tid, record.Cid, record.Blade, record.DispatchTimeMs)
                     {
                         Started = record.StartTimeMs is not null,
+                        StartTimeMs = record.StartTimeMs ?? 0,
                         LogStart = position?.LogStart ?? record.LogStart,
                         HeaderWritten = position?.HeaderWritten ?? false,
                         LogBytes = position?.LogBytes ?? 0,

@@ -35,6 +35,8 @@ internal sealed partial class LiveFarm
                     return null;
                 var now = Now;
                 blade.LastContactMs = now;
+                if (report.SentMs is { } sent)
+                    blade.ClockSkew.Add(now, sent);
                 if (report.Figures is { } figures)
                 {
                     // A blade over MaxLoad or under MinRAM/MinDisk gets work again the moment its figures recover.
@@ -63,7 +65,7 @@ internal sealed partial class LiveFarm
                         stale.Add(ev.Iid);
                         continue;
                     }
-                    if (Apply(job, invocation, ev, changes) is { } expansion)
+                    if (Apply(job, invocation, ev, blade.ClockSkew, now, changes) is { } expansion)
                         expansions.Add(expansion);
                 }
                 ReconcileRunning(blade, mentioned, now, changes);
@@ -80,18 +82,22 @@ internal sealed partial class LiveFarm
         }
     }
 
-    private PendingExpansion? Apply(LiveJob job, LiveInvocation invocation, InvocationEvent ev, ChangeSet changes)
+    // Event times are the blade's clock: put on the engine's, a start no earlier than its dispatch and an exit no
+    // earlier than its start, neither later than now, so a blade whose clock is off still leaves a consistent record.
+    private PendingExpansion? Apply(LiveJob job, LiveInvocation invocation, InvocationEvent ev, Core.Scheduling.ClockSkew skew, long now,
+        ChangeSet changes)
     {
         var owner = job.Owner;
+        var startTime = skew.ToEngine(ev.TimeMs, invocation.DispatchTimeMs, now);
         switch (ev.Type)
         {
             case InvocationEventTypes.Started:
                 if (!invocation.Started)
-                    MarkStarted(job, invocation, ev.Pid, ev.TimeMs, changes);
+                    MarkStarted(job, invocation, ev.Pid, startTime, changes);
                 break;
             case InvocationEventTypes.Output when ev.Text is { Length: > 0 } text:
                 if (!invocation.Started)
-                    MarkStarted(job, invocation, null, ev.TimeMs, changes);
+                    MarkStarted(job, invocation, null, startTime, changes);
                 var bytes = Encoding.UTF8.GetBytes(text);
                 var offset = ev.Offset ?? invocation.LogBytes;
                 var skip = invocation.LogBytes - offset;
@@ -106,13 +112,18 @@ internal sealed partial class LiveFarm
                 break;
             case InvocationEventTypes.Exited or InvocationEventTypes.Failed:
                 if (!invocation.Started)
-                    MarkStarted(job, invocation, ev.Pid, ev.TimeMs, changes);
+                    MarkStarted(job, invocation, ev.Pid, startTime, changes);
+                var stopTime = skew.ToEngine(ev.TimeMs, invocation.StartTimeMs, now);
+                // The blade's own measure of the real time is kept when it sends one: it does not depend on either clock.
+                invocation.Usage = ev.Usage is { } usage
+                    ? new InvocationUsage(usage.ElapsedSecs, usage.UserSecs, usage.SystemSecs, usage.PeakRssBytes, usage.PeakVszBytes, skew.Ms)
+                    : new InvocationUsage((stopTime - invocation.StartTimeMs) / 1000.0, null, null, null, null, skew.Ms);
                 if (ev.Type == InvocationEventTypes.Failed && ev.Text is { } why)
                     changes.Logs.Add(new LogAppend(owner, job.Jid, invocation.Tid, invocation.Iid, $"[furrow] could not start: {why}\n", false));
                 if (ev.Type == InvocationEventTypes.Exited && ev.ExitCode == 0 && invocation.ExpandOutput is { } output
                     && job.Tasks[invocation.Tid].RunningIid == invocation.Iid)
-                    return new PendingExpansion(invocation.Iid, job.Jid, invocation.Tid, output.ToString(), ev.TimeMs);
-                Finish(job, invocation, ev.ExitCode ?? -1, ev.TimeMs, changes);
+                    return new PendingExpansion(invocation.Iid, job.Jid, invocation.Tid, output.ToString(), stopTime);
+                Finish(job, invocation, ev.ExitCode ?? -1, stopTime, changes);
                 break;
         }
         return null;
@@ -174,6 +185,7 @@ internal sealed partial class LiveFarm
     private static void MarkStarted(LiveJob job, LiveInvocation invocation, int? pid, long timeMs, ChangeSet changes)
     {
         invocation.Started = true;
+        invocation.StartTimeMs = timeMs;
         if (invocation.HeaderWritten)
         {
             // The header (and maybe output) reached the log before a crash lost the start's commit: keep what is there.
@@ -203,7 +215,7 @@ internal sealed partial class LiveFarm
         var ok = exitCode == 0 && !expandFailed;
         changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid,
             $"====[exit code {exitCode.ToString(CultureInfo.InvariantCulture)}]====\n", false));
-        changes.Add(new FinishInvocation(invocation.Iid, timeMs, exitCode, ok ? InvocationState.Done : InvocationState.Error));
+        changes.Add(new FinishInvocation(invocation.Iid, timeMs, exitCode, ok ? InvocationState.Done : InvocationState.Error, invocation.Usage));
         changes.Add(new SetCommandState(job.Jid, invocation.Cid, ok ? CommandState.Done : CommandState.Error));
         if (!ok && !expandFailed)
             CountFailure(job, invocation.Blade, changes);

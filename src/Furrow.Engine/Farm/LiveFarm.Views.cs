@@ -9,7 +9,7 @@ internal sealed record TaskView(string? Blade, string? WhyWaiting);
 
 /// <summary>What only the scheduler knows of a blade: its live use, figures, profile and nimby switch.</summary>
 internal sealed record BladeView(string Name, int Slots, int SlotsInUse, long LastContactMs, string Status, BladeFigures? Figures,
-    string? Profile, bool Nimby);
+    string? Profile, bool Nimby, long? ClockSkewMs);
 
 /// <summary>Counts for the engine's status.</summary>
 internal sealed record FarmCounts(bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades);
@@ -55,7 +55,7 @@ internal sealed partial class LiveFarm
         lock (_gate)
             return _blades.Values.ToDictionary(b => b.Name,
                 b => new BladeView(b.Name, b.Slots, b.UsedSlots, b.LastContactMs, b.Record.Status, b.Figures, b.Profile?.Name,
-                    b.Record.Nimby || b.Profile?.Profile?.Nimby is { Length: > 0 } and not "0"));
+                    b.Record.Nimby || b.Profile?.Profile?.Nimby is { Length: > 0 } and not "0", b.ClockSkew.Ms));
     }
 
     public FarmCounts Counts()

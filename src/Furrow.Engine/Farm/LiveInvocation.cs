@@ -11,6 +11,12 @@ internal sealed class LiveInvocation(long iid, long jid, int tid, int cid, strin
     public long DispatchTimeMs { get; } = dispatchTimeMs;
     public bool Started { get; set; }
 
+    /// <summary>When it started, on the engine's clock (the blade's time corrected by its clock skew); 0 until started.</summary>
+    public long StartTimeMs { get; set; }
+
+    /// <summary>What its process tree used, from its exit event; null until it exits (or when its blade does not say).</summary>
+    public Storage.InvocationUsage? Usage { get; set; }
+
     /// <summary>Blade slots it occupies (`-atleast`/`-atmost`; 1 by default).</summary>
     public int Slots { get; init; } = 1;
 

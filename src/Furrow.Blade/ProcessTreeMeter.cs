@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Furrow.Blade;
+
+/// <summary>
+/// Measures what running commands' process trees use, by sampling Linux's <c>/proc</c> every
+/// <see cref="SampleInterval"/> (and once when a command is tracked): a tree is the command's process, every process
+/// descended from it, and, when it leads a process group, every process still in that group. CPU time is the most the tree's processes (with the
+/// time of the children they have reaped) added up to in any sample; peak RSS is the most resident memory they held
+/// together in any sample, and the same for virtual memory. All are therefore short by what happened after the last sample (at most one interval),
+/// and a descendant that left the group and was reaped by init takes its CPU time with it. Elsewhere than Linux
+/// nothing is measured and <see cref="Finish"/> gives null figures.
+/// </summary>
+internal sealed partial class ProcessTreeMeter : IDisposable
+{
+    /// <summary>How often the trees are sampled.</summary>
+    public static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(500);
+
+    private readonly Dictionary<long, Tree> _trees = [];
+    private readonly Lock _gate = new();
+    private readonly Timer _timer;
+    private readonly double _ticksPerSecond;
+    private bool _sampling;
+
+    public ProcessTreeMeter()
+    {
+        _timer = new Timer(_ => Sample(), null, Timeout.Infinite, Timeout.Infinite);
+        _ticksPerSecond = OperatingSystem.IsLinux() ? Math.Max(1, SysConf(ClockTicksName)) : 100;
+    }
+
+    /// <summary>Starts measuring the tree of process <paramref name="pid"/> for invocation <paramref name="iid"/>.</summary>
+    public void Track(long iid, int pid)
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        lock (_gate)
+        {
+            _trees[iid] = new Tree(pid);
+            if (!_sampling)
+            {
+                _sampling = true;
+                _timer.Change(SampleInterval, SampleInterval);
+            }
+        }
+        Sample();
+    }
+
+    /// <summary>
+    /// Stops measuring invocation <paramref name="iid"/> and returns its CPU seconds (user, system) and peak RSS and
+    /// virtual size in bytes, or nulls when it was never tracked.
+    /// </summary>
+    public (double? UserSecs, double? SystemSecs, long? PeakRssBytes, long? PeakVszBytes) Finish(long iid)
+    {
+        lock (_gate)
+        {
+            if (!_trees.Remove(iid, out var tree))
+                return (null, null, null, null);
+            if (_trees.Count == 0 && _sampling)
+            {
+                _sampling = false;
+                _timer.Change(Timeout.Infinite, Timeout.Infinite);
+            }
+            return (tree.UserTicks / _ticksPerSecond, tree.SystemTicks / _ticksPerSecond, tree.PeakRssBytes, tree.PeakVszBytes);
+        }
+    }
+
+    private void Sample()
+    {
+        lock (_gate)
+        {
+            if (_trees.Count == 0)
+                return;
+        }
+        var processes = ReadProcesses();
+        var children = new Dictionary<int, List<int>>();
+        foreach (var p in processes.Values)
+        {
+            if (!children.TryGetValue(p.ParentPid, out var list))
+                children[p.ParentPid] = list = [];
+            list.Add(p.Pid);
+        }
+        var pageSize = Environment.SystemPageSize;
+        lock (_gate)
+        {
+            foreach (var tree in _trees.Values)
+            {
+                var members = new HashSet<int>();
+                var pending = new Stack<int>();
+                if (processes.ContainsKey(tree.Pid))
+                    pending.Push(tree.Pid);
+                foreach (var p in processes.Values)
+                    if (p.Group == tree.Pid)
+                        pending.Push(p.Pid);
+                while (pending.TryPop(out var pid))
+                    if (members.Add(pid) && children.TryGetValue(pid, out var kids))
+                        foreach (var kid in kids)
+                            pending.Push(kid);
+                long user = 0, system = 0, rss = 0, vsz = 0;
+                foreach (var pid in members)
+                {
+                    var p = processes[pid];
+                    user += p.UserTicks;
+                    system += p.SystemTicks;
+                    rss += p.RssPages * pageSize;
+                    vsz += p.VszBytes;
+                }
+                // A process's times grow, and move into its parent's when it is reaped: the sum only shrinks when a
+                // member leaves the tree, so the largest sum seen is the best account of the tree's time.
+                if (user + system > tree.UserTicks + tree.SystemTicks)
+                {
+                    tree.UserTicks = user;
+                    tree.SystemTicks = system;
+                }
+                tree.PeakRssBytes = Math.Max(tree.PeakRssBytes, rss);
+                tree.PeakVszBytes = Math.Max(tree.PeakVszBytes, vsz);
+            }
+        }
+    }
+
+    // Every process's /proc/<pid>/stat; a process that ends while being read is left out.
+    private static Dictionary<int, ProcStat> ReadProcesses()
+    {
+        var result = new Dictionary<int, ProcStat>();
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateDirectories("/proc");
+        }
+        catch (IOException)
+        {
+            return result;
+        }
+        foreach (var entry in entries)
+        {
+            var name = Path.GetFileName(entry);
+            if (name.Length == 0 || !char.IsAsciiDigit(name[0]))
+                continue;
+            try
+            {
+                if (ProcStat.TryParse(File.ReadAllText(Path.Combine(entry, "stat"))) is { } stat)
+                    result[stat.Pid] = stat;
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                // gone, or not ours to read
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The fields of <c>/proc/&lt;pid&gt;/stat</c> the meter uses (proc(5)): times in clock ticks (its own and its
+    /// reaped children's), virtual size in bytes, RSS in pages.
+    /// </summary>
+    internal readonly record struct ProcStat(int Pid, int ParentPid, int Group, long UserTicks, long SystemTicks, long VszBytes, long RssPages)
+    {
+        /// <summary>Reads a stat line; the command name (field 2) is in parentheses and may hold spaces and parentheses itself.</summary>
+        public static ProcStat? TryParse(string line)
+        {
+            var open = line.IndexOf('(');
+            var close = line.LastIndexOf(')');
+            if (open <= 0 || close < open)
+                return null;
+            var rest = line[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // rest[0] is field 3 (state): field n is rest[n - 3].
+            if (rest.Length < 22 || !int.TryParse(line.AsSpan(0, open).Trim(), CultureInfo.InvariantCulture, out var pid))
+                return null;
+            long Field(int n) => long.Parse(rest[n - 3], CultureInfo.InvariantCulture);
+            try
+            {
+                return new ProcStat(pid, (int)Field(4), (int)Field(5), Field(14) + Field(16), Field(15) + Field(17), Field(23), Field(24));
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private sealed class Tree(int pid)
+    {
+        public int Pid { get; } = pid;
+        public long UserTicks { get; set; }
+        public long SystemTicks { get; set; }
+        public long PeakRssBytes { get; set; }
+        public long PeakVszBytes { get; set; }
+    }
+
+    private const int ClockTicksName = 2; // _SC_CLK_TCK on Linux
+
+    [LibraryImport("libc", EntryPoint = "sysconf")]
+    private static partial long SysConf(int name);
+
+    public void Dispose() => _timer.Dispose();
+}
