@@ -114,8 +114,28 @@ internal sealed partial class LiveFarm
                     return new PendingExpansion(invocation.Iid, job.Jid, invocation.Tid, output.ToString(), ev.TimeMs);
                 Finish(job, invocation, ev.ExitCode ?? -1, ev.TimeMs, changes);
                 break;
+            case InvocationEventTypes.Interrupted:
+                Interrupt(job, invocation, ev, changes);
+                break;
         }
         return null;
+    }
+
+    // The blade ended the command itself (it is stopping, or came back and could not keep it): nothing about the command
+    // failed, so the task goes back to ready at once for any blade, with no retry or blocklist count against it.
+    private void Interrupt(LiveJob job, LiveInvocation invocation, InvocationEvent ev, ChangeSet changes)
+    {
+        if (invocation.Started || invocation.HeaderWritten)
+            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid,
+                $"[furrow] ended by blade {invocation.Blade}: {ev.Text ?? "the blade stopped"}\n", false));
+        var task = job.Tasks[invocation.Tid];
+        if (task.RunningIid == invocation.Iid)
+        {
+            Rewind(job, task, task.NextCommand - 1, InvocationState.Interrupted, changes, countRetry: false);
+            return;
+        }
+        Release(invocation, changes);
+        changes.Add(new FinishInvocation(invocation.Iid, ev.TimeMs, null, InvocationState.Interrupted));
     }
 
     /// <summary>
