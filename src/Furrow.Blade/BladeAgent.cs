@@ -71,7 +71,7 @@ public sealed class BladeAgent
         BladeLog.Starting(_logger, _options.Name, _options.Slots, _engine.BaseAddress.ToString());
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reporter = ReportLoopAsync(reporting.Token);
+        var reporter = Task.WhenAll(ReportLoopAsync(reporting.Token), HeartbeatLoopAsync(reporting.Token));
         try
         {
             await WorkLoopAsync(stopping.Token);
@@ -261,6 +261,32 @@ public sealed class BladeAgent
             await _outbox.Changed.WaitAsync(TimeSpan.FromMilliseconds(_reportIntervalMs), cancellationToken)
                 .ContinueWith(_ => { }, TaskScheduler.Default);
             cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    // Beside the reports, never behind them: a report may wait on the engine's lock and database, or carry a lot of
+    // output; the heartbeat goes on its own connection and the engine notes it at once.
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        var heartbeat = new BladeHeartbeat(_bootId);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (_registered)
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1000, _reportIntervalMs * 5)));
+                    await _engine.HeartbeatAsync(_options.Name, heartbeat, timeout.Token);
+                }
+                catch (Exception error) when (IsEngineAway(error) || error is EngineException
+                    || (error is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    // The report loop says when the engine is away (an older engine without heartbeats answers 404 and
+                    // relies on reports alone); the next beat tries again.
+                }
+            }
+            await Task.Delay(_reportIntervalMs, cancellationToken);
         }
     }
 

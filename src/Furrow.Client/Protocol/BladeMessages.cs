@@ -60,5 +60,12 @@ public static class InvocationEventTypes
     public const string Interrupted = "interrupted";
 }
 
+/// <summary>
+/// "This blade process is alive", sent on its own schedule beside reports: the engine notes it without taking the
+/// farm's lock or waiting for a commit, so a blade whose reports are slow (a busy engine or database) is not taken for
+/// a dead one. The engine answers with the same record.
+/// </summary>
+public sealed record BladeHeartbeat(string BootId);
+
 /// <summary>The engine's answer to a report: the highest event sequence committed, and invocations to stop.</summary>
 public sealed record ReportReply(long AckedSeq, IReadOnlyList<long> Cancel);

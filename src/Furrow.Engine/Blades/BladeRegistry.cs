@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Furrow.Engine.Blades;
 
 /// <summary>Blades joining (matched to their blade.config profile), coming back after a restart, and going silent.</summary>
-internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, BladeProfiles profiles, IOptions<EngineOptions> options,
-    ILogger<BladeRegistry> logger)
+internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, BladeProfiles profiles, BladeHeartbeats heartbeats,
+    IOptions<EngineOptions> options, ILogger<BladeRegistry> logger)
 {
     private static readonly string EngineHost = Environment.MachineName;
 
@@ -32,7 +32,7 @@ internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, Bl
     public async Task SweepSilentAsync(CancellationToken cancellationToken)
     {
         var changes = new ChangeSet();
-        var silent = farm.SweepSilent((long)options.Value.BladeSilenceTimeout.TotalMilliseconds, changes);
+        var silent = farm.SweepSilent((long)options.Value.BladeSilenceTimeout.TotalMilliseconds, heartbeats.LastFrom, changes);
         foreach (var blade in silent)
             EngineLog.BladeLost(logger, blade.Name, blade.SilentMs, blade.Lost);
         if (changes.Writes.Count > 0)

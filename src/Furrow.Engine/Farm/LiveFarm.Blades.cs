@@ -58,8 +58,11 @@ internal sealed partial class LiveFarm
         }
     }
 
-    /// <summary>Puts back to ready the commands of every blade silent for longer than <paramref name="timeoutMs"/>.</summary>
-    public List<SilentBlade> SweepSilent(long timeoutMs, ChangeSet changes)
+    /// <summary>
+    /// Puts back to ready the commands of every blade silent for longer than <paramref name="timeoutMs"/>: neither a
+    /// report nor a heartbeat (<paramref name="lastHeartbeat"/>, by blade name and boot id) from its process in that time.
+    /// </summary>
+    public List<SilentBlade> SweepSilent(long timeoutMs, Func<string, string, long?> lastHeartbeat, ChangeSet changes)
     {
         var silent = new List<SilentBlade>();
         lock (_gate)
@@ -69,7 +72,7 @@ internal sealed partial class LiveFarm
                 var now = Now;
                 foreach (var blade in _blades.Values)
                 {
-                    var silentMs = now - blade.LastContactMs;
+                    var silentMs = now - Math.Max(blade.LastContactMs, lastHeartbeat(blade.Name, blade.Record.BootId) ?? 0);
                     if (silentMs <= timeoutMs || blade.Record.Status == "silent")
                         continue;
                     var lost = RewindAll(blade, InvocationState.BladeSilent, changes);
