@@ -7,14 +7,17 @@ namespace Furrow.Blade;
 
 /// <summary>
 /// A blade: registers with the engine, long-polls for work, runs it, and reports. When the engine is away it keeps
-/// running what it has and keeps every event until the engine is back to acknowledge it.
+/// running what it has and keeps every event until the engine is back to acknowledge it. Asked to stop, it takes no
+/// more work, ends its commands (or, with <see cref="BladeOptions.Drain"/>, lets them finish), delivers what it has
+/// and returns; what it could not deliver stays in its journal for the next blade process on this host.
 /// </summary>
 public sealed class BladeAgent
 {
     private readonly BladeOptions _options;
     private readonly EngineClient _engine;
     private readonly ILogger _logger;
-    private readonly Outbox _outbox = new();
+    private readonly BladeJournal _journal;
+    private readonly Outbox _outbox;
     private readonly CommandRunner _runner;
     private readonly HostFigures _figures;
     private readonly TimeProvider _clock;
@@ -22,29 +25,93 @@ public sealed class BladeAgent
     private readonly SemaphoreSlim _registration = new(1, 1);
     private volatile bool _registered;
     private int _reportIntervalMs = 1000;
+    private JournalContents? _leftBehind;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _stopRequests;
 
-    public BladeAgent(BladeOptions options, ILogger logger, TimeProvider? clock = null)
+    /// <param name="journal">The journal in the blade's state directory, opened by <see cref="StateDirectoryLock"/>'s holder.</param>
+    internal BladeAgent(BladeOptions options, BladeJournal journal, ILogger logger, TimeProvider? clock = null)
     {
         _options = options;
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
         _engine = new EngineClient(options.Engine);
-        _runner = new CommandRunner(_outbox, options, clock ?? TimeProvider.System);
+        _journal = journal;
+        _outbox = new Outbox(journal);
+        _runner = new CommandRunner(_outbox, journal, options, clock ?? TimeProvider.System);
         _figures = new HostFigures(options.WorkingDirectory, clock);
     }
 
+    /// <summary>
+    /// Opens the blade's state directory (refused while another blade process holds it) and makes the agent. Dispose the
+    /// returned lock only after <see cref="RunAsync"/> has returned.
+    /// </summary>
+    /// <exception cref="IOException">Another blade process holds the state directory.</exception>
+    public static (BladeAgent Agent, IDisposable StateLock) Open(BladeOptions options, ILogger logger)
+    {
+        var directory = options.StateDirectory ?? options.DefaultStateDirectory;
+        var stateLock = StateDirectoryLock.Acquire(directory);
+        return (new BladeAgent(options, new BladeJournal(directory), logger), stateLock);
+    }
+
+    /// <summary>
+    /// Asks the blade to stop (SIGTERM, Ctrl-C). The first request stops it taking work and ends its commands, or with
+    /// <see cref="BladeOptions.Drain"/> waits for them; a second request during a drain ends them. Safe from any thread.
+    /// </summary>
+    public void RequestStop()
+    {
+        var count = Interlocked.Increment(ref _stopRequests);
+        if (count == 1)
+            _stopping.Cancel();
+        if (count > 1 || !_options.Drain)
+            _runner.InterruptAll("the blade was stopped");
+    }
+
+    /// <summary>Runs until <see cref="RequestStop"/> has been called and the blade has wound down, or until <paramref name="cancellationToken"/> (an abrupt end: commands are left running).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         BladeLog.Starting(_logger, _options.Name, _options.Slots, _engine.BaseAddress.ToString());
-        var reporter = ReportLoopAsync(cancellationToken);
-        var worker = WorkLoopAsync(cancellationToken);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reporter = Task.WhenAll(ReportLoopAsync(reporting.Token), HeartbeatLoopAsync(reporting.Token));
         try
         {
-            await Task.WhenAll(reporter, worker);
+            await WorkLoopAsync(stopping.Token);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+        try
+        {
+            if (!cancellationToken.IsCancellationRequested)
+                await WindDownAsync(cancellationToken);
+        }
+        finally
+        {
+            await reporting.CancelAsync();
+            try
+            {
+                await reporter;
+            }
+            catch (OperationCanceledException) when (reporting.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    // Stopping: the work loop has ended, so nothing new starts. Wait for the commands to end (ended by RequestStop, or
+    // finishing on their own when draining), then give the reporter a while to deliver their results.
+    private async Task WindDownAsync(CancellationToken cancellationToken)
+    {
+        BladeLog.Stopping(_logger, _options.Name, _runner.RunningCount, _options.Drain);
+        await _runner.WhenIdleAsync(cancellationToken);
+        using var delivery = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        delivery.CancelAfter(_options.StopDeliveryTimeout);
+        while (_outbox.Count > 0 && !delivery.IsCancellationRequested)
+            await _outbox.Acknowledged.WaitAsync(TimeSpan.FromMilliseconds(200), delivery.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (_outbox.Count > 0)
+            BladeLog.ResultsLeftInJournal(_logger, _outbox.PendingIids().Count, _journal.FilePath);
+        BladeLog.Stopped(_logger, _options.Name);
     }
 
     private async Task EnsureRegisteredAsync(CancellationToken cancellationToken)
@@ -57,11 +124,15 @@ public sealed class BladeAgent
             {
                 try
                 {
+                    _leftBehind ??= LoadJournal();
                     var welcome = await _engine.RegisterBladeAsync(
                         new BladeRegistration(_options.Name, _options.Host, _options.Slots, BladeVersion, _bootId, Environment.ProcessId,
-                            _figures.Current()),
+                            _figures.Current(), [.. JournalIids(_leftBehind)]),
                         cancellationToken);
                     _reportIntervalMs = Math.Clamp(welcome.ReportIntervalMs, 100, 10_000);
+                    if (_leftBehind is { } left && (left.Running.Count > 0 || left.Results.Count > 0))
+                        TakeOver(left, [.. welcome.Kept ?? []]);
+                    _leftBehind = new JournalContents([], []);
                     _registered = true;
                     BladeLog.Registered(_logger, _options.Name);
                 }
@@ -76,6 +147,43 @@ public sealed class BladeAgent
         finally
         {
             _registration.Release();
+        }
+    }
+
+    private JournalContents LoadJournal()
+    {
+        try
+        {
+            return _journal.Load();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            BladeLog.JournalUnreadable(_logger, _journal.FilePath, error.Message);
+            return new JournalContents([], []);
+        }
+    }
+
+    private static IEnumerable<long> JournalIids(JournalContents journal) =>
+        journal.Running.Select(p => p.Iid).Concat(journal.Results.Select(r => r.Iid)).Distinct();
+
+    // What an earlier process of this blade left: results the engine still waits for are delivered again; commands still
+    // running are ended with their process trees, because their output went to the earlier process and is lost, and a
+    // command whose task was given to another blade must not run twice. One still this blade's is reported as
+    // interrupted, so its task goes back to ready at once.
+    private void TakeOver(JournalContents left, HashSet<long> kept)
+    {
+        var results = left.Results.Select(r => r.Iid).ToHashSet();
+        _journal.Forget(JournalIids(left));
+        foreach (var result in left.Results.Where(r => kept.Contains(r.Iid)))
+            _outbox.Add(seq => result with { Seq = seq });
+        foreach (var process in left.Running.Where(p => !results.Contains(p.Iid)))
+        {
+            var ended = ProcessIdentity.EndTree(process);
+            var stillOurs = kept.Contains(process.Iid);
+            BladeLog.LeftRunning(_logger, process.Iid, process.Pid, ended, stillOurs);
+            if (stillOurs)
+                _outbox.Add(seq => new InvocationEvent(seq, process.Iid, InvocationEventTypes.Interrupted, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    Text: ended ? "the blade was restarted and ended the command it had left running" : "the blade was restarted; the command's result was lost"));
         }
     }
 
@@ -95,7 +203,12 @@ public sealed class BladeAgent
             {
                 var reply = await _engine.PollWorkAsync(_options.Name, new WorkRequest(_bootId, free, _options.PollWaitMs), cancellationToken);
                 foreach (var assignment in reply.Assignments)
-                    _runner.Start(assignment);
+                {
+                    if (_stopping.IsCancellationRequested)
+                        _runner.Decline(assignment, "the blade was stopped before it started the command");
+                    else
+                        _runner.Start(assignment);
+                }
                 delay = 200;
             }
             catch (EngineException error) when (error.StatusCode == 409)
@@ -154,6 +267,32 @@ public sealed class BladeAgent
         }
     }
 
+    // Beside the reports, never behind them: a report may wait on the engine's lock and database, or carry a lot of
+    // output; the heartbeat goes on its own connection and the engine notes it at once.
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        var heartbeat = new BladeHeartbeat(_bootId);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (_registered)
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1000, _reportIntervalMs * 5)));
+                    await _engine.HeartbeatAsync(_options.Name, heartbeat, timeout.Token);
+                }
+                catch (Exception error) when (IsEngineAway(error) || error is EngineException
+                    || (error is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    // The report loop says when the engine is away (an older engine without heartbeats answers 404 and
+                    // relies on reports alone); the next beat tries again.
+                }
+            }
+            await Task.Delay(_reportIntervalMs, cancellationToken);
+        }
+    }
+
     private static bool IsEngineAway(Exception error) =>
         error is HttpRequestException or SocketException or IOException
         || (error is EngineException e && e.StatusCode >= 500)
@@ -173,4 +312,19 @@ internal static partial class BladeLog
 
     [LoggerMessage(3103, LogLevel.Warning, "Engine {Engine} unreachable ({Reason}); commands keep running, results are kept until it is back")]
     public static partial void EngineAway(ILogger logger, string engine, string reason);
+
+    [LoggerMessage(3104, LogLevel.Information, "Blade {Name} stopping: takes no more work; {Running} command(s) running, drain {Drain}")]
+    public static partial void Stopping(ILogger logger, string name, int running, bool drain);
+
+    [LoggerMessage(3105, LogLevel.Information, "Blade {Name} stopped")]
+    public static partial void Stopped(ILogger logger, string name);
+
+    [LoggerMessage(3106, LogLevel.Warning, "Results of {Count} invocation(s) not delivered; kept in {Journal} for the next blade process")]
+    public static partial void ResultsLeftInJournal(ILogger logger, int count, string journal);
+
+    [LoggerMessage(3107, LogLevel.Warning, "Journal {Journal} unreadable ({Reason}); starting without it")]
+    public static partial void JournalUnreadable(ILogger logger, string journal, string reason);
+
+    [LoggerMessage(3108, LogLevel.Warning, "Invocation {Iid} (pid {Pid}) left by an earlier blade process: ended {Ended}, still this blade's {StillOurs}")]
+    public static partial void LeftRunning(ILogger logger, long iid, int pid, bool ended, bool stillOurs);
 }

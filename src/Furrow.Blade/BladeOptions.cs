@@ -13,4 +13,32 @@ public sealed class BladeOptions
 
     /// <summary>Directory commands run in; defaults to the blade's own working directory.</summary>
     public string? WorkingDirectory { get; set; }
+
+    /// <summary>
+    /// Where the blade keeps its journal (commands it runs, results not yet delivered). Null means
+    /// <see cref="DefaultStateDirectory"/>. Two blades on one host must not share it; the second is refused.
+    /// </summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>On SIGTERM, let running commands finish (and deliver their results) before exiting, instead of ending them.</summary>
+    public bool Drain { get; set; }
+
+    /// <summary>How long a stopping blade keeps trying to deliver its last results before leaving them in its journal.</summary>
+    public TimeSpan StopDeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The state directory when none is given: per user, blade name and engine, under the user's local data directory
+    /// (~/.local/share/furrow/blades/NAME@ENGINE), so a blade restarted with the same name and engine finds its journal.
+    /// </summary>
+    public string DefaultStateDirectory
+    {
+        get
+        {
+            var address = Furrow.Client.EngineAddress.Resolve(Engine);
+            var engine = $"{address.Host}-{address.Port}";
+            var name = Name.Replace('/', '_');
+            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+                "furrow", "blades", $"{name}@{engine}");
+        }
+    }
 }

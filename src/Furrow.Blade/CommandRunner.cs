@@ -13,9 +13,10 @@ namespace Furrow.Blade;
 /// their output and exit code into the outbox. Children are not tied to the blade's life: an engine restart never
 /// touches them. A command that prints Tractor's <c>TR_EXIT_STATUS n</c> (or <c>ALF_EXIT_STATUS n</c>) is reported
 /// with that status whatever its process exits with, and is ended if it is still running
-/// <see cref="ExitStatusGrace"/> after saying so.
+/// <see cref="ExitStatusGrace"/> after saying so. Each process is noted in the blade's journal while it runs, so a
+/// later blade process can find it. A command the blade ends itself is reported as interrupted, not as exited.
 /// </summary>
-internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimeProvider clock)
+internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOptions options, TimeProvider clock)
 {
     /// <summary>How long a command may go on after printing its exit status before its process tree is ended.</summary>
     public static readonly TimeSpan ExitStatusGrace = TimeSpan.FromSeconds(3);
@@ -30,6 +31,13 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
 
     public Task SlotFreed => Volatile.Read(ref _slotFreed).Task;
 
+    /// <summary>Completes once nothing runs; a command started after that is not waited for.</summary>
+    public async Task WhenIdleAsync(CancellationToken cancellationToken)
+    {
+        while (!_running.IsEmpty)
+            await SlotFreed.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
     public void Start(Assignment assignment)
     {
         var running = new Running(assignment);
@@ -41,8 +49,25 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
     /// <summary>Stops an invocation the engine no longer wants (retried, skipped, deleted, or given to another blade).</summary>
     public void Cancel(long iid)
     {
-        if (!_running.TryGetValue(iid, out var running))
-            return;
+        if (_running.TryGetValue(iid, out var running))
+            Interrupt(running, "the engine asked the blade to stop it");
+    }
+
+    /// <summary>Ends every running command with its process tree; each is reported as interrupted with <paramref name="why"/>.</summary>
+    public void InterruptAll(string why)
+    {
+        foreach (var running in _running.Values)
+            Interrupt(running, why);
+    }
+
+    /// <summary>Reports an assignment the blade will not run (it is stopping) as interrupted, so the engine requeues it at once.</summary>
+    public void Decline(Assignment assignment, string why) =>
+        outbox.Add(seq => new InvocationEvent(seq, assignment.Iid, InvocationEventTypes.Interrupted, Now, Text: why));
+
+    private static void Interrupt(Running running, string why)
+    {
+        lock (running)
+            running.InterruptedBecause ??= why;
         running.Cancelled.Cancel();
         EndProcessTree(running);
     }
@@ -73,20 +98,30 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
         catch (Exception error) when (error is Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             var why = $"{(a.Argv.Count > 0 ? a.Argv[0] : "(empty command)")}: {error.Message}";
+            _meter.Finish(a.Iid);
             outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Failed, Now, Text: why, ExitCode: 127));
             Finish(running);
             return;
         }
+        catch (OperationCanceledException) when (running.Cancelled.IsCancellationRequested)
+        {
+            exitCode = -1; // a built-in command stopped by an interruption, reported below
+        }
+        string? interrupted;
         lock (running)
         {
             foreach (var directive in running.Directives)
                 if (directive.Finish())
                     running.ReportedStatus = directive.Status;
             exitCode = running.ReportedStatus ?? exitCode;
+            interrupted = running.ReportedStatus is null ? running.InterruptedBecause : null;
         }
         var (user, system, rss, vsz) = _meter.Finish(a.Iid);
         var usage = new ProcessUsage(Stopwatch.GetElapsedTime(running.StartedTimestamp).TotalSeconds, user, system, rss, vsz);
-        outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, Now, ExitCode: exitCode, Usage: usage));
+        if (interrupted is not null)
+            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Interrupted, Now, ExitCode: exitCode, Text: interrupted, Usage: usage));
+        else
+            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, Now, ExitCode: exitCode, Usage: usage));
         Finish(running);
     }
 
@@ -119,6 +154,10 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");
         running.Process = process;
+        if (ProcessIdentity.StartTicks(process.Id) is { } startTicks)
+            journal.AddRunning(a.Iid, process.Id, startTicks);
+        if (running.Cancelled.IsCancellationRequested)
+            EndProcessTree(running); // interrupted while it was being started, before there was a process to end
         Started(running, process.Id);
         _meter.Track(a.Iid, process.Id);
         await Task.WhenAll(PumpAsync(process.StandardOutput, running, 0), PumpAsync(process.StandardError, running, 1));
@@ -179,6 +218,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeOptions options, TimePro
         public ExitStatusDirective[] Directives { get; } = [new(), new()];
         public int? ReportedStatus { get; set; }
         public bool EndScheduled { get; set; }
+
+        /// <summary>Why the blade ended it, when it did (set once, under the object's lock).</summary>
+        public string? InterruptedBecause { get; set; }
         public CancellationTokenSource Cancelled { get; } = new();
     }
 }

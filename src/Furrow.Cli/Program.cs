@@ -10,4 +10,10 @@ var root = new RootCommand("Furrow: a render-farm queue manager that speaks Trac
     DbctlCommand.Create(),
     UpCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+// A blade stops on SIGTERM in its own time (ending or draining its commands), which the parser's default of ending the
+// process 2 s after the signal would cut short.
+var invocation = new InvocationConfiguration();
+if (BladeCommand.IsBlade(parsed))
+    invocation.ProcessTerminationTimeout = null;
+return await parsed.InvokeAsync(invocation);

@@ -78,6 +78,11 @@ public sealed class EngineClient : IDisposable
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/work", JsonContent.Create(request, FurrowJsonContext.Default.WorkRequest),
             FurrowJsonContext.Default.WorkReply, cancellationToken);
 
+    /// <summary>Tells the engine the blade process is alive; answered without waiting for other work.</summary>
+    public Task<BladeHeartbeat> HeartbeatAsync(string blade, BladeHeartbeat heartbeat, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/heartbeat", JsonContent.Create(heartbeat, FurrowJsonContext.Default.BladeHeartbeat),
+            FurrowJsonContext.Default.BladeHeartbeat, cancellationToken);
+
     public Task<ReportReply> ReportAsync(string blade, BladeReport report, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/report", JsonContent.Create(report, FurrowJsonContext.Default.BladeReport),
             FurrowJsonContext.Default.ReportReply, cancellationToken);

@@ -87,6 +87,7 @@ public static class EngineHost
         services.AddSingleton<ReportProcessor>();
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<BladeRegistry>();
+        services.AddSingleton<BladeHeartbeats>();
         services.AddSingleton<QueueRows>();
         services.AddSingleton<DispatchSwitch>();
         services.AddSingleton<StoreRecovery>();

@@ -99,11 +99,13 @@ public sealed class MigrationTests
             new SetCommandState(1, 1, CommandState.Done),
             new InsertInvocation(1, 1, 2, 1, "blade-a", 5),
             new FinishInvocation(1, 9, 0, InvocationState.Done, new InvocationUsage(4.5, 3.25, 0.5, 512L << 20, 2L << 30, -3_600_000)),
+            new InsertInvocation(2, 1, 1, 1, "blade-b", 6),
+            new FinishInvocation(2, 8, null, InvocationState.Interrupted),
             new SetJobPaused(2, true),
             new SetJobDeleted(3, 40),
             new SetBlocklist(1, "blade-a", 2),
             new UpsertBlade(new BladeRecord("blade-a", "rack1", 4, "0.1.0", "boot-1", 100, 200, "up") { Profile = "gpu", Nimby = true }));
-        Assert.Equal(new InvocationUsage(4.5, 3.25, 0.5, 512L << 20, 2L << 30, -3_600_000), (await store.ListInvocationsAsync(1, none)).Single().Usage);
+        Assert.Equal(new InvocationUsage(4.5, 3.25, 0.5, 512L << 20, 2L << 30, -3_600_000), (await store.ListInvocationsAsync(1, none))[0].Usage);
         var jobsBefore = await store.ListJobsAsync(includeDeleted: true, none);
         await using var connection = await temp.OpenRawConnectionAsync();
         string[] tables = ["jobs", "tasks", "commands", "invocations", "blades", "params"];
@@ -113,7 +115,10 @@ public sealed class MigrationTests
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey"];
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew"];
-        Assert.Contains("rss=536870912", before["invocations"].Single());
+        Assert.Contains("rss=536870912", before["invocations"][0]);
+        // Runs a blade ended as it stopped are "interrupted" from version 5 on; an older build reads them as "blade restarted".
+        Assert.Contains("status=interrupted", before["invocations"][1]);
+        var olderInvocations = before["invocations"].Select(r => r.Replace("status=interrupted", "status=blade restarted", StringComparison.Ordinal)).ToList();
 
         Assert.Equal(3, await store.MigrateToAsync(3, none));
 
@@ -121,7 +126,7 @@ public sealed class MigrationTests
         Assert.Equal(Without(before["jobs"], jobColumns), await RowsAsync(connection, "jobs"));
         Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
         Assert.Equal(Without(before["commands"], commandColumns), await RowsAsync(connection, "commands"));
-        Assert.Equal(Without(before["invocations"], usageColumns), await RowsAsync(connection, "invocations"));
+        Assert.Equal(Without(olderInvocations, usageColumns), await RowsAsync(connection, "invocations"));
         foreach (var table in tables.Except(["jobs", "blades", "commands", "invocations"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 
@@ -137,7 +142,7 @@ public sealed class MigrationTests
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
         Assert.Equal(WithValues(before["commands"], new() { ["tags"] = "[]", ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]" }),
             await RowsAsync(connection, "commands"));
-        Assert.Equal(WithValues(before["invocations"], usageColumns.ToDictionary(c => c, _ => "NULL")), await RowsAsync(connection, "invocations"));
+        Assert.Equal(WithValues(olderInvocations, usageColumns.ToDictionary(c => c, _ => "NULL")), await RowsAsync(connection, "invocations"));
         foreach (var table in tables.Except(["jobs", "blades", "commands", "invocations"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 

@@ -31,8 +31,10 @@ internal static class UpCommand
                 await engine.StartAsync(ct);
                 var address = $"127.0.0.1:{options.Port}";
                 using var logging = Logging.Create();
-                var blade = new BladeAgent(new BladeOptions { Engine = address, Name = $"{Environment.MachineName}-local", Host = "localhost",
-                    Slots = Math.Max(2, Environment.ProcessorCount) }, logging.CreateLogger("Furrow.Blade"));
+                var (blade, bladeState) = BladeAgent.Open(new BladeOptions { Engine = address, Name = $"{Environment.MachineName}-local", Host = "localhost",
+                    Slots = Math.Max(2, Environment.ProcessorCount), StateDirectory = Path.Combine(options.DataDirectory, "blade") },
+                    logging.CreateLogger("Furrow.Blade"));
+                using var bladeStateLock = bladeState;
                 // The blade stops with the engine (Ctrl-C or SIGTERM reach the engine's host first).
                 using var bladeStop = CancellationTokenSource.CreateLinkedTokenSource(ct, engine.Lifetime.ApplicationStopping);
                 var bladeRun = blade.RunAsync(bladeStop.Token);

@@ -1,10 +1,18 @@
 namespace Furrow.Client.Protocol;
 
-/// <summary>What a blade says about itself when it (re)connects to an engine.</summary>
-public sealed record BladeRegistration(string Name, string Host, int Slots, string Version, string BootId, int Pid, BladeFigures? Figures = null);
+/// <summary>
+/// What a blade says about itself when it (re)connects to an engine. `Journal` names the invocations an earlier process
+/// of this blade left in its on-disk journal (still running, or with results it never delivered); the engine keeps
+/// those that are still this blade's instead of putting them back to ready.
+/// </summary>
+public sealed record BladeRegistration(string Name, string Host, int Slots, string Version, string BootId, int Pid, BladeFigures? Figures = null,
+    IReadOnlyList<long>? Journal = null);
 
-/// <summary>The engine's answer to a registration: how often to report so it does not think the blade is gone.</summary>
-public sealed record BladeWelcome(int ReportIntervalMs, int SilenceTimeoutMs);
+/// <summary>
+/// The engine's answer to a registration: how often to report so it does not think the blade is gone, and which of
+/// the registration's journal invocations are still this blade's (the blade ends every other one it finds running).
+/// </summary>
+public sealed record BladeWelcome(int ReportIntervalMs, int SilenceTimeoutMs, IReadOnlyList<long>? Kept = null);
 
 /// <summary>A long-poll for work: how many slots are free and how long the engine may hold the request.</summary>
 public sealed record WorkRequest(string BootId, int FreeSlots, int WaitMs);
@@ -57,7 +65,20 @@ public static class InvocationEventTypes
 
     /// <summary>The command could not be started at all (missing executable, bad argv): ExitCode is set and Text says why.</summary>
     public const string Failed = "failed";
+
+    /// <summary>
+    /// The blade ended the command before it finished (the blade was stopped, or restarted and found it still running):
+    /// the engine puts the task back to ready at once, not counting it as a failure. Text says why.
+    /// </summary>
+    public const string Interrupted = "interrupted";
 }
+
+/// <summary>
+/// "This blade process is alive", sent on its own schedule beside reports: the engine notes it without taking the
+/// farm's lock or waiting for a commit, so a blade whose reports are slow (a busy engine or database) is not taken for
+/// a dead one. The engine answers with the same record.
+/// </summary>
+public sealed record BladeHeartbeat(string BootId);
 
 /// <summary>The engine's answer to a report: the highest event sequence committed, and invocations to stop.</summary>
 public sealed record ReportReply(long AckedSeq, IReadOnlyList<long> Cancel);

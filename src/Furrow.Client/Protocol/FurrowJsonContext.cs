@@ -11,6 +11,7 @@ namespace Furrow.Client.Protocol;
 [JsonSerializable(typeof(WorkReply))]
 [JsonSerializable(typeof(BladeReport))]
 [JsonSerializable(typeof(ReportReply))]
+[JsonSerializable(typeof(BladeHeartbeat))]
 [JsonSerializable(typeof(List<JobRow>))]
 [JsonSerializable(typeof(List<TaskRow>))]
 [JsonSerializable(typeof(List<CommandRow>))]

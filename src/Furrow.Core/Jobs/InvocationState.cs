@@ -35,6 +35,9 @@ public enum InvocationState
 
     /// <summary>Current when a backup was taken; the restored database reschedules it.</summary>
     Restored,
+
+    /// <summary>Its blade ended it before it finished (the blade was stopped or restarted); the task went back to ready at once.</summary>
+    Interrupted,
 }
 
 /// <summary>Names of invocation states as the database and listings write them.</summary>
@@ -54,6 +57,7 @@ public static class InvocationStateNames
         InvocationState.Vanished => "vanished",
         InvocationState.Orphaned => "orphaned",
         InvocationState.Restored => "restored",
+        InvocationState.Interrupted => "interrupted",
         _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
 

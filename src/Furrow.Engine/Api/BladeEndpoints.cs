@@ -17,6 +17,17 @@ internal static class BladeEndpoints
         blades.MapPost("/register", RegisterAsync);
         blades.MapPost("/{name}/work", PollWorkAsync);
         blades.MapPost("/{name}/report", ReportAsync);
+        blades.MapPost("/{name}/heartbeat", HeartbeatAsync);
+    }
+
+    private static async Task<Results<JsonHttpResult<BladeHeartbeat>, JsonHttpResult<Client.Protocol.ErrorReply>>> HeartbeatAsync(
+        string name, HttpContext context, BladeHeartbeats heartbeats, CancellationToken cancellationToken)
+    {
+        var heartbeat = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeHeartbeat, cancellationToken);
+        if (heartbeat is null || string.IsNullOrEmpty(heartbeat.BootId))
+            return ApiResults.BadRequest("a heartbeat needs the blade's boot id");
+        heartbeats.Note(name, heartbeat.BootId);
+        return TypedResults.Json(heartbeat, FurrowJsonContext.Default.BladeHeartbeat);
     }
 
     private static async Task<Results<JsonHttpResult<BladeWelcome>, JsonHttpResult<Client.Protocol.ErrorReply>>> RegisterAsync(

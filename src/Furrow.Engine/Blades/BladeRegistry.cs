@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Furrow.Engine.Blades;
 
 /// <summary>Blades joining (matched to their blade.config profile), coming back after a restart, and going silent.</summary>
-internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, BladeProfiles profiles, IOptions<EngineOptions> options,
-    ILogger<BladeRegistry> logger)
+internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, BladeProfiles profiles, BladeHeartbeats heartbeats,
+    IOptions<EngineOptions> options, ILogger<BladeRegistry> logger)
 {
     private static readonly string EngineHost = Environment.MachineName;
 
@@ -19,20 +19,20 @@ internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, Bl
         var isLocal = string.Equals(registration.Host, EngineHost, StringComparison.OrdinalIgnoreCase)
             || registration.Host is "localhost" or "127.0.0.1";
         var profile = profiles.Resolve(registration.Name, registration.Host, registration.Figures?.Platform, address);
-        var lost = farm.Register(registration, isLocal, profile, changes);
-        if (lost > 0)
-            EngineLog.BladeRebooted(logger, registration.Name, lost);
+        var join = farm.Register(registration, isLocal, profile, changes);
+        if (join.Lost > 0)
+            EngineLog.BladeRebooted(logger, registration.Name, join.Lost);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         EngineLog.BladeRegistered(logger, registration.Name, registration.Host, registration.Slots);
         var o = options.Value;
-        return new BladeWelcome(o.BladeReportIntervalMs, (int)o.BladeSilenceTimeout.TotalMilliseconds);
+        return new BladeWelcome(o.BladeReportIntervalMs, (int)o.BladeSilenceTimeout.TotalMilliseconds, join.Kept);
     }
 
     /// <summary>Puts back to ready the commands of every blade silent for longer than the timeout.</summary>
     public async Task SweepSilentAsync(CancellationToken cancellationToken)
     {
         var changes = new ChangeSet();
-        var silent = farm.SweepSilent((long)options.Value.BladeSilenceTimeout.TotalMilliseconds, changes);
+        var silent = farm.SweepSilent((long)options.Value.BladeSilenceTimeout.TotalMilliseconds, heartbeats.LastFrom, changes);
         foreach (var blade in silent)
             EngineLog.BladeLost(logger, blade.Name, blade.SilentMs, blade.Lost);
         if (changes.Writes.Count > 0)

@@ -8,13 +8,17 @@ namespace Furrow.Engine.Farm;
 /// <summary>A blade the sweep found silent: how long, and how many of its commands went back to ready.</summary>
 internal sealed record SilentBlade(string Name, long SilentMs, int Lost);
 
+/// <summary>A registration's outcome: how many of an earlier blade process's commands went back to ready, and which it kept.</summary>
+internal sealed record BladeJoin(int Lost, IReadOnlyList<long> Kept);
+
 internal sealed partial class LiveFarm
 {
     /// <summary>
-    /// A blade joins or comes back. A new boot id means a new blade process: whatever the old one ran is not coming
-    /// back and goes back to ready (the count is returned). Nimby survives re-registration.
+    /// A blade joins or comes back. A new boot id means a new blade process: whatever the old one ran goes back to ready
+    /// (counted in <see cref="BladeJoin.Lost"/>), except invocations the new process has in its journal that are still
+    /// this blade's (<see cref="BladeJoin.Kept"/>): it reports on those itself. Nimby survives re-registration.
     /// </summary>
-    public int Register(BladeRegistration registration, bool isLocal, ProfileMatch? profile, ChangeSet changes)
+    public BladeJoin Register(BladeRegistration registration, bool isLocal, ProfileMatch? profile, ChangeSet changes)
     {
         lock (_gate)
         {
@@ -22,9 +26,13 @@ internal sealed partial class LiveFarm
             {
                 var now = Now;
                 var lost = 0;
+                var kept = new List<long>();
+                foreach (var iid in registration.Journal ?? [])
+                    if (_invocations.TryGetValue(iid, out var invocation) && invocation.Blade == registration.Name)
+                        kept.Add(iid);
                 _blades.TryGetValue(registration.Name, out var known);
                 if (known is not null && known.Record.BootId != registration.BootId)
-                    lost = RewindAll(known, InvocationState.BladeRestarted, changes);
+                    lost = RewindAll(known, InvocationState.BladeRestarted, changes, [.. kept]);
                 var record = new BladeRecord(registration.Name, registration.Host, registration.Slots, registration.Version,
                     registration.BootId, known?.Record.BootId == registration.BootId ? known.Record.RegisteredMs : now, now, "up")
                 {
@@ -41,7 +49,7 @@ internal sealed partial class LiveFarm
                 _blades[registration.Name] = blade;
                 changes.Add(new UpsertBlade(record));
                 changes.WorkBecameAvailable = true;
-                return lost;
+                return new BladeJoin(lost, kept);
             }
             finally
             {
@@ -50,8 +58,11 @@ internal sealed partial class LiveFarm
         }
     }
 
-    /// <summary>Puts back to ready the commands of every blade silent for longer than <paramref name="timeoutMs"/>.</summary>
-    public List<SilentBlade> SweepSilent(long timeoutMs, ChangeSet changes)
+    /// <summary>
+    /// Puts back to ready the commands of every blade silent for longer than <paramref name="timeoutMs"/>: neither a
+    /// report nor a heartbeat (<paramref name="lastHeartbeat"/>, by blade name and boot id) from its process in that time.
+    /// </summary>
+    public List<SilentBlade> SweepSilent(long timeoutMs, Func<string, string, long?> lastHeartbeat, ChangeSet changes)
     {
         var silent = new List<SilentBlade>();
         lock (_gate)
@@ -61,7 +72,7 @@ internal sealed partial class LiveFarm
                 var now = Now;
                 foreach (var blade in _blades.Values)
                 {
-                    var silentMs = now - blade.LastContactMs;
+                    var silentMs = now - Math.Max(blade.LastContactMs, lastHeartbeat(blade.Name, blade.Record.BootId) ?? 0);
                     if (silentMs <= timeoutMs || blade.Record.Status == "silent")
                         continue;
                     var lost = RewindAll(blade, InvocationState.BladeSilent, changes);
@@ -89,19 +100,24 @@ internal sealed partial class LiveFarm
         }
     }
 
-    private int RewindAll(LiveBlade blade, InvocationState status, ChangeSet changes)
+    private int RewindAll(LiveBlade blade, InvocationState status, ChangeSet changes, HashSet<long>? keep = null)
     {
         var lost = 0;
         foreach (var iid in blade.Running.ToList())
         {
+            if (keep?.Contains(iid) == true)
+                continue;
             if (!_invocations.TryGetValue(iid, out var invocation) || !_jobs.TryGetValue(invocation.Jid, out var job))
                 continue;
             var task = job.Tasks[invocation.Tid];
             Rewind(job, task, task.NextCommand - 1, status, changes, countRetry: false);
             lost++;
         }
-        blade.Running.Clear();
-        blade.UsedSlots = 0;
+        if (keep is null)
+        {
+            blade.Running.Clear();
+            blade.UsedSlots = 0;
+        }
         return lost;
     }
 }

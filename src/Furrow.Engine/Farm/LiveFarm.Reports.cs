@@ -114,10 +114,7 @@ internal sealed partial class LiveFarm
                 if (!invocation.Started)
                     MarkStarted(job, invocation, ev.Pid, startTime, changes);
                 var stopTime = skew.ToEngine(ev.TimeMs, invocation.StartTimeMs, now);
-                // The blade's own measure of the real time is kept when it sends one: it does not depend on either clock.
-                invocation.Usage = ev.Usage is { } usage
-                    ? new InvocationUsage(usage.ElapsedSecs, usage.UserSecs, usage.SystemSecs, usage.PeakRssBytes, usage.PeakVszBytes, skew.Ms)
-                    : new InvocationUsage((stopTime - invocation.StartTimeMs) / 1000.0, null, null, null, null, skew.Ms);
+                invocation.Usage = UsageOf(invocation, ev, stopTime, skew);
                 if (ev.Type == InvocationEventTypes.Failed && ev.Text is { } why)
                     changes.Logs.Add(new LogAppend(owner, job.Jid, invocation.Tid, invocation.Iid, $"[furrow] could not start: {why}\n", false));
                 if (ev.Type == InvocationEventTypes.Exited && ev.ExitCode == 0 && invocation.ExpandOutput is { } output
@@ -125,8 +122,37 @@ internal sealed partial class LiveFarm
                     return new PendingExpansion(invocation.Iid, job.Jid, invocation.Tid, output.ToString(), stopTime);
                 Finish(job, invocation, ev.ExitCode ?? -1, stopTime, changes);
                 break;
+            case InvocationEventTypes.Interrupted:
+                var endTime = skew.ToEngine(ev.TimeMs, invocation.Started ? invocation.StartTimeMs : invocation.DispatchTimeMs, now);
+                if (invocation.Started)
+                    invocation.Usage = UsageOf(invocation, ev, endTime, skew);
+                Interrupt(job, invocation, ev, endTime, changes);
+                break;
         }
         return null;
+    }
+
+    // The blade's own measure of the real time is kept when it sends one: it does not depend on either clock.
+    private static InvocationUsage UsageOf(LiveInvocation invocation, InvocationEvent ev, long stopTime, Core.Scheduling.ClockSkew skew) =>
+        ev.Usage is { } usage
+            ? new InvocationUsage(usage.ElapsedSecs, usage.UserSecs, usage.SystemSecs, usage.PeakRssBytes, usage.PeakVszBytes, skew.Ms)
+            : new InvocationUsage((stopTime - invocation.StartTimeMs) / 1000.0, null, null, null, null, skew.Ms);
+
+    // The blade ended the command itself (it is stopping, or came back and could not keep it): nothing about the command
+    // failed, so the task goes back to ready at once for any blade, with no retry or blocklist count against it.
+    private void Interrupt(LiveJob job, LiveInvocation invocation, InvocationEvent ev, long endTime, ChangeSet changes)
+    {
+        if (invocation.Started || invocation.HeaderWritten)
+            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid,
+                $"[furrow] ended by blade {invocation.Blade}: {ev.Text ?? "the blade stopped"}\n", false));
+        var task = job.Tasks[invocation.Tid];
+        if (task.RunningIid == invocation.Iid)
+        {
+            Rewind(job, task, task.NextCommand - 1, InvocationState.Interrupted, changes, countRetry: false);
+            return;
+        }
+        Release(invocation, changes);
+        changes.Add(new FinishInvocation(invocation.Iid, endTime, null, InvocationState.Interrupted, invocation.Usage));
     }
 
     /// <summary>

@@ -320,7 +320,7 @@ internal sealed partial class LiveFarm
     private void Abandon(LiveInvocation invocation, InvocationState status, ChangeSet changes)
     {
         Release(invocation, changes);
-        changes.Add(new FinishInvocation(invocation.Iid, Now, null, status));
+        changes.Add(new FinishInvocation(invocation.Iid, Now, null, status, invocation.Usage));
         if (_blades.TryGetValue(invocation.Blade, out var blade))
             blade.PendingCancels.Add(invocation.Iid);
     }

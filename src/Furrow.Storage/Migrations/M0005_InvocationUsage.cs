@@ -3,7 +3,9 @@ namespace Furrow.Storage.Migrations;
 /// <summary>
 /// What an invocation's process tree used, under Tractor's column names: real, user-mode and system-mode seconds
 /// (`elapsedreal`, `elapsedapp`, `elapsedsys`), peak resident and virtual memory in bytes (`rss`, `vsz`); and the
-/// blade's clock skew (engine clock minus blade clock, ms) that its times were corrected by.
+/// blade's clock skew (engine clock minus blade clock, ms) that its times were corrected by. The invocation state
+/// `interrupted` (a blade ended the run as it stopped) comes with this version: going down, such runs are recorded as
+/// `blade restarted`, the nearest state an older build knows, so it can still read them.
 /// </summary>
 internal sealed class M0005_InvocationUsage : Migration
 {
@@ -23,6 +25,7 @@ internal sealed class M0005_InvocationUsage : Migration
 
     public override IReadOnlyList<string> Down(SqlDialect dialect) =>
     [
+        "UPDATE invocations SET status = 'blade restarted' WHERE status = 'interrupted'",
         "ALTER TABLE invocations DROP COLUMN clockskew",
         "ALTER TABLE invocations DROP COLUMN vsz",
         "ALTER TABLE invocations DROP COLUMN rss",

@@ -78,6 +78,28 @@ public sealed class FurrowProcess : IAsyncDisposable
         await _process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>Sends a signal (SIGTERM 15, SIGSTOP 19, SIGCONT 18, ...) to the process and returns at once.</summary>
+    public void Send(int signal)
+    {
+        if (!_process.HasExited)
+            Signal(_process.Id, signal);
+    }
+
+    /// <summary>Waits for the process to exit on its own; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"waited {timeout.TotalSeconds:0}s for pid {_process.Id} to exit; its output:\n{Output}");
+        }
+        return _process.ExitCode;
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Signal(int pid, int signal);
 

@@ -56,6 +56,8 @@ public sealed class TestSite : IAsyncDisposable
     public EngineClient Client { get; }
     public FurrowProcess? EngineProcess { get; private set; }
 
+    public string BladeStateDir(string bladeName) => Path.Combine(Root, "blades", bladeName);
+
     public string LogPath(string owner, long jid, int tid) => Path.Combine(DataDir, "logs", owner, $"J{jid}", $"T{tid}.log");
 
     public async Task<FurrowProcess> StartEngineAsync()
@@ -67,9 +69,11 @@ public sealed class TestSite : IAsyncDisposable
         return EngineProcess;
     }
 
-    public async Task<FurrowProcess> StartBladeAsync(string name, int slots = 2)
+    /// <summary>Starts a blade whose state directory (its journal) is <see cref="BladeStateDir"/>, so a blade started again under the same name finds it.</summary>
+    public async Task<FurrowProcess> StartBladeAsync(string name, int slots = 2, params string[] extraArgs)
     {
-        var blade = Track(FurrowProcess.Start("blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var blade = Track(FurrowProcess.Start(["blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--state-dir", BladeStateDir(name), .. extraArgs]));
         await Eventually.WaitUntilAsync(async () => (await Client.BladesAsync($"name={name}")).Any(b => b.Status == "up"),
             TimeSpan.FromSeconds(30), () => $"blade {name} to register; its output:\n{blade.Output}");
         return blade;

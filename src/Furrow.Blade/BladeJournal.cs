@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Furrow.Client.Protocol;
+
+namespace Furrow.Blade;
+
+/// <summary>
+/// The blade's small on-disk journal: the command processes it has running and the results (exits, failures,
+/// interruptions) the engine has not acknowledged yet. A blade that dies (kill -9, a crash, a stop while the engine is
+/// away) leaves it behind, so the next blade process on this host with the same state directory can deliver those
+/// results and end or account for the commands it left running. Every change rewrites the file beside its final name,
+/// fsyncs it and renames it into place, so a crash leaves either the old or the new journal, never half of one.
+/// Called from command runners and the reporter; all access under one lock.
+/// </summary>
+internal sealed class BladeJournal
+{
+    private readonly object _gate = new();
+    private readonly string _path;
+    private readonly Dictionary<long, JournalProcess> _running = [];
+    private readonly Dictionary<long, InvocationEvent> _results = [];
+
+    public BladeJournal(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        _path = Path.Combine(directory, "journal.json");
+    }
+
+    public string FilePath => _path;
+
+    /// <summary>What an earlier blade process left; empty when there is no journal (or it is unreadable, which is logged by the caller).</summary>
+    public JournalContents Load()
+    {
+        if (!File.Exists(_path))
+            return new JournalContents([], []);
+        var contents = JsonSerializer.Deserialize(File.ReadAllBytes(_path), JournalJsonContext.Default.JournalContents)
+            ?? new JournalContents([], []);
+        lock (_gate)
+        {
+            _running.Clear();
+            _results.Clear();
+            foreach (var process in contents.Running)
+                _running[process.Iid] = process;
+            foreach (var result in contents.Results)
+                _results[result.Iid] = result;
+        }
+        return contents;
+    }
+
+    public void AddRunning(long iid, int pid, ulong startTicks)
+    {
+        lock (_gate)
+        {
+            _running[iid] = new JournalProcess(iid, pid, startTicks);
+            Save();
+        }
+    }
+
+    /// <summary>A command's result: it no longer runs, and its result is kept until acknowledged.</summary>
+    public void AddResult(InvocationEvent result)
+    {
+        lock (_gate)
+        {
+            _running.Remove(result.Iid);
+            _results[result.Iid] = result;
+            Save();
+        }
+    }
+
+    /// <summary>Forgets invocations whose results were acknowledged, or that the engine no longer counts as this blade's.</summary>
+    public void Forget(IEnumerable<long> iids)
+    {
+        lock (_gate)
+        {
+            var changed = false;
+            foreach (var iid in iids)
+                changed |= _results.Remove(iid) | _running.Remove(iid);
+            if (changed)
+                Save();
+        }
+    }
+
+    private void Save()
+    {
+        var temp = _path + ".new";
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(file, new JournalContents([.. _running.Values], [.. _results.Values]), JournalJsonContext.Default.JournalContents);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, _path, overwrite: true);
+    }
+}
+
+/// <summary>A command process the blade started: its pid and its start time, so a reused pid is not taken for it.</summary>
+internal sealed record JournalProcess(long Iid, int Pid, ulong StartTicks);
+
+/// <summary>The journal file: processes still running and results not yet acknowledged.</summary>
+internal sealed record JournalContents(IReadOnlyList<JournalProcess> Running, IReadOnlyList<InvocationEvent> Results);
+
+[JsonSerializable(typeof(JournalContents))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class JournalJsonContext : JsonSerializerContext;

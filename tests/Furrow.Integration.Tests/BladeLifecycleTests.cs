@@ -1,0 +1,240 @@
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>
+/// A blade's life with commands running: stopped with SIGTERM (with and without --drain), killed with kill -9 and
+/// started again on the same host, and paused (SIGSTOP) past the silence timeout then resumed. Each command is a shell
+/// script that notes its pid and a background child's pid, then waits for a release file, so the tests can see from
+/// /proc whether a copy of it still runs.
+/// </summary>
+public sealed class BladeLifecycleTests
+{
+    private const int SigTerm = 15;
+    private const int SigCont = 18;
+    private const int SigStop = 19;
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(40);
+
+    // Each run appends "shellpid childpid" to runs, then waits (two minutes at most) for the release file.
+    private const string Script = """
+        d=$1
+        sleep 300 &
+        echo "$$ $!" >> "$d/runs"
+        echo "run on pid $$"
+        i=0
+        while [ ! -e "$d/release" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
+        kill $!
+        echo finished
+        """;
+
+    [Fact]
+    public async Task Sigterm_EndsTheCommandsProcessTree_AndTheTaskRunsAgainElsewhere_BeforeAnySilenceTimeout()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        var leaving = await site.StartBladeAsync("leaving", slots: 1);
+        var jid = await site.SpoolAsync(OneTask(work));
+        var first = await WaitForRunAsync(work, 1);
+        var rescuer = await site.StartBladeAsync("rescuer", slots: 1);
+
+        leaving.Send(SigTerm);
+        Assert.Equal(0, await leaving.WaitForExitAsync(Patience));
+
+        Assert.True(IsGone(first.Shell) && IsGone(first.Child), $"the stopped blade's command tree is gone: {Describe(first)}");
+        var second = await WaitForRunAsync(work, 2);
+        Assert.True(IsRunning(second.Shell), "the task runs again on the other blade");
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done on the rescuer");
+
+        var runs = await site.Client.InvocationsAsync($"jid={jid}");
+        Assert.Equal(2, runs.Count);
+        // "interrupted", not "blade silent": the blade said so itself, long before the 600 s timeout could.
+        Assert.Equal("interrupted", runs.Single(r => r.Blade == "leaving").Status);
+        Assert.Equal(0, runs.Single(r => r.Blade == "rescuer").ExitCode);
+        var task = Assert.Single(await site.Client.TasksAsync($"jid={jid}"));
+        Assert.Equal(0, task.RetryCount);
+        Assert.Empty(await site.Client.BlocklistAsync(jid));
+        Assert.Contains("ended by blade leaving", await site.Client.TaskLogAsync(jid, 1));
+        Assert.Contains("stopped", leaving.Output);
+        GC.KeepAlive(rescuer);
+    }
+
+    [Fact]
+    public async Task SigtermWithDrain_LetsTheCommandFinish_TakesNoMoreWork_ThenExits()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        var draining = await site.StartBladeAsync("draining", 1, "--drain");
+        var jid = await site.SpoolAsync($$"""
+            Job -title {drain} -subtasks {
+                Task {one} -cmds { RemoteCmd {sh {{work}}/cmd.sh {{work}}} }
+                Task {two} -cmds { RemoteCmd {sh -c "echo two"} }
+            }
+            """);
+        var first = await WaitForRunAsync(work, 1);
+
+        draining.Send(SigTerm);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(draining.Output.Contains("stopping", StringComparison.Ordinal)), Patience,
+            () => "the blade to say it is stopping: " + draining.Output);
+        Assert.True(IsRunning(first.Shell), "a draining blade leaves its command running");
+        Assert.False(draining.HasExited, "a draining blade waits for its command");
+
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        Assert.Equal(0, await draining.WaitForExitAsync(Patience));
+        var afterDrain = await site.Client.InvocationsAsync($"jid={jid}");
+        var drained = Assert.Single(afterDrain);
+        Assert.Equal(0, drained.ExitCode);
+        Assert.Equal("done", drained.Status);
+
+        await site.StartBladeAsync("next", slots: 1);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, Patience, "done");
+        var runs = await site.Client.InvocationsAsync($"jid={jid}");
+        Assert.Equal(["draining", "next"], runs.OrderBy(r => r.Iid).Select(r => r.Blade));
+    }
+
+    [Fact]
+    public async Task KillHard_ThenRestartOnTheSameHost_EndsTheLeftCommand_AndItsTaskRunsAgainAtOnce()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        var phoenix = await site.StartBladeAsync("phoenix", slots: 1);
+        var jid = await site.SpoolAsync(OneTask(work));
+        var first = await WaitForRunAsync(work, 1);
+        await WaitForStartReportedAsync(site, jid);
+
+        phoenix.KillHard();
+        await phoenix.WaitForExitAsync(Patience);
+        Assert.True(IsRunning(first.Shell), "kill -9 leaves the command running");
+        var reborn = await site.StartBladeAsync("phoenix", slots: 1);
+
+        var second = await WaitForRunAsync(work, 2);
+        Assert.True(IsGone(first.Shell) && IsGone(first.Child), $"the restarted blade ended what the killed one left: {Describe(first)}\n{reborn.Output}");
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done");
+        var runs = (await site.Client.InvocationsAsync($"jid={jid}")).OrderBy(r => r.Iid).ToList();
+        Assert.Equal(["interrupted", "done"], runs.Select(r => r.Status));
+        Assert.True(IsGone(second.Shell));
+    }
+
+    [Fact]
+    public async Task KillHard_TaskGivenToAnotherBlade_ThenRestartOnTheSameHost_EndsTheLeftCopy_AndTheOtherRunsOn()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 3);
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        var doomed = await site.StartBladeAsync("doomed", slots: 1);
+        var jid = await site.SpoolAsync(OneTask(work));
+        var first = await WaitForRunAsync(work, 1);
+        await WaitForStartReportedAsync(site, jid);
+
+        doomed.KillHard();
+        await doomed.WaitForExitAsync(Patience);
+        await site.StartBladeAsync("rescuer", slots: 1);
+        var second = await WaitForRunAsync(work, 2);
+        Assert.True(IsRunning(first.Shell) && IsRunning(second.Shell), "two copies run while no blade is back on the first host");
+
+        await site.StartBladeAsync("doomed", slots: 1);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(first.Shell) && IsGone(first.Child)), Patience,
+            () => $"the restarted blade to end the copy left running: {Describe(first)}");
+        Assert.True(IsRunning(second.Shell), "the copy on the blade the task was given to runs on");
+
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done on the rescuer");
+        var runs = await site.Client.InvocationsAsync($"jid={jid}");
+        Assert.Equal(2, runs.Count);
+        Assert.Equal("blade silent", runs.Single(r => r.Blade == "doomed").Status);
+        Assert.Equal(0, runs.Single(r => r.Blade == "rescuer").ExitCode);
+    }
+
+    [Fact]
+    public async Task PausedPastTheSilenceTimeout_ThenResumed_EndsItsCopy_AndOneCopyRunsOn()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 3);
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        var sleepy = await site.StartBladeAsync("sleepy", slots: 1);
+        var jid = await site.SpoolAsync(OneTask(work));
+        var first = await WaitForRunAsync(work, 1);
+
+        sleepy.Send(SigStop);
+        try
+        {
+            await site.StartBladeAsync("rescuer", slots: 1);
+            await Eventually.WaitUntilAsync(async () => (await site.Client.BladesAsync("name=sleepy")).Any(b => b.Status == "silent"), Patience,
+                () => "the paused blade to be declared silent");
+            var second = await WaitForRunAsync(work, 2);
+            Assert.True(IsRunning(first.Shell), "the paused blade's copy still runs while it is paused");
+
+            sleepy.Send(SigCont);
+            await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(first.Shell) && IsGone(first.Child)), Patience,
+                () => $"the resumed blade to end its copy: {Describe(first)}");
+            Assert.True(IsRunning(second.Shell), "the copy on the blade the task was given to runs on");
+        }
+        finally
+        {
+            sleepy.Send(SigCont);
+        }
+
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done on the rescuer");
+        var runs = await site.Client.InvocationsAsync($"jid={jid}");
+        Assert.Equal(2, runs.Count);
+        Assert.Equal("blade silent", runs.Single(r => r.Blade == "sleepy").Status);
+        Assert.Equal(0, runs.Single(r => r.Blade == "rescuer").ExitCode);
+        Assert.False(sleepy.HasExited, "the resumed blade goes on");
+    }
+
+    private static string Prepare(TestSite site)
+    {
+        var work = Path.Combine(site.Root, "work");
+        Directory.CreateDirectory(work);
+        File.WriteAllText(Path.Combine(work, "cmd.sh"), Script);
+        return work;
+    }
+
+    private static string OneTask(string work) => $$"""
+        Job -title {lifecycle} -subtasks {
+            Task {waits} -cmds { RemoteCmd {sh {{work}}/cmd.sh {{work}}} }
+        }
+        """;
+
+    // The blade notes the process in its journal before it reports the start: a kill -9 after this leaves a journal
+    // that names it (between fork and that note, a killed blade leaves no trace of the command).
+    private static Task WaitForStartReportedAsync(TestSite site, long jid) =>
+        Eventually.WaitUntilAsync(async () => (await site.Client.InvocationsAsync($"jid={jid}")).Any(i => i.StartTime is not null),
+            Patience, () => "the engine to hear of the command's start");
+
+    private sealed record Run(int Shell, int Child);
+
+    private static async Task<Run> WaitForRunAsync(string work, int number)
+    {
+        var runs = Path.Combine(work, "runs");
+        var line = await Eventually.WaitForAsync(async () =>
+            File.Exists(runs) && (await File.ReadAllLinesAsync(runs)) is { } lines && lines.Length >= number ? lines[number - 1] : null,
+            Patience, () => $"run {number} of the command to start");
+        var pids = line.Split(' ');
+        return new Run(int.Parse(pids[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(pids[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // A zombie (ended, not yet reaped by whoever inherited it) counts as gone.
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsGone(int pid) => !IsRunning(pid);
+
+    private static string Describe(Run run) => $"shell {run.Shell} running {IsRunning(run.Shell)}, child {run.Child} running {IsRunning(run.Child)}";
+}
