@@ -83,7 +83,7 @@ public sealed class MigrationTests
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(4, MigrationCatalog.LatestVersion);
+        Assert.Equal(5, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
@@ -117,12 +117,14 @@ public sealed class MigrationTests
         Assert.Equal(Without(before["jobs"], jobColumns), await RowsAsync(connection, "jobs"));
         Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
         Assert.Equal(Without(before["commands"], commandColumns), await RowsAsync(connection, "commands"));
-        foreach (var table in tables.Except(["jobs", "blades", "commands"]))
+        // Version 5's progress goes on the way down too; no task had any.
+        Assert.Equal(Without(before["tasks"], ["progress"]), await RowsAsync(connection, "tasks"));
+        foreach (var table in tables.Except(["jobs", "blades", "commands", "tasks"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 
-        Assert.Equal(4, await store.MigrateAsync(none));
+        Assert.Equal(5, await store.MigrateAsync(none));
 
-        Assert.Equal(4, await store.SchemaVersionAsync(none));
+        Assert.Equal(5, await store.SchemaVersionAsync(none));
         var defaults = new Dictionary<string, string>
         {
             ["aftertime"] = "NULL", ["maxactive"] = "NULL", ["afterjids"] = "[]", ["tier"] = "NULL", ["projects"] = "[]", ["service"] = "NULL", ["tags"] = "[]",
@@ -152,6 +154,44 @@ public sealed class MigrationTests
         Assert.True(live.Blades.Single().Nimby);
 
         static InsertJob WithTier(InsertJob insert, string tier) => insert with { Job = insert.Job with { Tier = tier } };
+    }
+
+    [Fact]
+    public async Task MigrateToAsync_DownToFourAndBack_KeepsEveryRow_AndProgressComesBackEmpty()
+    {
+        await using var temp = new TempStore();
+        await DownToFourAndBackAsync(temp);
+    }
+
+    /// <summary>
+    /// Version 5 down to 4 and up again: every row comes through, the tasks' progress comes back null (none reported),
+    /// and version 5 takes progress again.
+    /// </summary>
+    internal static async Task DownToFourAndBackAsync(ITestStore temp)
+    {
+        var none = CancellationToken.None;
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot), TestJobs.Insert(2));
+        await store.CommitAsync(new SetTaskProgress(1, 2, 45), new SetTaskProgress(2, 1, 100), new SetTaskState(1, 2, TaskState.Active, 10));
+        var tasks = await store.ListTasksAsync(1, none);
+        Assert.Equal((45, null), (tasks.Single(t => t.Tid == 2).Progress, tasks.Single(t => t.Tid == 1).Progress));
+        await using var connection = await temp.OpenRawConnectionAsync();
+        string[] tables = ["jobs", "tasks", "commands", "invocations", "blades", "params"];
+        var before = new Dictionary<string, List<string>>();
+        foreach (var table in tables)
+            before[table] = await RowsAsync(connection, table);
+
+        Assert.Equal(4, await store.MigrateToAsync(4, none));
+
+        Assert.Equal(Without(before["tasks"], ["progress"]), await RowsAsync(connection, "tasks"));
+        Assert.Equal(5, await store.MigrateAsync(none));
+        Assert.Equal(WithValues(before["tasks"], new() { ["progress"] = "NULL" }), await RowsAsync(connection, "tasks"));
+        foreach (var table in tables.Except(["tasks"]))
+            Assert.Equal(before[table], await RowsAsync(connection, table));
+        Assert.All(await store.ListTasksAsync(null, none), t => Assert.Null(t.Progress));
+
+        await store.CommitAsync(new SetTaskProgress(1, 2, 72));
+        Assert.Equal(72, (await store.ListTasksAsync(1, none)).Single(t => t.Tid == 2).Progress);
     }
 
     /// <summary>Every row of a table, in primary-key order, as "column=value" cells (NULL for null).</summary>

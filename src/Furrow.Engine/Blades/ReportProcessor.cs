@@ -1,3 +1,4 @@
+using System.Text;
 using Furrow.Client.Protocol;
 using Furrow.Core.Scripts;
 using Furrow.Engine.Site;
@@ -24,7 +25,7 @@ internal sealed class ReportProcessor(LiveFarm farm, ChangeCommitter committer, 
         List<ChangeSet> all = [changes];
         foreach (var pending in outcome.Expansions)
         {
-            var parsed = AlfredParser.ParseExpansion(pending.Output, $"J{pending.Jid} T{pending.Tid} expand output", options.Value.ScriptLimits);
+            var parsed = AlfredParser.ParseExpansion(Encoding.UTF8.GetString(pending.Output), $"J{pending.Jid} T{pending.Tid} expand output", options.Value.ScriptLimits);
             var expansion = new ChangeSet();
             farm.FinishExpansion(pending, parsed, expansion);
             all.Add(expansion);

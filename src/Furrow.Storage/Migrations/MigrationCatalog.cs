@@ -3,7 +3,7 @@ namespace Furrow.Storage.Migrations;
 /// <summary>Every migration this build knows, in order; the last one's version is the schema this build writes.</summary>
 public static class MigrationCatalog
 {
-    public static IReadOnlyList<Migration> All { get; } = [new M0001_InitialSchema(), new M0002_BladeProfile(), new M0003_JobArchiveFlag(), new M0004_SchedulingTerms()];
+    public static IReadOnlyList<Migration> All { get; } = [new M0001_InitialSchema(), new M0002_BladeProfile(), new M0003_JobArchiveFlag(), new M0004_SchedulingTerms(), new M0005_TaskProgress()];
 
     public static int LatestVersion => All[^1].Version;
 }
