@@ -87,6 +87,22 @@ public sealed class CommandOutputTests
         Assert.Contains("R90000  45%\rframe 1 done\nTR_PROGRESS 72%\n", await site.Client.TaskLogAsync(jid, 1));
     }
 
+    [Fact]
+    public async Task AnExpandCommandsDirectiveLines_AreNotReadAsScript_AndItsTasksJoinTheJob()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 1);
+
+        var jid = await site.SpoolAsync("""
+            Job -title {expand} -subtasks { Task {gen} -cmds { RemoteCmd {sh -c {
+                printf 'TR_PROGRESS 50%%\nTask {child} -cmds {RemoteCmd {true}}\r\nR90000 100%%\rTR_EXIT_STATUS 0\n'}} -expand 1 } }
+            """);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "done with its expanded task");
+
+        Assert.Equal(["child", "gen"], (await site.Client.TasksAsync($"jid={jid}")).Select(t => t.Title).Order());
+    }
+
     private static Task WaitForProgressAsync(TestSite site, long jid, int progress) =>
         Eventually.WaitUntilAsync(async () => (await site.Client.TasksAsync($"jid={jid}")).Single().Progress == progress,
             TimeSpan.FromSeconds(30), () => $"J{jid} T1 progress {progress}");

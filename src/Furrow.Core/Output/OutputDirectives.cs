@@ -52,6 +52,31 @@ public sealed class OutputDirectives
     /// <summary>Ends the output: a directive on a last line without a line end counts too.</summary>
     public DirectivesFound Finish() => Feed("\n"u8);
 
+    /// <summary>
+    /// The text with every directive line blanked (each of its characters a space), as Tractor's blade removes them from
+    /// an <c>-expand</c> command's output before it is read as a script; positions in the text stay where they were.
+    /// </summary>
+    public static string WithoutDirectiveLines(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        StringBuilder? blanked = null;
+        var start = 0;
+        while (start < text.Length)
+        {
+            var end = text.AsSpan(start).IndexOfAny('\n', '\r');
+            end = end < 0 ? text.Length : start + end;
+            var line = text.AsSpan(start, end - start);
+            if (ExitStatusDirective.Parse(line.ToString()) is not null || ProgressDirective.Parse(line) is not null)
+            {
+                blanked ??= new StringBuilder(text);
+                for (var i = start; i < end; i++)
+                    blanked[i] = ' ';
+            }
+            start = end + 1;
+        }
+        return blanked?.ToString() ?? text;
+    }
+
     private DirectivesFound EndLine()
     {
         var bytes = _line.AsSpan(0, _length).TrimStart(" \t\f\v"u8);

@@ -69,4 +69,16 @@ public sealed class OutputDirectivesTests
         directives.Feed(B("TR_EXIT_STATUS 6\nTR_PROGRESS 8%\n"));
         Assert.Equal((6, 8), (directives.ExitStatus, directives.Progress));
     }
+
+    [Fact]
+    public void WithoutDirectiveLines_BlanksEveryDirectiveLine_AndKeepsEverythingElseWhereItWas()
+    {
+        var script = "TR_PROGRESS 10%\nTask {a} -cmds {RemoteCmd {echo TR_PROGRESS 5%}}\r\n  R90000  50%\rALF_EXIT_STATUS 0\nTask {b}";
+
+        var cleaned = OutputDirectives.WithoutDirectiveLines(script);
+
+        Assert.Equal("               \nTask {a} -cmds {RemoteCmd {echo TR_PROGRESS 5%}}\r\n             \r                 \nTask {b}", cleaned);
+        const string plain = "Task {a} -cmds {RemoteCmd {echo R90000 5%}}\n";
+        Assert.Same(plain, OutputDirectives.WithoutDirectiveLines(plain));
+    }
 }
