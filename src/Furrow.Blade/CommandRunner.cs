@@ -10,11 +10,13 @@ namespace Furrow.Blade;
 /// <summary>
 /// Runs assigned commands as child processes (argv exec, no shell unless the command itself is a shell; argv words
 /// starting with <c>~</c> are expanded as a shell would, <see cref="TildeExpansion"/>), streaming
-/// their output and exit code into the outbox. Children are not tied to the blade's life: an engine restart never
-/// touches them. A command that prints Tractor's <c>TR_EXIT_STATUS n</c> (or <c>ALF_EXIT_STATUS n</c>) is reported
-/// with that status whatever its process exits with, and is ended if it is still running
-/// <see cref="ExitStatusGrace"/> after saying so. Each process is noted in the blade's journal while it runs, so a
-/// later blade process can find it. A command the blade ends itself is reported as interrupted, not as exited.
+/// their output (the bytes they print, undecoded) and exit code into the outbox. Children are not tied to the blade's
+/// life: an engine restart never touches them. A command that prints Tractor's <c>TR_EXIT_STATUS n</c> (or
+/// <c>ALF_EXIT_STATUS n</c>) is reported with that status whatever its process exits with, and is ended if it is still
+/// running <see cref="ExitStatusGrace"/> after saying so; each new value of a progress directive (<c>TR_PROGRESS nn%</c>,
+/// <c>R90000 nn%</c> ...) is reported as it comes. Each process is noted in the blade's journal while it runs, so a
+/// later blade process can find it. A command the blade ends itself is reported as interrupted, not as exited. What its
+/// process tree used (<see cref="ProcessTreeMeter"/>) goes with its exit.
 /// </summary>
 internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOptions options, TimeProvider clock)
 {
@@ -92,7 +94,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         int exitCode;
         try
         {
-            exitCode = await BuiltinCommands.TryRunAsync(a, text => Output(running, text), () => Started(running, Environment.ProcessId),
+            exitCode = await BuiltinCommands.TryRunAsync(a, text => Output(running, Encoding.UTF8.GetBytes(text)), () => Started(running, Environment.ProcessId),
                 running.Cancelled.Token) ?? await RunProcessAsync(running);
         }
         catch (Exception error) when (error is Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
@@ -110,9 +112,8 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         string? interrupted;
         lock (running)
         {
-            foreach (var directive in running.Directives)
-                if (directive.Finish())
-                    running.ReportedStatus = directive.Status;
+            foreach (var directives in running.Directives)
+                Found(running, directives, directives.Finish());
             exitCode = running.ReportedStatus ?? exitCode;
             interrupted = running.ReportedStatus is null ? running.InterruptedBecause : null;
         }
@@ -160,7 +161,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
             EndProcessTree(running); // interrupted while it was being started, before there was a process to end
         Started(running, process.Id);
         _meter.Track(a.Iid, process.Id);
-        await Task.WhenAll(PumpAsync(process.StandardOutput, running, 0), PumpAsync(process.StandardError, running, 1));
+        await Task.WhenAll(PumpAsync(process.StandardOutput.BaseStream, running, 0), PumpAsync(process.StandardError.BaseStream, running, 1));
         await process.WaitForExitAsync();
         return process.ExitCode;
     }
@@ -171,35 +172,45 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Started, Now, Pid: pid));
     }
 
-    // stream: 0 for stdout, 1 for stderr; each has its own partial line.
-    private async Task PumpAsync(StreamReader reader, Running running, int stream)
+    // stream: 0 for stdout, 1 for stderr; each has its own partial line. The bytes are read past the StreamReader the
+    // Process made, so nothing is decoded: output that is not UTF-8 reaches the log as it was printed.
+    private async Task PumpAsync(Stream output, Running running, int stream)
     {
-        var buffer = new char[8192];
+        var buffer = new byte[8192];
         int read;
-        while ((read = await reader.ReadAsync(buffer)) > 0)
-            Output(running, new string(buffer, 0, read), stream);
+        while ((read = await output.ReadAsync(buffer)) > 0)
+            Output(running, buffer.AsSpan(0, read).ToArray(), stream);
     }
 
-    // Offsets count UTF-8 bytes of everything the invocation printed, so the engine can drop a chunk it already has.
-    private void Output(Running running, string text, int stream = 0)
+    // Offsets count the bytes of everything the invocation printed, so the engine can drop a chunk it already has.
+    private void Output(Running running, byte[] data, int stream = 0)
     {
         bool saidStatus;
         lock (running)
         {
             var offset = running.OutputBytes;
-            running.OutputBytes += Encoding.UTF8.GetByteCount(text);
-            outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Output, Now, Offset: offset, Text: text));
-            var directive = running.Directives[stream];
-            saidStatus = false;
-            if (directive.Feed(text))
-            {
-                running.ReportedStatus = directive.Status;
-                saidStatus = !running.EndScheduled;
+            running.OutputBytes += data.Length;
+            outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Output, Now, Offset: offset, Data: data));
+            saidStatus = Found(running, running.Directives[stream], running.Directives[stream].Feed(data)) && !running.EndScheduled;
+            if (saidStatus)
                 running.EndScheduled = true;
-            }
         }
         if (saidStatus)
             _ = EndAfterGraceAsync(running);
+    }
+
+    // Takes what a stream's directives found (under the running's lock): the status to report, and a changed progress
+    // value, reported at once (the latest wins, whichever stream printed it). Returns true when a status was found.
+    private bool Found(Running running, OutputDirectives directives, DirectivesFound found)
+    {
+        if (found.HasFlag(DirectivesFound.ExitStatus))
+            running.ReportedStatus = directives.ExitStatus;
+        if (found.HasFlag(DirectivesFound.Progress) && directives.Progress is { } progress && progress != running.Progress)
+        {
+            running.Progress = progress;
+            outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Progress, Now, Progress: progress));
+        }
+        return found.HasFlag(DirectivesFound.ExitStatus);
     }
 
     // The command has said how it ended; if it lingers (a renderer waiting on a licence server, a stuck child), end it.
@@ -215,8 +226,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         public Process? Process { get; set; }
         public long OutputBytes { get; set; }
         public long StartedTimestamp { get; set; } = Stopwatch.GetTimestamp();
-        public ExitStatusDirective[] Directives { get; } = [new(), new()];
+        public OutputDirectives[] Directives { get; } = [new(), new()];
         public int? ReportedStatus { get; set; }
+        public int? Progress { get; set; }
         public bool EndScheduled { get; set; }
 
         /// <summary>Why the blade ended it, when it did (set once, under the object's lock).</summary>

@@ -56,11 +56,21 @@ public sealed class EngineClient : IDisposable
         SendAsync(HttpMethod.Post, $"api/v1/operations/{Uri.EscapeDataString(operation)}" + Query(("q", clause), ("user", user), ("force", force ? "1" : null)),
             null, FurrowJsonContext.Default.OperationReply, cancellationToken);
 
-    public async Task<string> TaskLogAsync(long jid, int tid, CancellationToken cancellationToken = default)
+    /// <summary>A task's log as text, decoded as UTF-8 by the engine (bytes that are not UTF-8 show as U+FFFD).</summary>
+    public async Task<string> TaskLogAsync(long jid, int tid, CancellationToken cancellationToken = default) =>
+        (await TaskLogTextAsync(jid, tid, null, cancellationToken).ConfigureAwait(false)).Text;
+
+    /// <summary>A task's log decoded for display, in the named encoding (default UTF-8), saying which it assumed.</summary>
+    public Task<TaskLogText> TaskLogTextAsync(long jid, int tid, string? encoding = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/v1/jobs/{jid}/tasks/{tid}/log/text" + Query(("encoding", encoding)), null,
+            FurrowJsonContext.Default.TaskLogText, cancellationToken);
+
+    /// <summary>A task's log exactly as stored: the bytes its commands printed, and Furrow's own lines in UTF-8.</summary>
+    public async Task<byte[]> TaskLogBytesAsync(long jid, int tid, CancellationToken cancellationToken = default)
     {
         using var response = await _http.GetAsync($"api/v1/jobs/{jid}/tasks/{tid}/log", cancellationToken).ConfigureAwait(false);
         await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
-        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops (or resumes) handing out new work; running commands go on. The switch survives engine restarts.</summary>

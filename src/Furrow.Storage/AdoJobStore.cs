@@ -145,6 +145,9 @@ internal abstract class AdoJobStore : IJobStore
             case SetTaskState w:
                 Add(StoreSql.SetTaskState, ("state", w.State.ToName()), ("time", w.TimeMs), ("jid", w.Jid), ("tid", w.Tid));
                 break;
+            case SetTaskProgress w:
+                Add(StoreSql.SetTaskProgress, ("progress", w.Progress), ("jid", w.Jid), ("tid", w.Tid));
+                break;
             case SetCommandState w:
                 Add(StoreSql.SetCommandState, ("state", w.State.ToName()), ("jid", w.Jid), ("cid", w.Cid));
                 break;
@@ -341,7 +344,10 @@ internal abstract class AdoJobStore : IJobStore
 
     private static TaskRecord ReadTask(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), r.GetString(3), NullableString(r, 4), NullableString(r, 5), Long(r, 6) != 0,
-        JsonSerializer.Deserialize(r.GetString(7), StorageJsonContext.Default.ListInt32) ?? [], TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10));
+        JsonSerializer.Deserialize(r.GetString(7), StorageJsonContext.Default.ListInt32) ?? [], TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10))
+    {
+        Progress = r.IsDBNull(11) ? null : Int(r, 11),
+    };
 
     private static CommandRecord ReadCommand(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],

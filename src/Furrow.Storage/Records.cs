@@ -48,7 +48,11 @@ public sealed record TaskCounts(int Total, int Blocked, int Ready, int Active, i
 /// <summary>A task's row, with what the scheduler needs to rebuild its graph.</summary>
 public sealed record TaskRecord(
     long Jid, int Tid, int ParentTid, string Title, string? Id, string? Service, bool SerialSubtasks,
-    IReadOnlyList<int> InstanceOf, TaskState State, long StateTimeMs, int RetryCount);
+    IReadOnlyList<int> InstanceOf, TaskState State, long StateTimeMs, int RetryCount)
+{
+    /// <summary>The latest progress its running command reported (0 to 100), or null (<see cref="SetTaskProgress"/>).</summary>
+    public int? Progress { get; init; }
+}
 
 /// <summary>A command's row.</summary>
 public sealed record CommandRecord(

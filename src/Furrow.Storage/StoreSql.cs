@@ -29,6 +29,8 @@ internal static class StoreSql
     public const string SetTaskStateAndRetries =
         "UPDATE tasks SET state = @state, statetime = @time, retrycount = @retries WHERE jid = @jid AND tid = @tid";
 
+    public const string SetTaskProgress = "UPDATE tasks SET progress = @progress WHERE jid = @jid AND tid = @tid";
+
     public const string SetCommandState = "UPDATE commands SET state = @state WHERE jid = @jid AND cid = @cid";
 
     public const string InsertInvocation = """
@@ -104,7 +106,7 @@ internal static class StoreSql
     public const string SetBladeNimby = "UPDATE blades SET nimby = @nimby WHERE name = @name";
 
     private const string TaskColumns =
-        "jid, tid, parent_tid, title, task_id, service, serialsubtasks, instance_of, state, statetime, retrycount";
+        "jid, tid, parent_tid, title, task_id, service, serialsubtasks, instance_of, state, statetime, retrycount, progress";
 
     public const string ListTasks = "SELECT " + TaskColumns + " FROM tasks WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY jid, tid";
 

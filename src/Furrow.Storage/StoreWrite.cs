@@ -10,6 +10,9 @@ public sealed record InsertJob(JobRecord Job, CompiledJob Compiled, string SpecJ
 
 public sealed record SetTaskState(long Jid, int Tid, TaskState State, long TimeMs, int? RetryCount = null) : StoreWrite;
 
+/// <summary>The latest progress (0 to 100) the task's running command reported; null clears it (the task starts over).</summary>
+public sealed record SetTaskProgress(long Jid, int Tid, int? Progress) : StoreWrite;
+
 public sealed record SetCommandState(long Jid, int Cid, CommandState State) : StoreWrite;
 
 public sealed record InsertInvocation(long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTimeMs) : StoreWrite;

@@ -78,13 +78,13 @@ public sealed class MigrationTests
     /// <summary>
     /// The latest version down to 3 and up again on a store with jobs in several states: every job, task, command and
     /// invocation row comes through; the scheduling columns, the blade nimby switch, the blocklist (version 4) and the
-    /// invocations' usage figures (version 5) come back empty, at their defaults.
+    /// tasks' progress (version 5) and the invocations' usage figures (version 6) come back empty, at their defaults.
     /// </summary>
     internal static async Task DownToThreeAndBackAsync(ITestStore temp)
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(5, MigrationCatalog.LatestVersion);
+        Assert.Equal(6, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
@@ -116,7 +116,7 @@ public sealed class MigrationTests
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew"];
         Assert.Contains("rss=536870912", before["invocations"][0]);
-        // Runs a blade ended as it stopped are "interrupted" from version 5 on; an older build reads them as "blade restarted".
+        // Runs a blade ended as it stopped are "interrupted" from version 6 on; an older build reads them as "blade restarted".
         Assert.Contains("status=interrupted", before["invocations"][1]);
         var olderInvocations = before["invocations"].Select(r => r.Replace("status=interrupted", "status=blade restarted", StringComparison.Ordinal)).ToList();
 
@@ -126,8 +126,10 @@ public sealed class MigrationTests
         Assert.Equal(Without(before["jobs"], jobColumns), await RowsAsync(connection, "jobs"));
         Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
         Assert.Equal(Without(before["commands"], commandColumns), await RowsAsync(connection, "commands"));
+        // Version 5's progress goes on the way down too; no task had any.
+        Assert.Equal(Without(before["tasks"], ["progress"]), await RowsAsync(connection, "tasks"));
         Assert.Equal(Without(olderInvocations, usageColumns), await RowsAsync(connection, "invocations"));
-        foreach (var table in tables.Except(["jobs", "blades", "commands", "invocations"]))
+        foreach (var table in tables.Except(["jobs", "blades", "commands", "tasks", "invocations"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 
         Assert.Equal(MigrationCatalog.LatestVersion, await store.MigrateAsync(none));
@@ -163,6 +165,44 @@ public sealed class MigrationTests
         Assert.True(live.Blades.Single().Nimby);
 
         static InsertJob WithTier(InsertJob insert, string tier) => insert with { Job = insert.Job with { Tier = tier } };
+    }
+
+    [Fact]
+    public async Task MigrateToAsync_DownToFourAndBack_KeepsEveryRow_AndProgressComesBackEmpty()
+    {
+        await using var temp = new TempStore();
+        await DownToFourAndBackAsync(temp);
+    }
+
+    /// <summary>
+    /// The latest version down to 4 and up again: every row comes through, the tasks' progress comes back null (none
+    /// reported), and progress is taken again.
+    /// </summary>
+    internal static async Task DownToFourAndBackAsync(ITestStore temp)
+    {
+        var none = CancellationToken.None;
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot), TestJobs.Insert(2));
+        await store.CommitAsync(new SetTaskProgress(1, 2, 45), new SetTaskProgress(2, 1, 100), new SetTaskState(1, 2, TaskState.Active, 10));
+        var tasks = await store.ListTasksAsync(1, none);
+        Assert.Equal((45, null), (tasks.Single(t => t.Tid == 2).Progress, tasks.Single(t => t.Tid == 1).Progress));
+        await using var connection = await temp.OpenRawConnectionAsync();
+        string[] tables = ["jobs", "tasks", "commands", "invocations", "blades", "params"];
+        var before = new Dictionary<string, List<string>>();
+        foreach (var table in tables)
+            before[table] = await RowsAsync(connection, table);
+
+        Assert.Equal(4, await store.MigrateToAsync(4, none));
+
+        Assert.Equal(Without(before["tasks"], ["progress"]), await RowsAsync(connection, "tasks"));
+        Assert.Equal(MigrationCatalog.LatestVersion, await store.MigrateAsync(none));
+        Assert.Equal(WithValues(before["tasks"], new() { ["progress"] = "NULL" }), await RowsAsync(connection, "tasks"));
+        foreach (var table in tables.Except(["tasks"]))
+            Assert.Equal(before[table], await RowsAsync(connection, table));
+        Assert.All(await store.ListTasksAsync(null, none), t => Assert.Null(t.Progress));
+
+        await store.CommitAsync(new SetTaskProgress(1, 2, 72));
+        Assert.Equal(72, (await store.ListTasksAsync(1, none)).Single(t => t.Tid == 2).Progress);
     }
 
     /// <summary>Every row of a table, in primary-key order, as "column=value" cells (NULL for null).</summary>

@@ -121,4 +121,11 @@ public sealed class PostgresJobStoreTests(PostgresServer server) : JobStoreContr
         await using var temp = await NewStoreAsync();
         await MigrationTests.DownToThreeAndBackAsync(temp);
     }
+
+    [Fact]
+    public async Task MigrateToAsync_OnPostgres_DownToFourAndBack_KeepsEveryRow_AndProgressComesBackEmpty()
+    {
+        await using var temp = await NewStoreAsync();
+        await MigrationTests.DownToFourAndBackAsync(temp);
+    }
 }

@@ -62,10 +62,20 @@ internal static class TqCommand
         }
         var jid = new Argument<long>("jid");
         var tid = new Argument<int>("tid");
-        var log = new Command("log", "print a task's log") { jid, tid };
+        var encoding = new Option<string?>("--encoding") { Description = "with --json: decode the log as this encoding (default utf-8)" };
+        var log = new Command("log", "print a task's log, byte for byte as its commands printed it") { jid, tid, encoding };
         log.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
-            Console.Write(await client.TaskLogAsync(result.GetValue(jid), result.GetValue(tid), ct));
+            if (result.GetValue(shared.Json))
+            {
+                var text = await client.TaskLogTextAsync(result.GetValue(jid), result.GetValue(tid), result.GetValue(encoding), ct);
+                Console.WriteLine(JsonSerializer.Serialize(text, FurrowJsonContext.Default.TaskLogText));
+                return 0;
+            }
+            // The bytes go out undecoded, so a log in any encoding reaches a file or a terminal as it was printed.
+            var bytes = await client.TaskLogBytesAsync(result.GetValue(jid), result.GetValue(tid), ct);
+            await using var stdout = Console.OpenStandardOutput();
+            await stdout.WriteAsync(bytes, ct);
             return 0;
         }));
         tq.Subcommands.Add(log);
@@ -188,8 +198,8 @@ internal static class TqCommand
                     break;
                 case QueryTable.Tasks:
                     Print(Sort(await client.TasksAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListTaskRow,
-                        ["jid", "tid", "owner", "state", "blade", "title", "why"],
-                        t => [N(t.Jid), N(t.Tid), t.Owner, t.State, t.Blade ?? "", t.Title, t.WhyWaiting ?? ""]);
+                        ["jid", "tid", "owner", "state", "progress", "blade", "title", "why"],
+                        t => [N(t.Jid), N(t.Tid), t.Owner, t.State, t.Progress is { } p ? N(p) : "", t.Blade ?? "", t.Title, t.WhyWaiting ?? ""]);
                     break;
                 case QueryTable.Commands:
                     Print(Sort(await client.CommandsAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListCommandRow,

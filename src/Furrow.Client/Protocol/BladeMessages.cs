@@ -42,10 +42,12 @@ public sealed record BladeReport(string BootId, IReadOnlyList<InvocationEvent> E
 
 /// <summary>
 /// One thing that happened to an invocation. `Seq` orders a blade's events; the engine acknowledges up to a sequence
-/// number, and output carries its byte offset so a resent chunk is never written twice.
+/// number, and output carries its byte offset so a resent chunk is never written twice. Output is the command's bytes
+/// as it printed them, in `Data` (base64 in JSON); `Text` is UTF-8 output from blades older than `Data` (and the reason
+/// a command could not start). `Progress` is a progress directive's percentage (0 to 100).
 /// </summary>
-public sealed record InvocationEvent(long Seq, long Iid, string Type, long TimeMs, int? Pid = null, long? Offset = null, string? Text = null, int? ExitCode = null,
-    ProcessUsage? Usage = null);
+public sealed record InvocationEvent(long Seq, long Iid, string Type, long TimeMs, int? Pid = null, long? Offset = null, string? Text = null,
+    int? ExitCode = null, byte[]? Data = null, int? Progress = null, ProcessUsage? Usage = null);
 
 /// <summary>
 /// What a command's process tree used, as its blade measured it, sent with its exit: the real time from start to exit
@@ -62,6 +64,9 @@ public static class InvocationEventTypes
     public const string Started = "started";
     public const string Output = "output";
     public const string Exited = "exited";
+
+    /// <summary>The command printed a progress directive (`TR_PROGRESS nn%`, `R90000 nn%` ...): Progress is set.</summary>
+    public const string Progress = "progress";
 
     /// <summary>The command could not be started at all (missing executable, bad argv): ExitCode is set and Text says why.</summary>
     public const string Failed = "failed";

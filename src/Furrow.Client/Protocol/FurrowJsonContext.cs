@@ -24,4 +24,5 @@ namespace Furrow.Client.Protocol;
 [JsonSerializable(typeof(WhyReply))]
 [JsonSerializable(typeof(List<WhyReply>))]
 [JsonSerializable(typeof(List<BlocklistRow>))]
+[JsonSerializable(typeof(TaskLogText))]
 public sealed partial class FurrowJsonContext : JsonSerializerContext;

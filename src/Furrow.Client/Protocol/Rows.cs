@@ -6,10 +6,14 @@ public sealed record JobRow(
     int NumTasks, int NumBlocked, int NumReady, int NumActive, int NumError, int NumDone,
     long? StartTime, long? StopTime, string? SpoolFile, string? Comment);
 
-/// <summary>A task as `tq tasks` lists it.</summary>
+/// <summary>
+/// A task as `tq tasks` lists it. Progress is the latest percentage its running command reported with an output
+/// directive (`TR_PROGRESS nn%`, `R90000 nn%` ...), 100 once the task is done, null when none was reported in its
+/// current run.
+/// </summary>
 public sealed record TaskRow(
     long Jid, int Tid, string Owner, string Title, string? Id, string State, long StateTime, int ParentTid,
-    string? Blade, int RetryCount, bool HasLog, string? WhyWaiting);
+    string? Blade, int RetryCount, bool HasLog, string? WhyWaiting, int? Progress = null);
 
 /// <summary>A command as `tq commands` lists it.</summary>
 public sealed record CommandRow(long Jid, int Tid, int Cid, string Owner, IReadOnlyList<string> Argv, string Kind, string RunType, string? Service, string State);
@@ -46,6 +50,13 @@ public sealed record BladeRow(string Name, string Host, int Slots, int SlotsInUs
     /// <summary>Engine clock minus the blade's clock in ms (positive: the blade is behind), from its reports; null until it reports.</summary>
     public long? ClockSkewMs { get; init; }
 }
+
+/// <summary>
+/// A task log decoded for display: the encoding the engine assumed (UTF-8 unless asked for another), the log's length
+/// in bytes, whether the text is lossless (every byte was valid in that encoding; otherwise the invalid ones show as
+/// U+FFFD), and the text. The log itself is bytes, exactly as the commands printed them.
+/// </summary>
+public sealed record TaskLogText(long Jid, int Tid, string Encoding, long Bytes, bool Lossless, string Text);
 
 /// <summary>Why a task is not running: its state, the blade running it, and every reason when it waits (`tq why`).</summary>
 public sealed record WhyReply(long Jid, int Tid, string Title, string State, string? RunningOn, IReadOnlyList<WhyReason> Reasons);

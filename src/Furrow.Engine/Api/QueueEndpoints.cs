@@ -31,6 +31,7 @@ internal static class QueueEndpoints
         api.MapGet("/blades", ListBladesAsync);
         api.MapPost("/operations/{operation}", OperateAsync);
         api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/log", ReadLog);
+        api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/log/text", ReadLogTextAsync);
         api.MapGet("/status", Status);
         api.MapPost("/dispatch/pause", (DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
             CancellationToken ct) => SwitchDispatchAsync(true, dispatch, farm, options, started, ct));
@@ -164,14 +165,33 @@ internal static class QueueEndpoints
         return TypedResults.Json(new OperationReply(operation, done.Count, done, refused), FurrowJsonContext.Default.OperationReply);
     }
 
-    private static IResult ReadLog(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm)
+    // The log's bytes as stored: commands print in any encoding, so no charset is claimed (/log/text decodes).
+    private static IResult ReadLog(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm) =>
+        LogPath(jid, tid, context, logs, farm) is { } path
+            ? TypedResults.PhysicalFile(path, "application/octet-stream")
+            : NoLog(jid, tid);
+
+    private static async Task<IResult> ReadLogTextAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, CancellationToken ct)
+    {
+        var name = context.Request.Query["encoding"].FirstOrDefault();
+        if (TaskLogDecoder.EncodingNamed(name) is not { } encoding)
+            return ApiResults.BadRequest($"unknown encoding '{name}': try utf-8, latin1 or a code page such as windows-1251");
+        if (LogPath(jid, tid, context, logs, farm) is not { } path)
+            return NoLog(jid, tid);
+        var bytes = await File.ReadAllBytesAsync(path, ct);
+        var (text, lossless) = TaskLogDecoder.Decode(bytes, encoding);
+        return TypedResults.Json(new TaskLogText(jid, tid, encoding.WebName, bytes.Length, lossless, text),
+            FurrowJsonContext.Default.TaskLogText);
+    }
+
+    private static string? LogPath(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm)
     {
         var owner = context.Request.Query["owner"].FirstOrDefault() ?? farm.OwnerOf(jid);
         var path = owner is null ? FindLog(logs.Root, jid, tid) : logs.PathOf(owner, jid, tid);
-        return path is not null && File.Exists(path)
-            ? TypedResults.PhysicalFile(path, "text/plain; charset=utf-8")
-            : ApiResults.NotFound($"no log for J{jid} T{tid} (the task has not run yet?)");
+        return path is not null && File.Exists(path) ? path : null;
     }
+
+    private static IResult NoLog(long jid, int tid) => ApiResults.NotFound($"no log for J{jid} T{tid} (the task has not run yet?)");
 
     // Logs sit under the owner's name; when the caller does not say whose job it is, look in every owner's folder.
     private static string? FindLog(string root, long jid, int tid) =>

@@ -48,13 +48,15 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
             var view = views.GetValueOrDefault((t.Jid, t.Tid));
             var hasLog = File.Exists(logs.PathOf(owner, t.Jid, t.Tid));
             var state = t.State.ToName();
+            // A done task is all done, whatever its command last said (or if it never said).
+            var progress = t.State == TaskState.Done ? 100 : t.Progress;
             var row = new TaskRow(t.Jid, t.Tid, owner, t.Title, t.Id, state, t.StateTimeMs, t.ParentTid, view?.Blade, t.RetryCount, hasLog,
-                view?.WhyWaiting);
+                view?.WhyWaiting, progress);
             result.Add((row, QueryRow.From(new Dictionary<string, object?>
             {
                 ["jid"] = t.Jid, ["tid"] = (long)t.Tid, ["title"] = t.Title, ["id"] = t.Id, ["service"] = t.Service,
                 ["state"] = state, ["statetime"] = Time(t.StateTimeMs), ["retrycount"] = (long)t.RetryCount,
-                ["owner"] = owner, ["haslog"] = hasLog, ["serialsubtasks"] = t.SerialSubtasks,
+                ["owner"] = owner, ["haslog"] = hasLog, ["serialsubtasks"] = t.SerialSubtasks, ["progress"] = (double?)progress,
             })));
         }
         return result;

@@ -1,4 +1,6 @@
+using System.Text;
 using Furrow.Client.Protocol;
+using Furrow.Core.Output;
 using Furrow.Core.Scripts;
 using Furrow.Engine.Site;
 using Furrow.Engine.Farm;
@@ -19,12 +21,13 @@ internal sealed class ReportProcessor(LiveFarm farm, ChangeCommitter committer, 
             return null;
         foreach (var iid in outcome.StaleIids)
             EngineLog.StaleReport(logger, bladeName, iid);
-        // What an -expand command printed is parsed here, outside the farm's lock, then its tasks join the job: each
-        // a decision of its own, queued for commit after the report's.
+        // What an -expand command printed (UTF-8, its directive lines blanked as Tractor's blade drops them) is parsed
+        // here, outside the farm's lock, then its tasks join the job: each a decision of its own, queued for commit
+        // after the report's.
         List<ChangeSet> all = [changes];
         foreach (var pending in outcome.Expansions)
         {
-            var parsed = AlfredParser.ParseExpansion(pending.Output, $"J{pending.Jid} T{pending.Tid} expand output", options.Value.ScriptLimits);
+            var parsed = AlfredParser.ParseExpansion(OutputDirectives.WithoutDirectiveLines(Encoding.UTF8.GetString(pending.Output)), $"J{pending.Jid} T{pending.Tid} expand output", options.Value.ScriptLimits);
             var expansion = new ChangeSet();
             farm.FinishExpansion(pending, parsed, expansion);
             all.Add(expansion);

@@ -50,5 +50,15 @@ internal sealed record FreedUnit(string? Limit, long? Jid);
 /// </summary>
 internal sealed record PendingStart(LiveInvocation Invocation, int? Pid, long TimeMs, int WriteIndex, long? KnownLogStart = null);
 
-/// <summary>Text to append to a task's log; <paramref name="IsHeader"/> marks the line Furrow writes before an invocation's output.</summary>
-internal sealed record LogAppend(string Owner, long Jid, int Tid, long Iid, string Text, bool IsHeader);
+/// <summary>
+/// Bytes to append to a task's log: a command's output as it printed it, or Furrow's own lines (UTF-8);
+/// <paramref name="IsHeader"/> marks the line Furrow writes before an invocation's output.
+/// </summary>
+internal sealed record LogAppend(string Owner, long Jid, int Tid, long Iid, ReadOnlyMemory<byte> Bytes, bool IsHeader)
+{
+    /// <summary>Furrow's own text for the log, written as UTF-8.</summary>
+    public LogAppend(string owner, long jid, int tid, long iid, string text, bool isHeader)
+        : this(owner, jid, tid, iid, System.Text.Encoding.UTF8.GetBytes(text), isHeader)
+    {
+    }
+}

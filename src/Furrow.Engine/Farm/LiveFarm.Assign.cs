@@ -112,7 +112,7 @@ internal sealed partial class LiveFarm
             Limits = command.Class.Needs.Limits,
             Host = blade.Record.Host,
             Owner = job.Owner,
-            ExpandOutput = command.Expand ? new System.Text.StringBuilder() : null,
+            ExpandOutput = command.Expand ? new MemoryStream() : null,
         };
         _invocations[iid] = invocation;
         Hold(job, blade, invocation);

@@ -8,7 +8,7 @@ namespace Furrow.Engine.Farm;
 /// Where an invocation found current at a load stands in its task log (read from disk before the farm is locked), and
 /// for an `-expand` command what it printed so far.
 /// </summary>
-internal sealed record LogPosition(bool HeaderWritten, long? LogStart, long LogBytes, string? ExpandOutput = null);
+internal sealed record LogPosition(bool HeaderWritten, long? LogStart, long LogBytes, byte[]? ExpandOutput = null);
 
 internal sealed partial class LiveFarm
 {
@@ -91,7 +91,7 @@ internal sealed partial class LiveFarm
                         Host = host,
                         Owner = job.Owner,
                         ExpandOutput = command?.Expand == true
-                            ? new System.Text.StringBuilder(position?.ExpandOutput ?? "") : null,
+                            ? ExpandBuffer(position?.ExpandOutput) : null,
                     };
                     _invocations[record.Iid] = invocation;
                     Hold(job, blade, invocation);
@@ -141,5 +141,13 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
             return _jobs.ContainsKey(jid);
+    }
+
+    // A MemoryStream made over an array cannot grow, so what the log kept is copied into one that can.
+    private static MemoryStream ExpandBuffer(byte[]? kept)
+    {
+        var buffer = new MemoryStream();
+        buffer.Write(kept ?? []);
+        return buffer;
     }
 }

@@ -15,8 +15,8 @@ namespace Furrow.Engine.Farm;
 /// </summary>
 internal sealed record ReportOutcome(long AckedSeq, IReadOnlyList<long> Cancel, IReadOnlyList<long> StaleIids, IReadOnlyList<PendingExpansion> Expansions);
 
-/// <summary>An `-expand` command's exit, waiting for its output to be parsed.</summary>
-internal sealed record PendingExpansion(long Iid, long Jid, int Tid, string Output, long TimeMs);
+/// <summary>An `-expand` command's exit, waiting for its output (the bytes it printed; a script is UTF-8) to be parsed.</summary>
+internal sealed record PendingExpansion(long Iid, long Jid, int Tid, byte[] Output, long TimeMs);
 
 internal sealed partial class LiveFarm
 {
@@ -95,20 +95,26 @@ internal sealed partial class LiveFarm
                 if (!invocation.Started)
                     MarkStarted(job, invocation, ev.Pid, startTime, changes);
                 break;
-            case InvocationEventTypes.Output when ev.Text is { Length: > 0 } text:
+            // Output is bytes, written as they came (Data); a blade older than Data sends UTF-8 text, whose bytes the
+            // offsets count the same way.
+            case InvocationEventTypes.Output when (ev.Data ?? (ev.Text is { } text ? Encoding.UTF8.GetBytes(text) : null)) is { Length: > 0 } bytes:
                 if (!invocation.Started)
                     MarkStarted(job, invocation, null, startTime, changes);
-                var bytes = Encoding.UTF8.GetBytes(text);
                 var offset = ev.Offset ?? invocation.LogBytes;
                 var skip = invocation.LogBytes - offset;
                 if (skip >= bytes.Length)
                     break; // already written before a lost acknowledgement
-                var fresh = skip > 0 ? Encoding.UTF8.GetString(bytes, (int)skip, bytes.Length - (int)skip) : text;
+                var fresh = bytes.AsMemory((int)Math.Max(0, skip));
                 changes.Logs.Add(new LogAppend(owner, job.Jid, invocation.Tid, invocation.Iid, fresh, false));
                 invocation.LogBytes = offset + bytes.Length;
-                // An expand command's output is kept up to one character past the script limit, so parsing refuses it by size.
+                // An expand command's output is kept up to one byte past the script limit, so parsing refuses it by size.
                 if (invocation.ExpandOutput is { } script && script.Length <= _options.ScriptLimits.MaxBytes)
-                    script.Append(fresh.AsSpan(0, (int)Math.Min(fresh.Length, _options.ScriptLimits.MaxBytes + 1 - script.Length)));
+                    script.Write(fresh.Span[..(int)Math.Min(fresh.Length, _options.ScriptLimits.MaxBytes + 1 - script.Length)]);
+                break;
+            case InvocationEventTypes.Progress when ev.Progress is >= 0 and <= 100 && job.Tasks[invocation.Tid] is var task
+                && task.RunningIid == invocation.Iid && task.Progress != ev.Progress:
+                task.Progress = ev.Progress;
+                changes.Add(new SetTaskProgress(job.Jid, task.Tid, ev.Progress));
                 break;
             case InvocationEventTypes.Exited or InvocationEventTypes.Failed:
                 if (!invocation.Started)
@@ -119,7 +125,7 @@ internal sealed partial class LiveFarm
                     changes.Logs.Add(new LogAppend(owner, job.Jid, invocation.Tid, invocation.Iid, $"[furrow] could not start: {why}\n", false));
                 if (ev.Type == InvocationEventTypes.Exited && ev.ExitCode == 0 && invocation.ExpandOutput is { } output
                     && job.Tasks[invocation.Tid].RunningIid == invocation.Iid)
-                    return new PendingExpansion(invocation.Iid, job.Jid, invocation.Tid, output.ToString(), stopTime);
+                    return new PendingExpansion(invocation.Iid, job.Jid, invocation.Tid, output.ToArray(), stopTime);
                 Finish(job, invocation, ev.ExitCode ?? -1, stopTime, changes);
                 break;
             case InvocationEventTypes.Interrupted:

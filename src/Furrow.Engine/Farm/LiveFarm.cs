@@ -337,6 +337,9 @@ internal sealed partial class LiveFarm
             changes.Add(new SetCommandState(job.Jid, task.Commands[i].Cid, CommandState.Blocked));
         if (countRetry)
             task.RetryCount++;
+        // Progress belongs to a run; a task that starts over has none until its new run reports some.
+        task.Progress = null;
+        changes.Add(new SetTaskProgress(job.Jid, task.Tid, null));
         var state = job.Graph.CanStart(task.Tid, job.IsDone) ? TaskState.Ready : TaskState.Blocked;
         SetState(job, task, state, changes, countRetry ? task.RetryCount : null);
         if (state == TaskState.Ready && task.Commands.Count == 0)

@@ -34,8 +34,8 @@ internal sealed class LiveInvocation(long iid, long jid, int tid, int cid, strin
     /// <summary>Where this invocation's output begins in the task log, once started.</summary>
     public long? LogStart { get; set; }
 
-    /// <summary>What an `-expand` command printed so far (null for other commands): the script its tasks come from.</summary>
-    public System.Text.StringBuilder? ExpandOutput { get; set; }
+    /// <summary>What an `-expand` command printed so far, as bytes (null for other commands): the script its tasks come from.</summary>
+    public MemoryStream? ExpandOutput { get; set; }
 
     /// <summary>Output bytes already written to the log; a resent chunk below this is skipped.</summary>
     public long LogBytes { get; set; }

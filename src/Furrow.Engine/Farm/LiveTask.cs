@@ -13,6 +13,12 @@ internal sealed class LiveTask(int tid, string title, IReadOnlyList<LiveCommand>
     public long? RunningIid { get; set; }
     public int RetryCount { get; set; }
 
+    /// <summary>
+    /// The latest progress its running command reported (0 to 100), as last written to the database; null when
+    /// unknown (none reported since the task last started over, or since the engine started).
+    /// </summary>
+    public int? Progress { get; set; }
+
     /// <summary>The class of the command it waits to run, while it waits for a blade; null when it is not waiting.</summary>
     public CommandClass? QueuedAs { get; set; }
 

@@ -20,24 +20,23 @@ internal sealed class TaskLogStore(string logRoot)
         return info.Exists ? info.Length : 0;
     }
 
-    /// <summary>The words in an invocation's header line that identify it, so recovery can find where its output begins.</summary>
     /// <summary>
-    /// The log's text from byte <paramref name="start"/> to its end, at most <paramref name="maxChars"/> characters
+    /// The log's bytes from byte <paramref name="start"/> to its end, at most <paramref name="maxBytes"/> of them
     /// (empty when there is no log); for an expand command's output after a restart.
     /// </summary>
-    public string ReadFrom(string owner, long jid, int tid, long start, long maxChars)
+    public byte[] ReadFrom(string owner, long jid, int tid, long start, long maxBytes)
     {
         var path = PathOf(owner, jid, tid);
         if (!File.Exists(path))
-            return "";
+            return [];
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         stream.Seek(Math.Min(start, stream.Length), SeekOrigin.Begin);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var buffer = new char[(int)Math.Min(maxChars, Math.Max(0, stream.Length - stream.Position))];
-        var read = reader.ReadBlock(buffer, 0, buffer.Length);
-        return new string(buffer, 0, read);
+        var buffer = new byte[(int)Math.Min(maxBytes, Math.Max(0, stream.Length - stream.Position))];
+        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        return read == buffer.Length ? buffer : buffer[..read];
     }
 
+    /// <summary>The words in an invocation's header line that identify it, so recovery can find where its output begins.</summary>
     public static string InvocationMarker(long iid) => $"iid {iid.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>Where the output after an invocation's header begins in the log, or null when its header is not there.</summary>
@@ -67,7 +66,7 @@ internal sealed class TaskLogStore(string logRoot)
             var path = PathOf(entry.Owner, entry.Jid, entry.Tid);
             if (!open.TryGetValue(path, out var stream))
                 open[path] = stream = OpenForAppend(path);
-            stream.Write(Encoding.UTF8.GetBytes(entry.Text));
+            stream.Write(entry.Bytes.Span);
             if (entry.IsHeader)
                 outputStarts[entry.Iid] = stream.Position;
         }

@@ -22,6 +22,24 @@ public static class ProgramRun
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Runs a program to completion; its stdout comes back as the bytes it wrote, undecoded.</summary>
+    public static async Task<(int ExitCode, byte[] Stdout, string Stderr)> RunBytesAsync(ProcessStartInfo info)
+    {
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.UseShellExecute = false;
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        using var stdout = new MemoryStream();
+        var copied = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        await copied;
+        return (process.ExitCode, stdout.ToArray(), await stderr);
+    }
+
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, params string[] args)
     {
         var info = new ProcessStartInfo(program);

@@ -16,6 +16,16 @@ public static class Shims
         return ProgramRun.RunAsync(info, stdin);
     }
 
+    /// <summary>Runs a shim with no input; its stdout comes back as the bytes it wrote.</summary>
+    public static Task<(int ExitCode, byte[] Stdout, string Stderr)> RunBytesAsync(string shim, params string[] args)
+    {
+        var info = new ProcessStartInfo(Path.Combine(BinDirectory, shim));
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        info.Environment["FURROW_DLL"] = FurrowProcess.FurrowDll;
+        return ProgramRun.RunBytesAsync(info);
+    }
+
     /// <summary>`tractor-dbctl --configdir SITE ARGS...`.</summary>
     public static Task<(int ExitCode, string Stdout, string Stderr)> DbctlAsync(TestSite site, params string[] args) =>
         RunAsync("tractor-dbctl", null, ["--configdir", site.ConfigDir, .. args]);

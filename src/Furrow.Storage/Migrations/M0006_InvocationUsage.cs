@@ -7,9 +7,9 @@ namespace Furrow.Storage.Migrations;
 /// `interrupted` (a blade ended the run as it stopped) comes with this version: going down, such runs are recorded as
 /// `blade restarted`, the nearest state an older build knows, so it can still read them.
 /// </summary>
-internal sealed class M0005_InvocationUsage : Migration
+internal sealed class M0006_InvocationUsage : Migration
 {
-    public override int Version => 5;
+    public override int Version => 6;
 
     public override string Name => "invocation usage";
 
