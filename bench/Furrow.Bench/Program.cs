@@ -12,10 +12,13 @@ using Furrow.Bench;
 //   deps [--chain N] [--width N] [--fanins N] [--cmd-ms N]
 //            dependency release with one real blade: a chain of N serial tasks (100) and --fanins (20) jobs whose parent
 //            waits for --width (50) subtasks; each command sleeps --cmd-ms (50; 0 runs true)
+//   logs [--blades N] [--total-mb N] [--mb-per-task N]
+//            output streaming: simulated blades (100) send their commands' output (--mb-per-task 2 each, 200 in all) as
+//            bytes in 8 KB chunks; MB/s acknowledged, the engine's peak RSS, and whether the logs hold every byte
 //   restart [--tasks N]
 //   backup [--db-mb N]
 // FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr.
-string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms"];
+string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task"];
 var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
     .FirstOrDefault() ?? "dispatch";
 string Text(string name, string fallback) =>
@@ -28,8 +31,9 @@ var result = scenario switch
     "dispatch" => await DispatchScenario.RunAsync(tasks: Arg("--tasks", 20_000), blades: Arg("--blades", 100), slots: 4,
         latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite"), mixed: args.Contains("--mixed"), licRunMs: Arg("--lic-ms", 100)),
     "deps" => await DepsScenario.RunAsync(chain: Arg("--chain", 100), width: Arg("--width", 50), fanIns: Arg("--fanins", 20), commandMs: Arg("--cmd-ms", 50)),
+    "logs" => await LogScenario.RunAsync(blades: Arg("--blades", 100), totalMb: Arg("--total-mb", 200), mbPerTask: Arg("--mb-per-task", 2)),
     "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),
     "backup" => await BackupScenario.RunAsync(targetMb: Arg("--db-mb", 256)),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, restart or backup"),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart or backup"),
 };
 Console.WriteLine(JsonSerializer.Serialize(result));
