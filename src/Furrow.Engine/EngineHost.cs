@@ -72,7 +72,7 @@ public static class EngineHost
         services.AddSingleton(new EngineClock(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         services.AddSingleton(site);
         services.AddSingleton<IJobStore>(_ => site.OpenStore());
-        services.AddSingleton(new TaskLogStore(options.LogDirectory));
+        services.AddSingleton(sp => new TaskLogStore(options.LogDirectory, sp.GetRequiredService<ILogger<TaskLogStore>>()));
         services.AddSingleton(new SiteStateStore(options.DataDirectory));
         services.AddSingleton<TaskLogWriter>();
         services.AddSingleton<CommitQueue>();

@@ -14,6 +14,9 @@ internal static partial class EngineLog
     [LoggerMessage(1005, LogLevel.Information, "The job database is back; the scheduler's view was reloaded from it")]
     public static partial void StoreBack(ILogger logger);
 
+    [LoggerMessage(1006, LogLevel.Warning, "Cannot write the task log {Path} ({Reason}); its output goes to {Aside} until that is fixed")]
+    public static partial void TaskLogDiverted(ILogger logger, string path, string aside, string reason);
+
     [LoggerMessage(1002, LogLevel.Information, "Job database {Store} at schema version {Version}")]
     public static partial void StoreReady(ILogger logger, string store, int version);
 

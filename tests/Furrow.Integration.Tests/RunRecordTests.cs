@@ -82,6 +82,26 @@ public sealed class RunRecordTests
         Assert.Contains("from-a-neighbour", await site.Client.TaskLogAsync(others, 1));
     }
 
+    [Fact]
+    public async Task AUserWhoseLogDirectoryCannotBeMade_StillHasTheirJobRunAndLogged_AndNothingElseOnTheBladeWaits()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("shared", slots: 2);
+        var logs = Directory.CreateDirectory(Path.Combine(site.DataDir, "logs")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(logs, "blocked"), "a file where the user's log directory goes");
+
+        var theirs = await site.SpoolAsync("Job -title {blocked logs} -subtasks { Task {t} -cmds { RemoteCmd {sh -c \"echo to-the-side\"} } }", "blocked");
+        var others = await site.SpoolAsync("Job -title {neighbour} -subtasks { Task {t} -cmds { RemoteCmd {sh -c \"echo in-its-place\"} } }");
+        await site.WaitForJobAsync(theirs, j => j.NumDone == 1, TimeSpan.FromSeconds(60), "done");
+        await site.WaitForJobAsync(others, j => j.NumDone == 1, TimeSpan.FromSeconds(60), "done");
+
+        Assert.Contains("to-the-side", await File.ReadAllTextAsync(Path.Combine(logs, "+unwritable", $"J{theirs}-T1.log")));
+        Assert.Contains("to-the-side", await site.Client.TaskLogAsync(theirs, 1));
+        Assert.Contains("in-its-place", await File.ReadAllTextAsync(site.LogPath("tester", others, 1)));
+        Assert.Contains("Cannot write the task log", site.EngineProcess!.Output);
+    }
+
     [Theory]
     [InlineData("alice", "alice")]
     [InlineData("José Pérez", "José_Pérez")]

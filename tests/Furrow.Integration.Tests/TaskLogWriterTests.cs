@@ -62,7 +62,7 @@ public sealed class TaskLogWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task AChangeWhoseLogCannotBeWritten_FailsWithTheReason_IsNotHandedOn_AndTheWriterGoesOn()
+    public async Task ALogWhosePathCannotBeOpened_GoesAside_SoTheChangeIsHandedOn_AndOnlyWhenThatFailsTooIsItRefused()
     {
         var store = new TaskLogStore(_root);
         await using var writer = new TaskLogWriter(store);
@@ -70,23 +70,32 @@ public sealed class TaskLogWriterTests : IDisposable
         Directory.CreateDirectory(_root);
         await File.WriteAllTextAsync(Path.Combine(_root, "blocked"), "not a directory");
         var handedOn = 0;
-
-        var refused = writer.AppendThenAsync([new LogAppend("blocked", 1, 1, 1, "lost?\n", false)], _ =>
+        Task HandOn(Dictionary<long, long> _)
         {
             Interlocked.Increment(ref handedOn);
             return Task.CompletedTask;
-        });
+        }
+
+        // Its bytes go aside, with its neighbours' in the same change written where they belong.
+        await await writer.AppendThenAsync([new LogAppend("blocked", 1, 1, 1, "first\n", false), new LogAppend("tester", 1, 2, 2, "kept\n", false)], HandOn);
+        await await writer.AppendThenAsync([new LogAppend("blocked", 1, 1, 1, "second\n", false)], HandOn);
+        Assert.Equal(2, handedOn);
+        Assert.Equal("first\nsecond\n", await File.ReadAllTextAsync(store.AsidePathOf(1, 1)));
+        Assert.Equal("kept\n", await File.ReadAllTextAsync(store.PathOf("tester", 1, 2)));
+
+        // With nowhere left to put them (the aside directory is a file too), the change fails with both reasons and is
+        // not handed on; the writer goes on with the next.
+        File.Delete(store.AsidePathOf(1, 1));
+        Directory.Delete(Path.Combine(_root, TaskLogStore.UnwritableDirectory));
+        await File.WriteAllTextAsync(Path.Combine(_root, TaskLogStore.UnwritableDirectory), "not a directory");
+        var refused = writer.AppendThenAsync([new LogAppend("blocked", 1, 1, 1, "lost?\n", false)], HandOn);
         var error = await Assert.ThrowsAnyAsync<IOException>(() => refused);
-        Assert.Contains("blocked", error.Message);
-        Assert.Equal(0, handedOn);
-
-        await await writer.AppendThenAsync([new LogAppend("tester", 1, 1, 2, "kept\n", false)], _ =>
-        {
-            Interlocked.Increment(ref handedOn);
-            return Task.CompletedTask;
-        });
-        Assert.Equal(1, handedOn);
-        Assert.Equal("kept\n", await File.ReadAllTextAsync(store.PathOf("tester", 1, 1)));
+        Assert.Contains(store.PathOf("blocked", 1, 1), error.Message);
+        Assert.Contains(store.AsidePathOf(1, 1), error.Message);
+        Assert.Equal(2, handedOn);
+        await await writer.AppendThenAsync([new LogAppend("tester", 1, 2, 3, "still kept\n", false)], HandOn);
+        Assert.Equal(3, handedOn);
+        Assert.Equal("kept\nstill kept\n", await File.ReadAllTextAsync(store.PathOf("tester", 1, 2)));
     }
 
     [Fact]

@@ -188,7 +188,11 @@ internal static class QueueEndpoints
     {
         var owner = context.Request.Query["owner"].FirstOrDefault() ?? farm.OwnerOf(jid);
         var path = owner is null ? FindLog(logs.Root, jid, tid) : logs.PathOf(owner, jid, tid);
-        return path is not null && File.Exists(path) ? path : null;
+        if (path is not null && File.Exists(path))
+            return path;
+        // A log whose own path could not be written went aside (TaskLogStore); a split log shows its own part first.
+        var aside = logs.AsidePathOf(jid, tid);
+        return File.Exists(aside) ? aside : null;
     }
 
     private static IResult NoLog(long jid, int tid) => ApiResults.NotFound($"no log for J{jid} T{tid} (the task has not run yet?)");

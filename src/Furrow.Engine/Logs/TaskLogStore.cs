@@ -7,9 +7,23 @@ namespace Furrow.Engine.Logs;
 /// Task logs on disk, at `&lt;data&gt;/logs/&lt;user&gt;/J&lt;jid&gt;/T&lt;tid&gt;.log` as Tractor lays them out. Appends are flushed to the
 /// disk before the engine acknowledges the blade, so an acknowledged line survives a crash.
 /// </summary>
-internal sealed class TaskLogStore(string logRoot)
+/// <remarks>
+/// A task log whose own path cannot be opened (its directory taken by a file, permissions changed under it, a name the
+/// file system refuses) is written to <c>&lt;logs&gt;/+unwritable/J&lt;jid&gt;-T&lt;tid&gt;.log</c> instead, with a warning
+/// naming both paths, so one bad path never holds up a blade's report and no byte is dropped. Only when that fails too
+/// (a full or failing disk) does the write fail, and the blade keeps the bytes and sends them again.
+/// </remarks>
+internal sealed class TaskLogStore(string logRoot, Microsoft.Extensions.Logging.ILogger? logger = null)
 {
+    /// <summary>The directory under the log root that takes logs whose own path could not be opened; no user name maps to it.</summary>
+    public const string UnwritableDirectory = "+unwritable";
+
+    private readonly HashSet<string> _divertedPaths = new(StringComparer.Ordinal);
+
     public string Root { get; } = logRoot;
+
+    /// <summary>Where a task's log is written when its own path cannot be opened.</summary>
+    public string AsidePathOf(long jid, int tid) => Path.Combine(Root, UnwritableDirectory, $"J{jid}-T{tid}.log");
 
     public string PathOf(string owner, long jid, int tid) =>
         Path.Combine(Root, SafeSegment(owner), $"J{jid}", $"T{tid}.log");
@@ -65,12 +79,37 @@ internal sealed class TaskLogStore(string logRoot)
         {
             var path = PathOf(entry.Owner, entry.Jid, entry.Tid);
             if (!open.TryGetValue(path, out var stream))
-                open[path] = stream = OpenForAppend(path);
+                open[path] = stream = OpenOrDivert(path, entry.Jid, entry.Tid);
             stream.Write(entry.Bytes.Span);
             if (entry.IsHeader)
                 outputStarts[entry.Iid] = stream.Position;
         }
         return outputStarts;
+    }
+
+    // Called from the writer's one loop only, so the set of paths already warned about needs no lock.
+    private FileStream OpenOrDivert(string path, long jid, int tid)
+    {
+        try
+        {
+            return OpenForAppend(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            var aside = AsidePathOf(jid, tid);
+            FileStream stream;
+            try
+            {
+                stream = OpenForAppend(aside);
+            }
+            catch (Exception asideError) when (asideError is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"cannot write the task log {path} ({error.Message}), nor {aside} ({asideError.Message})", error);
+            }
+            if (logger is not null && _divertedPaths.Add(path))
+                EngineLog.TaskLogDiverted(logger, path, aside, error.Message);
+            return stream;
+        }
     }
 
     // The job's directory exists for all but a task's first entry, so it is made only when the open says it is missing.
