@@ -48,7 +48,7 @@ internal sealed partial class ProcessTreeMeter : IDisposable
 
     /// <summary>
     /// Stops measuring invocation <paramref name="iid"/> and returns its CPU seconds (user, system) and peak RSS and
-    /// virtual size in bytes, or nulls when it was never tracked.
+    /// virtual size in bytes; nulls when it was never tracked, or no sample found it running (it was over too soon).
     /// </summary>
     public (double? UserSecs, double? SystemSecs, long? PeakRssBytes, long? PeakVszBytes) Finish(long iid)
     {
@@ -61,6 +61,9 @@ internal sealed partial class ProcessTreeMeter : IDisposable
                 _sampling = false;
                 _timer.Change(Timeout.Infinite, Timeout.Infinite);
             }
+            // A command over before any sample found it running is not known to have used nothing: it is not known.
+            if (!tree.SeenRunning)
+                return (null, null, null, null);
             return (tree.UserTicks / _ticksPerSecond, tree.SystemTicks / _ticksPerSecond, tree.PeakRssBytes, tree.PeakVszBytes);
         }
     }
@@ -100,6 +103,7 @@ internal sealed partial class ProcessTreeMeter : IDisposable
                 foreach (var pid in members)
                 {
                     var p = processes[pid];
+                    tree.SeenRunning |= p.RssPages > 0;
                     user += p.UserTicks;
                     system += p.SystemTicks;
                     rss += p.RssPages * pageSize;
@@ -185,6 +189,7 @@ internal sealed partial class ProcessTreeMeter : IDisposable
         public long SystemTicks { get; set; }
         public long PeakRssBytes { get; set; }
         public long PeakVszBytes { get; set; }
+        public bool SeenRunning { get; set; }
     }
 
     private const int ClockTicksName = 2; // _SC_CLK_TCK on Linux
