@@ -210,6 +210,7 @@ internal abstract class AdoJobStore : IJobStore
             ("tier", job.Tier), ("projects", JsonSerializer.Serialize([.. job.Projects], StorageJsonContext.Default.ListString)),
             ("service", job.Service), ("tags", JsonSerializer.Serialize([.. job.Tags], StorageJsonContext.Default.ListString)),
             ("atleast", job.AtLeast), ("atmost", job.AtMost), ("envkey", JsonSerializer.Serialize([.. job.EnvKey], StorageJsonContext.Default.ListString)),
+            ("dirmap", JsonSerializer.Serialize([.. job.DirMaps], StorageJsonContext.Default.ListDirMap)),
         ]));
         DescribeInsertTasks(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs, into);
         into.Add(new(StoreSql.SetJobCounter, [("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
@@ -340,6 +341,7 @@ internal abstract class AdoJobStore : IJobStore
         AtLeast = r.IsDBNull(20) ? null : Int(r, 20),
         AtMost = r.IsDBNull(21) ? null : Int(r, 21),
         EnvKey = JsonSerializer.Deserialize(r.GetString(22), StorageJsonContext.Default.ListString) ?? [],
+        DirMaps = r.GetString(23) is "[]" ? [] : JsonSerializer.Deserialize(r.GetString(23), StorageJsonContext.Default.ListDirMap) ?? [],
     };
 
     private static TaskRecord ReadTask(DbDataReader r) => new(

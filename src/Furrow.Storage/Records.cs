@@ -37,6 +37,9 @@ public sealed record JobRecord(
     public int? AtMost { get; init; }
 
     public IReadOnlyList<string> EnvKey { get; init; } = [];
+
+    /// <summary>`-dirmaps`: how `%D(path)` in its commands maps for each blade's zone (<see cref="Furrow.Core.Jobs.DirMapping"/>).</summary>
+    public IReadOnlyList<Furrow.Core.Scripts.DirMap> DirMaps { get; init; } = [];
 }
 
 /// <summary>How many of a job's tasks are in each state.</summary>

@@ -6,4 +6,5 @@ namespace Furrow.Storage;
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(List<int>))]
 [JsonSerializable(typeof(List<long>))]
+[JsonSerializable(typeof(List<Furrow.Core.Scripts.DirMap>))]
 internal sealed partial class StorageJsonContext : JsonSerializerContext;

@@ -5,9 +5,9 @@ internal static class StoreSql
 {
     public const string InsertJob = """
         INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec,
-            aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey)
+            aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey, dirmap)
         VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, @spec,
-            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey)
+            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey, @dirmap)
         """;
 
     public const string InsertTask = """
@@ -67,10 +67,10 @@ internal static class StoreSql
 
     private const string JobColumns =
         "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment, " +
-        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags, j.atleast, j.atmost, j.envkey";
+        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags, j.atleast, j.atmost, j.envkey, j.dirmap";
 
     /// <summary>How many columns <see cref="JobColumns"/> reads; what a query adds after them starts here.</summary>
-    public const int JobColumnCount = 23;
+    public const int JobColumnCount = 24;
 
     public const string ListJobs = "SELECT " + JobColumns + """
         , (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid),

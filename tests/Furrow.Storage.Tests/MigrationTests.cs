@@ -84,13 +84,14 @@ public sealed class MigrationTests
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(6, MigrationCatalog.LatestVersion);
+        Assert.Equal(7, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
             Job = scheduled.Job with
             {
                 AfterTimeMs = 1_700_000_900_000, MaxActive = 2, AfterJids = [2], Tier = "rush", Projects = ["shot10"], Service = "linux", Tags = ["prman"],
+                DirMaps = [new Core.Scripts.DirMap("X:/", "/net/x/", "NFS")],
             },
         };
         await store.CommitAsync(scheduled, TestJobs.Insert(2), TestJobs.Insert(3));
@@ -107,12 +108,13 @@ public sealed class MigrationTests
             new UpsertBlade(new BladeRecord("blade-a", "rack1", 4, "0.1.0", "boot-1", 100, 200, "up") { Profile = "gpu", Nimby = true }));
         Assert.Equal(new InvocationUsage(4.5, 3.25, 0.5, 512L << 20, 2L << 30, -3_600_000), (await store.ListInvocationsAsync(1, none))[0].Usage);
         var jobsBefore = await store.ListJobsAsync(includeDeleted: true, none);
+        Assert.Equal([new Core.Scripts.DirMap("X:/", "/net/x/", "NFS")], jobsBefore.Single(j => j.Jid == 1).DirMaps);
         await using var connection = await temp.OpenRawConnectionAsync();
         string[] tables = ["jobs", "tasks", "commands", "invocations", "blades", "params"];
         var before = new Dictionary<string, List<string>>();
         foreach (var table in tables)
             before[table] = await RowsAsync(connection, table);
-        string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey"];
+        string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey", "dirmap"];
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew"];
         Assert.Contains("rss=536870912", before["invocations"][0]);
@@ -138,7 +140,7 @@ public sealed class MigrationTests
         var defaults = new Dictionary<string, string>
         {
             ["aftertime"] = "NULL", ["maxactive"] = "NULL", ["afterjids"] = "[]", ["tier"] = "NULL", ["projects"] = "[]", ["service"] = "NULL", ["tags"] = "[]",
-            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]",
+            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["dirmap"] = "[]",
         };
         Assert.Equal(WithValues(before["jobs"], defaults), await RowsAsync(connection, "jobs"));
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
@@ -151,7 +153,7 @@ public sealed class MigrationTests
         var jobsAfter = await store.ListJobsAsync(includeDeleted: true, none);
         Assert.Equal(jobsBefore.Count, jobsAfter.Count);
         foreach (var (job, after) in jobsBefore.Zip(jobsAfter))
-            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [], AtLeast = null, AtMost = null, EnvKey = [] }, after);
+            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [], AtLeast = null, AtMost = null, EnvKey = [], DirMaps = [] }, after);
         var live = await store.LoadLiveStateAsync(none);
         Assert.Equal([1L, 2], live.Jobs.Select(j => j.Job.Jid));
         Assert.Empty(live.Blocklist);

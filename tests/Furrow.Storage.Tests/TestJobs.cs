@@ -67,7 +67,8 @@ internal static class TestJobs
         Assert.Equal(expected.Projects, actual.Projects);
         Assert.Equal(expected.Tags, actual.Tags);
         Assert.Equal(expected.EnvKey, actual.EnvKey);
-        Assert.Equal(expected with { AfterJids = actual.AfterJids, Projects = actual.Projects, Tags = actual.Tags, EnvKey = actual.EnvKey }, actual);
+        Assert.Equal(expected.DirMaps, actual.DirMaps);
+        Assert.Equal(expected with { AfterJids = actual.AfterJids, Projects = actual.Projects, Tags = actual.Tags, EnvKey = actual.EnvKey, DirMaps = actual.DirMaps }, actual);
     }
 
     public static Task CommitAsync(this IJobStore store, params StoreWrite[] writes) =>

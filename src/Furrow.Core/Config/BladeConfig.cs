@@ -143,7 +143,10 @@ public sealed class BladeConfig
             minDisk?.Gigabytes ?? 0,
             minDisk?.Drive,
             profile.EnvKeys ?? defaults?.EnvKeys ?? [],
-            NonBlank(profile.Nimby) ?? NonBlank(defaults?.Nimby) ?? "0");
+            NonBlank(profile.Nimby) ?? NonBlank(defaults?.Nimby) ?? "0")
+        {
+            DirMapZone = NonBlank(profile.DirMapZone) ?? NonBlank(defaults?.DirMapZone),
+        };
     }
 
     private static void ValidateProfile(BladeProfile profile, string label, bool isDefaults, List<string> problems)

@@ -41,6 +41,12 @@ public sealed class BladeProfile
     [JsonConverter(typeof(NimbyConverter))]
     public string? Nimby { get; set; }
 
+    /// <summary>
+    /// Tractor's <c>DirMapZone</c>: which of a job's <c>-dirmaps</c> entries apply on the profile's blades (<c>nfs</c>,
+    /// <c>unc</c>, or a site's own zone name); unset, <c>unc</c> on Windows and <c>nfs</c> elsewhere.
+    /// </summary>
+    public string? DirMapZone { get; set; }
+
     /// <summary>Keys Furrow does not read; kept so <see cref="BladeConfig.Validate"/> refuses them by name.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? OtherKeys { get; set; }

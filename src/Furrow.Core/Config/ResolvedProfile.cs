@@ -31,4 +31,7 @@ public sealed record ResolvedProfile(
 {
     /// <summary>Tractor's built-in <c>Provides</c> list, used when blade.config gives none.</summary>
     public static IReadOnlyList<string> TractorDefaultProvides { get; } = ["PixarRender", "PixarNRM", "RfMRender", "RfMRibGen", "PixarMTOR"];
+
+    /// <summary>The profile's <c>DirMapZone</c>, or null to go by the blade's platform (<see cref="Jobs.DirMapping.ZoneOf"/>).</summary>
+    public string? DirMapZone { get; init; }
 }

@@ -137,7 +137,16 @@ internal sealed partial class LiveFarm
             ["TR_ENV_SLOTS"] = slots.ToString(CultureInfo.InvariantCulture),
         })
             environment[name] = value;
-        return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, command.Argv, command.KindName, environment);
+        return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, MappedArgv(job, blade, command.Argv), command.KindName, environment);
+    }
+
+    // %D(path) words take the blade's zone of the job's -dirmaps; most commands have none and keep their list.
+    private static IReadOnlyList<string> MappedArgv(LiveJob job, LiveBlade blade, IReadOnlyList<string> argv)
+    {
+        if (!argv.Any(DirMapping.HasSubstitution))
+            return argv;
+        var zone = DirMapping.ZoneOf(blade.Profile?.Profile?.DirMapZone, blade.Figures?.Platform);
+        return [.. argv.Select(word => DirMapping.Expand(word, job.Record.DirMaps, zone))];
     }
 
     // Tractor's default envhandler: the blade profile's "default" EnvKeys entry, then each entry naming one of the

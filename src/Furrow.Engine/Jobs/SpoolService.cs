@@ -65,6 +65,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             AtLeast = spec.AtLeast,
             AtMost = spec.AtMost,
             EnvKey = spec.EnvKey,
+            DirMaps = spec.DirMaps,
         };
         LiveJob job;
         try

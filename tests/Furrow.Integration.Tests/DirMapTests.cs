@@ -1,0 +1,45 @@
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>Tractor's %D(path) in command lines, mapped by the job's -dirmaps for the zone of the blade that runs it.</summary>
+public sealed class DirMapTests
+{
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task PercentD_IsMappedForTheBladesZone_AfterAnEngineRestart_AndStrippedWhereNoEntryMaps()
+    {
+        await using var site = new TestSite();
+        // Blades named unc-* are in the unc zone; every other blade is in the default nfs zone. (No load cap: a busy test
+        // machine must not hold the blades back.)
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "blade.config"), """
+            { "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } },
+              "BladeProfiles": [
+                { "ProfileName": "windows-share", "Hosts": { "Name": "unc-*" }, "DirMapZone": "UNC" },
+                { "ProfileName": "linux" } ] }
+            """);
+        await site.StartEngineAsync();
+        const string Script = """
+            Job -title {mapped} -dirmaps {
+                {{X:/} {//fileserver/projects/} UNC}
+                {{X:/} {/net/projects/} NFS}
+            } -subtasks {
+                Task {t} -cmds { RemoteCmd {sh -c "echo scene=%D(X:/shot1/a.ma) tool=%D(mayabatch) rest=%D(/local/x)"} }
+            }
+            """;
+        var nfs = await site.SpoolAsync(Script);
+        // Kept in the job database: the engine restarted between spool and dispatch still maps.
+        await site.EngineProcess!.TerminateAsync();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("linux-1", slots: 1);
+        await site.WaitForJobAsync(nfs, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        Assert.Contains("scene=/net/projects/shot1/a.ma tool=mayabatch rest=/local/x", await site.Client.TaskLogAsync(nfs, 1));
+
+        var (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "nimby", "linux-1");
+        Assert.True(code == 0, stderr);
+        var unc = await site.SpoolAsync(Script);
+        await site.StartBladeAsync("unc-1", slots: 1);
+        await site.WaitForJobAsync(unc, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        Assert.Contains("scene=//fileserver/projects/shot1/a.ma tool=mayabatch", await site.Client.TaskLogAsync(unc, 1));
+    }
+}
