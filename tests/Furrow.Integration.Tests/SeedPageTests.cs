@@ -14,7 +14,9 @@ public sealed class SeedPageTests
         await site.StartBladeAsync("blade", slots: 2);
         var done = await site.SpoolAsync("Job -title {before backup} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {job one}} } }");
         await site.WaitForJobAsync(done, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
-        var active = await site.SpoolAsync("""Job -title {active at backup} -subtasks { Task {t} -cmds { RemoteCmd {sh -c "sleep 3; echo job two finished"} } }""");
+        // Job two runs until the test lets it finish, so it is surely active when the backup is taken, however slow the machine.
+        var gate = Path.Combine(site.Root, "job-two-may-finish");
+        var active = await site.SpoolAsync($$"""Job -title {active at backup} -subtasks { Task {t} -cmds { RemoteCmd {sh -c "while [ ! -e {{gate}} ]; do sleep 0.1; done; echo job two finished"} } }""");
         await Eventually.WaitUntilAsync(async () => (await site.Client.TasksAsync($"jid={active}")).Single().State == "active",
             TimeSpan.FromSeconds(30), () => "job two to be active");
 
@@ -77,6 +79,7 @@ public sealed class SeedPageTests
         Assert.True((await site.Client.StatusAsync()).DispatchPaused);
         (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "resume-dispatch");
         Assert.True(code == 0, stderr);
+        await File.WriteAllTextAsync(gate, "");
         await site.WaitForJobAsync(active, j => j.NumDone == 1, TimeSpan.FromSeconds(40), "rescheduled and done after the restore");
         Assert.Contains("job two finished", await File.ReadAllTextAsync(site.LogPath("tester", active, 1)));
 
