@@ -4,10 +4,15 @@ namespace Furrow.Core.Scheduling;
 /// How far a blade's clock is from the engine's, reckoned from its reports: each report says when the blade sent it
 /// (its clock) and the engine notes when it arrived (its own). Their difference is the skew plus the report's time in
 /// transit, which is never negative, so the smallest difference among the last <see cref="Window"/> reports is the
-/// best estimate of the skew alone. Times the blade gives are put on the engine's clock by adding it.
+/// best estimate of the skew alone. Times the blade gives are put on the engine's clock by adding it, once it is at
+/// least <see cref="CorrectionThresholdMs"/>: below that it cannot be told from the reports' time in transit, and a
+/// blade kept in step by NTP would otherwise have its times moved by that transit.
 /// </summary>
 public sealed class ClockSkew
 {
+    /// <summary>The least skew (either way, ms) that is taken out of a blade's times.</summary>
+    public const long CorrectionThresholdMs = 1_000;
+
     /// <summary>Reports the estimate looks back over; a blade clock stepped back (later) shows in full after this many.</summary>
     public const int Window = 16;
 
@@ -35,5 +40,5 @@ public sealed class ClockSkew
     /// (engine clock: what the engine knows cannot have been otherwise, such as a start before its dispatch).
     /// </summary>
     public long ToEngine(long bladeMs, long notBefore, long notAfter) =>
-        Math.Clamp(bladeMs + (Ms ?? 0), Math.Min(notBefore, notAfter), notAfter);
+        Math.Clamp(bladeMs + (Ms is { } ms && Math.Abs(ms) >= CorrectionThresholdMs ? ms : 0), Math.Min(notBefore, notAfter), notAfter);
 }

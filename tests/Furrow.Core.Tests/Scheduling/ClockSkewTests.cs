@@ -54,6 +54,20 @@ public sealed class ClockSkewTests
     }
 
     [Fact]
+    public void ASkewTooSmallToTellFromTransit_IsReportedButNotTakenOut()
+    {
+        var skew = new ClockSkew();
+        skew.Add(50_000, 50_000 - 40); // 40 ms: a blade in step whose report took 40 ms, or one 40 ms behind
+        Assert.Equal(40, skew.Ms);
+        Assert.Equal(49_000, skew.ToEngine(49_000, 0, 50_000));
+        skew.Add(60_000, 60_000 - ClockSkew.CorrectionThresholdMs); // a whole second: taken out
+        Assert.Equal(40, skew.Ms);
+        var behind = new ClockSkew();
+        behind.Add(60_000, 60_000 - ClockSkew.CorrectionThresholdMs);
+        Assert.Equal(59_000, behind.ToEngine(58_000, 0, 60_000));
+    }
+
+    [Fact]
     public void AStartIsNeverBeforeItsDispatch_NorAnyTimeAfterNow()
     {
         var skew = new ClockSkew();
