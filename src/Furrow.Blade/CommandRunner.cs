@@ -155,11 +155,13 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");
         running.Process = process;
+        // The start is stamped before the journal's durable write, which would otherwise add a disk sync to every
+        // command's recorded wait.
+        Started(running, process.Id);
         if (ProcessIdentity.StartTicks(process.Id) is { } startTicks)
             journal.AddRunning(a.Iid, process.Id, startTicks);
         if (running.Cancelled.IsCancellationRequested)
             EndProcessTree(running); // interrupted while it was being started, before there was a process to end
-        Started(running, process.Id);
         _meter.Track(a.Iid, process.Id);
         await Task.WhenAll(PumpAsync(process.StandardOutput.BaseStream, running, 0), PumpAsync(process.StandardError.BaseStream, running, 1));
         await process.WaitForExitAsync();
