@@ -50,6 +50,9 @@ public sealed class InvocationRecordTests
         var cells = Assert.Single(lines[1..]).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(heavy.Iid.ToString(CultureInfo.InvariantCulture), cells[0]);
         Assert.EndsWith("M", cells[^1]);
+        // The cpu column is what the cpu clause reads: cores kept busy on average, not CPU seconds.
+        Assert.Equal((heavy.UserSecs + heavy.SystemSecs) / heavy.ElapsedReal, heavy.Cpu);
+        Assert.Equal(heavy.Cpu!.Value.ToString("0.##", CultureInfo.InvariantCulture), cells[^2]);
     }
 
     [Fact]

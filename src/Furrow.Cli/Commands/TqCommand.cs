@@ -211,7 +211,7 @@ internal static class TqCommand
                         ["iid", "jid", "tid", "cid", "blade", "pid", "rc", "status", "elapsed", "cpu", "rss"],
                         i => [N(i.Iid), N(i.Jid), N(i.Tid), N(i.Cid), i.Blade, i.Pid?.ToString(CultureInfo.InvariantCulture) ?? "",
                             i.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "", i.Status, Secs(i.ElapsedReal),
-                            Secs(i.UserSecs + i.SystemSecs), Bytes(i.PeakRss)]);
+                            F(i.Cpu), Bytes(i.PeakRss)]);
                     break;
                 default:
                     Print(Sort(await client.BladesAsync(clause, ct), sort, limit), json, FurrowJsonContext.Default.ListBladeRow,

@@ -33,6 +33,9 @@ public sealed record InvocationRow(
     public long? PeakRss { get; init; }
     public long? PeakVsz { get; init; }
 
+    /// <summary>Tractor's <c>cpu</c>: the cores it kept busy on average, (user + system) / real seconds; null when not measured.</summary>
+    public double? Cpu { get; init; }
+
     /// <summary>Engine clock minus the blade's clock (ms) when it exited, by which its times were corrected.</summary>
     public long? ClockSkewMs { get; init; }
 }

@@ -88,14 +88,14 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
         {
             var status = i.Status.ToName();
             var u = i.Usage;
+            // Tractor's cpu: the cores the command kept busy on average over its run.
+            double? cpu = u is { UserSecs: { } user, SystemSecs: { } system, ElapsedRealSecs: > 0 } ? (user + system) / u.ElapsedRealSecs : null;
             var row = new InvocationRow(i.Iid, i.Jid, i.Tid, i.Cid, i.Blade, i.DispatchTimeMs, i.StartTimeMs, i.StopTimeMs, i.Pid,
                 i.ExitCode, i.Current, status)
             {
                 ElapsedReal = u?.ElapsedRealSecs, UserSecs = u?.UserSecs, SystemSecs = u?.SystemSecs, PeakRss = u?.PeakRssBytes,
-                PeakVsz = u?.PeakVszBytes, ClockSkewMs = u?.ClockSkewMs,
+                PeakVsz = u?.PeakVszBytes, ClockSkewMs = u?.ClockSkewMs, Cpu = cpu,
             };
-            // Tractor's cpu: the share of one core the command used over its run.
-            double? cpu = u is { UserSecs: { } user, SystemSecs: { } system, ElapsedRealSecs: > 0 } ? (user + system) / u.ElapsedRealSecs : null;
             return (row, QueryRow.From(new Dictionary<string, object?>
             {
                 ["iid"] = i.Iid, ["jid"] = i.Jid, ["tid"] = (long)i.Tid, ["cid"] = (long)i.Cid, ["blade"] = i.Blade,
