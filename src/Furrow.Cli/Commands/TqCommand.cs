@@ -63,7 +63,7 @@ internal static class TqCommand
         var jid = new Argument<long>("jid");
         var tid = new Argument<int>("tid");
         var encoding = new Option<string?>("--encoding") { Description = "with --json: decode the log as this encoding (default utf-8)" };
-        var log = new Command("log", "print a task's log, byte for byte as its commands printed it") { jid, tid, encoding };
+        var log = new Command("log", "print a task's log: what its commands printed, byte for byte, each run between a header and an exit line") { jid, tid, encoding };
         log.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
             if (result.GetValue(shared.Json))
