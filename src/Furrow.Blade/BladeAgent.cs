@@ -38,7 +38,7 @@ public sealed class BladeAgent
         _engine = new EngineClient(options.Engine);
         _journal = journal;
         _outbox = new Outbox(journal);
-        _runner = new CommandRunner(_outbox, journal, options, clock ?? TimeProvider.System);
+        _runner = new CommandRunner(_outbox, journal, options, _clock);
         _figures = new HostFigures(options.WorkingDirectory, clock);
     }
 

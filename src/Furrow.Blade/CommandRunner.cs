@@ -143,8 +143,6 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
             RedirectStandardError = true,
             RedirectStandardInput = false,
             UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
         };
         foreach (var arg in a.Argv.Skip(1))
             info.ArgumentList.Add(TildeExpansion.Expand(arg, UserHomes.Of));

@@ -1,30 +1,15 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Furrow.Blade;
 
 /// <summary>
-/// Tells a process apart from a later one that got the same pid: its start time in clock ticks since boot, the 22nd
-/// field of /proc/PID/stat. A journal entry matches a live process only when both pid and start time match.
+/// Tells a process apart from a later one that got the same pid: its start time in clock ticks since boot
+/// (<see cref="ProcStat.StartTicks"/>). A journal entry matches a live process only when both pid and start time match.
 /// </summary>
 internal static class ProcessIdentity
 {
     /// <summary>The process's start time, or null when no such process runs (gone, a zombie, or no /proc).</summary>
-    public static ulong? StartTicks(int pid)
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        // The command name (field 2) is in parentheses and may hold spaces or parentheses itself: count after the last ')'.
-        var fields = stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length > 19 && fields[0] != "Z" && ulong.TryParse(fields[19], CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
-    }
+    public static ulong? StartTicks(int pid) => ProcStat.Read(pid) is { State: not 'Z' } stat ? stat.StartTicks : null;
 
     /// <summary>Whether the journal's process still runs.</summary>
     public static bool IsAlive(JournalProcess process) => StartTicks(process.Pid) == process.StartTicks;

@@ -1,11 +1,10 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Furrow.Blade;
 
 /// <summary>
 /// Measures what running commands' process trees use, by sampling Linux's <c>/proc</c> every
-/// <see cref="SampleInterval"/> (and once when a command is tracked): a tree is the command's process, every process
+/// <see cref="SampleInterval"/> (and, of its process alone, when a command is tracked): a tree is the command's process, every process
 /// descended from it, and, when it leads a process group, every process still in that group. CPU time is the most the tree's processes (with the
 /// time of the children they have reaped) added up to in any sample; peak RSS is the most resident memory they held
 /// together in any sample, and the same for virtual memory. All are therefore short by what happened after the last sample (at most one interval),
@@ -34,16 +33,21 @@ internal sealed partial class ProcessTreeMeter : IDisposable
     {
         if (!OperatingSystem.IsLinux())
             return;
+        // The first sample is of the process alone: just started, it has no descendants yet, and a scan of every
+        // process on the host at each command's start would cost a busy blade more than it tells.
+        var first = ProcStat.Read(pid);
         lock (_gate)
         {
-            _trees[iid] = new Tree(pid);
+            var tree = new Tree(pid);
+            _trees[iid] = tree;
+            if (first is { } root)
+                Account(tree, [root]);
             if (!_sampling)
             {
                 _sampling = true;
                 _timer.Change(SampleInterval, SampleInterval);
             }
         }
-        Sample();
     }
 
     /// <summary>
@@ -83,7 +87,6 @@ internal sealed partial class ProcessTreeMeter : IDisposable
                 children[p.ParentPid] = list = [];
             list.Add(p.Pid);
         }
-        var pageSize = Environment.SystemPageSize;
         lock (_gate)
         {
             foreach (var tree in _trees.Values)
@@ -99,27 +102,33 @@ internal sealed partial class ProcessTreeMeter : IDisposable
                     if (members.Add(pid) && children.TryGetValue(pid, out var kids))
                         foreach (var kid in kids)
                             pending.Push(kid);
-                long user = 0, system = 0, rss = 0, vsz = 0;
-                foreach (var pid in members)
-                {
-                    var p = processes[pid];
-                    tree.SeenRunning |= p.RssPages > 0;
-                    user += p.UserTicks;
-                    system += p.SystemTicks;
-                    rss += p.RssPages * pageSize;
-                    vsz += p.VszBytes;
-                }
-                // A process's times grow, and move into its parent's when it is reaped: the sum only shrinks when a
-                // member leaves the tree, so the largest sum seen is the best account of the tree's time.
-                if (user + system > tree.UserTicks + tree.SystemTicks)
-                {
-                    tree.UserTicks = user;
-                    tree.SystemTicks = system;
-                }
-                tree.PeakRssBytes = Math.Max(tree.PeakRssBytes, rss);
-                tree.PeakVszBytes = Math.Max(tree.PeakVszBytes, vsz);
+                Account(tree, members.Select(pid => processes[pid]));
             }
         }
+    }
+
+    // Adds one sample of a tree's processes to its account (under the lock).
+    private static void Account(Tree tree, IEnumerable<ProcStat> members)
+    {
+        var pageSize = Environment.SystemPageSize;
+        long user = 0, system = 0, rss = 0, vsz = 0;
+        foreach (var p in members)
+        {
+            tree.SeenRunning |= p.RssPages > 0;
+            user += p.UserTicks;
+            system += p.SystemTicks;
+            rss += p.RssPages * pageSize;
+            vsz += p.VszBytes;
+        }
+        // A process's times grow, and move into its parent's when it is reaped: the sum only shrinks when a member
+        // leaves the tree, so the largest sum seen is the best account of the tree's time.
+        if (user + system > tree.UserTicks + tree.SystemTicks)
+        {
+            tree.UserTicks = user;
+            tree.SystemTicks = system;
+        }
+        tree.PeakRssBytes = Math.Max(tree.PeakRssBytes, rss);
+        tree.PeakVszBytes = Math.Max(tree.PeakVszBytes, vsz);
     }
 
     // Every process's /proc/<pid>/stat; a process that ends while being read is left out.
@@ -138,48 +147,10 @@ internal sealed partial class ProcessTreeMeter : IDisposable
         foreach (var entry in entries)
         {
             var name = Path.GetFileName(entry);
-            if (name.Length == 0 || !char.IsAsciiDigit(name[0]))
-                continue;
-            try
-            {
-                if (ProcStat.TryParse(File.ReadAllText(Path.Combine(entry, "stat"))) is { } stat)
-                    result[stat.Pid] = stat;
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                // gone, or not ours to read
-            }
+            if (name.Length > 0 && char.IsAsciiDigit(name[0]) && ProcStat.Read(Path.Combine(entry, "stat")) is { } stat)
+                result[stat.Pid] = stat;
         }
         return result;
-    }
-
-    /// <summary>
-    /// The fields of <c>/proc/&lt;pid&gt;/stat</c> the meter uses (proc(5)): times in clock ticks (its own and its
-    /// reaped children's), virtual size in bytes, RSS in pages.
-    /// </summary>
-    internal readonly record struct ProcStat(int Pid, int ParentPid, int Group, long UserTicks, long SystemTicks, long VszBytes, long RssPages)
-    {
-        /// <summary>Reads a stat line; the command name (field 2) is in parentheses and may hold spaces and parentheses itself.</summary>
-        public static ProcStat? TryParse(string line)
-        {
-            var open = line.IndexOf('(');
-            var close = line.LastIndexOf(')');
-            if (open <= 0 || close < open)
-                return null;
-            var rest = line[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            // rest[0] is field 3 (state): field n is rest[n - 3].
-            if (rest.Length < 22 || !int.TryParse(line.AsSpan(0, open).Trim(), CultureInfo.InvariantCulture, out var pid))
-                return null;
-            long Field(int n) => long.Parse(rest[n - 3], CultureInfo.InvariantCulture);
-            try
-            {
-                return new ProcStat(pid, (int)Field(4), (int)Field(5), Field(14) + Field(16), Field(15) + Field(17), Field(23), Field(24));
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
     }
 
     private sealed class Tree(int pid)

@@ -6,13 +6,13 @@ public sealed class ProcessTreeMeterTests
 {
     [Theory]
     [InlineData("4242 (sh) S 1 4242 4242 0 -1 4194560 1 2 0 0 7 3 11 5 20 0 1 0 100 2617344 230 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0",
-        4242, 1, 4242, 7 + 11, 3 + 5, 2617344, 230)]
+        4242, 'S', 1, 4242, 7 + 11, 3 + 5, 100UL, 2617344, 230)]
     [InlineData("77 (my (odd) cmd) R 42 77 5 0 -1 0 0 0 0 0 250 40 0 0 20 0 1 0 100 999 12 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
-        77, 42, 77, 250, 40, 999, 12)]
-    public void ProcStat_ReadsTheFieldsAfterACommandNameWithSpacesAndParentheses(string line, int pid, int ppid, int group, long user,
-        long system, long vsz, long rss)
+        77, 'R', 42, 77, 250, 40, 100UL, 999, 12)]
+    public void ProcStat_ReadsTheFieldsAfterACommandNameWithSpacesAndParentheses(string line, int pid, char state, int ppid, int group,
+        long user, long system, ulong start, long vsz, long rss)
     {
-        Assert.Equal(new ProcessTreeMeter.ProcStat(pid, ppid, group, user, system, vsz, rss), ProcessTreeMeter.ProcStat.TryParse(line));
+        Assert.Equal(new ProcStat(pid, state, ppid, group, user, system, start, vsz, rss), ProcStat.TryParse(line));
     }
 
     [Theory]
@@ -20,7 +20,7 @@ public sealed class ProcessTreeMeterTests
     [InlineData("garbage")]
     [InlineData("12 (x) S 1 2 3")]
     [InlineData("12 (x) S a b c d e f g h i j k l m n o p q r s t u v w")]
-    public void ProcStat_RefusesWhatIsNotAStatLine(string line) => Assert.Null(ProcessTreeMeter.ProcStat.TryParse(line));
+    public void ProcStat_RefusesWhatIsNotAStatLine(string line) => Assert.Null(ProcStat.TryParse(line));
 
     [Fact]
     public async Task Meter_SeesTheMemoryAndCpuOfAChildProcessTree()
