@@ -187,12 +187,7 @@ internal static class QueueEndpoints
     private static string? LogPath(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm)
     {
         var owner = context.Request.Query["owner"].FirstOrDefault() ?? farm.OwnerOf(jid);
-        var path = owner is null ? FindLog(logs.Root, jid, tid) : logs.PathOf(owner, jid, tid);
-        if (path is not null && File.Exists(path))
-            return path;
-        // A log whose own path could not be written went aside (TaskLogStore); a split log shows its own part first.
-        var aside = logs.AsidePathOf(jid, tid);
-        return File.Exists(aside) ? aside : null;
+        return (owner is null ? FindLog(logs.Root, jid, tid) : null) ?? logs.ExistingPathOf(owner, jid, tid);
     }
 
     private static IResult NoLog(long jid, int tid) => ApiResults.NotFound($"no log for J{jid} T{tid} (the task has not run yet?)");

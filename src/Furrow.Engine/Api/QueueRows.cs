@@ -46,7 +46,7 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
         {
             var owner = owners.GetValueOrDefault(t.Jid, "");
             var view = views.GetValueOrDefault((t.Jid, t.Tid));
-            var hasLog = File.Exists(logs.PathOf(owner, t.Jid, t.Tid)) || File.Exists(logs.AsidePathOf(t.Jid, t.Tid));
+            var hasLog = logs.ExistingPathOf(owner, t.Jid, t.Tid) is not null;
             var state = t.State.ToName();
             // A done task is all done, whatever its command last said (or if it never said).
             var progress = t.State == TaskState.Done ? 100 : t.Progress;

@@ -20,10 +20,25 @@ internal sealed class TaskLogStore(string logRoot, Microsoft.Extensions.Logging.
 
     private readonly HashSet<string> _divertedPaths = new(StringComparer.Ordinal);
 
+    // Whether any log has gone aside, so that looking for a log that does not exist (every task not yet run, in a
+    // listing) costs one check, not two.
+    private volatile bool _anyAside = Directory.Exists(Path.Combine(logRoot, UnwritableDirectory));
+
     public string Root { get; } = logRoot;
 
     /// <summary>Where a task's log is written when its own path cannot be opened.</summary>
     public string AsidePathOf(long jid, int tid) => Path.Combine(Root, UnwritableDirectory, $"J{jid}-T{tid}.log");
+
+    /// <summary>
+    /// The file that holds a task's log: its own path (when <paramref name="owner"/> is known and it exists), else where
+    /// it went aside; null when the task has no log. A log split between the two is read from its own path.
+    /// </summary>
+    public string? ExistingPathOf(string? owner, long jid, int tid)
+    {
+        if (owner is not null && PathOf(owner, jid, tid) is var path && File.Exists(path))
+            return path;
+        return _anyAside && AsidePathOf(jid, tid) is var aside && File.Exists(aside) ? aside : null;
+    }
 
     public string PathOf(string owner, long jid, int tid) =>
         Path.Combine(Root, SafeSegment(owner), $"J{jid}", $"T{tid}.log");
@@ -106,6 +121,7 @@ internal sealed class TaskLogStore(string logRoot, Microsoft.Extensions.Logging.
             {
                 throw new IOException($"cannot write the task log {path} ({error.Message}), nor {aside} ({asideError.Message})", error);
             }
+            _anyAside = true;
             if (logger is not null && _divertedPaths.Add(path))
                 EngineLog.TaskLogDiverted(logger, path, aside, error.Message);
             return stream;
