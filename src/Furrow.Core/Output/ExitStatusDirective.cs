@@ -12,9 +12,9 @@ public static class ExitStatusDirective
     private static readonly string[] Keywords = ["TR_EXIT_STATUS", "ALF_EXIT_STATUS"];
 
     /// <summary>The status a single line gives, or null when it is not a directive (e.g. <c>TR_EXIT_STATUS 3</c> gives 3).</summary>
-    public static int? Parse(string line)
+    public static int? Parse(ReadOnlySpan<char> line)
     {
-        var text = line.AsSpan().Trim();
+        var text = line.Trim();
         foreach (var keyword in Keywords)
         {
             if (!text.StartsWith(keyword, StringComparison.Ordinal))

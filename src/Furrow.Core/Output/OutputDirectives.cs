@@ -66,7 +66,7 @@ public sealed class OutputDirectives
             var end = text.AsSpan(start).IndexOfAny('\n', '\r');
             end = end < 0 ? text.Length : start + end;
             var line = text.AsSpan(start, end - start);
-            if (ExitStatusDirective.Parse(line.ToString()) is not null || ProgressDirective.Parse(line) is not null)
+            if (ExitStatusDirective.Parse(line) is not null || ProgressDirective.Parse(line) is not null)
             {
                 blanked ??= new StringBuilder(text);
                 for (var i = start; i < end; i++)
