@@ -50,6 +50,8 @@ internal static class DispatchScenario
         var dispatched = new List<(long Ticks, bool Alice, bool Limited)>(mixed ? tasks : 0);
         var licMeter = new ConcurrencyMeter();
         using var stop = new CancellationTokenSource();
+        engine.EngineProcess.Refresh();
+        var engineCpuBefore = engine.EngineProcess.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var sims = Enumerable.Range(0, blades).Select(i =>
         {
@@ -83,6 +85,8 @@ internal static class DispatchScenario
         if (stalled)
             throw new TimeoutException($"dispatch stalled: {finished} of {tasks} commands dispatched, none in the last 60 s");
         var peakRss = engine.PeakRssMb();
+        engine.EngineProcess.Refresh();
+        var engineCpu = engine.EngineProcess.TotalProcessorTime - engineCpuBefore;
 
         var (p50, p99) = await IdleLatencyAsync(engine, latencySamples);
         var result = new Dictionary<string, object>
@@ -102,6 +106,9 @@ internal static class DispatchScenario
             ["ready_to_started_p99_ms"] = p99,
             ["latency_samples"] = latencySamples,
             ["engine_peak_rss_mb"] = Math.Round(peakRss, 1),
+            // The engine's own CPU (user and system, task logs included) per dispatched task: steadier than tasks/s on a
+            // machine the simulated blades share with it.
+            ["engine_cpu_ms_per_task"] = Math.Round(engineCpu.TotalMilliseconds / tasks, 3),
             ["spool_s"] = Math.Round(spoolSeconds, 1),
         };
         if (!mixed)
