@@ -15,13 +15,21 @@ namespace Furrow.Blade;
 /// <c>ALF_EXIT_STATUS n</c>) is reported with that status whatever its process exits with, and is ended if it is still
 /// running <see cref="ExitStatusGrace"/> after saying so; each new value of a progress directive (<c>TR_PROGRESS nn%</c>,
 /// <c>R90000 nn%</c> ...) is reported as it comes. Each process is noted in the blade's journal while it runs, so a
-/// later blade process can find it. A command the blade ends itself is reported as interrupted, not as exited. What its
+/// later blade process can find it. A command the blade ends itself (SIGTERM to its process tree, SIGKILL after
+/// <see cref="KillGrace"/>) is reported as interrupted, not as exited. What its
 /// process tree used (<see cref="ProcessTreeMeter"/>) goes with its exit.
 /// </summary>
 internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOptions options, TimeProvider clock)
 {
     /// <summary>How long a command may go on after printing its exit status before its process tree is ended.</summary>
     public static readonly TimeSpan ExitStatusGrace = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long a command's processes have to end after SIGTERM before SIGKILL, when the blade ends it: long enough for a
+    /// renderer to remove its temp files and give back its licence, short enough for a blade stopped by a service manager
+    /// (whose own limit is typically 90 s) to deliver its results before it is killed.
+    /// </summary>
+    public static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly ProcessTreeMeter _meter = new();
@@ -66,7 +74,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     public void Decline(Assignment assignment, string why) =>
         outbox.Add(seq => new InvocationEvent(seq, assignment.Iid, InvocationEventTypes.Interrupted, Now, Text: why));
 
-    private static void Interrupt(Running running, string why)
+    private void Interrupt(Running running, string why)
     {
         lock (running)
             running.InterruptedBecause ??= why;
@@ -74,16 +82,46 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         EndProcessTree(running);
     }
 
-    private static void EndProcessTree(Running running)
+    // SIGTERM to every process of the command's tree, then SIGKILL after KillGrace to those same processes that are still
+    // there (a renderer's child that ignores SIGTERM, or outlived its parent). Once per command. Without /proc (not
+    // Linux) the tree is killed at once.
+    private void EndProcessTree(Running running)
     {
-        try
+        int pid;
+        lock (running)
         {
-            running.Process?.Kill(entireProcessTree: true);
+            if (running.Process is not { } process || running.Ending)
+                return;
+            try
+            {
+                if (process.HasExited)
+                    return;
+                pid = process.Id;
+                if (!OperatingSystem.IsLinux())
+                {
+                    process.Kill(entireProcessTree: true);
+                    return;
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                return; // its Process object is already disposed: it has exited
+            }
+            running.Ending = true;
         }
-        catch (InvalidOperationException)
-        {
-            // already exited (or its Process object already disposed)
-        }
+        var rootStart = ProcessIdentity.StartTicks(pid);
+        var asked = ProcessTree.SignalAll(pid, ProcessTree.Terminate);
+        _ = KillAfterGraceAsync(pid, rootStart, asked);
+    }
+
+    private async Task KillAfterGraceAsync(int root, ulong? rootStart, List<(int Pid, ulong StartTicks)> asked)
+    {
+        await Task.Delay(KillGrace, clock).ConfigureAwait(false);
+        // While the command's own process is still there, what its tree holds now goes too: a process started after the
+        // SIGTERM (a cleanup step that hangs). Once it is gone its pid may be another process's, so only those asked to end.
+        if (rootStart is not null && ProcessIdentity.StartTicks(root) == rootStart)
+            asked.AddRange(ProcessTree.SignalAll(root, ProcessTree.Kill));
+        ProcessTree.SignalStill(asked, ProcessTree.Kill);
     }
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -230,6 +268,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         public int? ReportedStatus { get; set; }
         public int? Progress { get; set; }
         public bool EndScheduled { get; set; }
+
+        /// <summary>The blade has begun ending its process tree (under the object's lock).</summary>
+        public bool Ending { get; set; }
 
         /// <summary>Why the blade ended it, when it did (set once, under the object's lock).</summary>
         public string? InterruptedBecause { get; set; }

@@ -79,29 +79,13 @@ internal sealed partial class ProcessTreeMeter : IDisposable
             if (_trees.Count == 0)
                 return;
         }
-        var processes = ReadProcesses();
-        var children = new Dictionary<int, List<int>>();
-        foreach (var p in processes.Values)
-        {
-            if (!children.TryGetValue(p.ParentPid, out var list))
-                children[p.ParentPid] = list = [];
-            list.Add(p.Pid);
-        }
+        var processes = ProcessTree.ReadAll();
+        var children = ProcessTree.ChildrenOf(processes.Values);
         lock (_gate)
         {
             foreach (var tree in _trees.Values)
             {
-                var members = new HashSet<int>();
-                var pending = new Stack<int>();
-                if (processes.ContainsKey(tree.Pid))
-                    pending.Push(tree.Pid);
-                foreach (var p in processes.Values)
-                    if (p.Group == tree.Pid)
-                        pending.Push(p.Pid);
-                while (pending.TryPop(out var pid))
-                    if (members.Add(pid) && children.TryGetValue(pid, out var kids))
-                        foreach (var kid in kids)
-                            pending.Push(kid);
+                var members = ProcessTree.Members(tree.Pid, processes, children);
                 Account(tree, members.Select(pid => processes[pid]));
             }
         }
@@ -129,28 +113,6 @@ internal sealed partial class ProcessTreeMeter : IDisposable
         }
         tree.PeakRssBytes = Math.Max(tree.PeakRssBytes, rss);
         tree.PeakVszBytes = Math.Max(tree.PeakVszBytes, vsz);
-    }
-
-    // Every process's /proc/<pid>/stat; a process that ends while being read is left out.
-    private static Dictionary<int, ProcStat> ReadProcesses()
-    {
-        var result = new Dictionary<int, ProcStat>();
-        IEnumerable<string> entries;
-        try
-        {
-            entries = Directory.EnumerateDirectories("/proc");
-        }
-        catch (IOException)
-        {
-            return result;
-        }
-        foreach (var entry in entries)
-        {
-            var name = Path.GetFileName(entry);
-            if (name.Length > 0 && char.IsAsciiDigit(name[0]) && ProcStat.Read(Path.Combine(entry, "stat")) is { } stat)
-                result[stat.Pid] = stat;
-        }
-        return result;
     }
 
     private sealed class Tree(int pid)

@@ -62,6 +62,39 @@ public sealed class BladeLifecycleTests
     }
 
     [Fact]
+    public async Task Sigterm_AsksTheCommandsProcessesToEndFirst_AndKillsOneThatGoesOn()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var work = Prepare(site);
+        // Notes each SIGTERM and carries on, as a renderer busy cleaning up (or one that ignores it) would.
+        File.WriteAllText(Path.Combine(work, "stubborn.sh"), """
+            d=$1
+            trap 'echo "asked $$" >> "$d/asked"' TERM
+            echo "$$ $$" >> "$d/runs"
+            i=0
+            while [ ! -e "$d/release" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
+            """);
+        await site.StartEngineAsync();
+        var blade = await site.StartBladeAsync("stopping", slots: 1);
+        var jid = await site.SpoolAsync($$"""
+            Job -title {stubborn} -subtasks {
+                Task {stubborn} -cmds { RemoteCmd {sh {{work}}/stubborn.sh {{work}}} }
+            }
+            """);
+        var run = await WaitForRunAsync(work, 1);
+        await WaitForStartReportedAsync(site, jid);
+
+        blade.Send(SigTerm);
+        Assert.Equal(0, await blade.WaitForExitAsync(Patience));
+
+        // SIGTERM reached the command itself first (its trap ran), then SIGKILL ended it when it went on.
+        Assert.Equal([$"asked {run.Shell}"], File.ReadAllLines(Path.Combine(work, "asked")));
+        Assert.True(IsGone(run.Shell), "the command that went on after SIGTERM was killed");
+        var invocation = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
+        Assert.Equal("interrupted", invocation.Status);
+    }
+
+    [Fact]
     public async Task SigtermWithDrain_LetsTheCommandFinish_TakesNoMoreWork_ThenExits()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
