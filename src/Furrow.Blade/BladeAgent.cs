@@ -97,6 +97,27 @@ public sealed class BladeAgent
             {
             }
         }
+        if (!cancellationToken.IsCancellationRequested)
+            await LeaveAsync(cancellationToken);
+    }
+
+    // Stopped cleanly with everything delivered: tell the engine, so the blade shows as stopped at once rather than after
+    // the silence timeout. With results still undelivered it says nothing: they wait in the journal for the next blade
+    // process, and leaving would requeue their tasks first.
+    private async Task LeaveAsync(CancellationToken cancellationToken)
+    {
+        if (!_registered || _outbox.Count > 0)
+            return;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            await _engine.LeaveAsync(_options.Name, new BladeLeaving(_bootId), timeout.Token);
+        }
+        catch (Exception error) when (IsEngineAway(error) || error is EngineException || error is OperationCanceledException)
+        {
+            BladeLog.LeaveNotDelivered(_logger, error.Message);
+        }
     }
 
     // Stopping: the work loop has ended, so nothing new starts. Wait for the commands to end (ended by RequestStop, or
@@ -315,6 +336,9 @@ internal static partial class BladeLog
 
     [LoggerMessage(3104, LogLevel.Information, "Blade {Name} stopping: takes no more work; {Running} command(s) running, drain {Drain}")]
     public static partial void Stopping(ILogger logger, string name, int running, bool drain);
+
+    [LoggerMessage(3109, LogLevel.Warning, "Could not tell the engine this blade stopped ({Reason}); it shows the blade as up until its silence timeout")]
+    public static partial void LeaveNotDelivered(ILogger logger, string reason);
 
     [LoggerMessage(3105, LogLevel.Information, "Blade {Name} stopped")]
     public static partial void Stopped(ILogger logger, string name);

@@ -44,6 +44,9 @@ internal static partial class EngineLog
     [LoggerMessage(3002, LogLevel.Warning, "Blade {Blade} silent for {SilentMs} ms: {Count} of its commands go back to ready")]
     public static partial void BladeLost(ILogger logger, string blade, long silentMs, int count);
 
+    [LoggerMessage(3005, LogLevel.Information, "Blade {Blade} stopped; {Count} commands it was running go back to ready")]
+    public static partial void BladeLeft(ILogger logger, string blade, int count);
+
     [LoggerMessage(3003, LogLevel.Warning, "Blade {Blade} restarted (new boot): {Count} commands it was running go back to ready")]
     public static partial void BladeRebooted(ILogger logger, string blade, int count);
 

@@ -58,6 +58,8 @@ public sealed class BladeLifecycleTests
         Assert.Empty(await site.Client.BlocklistAsync(jid));
         Assert.Contains("ended by blade leaving", await site.Client.TaskLogAsync(jid, 1));
         Assert.Contains("stopped", leaving.Output);
+        // It said it was going: shown as stopped at once, not up until the 600 s silence timeout.
+        Assert.Equal("stopped", (await site.Client.BladesAsync()).Single(b => b.Name == "leaving").Status);
         GC.KeepAlive(rescuer);
     }
 
@@ -92,6 +94,13 @@ public sealed class BladeLifecycleTests
         Assert.True(IsGone(run.Shell), "the command that went on after SIGTERM was killed");
         var invocation = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
         Assert.Equal("interrupted", invocation.Status);
+        Assert.Equal("stopped", (await site.Client.BladesAsync()).Single(b => b.Name == "stopping").Status);
+
+        // Started again, it is up and runs the task.
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await site.StartBladeAsync("stopping", slots: 1);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done after the blade came back");
+        Assert.Equal("up", (await site.Client.BladesAsync()).Single(b => b.Name == "stopping").Status);
     }
 
     [Fact]

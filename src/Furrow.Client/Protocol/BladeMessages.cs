@@ -85,5 +85,16 @@ public static class InvocationEventTypes
 /// </summary>
 public sealed record BladeHeartbeat(string BootId);
 
+/// <summary>
+/// "This blade process is going away", sent by a blade stopped cleanly once it has delivered what it could: the engine
+/// shows it as <c>stopped</c> at once instead of waiting out the silence timeout, and puts back to ready any command it
+/// still counted as this process's. Ignored when <see cref="BootId"/> is not the blade's current process (a newer one
+/// has registered since). The engine answers with how many commands went back to ready.
+/// </summary>
+public sealed record BladeLeaving(string BootId);
+
+/// <summary>The engine's answer to <see cref="BladeLeaving"/>: how many of the blade's commands went back to ready.</summary>
+public sealed record BladeLeft(int Requeued);
+
 /// <summary>The engine's answer to a report: the highest event sequence committed, and invocations to stop.</summary>
 public sealed record ReportReply(long AckedSeq, IReadOnlyList<long> Cancel);

@@ -12,6 +12,8 @@ namespace Furrow.Client.Protocol;
 [JsonSerializable(typeof(BladeReport))]
 [JsonSerializable(typeof(ReportReply))]
 [JsonSerializable(typeof(BladeHeartbeat))]
+[JsonSerializable(typeof(BladeLeaving))]
+[JsonSerializable(typeof(BladeLeft))]
 [JsonSerializable(typeof(List<JobRow>))]
 [JsonSerializable(typeof(List<TaskRow>))]
 [JsonSerializable(typeof(List<CommandRow>))]

@@ -18,6 +18,17 @@ internal static class BladeEndpoints
         blades.MapPost("/{name}/work", PollWorkAsync);
         blades.MapPost("/{name}/report", ReportAsync);
         blades.MapPost("/{name}/heartbeat", HeartbeatAsync);
+        blades.MapPost("/{name}/leave", LeaveAsync);
+    }
+
+    private static async Task<Results<JsonHttpResult<BladeLeft>, JsonHttpResult<Client.Protocol.ErrorReply>>> LeaveAsync(
+        string name, HttpContext context, BladeRegistry registry, CancellationToken cancellationToken)
+    {
+        var leaving = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeLeaving, cancellationToken);
+        if (leaving is null || string.IsNullOrEmpty(leaving.BootId))
+            return ApiResults.BadRequest("a blade leaving needs its boot id");
+        var requeued = await registry.LeaveAsync(name, leaving.BootId, cancellationToken);
+        return TypedResults.Json(new BladeLeft(requeued), FurrowJsonContext.Default.BladeLeft);
     }
 
     private static async Task<Results<JsonHttpResult<BladeHeartbeat>, JsonHttpResult<Client.Protocol.ErrorReply>>> HeartbeatAsync(

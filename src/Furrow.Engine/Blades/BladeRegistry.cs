@@ -28,6 +28,18 @@ internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, Bl
         return new BladeWelcome(o.BladeReportIntervalMs, (int)o.BladeSilenceTimeout.TotalMilliseconds, join.Kept);
     }
 
+    /// <summary>A blade process stopping cleanly (<see cref="BladeLeaving"/>); returns how many of its commands went back to ready.</summary>
+    public async Task<int> LeaveAsync(string name, string bootId, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var requeued = farm.Leave(name, bootId, changes);
+        if (requeued is null)
+            return 0;
+        EngineLog.BladeLeft(logger, name, requeued.Value);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return requeued.Value;
+    }
+
     /// <summary>Puts back to ready the commands of every blade silent for longer than the timeout.</summary>
     public async Task SweepSilentAsync(CancellationToken cancellationToken)
     {

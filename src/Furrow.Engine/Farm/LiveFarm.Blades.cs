@@ -73,7 +73,7 @@ internal sealed partial class LiveFarm
                 foreach (var blade in _blades.Values)
                 {
                     var silentMs = now - Math.Max(blade.LastContactMs, lastHeartbeat(blade.Name, blade.Record.BootId) ?? 0);
-                    if (silentMs <= timeoutMs || blade.Record.Status == "silent")
+                    if (silentMs <= timeoutMs || blade.Record.Status is "silent" or "stopped")
                         continue;
                     var lost = RewindAll(blade, InvocationState.BladeSilent, changes);
                     blade.Record = blade.Record with { Status = "silent", LastContactMs = blade.LastContactMs };
@@ -87,6 +87,31 @@ internal sealed partial class LiveFarm
             }
         }
         return silent;
+    }
+
+    /// <summary>
+    /// A blade process stopping cleanly: shown as <c>stopped</c> from now on, and what it still ran (results it could not
+    /// deliver) goes back to ready as interrupted. Null when <paramref name="bootId"/> is not the blade's current process.
+    /// </summary>
+    public int? Leave(string name, string bootId, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                if (!_blades.TryGetValue(name, out var blade) || blade.Record.BootId != bootId)
+                    return null;
+                var requeued = RewindAll(blade, InvocationState.Interrupted, changes);
+                blade.Record = blade.Record with { Status = "stopped", LastContactMs = Now };
+                blade.LastContactMs = Now;
+                changes.Add(new UpsertBlade(blade.Record));
+                return requeued;
+            }
+            finally
+            {
+                Seal(changes);
+            }
+        }
     }
 
     /// <summary>Blades could not get through while the database was away: their silence then was not theirs.</summary>
