@@ -226,6 +226,10 @@ public sealed class BladeLifecycleTests
         var runs = await site.Client.InvocationsAsync($"jid={jid}");
         Assert.Equal(2, runs.Count);
         Assert.Equal("blade silent", runs.Single(r => r.Blade == "sleepy").Status);
+        // The log of the task that ran twice says why.
+        var silentIid = runs.Single(r => r.Blade == "sleepy").Iid;
+        Assert.Contains($"[furrow] blade sleepy silent for ", await site.Client.TaskLogAsync(jid, 1));
+        Assert.Contains($"invocation {silentIid} is given up and the task goes back to ready", await site.Client.TaskLogAsync(jid, 1));
         Assert.Equal(0, runs.Single(r => r.Blade == "rescuer").ExitCode);
         Assert.False(sleepy.HasExited, "the resumed blade goes on");
     }

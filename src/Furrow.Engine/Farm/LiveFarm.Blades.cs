@@ -32,7 +32,7 @@ internal sealed partial class LiveFarm
                         kept.Add(iid);
                 _blades.TryGetValue(registration.Name, out var known);
                 if (known is not null && known.Record.BootId != registration.BootId)
-                    lost = RewindAll(known, InvocationState.BladeRestarted, changes, [.. kept]);
+                    lost = RewindAll(known, InvocationState.BladeRestarted, changes, "restarted (a new blade process) without this command", [.. kept]);
                 var record = new BladeRecord(registration.Name, registration.Host, registration.Slots, registration.Version,
                     registration.BootId, known?.Record.BootId == registration.BootId ? known.Record.RegisteredMs : now, now, "up")
                 {
@@ -75,7 +75,8 @@ internal sealed partial class LiveFarm
                     var silentMs = now - Math.Max(blade.LastContactMs, lastHeartbeat(blade.Name, blade.Record.BootId) ?? 0);
                     if (silentMs <= timeoutMs || blade.Record.Status is "silent" or "stopped")
                         continue;
-                    var lost = RewindAll(blade, InvocationState.BladeSilent, changes);
+                    var lost = RewindAll(blade, InvocationState.BladeSilent, changes,
+                        $"silent for {silentMs / 1000} s (if it comes back with this command still running, it is told to end it)");
                     blade.Record = blade.Record with { Status = "silent", LastContactMs = blade.LastContactMs };
                     changes.Add(new UpsertBlade(blade.Record));
                     silent.Add(new SilentBlade(blade.Name, silentMs, lost));
@@ -101,7 +102,7 @@ internal sealed partial class LiveFarm
             {
                 if (!_blades.TryGetValue(name, out var blade) || blade.Record.BootId != bootId)
                     return null;
-                var requeued = RewindAll(blade, InvocationState.Interrupted, changes);
+                var requeued = RewindAll(blade, InvocationState.Interrupted, changes, "stopped before it could deliver this command's result");
                 blade.Record = blade.Record with { Status = "stopped", LastContactMs = Now };
                 blade.LastContactMs = Now;
                 changes.Add(new UpsertBlade(blade.Record));
@@ -125,7 +126,8 @@ internal sealed partial class LiveFarm
         }
     }
 
-    private int RewindAll(LiveBlade blade, InvocationState status, ChangeSet changes, HashSet<long>? keep = null)
+    // why: what happened to the blade, for a line in each task's log, so the log of a task that ran twice says why.
+    private int RewindAll(LiveBlade blade, InvocationState status, ChangeSet changes, string why, HashSet<long>? keep = null)
     {
         var lost = 0;
         foreach (var iid in blade.Running.ToList())
@@ -135,6 +137,8 @@ internal sealed partial class LiveFarm
             if (!_invocations.TryGetValue(iid, out var invocation) || !_jobs.TryGetValue(invocation.Jid, out var job))
                 continue;
             var task = job.Tasks[invocation.Tid];
+            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, iid,
+                $"[furrow] blade {blade.Name} {why}: invocation {iid} is given up and the task goes back to ready\n", false));
             Rewind(job, task, task.NextCommand - 1, status, changes, countRetry: false);
             lost++;
         }
