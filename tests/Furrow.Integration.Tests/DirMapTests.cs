@@ -33,13 +33,19 @@ public sealed class DirMapTests
         await site.StartEngineAsync();
         await site.StartBladeAsync("linux-1", slots: 1);
         await site.WaitForJobAsync(nfs, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
-        Assert.Contains("scene=/net/projects/shot1/a.ma tool=mayabatch rest=/local/x", await site.Client.TaskLogAsync(nfs, 1));
+        var nfsLog = await site.Client.TaskLogAsync(nfs, 1);
+        Assert.Contains("scene=/net/projects/shot1/a.ma tool=mayabatch rest=/local/x", nfsLog);
+        // The log's header shows the command line the blade ran, mapped, not the script's.
+        Assert.Contains(": sh -c echo scene=/net/projects/shot1/a.ma tool=mayabatch rest=/local/x]====", nfsLog);
+        Assert.DoesNotContain("%D(", nfsLog);
 
         var (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "nimby", "linux-1");
         Assert.True(code == 0, stderr);
         var unc = await site.SpoolAsync(Script);
         await site.StartBladeAsync("unc-1", slots: 1);
         await site.WaitForJobAsync(unc, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
-        Assert.Contains("scene=//fileserver/projects/shot1/a.ma tool=mayabatch", await site.Client.TaskLogAsync(unc, 1));
+        var uncLog = await site.Client.TaskLogAsync(unc, 1);
+        Assert.Contains("scene=//fileserver/projects/shot1/a.ma tool=mayabatch", uncLog);
+        Assert.DoesNotContain("%D(", uncLog);
     }
 }

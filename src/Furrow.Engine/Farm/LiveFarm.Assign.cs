@@ -106,8 +106,10 @@ internal sealed partial class LiveFarm
         var command = task.Commands[task.NextCommand];
         var iid = NextIid();
         Dequeue(job, task);
+        var argv = MappedArgv(job, blade, command.Argv);
         var invocation = new LiveInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now)
         {
+            MappedArgv = ReferenceEquals(argv, command.Argv) ? null : argv,
             Slots = slots,
             Limits = command.Class.Needs.Limits,
             Host = blade.Record.Host,
@@ -137,7 +139,7 @@ internal sealed partial class LiveFarm
             ["TR_ENV_SLOTS"] = slots.ToString(CultureInfo.InvariantCulture),
         })
             environment[name] = value;
-        return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, MappedArgv(job, blade, command.Argv), command.KindName, environment);
+        return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, argv, command.KindName, environment);
     }
 
     // %D(path) words take the blade's zone of the job's -dirmaps; most commands have none and keep their list.

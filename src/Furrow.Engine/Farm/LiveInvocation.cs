@@ -17,6 +17,10 @@ internal sealed class LiveInvocation(long iid, long jid, int tid, int cid, strin
     /// <summary>What its process tree used, from its exit event; null until it exits (or when its blade does not say).</summary>
     public Storage.InvocationUsage? Usage { get; set; }
 
+    /// <summary>The command line as handed to its blade when that differs from the script's (`%D(...)` dirmaps put in the
+    /// blade's zone); null when it is the script's own.</summary>
+    public IReadOnlyList<string>? MappedArgv { get; init; }
+
     /// <summary>Blade slots it occupies (`-atleast`/`-atmost`; 1 by default).</summary>
     public int Slots { get; init; } = 1;
 
