@@ -234,6 +234,48 @@ public sealed class BladeLifecycleTests
         Assert.False(sleepy.HasExited, "the resumed blade goes on");
     }
 
+    [Fact]
+    public async Task ReportsHeldUpByABusyDatabase_HeartbeatsKeepTheBladeUp_AndItsTaskIsNotHandedOut()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 3);
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("busy", slots: 1);
+        var jid = await site.SpoolAsync(OneTask(work));
+        await WaitForRunAsync(work, 1);
+        await WaitForStartReportedAsync(site, jid);
+        // Idle and ready to take the task, should the busy blade be taken for a dead one.
+        await site.StartBladeAsync("idle", slots: 1);
+
+        // Another writer holds the job database for several silence timeouts. The command finishes meanwhile, so the
+        // busy blade's exit report waits on a commit that cannot happen: only its heartbeats reach the engine.
+        var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(site.DataDir, "db", "furrow.db")};Pooling=false");
+        await holder.OpenAsync();
+        await using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            await begin.ExecuteNonQueryAsync();
+        }
+        try
+        {
+            File.WriteAllText(Path.Combine(work, "release"), "");
+            for (var i = 0; i < 10; i++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                Assert.Equal("up", (await site.Client.BladesAsync("name=busy")).Single().Status);
+            }
+        }
+        finally
+        {
+            await holder.DisposeAsync();
+        }
+
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done once the database is free");
+        var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
+        Assert.Equal(("busy", "done", 0), (run.Blade, run.Status, run.ExitCode));
+        Assert.Single(File.ReadAllLines(Path.Combine(work, "runs")));
+    }
+
     private static string Prepare(TestSite site)
     {
         var work = Path.Combine(site.Root, "work");
