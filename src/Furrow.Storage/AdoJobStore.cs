@@ -346,7 +346,7 @@ internal abstract class AdoJobStore : IJobStore
 
     private static TaskRecord ReadTask(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), r.GetString(3), NullableString(r, 4), NullableString(r, 5), Long(r, 6) != 0,
-        JsonSerializer.Deserialize(r.GetString(7), StorageJsonContext.Default.ListInt32) ?? [], TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10))
+        IntList(r.GetString(7)), TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10))
     {
         Progress = r.IsDBNull(11) ? null : Int(r, 11),
     };
@@ -354,7 +354,7 @@ internal abstract class AdoJobStore : IJobStore
     private static CommandRecord ReadCommand(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],
         r.GetString(4), r.GetString(5), NullableString(r, 6), Long(r, 7) != 0,
-        JsonSerializer.Deserialize(r.GetString(8), StorageJsonContext.Default.ListInt32) ?? [], CommandStateNames.Parse(r.GetString(9)))
+        IntList(r.GetString(8)), CommandStateNames.Parse(r.GetString(9)))
     {
         Tags = JsonList(r.GetString(10)),
         AtLeast = r.IsDBNull(11) ? null : Int(r, 11),
@@ -362,9 +362,13 @@ internal abstract class AdoJobStore : IJobStore
         EnvKey = JsonList(r.GetString(13)),
     };
 
-    // Most commands have no tags and no envkeys: skip the deserializer for the empty list.
+    // Most commands have no tags, envkeys or retry codes, and most tasks are no instance: skip the deserializer for the
+    // empty list.
     private static IReadOnlyList<string> JsonList(string json) =>
         json == "[]" ? [] : JsonSerializer.Deserialize(json, StorageJsonContext.Default.ListString) ?? [];
+
+    private static IReadOnlyList<int> IntList(string json) =>
+        json == "[]" ? [] : JsonSerializer.Deserialize(json, StorageJsonContext.Default.ListInt32) ?? [];
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(
         Long(r, 0), Long(r, 1), Int(r, 2), Int(r, 3), r.GetString(4), Long(r, 5), NullableLong(r, 6), NullableLong(r, 7),
