@@ -199,7 +199,7 @@ public sealed class BladeAgent
             _outbox.Add(seq => result with { Seq = seq });
         foreach (var process in left.Running.Where(p => !results.Contains(p.Iid)))
         {
-            var ended = ProcessIdentity.EndTree(process);
+            var ended = ProcessIdentity.EndTree(process, CommandRunner.KillGrace, _clock);
             var stillOurs = kept.Contains(process.Iid);
             BladeLog.LeftRunning(_logger, process.Iid, process.Pid, ended, stillOurs);
             if (stillOurs)

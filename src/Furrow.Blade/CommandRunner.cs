@@ -109,19 +109,8 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
             }
             running.Ending = true;
         }
-        var rootStart = ProcessIdentity.StartTicks(pid);
-        var asked = ProcessTree.SignalAll(pid, ProcessTree.Terminate);
-        _ = KillAfterGraceAsync(pid, rootStart, asked);
-    }
-
-    private async Task KillAfterGraceAsync(int root, ulong? rootStart, List<(int Pid, ulong StartTicks)> asked)
-    {
-        await Task.Delay(KillGrace, clock).ConfigureAwait(false);
-        // While the command's own process is still there, what its tree holds now goes too: a process started after the
-        // SIGTERM (a cleanup step that hangs). Once it is gone its pid may be another process's, so only those asked to end.
-        if (rootStart is not null && ProcessIdentity.StartTicks(root) == rootStart)
-            asked.AddRange(ProcessTree.SignalAll(root, ProcessTree.Kill));
-        ProcessTree.SignalStill(asked, ProcessTree.Kill);
+        if (ProcessIdentity.StartTicks(pid) is { } rootStart)
+            _ = ProcessTree.EndAsync(pid, rootStart, KillGrace, clock);
     }
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();

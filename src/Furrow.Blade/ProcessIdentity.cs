@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Furrow.Blade;
 
 /// <summary>
@@ -14,21 +12,16 @@ internal static class ProcessIdentity
     /// <summary>Whether the journal's process still runs.</summary>
     public static bool IsAlive(JournalProcess process) => StartTicks(process.Pid) == process.StartTicks;
 
-    /// <summary>Ends a process the blade started before it was restarted, with everything it started; false when it was already gone.</summary>
-    public static bool EndTree(JournalProcess process)
+    /// <summary>
+    /// Ends a process the blade started before it was restarted, with everything it started, as the blade ends its own
+    /// commands (<see cref="ProcessTree.EndAsync"/>: SIGTERM, then SIGKILL after <paramref name="grace"/>, in the background);
+    /// false when it was already gone.
+    /// </summary>
+    public static bool EndTree(JournalProcess process, TimeSpan grace, TimeProvider clock)
     {
         if (!IsAlive(process))
             return false;
-        try
-        {
-            using var found = Process.GetProcessById(process.Pid);
-            // Not our child: nothing to wait on, and SIGKILL cannot be ignored.
-            found.Kill(entireProcessTree: true);
-            return true;
-        }
-        catch (Exception error) when (error is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            return false; // gone between the check and the kill
-        }
+        _ = ProcessTree.EndAsync(process.Pid, process.StartTicks, grace, clock);
+        return true;
     }
 }

@@ -97,6 +97,23 @@ internal static partial class ProcessTree
         return sent;
     }
 
+    /// <summary>
+    /// Ends <paramref name="root"/>'s tree as the blade ends a command: SIGTERM to every process of it, then after
+    /// <paramref name="grace"/> SIGKILL to those same processes still there and, while <paramref name="root"/> is still the
+    /// process that started at <paramref name="rootStart"/>, to whatever its tree holds then. Once the command's process is
+    /// gone its pid may be another's, so then only the processes asked to end are killed. Completes after the SIGKILL step.
+    /// </summary>
+    public static async Task EndAsync(int root, ulong rootStart, TimeSpan grace, TimeProvider clock)
+    {
+        if (ProcessIdentity.StartTicks(root) != rootStart)
+            return;
+        var asked = SignalAll(root, Terminate);
+        await Task.Delay(grace, clock).ConfigureAwait(false);
+        if (ProcessIdentity.StartTicks(root) == rootStart)
+            asked.AddRange(SignalAll(root, Kill));
+        SignalStill(asked, Kill);
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int SendSignal(int pid, int signal);
 }

@@ -16,9 +16,11 @@ public sealed class BladeLifecycleTests
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(40);
 
-    // Each run appends "shellpid childpid" to runs, then waits (two minutes at most) for the release file.
+    // Each run appends "shellpid childpid" to runs, then waits (two minutes at most) for the release file. Asked to end
+    // (SIGTERM), it notes "asked shellpid" in asked, ends its child and exits, as a renderer cleaning up would.
     private const string Script = """
         d=$1
+        trap 'echo "asked $$" >> "$d/asked"; kill $! 2>/dev/null; exit 143' TERM
         sleep 300 &
         echo "$$ $!" >> "$d/runs"
         echo "run on pid $$"
@@ -43,6 +45,7 @@ public sealed class BladeLifecycleTests
         Assert.Equal(0, await leaving.WaitForExitAsync(Patience));
 
         Assert.True(IsGone(first.Shell) && IsGone(first.Child), $"the stopped blade's command tree is gone: {Describe(first)}");
+        Assert.Equal([$"asked {first.Shell}"], File.ReadAllLines(Path.Combine(work, "asked")));
         var second = await WaitForRunAsync(work, 2);
         Assert.True(IsRunning(second.Shell), "the task runs again on the other blade");
         File.WriteAllText(Path.Combine(work, "release"), "");
@@ -155,6 +158,8 @@ public sealed class BladeLifecycleTests
 
         var second = await WaitForRunAsync(work, 2);
         Assert.True(IsGone(first.Shell) && IsGone(first.Child), $"the restarted blade ended what the killed one left: {Describe(first)}\n{reborn.Output}");
+        // Asked first (SIGTERM), so it could clean up.
+        Assert.Contains($"asked {first.Shell}", File.ReadAllLines(Path.Combine(work, "asked")));
         File.WriteAllText(Path.Combine(work, "release"), "");
         await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done");
         var runs = (await site.Client.InvocationsAsync($"jid={jid}")).OrderBy(r => r.Iid).ToList();
