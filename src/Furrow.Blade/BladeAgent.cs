@@ -26,6 +26,7 @@ public sealed class BladeAgent
     private volatile bool _registered;
     private int _reportIntervalMs = 1000;
     private JournalContents? _leftBehind;
+    private bool _tookOver;
     private readonly CancellationTokenSource _stopping = new();
     private int _stopRequests;
 
@@ -151,8 +152,12 @@ public sealed class BladeAgent
                             _figures.Current(), [.. JournalIids(_leftBehind)]),
                         cancellationToken);
                     _reportIntervalMs = Math.Clamp(welcome.ReportIntervalMs, 100, 10_000);
-                    if (_leftBehind is { } left && (left.Running.Count > 0 || left.Results.Count > 0))
+                    // Once per blade process, at its first registration, before it runs anything of its own.
+                    if (!_tookOver && _leftBehind is { } left)
+                    {
                         TakeOver(left, [.. welcome.Kept ?? []]);
+                        _tookOver = true;
+                    }
                     _leftBehind = new JournalContents([], []);
                     _registered = true;
                     BladeLog.Registered(_logger, _options.Name);
@@ -194,17 +199,49 @@ public sealed class BladeAgent
     private void TakeOver(JournalContents left, HashSet<long> kept)
     {
         var results = left.Results.Select(r => r.Iid).ToHashSet();
+        // Output is read before the journal forgets these invocations (which deletes it); what is still this blade's is
+        // sent again, before its result, and kept again as it is queued.
+        var output = kept.ToDictionary(iid => iid, _journal.ReadOutput);
         _journal.Forget(JournalIids(left));
+        _journal.DeleteOutputExcept(new HashSet<long>());
         foreach (var result in left.Results.Where(r => kept.Contains(r.Iid)))
+        {
+            ResendOutput(result.Iid, output[result.Iid]);
             _outbox.Add(seq => result with { Seq = seq });
+        }
         foreach (var process in left.Running.Where(p => !results.Contains(p.Iid)))
         {
             var ended = ProcessIdentity.EndTree(process, CommandRunner.KillGrace, _clock);
             var stillOurs = kept.Contains(process.Iid);
             BladeLog.LeftRunning(_logger, process.Iid, process.Pid, ended, stillOurs);
-            if (stillOurs)
-                _outbox.Add(seq => new InvocationEvent(seq, process.Iid, InvocationEventTypes.Interrupted, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                    Text: ended ? "the blade was restarted and ended the command it had left running" : "the blade was restarted; the command's result was lost"));
+            if (!stillOurs)
+                continue;
+            ResendOutput(process.Iid, output[process.Iid]);
+            _outbox.Add(seq => new InvocationEvent(seq, process.Iid, InvocationEventTypes.Interrupted, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                Text: ended ? "the blade was restarted and ended the command it had left running" : "the blade was restarted; the command's result was lost"));
+        }
+    }
+
+    // Everything the invocation printed, from its first byte: the engine skips what its log already holds (each chunk
+    // carries its offset), so only what an earlier blade process could not deliver is written.
+    private void ResendOutput(long iid, byte[] output)
+    {
+        const int Chunk = 64 * 1024;
+        var keep = true;
+        for (var offset = 0; offset < output.Length; offset += Chunk)
+        {
+            var data = output.AsSpan(offset, Math.Min(Chunk, output.Length - offset)).ToArray();
+            try
+            {
+                if (keep)
+                    _journal.AppendOutput(iid, data);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                keep = false; // sent all the same; only a second blade death before it is acknowledged loses it
+            }
+            var at = offset;
+            _outbox.Add(seq => new InvocationEvent(seq, iid, InvocationEventTypes.Output, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Offset: at, Data: data));
         }
     }
 

@@ -6,7 +6,9 @@ namespace Furrow.Blade;
 
 /// <summary>
 /// The blade's small on-disk journal: the command processes it has running and the results (exits, failures,
-/// interruptions) the engine has not acknowledged yet. A blade that dies (kill -9, a crash, a stop while the engine is
+/// interruptions) the engine has not acknowledged yet, and beside it each such invocation's output (<c>output/IID</c>,
+/// every byte it printed, appended as it comes), so output the engine had not acknowledged when the blade died reaches the
+/// task log before its result does. A blade that dies (kill -9, a crash, a stop while the engine is
 /// away) leaves it behind, so the next blade process on this host with the same state directory can deliver those
 /// results and end or account for the commands it left running. Every change rewrites the file beside its final name
 /// and renames it into place, so a crash of the blade leaves either the old or the new journal, never half of one.
@@ -19,10 +21,13 @@ internal sealed class BladeJournal
     private readonly Dictionary<long, JournalProcess> _running = [];
     private readonly Dictionary<long, InvocationEvent> _results = [];
 
+    private readonly string _outputDirectory;
+
     public BladeJournal(string directory)
     {
         Directory.CreateDirectory(directory);
         _path = Path.Combine(directory, "journal.json");
+        _outputDirectory = Path.Combine(directory, "output");
     }
 
     public string FilePath => _path;
@@ -66,16 +71,79 @@ internal sealed class BladeJournal
         }
     }
 
-    /// <summary>Forgets invocations whose results were acknowledged, or that the engine no longer counts as this blade's.</summary>
+    /// <summary>Forgets invocations whose results were acknowledged, or that the engine no longer counts as this blade's, with their output.</summary>
     public void Forget(IEnumerable<long> iids)
     {
+        List<long> forgotten = [.. iids];
         lock (_gate)
         {
             var changed = false;
-            foreach (var iid in iids)
+            foreach (var iid in forgotten)
                 changed |= _results.Remove(iid) | _running.Remove(iid);
             if (changed)
                 Save();
+        }
+        foreach (var iid in forgotten)
+            DeleteOutput(iid);
+    }
+
+    /// <summary>
+    /// Appends what invocation <paramref name="iid"/> printed next. Not under the journal's lock: each invocation's output
+    /// comes from one command runner, in order. Not synced either, for the reason the journal is not.
+    /// </summary>
+    /// <exception cref="IOException">The state directory cannot be written (a full disk).</exception>
+    public void AppendOutput(long iid, ReadOnlySpan<byte> data)
+    {
+        var path = OutputPath(iid);
+        try
+        {
+            using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            file.Write(data);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            Directory.CreateDirectory(_outputDirectory);
+            using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            file.Write(data);
+        }
+    }
+
+    /// <summary>Everything invocation <paramref name="iid"/> printed, as kept; empty when it printed nothing (or it was lost).</summary>
+    public byte[] ReadOutput(long iid)
+    {
+        try
+        {
+            return File.ReadAllBytes(OutputPath(iid));
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return []; // none kept, or unreadable: the engine has what it was sent
+        }
+    }
+
+    /// <summary>Deletes the kept output of every invocation the journal does not name (left by a blade that died between the two).</summary>
+    public void DeleteOutputExcept(IReadOnlySet<long> keep)
+    {
+        if (!Directory.Exists(_outputDirectory))
+            return;
+        foreach (var file in Directory.EnumerateFiles(_outputDirectory))
+            if (!long.TryParse(Path.GetFileName(file), System.Globalization.CultureInfo.InvariantCulture, out var iid) || !keep.Contains(iid))
+                TryDelete(file);
+    }
+
+    private string OutputPath(long iid) => Path.Combine(_outputDirectory, iid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private void DeleteOutput(long iid) => TryDelete(OutputPath(iid));
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next blade process's clean-up.
         }
     }
 

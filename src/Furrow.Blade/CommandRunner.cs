@@ -217,6 +217,19 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         {
             var offset = running.OutputBytes;
             running.OutputBytes += data.Length;
+            // Kept on disk too until its result is acknowledged, at its offset; after a write fails (a full disk) no more
+            // is kept, so what is kept is always a prefix of what was printed.
+            if (!running.OutputKeepFailed)
+            {
+                try
+                {
+                    journal.AppendOutput(running.Assignment.Iid, data);
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                    running.OutputKeepFailed = true;
+                }
+            }
             outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Output, Now, Offset: offset, Data: data));
             saidStatus = Found(running, running.Directives[stream], running.Directives[stream].Feed(data)) && !running.EndScheduled;
             if (saidStatus)
@@ -257,6 +270,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         public int? ReportedStatus { get; set; }
         public int? Progress { get; set; }
         public bool EndScheduled { get; set; }
+
+        /// <summary>Its output could not be kept in the journal's directory; no more is written there (under the object's lock).</summary>
+        public bool OutputKeepFailed { get; set; }
 
         /// <summary>The blade has begun ending its process tree (under the object's lock).</summary>
         public bool Ending { get; set; }

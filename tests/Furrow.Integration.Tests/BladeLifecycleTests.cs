@@ -168,6 +168,48 @@ public sealed class BladeLifecycleTests
     }
 
     [Fact]
+    public async Task KillHard_WithOutputAndResultUndelivered_TheRestartedBladeDeliversBoth_EachByteOnce()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var work = Prepare(site);
+        File.WriteAllText(Path.Combine(work, "last.sh"), """
+            d=$1
+            echo "first words"
+            while [ ! -e "$d/release" ]; do sleep 0.1; done
+            echo "last words"
+            printf 'and no newline'
+            """);
+        await site.StartEngineAsync();
+        var blade = await site.StartBladeAsync("phoenix", slots: 1);
+        var jid = await site.SpoolAsync($$"""
+            Job -title {last words} -subtasks {
+                Task {speaks} -cmds { RemoteCmd {sh {{work}}/last.sh {{work}}} }
+            }
+            """);
+        await Eventually.WaitUntilAsync(async () => (await site.Client.TaskLogAsync(jid, 1)).Contains("first words", StringComparison.Ordinal),
+            Patience, () => "the first words to reach the log");
+
+        // With the engine away the command says its last words and exits; the blade can deliver neither, and is killed.
+        await site.EngineProcess!.TerminateAsync();
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        var journal = Path.Combine(site.BladeStateDir("phoenix"), "journal.json");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(journal) && File.ReadAllText(journal).Contains("\"exited\"", StringComparison.Ordinal)),
+            Patience, () => "the command's exit to be in the blade's journal");
+        blade.KillHard();
+        await blade.WaitForExitAsync(Patience);
+
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("phoenix", slots: 1);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done, from the journal");
+        var log = await site.Client.TaskLogAsync(jid, 1);
+        Assert.Contains("first words\nlast words\nand no newline", log);
+        // What the engine already had is not written twice.
+        Assert.Equal(2, log.Split("first words").Length);
+        var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
+        Assert.Equal(("done", 0), (run.Status, run.ExitCode));
+    }
+
+    [Fact]
     public async Task KillHard_TaskGivenToAnotherBlade_ThenRestartOnTheSameHost_EndsTheLeftCopy_AndTheOtherRunsOn()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 3);
