@@ -88,24 +88,31 @@ internal sealed class BladeJournal
     }
 
     /// <summary>
-    /// Appends what invocation <paramref name="iid"/> printed next. Not under the journal's lock: each invocation's output
-    /// comes from one command runner, in order. Not synced either, for the reason the journal is not.
+    /// Opens invocation <paramref name="iid"/>'s kept output to append what it prints next, unbuffered (each write reaches
+    /// the file at once, so a blade killed after it loses nothing). Not under the journal's lock: each invocation's output
+    /// comes from one command runner, in order. Not synced, for the reason the journal is not.
     /// </summary>
     /// <exception cref="IOException">The state directory cannot be written (a full disk).</exception>
-    public void AppendOutput(long iid, ReadOnlySpan<byte> data)
+    public FileStream OpenOutput(long iid)
     {
         var path = OutputPath(iid);
         try
         {
-            using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
-            file.Write(data);
+            return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
         }
         catch (DirectoryNotFoundException)
         {
             Directory.CreateDirectory(_outputDirectory);
-            using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
-            file.Write(data);
+            return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0);
         }
+    }
+
+    /// <summary>Appends to invocation <paramref name="iid"/>'s kept output (<see cref="OpenOutput"/>, then closed).</summary>
+    /// <exception cref="IOException">The state directory cannot be written (a full disk).</exception>
+    public void AppendOutput(long iid, ReadOnlySpan<byte> data)
+    {
+        using var file = OpenOutput(iid);
+        file.Write(data);
     }
 
     /// <summary>Everything invocation <paramref name="iid"/> printed, as kept; empty when it printed nothing (or it was lost).</summary>

@@ -155,6 +155,12 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
 
     private void Finish(Running running)
     {
+        lock (running)
+        {
+            running.KeptOutput?.Dispose();
+            running.KeptOutput = null;
+            running.OutputKeepFailed = true; // nothing more is kept for it
+        }
         _running.TryRemove(running.Assignment.Iid, out _);
         Interlocked.Exchange(ref _slotFreed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
@@ -223,7 +229,8 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
             {
                 try
                 {
-                    journal.AppendOutput(running.Assignment.Iid, data);
+                    running.KeptOutput ??= journal.OpenOutput(running.Assignment.Iid);
+                    running.KeptOutput.Write(data);
                 }
                 catch (Exception error) when (error is IOException or UnauthorizedAccessException)
                 {
@@ -273,6 +280,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
 
         /// <summary>Its output could not be kept in the journal's directory; no more is written there (under the object's lock).</summary>
         public bool OutputKeepFailed { get; set; }
+
+        /// <summary>Where its output is kept beside the journal, open from its first byte until it is over (under the object's lock).</summary>
+        public FileStream? KeptOutput { get; set; }
 
         /// <summary>The blade has begun ending its process tree (under the object's lock).</summary>
         public bool Ending { get; set; }
