@@ -192,21 +192,19 @@ public sealed class BladeAgent
     private static IEnumerable<long> JournalIids(JournalContents journal) =>
         journal.Running.Select(p => p.Iid).Concat(journal.Results.Select(r => r.Iid)).Distinct();
 
-    // What an earlier process of this blade left: results the engine still waits for are delivered again; commands still
-    // running are ended with their process trees, because their output went to the earlier process and is lost, and a
-    // command whose task was given to another blade must not run twice. One still this blade's is reported as
-    // interrupted, so its task goes back to ready at once.
+    // What an earlier process of this blade left: results the engine still waits for are delivered again, after the
+    // output kept with them; commands still running are ended with their process trees, because what they print from
+    // now on goes to the earlier process and is lost, and a command whose task was given to another blade must not run
+    // twice. One still this blade's is reported as interrupted (after its kept output), so its task goes back to ready
+    // at once. What is still this blade's stays in the journal, its output file included, until acknowledged again.
     private void TakeOver(JournalContents left, HashSet<long> kept)
     {
         var results = left.Results.Select(r => r.Iid).ToHashSet();
-        // Output is read before the journal forgets these invocations (which deletes it); what is still this blade's is
-        // sent again, before its result, and kept again as it is queued.
-        var output = kept.ToDictionary(iid => iid, _journal.ReadOutput);
-        _journal.Forget(JournalIids(left));
-        _journal.DeleteOutputExcept(new HashSet<long>());
+        _journal.Forget(JournalIids(left).Where(iid => !kept.Contains(iid)));
+        _journal.DeleteOutputExcept(kept);
         foreach (var result in left.Results.Where(r => kept.Contains(r.Iid)))
         {
-            ResendOutput(result.Iid, output[result.Iid]);
+            ResendOutput(result.Iid);
             _outbox.Add(seq => result with { Seq = seq });
         }
         foreach (var process in left.Running.Where(p => !results.Contains(p.Iid)))
@@ -216,7 +214,7 @@ public sealed class BladeAgent
             BladeLog.LeftRunning(_logger, process.Iid, process.Pid, ended, stillOurs);
             if (!stillOurs)
                 continue;
-            ResendOutput(process.Iid, output[process.Iid]);
+            ResendOutput(process.Iid);
             _outbox.Add(seq => new InvocationEvent(seq, process.Iid, InvocationEventTypes.Interrupted, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 Text: ended ? "the blade was restarted and ended the command it had left running" : "the blade was restarted; the command's result was lost"));
         }
@@ -224,22 +222,13 @@ public sealed class BladeAgent
 
     // Everything the invocation printed, from its first byte: the engine skips what its log already holds (each chunk
     // carries its offset), so only what an earlier blade process could not deliver is written.
-    private void ResendOutput(long iid, byte[] output)
+    private void ResendOutput(long iid)
     {
         const int Chunk = 64 * 1024;
-        var keep = true;
+        var output = _journal.ReadOutput(iid);
         for (var offset = 0; offset < output.Length; offset += Chunk)
         {
             var data = output.AsSpan(offset, Math.Min(Chunk, output.Length - offset)).ToArray();
-            try
-            {
-                if (keep)
-                    _journal.AppendOutput(iid, data);
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-            {
-                keep = false; // sent all the same; only a second blade death before it is acknowledged loses it
-            }
             var at = offset;
             _outbox.Add(seq => new InvocationEvent(seq, iid, InvocationEventTypes.Output, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Offset: at, Data: data));
         }

@@ -107,14 +107,6 @@ internal sealed class BladeJournal
         }
     }
 
-    /// <summary>Appends to invocation <paramref name="iid"/>'s kept output (<see cref="OpenOutput"/>, then closed).</summary>
-    /// <exception cref="IOException">The state directory cannot be written (a full disk).</exception>
-    public void AppendOutput(long iid, ReadOnlySpan<byte> data)
-    {
-        using var file = OpenOutput(iid);
-        file.Write(data);
-    }
-
     /// <summary>Everything invocation <paramref name="iid"/> printed, as kept; empty when it printed nothing (or it was lost).</summary>
     public byte[] ReadOutput(long iid)
     {
@@ -128,7 +120,7 @@ internal sealed class BladeJournal
         }
     }
 
-    /// <summary>Deletes the kept output of every invocation the journal does not name (left by a blade that died between the two).</summary>
+    /// <summary>Deletes the kept output of every invocation but <paramref name="keep"/>, strays an earlier delete missed included.</summary>
     public void DeleteOutputExcept(IReadOnlySet<long> keep)
     {
         if (!Directory.Exists(_outputDirectory))

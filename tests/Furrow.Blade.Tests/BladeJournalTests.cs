@@ -8,9 +8,9 @@ public sealed class BladeJournalTests : IDisposable
     public void Output_IsKeptInOrder_UntilItsInvocationIsForgotten()
     {
         var journal = new BladeJournal(_directory);
-        journal.AppendOutput(7, [0xC0, 0xFF, (byte)'\n']);
-        journal.AppendOutput(7, "more"u8);
-        journal.AppendOutput(8, "other"u8);
+        Append(journal, 7, [0xC0, 0xFF, (byte)'\n']);
+        Append(journal, 7, "more"u8);
+        Append(journal, 8, "other"u8);
 
         Assert.Equal([0xC0, 0xFF, (byte)'\n', (byte)'m', (byte)'o', (byte)'r', (byte)'e'], journal.ReadOutput(7));
 
@@ -23,8 +23,8 @@ public sealed class BladeJournalTests : IDisposable
     public void DeleteOutputExcept_LeavesOnlyTheNamedInvocations()
     {
         var journal = new BladeJournal(_directory);
-        journal.AppendOutput(1, "a"u8);
-        journal.AppendOutput(2, "b"u8);
+        Append(journal, 1, "a"u8);
+        Append(journal, 2, "b"u8);
         File.WriteAllText(Path.Combine(_directory, "output", "stray"), "not an invocation");
 
         journal.DeleteOutputExcept(new HashSet<long> { 2 });
@@ -32,6 +32,12 @@ public sealed class BladeJournalTests : IDisposable
         Assert.Empty(journal.ReadOutput(1));
         Assert.Equal("b"u8.ToArray(), journal.ReadOutput(2));
         Assert.Equal(["2"], Directory.GetFiles(Path.Combine(_directory, "output")).Select(Path.GetFileName));
+    }
+
+    private static void Append(BladeJournal journal, long iid, ReadOnlySpan<byte> data)
+    {
+        using var file = journal.OpenOutput(iid);
+        file.Write(data);
     }
 
     public void Dispose()
