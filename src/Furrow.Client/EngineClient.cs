@@ -88,12 +88,12 @@ public sealed class EngineClient : IDisposable
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/work", JsonContent.Create(request, FurrowJsonContext.Default.WorkRequest),
             FurrowJsonContext.Default.WorkReply, cancellationToken);
 
-    /// <summary>Tells the engine the blade process is alive; answered without waiting for other work.</summary>
     /// <summary>Tells the engine this blade process is stopping (<see cref="BladeLeaving"/>).</summary>
     public Task<BladeLeft> LeaveAsync(string blade, BladeLeaving leaving, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/leave", JsonContent.Create(leaving, FurrowJsonContext.Default.BladeLeaving),
             FurrowJsonContext.Default.BladeLeft, cancellationToken);
 
+    /// <summary>Tells the engine the blade process is alive; answered without waiting for other work.</summary>
     public Task<BladeHeartbeat> HeartbeatAsync(string blade, BladeHeartbeat heartbeat, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/heartbeat", JsonContent.Create(heartbeat, FurrowJsonContext.Default.BladeHeartbeat),
             FurrowJsonContext.Default.BladeHeartbeat, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Furrow.Core.Jobs;
 using Furrow.Storage.Migrations;
 using Furrow.Storage.Writing;
@@ -341,12 +342,12 @@ internal abstract class AdoJobStore : IJobStore
         AtLeast = r.IsDBNull(20) ? null : Int(r, 20),
         AtMost = r.IsDBNull(21) ? null : Int(r, 21),
         EnvKey = JsonSerializer.Deserialize(r.GetString(22), StorageJsonContext.Default.ListString) ?? [],
-        DirMaps = r.GetString(23) is "[]" ? [] : JsonSerializer.Deserialize(r.GetString(23), StorageJsonContext.Default.ListDirMap) ?? [],
+        DirMaps = JsonList(r.GetString(23), StorageJsonContext.Default.ListDirMap),
     };
 
     private static TaskRecord ReadTask(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), r.GetString(3), NullableString(r, 4), NullableString(r, 5), Long(r, 6) != 0,
-        IntList(r.GetString(7)), TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10))
+        JsonList(r.GetString(7), StorageJsonContext.Default.ListInt32), TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10))
     {
         Progress = r.IsDBNull(11) ? null : Int(r, 11),
     };
@@ -354,21 +355,18 @@ internal abstract class AdoJobStore : IJobStore
     private static CommandRecord ReadCommand(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],
         r.GetString(4), r.GetString(5), NullableString(r, 6), Long(r, 7) != 0,
-        IntList(r.GetString(8)), CommandStateNames.Parse(r.GetString(9)))
+        JsonList(r.GetString(8), StorageJsonContext.Default.ListInt32), CommandStateNames.Parse(r.GetString(9)))
     {
-        Tags = JsonList(r.GetString(10)),
+        Tags = JsonList(r.GetString(10), StorageJsonContext.Default.ListString),
         AtLeast = r.IsDBNull(11) ? null : Int(r, 11),
         AtMost = r.IsDBNull(12) ? null : Int(r, 12),
-        EnvKey = JsonList(r.GetString(13)),
+        EnvKey = JsonList(r.GetString(13), StorageJsonContext.Default.ListString),
     };
 
-    // Most commands have no tags, envkeys or retry codes, and most tasks are no instance: skip the deserializer for the
-    // empty list.
-    private static IReadOnlyList<string> JsonList(string json) =>
-        json == "[]" ? [] : JsonSerializer.Deserialize(json, StorageJsonContext.Default.ListString) ?? [];
-
-    private static IReadOnlyList<int> IntList(string json) =>
-        json == "[]" ? [] : JsonSerializer.Deserialize(json, StorageJsonContext.Default.ListInt32) ?? [];
+    // Most commands have no tags, envkeys or retry codes, most tasks are no instance and most jobs have no dirmaps: skip
+    // the deserializer for the empty list.
+    private static IReadOnlyList<T> JsonList<T>(string json, JsonTypeInfo<List<T>> type) =>
+        json == "[]" ? [] : JsonSerializer.Deserialize(json, type) ?? [];
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(
         Long(r, 0), Long(r, 1), Int(r, 2), Int(r, 3), r.GetString(4), Long(r, 5), NullableLong(r, 6), NullableLong(r, 7),

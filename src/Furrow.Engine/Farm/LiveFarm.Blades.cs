@@ -103,8 +103,9 @@ internal sealed partial class LiveFarm
                 if (!_blades.TryGetValue(name, out var blade) || blade.Record.BootId != bootId)
                     return null;
                 var requeued = RewindAll(blade, InvocationState.Interrupted, changes, "stopped before it could deliver this command's result");
-                blade.Record = blade.Record with { Status = "stopped", LastContactMs = Now };
-                blade.LastContactMs = Now;
+                var now = Now;
+                blade.Record = blade.Record with { Status = "stopped", LastContactMs = now };
+                blade.LastContactMs = now;
                 changes.Add(new UpsertBlade(blade.Record));
                 return requeued;
             }
