@@ -49,17 +49,19 @@ internal static class DispatchScenario
         var mismatches = 0;
         var dispatched = new List<(long Ticks, bool Alice, bool Limited)>(mixed ? tasks : 0);
         var licMeter = new ConcurrencyMeter();
+        var roundTrips = new RoundTrips();
         using var stop = new CancellationTokenSource();
         engine.EngineProcess.Refresh();
         var engineCpuBefore = engine.EngineProcess.TotalProcessorTime;
+        var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var sims = Enumerable.Range(0, blades).Select(i =>
         {
             var name = SimName(i);
             var provides = i < blades / 2 ? "Maya" : "Nuke";
             var setup = mixed
-                ? new SimulatedBladeSetup(name, SimulatedBladeSetup.RenderNode, a => a.Argv.Contains(Limit), licMeter, licRunMs)
-                : SimulatedBladeSetup.Plain;
+                ? new SimulatedBladeSetup(name, SimulatedBladeSetup.RenderNode, a => a.Argv.Contains(Limit), licMeter, licRunMs) { RoundTrips = roundTrips }
+                : SimulatedBladeSetup.Plain with { RoundTrips = roundTrips };
             return StopAllIfFailsAsync(stop, SimulatedBlade.RunAsync(engine.Engine, name, slots, a =>
             {
                 if (mixed)
@@ -87,6 +89,7 @@ internal static class DispatchScenario
         var peakRss = engine.PeakRssMb();
         engine.EngineProcess.Refresh();
         var engineCpu = engine.EngineProcess.TotalProcessorTime - engineCpuBefore;
+        var benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore;
 
         var (p50, p99) = await IdleLatencyAsync(engine, latencySamples);
         var result = new Dictionary<string, object>
@@ -109,8 +112,16 @@ internal static class DispatchScenario
             // The engine's own CPU (user and system, task logs included) per dispatched task: steadier than tasks/s on a
             // machine the simulated blades share with it.
             ["engine_cpu_ms_per_task"] = Math.Round(engineCpu.TotalMilliseconds / tasks, 3),
+            // The simulated blades' CPU (this process) per task: the rest of what the two share of the machine.
+            ["sim_blades_cpu_ms_per_task"] = Math.Round(benchCpu.TotalMilliseconds / tasks, 3),
             ["spool_s"] = Math.Round(spoolSeconds, 1),
         };
+        // The engine's commit latency under this load, as the blades saw it (see RoundTrips).
+        var (pollP50, pollP90, reportP50, reportP90) = roundTrips.Percentiles();
+        result["busy_poll_with_work_p50_ms"] = pollP50;
+        result["busy_poll_with_work_p90_ms"] = pollP90;
+        result["busy_report_p50_ms"] = reportP50;
+        result["busy_report_p90_ms"] = reportP90;
         if (!mixed)
             return result;
 
@@ -145,6 +156,13 @@ internal static class DispatchScenario
         result["lic_max_concurrent_observed"] = licMeter.Max;
         result["lic_blade_max"] = licBladeMax;
         result["lic_max_per_blade_observed"] = perBladeMax.Max();
+        // FURROW_BENCH_TIMELINE=1: dispatches per second of the run on stderr (all, then the limited ones), to see where
+        // a whole-run figure loses to its middle (warm-up, the limited commands' tail).
+        if (Environment.GetEnvironmentVariable("FURROW_BENCH_TIMELINE") == "1")
+        {
+            foreach (var second in dispatched.GroupBy(d => d.Ticks / Stopwatch.Frequency).OrderBy(g => g.Key))
+                Console.Error.WriteLine($"second {second.Key}: {second.Count()} dispatched, {second.Count(d => d.Limited)} limited");
+        }
         return result;
     }
 

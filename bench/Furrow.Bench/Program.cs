@@ -17,7 +17,8 @@ using Furrow.Bench;
 //            bytes in 8 KB chunks; MB/s acknowledged, the engine's peak RSS, and whether the logs hold every byte
 //   restart [--tasks N]
 //   backup [--db-mb N]
-// FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr.
+// FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr. FURROW_BENCH_KEEP=1 keeps each run's site (its
+// path goes to stderr): delete the sites after the last of several runs, not between them (see BenchEngine.DisposeAsync).
 string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task"];
 var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
     .FirstOrDefault() ?? "dispatch";

@@ -12,6 +12,9 @@ namespace Furrow.Bench;
 internal sealed record SimulatedBladeSetup(string Host, BladeFigures? Figures, Func<Assignment, bool>? Limited, ConcurrencyMeter? Meter,
     int LimitedRunMs = 0)
 {
+    /// <summary>Where the blade records how long its polls that brought work and its reports took, or null.</summary>
+    public RoundTrips? RoundTrips { get; init; }
+
     public static SimulatedBladeSetup Plain { get; } = new("bench-host", null, null, null);
 
     /// <summary>Plausible fixed figures of a render node: 16 cores (so a profile's MaxSlots 0 does not cut the slots), light load.</summary>
@@ -40,6 +43,46 @@ internal sealed class ConcurrencyMeter
     }
 
     public void Exit(int count) => Interlocked.Add(ref _now, -count);
+}
+
+/// <summary>
+/// How long the engine took to answer, in ms: polls that brought work (the engine commits the assignment before it
+/// replies) and reports (it commits the events before it acknowledges them). Under load these are the engine's commit
+/// latency, which a command holding a limit waits on twice.
+/// </summary>
+internal sealed class RoundTrips
+{
+    private readonly List<double> _polls = [];
+    private readonly List<double> _reports = [];
+
+    public void Poll(double ms)
+    {
+        lock (_polls)
+            _polls.Add(ms);
+    }
+
+    public void Report(double ms)
+    {
+        lock (_reports)
+            _reports.Add(ms);
+    }
+
+    /// <summary>The median and 90th percentile of each, in ms (0 when none).</summary>
+    public (double PollP50, double PollP90, double ReportP50, double ReportP90) Percentiles()
+    {
+        static double At(List<double> all, double q)
+        {
+            lock (all)
+            {
+                if (all.Count == 0)
+                    return 0;
+                var sorted = all.Order().ToList();
+                return Math.Round(sorted[(int)Math.Min(sorted.Count - 1, q * sorted.Count)], 1);
+            }
+        }
+
+        return (At(_polls, 0.5), At(_polls, 0.9), At(_reports, 0.5), At(_reports, 0.9));
+    }
 }
 
 /// <summary>
@@ -98,7 +141,10 @@ internal static class SimulatedBlade
                     await slotFreed.WaitAsync(stop);
                     continue;
                 }
+                var asked = System.Diagnostics.Stopwatch.GetTimestamp();
                 work = await client.PollWorkAsync(name, new WorkRequest(bootId, free, 1000), stop);
+                if (work.Assignments.Count > 0)
+                    setup.RoundTrips?.Poll(System.Diagnostics.Stopwatch.GetElapsedTime(asked).TotalMilliseconds);
             }
             catch (OperationCanceledException)
             {
@@ -173,7 +219,9 @@ internal static class SimulatedBlade
                     state.LimitedExitsPending -= exitingLimited;
                     state.Held -= exitingLimited;
                 }
+                var sent = System.Diagnostics.Stopwatch.GetTimestamp();
                 var reply = await client.ReportAsync(name, new BladeReport(bootId, events, running, slots - running.Count, setup.Figures), stop);
+                setup.RoundTrips?.Report(System.Diagnostics.Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
                 lock (state)
                     state.Events.RemoveAll(e => e.Seq <= reply.AckedSeq);
             }

@@ -36,7 +36,10 @@ public sealed record BladeTraits(
             return true;
         if (string.Equals(Name, key, StringComparison.OrdinalIgnoreCase) || string.Equals(Host, key, StringComparison.OrdinalIgnoreCase))
             return true;
-        // The set's own comparer may be case-sensitive; service keys are not.
+        // The set's own comparer may be case-sensitive; service keys are not. A profile's set (blade.config) already
+        // ignores case, and dispatch asks this of every candidate, so that set is not walked (which would allocate).
+        if (Provides is HashSet<string> { Comparer: var comparer } && ReferenceEquals(comparer, StringComparer.OrdinalIgnoreCase))
+            return false;
         foreach (var provided in Provides)
         {
             if (string.Equals(provided, key, StringComparison.OrdinalIgnoreCase))

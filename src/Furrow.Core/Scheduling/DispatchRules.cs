@@ -163,7 +163,13 @@ public static class DispatchRules
     public static WaitReason? FitsBlade(JobSituation job, CommandNeeds command, BladeSituation blade, LimitCounter? limits,
         List<WaitReason>? all = null) => FitsBlade(job, command, blade, limits, all, explain: true);
 
-    // With explain false a refusal carries its kind but no text (see Fits).
+    // One wordless reason per kind, shared: what a refusal is when explain is false (see Fits), so dispatch's checks
+    // allocate nothing.
+    private static readonly WaitReason[] BareReasons = [.. Enum.GetValues<WaitKind>().Select(kind => new WaitReason(kind, ""))];
+
+    private static WaitReason Bare(WaitKind kind) => BareReasons[(int)kind];
+
+    // With explain false a refusal carries its kind but no text or blade (see Fits).
     private static WaitReason? FitsBlade(JobSituation job, CommandNeeds command, BladeSituation blade, LimitCounter? limits,
         List<WaitReason>? all, bool explain)
     {
@@ -182,22 +188,22 @@ public static class DispatchRules
                 return first;
         }
         if (command.AtLeast > blade.FreeSlots && blade.FreeSlots > 0
-            && Add(new(WaitKind.BladeSlots, explain ? $"has {blade.FreeSlots} free slot(s), the command needs {command.AtLeast} (-atleast)" : "", blade.Name)))
+            && Add(explain ? new(WaitKind.BladeSlots, $"has {blade.FreeSlots} free slot(s), the command needs {command.AtLeast} (-atleast)", blade.Name) : Bare(WaitKind.BladeSlots)))
             return first;
         if (blade.NimbyOwner is { } only && !string.Equals(only, job.Owner, StringComparison.Ordinal)
-            && Add(new(WaitKind.BladeNimby, explain ? $"takes only {only}'s jobs (its profile's NIMBY), and job {job.Jid} is {job.Owner}'s" : "", blade.Name)))
+            && Add(explain ? new(WaitKind.BladeNimby, $"takes only {only}'s jobs (its profile's NIMBY), and job {job.Jid} is {job.Owner}'s", blade.Name) : Bare(WaitKind.BladeNimby)))
             return first;
         if (command.EngineHostOnly && !blade.OnEngineHost
-            && Add(new(WaitKind.EngineHostOnly, "is not on the engine's host, and a local Cmd runs only there", blade.Name)))
+            && Add(explain ? new(WaitKind.EngineHostOnly, "is not on the engine's host, and a local Cmd runs only there", blade.Name) : Bare(WaitKind.EngineHostOnly)))
             return first;
         if (!command.Service.Matches(blade.Traits)
-            && Add(new(WaitKind.ServiceKey, explain ? $"{command.Service.WhyNot(blade.Traits)} (service key {command.Service.Text})" : "", blade.Name)))
+            && Add(explain ? new(WaitKind.ServiceKey, $"{command.Service.WhyNot(blade.Traits)} (service key {command.Service.Text})", blade.Name) : Bare(WaitKind.ServiceKey)))
             return first;
         if (job.Blocklist.Contains(blade.Name)
-            && Add(new(WaitKind.Blocklisted, explain ? $"is blocklisted for job {job.Jid} after repeated failures there (tq unblock {job.Jid} {blade.Name})" : "", blade.Name)))
+            && Add(explain ? new(WaitKind.Blocklisted, $"is blocklisted for job {job.Jid} after repeated failures there (tq unblock {job.Jid} {blade.Name})", blade.Name) : Bare(WaitKind.Blocklisted)))
             return first;
         if (limits is not null && command.Limits.Count > 0 && !limits.Allows(command.Limits, blade.Traits.Host, job.Owner)
-            && Add(new(WaitKind.Limit, explain ? limits.WhyNot(command.Limits, blade.Traits.Host, job.Owner) ?? "" : "", blade.Name)))
+            && Add(explain ? new(WaitKind.Limit, limits.WhyNot(command.Limits, blade.Traits.Host, job.Owner) ?? "", blade.Name) : Bare(WaitKind.Limit)))
             return first;
         return first;
     }

@@ -57,9 +57,10 @@ public sealed class LimitCounter
     {
         ArgumentNullException.ThrowIfNull(limitNames);
         ArgumentNullException.ThrowIfNull(host);
-        // Dispatch asks this for every candidate command: no list of the defined limits is built (a repeat asks twice).
-        foreach (var name in limitNames)
-            if (name is not null && _limits.TryGetValue(name, out var limit) && limit.Blocks(host, owner) != Cap.None)
+        // Dispatch asks this for every candidate command: no list of the defined limits is built (a repeat asks twice),
+        // and the names are indexed rather than enumerated through the interface, which would allocate.
+        for (var i = 0; i < limitNames.Count; i++)
+            if (limitNames[i] is { } name && _limits.TryGetValue(name, out var limit) && limit.Blocks(host, owner) != Cap.None)
                 return false;
         return true;
     }

@@ -120,11 +120,12 @@ internal sealed class AllNode(int column, IReadOnlyList<ConditionNode> operands)
 
     public override int Precedence => 2;
 
+    // Indexed, not foreach: dispatch tests keys for every candidate, and an interface enumerator is an allocation each.
     public override bool Test(BladeTraits blade)
     {
-        foreach (var operand in operands)
+        for (var i = 0; i < operands.Count; i++)
         {
-            if (!operand.Test(blade))
+            if (!operands[i].Test(blade))
                 return false;
         }
 
@@ -162,11 +163,12 @@ internal sealed class AnyNode(int column, IReadOnlyList<ConditionNode> operands)
 
     public override int Precedence => 1;
 
+    // Indexed for the same reason as AllNode.Test.
     public override bool Test(BladeTraits blade)
     {
-        foreach (var operand in operands)
+        for (var i = 0; i < operands.Count; i++)
         {
-            if (operand.Test(blade))
+            if (operands[i].Test(blade))
                 return true;
         }
 

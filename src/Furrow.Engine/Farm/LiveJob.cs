@@ -7,8 +7,6 @@ namespace Furrow.Engine.Farm;
 /// <summary>An unfinished job as the scheduler holds it. Touched only by <see cref="Farm"/>, under its lock.</summary>
 internal sealed class LiveJob
 {
-    private static readonly IReadOnlySet<string> NoBlades = new HashSet<string>();
-
     public LiveJob(JobRecord record, bool rootSerial, int tierRank)
     {
         Record = record;
@@ -68,8 +66,12 @@ internal sealed class LiveJob
     /// <summary>Failures of this job's commands per blade; at the site's cap a blade no longer gets them.</summary>
     public Dictionary<string, int> Failures { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Tasks waiting for a blade, by the class of the command they wait to run, in tid order.</summary>
-    public SortedDictionary<int, SortedSet<int>> Ready { get; } = [];
+    /// <summary>
+    /// Tasks waiting for a blade, by the class of the command they wait to run, in tid order. The classes are in no
+    /// order (dispatch takes the lowest tid over all of them), and a dictionary's enumerator, unlike a sorted one's,
+    /// allocates nothing.
+    /// </summary>
+    public Dictionary<int, SortedSet<int>> Ready { get; } = [];
 
     public int ReadyCount { get; set; }
 
@@ -80,15 +82,49 @@ internal sealed class LiveJob
     public bool Dispatchable(long nowMs) =>
         ReadyCount > 0 && !Paused && WaitingFor.Count == 0 && (Record.AfterTimeMs is not { } after || after <= nowMs);
 
+    /// <summary>
+    /// What the rules know of the job now. Dispatch asks it of every job it looks at on every poll, so the answer is kept
+    /// and rebuilt only when one of its figures changed; its `-afterjids` set and its blocklist are live views of this
+    /// job's own collections, read under the farm's lock like the job itself.
+    /// </summary>
     /// <param name="blocklistFailures">The site's `BladeBlocklistFailures`: failures on a blade that blocklist it for this job.</param>
-    public JobSituation Situation(int blocklistFailures) =>
-        new(Jid, Owner, Paused, Record.AfterTimeMs, WaitingFor, Record.MaxActive, ActiveCount, Blocklist(blocklistFailures));
-
-    private IReadOnlySet<string> Blocklist(int blocklistFailures)
+    public JobSituation Situation(int blocklistFailures)
     {
-        if (Failures.Count == 0)
-            return NoBlades;
-        var blocked = Failures.Where(f => f.Value >= blocklistFailures).Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        return blocked.Count == 0 ? NoBlades : blocked;
+        if (_blocklist?.Threshold != blocklistFailures)
+            _blocklist = new BlocklistView(Failures, blocklistFailures);
+        var kept = _situation;
+        if (kept is null || kept.Paused != Paused || kept.AfterMs != Record.AfterTimeMs || kept.MaxActive != Record.MaxActive
+            || kept.ActiveCount != ActiveCount || !ReferenceEquals(kept.Blocklist, _blocklist) || !ReferenceEquals(kept.Owner, Owner))
+            _situation = kept = new(Jid, Owner, Paused, Record.AfterTimeMs, WaitingFor, Record.MaxActive, ActiveCount, _blocklist);
+        return kept;
+    }
+
+    private JobSituation? _situation;
+    private BlocklistView? _blocklist;
+
+    // The blades whose failure count for this job is at the threshold, read from the counts as they are now.
+    private sealed class BlocklistView(Dictionary<string, int> failures, int threshold) : IReadOnlySet<string>
+    {
+        public int Threshold { get; } = threshold;
+
+        public int Count => failures.Count == 0 ? 0 : failures.Values.Count(n => n >= Threshold);
+
+        public bool Contains(string item) => failures.TryGetValue(item, out var n) && n >= Threshold;
+
+        public IEnumerator<string> GetEnumerator() => failures.Where(f => f.Value >= Threshold).Select(f => f.Key).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public bool IsProperSubsetOf(IEnumerable<string> other) => this.ToHashSet(StringComparer.Ordinal).IsProperSubsetOf(other);
+
+        public bool IsProperSupersetOf(IEnumerable<string> other) => this.ToHashSet(StringComparer.Ordinal).IsProperSupersetOf(other);
+
+        public bool IsSubsetOf(IEnumerable<string> other) => this.ToHashSet(StringComparer.Ordinal).IsSubsetOf(other);
+
+        public bool IsSupersetOf(IEnumerable<string> other) => this.ToHashSet(StringComparer.Ordinal).IsSupersetOf(other);
+
+        public bool Overlaps(IEnumerable<string> other) => this.ToHashSet(StringComparer.Ordinal).Overlaps(other);
+
+        public bool SetEquals(IEnumerable<string> other) => this.ToHashSet(StringComparer.Ordinal).SetEquals(other);
     }
 }
