@@ -41,7 +41,20 @@ internal sealed class TaskLogStore(string logRoot, Microsoft.Extensions.Logging.
     }
 
     public string PathOf(string owner, long jid, int tid) =>
-        Path.Combine(Root, SafeSegment(owner), $"J{jid}", $"T{tid}.log");
+        Path.Combine(Root, OwnerDirectory(owner), $"J{jid}", $"T{tid}.log");
+
+    // A farm has few owners and every log write asks for one's directory name: each is cleaned once (bounded, so a
+    // flood of distinct names cannot grow it without end).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _ownerDirectories = new(StringComparer.Ordinal);
+
+    private string OwnerDirectory(string owner)
+    {
+        if (_ownerDirectories.TryGetValue(owner, out var directory))
+            return directory;
+        if (_ownerDirectories.Count >= 10_000)
+            _ownerDirectories.Clear();
+        return _ownerDirectories[owner] = SafeSegment(owner);
+    }
 
     public long LengthOf(string owner, long jid, int tid)
     {
@@ -84,26 +97,40 @@ internal sealed class TaskLogStore(string logRoot, Microsoft.Extensions.Logging.
     }
 
     /// <summary>
-    /// Appends each entry in order to its task log, through <paramref name="open"/> (path to a stream left open, unflushed
-    /// to disk, for the caller to sync and close); returns, per invocation whose header was written, where its output begins.
+    /// Appends each entry in order to its task log, through <paramref name="open"/> (path to a file left open, unsynced,
+    /// for the caller to sync and close); returns, per invocation whose header was written, where its output begins.
+    /// Each file touched gets its entries in one write, after all of them are queued.
     /// </summary>
-    public Dictionary<long, long> Write(IReadOnlyList<LogAppend> entries, Dictionary<string, FileStream> open)
+    /// <exception cref="IOException">A log could not be opened (nor set aside) or written.</exception>
+    public Dictionary<long, long> Write(IReadOnlyList<LogAppend> entries, Dictionary<string, TaskLogFile> open)
     {
         var outputStarts = new Dictionary<long, long>();
-        foreach (var entry in entries)
+        var touched = new List<TaskLogFile>(entries.Count);
+        try
         {
-            var path = PathOf(entry.Owner, entry.Jid, entry.Tid);
-            if (!open.TryGetValue(path, out var stream))
-                open[path] = stream = OpenOrDivert(path, entry.Jid, entry.Tid);
-            stream.Write(entry.Bytes.Span);
-            if (entry.IsHeader)
-                outputStarts[entry.Iid] = stream.Position;
+            foreach (var entry in entries)
+            {
+                var path = PathOf(entry.Owner, entry.Jid, entry.Tid);
+                if (!open.TryGetValue(path, out var file))
+                    open[path] = file = OpenOrDivert(path, entry.Jid, entry.Tid);
+                if (!touched.Contains(file))
+                    touched.Add(file);
+                file.Queue(entry.Bytes.Span);
+                if (entry.IsHeader)
+                    outputStarts[entry.Iid] = file.Length;
+            }
+        }
+        finally
+        {
+            // What was queued is written even when a later entry could not be opened, as it was one write at a time.
+            foreach (var file in touched)
+                file.Flush();
         }
         return outputStarts;
     }
 
     // Called from the writer's one loop only, so the set of paths already warned about needs no lock.
-    private FileStream OpenOrDivert(string path, long jid, int tid)
+    private TaskLogFile OpenOrDivert(string path, long jid, int tid)
     {
         try
         {
@@ -112,10 +139,10 @@ internal sealed class TaskLogStore(string logRoot, Microsoft.Extensions.Logging.
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             var aside = AsidePathOf(jid, tid);
-            FileStream stream;
+            TaskLogFile file;
             try
             {
-                stream = OpenForAppend(aside);
+                file = OpenForAppend(aside);
             }
             catch (Exception asideError) when (asideError is IOException or UnauthorizedAccessException)
             {
@@ -124,22 +151,21 @@ internal sealed class TaskLogStore(string logRoot, Microsoft.Extensions.Logging.
             _anyAside = true;
             if (logger is not null && _divertedPaths.Add(path))
                 EngineLog.TaskLogDiverted(logger, path, aside, error.Message);
-            return stream;
+            return file;
         }
     }
 
     // The job's directory exists for all but a task's first entry, so it is made only when the open says it is missing.
-    // Unbuffered: every write reaches the file at once, so a sync of the file system covers it.
-    private static FileStream OpenForAppend(string path)
+    private static TaskLogFile OpenForAppend(string path)
     {
         try
         {
-            return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            return TaskLogFile.OpenForAppend(path);
         }
         catch (DirectoryNotFoundException)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            return TaskLogFile.OpenForAppend(path);
         }
     }
 

@@ -52,7 +52,7 @@ internal sealed partial class TaskLogWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var batch = new List<PendingAppend>();
-        var files = new Dictionary<string, FileStream>(StringComparer.Ordinal);
+        var files = new Dictionary<string, TaskLogFile>(StringComparer.Ordinal);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
@@ -69,14 +69,14 @@ internal sealed partial class TaskLogWriter : IAsyncDisposable
             }
             finally
             {
-                foreach (var stream in files.Values)
-                    stream.Dispose();
+                foreach (var file in files.Values)
+                    file.Dispose();
                 files.Clear();
             }
         }
     }
 
-    private void WriteAndSync(List<PendingAppend> batch, Dictionary<string, FileStream> files)
+    private void WriteAndSync(List<PendingAppend> batch, Dictionary<string, TaskLogFile> files)
     {
         foreach (var pending in batch)
         {
@@ -111,7 +111,7 @@ internal sealed partial class TaskLogWriter : IAsyncDisposable
     }
 
     // Returns, per file whose text may not be on disk, why.
-    private static Dictionary<string, Exception?> Sync(Dictionary<string, FileStream> files)
+    private static Dictionary<string, Exception?> Sync(Dictionary<string, TaskLogFile> files)
     {
         var unsynced = new Dictionary<string, Exception?>(StringComparer.Ordinal);
         if (files.Count == 0)
@@ -119,17 +119,19 @@ internal sealed partial class TaskLogWriter : IAsyncDisposable
         if (OperatingSystem.IsLinux())
         {
             // All the log files live under one directory, so one syncfs covers them.
-            if (SyncFileSystem(files.Values.First().SafeFileHandle) == 0)
+            if (SyncFileSystem(files.Values.First().Handle) == 0)
                 return unsynced;
             var failure = new IOException($"could not sync the task logs to disk: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
             foreach (var path in files.Keys)
                 unsynced[path] = failure;
             return unsynced;
         }
-        foreach (var (path, stream) in files)
+        foreach (var (path, file) in files)
         {
             try
             {
+                // The stream takes the handle over and closes it; the file's own dispose then does nothing.
+                using var stream = new FileStream(file.Handle, FileAccess.Write, bufferSize: 0);
                 stream.Flush(flushToDisk: true);
             }
             catch (IOException error)
