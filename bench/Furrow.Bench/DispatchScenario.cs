@@ -22,14 +22,15 @@ internal static class DispatchScenario
     private static readonly string[] Owners = ["alice", "bob"];
 
     public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots, int latencySamples, string store = "sqlite",
-        bool mixed = false, int licRunMs = 100)
+        bool mixed = false, int licRunMs = 100, int tasksPerJob = 1000)
     {
         if (mixed && blades < 2)
             throw new ArgumentException("--mixed needs at least 2 blades (half provide Maya, half Nuke)");
         var licSiteMax = Math.Max(1, blades * slots / 4);
         const int licBladeMax = 2;
         await using var engine = await BenchEngine.StartAsync(store, mixed ? MixedSite(blades, licSiteMax, licBladeMax) : null);
-        const int tasksPerJob = 1000;
+        if (tasksPerJob < 1)
+            throw new ArgumentException("--tasks-per-job must be at least 1");
         var jobs = 0;
         var spooling = Stopwatch.StartNew();
         for (var spooled = 0; spooled < tasks; spooled += tasksPerJob, jobs++)
@@ -115,6 +116,7 @@ internal static class DispatchScenario
             // The simulated blades' CPU (this process) per task: the rest of what the two share of the machine.
             ["sim_blades_cpu_ms_per_task"] = Math.Round(benchCpu.TotalMilliseconds / tasks, 3),
             ["spool_s"] = Math.Round(spoolSeconds, 1),
+            ["jobs"] = jobs,
         };
         // The engine's commit latency under this load, as the blades saw it (see RoundTrips).
         var (pollP50, pollP90, reportP50, reportP90) = roundTrips.Percentiles();

@@ -3,8 +3,9 @@ using Furrow.Bench;
 
 // Release-mode benchmarks of a real engine process; each scenario prints one JSON line.
 // Usage: dotnet run -c Release --project bench/Furrow.Bench -- SCENARIO [options]
-//   dispatch [--tasks N] [--blades N] [--samples N] [--store sqlite|postgresql] [--mixed [--lic-ms N]]
-//            throughput with simulated blades, then ready-to-started latency with one real blade (defaults 20000, 100, 200).
+//   dispatch [--tasks N] [--blades N] [--samples N] [--store sqlite|postgresql] [--mixed [--lic-ms N]] [--tasks-per-job N]
+//            throughput with simulated blades, then ready-to-started latency with one real blade (defaults 20000, 100, 200;
+//            jobs of 1000 tasks, so many jobs queued at one priority take a smaller --tasks-per-job).
 //            --mixed adds blade profiles (half Maya, half Nuke), service keys, the limit "lic" and two owners, and reports
 //            fairness, service mismatches and the most "lic" commands held at once (each held --lic-ms, 100, by the
 //            simulated blades so the caps bind; every other command finishes at once); the target run is
@@ -19,7 +20,7 @@ using Furrow.Bench;
 //   backup [--db-mb N]
 // FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr. FURROW_BENCH_KEEP=1 keeps each run's site (its
 // path goes to stderr): delete the sites after the last of several runs, not between them (see BenchEngine.DisposeAsync).
-string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task"];
+string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task", "--tasks-per-job"];
 var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
     .FirstOrDefault() ?? "dispatch";
 string Text(string name, string fallback) =>
@@ -30,7 +31,8 @@ int Arg(string name, int fallback) =>
 var result = scenario switch
 {
     "dispatch" => await DispatchScenario.RunAsync(tasks: Arg("--tasks", 20_000), blades: Arg("--blades", 100), slots: 4,
-        latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite"), mixed: args.Contains("--mixed"), licRunMs: Arg("--lic-ms", 100)),
+        latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite"), mixed: args.Contains("--mixed"), licRunMs: Arg("--lic-ms", 100),
+        tasksPerJob: Arg("--tasks-per-job", 1000)),
     "deps" => await DepsScenario.RunAsync(chain: Arg("--chain", 100), width: Arg("--width", 50), fanIns: Arg("--fanins", 20), commandMs: Arg("--cmd-ms", 50)),
     "logs" => await LogScenario.RunAsync(blades: Arg("--blades", 100), totalMb: Arg("--total-mb", 200), mbPerTask: Arg("--mb-per-task", 2)),
     "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),

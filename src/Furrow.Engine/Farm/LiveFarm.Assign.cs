@@ -2,6 +2,7 @@ using System.Globalization;
 using Furrow.Client.Protocol;
 using Furrow.Core.Jobs;
 using Furrow.Core.Scheduling;
+using Furrow.Engine.Dispatch;
 using Furrow.Storage;
 
 namespace Furrow.Engine.Farm;
@@ -51,35 +52,52 @@ internal sealed partial class LiveFarm
     private readonly record struct Pick_(LiveJob Job, CommandClass Class, int Tid);
 
     // The best job of the first tier-and-priority level that has anything this blade may run. Within a level the
-    // job whose share group, then owner, uses least goes first; a job that could not beat the best found so far is
-    // not even checked, so one user's flood of jobs costs one check per level, not one per job.
+    // least used share bucket (share group, then owner) goes first, and among buckets used alike the job first in the
+    // static order; a bucket's jobs are looked into in that order only until one has something to run, and only while
+    // it could still beat the best found, so a flood of one user's jobs costs the jobs this blade cannot run, not all.
     private Pick_? Pick(BladeSituation blade, long now)
     {
-        (int, double)? level = null;
-        Pick_? best = null;
-        (double Share, int Owner) bestUse = default;
-        foreach (var job in _ready.Jobs)
+        var buckets = _bucketScratch;
+        foreach (var level in _ready.Levels)
         {
-            var key = job.QueueKey!.Value;
-            if (level is { } current && (key.TierRank, key.Priority) != current)
+            buckets.Clear();
+            foreach (var bucket in level.Buckets.Values)
             {
+                var group = bucket.Key.ShareGroup;
+                buckets.Add((_policy.ShareUse(group, _activeByShareGroup.GetValueOrDefault(group)),
+                    _activeByOwner.GetValueOrDefault(bucket.Key.Owner), bucket));
+            }
+            buckets.Sort(static (a, b) => (a.Share, a.Owner).CompareTo((b.Share, b.Owner)));
+            for (var first = 0; first < buckets.Count;)
+            {
+                // Buckets [first, end) are used alike: the best pick among them is the earliest job with something to run.
+                var end = first + 1;
+                while (end < buckets.Count && (buckets[end].Share, buckets[end].Owner).CompareTo((buckets[first].Share, buckets[first].Owner)) == 0)
+                    end++;
+                Pick_? best = null;
+                for (var i = first; i < end; i++)
+                {
+                    foreach (var job in buckets[i].Bucket.Jobs)
+                    {
+                        if (best is { } b && ReadyQueue.Compare(job, b.Job) > 0)
+                            break;
+                        if (FirstRunnable(job, blade, now) is { } pick)
+                        {
+                            best = pick;
+                            break;
+                        }
+                    }
+                }
                 if (best is not null)
                     return best;
-                level = null;
-            }
-            level ??= (key.TierRank, key.Priority);
-            var use = (_policy.ShareUse(job.ShareGroup, _activeByShareGroup.GetValueOrDefault(job.ShareGroup)),
-                _activeByOwner.GetValueOrDefault(job.Owner));
-            if (best is not null && use.CompareTo(bestUse) >= 0)
-                continue;
-            if (FirstRunnable(job, blade, now) is { } pick)
-            {
-                best = pick;
-                bestUse = use;
+                first = end;
             }
         }
-        return best;
+        return null;
     }
+
+    // Pick's list of a level's buckets with their use; Pick runs under the farm's lock, one at a time.
+    private readonly List<(double Share, int Owner, ShareBucket Bucket)> _bucketScratch = [];
 
     // The lowest-tid waiting task of this job whose command class the rules allow on the blade. These are
     // DispatchRules.Check's parts in its order: the farm's pause was checked by Assign and only ready tasks are queued,

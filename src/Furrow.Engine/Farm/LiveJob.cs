@@ -78,6 +78,9 @@ internal sealed class LiveJob
     /// <summary>The ready queue's key for this job while it is in the queue (kept so a re-key removes the right entry).</summary>
     public (int TierRank, double Priority, long SpoolTimeMs)? QueueKey { get; set; }
 
+    /// <summary>The ready queue's share bucket for this job while it is in the queue (kept for the same reason).</summary>
+    public Dispatch.ShareBucketKey? QueueBucket { get; set; }
+
     /// <summary>Nothing but blades and their counts keeps it from running: not paused, started, nothing to wait for.</summary>
     public bool Dispatchable(long nowMs) =>
         ReadyCount > 0 && !Paused && WaitingFor.Count == 0 && (Record.AfterTimeMs is not { } after || after <= nowMs);
