@@ -316,6 +316,45 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task FairShare_AFloodOfManyJobsFromOneUser_DoesNotStarveAnotherUsersJobSpooledAfterThem()
+    {
+        // Dispatch weighs share buckets, not jobs: alice's 20 jobs are one bucket, bob's late job another.
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 4);
+        var flood = new List<long>();
+        for (var n = 0; n < 20; n++)
+        {
+            flood.Add(await site.SpoolAsync($$"""
+                Job -title {flood{{n}}} -priority 100 -subtasks {
+                    Iterate i -from 1 -to 50 -by 1 -template { Task "f$i" -cmds { RemoteCmd {sleep 0.3} } }
+                }
+                """, user: "alice"));
+        }
+        await Eventually.WaitUntilAsync(async () => (await site.Client.InvocationsAsync($"jid={flood[0]}")).Count >= 4, Timeout,
+            () => "alice's first job to fill the blade");
+
+        var small = await site.SpoolAsync("""
+            Job -title {small} -priority 100 -subtasks {
+                Task {a} -cmds { RemoteCmd {true} }
+                Task {b} -cmds { RemoteCmd {true} }
+            }
+            """, user: "bob");
+        var done = await site.WaitForJobAsync(small, j => j.NumDone == 2, Timeout, "done while alice's jobs are still queued");
+        var bobLast = (await site.Client.InvocationsAsync($"jid={small}")).Max(i => i.DispatchTime);
+        var aliceMeanwhile = 0;
+        var aliceDone = 0;
+        foreach (var jid in flood)
+        {
+            aliceMeanwhile += (await site.Client.InvocationsAsync($"jid={jid}")).Count(i => i.DispatchTime > done.SpoolTime && i.DispatchTime < bobLast);
+            aliceDone += (await site.Client.JobsAsync($"jid={jid}")).Single().NumDone;
+        }
+        // Bob runs nothing else, so each slot alice frees goes to bob until his two tasks are out.
+        Assert.True(aliceMeanwhile <= 2, $"alice got {aliceMeanwhile} blades while bob's 2 tasks waited");
+        Assert.True(aliceDone < 950, "alice's jobs should still be running, or the test proves nothing");
+    }
+
+    [Fact]
     public async Task EnvKeys_OfTheBladesProfile_SetTheCommandsEnvironment()
     {
         await using var site = new TestSite();

@@ -16,6 +16,20 @@ public sealed class ServiceKeyMatchTests
         Assert.False(Key("PixarRenderX").Matches(blade));
     }
 
+    [Fact]
+    public void Matches_KeyIgnoresCase_WithAProfilesIgnoreCaseSet_AndRefusesAKeyItLacks()
+    {
+        // blade.config's Provides set ignores case itself, so the key test takes its answer without walking it.
+        var blade = new BladeTraits("render07", "10.0.0.7", "linux", new HashSet<string>(["PixarRender", "Maya"], StringComparer.OrdinalIgnoreCase),
+            16, 32, 100, 2);
+
+        Assert.True(Key("pixarrender").Matches(blade));
+        Assert.True(Key("MAYA && PixarRender").Matches(blade));
+        Assert.False(Key("Nuke").Matches(blade));
+        Assert.True(Key("!Nuke").Matches(blade));
+        Assert.True(Key("render07").Matches(blade));
+    }
+
     [Theory]
     [InlineData("render07")]
     [InlineData("RENDER07")]
