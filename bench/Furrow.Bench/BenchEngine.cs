@@ -95,7 +95,8 @@ internal sealed class BenchEngine : IAsyncDisposable
     public Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "furrow.dll"));
+        // FURROW_DLL runs another build of furrow (as bin/furrow does), e.g. a ReadyToRun publish.
+        info.ArgumentList.Add(Environment.GetEnvironmentVariable("FURROW_DLL") is { Length: > 0 } dll ? dll : Path.Combine(AppContext.BaseDirectory, "furrow.dll"));
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;

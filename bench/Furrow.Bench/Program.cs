@@ -20,6 +20,8 @@ using Furrow.Bench;
 //   backup [--db-mb N]
 // FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr. FURROW_BENCH_KEEP=1 keeps each run's site (its
 // path goes to stderr): delete the sites after the last of several runs, not between them (see BenchEngine.DisposeAsync).
+// FURROW_BENCH_TIMELINE=1 prints dispatch's dispatches per second. FURROW_DLL runs another furrow.dll (e.g. a ReadyToRun
+// publish) for the engine and real blades instead of the one built beside the bench.
 string[] valued = ["--tasks", "--blades", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task", "--tasks-per-job"];
 var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
     .FirstOrDefault() ?? "dispatch";
