@@ -60,6 +60,9 @@ public static class EngineHost
             o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // This category only logs each request's start and end (Information and Debug), but while it is enabled at all
+        // ASP.NET Core makes an Activity and a log scope for every request: a cost on every blade poll and report.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.UseUrls($"http://{listenAddress}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.ScriptLimits.MaxBytes + 1024);
 
