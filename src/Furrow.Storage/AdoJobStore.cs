@@ -334,14 +334,14 @@ internal abstract class AdoJobStore : IJobStore
     {
         AfterTimeMs = NullableLong(r, 13),
         MaxActive = r.IsDBNull(14) ? null : Int(r, 14),
-        AfterJids = JsonSerializer.Deserialize(r.GetString(15), StorageJsonContext.Default.ListInt64) ?? [],
+        AfterJids = JsonList(r.GetString(15), StorageJsonContext.Default.ListInt64),
         Tier = NullableString(r, 16),
-        Projects = JsonSerializer.Deserialize(r.GetString(17), StorageJsonContext.Default.ListString) ?? [],
+        Projects = JsonList(r.GetString(17), StorageJsonContext.Default.ListString),
         Service = NullableString(r, 18),
-        Tags = JsonSerializer.Deserialize(r.GetString(19), StorageJsonContext.Default.ListString) ?? [],
+        Tags = JsonList(r.GetString(19), StorageJsonContext.Default.ListString),
         AtLeast = r.IsDBNull(20) ? null : Int(r, 20),
         AtMost = r.IsDBNull(21) ? null : Int(r, 21),
-        EnvKey = JsonSerializer.Deserialize(r.GetString(22), StorageJsonContext.Default.ListString) ?? [],
+        EnvKey = JsonList(r.GetString(22), StorageJsonContext.Default.ListString),
         DirMaps = JsonList(r.GetString(23), StorageJsonContext.Default.ListDirMap),
     };
 
@@ -353,7 +353,7 @@ internal abstract class AdoJobStore : IJobStore
     };
 
     private static CommandRecord ReadCommand(DbDataReader r) => new(
-        Long(r, 0), Int(r, 1), Int(r, 2), JsonSerializer.Deserialize(r.GetString(3), StorageJsonContext.Default.ListString) ?? [],
+        Long(r, 0), Int(r, 1), Int(r, 2), JsonList(r.GetString(3), StorageJsonContext.Default.ListString),
         r.GetString(4), r.GetString(5), NullableString(r, 6), Long(r, 7) != 0,
         JsonList(r.GetString(8), StorageJsonContext.Default.ListInt32), CommandStateNames.Parse(r.GetString(9)))
     {
@@ -363,8 +363,8 @@ internal abstract class AdoJobStore : IJobStore
         EnvKey = JsonList(r.GetString(13), StorageJsonContext.Default.ListString),
     };
 
-    // Most commands have no tags, envkeys or retry codes, most tasks are no instance and most jobs have no dirmaps: skip
-    // the deserializer for the empty list.
+    // Every JSON list column is read through here. Most commands have no tags, envkeys or retry codes, most tasks are no
+    // instance and most jobs have no dirmaps, -afterjids or tags: skip the deserializer for the empty list.
     private static IReadOnlyList<T> JsonList<T>(string json, JsonTypeInfo<List<T>> type) =>
         json == "[]" ? [] : JsonSerializer.Deserialize(json, type) ?? [];
 
@@ -385,7 +385,6 @@ internal abstract class AdoJobStore : IJobStore
         Nimby = Long(r, 9) != 0,
     };
 
-    // SQLite hands every integer back as Int64 and PostgreSQL as the column's own width: convert, whichever it is.
     // SQLite hands every integer over as a 64-bit one, PostgreSQL as the column's own width; reading the value as an
     // object (and converting it) boxed every number of every row, 100,000s of them when the engine loads its farm.
     private static long Long(DbDataReader r, int i) => r.GetFieldType(i) == typeof(long)
