@@ -68,6 +68,14 @@ internal sealed class AlfredCommandReader
             var word = words[i];
             if (!word.IsOptionName)
             {
+                // Two commands written on one line read as one command line with the second's keyword in it (Tcl ends a
+                // command at a newline or `;`), and the second would silently never run.
+                if (argvWords > 0 && word.Kind == TclWordKind.Bare && Keywords.Contains(word.RawText))
+                {
+                    throw word.Source.Fail(word.Start,
+                        $"expected an option of {keyword}, found {word.Describe()}: each command in {list} goes on its own line or after a `;`");
+                }
+
                 // Several value words are pieces of one command line: RemoteCmd {exe} {"-f"} {file}.
                 command.Argv.AddRange(_values.Argv(word, depth));
                 argvWords++;

@@ -240,6 +240,28 @@ public sealed class AlfredParserTests
         Assert.Equal([new KeptOption("metrics", "cpu"), new KeptOption("minrunsecs", "5"), new KeptOption("resumewhile", "{test} {-f} {x}")], command.Kept);
     }
 
+    [Theory]
+    [InlineData("Job -subtasks {Task a -cmds {RemoteCmd {echo one} RemoteCmd {echo two}}}", 51, "RemoteCmd", "-cmds")]
+    [InlineData("Job -subtasks {Task a -cmds {Cmd {a} {b} Cmd {c}}}", 42, "Cmd", "-cmds")]
+    [InlineData("Job -subtasks {Task a -cmds {RemoteCmd {a} -service {k} File {b}}} ", 57, "File", "-cmds")]
+    [InlineData("Job -cleanup {Cmd {rm x} Command {rm y}}", 26, "Command", "-cleanup")]
+    public void Parse_RefusesTwoCommandsOnOneLine_NamingTheSecond(string script, int column, string second, string list)
+    {
+        var error = ScriptAssert.Refuses(script);
+
+        ScriptAssert.At(error, 1, column);
+        Assert.Contains($"found word `{second}`", error.Message);
+        Assert.Contains($"each command in {list} goes on its own line", error.Message);
+    }
+
+    [Fact]
+    public void Parse_TakesACommandKeywordInsideACommandLine_WhenItIsQuotedOrFirst()
+    {
+        var commands = ScriptAssert.Commands("RemoteCmd {echo} {RemoteCmd}\nRemoteCmd {Cmd} {x}\nRemoteCmd {echo} \"Cmd\"");
+
+        Assert.Equal([["echo", "RemoteCmd"], ["Cmd", "x"], ["echo", "Cmd"]], commands.Select(c => c.Argv));
+    }
+
     [Fact]
     public void Parse_RefusesRemoteCmdWithoutCommandLine()
     {
