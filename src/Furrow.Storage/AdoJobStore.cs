@@ -249,28 +249,75 @@ internal abstract class AdoJobStore : IJobStore
 
     // ---- reads ----
 
-    public async ValueTask<LiveState> LoadLiveStateAsync(CancellationToken cancellationToken)
+    public async ValueTask<LiveState> LoadLiveStateAsync(Action<UnfinishedJob> jobRead, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // One transaction, one snapshot: the small tables first, then the jobs' rows as a stream.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var counter = long.Parse(await ScalarAsync(connection, transaction, StoreSql.GetParam, cancellationToken, ("name", "jidcounter"))
             .ConfigureAwait(false) as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var maxIid = Convert.ToInt64(await ScalarAsync(connection, transaction, StoreSql.MaxIid, cancellationToken).ConfigureAwait(false),
             System.Globalization.CultureInfo.InvariantCulture);
-        var jobs = await QueryAsync(connection, transaction, StoreSql.LiveJobs,
-            r => (Job: ReadJob(r), RootSerial: Long(r, StoreSql.JobColumnCount) != 0),
-            cancellationToken).ConfigureAwait(false);
-        var tasks = (await QueryAsync(connection, transaction, StoreSql.LiveTasks, ReadTask, cancellationToken).ConfigureAwait(false))
-            .ToLookup(t => t.Jid);
-        var commands = (await QueryAsync(connection, transaction, StoreSql.LiveCommands, ReadCommand, cancellationToken).ConfigureAwait(false))
-            .ToLookup(c => c.Jid);
         var invocations = await QueryAsync(connection, transaction, StoreSql.CurrentInvocations, ReadInvocation, cancellationToken)
             .ConfigureAwait(false);
         var blades = await QueryAsync(connection, transaction, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
         var blocklist = await QueryAsync(connection, transaction, StoreSql.LiveBlocklist,
             r => new BlocklistEntry(Long(r, 0), r.GetString(1), Int(r, 2)), cancellationToken).ConfigureAwait(false);
-        var live = jobs.Select(j => new UnfinishedJob(j.Job, j.RootSerial, [.. tasks[j.Job.Jid]], [.. commands[j.Job.Jid]])).ToList();
-        return new LiveState(counter, maxIid, live, invocations, blades) { Blocklist = blocklist };
+        var jobs = await QueryAsync(connection, transaction, StoreSql.LiveJobs,
+            r => (Job: ReadJob(r), RootSerial: Long(r, StoreSql.JobColumnCount) != 0),
+            cancellationToken).ConfigureAwait(false);
+
+        // Tasks and commands come ordered by jid; each job is handed on once both have passed it, so the caller builds
+        // one job while the next is read. SQLite steps both queries side by side on the one connection; PostgreSQL runs
+        // one query at a time per connection, so there the tasks are read whole first.
+        ILookup<long, TaskRecord>? allTasks = null;
+        if (Dialect != SqlDialect.Sqlite)
+            allTasks = (await QueryAsync(connection, transaction, StoreSql.LiveTasks, ReadTask, cancellationToken).ConfigureAwait(false))
+                .ToLookup(t => t.Jid);
+        await using var taskQuery = allTasks is null ? CreateCommand(connection, transaction, StoreSql.LiveTasks, []) : null;
+        await using var taskReader = taskQuery is null ? null : await taskQuery.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var commandQuery = CreateCommand(connection, transaction, StoreSql.LiveCommands, []);
+        await using var commandReader = await commandQuery.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var tasks = taskReader is null ? null : new RowsByJob<TaskRecord>(taskReader, ReadTask);
+        var commands = new RowsByJob<CommandRecord>(commandReader, ReadCommand);
+        foreach (var (job, rootSerial) in jobs)
+        {
+            IReadOnlyList<TaskRecord> taskRows = tasks is null ? [.. allTasks![job.Jid]]
+                : await tasks.TakeAsync(job.Jid, cancellationToken).ConfigureAwait(false);
+            var commandRows = await commands.TakeAsync(job.Jid, cancellationToken).ConfigureAwait(false);
+            jobRead(new UnfinishedJob(job, rootSerial, taskRows, commandRows));
+        }
+        return new LiveState(counter, maxIid, invocations, blades) { Blocklist = blocklist };
+    }
+
+    /// <summary>
+    /// Walks a query's rows, ordered by jid (the first column), one job at a time; rows of a jid not asked for (a job
+    /// the other query does not have) are passed over.
+    /// </summary>
+    private sealed class RowsByJob<T>(DbDataReader reader, Func<DbDataReader, T> read)
+    {
+        private bool _onRow;
+        private bool _done;
+
+        public async ValueTask<List<T>> TakeAsync(long jid, CancellationToken cancellationToken)
+        {
+            var rows = new List<T>();
+            while (!_done)
+            {
+                if (!_onRow && !(_onRow = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)))
+                {
+                    _done = true;
+                    break;
+                }
+                var at = Long(reader, 0);
+                if (at > jid)
+                    break;
+                if (at == jid)
+                    rows.Add(read(reader));
+                _onRow = false;
+            }
+            return rows;
+        }
     }
 
     public async ValueTask<IReadOnlyList<JobRecord>> ListJobsAsync(bool includeDeleted, CancellationToken cancellationToken)

@@ -30,8 +30,13 @@ public interface IJobStore : IAsyncDisposable
     /// <summary>Applies the writes in one transaction, batched with other callers'; returns once committed.</summary>
     ValueTask CommitAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken);
 
-    /// <summary>Everything the scheduler needs to rebuild its view after a start: unfinished jobs and live blades.</summary>
-    ValueTask<LiveState> LoadLiveStateAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Everything the scheduler needs to rebuild its view after a start, read in one transaction: live blades, current
+    /// invocations and blocklist in the result, and each unfinished job handed to <paramref name="jobRead"/> (in jid
+    /// order, on the reading thread) as soon as its rows are read, so the caller can build one job while the store
+    /// reads the next. <paramref name="jobRead"/> is called for every job before the result is returned.
+    /// </summary>
+    ValueTask<LiveState> LoadLiveStateAsync(Action<UnfinishedJob> jobRead, CancellationToken cancellationToken);
 
     ValueTask<IReadOnlyList<JobRecord>> ListJobsAsync(bool includeDeleted, CancellationToken cancellationToken);
 

@@ -103,10 +103,8 @@ public sealed record BlocklistEntry(long Jid, string Blade, int Failures);
 /// <summary>An unfinished job with everything needed to schedule it.</summary>
 public sealed record UnfinishedJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands);
 
-/// <summary>What the engine rebuilds its in-memory view from at start.</summary>
-public sealed record LiveState(
-    long JobCounter, long MaxIid, IReadOnlyList<UnfinishedJob> Jobs, IReadOnlyList<InvocationRecord> CurrentInvocations,
-    IReadOnlyList<BladeRecord> Blades)
+/// <summary>What the engine rebuilds its in-memory view from at start, besides the unfinished jobs (handed over one by one).</summary>
+public sealed record LiveState(long JobCounter, long MaxIid, IReadOnlyList<InvocationRecord> CurrentInvocations, IReadOnlyList<BladeRecord> Blades)
 {
     /// <summary>Blocklist entries of unfinished jobs.</summary>
     public IReadOnlyList<BlocklistEntry> Blocklist { get; init; } = [];

@@ -49,6 +49,59 @@ public sealed class RestartTests
     }
 
     [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task EngineKilled_MidWayThroughATasksCommands_InATree_AmongOtherJobs_ResumesEachJobWhereItWas()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        // Jobs before and after the one that runs, so the reload has to keep each job's rows apart.
+        var before = await site.SpoolAsync("Job -title {before} -paused 1 -subtasks {\n Task {x} -cmds { RemoteCmd {{true}} }\n Task {y} -cmds { RemoteCmd {{true}} }\n}");
+        var jid = await site.SpoolAsync("""
+            Job -title {resume} -serialsubtasks 1 -subtasks {
+                Task {parent} -subtasks {
+                    Task {a} -cmds {
+                        RemoteCmd {sh -c "echo a1"}
+                        RemoteCmd {sh -c "echo a2 start; sleep 4; echo a2 end"}
+                        RemoteCmd {sh -c "echo a3"}
+                    }
+                    Task {b} -cmds {
+                        RemoteCmd {sh -c "echo b1"}
+                        RemoteCmd {sh -c "echo b2"}
+                    }
+                } -cmds { RemoteCmd {sh -c "echo parent"} }
+                Task {last} -cmds { RemoteCmd {sh -c "echo last"} }
+            }
+            """);
+        var after = await site.SpoolAsync("Job -title {after} -paused 1 -subtasks { Task {z} -cmds { RemoteCmd {{true}} } }");
+        await site.StartBladeAsync("one", slots: 1);
+        var tids = (await site.Client.TasksAsync($"jid={jid}")).ToDictionary(t => t.Title, t => t.Tid);
+        await Eventually.WaitUntilAsync(async () => File.Exists(site.LogPath("tester", jid, tids["a"]))
+                && (await File.ReadAllTextAsync(site.LogPath("tester", jid, tids["a"]))).Contains("a2 start"),
+            TimeSpan.FromSeconds(30), () => "task a's second command to start");
+
+        site.EngineProcess!.KillHard();
+        await site.StartEngineAsync();
+
+        await site.WaitForJobAsync(jid, j => j.NumDone == 4, TimeSpan.FromSeconds(60), "all four tasks done");
+        var runs = await site.Client.InvocationsAsync($"jid={jid}");
+        Assert.Equal(Enumerable.Range(1, 7), runs.Select(r => r.Cid).Order()); // each command once, none again
+        Assert.All(runs, r => Assert.Equal(0, r.ExitCode));
+        var log = await File.ReadAllTextAsync(site.LogPath("tester", jid, tids["a"]));
+        Assert.Equal(["a1", "a2 start", "a2 end", "a3"], log.Split('\n').Where(l => l.StartsWith('a')));
+        // The tree's order held across the restart: the parent after both subtasks, the serial sibling after the parent.
+        long Start(string title) => runs.Where(r => r.Tid == tids[title]).Min(r => r.StartTime!.Value);
+        long Stop(string title) => runs.Where(r => r.Tid == tids[title]).Max(r => r.StopTime!.Value);
+        Assert.True(Start("parent") >= Math.Max(Stop("a"), Stop("b")), "the parent ran before its subtasks were done");
+        Assert.True(Start("last") >= Stop("parent"), "the serial sibling ran before the parent was done");
+        foreach (var (other, count) in new[] { (before, 2), (after, 1) })
+        {
+            var job = Assert.Single(await site.Client.JobsAsync($"jid={other}"));
+            Assert.Equal((count, 0, true), (job.NumTasks, job.NumDone, job.Paused));
+            Assert.Empty(await site.Client.InvocationsAsync($"jid={other}"));
+        }
+    }
+
+    [Fact]
     public async Task UpgradeWithASchemaChange_WhileABladeRunsACommand_AdoptsIt_AndRunsItOnce()
     {
         await using var site = new TestSite();

@@ -11,6 +11,23 @@ public abstract class JobStoreContractTests
 
     private static readonly CancellationToken None = CancellationToken.None;
 
+    // The store hands jobs over one by one; the tests look at them all at once.
+    private static async Task<Loaded> LoadLiveAsync(IJobStore store)
+    {
+        var jobs = new List<UnfinishedJob>();
+        var state = await store.LoadLiveStateAsync(jobs.Add, None);
+        return new Loaded(state, jobs);
+    }
+
+    private sealed record Loaded(LiveState State, List<UnfinishedJob> Jobs)
+    {
+        public long JobCounter => State.JobCounter;
+        public long MaxIid => State.MaxIid;
+        public IReadOnlyList<InvocationRecord> CurrentInvocations => State.CurrentInvocations;
+        public IReadOnlyList<BladeRecord> Blades => State.Blades;
+        public IReadOnlyList<BlocklistEntry> Blocklist => State.Blocklist;
+    }
+
     [Fact]
     public async Task InsertJob_StoresTheJobEveryTaskAndEveryCommand_AndMovesTheJobCounter()
     {
@@ -149,7 +166,7 @@ public abstract class JobStoreContractTests
             new SetJobPaused(4, true),
             new UpsertBlade(bladeA with { Slots = 8, BootId = "boot-3", LastContactMs = 5000, Status = "draining" }));
 
-        var live = await store.LoadLiveStateAsync(None);
+        var live = await LoadLiveAsync(store);
 
         Assert.Equal(4, live.JobCounter);
         Assert.Equal(9, live.MaxIid);
@@ -193,7 +210,7 @@ public abstract class JobStoreContractTests
         await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
 
-        var live = await store.LoadLiveStateAsync(None);
+        var live = await LoadLiveAsync(store);
 
         Assert.Equal((0L, 0L), (live.JobCounter, live.MaxIid));
         Assert.Empty(live.Jobs);
@@ -235,7 +252,7 @@ public abstract class JobStoreContractTests
         await store.CommitAsync(TestJobs.Insert(5));
 
         Assert.Equal("6", await store.GetParamAsync("jidcounter", None));
-        Assert.Equal(6, (await store.LoadLiveStateAsync(None)).JobCounter);
+        Assert.Equal(6, (await LoadLiveAsync(store)).JobCounter);
     }
 
     [Fact]
@@ -306,7 +323,7 @@ public abstract class JobStoreContractTests
         Assert.Empty(jobs[1].Projects);
         Assert.Empty(jobs[1].Tags);
 
-        var live = await store.LoadLiveStateAsync(None);
+        var live = await LoadLiveAsync(store);
 
         Assert.Equal([1L, 2], live.Jobs.Select(j => j.Job.Jid));
         TestJobs.AssertSameJob(full.Job, live.Jobs[0].Job);
@@ -332,17 +349,17 @@ public abstract class JobStoreContractTests
 
         Assert.Equal(
             [new(1, "blade-a", 2), new(1, "blade-b", 3), new(1, "blade-c", 3), new BlocklistEntry(2, "blade-a", 1)],
-            (await store.LoadLiveStateAsync(None)).Blocklist);
+            (await LoadLiveAsync(store)).Blocklist);
 
         await store.CommitAsync(new ClearBlocklist(1, "blade-b"), new ClearBlocklist(1, "blade-unknown"));
 
         Assert.Equal(
             [new(1, "blade-a", 2), new(1, "blade-c", 3), new BlocklistEntry(2, "blade-a", 1)],
-            (await store.LoadLiveStateAsync(None)).Blocklist);
+            (await LoadLiveAsync(store)).Blocklist);
 
         await store.CommitAsync(new ClearBlocklist(1, null));
 
-        Assert.Equal([new BlocklistEntry(2, "blade-a", 1)], (await store.LoadLiveStateAsync(None)).Blocklist);
+        Assert.Equal([new BlocklistEntry(2, "blade-a", 1)], (await LoadLiveAsync(store)).Blocklist);
         // Clearing job 1 left every other job's rows, the finished and deleted ones' included.
         await using var connection = await temp.OpenRawConnectionAsync();
         Assert.Equal(
@@ -373,7 +390,7 @@ public abstract class JobStoreContractTests
 
         var expected = new[] { bladeA with { Profile = null, Nimby = true, BootId = "boot-3" }, bladeB with { Profile = "cpu", Nimby = false } };
         Assert.Equal(expected, await store.ListBladesAsync(None));
-        Assert.Equal(expected, (await store.LoadLiveStateAsync(None)).Blades);
+        Assert.Equal(expected, (await LoadLiveAsync(store)).Blades);
     }
 
     [Fact]
@@ -394,7 +411,7 @@ public abstract class JobStoreContractTests
         Assert.Equal(["lic"], commands[1].Tags);
         Assert.Equal((2, (int?)null), (commands[1].AtLeast, commands[1].AtMost));
         Assert.Equal(["maya"], commands[1].EnvKey);
-        var live = (await store.LoadLiveStateAsync(None)).Jobs.Single(j => j.Job.Jid == 1);
+        var live = (await LoadLiveAsync(store)).Jobs.Single(j => j.Job.Jid == 1);
         Assert.Equal(3, live.Tasks.Count);
         Assert.Equal(commands.Select(c => (c.Cid, c.AtLeast)), live.Commands.Select(c => (c.Cid, c.AtLeast)));
 
@@ -464,7 +481,7 @@ public abstract class JobStoreContractTests
 
         var reopened = temp.Open();
         await AssertAllPresentAsync(reopened);
-        Assert.Equal(callers, (await reopened.LoadLiveStateAsync(None)).Jobs.Count);
+        Assert.Equal(callers, (await LoadLiveAsync(reopened)).Jobs.Count);
 
         async Task AssertAllPresentAsync(IJobStore store)
         {

@@ -56,7 +56,24 @@ public sealed class JobGraph
             foreach (var target in _instanceOf[tid] ?? [])
                 AddDependent(target, tid);
         }
-        _dependents = dependents.Select(d => d?.Where(x => x != 0).Distinct().ToArray() ?? []).ToArray();
+        _dependents = new int[n][];
+        for (var tid = 0; tid < n; tid++)
+            _dependents[tid] = DistinctTasks(dependents[tid]);
+    }
+
+    // Most tasks have one dependent, their parent (0, the job itself, is no task); a set is only needed beyond that.
+    private static int[] DistinctTasks(List<int>? tids)
+    {
+        if (tids is null)
+            return [];
+        if (tids.Count == 1)
+            return tids[0] == 0 ? [] : [tids[0]];
+        var seen = new HashSet<int>();
+        var distinct = new List<int>(tids.Count);
+        foreach (var tid in tids)
+            if (tid != 0 && seen.Add(tid))
+                distinct.Add(tid);
+        return [.. distinct];
     }
 
     public int TaskCount => _parent.Length - 1;
