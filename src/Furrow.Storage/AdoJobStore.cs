@@ -153,7 +153,8 @@ internal abstract class AdoJobStore : IJobStore
                 Add(StoreSql.SetCommandState, ("state", w.State.ToName()), ("jid", w.Jid), ("cid", w.Cid));
                 break;
             case InsertInvocation w:
-                Add(StoreSql.InsertInvocation, ("iid", w.Iid), ("jid", w.Jid), ("tid", w.Tid), ("cid", w.Cid), ("blade", w.Blade), ("time", w.DispatchTimeMs));
+                Add(StoreSql.InsertInvocation, ("iid", w.Iid), ("jid", w.Jid), ("tid", w.Tid), ("cid", w.Cid), ("blade", w.Blade), ("time", w.DispatchTimeMs),
+                    ("argv", w.Argv is null ? null : JsonSerializer.Serialize([.. w.Argv], StorageJsonContext.Default.ListString)));
                 break;
             case MarkInvocationStarted w:
                 Add(StoreSql.MarkInvocationStarted, ("pid", w.Pid), ("time", w.StartTimeMs), ("logstart", w.LogStart), ("iid", w.Iid));
@@ -258,8 +259,9 @@ internal abstract class AdoJobStore : IJobStore
             .ConfigureAwait(false) as string ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var maxIid = Convert.ToInt64(await ScalarAsync(connection, transaction, StoreSql.MaxIid, cancellationToken).ConfigureAwait(false),
             System.Globalization.CultureInfo.InvariantCulture);
-        var invocations = await QueryAsync(connection, transaction, StoreSql.CurrentInvocations, ReadInvocation, cancellationToken)
-            .ConfigureAwait(false);
+        var invocations = await QueryAsync(connection, transaction, StoreSql.CurrentInvocations,
+            r => ReadInvocation(r) with { Argv = r.IsDBNull(19) ? null : JsonList(r.GetString(19), StorageJsonContext.Default.ListString) },
+            cancellationToken).ConfigureAwait(false);
         var blades = await QueryAsync(connection, transaction, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
         var blocklist = await QueryAsync(connection, transaction, StoreSql.LiveBlocklist,
             r => new BlocklistEntry(Long(r, 0), r.GetString(1), Int(r, 2)), cancellationToken).ConfigureAwait(false);

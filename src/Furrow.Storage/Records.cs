@@ -79,6 +79,12 @@ public sealed record InvocationRecord(
 {
     /// <summary>What its process tree used, once it exited and its blade measured it; null before, or when it never ran.</summary>
     public InvocationUsage? Usage { get; init; }
+
+    /// <summary>
+    /// The command line handed to its blade when it differs from its command's (`%D(path)` mapped); null when it is the
+    /// command's own. Read only for current invocations (<see cref="LiveState.CurrentInvocations"/>).
+    /// </summary>
+    public IReadOnlyList<string>? Argv { get; init; }
 }
 
 /// <summary>

@@ -34,8 +34,8 @@ internal static class StoreSql
     public const string SetCommandState = "UPDATE commands SET state = @state WHERE jid = @jid AND cid = @cid";
 
     public const string InsertInvocation = """
-        INSERT INTO invocations (iid, jid, tid, cid, blade, dispatchtime, current, status)
-        VALUES (@iid, @jid, @tid, @cid, @blade, @time, 1, 'dispatched')
+        INSERT INTO invocations (iid, jid, tid, cid, blade, dispatchtime, current, status, argv)
+        VALUES (@iid, @jid, @tid, @cid, @blade, @time, 1, 'dispatched', @argv)
         """;
 
     public const string MarkInvocationStarted =
@@ -126,7 +126,8 @@ internal static class StoreSql
 
     public const string ListInvocations = "SELECT " + InvocationColumns + " FROM invocations WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY iid";
 
-    public const string CurrentInvocations = "SELECT " + InvocationColumns + " FROM invocations WHERE current = 1 ORDER BY iid";
+    // The argv handed to the blade matters only while the invocation is current (for its log header); listings leave it out.
+    public const string CurrentInvocations = "SELECT " + InvocationColumns + ", argv FROM invocations WHERE current = 1 ORDER BY iid";
 
     public const string MaxIid = "SELECT COALESCE(MAX(iid), 0) FROM invocations";
 

@@ -15,7 +15,9 @@ public sealed record SetTaskProgress(long Jid, int Tid, int? Progress) : StoreWr
 
 public sealed record SetCommandState(long Jid, int Cid, CommandState State) : StoreWrite;
 
-public sealed record InsertInvocation(long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTimeMs) : StoreWrite;
+/// <param name="Argv">The command line handed to the blade when it differs from the command's (`%D(path)` mapped for the
+/// blade's zone); null when it is the command's own.</param>
+public sealed record InsertInvocation(long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTimeMs, IReadOnlyList<string>? Argv = null) : StoreWrite;
 
 /// <summary>The blade started the process; <paramref name="LogStart"/> is where its output begins in the task log.</summary>
 public sealed record MarkInvocationStarted(long Iid, int? Pid, long StartTimeMs, long LogStart) : StoreWrite;

@@ -1,3 +1,4 @@
+using Furrow.Client.Protocol;
 using Furrow.Integration.Tests.Support;
 
 namespace Furrow.Integration.Tests;
@@ -5,28 +6,31 @@ namespace Furrow.Integration.Tests;
 /// <summary>Tractor's %D(path) in command lines, mapped by the job's -dirmaps for the zone of the blade that runs it.</summary>
 public sealed class DirMapTests
 {
+    // Blades named unc-* are in the unc zone; every other blade is in the default nfs zone. (No load cap: a busy test
+    // machine must not hold the blades back.)
+    private const string BladeConfig = """
+        { "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } },
+          "BladeProfiles": [
+            { "ProfileName": "windows-share", "Hosts": { "Name": "unc-*" }, "DirMapZone": "UNC" },
+            { "ProfileName": "linux" } ] }
+        """;
+
+    private const string Script = """
+        Job -title {mapped} -dirmaps {
+            {{X:/} {//fileserver/projects/} UNC}
+            {{X:/} {/net/projects/} NFS}
+        } -subtasks {
+            Task {t} -cmds { RemoteCmd {sh -c "echo scene=%D(X:/shot1/a.ma) tool=%D(mayabatch) rest=%D(/local/x)"} }
+        }
+        """;
+
     [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task PercentD_IsMappedForTheBladesZone_AfterAnEngineRestart_AndStrippedWhereNoEntryMaps()
     {
         await using var site = new TestSite();
-        // Blades named unc-* are in the unc zone; every other blade is in the default nfs zone. (No load cap: a busy test
-        // machine must not hold the blades back.)
-        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "blade.config"), """
-            { "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } },
-              "BladeProfiles": [
-                { "ProfileName": "windows-share", "Hosts": { "Name": "unc-*" }, "DirMapZone": "UNC" },
-                { "ProfileName": "linux" } ] }
-            """);
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "blade.config"), BladeConfig);
         await site.StartEngineAsync();
-        const string Script = """
-            Job -title {mapped} -dirmaps {
-                {{X:/} {//fileserver/projects/} UNC}
-                {{X:/} {/net/projects/} NFS}
-            } -subtasks {
-                Task {t} -cmds { RemoteCmd {sh -c "echo scene=%D(X:/shot1/a.ma) tool=%D(mayabatch) rest=%D(/local/x)"} }
-            }
-            """;
         var nfs = await site.SpoolAsync(Script);
         // Kept in the job database: the engine restarted between spool and dispatch still maps.
         await site.EngineProcess!.TerminateAsync();
@@ -47,5 +51,38 @@ public sealed class DirMapTests
         var uncLog = await site.Client.TaskLogAsync(unc, 1);
         Assert.Contains("scene=//fileserver/projects/shot1/a.ma tool=mayabatch", uncLog);
         Assert.DoesNotContain("%D(", uncLog);
+    }
+
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task PercentD_TheLogHeaderShowsTheMappedCommandLine_WhenTheEngineRestartsBetweenDispatchAndStart()
+    {
+        await using var site = new TestSite();
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "blade.config"), BladeConfig);
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync(Script);
+        // A blade that speaks the protocol by hand, so the engine can die between handing the command out and hearing it
+        // started: after the restart the engine knows the blade only from the database, not its zone.
+        const string Name = "unc-late";
+        var boot = Guid.NewGuid().ToString("N");
+        await site.Client.RegisterBladeAsync(new BladeRegistration(Name, "late-host", 1, "test", boot, 1));
+        var assignment = Assert.Single((await site.Client.PollWorkAsync(Name, new WorkRequest(boot, 1, 5000))).Assignments);
+        const string Mapped = "sh -c echo scene=//fileserver/projects/shot1/a.ma tool=mayabatch rest=/local/x";
+        Assert.Equal(Mapped, string.Join(' ', assignment.Argv));
+
+        site.EngineProcess!.KillHard();
+        await site.StartEngineAsync();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await site.Client.ReportAsync(Name, new BladeReport(boot,
+            [
+                new InvocationEvent(1, assignment.Iid, InvocationEventTypes.Started, now, Pid: 4242),
+                new InvocationEvent(2, assignment.Iid, InvocationEventTypes.Output, now, Offset: 0, Data: "scene=//fileserver\n"u8.ToArray()),
+                new InvocationEvent(3, assignment.Iid, InvocationEventTypes.Exited, now + 5, ExitCode: 0),
+            ], [], 1, SentMs: now + 5));
+
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        var log = await site.Client.TaskLogAsync(jid, 1);
+        Assert.Contains($" on {Name} pid 4242: {Mapped}]====", log);
+        Assert.DoesNotContain("%D(", log);
     }
 }

@@ -205,6 +205,30 @@ public abstract class JobStoreContractTests
     }
 
     [Fact]
+    public async Task LoadLiveStateAsync_GivesACurrentInvocationTheArgvItWasHandedOutWith_AndNullWhenItWasTheCommandsOwn()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1));
+        await store.CommitAsync(
+            new InsertInvocation(1, 1, 1, 1, "blade-a", 1000, ["render", "/net/projects/a b.rib", "-q"]),
+            new InsertInvocation(2, 1, 1, 1, "blade-b", 1001));
+
+        var live = await LoadLiveAsync(store);
+
+        Assert.Equal([(1L, (IReadOnlyList<string>?)["render", "/net/projects/a b.rib", "-q"]), (2L, null)],
+            live.CurrentInvocations.Select(i => (i.Iid, i.Argv)).ToList(), new ArgvComparer());
+    }
+
+    private sealed class ArgvComparer : IEqualityComparer<(long Iid, IReadOnlyList<string>? Argv)>
+    {
+        public bool Equals((long Iid, IReadOnlyList<string>? Argv) x, (long Iid, IReadOnlyList<string>? Argv) y) =>
+            x.Iid == y.Iid && (x.Argv is null ? y.Argv is null : y.Argv is not null && x.Argv.SequenceEqual(y.Argv));
+
+        public int GetHashCode((long Iid, IReadOnlyList<string>? Argv) obj) => obj.Iid.GetHashCode();
+    }
+
+    [Fact]
     public async Task LoadLiveStateAsync_OnAnEmptyDatabase_ReturnsZeroCountersAndNothingElse()
     {
         await using var temp = await NewStoreAsync();

@@ -78,13 +78,14 @@ public sealed class MigrationTests
     /// <summary>
     /// The latest version down to 3 and up again on a store with jobs in several states: every job, task, command and
     /// invocation row comes through; the scheduling columns, the blade nimby switch, the blocklist (version 4) and the
-    /// tasks' progress (version 5) and the invocations' usage figures (version 6) come back empty, at their defaults.
+    /// tasks' progress (version 5), the invocations' usage figures (version 6) and the argv an invocation was handed out
+    /// with (version 8) come back empty, at their defaults.
     /// </summary>
     internal static async Task DownToThreeAndBackAsync(ITestStore temp)
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(7, MigrationCatalog.LatestVersion);
+        Assert.Equal(8, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
@@ -98,7 +99,7 @@ public sealed class MigrationTests
         await store.CommitAsync(
             new SetTaskState(1, 2, TaskState.Done, 10),
             new SetCommandState(1, 1, CommandState.Done),
-            new InsertInvocation(1, 1, 2, 1, "blade-a", 5),
+            new InsertInvocation(1, 1, 2, 1, "blade-a", 5, ["render", "/net/x/a.rib"]),
             new FinishInvocation(1, 9, 0, InvocationState.Done, new InvocationUsage(4.5, 3.25, 0.5, 512L << 20, 2L << 30, -3_600_000)),
             new InsertInvocation(2, 1, 1, 1, "blade-b", 6),
             new FinishInvocation(2, 8, null, InvocationState.Interrupted),
@@ -116,8 +117,9 @@ public sealed class MigrationTests
             before[table] = await RowsAsync(connection, table);
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey", "dirmap"];
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
-        string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew"];
+        string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew", "argv"];
         Assert.Contains("rss=536870912", before["invocations"][0]);
+        Assert.Contains("argv=[\"render\",\"/net/x/a.rib\"]", before["invocations"][0]);
         // Runs a blade ended as it stopped are "interrupted" from version 6 on; an older build reads them as "blade restarted".
         Assert.Contains("status=interrupted", before["invocations"][1]);
         var olderInvocations = before["invocations"].Select(r => r.Replace("status=interrupted", "status=blade restarted", StringComparison.Ordinal)).ToList();

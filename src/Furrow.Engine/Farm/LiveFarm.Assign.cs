@@ -138,7 +138,7 @@ internal sealed partial class LiveFarm
         Hold(job, blade, invocation);
         task.RunningIid = iid;
         task.NextCommand++;
-        changes.Add(new InsertInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now));
+        changes.Add(new InsertInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now, invocation.MappedArgv));
         changes.Add(new SetCommandState(job.Jid, command.Cid, CommandState.Active));
         SetState(job, task, TaskState.Active, changes);
         if (!job.Started)

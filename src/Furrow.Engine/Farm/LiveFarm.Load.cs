@@ -93,6 +93,7 @@ internal sealed partial class LiveFarm
                         Limits = needs?.Limits ?? [],
                         Host = host,
                         Owner = job.Owner,
+                        MappedArgv = record.Argv,
                         ExpandOutput = command?.Expand == true
                             ? ExpandBuffer(position?.ExpandOutput) : null,
                     };
