@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.Data.Sqlite;
 using Furrow.Core.Jobs;
 using Furrow.Storage.Migrations;
 using Furrow.Storage.Writing;
@@ -435,12 +436,13 @@ internal abstract class AdoJobStore : IJobStore
     };
 
     // SQLite hands every integer over as a 64-bit one, PostgreSQL as the column's own width; reading the value as an
-    // object (and converting it) boxed every number of every row, 100,000s of them when the engine loads its farm.
-    private static long Long(DbDataReader r, int i) => r.GetFieldType(i) == typeof(long)
+    // object (and converting it) boxed every number of every row, 100,000s of them when the engine loads its farm. SQLite's
+    // reader is asked for no field type: that call cost about 90 ns, more than the read, on every integer of the load.
+    private static long Long(DbDataReader r, int i) => r is SqliteDataReader || r.GetFieldType(i) == typeof(long)
         ? r.GetInt64(i)
         : Convert.ToInt64(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
 
-    private static int Int(DbDataReader r, int i) => r.GetFieldType(i) == typeof(long)
+    private static int Int(DbDataReader r, int i) => r is SqliteDataReader || r.GetFieldType(i) == typeof(long)
         ? checked((int)r.GetInt64(i))
         : Convert.ToInt32(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
 
