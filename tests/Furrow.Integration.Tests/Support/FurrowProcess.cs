@@ -14,7 +14,11 @@ public sealed class FurrowProcess : IAsyncDisposable
         _process = process;
     }
 
-    public static string FurrowDll => Path.Combine(AppContext.BaseDirectory, "furrow.dll");
+    /// <summary>The furrow.dll the tests run: FURROW_DLL when set (the test run points it at the published build that
+    /// bin/furrow runs), else the one built beside the tests.</summary>
+    public static string FurrowDll { get; } = Environment.GetEnvironmentVariable("FURROW_DLL") is { Length: > 0 } dll
+        ? Path.GetFullPath(dll)
+        : Path.Combine(AppContext.BaseDirectory, "furrow.dll");
 
     public int Pid => _process.Id;
 
