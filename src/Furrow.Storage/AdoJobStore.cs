@@ -261,7 +261,11 @@ internal abstract class AdoJobStore : IJobStore
         var maxIid = Convert.ToInt64(await ScalarAsync(connection, transaction, StoreSql.MaxIid, cancellationToken).ConfigureAwait(false),
             System.Globalization.CultureInfo.InvariantCulture);
         var invocations = await QueryAsync(connection, transaction, StoreSql.CurrentInvocations,
-            r => ReadInvocation(r) with { Argv = r.IsDBNull(19) ? null : JsonList(r.GetString(19), StorageJsonContext.Default.ListString) },
+            r => ReadInvocation(r) with
+            {
+                Argv = r.IsDBNull(StoreSql.InvocationColumnCount) ? null
+                    : JsonList(r.GetString(StoreSql.InvocationColumnCount), StorageJsonContext.Default.ListString),
+            },
             cancellationToken).ConfigureAwait(false);
         var blades = await QueryAsync(connection, transaction, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
         var blocklist = await QueryAsync(connection, transaction, StoreSql.LiveBlocklist,

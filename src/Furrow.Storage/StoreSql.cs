@@ -120,6 +120,9 @@ internal static class StoreSql
     public const string LiveCommands = "SELECT " + CommandColumns +
         " FROM commands WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, cid";
 
+    /// <summary>How many columns <see cref="InvocationColumns"/> names; a query's next column comes after them.</summary>
+    public const int InvocationColumnCount = 19;
+
     private const string InvocationColumns =
         "iid, jid, tid, cid, blade, dispatchtime, starttime, stoptime, pid, rcode, current, status, log_start, " +
         "elapsedreal, elapsedapp, elapsedsys, rss, vsz, clockskew";
