@@ -98,9 +98,16 @@ public sealed class EngineClient : IDisposable
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/heartbeat", JsonContent.Create(heartbeat, FurrowJsonContext.Default.BladeHeartbeat),
             FurrowJsonContext.Default.BladeHeartbeat, cancellationToken);
 
-    public Task<ReportReply> ReportAsync(string blade, BladeReport report, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/report", JsonContent.Create(report, FurrowJsonContext.Default.BladeReport),
-            FurrowJsonContext.Default.ReportReply, cancellationToken);
+    /// <summary>
+    /// Sends a blade's report. Its body goes with its length (serialized first, not streamed): the engine lets only a
+    /// few reports carrying much output in at once and tells them from the rest by that length.
+    /// </summary>
+    public Task<ReportReply> ReportAsync(string blade, BladeReport report, CancellationToken cancellationToken = default)
+    {
+        var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(report, FurrowJsonContext.Default.BladeReport));
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/report", body, FurrowJsonContext.Default.ReportReply, cancellationToken);
+    }
 
     /// <summary>Why a task is not running (`tq why JID TID`): its state and every reason, from the scheduler's own rules.</summary>
     public Task<WhyReply> WhyAsync(long jid, int tid, CancellationToken cancellationToken = default) =>

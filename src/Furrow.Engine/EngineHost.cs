@@ -69,6 +69,7 @@ public static class EngineHost
         var services = builder.Services;
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, FurrowJsonContext.Default));
         services.AddSingleton(Options.Create(options));
+        services.AddRateLimiter(BladeEndpoints.LimitOutputReports);
         // Nothing in the engine needs long to stop (blades keep their commands); do not let a stuck client hold it.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         services.AddSingleton(TimeProvider.System);
@@ -125,6 +126,7 @@ public static class EngineHost
                 await ApiResults.Unavailable(error.Message).ExecuteAsync(context).ConfigureAwait(false);
             }
         });
+        app.UseRateLimiter();
         app.MapBladeApi();
         app.MapQueueApi();
         app.Lifetime.ApplicationStarted.Register(() => EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory));

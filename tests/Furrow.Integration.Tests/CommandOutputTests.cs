@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text;
+using Furrow.Client.Protocol;
 using Furrow.Integration.Tests.Support;
 
 namespace Furrow.Integration.Tests;
@@ -106,4 +108,59 @@ public sealed class CommandOutputTests
     private static Task WaitForProgressAsync(TestSite site, long jid, int progress) =>
         Eventually.WaitUntilAsync(async () => (await site.Client.TasksAsync($"jid={jid}")).Single().Progress == progress,
             TimeSpan.FromSeconds(30), () => $"J{jid} T1 progress {progress}");
+
+    [Fact]
+    public async Task ManyBladesReportingMuchOutputAtOnce_SizedOrChunked_AreAllTaken_AndEachLogHoldsItsBytesInOrder()
+    {
+        // More reports over the engine's size threshold than it processes at once: the rest wait, none is refused.
+        const int Blades = 40, Chunks = 20, ChunkBytes = 16 * 1024;
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("Job -title {chatty} -subtasks {\n" + string.Concat(Enumerable.Range(1, Blades).Select(i => $"Task {{t{i}}} -cmds {{ RemoteCmd {{true}} }}\n")) + "}\n");
+        using var raw = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        var assignments = new List<(string Name, string Boot, Assignment Work)>();
+        for (var b = 0; b < Blades; b++)
+        {
+            var name = $"chatty-{b:D2}";
+            var boot = Guid.NewGuid().ToString("N");
+            await site.Client.RegisterBladeAsync(new BladeRegistration(name, name, 1, "test", boot, 1));
+            assignments.Add((name, boot, Assert.Single((await site.Client.PollWorkAsync(name, new WorkRequest(boot, 1, 5000))).Assignments)));
+        }
+
+        byte[] ChunkOf(int blade, int chunk)
+        {
+            var data = new byte[ChunkBytes];
+            Array.Fill(data, (byte)('A' + (blade + chunk) % 26));
+            data[^1] = (byte)'\n';
+            return data;
+        }
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var replies = await Task.WhenAll(assignments.Select(async (a, b) =>
+        {
+            var iid = a.Work.Iid;
+            List<InvocationEvent> events = [new(1, iid, InvocationEventTypes.Started, now, Pid: 1000 + b)];
+            for (var c = 0; c < Chunks; c++)
+                events.Add(new(2 + c, iid, InvocationEventTypes.Output, now, Offset: (long)c * ChunkBytes, Data: ChunkOf(b, c)));
+            events.Add(new(2 + Chunks, iid, InvocationEventTypes.Exited, now + 1, ExitCode: 0));
+            var report = new BladeReport(a.Boot, events, [], 1, SentMs: now + 1);
+            if (b % 2 == 0)
+                return await site.Client.ReportAsync(a.Name, report);
+            // A body of no stated length (chunked), as another client may send it.
+            using var response = await raw.PostAsync($"api/v1/blades/{a.Name}/report", JsonContent.Create(report, FurrowJsonContext.Default.BladeReport));
+            Assert.True(response.IsSuccessStatusCode, $"{a.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            Assert.Null(response.RequestMessage!.Content!.Headers.ContentLength);
+            return (await response.Content.ReadFromJsonAsync(FurrowJsonContext.Default.ReportReply))!;
+        }));
+
+        Assert.All(replies, r => Assert.Equal(2 + Chunks, r.AckedSeq));
+        await site.WaitForJobAsync(jid, j => j.NumDone == Blades, TimeSpan.FromSeconds(30), "every task done");
+        var tids = (await site.Client.InvocationsAsync($"jid={jid}")).ToDictionary(r => r.Iid, r => r.Tid);
+        for (var b = 0; b < Blades; b++)
+        {
+            var log = await File.ReadAllBytesAsync(site.LogPath("tester", jid, tids[assignments[b].Work.Iid]));
+            var start = Array.IndexOf(log, (byte)'\n') + 1; // after the header line
+            byte[] expected = [.. Enumerable.Range(0, Chunks).SelectMany(c => ChunkOf(b, c))];
+            Assert.True(log.AsSpan(start).StartsWith(expected), $"blade {b}'s output is not in its log whole and in order");
+        }
+    }
 }

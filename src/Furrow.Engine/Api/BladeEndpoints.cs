@@ -1,9 +1,11 @@
+using System.Threading.RateLimiting;
 using Furrow.Client.Protocol;
 using Furrow.Engine.Blades;
 using Furrow.Engine.Dispatch;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 
 namespace Furrow.Engine.Api;
@@ -11,12 +13,37 @@ namespace Furrow.Engine.Api;
 /// <summary>What blades call: register, long-poll for work, report starts, output and exits.</summary>
 internal static class BladeEndpoints
 {
+    /// <summary>The rate-limiting policy of blade reports (<see cref="LimitOutputReports"/>).</summary>
+    public const string OutputReports = "output-reports";
+
+    /// <summary>A report body up to this size (bytes) goes straight in: starts, exits, progress, a little output.</summary>
+    public const int SmallReportBytes = 64 * 1024;
+
+    /// <summary>Reports larger than that (or of no stated length) processed at once; the rest wait their turn, oldest first.</summary>
+    public const int OutputReportsAtOnce = 16;
+
+    /// <summary>
+    /// Lets at most <see cref="OutputReportsAtOnce"/> reports bigger than <see cref="SmallReportBytes"/> in at once. Each
+    /// carries up to a few MB of command output that is held until its log text is synced and its rows committed, so a
+    /// farm of chatty renders (100 blades streaming 200 MB) took the engine past 300 MB; waiting ones are not read yet.
+    /// Reports of starts and exits are never held behind them.
+    /// </summary>
+    public static void LimitOutputReports(RateLimiterOptions options) =>
+        options.AddPolicy(OutputReports, context => context.Request.ContentLength is <= SmallReportBytes
+            ? RateLimitPartition.GetNoLimiter("small")
+            : RateLimitPartition.GetConcurrencyLimiter("output", _ => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = OutputReportsAtOnce,
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }));
+
     public static void MapBladeApi(this IEndpointRouteBuilder app)
     {
         var blades = app.MapGroup("/api/v1/blades");
         blades.MapPost("/register", RegisterAsync);
         blades.MapPost("/{name}/work", PollWorkAsync);
-        blades.MapPost("/{name}/report", ReportAsync);
+        blades.MapPost("/{name}/report", ReportAsync).RequireRateLimiting(OutputReports);
         blades.MapPost("/{name}/heartbeat", HeartbeatAsync);
         blades.MapPost("/{name}/leave", LeaveAsync);
     }
