@@ -29,6 +29,30 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Up_StopsOnSigterm_WhileItsSampleJobStillWaits()
+    {
+        await using var site = new TestSite();
+        var dir = Path.Combine(site.Root, "waiting");
+        await using (var first = FurrowProcess.Start("up", "--dir", dir, "--port", site.Port.ToString(), "--no-sample"))
+        {
+            await Eventually.WaitUntilAsync(() => Task.FromResult(first.Output.Contains("Serving until Ctrl-C")), TimeSpan.FromSeconds(60),
+                () => "furrow up to serve; output:\n" + first.Output);
+            await first.TerminateAsync();
+        }
+        // No profile matches the local blade, so the sample job spooled by the next start never runs.
+        await File.WriteAllTextAsync(Path.Combine(dir, "blade.config"),
+            """{ "BladeProfiles": [ { "ProfileName": "elsewhere", "Hosts": { "Name": ["render-*"] } } ] }""");
+        await using var up = FurrowProcess.Start("up", "--dir", dir, "--port", site.Port.ToString());
+        await Eventually.WaitUntilAsync(() => Task.FromResult(up.Output.Contains("0/")), TimeSpan.FromSeconds(60),
+            () => "furrow up to wait for its sample job; output:\n" + up.Output);
+
+        up.Send(15);
+
+        Assert.Equal(0, await up.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain("Serving until Ctrl-C", up.Output);
+    }
+
+    [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task Spool_AJsonJob_RunsIt_AndTqLogPrintsItsOutput()
     {

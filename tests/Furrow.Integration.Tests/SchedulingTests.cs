@@ -70,6 +70,32 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task Why_ATaskOfSubtasksOnly_WaitsForThem_AndTheWholeJobIsExplained()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        // The parent has no command of its own (as the sample job's "Render frames"); no blade is up for the child.
+        var jid = await site.SpoolAsync("""
+            Job -title {tree} -subtasks {
+                Task {parent} -subtasks {
+                    Task {child} -cmds { RemoteCmd {true} }
+                }
+            }
+            """);
+
+        var parent = await site.Client.WhyAsync(jid, 1);
+        Assert.Equal("blocked", parent.State);
+        Assert.Equal("waiting for subtask T2", Assert.Single(parent.Reasons).Text);
+        var all = await site.Client.WhyJobAsync(jid);
+        Assert.Equal([1, 2], all.Select(w => w.Tid));
+        Assert.Contains("no blade has registered", Assert.Single(all[1].Reasons).Text);
+        var (code, stdout, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "why", $"{jid}");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("waiting for subtask T2", stdout);
+        Assert.Contains("no blade has registered", stdout);
+    }
+
+    [Fact]
     public async Task Profiles_MatchABladeByTheAddressItConnectsFrom()
     {
         await using var site = new TestSite();

@@ -40,8 +40,19 @@ internal static class UpCommand
                 var bladeRun = blade.RunAsync(bladeStop.Token);
                 Console.WriteLine($"Engine listening on http://{address}/  (data: {options.DataDirectory})");
                 if (!result.GetValue(noSample))
-                    await SpoolSampleAsync(address, options.LogDirectory, ct);
-                Console.WriteLine("Serving until Ctrl-C. Try: bin/tq jobs   bin/tq tasks   bin/tractor-spool your-job.alf");
+                {
+                    try
+                    {
+                        await SpoolSampleAsync(address, options.LogDirectory, bladeStop.Token);
+                    }
+                    catch (Exception error) when (bladeStop.IsCancellationRequested
+                        && error is OperationCanceledException or HttpRequestException or EngineException)
+                    {
+                        // Ctrl-C or SIGTERM before the sample job was done: the farm stops all the same.
+                    }
+                }
+                if (!bladeStop.IsCancellationRequested)
+                    Console.WriteLine("Serving until Ctrl-C. Try: bin/tq jobs   bin/tq tasks   bin/tractor-spool your-job.alf");
                 await engine.WaitForShutdownAsync(ct);
                 await bladeRun;
                 return 0;

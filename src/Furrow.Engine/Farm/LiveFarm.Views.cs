@@ -96,7 +96,8 @@ internal sealed partial class LiveFarm
             if (task.State is TaskState.Done or TaskState.Error || runningOn is not null)
                 return new WhyView(jid, tid, task.Title, task.State.ToName(), runningOn, reasons);
             var prerequisite = task.State == TaskState.Blocked ? job.Graph.WhyBlocked(tid, job.IsDone) : null;
-            var command = task.Commands[Math.Min(task.NextCommand, task.Commands.Count - 1)];
+            // A task of subtasks only has no command of its own: it waits for them (and its job), never for a blade.
+            var command = task.Commands.Count == 0 ? null : task.Commands[Math.Min(task.NextCommand, task.Commands.Count - 1)];
             var situation = job.Situation(_options.BlocklistFailures);
             // DispatchRules.Check's parts, in its order: the farm's and the job's reasons once, the blade's per blade.
             if (_dispatchPaused)
@@ -104,6 +105,8 @@ internal sealed partial class LiveFarm
             DispatchRules.JobReason(situation, now, reasons);
             if (prerequisite is not null)
                 reasons.Add(new(WaitKind.Prerequisite, prerequisite));
+            if (command is null)
+                return new WhyView(jid, tid, task.Title, task.State.ToName(), null, reasons);
             var up = _blades.Values.Where(b => b.Record.Status == "up").OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
             if (up.Count == 0)
             {
