@@ -446,9 +446,7 @@ internal abstract class AdoJobStore : IJobStore
         ? r.GetInt64(i)
         : Convert.ToInt64(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
 
-    private static int Int(DbDataReader r, int i) => r is SqliteDataReader || r.GetFieldType(i) == typeof(long)
-        ? checked((int)r.GetInt64(i))
-        : Convert.ToInt32(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+    private static int Int(DbDataReader r, int i) => checked((int)Long(r, i));
 
     private static string? NullableString(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 

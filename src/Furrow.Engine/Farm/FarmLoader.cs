@@ -58,7 +58,7 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
                 start = found;
             }
             var bytes = start is { } s ? Math.Max(0, logs.LengthOf(owner, record.Jid, record.Tid) - s) : 0;
-            var expands = record.Tid < job.Tasks.Length && job.Tasks[record.Tid].Commands.Any(c => c.Cid == record.Cid && c.Expand);
+            var expands = record.Tid < job.Tasks.Length && job.Tasks[record.Tid].Command(record.Cid)?.Expand == true;
             positions[record.Iid] = new LogPosition(header, start, bytes,
                 expands && start is { } from ? logs.ReadFrom(owner, record.Jid, record.Tid, from, options.Value.ScriptLimits.MaxBytes + 1) : null);
         }

@@ -75,7 +75,7 @@ internal sealed partial class LiveFarm
                         continue;
                     }
                     var task = job.Tasks[record.Tid];
-                    var at = IndexOf(task.Commands, record.Cid);
+                    var at = task.IndexOfCommand(record.Cid);
                     var command = at < 0 ? null : task.Commands[at];
                     task.RunningIid = record.Iid;
                     task.NextCommand = at + 1;
@@ -145,14 +145,6 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
             return _jobs.ContainsKey(jid);
-    }
-
-    private static int IndexOf(IReadOnlyList<LiveCommand> commands, int cid)
-    {
-        for (var i = 0; i < commands.Count; i++)
-            if (commands[i].Cid == cid)
-                return i;
-        return -1;
     }
 
     // A MemoryStream made over an array cannot grow, so what the log kept is copied into one that can.

@@ -227,7 +227,7 @@ internal sealed partial class LiveFarm
         invocation.LogBytes = 0;
         var when = DateTimeOffset.FromUnixTimeMilliseconds(timeMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         // The command line as the blade ran it (dirmaps put in its zone), not as the script wrote it.
-        var argv = string.Join(' ', invocation.MappedArgv ?? job.Tasks[invocation.Tid].Commands.First(c => c.Cid == invocation.Cid).Argv);
+        var argv = string.Join(' ', invocation.MappedArgv ?? job.Tasks[invocation.Tid].Command(invocation.Cid)!.Argv);
         var header = $"====[{when} J{job.Jid} T{invocation.Tid} C{invocation.Cid} {TaskLogStore.InvocationMarker(invocation.Iid)} on {invocation.Blade} pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {argv}]====\n";
         changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid, header, true));
         StartRow(invocation, pid, timeMs, null, changes);

@@ -22,6 +22,18 @@ internal sealed class LiveTask(int tid, string title, IReadOnlyList<LiveCommand>
     /// <summary>The class of the command it waits to run, while it waits for a blade; null when it is not waiting.</summary>
     public CommandClass? QueuedAs { get; set; }
 
+    /// <summary>Where the command of id <paramref name="cid"/> stands in <see cref="Commands"/>; -1 when the task has none.</summary>
+    public int IndexOfCommand(int cid)
+    {
+        for (var i = 0; i < Commands.Count; i++)
+            if (Commands[i].Cid == cid)
+                return i;
+        return -1;
+    }
+
+    /// <summary>The command of id <paramref name="cid"/>, or null when the task has none.</summary>
+    public LiveCommand? Command(int cid) => IndexOfCommand(cid) is >= 0 and var at ? Commands[at] : null;
+
     /// <summary>Active or ready with a command still to hand out and none running.</summary>
     public bool WantsBlade => (State is TaskState.Ready or TaskState.Active) && RunningIid is null && NextCommand < Commands.Count;
 }
