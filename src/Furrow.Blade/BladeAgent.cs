@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Furrow.Client;
 using Furrow.Client.Protocol;
+using Furrow.Keeper;
 using Microsoft.Extensions.Logging;
 
 namespace Furrow.Blade;
@@ -26,6 +27,7 @@ public sealed class BladeAgent
     private volatile bool _registered;
     private int _reportIntervalMs = 1000;
     private JournalContents? _leftBehind;
+    private KeeperMessage? _keeperLeft;
     private bool _tookOver;
     private readonly CancellationTokenSource _stopping = new();
     private int _stopRequests;
@@ -69,9 +71,20 @@ public sealed class BladeAgent
     }
 
     /// <summary>Runs until <see cref="RequestStop"/> has been called and the blade has wound down, or until <paramref name="cancellationToken"/> (an abrupt end: commands are left running).</summary>
+    /// <exception cref="KeeperUnavailableException">The command keeper cannot be started (the message says why).</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         BladeLog.Starting(_logger, _options.Name, _options.Slots, _engine.BaseAddress.ToString());
+        try
+        {
+            // What the keeper still runs or holds exits of, from before this blade process: taken over at the first registration.
+            _keeperLeft = (await _runner.KeeperAsync(cancellationToken)).State;
+        }
+        catch (IOException error)
+        {
+            BladeLog.NoKeeper(_logger, error.Message);
+            throw new KeeperUnavailableException($"cannot start the blade's command keeper: {error.Message}", error);
+        }
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporter = Task.WhenAll(ReportLoopAsync(reporting.Token), HeartbeatLoopAsync(reporting.Token));
@@ -100,6 +113,8 @@ public sealed class BladeAgent
         }
         if (!cancellationToken.IsCancellationRequested)
             await LeaveAsync(cancellationToken);
+        // The keeper ends once it holds nothing; after an abrupt end it keeps what still runs for the next blade process.
+        await _runner.DisconnectAsync();
     }
 
     // Stopped cleanly with everything delivered: tell the engine, so the blade shows as stopped at once rather than after
@@ -147,18 +162,20 @@ public sealed class BladeAgent
                 try
                 {
                     _leftBehind ??= LoadJournal();
+                    _keeperLeft ??= new KeeperMessage(KeeperMessage.State, Running: [], Exited: []);
                     var welcome = await _engine.RegisterBladeAsync(
                         new BladeRegistration(_options.Name, _options.Host, _options.Slots, BladeVersion, _bootId, Environment.ProcessId,
-                            _figures.Current(), [.. JournalIids(_leftBehind)]),
+                            _figures.Current(), [.. JournalIids(_leftBehind).Union(KeeperIids(_keeperLeft))]),
                         cancellationToken);
                     _reportIntervalMs = Math.Clamp(welcome.ReportIntervalMs, 100, 10_000);
                     // Once per blade process, at its first registration, before it runs anything of its own.
                     if (!_tookOver && _leftBehind is { } left)
                     {
-                        TakeOver(left, [.. welcome.Kept ?? []]);
+                        TakeOver(left, _keeperLeft, [.. welcome.Kept ?? []]);
                         _tookOver = true;
                     }
                     _leftBehind = new JournalContents([], []);
+                    _keeperLeft = new KeeperMessage(KeeperMessage.State, Running: [], Exited: []);
                     _registered = true;
                     BladeLog.Registered(_logger, _options.Name);
                 }
@@ -192,22 +209,50 @@ public sealed class BladeAgent
     private static IEnumerable<long> JournalIids(JournalContents journal) =>
         journal.Running.Select(p => p.Iid).Concat(journal.Results.Select(r => r.Iid)).Distinct();
 
-    // What an earlier process of this blade left: results the engine still waits for are delivered again, after the
-    // output kept with them; commands still running are ended with their process trees, because what they print from
-    // now on goes to the earlier process and is lost, and a command whose task was given to another blade must not run
-    // twice. One still this blade's is reported as interrupted (after its kept output), so its task goes back to ready
-    // at once. What is still this blade's stays in the journal, its output file included, until acknowledged again.
-    private void TakeOver(JournalContents left, HashSet<long> kept)
+    private static IEnumerable<long> KeeperIids(KeeperMessage state) =>
+        (state.Running ?? []).Concat(state.Exited ?? []).Select(m => m.Iid);
+
+    // What an earlier process of this blade left. Results the engine still waits for are delivered again, after the
+    // output kept with them. Commands the keeper still runs, or has the exit of, are adopted when the engine still counts
+    // them as this blade's: their output is followed and their exit reported as if this process had started them. One the
+    // engine has given to another blade is ended with its process tree, so a task never runs twice once a blade is back on
+    // the host. A command the journal names but the keeper does not know (its keeper was killed too) has no parent to tell
+    // its exit code: it is ended, and one still this blade's is reported as interrupted, so its task goes back to ready at
+    // once. What is still this blade's stays in the journal, its output file included, until acknowledged again.
+    private void TakeOver(JournalContents left, KeeperMessage keeperLeft, HashSet<long> kept)
     {
         var results = left.Results.Select(r => r.Iid).ToHashSet();
-        _journal.Forget(JournalIids(left).Where(iid => !kept.Contains(iid)));
+        var keeperRunning = (keeperLeft.Running ?? []).ToDictionary(m => m.Iid);
+        var keeperExited = (keeperLeft.Exited ?? []).ToDictionary(m => m.Iid);
+        _journal.Forget(JournalIids(left).Concat(KeeperIids(keeperLeft)).Where(iid => !kept.Contains(iid)));
         _journal.DeleteOutputExcept(kept);
         foreach (var result in left.Results.Where(r => kept.Contains(r.Iid)))
         {
             ResendOutput(result.Iid);
             _outbox.Add(seq => result with { Seq = seq });
         }
-        foreach (var process in left.Running.Where(p => !results.Contains(p.Iid)))
+        foreach (var iid in keeperExited.Keys.Where(iid => !kept.Contains(iid) || results.Contains(iid)))
+            _ = AcknowledgeKeeperAsync(iid);
+        foreach (var (iid, exited) in keeperExited.Where(e => kept.Contains(e.Key) && !results.Contains(e.Key)))
+        {
+            BladeLog.Adopted(_logger, iid, exited.Pid, false);
+            _runner.Adopt(iid, exited.Pid, exited);
+        }
+        foreach (var (iid, running) in keeperRunning.Where(r => !results.Contains(r.Key)))
+        {
+            if (kept.Contains(iid))
+            {
+                BladeLog.Adopted(_logger, iid, running.Pid, true);
+                _runner.Adopt(iid, running.Pid, null);
+            }
+            else
+            {
+                var ended = ProcessIdentity.StartTicks(running.Pid) is { } start
+                    && ProcessIdentity.EndTree(new JournalProcess(iid, running.Pid, start), CommandRunner.KillGrace, _clock);
+                BladeLog.LeftRunning(_logger, iid, running.Pid, ended, false);
+            }
+        }
+        foreach (var process in left.Running.Where(p => !results.Contains(p.Iid) && !keeperRunning.ContainsKey(p.Iid) && !keeperExited.ContainsKey(p.Iid)))
         {
             var ended = ProcessIdentity.EndTree(process, CommandRunner.KillGrace, _clock);
             var stillOurs = kept.Contains(process.Iid);
@@ -216,9 +261,12 @@ public sealed class BladeAgent
                 continue;
             ResendOutput(process.Iid);
             _outbox.Add(seq => new InvocationEvent(seq, process.Iid, InvocationEventTypes.Interrupted, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                Text: ended ? "the blade was restarted and ended the command it had left running" : "the blade was restarted; the command's result was lost"));
+                Text: ended ? "the blade was restarted and ended the command it had left running, whose exit code was lost with its keeper"
+                    : "the blade was restarted; the command's result was lost"));
         }
     }
+
+    private async Task AcknowledgeKeeperAsync(long iid) => await (await _runner.KeeperAsync(CancellationToken.None)).AcknowledgeAsync(iid);
 
     // Everything the invocation printed, from its first byte: the engine skips what its log already holds (each chunk
     // carries its offset), so only what an earlier blade process could not deliver is written.
@@ -348,6 +396,9 @@ public sealed class BladeAgent
     private static string BladeVersion => typeof(BladeAgent).Assembly.GetName().Version?.ToString() ?? "0";
 }
 
+/// <summary>A blade that cannot start its command keeper (<c>furrow-keeper</c>) cannot run commands: it does not start.</summary>
+public sealed class KeeperUnavailableException(string message, Exception inner) : IOException(message, inner);
+
 /// <summary>The blade's log messages (3xxx: blades).</summary>
 internal static partial class BladeLog
 {
@@ -377,4 +428,10 @@ internal static partial class BladeLog
 
     [LoggerMessage(3108, LogLevel.Warning, "Invocation {Iid} (pid {Pid}) left by an earlier blade process: ended {Ended}, still this blade's {StillOurs}")]
     public static partial void LeftRunning(ILogger logger, long iid, int pid, bool ended, bool stillOurs);
+
+    [LoggerMessage(3110, LogLevel.Information, "Invocation {Iid} (pid {Pid}) started by an earlier blade process adopted: still running {Running}")]
+    public static partial void Adopted(ILogger logger, long iid, int pid, bool running);
+
+    [LoggerMessage(3111, LogLevel.Error, "No command keeper: {Reason}")]
+    public static partial void NoKeeper(ILogger logger, string reason);
 }

@@ -107,6 +107,13 @@ internal sealed class BladeJournal
         }
     }
 
+    /// <summary>The file invocation <paramref name="iid"/>'s output is kept in: a command's process appends to it itself.</summary>
+    public string OutputPath(long iid) => Path.Combine(_outputDirectory, iid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Makes the output directory if it is not there.</summary>
+    /// <exception cref="IOException">It cannot be made (a full disk, no rights).</exception>
+    public void EnsureOutputDirectory() => Directory.CreateDirectory(_outputDirectory);
+
     /// <summary>Everything invocation <paramref name="iid"/> printed, as kept; empty when it printed nothing (or it was lost).</summary>
     public byte[] ReadOutput(long iid)
     {
@@ -129,8 +136,6 @@ internal sealed class BladeJournal
             if (!long.TryParse(Path.GetFileName(file), System.Globalization.CultureInfo.InvariantCulture, out var iid) || !keep.Contains(iid))
                 TryDelete(file);
     }
-
-    private string OutputPath(long iid) => Path.Combine(_outputDirectory, iid.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private void DeleteOutput(long iid) => TryDelete(OutputPath(iid));
 

@@ -4,20 +4,23 @@ using System.Diagnostics;
 using System.Text;
 using Furrow.Client.Protocol;
 using Furrow.Core.Output;
+using Furrow.Keeper;
 
 namespace Furrow.Blade;
 
 /// <summary>
-/// Runs assigned commands as child processes (argv exec, no shell unless the command itself is a shell; argv words
-/// starting with <c>~</c> are expanded as a shell would, <see cref="TildeExpansion"/>), streaming
-/// their output (the bytes they print, undecoded) and exit code into the outbox. Children are not tied to the blade's
-/// life: an engine restart never touches them. A command that prints Tractor's <c>TR_EXIT_STATUS n</c> (or
-/// <c>ALF_EXIT_STATUS n</c>) is reported with that status whatever its process exits with, and is ended if it is still
-/// running <see cref="ExitStatusGrace"/> after saying so; each new value of a progress directive (<c>TR_PROGRESS nn%</c>,
-/// <c>R90000 nn%</c> ...) is reported as it comes. Each process is noted in the blade's journal while it runs, so a
-/// later blade process can find it. A command the blade ends itself (SIGTERM to its process tree, SIGKILL after
-/// <see cref="KillGrace"/>) is reported as interrupted, not as exited. What its
-/// process tree used (<see cref="ProcessTreeMeter"/>) goes with its exit.
+/// Runs assigned commands as processes its command keeper starts (<see cref="KeeperClient"/>: argv exec, no shell unless
+/// the command itself is a shell; argv words starting with <c>~</c> are expanded as a shell would, <see cref="TildeExpansion"/>),
+/// and follows each one's output (the bytes it prints, undecoded, appended by the process itself to <c>output/IID</c> in
+/// the journal's directory) and exit code into the outbox. Commands are not tied to the blade's life: the keeper stays
+/// their parent when the blade process ends, and the next blade process adopts those still its own (<see cref="Adopt"/>).
+/// A command that prints Tractor's <c>TR_EXIT_STATUS n</c> (or <c>ALF_EXIT_STATUS n</c>) is reported with that status
+/// whatever its process exits with, and is ended if it is still running <see cref="ExitStatusGrace"/> after saying so;
+/// each new value of a progress directive (<c>TR_PROGRESS nn%</c>, <c>R90000 nn%</c> ...) is reported as it comes. Each
+/// process is noted in the blade's journal while it runs. A command the blade ends itself (SIGTERM to its process tree,
+/// SIGKILL after <see cref="KillGrace"/>) is reported as interrupted, not as exited. What its process tree used (the
+/// keeper's account of the process and the children it reaped, and <see cref="ProcessTreeMeter"/>'s samples of the whole
+/// tree) goes with its exit.
 /// </summary>
 internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOptions options, TimeProvider clock)
 {
@@ -31,8 +34,14 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     /// </summary>
     public static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest wait between two looks at a running command's output file when it printed nothing new.</summary>
+    public static readonly TimeSpan OutputPollMax = TimeSpan.FromMilliseconds(250);
+
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly ProcessTreeMeter _meter = new();
+    private readonly SemaphoreSlim _keeperGate = new(1, 1);
+    private KeeperClient? _keeper;
+    private volatile bool _outputDirectoryMade;
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int RunningCount => _running.Count;
@@ -40,6 +49,39 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     public IReadOnlyList<long> RunningIids => [.. _running.Keys];
 
     public Task SlotFreed => Volatile.Read(ref _slotFreed).Task;
+
+    /// <summary>
+    /// The keeper's connection, made (and the keeper started) when there is none; what it held when this blade process
+    /// first connected is in its <see cref="KeeperClient.State"/>.
+    /// </summary>
+    /// <exception cref="IOException">No keeper could be started (the message says why).</exception>
+    public async Task<KeeperClient> KeeperAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _keeper) is { } keeper)
+            return keeper;
+        await _keeperGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_keeper is not null)
+                return _keeper;
+            var directory = Path.GetDirectoryName(journal.FilePath)!;
+            keeper = await KeeperClient.ConnectAsync(directory, options.WorkingDirectory, Exited, cancellationToken);
+            _ = keeper.Closed.ContinueWith(_ => KeeperLost(keeper), TaskScheduler.Default);
+            Volatile.Write(ref _keeper, keeper);
+            return keeper;
+        }
+        finally
+        {
+            _keeperGate.Release();
+        }
+    }
+
+    /// <summary>Closes the connection to the keeper (a blade that stops); the keeper ends once it holds nothing more.</summary>
+    public async Task DisconnectAsync()
+    {
+        if (Interlocked.Exchange(ref _keeper, null) is { } keeper)
+            await keeper.DisposeAsync();
+    }
 
     /// <summary>Completes once nothing runs; a command started after that is not waited for.</summary>
     public async Task WhenIdleAsync(CancellationToken cancellationToken)
@@ -53,6 +95,26 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         var running = new Running(assignment);
         if (!_running.TryAdd(assignment.Iid, running))
             return; // the same assignment twice (a resent reply): it already runs
+        _ = Task.Run(() => RunAsync(running));
+    }
+
+    /// <summary>
+    /// Takes on a command an earlier blade process started, which the keeper still runs (or ran: <paramref name="exited"/>)
+    /// and the engine still counts as this blade's: its output is followed from its first byte (the engine skips what its
+    /// log has), and its exit is reported as if this process had started it.
+    /// </summary>
+    public void Adopt(long iid, int pid, KeeperMessage? exited)
+    {
+        var running = new Running(new Assignment(iid, 0, 0, 0, "", [], "adopted", null)) { Pid = pid, Adopted = true };
+        if (ProcessIdentity.StartTicks(pid) is { } startTicks)
+        {
+            running.StartTicks = startTicks;
+            running.StartedTimestamp = Stopwatch.GetTimestamp() - (long)(ProcStat.SecondsSince(startTicks) * Stopwatch.Frequency);
+        }
+        if (exited is not null)
+            running.Exit.TrySetResult(exited);
+        if (!_running.TryAdd(iid, running))
+            return;
         _ = Task.Run(() => RunAsync(running));
     }
 
@@ -82,35 +144,45 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         EndProcessTree(running);
     }
 
+    // A command ended, or one this blade process does not run (an earlier process's, which the engine gave elsewhere):
+    // that exit is not wanted, and the keeper may forget it.
+    private void Exited(KeeperMessage exited)
+    {
+        if (_running.TryGetValue(exited.Iid, out var running))
+            running.Exit.TrySetResult(exited);
+        else if (Volatile.Read(ref _keeper) is { } keeper)
+            _ = keeper.AcknowledgeAsync(exited.Iid);
+    }
+
+    // The keeper went away (killed): the commands it started have lost their parent, and their exit codes with it. Each
+    // is ended with its process tree and reported as interrupted, so its task runs again; the next start makes a new keeper.
+    private void KeeperLost(KeeperClient keeper)
+    {
+        if (Interlocked.CompareExchange(ref _keeper, null, keeper) != keeper)
+            return;
+        foreach (var running in _running.Values)
+        {
+            if (running.Pid is null || running.Exit.Task.IsCompleted)
+                continue;
+            Interrupt(running, "the blade's command keeper ended; the command's exit code was lost");
+            running.Exit.TrySetResult(new KeeperMessage(KeeperMessage.ExitedOp, running.Assignment.Iid, ExitCode: -1));
+        }
+    }
+
     // SIGTERM to every process of the command's tree, then SIGKILL after KillGrace to those same processes that are still
-    // there (a renderer's child that ignores SIGTERM, or outlived its parent). Once per command. Without /proc (not
-    // Linux) the tree is killed at once.
+    // there (a renderer's child that ignores SIGTERM, or outlived its parent). Once per command.
     private void EndProcessTree(Running running)
     {
         int pid;
+        ulong start;
         lock (running)
         {
-            if (running.Process is not { } process || running.Ending)
+            if (running.Pid is not { } p || running.StartTicks is not { } s || running.Ending || running.Exit.Task.IsCompleted)
                 return;
-            try
-            {
-                if (process.HasExited)
-                    return;
-                pid = process.Id;
-                if (!OperatingSystem.IsLinux())
-                {
-                    process.Kill(entireProcessTree: true);
-                    return;
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                return; // its Process object is already disposed: it has exited
-            }
             running.Ending = true;
+            (pid, start) = (p, s);
         }
-        if (ProcessIdentity.StartTicks(pid) is { } rootStart)
-            _ = ProcessTree.EndAsync(pid, rootStart, KillGrace, clock);
+        _ = ProcessTree.EndAsync(pid, start, KillGrace, clock);
     }
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -119,16 +191,31 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     {
         var a = running.Assignment;
         int exitCode;
+        KeeperMessage? exit = null;
         try
         {
-            exitCode = await BuiltinCommands.TryRunAsync(a, text => Output(running, Encoding.UTF8.GetBytes(text)), () => Started(running, Environment.ProcessId),
-                running.Cancelled.Token) ?? await RunProcessAsync(running);
+            if (running.Adopted)
+            {
+                Started(running, running.Pid!.Value, resetClock: false);
+                _meter.Track(a.Iid, running.Pid.Value);
+                exit = await FollowAsync(running);
+                exitCode = exit.ExitCode ?? -1;
+            }
+            else if (await BuiltinCommands.TryRunAsync(a, text => Output(running, Encoding.UTF8.GetBytes(text)), () => Started(running, Environment.ProcessId),
+                running.Cancelled.Token) is { } builtinCode)
+                exitCode = builtinCode;
+            else
+            {
+                exit = await RunProcessAsync(running);
+                exitCode = exit.ExitCode ?? -1;
+            }
         }
-        catch (Exception error) when (error is Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception error) when (error is CommandNotStartedException or IOException or UnauthorizedAccessException)
         {
             var why = $"{(a.Argv.Count > 0 ? a.Argv[0] : "(empty command)")}: {error.Message}";
             _meter.Finish(a.Iid);
-            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Failed, Now, Text: why, ExitCode: 127));
+            var code = error is CommandNotStartedException notStarted ? notStarted.ExitCode : 127;
+            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Failed, Now, Text: why, ExitCode: code));
             Finish(running);
             return;
         }
@@ -145,13 +232,23 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
             interrupted = running.ReportedStatus is null ? running.InterruptedBecause : null;
         }
         var (user, system, rss, vsz) = _meter.Finish(a.Iid);
-        var usage = new ProcessUsage(Stopwatch.GetElapsedTime(running.StartedTimestamp).TotalSeconds, user, system, rss, vsz);
+        // The keeper's account covers the process and every child it waited for, to its end; the samples cover the
+        // whole tree, children still running included, but only up to the last one.
+        var usage = new ProcessUsage(Stopwatch.GetElapsedTime(running.StartedTimestamp).TotalSeconds,
+            Max(user, exit?.UserSecs), Max(system, exit?.SystemSecs), Max(rss, exit?.MaxRssBytes), vsz);
         if (interrupted is not null)
             outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Interrupted, Now, ExitCode: exitCode, Text: interrupted, Usage: usage));
         else
             outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, Now, ExitCode: exitCode, Usage: usage));
+        // The result is in the journal now (the outbox put it there): the keeper need not keep it any longer.
+        if (exit is not null && Volatile.Read(ref _keeper) is { } keeper)
+            _ = keeper.AcknowledgeAsync(a.Iid);
         Finish(running);
     }
+
+    private static double? Max(double? a, double? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+
+    private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 
     private void Finish(Running running)
     {
@@ -165,67 +262,117 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         Interlocked.Exchange(ref _slotFreed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    private async Task<int> RunProcessAsync(Running running)
+    private async Task<KeeperMessage> RunProcessAsync(Running running)
     {
         var a = running.Assignment;
         if (a.Argv.Count == 0)
-            throw new InvalidOperationException("the command has no argv");
-        var info = new ProcessStartInfo(TildeExpansion.Expand(a.Argv[0], UserHomes.Of))
+            throw new CommandNotStartedException(127, "the command has no argv");
+        var argv = a.Argv.Select(word => TildeExpansion.Expand(word, UserHomes.Of)).ToList();
+        var environment = (a.Environment ?? new Dictionary<string, string>()).Select(e => $"{e.Key}={e.Value}").ToList();
+        var path = ProgramPath.Resolve(argv[0], a.Environment is { } env && env.TryGetValue("PATH", out var p) ? p : Environment.GetEnvironmentVariable("PATH"),
+            options.WorkingDirectory);
+        if (!_outputDirectoryMade)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-        };
-        foreach (var arg in a.Argv.Skip(1))
-            info.ArgumentList.Add(TildeExpansion.Expand(arg, UserHomes.Of));
-        if (options.WorkingDirectory is { } cwd)
-            info.WorkingDirectory = cwd;
-        foreach (var (key, value) in a.Environment ?? new Dictionary<string, string>())
-            info.Environment[key] = value;
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("the process did not start");
-        running.Process = process;
-        // The start is stamped before the journal's durable write, which would otherwise add a disk sync to every
-        // command's recorded wait.
-        Started(running, process.Id);
-        if (ProcessIdentity.StartTicks(process.Id) is { } startTicks)
-            journal.AddRunning(a.Iid, process.Id, startTicks);
+            journal.EnsureOutputDirectory();
+            _outputDirectoryMade = true;
+        }
+        var keeper = await KeeperAsync(CancellationToken.None);
+        var reply = await keeper.RunAsync(a.Iid, path, argv, environment, journal.OutputPath(a.Iid));
+        if (reply.Op != KeeperMessage.Started && !Directory.Exists(Path.GetDirectoryName(journal.OutputPath(a.Iid))))
+        {
+            journal.EnsureOutputDirectory(); // removed by hand while the blade ran
+            reply = await keeper.RunAsync(a.Iid, path, argv, environment, journal.OutputPath(a.Iid));
+        }
+        if (reply.Op != KeeperMessage.Started)
+            throw new CommandNotStartedException(reply.Errno is 13 or 8 ? 126 : 127, reply.Error ?? "the command did not start");
+        lock (running)
+        {
+            running.Pid = reply.Pid;
+            running.StartTicks = ProcessIdentity.StartTicks(reply.Pid);
+        }
+        // The start is stamped before the journal's write, which would otherwise add to every command's recorded wait.
+        Started(running, reply.Pid);
+        if (running.StartTicks is { } startTicks)
+            journal.AddRunning(a.Iid, reply.Pid, startTicks);
         if (running.Cancelled.IsCancellationRequested)
             EndProcessTree(running); // interrupted while it was being started, before there was a process to end
-        _meter.Track(a.Iid, process.Id);
-        await Task.WhenAll(PumpAsync(process.StandardOutput.BaseStream, running, 0), PumpAsync(process.StandardError.BaseStream, running, 1));
-        await process.WaitForExitAsync();
-        return process.ExitCode;
+        _meter.Track(a.Iid, reply.Pid);
+        return await FollowAsync(running);
     }
 
-    private void Started(Running running, int pid)
+    // Reads what the command appends to its output file as it comes, looking again soon after it printed and less often
+    // while it is quiet, until the keeper says it ended; then reads the rest.
+    private async Task<KeeperMessage> FollowAsync(Running running)
     {
-        running.StartedTimestamp = Stopwatch.GetTimestamp();
+        var path = journal.OutputPath(running.Assignment.Iid);
+        FileStream? file = null;
+        var buffer = new byte[32 * 1024];
+        var wait = TimeSpan.FromMilliseconds(10);
+        try
+        {
+            while (true)
+            {
+                var ended = running.Exit.Task.IsCompleted;
+                // A command that ended having printed nothing (the common quick one) costs one stat, not an open.
+                if (file is null && !(ended && OutputLength(path) == 0))
+                    file = OpenToFollow(path);
+                var printed = false;
+                int read;
+                while (file is not null && (read = file.Read(buffer)) > 0)
+                {
+                    Output(running, buffer.AsSpan(0, read).ToArray());
+                    printed = true;
+                }
+                if (ended)
+                    return running.Exit.Task.Result;
+                wait = printed ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, OutputPollMax.Ticks));
+                // The timer goes as soon as the command ends, not when it fires.
+                await ((Task)running.Exit.Task).WaitAsync(wait, clock).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        finally
+        {
+            file?.Dispose();
+        }
+    }
+
+    private static long OutputLength(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? info.Length : 0;
+    }
+
+    private static FileStream? OpenToFollow(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+        catch (FileNotFoundException)
+        {
+            return null; // nothing printed yet by a command adopted before its first byte, or its file was removed
+        }
+    }
+
+    private void Started(Running running, int pid, bool resetClock = true)
+    {
+        if (resetClock)
+            running.StartedTimestamp = Stopwatch.GetTimestamp();
         outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Started, Now, Pid: pid));
     }
 
-    // stream: 0 for stdout, 1 for stderr; each has its own partial line. The bytes are read past the StreamReader the
-    // Process made, so nothing is decoded: output that is not UTF-8 reaches the log as it was printed.
-    private async Task PumpAsync(Stream output, Running running, int stream)
-    {
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await output.ReadAsync(buffer)) > 0)
-            Output(running, buffer.AsSpan(0, read).ToArray(), stream);
-    }
-
     // Offsets count the bytes of everything the invocation printed, so the engine can drop a chunk it already has.
-    private void Output(Running running, byte[] data, int stream = 0)
+    private void Output(Running running, byte[] data)
     {
         bool saidStatus;
         lock (running)
         {
             var offset = running.OutputBytes;
             running.OutputBytes += data.Length;
-            // Kept on disk too until its result is acknowledged, at its offset; after a write fails (a full disk) no more
-            // is kept, so what is kept is always a prefix of what was printed.
-            if (!running.OutputKeepFailed)
+            // A built-in command's output is kept on disk here, at its offset, until its result is acknowledged (a
+            // process appends its own to that file); after a write fails (a full disk) no more is kept, so what is kept is
+            // always a prefix of what was printed.
+            if (running.Pid is null && !running.OutputKeepFailed)
             {
                 try
                 {
@@ -238,7 +385,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
                 }
             }
             outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Output, Now, Offset: offset, Data: data));
-            saidStatus = Found(running, running.Directives[stream], running.Directives[stream].Feed(data)) && !running.EndScheduled;
+            saidStatus = Found(running, running.Directives[0], running.Directives[0].Feed(data)) && !running.EndScheduled;
             if (saidStatus)
                 running.EndScheduled = true;
         }
@@ -246,8 +393,8 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
             _ = EndAfterGraceAsync(running);
     }
 
-    // Takes what a stream's directives found (under the running's lock): the status to report, and a changed progress
-    // value, reported at once (the latest wins, whichever stream printed it). Returns true when a status was found.
+    // Takes what the directives found (under the running's lock): the status to report, and a changed progress value,
+    // reported at once. Returns true when a status was found.
     private bool Found(Running running, OutputDirectives directives, DirectivesFound found)
     {
         if (found.HasFlag(DirectivesFound.ExitStatus))
@@ -270,10 +417,24 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     private sealed class Running(Assignment assignment)
     {
         public Assignment Assignment { get; } = assignment;
-        public Process? Process { get; set; }
+
+        /// <summary>The command's process, once the keeper started it (under the object's lock); null for a built-in command.</summary>
+        public int? Pid { get; set; }
+
+        /// <summary>Its process's start time (<see cref="ProcessIdentity"/>), so a later process with its pid is never signalled.</summary>
+        public ulong? StartTicks { get; set; }
+
+        /// <summary>Started by an earlier blade process and taken on by this one.</summary>
+        public bool Adopted { get; init; }
+
+        /// <summary>Completes with the keeper's <c>exited</c> message when the process has ended.</summary>
+        public TaskCompletionSource<KeeperMessage> Exit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public long OutputBytes { get; set; }
         public long StartedTimestamp { get; set; } = Stopwatch.GetTimestamp();
-        public OutputDirectives[] Directives { get; } = [new(), new()];
+
+        // One stream: a process's stdout and stderr go to one file, in the order it wrote them.
+        public OutputDirectives[] Directives { get; } = [new()];
         public int? ReportedStatus { get; set; }
         public int? Progress { get; set; }
         public bool EndScheduled { get; set; }
@@ -281,7 +442,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         /// <summary>Its output could not be kept in the journal's directory; no more is written there (under the object's lock).</summary>
         public bool OutputKeepFailed { get; set; }
 
-        /// <summary>Where its output is kept beside the journal, open from its first byte until it is over (under the object's lock).</summary>
+        /// <summary>Where a built-in command's output is kept beside the journal (under the object's lock).</summary>
         public FileStream? KeptOutput { get; set; }
 
         /// <summary>The blade has begun ending its process tree (under the object's lock).</summary>
@@ -291,4 +452,10 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         public string? InterruptedBecause { get; set; }
         public CancellationTokenSource Cancelled { get; } = new();
     }
+}
+
+/// <summary>A command whose process could not be started; <see cref="ExitCode"/> is what a shell would report (127 not found, 126 not executable).</summary>
+internal sealed class CommandNotStartedException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Furrow.Blade;
 
@@ -7,9 +8,31 @@ namespace Furrow.Blade;
 /// group, CPU times in clock ticks (its own plus its reaped children's), its start time in clock ticks since boot
 /// (which tells it apart from a later process given the same pid), virtual size in bytes, and RSS in pages.
 /// </summary>
-internal readonly record struct ProcStat(int Pid, char State, int ParentPid, int Group, long UserTicks, long SystemTicks, ulong StartTicks,
+internal readonly partial record struct ProcStat(int Pid, char State, int ParentPid, int Group, long UserTicks, long SystemTicks, ulong StartTicks,
     long VszBytes, long RssPages)
 {
+    /// <summary>Clock ticks per second, the unit of the CPU and start times (sysconf _SC_CLK_TCK; 100 where it cannot be had).</summary>
+    public static double TicksPerSecond { get; } = OperatingSystem.IsLinux() ? Math.Max(1, SysConf(ClockTicksName)) : 100;
+
+    /// <summary>Seconds from a process's start (<see cref="StartTicks"/>) to now, by the system's uptime; 0 without /proc.</summary>
+    public static double SecondsSince(ulong startTicks)
+    {
+        try
+        {
+            var uptime = double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], CultureInfo.InvariantCulture);
+            return Math.Max(0, uptime - startTicks / TicksPerSecond);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return 0;
+        }
+    }
+
+    private const int ClockTicksName = 2; // _SC_CLK_TCK on Linux
+
+    [LibraryImport("libc", EntryPoint = "sysconf")]
+    private static partial long SysConf(int name);
+
     /// <summary>Process <paramref name="pid"/>'s stat, or null when it is gone, not ours to read, or there is no /proc.</summary>
     public static ProcStat? Read(int pid) => Read($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
 

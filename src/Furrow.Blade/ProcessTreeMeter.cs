@@ -19,13 +19,11 @@ internal sealed partial class ProcessTreeMeter : IDisposable
     private readonly Dictionary<long, Tree> _trees = [];
     private readonly Lock _gate = new();
     private readonly Timer _timer;
-    private readonly double _ticksPerSecond;
     private bool _sampling;
 
     public ProcessTreeMeter()
     {
         _timer = new Timer(_ => Sample(), null, Timeout.Infinite, Timeout.Infinite);
-        _ticksPerSecond = OperatingSystem.IsLinux() ? Math.Max(1, SysConf(ClockTicksName)) : 100;
     }
 
     /// <summary>Starts measuring the tree of process <paramref name="pid"/> for invocation <paramref name="iid"/>.</summary>
@@ -68,7 +66,7 @@ internal sealed partial class ProcessTreeMeter : IDisposable
             // A command over before any sample found it running is not known to have used nothing: it is not known.
             if (!tree.SeenRunning)
                 return (null, null, null, null);
-            return (tree.UserTicks / _ticksPerSecond, tree.SystemTicks / _ticksPerSecond, tree.PeakRssBytes, tree.PeakVszBytes);
+            return (tree.UserTicks / ProcStat.TicksPerSecond, tree.SystemTicks / ProcStat.TicksPerSecond, tree.PeakRssBytes, tree.PeakVszBytes);
         }
     }
 
@@ -124,11 +122,6 @@ internal sealed partial class ProcessTreeMeter : IDisposable
         public long PeakVszBytes { get; set; }
         public bool SeenRunning { get; set; }
     }
-
-    private const int ClockTicksName = 2; // _SC_CLK_TCK on Linux
-
-    [LibraryImport("libc", EntryPoint = "sysconf")]
-    private static partial long SysConf(int name);
 
     public void Dispose() => _timer.Dispose();
 }

@@ -141,7 +141,7 @@ public sealed class BladeLifecycleTests
     }
 
     [Fact]
-    public async Task KillHard_ThenRestartOnTheSameHost_EndsTheLeftCommand_AndItsTaskRunsAgainAtOnce()
+    public async Task KillHard_ThenRestartOnTheSameHost_AdoptsTheCommandStillRunning_WhichRunsOnce_AndItsLaterOutputAndExitAreRecorded()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
         var work = Prepare(site);
@@ -155,9 +155,76 @@ public sealed class BladeLifecycleTests
         await phoenix.WaitForExitAsync(Patience);
         Assert.True(IsRunning(first.Shell), "kill -9 leaves the command running");
         var reborn = await site.StartBladeAsync("phoenix", slots: 1);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(reborn.Output.Contains("adopted", StringComparison.Ordinal)), Patience,
+            () => $"the restarted blade to adopt the command: {reborn.Output}");
+
+        // It prints "finished" only now, with its first blade process long dead.
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done");
+        var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
+        Assert.Equal(("done", 0, "phoenix"), (run.Status, run.ExitCode, run.Blade));
+        Assert.Single(File.ReadAllLines(Path.Combine(work, "runs")));
+        Assert.False(File.Exists(Path.Combine(work, "asked")), "the adopted command was never asked to end");
+        var log = await site.Client.TaskLogAsync(jid, 1);
+        Assert.Contains($"run on pid {first.Shell}\nfinished\n", log);
+        Assert.Equal(2, log.Split("run on pid").Length); // each byte once, though the new blade read the output from its start
+    }
+
+    [Fact]
+    public async Task KillHard_TheCommandEndsWhileNoBladeRuns_TheRestartedBladeReportsItsExitCode()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var work = Prepare(site);
+        File.WriteAllText(Path.Combine(work, "fails.sh"), """
+            d=$1
+            echo "$$" >> "$d/runs"
+            while [ ! -e "$d/release" ]; do sleep 0.1; done
+            echo "failing on my own"
+            exit 3
+            """);
+        await site.StartEngineAsync();
+        var blade = await site.StartBladeAsync("phoenix", slots: 1);
+        var jid = await site.SpoolAsync($$"""
+            Job -title {fails alone} -subtasks {
+                Task {fails} -cmds { RemoteCmd {sh {{work}}/fails.sh {{work}}} }
+            }
+            """);
+        var pid = int.Parse(await Eventually.WaitForAsync(async () => File.Exists(Path.Combine(work, "runs"))
+            ? (await File.ReadAllLinesAsync(Path.Combine(work, "runs"))).FirstOrDefault() : null, Patience, () => "the command to start"),
+            System.Globalization.CultureInfo.InvariantCulture);
+        await WaitForStartReportedAsync(site, jid);
+        blade.KillHard();
+        await blade.WaitForExitAsync(Patience);
+
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(pid)), Patience, () => "the command to end with no blade running");
+        await site.StartBladeAsync("phoenix", slots: 1);
+        await site.WaitForJobAsync(jid, j => j.NumError == 1, Patience, "the task in error, with the command's own exit code");
+        var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
+        Assert.Equal(("error", 3), (run.Status, run.ExitCode));
+        Assert.Contains("failing on my own", await site.Client.TaskLogAsync(jid, 1));
+    }
+
+    [Fact]
+    public async Task KillHard_OfTheBladeAndItsKeeper_ThenRestart_EndsTheCommandWhoseExitCodeIsLost_AndItsTaskRunsAgainAtOnce()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        var phoenix = await site.StartBladeAsync("phoenix", slots: 1);
+        var jid = await site.SpoolAsync(OneTask(work));
+        var first = await WaitForRunAsync(work, 1);
+        await WaitForStartReportedAsync(site, jid);
+
+        var keeper = KeeperOf(site.BladeStateDir("phoenix"));
+        phoenix.KillHard();
+        Assert.Equal(0, Kill(keeper, 9));
+        await phoenix.WaitForExitAsync(Patience);
+        Assert.True(IsRunning(first.Shell), "the command outlives its blade and its keeper");
+        var reborn = await site.StartBladeAsync("phoenix", slots: 1);
 
         var second = await WaitForRunAsync(work, 2);
-        Assert.True(IsGone(first.Shell) && IsGone(first.Child), $"the restarted blade ended what the killed one left: {Describe(first)}\n{reborn.Output}");
+        Assert.True(IsGone(first.Shell) && IsGone(first.Child), $"the restarted blade ended what was left: {Describe(first)}\n{reborn.Output}");
         // Asked first (SIGTERM), so it could clean up.
         Assert.Contains($"asked {first.Shell}", File.ReadAllLines(Path.Combine(work, "asked")));
         File.WriteAllText(Path.Combine(work, "release"), "");
@@ -370,6 +437,30 @@ public sealed class BladeLifecycleTests
     }
 
     private static bool IsGone(int pid) => !IsRunning(pid);
+
+    // The blade's command keeper: the furrow-keeper process (native, or furrow-keeper.dll under dotnet) serving its state directory.
+    private static int KeeperOf(string stateDirectory)
+    {
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), System.Globalization.CultureInfo.InvariantCulture, out var pid))
+                continue;
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(entry, "cmdline")).Split('\0');
+                if (argv.Any(a => a.EndsWith("furrow-keeper", StringComparison.Ordinal) || a.EndsWith("furrow-keeper.dll", StringComparison.Ordinal))
+                    && argv.Contains(Path.GetFullPath(stateDirectory)))
+                    return pid;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        throw new InvalidOperationException($"no keeper serves {stateDirectory}");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
 
     private static string Describe(Run run) => $"shell {run.Shell} running {IsRunning(run.Shell)}, child {run.Child} running {IsRunning(run.Child)}";
 }

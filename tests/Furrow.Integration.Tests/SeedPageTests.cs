@@ -210,6 +210,6 @@ public sealed class SeedPageTests
         Assert.Contains($"--migrate-to {latest}", stderr);
 
         static Client.Protocol.InvocationRow WithoutUsage(Client.Protocol.InvocationRow r) =>
-            r with { ElapsedReal = null, UserSecs = null, SystemSecs = null, PeakRss = null, PeakVsz = null, ClockSkewMs = null };
+            r with { ElapsedReal = null, UserSecs = null, SystemSecs = null, PeakRss = null, PeakVsz = null, Cpu = null, ClockSkewMs = null };
     }
 }

@@ -51,7 +51,14 @@ internal static class BladeCommand
                 }
                 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
                 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-                await agent.RunAsync(ct);
+                try
+                {
+                    await agent.RunAsync(ct);
+                }
+                catch (KeeperUnavailableException error)
+                {
+                    return CommonOptions.Fail("furrow blade", error.Message);
+                }
             }
             return 0;
         });

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using Furrow.Client;
+
+namespace Furrow.Bench;
+
+/// <summary>
+/// Real blade processes running real commands: one job of <c>--tasks</c> tasks of <c>/bin/true</c> on <c>--blades</c>
+/// blades of <c>--slots</c> slots each. Reports tasks per second from the spool to the last task done, and the CPU each
+/// part spent per task: the engine, the blade processes, and their command keepers (each process's own time, from
+/// <c>/proc/PID/stat</c>; the commands' time, reaped by their parent, is not counted), with the blades' peak RSS.
+/// </summary>
+internal static class BladeScenario
+{
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(10);
+
+    public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots)
+    {
+        if (tasks < 1 || blades < 1 || slots < 1)
+            throw new ArgumentException("blade needs --tasks, --blades and --slots of 1 or more");
+        await using var engine = await BenchEngine.StartAsync();
+        var bladeProcesses = Enumerable.Range(1, blades).Select(i => engine.Start("blade", "--engine", engine.Engine, "--name", $"real-{i}",
+            "--slots", slots.ToString(CultureInfo.InvariantCulture), "--state-dir", Path.Combine(engine.Root, "blades", $"real-{i}"))).ToList();
+        await WaitForBladesAsync(engine.Client, blades);
+        // A first small job warms up every blade (first process start, first report) before the measured one.
+        await RunJobAsync(engine.Client, Jobs.Flat(blades * slots, "/bin/true"));
+
+        var before = Cpu(engine.EngineProcess.Id, bladeProcesses);
+        var watch = Stopwatch.StartNew();
+        await RunJobAsync(engine.Client, Jobs.Flat(tasks, "/bin/true"));
+        var seconds = watch.Elapsed.TotalSeconds;
+        var after = Cpu(engine.EngineProcess.Id, bladeProcesses);
+        double PerTask(double a, double b) => Math.Round((b - a) * 1000 / tasks, 3);
+        return new Dictionary<string, object>
+        {
+            ["scenario"] = "blade",
+            ["tasks"] = tasks,
+            ["blades"] = blades,
+            ["slots"] = slots,
+            ["tasks_per_s"] = Math.Round(tasks / seconds, 1),
+            ["engine_cpu_ms_per_task"] = PerTask(before.Engine, after.Engine),
+            ["blade_cpu_ms_per_task"] = PerTask(before.Blades, after.Blades),
+            ["keeper_cpu_ms_per_task"] = PerTask(before.Keepers, after.Keepers),
+            ["blade_peak_rss_mb"] = Math.Round(bladeProcesses.Max(p => PeakRssMb(p.Id)), 1),
+            ["keeper_rss_mb"] = Math.Round(KeepersOf(bladeProcesses).Select(RssMb).DefaultIfEmpty(0).Max(), 1),
+        };
+    }
+
+    private static async Task WaitForBladesAsync(EngineClient client, int blades)
+    {
+        var watch = Stopwatch.StartNew();
+        while ((await client.BladesAsync()).Count(b => b.Status == "up") < blades)
+        {
+            if (watch.Elapsed > TimeSpan.FromMinutes(1))
+                throw new TimeoutException("the blades did not register");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task RunJobAsync(EngineClient client, string script)
+    {
+        var reply = await client.SpoolAsync(script, new SpoolOptions("bench", "blade.alf"));
+        if (reply.Rc != 0)
+            throw new InvalidOperationException($"spool refused: {reply.Msg}");
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var job = (await client.JobsAsync($"jid={reply.Jid}")).Single();
+            if (job.NumDone == job.NumTasks)
+                return;
+            if (job.NumError > 0)
+                throw new InvalidOperationException($"job {reply.Jid} has {job.NumError} task(s) in error");
+            if (watch.Elapsed > JobTimeout)
+                throw new TimeoutException($"job {reply.Jid} not done after {JobTimeout.TotalMinutes} min ({job.NumDone} of {job.NumTasks} tasks)");
+            await Task.Delay(50);
+        }
+    }
+
+    private static (double Engine, double Blades, double Keepers) Cpu(int engine, IReadOnlyList<Process> blades) =>
+        (OwnCpuSeconds(engine), blades.Sum(b => OwnCpuSeconds(b.Id)), KeepersOf(blades).Sum(OwnCpuSeconds));
+
+    // A blade's keeper is its child (until the blade process ends); an older blade build has none.
+    private static List<int> KeepersOf(IReadOnlyList<Process> blades)
+    {
+        var pids = blades.Select(b => b.Id).ToHashSet();
+        var keepers = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), CultureInfo.InvariantCulture, out var pid))
+                continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(entry, "cmdline"));
+                if (cmdline.Contains("furrow-keeper", StringComparison.Ordinal) && pids.Contains((int)Stat(pid)[0]))
+                    keepers.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return keepers;
+    }
+
+    // utime + stime (fields 14 and 15) in seconds; the process's own, not its reaped children's.
+    private static double OwnCpuSeconds(int pid)
+    {
+        try
+        {
+            var fields = Stat(pid);
+            return (fields[10] + fields[11]) / 100.0; // clock ticks: 100 a second on Linux
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    // The numeric fields of /proc/PID/stat from field 4 (the parent pid) on: field n is [n - 4].
+    private static long[] Stat(int pid)
+    {
+        var text = File.ReadAllText($"/proc/{pid}/stat");
+        return [.. text[(text.LastIndexOf(')') + 4)..].Split(' ').Select(f => long.TryParse(f, CultureInfo.InvariantCulture, out var v) ? v : 0)];
+    }
+
+    private static double PeakRssMb(int pid) => StatusKb(pid, "VmHWM:") / 1024;
+
+    private static double RssMb(int pid) => StatusKb(pid, "VmRSS:") / 1024;
+
+    private static double StatusKb(int pid, string field)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
+            return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception error) when (error is IOException or InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+}
