@@ -11,9 +11,10 @@ var root = new RootCommand("Furrow: a render-farm queue manager that speaks Trac
     UpCommand.Create(),
 };
 var parsed = root.Parse(args);
-// A blade stops on SIGTERM in its own time (ending or draining its commands), which the parser's default of ending the
-// process 2 s after the signal would cut short.
+// A blade stops on SIGTERM in its own time (ending or draining its commands), and `furrow up` through its engine's host
+// (which stops the blade with it): the parser's default of ending the process 2 s after the signal, with exit code 143,
+// would cut either short on a loaded machine.
 var invocation = new InvocationConfiguration();
-if (BladeCommand.IsBlade(parsed))
+if (BladeCommand.IsBlade(parsed) || UpCommand.IsUp(parsed))
     invocation.ProcessTerminationTimeout = null;
 return await parsed.InvokeAsync(invocation);

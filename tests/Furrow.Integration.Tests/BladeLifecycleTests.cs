@@ -144,12 +144,7 @@ public sealed class BladeLifecycleTests
     public async Task KillHard_ThenRestartOnTheSameHost_AdoptsTheCommandStillRunning_WhichRunsOnce_AndItsLaterOutputAndExitAreRecorded()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
-        var work = Prepare(site);
-        await site.StartEngineAsync();
-        var phoenix = await site.StartBladeAsync("phoenix", slots: 1);
-        var jid = await site.SpoolAsync(OneTask(work));
-        var first = await WaitForRunAsync(work, 1);
-        await WaitForStartReportedAsync(site, jid);
+        var (work, phoenix, jid, first) = await RunOneCommandAsync(site, "phoenix");
 
         phoenix.KillHard();
         await phoenix.WaitForExitAsync(Patience);
@@ -209,12 +204,7 @@ public sealed class BladeLifecycleTests
     public async Task KillHard_OfTheBladeAndItsKeeper_ThenRestart_EndsTheCommandWhoseExitCodeIsLost_AndItsTaskRunsAgainAtOnce()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
-        var work = Prepare(site);
-        await site.StartEngineAsync();
-        var phoenix = await site.StartBladeAsync("phoenix", slots: 1);
-        var jid = await site.SpoolAsync(OneTask(work));
-        var first = await WaitForRunAsync(work, 1);
-        await WaitForStartReportedAsync(site, jid);
+        var (work, phoenix, jid, first) = await RunOneCommandAsync(site, "phoenix");
 
         var keeper = KeeperOf(site.BladeStateDir("phoenix"));
         phoenix.KillHard();
@@ -224,7 +214,9 @@ public sealed class BladeLifecycleTests
         var reborn = await site.StartBladeAsync("phoenix", slots: 1);
 
         var second = await WaitForRunAsync(work, 2);
-        Assert.True(IsGone(first.Shell) && IsGone(first.Child), $"the restarted blade ended what was left: {Describe(first)}\n{reborn.Output}");
+        // Asked to end, the left copy runs its trap once its current sleep is over.
+        await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(first.Shell) && IsGone(first.Child)), Patience,
+            () => $"the restarted blade to end what was left: {Describe(first)}\n{reborn.Output}");
         // Asked first (SIGTERM), so it could clean up.
         Assert.Contains($"asked {first.Shell}", File.ReadAllLines(Path.Combine(work, "asked")));
         File.WriteAllText(Path.Combine(work, "release"), "");
@@ -280,12 +272,7 @@ public sealed class BladeLifecycleTests
     public async Task KillHard_TaskGivenToAnotherBlade_ThenRestartOnTheSameHost_EndsTheLeftCopy_AndTheOtherRunsOn()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 3);
-        var work = Prepare(site);
-        await site.StartEngineAsync();
-        var doomed = await site.StartBladeAsync("doomed", slots: 1);
-        var jid = await site.SpoolAsync(OneTask(work));
-        var first = await WaitForRunAsync(work, 1);
-        await WaitForStartReportedAsync(site, jid);
+        var (work, doomed, jid, first) = await RunOneCommandAsync(site, "doomed");
 
         doomed.KillHard();
         await doomed.WaitForExitAsync(Patience);
@@ -388,6 +375,18 @@ public sealed class BladeLifecycleTests
         var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
         Assert.Equal(("busy", "done", 0), (run.Blade, run.Status, run.ExitCode));
         Assert.Single(File.ReadAllLines(Path.Combine(work, "runs")));
+    }
+
+    // An engine, a one-slot blade, and the one-task job: returns once the command runs and the engine knows it started.
+    private static async Task<(string Work, FurrowProcess Blade, long Jid, Run First)> RunOneCommandAsync(TestSite site, string bladeName)
+    {
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        var blade = await site.StartBladeAsync(bladeName, slots: 1);
+        var jid = await site.SpoolAsync(OneTask(work));
+        var first = await WaitForRunAsync(work, 1);
+        await WaitForStartReportedAsync(site, jid);
+        return (work, blade, jid, first);
     }
 
     private static string Prepare(TestSite site)

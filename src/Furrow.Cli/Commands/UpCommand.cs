@@ -69,6 +69,9 @@ internal static class UpCommand
         return command;
     }
 
+    /// <summary>Whether a parsed command line runs `furrow up`, whose engine host handles SIGTERM and SIGINT itself.</summary>
+    public static bool IsUp(ParseResult parsed) => parsed.CommandResult.Command.Name == "up";
+
     private static async Task SpoolSampleAsync(string engine, string logDirectory, CancellationToken ct)
     {
         await using var stream = typeof(UpCommand).Assembly.GetManifestResourceStream("SampleJob.alf")!;
