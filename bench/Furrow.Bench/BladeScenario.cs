@@ -62,18 +62,7 @@ internal static class BladeScenario
         var reply = await client.SpoolAsync(script, new SpoolOptions("bench", "blade.alf"));
         if (reply.Rc != 0)
             throw new InvalidOperationException($"spool refused: {reply.Msg}");
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            var job = (await client.JobsAsync($"jid={reply.Jid}")).Single();
-            if (job.NumDone == job.NumTasks)
-                return;
-            if (job.NumError > 0)
-                throw new InvalidOperationException($"job {reply.Jid} has {job.NumError} task(s) in error");
-            if (watch.Elapsed > JobTimeout)
-                throw new TimeoutException($"job {reply.Jid} not done after {JobTimeout.TotalMinutes} min ({job.NumDone} of {job.NumTasks} tasks)");
-            await Task.Delay(50);
-        }
+        await Jobs.WaitUntilDoneAsync(client, reply.Jid, JobTimeout);
     }
 
     private static (double Engine, double Blades, double Keepers) Cpu(int engine, IReadOnlyList<Process> blades) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Furrow.Client;
 using Furrow.Client.Protocol;
 
@@ -96,18 +95,7 @@ internal static class DepsScenario
         if (reply.Rc != 0)
             throw new InvalidOperationException($"spool refused: {reply.Msg}");
         var jid = reply.Jid;
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            var job = (await engine.Client.JobsAsync($"jid={jid}")).SingleOrDefault();
-            if (job is null || job.NumDone == job.NumTasks)
-                break;
-            if (job.NumError > 0)
-                throw new InvalidOperationException($"job {jid} has {job.NumError} task(s) in error");
-            if (watch.Elapsed > JobTimeout)
-                throw new TimeoutException($"job {jid} not done after {JobTimeout.TotalSeconds} s ({job.NumDone} of {job.NumTasks} tasks)");
-            await Task.Delay(20);
-        }
+        await Jobs.WaitUntilDoneAsync(engine.Client, jid, JobTimeout);
         var tids = (await engine.Client.TasksAsync($"jid={jid}")).ToDictionary(t => t.Title, t => t.Tid);
         var runs = (await engine.Client.InvocationsAsync($"jid={jid}"))
             .GroupBy(i => i.Tid)

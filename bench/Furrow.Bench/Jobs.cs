@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text;
+using Furrow.Client;
 
 namespace Furrow.Bench;
 
@@ -51,5 +53,22 @@ internal static class Jobs
         for (var i = 1; i <= width; i++)
             script.Append("    Task {c").Append(i).Append("} -cmds { RemoteCmd {").Append(command).Append("} }\n");
         return script.Append("  } -cmds { RemoteCmd {").Append(command).Append("} }\n}\n").ToString();
+    }
+
+    /// <summary>Waits until every task of job <paramref name="jid"/> is done; throws when one is in error or after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilDoneAsync(EngineClient client, long jid, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var job = (await client.JobsAsync($"jid={jid}")).SingleOrDefault();
+            if (job is null || job.NumDone == job.NumTasks)
+                return;
+            if (job.NumError > 0)
+                throw new InvalidOperationException($"job {jid} has {job.NumError} task(s) in error");
+            if (watch.Elapsed > timeout)
+                throw new TimeoutException($"job {jid} not done after {timeout.TotalSeconds} s ({job.NumDone} of {job.NumTasks} tasks)");
+            await Task.Delay(20);
+        }
     }
 }
