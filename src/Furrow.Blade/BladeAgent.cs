@@ -231,19 +231,27 @@ public sealed class BladeAgent
             ResendOutput(result.Iid);
             _outbox.Add(seq => result with { Seq = seq });
         }
-        foreach (var iid in keeperExited.Keys.Where(iid => !kept.Contains(iid) || results.Contains(iid)))
-            _ = AcknowledgeKeeperAsync(iid);
-        foreach (var (iid, exited) in keeperExited.Where(e => kept.Contains(e.Key) && !results.Contains(e.Key)))
+        foreach (var (iid, exited) in keeperExited.Where(e => !results.Contains(e.Key)))
         {
-            BladeLog.Adopted(_logger, iid, exited.Pid, false);
-            _runner.Adopt(iid, exited.Pid, exited);
+            if (kept.Contains(iid))
+            {
+                BladeLog.EndedWhileAway(_logger, iid, exited.Pid, exited.ExitCode ?? -1);
+                _runner.Adopt(iid, exited.Pid, exited.StartedMs, exited);
+            }
+            else
+            {
+                BladeLog.EndedNoLongerOurs(_logger, iid, exited.Pid, exited.ExitCode ?? -1);
+                _ = AcknowledgeKeeperAsync(iid);
+            }
         }
+        foreach (var iid in keeperExited.Keys.Where(results.Contains))
+            _ = AcknowledgeKeeperAsync(iid);
         foreach (var (iid, running) in keeperRunning.Where(r => !results.Contains(r.Key)))
         {
             if (kept.Contains(iid))
             {
-                BladeLog.Adopted(_logger, iid, running.Pid, true);
-                _runner.Adopt(iid, running.Pid, null);
+                BladeLog.Adopted(_logger, iid, running.Pid);
+                _runner.Adopt(iid, running.Pid, running.StartedMs, null);
             }
             else
             {
@@ -429,8 +437,14 @@ internal static partial class BladeLog
     [LoggerMessage(3108, LogLevel.Warning, "Invocation {Iid} (pid {Pid}) left by an earlier blade process: ended {Ended}, still this blade's {StillOurs}")]
     public static partial void LeftRunning(ILogger logger, long iid, int pid, bool ended, bool stillOurs);
 
-    [LoggerMessage(3110, LogLevel.Information, "Invocation {Iid} (pid {Pid}) started by an earlier blade process adopted: still running {Running}")]
-    public static partial void Adopted(ILogger logger, long iid, int pid, bool running);
+    [LoggerMessage(3110, LogLevel.Information, "Invocation {Iid} (pid {Pid}), started by an earlier blade process, still runs: adopted")]
+    public static partial void Adopted(ILogger logger, long iid, int pid);
+
+    [LoggerMessage(3112, LogLevel.Information, "Invocation {Iid} (pid {Pid}) ended with exit code {ExitCode} while no blade process ran: its result is delivered now")]
+    public static partial void EndedWhileAway(ILogger logger, long iid, int pid, int exitCode);
+
+    [LoggerMessage(3113, LogLevel.Warning, "Invocation {Iid} (pid {Pid}) ended with exit code {ExitCode} while no blade process ran, but the engine had given up on it (silent longer than its timeout): that result is dropped")]
+    public static partial void EndedNoLongerOurs(ILogger logger, long iid, int pid, int exitCode);
 
     [LoggerMessage(3111, LogLevel.Error, "No command keeper: {Reason}")]
     public static partial void NoKeeper(ILogger logger, string reason);

@@ -103,14 +103,10 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     /// and the engine still counts as this blade's: its output is followed from its first byte (the engine skips what its
     /// log has), and its exit is reported as if this process had started it.
     /// </summary>
-    public void Adopt(long iid, int pid, KeeperMessage? exited)
+    public void Adopt(long iid, int pid, long? startedMs, KeeperMessage? exited)
     {
-        var running = new Running(new Assignment(iid, 0, 0, 0, "", [], "adopted", null)) { Pid = pid, Adopted = true };
-        if (ProcessIdentity.StartTicks(pid) is { } startTicks)
-        {
-            running.StartTicks = startTicks;
-            running.StartedTimestamp = Stopwatch.GetTimestamp() - (long)(ProcStat.SecondsSince(startTicks) * Stopwatch.Frequency);
-        }
+        var running = new Running(new Assignment(iid, 0, 0, 0, "", [], "adopted", null)) { Pid = pid, Adopted = true, StartedMs = startedMs };
+        running.StartTicks = ProcessIdentity.StartTicks(pid);
         if (exited is not null)
             running.Exit.TrySetResult(exited);
         if (!_running.TryAdd(iid, running))
@@ -196,7 +192,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         {
             if (running.Adopted)
             {
-                Started(running, running.Pid!.Value, resetClock: false);
+                Started(running, running.Pid!.Value);
                 _meter.Track(a.Iid, running.Pid.Value);
                 exit = await FollowAsync(running);
                 exitCode = exit.ExitCode ?? -1;
@@ -234,12 +230,15 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         var (user, system, rss, vsz) = _meter.Finish(a.Iid);
         // The keeper's account covers the process and every child it waited for, to its end; the samples cover the
         // whole tree, children still running included, but only up to the last one.
-        var usage = new ProcessUsage(Stopwatch.GetElapsedTime(running.StartedTimestamp).TotalSeconds,
-            Max(user, exit?.UserSecs), Max(system, exit?.SystemSecs), Max(rss, exit?.MaxRssBytes), vsz);
+        // The keeper's times when it has them: they hold for a command that ended while no blade process ran.
+        var elapsed = exit is { StartedMs: { } from, EndedMs: { } to } ? (to - from) / 1000.0
+            : Stopwatch.GetElapsedTime(running.StartedTimestamp).TotalSeconds;
+        var stopped = exit?.EndedMs ?? Now;
+        var usage = new ProcessUsage(elapsed, Max(user, exit?.UserSecs), Max(system, exit?.SystemSecs), Max(rss, exit?.MaxRssBytes), vsz);
         if (interrupted is not null)
-            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Interrupted, Now, ExitCode: exitCode, Text: interrupted, Usage: usage));
+            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Interrupted, stopped, ExitCode: exitCode, Text: interrupted, Usage: usage));
         else
-            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, Now, ExitCode: exitCode, Usage: usage));
+            outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Exited, stopped, ExitCode: exitCode, Usage: usage));
         // The result is in the journal now (the outbox put it there): the keeper need not keep it any longer.
         if (exit is not null && Volatile.Read(ref _keeper) is { } keeper)
             _ = keeper.AcknowledgeAsync(a.Iid);
@@ -289,6 +288,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         {
             running.Pid = reply.Pid;
             running.StartTicks = ProcessIdentity.StartTicks(reply.Pid);
+            running.StartedMs = reply.StartedMs;
         }
         // The start is stamped before the journal's write, which would otherwise add to every command's recorded wait.
         Started(running, reply.Pid);
@@ -354,11 +354,12 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         }
     }
 
-    private void Started(Running running, int pid, bool resetClock = true)
+    // An adopted command's start is the keeper's (the engine keeps the first start it hears of anyway).
+    private void Started(Running running, int pid)
     {
-        if (resetClock)
-            running.StartedTimestamp = Stopwatch.GetTimestamp();
-        outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Started, Now, Pid: pid));
+        running.StartedTimestamp = Stopwatch.GetTimestamp();
+        var at = running.StartedMs ?? Now;
+        outbox.Add(seq => new InvocationEvent(seq, running.Assignment.Iid, InvocationEventTypes.Started, at, Pid: pid));
     }
 
     // Offsets count the bytes of everything the invocation printed, so the engine can drop a chunk it already has.
@@ -426,6 +427,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
 
         /// <summary>Started by an earlier blade process and taken on by this one.</summary>
         public bool Adopted { get; init; }
+
+        /// <summary>When the keeper started its process (Unix ms), once known.</summary>
+        public long? StartedMs { get; set; }
 
         /// <summary>Completes with the keeper's <c>exited</c> message when the process has ended.</summary>
         public TaskCompletionSource<KeeperMessage> Exit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -14,20 +14,6 @@ internal readonly partial record struct ProcStat(int Pid, char State, int Parent
     /// <summary>Clock ticks per second, the unit of the CPU and start times (sysconf _SC_CLK_TCK; 100 where it cannot be had).</summary>
     public static double TicksPerSecond { get; } = OperatingSystem.IsLinux() ? Math.Max(1, SysConf(ClockTicksName)) : 100;
 
-    /// <summary>Seconds from a process's start (<see cref="StartTicks"/>) to now, by the system's uptime; 0 without /proc.</summary>
-    public static double SecondsSince(ulong startTicks)
-    {
-        try
-        {
-            var uptime = double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], CultureInfo.InvariantCulture);
-            return Math.Max(0, uptime - startTicks / TicksPerSecond);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return 0;
-        }
-    }
-
     private const int ClockTicksName = 2; // _SC_CLK_TCK on Linux
 
     [LibraryImport("libc", EntryPoint = "sysconf")]

@@ -151,7 +151,7 @@ internal sealed class CommandKeeper(string stateDirectory)
                 lock (_gate)
                 {
                     var pid = Spawner.Start(run.Path, run.Argv, environment, run.Output);
-                    var started = new KeeperMessage(KeeperMessage.Started, run.Iid, pid);
+                    var started = new KeeperMessage(KeeperMessage.Started, run.Iid, pid, StartedMs: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                     _runningByPid[pid] = started;
                     _childStarted.Release();
                     return started;
@@ -197,7 +197,8 @@ internal sealed class CommandKeeper(string stateDirectory)
                 if (_runningByPid.Remove(ended.Pid, out var started))
                 {
                     exited = new KeeperMessage(KeeperMessage.ExitedOp, started.Iid, ended.Pid, ExitCode: ended.ExitCode, Signal: ended.Signal,
-                        UserSecs: ended.UserSecs, SystemSecs: ended.SystemSecs, MaxRssBytes: ended.MaxRssBytes);
+                        UserSecs: ended.UserSecs, SystemSecs: ended.SystemSecs, MaxRssBytes: ended.MaxRssBytes,
+                        StartedMs: started.StartedMs, EndedMs: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                     _exited[started.Iid] = exited;
                 }
                 client = _client;

@@ -9,11 +9,12 @@ namespace Furrow.Keeper;
 /// <item>Blade to keeper: <c>hello</c> (<c>Env</c>: the blade's environment as <c>NAME=value</c>, <c>Cwd</c>: where its
 /// commands run), answered by <c>state</c>; <c>run</c> (<c>Iid</c>, <c>Path</c>: the program's absolute path, <c>Argv</c>,
 /// <c>Env</c>: variables added for this command, <c>Output</c>: the file its stdout and stderr are appended to), answered
-/// by <c>started</c> (<c>Pid</c>) or <c>failed</c> (<c>Errno</c>, <c>Error</c>); <c>ack</c> (<c>Iid</c>): the blade has
+/// by <c>started</c> (<c>Pid</c>, <c>StartedMs</c>) or <c>failed</c> (<c>Errno</c>, <c>Error</c>); <c>ack</c> (<c>Iid</c>): the blade has
 /// kept that exit, the keeper forgets it.</item>
 /// <item>Keeper to blade: <c>state</c> (<c>Running</c>: each command still running, with <c>Iid</c> and <c>Pid</c>;
 /// <c>Exited</c>: each exit not acknowledged yet), and <c>exited</c> whenever a command ends: <c>Iid</c>, <c>Pid</c>,
-/// <c>ExitCode</c> (128 + the signal when a signal ended it, as a shell reports it), <c>Signal</c>, and what the
+/// <c>ExitCode</c> (128 + the signal when a signal ended it, as a shell reports it), <c>Signal</c>, <c>StartedMs</c> and
+/// <c>EndedMs</c> (when the keeper started it and reaped it, Unix ms on the host's clock), and what the
 /// command's process and the children it waited for used (<c>UserSecs</c>, <c>SystemSecs</c>: CPU seconds;
 /// <c>MaxRssBytes</c>: the largest resident set of any one of them).</item>
 /// </list>
@@ -33,6 +34,8 @@ internal sealed record KeeperMessage(
     double? SystemSecs = null,
     long? MaxRssBytes = null,
     int? Errno = null,
+    long? StartedMs = null,
+    long? EndedMs = null,
     string? Error = null,
     IReadOnlyList<KeeperMessage>? Running = null,
     IReadOnlyList<KeeperMessage>? Exited = null)

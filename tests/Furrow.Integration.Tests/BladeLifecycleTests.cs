@@ -191,13 +191,20 @@ public sealed class BladeLifecycleTests
         blade.KillHard();
         await blade.WaitForExitAsync(Patience);
 
+        // It runs two seconds at least, then ends well before a blade process is back.
+        await Task.Delay(TimeSpan.FromSeconds(2));
         File.WriteAllText(Path.Combine(work, "release"), "");
         await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(pid)), Patience, () => "the command to end with no blade running");
+        var endedBy = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Task.Delay(TimeSpan.FromSeconds(3));
         await site.StartBladeAsync("phoenix", slots: 1);
         await site.WaitForJobAsync(jid, j => j.NumError == 1, Patience, "the task in error, with the command's own exit code");
         var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
         Assert.Equal(("error", 3), (run.Status, run.ExitCode));
         Assert.Contains("failing on my own", await site.Client.TaskLogAsync(jid, 1));
+        // Its record is the command's, not the delivery's: it stopped when it ended, and ran for as long as it ran.
+        Assert.True(run.StopTime <= endedBy + 1000, $"stop time {run.StopTime}, the command ended by {endedBy}");
+        Assert.True(run.ElapsedReal >= 2, $"elapsed {run.ElapsedReal} s");
     }
 
     [Fact]
