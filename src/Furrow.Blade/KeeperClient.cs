@@ -49,28 +49,37 @@ internal sealed class KeeperClient : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var (endPoint, _) = KeeperSocket.For(stateDirectory);
-        // A keeper found "busy" holds the directory but does not listen (yet, or any more: it is ending): try again.
-        Socket? socket = null;
-        for (var attempt = 0; socket is null; attempt++)
+        // A keeper found "busy" holds the directory but does not listen (yet, or any more: it is ending), and one that was
+        // ending as this blade connected closes the connection before its state: either way, try again.
+        for (var attempt = 0; ; attempt++)
         {
-            socket = await TryConnectAsync(endPoint, cancellationToken);
-            if (socket is not null)
-                break;
-            if (attempt == 50)
-                throw new IOException($"the command keeper for {stateDirectory} cannot be reached at {endPoint}");
-            if (!await StartKeeperAsync(stateDirectory, cancellationToken))
-                await Task.Delay(100, cancellationToken);
+            var socket = await TryConnectAsync(endPoint, cancellationToken);
+            if (socket is null)
+            {
+                if (attempt == 50)
+                    throw new IOException($"the command keeper for {stateDirectory} cannot be reached at {endPoint}");
+                if (!await StartKeeperAsync(stateDirectory, cancellationToken))
+                    await Task.Delay(100, cancellationToken);
+                continue;
+            }
+            var client = new KeeperClient(socket) { Exited = exited };
+            client._reader = Task.Run(client.ReadLoopAsync, CancellationToken.None);
+            try
+            {
+                var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                    .Select(name => $"{name}={Environment.GetEnvironmentVariable(name)}").ToList();
+                await client.SendAsync(new KeeperMessage(KeeperMessage.Hello, Env: environment,
+                    Cwd: Path.GetFullPath(workingDirectory ?? Environment.CurrentDirectory)), cancellationToken);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                await client._state.Task.WaitAsync(timeout.Token);
+                return client;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                await client.DisposeAsync();
+            }
         }
-        var client = new KeeperClient(socket) { Exited = exited };
-        client._reader = Task.Run(client.ReadLoopAsync, CancellationToken.None);
-        var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-            .Select(name => $"{name}={Environment.GetEnvironmentVariable(name)}").ToList();
-        await client.SendAsync(new KeeperMessage(KeeperMessage.Hello, Env: environment,
-            Cwd: Path.GetFullPath(workingDirectory ?? Environment.CurrentDirectory)), cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await client._state.Task.WaitAsync(timeout.Token);
-        return client;
     }
 
     /// <summary>
