@@ -43,7 +43,9 @@ public sealed class CommandLineTests
         await File.WriteAllTextAsync(Path.Combine(dir, "blade.config"),
             """{ "BladeProfiles": [ { "ProfileName": "elsewhere", "Hosts": { "Name": ["render-*"] } } ] }""");
         await using var up = FurrowProcess.Start("up", "--dir", dir, "--port", site.Port.ToString());
-        await Eventually.WaitUntilAsync(() => Task.FromResult(up.Output.Contains("0/")), TimeSpan.FromSeconds(60),
+        // The progress line ("J2 'Sample ...': 0/6 tasks done, ..."): a bare "0/" can match the site's path or the
+        // engine's address and send the signal before furrow up has even started its engine.
+        await Eventually.WaitUntilAsync(() => Task.FromResult(up.Output.Contains(" tasks done, ", StringComparison.Ordinal)), TimeSpan.FromSeconds(60),
             () => "furrow up to wait for its sample job; output:\n" + up.Output);
 
         up.Send(15);
