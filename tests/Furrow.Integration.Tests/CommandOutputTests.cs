@@ -59,12 +59,13 @@ public sealed class CommandOutputTests
         await site.StartBladeAsync("b1", slots: 1);
         var gate = Path.Combine(site.Root, "gate");
         // prman's progress on stderr, cut in the middle of its number; then Tractor's own, cut in its keyword, on stdout.
-        // The command waits at each gate, so the test reads each value while the task still runs.
+        // The command waits at each gate, so the test reads each value while the task still runs. printf's "%%" is written
+        // "%%%%" as in Tractor, whose command lines take "%%" for one "%".
         var jid = await site.SpoolAsync($$$"""
             Job -title {progress} -subtasks { Task {render} -cmds { RemoteCmd {sh -c {
-                printf 'R90000  4' >&2; sleep 0.2; printf '5%%\r' >&2;
+                printf 'R90000  4' >&2; sleep 0.2; printf '5%%%%\r' >&2;
                 while [ ! -e {{{gate}}}1 ]; do sleep 0.05; done;
-                printf 'frame 1 done\nTR_PROG'; sleep 0.2; printf 'RESS 72%%\n'; printf 'TR_PROGRESS 180%%\nR90000 x%%\r';
+                printf 'frame 1 done\nTR_PROG'; sleep 0.2; printf 'RESS 72%%%%\n'; printf 'TR_PROGRESS 180%%%%\nR90000 x%%%%\r';
                 while [ ! -e {{{gate}}}2 ]; do sleep 0.05; done }} } }
             """);
 
@@ -98,7 +99,7 @@ public sealed class CommandOutputTests
 
         var jid = await site.SpoolAsync("""
             Job -title {expand} -subtasks { Task {gen} -cmds { RemoteCmd {sh -c {
-                printf 'TR_PROGRESS 50%%\nTask {child} -cmds {RemoteCmd {true}}\r\nR90000 100%%\rTR_EXIT_STATUS 0\n'}} -expand 1 } }
+                printf 'TR_PROGRESS 50%%%%\nTask {child} -cmds {RemoteCmd {true}}\r\nR90000 100%%%%\rTR_EXIT_STATUS 0\n'}} -expand 1 } }
             """);
         await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "done with its expanded task");
 

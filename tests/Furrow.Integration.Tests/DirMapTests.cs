@@ -1,9 +1,13 @@
+using Furrow.Client;
 using Furrow.Client.Protocol;
 using Furrow.Integration.Tests.Support;
 
 namespace Furrow.Integration.Tests;
 
-/// <summary>Tractor's %D(path) in command lines, mapped by the job's -dirmaps for the zone of the blade that runs it.</summary>
+/// <summary>
+/// Tractor's percent codes in command lines: %D(path) mapped by the job's -dirmaps for the zone of the blade that runs
+/// it, %h, %n, %r and %%; the codes Furrow does not replace are refused at spool and in -expand output.
+/// </summary>
 public sealed class DirMapTests
 {
     // Blades named unc-* are in the unc zone; every other blade is in the default nfs zone. (No load cap: a busy test
@@ -84,5 +88,74 @@ public sealed class DirMapTests
         var log = await site.Client.TaskLogAsync(jid, 1);
         Assert.Contains($" on {Name} pid 4242: {Mapped}]====", log);
         Assert.DoesNotContain("%D(", log);
+    }
+
+    [Fact]
+    public async Task HostSlotsAndRecoverCodes_AreTheBladesAndTheRuns_AndRecoverIsOneOnlyAfterABladeCutTheRunOff()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("""
+            Job -title {codes} -subtasks {
+                Task {t} -cmds { RemoteCmd {prman -recover %r -host %h -n %n -pct 100%% -keep %%h frame.%04d.rib} -atleast 2 }
+            }
+            """);
+        // A blade that speaks the protocol by hand, so each run can be cut off, retried and read at a known point.
+        const string Name = "hand-blade";
+        var boot = Guid.NewGuid().ToString("N");
+        await site.Client.RegisterBladeAsync(new BladeRegistration(Name, "render07.studio", 4, "test", boot, 1));
+        async Task<Assignment> NextAsync() =>
+            Assert.Single((await site.Client.PollWorkAsync(Name, new WorkRequest(boot, 4, 5000))).Assignments);
+        string Line(string recover) => $"prman -recover {recover} -host render07.studio -n 2 -pct 100% -keep %h frame.%04d.rib";
+
+        var first = await NextAsync();
+        Assert.Equal(Line("0"), string.Join(' ', first.Argv));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await site.Client.ReportAsync(Name, new BladeReport(boot,
+            [
+                new InvocationEvent(1, first.Iid, InvocationEventTypes.Started, now, Pid: 4242),
+                new InvocationEvent(2, first.Iid, InvocationEventTypes.Interrupted, now + 5, Text: "the blade stopped"),
+            ], [], 1, SentMs: now + 5));
+
+        // The blade cut the run off: the renderer is told to recover from its checkpoint.
+        var resumed = await NextAsync();
+        Assert.Equal(Line("1"), string.Join(' ', resumed.Argv));
+
+        // An operator's retry starts over, as Tractor's does.
+        await site.Client.OperateAsync("retry", $"jid={jid}", "tester", force: false);
+        var retried = await NextAsync();
+        Assert.Equal(Line("0"), string.Join(' ', retried.Argv));
+        var invocations = await site.Client.InvocationsAsync($"jid={jid}");
+        Assert.Equal(["interrupted", "retried", "dispatched"], invocations.OrderBy(i => i.Iid).Select(i => i.Status));
+    }
+
+    [Theory]
+    [InlineData("date +%H", "%H")]
+    [InlineData("render -job %j", "%j")]
+    [InlineData("netrender %srv1(host)", "%srv1(host)")]
+    public async Task TractorCodesFurrowDoesNotReplace_AreRefusedAtSpool_WithTheirName_AndInExpandOutput(string command, string code)
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var refused = await Assert.ThrowsAsync<EngineException>(() => site.SpoolAsync(
+            $"Job -title {{codes}} -subtasks {{ Task {{t}} -cmds {{ RemoteCmd {{{command}}} }} }}"));
+        Assert.Contains($"the substitution {code} in the command line (task \"t\", command 1)", refused.Message);
+        Assert.Contains($"write %{code} for a literal {code}", refused.Message);
+        Assert.Empty(await site.Client.JobsAsync());
+
+        // Written with %% it is a literal percent sign and the job is accepted.
+        var escaped = await site.SpoolAsync(
+            $"Job -title {{codes}} -subtasks {{ Task {{t}} -cmds {{ RemoteCmd {{{command.Replace(code, "%" + code, StringComparison.Ordinal)}}} }} }}");
+        Assert.Single(await site.Client.JobsAsync($"jid={escaped}"));
+
+        // A task an -expand command writes is held to the same rule: the expanding task errors, saying why. (Its own
+        // command line escapes the code, so what it prints holds the code itself.)
+        await site.StartBladeAsync("b1", slots: 1);
+        var printed = command.Replace(code, "%" + code, StringComparison.Ordinal);
+        var expand = await site.SpoolAsync(
+            "Job -title {gen} -subtasks { Task {gen} -cmds { RemoteCmd {echo {Task {child} -cmds {RemoteCmd {" + printed + "}}}} -expand 1 } }");
+        await site.WaitForJobAsync(expand, j => j.NumError == 1, TimeSpan.FromSeconds(30), "in error");
+        Assert.Contains($"the substitution {code} in the command line", await site.Client.TaskLogAsync(expand, 1));
+        Assert.Single(await site.Client.TasksAsync($"jid={expand}"));
     }
 }

@@ -6,7 +6,8 @@ namespace Furrow.Core.Scheduling;
 /// Job-script options Furrow parses but cannot honour yet. A spool that uses one is refused with
 /// "not supported yet: -OPTION" and where it is, never accepted and silently ignored. Options Tractor itself documents
 /// as obsolete and ignored (`-pbias`, `-etalevel`) are accepted as Tractor accepts them; `-preview` and `-chaser` are
-/// kept with the task for the Dashboard to launch, which is all Tractor's engine does with them.
+/// kept with the task for the Dashboard to launch, which is all Tractor's engine does with them. Percent codes in a
+/// command line that Furrow does not replace (<see cref="Jobs.CommandSubstitution.FindUnsupported"/>) are refused too.
 /// </summary>
 public static class UnsupportedOptions
 {
@@ -63,6 +64,10 @@ public static class UnsupportedOptions
         foreach (var kept in command.Kept)
             if (Refused(CommandKeptRefused, kept))
                 return $"not supported yet: -{kept.Name} ({where})";
+        foreach (var word in command.Argv)
+            if (Jobs.CommandSubstitution.FindUnsupported(word) is { } code)
+                return $"not supported yet: the substitution {code} in the command line ({where}); Furrow replaces " +
+                    $"%D(path), %h, %n, %r and %%; write %{code} for a literal {code}";
         return null;
     }
 

@@ -124,7 +124,8 @@ internal sealed partial class LiveFarm
         var command = task.Commands[task.NextCommand];
         var iid = NextIid();
         Dequeue(job, task);
-        var argv = MappedArgv(job, blade, command.Argv);
+        var argv = SubstitutedArgv(job, task, blade, slots, command.Argv);
+        task.ResumeCommand = null;
         var invocation = new LiveInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now)
         {
             MappedArgv = ReferenceEquals(argv, command.Argv) ? null : argv,
@@ -160,13 +161,16 @@ internal sealed partial class LiveFarm
         return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, argv, command.KindName, environment);
     }
 
-    // %D(path) words take the blade's zone of the job's -dirmaps; most commands have none and keep their list.
-    private static IReadOnlyList<string> MappedArgv(LiveJob job, LiveBlade blade, IReadOnlyList<string> argv)
+    // Tractor's percent codes (%D(path), %h, %n, %r, %%) made for this blade; most commands have none and keep their list.
+    private static IReadOnlyList<string> SubstitutedArgv(LiveJob job, LiveTask task, LiveBlade blade, int slots, IReadOnlyList<string> argv)
     {
-        if (!argv.Any(DirMapping.HasSubstitution))
+        if (!argv.Any(CommandSubstitution.MayHaveCodes))
             return argv;
-        var zone = DirMapping.ZoneOf(blade.Profile?.Profile?.DirMapZone, blade.Figures?.Platform);
-        return [.. argv.Select(word => DirMapping.Expand(word, job.Record.DirMaps, zone))];
+        var values = new CommandSubstitution.Values(job.Record.DirMaps,
+            DirMapping.ZoneOf(blade.Profile?.Profile?.DirMapZone, blade.Figures?.Platform),
+            string.IsNullOrEmpty(blade.Record.Host) ? blade.Name : blade.Record.Host, slots,
+            task.ResumeCommand == task.NextCommand);
+        return [.. argv.Select(word => CommandSubstitution.Expand(word, values))];
     }
 
     // Tractor's default envhandler: the blade profile's "default" EnvKeys entry, then each entry naming one of the

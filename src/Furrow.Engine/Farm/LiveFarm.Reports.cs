@@ -177,6 +177,8 @@ internal sealed partial class LiveFarm
                     return;
                 var task = job.Tasks[invocation.Tid];
                 string? problem = parsed.Error?.ToString();
+                if (problem is null && Core.Scheduling.UnsupportedOptions.Find(parsed.Job!) is { } unsupported)
+                    problem = $"expand output of J{job.Jid} T{task.Tid}: {unsupported}";
                 Core.Jobs.CompileResult? compiled = null;
                 if (problem is null)
                 {

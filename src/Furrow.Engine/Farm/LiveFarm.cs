@@ -330,6 +330,9 @@ internal sealed partial class LiveFarm
     {
         if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
             Abandon(running, abandonStatus, changes);
+        var cutOff = task.RunningIid is not null
+            && abandonStatus is InvocationState.Interrupted or InvocationState.BladeSilent or InvocationState.BladeRestarted or InvocationState.Vanished;
+        task.ResumeCommand = cutOff ? task.NextCommand - 1 : null;
         task.RunningIid = null;
         Dequeue(job, task);
         task.NextCommand = fromCommand;

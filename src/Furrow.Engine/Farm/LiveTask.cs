@@ -14,6 +14,12 @@ internal sealed class LiveTask(int tid, string title, IReadOnlyList<LiveCommand>
     public int RetryCount { get; set; }
 
     /// <summary>
+    /// The index in <see cref="Commands"/> of a command whose run its blade cut off (stopped, restarted, silent, lost),
+    /// so its next launch resumes (<c>%r</c> is 1); null when none does. Not kept across an engine restart.
+    /// </summary>
+    public int? ResumeCommand { get; set; }
+
+    /// <summary>
     /// The latest progress its running command reported (0 to 100), as last written to the database; null when
     /// unknown (none reported since the task last started over, or since the engine started).
     /// </summary>
