@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
@@ -111,14 +110,11 @@ internal sealed class KeeperClient : IAsyncDisposable
 
     private async Task SendAsync(KeeperMessage message, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-            JsonSerializer.Serialize(writer, message, KeeperJsonContext.Default.KeeperMessage);
-        buffer.Write("\n"u8);
+        var line = message.ToLine();
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            await _stream.WriteAsync(buffer.WrittenMemory, cancellationToken); // one write, one line
+            await _stream.WriteAsync(line, cancellationToken); // one write, one line
         }
         catch (Exception error) when (error is SocketException or ObjectDisposedException)
         {

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Furrow.Blade;
 
 /// <summary>
@@ -11,7 +9,7 @@ namespace Furrow.Blade;
 /// and a descendant that left the group and was reaped by init takes its CPU time with it. Elsewhere than Linux
 /// nothing is measured and <see cref="Finish"/> gives null figures.
 /// </summary>
-internal sealed partial class ProcessTreeMeter : IDisposable
+internal sealed class ProcessTreeMeter : IDisposable
 {
     /// <summary>How often the trees are sampled.</summary>
     public static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(500);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -153,7 +152,9 @@ internal sealed class CommandKeeper(string stateDirectory)
                     var pid = Spawner.Start(run.Path, run.Argv, environment, run.Output);
                     var started = new KeeperMessage(KeeperMessage.Started, run.Iid, pid, StartedMs: DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                     _runningByPid[pid] = started;
-                    _childStarted.Release();
+                    // One wake-up is enough however many commands start: the reaper then waits for any child.
+                    if (_childStarted.CurrentCount == 0)
+                        _childStarted.Release();
                     return started;
                 }
             }
@@ -281,12 +282,9 @@ internal sealed class CommandKeeper(string stateDirectory)
 
         public void Send(KeeperMessage message)
         {
-            var buffer = new ArrayBufferWriter<byte>(256);
-            using (var writer = new Utf8JsonWriter(buffer))
-                JsonSerializer.Serialize(writer, message, KeeperJsonContext.Default.KeeperMessage);
-            buffer.Write("\n"u8);
+            var line = message.ToLine();
             lock (_writeGate)
-                _stream.Write(buffer.WrittenSpan); // one write, one line
+                _stream.Write(line.Span); // one write, one line
         }
 
         public void TrySend(KeeperMessage message)

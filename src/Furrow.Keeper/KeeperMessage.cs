@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Furrow.Keeper;
@@ -47,6 +49,16 @@ internal sealed record KeeperMessage(
     public const string Failed = "failed";
     public const string ExitedOp = "exited";
     public const string Ack = "ack";
+
+    /// <summary>The message as one line of the protocol: its JSON and a newline, for one write on the socket.</summary>
+    public ReadOnlyMemory<byte> ToLine()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+            JsonSerializer.Serialize(writer, this, KeeperJsonContext.Default.KeeperMessage);
+        buffer.Write("\n"u8);
+        return buffer.WrittenMemory;
+    }
 }
 
 [JsonSerializable(typeof(KeeperMessage))]
