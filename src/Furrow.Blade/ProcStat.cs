@@ -25,9 +25,16 @@ internal readonly partial record struct ProcStat(int Pid, char State, int Parent
     /// <summary>The stat file at <paramref name="path"/>, or null when it cannot be read (its process ended meanwhile).</summary>
     public static ProcStat? Read(string path)
     {
+        // One read into a stack buffer: the blade reads a stat file per command start and every running process's on
+        // each meter sample, so the usual file-to-string read (a stream, a reader, a decoder) cost it more than the parse.
+        Span<byte> buffer = stackalloc byte[1024];
         try
         {
-            return TryParse(File.ReadAllText(path));
+            using var handle = File.OpenHandle(path);
+            var length = RandomAccess.Read(handle, buffer, 0);
+            Span<char> text = stackalloc char[length];
+            System.Text.Encoding.Latin1.GetChars(buffer[..length], text);
+            return TryParse(text);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
@@ -36,25 +43,27 @@ internal readonly partial record struct ProcStat(int Pid, char State, int Parent
     }
 
     /// <summary>Reads a stat line; the command name (field 2) is in parentheses and may hold spaces and parentheses itself.</summary>
-    public static ProcStat? TryParse(string line)
+    public static ProcStat? TryParse(ReadOnlySpan<char> line)
     {
         var open = line.IndexOf('(');
         var close = line.LastIndexOf(')');
-        if (open <= 0 || close < open)
+        if (open <= 0 || close < open || !int.TryParse(line[..open].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             return null;
-        var rest = line[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        // rest[0] is field 3 (state): field n is rest[n - 3].
-        if (rest.Length < 22 || rest[0].Length != 1 || !int.TryParse(line.AsSpan(0, open).Trim(), CultureInfo.InvariantCulture, out var pid))
+        // Fields 3 (the state) to 24 (RSS), after the name; field n is fields[n - 3].
+        Span<Range> fields = stackalloc Range[23];
+        var rest = line[(close + 1)..];
+        var count = rest.SplitAny(fields, " \n", StringSplitOptions.RemoveEmptyEntries);
+        if (count < 22 || rest[fields[0]].Length != 1)
             return null;
-        long Field(int n) => long.Parse(rest[n - 3], CultureInfo.InvariantCulture);
-        try
-        {
-            return new ProcStat(pid, rest[0][0], (int)Field(4), (int)Field(5), Field(14) + Field(16), Field(15) + Field(17),
-                ulong.Parse(rest[22 - 3], CultureInfo.InvariantCulture), Field(23), Field(24));
-        }
-        catch (Exception error) when (error is FormatException or OverflowException)
-        {
+        if (!Field(rest, fields, 4, out var parent) || !Field(rest, fields, 5, out var group) || !Field(rest, fields, 14, out var utime)
+            || !Field(rest, fields, 15, out var stime) || !Field(rest, fields, 16, out var cutime) || !Field(rest, fields, 17, out var cstime)
+            || !Field(rest, fields, 23, out var vsize) || !Field(rest, fields, 24, out var rss)
+            || !ulong.TryParse(rest[fields[22 - 3]], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+            || parent is > int.MaxValue or < int.MinValue || group is > int.MaxValue or < int.MinValue)
             return null;
-        }
+        return new ProcStat(pid, rest[fields[0]][0], (int)parent, (int)group, utime + cutime, stime + cstime, start, vsize, rss);
     }
+
+    private static bool Field(ReadOnlySpan<char> rest, ReadOnlySpan<Range> fields, int n, out long value) =>
+        long.TryParse(rest[fields[n - 3]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
 }

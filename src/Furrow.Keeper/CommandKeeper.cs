@@ -214,15 +214,24 @@ internal sealed class CommandKeeper(string stateDirectory)
     public static readonly TimeSpan KeepExitsFor = TimeSpan.FromHours(24);
 
     // With no blade connected: once nothing runs, exits are kept for the next blade process for KeepExitsFor, or not at
-    // all when the state directory is gone (the blade's site was removed).
+    // all when the state directory is gone (the blade's site was removed). Commands still running when the state
+    // directory is gone can never be adopted or reported (their output file went with it): they are ended, their process
+    // groups asked with SIGTERM and, one round later, told with SIGKILL.
     private void WatchLoop()
     {
         DateTime? unclaimedSince = null;
+        var termed = new HashSet<int>();
         while (true)
         {
             Thread.Sleep(TimeSpan.FromSeconds(5));
             lock (_gate)
             {
+                if (_client is null && _runningByPid.Count > 0 && !Directory.Exists(stateDirectory))
+                {
+                    foreach (var pid in _runningByPid.Keys)
+                        Spawner.SignalGroup(pid, termed.Add(pid) ? SigTerm : SigKill);
+                    continue; // the reaper takes their exits; the state directory's absence then clears them below
+                }
                 if (_client is not null || _runningByPid.Count > 0)
                 {
                     unclaimedSince = null;
@@ -238,6 +247,9 @@ internal sealed class CommandKeeper(string stateDirectory)
             ExitIfIdle();
         }
     }
+
+    private const int SigTerm = 15;
+    private const int SigKill = 9;
 
     private void Log(string message)
     {

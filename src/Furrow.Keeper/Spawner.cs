@@ -112,7 +112,13 @@ internal static unsafe partial class Spawner
         }
     }
 
+    /// <summary>Sends <paramref name="signal"/> (15 SIGTERM, 9 SIGKILL) to the process group a command leads; false when it is gone.</summary>
+    public static bool SignalGroup(int pid, int signal) => pid > 0 && kill(-pid, signal) == 0;
+
     private static byte[] Utf8Z(ReadOnlySpan<byte> value) => [.. value, 0];
+
+    [LibraryImport("libc")]
+    private static partial int kill(int pid, int signal);
 
     private const int ORdWr = 2;
 

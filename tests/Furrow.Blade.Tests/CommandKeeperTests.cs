@@ -22,7 +22,8 @@ public sealed class CommandKeeperTests : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        Directory.Delete(_state, recursive: true);
+        if (Directory.Exists(_state))
+            Directory.Delete(_state, recursive: true);
         return Task.CompletedTask;
     }
 
@@ -145,6 +146,43 @@ public sealed class CommandKeeperTests : IAsyncLifetime
 
         // Gone: its lock is free.
         await WaitUntilAsync(() => !File.Exists(socket) && CanLock(Path.Combine(_state, "keeper.lock")));
+    }
+
+    [Fact]
+    public async Task CommandsStillRunning_WhenTheStateDirectoryIsRemovedWithNoBladeConnected_AreEnded_AndTheKeeperEnds()
+    {
+        var keeper = await ConnectAsync();
+        // Deaf to SIGTERM, as a renderer stuck in I/O can be: the keeper must go on to SIGKILL.
+        var started = await RunAsync(keeper, 9, "trap '' TERM; while :; do sleep 0.05; done");
+        var keeperPid = KeeperPids().Single();
+        await keeper.DisposeAsync();
+        await Task.Delay(500);
+        Assert.True(Directory.Exists($"/proc/{started.Pid}"), "the command runs on while its state directory is there");
+
+        Directory.Delete(_state, recursive: true);
+
+        await WaitUntilAsync(() => !Directory.Exists($"/proc/{started.Pid}") && !Directory.Exists($"/proc/{keeperPid}"));
+    }
+
+    // The keeper serving this test's state directory, found by its command line.
+    private List<int> KeeperPids()
+    {
+        var pids = new List<int>();
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), System.Globalization.CultureInfo.InvariantCulture, out var pid))
+                continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(entry, "cmdline"));
+                if (cmdline.Contains("furrow-keeper", StringComparison.Ordinal) && cmdline.Contains(_state, StringComparison.Ordinal))
+                    pids.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return pids;
     }
 
     private static bool CanLock(string path)

@@ -258,7 +258,7 @@ public sealed class BladeLifecycleTests
         // With the engine away the command says its last words and exits; the blade can deliver neither, and is killed.
         await site.EngineProcess!.TerminateAsync();
         File.WriteAllText(Path.Combine(work, "release"), "");
-        var journal = Path.Combine(site.BladeStateDir("phoenix"), "journal.json");
+        var journal = Path.Combine(site.BladeStateDir("phoenix"), "journal.log");
         await Eventually.WaitUntilAsync(() => Task.FromResult(File.Exists(journal) && File.ReadAllText(journal).Contains("\"exited\"", StringComparison.Ordinal)),
             Patience, () => "the command's exit to be in the blade's journal");
         blade.KillHard();
