@@ -5,19 +5,28 @@ using Furrow.Client;
 namespace Furrow.Bench;
 
 /// <summary>
-/// Real blade processes running real commands: one job of <c>--tasks</c> tasks of <c>/bin/true</c> on <c>--blades</c>
-/// blades of <c>--slots</c> slots each. Reports tasks per second from the spool to the last task done, and the CPU each
-/// part spent per task: the engine, the blade processes, and their command keepers (each process's own time, from
-/// <c>/proc/PID/stat</c>; the commands' time, reaped by their parent, is not counted), with the blades' peak RSS.
+/// Real blade processes running real commands (<c>real</c>, also called <c>blade</c>): <c>--blades</c> blades of
+/// <c>--slots</c> slots each, registered and warmed up, then:
+/// <list type="number">
+/// <item>idle for <c>--idle-secs</c>: the CPU the engine, the blades and their keepers use with no work, as a percentage
+/// of one core (<c>*_idle_cpu_pct</c>; blades and keepers: the mean per process);</item>
+/// <item>one task of <c>sleep 1</c>: from the spool request to the engine seeing it done (<c>sleep1_submit_to_done_ms</c>);</item>
+/// <item>one job of <c>--tasks</c> tasks of <c>/bin/true</c>: how long the spool request took (<c>spool_ms</c>), from the
+/// spool to the first command's start by the engine's clock (<c>first_start_ms</c>), tasks per second from the spool to
+/// the last task done, and the CPU each part spent per task (each process's own time, from <c>/proc/PID/stat</c>; the
+/// commands' time, reaped by their parent, is not counted);</item>
+/// </list>
+/// with the blades' peak RSS, the engine's, and the keepers'. The job's completion is polled every 100 ms, a listing the
+/// engine's CPU figures include.
 /// </summary>
 internal static class BladeScenario
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(10);
 
-    public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots)
+    public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots, int idleSecs)
     {
-        if (tasks < 1 || blades < 1 || slots < 1)
-            throw new ArgumentException("blade needs --tasks, --blades and --slots of 1 or more");
+        if (tasks < 1 || blades < 1 || slots < 1 || idleSecs < 1)
+            throw new ArgumentException("real needs --tasks, --blades, --slots and --idle-secs of 1 or more");
         await using var engine = await BenchEngine.StartAsync();
         var bladeProcesses = Enumerable.Range(1, blades).Select(i => engine.Start("blade", "--engine", engine.Engine, "--name", $"real-{i}",
             "--slots", slots.ToString(CultureInfo.InvariantCulture), "--state-dir", Path.Combine(engine.Root, "blades", $"real-{i}"))).ToList();
@@ -25,22 +34,43 @@ internal static class BladeScenario
         // A first small job warms up every blade (first process start, first report) before the measured one.
         await RunJobAsync(engine.Client, Jobs.Flat(blades * slots, "/bin/true"));
 
+        var idleBefore = Cpu(engine.EngineProcess.Id, bladeProcesses);
+        var idleWatch = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(idleSecs));
+        var idleAfter = Cpu(engine.EngineProcess.Id, bladeProcesses);
+        var idleSeconds = idleWatch.Elapsed.TotalSeconds;
+        double IdlePct(double a, double b, int processes) => Math.Round((b - a) * 100 / idleSeconds / Math.Max(1, processes), 2);
+        var keepers = KeepersOf(bladeProcesses).Count;
+
+        var sleepWatch = Stopwatch.StartNew();
+        await RunJobAsync(engine.Client, Jobs.Flat(1, "sleep 1"), pollMs: 5);
+        var sleepMs = sleepWatch.Elapsed.TotalMilliseconds;
+
         var before = Cpu(engine.EngineProcess.Id, bladeProcesses);
         var watch = Stopwatch.StartNew();
-        await RunJobAsync(engine.Client, Jobs.Flat(tasks, "/bin/true"));
+        var (jid, spoolMs) = await SpoolAsync(engine.Client, Jobs.Flat(tasks, "/bin/true"));
+        await Jobs.WaitUntilDoneAsync(engine.Client, jid, JobTimeout, pollMs: 100);
         var seconds = watch.Elapsed.TotalSeconds;
         var after = Cpu(engine.EngineProcess.Id, bladeProcesses);
+        var job = (await engine.Client.JobsAsync($"jid={jid}")).Single();
         double PerTask(double a, double b) => Math.Round((b - a) * 1000 / tasks, 3);
         return new Dictionary<string, object>
         {
-            ["scenario"] = "blade",
+            ["scenario"] = "real",
             ["tasks"] = tasks,
             ["blades"] = blades,
             ["slots"] = slots,
             ["tasks_per_s"] = Math.Round(tasks / seconds, 1),
+            ["spool_ms"] = Math.Round(spoolMs, 1),
+            ["first_start_ms"] = job.StartTime is { } start ? start - job.SpoolTime : -1,
+            ["sleep1_submit_to_done_ms"] = Math.Round(sleepMs, 1),
             ["engine_cpu_ms_per_task"] = PerTask(before.Engine, after.Engine),
             ["blade_cpu_ms_per_task"] = PerTask(before.Blades, after.Blades),
             ["keeper_cpu_ms_per_task"] = PerTask(before.Keepers, after.Keepers),
+            ["engine_idle_cpu_pct"] = IdlePct(idleBefore.Engine, idleAfter.Engine, 1),
+            ["blade_idle_cpu_pct"] = IdlePct(idleBefore.Blades, idleAfter.Blades, blades),
+            ["keeper_idle_cpu_pct"] = IdlePct(idleBefore.Keepers, idleAfter.Keepers, keepers),
+            ["engine_peak_rss_mb"] = Math.Round(PeakRssMb(engine.EngineProcess.Id), 1),
             ["blade_peak_rss_mb"] = Math.Round(bladeProcesses.Max(p => PeakRssMb(p.Id)), 1),
             ["keeper_rss_mb"] = Math.Round(KeepersOf(bladeProcesses).Select(RssMb).DefaultIfEmpty(0).Max(), 1),
         };
@@ -57,12 +87,19 @@ internal static class BladeScenario
         }
     }
 
-    private static async Task RunJobAsync(EngineClient client, string script)
+    private static async Task<(long Jid, double Ms)> SpoolAsync(EngineClient client, string script)
     {
-        var reply = await client.SpoolAsync(script, new SpoolOptions("bench", "blade.alf"));
+        var watch = Stopwatch.StartNew();
+        var reply = await client.SpoolAsync(script, new SpoolOptions("bench", "real.alf"));
         if (reply.Rc != 0)
             throw new InvalidOperationException($"spool refused: {reply.Msg}");
-        await Jobs.WaitUntilDoneAsync(client, reply.Jid, JobTimeout);
+        return (reply.Jid, watch.Elapsed.TotalMilliseconds);
+    }
+
+    private static async Task RunJobAsync(EngineClient client, string script, int pollMs = 100)
+    {
+        var (jid, _) = await SpoolAsync(client, script);
+        await Jobs.WaitUntilDoneAsync(client, jid, JobTimeout, pollMs);
     }
 
     private static (double Engine, double Blades, double Keepers) Cpu(int engine, IReadOnlyList<Process> blades) =>

@@ -55,8 +55,11 @@ internal static class Jobs
         return script.Append("  } -cmds { RemoteCmd {").Append(command).Append("} }\n}\n").ToString();
     }
 
-    /// <summary>Waits until every task of job <paramref name="jid"/> is done; throws when one is in error or after <paramref name="timeout"/>.</summary>
-    public static async Task WaitUntilDoneAsync(EngineClient client, long jid, TimeSpan timeout)
+    /// <summary>
+    /// Waits until every task of job <paramref name="jid"/> is done, asking every <paramref name="pollMs"/> ms; throws when
+    /// one is in error or after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task WaitUntilDoneAsync(EngineClient client, long jid, TimeSpan timeout, int pollMs = 20)
     {
         var watch = Stopwatch.StartNew();
         while (true)
@@ -68,7 +71,7 @@ internal static class Jobs
                 throw new InvalidOperationException($"job {jid} has {job.NumError} task(s) in error");
             if (watch.Elapsed > timeout)
                 throw new TimeoutException($"job {jid} not done after {timeout.TotalSeconds} s ({job.NumDone} of {job.NumTasks} tasks)");
-            await Task.Delay(20);
+            await Task.Delay(pollMs);
         }
     }
 }

@@ -17,15 +17,17 @@ using Furrow.Bench;
 //            output streaming: simulated blades (100) send their commands' output (--mb-per-task 2 each, 200 in all) as
 //            bytes in 8 KB chunks; MB/s acknowledged, the engine's peak RSS, and whether the logs hold every byte
 //   restart [--tasks N]
-//   blade [--tasks N] [--blades N] [--slots N]
-//            real blade processes (1) of --slots (8) running one job of --tasks (2000) tasks of /bin/true: tasks/s, and CPU
-//            per task of the engine, the blades and their command keepers, with the blades' peak RSS
+//   real [--tasks N] [--blades N] [--slots N] [--idle-secs N]   (also: blade)
+//            real blade processes (1) of --slots (8): idle CPU of the engine, blades and keepers over --idle-secs (30), a
+//            sleep 1 task's submit-to-done, then one job of --tasks (2000) tasks of /bin/true: spool time, first start,
+//            tasks/s, CPU per task of the engine, the blades and their command keepers, and peak RSS of each; the issue's
+//            targets are real --blades 32 --slots 64 --tasks 20000 and real --blades 8 --slots 64 --tasks 20000
 //   backup [--db-mb N]
 // FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr. FURROW_BENCH_KEEP=1 keeps each run's site (its
 // path goes to stderr): delete the sites after the last of several runs, not between them (see BenchEngine.DisposeAsync).
 // FURROW_BENCH_TIMELINE=1 prints dispatch's dispatches per second. FURROW_DLL runs another furrow.dll (e.g. a ReadyToRun
 // publish) for the engine and real blades instead of the one built beside the bench.
-string[] valued = ["--tasks", "--blades", "--slots", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task", "--tasks-per-job"];
+string[] valued = ["--idle-secs", "--tasks", "--blades", "--slots", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task", "--tasks-per-job"];
 var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
     .FirstOrDefault() ?? "dispatch";
 string Text(string name, string fallback) =>
@@ -42,7 +44,8 @@ var result = scenario switch
     "logs" => await LogScenario.RunAsync(blades: Arg("--blades", 100), totalMb: Arg("--total-mb", 200), mbPerTask: Arg("--mb-per-task", 2)),
     "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),
     "backup" => await BackupScenario.RunAsync(targetMb: Arg("--db-mb", 256)),
-    "blade" => await BladeScenario.RunAsync(tasks: Arg("--tasks", 2000), blades: Arg("--blades", 1), slots: Arg("--slots", 8)),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup or blade"),
+    "real" or "blade" => await BladeScenario.RunAsync(tasks: Arg("--tasks", 2000), blades: Arg("--blades", 1), slots: Arg("--slots", 8),
+        idleSecs: Arg("--idle-secs", 30)),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup or real (blade)"),
 };
 Console.WriteLine(JsonSerializer.Serialize(result));

@@ -26,6 +26,8 @@ public sealed class BladeAgent
     private readonly SemaphoreSlim _registration = new(1, 1);
     private volatile bool _registered;
     private int _reportIntervalMs = 1000;
+    private int _silenceTimeoutMs = 15_000;
+    private long _lastContactTicks; // Environment.TickCount64 of the last report or heartbeat the engine answered
     private JournalContents? _leftBehind;
     private KeeperMessage? _keeperLeft;
     private bool _tookOver;
@@ -168,6 +170,7 @@ public sealed class BladeAgent
                             _figures.Current(), [.. JournalIids(_leftBehind).Union(KeeperIids(_keeperLeft))]),
                         cancellationToken);
                     _reportIntervalMs = Math.Clamp(welcome.ReportIntervalMs, 100, 10_000);
+                    _silenceTimeoutMs = Math.Max(1000, welcome.SilenceTimeoutMs);
                     // Once per blade process, at its first registration, before it runs anything of its own.
                     if (!_tookOver && _leftBehind is { } left)
                     {
@@ -345,6 +348,7 @@ public sealed class BladeAgent
                     new BladeReport(_bootId, events, [.. running], _options.Slots - _runner.RunningCount, _figures.Current(),
                         _clock.GetUtcNow().ToUnixTimeMilliseconds()),
                     cancellationToken);
+                Volatile.Write(ref _lastContactTicks, Environment.TickCount64);
                 _outbox.AcknowledgeUpTo(reply.AckedSeq);
                 foreach (var iid in reply.Cancel)
                     _runner.Cancel(iid);
@@ -363,27 +367,38 @@ public sealed class BladeAgent
             }
             if (_outbox.Count > 0)
                 continue;
-            // Report at once when something happens, and at least every interval as a heartbeat.
-            await _outbox.Changed.WaitAsync(TimeSpan.FromMilliseconds(_reportIntervalMs), cancellationToken)
-                .ContinueWith(_ => { }, TaskScheduler.Default);
+            // Report at once when something happens; else every report interval while commands run, and every heartbeat
+            // interval while none does (figures, and an empty running list that lets the engine find a lost assignment):
+            // an idle farm of many blades then costs the engine a request per blade every few seconds.
+            // (A little under it, so the idle report comes before a beat would be due and the beat is left out.)
+            var wait = _runner.RunningCount > 0 ? _reportIntervalMs : Math.Max(_reportIntervalMs, HeartbeatIntervalMs * 4 / 5);
+            await WaitOrTimeoutAsync(_outbox.Changed, wait, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
+    // A fifth of the engine's silence timeout (3 s of the default 15), never under the report interval: the engine hears
+    // from a live blade five times over before it would give it up.
+    private int HeartbeatIntervalMs => Math.Max(_reportIntervalMs, _silenceTimeoutMs / 5);
+
     // Beside the reports, never behind them: a report may wait on the engine's lock and database, or carry a lot of
-    // output; the heartbeat goes on its own connection and the engine notes it at once.
+    // output; the heartbeat goes on its own connection and the engine notes it at once. A beat is left out when a
+    // report or beat was answered within the heartbeat interval: the engine has just heard from the blade.
     private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
     {
         var heartbeat = new BladeHeartbeat(_bootId);
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (_registered)
+            var interval = HeartbeatIntervalMs;
+            var beat = _registered && Environment.TickCount64 - Volatile.Read(ref _lastContactTicks) >= interval;
+            if (beat)
             {
                 try
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1000, _reportIntervalMs * 5)));
                     await _engine.HeartbeatAsync(_options.Name, heartbeat, timeout.Token);
+                    Volatile.Write(ref _lastContactTicks, Environment.TickCount64);
                 }
                 catch (Exception error) when (IsEngineAway(error) || error is EngineException
                     || (error is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -392,8 +407,23 @@ public sealed class BladeAgent
                     // relies on reports alone); the next beat tries again.
                 }
             }
-            await Task.Delay(_reportIntervalMs, cancellationToken);
+            // Until a beat is next due (a report answered meanwhile puts it off again); a full interval after a beat that
+            // went unanswered.
+            var due = beat ? interval : interval - (Environment.TickCount64 - Volatile.Read(ref _lastContactTicks));
+            await Task.Delay((int)Math.Clamp(due, 100, interval), cancellationToken);
         }
+    }
+
+    // Waits for the task or the time, whichever comes first, without an exception for the time (an idle blade's loops
+    // time out every few seconds).
+    private static async Task WaitOrTimeoutAsync(Task task, int milliseconds, CancellationToken cancellationToken)
+    {
+        if (task.IsCompleted)
+            return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(milliseconds, timeout.Token);
+        await Task.WhenAny(task, delay).ConfigureAwait(false);
+        timeout.Cancel(); // the timer goes now, not when it would have fired
     }
 
     private static bool IsEngineAway(Exception error) =>
