@@ -299,7 +299,7 @@ public sealed class BladeAgent
         while (!cancellationToken.IsCancellationRequested)
         {
             await EnsureRegisteredAsync(cancellationToken);
-            var free = _options.Slots - _runner.RunningCount;
+            var free = _options.Slots - _runner.UsedSlots;
             if (free <= 0)
             {
                 await _runner.SlotFreed.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -345,7 +345,7 @@ public sealed class BladeAgent
             try
             {
                 var reply = await _engine.ReportAsync(_options.Name,
-                    new BladeReport(_bootId, events, [.. running], _options.Slots - _runner.RunningCount, _figures.Current(),
+                    new BladeReport(_bootId, events, [.. running], _options.Slots - _runner.UsedSlots, _figures.Current(),
                         _clock.GetUtcNow().ToUnixTimeMilliseconds()),
                     cancellationToken);
                 Volatile.Write(ref _lastContactTicks, Environment.TickCount64);

@@ -46,6 +46,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
 
     public int RunningCount => _running.Count;
 
+    /// <summary>The slots the running commands hold (a command given <c>-atleast 2</c> holds two).</summary>
+    public int UsedSlots => _running.Values.Sum(r => Math.Max(1, r.Assignment.Slots));
+
     public IReadOnlyList<long> RunningIids => [.. _running.Keys];
 
     public Task SlotFreed => Volatile.Read(ref _slotFreed).Task;

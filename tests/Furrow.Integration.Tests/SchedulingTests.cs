@@ -26,6 +26,35 @@ public sealed class SchedulingTests
         """;
 
     [Fact]
+    public async Task ALongPollThatBeganWithASlotTaken_GetsACommandNeedingThatSlot_OnceItIsGivenBack_NotWhenThePollEnds()
+    {
+        await using var site = new TestSite();
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "blade.config"), """{ "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } }, "BladeProfiles": [ { "ProfileName": "any" } ] }""");
+        await site.StartEngineAsync();
+        // A 2-slot blade speaking the protocol by hand: one slot taken by a 1-slot command when it asks again.
+        const string Name = "two-slots";
+        var boot = Guid.NewGuid().ToString("N");
+        await site.Client.RegisterBladeAsync(new BladeRegistration(Name, "host", 2, "test", boot, 1));
+        await site.SpoolAsync("Job -title {one} -subtasks { Task {a} -cmds { RemoteCmd {sleep 1} } }");
+        var first = Assert.Single((await site.Client.PollWorkAsync(Name, new WorkRequest(boot, 2, 5000))).Assignments);
+        Assert.Equal(1, first.Slots);
+        var wide = await site.SpoolAsync("Job -title {two} -subtasks { Task {b} -cmds { RemoteCmd {true} -atleast 2 -atmost 2 } }");
+
+        // The blade asks with its one free slot and waits (up to 30 s, the engine's longest poll).
+        var poll = site.Client.PollWorkAsync(Name, new WorkRequest(boot, 1, 30_000));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await site.Client.ReportAsync(Name, new BladeReport(boot,
+            [
+                new InvocationEvent(1, first.Iid, InvocationEventTypes.Started, now, Pid: 4242),
+                new InvocationEvent(2, first.Iid, InvocationEventTypes.Exited, now + 5, ExitCode: 0),
+            ], [], 2, SentMs: now + 5));
+
+        // The slot it gave back counts: the waiting poll takes the 2-slot command (before, it came back empty at its end).
+        var second = Assert.Single((await poll).Assignments);
+        Assert.Equal((wide, 2), (second.Jid, second.Slots));
+    }
+
+    [Fact]
     public async Task ServiceKeys_RouteEachTaskToABladeWhoseProfileProvidesIt_AndAnUnprovidedKeyIsExplained()
     {
         await using var site = new TestSite();

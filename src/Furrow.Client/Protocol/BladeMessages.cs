@@ -20,7 +20,10 @@ public sealed record WorkRequest(string BootId, int FreeSlots, int WaitMs);
 /// <summary>Commands the engine hands a blade; empty when the long-poll timed out.</summary>
 public sealed record WorkReply(IReadOnlyList<Assignment> Assignments);
 
-/// <summary>One command to run, identified by its invocation id (iid): every report about it names that iid.</summary>
+/// <summary>
+/// One command to run, identified by its invocation id (iid): every report about it names that iid. <c>Slots</c> is how
+/// many of the blade's slots it holds (<c>-atleast</c>/<c>-atmost</c>; 1 from an engine that does not say).
+/// </summary>
 public sealed record Assignment(
     long Iid,
     long Jid,
@@ -29,7 +32,8 @@ public sealed record Assignment(
     string Owner,
     IReadOnlyList<string> Argv,
     string Kind,
-    IReadOnlyDictionary<string, string>? Environment);
+    IReadOnlyDictionary<string, string>? Environment,
+    int Slots = 1);
 
 /// <summary>
 /// What a blade reports: events not yet acknowledged, and every invocation it still answers for (running, or with

@@ -14,6 +14,8 @@ internal sealed class WorkDispatcher(LiveFarm farm, ChangeCommitter committer, W
     public async Task<WorkReply?> PollAsync(string bladeName, WorkRequest request, CancellationToken cancellationToken)
     {
         var deadline = Environment.TickCount64 + Math.Clamp(request.WaitMs, 0, MaxWaitMs);
+        // The blade counted its free slots when it asked; what its commands give back while it waits is free too.
+        var freedMark = farm.SlotsFreedMark(bladeName);
         WorkSignal.Waiter? woken = null;
         while (true)
         {
@@ -22,7 +24,7 @@ internal sealed class WorkDispatcher(LiveFarm farm, ChangeCommitter committer, W
             try
             {
                 var changes = new ChangeSet();
-                var taken = farm.Assign(bladeName, request.BootId, request.FreeSlots, changes);
+                var taken = farm.Assign(bladeName, request.BootId, request.FreeSlots, freedMark, changes);
                 if (woken is not null && taken is not { Count: > 0 })
                     signal.TookNothing(woken);
                 woken = null;

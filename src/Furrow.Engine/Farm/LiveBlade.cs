@@ -32,6 +32,12 @@ internal sealed class LiveBlade(BladeRecord record)
     /// <summary>Slots taken by its current invocations.</summary>
     public int UsedSlots { get; set; }
 
+    /// <summary>
+    /// Slots its commands have given back since it registered, counted up and never down: a long poll that began when
+    /// some were still taken adds what was given back since to the free slots its blade reported.
+    /// </summary>
+    public long SlotsFreed { get; set; }
+
     /// <summary>Invocations the engine asked this blade to stop; sent with each report reply until the blade drops them.</summary>
     public HashSet<long> PendingCancels { get; } = [];
 

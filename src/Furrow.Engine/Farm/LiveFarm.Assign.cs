@@ -9,13 +9,26 @@ namespace Furrow.Engine.Farm;
 
 internal sealed partial class LiveFarm
 {
+    /// <summary>How many slots blade <paramref name="bladeName"/>'s commands have given back so far (0 for a blade it does not know).</summary>
+    public long SlotsFreedMark(string bladeName)
+    {
+        lock (_gate)
+            return _blades.TryGetValue(bladeName, out var blade) ? blade.SlotsFreed : 0;
+    }
+
     /// <summary>
     /// Hands a polling blade the commands it should run now, at most its free slots' worth, best first: the ready
     /// queue's order (tier, priority), fair shares within a priority, and only what <see cref="DispatchRules.Check"/>
     /// allows on this blade. Returns null when the blade is unknown or restarted since it registered (it must register
     /// again); the assignments are in memory at once and the caller commits <paramref name="changes"/> before replying.
     /// </summary>
-    public List<Assignment>? Assign(string bladeName, string bootId, int reportedFreeSlots, ChangeSet changes)
+    /// <param name="reportedFreeSlots">The free slots the blade said it had when its poll began.</param>
+    /// <param name="freedMark">
+    /// <see cref="SlotsFreedMark"/> when the poll began: slots its commands gave back since then count as free too, so a
+    /// command that needs more slots than the blade had free when it asked is not held back until the poll ends.
+    /// </param>
+    /// <param name="changes">Where the assignments' writes go.</param>
+    public List<Assignment>? Assign(string bladeName, string bootId, int reportedFreeSlots, long freedMark, ChangeSet changes)
     {
         lock (_gate)
         {
@@ -28,7 +41,8 @@ internal sealed partial class LiveFarm
                 var taken = new List<Assignment>();
                 if (_dispatchPaused || _ready.JobCount == 0)
                     return taken;
-                var free = Math.Min(reportedFreeSlots, blade.Slots - blade.UsedSlots);
+                var reported = reportedFreeSlots + (int)Math.Clamp(blade.SlotsFreed - freedMark, 0, blade.Slots);
+                var free = Math.Min(reported, blade.Slots - blade.UsedSlots);
                 while (free > 0)
                 {
                     var situation = SituationOf(blade, free);
@@ -158,7 +172,7 @@ internal sealed partial class LiveFarm
             ["TR_ENV_SLOTS"] = slots.ToString(CultureInfo.InvariantCulture),
         })
             environment[name] = value;
-        return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, argv, command.KindName, environment);
+        return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, argv, command.KindName, environment, slots);
     }
 
     // Tractor's percent codes (%D(path), %h, %n, %r, %%) made for this blade; most commands have none and keep their list.

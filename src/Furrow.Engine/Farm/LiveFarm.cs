@@ -277,6 +277,7 @@ internal sealed partial class LiveFarm
         if (_blades.TryGetValue(invocation.Blade, out var blade) && blade.Running.Remove(invocation.Iid))
         {
             blade.UsedSlots = Math.Max(0, blade.UsedSlots - invocation.Slots);
+            blade.SlotsFreed += invocation.Slots;
             changes.SlotsFreedOn.Add(invocation.Blade);
         }
         _limits?.Release(invocation.Limits, invocation.Host, invocation.Owner);
