@@ -8,9 +8,10 @@ namespace Furrow.Bench;
 /// Real blade processes running real commands (<c>real</c>, also called <c>blade</c>): <c>--blades</c> blades of
 /// <c>--slots</c> slots each, registered and warmed up, then:
 /// <list type="number">
-/// <item>idle for <c>--idle-secs</c>: the CPU the engine, the blades and their keepers use with no work, as a percentage
-/// of one core (<c>*_idle_cpu_pct</c>; blades and keepers: the mean per process);</item>
-/// <item>one task of <c>sleep 1</c>: from the spool request to the engine seeing it done (<c>sleep1_submit_to_done_ms</c>);</item>
+/// <item>idle for <c>--idle-secs</c>, 10 s after the warm-up: the CPU the engine, the blades and their keepers use with
+/// no work, as a percentage of one core (<c>*_idle_cpu_pct</c>; blades and keepers: the mean per process);</item>
+/// <item>one task of <c>sleep 1</c>: from the spool request to the engine seeing it done
+/// (<c>sleep1_submit_to_done_ms</c>);</item>
 /// <item>one job of <c>--tasks</c> tasks of <c>/bin/true</c>: how long the spool request took (<c>spool_ms</c>), from the
 /// spool to the first command's start by the engine's clock (<c>first_start_ms</c>), tasks per second from the spool to
 /// the last task done, and the CPU each part spent per task (each process's own time, from <c>/proc/PID/stat</c>; the
@@ -34,6 +35,8 @@ internal static class BladeScenario
         // A first small job warms up every blade (first process start, first report) before the measured one.
         await RunJobAsync(engine.Client, Jobs.Flat(blades * slots, "/bin/true"));
 
+        // Settle first: right after the warm-up the engine still syncs logs and the runtime still compiles hot code.
+        await Task.Delay(TimeSpan.FromSeconds(10));
         var idleBefore = Cpu(engine.EngineProcess.Id, bladeProcesses);
         var idleWatch = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(idleSecs));
