@@ -357,10 +357,13 @@ public sealed class SchedulingTests
                 Task {d} -cmds { RemoteCmd {true} }
             }
             """, user: "bob");
-        var done = await site.WaitForJobAsync(small, j => j.NumDone == 4, Timeout, "done while alice's flood is still queued");
+        // Bob's job is queued once its spool is answered (same host, same clock as the dispatch times); alice's commands
+        // dispatched while his spool was still being read and committed could not have gone to him.
+        var queued = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await site.WaitForJobAsync(small, j => j.NumDone == 4, Timeout, "done while alice's flood is still queued");
         var bobStarts = (await site.Client.InvocationsAsync($"jid={small}")).Select(i => i.DispatchTime).ToList();
         var aliceMeanwhile = (await site.Client.InvocationsAsync($"jid={flood}"))
-            .Count(i => i.DispatchTime > done.SpoolTime && i.DispatchTime < bobStarts.Max());
+            .Count(i => i.DispatchTime > queued && i.DispatchTime < bobStarts.Max());
         // Bob runs nothing else, so each slot alice frees goes to bob until his four tasks are out.
         Assert.True(aliceMeanwhile <= 4, $"alice got {aliceMeanwhile} blades while bob's 4 tasks waited");
         var aliceDone = (await site.Client.JobsAsync($"jid={flood}")).Single().NumDone;
@@ -395,13 +398,14 @@ public sealed class SchedulingTests
                 Task {b} -cmds { RemoteCmd {true} }
             }
             """, user: "bob");
-        var done = await site.WaitForJobAsync(small, j => j.NumDone == 2, Timeout, "done while alice's jobs are still queued");
+        var queued = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await site.WaitForJobAsync(small, j => j.NumDone == 2, Timeout, "done while alice's jobs are still queued");
         var bobLast = (await site.Client.InvocationsAsync($"jid={small}")).Max(i => i.DispatchTime);
         var aliceMeanwhile = 0;
         var aliceDone = 0;
         foreach (var jid in flood)
         {
-            aliceMeanwhile += (await site.Client.InvocationsAsync($"jid={jid}")).Count(i => i.DispatchTime > done.SpoolTime && i.DispatchTime < bobLast);
+            aliceMeanwhile += (await site.Client.InvocationsAsync($"jid={jid}")).Count(i => i.DispatchTime > queued && i.DispatchTime < bobLast);
             aliceDone += (await site.Client.JobsAsync($"jid={jid}")).Single().NumDone;
         }
         // Bob runs nothing else, so each slot alice frees goes to bob until his two tasks are out.
