@@ -147,7 +147,7 @@ public sealed class BladeAgent
         using var delivery = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         delivery.CancelAfter(_options.StopDeliveryTimeout);
         while (_outbox.Count > 0 && !delivery.IsCancellationRequested)
-            await _outbox.Acknowledged.WaitAsync(TimeSpan.FromMilliseconds(200), delivery.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Waits.ForOrTimeoutAsync(_outbox.Acknowledged, 200, delivery.Token);
         if (_outbox.Count > 0)
             BladeLog.ResultsLeftInJournal(_logger, _outbox.PendingIids().Count, _journal.FilePath);
         BladeLog.Stopped(_logger, _options.Name);
@@ -302,7 +302,7 @@ public sealed class BladeAgent
             var free = _options.Slots - _runner.UsedSlots;
             if (free <= 0)
             {
-                await _runner.SlotFreed.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Waits.ForOrTimeoutAsync(_runner.SlotFreed, 1000, cancellationToken);
                 continue;
             }
             try
@@ -372,7 +372,7 @@ public sealed class BladeAgent
             // an idle farm of many blades then costs the engine a request per blade every few seconds.
             // (A little under it, so the idle report comes before a beat would be due and the beat is left out.)
             var wait = _runner.RunningCount > 0 ? _reportIntervalMs : Math.Max(_reportIntervalMs, HeartbeatIntervalMs * 4 / 5);
-            await WaitOrTimeoutAsync(_outbox.Changed, wait, cancellationToken);
+            await Waits.ForOrTimeoutAsync(_outbox.Changed, wait, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
@@ -412,18 +412,6 @@ public sealed class BladeAgent
             var due = beat ? interval : interval - (Environment.TickCount64 - Volatile.Read(ref _lastContactTicks));
             await Task.Delay((int)Math.Clamp(due, 100, interval), cancellationToken);
         }
-    }
-
-    // Waits for the task or the time, whichever comes first, without an exception for the time (an idle blade's loops
-    // time out every few seconds).
-    private static async Task WaitOrTimeoutAsync(Task task, int milliseconds, CancellationToken cancellationToken)
-    {
-        if (task.IsCompleted)
-            return;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var delay = Task.Delay(milliseconds, timeout.Token);
-        await Task.WhenAny(task, delay).ConfigureAwait(false);
-        timeout.Cancel(); // the timer goes now, not when it would have fired
     }
 
     private static bool IsEngineAway(Exception error) =>

@@ -90,7 +90,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     public async Task WhenIdleAsync(CancellationToken cancellationToken)
     {
         while (!_running.IsEmpty)
-            await SlotFreed.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Waits.ForOrTimeoutAsync(SlotFreed, 1000, cancellationToken);
     }
 
     public void Start(Assignment assignment)
