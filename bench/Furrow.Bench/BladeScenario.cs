@@ -131,7 +131,7 @@ internal static class BladeScenario
     }
 
     // utime + stime (fields 14 and 15) in seconds; the process's own, not its reaped children's.
-    private static double OwnCpuSeconds(int pid)
+    internal static double OwnCpuSeconds(int pid)
     {
         try
         {

@@ -73,6 +73,17 @@ public sealed class EngineClient : IDisposable
         return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A job's script exactly as it was spooled (alfred text, or the JSON job form when <c>IsJson</c> was set), e.g. to see
+    /// what produced a job or to spool it again elsewhere. Throws as every call does when the engine has no such job.
+    /// </summary>
+    public async Task<string> JobScriptAsync(long jid, CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.GetAsync($"api/v1/jobs/{jid}/script", cancellationToken).ConfigureAwait(false);
+        await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops (or resumes) handing out new work; running commands go on. The switch survives engine restarts.</summary>
     public Task<EngineStatus> SetDispatchPausedAsync(bool paused, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, paused ? "api/v1/dispatch/pause" : "api/v1/dispatch/resume", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);

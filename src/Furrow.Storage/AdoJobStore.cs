@@ -75,9 +75,22 @@ internal abstract class AdoJobStore : IJobStore
 
     private async Task ApplyInTransactionAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken)
     {
-        var statements = new List<WriteStatement>(writes.Count);
-        foreach (var write in writes)
-            Describe(write, statements);
+        var statements = new List<StoreStatement>(writes.Count);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            // A job's tasks often change state together (a spool readies all of its free tasks at once, an operation
+            // retries or skips many): a run of such changes is one statement, not one per task.
+            if (writes[i] is SetTaskState { RetryCount: null } first && TaskStateRun(writes, i) is var end && end - i > 1)
+            {
+                var tids = new int[end - i];
+                for (var j = i; j < end; j++)
+                    tids[j - i] = ((SetTaskState)writes[j]).Tid;
+                statements.Add(SetTaskStates(first.Jid, first.State.ToName(), first.TimeMs, tids));
+                i = end - 1;
+                continue;
+            }
+            Describe(writes[i], statements);
+        }
         try
         {
             _writeConnection ??= await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -92,18 +105,31 @@ internal abstract class AdoJobStore : IJobStore
         }
     }
 
+    /// <summary>What a write becomes: SQL statements, and bulk inserts of a job's task and command rows.</summary>
+    protected abstract record StoreStatement;
+
     /// <summary>One SQL statement of a write, with its parameter values.</summary>
-    protected sealed record WriteStatement(string Sql, (string Name, object? Value)[] Parameters);
+    protected sealed record WriteStatement(string Sql, (string Name, object? Value)[] Parameters) : StoreStatement;
+
+    /// <summary>A job's new tasks and their commands, inserted blocked since <paramref name="TimeMs"/> (see <see cref="TaskRows"/>).</summary>
+    protected sealed record TaskRowsStatement(long Jid, IReadOnlyList<CompiledTask> Tasks, long TimeMs) : StoreStatement;
 
     /// <summary>
-    /// Runs a batch's statements inside its transaction. The default runs each through a command prepared once per SQL
-    /// text (cheap in-process for SQLite); a networked provider sends them all in one round trip instead.
+    /// Runs a batch's statements inside its transaction, in order. The default runs each SQL statement through a command
+    /// prepared once per SQL text (cheap in-process for SQLite) and hands task rows to <see cref="InsertTaskRowsAsync"/>;
+    /// a networked provider sends its statements in as few round trips as it can instead.
     /// </summary>
-    protected virtual async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, List<WriteStatement> statements,
+    protected virtual async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, List<StoreStatement> statements,
         CancellationToken cancellationToken)
     {
-        foreach (var statement in statements)
+        foreach (var each in statements)
         {
+            if (each is TaskRowsStatement rows)
+            {
+                await InsertTaskRowsAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            var statement = (WriteStatement)each;
             if (!_preparedWrites.TryGetValue(statement.Sql, out var command))
             {
                 command = connection.CreateCommand();
@@ -123,6 +149,24 @@ internal abstract class AdoJobStore : IJobStore
         }
     }
 
+    /// <summary>Inserts a job's new task and command rows inside <paramref name="transaction"/>, tasks first.</summary>
+    protected abstract Task InsertTaskRowsAsync(DbConnection connection, DbTransaction transaction, TaskRowsStatement rows,
+        CancellationToken cancellationToken);
+
+    // Where the run of state changes that starts at `start` ends: the same job, state and time, and no retry count.
+    private static int TaskStateRun(IReadOnlyList<StoreWrite> writes, int start)
+    {
+        var first = (SetTaskState)writes[start];
+        var end = start + 1;
+        while (end < writes.Count && writes[end] is SetTaskState { RetryCount: null } next
+            && next.Jid == first.Jid && next.State == first.State && next.TimeMs == first.TimeMs)
+            end++;
+        return end;
+    }
+
+    /// <summary>One statement that sets many tasks of a job to one state at one time.</summary>
+    protected abstract WriteStatement SetTaskStates(long jid, string state, long timeMs, int[] tids);
+
     private async Task ResetWriteConnectionAsync()
     {
         foreach (var command in _preparedWrites.Values)
@@ -133,7 +177,7 @@ internal abstract class AdoJobStore : IJobStore
         _writeConnection = null;
     }
 
-    private static void Describe(StoreWrite write, List<WriteStatement> into)
+    private static void Describe(StoreWrite write, List<StoreStatement> into)
     {
         void Add(string sql, params (string Name, object? Value)[] parameters) => into.Add(new WriteStatement(sql, parameters));
         switch (write)
@@ -186,7 +230,7 @@ internal abstract class AdoJobStore : IJobStore
                 Add(StoreSql.ClearBlocklist, ("jid", w.Jid), ("blade", w.Blade));
                 break;
             case InsertTasks w:
-                DescribeInsertTasks(w.Jid, w.Tasks, w.TimeMs, into);
+                into.Add(new TaskRowsStatement(w.Jid, w.Tasks, w.TimeMs));
                 break;
             case SetBladeNimby w:
                 Add(StoreSql.SetBladeNimby, ("nimby", w.Nimby ? 1 : 0), ("name", w.Name));
@@ -199,15 +243,15 @@ internal abstract class AdoJobStore : IJobStore
         }
     }
 
-    private static void DescribeInsertJob(InsertJob w, List<WriteStatement> into)
+    private static void DescribeInsertJob(InsertJob w, List<StoreStatement> into)
     {
         var job = w.Job;
-        into.Add(new(StoreSql.InsertJob,
+        into.Add(new WriteStatement(StoreSql.InsertJob,
         [
             ("jid", job.Jid), ("owner", job.Owner), ("title", job.Title), ("priority", job.Priority),
             ("spooltime", job.SpoolTimeMs), ("spoolhost", job.SpoolHost), ("spoolfile", job.SpoolFile),
             ("spoolcwd", job.SpoolCwd), ("paused", job.Paused ? 1 : 0), ("rootserial", w.Compiled.Spec.SerialSubtasks ? 1 : 0),
-            ("comment", job.Comment), ("spec", w.SpecJson),
+            ("comment", job.Comment),
             ("aftertime", job.AfterTimeMs), ("maxactive", job.MaxActive),
             ("afterjids", JsonSerializer.Serialize([.. job.AfterJids], StorageJsonContext.Default.ListInt64)),
             ("tier", job.Tier), ("projects", JsonSerializer.Serialize([.. job.Projects], StorageJsonContext.Default.ListString)),
@@ -215,39 +259,10 @@ internal abstract class AdoJobStore : IJobStore
             ("atleast", job.AtLeast), ("atmost", job.AtMost), ("envkey", JsonSerializer.Serialize([.. job.EnvKey], StorageJsonContext.Default.ListString)),
             ("dirmap", JsonSerializer.Serialize([.. job.DirMaps], StorageJsonContext.Default.ListDirMap)),
         ]));
-        DescribeInsertTasks(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs, into);
-        into.Add(new(StoreSql.SetJobCounter, [("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
+        into.Add(new WriteStatement(StoreSql.InsertJobScript, [("jid", job.Jid), ("format", w.Script.Format), ("script", w.Script.Text)]));
+        into.Add(new TaskRowsStatement(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs));
+        into.Add(new WriteStatement(StoreSql.SetJobCounter, [("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
     }
-
-    private static void DescribeInsertTasks(long jid, IReadOnlyList<CompiledTask> tasks, long timeMs, List<WriteStatement> into)
-    {
-        foreach (var task in tasks)
-        {
-            into.Add(new(StoreSql.InsertTask,
-            [
-                ("jid", jid), ("tid", task.Tid), ("parent", task.ParentTid), ("title", task.Title), ("taskid", task.Id),
-                ("service", task.Service), ("serial", task.SerialSubtasks ? 1 : 0),
-                ("instanceof", JsonSerializer.Serialize([.. task.InstanceOf], StorageJsonContext.Default.ListInt32)),
-                ("state", TaskState.Blocked.ToName()), ("statetime", timeMs),
-            ]));
-            foreach (var cmd in task.Commands)
-            {
-                into.Add(new(StoreSql.InsertCommand,
-                [
-                    ("jid", jid), ("cid", cmd.Cid), ("tid", cmd.Tid),
-                    ("argv", JsonSerializer.Serialize([.. cmd.Argv], StorageJsonContext.Default.ListString)),
-                    ("kind", cmd.Kind.ToName()), ("runtype", cmd.RunType.ToName()),
-                    ("service", cmd.Service), ("expand", cmd.Expand ? 1 : 0),
-                    ("retryrc", JsonSerializer.Serialize([.. cmd.RetryRc], StorageJsonContext.Default.ListInt32)),
-                    ("state", CommandState.Blocked.ToName()),
-                    ("tags", JsonSerializer.Serialize([.. cmd.Tags], StorageJsonContext.Default.ListString)),
-                    ("atleast", cmd.AtLeast), ("atmost", cmd.AtMost),
-                    ("envkey", JsonSerializer.Serialize([.. cmd.EnvKey], StorageJsonContext.Default.ListString)),
-                ]));
-            }
-        }
-    }
-
 
     // ---- reads ----
 
@@ -374,6 +389,14 @@ internal abstract class AdoJobStore : IJobStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ScalarAsync(connection, null, StoreSql.JobExists, cancellationToken, ("jid", jid)).ConfigureAwait(false) is not null;
+    }
+
+    public async ValueTask<JobScript?> GetJobScriptAsync(long jid, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await QueryAsync(connection, null, StoreSql.GetJobScript, r => new JobScript(r.GetString(0), r.GetString(1)), cancellationToken,
+            ("jid", jid)).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
     }
 
     public async ValueTask<string?> GetParamAsync(string name, CancellationToken cancellationToken)

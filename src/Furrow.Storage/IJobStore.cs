@@ -54,5 +54,11 @@ public interface IJobStore : IAsyncDisposable
     /// <summary>True when a job with this id is in the database (deleted or archived ones too).</summary>
     ValueTask<bool> JobExistsAsync(long jid, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The job's script as it was spooled, or null for no such job. A job spooled before schema version 9 has the JSON job
+    /// form its engine rendered instead.
+    /// </summary>
+    ValueTask<JobScript?> GetJobScriptAsync(long jid, CancellationToken cancellationToken);
+
     ValueTask<string?> GetParamAsync(string name, CancellationToken cancellationToken);
 }

@@ -20,7 +20,7 @@ public static class StoreMover
     private static readonly (string Table, string OrderBy)[] Tables =
     [
         ("params", "name"), ("jobs", "jid"), ("tasks", "jid, tid"), ("commands", "jid, cid"), ("invocations", "iid"), ("blades", "name"),
-        ("blocklist", "jid, blade"),
+        ("blocklist", "jid, blade"), ("job_scripts", "jid"),
     ];
 
     public static async Task<MoveReport> CopyAsync(IJobStore from, IJobStore to, CancellationToken cancellationToken)

@@ -6,19 +6,14 @@ internal static class StoreSql
     public const string InsertJob = """
         INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec,
             aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey, dirmap)
-        VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, @spec,
+        VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, '',
             @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey, @dirmap)
         """;
 
-    public const string InsertTask = """
-        INSERT INTO tasks (jid, tid, parent_tid, title, task_id, service, serialsubtasks, instance_of, state, statetime)
-        VALUES (@jid, @tid, @parent, @title, @taskid, @service, @serial, @instanceof, @state, @statetime)
-        """;
+    // jobs.spec stays in the schema (empty) for the engines before version 9, which wrote it and never read it.
+    public const string InsertJobScript = "INSERT INTO job_scripts (jid, format, script) VALUES (@jid, @format, @script)";
 
-    public const string InsertCommand = """
-        INSERT INTO commands (jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state, tags, atleast, atmost, envkey)
-        VALUES (@jid, @cid, @tid, @argv, @kind, @runtype, @service, @expand, @retryrc, @state, @tags, @atleast, @atmost, @envkey)
-        """;
+    public const string GetJobScript = "SELECT format, script FROM job_scripts WHERE jid = @jid";
 
     // Spools commit in any order, so the counter only ever moves up here; dbctl's --set-job-counter uses SetParam.
     public const string SetJobCounter =

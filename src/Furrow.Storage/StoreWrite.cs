@@ -5,8 +5,17 @@ namespace Furrow.Storage;
 /// <summary>One change to the job database. The writer applies a caller's list of these in one transaction.</summary>
 public abstract record StoreWrite;
 
-/// <summary>A newly spooled job with all its tasks and commands; also moves the job counter to its id.</summary>
-public sealed record InsertJob(JobRecord Job, CompiledJob Compiled, string SpecJson) : StoreWrite;
+/// <summary>
+/// A newly spooled job with all its tasks and commands, and its script as spooled; also moves the job counter to its id.
+/// </summary>
+public sealed record InsertJob(JobRecord Job, CompiledJob Compiled, JobScript Script) : StoreWrite;
+
+/// <summary>A job's script as it was spooled: <paramref name="Format"/> is <c>alfred</c> or <c>json</c> (the JSON job form).</summary>
+public sealed record JobScript(string Format, string Text)
+{
+    public const string Alfred = "alfred";
+    public const string Json = "json";
+}
 
 public sealed record SetTaskState(long Jid, int Tid, TaskState State, long TimeMs, int? RetryCount = null) : StoreWrite;
 

@@ -1,3 +1,4 @@
+using Furrow.Client;
 using Furrow.Client.Protocol;
 using Furrow.Core.Scripts;
 using Furrow.Integration.Tests.Support;
@@ -56,6 +57,22 @@ public sealed class CommandLineTests
 
     [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task Spool_KeepsTheScriptAsSent_AndTheApiReturnsIt()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        const string script = "##AlfredToDo 3.0\r\n# ünïcode ☃ and a tab\t\r\nJob -title {kept} -subtasks {\r\n  Task {t} -cmds { RemoteCmd {{echo} {ok}} }\r\n}\r\n";
+
+        var reply = await site.Client.SpoolAsync(script, new SpoolOptions("tester", "kept.alf", Paused: true));
+
+        Assert.Equal(script, await site.Client.JobScriptAsync(reply.Jid));
+        var missing = await Assert.ThrowsAsync<EngineException>(() => site.Client.JobScriptAsync(reply.Jid + 1));
+        Assert.Equal(404, missing.StatusCode);
+        Assert.Contains($"no job {reply.Jid + 1}", missing.Message);
+    }
+
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task Spool_AJsonJob_RunsIt_AndTqLogPrintsItsOutput()
     {
         await using var site = new TestSite();
@@ -69,6 +86,7 @@ public sealed class CommandLineTests
         Assert.True(code == 0, stderr);
         var jid = long.Parse(stdout.Trim());
         await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+        Assert.Equal(await File.ReadAllTextAsync(file), await site.Client.JobScriptAsync(jid));
 
         (code, stdout, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "log", jid.ToString(), "1");
         Assert.True(code == 0, stderr);

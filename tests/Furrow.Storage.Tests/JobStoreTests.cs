@@ -114,6 +114,38 @@ public abstract class JobStoreContractTests
     }
 
     [Fact]
+    public async Task RunsOfStateChanges_LandLikeOneByOne_InTheirOrder_PastSqlitesParameterCap()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        // More tasks than one SQLite statement may have parameters (32,766), each with one command.
+        const int count = 40_000;
+        var script = new System.Text.StringBuilder("Job -title {big} -subtasks {\n");
+        for (var i = 1; i <= count; i++)
+            script.Append("Task {t").Append(i).Append("} -cmds { RemoteCmd {true} }\n");
+        await store.CommitAsync(TestJobs.Insert(1, script.Append('}').ToString()), TestJobs.Insert(2, TestJobs.Shot));
+
+        var writes = new List<StoreWrite>();
+        writes.AddRange(Enumerable.Range(1, count).Select(tid => new SetTaskState(1, tid, TaskState.Ready, 10)));
+        writes.Add(new SetTaskState(1, 7, TaskState.Active, 11));   // after the run: wins for task 7
+        writes.Add(new SetTaskState(2, 1, TaskState.Ready, 10));    // another job, same state and time
+        writes.Add(new SetTaskState(2, 2, TaskState.Ready, 10));
+        writes.Add(new SetTaskState(2, 3, TaskState.Error, 10, RetryCount: 2));
+        writes.Add(new SetTaskState(2, 4, TaskState.Ready, 10));
+        writes.Add(new SetTaskState(2, 1, TaskState.Done, 12));
+        await store.CommitAsync(writes, None);
+
+        var big = await store.ListTasksAsync(1, None);
+        Assert.Equal(count, big.Count);
+        Assert.Equal(count - 1, big.Count(t => (t.State, t.StateTimeMs) == (TaskState.Ready, 10)));
+        Assert.Equal((TaskState.Active, 11L), (big[6].State, big[6].StateTimeMs));
+        Assert.Equal(
+            [(TaskState.Done, 12L, 0), (TaskState.Ready, 10, 0), (TaskState.Error, 10, 2), (TaskState.Ready, 10, 0), (TaskState.Blocked, TestJobs.SpoolTimeMs + 2, 0)],
+            (await store.ListTasksAsync(2, None)).Select(t => (t.State, t.StateTimeMs, t.RetryCount)));
+        Assert.Equal(count, (await store.ListCommandsAsync(1, None)).Count);
+    }
+
+    [Fact]
     public async Task ListJobsAsync_HidesDeletedJobs_UnlessAskedForThem()
     {
         await using var temp = await NewStoreAsync();
@@ -294,22 +326,22 @@ public abstract class JobStoreContractTests
     }
 
     [Fact]
-    public async Task InsertJob_StoresTheSpecJson_ThatReadsBackAsTheSameJob()
+    public async Task InsertJob_KeepsTheScriptAsSpooled_InItsOwnForm_OutsideTheJobsRow()
     {
         await using var temp = await NewStoreAsync();
         var store = await temp.OpenMigratedAsync();
-        var insert = TestJobs.Insert(1, TestJobs.Shot);
-        await store.CommitAsync(insert);
+        const string json = "{ \"title\": \"çà ☃\", \"subtasks\": [] }\r\n";
+        await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot),
+            TestJobs.Insert(5_000_000_000) with { Script = new JobScript(JobScript.Json, json) });
 
+        Assert.Equal(new JobScript(JobScript.Alfred, TestJobs.Shot), await store.GetJobScriptAsync(1, None));
+        Assert.Equal(new JobScript(JobScript.Json, json), await store.GetJobScriptAsync(5_000_000_000, None));
+        Assert.Null(await store.GetJobScriptAsync(2, None));
+        // The old inline column stays empty, so listing jobs never steps through a large script.
         await using var connection = await temp.OpenRawConnectionAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT spec, rootserial FROM jobs WHERE jid = 1";
-        await using var reader = await command.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync());
-        var stored = JobJson.Deserialize(reader.GetString(0), "stored");
-        Assert.True(stored.Succeeded, stored.Error?.ToString());
-        Assert.Equal(insert.SpecJson, JobJson.Serialize(stored.Job));
-        Assert.Equal(0L, Convert.ToInt64(reader.GetValue(1)));
+        command.CommandText = "SELECT COUNT(*) FROM jobs WHERE spec = ''";
+        Assert.Equal(2L, Convert.ToInt64(await command.ExecuteScalarAsync()));
     }
 
     /// <summary>A job with every scheduling term set, including text that needs quoting in JSON and a jid beyond 32 bits.</summary>
@@ -474,7 +506,8 @@ public abstract class JobStoreContractTests
         Assert.False(await store.JobExistsAsync(-1, None));
     }
 
-    private static async Task<List<string>> RawStringsAsync(System.Data.Common.DbConnection connection, string sql)
+    /// <summary>The first column of every row <paramref name="sql"/> selects, as text.</summary>
+    internal static async Task<List<string>> RawStringsAsync(System.Data.Common.DbConnection connection, string sql)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

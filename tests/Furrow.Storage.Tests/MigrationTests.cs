@@ -6,7 +6,7 @@ namespace Furrow.Storage.Tests;
 
 public sealed class MigrationTests
 {
-    private static readonly string[] SchemaTables = ["blades", "blocklist", "commands", "invocations", "jobs", "params", "tasks"];
+    private static readonly string[] SchemaTables = ["blades", "blocklist", "commands", "invocations", "job_scripts", "jobs", "params", "tasks"];
 
     [Fact]
     public async Task MigrateAsync_BringsAFreshDatabaseToTheLatestVersion_WithJobCounterAtZero()
@@ -79,13 +79,14 @@ public sealed class MigrationTests
     /// The latest version down to 3 and up again on a store with jobs in several states: every job, task, command and
     /// invocation row comes through; the scheduling columns, the blade nimby switch, the blocklist (version 4) and the
     /// tasks' progress (version 5), the invocations' usage figures (version 6) and the argv an invocation was handed out
-    /// with (version 8) come back empty, at their defaults.
+    /// with (version 8) come back empty, at their defaults. Each job's script (version 9) waits in `jobs.spec` below 9 and
+    /// comes back as it was spooled, in its own form.
     /// </summary>
     internal static async Task DownToThreeAndBackAsync(ITestStore temp)
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(8, MigrationCatalog.LatestVersion);
+        Assert.Equal(9, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
@@ -95,7 +96,8 @@ public sealed class MigrationTests
                 DirMaps = [new Core.Scripts.DirMap("X:/", "/net/x/", "NFS")],
             },
         };
-        await store.CommitAsync(scheduled, TestJobs.Insert(2), TestJobs.Insert(3));
+        var fromJson = TestJobs.Insert(2) with { Script = new JobScript(JobScript.Json, "\n  {\"title\": \"small\"}") };
+        await store.CommitAsync(scheduled, fromJson, TestJobs.Insert(3));
         await store.CommitAsync(
             new SetTaskState(1, 2, TaskState.Done, 10),
             new SetCommandState(1, 1, CommandState.Done),
@@ -111,10 +113,14 @@ public sealed class MigrationTests
         var jobsBefore = await store.ListJobsAsync(includeDeleted: true, none);
         Assert.Equal([new Core.Scripts.DirMap("X:/", "/net/x/", "NFS")], jobsBefore.Single(j => j.Jid == 1).DirMaps);
         await using var connection = await temp.OpenRawConnectionAsync();
-        string[] tables = ["jobs", "tasks", "commands", "invocations", "blades", "params"];
+        string[] tables = ["jobs", "tasks", "commands", "invocations", "blades", "params", "job_scripts"];
         var before = new Dictionary<string, List<string>>();
         foreach (var table in tables)
             before[table] = await RowsAsync(connection, table);
+        Assert.Equal(
+            [$"jid=1 | format=alfred | script={TestJobs.Shot}", "jid=2 | format=json | script=\n  {\"title\": \"small\"}", $"jid=3 | format=alfred | script={TestJobs.Small}"],
+            before["job_scripts"]);
+        Assert.All(before["jobs"], row => Assert.Contains("spec= |", row));
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey", "dirmap"];
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew", "argv"];
@@ -127,13 +133,14 @@ public sealed class MigrationTests
         Assert.Equal(3, await store.MigrateToAsync(3, none));
 
         Assert.Equal(3, await store.SchemaVersionAsync(none));
-        Assert.Equal(Without(before["jobs"], jobColumns), await RowsAsync(connection, "jobs"));
+        Assert.Equal(Without(before["jobs"], [.. jobColumns, "spec"]), Without(await RowsAsync(connection, "jobs"), ["spec"]));
+        Assert.Equal([TestJobs.Shot, "\n  {\"title\": \"small\"}", TestJobs.Small], await JobStoreContractTests.RawStringsAsync(connection, "SELECT spec FROM jobs ORDER BY jid"));
         Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
         Assert.Equal(Without(before["commands"], commandColumns), await RowsAsync(connection, "commands"));
         // Version 5's progress goes on the way down too; no task had any.
         Assert.Equal(Without(before["tasks"], ["progress"]), await RowsAsync(connection, "tasks"));
         Assert.Equal(Without(olderInvocations, usageColumns), await RowsAsync(connection, "invocations"));
-        foreach (var table in tables.Except(["jobs", "blades", "commands", "tasks", "invocations"]))
+        foreach (var table in tables.Except(["jobs", "blades", "commands", "tasks", "invocations", "job_scripts"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
 
         Assert.Equal(MigrationCatalog.LatestVersion, await store.MigrateAsync(none));
@@ -216,7 +223,7 @@ public sealed class MigrationTests
     {
         var order = table switch
         {
-            "jobs" => "jid", "tasks" => "jid, tid", "commands" => "jid, cid", "invocations" => "iid", _ => "name",
+            "jobs" or "job_scripts" => "jid", "tasks" => "jid, tid", "commands" => "jid, cid", "invocations" => "iid", _ => "name",
         };
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT * FROM {table} ORDER BY {order}";

@@ -54,7 +54,7 @@ internal static class TestJobs
         var spec = compiled.Spec;
         var record = new JobRecord(jid, owner, title ?? spec.Title, spec.Priority ?? 1, SpoolTimeMs + jid, "ws01", "/home/ana/job.alf",
             "/home/ana", spec.Paused ?? false, false, null, null, spec.Comment);
-        return new InsertJob(record, compiled, JobJson.Serialize(spec));
+        return new InsertJob(record, compiled, new JobScript(JobScript.Alfred, script));
     }
 
     /// <summary>

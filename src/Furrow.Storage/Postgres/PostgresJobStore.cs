@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Furrow.Storage.Migrations;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Furrow.Storage.Postgres;
 
@@ -42,12 +43,34 @@ internal sealed class PostgresJobStore : AdoJobStore
         }
     }
 
-    // PostgreSQL is bound by round trips: a whole batch of statements goes to the server in one.
-    protected override async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, List<WriteStatement> statements,
+    // PostgreSQL is bound by round trips: the statements between two bulk inserts go to the server in one batch, and a
+    // job's task and command rows each go in one binary COPY.
+    protected override async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, List<StoreStatement> statements,
         CancellationToken cancellationToken)
     {
-        await using var batch = ((NpgsqlConnection)connection).CreateBatch();
-        batch.Transaction = (NpgsqlTransaction)transaction;
+        var npgsql = (NpgsqlConnection)connection;
+        var batch = new List<WriteStatement>();
+        foreach (var statement in statements)
+        {
+            if (statement is WriteStatement write)
+            {
+                batch.Add(write);
+                continue;
+            }
+            await SendAsync(npgsql, (NpgsqlTransaction)transaction, batch, cancellationToken).ConfigureAwait(false);
+            batch.Clear();
+            await InsertTaskRowsAsync(connection, transaction, (TaskRowsStatement)statement, cancellationToken).ConfigureAwait(false);
+        }
+        await SendAsync(npgsql, (NpgsqlTransaction)transaction, batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task SendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<WriteStatement> statements,
+        CancellationToken cancellationToken)
+    {
+        if (statements.Count == 0)
+            return;
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
         foreach (var statement in statements)
         {
             var command = new NpgsqlBatchCommand(statement.Sql);
@@ -56,6 +79,71 @@ internal sealed class PostgresJobStore : AdoJobStore
             batch.BatchCommands.Add(command);
         }
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override WriteStatement SetTaskStates(long jid, string state, long timeMs, int[] tids) => new(
+        "UPDATE tasks SET state = @state, statetime = @time WHERE jid = @jid AND tid = ANY(@tids)",
+        [("state", state), ("time", timeMs), ("jid", jid), ("tids", tids)]);
+
+    protected override async Task InsertTaskRowsAsync(DbConnection connection, DbTransaction transaction, TaskRowsStatement rows,
+        CancellationToken cancellationToken)
+    {
+        var npgsql = (NpgsqlConnection)connection;
+        await CopyAsync(npgsql, TaskRows.TaskTable, TaskRows.TaskColumns,
+            sink => TaskRows.WriteTasks(sink, rows.Jid, rows.Tasks, rows.TimeMs), cancellationToken).ConfigureAwait(false);
+        if (TaskRows.AnyCommands(rows.Tasks))
+            await CopyAsync(npgsql, TaskRows.CommandTable, TaskRows.CommandColumns,
+                sink => TaskRows.WriteCommands(sink, rows.Jid, rows.Tasks), cancellationToken).ConfigureAwait(false);
+    }
+
+    // The rows are all in memory, so they are written synchronously: the importer sends its buffer each time it fills,
+    // which waits only if the server falls behind reading (the same kind of wait as SQLite's fsync on the writer loop).
+    private static async Task CopyAsync(NpgsqlConnection connection, string table, string[] columns, Action<IRowSink> write,
+        CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        write(new CopySink(importer));
+        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes each row to a binary COPY, starting the next row once one is complete.</summary>
+    private sealed class CopySink(NpgsqlBinaryImporter importer) : IRowSink
+    {
+        private bool _inRow;
+
+        public void BigInt(long value)
+        {
+            Start();
+            importer.Write(value, NpgsqlDbType.Bigint);
+        }
+
+        public void Integer(int? value)
+        {
+            Start();
+            if (value is { } v)
+                importer.Write(v, NpgsqlDbType.Integer);
+            else
+                importer.WriteNull();
+        }
+
+        public void Text(string? value)
+        {
+            Start();
+            if (value is null)
+                importer.WriteNull();
+            else
+                importer.Write(value, NpgsqlDbType.Text);
+        }
+
+        public void EndRow() => _inRow = false;
+
+        private void Start()
+        {
+            if (!_inRow)
+                importer.StartRow();
+            _inRow = true;
+        }
     }
 
     public override ValueTask SnapshotToAsync(string path, CancellationToken cancellationToken) =>

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Furrow.Core.Jobs;
+
+namespace Furrow.Storage;
+
+/// <summary>
+/// Where a bulk insert's values go, column by column in <see cref="TaskRows"/>' order: SQLite binds them to a prepared
+/// statement, PostgreSQL writes them to a binary COPY. Each method is the column's SQL type (BIGINT, INTEGER, TEXT).
+/// </summary>
+internal interface IRowSink
+{
+    void BigInt(long value);
+
+    void Integer(int? value);
+
+    void Text(string? value);
+
+    /// <summary>The row is complete.</summary>
+    void EndRow();
+}
+
+/// <summary>
+/// The rows a job's tasks and commands make, described once for both stores' bulk inserts (a spool of 100,000 tasks is
+/// 200,000 rows: one prepared statement or one COPY each, not one parameterised statement per row).
+/// </summary>
+internal static class TaskRows
+{
+    public const string TaskTable = "tasks";
+
+    public static readonly string[] TaskColumns =
+        ["jid", "tid", "parent_tid", "title", "task_id", "service", "serialsubtasks", "instance_of", "state", "statetime"];
+
+    public const string CommandTable = "commands";
+
+    public static readonly string[] CommandColumns =
+        ["jid", "cid", "tid", "argv", "kind", "runtype", "service", "expand", "retryrc", "state", "tags", "atleast", "atmost", "envkey"];
+
+    /// <summary>Writes every task of <paramref name="tasks"/> to <paramref name="sink"/>, blocked since <paramref name="timeMs"/>.</summary>
+    public static void WriteTasks(IRowSink sink, long jid, IReadOnlyList<CompiledTask> tasks, long timeMs)
+    {
+        var blocked = TaskState.Blocked.ToName();
+        foreach (var task in tasks)
+        {
+            sink.BigInt(jid);
+            sink.Integer(task.Tid);
+            sink.Integer(task.ParentTid);
+            sink.Text(task.Title);
+            sink.Text(task.Id);
+            sink.Text(task.Service);
+            sink.Integer(task.SerialSubtasks ? 1 : 0);
+            sink.Text(Json(task.InstanceOf, StorageJsonContext.Default.ListInt32));
+            sink.Text(blocked);
+            sink.BigInt(timeMs);
+            sink.EndRow();
+        }
+    }
+
+    /// <summary>Writes every command of <paramref name="tasks"/> to <paramref name="sink"/>, blocked.</summary>
+    public static void WriteCommands(IRowSink sink, long jid, IReadOnlyList<CompiledTask> tasks)
+    {
+        var blocked = CommandState.Blocked.ToName();
+        foreach (var task in tasks)
+        {
+            foreach (var cmd in task.Commands)
+            {
+                sink.BigInt(jid);
+                sink.Integer(cmd.Cid);
+                sink.Integer(cmd.Tid);
+                sink.Text(Json(cmd.Argv, StorageJsonContext.Default.ListString));
+                sink.Text(cmd.Kind.ToName());
+                sink.Text(cmd.RunType.ToName());
+                sink.Text(cmd.Service);
+                sink.Integer(cmd.Expand ? 1 : 0);
+                sink.Text(Json(cmd.RetryRc, StorageJsonContext.Default.ListInt32));
+                sink.Text(blocked);
+                sink.Text(Json(cmd.Tags, StorageJsonContext.Default.ListString));
+                sink.Integer(cmd.AtLeast);
+                sink.Integer(cmd.AtMost);
+                sink.Text(Json(cmd.EnvKey, StorageJsonContext.Default.ListString));
+                sink.EndRow();
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="tasks"/> hold any command (an empty table needs no statement).</summary>
+    public static bool AnyCommands(IReadOnlyList<CompiledTask> tasks) => tasks.Any(t => t.Commands.Count > 0);
+
+    // Most lists are empty (no tags, envkeys, retry codes or instances): the literal spares the serializer.
+    private static string Json<T>(IReadOnlyList<T> values, JsonTypeInfo<List<T>> type) =>
+        values.Count == 0 ? "[]" : JsonSerializer.Serialize(values as List<T> ?? [.. values], type);
+}
