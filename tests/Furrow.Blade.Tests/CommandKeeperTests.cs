@@ -104,7 +104,7 @@ public sealed class CommandKeeperTests : IAsyncLifetime
         var started = await RunAsync(first, 6, "while [ ! -e release ]; do sleep 0.05; done; echo done; exit 4");
         await first.DisposeAsync();
         File.WriteAllText(Path.Combine(_state, "release"), "");
-        await WaitUntilAsync(() => !File.Exists($"/proc/{started.Pid}/stat") || File.ReadAllText($"/proc/{started.Pid}/stat").Contains(") Z", StringComparison.Ordinal));
+        await WaitUntilAsync(() => IsGoneOrZombie(started.Pid));
         await Task.Delay(200); // the keeper reaps it
 
         await using (var second = await ConnectAsync())
@@ -195,6 +195,19 @@ public sealed class CommandKeeperTests : IAsyncLifetime
         catch (IOException)
         {
             return false;
+        }
+    }
+
+    // The process can be reaped between any two looks at /proc: its stat file going away mid-read means gone too.
+    private static bool IsGoneOrZombie(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return true;
         }
     }
 
