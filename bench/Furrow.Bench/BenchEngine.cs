@@ -24,7 +24,10 @@ internal sealed class BenchEngine : IAsyncDisposable
     public Process EngineProcess => _processes[0];
 
     /// <param name="siteFiles">Extra config files (name, text) written into the site before the engine starts, e.g. blade.config.</param>
-    public static async Task<BenchEngine> StartAsync(string store = "sqlite", IReadOnlyDictionary<string, string>? siteFiles = null)
+    /// <param name="silenceSecs">BladeSilenceTimeoutSecs: 60 so a loaded bench machine never loses a blade; null leaves the site's
+    /// default (15), which also sets how often idle blades check in.</param>
+    public static async Task<BenchEngine> StartAsync(string store = "sqlite", IReadOnlyDictionary<string, string>? siteFiles = null,
+        int? silenceSecs = 60)
     {
         var root = Path.Combine(Path.GetTempPath(), "furrow-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -32,7 +35,8 @@ internal sealed class BenchEngine : IAsyncDisposable
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}, "BladeSilenceTimeoutSecs": 60 }""");
+        var silence = silenceSecs is { } secs ? $", \"BladeSilenceTimeoutSecs\": {secs}" : "";
+        await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}{{silence}} }""");
         if (store == "postgresql")
         {
             using var dbListener = new TcpListener(IPAddress.Loopback, 0);

@@ -79,7 +79,7 @@ internal static class BladeScenario
         };
     }
 
-    private static async Task WaitForBladesAsync(EngineClient client, int blades)
+    internal static async Task WaitForBladesAsync(EngineClient client, int blades)
     {
         var watch = Stopwatch.StartNew();
         while ((await client.BladesAsync()).Count(b => b.Status == "up") < blades)
@@ -109,7 +109,7 @@ internal static class BladeScenario
         (OwnCpuSeconds(engine), blades.Sum(b => OwnCpuSeconds(b.Id)), KeepersOf(blades).Sum(OwnCpuSeconds));
 
     // A blade's keeper is its child (until the blade process ends); an older blade build has none.
-    private static List<int> KeepersOf(IReadOnlyList<Process> blades)
+    internal static List<int> KeepersOf(IReadOnlyList<Process> blades)
     {
         var pids = blades.Select(b => b.Id).ToHashSet();
         var keepers = new List<int>();
@@ -153,7 +153,7 @@ internal static class BladeScenario
 
     private static double PeakRssMb(int pid) => StatusKb(pid, "VmHWM:") / 1024;
 
-    private static double RssMb(int pid) => StatusKb(pid, "VmRSS:") / 1024;
+    internal static double RssMb(int pid) => StatusKb(pid, "VmRSS:") / 1024;
 
     private static double StatusKb(int pid, string field)
     {

@@ -23,6 +23,11 @@ using Furrow.Bench;
 //            tasks/s, CPU per task of the engine, the blades and their command keepers, and peak RSS of each; the issue's
 //            targets are real --blades 32 --slots 64 --tasks 20000 and real --blades 8 --slots 64 --tasks 20000
 //   backup [--db-mb N]
+//   idle [--blades N] [--sim-blades N] [--secs N]
+//            an idle farm on the site's default silence timeout: --blades (32) real blades with no work, then a fresh engine
+//            with --sim-blades (10000) simulated idle blades (long poll open, a report every few seconds), each measured over
+//            --secs (60) after 10 s to settle: CPU of the engine and of each blade as % of one core, RSS, blades taken for
+//            gone (0 expected); either part is left out with 0
 //   spool [--tasks N] [--samples N] [--store sqlite|postgresql]
 //            --samples (3) paused jobs of --tasks (20000) render-like tasks spooled one after another: the fastest and median
 //            spool request, the engine's CPU per spool, and the slowest job listing answered meanwhile (one every 50 ms);
@@ -31,7 +36,7 @@ using Furrow.Bench;
 // path goes to stderr): delete the sites after the last of several runs, not between them (see BenchEngine.DisposeAsync).
 // FURROW_BENCH_TIMELINE=1 prints dispatch's dispatches per second. FURROW_DLL runs another furrow.dll (e.g. a ReadyToRun
 // publish) for the engine and real blades instead of the one built beside the bench.
-string[] valued = ["--idle-secs", "--tasks", "--blades", "--slots", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task", "--tasks-per-job"];
+string[] valued = ["--sim-blades", "--secs", "--idle-secs", "--tasks", "--blades", "--slots", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task", "--tasks-per-job"];
 var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
     .FirstOrDefault() ?? "dispatch";
 string Text(string name, string fallback) =>
@@ -48,9 +53,10 @@ var result = scenario switch
     "logs" => await LogScenario.RunAsync(blades: Arg("--blades", 100), totalMb: Arg("--total-mb", 200), mbPerTask: Arg("--mb-per-task", 2)),
     "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),
     "backup" => await BackupScenario.RunAsync(targetMb: Arg("--db-mb", 256)),
+    "idle" => await IdleScenario.RunAsync(blades: Arg("--blades", 32), simBlades: Arg("--sim-blades", 10_000), secs: Arg("--secs", 60)),
     "spool" => await SpoolScenario.RunAsync(tasks: Arg("--tasks", 20_000), samples: Arg("--samples", 3), store: Text("--store", "sqlite")),
     "real" or "blade" => await BladeScenario.RunAsync(tasks: Arg("--tasks", 2000), blades: Arg("--blades", 1), slots: Arg("--slots", 8),
         idleSecs: Arg("--idle-secs", 30)),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool or real (blade)"),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle or real (blade)"),
 };
 Console.WriteLine(JsonSerializer.Serialize(result));

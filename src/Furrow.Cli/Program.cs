@@ -1,5 +1,9 @@
 using System.CommandLine;
+using Furrow.Cli;
 using Furrow.Cli.Commands;
+
+if (args is ["blade", .. var bladeArgs])
+    NativeBlade.ExecIfInstalled(bladeArgs);
 
 var root = new RootCommand("Furrow: a render-farm queue manager that speaks Tractor.")
 {

@@ -31,6 +31,36 @@ public sealed class BladeLifecycleTests
         """;
 
     [Fact]
+    public async Task FurrowBlade_HandsOverToTheNativeBladeInPlace_AndRunsOnTheRuntimeWhenToldTo()
+    {
+        var nativeBlade = Path.Combine(Path.GetDirectoryName(FurrowProcess.FurrowDll)!, "furrow-blade");
+        Assert.True(File.Exists(nativeBlade), $"the test run publishes the native blade beside furrow.dll ({nativeBlade})");
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var work = Prepare(site);
+        await site.StartEngineAsync();
+        var native = await site.StartBladeAsync("native", slots: 1);
+        var managed = await site.StartBladeAsync("managed", 1, new Dictionary<string, string> { ["FURROW_BLADE_NATIVE"] = "0" });
+
+        // The process the caller started is the blade: same pid, now the native program (or still dotnet when told).
+        Assert.Equal(nativeBlade, new FileInfo($"/proc/{native.Pid}/exe").ResolveLinkTarget(false)?.FullName);
+        Assert.NotEqual(nativeBlade, new FileInfo($"/proc/{managed.Pid}/exe").ResolveLinkTarget(false)?.FullName);
+        var jid = await site.SpoolAsync($"Job -title {{both}} -subtasks {{ {string.Join("\n", Enumerable.Range(1, 2).Select(i => $"Task {{t{i}}} -cmds {{ RemoteCmd {{sh {work}/cmd.sh {work}}} }}"))} }}");
+        await WaitForRunAsync(work, 2);
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, Patience, "done");
+        var runs = await site.Client.InvocationsAsync($"jid={jid}");
+        Assert.Equal(["managed", "native"], runs.Select(r => r.Blade).Order());
+        Assert.All(runs, r => Assert.Equal(0, r.ExitCode));
+
+        // Both stop on SIGTERM in their own time, with exit code 0.
+        native.Send(SigTerm);
+        managed.Send(SigTerm);
+        Assert.Equal(0, await native.WaitForExitAsync(Patience));
+        Assert.Equal(0, await managed.WaitForExitAsync(Patience));
+        Assert.Contains("Blade native stopped", native.Output);
+    }
+
+    [Fact]
     public async Task Sigterm_EndsTheCommandsProcessTree_AndTheTaskRunsAgainElsewhere_BeforeAnySilenceTimeout()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);

@@ -5,11 +5,7 @@ namespace Furrow.Cli.Commands;
 /// <summary>Options every command shares, with the defaults DESIGN.md gives them.</summary>
 internal static class CommonOptions
 {
-    public static Option<string?> Engine() => new("--engine")
-    {
-        Description = "engine HOST:PORT (default: $TRACTOR_ENGINE, else localhost:5600)",
-        Recursive = true,
-    };
+    public static Option<string?> Engine() => Furrow.Blade.BladeCommandLine.EngineOption();
 
     public static Option<string> ConfigDir() => new("--configdir")
     {

@@ -30,7 +30,7 @@ internal static class UpCommand
                 await using var engine = await EngineHost.BuildAsync(options, "127.0.0.1", ct);
                 await engine.StartAsync(ct);
                 var address = $"127.0.0.1:{options.Port}";
-                using var logging = Logging.Create();
+                using var logging = ConsoleLogging.Create();
                 var (blade, bladeState) = BladeAgent.Open(new BladeOptions { Engine = address, Name = $"{Environment.MachineName}-local", Host = "localhost",
                     Slots = Math.Max(2, Environment.ProcessorCount), StateDirectory = Path.Combine(options.DataDirectory, "blade") },
                     logging.CreateLogger("Furrow.Blade"));

@@ -70,9 +70,13 @@ public sealed class TestSite : IAsyncDisposable
     }
 
     /// <summary>Starts a blade whose state directory (its journal) is <see cref="BladeStateDir"/>, so a blade started again under the same name finds it.</summary>
-    public async Task<FurrowProcess> StartBladeAsync(string name, int slots = 2, params string[] extraArgs)
+    public Task<FurrowProcess> StartBladeAsync(string name, int slots = 2, params string[] extraArgs) =>
+        StartBladeAsync(name, slots, null, extraArgs);
+
+    /// <param name="environment">Variables set for the blade process on top of the test's own.</param>
+    public async Task<FurrowProcess> StartBladeAsync(string name, int slots, IDictionary<string, string>? environment, params string[] extraArgs)
     {
-        var blade = Track(FurrowProcess.Start(["blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        var blade = Track(FurrowProcess.Start(environment, ["blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--state-dir", BladeStateDir(name), .. extraArgs]));
         await Eventually.WaitUntilAsync(async () => (await Client.BladesAsync($"name={name}")).Any(b => b.Status == "up"),
             TimeSpan.FromSeconds(30), () => $"blade {name} to register; its output:\n{blade.Output}");

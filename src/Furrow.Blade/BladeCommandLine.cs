@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace Furrow.Blade;
+
+/// <summary>
+/// The blade's command line, one definition for <c>furrow blade</c> and for the native <c>furrow-blade</c> that
+/// <c>furrow blade</c> hands over to when it is installed beside it: the same options, defaults and messages either way.
+/// </summary>
+public static class BladeCommandLine
+{
+    /// <summary>`--engine HOST:PORT`, as every Furrow command takes it (default: $TRACTOR_ENGINE, else localhost:5600).</summary>
+    public static Option<string?> EngineOption() => new("--engine")
+    {
+        Description = "engine HOST:PORT (default: $TRACTOR_ENGINE, else localhost:5600)",
+        Recursive = true,
+    };
+
+    /// <summary>Adds the blade's options to <paramref name="command"/> and makes running a blade its action (exit 0, or 1 with a message).</summary>
+    public static void Configure(Command command, Option<string?> engine, string commandName)
+    {
+        var name = new Option<string>("--name") { Description = "blade name (default: host name)", DefaultValueFactory = _ => Environment.MachineName };
+        var slots = new Option<int>("--slots") { Description = "commands run at once (default: CPU count)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var drain = new Option<bool>("--drain")
+        {
+            Description = "on SIGTERM, let running commands finish before exiting (a second SIGTERM ends them); without it they are ended and requeued",
+        };
+        var stateDir = new Option<string?>("--state-dir")
+        {
+            Description = "where the blade keeps its journal of running commands and undelivered results (default: ~/.local/share/furrow/blades/NAME@ENGINE)",
+        };
+        if (!command.Options.Contains(engine))
+            command.Options.Add(engine);
+        command.Options.Add(name);
+        command.Options.Add(slots);
+        command.Options.Add(drain);
+        command.Options.Add(stateDir);
+        command.SetAction(async (result, ct) =>
+        {
+            using var logging = ConsoleLogging.Create();
+            var options = new BladeOptions
+            {
+                Engine = result.GetValue(engine), Name = result.GetValue(name)!, Slots = Math.Max(1, result.GetValue(slots)),
+                Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir),
+            };
+            BladeAgent agent;
+            IDisposable stateLock;
+            try
+            {
+                (agent, stateLock) = BladeAgent.Open(options, logging.CreateLogger("Furrow.Blade"));
+            }
+            catch (IOException error)
+            {
+                return Fail(commandName, error.Message);
+            }
+            using (stateLock)
+            {
+                // The blade winds down on SIGTERM and SIGINT itself (the caller turns off the parser's own 2 s handling
+                // for it): a drain lasts as long as its commands do. Cancel keeps the runtime from ending the process.
+                void Stop(PosixSignalContext context)
+                {
+                    context.Cancel = true;
+                    agent.RequestStop();
+                }
+                using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+                using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+                try
+                {
+                    await agent.RunAsync(ct);
+                }
+                catch (KeeperUnavailableException error)
+                {
+                    return Fail(commandName, error.Message);
+                }
+            }
+            return 0;
+        });
+    }
+
+    private static int Fail(string command, string message)
+    {
+        Console.Error.WriteLine($"{command}: {message}");
+        return 1;
+    }
+}
+
+/// <summary>Console logging for the commands that run long (blade, up), in the engine's one-line format.</summary>
+public static class ConsoleLogging
+{
+    public static ILoggerFactory Create() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+    }));
+}

@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Furrow.Blade;
+
+// furrow-blade: `furrow blade` compiled to native code; the same options, and the same messages (as `furrow blade`,
+// which is how it is started).
+var root = new RootCommand("Furrow blade: takes work from the engine and runs it");
+Furrow.Blade.BladeCommandLine.Configure(root, BladeCommandLine.EngineOption(), "furrow blade");
+// The blade stops on SIGTERM in its own time (ending or draining its commands): not the parser's 2 s.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
