@@ -28,6 +28,10 @@ using Furrow.Bench;
 //            with --sim-blades (10000) simulated idle blades (long poll open, a report every few seconds), each measured over
 //            --secs (60) after 10 s to settle: CPU of the engine and of each blade as % of one core, RSS, blades taken for
 //            gone (0 expected); either part is left out with 0
+//   scale [--tasks N] [--blades N] [--samples N]
+//            --blades (10000) registered blades and --tasks (1000000) waiting tasks in jobs of 100000: engine CPU per dispatch
+//            with 10000 and with all tasks waiting (50 simulated blades take --samples (5000) commands each time), the
+//            slowest spool, engine RSS empty, with the blades, with every task waiting, peak, and 30 s after deleting them
 //   spool [--tasks N] [--samples N] [--store sqlite|postgresql]
 //            --samples (3) paused jobs of --tasks (20000) render-like tasks spooled one after another: the fastest and median
 //            spool request, the engine's CPU per spool, and the slowest job listing answered meanwhile (one every 50 ms);
@@ -54,9 +58,10 @@ var result = scenario switch
     "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),
     "backup" => await BackupScenario.RunAsync(targetMb: Arg("--db-mb", 256)),
     "idle" => await IdleScenario.RunAsync(blades: Arg("--blades", 32), simBlades: Arg("--sim-blades", 10_000), secs: Arg("--secs", 60)),
+    "scale" => await ScaleScenario.RunAsync(tasks: Arg("--tasks", 1_000_000), blades: Arg("--blades", 10_000), samples: Arg("--samples", 5000)),
     "spool" => await SpoolScenario.RunAsync(tasks: Arg("--tasks", 20_000), samples: Arg("--samples", 3), store: Text("--store", "sqlite")),
     "real" or "blade" => await BladeScenario.RunAsync(tasks: Arg("--tasks", 2000), blades: Arg("--blades", 1), slots: Arg("--slots", 8),
         idleSecs: Arg("--idle-secs", 30)),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle or real (blade)"),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale or real (blade)"),
 };
 Console.WriteLine(JsonSerializer.Serialize(result));

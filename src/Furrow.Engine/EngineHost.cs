@@ -99,6 +99,7 @@ public static class EngineHost
         services.AddHostedService<EngineInitializer>();
         services.AddHostedService<BladeSweeper>();
         services.AddHostedService<StartTimeReleaser>();
+        services.AddHostedService<MemoryReturner>();
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Furrow.Engine");

@@ -35,6 +35,9 @@ internal static partial class EngineLog
     [LoggerMessage(2004, LogLevel.Information, "Rebuilt the farm from the job database in {TotalMs} ms (read {ReadMs} ms with jobs built alongside, {BuildMs} ms more to build the last, logs {LogsMs} ms)")]
     public static partial void FarmRebuilt(ILogger logger, long totalMs, long readMs, long buildMs, long logsMs);
 
+    [LoggerMessage(2005, LogLevel.Information, "Returned {FreedMb} MB to the system after jobs left memory ({HeldMb} MB held now; collection took {PauseMs} ms)")]
+    public static partial void MemoryReturned(ILogger logger, long freedMb, long heldMb, long pauseMs);
+
     [LoggerMessage(2003, LogLevel.Information, "Job {Jid} is done")]
     public static partial void JobDone(ILogger logger, long jid);
 

@@ -1,3 +1,4 @@
+using Furrow.Client;
 using Furrow.Client.Protocol;
 using Furrow.Integration.Tests.Support;
 
@@ -34,6 +35,25 @@ public sealed class FarmTests
             RemoteCmd {{echo} {cleanup}}
         }
         """;
+
+    [Fact]
+    public async Task ALargeJobLeavingMemory_IsFollowedByACollectionThatReturnsItsMemory()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var script = new System.Text.StringBuilder("Job -title {large} -subtasks {\n");
+        for (var i = 1; i <= 12_000; i++)
+            script.Append("  Task {t").Append(i).Append("} -cmds { RemoteCmd {true} }\n");
+        var reply = await site.Client.SpoolAsync(script.Append("}\n").ToString(), new SpoolOptions("tester", "large.alf", Paused: true));
+        Assert.DoesNotContain("Returned", site.EngineProcess!.Output);
+
+        await site.Client.OperateAsync("delete", $"jid={reply.Jid}", "tester", force: false);
+
+        // The engine looks every 10 s: its next look after the delete collects and says what it gave back.
+        await Eventually.WaitUntilAsync(() => Task.FromResult(site.EngineProcess.Output.Contains("Returned", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), () => $"the engine to return memory; its output:\n{site.EngineProcess.Output}");
+        Assert.Matches(@"Returned \d+ MB to the system after jobs left memory \(\d+ MB held now", site.EngineProcess.Output);
+    }
 
     [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]

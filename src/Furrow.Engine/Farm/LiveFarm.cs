@@ -41,6 +41,7 @@ internal sealed partial class LiveFarm
     private long _jobCounter;
     private long _iidCounter;
     private long _iidsReserved;
+    private long _tasksForgotten;
 
     // Invocation ids are reserved in the site state this many at a time, so a restore never hands one out twice.
     private const long IidReservation = 10_000;
@@ -58,6 +59,21 @@ internal sealed partial class LiveFarm
     }
 
     private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>How many tasks have left memory with their jobs (finished or deleted) since the engine started.</summary>
+    public long TasksForgotten => Interlocked.Read(ref _tasksForgotten);
+
+    /// <summary>How many tasks the jobs in memory (unfinished, not deleted) have.</summary>
+    public long TasksInMemory()
+    {
+        lock (_gate)
+        {
+            long count = 0;
+            foreach (var job in _jobs.Values)
+                count += job.Tasks.Length - 1;
+            return count;
+        }
+    }
 
     /// <summary>The policy's rank of a `-tier` name; jobs are built with it.</summary>
     public int TierRank(string? tier) => _policy.TierRank(tier);
@@ -234,6 +250,7 @@ internal sealed partial class LiveFarm
     private void Forget(LiveJob job, ChangeSet changes)
     {
         _jobs.Remove(job.Jid);
+        Interlocked.Add(ref _tasksForgotten, job.Tasks.Length - 1);
         _ready.Remove(job);
         if (job.Record.AfterTimeMs is { } after)
             _startTimes.Remove((after, job.Jid));
