@@ -9,6 +9,8 @@ namespace Furrow.Core.Scripts.Tcl;
 /// </remarks>
 internal sealed class TclEvaluator
 {
+    private static readonly System.Buffers.SearchValues<char> SubstitutionStarts = System.Buffers.SearchValues.Create("\\$[");
+
     private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
 
     public TclEvaluator(ScriptLimits limits)
@@ -75,6 +77,9 @@ internal sealed class TclEvaluator
     public string Substitute(TclSource source, int start, int end, int depth)
     {
         var text = source.Text;
+        // Most words (keywords, options, plain values) hold nothing to substitute: one copy, no builder.
+        if (text.AsSpan(start, end - start).IndexOfAny(SubstitutionStarts) < 0)
+            return text.Substring(start, end - start);
         var sb = new StringBuilder(end - start);
         var p = start;
         while (p < end)
