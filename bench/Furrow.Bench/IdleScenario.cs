@@ -12,8 +12,9 @@ namespace Furrow.Bench;
 /// <item><c>--blades</c> real <c>furrow blade</c> processes with no work, 10 s after they registered, over <c>--secs</c>:
 /// the engine's CPU and each blade's (with its command keeper), as a percentage of one core, and their RSS;</item>
 /// <item>a fresh engine with <c>--sim-blades</c> simulated idle blades that speak the protocol as the real blade does when
-/// it has nothing to run (a 20 s long poll always open, a report with its figures and an empty running list every
-/// four fifths of the heartbeat interval): the engine's CPU and RSS, the simulator's own CPU (it shares the machine),
+/// it has nothing to run (a 20 s long poll always open, a report with its figures and an empty running list every half
+/// silence timeout, or four fifths of the heartbeat interval on an engine that does not count the poll as contact): the
+/// engine's CPU and RSS, the simulator's own CPU (it shares the machine),
 /// the requests the engine answered, and how many blades the engine took for gone meanwhile (must be 0).</item>
 /// </list>
 /// </summary>
@@ -139,13 +140,13 @@ internal static class IdleScenario
         }
     }
 
-    // The real blade's report loop with nothing running: its figures and an empty running list, a little more often than a
-    // heartbeat would be due, so it sends no heartbeats.
+    // The real blade's report loop with nothing running: its figures and an empty running list every half silence timeout
+    // when the engine counts the open poll as contact, else a little more often than a heartbeat would be due.
     private static async Task ReportLoopAsync(EngineClient client, string name, string bootId, BladeWelcome welcome, Counters counters,
         CancellationToken stop)
     {
         var heartbeat = Math.Max(welcome.ReportIntervalMs, welcome.SilenceTimeoutMs / 5);
-        var every = Math.Max(welcome.ReportIntervalMs, heartbeat * 4 / 5);
+        var every = Math.Max(welcome.ReportIntervalMs, welcome.OpenPollIsContact ? welcome.SilenceTimeoutMs / 2 : heartbeat * 4 / 5);
         // Spread over the interval, as blades started at different times are.
         try
         {

@@ -27,6 +27,8 @@ public sealed class BladeAgent
     private volatile bool _registered;
     private int _reportIntervalMs = 1000;
     private int _silenceTimeoutMs = 15_000;
+    private volatile bool _openPollIsContact;
+    private int _pollsOpen;
     private long _lastContactTicks; // Environment.TickCount64 of the last report or heartbeat the engine answered
     private JournalContents? _leftBehind;
     private KeeperMessage? _keeperLeft;
@@ -171,6 +173,7 @@ public sealed class BladeAgent
                         cancellationToken);
                     _reportIntervalMs = Math.Clamp(welcome.ReportIntervalMs, 100, 10_000);
                     _silenceTimeoutMs = Math.Max(1000, welcome.SilenceTimeoutMs);
+                    _openPollIsContact = welcome.OpenPollIsContact;
                     // Once per blade process, at its first registration, before it runs anything of its own.
                     if (!_tookOver && _leftBehind is { } left)
                     {
@@ -307,7 +310,17 @@ public sealed class BladeAgent
             }
             try
             {
-                var reply = await _engine.PollWorkAsync(_options.Name, new WorkRequest(_bootId, free, _options.PollWaitMs), cancellationToken);
+                WorkReply reply;
+                Interlocked.Increment(ref _pollsOpen);
+                try
+                {
+                    reply = await _engine.PollWorkAsync(_options.Name, new WorkRequest(_bootId, free, _options.PollWaitMs), cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _pollsOpen);
+                }
+                Volatile.Write(ref _lastContactTicks, Environment.TickCount64);
                 foreach (var assignment in reply.Assignments)
                 {
                     if (_stopping.IsCancellationRequested)
@@ -367,11 +380,12 @@ public sealed class BladeAgent
             }
             if (_outbox.Count > 0)
                 continue;
-            // Report at once when something happens; else every report interval while commands run, and every heartbeat
-            // interval while none does (figures, and an empty running list that lets the engine find a lost assignment):
-            // an idle farm of many blades then costs the engine a request per blade every few seconds.
-            // (A little under it, so the idle report comes before a beat would be due and the beat is left out.)
-            var wait = _runner.RunningCount > 0 ? _reportIntervalMs : Math.Max(_reportIntervalMs, HeartbeatIntervalMs * 4 / 5);
+            // Report at once when something happens; else every report interval while commands run, and seldom while none
+            // does (figures, and an empty running list that lets the engine find a lost assignment), so an idle farm of
+            // many blades costs the engine little: every half silence timeout when the engine counts the blade's waiting
+            // long poll as contact, else every heartbeat interval (a little under it, so the idle report comes before a
+            // beat would be due and the beat is left out).
+            var wait = _runner.RunningCount > 0 ? _reportIntervalMs : Math.Max(_reportIntervalMs, IdleReportIntervalMs);
             await Waits.ForOrTimeoutAsync(_outbox.Changed, wait, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
         }
@@ -380,6 +394,11 @@ public sealed class BladeAgent
     // A fifth of the engine's silence timeout (3 s of the default 15), never under the report interval: the engine hears
     // from a live blade five times over before it would give it up.
     private int HeartbeatIntervalMs => Math.Max(_reportIntervalMs, _silenceTimeoutMs / 5);
+
+    private int IdleReportIntervalMs => _openPollIsContact ? _silenceTimeoutMs / 2 : HeartbeatIntervalMs * 4 / 5;
+
+    // Nothing runs and a long poll waits at an engine that counts it as contact: no beat is needed.
+    private bool InContactByPoll => _openPollIsContact && Volatile.Read(ref _pollsOpen) > 0 && _runner.RunningCount == 0;
 
     // Beside the reports, never behind them: a report may wait on the engine's lock and database, or carry a lot of
     // output; the heartbeat goes on its own connection and the engine notes it at once. A beat is left out when a
@@ -390,7 +409,8 @@ public sealed class BladeAgent
         while (!cancellationToken.IsCancellationRequested)
         {
             var interval = HeartbeatIntervalMs;
-            var beat = _registered && Environment.TickCount64 - Volatile.Read(ref _lastContactTicks) >= interval;
+            var byPoll = InContactByPoll;
+            var beat = _registered && !byPoll && Environment.TickCount64 - Volatile.Read(ref _lastContactTicks) >= interval;
             if (beat)
             {
                 try
@@ -409,7 +429,7 @@ public sealed class BladeAgent
             }
             // Until a beat is next due (a report answered meanwhile puts it off again); a full interval after a beat that
             // went unanswered.
-            var due = beat ? interval : interval - (Environment.TickCount64 - Volatile.Read(ref _lastContactTicks));
+            var due = beat || byPoll ? interval : interval - (Environment.TickCount64 - Volatile.Read(ref _lastContactTicks));
             await Task.Delay((int)Math.Clamp(due, 100, interval), cancellationToken);
         }
     }

@@ -1,3 +1,4 @@
+using Furrow.Client.Protocol;
 using Furrow.Integration.Tests.Support;
 
 namespace Furrow.Integration.Tests;
@@ -29,6 +30,44 @@ public sealed class BladeLifecycleTests
         kill $!
         echo finished
         """;
+
+    [Fact]
+    public async Task AnIdleBladesWaitingPoll_KeepsItUpWithoutReports_ButNotABladeWithACommandRunning()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 2);
+        await site.StartEngineAsync();
+        // A blade that took a command, said it started, and waits on a poll for its other slot; then says nothing more.
+        var busyBoot = Guid.NewGuid().ToString("N");
+        var welcome = await site.Client.RegisterBladeAsync(new BladeRegistration("busy", "busy-host", 2, "test", busyBoot, 1));
+        Assert.True(welcome.OpenPollIsContact);
+        var jid = await site.SpoolAsync("Job -title {held} -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        var assignment = Assert.Single((await site.Client.PollWorkAsync("busy", new WorkRequest(busyBoot, 2, 5000))).Assignments);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await site.Client.ReportAsync("busy", new BladeReport(busyBoot, [new InvocationEvent(1, assignment.Iid, InvocationEventTypes.Started, now, Pid: 4242)],
+            [assignment.Iid], 1, SentMs: now));
+        // Paused, the job's task, put back to ready below, is given to no poll: every poll goes on waiting.
+        Assert.Equal(1, (await site.Client.OperateAsync("pause", $"jid={jid}", "tester", force: false)).Affected);
+        var busyPoll = site.Client.PollWorkAsync("busy", new WorkRequest(busyBoot, 1, 15_000));
+        // A blade with nothing to run, waiting on a poll, and never reporting.
+        var idleBoot = Guid.NewGuid().ToString("N");
+        await site.Client.RegisterBladeAsync(new BladeRegistration("idle", "idle-host", 1, "test", idleBoot, 1));
+        var idlePoll = site.Client.PollWorkAsync("idle", new WorkRequest(idleBoot, 1, 15_000));
+
+        // Past the 2 s timeout without a report: the busy blade is silent and its command goes back to ready, though its
+        // poll still waits; the idle blade, whose poll waits too, is up.
+        await Eventually.WaitUntilAsync(async () => (await site.Client.BladesAsync("name=busy")).Any(b => b.Status == "silent"), Patience,
+            () => "the busy blade to be declared silent");
+        Assert.Equal("blade silent", (await site.Client.InvocationsAsync($"jid={jid}")).Single().Status);
+        Assert.False(busyPoll.IsCompleted);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // another timeout and more
+        Assert.False(idlePoll.IsCompleted);
+        Assert.Equal("up", (await site.Client.BladesAsync("name=idle")).Single().Status);
+
+        // Its poll answered and no other sent, the idle blade is silent a timeout later.
+        Assert.Empty((await idlePoll).Assignments);
+        await Eventually.WaitUntilAsync(async () => (await site.Client.BladesAsync("name=idle")).Any(b => b.Status == "silent"), Patience,
+            () => "the idle blade to be declared silent once its poll ended");
+    }
 
     [Fact]
     public async Task FurrowBlade_HandsOverToTheNativeBladeInPlace_AndRunsOnTheRuntimeWhenToldTo()

@@ -11,8 +11,10 @@ public sealed record BladeRegistration(string Name, string Host, int Slots, stri
 /// <summary>
 /// The engine's answer to a registration: how often to report so it does not think the blade is gone, and which of
 /// the registration's journal invocations are still this blade's (the blade ends every other one it finds running).
+/// <c>OpenPollIsContact</c>: this engine counts a waiting long poll as contact while nothing runs on the blade, so an
+/// idle blade may report seldom (an engine before it leaves it out: false).
 /// </summary>
-public sealed record BladeWelcome(int ReportIntervalMs, int SilenceTimeoutMs, IReadOnlyList<long>? Kept = null);
+public sealed record BladeWelcome(int ReportIntervalMs, int SilenceTimeoutMs, IReadOnlyList<long>? Kept = null, bool OpenPollIsContact = false);
 
 /// <summary>A long-poll for work: how many slots are free and how long the engine may hold the request.</summary>
 public sealed record WorkRequest(string BootId, int FreeSlots, int WaitMs);

@@ -25,7 +25,7 @@ internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, Bl
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         EngineLog.BladeRegistered(logger, registration.Name, registration.Host, registration.Slots);
         var o = options.Value;
-        return new BladeWelcome(o.BladeReportIntervalMs, (int)o.BladeSilenceTimeout.TotalMilliseconds, join.Kept);
+        return new BladeWelcome(o.BladeReportIntervalMs, (int)o.BladeSilenceTimeout.TotalMilliseconds, join.Kept, OpenPollIsContact: true);
     }
 
     /// <summary>A blade process stopping cleanly (<see cref="BladeLeaving"/>); returns how many of its commands went back to ready.</summary>

@@ -38,6 +38,7 @@ internal sealed class WorkDispatcher(LiveFarm farm, ChangeCommitter committer, W
                 var remaining = deadline - Environment.TickCount64;
                 if (remaining <= 0)
                     return new WorkReply([]);
+                farm.NotePollWaiting(bladeName, request.BootId, waiting: true);
                 try
                 {
                     // A stopping engine answers its waiting blades at once instead of holding its shutdown for their polls.
@@ -52,6 +53,10 @@ internal sealed class WorkDispatcher(LiveFarm farm, ChangeCommitter committer, W
                 catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
                 {
                     return new WorkReply([]);
+                }
+                finally
+                {
+                    farm.NotePollWaiting(bladeName, request.BootId, waiting: false);
                 }
             }
             finally

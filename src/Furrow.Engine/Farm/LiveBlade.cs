@@ -33,6 +33,13 @@ internal sealed class LiveBlade(BladeRecord record)
     public int UsedSlots { get; set; }
 
     /// <summary>
+    /// Long polls for work its current process has waiting at the engine. While one waits and nothing runs on the blade,
+    /// the blade is in contact (its connection is open; a process that dies closes it), so an idle blade need not report
+    /// to stay up. Reset when the blade registers, so a poll of an earlier process never counts.
+    /// </summary>
+    public int OpenPolls { get; set; }
+
+    /// <summary>
     /// Slots its commands have given back since it registered, counted up and never down: a long poll that began when
     /// some were still taken adds what was given back since to the free slots its blade reported.
     /// </summary>

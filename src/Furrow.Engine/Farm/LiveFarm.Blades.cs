@@ -42,6 +42,7 @@ internal sealed partial class LiveFarm
                 var blade = known ?? new LiveBlade(record);
                 blade.Record = record;
                 blade.LastContactMs = now;
+                blade.OpenPolls = 0;
                 blade.IsLocal = isLocal;
                 blade.Profile = profile;
                 if (registration.Figures is { } figures)
@@ -75,6 +76,11 @@ internal sealed partial class LiveFarm
                     var silentMs = now - Math.Max(blade.LastContactMs, lastHeartbeat(blade.Name, blade.Record.BootId) ?? 0);
                     if (silentMs <= timeoutMs || blade.Record.Status is "silent" or "stopped")
                         continue;
+                    // An idle blade waiting on a long poll is there: its poll ends within MaxWaitMs, and its contact
+                    // counts from then. A blade with commands must report them (a hung one holding a poll open must not
+                    // keep its commands from running elsewhere).
+                    if (blade.OpenPolls > 0 && blade.UsedSlots == 0)
+                        continue;
                     var lost = RewindAll(blade, InvocationState.BladeSilent, changes,
                         $"silent for {silentMs / 1000} s (if it comes back with this command still running, it is told to end it)");
                     blade.Record = blade.Record with { Status = "silent", LastContactMs = blade.LastContactMs };
@@ -88,6 +94,21 @@ internal sealed partial class LiveFarm
             }
         }
         return silent;
+    }
+
+    /// <summary>
+    /// A long poll of blade <paramref name="name"/>'s process <paramref name="bootId"/> begins (<paramref name="waiting"/>)
+    /// or ends waiting for work: both are contact. Ignored for another process of the blade.
+    /// </summary>
+    public void NotePollWaiting(string name, string bootId, bool waiting)
+    {
+        lock (_gate)
+        {
+            if (!_blades.TryGetValue(name, out var blade) || blade.Record.BootId != bootId)
+                return;
+            blade.OpenPolls = Math.Max(0, blade.OpenPolls + (waiting ? 1 : -1));
+            blade.LastContactMs = Now;
+        }
     }
 
     /// <summary>
