@@ -62,13 +62,17 @@ public sealed class CommandLineTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         const string script = "##AlfredToDo 3.0\r\n# ünïcode ☃ and a tab\t\r\nJob -title {kept} -subtasks {\r\n  Task {t} -cmds { RemoteCmd {{echo} {ok}} }\r\n}\r\n";
+        // Over 2 MB of three-byte characters: the engine reads a body in 1 MB pieces, and some fall across their edges.
+        var large = "# " + string.Concat(Enumerable.Repeat("☃é", 500_000)) + "\n" + script;
 
         var reply = await site.Client.SpoolAsync(script, new SpoolOptions("tester", "kept.alf", Paused: true));
+        var largeReply = await site.Client.SpoolAsync(large, new SpoolOptions("tester", "large.alf", Paused: true));
 
         Assert.Equal(script, await site.Client.JobScriptAsync(reply.Jid));
-        var missing = await Assert.ThrowsAsync<EngineException>(() => site.Client.JobScriptAsync(reply.Jid + 1));
+        Assert.Equal(large, await site.Client.JobScriptAsync(largeReply.Jid));
+        var missing = await Assert.ThrowsAsync<EngineException>(() => site.Client.JobScriptAsync(largeReply.Jid + 1));
         Assert.Equal(404, missing.StatusCode);
-        Assert.Contains($"no job {reply.Jid + 1}", missing.Message);
+        Assert.Contains($"no job {largeReply.Jid + 1}", missing.Message);
     }
 
     [Fact]
