@@ -70,15 +70,13 @@ internal static class IdleScenario
         using var stop = new CancellationTokenSource();
         var counters = new Counters();
         var loops = new List<Task>(count);
-        using var registering = new SemaphoreSlim(32);
+        // One after another, each blade's loops started as soon as it is registered, as blades coming up on a farm.
         for (var i = 1; i <= count; i++)
         {
-            await registering.WaitAsync();
             var name = "sim-" + i.ToString("D5", CultureInfo.InvariantCulture);
             var bootId = Guid.NewGuid().ToString("N");
             var welcome = await client.RegisterBladeAsync(new BladeRegistration(name, "sim-host-" + i, 4, "bench", bootId, Environment.ProcessId,
                 SimulatedBladeSetup.RenderNode));
-            registering.Release();
             loops.Add(PollLoopAsync(client, name, bootId, counters, stop.Token));
             loops.Add(ReportLoopAsync(client, name, bootId, welcome, counters, stop.Token));
         }

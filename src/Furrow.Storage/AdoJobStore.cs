@@ -199,7 +199,7 @@ internal abstract class AdoJobStore : IJobStore
                 break;
             case InsertInvocation w:
                 Add(StoreSql.InsertInvocation, ("iid", w.Iid), ("jid", w.Jid), ("tid", w.Tid), ("cid", w.Cid), ("blade", w.Blade), ("time", w.DispatchTimeMs),
-                    ("argv", w.Argv is null ? null : JsonSerializer.Serialize([.. w.Argv], StorageJsonContext.Default.ListString)));
+                    ("argv", w.Argv is null ? null : JsonColumns.Write(w.Argv, StorageJsonContext.Default.ListString)));
                 break;
             case MarkInvocationStarted w:
                 Add(StoreSql.MarkInvocationStarted, ("pid", w.Pid), ("time", w.StartTimeMs), ("logstart", w.LogStart), ("iid", w.Iid));
@@ -253,11 +253,11 @@ internal abstract class AdoJobStore : IJobStore
             ("spoolcwd", job.SpoolCwd), ("paused", job.Paused ? 1 : 0), ("rootserial", w.Compiled.Spec.SerialSubtasks ? 1 : 0),
             ("comment", job.Comment),
             ("aftertime", job.AfterTimeMs), ("maxactive", job.MaxActive),
-            ("afterjids", JsonSerializer.Serialize([.. job.AfterJids], StorageJsonContext.Default.ListInt64)),
-            ("tier", job.Tier), ("projects", JsonSerializer.Serialize([.. job.Projects], StorageJsonContext.Default.ListString)),
-            ("service", job.Service), ("tags", JsonSerializer.Serialize([.. job.Tags], StorageJsonContext.Default.ListString)),
-            ("atleast", job.AtLeast), ("atmost", job.AtMost), ("envkey", JsonSerializer.Serialize([.. job.EnvKey], StorageJsonContext.Default.ListString)),
-            ("dirmap", JsonSerializer.Serialize([.. job.DirMaps], StorageJsonContext.Default.ListDirMap)),
+            ("afterjids", JsonColumns.Write(job.AfterJids, StorageJsonContext.Default.ListInt64)),
+            ("tier", job.Tier), ("projects", JsonColumns.Write(job.Projects, StorageJsonContext.Default.ListString)),
+            ("service", job.Service), ("tags", JsonColumns.Write(job.Tags, StorageJsonContext.Default.ListString)),
+            ("atleast", job.AtLeast), ("atmost", job.AtMost), ("envkey", JsonColumns.Write(job.EnvKey, StorageJsonContext.Default.ListString)),
+            ("dirmap", JsonColumns.Write(job.DirMaps, StorageJsonContext.Default.ListDirMap)),
         ]));
         into.Add(new WriteStatement(StoreSql.InsertJobScript, [("jid", job.Jid), ("format", w.Script.Format), ("script", w.Script.Text)]));
         into.Add(new TaskRowsStatement(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs));
@@ -279,7 +279,7 @@ internal abstract class AdoJobStore : IJobStore
             r => ReadInvocation(r) with
             {
                 Argv = r.IsDBNull(StoreSql.InvocationColumnCount) ? null
-                    : JsonList(r.GetString(StoreSql.InvocationColumnCount), StorageJsonContext.Default.ListString),
+                    : JsonColumns.Read(r.GetString(StoreSql.InvocationColumnCount), StorageJsonContext.Default.ListString),
             },
             cancellationToken).ConfigureAwait(false);
         var blades = await QueryAsync(connection, transaction, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
@@ -411,39 +411,34 @@ internal abstract class AdoJobStore : IJobStore
     {
         AfterTimeMs = NullableLong(r, 13),
         MaxActive = r.IsDBNull(14) ? null : Int(r, 14),
-        AfterJids = JsonList(r.GetString(15), StorageJsonContext.Default.ListInt64),
+        AfterJids = JsonColumns.Read(r.GetString(15), StorageJsonContext.Default.ListInt64),
         Tier = NullableString(r, 16),
-        Projects = JsonList(r.GetString(17), StorageJsonContext.Default.ListString),
+        Projects = JsonColumns.Read(r.GetString(17), StorageJsonContext.Default.ListString),
         Service = NullableString(r, 18),
-        Tags = JsonList(r.GetString(19), StorageJsonContext.Default.ListString),
+        Tags = JsonColumns.Read(r.GetString(19), StorageJsonContext.Default.ListString),
         AtLeast = r.IsDBNull(20) ? null : Int(r, 20),
         AtMost = r.IsDBNull(21) ? null : Int(r, 21),
-        EnvKey = JsonList(r.GetString(22), StorageJsonContext.Default.ListString),
-        DirMaps = JsonList(r.GetString(23), StorageJsonContext.Default.ListDirMap),
+        EnvKey = JsonColumns.Read(r.GetString(22), StorageJsonContext.Default.ListString),
+        DirMaps = JsonColumns.Read(r.GetString(23), StorageJsonContext.Default.ListDirMap),
     };
 
     private static TaskRecord ReadTask(DbDataReader r) => new(
         Long(r, 0), Int(r, 1), Int(r, 2), r.GetString(3), NullableString(r, 4), NullableString(r, 5), Long(r, 6) != 0,
-        JsonList(r.GetString(7), StorageJsonContext.Default.ListInt32), TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10))
+        JsonColumns.Read(r.GetString(7), StorageJsonContext.Default.ListInt32), TaskStateNames.Parse(r.GetString(8)), Long(r, 9), Int(r, 10))
     {
         Progress = r.IsDBNull(11) ? null : Int(r, 11),
     };
 
     private static CommandRecord ReadCommand(DbDataReader r) => new(
-        Long(r, 0), Int(r, 1), Int(r, 2), JsonList(r.GetString(3), StorageJsonContext.Default.ListString),
+        Long(r, 0), Int(r, 1), Int(r, 2), JsonColumns.Read(r.GetString(3), StorageJsonContext.Default.ListString),
         r.GetString(4), r.GetString(5), NullableString(r, 6), Long(r, 7) != 0,
-        JsonList(r.GetString(8), StorageJsonContext.Default.ListInt32), CommandStateNames.Parse(r.GetString(9)))
+        JsonColumns.Read(r.GetString(8), StorageJsonContext.Default.ListInt32), CommandStateNames.Parse(r.GetString(9)))
     {
-        Tags = JsonList(r.GetString(10), StorageJsonContext.Default.ListString),
+        Tags = JsonColumns.Read(r.GetString(10), StorageJsonContext.Default.ListString),
         AtLeast = r.IsDBNull(11) ? null : Int(r, 11),
         AtMost = r.IsDBNull(12) ? null : Int(r, 12),
-        EnvKey = JsonList(r.GetString(13), StorageJsonContext.Default.ListString),
+        EnvKey = JsonColumns.Read(r.GetString(13), StorageJsonContext.Default.ListString),
     };
-
-    // Every JSON list column is read through here. Most commands have no tags, envkeys or retry codes, most tasks are no
-    // instance and most jobs have no dirmaps, -afterjids or tags: skip the deserializer for the empty list.
-    private static IReadOnlyList<T> JsonList<T>(string json, JsonTypeInfo<List<T>> type) =>
-        json == "[]" ? [] : JsonSerializer.Deserialize(json, type) ?? [];
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(
         Long(r, 0), Long(r, 1), Int(r, 2), Int(r, 3), r.GetString(4), Long(r, 5), NullableLong(r, 6), NullableLong(r, 7),

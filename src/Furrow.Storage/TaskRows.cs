@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Furrow.Core.Jobs;
 
 namespace Furrow.Storage;
@@ -49,7 +47,7 @@ internal static class TaskRows
             sink.Text(task.Id);
             sink.Text(task.Service);
             sink.Integer(task.SerialSubtasks ? 1 : 0);
-            sink.Text(Json(task.InstanceOf, StorageJsonContext.Default.ListInt32));
+            sink.Text(JsonColumns.Write(task.InstanceOf, StorageJsonContext.Default.ListInt32));
             sink.Text(blocked);
             sink.BigInt(timeMs);
             sink.EndRow();
@@ -67,17 +65,17 @@ internal static class TaskRows
                 sink.BigInt(jid);
                 sink.Integer(cmd.Cid);
                 sink.Integer(cmd.Tid);
-                sink.Text(Json(cmd.Argv, StorageJsonContext.Default.ListString));
+                sink.Text(JsonColumns.Write(cmd.Argv, StorageJsonContext.Default.ListString));
                 sink.Text(cmd.Kind.ToName());
                 sink.Text(cmd.RunType.ToName());
                 sink.Text(cmd.Service);
                 sink.Integer(cmd.Expand ? 1 : 0);
-                sink.Text(Json(cmd.RetryRc, StorageJsonContext.Default.ListInt32));
+                sink.Text(JsonColumns.Write(cmd.RetryRc, StorageJsonContext.Default.ListInt32));
                 sink.Text(blocked);
-                sink.Text(Json(cmd.Tags, StorageJsonContext.Default.ListString));
+                sink.Text(JsonColumns.Write(cmd.Tags, StorageJsonContext.Default.ListString));
                 sink.Integer(cmd.AtLeast);
                 sink.Integer(cmd.AtMost);
-                sink.Text(Json(cmd.EnvKey, StorageJsonContext.Default.ListString));
+                sink.Text(JsonColumns.Write(cmd.EnvKey, StorageJsonContext.Default.ListString));
                 sink.EndRow();
             }
         }
@@ -85,8 +83,4 @@ internal static class TaskRows
 
     /// <summary>Whether <paramref name="tasks"/> hold any command (an empty table needs no statement).</summary>
     public static bool AnyCommands(IReadOnlyList<CompiledTask> tasks) => tasks.Any(t => t.Commands.Count > 0);
-
-    // Most lists are empty (no tags, envkeys, retry codes or instances): the literal spares the serializer.
-    private static string Json<T>(IReadOnlyList<T> values, JsonTypeInfo<List<T>> type) =>
-        values.Count == 0 ? "[]" : JsonSerializer.Serialize(values as List<T> ?? [.. values], type);
 }

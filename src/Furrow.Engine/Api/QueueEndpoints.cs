@@ -194,12 +194,12 @@ internal static class QueueEndpoints
         return TypedResults.Json(new OperationReply(operation, done.Count, done, refused), FurrowJsonContext.Default.OperationReply);
     }
 
-    // The log's bytes as stored: commands print in any encoding, so no charset is claimed (/log/text decodes).
     private static async Task<IResult> ReadScriptAsync(long jid, IJobStore store, CancellationToken ct) =>
         await store.GetJobScriptAsync(jid, ct) is { } script
             ? TypedResults.Text(script.Text, script.Format == JobScript.Json ? "application/json" : "text/plain", Encoding.UTF8)
             : ApiResults.NotFound($"no job {jid}");
 
+    // The log's bytes as stored: commands print in any encoding, so no charset is claimed (/log/text decodes).
     private static IResult ReadLog(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm) =>
         LogPath(jid, tid, context, logs, farm) is { } path
             ? TypedResults.PhysicalFile(path, "application/octet-stream")
