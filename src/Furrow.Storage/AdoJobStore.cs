@@ -112,7 +112,7 @@ internal abstract class AdoJobStore : IJobStore
     protected sealed record WriteStatement(string Sql, (string Name, object? Value)[] Parameters) : StoreStatement;
 
     /// <summary>A job's new tasks and their commands, inserted blocked since <paramref name="TimeMs"/> (see <see cref="TaskRows"/>).</summary>
-    protected sealed record TaskRowsStatement(long Jid, IReadOnlyList<CompiledTask> Tasks, long TimeMs) : StoreStatement;
+    protected sealed record TaskRowsStatement(long Jid, IReadOnlyList<CompiledTask> Tasks, long TimeMs, IReadOnlySet<int>? ReadyTids = null) : StoreStatement;
 
     /// <summary>
     /// Runs a batch's statements inside its transaction, in order. The default runs each SQL statement through a command
@@ -260,7 +260,7 @@ internal abstract class AdoJobStore : IJobStore
             ("dirmap", JsonColumns.Write(job.DirMaps, StorageJsonContext.Default.ListDirMap)),
         ]));
         into.Add(new WriteStatement(StoreSql.InsertJobScript, [("jid", job.Jid), ("format", w.Script.Format), ("script", w.Script.Text)]));
-        into.Add(new TaskRowsStatement(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs));
+        into.Add(new TaskRowsStatement(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs, w.ReadyTids));
         into.Add(new WriteStatement(StoreSql.SetJobCounter, [("value", job.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
     }
 

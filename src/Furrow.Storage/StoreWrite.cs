@@ -7,8 +7,14 @@ public abstract record StoreWrite;
 
 /// <summary>
 /// A newly spooled job with all its tasks and commands, and its script as spooled; also moves the job counter to its id.
+/// Its tasks are written blocked, but those in <see cref="ReadyTids"/>: the ones the scheduler can start at once, so a
+/// large job's first commands do not wait on a second write of every task's row.
 /// </summary>
-public sealed record InsertJob(JobRecord Job, CompiledJob Compiled, JobScript Script) : StoreWrite;
+public sealed record InsertJob(JobRecord Job, CompiledJob Compiled, JobScript Script) : StoreWrite
+{
+    /// <summary>The tids written ready rather than blocked; empty writes every task blocked.</summary>
+    public IReadOnlySet<int> ReadyTids { get; init; } = new HashSet<int>();
+}
 
 /// <summary>A job's script as it was spooled: <paramref name="Format"/> is <c>alfred</c> or <c>json</c> (the JSON job form).</summary>
 public sealed record JobScript(string Format, string Text)

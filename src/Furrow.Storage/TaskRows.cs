@@ -34,10 +34,14 @@ internal static class TaskRows
     public static readonly string[] CommandColumns =
         ["jid", "cid", "tid", "argv", "kind", "runtype", "service", "expand", "retryrc", "state", "tags", "atleast", "atmost", "envkey"];
 
-    /// <summary>Writes every task of <paramref name="tasks"/> to <paramref name="sink"/>, blocked since <paramref name="timeMs"/>.</summary>
-    public static void WriteTasks(IRowSink sink, long jid, IReadOnlyList<CompiledTask> tasks, long timeMs)
+    /// <summary>
+    /// Writes every task of <paramref name="tasks"/> to <paramref name="sink"/>, in its state since
+    /// <paramref name="timeMs"/>: ready if <paramref name="readyTids"/> holds it, otherwise blocked.
+    /// </summary>
+    public static void WriteTasks(IRowSink sink, long jid, IReadOnlyList<CompiledTask> tasks, long timeMs, IReadOnlySet<int>? readyTids)
     {
         var blocked = TaskState.Blocked.ToName();
+        var ready = TaskState.Ready.ToName();
         foreach (var task in tasks)
         {
             sink.BigInt(jid);
@@ -48,7 +52,7 @@ internal static class TaskRows
             sink.Text(task.Service);
             sink.Integer(task.SerialSubtasks ? 1 : 0);
             sink.Text(JsonColumns.Write(task.InstanceOf, StorageJsonContext.Default.ListInt32));
-            sink.Text(blocked);
+            sink.Text(readyTids is not null && readyTids.Contains(task.Tid) ? ready : blocked);
             sink.BigInt(timeMs);
             sink.EndRow();
         }

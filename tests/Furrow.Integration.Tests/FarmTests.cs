@@ -55,6 +55,35 @@ public sealed class FarmTests
         Assert.Matches(@"Returned \d+ MB to the system after jobs left memory \(\d+ MB held now", site.EngineProcess.Output);
     }
 
+    /// <summary>
+    /// A spooled job's startable tasks are written ready with the job itself (one write, not a second one of every row),
+    /// so the states a listing shows straight after the spool, and after an engine killed at once, are the scheduler's:
+    /// leaves with nothing to wait for are ready, a task with nothing to run is done, the rest wait; and the killed
+    /// engine's successor runs them all.
+    /// </summary>
+    [Fact]
+    [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
+    public async Task ASpooledJobsTasks_AreStoredReadyBlockedOrDone_AsTheSchedulerSeesThem_AndRunAfterAnEngineKill()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync(TreeScript.Replace("Job -title {tree} -subtasks {", "Job -title {tree} -subtasks {\n    Task {empty}", StringComparison.Ordinal));
+        Dictionary<string, string> States(IEnumerable<TaskRow> rows) => rows.ToDictionary(t => t.Title, t => t.State);
+        var expected = new Dictionary<string, string>
+        {
+            ["empty"] = "done", ["parent"] = "blocked", ["first"] = "ready", ["second"] = "blocked", ["frame 1"] = "ready", ["frame 2"] = "ready",
+            ["frame 3"] = "ready", ["after first"] = "blocked", ["job cleanup"] = "blocked",
+        };
+        Assert.Equal(expected, States(await site.Client.TasksAsync($"jid={jid}")));
+
+        site.EngineProcess!.KillHard();
+        await site.StartEngineAsync();
+        Assert.Equal(expected, States(await site.Client.TasksAsync($"jid={jid}")));
+        await site.StartBladeAsync("blade-a");
+        var job = await site.WaitForJobAsync(jid, j => j.NumDone == j.NumTasks, TimeSpan.FromSeconds(60), "done");
+        Assert.Equal(expected.Count, job.NumTasks);
+    }
+
     [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task JobTree_RunsToDone_InDependencyOrder_WithLogsOnDisk()

@@ -73,6 +73,27 @@ public abstract class JobStoreContractTests
         Assert.Equal((5, "local", "post_done", null, false, ""), Shape(byLine["mail -s done"]));
     }
 
+    [Fact]
+    public async Task InsertJob_WritesTheTasksItNamesReady_AndTheRestBlocked_InBothListingsAndLiveState()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        var insert = TestJobs.Insert(7, TestJobs.Shot) with { ReadyTids = new HashSet<int> { 2, 3 } };
+
+        await store.CommitAsync(insert);
+
+        var tasks = await store.ListTasksAsync(7, None);
+        Assert.Equal(
+            [(1, TaskState.Blocked), (2, TaskState.Ready), (3, TaskState.Ready), (4, TaskState.Blocked), (5, TaskState.Blocked)],
+            tasks.Select(t => (t.Tid, t.State)));
+        Assert.All(tasks, t => Assert.Equal(TestJobs.SpoolTimeMs + 7, t.StateTimeMs));
+        Assert.Equal(new TaskCounts(Total: 5, Blocked: 3, Ready: 2, Active: 0, Error: 0, Done: 0),
+            Assert.Single(await store.ListJobsAsync(includeDeleted: false, None)).Counts);
+        var live = Assert.Single((await LoadLiveAsync(store)).Jobs);
+        Assert.Equal([TaskState.Blocked, TaskState.Ready, TaskState.Ready, TaskState.Blocked, TaskState.Blocked], live.Tasks.Select(t => t.State));
+        Assert.All(await store.ListCommandsAsync(7, None), c => Assert.Equal(CommandState.Blocked, c.State));
+    }
+
     private static (int Tid, string Kind, string RunType, string? Service, bool Expand, string RetryRc) Shape(CommandRecord c) =>
         (c.Tid, c.Kind, c.RunType, c.Service, c.Expand, string.Join(',', c.RetryRc));
 

@@ -86,7 +86,7 @@ public sealed class MigrationTests
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(9, MigrationCatalog.LatestVersion);
+        Assert.Equal(10, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {

@@ -115,6 +115,47 @@ public sealed class PostgresJobStoreTests(PostgresServer server) : JobStoreContr
         Assert.Single(await store.ListJobsAsync(true, CancellationToken.None));
     }
 
+    /// <summary>
+    /// Version 10 takes the per-row key checks off the task and command rows (a large spool's COPY paid a query per row
+    /// for them); version 9 puts them back, checking every row, and refuses, changing nothing, if a row names no job.
+    /// </summary>
+    [Fact]
+    public async Task MigrateToAsync_OnPostgres_TenDropsTheTaskRowsJobKeys_NineRestoresThem_AndRefusesAnOrphanRow()
+    {
+        var none = CancellationToken.None;
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync([TestJobs.Insert(1, TestJobs.Shot)], none);
+        await using var connection = await temp.OpenRawConnectionAsync();
+        const string Keys = "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('tasks'::regclass, 'commands'::regclass) ORDER BY conname";
+        Assert.Empty(await RawStringsAsync(connection, Keys));
+        var tasks = (await store.ListTasksAsync(1, none)).Select(t => (t.Tid, t.Title, t.State, string.Join(',', t.InstanceOf))).ToList();
+        Assert.Equal(5, tasks.Count);
+
+        Assert.Equal(9, await store.MigrateToAsync(9, none));
+        Assert.Equal(["commands_jid_fkey", "tasks_jid_fkey"], await RawStringsAsync(connection, Keys));
+        Assert.Equal(tasks, (await store.ListTasksAsync(1, none)).Select(t => (t.Tid, t.Title, t.State, string.Join(',', t.InstanceOf))));
+        await using (var orphan = connection.CreateCommand())
+        {
+            orphan.CommandText = "INSERT INTO tasks (jid, tid, parent_tid, title, state, statetime) VALUES (99, 1, 0, 'orphan', 'blocked', 0)";
+            var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => orphan.ExecuteNonQueryAsync());
+            Assert.Equal("tasks_jid_fkey", refused.ConstraintName);
+        }
+
+        Assert.Equal(10, await store.MigrateAsync(none));
+        Assert.Empty(await RawStringsAsync(connection, Keys));
+        await using (var orphan = connection.CreateCommand())
+        {
+            orphan.CommandText = "INSERT INTO tasks (jid, tid, parent_tid, title, state, statetime) VALUES (99, 1, 0, 'orphan', 'blocked', 0)";
+            await orphan.ExecuteNonQueryAsync();
+        }
+        var down = await Assert.ThrowsAnyAsync<Exception>(async () => await store.MigrateToAsync(9, none));
+        Assert.Contains("tasks_jid_fkey", down.ToString(), StringComparison.Ordinal);
+        Assert.Equal(10, await store.SchemaVersionAsync(none));
+        Assert.Empty(await RawStringsAsync(connection, Keys));
+        Assert.Equal(tasks.Count + 1, (await store.ListTasksAsync(null, none)).Count);
+    }
+
     [Fact]
     public async Task MigrateToAsync_OnPostgres_DownToThreeAndBack_KeepsEveryRow_AndTheSchedulingColumnsComeBackWithDefaults()
     {

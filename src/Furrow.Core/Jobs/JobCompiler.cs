@@ -52,10 +52,23 @@ public static class JobCompiler
             }
         }
 
+        // By -id first, then by title; the first task to carry a name wins, as a scan in tid order would find it. Looked
+        // up, not scanned: a script of tens of thousands of tasks, each with an Instance, is a real script.
+        Dictionary<string, MutableTask>? byId = null, byTitle = null;
+        if (pendingInstances.Count > 0)
+        {
+            byId = new Dictionary<string, MutableTask>(StringComparer.Ordinal);
+            byTitle = new Dictionary<string, MutableTask>(StringComparer.Ordinal);
+            foreach (var task in tasks)
+            {
+                if (task.Spec.Id is { } id)
+                    byId.TryAdd(id, task);
+                byTitle.TryAdd(task.Spec.Title, task);
+            }
+        }
         foreach (var (parent, instance) in pendingInstances)
         {
-            var target = tasks.FirstOrDefault(t => t.Spec.Id == instance.Title)
-                ?? tasks.FirstOrDefault(t => t.Spec.Title == instance.Title);
+            var target = byId!.GetValueOrDefault(instance.Title) ?? byTitle!.GetValueOrDefault(instance.Title);
             if (target is null)
                 return CompileResult.Fail($"Instance {{{instance.Title}}} refers to no task of this job (by -id or title)");
             if (parent.Tid == 0)
@@ -125,7 +138,8 @@ public static class JobCompiler
         new(cid, tid, cmd.Argv, cmd.Kind, runType, cmd.Service, cmd.Expand, cmd.RetryRc)
         {
             Tags = cmd.Tags,
-            EnvKey = [.. cmd.EnvKey.Concat(job.EnvKey).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.Ordinal)],
+            EnvKey = cmd.EnvKey.Count == 0 && job.EnvKey.Count == 0 ? []
+                : [.. cmd.EnvKey.Concat(job.EnvKey).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.Ordinal)],
             AtLeast = cmd.AtLeast ?? task?.AtLeast ?? job.AtLeast,
             AtMost = cmd.AtMost ?? task?.AtMost ?? job.AtMost,
         };

@@ -220,7 +220,7 @@ internal sealed partial class LiveFarm
     private void Settle(LiveJob job, int tid, ChangeSet changes)
     {
         var task = job.Tasks[tid];
-        if (task.State != TaskState.Blocked || !job.Graph.CanStart(tid, job.IsDone))
+        if (!WaitIsOver(job, task))
             return;
         if (task.NextCommand >= task.Commands.Count)
         {
@@ -230,6 +230,9 @@ internal sealed partial class LiveFarm
         SetState(job, task, TaskState.Ready, changes);
         Enqueue(job, task, changes);
     }
+
+    private static bool WaitIsOver(LiveJob job, LiveTask task) =>
+        task.State == TaskState.Blocked && job.Graph.CanStart(task.Tid, job.IsDone);
 
     /// <summary>Marks a task done and lets whatever waited on it move; finishes the job when it was the last.</summary>
     private void CompleteTask(LiveJob job, LiveTask task, ChangeSet changes)

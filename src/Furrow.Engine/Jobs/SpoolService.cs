@@ -80,7 +80,8 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         var jid = farm.NextJid();
         job.Record = record = record with { Jid = jid };
         var script = new JobScript(request.IsJson ? JobScript.Json : JobScript.Alfred, request.Text);
-        await store.CommitAsync([new InsertJob(record, compiled.Job!, script)], cancellationToken).ConfigureAwait(false);
+        var insert = new InsertJob(record, compiled.Job!, script) { ReadyTids = LiveFarm.MarkReadyAtSpool(job) };
+        await store.CommitAsync([insert], cancellationToken).ConfigureAwait(false);
         foreach (var aside in logs.MoveAsideReused(jid, now))
             EngineLog.ReusedJobLogsMoved(logger, jid, aside);
         await committer.CommitAsync(farm.AddSpooled(job), cancellationToken).ConfigureAwait(false);

@@ -90,7 +90,7 @@ internal sealed class PostgresJobStore : AdoJobStore
     {
         var npgsql = (NpgsqlConnection)connection;
         await CopyAsync(npgsql, TaskRows.TaskTable, TaskRows.TaskColumns,
-            sink => TaskRows.WriteTasks(sink, rows.Jid, rows.Tasks, rows.TimeMs), cancellationToken).ConfigureAwait(false);
+            sink => TaskRows.WriteTasks(sink, rows.Jid, rows.Tasks, rows.TimeMs, rows.ReadyTids), cancellationToken).ConfigureAwait(false);
         if (TaskRows.AnyCommands(rows.Tasks))
             await CopyAsync(npgsql, TaskRows.CommandTable, TaskRows.CommandColumns,
                 sink => TaskRows.WriteCommands(sink, rows.Jid, rows.Tasks), cancellationToken).ConfigureAwait(false);

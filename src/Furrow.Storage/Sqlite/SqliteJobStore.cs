@@ -82,7 +82,7 @@ internal sealed class SqliteJobStore : AdoJobStore
     {
         var db = ((SqliteConnection)connection).Handle!;
         using (var tasks = new StatementSink(db, TaskRows.TaskTable, TaskRows.TaskColumns))
-            TaskRows.WriteTasks(tasks, rows.Jid, rows.Tasks, rows.TimeMs);
+            TaskRows.WriteTasks(tasks, rows.Jid, rows.Tasks, rows.TimeMs, rows.ReadyTids);
         if (TaskRows.AnyCommands(rows.Tasks))
         {
             using var commands = new StatementSink(db, TaskRows.CommandTable, TaskRows.CommandColumns);

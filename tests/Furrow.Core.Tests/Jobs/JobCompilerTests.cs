@@ -174,6 +174,21 @@ public sealed class JobCompilerTests
     }
 
     [Fact]
+    public void Compile_ResolvesTheFirstTaskCarryingAName_WhenSeveralDo_AndTensOfThousandsOfInstances()
+    {
+        var script = new System.Text.StringBuilder("Job -title {t} -subtasks {\n  Task {named}\n  Task {dup} -id named\n  Task {dup}\n");
+        const int Frames = 30_000;
+        for (var i = 1; i <= Frames; i++)
+            script.Append("  Task {f").Append(i).Append("} -subtasks { Instance {").Append(i == 1 ? "named" : "f" + (i - 1)).Append("}; Instance {dup} }\n");
+        var job = Compiles(script.Append('}').ToString());
+
+        // An -id wins over an earlier title; of two titles, the first.
+        Assert.Equal(Frames + 3, job.Tasks.Count);
+        Assert.Equal([2, 2], job.Tasks[3].InstanceOf);
+        Assert.All(job.Tasks.Skip(4), t => Assert.Equal([t.Tid - 1, 2], t.InstanceOf));
+    }
+
+    [Fact]
     public void Compile_Refuses_WhenAnInstanceNamesNoTask()
     {
         var error = Refuses("""
