@@ -12,6 +12,7 @@ internal static class TclList
         error = null;
         var n = list.Length;
         var p = 0;
+        StringBuilder? sb = null; // only for an element with a backslash; the others are one substring each
         while (true)
         {
             while (p < n && IsListSpace(list[p]))
@@ -25,7 +26,6 @@ internal static class TclList
             }
 
             var start = p;
-            var sb = new StringBuilder();
             if (list[p] == '{')
             {
                 var level = 1;
@@ -68,9 +68,19 @@ internal static class TclList
             else if (list[p] == '"')
             {
                 var q = p + 1;
-                while (q < n && list[q] != '"')
+                while (q < n && list[q] != '"' && list[q] != '\\')
                 {
-                    q = list[q] == '\\' ? TclBackslash.Append(list, q, n, sb, mode) : Append(sb, list[q], q);
+                    q++;
+                }
+
+                var escaped = q < n && list[q] == '\\';
+                if (escaped)
+                {
+                    sb = (sb ?? new StringBuilder()).Clear().Append(list, p + 1, q - p - 1);
+                    while (q < n && list[q] != '"')
+                    {
+                        q = list[q] == '\\' ? TclBackslash.Append(list, q, n, sb, mode) : Append(sb, list[q], q);
+                    }
                 }
 
                 if (q >= n)
@@ -79,7 +89,7 @@ internal static class TclList
                     return false;
                 }
 
-                items.Add(sb.ToString());
+                items.Add(escaped ? sb!.ToString() : list.Substring(p + 1, q - p - 1));
                 p = q + 1;
                 if (p < n && !IsListSpace(list[p]))
                 {
@@ -90,12 +100,26 @@ internal static class TclList
             else
             {
                 var q = p;
-                while (q < n && !IsListSpace(list[q]))
+                while (q < n && !IsListSpace(list[q]) && list[q] != '\\')
                 {
-                    q = list[q] == '\\' ? TclBackslash.Append(list, q, n, sb, mode) : Append(sb, list[q], q);
+                    q++;
                 }
 
-                items.Add(sb.ToString());
+                if (q < n && list[q] == '\\')
+                {
+                    sb = (sb ?? new StringBuilder()).Clear().Append(list, p, q - p);
+                    while (q < n && !IsListSpace(list[q]))
+                    {
+                        q = list[q] == '\\' ? TclBackslash.Append(list, q, n, sb, mode) : Append(sb, list[q], q);
+                    }
+
+                    items.Add(sb.ToString());
+                }
+                else
+                {
+                    items.Add(list.Substring(p, q - p));
+                }
+
                 p = q;
             }
         }

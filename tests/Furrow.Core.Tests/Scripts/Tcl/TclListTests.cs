@@ -12,6 +12,8 @@ public sealed class TclListTests
     [InlineData("{a\\\n   b}", new[] { "a b" })]
     [InlineData("a\\tb \"\\x41\"", new[] { "a\tb", "A" })]
     [InlineData("\n\t", new string[0])]
+    [InlineData("pre\\tpost \"ab\\\"c\" plain", new[] { "pre\tpost", "ab\"c", "plain" })]
+    [InlineData("x\\ y z \"p\\nq\" r \"s\"", new[] { "x y", "z", "p\nq", "r", "s" })]
     public void TrySplit_FollowsTclListRules(string list, string[] expected)
     {
         Assert.True(TclList.TrySplit(list, TclBackslash.Mode.Tcl, out var items, out var error), error);
