@@ -11,9 +11,11 @@ namespace Furrow.Bench;
 /// <item>idle for <c>--idle-secs</c>, 10 s after the warm-up: the CPU the engine, the blades and their keepers use with
 /// no work, as a percentage of one core (<c>*_idle_cpu_pct</c>; blades and keepers: the mean per process);</item>
 /// <item>one task of <c>sleep 1</c>: from the spool request to the engine seeing it done
-/// (<c>sleep1_submit_to_done_ms</c>);</item>
+/// (<c>sleep1_submit_to_done_ms</c>), and from the job's spool time to its process's start as the blade reported it
+/// (<c>sleep1_first_process_ms</c>);</item>
 /// <item>one job of <c>--tasks</c> tasks of <c>/bin/true</c>: how long the spool request took (<c>spool_ms</c>), from the
-/// spool to the first command's start by the engine's clock (<c>first_start_ms</c>), tasks per second from the spool to
+/// job's spool time to its first dispatch (<c>first_start_ms</c>: the job's start time, which waits for the whole job's
+/// rows to be committed), tasks per second from the spool to
 /// the last task done, and the CPU each part spent per task (each process's own time, from <c>/proc/PID/stat</c>; the
 /// commands' time, reaped by their parent, is not counted);</item>
 /// </list>
@@ -46,8 +48,11 @@ internal static class BladeScenario
         var keepers = KeepersOf(bladeProcesses).Count;
 
         var sleepWatch = Stopwatch.StartNew();
-        await RunJobAsync(engine.Client, Jobs.Flat(1, "sleep 1"), pollMs: 5);
+        var (sleepJid, _) = await SpoolAsync(engine.Client, Jobs.Flat(1, "sleep 1"));
+        await Jobs.WaitUntilDoneAsync(engine.Client, sleepJid, JobTimeout, pollMs: 5);
         var sleepMs = sleepWatch.Elapsed.TotalMilliseconds;
+        var sleepJob = (await engine.Client.JobsAsync($"jid={sleepJid}")).Single();
+        var sleepRun = (await engine.Client.InvocationsAsync($"jid={sleepJid}")).Single();
 
         var before = Cpu(engine.EngineProcess.Id, bladeProcesses);
         var watch = Stopwatch.StartNew();
@@ -67,6 +72,7 @@ internal static class BladeScenario
             ["spool_ms"] = Math.Round(spoolMs, 1),
             ["first_start_ms"] = job.StartTime is { } start ? start - job.SpoolTime : -1,
             ["sleep1_submit_to_done_ms"] = Math.Round(sleepMs, 1),
+            ["sleep1_first_process_ms"] = sleepRun.StartTime is { } processStart ? processStart - sleepJob.SpoolTime : -1,
             ["engine_cpu_ms_per_task"] = PerTask(before.Engine, after.Engine),
             ["blade_cpu_ms_per_task"] = PerTask(before.Blades, after.Blades),
             ["keeper_cpu_ms_per_task"] = PerTask(before.Keepers, after.Keepers),
