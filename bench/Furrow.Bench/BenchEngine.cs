@@ -9,6 +9,25 @@ namespace Furrow.Bench;
 internal sealed class BenchEngine : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly Dictionary<int, Queue<string>> _lastLines = [];
+
+    /// <summary>
+    /// The furrow.dll the engine and blades run: <c>FURROW_DLL</c> (e.g. artifacts/furrow/furrow.dll, which bin/furrow
+    /// publishes with the native blade), or the one built beside the bench.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">That file does not exist.</exception>
+    public static string FurrowDll
+    {
+        get
+        {
+            var dll = Environment.GetEnvironmentVariable("FURROW_DLL") is { Length: > 0 } set ? Path.GetFullPath(set)
+                : Path.Combine(AppContext.BaseDirectory, "furrow.dll");
+            return File.Exists(dll) ? dll
+                : throw new FileNotFoundException(Environment.GetEnvironmentVariable("FURROW_DLL") is { Length: > 0 }
+                    ? $"FURROW_DLL names {dll}, which does not exist (bin/furrow --version publishes artifacts/furrow/furrow.dll)"
+                    : $"{dll} does not exist: build the bench first", dll);
+        }
+    }
 
     private BenchEngine(string root, int port)
     {
@@ -49,7 +68,15 @@ internal sealed class BenchEngine : IAsyncDisposable
         foreach (var (name, text) in siteFiles ?? new Dictionary<string, string>())
             await File.WriteAllTextAsync(Path.Combine(root, name), text);
         var engine = new BenchEngine(root, port) { Store = store };
-        await engine.StartEngineProcessAsync();
+        try
+        {
+            await engine.StartEngineProcessAsync();
+        }
+        catch
+        {
+            await engine.DisposeAsync();
+            throw;
+        }
         return engine;
     }
 
@@ -71,9 +98,14 @@ internal sealed class BenchEngine : IAsyncDisposable
                 await Client.StatusAsync();
                 return;
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
             {
                 await Task.Delay(50);
+            }
+            catch (HttpRequestException) when (process.HasExited)
+            {
+                await process.WaitForExitAsync();
+                throw new InvalidOperationException($"the engine exited with code {process.ExitCode} before it answered; its last output:\n{LastOutput(process)}");
             }
         }
     }
@@ -99,19 +131,46 @@ internal sealed class BenchEngine : IAsyncDisposable
     public Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        // FURROW_DLL runs another build of furrow (as bin/furrow does), e.g. a ReadyToRun publish.
-        info.ArgumentList.Add(Environment.GetEnvironmentVariable("FURROW_DLL") is { Length: > 0 } dll ? dll : Path.Combine(AppContext.BaseDirectory, "furrow.dll"));
+        info.ArgumentList.Add(FurrowDll);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
-        // FURROW_BENCH_VERBOSE=1 passes the engine's and blades' output on to stderr (the JSON line stays alone on stdout).
+        // FURROW_BENCH_VERBOSE=1 passes the engine's and blades' output on to stderr (the JSON line stays alone on stdout);
+        // the last lines are kept anyway, to say why a process that should have served ended.
         var verbose = Environment.GetEnvironmentVariable("FURROW_BENCH_VERBOSE") == "1";
-        process.OutputDataReceived += (_, e) => { if (verbose && e.Data is not null) Console.Error.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (verbose && e.Data is not null) Console.Error.WriteLine(e.Data); };
+        var last = new Queue<string>();
+        lock (_lastLines)
+            _lastLines[process.Id] = last;
+        void Line(string? line)
+        {
+            if (line is null)
+                return;
+            if (verbose)
+                Console.Error.WriteLine(line);
+            lock (last)
+            {
+                last.Enqueue(line);
+                if (last.Count > 20)
+                    last.Dequeue();
+            }
+        }
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
         return process;
+    }
+
+    private string LastOutput(Process process)
+    {
+        Queue<string>? last;
+        lock (_lastLines)
+            last = _lastLines.GetValueOrDefault(process.Id);
+        if (last is null)
+            return "";
+        lock (last)
+            return string.Join('\n', last);
     }
 
     /// <summary>The engine's peak resident set (VmHWM), in MiB.</summary>

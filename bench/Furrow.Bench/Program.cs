@@ -48,20 +48,46 @@ string Text(string name, string fallback) =>
 int Arg(string name, int fallback) =>
     Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
 
-var result = scenario switch
+try
 {
-    "dispatch" => await DispatchScenario.RunAsync(tasks: Arg("--tasks", 20_000), blades: Arg("--blades", 100), slots: 4,
-        latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite"), mixed: args.Contains("--mixed"), licRunMs: Arg("--lic-ms", 100),
-        tasksPerJob: Arg("--tasks-per-job", 1000)),
-    "deps" => await DepsScenario.RunAsync(chain: Arg("--chain", 100), width: Arg("--width", 50), fanIns: Arg("--fanins", 20), commandMs: Arg("--cmd-ms", 50)),
-    "logs" => await LogScenario.RunAsync(blades: Arg("--blades", 100), totalMb: Arg("--total-mb", 200), mbPerTask: Arg("--mb-per-task", 2)),
-    "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),
-    "backup" => await BackupScenario.RunAsync(targetMb: Arg("--db-mb", 256)),
-    "idle" => await IdleScenario.RunAsync(blades: Arg("--blades", 32), simBlades: Arg("--sim-blades", 10_000), secs: Arg("--secs", 60)),
-    "scale" => await ScaleScenario.RunAsync(tasks: Arg("--tasks", 1_000_000), blades: Arg("--blades", 10_000), samples: Arg("--samples", 5000)),
-    "spool" => await SpoolScenario.RunAsync(tasks: Arg("--tasks", 20_000), samples: Arg("--samples", 3), store: Text("--store", "sqlite")),
-    "real" or "blade" => await BladeScenario.RunAsync(tasks: Arg("--tasks", 2000), blades: Arg("--blades", 1), slots: Arg("--slots", 8),
-        idleSecs: Arg("--idle-secs", 30)),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale or real (blade)"),
-};
+    _ = BenchEngine.FurrowDll;
+}
+catch (FileNotFoundException missing)
+{
+    Console.Error.WriteLine($"bench: {missing.Message}");
+    return 2;
+}
+
+Dictionary<string, object> result;
+try
+{
+    result = scenario switch
+    {
+        "dispatch" => await DispatchScenario.RunAsync(tasks: Arg("--tasks", 20_000), blades: Arg("--blades", 100), slots: 4,
+            latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite"), mixed: args.Contains("--mixed"), licRunMs: Arg("--lic-ms", 100),
+            tasksPerJob: Arg("--tasks-per-job", 1000)),
+        "deps" => await DepsScenario.RunAsync(chain: Arg("--chain", 100), width: Arg("--width", 50), fanIns: Arg("--fanins", 20), commandMs: Arg("--cmd-ms", 50)),
+        "logs" => await LogScenario.RunAsync(blades: Arg("--blades", 100), totalMb: Arg("--total-mb", 200), mbPerTask: Arg("--mb-per-task", 2)),
+        "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),
+        "backup" => await BackupScenario.RunAsync(targetMb: Arg("--db-mb", 256)),
+        "idle" => await IdleScenario.RunAsync(blades: Arg("--blades", 32), simBlades: Arg("--sim-blades", 10_000), secs: Arg("--secs", 60)),
+        "scale" => await ScaleScenario.RunAsync(tasks: Arg("--tasks", 1_000_000), blades: Arg("--blades", 10_000), samples: Arg("--samples", 5000)),
+        "spool" => await SpoolScenario.RunAsync(tasks: Arg("--tasks", 20_000), samples: Arg("--samples", 3), store: Text("--store", "sqlite")),
+        "real" or "blade" => await BladeScenario.RunAsync(tasks: Arg("--tasks", 2000), blades: Arg("--blades", 1), slots: Arg("--slots", 8),
+            idleSecs: Arg("--idle-secs", 30)),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale or real (blade)"),
+    };
+}
+catch (ArgumentException usage)
+{
+    Console.Error.WriteLine($"bench: {usage.Message}");
+    return 2;
+}
+catch (Exception failed) when (failed is InvalidOperationException or TimeoutException or HttpRequestException)
+{
+    // What went wrong is the message (an engine that ended, a job that never finished); the stack adds nothing.
+    Console.Error.WriteLine($"bench: {failed.Message}");
+    return 1;
+}
 Console.WriteLine(JsonSerializer.Serialize(result));
+return 0;

@@ -93,6 +93,7 @@ public sealed class BadInputTests
         finally
         {
             await ProgramRun.RequireAsync("unmounting the test tmpfs", "umount", "-l", mount);
+            Directory.Delete(mount);
         }
     }
 }
