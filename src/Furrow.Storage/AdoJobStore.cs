@@ -111,7 +111,10 @@ internal abstract class AdoJobStore : IJobStore
     /// <summary>One SQL statement of a write, with its parameter values.</summary>
     protected sealed record WriteStatement(string Sql, (string Name, object? Value)[] Parameters) : StoreStatement;
 
-    /// <summary>A job's new tasks and their commands, inserted blocked since <paramref name="TimeMs"/> (see <see cref="TaskRows"/>).</summary>
+    /// <summary>
+    /// A job's new tasks and their commands, inserted blocked since <paramref name="TimeMs"/>, but the tasks in
+    /// <paramref name="ReadyTids"/>, inserted ready (see <see cref="TaskRows"/>).
+    /// </summary>
     protected sealed record TaskRowsStatement(long Jid, IReadOnlyList<CompiledTask> Tasks, long TimeMs, IReadOnlySet<int>? ReadyTids = null) : StoreStatement;
 
     /// <summary>

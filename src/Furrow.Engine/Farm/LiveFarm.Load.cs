@@ -103,12 +103,7 @@ internal sealed partial class LiveFarm
 
                 foreach (var job in jobs)
                     foreach (var task in job.Tasks.AsSpan(1))
-                    {
-                        if (task.State == TaskState.Blocked)
-                            Settle(job, task.Tid, changes);
-                        else
-                            Enqueue(job, task, changes);
-                    }
+                        QueueOrSettle(job, task, changes);
             }
             finally
             {
@@ -153,13 +148,8 @@ internal sealed partial class LiveFarm
             {
                 _jobs[job.Jid] = job;
                 Admit(job);
-                for (var tid = 1; tid < job.Tasks.Length; tid++)
-                {
-                    if (job.Tasks[tid].State == TaskState.Ready)
-                        Enqueue(job, job.Tasks[tid], changes);
-                    else
-                        Settle(job, tid, changes);
-                }
+                foreach (var task in job.Tasks.AsSpan(1))
+                    QueueOrSettle(job, task, changes);
             }
             finally
             {

@@ -231,6 +231,18 @@ internal sealed partial class LiveFarm
         Enqueue(job, task, changes);
     }
 
+    /// <summary>
+    /// A task of a job just put into memory (loaded, or spooled with its startable tasks already ready): a blocked one is
+    /// settled; any other is queued as it is, if it wants a blade.
+    /// </summary>
+    private void QueueOrSettle(LiveJob job, LiveTask task, ChangeSet changes)
+    {
+        if (task.State == TaskState.Blocked)
+            Settle(job, task.Tid, changes);
+        else
+            Enqueue(job, task, changes);
+    }
+
     private static bool WaitIsOver(LiveJob job, LiveTask task) =>
         task.State == TaskState.Blocked && job.Graph.CanStart(task.Tid, job.IsDone);
 
