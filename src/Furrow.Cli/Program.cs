@@ -15,6 +15,8 @@ var root = new RootCommand("Furrow: a render-farm queue manager that speaks Trac
     UpCommand.Create(),
 };
 var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+    return UsageErrors.Report(parsed);
 // A blade stops on SIGTERM in its own time (ending or draining its commands), and `furrow up` through its engine's host
 // (which stops the blade with it): the parser's default of ending the process 2 s after the signal, with exit code 143,
 // would cut either short on a loaded machine.

@@ -39,6 +39,56 @@ public sealed class EngineClient : IDisposable
         SendAsync(HttpMethod.Get, "api/v1/jobs" + Query(("q", clause), ("user", user), ("archived", archived ? "1" : null)), null,
             FurrowJsonContext.Default.ListJobRow, cancellationToken);
 
+    /// <summary>
+    /// Jobs matching a search clause (Tractor's language), sorted, limited and paged by the engine as
+    /// <paramref name="options"/> say. Comments are left out unless <see cref="ListOptions.WithComment"/>.
+    /// </summary>
+    public Task<List<JobRow>> JobsAsync(string? clause, string? user, ListOptions options, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/jobs" + Query([("q", clause), ("user", user), .. options.Pairs()]), null, FurrowJsonContext.Default.ListJobRow,
+            cancellationToken);
+
+    /// <summary>Tasks matching a search clause; as <see cref="JobsAsync(string?, string?, ListOptions, CancellationToken)"/>.</summary>
+    public Task<List<TaskRow>> TasksAsync(string? clause, string? user, ListOptions options, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/tasks" + Query([("q", clause), ("user", user), .. options.Pairs()]), null, FurrowJsonContext.Default.ListTaskRow,
+            cancellationToken);
+
+    /// <summary>Commands matching a search clause; as <see cref="JobsAsync(string?, string?, ListOptions, CancellationToken)"/>.</summary>
+    public Task<List<CommandRow>> CommandsAsync(string? clause, string? user, ListOptions options, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/commands" + Query([("q", clause), ("user", user), .. options.Pairs()]), null,
+            FurrowJsonContext.Default.ListCommandRow, cancellationToken);
+
+    /// <summary>Invocations matching a search clause; as <see cref="JobsAsync(string?, string?, ListOptions, CancellationToken)"/>.</summary>
+    public Task<List<InvocationRow>> InvocationsAsync(string? clause, string? user, ListOptions options, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/invocations" + Query([("q", clause), ("user", user), .. options.Pairs()]), null,
+            FurrowJsonContext.Default.ListInvocationRow, cancellationToken);
+
+    /// <summary>Blades matching a search clause; as <see cref="JobsAsync(string?, string?, ListOptions, CancellationToken)"/>.</summary>
+    public Task<List<BladeRow>> BladesAsync(string? clause, ListOptions options, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/blades" + Query([("q", clause), .. options.Pairs()]), null, FurrowJsonContext.Default.ListBladeRow,
+            cancellationToken);
+
+    /// <summary>
+    /// Chosen columns of a listing (tq's `-c`), by Tractor's names: <paramref name="table"/> is jobs, tasks, commands,
+    /// invocations or blades; <paramref name="columns"/> names, aliases or `table.column`. Each row holds the values in the
+    /// columns' order (times as Unix ms, lists as arrays, null where a row has none). <paramref name="distinct"/> keeps each
+    /// different row once. Throws <see cref="EngineException"/> naming a bad column, clause or sort.
+    /// </summary>
+    public async Task<ColumnTable> QueryColumnsAsync(string table, IReadOnlyList<string> columns, string? clause, string? user, ListOptions options,
+        bool distinct = false, CancellationToken cancellationToken = default)
+    {
+        var path = $"api/v1/query/{Uri.EscapeDataString(table)}" +
+            Query([("cols", string.Join(',', columns)), ("q", clause), ("user", user), ("distinct", distinct ? "1" : null), .. options.Pairs()]);
+        using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var root = document.RootElement;
+        var header = root.GetProperty("columns").EnumerateArray()
+            .Select(c => new ColumnInfo(c.GetProperty("name").GetString()!, c.GetProperty("type").GetString()!)).ToList();
+        var rows = root.GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.Clone()).ToArray()).ToList();
+        return new ColumnTable(root.GetProperty("table").GetString()!, header, rows);
+    }
+
     public Task<List<TaskRow>> TasksAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/tasks" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListTaskRow, cancellationToken);
 
@@ -180,6 +230,30 @@ public sealed class EngineClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>
+/// How a listing is ordered and cut: <see cref="SortBy"/> is columns separated by commas, `-col` descending (Tractor's
+/// names and aliases, as in clauses); <see cref="Limit"/> at most that many rows (null or 0: all); <see cref="Offset"/> rows
+/// skipped first (a page); <see cref="Archived"/> searches deleted jobs too.
+/// </summary>
+public sealed record ListOptions(string? SortBy = null, int? Limit = null, int Offset = 0, bool Archived = false)
+{
+    /// <summary>Jobs only: include each job's comment (left out by default; it may be megabytes).</summary>
+    public bool WithComment { get; init; }
+
+    internal IEnumerable<(string Key, string? Value)> Pairs() =>
+    [
+        ("sortby", SortBy), ("limit", Limit is > 0 ? Limit.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : null),
+        ("offset", Offset > 0 ? Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) : null), ("archived", Archived ? "1" : null),
+        ("comment", WithComment ? "1" : null),
+    ];
+}
+
+/// <summary>A column of a <see cref="ColumnTable"/>: its name as asked for, and its type (int, float, string, time, bool, stringlist, intlist).</summary>
+public sealed record ColumnInfo(string Name, string Type);
+
+/// <summary>Rows of chosen columns (<see cref="EngineClient.QueryColumnsAsync"/>): values in <see cref="Columns"/> order.</summary>
+public sealed record ColumnTable(string Table, IReadOnlyList<ColumnInfo> Columns, IReadOnlyList<JsonElement[]> Rows);
 
 /// <summary>Who spools a job, from where, and with which overrides.</summary>
 public sealed record SpoolOptions(string User, string? FileName = null, string? Host = null, string? Cwd = null,

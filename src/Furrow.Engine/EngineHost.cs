@@ -130,6 +130,7 @@ public static class EngineHost
         app.UseRateLimiter();
         app.MapBladeApi();
         app.MapQueueApi();
+        app.MapColumnQueryApi();
         app.Lifetime.ApplicationStarted.Register(() => EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory));
         app.Lifetime.ApplicationStopped.Register(() =>
         {

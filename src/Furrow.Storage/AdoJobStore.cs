@@ -4,6 +4,8 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.Data.Sqlite;
 using Furrow.Core.Jobs;
 using Furrow.Storage.Migrations;
+using Furrow.Storage.Queries;
+using Furrow.Core.Query;
 using Furrow.Storage.Writing;
 
 namespace Furrow.Storage;
@@ -354,6 +356,85 @@ internal abstract class AdoJobStore : IJobStore
             Counts = new TaskCounts(Int(r, C), Int(r, C + 1), Int(r, C + 2), Int(r, C + 3), Int(r, C + 4), Int(r, C + 5)),
         }, cancellationToken, ("deleted", includeDeleted ? 1 : 0)).ConfigureAwait(false);
     }
+
+    public ValueTask<IReadOnlyList<JobRecord>> QueryJobsAsync(ListQuery query, CancellationToken cancellationToken)
+    {
+        const int C = StoreSql.JobColumnCount;
+        return ListAsync(query, ListingSql.Jobs(Dialect, query), r => ReadJob(r) with
+        {
+            Counts = new TaskCounts(Int(r, C), Int(r, C + 1), Int(r, C + 2), Int(r, C + 3), Int(r, C + 4), Int(r, C + 5)),
+        }, cancellationToken);
+    }
+
+    public ValueTask<IReadOnlyList<(TaskRecord Task, string Owner)>> QueryTasksAsync(ListQuery query, CancellationToken cancellationToken) =>
+        ListAsync(query, ListingSql.Tasks(Dialect, query), r => (ReadTask(r), r.GetString(TaskColumnCount)), cancellationToken);
+
+    public ValueTask<IReadOnlyList<(CommandRecord Command, string Owner)>> QueryCommandsAsync(ListQuery query, CancellationToken cancellationToken) =>
+        ListAsync(query, ListingSql.Commands(Dialect, query), r => (ReadCommand(r), r.GetString(CommandColumnCount)), cancellationToken);
+
+    public ValueTask<IReadOnlyList<(InvocationRecord Invocation, string Owner)>> QueryInvocationsAsync(ListQuery query,
+        CancellationToken cancellationToken) =>
+        ListAsync(query, ListingSql.Invocations(Dialect, query), r => (ReadInvocation(r), r.GetString(StoreSql.InvocationColumnCount)),
+            cancellationToken);
+
+    public ValueTask<IReadOnlyList<QueryValue[]>> QueryColumnsAsync(QueryTable table, IReadOnlyList<(string Key, QueryColumn Column)> columns,
+        ListQuery query, CancellationToken cancellationToken)
+    {
+        var statement = ListingSql.Columns(Dialect, table, columns.Select(c => c.Key).ToList(), query);
+        return ListAsync(query, statement, r =>
+        {
+            var values = new QueryValue[columns.Count];
+            for (var i = 0; i < values.Length; i++)
+                values[i] = r.IsDBNull(i) ? QueryValue.Null : ReadValue(r, i, columns[i].Column.Type);
+            return values;
+        }, cancellationToken);
+    }
+
+    private static QueryValue ReadValue(DbDataReader r, int i, QueryColumnType type) => type switch
+    {
+        QueryColumnType.Int => QueryValue.From(Long(r, i)),
+        QueryColumnType.Bool => QueryValue.From(Long(r, i) != 0),
+        QueryColumnType.Float => QueryValue.From(Convert.ToDouble(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)),
+        QueryColumnType.Time => QueryValue.From(DateTimeOffset.FromUnixTimeMilliseconds(Long(r, i))),
+        QueryColumnType.StringList => QueryValue.From(JsonColumns.Read(r.GetString(i), StorageJsonContext.Default.ListString)),
+        QueryColumnType.IntList => QueryValue.From(JsonColumns.Read(r.GetString(i), StorageJsonContext.Default.ListInt64)),
+        _ => QueryValue.From(r.GetString(i)),
+    };
+
+    private const int TaskColumnCount = 12;
+    private const int CommandColumnCount = 14;
+
+    // A listing on a connection of its own, bounded in time: past the query's timeout the provider's cancellation (and, on
+    // SQLite, the like function) stops it, and the caller gets QueryTimeoutException rather than a provider error.
+    private async ValueTask<IReadOnlyList<T>> ListAsync<T>(ListQuery query, (string Sql, IReadOnlyList<(string Name, object? Value)> Parameters) statement,
+        Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + query.Timeout;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(query.Timeout);
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        PrepareQueryConnection(connection, deadline, query.Timeout);
+        try
+        {
+            return await QueryAsync(connection, null, statement.Sql, read, timeout.Token, [.. statement.Parameters]).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested && (timeout.IsCancellationRequested || DateTime.UtcNow > deadline))
+        {
+            throw new QueryTimeoutException(query.Timeout);
+        }
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested && RejectedQuery(error) is { } rejected)
+        {
+            throw new QueryRejectedException(rejected, error);
+        }
+    }
+
+    /// <summary>Readies a connection for a listing (SQLite registers its like function with the query's deadline).</summary>
+    protected virtual void PrepareQueryConnection(DbConnection connection, DateTime deadline, TimeSpan timeout)
+    {
+    }
+
+    /// <summary>The database's complaint about a clause it cannot run (e.g. a regular expression it refuses), or null for other errors.</summary>
+    protected virtual string? RejectedQuery(Exception error) => null;
 
     public async ValueTask<IReadOnlyDictionary<long, string>> ListJobOwnersAsync(CancellationToken cancellationToken)
     {

@@ -40,6 +40,31 @@ public interface IJobStore : IAsyncDisposable
 
     ValueTask<IReadOnlyList<JobRecord>> ListJobsAsync(bool includeDeleted, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Jobs matching a search, run in the database (clause, sort and page as SQL), with their task counts; the comment only
+    /// when <see cref="Queries.ListQuery.WithComment"/>. Throws <see cref="Queries.QueryRejectedException"/> for a clause the
+    /// database refuses and <see cref="Queries.QueryTimeoutException"/> past the query's timeout.
+    /// </summary>
+    ValueTask<IReadOnlyList<JobRecord>> QueryJobsAsync(Queries.ListQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The values of <paramref name="columns"/> (row keys and columns as <see cref="Furrow.Core.Query.QuerySchema"/> resolves
+    /// them) for each row of <paramref name="table"/> matching the search: tq's `-c`. Times come back as times, lists as lists.
+    /// Throws as <see cref="QueryJobsAsync"/> does, and <see cref="Queries.QueryRejectedException"/> for a column not kept here.
+    /// </summary>
+    ValueTask<IReadOnlyList<Furrow.Core.Query.QueryValue[]>> QueryColumnsAsync(Furrow.Core.Query.QueryTable table,
+        IReadOnlyList<(string Key, Furrow.Core.Query.QueryColumn Column)> columns, Queries.ListQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Tasks matching a search, each with its job's owner; as <see cref="QueryJobsAsync"/>.</summary>
+    ValueTask<IReadOnlyList<(TaskRecord Task, string Owner)>> QueryTasksAsync(Queries.ListQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Commands matching a search, each with its job's owner; as <see cref="QueryJobsAsync"/>.</summary>
+    ValueTask<IReadOnlyList<(CommandRecord Command, string Owner)>> QueryCommandsAsync(Queries.ListQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Invocations matching a search, each with its job's owner; as <see cref="QueryJobsAsync"/>.</summary>
+    ValueTask<IReadOnlyList<(InvocationRecord Invocation, string Owner)>> QueryInvocationsAsync(Queries.ListQuery query,
+        CancellationToken cancellationToken);
+
     /// <summary>Every job's owner (deleted jobs too), for listings of tasks, commands and invocations.</summary>
     ValueTask<IReadOnlyDictionary<long, string>> ListJobOwnersAsync(CancellationToken cancellationToken);
 

@@ -60,7 +60,7 @@ internal static class StoreSql
         ON CONFLICT (name) DO UPDATE SET value = excluded.value
         """;
 
-    private const string JobColumns =
+    internal const string JobColumns =
         "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment, " +
         "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags, j.atleast, j.atmost, j.envkey, j.dirmap";
 
@@ -100,7 +100,7 @@ internal static class StoreSql
 
     public const string SetBladeNimby = "UPDATE blades SET nimby = @nimby WHERE name = @name";
 
-    private const string TaskColumns =
+    internal const string TaskColumns =
         "jid, tid, parent_tid, title, task_id, service, serialsubtasks, instance_of, state, statetime, retrycount, progress";
 
     public const string ListTasks = "SELECT " + TaskColumns + " FROM tasks WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY jid, tid";
@@ -108,7 +108,7 @@ internal static class StoreSql
     public const string LiveTasks = "SELECT " + TaskColumns +
         " FROM tasks WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, tid";
 
-    private const string CommandColumns = "jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state, tags, atleast, atmost, envkey";
+    internal const string CommandColumns = "jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state, tags, atleast, atmost, envkey";
 
     public const string ListCommands = "SELECT " + CommandColumns + " FROM commands WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY jid, cid";
 
@@ -118,7 +118,7 @@ internal static class StoreSql
     /// <summary>How many columns <see cref="InvocationColumns"/> names; a query's next column comes after them.</summary>
     public const int InvocationColumnCount = 19;
 
-    private const string InvocationColumns =
+    internal const string InvocationColumns =
         "iid, jid, tid, cid, blade, dispatchtime, starttime, stoptime, pid, rcode, current, status, log_start, " +
         "elapsedreal, elapsedapp, elapsedsys, rss, vsz, clockskew";
 

@@ -203,9 +203,13 @@ public sealed class FarmTests
 
         var tq = (params string[] args) => FurrowProcess.RunAsync(["tq", "--engine", site.Engine,
             .. args.Contains("--user") ? args : ["--user", "tester", .. args]]);
-        var (code, _, stderr) = await tq("retry", "error");
-        Assert.Equal(1, code); // no --yes, and no one to answer the question
+        var (code, _, stderr) = await tq("retry", $"jid={jid}");
+        Assert.Equal(1, code); // two tasks, no --yes, and no one to answer the question
+        Assert.Contains("retry 2 tasks", stderr);
         Assert.Contains("--yes", stderr);
+        (code, _, stderr) = await tq("--yes", "pause", "jid=99999");
+        Assert.Equal(1, code);
+        Assert.Contains("no jobs match 'jid=99999'", stderr);
 
         (code, var stdout, stderr) = await tq("--yes", "retry", "error", "and", $"jid={jid}");
         Assert.True(code == 0, stderr);
@@ -231,7 +235,7 @@ public sealed class FarmTests
 
         (code, stdout, _) = await tq("--json", "jobs", $"jid={jid}");
         Assert.Equal(0, code);
-        Assert.Contains("\"numDone\":2", stdout);
+        Assert.Contains("\"numdone\":2", stdout);
         (code, _, stderr) = await tq("jobs", "prority=3");
         Assert.NotEqual(0, code);
         Assert.Contains("prority", stderr);

@@ -24,4 +24,11 @@ internal static class CommonOptions
         Console.Error.WriteLine($"{command}: {message}");
         return 1;
     }
+
+    /// <summary>As <see cref="Fail"/> for a command used wrongly (an unknown option, a missing value): exit code 2.</summary>
+    public static int Usage(string command, string message)
+    {
+        Console.Error.WriteLine($"{command}: {message}");
+        return 2;
+    }
 }

@@ -24,8 +24,16 @@ internal static class TqCommand
         };
         var limit = new Option<int>("--limit") { Description = "at most this many rows", Recursive = true };
         var sortBy = new Option<string?>("--sortby", "-s") { Description = "sort columns, e.g. priority,-spooltime", Recursive = true };
-        var tq = new Command("tq", "query and control the queue, as Tractor's tq") { engine, json, force, yes, user, limit, sortBy };
-        var shared = new Shared(engine, json, force, yes, user, limit, sortBy);
+        var cols = new Option<string?>("--cols", "-c")
+        {
+            Description = "the columns to list, by Tractor's names, e.g. -c jid,owner,title (values plain, for scripts)",
+            Recursive = true,
+        };
+        var noHeader = new Option<bool>("--nh", "--noheader") { Description = "no header line", Recursive = true };
+        var distinct = new Option<bool>("--distinct", "-d") { Description = "each different row once", Recursive = true };
+        var archives = new Option<bool>("--archives", "-a") { Description = "search deleted (archived) jobs too", Recursive = true };
+        var tq = new Command("tq", "query and control the queue, as Tractor's tq") { engine, json, force, yes, user, limit, sortBy, cols, noHeader, distinct, archives };
+        var shared = new Shared(engine, json, force, yes, user, limit, sortBy, cols, noHeader, distinct, archives);
 
         foreach (var (name, table) in new[]
         {
@@ -35,8 +43,15 @@ internal static class TqCommand
         {
             var clause = new Argument<string[]>("query") { Arity = ArgumentArity.ZeroOrMore, Description = "search clause" };
             var list = new Command(name, $"list {name} matching a search clause") { clause };
+            // Tractor's tq answers to these short names too.
+            if (table == QueryTable.Commands)
+                list.Aliases.Add("cmds");
+            if (table == QueryTable.Invocations)
+                list.Aliases.Add("invos");
             list.TreatUnmatchedTokensAsErrors = false;
-            list.SetAction((result, ct) => ListAsync(result, shared, table, Clause(result, clause), ct));
+            list.SetAction((result, ct) => Clause(result, clause, table, tq) is { Error: null } words
+                ? ListAsync(result, shared, table, words.Clause, ct)
+                : Task.FromResult(CommonOptions.Usage("tq", Clause(result, clause, table, tq).Error!)));
             tq.Subcommands.Add(list);
         }
         foreach (var operation in new[] { "retry", "skip", "pause", "unpause", "delete" })
@@ -44,7 +59,10 @@ internal static class TqCommand
             var clause = new Argument<string[]>("query") { Arity = ArgumentArity.OneOrMore, Description = "search clause naming what to act on" };
             var op = new Command(operation, $"{operation} the {(operation is "retry" or "skip" ? "tasks" : "jobs")} matching a search clause") { clause };
             op.TreatUnmatchedTokensAsErrors = false;
-            op.SetAction((result, ct) => OperateAsync(result, shared, operation, Clause(result, clause), ct));
+            var target = operation is "retry" or "skip" ? QueryTable.Tasks : QueryTable.Jobs;
+            op.SetAction((result, ct) => Clause(result, clause, target, tq) is { Error: null } words
+                ? OperateAsync(result, shared, operation, words.Clause, ct)
+                : Task.FromResult(CommonOptions.Usage("tq", Clause(result, clause, target, tq).Error!)));
             tq.Subcommands.Add(op);
         }
         foreach (var (name, paused) in new[] { ("pause-dispatch", true), ("resume-dispatch", false) })
@@ -159,11 +177,36 @@ internal static class TqCommand
     }
 
     private sealed record Shared(Option<string?> Engine, Option<bool> Json, Option<bool> Force, Option<bool> Yes, Option<string> User,
-        Option<int> Limit, Option<string?> SortBy);
+        Option<int> Limit, Option<string?> SortBy, Option<string?> Cols, Option<bool> NoHeader, Option<bool> Distinct, Option<bool> Archives);
 
     // Words after the command form one clause; quotes the user typed for the shell are already gone.
-    private static string Clause(ParseResult result, Argument<string[]> clause) =>
-        TractorQuery.JoinArguments((result.GetValue(clause) ?? []).Concat(result.UnmatchedTokens));
+    /// <summary>
+    /// The words after a command as one clause. Tractor's id shorthands are expanded: on jobs, ids are jids
+    /// (`tq jobs 2 15` is `jid in [2, 15]`); on tasks, commands and invocations the first is the jid and the rest tids
+    /// (`tq tasks 15 3 4` is `jid=15 and tid in [3, 4]`). A word that looks like an option but is none (`--colz`, `-x`)
+    /// is an error naming the closest real option, not part of the clause; `-1d` and other numbers stay values.
+    /// </summary>
+    private static (string Clause, string? Error) Clause(ParseResult result, Argument<string[]> clause, QueryTable table, Command tq)
+    {
+        var words = (result.GetValue(clause) ?? []).Concat(result.UnmatchedTokens).ToList();
+        foreach (var word in words)
+        {
+            if (word.Length > 1 && word[0] == '-' && (char.IsLetter(word[1]) || (word[1] == '-' && word.Length > 2)))
+            {
+                var options = tq.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help");
+                var suggestion = TractorQuery.Suggest(word, options);
+                return ("", $"unknown option '{word}'{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+            }
+        }
+        if (words.Count > 0 && words.All(w => w.Length > 0 && w.All(char.IsAsciiDigit)))
+        {
+            var ids = words.Select(w => long.Parse(w, CultureInfo.InvariantCulture)).ToList();
+            return table == QueryTable.Jobs || table == QueryTable.Blades
+                ? (ids.Count == 1 ? $"jid={ids[0]}" : $"jid in [{string.Join(", ", ids)}]", null)
+                : (ids.Count == 1 ? $"jid={ids[0]}" : ids.Count == 2 ? $"jid={ids[0]} and tid={ids[1]}" : $"jid={ids[0]} and tid in [{string.Join(", ", ids.Skip(1))}]", null);
+        }
+        return (TractorQuery.JoinArguments(words), null);
+    }
 
     private static async Task<int> WithClientAsync(ParseResult result, Shared shared, Func<EngineClient, Task<int>> action)
     {
@@ -182,89 +225,64 @@ internal static class TqCommand
         }
     }
 
+    // Each listing's default columns, as tq shows them to a person: short headers and friendly units.
+    private static readonly Dictionary<QueryTable, TqColumn[]> DefaultColumns = new()
+    {
+        [QueryTable.Jobs] =
+        [
+            new("jid", "jid"), new("owner", "owner"), new("priority", "pri", TqFormat.Fixed2), new("state", "state"), new("numdone", "done"),
+            new("numtasks", "tasks"), new("spooltime", "spooled"), new("title", "title"),
+        ],
+        [QueryTable.Tasks] =
+        [
+            new("jid", "jid"), new("tid", "tid"), new("owner", "owner"), new("state", "state"), new("progress", "progress"),
+            new("blade", "blade"), new("title", "title"), new("why", "why"),
+        ],
+        [QueryTable.Commands] =
+        [
+            new("jid", "jid"), new("tid", "tid"), new("cid", "cid"), new("state", "state"), new("kind", "type"), new("argv", "argv", TqFormat.Words),
+        ],
+        [QueryTable.Invocations] =
+        [
+            new("iid", "iid"), new("jid", "jid"), new("tid", "tid"), new("cid", "cid"), new("blade", "blade"), new("pid", "pid"),
+            new("rcode", "rc"), new("state", "status"), new("elapsedreal", "elapsed", TqFormat.Seconds), new("cpu", "cpu", TqFormat.Fixed2),
+            new("rss", "rss", TqFormat.Bytes),
+        ],
+        [QueryTable.Blades] =
+        [
+            new("name", "name"), new("ipaddr", "host"), new("profile", "profile"), new("numslots", "slots"), new("inuse", "inuse"),
+            new("status", "status"), new("nimby", "nimby", TqFormat.Nimby), new("numcpu", "cores"), new("loadavg", "load", TqFormat.Fixed2),
+            new("availmemory", "freemem", TqFormat.Bytes), new("availdisk", "freedisk", TqFormat.Bytes), new("osname", "platform"),
+            new("version", "version"), new("clockskew", "clockskew", TqFormat.Seconds),
+        ],
+    };
+
     private static Task<int> ListAsync(ParseResult result, Shared shared, QueryTable table, string clause, CancellationToken ct) =>
         WithClientAsync(result, shared, async client =>
         {
             var user = result.GetValue(shared.User);
-            var json = result.GetValue(shared.Json);
-            var limit = result.GetValue(shared.Limit);
-            var sort = result.GetValue(shared.SortBy);
-            switch (table)
-            {
-                case QueryTable.Jobs:
-                    Print(Sort(await client.JobsAsync(clause, user, cancellationToken: ct), sort, limit), json, FurrowJsonContext.Default.ListJobRow,
-                        ["jid", "owner", "pri", "state", "done", "tasks", "title"],
-                        j => [N(j.Jid), j.Owner, j.Priority.ToString("0.##", CultureInfo.InvariantCulture), JobState(j), N(j.NumDone), N(j.NumTasks), j.Title]);
-                    break;
-                case QueryTable.Tasks:
-                    Print(Sort(await client.TasksAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListTaskRow,
-                        ["jid", "tid", "owner", "state", "progress", "blade", "title", "why"],
-                        t => [N(t.Jid), N(t.Tid), t.Owner, t.State, t.Progress is { } p ? N(p) : "", t.Blade ?? "", t.Title, t.WhyWaiting ?? ""]);
-                    break;
-                case QueryTable.Commands:
-                    Print(Sort(await client.CommandsAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListCommandRow,
-                        ["jid", "tid", "cid", "state", "type", "argv"],
-                        c => [N(c.Jid), N(c.Tid), N(c.Cid), c.State, c.Kind, string.Join(' ', c.Argv)]);
-                    break;
-                case QueryTable.Invocations:
-                    Print(Sort(await client.InvocationsAsync(clause, user, ct), sort, limit), json, FurrowJsonContext.Default.ListInvocationRow,
-                        ["iid", "jid", "tid", "cid", "blade", "pid", "rc", "status", "elapsed", "cpu", "rss"],
-                        i => [N(i.Iid), N(i.Jid), N(i.Tid), N(i.Cid), i.Blade, i.Pid?.ToString(CultureInfo.InvariantCulture) ?? "",
-                            i.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "", i.Status, Secs(i.ElapsedReal),
-                            F(i.Cpu), Bytes(i.PeakRss)]);
-                    break;
-                default:
-                    Print(Sort(await client.BladesAsync(clause, ct), sort, limit), json, FurrowJsonContext.Default.ListBladeRow,
-                        ["name", "host", "profile", "slots", "inuse", "status", "nimby", "cores", "load", "freemem", "freedisk", "platform", "version",
-                            "clockskew"],
-                        b => [b.Name, b.Host, b.Profile ?? "", N(b.Slots), N(b.SlotsInUse), b.Status, b.Nimby ? "nimby" : "",
-                            b.Figures is { } f ? N(f.Cores) : "", F(b.Figures?.Load), Gb(b.Figures?.FreeMemoryGB), Gb(b.Figures?.FreeDiskGB),
-                            b.Figures?.Platform ?? "", b.Version, Secs(b.ClockSkewMs / 1000.0)]);
-                    break;
-            }
+            var chosen = result.GetValue(shared.Cols) is { } names
+                ? names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => new TqColumn(n, n)).ToArray()
+                : null;
+            if (chosen is { Length: 0 })
+                return CommonOptions.Usage("tq", "-c names no column: give one or more, separated by commas (e.g. -c jid,owner,title)");
+            var columns = chosen ?? DefaultColumns[table];
+            var options = new ListOptions(result.GetValue(shared.SortBy), result.GetValue(shared.Limit), Archived: result.GetValue(shared.Archives));
+            var rows = await client.QueryColumnsAsync(table.ToString().ToLowerInvariant(), columns.Select(c => c.Name).ToList(), clause, user, options,
+                result.GetValue(shared.Distinct), ct);
+            if (result.GetValue(shared.Json))
+                TqTable.PrintJson(rows, columns, Console.Out);
+            else
+                TqTable.Print(rows, columns, !result.GetValue(shared.NoHeader), chosen is not null, Console.Out);
+            if (rows.Rows.Count == 0 && clause.Length > 0)
+                Console.Error.WriteLine($"tq: no {table.ToString().ToLowerInvariant()} match '{TqTable.Escape(clause)}'");
             // A paused farm looks like a stuck one; say so where the wrangler looks, off the rows a script reads.
             if ((await client.StatusAsync(ct)).DispatchPaused)
                 Console.Error.WriteLine("tq: dispatching is paused on this engine: nothing new starts until tq resume-dispatch");
             return 0;
         });
 
-    private static string JobState(JobRow j) =>
-        j.Deleted ? "deleted" : j.Paused ? "paused" : j.NumError > 0 ? "error" : j.NumDone == j.NumTasks ? "done" : j.NumActive > 0 ? "active" : "waiting";
-
     private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
-
-    private static string F(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.##", CultureInfo.InvariantCulture) : "";
-
-    private static string Secs(double? seconds) => F(seconds) is { Length: > 0 } text ? text + "s" : "";
-
-    // Binary units, as the query language reads them back (rss > 1G).
-    private static string Bytes(long? bytes) => bytes switch
-    {
-        null => "",
-        >= 1L << 30 => F(bytes / (double)(1L << 30)) + "G",
-        >= 1L << 20 => F(bytes / (double)(1L << 20)) + "M",
-        >= 1L << 10 => F(bytes / (double)(1L << 10)) + "K",
-        _ => N(bytes.Value) + "B",
-    };
-
-    private static string Gb(double? value) => F(value) is { Length: > 0 } text ? text + "G" : "";
-
-    // Sorting here keeps the engine's listing simple; the column names are the JSON field names of each row.
-    private static List<T> Sort<T>(List<T> rows, string? sortBy, int limit)
-    {
-        if (!string.IsNullOrWhiteSpace(sortBy))
-        {
-            foreach (var key in sortBy.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Reverse())
-            {
-                var descending = key.StartsWith('-');
-                var name = key.TrimStart('-');
-                var property = typeof(T).GetProperties().FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
-                    ?? throw new EngineException(400, $"cannot sort by '{name}': no such column");
-                rows = (descending ? rows.OrderByDescending(r => property.GetValue(r)) : rows.OrderBy(r => property.GetValue(r))).ToList();
-            }
-        }
-        return limit > 0 ? rows.Take(limit).ToList() : rows;
-    }
 
     private static void Print<T>(List<T> rows, bool json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<List<T>> type, string[] headers,
         Func<T, string[]> cells)
@@ -286,12 +304,16 @@ internal static class TqCommand
         {
             var user = result.GetValue(shared.User)!;
             var force = result.GetValue(shared.Force);
-            if (!result.GetValue(shared.Yes))
+            // One match goes ahead; several ask first, unless --yes. No match is an error that says so.
+            var onTasks = operation is "retry" or "skip";
+            var what = onTasks ? "tasks" : "jobs";
+            var matches = (await client.QueryColumnsAsync(what, onTasks ? ["jid", "tid"] : ["jid"], clause, user, new ListOptions(Limit: 1001), false, ct)).Rows.Count;
+            if (matches == 0)
+                return CommonOptions.Fail("tq", $"no {what} match '{TqTable.Escape(clause)}'; nothing done");
+            if (matches > 1 && !result.GetValue(shared.Yes))
             {
-                var count = operation is "retry" or "skip"
-                    ? (await client.TasksAsync(clause, user, ct)).Count
-                    : (await client.JobsAsync(clause, user, cancellationToken: ct)).Count;
-                Console.Error.Write($"{operation} {count} {(operation is "retry" or "skip" ? "task(s)" : "job(s)")} matching '{clause}'? [y/N] ");
+                var count = matches > 1000 ? "over 1000" : matches.ToString(CultureInfo.InvariantCulture);
+                Console.Error.Write($"{operation} {count} {what} matching '{TqTable.Escape(clause)}'? [y/N] ");
                 var answer = Console.IsInputRedirected && Console.In.Peek() < 0 ? null : Console.ReadLine();
                 if (answer is null || !answer.Trim().StartsWith('y'))
                 {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Furrow.Core.Query;
 
 /// <summary>Comparison operators of the clause language.</summary>
-internal enum CompareOp
+public enum CompareOp
 {
     Eq,
     Ne,
@@ -13,8 +13,8 @@ internal enum CompareOp
     Ge,
 }
 
-/// <summary>Ordering and truth rules shared by filters and sorting.</summary>
-internal static class QueryCompare
+/// <summary>Ordering and truth rules shared by filters and sorting: the meaning a store's translation must keep.</summary>
+public static class QueryCompare
 {
     public static bool TryParseOp(string text, out CompareOp op)
     {

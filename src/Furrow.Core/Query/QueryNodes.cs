@@ -3,17 +3,30 @@ using System.Text.RegularExpressions;
 
 namespace Furrow.Core.Query;
 
-/// <summary>A node of a compiled clause.</summary>
-internal abstract class QueryNode
+/// <summary>
+/// A node of a compiled clause. The tree is public so a store can translate it (to SQL); <see cref="Evaluate"/> is the
+/// reference meaning every translation must agree with, row for row.
+/// </summary>
+public abstract class QueryNode
 {
+    private protected QueryNode()
+    {
+    }
+
+    /// <summary>Whether <paramref name="row"/> matches; never throws for a missing or null value (it does not match).</summary>
     public abstract bool Evaluate(IQueryRow row);
 
     /// <summary>Writes a fully parenthesised form, which shows how the clause was grouped.</summary>
     public abstract void Render(StringBuilder sb);
 }
 
-internal sealed class MatchAllNode : QueryNode
+/// <summary>The empty clause: every row.</summary>
+public sealed class MatchAllNode : QueryNode
 {
+    private MatchAllNode()
+    {
+    }
+
     public static MatchAllNode Instance { get; } = new();
 
     public override bool Evaluate(IQueryRow row) => true;
@@ -21,8 +34,12 @@ internal sealed class MatchAllNode : QueryNode
     public override void Render(StringBuilder sb) => sb.Append("true");
 }
 
-internal sealed class AndNode(QueryNode left, QueryNode right) : QueryNode
+public sealed class AndNode(QueryNode left, QueryNode right) : QueryNode
 {
+    public QueryNode Left => left;
+
+    public QueryNode Right => right;
+
     public override bool Evaluate(IQueryRow row) => left.Evaluate(row) && right.Evaluate(row);
 
     public override void Render(StringBuilder sb)
@@ -35,8 +52,12 @@ internal sealed class AndNode(QueryNode left, QueryNode right) : QueryNode
     }
 }
 
-internal sealed class OrNode(QueryNode left, QueryNode right) : QueryNode
+public sealed class OrNode(QueryNode left, QueryNode right) : QueryNode
 {
+    public QueryNode Left => left;
+
+    public QueryNode Right => right;
+
     public override bool Evaluate(IQueryRow row) => left.Evaluate(row) || right.Evaluate(row);
 
     public override void Render(StringBuilder sb)
@@ -49,8 +70,11 @@ internal sealed class OrNode(QueryNode left, QueryNode right) : QueryNode
     }
 }
 
-internal sealed class NotNode(QueryNode inner) : QueryNode
+/// <summary>Two-valued negation: a row the inner test does not match (a null value included) matches.</summary>
+public sealed class NotNode(QueryNode inner) : QueryNode
 {
+    public QueryNode Inner => inner;
+
     public override bool Evaluate(IQueryRow row) => !inner.Evaluate(row);
 
     public override void Render(StringBuilder sb)
@@ -61,16 +85,30 @@ internal sealed class NotNode(QueryNode inner) : QueryNode
     }
 }
 
-/// <summary>A bare attribute such as `jid` or `stoptime`.</summary>
-internal sealed class TruthNode(string key) : QueryNode
+/// <summary>A bare attribute such as `jid` or `stoptime`: true when set, as <see cref="QueryCompare.IsTrue"/> says.</summary>
+public sealed class TruthNode(string key, QueryColumn column) : QueryNode
 {
+    /// <summary>The row key: the column's canonical name, or `job.column` for the job's column on another table.</summary>
+    public string Key => key;
+
+    public QueryColumn Column => column;
+
     public override bool Evaluate(IQueryRow row) => QueryCompare.IsTrue(row.Get(key));
 
     public override void Render(StringBuilder sb) => sb.Append(key);
 }
 
-internal sealed class CompareNode(string key, CompareOp op, QueryValue literal) : QueryNode
+/// <summary>`column op literal`; the literal already has the column's type (a time, a number, a string ...).</summary>
+public sealed class CompareNode(string key, QueryColumn column, CompareOp op, QueryValue literal) : QueryNode
 {
+    public string Key => key;
+
+    public QueryColumn Column => column;
+
+    public CompareOp Op => op;
+
+    public QueryValue Literal => literal;
+
     public override bool Evaluate(IQueryRow row) => QueryCompare.Apply(row.Get(key), op, literal);
 
     public override void Render(StringBuilder sb) =>
@@ -78,16 +116,33 @@ internal sealed class CompareNode(string key, CompareOp op, QueryValue literal) 
 }
 
 /// <summary>Compares two columns of the same row; the jobs shorthand `done` is `numdone = numtasks`.</summary>
-internal sealed class ColumnCompareNode(string leftKey, CompareOp op, string rightKey) : QueryNode
+public sealed class ColumnCompareNode(string leftKey, QueryColumn left, CompareOp op, string rightKey, QueryColumn right) : QueryNode
 {
+    public string LeftKey => leftKey;
+
+    public QueryColumn Left => left;
+
+    public CompareOp Op => op;
+
+    public string RightKey => rightKey;
+
+    public QueryColumn Right => right;
+
     public override bool Evaluate(IQueryRow row) => QueryCompare.Apply(row.Get(leftKey), op, row.Get(rightKey));
 
     public override void Render(StringBuilder sb) =>
         sb.Append('(').Append(leftKey).Append(' ').Append(QueryCompare.Symbol(op)).Append(' ').Append(rightKey).Append(')');
 }
 
-internal sealed class InNode(string key, QueryValue[] items) : QueryNode
+/// <summary>`column in [a, b]`: equal to any item.</summary>
+public sealed class InNode(string key, QueryColumn column, QueryValue[] items) : QueryNode
 {
+    public string Key => key;
+
+    public QueryColumn Column => column;
+
+    public IReadOnlyList<QueryValue> Items => items;
+
     public override bool Evaluate(IQueryRow row)
     {
         var value = row.Get(key);
@@ -104,9 +159,22 @@ internal sealed class InNode(string key, QueryValue[] items) : QueryNode
         sb.Append('(').Append(key).Append(" in [").AppendJoin(", ", items).Append("])");
 }
 
-/// <summary>`like`: a case-insensitive regular-expression search, as PostgreSQL's `~*` does for Tractor.</summary>
-internal sealed class LikeNode(string key, Regex regex) : QueryNode
+/// <summary>
+/// `like`: a case-insensitive regular-expression search of the value's text (<see cref="QueryValue.ToText"/>; any item
+/// of a list), as PostgreSQL's `~*` does for Tractor. A match that runs past the timeout counts as no match.
+/// </summary>
+public sealed class LikeNode(string key, QueryColumn column, Regex regex) : QueryNode
 {
+    public string Key => key;
+
+    public QueryColumn Column => column;
+
+    /// <summary>The pattern as the user wrote it.</summary>
+    public string Pattern => regex.ToString();
+
+    /// <summary>The compiled pattern, case-insensitive, culture-invariant, with the clause language's match timeout.</summary>
+    public Regex Regex => regex;
+
     public override bool Evaluate(IQueryRow row)
     {
         var value = row.Get(key);
@@ -135,7 +203,8 @@ internal sealed class LikeNode(string key, Regex regex) : QueryNode
         }
     }
 
-    private bool IsMatch(string text)
+    /// <summary>Tests one text as the node does; a match past the timeout is false, so a pathological pattern cannot stall a scan.</summary>
+    public bool IsMatch(string text)
     {
         try
         {
@@ -143,7 +212,6 @@ internal sealed class LikeNode(string key, Regex regex) : QueryNode
         }
         catch (RegexMatchTimeoutException)
         {
-            // A pathological pattern must not stall the engine's scan; treat the row as not matching.
             return false;
         }
     }

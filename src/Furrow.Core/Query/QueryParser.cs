@@ -147,20 +147,20 @@ internal sealed class QueryParser
         if (!isOp)
             return ParseBare(name);
 
-        if (!QueryNames.TryResolve(_schema, name.Text, out var key, out var column))
-            return Fail(QueryNames.UnknownAttribute(_schema, name.Text, name.Column, ShorthandWords()));
+        if (QueryNames.Resolve(_schema, name.Text, name.Column, ShorthandWords(), out var key, out var column) is { } unknown)
+            return Fail(unknown);
         _columns.Add(key);
         Next();
 
         QueryNode? node;
         if (op.IsWord("like"))
-            node = ParseLike(key);
+            node = ParseLike(key, column);
         else if (op.IsWord("in"))
             node = ParseIn(key, column, name);
         else if (!QueryCompare.TryParseOp(op.Text, out var compare))
             return Fail(op, $"unknown operator {op.Display}");
         else
-            node = ParseValue(column, name) is { } value ? new CompareNode(key, compare, value) : null;
+            node = ParseValue(column, name) is { } value ? new CompareNode(key, column, compare, value) : null;
 
         return node is not null && negate ? new NotNode(node) : node;
     }
@@ -184,7 +184,7 @@ internal sealed class QueryParser
     private static bool IsValueToken(Token t) =>
         t.Kind == TokenKind.String || (t.Kind == TokenKind.Word && !t.IsWord("and") && !t.IsWord("or"));
 
-    private QueryNode? ParseLike(string key)
+    private QueryNode? ParseLike(string key, QueryColumn column)
     {
         var token = Peek;
         if (!IsValueToken(token))
@@ -193,7 +193,7 @@ internal sealed class QueryParser
         try
         {
             var regex = new Regex(token.Text, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, RegexTimeout);
-            return new LikeNode(key, regex);
+            return new LikeNode(key, column, regex);
         }
         catch (ArgumentException)
         {
@@ -215,7 +215,7 @@ internal sealed class QueryParser
             if (token.Kind == close)
             {
                 Next();
-                return new InNode(key, [.. items]);
+                return new InNode(key, column, [.. items]);
             }
 
             if (token.Kind == TokenKind.Comma)
@@ -245,7 +245,7 @@ internal sealed class QueryParser
             if (string.IsNullOrEmpty(_context.CurrentUser))
                 return Fail(word, "'mine' needs a current user");
             _columns.Add(owner.Name);
-            return new CompareNode(owner.Name, CompareOp.Eq, QueryValue.From(_context.CurrentUser));
+            return new CompareNode(owner.Name, owner, CompareOp.Eq, QueryValue.From(_context.CurrentUser));
         }
 
         if (StateWords.Contains(lower))
@@ -255,32 +255,33 @@ internal sealed class QueryParser
             if (_schema.TryResolve("state", out var state))
             {
                 _columns.Add(state.Name);
-                return new CompareNode(state.Name, CompareOp.Eq, QueryValue.From(lower));
+                return new CompareNode(state.Name, state, CompareOp.Eq, QueryValue.From(lower));
             }
         }
 
-        if (QueryNames.TryResolve(_schema, text, out var key, out _))
-        {
-            _columns.Add(key);
-            return new TruthNode(key);
-        }
-
-        return Fail(QueryNames.UnknownAttribute(_schema, text, word.Column, ShorthandWords()));
+        if (QueryNames.Resolve(_schema, text, word.Column, ShorthandWords(), out var key, out var column) is { } unknown)
+            return Fail(unknown);
+        _columns.Add(key);
+        return new TruthNode(key, column);
     }
 
     private QueryNode JobStateShorthand(string state)
     {
+        var schema = QuerySchema.Jobs;
         if (state == "done")
         {
             _columns.Add("numdone");
             _columns.Add("numtasks");
-            return new ColumnCompareNode("numdone", CompareOp.Eq, "numtasks");
+            return new ColumnCompareNode("numdone", Column(schema, "numdone"), CompareOp.Eq, "numtasks", Column(schema, "numtasks"));
         }
 
         var key = "num" + state;
         _columns.Add(key);
-        return new CompareNode(key, CompareOp.Gt, QueryValue.From(0L));
+        return new CompareNode(key, Column(schema, key), CompareOp.Gt, QueryValue.From(0L));
     }
+
+    private static QueryColumn Column(QuerySchema schema, string name) =>
+        schema.TryResolve(name, out var column) ? column : throw new InvalidOperationException($"{schema.Name} has no column {name}");
 
     private QueryNode? ExpandAlias(Token word, string expansion)
     {

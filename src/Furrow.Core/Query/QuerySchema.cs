@@ -9,9 +9,18 @@ public sealed class QuerySchema
     private readonly Dictionary<string, string> _aliases;
 
     private QuerySchema(QueryTable table, string name, QueryColumn[] columns, params (string Alias, string Column)[] aliases)
+        : this(table, name, [], columns, aliases)
+    {
+    }
+
+    private QuerySchema(QueryTable table, string name, string[] notRecorded, QueryColumn[] columns, params (string Alias, string Column)[] aliases)
     {
         Table = table;
         Name = name;
+        var unknown = notRecorded.Where(n => !columns.Any(c => c.Name == n)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"not columns of {name}: {string.Join(", ", unknown)}", nameof(notRecorded));
+        columns = columns.Select(c => notRecorded.Contains(c.Name) ? c with { Recorded = false } : c).ToArray();
         Columns = columns;
         _columns = columns.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
         _aliases = aliases.ToDictionary(a => a.Alias, a => a.Column, StringComparer.OrdinalIgnoreCase);
@@ -30,7 +39,12 @@ public sealed class QuerySchema
     /// <summary>Alternative column names, alias → canonical name.</summary>
     public IReadOnlyDictionary<string, string> Aliases => _aliases;
 
+    // Columns of Tractor's schema that Furrow does not keep: a clause or sort naming one is refused ("not recorded by
+    // Furrow"), never answered with an always-empty column. Furrow adds `state`: deleted, paused, error, done, active or
+    // waiting, the first that holds.
     public static QuerySchema Jobs { get; } = new(QueryTable.Jobs, "job",
+    ["spooladdr", "assignments", "crews", "editpolicy", "etalevel", "pausetime", "elapsedsecs", "esttotalsecs", "metadata", "pil",
+        "lastnoteid"],
     [
         I("jid"), S("owner"), S("spoolhost"), S("spoolfile"), S("spoolcwd"), S("spooladdr"), S("title"),
         S("assignments"), S("tier"), F("priority"), SL("crews"), SL("projects"), SL("tags"), S("service"),
@@ -38,40 +52,47 @@ public sealed class QuerySchema
         T("spooltime"), T("pausetime"), T("aftertime"), T("starttime"), T("stoptime"), T("deletetime"),
         F("elapsedsecs"), F("esttotalsecs"), I("numtasks"), I("numblocked"), I("numready"), I("numactive"),
         I("numerror"), I("numdone"), I("maxtid"), I("maxcid"), S("comment"), S("metadata"), I("maxactive"),
-        B("serialsubtasks"), S("dirmap"), I("pil"), I("lastnoteid"),
+        B("serialsubtasks"), S("dirmap"), I("pil"), I("lastnoteid"), S("state"),
     ],
         ("user", "owner"), ("username", "owner"), ("cwd", "spoolcwd"), ("pri", "priority"),
         ("spooled", "spooltime"), ("deleted", "deletetime"), ("elapsed", "elapsedsecs"),
         ("est", "esttotalsecs"), ("ntasks", "numtasks"), ("jobid", "jid"));
 
-    // Task, command and invocation searches also see the job's owner (tq's `tasks owner=louise`) and a state,
-    // which the engine fills from the job and task rows.
+    // Task, command and invocation searches also see the job's owner (tq's `tasks owner=louise`, `user=louise`) and a
+    // state; any other job column is there under its own name too (`tasks priority > 100`), as `job.column`.
     public static QuerySchema Tasks { get; } = new(QueryTable.Tasks, "task",
+    ["minslots", "maxslots", "cids", "ptids", "attached", "readytime", "activetime", "currcid", "preview", "chaser", "metadata",
+        "resumeblock"],
     [
         I("jid"), I("tid"), S("title"), S("id"), S("service"), I("minslots"), I("maxslots"), IL("cids"),
         B("serialsubtasks"), IL("ptids"), B("attached"), S("state"), T("statetime"), T("readytime"),
         T("activetime"), I("currcid"), B("haslog"), SL("preview"), SL("chaser"), F("progress"), S("metadata"),
         B("resumeblock"), I("retrycount"), S("owner"),
     ],
-        ("taskid", "tid"));
+        ("taskid", "tid"), ("user", "owner"), ("username", "owner"));
 
+    // Furrow adds `kind`: remote, local or builtin (Tractor's `local` is kind=local).
     public static QuerySchema Commands { get; } = new(QueryTable.Commands, "command",
+    ["msg", "id", "refersto", "metadata", "resumewhile", "resumepin"],
     [
-        I("jid"), I("tid"), I("cid"), SL("argv"), B("local"), S("expand"), S("runtype"), S("msg"), S("service"),
+        I("jid"), I("tid"), I("cid"), SL("argv"), B("local"), B("expand"), S("runtype"), S("msg"), S("service"),
         SL("tags"), S("id"), S("refersto"), I("minslots"), I("maxslots"), SL("envkey"), IL("retryrcodes"),
-        S("metadata"), SL("resumewhile"), B("resumepin"), S("state"), S("owner"),
+        S("metadata"), SL("resumewhile"), B("resumepin"), S("state"), S("owner"), S("kind"),
     ],
-        ("cmdid", "cid"), ("retryrc", "retryrcodes"), ("retrycodes", "retryrcodes"));
+        ("cmdid", "cid"), ("retryrc", "retryrcodes"), ("retrycodes", "retryrcodes"), ("user", "owner"), ("username", "owner"));
 
     public static QuerySchema Invocations { get; } = new(QueryTable.Invocations, "invocation",
+    ["numslots", "limits", "retrycount", "resumecount", "resumable"],
     [
         I("jid"), I("tid"), I("cid"), I("iid"), B("current"), S("blade"), I("numslots"), SL("limits"),
         T("starttime"), T("stoptime"), I("pid"), F("rss"), F("vsz"), F("cpu"), F("elapsedapp"), F("elapsedsys"),
         F("elapsedreal"), I("rcode"), I("retrycount"), I("resumecount"), B("resumable"), S("state"), S("owner"),
     ],
-        ("mem", "vsz"), ("utime", "elapsedapp"), ("stime", "elapsedsys"), ("wtime", "elapsedreal"));
+        ("mem", "vsz"), ("utime", "elapsedapp"), ("stime", "elapsedsys"), ("wtime", "elapsedreal"), ("user", "owner"), ("username", "owner"));
 
+    // Memory and disk are in bytes, so `mem > 4G` reads as written.
     public static QuerySchema Blades { get; } = new(QueryTable.Blades, "blade",
+    ["port", "boottime", "udi"],
     [
         S("name"), S("ipaddr"), I("port"), S("osname"), S("osversion"), T("boottime"), I("numcpu"), F("loadavg"),
         F("availmemory"), F("availdisk"), S("version"), S("profile"), S("nimby"), T("starttime"), I("numslots"),

@@ -24,8 +24,11 @@ public enum QueryColumnType
     IntList,
 }
 
-/// <summary>One searchable column: its canonical name and type.</summary>
-public sealed record QueryColumn(string Name, QueryColumnType Type)
+/// <summary>
+/// One searchable column: its canonical name and type. <see cref="Recorded"/> is false for a column of Tractor's schema
+/// that Furrow does not keep; clauses and sorts naming it are refused.
+/// </summary>
+public sealed record QueryColumn(string Name, QueryColumnType Type, bool Recorded = true)
 {
     public bool IsNumeric => Type is QueryColumnType.Int or QueryColumnType.Float;
 

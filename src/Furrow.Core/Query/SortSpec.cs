@@ -39,8 +39,8 @@ public sealed class SortSpec : IComparer<IQueryRow>
             var nameColumn = start + 1 + (item.Length - name.Length);
             if (name.Length == 0)
                 return SortParseResult.Failed(new QueryError(start + 1, item, $"expected a column name after '{item}'"));
-            if (!QueryNames.TryResolve(schema, name, out var key, out var column))
-                return SortParseResult.Failed(QueryNames.UnknownAttribute(schema, name, nameColumn));
+            if (QueryNames.Resolve(schema, name, nameColumn, null, out var key, out var column) is { } unknown)
+                return SortParseResult.Failed(unknown);
             keys.Add(new SortKey(key, column, descending));
         }
 

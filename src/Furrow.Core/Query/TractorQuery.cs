@@ -20,6 +20,16 @@ public static class TractorQuery
     }
 
     /// <summary>
+    /// Resolves a column name as a clause would (aliases, dot notation, a job column on a task search), for `-c` lists:
+    /// null and the row key and column, or the error (an unknown name with the closest one, or a column Furrow does not keep).
+    /// </summary>
+    public static QueryError? ResolveColumn(QueryTable table, string name, out string key, out QueryColumn column) =>
+        QueryNames.Resolve(QuerySchema.For(table), name, 1, null, out key, out column);
+
+    /// <summary>The closest of <paramref name="candidates"/> to a mistyped <paramref name="name"/>, within a small edit distance; or null.</summary>
+    public static string? Suggest(string name, IEnumerable<string> candidates) => QueryNames.Suggest(name, candidates);
+
+    /// <summary>
     /// Joins command-line words into one clause. The shell has already removed the quotes users put around parts
     /// such as <c>"priority >= 400"</c>, so the words are simply joined with spaces.
     /// </summary>
@@ -40,6 +50,9 @@ public sealed class CompiledQuery
     }
 
     public QuerySchema Schema { get; }
+
+    /// <summary>The parsed clause, for a store to translate; <see cref="QueryNode.Evaluate"/> is its meaning.</summary>
+    public QueryNode Root => _root;
 
     /// <summary>The clause as given.</summary>
     public string Clause { get; }

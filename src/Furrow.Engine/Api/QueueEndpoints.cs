@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Furrow.Client.Protocol;
 using Furrow.Core.Jobs;
 using Furrow.Storage;
+using Furrow.Storage.Queries;
 using Furrow.Core.Query;
 using Furrow.Engine.Dispatch;
 using Furrow.Engine.Farm;
@@ -114,37 +115,72 @@ internal static class QueueEndpoints
     }
 
     private static Task<IResult> ListJobsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Jobs, clock, async () => await rows.JobsAsync(context.Request.Query["archived"] == "1", ct),
+        ListAsync(context, QueryTable.Jobs, clock, query => rows.JobsAsync(query with { WithComment = context.Request.Query["comment"] == "1" }, ct),
             FurrowJsonContext.Default.ListJobRow);
 
     private static Task<IResult> ListTasksAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Tasks, clock, async () => await rows.TasksAsync(JidHint(context), ct), FurrowJsonContext.Default.ListTaskRow);
+        ListAsync(context, QueryTable.Tasks, clock, query => rows.TasksAsync(query, ct), FurrowJsonContext.Default.ListTaskRow);
 
     private static Task<IResult> ListCommandsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Commands, clock, async () => await rows.CommandsAsync(JidHint(context), ct),
-            FurrowJsonContext.Default.ListCommandRow);
+        ListAsync(context, QueryTable.Commands, clock, query => rows.CommandsAsync(query, ct), FurrowJsonContext.Default.ListCommandRow);
 
     private static Task<IResult> ListInvocationsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Invocations, clock, async () => await rows.InvocationsAsync(JidHint(context), ct),
-            FurrowJsonContext.Default.ListInvocationRow);
+        ListAsync(context, QueryTable.Invocations, clock, query => rows.InvocationsAsync(query, ct), FurrowJsonContext.Default.ListInvocationRow);
 
     private static Task<IResult> ListBladesAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Blades, clock, async () => await rows.BladesAsync(ct), FurrowJsonContext.Default.ListBladeRow);
+        ListAsync(context, QueryTable.Blades, clock, query => rows.BladesAsync(query, ct), FurrowJsonContext.Default.ListBladeRow);
 
     private static long? JidHint(HttpContext context) =>
         long.TryParse(context.Request.Query["jid"], CultureInfo.InvariantCulture, out var jid) ? jid : null;
 
+    // ?q= clause, ?sortby= columns (-col descending), ?limit= and ?offset= (a page), ?archived=1 (deleted jobs too), ?jid= one job.
     private static async Task<IResult> ListAsync<T>(HttpContext context, QueryTable table, TimeProvider clock,
-        Func<Task<List<(T Row, IQueryRow Query)>>> load, JsonTypeInfo<List<T>> type)
+        Func<ListQuery, Task<List<T>>> load, JsonTypeInfo<List<T>> type)
     {
-        var query = Compile(context, table, clock);
-        if (query.Error is { } error)
+        if (ReadListQuery(context, table, clock, out var query) is { } problem)
+            return problem;
+        try
+        {
+            return TypedResults.Json(await load(query), type);
+        }
+        catch (QueryRejectedException rejected)
+        {
+            return ApiResults.BadRequest($"bad query: {rejected.Message}");
+        }
+        catch (QueryTimeoutException timeout)
+        {
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, timeout.Message);
+        }
+    }
+
+    /// <summary>Reads ?q, ?sortby, ?limit, ?offset, ?archived and ?jid; a problem result for the first bad one, else null.</summary>
+    internal static IResult? ReadListQuery(HttpContext context, QueryTable table, TimeProvider clock, out ListQuery query)
+    {
+        query = new ListQuery();
+        var q = context.Request.Query;
+        var where = Compile(context, table, clock);
+        if (where.Error is { } error)
             return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
-        var rows = await load();
-        var matching = rows.Where(r => query.Query!.Matches(r.Query)).Select(r => r.Row).ToList();
-        if (int.TryParse(context.Request.Query["limit"], CultureInfo.InvariantCulture, out var limit) && limit > 0)
-            matching = matching.Take(limit).ToList();
-        return TypedResults.Json(matching, type);
+        SortSpec? sort = null;
+        if (q["sortby"].FirstOrDefault() is { Length: > 0 } sortText)
+        {
+            var parsed = SortSpec.Parse(sortText, table);
+            if (parsed.Error is { } sortError)
+                return ApiResults.BadRequest($"bad sort: {sortError.Message}: '{sortError.Token}'");
+            sort = parsed.Sort;
+        }
+        int? limit = null;
+        if (q["limit"].FirstOrDefault() is { Length: > 0 } limitText)
+        {
+            if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var l))
+                return ApiResults.BadRequest($"bad limit '{limitText}': expected a whole number (0 for no limit)");
+            limit = l == 0 ? null : l;
+        }
+        var offset = 0;
+        if (q["offset"].FirstOrDefault() is { Length: > 0 } offsetText && !int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+            return ApiResults.BadRequest($"bad offset '{offsetText}': expected a whole number");
+        query = new ListQuery(where.Query, sort, limit, offset, q["archived"] == "1") { Jid = JidHint(context) };
+        return null;
     }
 
     private static QueryParseResult Compile(HttpContext context, QueryTable table, TimeProvider clock) =>
@@ -165,9 +201,22 @@ internal static class QueueEndpoints
         if (string.IsNullOrWhiteSpace(query.Query!.Clause))
             return ApiResults.BadRequest($"{operation} needs a search clause naming what to {operation}");
 
-        var targets = onTasks
-            ? (await rows.TasksAsync(null, ct)).Where(r => query.Query.Matches(r.Query)).Select(r => (r.Row.Jid, r.Row.Tid, r.Row.Owner)).ToList()
-            : (await rows.JobsAsync(false, ct)).Where(r => query.Query.Matches(r.Query)).Select(r => (r.Row.Jid, Tid: 0, r.Row.Owner)).ToList();
+        List<(long Jid, int Tid, string Owner)> targets;
+        try
+        {
+            var search = new ListQuery(query.Query);
+            targets = onTasks
+                ? (await rows.TasksAsync(search, ct)).Select(r => (r.Jid, r.Tid, r.Owner)).ToList()
+                : (await rows.JobsAsync(search, ct)).Select(r => (r.Jid, Tid: 0, r.Owner)).ToList();
+        }
+        catch (QueryRejectedException rejected)
+        {
+            return ApiResults.BadRequest($"bad query: {rejected.Message}");
+        }
+        catch (QueryTimeoutException timeout)
+        {
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, timeout.Message);
+        }
         var done = new List<string>();
         var refused = new List<string>();
         foreach (var (jid, tid, owner) in targets)

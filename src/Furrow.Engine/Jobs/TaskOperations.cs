@@ -68,7 +68,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
     {
         if (farm.IsLive(jid))
             return true;
-        var job = (await store.ListJobsAsync(false, cancellationToken).ConfigureAwait(false)).FirstOrDefault(j => j.Jid == jid);
+        var job = (await store.QueryJobsAsync(new Storage.Queries.ListQuery { Jid = jid }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
         if (job is null)
             return false;
         await store.CommitAsync([new SetJobTimes(jid, null, null)], cancellationToken).ConfigureAwait(false);

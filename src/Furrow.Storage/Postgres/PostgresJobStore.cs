@@ -31,6 +31,10 @@ internal sealed class PostgresJobStore : AdoJobStore
 
     protected override SqlDialect Dialect => SqlDialect.Postgres;
 
+    // 2201B invalid_regular_expression: PostgreSQL's regular expressions (`~*`, Tractor's own) refuse a few constructs .NET's accept.
+    protected override string? RejectedQuery(Exception error) =>
+        error is Npgsql.PostgresException { SqlState: "2201B" } refused ? $"the database refuses the regular expression: {refused.MessageText}" : null;
+
     protected override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         try

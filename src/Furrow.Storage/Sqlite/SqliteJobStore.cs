@@ -54,6 +54,9 @@ internal sealed class SqliteJobStore : AdoJobStore
         }
     }
 
+    protected override void PrepareQueryConnection(DbConnection connection, DateTime deadline, TimeSpan timeout) =>
+        SqliteLike.Register((SqliteConnection)connection, deadline, timeout);
+
     // SQLite's online backup API copies a consistent snapshot page by page; in WAL mode it only holds a read
     // transaction, so the engine's writer goes on committing while it runs.
     public override async ValueTask SnapshotToAsync(string path, CancellationToken cancellationToken)

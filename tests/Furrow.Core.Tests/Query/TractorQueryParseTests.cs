@@ -143,11 +143,11 @@ public sealed class TractorQueryParseTests
     [Fact]
     public void Parse_ListEquals_MeansContains()
     {
-        var q = Compile("crews=lighting", QueryTable.Jobs);
+        var q = Compile("projects=lighting", QueryTable.Jobs);
 
-        Assert.True(q.Matches(Row(("crews", new[] { "fx", "lighting" }))));
-        Assert.False(q.Matches(Row(("crews", new[] { "fx" }))));
-        Assert.True(Compile("crews != lighting", QueryTable.Jobs).Matches(Row(("crews", new[] { "fx" }))));
+        Assert.True(q.Matches(Row(("projects", new[] { "fx", "lighting" }))));
+        Assert.False(q.Matches(Row(("projects", new[] { "fx" }))));
+        Assert.True(Compile("projects != lighting", QueryTable.Jobs).Matches(Row(("projects", new[] { "fx" }))));
         Assert.True(Compile("tags like ^lig", QueryTable.Jobs).Matches(Row(("tags", new[] { "fx", "Lighting" }))));
     }
 
@@ -214,10 +214,53 @@ public sealed class TractorQueryParseTests
     [Fact]
     public void Parse_DotNotationForAnotherTable_ReadsQualifiedKey()
     {
-        var q = Compile("Job.owner=bob and Task.state=error", QueryTable.Commands);
+        var q = Compile("Job.owner=bob and Task.state=error and job.priority > 10", QueryTable.Commands);
 
-        Assert.Equal(["job.owner", "task.state"], q.Columns.Order());
-        Assert.True(q.Matches(Row(("job.owner", "bob"), ("task.state", "error"))));
+        // The job's owner is a column of every command row; other job columns keep their table's name.
+        Assert.Equal(["job.priority", "owner", "task.state"], q.Columns.Order());
+        Assert.True(q.Matches(Row(("owner", "bob"), ("task.state", "error"), ("job.priority", 20.0))));
+    }
+
+    [Theory]
+    [InlineData("priority > 100", QueryTable.Tasks, "job.priority")]
+    [InlineData("pri > 100", QueryTable.Invocations, "job.priority")]
+    [InlineData("user=louise", QueryTable.Tasks, "owner")]
+    [InlineData("username=louise", QueryTable.Commands, "owner")]
+    [InlineData("spooltime > -1d", QueryTable.Commands, "job.spooltime")]
+    [InlineData("title like x", QueryTable.Tasks, "title")]
+    public void Parse_AJobColumnNamedAloneOnATaskSearch_ReadsTheJobs(string clause, QueryTable table, string key)
+    {
+        // Tractor's tasks, commands and invocations searches see their job's columns; the row's own column wins a clash (title).
+        Assert.Equal([key], Compile(clause, table).Columns);
+    }
+
+    [Theory]
+    [InlineData("crews like fx", QueryTable.Jobs, "crews")]
+    [InlineData("pausetime", QueryTable.Jobs, "pausetime")]
+    [InlineData("not elapsed", QueryTable.Jobs, "elapsed")]
+    [InlineData("numslots > 1", QueryTable.Invocations, "numslots")]
+    [InlineData("job.metadata like x", QueryTable.Tasks, "job.metadata")]
+    [InlineData("msg like x", QueryTable.Commands, "msg")]
+    [InlineData("udi > 1", QueryTable.Blades, "udi")]
+    public void Parse_AColumnFurrowDoesNotKeep_IsRefusedByName(string clause, QueryTable table, string name)
+    {
+        var result = TractorQuery.Parse(clause, table, Context());
+
+        Assert.False(result.Success);
+        Assert.Equal($"not recorded by Furrow: {name}", result.Error.Problem);
+        Assert.Equal(name, result.Error.Token);
+    }
+
+    [Theory]
+    [InlineData("task.state=error", QueryTable.Jobs, "a jobs search cannot use task columns")]
+    [InlineData("blade.name=x", QueryTable.Tasks, "a tasks search cannot use blade columns")]
+    [InlineData("invocation.rcode=1", QueryTable.Commands, "a commands search cannot use invocation columns")]
+    public void Parse_DotNotationForATableTheRowDoesNotBelongTo_IsRefused(string clause, QueryTable table, string problem)
+    {
+        var result = TractorQuery.Parse(clause, table, Context());
+
+        Assert.False(result.Success);
+        Assert.Equal(problem, result.Error.Problem);
     }
 
     [Fact]

@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Furrow.Core.Query;
+using Furrow.Engine.Farm;
+using Furrow.Storage;
+using Furrow.Storage.Queries;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Furrow.Engine.Api;
+
+/// <summary>
+/// `GET /api/v1/query/{table}`: any columns of any listing, by Tractor's names (tq's `-c`). The reply is
+/// <c>{"table": "jobs", "columns": [{"name": "jid", "type": "int"}, ...], "rows": [[1, ...], ...]}</c>: each row's values
+/// in the columns' order; times are Unix milliseconds, lists are arrays, a value the row lacks is null. Parameters:
+/// `cols` (comma-separated names, aliases and `table.column`), `q`, `sortby`, `limit`, `offset`, `archived=1`, `user` (for
+/// `mine`), `jid`, and `distinct=1` (each different row once, in first-seen order, before the limit).
+/// </summary>
+internal static class ColumnQueryEndpoints
+{
+    // Values only the scheduler holds, listed beside the database's: a task's blade and why it waits; a blade's slots in use
+    // and clock skew. They can be listed, not searched.
+    private static readonly Dictionary<QueryTable, (string Name, QueryColumnType Type)[]> Extras = new()
+    {
+        [QueryTable.Tasks] = [("blade", QueryColumnType.String), ("why", QueryColumnType.String)],
+        [QueryTable.Blades] = [("inuse", QueryColumnType.Int), ("clockskew", QueryColumnType.Float)],
+    };
+
+    public static void MapColumnQueryApi(this IEndpointRouteBuilder app) => app.MapGet("/api/v1/query/{table}", QueryAsync);
+
+    private static async Task<IResult> QueryAsync(string table, HttpContext context, IJobStore store, LiveFarm farm, QueueRows rows,
+        TimeProvider clock, CancellationToken ct)
+    {
+        if (!QuerySchema.TryGet(table, out var schema) || schema.Table is QueryTable.Params or QueryTable.Notes)
+            return ApiResults.BadRequest($"unknown table '{table}': expected jobs, tasks, commands, invocations or blades");
+        var names = (context.Request.Query["cols"].FirstOrDefault() ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0)
+            return ApiResults.BadRequest("cols names no column: give one or more, separated by commas (e.g. cols=jid,owner,title)");
+        var columns = new List<Column>();
+        foreach (var name in names)
+        {
+            var extra = Extras.GetValueOrDefault(schema.Table)?.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (extra is { Name: not null } found)
+            {
+                columns.Add(new Column(name.ToLowerInvariant(), found.Name, found.Type, IsExtra: true));
+                continue;
+            }
+            if (TractorQuery.ResolveColumn(schema.Table, name, out var key, out var column) is { } error)
+            {
+                var hint = error.Hint ?? (TractorQuery.Suggest(name, Extras.GetValueOrDefault(schema.Table)?.Select(e => e.Name) ?? []) is { } s
+                    ? $"did you mean '{s}'?" : null);
+                return ApiResults.BadRequest($"bad column: {error.Problem}{(hint is null ? "" : $" ({hint})")}");
+            }
+            columns.Add(new Column(name.ToLowerInvariant(), key, column.Type, IsExtra: false));
+        }
+        if (QueueEndpoints.ReadListQuery(context, schema.Table, clock, out var query) is { } problem)
+            return problem;
+        var distinct = context.Request.Query["distinct"] == "1";
+        var page = (query.Limit, query.Offset);
+        if (distinct)
+            query = query with { Limit = null, Offset = 0 };
+
+        List<QueryValue[]> values;
+        try
+        {
+            values = schema.Table == QueryTable.Blades
+                ? await BladeValuesAsync(rows, columns, query, ct)
+                : await StoreValuesAsync(store, farm, schema.Table, columns, query, ct);
+        }
+        catch (QueryRejectedException rejected)
+        {
+            return ApiResults.BadRequest($"bad query: {rejected.Message}");
+        }
+        catch (QueryTimeoutException timeout)
+        {
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, timeout.Message);
+        }
+        if (distinct)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            IEnumerable<QueryValue[]> unique = values.Where(v => seen.Add(string.Join('\u001f', v.Select(x => $"{x.Kind}:{x.ToText()}"))));
+            unique = unique.Skip(page.Offset);
+            if (page.Limit is { } limit)
+                unique = unique.Take(limit);
+            values = unique.ToList();
+        }
+
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using (var json = new Utf8JsonWriter(context.Response.Body))
+        {
+            json.WriteStartObject();
+            json.WriteString("table", schema.PluralName);
+            json.WriteStartArray("columns");
+            foreach (var column in columns)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", column.Name);
+                json.WriteString("type", column.Type.ToString().ToLowerInvariant());
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("rows");
+            foreach (var row in values)
+            {
+                json.WriteStartArray();
+                foreach (var value in row)
+                    Write(json, value);
+                json.WriteEndArray();
+                if (json.BytesPending > 32 * 1024)
+                    await json.FlushAsync(ct);
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Results.Empty;
+    }
+
+    private sealed record Column(string Name, string Key, QueryColumnType Type, bool IsExtra);
+
+    private static async Task<List<QueryValue[]>> StoreValuesAsync(IJobStore store, LiveFarm farm, QueryTable table, List<Column> columns,
+        ListQuery query, CancellationToken ct)
+    {
+        // A task's extras need its ids, read as two more columns after the asked-for ones.
+        var stored = columns.Where(c => !c.IsExtra).Select(c => (c.Key, new QueryColumn(c.Key, c.Type))).ToList();
+        var needsIds = columns.Any(c => c.IsExtra);
+        if (needsIds)
+            stored.AddRange([("jid", new QueryColumn("jid", QueryColumnType.Int)), ("tid", new QueryColumn("tid", QueryColumnType.Int))]);
+        var read = await store.QueryColumnsAsync(table, stored, query, ct);
+        var views = needsIds ? farm.TaskViews(query.Jid) : null;
+        var result = new List<QueryValue[]>(read.Count);
+        foreach (var row in read)
+        {
+            var at = 0;
+            var values = new QueryValue[columns.Count];
+            var view = views?.GetValueOrDefault((row[^2].AsInt, (int)row[^1].AsInt));
+            for (var i = 0; i < columns.Count; i++)
+            {
+                values[i] = columns[i].IsExtra
+                    ? QueryValue.From(columns[i].Key == "blade" ? view?.Blade : view?.WhyWaiting)
+                    : row[at++];
+            }
+            result.Add(values);
+        }
+        return result;
+    }
+
+    private static async Task<List<QueryValue[]>> BladeValuesAsync(QueueRows rows, List<Column> columns, ListQuery query, CancellationToken ct)
+    {
+        var blades = await rows.BladeRowsAsync(query, ct);
+        return blades.Select(b => columns.Select(c => c.Key switch
+        {
+            "inuse" => QueryValue.From((long)b.Row.SlotsInUse),
+            "clockskew" => b.Row.ClockSkewMs is { } skew ? QueryValue.From(skew / 1000.0) : QueryValue.Null,
+            _ => b.Query.Get(c.Key),
+        }).ToArray()).ToList();
+    }
+
+    private static void Write(Utf8JsonWriter json, QueryValue value)
+    {
+        switch (value.Kind)
+        {
+            case QueryValueKind.Int:
+                json.WriteNumberValue(value.AsInt);
+                break;
+            case QueryValueKind.Float when double.IsFinite(value.AsFloat):
+                json.WriteNumberValue(value.AsFloat);
+                break;
+            case QueryValueKind.String:
+                json.WriteStringValue(value.AsString);
+                break;
+            case QueryValueKind.Bool:
+                json.WriteBooleanValue(value.AsBool);
+                break;
+            case QueryValueKind.Time:
+                json.WriteNumberValue(value.AsTime.ToUnixTimeMilliseconds());
+                break;
+            case QueryValueKind.StringList:
+                json.WriteStartArray();
+                foreach (var item in value.AsStringList)
+                    json.WriteStringValue(item);
+                json.WriteEndArray();
+                break;
+            case QueryValueKind.IntList:
+                json.WriteStartArray();
+                foreach (var item in value.AsIntList)
+                    json.WriteNumberValue(item);
+                json.WriteEndArray();
+                break;
+            default:
+                json.WriteNullValue();
+                break;
+        }
+    }
+}

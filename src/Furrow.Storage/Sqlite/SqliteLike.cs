@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Furrow.Storage.Queries;
+using Microsoft.Data.Sqlite;
+
+namespace Furrow.Storage.Sqlite;
+
+/// <summary>
+/// The clause language's `like` inside SQLite: a function running .NET's regular expressions (case-insensitive,
+/// culture-invariant, the parser's match timeout), so the embedded store matches exactly what the clause means. Numbers
+/// reach it as numbers and are written as the clause language writes them.
+/// </summary>
+internal static class SqliteLike
+{
+    public const string FunctionName = "furrow_like";
+
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Registers the function on <paramref name="connection"/> for one query: past <paramref name="deadline"/> (UTC) it
+    /// throws, which ends the statement, so a pattern slow on every row cannot hold a reader for the whole table.
+    /// </summary>
+    public static void Register(SqliteConnection connection, DateTime deadline, TimeSpan timeout) =>
+        connection.CreateFunction(FunctionName, (string pattern, object? value) =>
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new QueryTimeoutException(timeout);
+            var text = value switch
+            {
+                null or DBNull => null,
+                string s => s,
+                long l => l.ToString(CultureInfo.InvariantCulture),
+                double d => d.ToString("R", CultureInfo.InvariantCulture),
+                _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+            };
+            if (text is null)
+                return 0L;
+            try
+            {
+                return Regex.IsMatch(text, pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeout) ? 1L : 0L;
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return 0L;
+            }
+        }, isDeterministic: false);
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>
+/// tq as wranglers' scripts use it, against a real engine (no blade: the jobs wait, so their rows hold still): chosen
+/// columns without a header, JSON keyed by column names, id shorthands, sorting and limits done by the engine, archives,
+/// the one-line usage errors with exit code 2, and values that must not reach the terminal raw.
+/// </summary>
+public sealed class TqTests : IAsyncLifetime
+{
+    private readonly TestSite _site = new();
+    private long _ana;
+    private long _bob;
+    private long _hostile;
+
+    public async Task InitializeAsync()
+    {
+        await _site.StartEngineAsync();
+        _ana = await _site.SpoolAsync("""
+            Job -title {ana shot} -priority 300 -projects {fx comp} -subtasks {
+                Task {f1} -cmds { RemoteCmd {{echo} {1}} }
+                Task {f2} -cmds { RemoteCmd {{echo} {2}} }
+            }
+            """, "ana");
+        _bob = await _site.SpoolAsync("Job -title {bob shot} -priority 50 -subtasks { Task {only} -cmds { RemoteCmd {{echo} {b}} } }", "bob");
+        // ESC [2J clears a terminal, BEL rings it, CR rewrites the line: none may reach a wrangler's terminal as it is.
+        _hostile = await _site.SpoolAsync(
+            "Job -title \"evil\\033\\[2J\\007\\rtitle\" -priority 10 -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", "eve");
+    }
+
+    public async Task DisposeAsync() => await _site.DisposeAsync();
+
+    private static string Words(string text) => string.Join(' ', text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+
+    private Task<(int Code, string Stdout, string Stderr)> Tq(params string[] args) =>
+        FurrowProcess.RunAsync(["tq", "--engine", _site.Engine, "--user", "ana", .. args]);
+
+    [Fact]
+    public async Task ChosenColumns_WithoutAHeader_AreTheRowsValuesInOrder_AsAScriptReadsThem()
+    {
+        var (code, stdout, stderr) = await Tq("jobs", "not done", "-c", "jid,owner,pri,numtasks", "--nh", "-s", "-priority");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal([$"{_ana} ana 300 2", $"{_bob} bob 50 1", $"{_hostile} eve 10 1"],
+            stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        (code, stdout, _) = await Tq("jobs", "-c", "jid", "--nh", "-s", "-priority", "--limit", "1");
+        Assert.Equal(0, code);
+        Assert.Equal(_ana.ToString(), stdout.Trim());
+        // A task search sees its job's columns: by dot notation, by a job column's own name, and by Tractor's user alias.
+        (code, stdout, stderr) = await Tq("tasks", "Job.title like ana and user=ana and priority > 100", "-c", "tid,title,job.title", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(2, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.All(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.EndsWith("ana shot", l));
+    }
+
+    [Fact]
+    public async Task Json_IsKeyedByTheColumnNames_WithTimesAndListsAsTheyAre()
+    {
+        var (code, stdout, stderr) = await Tq("--json", "jobs", $"jid={_ana}", "-c", "jid,title,projects,spooltime,numdone");
+
+        Assert.True(code == 0, stderr);
+        var row = Assert.Single(JsonDocument.Parse(stdout).RootElement.EnumerateArray());
+        Assert.Equal(_ana, row.GetProperty("jid").GetInt64());
+        Assert.Equal("ana shot", row.GetProperty("title").GetString());
+        Assert.Equal(["fx", "comp"], row.GetProperty("projects").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(0, row.GetProperty("numdone").GetInt32());
+        Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d$", row.GetProperty("spooltime").GetString());
+    }
+
+    [Fact]
+    public async Task IdShorthands_Distinct_AndArchives()
+    {
+        var (code, stdout, stderr) = await Tq("jobs", _ana.ToString(), _bob.ToString(), "-c", "jid", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Equal([_ana, _bob], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).Order());
+        (code, stdout, _) = await Tq("tasks", _ana.ToString(), "2", "-c", "jid,tid,title", "--nh");
+        Assert.Equal(0, code);
+        Assert.Equal($"{_ana} 2 f2", Words(stdout));
+        (code, stdout, _) = await Tq("tasks", "-c", "owner", "-d", "--nh", "-s", "owner");
+        Assert.Equal(0, code);
+        Assert.Equal(["ana", "bob", "eve"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        (code, _, stderr) = await Tq("--yes", "--force", "delete", $"jid={_bob}");
+        Assert.True(code == 0, stderr);
+        (code, stdout, stderr) = await Tq("jobs", $"jid={_bob}", "-c", "jid");
+        Assert.Equal(0, code);
+        Assert.Contains($"no jobs match 'jid={_bob}'", stderr);
+        (code, stdout, _) = await Tq("jobs", $"jid={_bob}", "-c", "jid,state", "--nh", "--archives");
+        Assert.Equal(0, code);
+        Assert.Equal($"{_bob} deleted", Words(stdout));
+    }
+
+    [Theory]
+    [InlineData(new[] { "jobs", "--colz", "jid" }, "unknown option '--colz' (did you mean '--cols'?)")]
+    [InlineData(new[] { "jbos" }, "unknown command 'jbos' (did you mean 'jobs'?)")]
+    [InlineData(new[] { "jobs", "--limit", "many" }, "many")]
+    public async Task AMistypedCommandOrOption_IsOneLineNamingIt_WithExitCode2(string[] args, string expected)
+    {
+        var (code, stdout, stderr) = await Tq(args);
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, stderr);
+    }
+
+    [Theory]
+    [InlineData("jobs", "crews like fx", "not recorded by Furrow: crews")]
+    [InlineData("jobs", "prority > 3", "did you mean 'priority'?")]
+    [InlineData("invocations", "numslots > 1", "not recorded by Furrow: numslots")]
+    [InlineData("tasks", "blade.name = x", "a tasks search cannot use blade columns")]
+    public async Task AClauseOnAColumnFurrowDoesNotFill_IsRefusedByName_NotAnsweredEmpty(string table, string clause, string expected)
+    {
+        var (code, stdout, stderr) = await Tq(table, clause);
+
+        Assert.Equal(1, code);
+        Assert.Empty(stdout);
+        Assert.Contains(expected, stderr);
+        (code, _, stderr) = await Tq("jobs", "-c", "jid,esttotalsecs");
+        Assert.Equal(1, code);
+        Assert.Contains("not recorded by Furrow: esttotalsecs", stderr);
+    }
+
+    [Fact]
+    public async Task ControlCharactersInATitle_AreShownEscaped_NeverSentToTheTerminal()
+    {
+        var (code, stdout, stderr) = await Tq("jobs", $"jid={_hostile}");
+
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain(stdout, c => c is '\u001b' or '\u0007' or '\r');
+        Assert.Contains(@"evil\x1b[2J\x07\rtitle", stdout);
+        // JSON carries the title as it is, escaped by JSON's own rules.
+        (code, stdout, _) = await Tq("--json", "jobs", $"jid={_hostile}", "-c", "title");
+        Assert.Equal("evil\u001b[2J\u0007\rtitle", JsonDocument.Parse(stdout).RootElement[0].GetProperty("title").GetString());
+    }
+}
