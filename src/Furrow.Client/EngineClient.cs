@@ -106,6 +106,17 @@ public sealed class EngineClient : IDisposable
         SendAsync(HttpMethod.Post, $"api/v1/operations/{Uri.EscapeDataString(operation)}" + Query(("q", clause), ("user", user), ("force", force ? "1" : null)),
             null, FurrowJsonContext.Default.OperationReply, cancellationToken);
 
+    /// <summary>
+    /// Runs an operation that takes a value on every job the clause matches: `chpri` with <paramref name="priority"/>, `delay`
+    /// with <paramref name="afterTime"/>; others (undelay, undelete, retryallerrs, skipallerrs) take none.
+    /// </summary>
+    public Task<OperationReply> OperateAsync(string operation, string clause, string user, bool force, double? priority, DateTimeOffset? afterTime,
+        CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/operations/{Uri.EscapeDataString(operation)}" + Query(("q", clause), ("user", user),
+                ("force", force ? "1" : null), ("priority", priority?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
+                ("aftertime", afterTime?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            null, FurrowJsonContext.Default.OperationReply, cancellationToken);
+
     /// <summary>A task's log as text, decoded as UTF-8 by the engine (bytes that are not UTF-8 show as U+FFFD).</summary>
     public async Task<string> TaskLogAsync(long jid, int tid, CancellationToken cancellationToken = default) =>
         (await TaskLogTextAsync(jid, tid, null, cancellationToken).ConfigureAwait(false)).Text;

@@ -223,6 +223,15 @@ internal abstract class AdoJobStore : IJobStore
             case SetJobDeleted w:
                 Add(StoreSql.SetJobDeleted, ("time", w.DeleteTimeMs), ("jid", w.Jid));
                 break;
+            case SetJobUndeleted w:
+                Add(StoreSql.SetJobUndeleted, ("jid", w.Jid));
+                break;
+            case SetJobPriority w:
+                Add(StoreSql.SetJobPriority, ("priority", w.Priority), ("jid", w.Jid));
+                break;
+            case SetJobAfterTime w:
+                Add(StoreSql.SetJobAfterTime, ("aftertime", w.AfterTimeMs), ("jid", w.Jid));
+                break;
             case UpsertBlade w:
                 Add(StoreSql.UpsertBlade, ("name", w.Blade.Name), ("host", w.Blade.Host), ("slots", w.Blade.Slots), ("version", w.Blade.Version),
                     ("bootid", w.Blade.BootId), ("registered", w.Blade.RegisteredMs), ("contact", w.Blade.LastContactMs), ("status", w.Blade.Status),
@@ -487,6 +496,13 @@ internal abstract class AdoJobStore : IJobStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ScalarAsync(connection, null, StoreSql.GetParam, cancellationToken, ("name", name)).ConfigureAwait(false) as string;
+    }
+
+    public async ValueTask<IReadOnlyList<(string Name, string Value)>> ListParamsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(connection, null, "SELECT name, value FROM params ORDER BY name", r => (r.GetString(0), r.GetString(1)), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private static JobRecord ReadJob(DbDataReader r) => new(

@@ -86,4 +86,7 @@ public interface IJobStore : IAsyncDisposable
     ValueTask<JobScript?> GetJobScriptAsync(long jid, CancellationToken cancellationToken);
 
     ValueTask<string?> GetParamAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Every row of the params table (name, value), in name order: `tq params`.</summary>
+    ValueTask<IReadOnlyList<(string Name, string Value)>> ListParamsAsync(CancellationToken cancellationToken);
 }

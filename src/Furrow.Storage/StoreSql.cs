@@ -47,6 +47,12 @@ internal static class StoreSql
 
     public const string SetJobDeleted = "UPDATE jobs SET deleted = 1, deletetime = @time WHERE jid = @jid";
 
+    public const string SetJobUndeleted = "UPDATE jobs SET deleted = 0, deletetime = NULL WHERE jid = @jid";
+
+    public const string SetJobPriority = "UPDATE jobs SET priority = @priority WHERE jid = @jid";
+
+    public const string SetJobAfterTime = "UPDATE jobs SET aftertime = @aftertime WHERE jid = @jid";
+
     public const string UpsertBlade = """
         INSERT INTO blades (name, host, slots, version, boot_id, registered, last_contact, status, profile, nimby)
         VALUES (@name, @host, @slots, @version, @bootid, @registered, @contact, @status, @profile, @nimby)

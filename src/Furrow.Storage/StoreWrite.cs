@@ -49,6 +49,15 @@ public sealed record SetJobPaused(long Jid, bool Paused) : StoreWrite;
 
 public sealed record SetJobDeleted(long Jid, long DeleteTimeMs) : StoreWrite;
 
+/// <summary>Brings a deleted (archived) job back: no longer deleted, no delete time (`tq undelete`).</summary>
+public sealed record SetJobUndeleted(long Jid) : StoreWrite;
+
+/// <summary>A job's new priority (`tq chpri`).</summary>
+public sealed record SetJobPriority(long Jid, double Priority) : StoreWrite;
+
+/// <summary>When a job may start, Unix ms, or null for at once (`tq delay`, `tq undelay`).</summary>
+public sealed record SetJobAfterTime(long Jid, long? AfterTimeMs) : StoreWrite;
+
 public sealed record UpsertBlade(BladeRecord Blade) : StoreWrite;
 
 public sealed record SetParam(string Name, string Value) : StoreWrite;

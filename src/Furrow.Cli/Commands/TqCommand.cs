@@ -38,7 +38,7 @@ internal static class TqCommand
         foreach (var (name, table) in new[]
         {
             ("jobs", QueryTable.Jobs), ("tasks", QueryTable.Tasks), ("commands", QueryTable.Commands),
-            ("invocations", QueryTable.Invocations), ("blades", QueryTable.Blades),
+            ("invocations", QueryTable.Invocations), ("blades", QueryTable.Blades), ("params", QueryTable.Params),
         })
         {
             var clause = new Argument<string[]>("query") { Arity = ArgumentArity.ZeroOrMore, Description = "search clause" };
@@ -54,15 +54,37 @@ internal static class TqCommand
                 : Task.FromResult(CommonOptions.Usage("tq", Clause(result, clause, table, tq).Error!)));
             tq.Subcommands.Add(list);
         }
-        foreach (var operation in new[] { "retry", "skip", "pause", "unpause", "delete" })
+        foreach (var (operation, description) in Operations)
         {
             var clause = new Argument<string[]>("query") { Arity = ArgumentArity.OneOrMore, Description = "search clause naming what to act on" };
-            var op = new Command(operation, $"{operation} the {(operation is "retry" or "skip" ? "tasks" : "jobs")} matching a search clause") { clause };
+            var op = new Command(operation, description) { clause };
             op.TreatUnmatchedTokensAsErrors = false;
+            var priority = new Option<double?>("--pri", "-p") { Description = "the new priority", Required = true };
+            var time = new Option<string?>("--time", "-t")
+            {
+                Description = "when the jobs may start: 10pm, 3/15|4pm, +2h, an ISO 8601 time",
+                Required = true,
+            };
+            if (operation == "chpri")
+                op.Options.Add(priority);
+            if (operation == "delay")
+                op.Options.Add(time);
             var target = operation is "retry" or "skip" ? QueryTable.Tasks : QueryTable.Jobs;
-            op.SetAction((result, ct) => Clause(result, clause, target, tq) is { Error: null } words
-                ? OperateAsync(result, shared, operation, words.Clause, ct)
-                : Task.FromResult(CommonOptions.Usage("tq", Clause(result, clause, target, tq).Error!)));
+            op.SetAction((result, ct) =>
+            {
+                var words = Clause(result, clause, target, tq);
+                if (words.Error is { } problem)
+                    return Task.FromResult(CommonOptions.Usage("tq", problem));
+                DateTimeOffset? after = null;
+                if (operation == "delay")
+                {
+                    var text = result.GetValue(time)!;
+                    if (!TractorQuery.TryParseTime(text, new QueryContext(CommonOptions.CurrentUser, DateTimeOffset.Now, TimeZoneInfo.Local), out var at))
+                        return Task.FromResult(CommonOptions.Usage("tq", $"delay: expected a time such as 10pm, 3/15|4pm or +2h for --time, got '{text}'"));
+                    after = at;
+                }
+                return OperateAsync(result, shared, operation, words.Clause, operation == "chpri" ? result.GetValue(priority) : null, after, ct);
+            });
             tq.Subcommands.Add(op);
         }
         foreach (var (name, paused) in new[] { ("pause-dispatch", true), ("resume-dispatch", false) })
@@ -98,6 +120,7 @@ internal static class TqCommand
         }));
         tq.Subcommands.Add(log);
         tq.Subcommands.Add(WhyCommand(shared));
+        tq.Subcommands.Add(HelpCommand(tq));
         foreach (var (name, on) in new[] { ("nimby", true), ("unnimby", false) })
         {
             var blade = new Argument<string>("blade") { Description = "the blade's name" };
@@ -131,6 +154,40 @@ internal static class TqCommand
         }));
         tq.Subcommands.Add(unblock);
         return tq;
+    }
+
+    // `tq help`, `tq help COMMAND` (that command's options), `tq help columns` (what each listing can search and show).
+    private static Command HelpCommand(Command tq)
+    {
+        var topic = new Argument<string?>("topic") { Arity = ArgumentArity.ZeroOrOne, Description = "a command, or 'columns'" };
+        var help = new Command("help", "help on tq, one of its commands, or the columns each listing has (tq help columns)") { topic };
+        help.SetAction(result =>
+        {
+            var name = result.GetValue(topic);
+            if (name is null)
+                return tq.Parse(["--help"]).Invoke();
+            if (name == "columns")
+            {
+                foreach (var schema in QuerySchema.All.Where(x => x.Table != QueryTable.Notes))
+                {
+                    Console.WriteLine($"{schema.PluralName}: {string.Join(' ', schema.Columns.Where(c => c.Recorded).Select(c => c.Name))}");
+                    if (schema.Aliases.Count > 0)
+                        Console.WriteLine($"  aliases: {string.Join(' ', schema.Aliases.Select(a => $"{a.Key}={a.Value}"))}");
+                    if (schema.Columns.Where(c => !c.Recorded).Select(c => c.Name).ToList() is { Count: > 0 } missing)
+                        Console.WriteLine($"  not recorded by Furrow: {string.Join(' ', missing)}");
+                }
+                Console.WriteLine("tasks, commands and invocations also see their job's columns (priority, Job.title), commands and invocations their task's (task.state).");
+                return 0;
+            }
+            var command = tq.Subcommands.FirstOrDefault(c => c.Name == name || c.Aliases.Contains(name));
+            if (command is null)
+            {
+                var suggestion = TractorQuery.Suggest(name, tq.Subcommands.Select(c => c.Name).Append("columns"));
+                return CommonOptions.Usage("tq", $"no help on '{name}'{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+            }
+            return tq.Parse([command.Name, "--help"]).Invoke();
+        });
+        return help;
     }
 
     // `tq why JID`, `tq why JID TID` and `tq why JID/TID`: every reason the scheduler has, one per line.
@@ -225,6 +282,22 @@ internal static class TqCommand
         }
     }
 
+    // Tractor's operations that Furrow has, and what each does; a clause names what they act on.
+    private static readonly (string Name, string Description)[] Operations =
+    [
+        ("retry", "run the matching tasks again from their first command"),
+        ("skip", "mark the matching tasks done without running them, so what waits on them goes on"),
+        ("pause", "stop starting the matching jobs' commands (what runs goes on)"),
+        ("unpause", "let the matching jobs' commands start again"),
+        ("delete", "stop the matching jobs and move them to the archive (tq undelete brings one back)"),
+        ("undelete", "bring deleted jobs back from the archive, their work left queued again"),
+        ("chpri", "give the matching jobs a new priority (--pri N)"),
+        ("delay", "hold the matching jobs until a time (--time 10pm); what runs goes on"),
+        ("undelay", "let delayed jobs start at once"),
+        ("retryallerrs", "retry every task in error of the matching jobs"),
+        ("skipallerrs", "skip every task in error of the matching jobs"),
+    ];
+
     // Each listing's default columns, as tq shows them to a person: short headers and friendly units.
     private static readonly Dictionary<QueryTable, TqColumn[]> DefaultColumns = new()
     {
@@ -248,6 +321,7 @@ internal static class TqCommand
             new("rcode", "rc"), new("state", "status"), new("elapsedreal", "elapsed", TqFormat.Seconds), new("cpu", "cpu", TqFormat.Fixed2),
             new("rss", "rss", TqFormat.Bytes),
         ],
+        [QueryTable.Params] = [new("name", "name"), new("value", "value")],
         [QueryTable.Blades] =
         [
             new("name", "name"), new("ipaddr", "host"), new("profile", "profile"), new("numslots", "slots"), new("inuse", "inuse"),
@@ -266,7 +340,8 @@ internal static class TqCommand
                 : null;
             if (chosen is { Length: 0 })
                 return CommonOptions.Usage("tq", "-c names no column: give one or more, separated by commas (e.g. -c jid,owner,title)");
-            var columns = chosen ?? DefaultColumns[table];
+            // The params table is two columns, always both.
+            var columns = table == QueryTable.Params ? DefaultColumns[table] : chosen ?? DefaultColumns[table];
             var options = new ListOptions(result.GetValue(shared.SortBy), result.GetValue(shared.Limit), Archived: result.GetValue(shared.Archives));
             var rows = await client.QueryColumnsAsync(table.ToString().ToLowerInvariant(), columns.Select(c => c.Name).ToList(), clause, user, options,
                 result.GetValue(shared.Distinct), ct);
@@ -299,7 +374,8 @@ internal static class TqCommand
             Console.WriteLine(string.Join("  ", row.Select((c, i) => (c.Length > 60 ? c[..57] + "..." : c).PadRight(widths[i]))).TrimEnd());
     }
 
-    private static Task<int> OperateAsync(ParseResult result, Shared shared, string operation, string clause, CancellationToken ct) =>
+    private static Task<int> OperateAsync(ParseResult result, Shared shared, string operation, string clause, double? priority, DateTimeOffset? after,
+        CancellationToken ct) =>
         WithClientAsync(result, shared, async client =>
         {
             var user = result.GetValue(shared.User)!;
@@ -307,7 +383,9 @@ internal static class TqCommand
             // One match goes ahead; several ask first, unless --yes. No match is an error that says so.
             var onTasks = operation is "retry" or "skip";
             var what = onTasks ? "tasks" : "jobs";
-            var matches = (await client.QueryColumnsAsync(what, onTasks ? ["jid", "tid"] : ["jid"], clause, user, new ListOptions(Limit: 1001), false, ct)).Rows.Count;
+            var search = operation == "undelete" ? $"({clause}) and deletetime" : clause;
+            var matches = (await client.QueryColumnsAsync(what, onTasks ? ["jid", "tid"] : ["jid"], search, user,
+                new ListOptions(Limit: 1001, Archived: operation == "undelete"), false, ct)).Rows.Count;
             if (matches == 0)
                 return CommonOptions.Fail("tq", $"no {what} match '{TqTable.Escape(clause)}'; nothing done");
             if (matches > 1 && !result.GetValue(shared.Yes))
@@ -321,7 +399,7 @@ internal static class TqCommand
                     return 1;
                 }
             }
-            var reply = await client.OperateAsync(operation, clause, user, force, ct);
+            var reply = await client.OperateAsync(operation, clause, user, force, priority, after, ct);
             if (result.GetValue(shared.Json))
                 Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
             else

@@ -26,6 +26,13 @@ public static class TractorQuery
     public static QueryError? ResolveColumn(QueryTable table, string name, out string key, out QueryColumn column) =>
         QueryNames.Resolve(QuerySchema.For(table), name, 1, null, out key, out column);
 
+    /// <summary>
+    /// Reads a time as clauses do: relative (`+1h`, `-30m`), wall clock in the context's zone (`10pm`, `3/15|4pm`), ISO 8601,
+    /// or Unix seconds. False when the text is none of these.
+    /// </summary>
+    public static bool TryParseTime(string text, QueryContext context, out DateTimeOffset time) =>
+        QueryLiterals.TryParseTime(text, context, out time);
+
     /// <summary>The closest of <paramref name="candidates"/> to a mistyped <paramref name="name"/>, within a small edit distance; or null.</summary>
     public static string? Suggest(string name, IEnumerable<string> candidates) => QueryNames.Suggest(name, candidates);
 

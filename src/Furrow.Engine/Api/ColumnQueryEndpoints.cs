@@ -31,8 +31,10 @@ internal static class ColumnQueryEndpoints
     private static async Task<IResult> QueryAsync(string table, HttpContext context, IJobStore store, LiveFarm farm, QueueRows rows,
         TimeProvider clock, CancellationToken ct)
     {
-        if (!QuerySchema.TryGet(table, out var schema) || schema.Table is QueryTable.Params or QueryTable.Notes)
-            return ApiResults.BadRequest($"unknown table '{table}': expected jobs, tasks, commands, invocations or blades");
+        if (QuerySchema.TryGet(table, out var paramSchema) && paramSchema.Table == QueryTable.Params)
+            return await ParamsAsync(context, store, clock, ct);
+        if (!QuerySchema.TryGet(table, out var schema) || schema.Table is QueryTable.Notes)
+            return ApiResults.BadRequest($"unknown table '{table}': expected jobs, tasks, commands, invocations, blades or params");
         var names = (context.Request.Query["cols"].FirstOrDefault() ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names.Length == 0)
@@ -117,6 +119,44 @@ internal static class ColumnQueryEndpoints
     }
 
     private sealed record Column(string Name, string Key, QueryColumnType Type, bool IsExtra);
+
+    // The params table (the job counter and other engine settings kept in the database): name and value, any clause on them.
+    private static async Task<IResult> ParamsAsync(HttpContext context, IJobStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var parsed = TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", QueryTable.Params,
+            new QueryContext(context.Request.Query["user"].FirstOrDefault() ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
+        if (parsed.Error is { } error)
+            return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
+        var rows = (await store.ListParamsAsync(ct))
+            .Where(p => parsed.Query!.Matches(QueryRow.From(new Dictionary<string, object?> { ["name"] = p.Name, ["value"] = p.Value })))
+            .ToList();
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using (var json = new Utf8JsonWriter(context.Response.Body))
+        {
+            json.WriteStartObject();
+            json.WriteString("table", "params");
+            json.WriteStartArray("columns");
+            foreach (var name in new[] { "name", "value" })
+            {
+                json.WriteStartObject();
+                json.WriteString("name", name);
+                json.WriteString("type", "string");
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("rows");
+            foreach (var (name, value) in rows)
+            {
+                json.WriteStartArray();
+                json.WriteStringValue(name);
+                json.WriteStringValue(value);
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Results.Empty;
+    }
 
     private static async Task<List<QueryValue[]>> StoreValuesAsync(IJobStore store, LiveFarm farm, QueryTable table, List<Column> columns,
         ListQuery query, CancellationToken ct)

@@ -187,14 +187,28 @@ internal static class QueueEndpoints
         TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", table,
             new QueryContext(context.Request.Query["user"].FirstOrDefault() ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
 
+    private static readonly string[] TaskOperationNames = ["retry", "skip"];
+
+    private static readonly string[] JobOperationNames =
+        ["pause", "unpause", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs"];
+
+    // POST /api/v1/operations/{operation}?q=CLAUSE: retry and skip act on the tasks the clause matches, the rest on jobs
+    // (undelete on deleted ones). chpri takes ?priority=N, delay ?aftertime=UNIX_MS. Other users' jobs need ?force=1.
     private static async Task<IResult> OperateAsync(string operation, HttpContext context, QueueRows rows, TaskOperations operations,
         TimeProvider clock, CancellationToken ct)
     {
-        var user = context.Request.Query["user"].FirstOrDefault() ?? "";
-        var force = context.Request.Query["force"] == "1";
-        var onTasks = operation is "retry" or "skip";
-        if (!onTasks && operation is not ("pause" or "unpause" or "delete"))
-            return ApiResults.BadRequest($"unknown operation '{operation}': expected retry, skip, pause, unpause or delete");
+        var q = context.Request.Query;
+        var user = q["user"].FirstOrDefault() ?? "";
+        var force = q["force"] == "1";
+        var onTasks = TaskOperationNames.Contains(operation);
+        if (!onTasks && !JobOperationNames.Contains(operation))
+            return ApiResults.BadRequest($"unknown operation '{operation}': expected one of {string.Join(", ", TaskOperationNames.Concat(JobOperationNames))}");
+        double priority = 0;
+        if (operation == "chpri" && !double.TryParse(q["priority"], NumberStyles.Float, CultureInfo.InvariantCulture, out priority))
+            return ApiResults.BadRequest($"chpri needs ?priority= a number, got '{q["priority"]}'");
+        long afterMs = 0;
+        if (operation == "delay" && !long.TryParse(q["aftertime"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out afterMs))
+            return ApiResults.BadRequest($"delay needs ?aftertime= a time in Unix ms, got '{q["aftertime"]}'");
         var query = Compile(context, onTasks ? QueryTable.Tasks : QueryTable.Jobs, clock);
         if (query.Error is { } error)
             return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
@@ -204,10 +218,10 @@ internal static class QueueEndpoints
         List<(long Jid, int Tid, string Owner)> targets;
         try
         {
-            var search = new ListQuery(query.Query);
+            var search = new ListQuery(query.Query, IncludeDeleted: operation == "undelete");
             targets = onTasks
                 ? (await rows.TasksAsync(search, ct)).Select(r => (r.Jid, r.Tid, r.Owner)).ToList()
-                : (await rows.JobsAsync(search, ct)).Select(r => (r.Jid, Tid: 0, r.Owner)).ToList();
+                : (await rows.JobsAsync(search, ct)).Where(j => operation != "undelete" || j.Deleted).Select(r => (r.Jid, Tid: 0, r.Owner)).ToList();
         }
         catch (QueryRejectedException rejected)
         {
@@ -233,6 +247,12 @@ internal static class QueueEndpoints
                 "skip" => await operations.SkipAsync(jid, tid, ct),
                 "pause" => await operations.SetPausedAsync(jid, true, ct),
                 "unpause" => await operations.SetPausedAsync(jid, false, ct),
+                "undelete" => await operations.UndeleteAsync(jid, ct),
+                "chpri" => await operations.SetPriorityAsync(jid, priority, ct),
+                "delay" => await operations.SetAfterTimeAsync(jid, afterMs, ct),
+                "undelay" => await operations.SetAfterTimeAsync(jid, null, ct),
+                "retryallerrs" => await operations.EachErrorAsync(jid, skip: false, ct),
+                "skipallerrs" => await operations.EachErrorAsync(jid, skip: true, ct),
                 _ => await operations.DeleteAsync(jid, ct),
             };
             if (problem is null)

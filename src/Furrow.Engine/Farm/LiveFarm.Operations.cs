@@ -100,6 +100,72 @@ internal sealed partial class LiveFarm
         }
     }
 
+    /// <summary>Gives a job a new priority; a job in the queue takes its new place at once, a finished one keeps it on record.</summary>
+    public void SetPriority(long jid, double priority, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                if (_jobs.TryGetValue(jid, out var job))
+                {
+                    job.Record = job.Record with { Priority = priority };
+                    Requeue(job);
+                    changes.WorkBecameAvailable = true;
+                }
+                changes.Add(new SetJobPriority(jid, priority));
+            }
+            finally
+            {
+                Seal(changes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Holds a job until <paramref name="afterMs"/> (Unix ms), or lets it go at once when null (`tq delay`/`undelay`, Tractor's
+    /// `set_afterTime`). What already runs goes on.
+    /// </summary>
+    public void SetAfterTime(long jid, long? afterMs, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                if (_jobs.TryGetValue(jid, out var job))
+                {
+                    if (job.Record.AfterTimeMs is { } old)
+                        _startTimes.Remove((old, jid));
+                    job.Record = job.Record with { AfterTimeMs = afterMs };
+                    if (afterMs is { } after && after > Now)
+                    {
+                        _startTimes.Add((after, jid));
+                        _startTimeAdded.TrySetResult();
+                        _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                    Requeue(job);
+                    changes.WorkBecameAvailable = true;
+                }
+                changes.Add(new SetJobAfterTime(jid, afterMs));
+            }
+            finally
+            {
+                Seal(changes);
+            }
+        }
+    }
+
+    /// <summary>The job's tasks in <paramref name="state"/>, in tid order; empty when the job is not in the queue.</summary>
+    public List<int> TasksIn(long jid, TaskState state)
+    {
+        lock (_gate)
+        {
+            return _jobs.TryGetValue(jid, out var job)
+                ? job.Tasks.AsSpan(1).ToArray().Where(t => t.State == state).Select(t => t.Tid).ToList()
+                : [];
+        }
+    }
+
     /// <summary>Clears a job's blocklist for one blade (or every blade when null); false when the job is not in the queue.</summary>
     public bool Unblock(long jid, string? blade, ChangeSet changes)
     {

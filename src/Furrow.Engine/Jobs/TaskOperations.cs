@@ -3,7 +3,10 @@ using Furrow.Storage;
 
 namespace Furrow.Engine.Jobs;
 
-/// <summary>The operator's verbs on tasks, jobs and blades: retry, skip, pause, unpause, delete, unblock, nimby.</summary>
+/// <summary>
+/// The operator's verbs on tasks, jobs and blades: retry, skip, pause, unpause, delete, undelete, chpri, delay, undelay,
+/// retryallerrs, skipallerrs, unblock, nimby.
+/// </summary>
 internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader)
 {
     /// <summary>Reruns a task from its first command; a running command is stopped on its blade first.</summary>
@@ -40,6 +43,59 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         var changes = new ChangeSet();
         farm.Delete(jid, changes);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Gives a job a new priority (`tq chpri`); a queued job takes its new place at once.</summary>
+    public async Task<string?> SetPriorityAsync(long jid, double priority, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        farm.SetPriority(jid, priority, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Holds a job until a time (`tq delay`), or lets it start at once (`tq undelay`, null).</summary>
+    public async Task<string?> SetAfterTimeAsync(long jid, long? afterMs, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        farm.SetAfterTime(jid, afterMs, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Retries (or skips) every task of the job in error (`tq retryallerrs`, `tq skipallerrs`); a problem when it has none.
+    /// </summary>
+    public async Task<string?> EachErrorAsync(long jid, bool skip, CancellationToken cancellationToken)
+    {
+        var errors = farm.TasksIn(jid, Core.Jobs.TaskState.Error);
+        if (errors.Count == 0)
+            return $"J{jid} has no task in error";
+        foreach (var tid in errors)
+        {
+            if ((skip ? await SkipAsync(jid, tid, cancellationToken).ConfigureAwait(false) : await RetryAsync(jid, tid, cancellationToken).ConfigureAwait(false))
+                is { } problem)
+                return problem;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Brings a deleted job back from the archive (`tq undelete`) with its tasks, commands, runs and logs as they were; a job
+    /// with work left joins the queue again, its commands that were stopped by the delete waiting to run again.
+    /// </summary>
+    public async Task<string?> UndeleteAsync(long jid, CancellationToken cancellationToken)
+    {
+        var job = (await store.QueryJobsAsync(new Storage.Queries.ListQuery(IncludeDeleted: true) { Jid = jid }, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault();
+        if (job is null)
+            return $"there is no job {jid}";
+        if (!job.Deleted)
+            return $"J{jid} is not deleted";
+        await store.CommitAsync([new SetJobUndeleted(jid)], cancellationToken).ConfigureAwait(false);
+        if (job.StopTimeMs is null)
+            await loader.ReloadAsync(cancellationToken).ConfigureAwait(false);
         return null;
     }
 
