@@ -36,11 +36,15 @@ using Furrow.Bench;
 //            --samples (3) paused jobs of --tasks (20000) render-like tasks spooled one after another: the fastest and median
 //            spool request, the engine's CPU per spool, and the slowest job listing answered meanwhile (one every 50 ms);
 //            the targets are 20000 in < 1 s and 100000 in < 5 s on both stores
+//   query [--jobs N] [--tasks-per-job N] [--samples N] [--store sqlite|postgresql]
+//            --jobs (10000) paused jobs of --tasks-per-job (100) tasks from 20 owners: p50 and p99 of typical tq searches
+//            (by owner, by state, by spool time, by title, one job's tasks) with tq's default columns, over --samples (50),
+//            and a whole tq process's time; the targets are p99 < 100 ms on both stores and tq p50 < 150 ms
 // FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr. FURROW_BENCH_KEEP=1 keeps each run's site (its
 // path goes to stderr): delete the sites after the last of several runs, not between them (see BenchEngine.DisposeAsync).
 // FURROW_BENCH_TIMELINE=1 prints dispatch's dispatches per second. FURROW_DLL runs another furrow.dll (e.g. a ReadyToRun
 // publish) for the engine and real blades instead of the one built beside the bench.
-string[] valued = ["--sim-blades", "--secs", "--idle-secs", "--tasks", "--blades", "--slots", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task", "--tasks-per-job"];
+string[] valued = ["--jobs", "--sim-blades", "--secs", "--idle-secs", "--tasks", "--blades", "--slots", "--samples", "--store", "--db-mb", "--chain", "--width", "--fanins", "--lic-ms", "--cmd-ms", "--total-mb", "--mb-per-task", "--tasks-per-job"];
 var scenario = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1])))
     .FirstOrDefault() ?? "dispatch";
 string Text(string name, string fallback) =>
@@ -75,7 +79,9 @@ try
         "spool" => await SpoolScenario.RunAsync(tasks: Arg("--tasks", 20_000), samples: Arg("--samples", 3), store: Text("--store", "sqlite")),
         "real" or "blade" => await BladeScenario.RunAsync(tasks: Arg("--tasks", 2000), blades: Arg("--blades", 1), slots: Arg("--slots", 8),
             idleSecs: Arg("--idle-secs", 30)),
-        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale or real (blade)"),
+        "query" => await QueryScenario.RunAsync(jobs: Arg("--jobs", 10_000), tasksPerJob: Arg("--tasks-per-job", 100), samples: Arg("--samples", 50),
+            store: Text("--store", "sqlite")),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query or real (blade)"),
     };
 }
 catch (ArgumentException usage)

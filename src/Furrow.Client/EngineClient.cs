@@ -85,7 +85,8 @@ public sealed class EngineClient : IDisposable
         var root = document.RootElement;
         var header = root.GetProperty("columns").EnumerateArray()
             .Select(c => new ColumnInfo(c.GetProperty("name").GetString()!, c.GetProperty("type").GetString()!)).ToList();
-        var rows = root.GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.Clone()).ToArray()).ToList();
+        // One copy of all rows outlives the document; its elements point into it (a copy per value cost more than the request).
+        var rows = root.GetProperty("rows").Clone().EnumerateArray().Select(r => r.EnumerateArray().ToArray()).ToList();
         return new ColumnTable(root.GetProperty("table").GetString()!, header, rows);
     }
 

@@ -245,6 +245,7 @@ internal abstract class AdoJobStore : IJobStore
                 break;
             case InsertTasks w:
                 into.Add(new TaskRowsStatement(w.Jid, w.Tasks, w.TimeMs));
+                Add(StoreSql.AddBlockedTasks, ("count", w.Tasks.Count), ("jid", w.Jid));
                 break;
             case SetBladeNimby w:
                 Add(StoreSql.SetBladeNimby, ("nimby", w.Nimby ? 1 : 0), ("name", w.Name));
@@ -272,6 +273,8 @@ internal abstract class AdoJobStore : IJobStore
             ("service", job.Service), ("tags", JsonColumns.Write(job.Tags, StorageJsonContext.Default.ListString)),
             ("atleast", job.AtLeast), ("atmost", job.AtMost), ("envkey", JsonColumns.Write(job.EnvKey, StorageJsonContext.Default.ListString)),
             ("dirmap", JsonColumns.Write(job.DirMaps, StorageJsonContext.Default.ListDirMap)),
+            // Every task is written ready (ReadyTids) or blocked: the counts as the rows will hold them.
+            ("numtasks", w.Compiled.Tasks.Count), ("numblocked", w.Compiled.Tasks.Count - w.ReadyTids.Count), ("numready", w.ReadyTids.Count),
         ]));
         into.Add(new WriteStatement(StoreSql.InsertJobScript, [("jid", job.Jid), ("format", w.Script.Format), ("script", w.Script.Text)]));
         into.Add(new TaskRowsStatement(job.Jid, w.Compiled.Tasks, job.SpoolTimeMs, w.ReadyTids));

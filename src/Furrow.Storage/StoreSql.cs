@@ -5,10 +5,13 @@ internal static class StoreSql
 {
     public const string InsertJob = """
         INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec,
-            aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey, dirmap)
+            aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey, dirmap, numtasks, numblocked, numready)
         VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, '',
-            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey, @dirmap)
+            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey, @dirmap, @numtasks, @numblocked, @numready)
         """;
+
+    /// <summary>An expand's tasks join their job blocked (schema 11's counts; state changes move them by trigger).</summary>
+    public const string AddBlockedTasks = "UPDATE jobs SET numtasks = numtasks + @count, numblocked = numblocked + @count WHERE jid = @jid";
 
     // jobs.spec stays in the schema (empty) for the engines before version 9, which wrote it and never read it.
     public const string InsertJobScript = "INSERT INTO job_scripts (jid, format, script) VALUES (@jid, @format, @script)";

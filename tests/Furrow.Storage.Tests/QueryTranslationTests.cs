@@ -225,6 +225,37 @@ public abstract class QueryTranslationContractTests
     }
 
     [Fact]
+    public async Task JobCounts_FollowEveryStateChange_AndAreRebuiltFromTheTasksOnTheWayUp()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await FillAsync(temp);
+        var counted = QueryTable.Jobs;
+        var columns = new[] { "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone" }
+            .Select(n => (n, QuerySchema.Jobs.Columns.Single(c => c.Name == n))).ToList();
+        async Task<string> KeptAsync() => string.Join(";", (await store.QueryColumnsAsync(counted, columns, new ListQuery(IncludeDeleted: true), None))
+            .Select(r => string.Join(',', r.Select(v => v.AsInt))));
+        async Task<string> TruthAsync() => string.Join(";", (await store.ListJobsAsync(true, None))
+            .Select(j => $"{j.Counts.Total},{j.Counts.Blocked},{j.Counts.Ready},{j.Counts.Active},{j.Counts.Error},{j.Counts.Done}"));
+
+        Assert.Equal(await TruthAsync(), await KeptAsync());
+        await store.CommitAsync(new SetTaskState(1, 3, TaskState.Done, 1), new SetTaskState(2, 1, TaskState.Error, 1), new SetTaskState(2, 1, TaskState.Ready, 2),
+            new SetTaskState(4, 2, TaskState.Active, 3), new SetTaskState(4, 2, TaskState.Active, 4));
+        Assert.Equal(await TruthAsync(), await KeptAsync());
+
+        // Below 11 the counts are gone and nothing keeps them; the way back up counts the tasks again.
+        Assert.Equal(10, await store.MigrateToAsync(10, None));
+        await using (var connection = await temp.OpenRawConnectionAsync())
+        await using (var change = connection.CreateCommand())
+        {
+            change.CommandText = "UPDATE tasks SET state = 'done' WHERE jid = 4";
+            await change.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(Migrations.MigrationCatalog.LatestVersion, await store.MigrateAsync(None));
+        Assert.Equal(await TruthAsync(), await KeptAsync());
+        Assert.Contains("2,0,0,0,0,2", await KeptAsync());
+    }
+
+    [Fact]
     public async Task LimitAndOffset_PageThroughTheSortedRows_WithoutOverlap()
     {
         await using var temp = await NewStoreAsync();

@@ -167,7 +167,7 @@ internal static class ColumnQueryEndpoints
         if (needsIds)
             stored.AddRange([("jid", new QueryColumn("jid", QueryColumnType.Int)), ("tid", new QueryColumn("tid", QueryColumnType.Int))]);
         var read = await store.QueryColumnsAsync(table, stored, query, ct);
-        var views = needsIds ? farm.TaskViews(query.Jid) : null;
+        var views = needsIds ? farm.TaskViews(read.Select(r => (r[^2].AsInt, (int)r[^1].AsInt))) : null;
         var result = new List<QueryValue[]>(read.Count);
         foreach (var row in read)
         {

@@ -29,7 +29,7 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
     public async Task<List<TaskRow>> TasksAsync(ListQuery query, CancellationToken ct)
     {
         var tasks = await store.QueryTasksAsync(query, ct).ConfigureAwait(false);
-        var views = farm.TaskViews(query.Jid);
+        var views = farm.TaskViews(tasks.Select(t => (t.Task.Jid, t.Task.Tid)));
         var result = new List<TaskRow>(tasks.Count);
         foreach (var (t, owner) in tasks)
         {

@@ -34,20 +34,46 @@ internal sealed partial class LiveFarm
             {
                 var jobWhy = DispatchRules.JobReason(job.Situation(_options.BlocklistFailures), now)?.Text;
                 foreach (var task in job.Tasks.AsSpan(1))
-                {
-                    string? blade = task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var invocation) ? invocation.Blade : null;
-                    var why = task.State switch
-                    {
-                        TaskState.Blocked => job.Graph.WhyBlocked(task.Tid, job.IsDone) ?? jobWhy,
-                        TaskState.Ready or TaskState.Active when task.QueuedAs is not null =>
-                            _dispatchPaused ? DispatchRules.DispatchPausedReason.Text : jobWhy ?? "waiting for a blade (tq why for details)",
-                        _ => null,
-                    };
-                    views[(job.Jid, task.Tid)] = new TaskView(blade, why);
-                }
+                    views[(job.Jid, task.Tid)] = ViewOf(job, task, jobWhy);
             }
         }
         return views;
+    }
+
+    /// <summary>
+    /// The views of just these tasks (a listing's page), so a search that returns a hundred rows does not build one for every
+    /// task in the farm. Tasks of jobs not in the farm (done, deleted) have none.
+    /// </summary>
+    public Dictionary<(long Jid, int Tid), TaskView> TaskViews(IEnumerable<(long Jid, int Tid)> tasks)
+    {
+        var views = new Dictionary<(long, int), TaskView>();
+        var jobReasons = new Dictionary<long, string?>();
+        lock (_gate)
+        {
+            var now = Now;
+            foreach (var (jid, tid) in tasks)
+            {
+                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                    continue;
+                if (!jobReasons.TryGetValue(jid, out var jobWhy))
+                    jobReasons[jid] = jobWhy = DispatchRules.JobReason(job.Situation(_options.BlocklistFailures), now)?.Text;
+                views[(jid, tid)] = ViewOf(job, job.Tasks[tid], jobWhy);
+            }
+        }
+        return views;
+    }
+
+    private TaskView ViewOf(LiveJob job, LiveTask task, string? jobWhy)
+    {
+        string? blade = task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var invocation) ? invocation.Blade : null;
+        var why = task.State switch
+        {
+            TaskState.Blocked => job.Graph.WhyBlocked(task.Tid, job.IsDone) ?? jobWhy,
+            TaskState.Ready or TaskState.Active when task.QueuedAs is not null =>
+                _dispatchPaused ? DispatchRules.DispatchPausedReason.Text : jobWhy ?? "waiting for a blade (tq why for details)",
+            _ => null,
+        };
+        return new TaskView(blade, why);
     }
 
     public Dictionary<string, BladeView> BladeViews()

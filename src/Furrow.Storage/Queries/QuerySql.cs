@@ -19,6 +19,7 @@ internal sealed class QuerySql
     private readonly QueryColumns _columns;
     private readonly List<(string Name, object? Value)> _parameters = [];
     private readonly HashSet<string> _tables = new(StringComparer.Ordinal);
+    private int _negations;
 
     public QuerySql(SqlDialect dialect, QueryTable table)
     {
@@ -51,7 +52,7 @@ internal sealed class QuerySql
         MatchAllNode => "1 = 1",
         AndNode and => $"({Where(and.Left)} AND {Where(and.Right)})",
         OrNode or => $"({Where(or.Left)} OR {Where(or.Right)})",
-        NotNode not => $"(NOT {Where(not.Inner)})",
+        NotNode not => Negated(() => Where(not.Inner)),
         TruthNode truth => Truth(truth.Key, truth.Column),
         CompareNode compare => Compare(compare.Key, compare.Column, compare.Op, compare.Literal),
         InNode @in => @in.Items.Count == 0
@@ -59,7 +60,7 @@ internal sealed class QuerySql
             : "(" + string.Join(" OR ", @in.Items.Select(item => Compare(@in.Key, @in.Column, CompareOp.Eq, item))) + ")",
         LikeNode like => Like(like.Key, like.Column, like.Pattern),
         ColumnCompareNode pair => pair.Op == CompareOp.Ne
-            ? $"(NOT {Definite($"{Expression(pair.LeftKey)} = {Expression(pair.RightKey)}")})"
+            ? Negated(() => Definite($"{Expression(pair.LeftKey)} = {Expression(pair.RightKey)}"))
             : Definite($"{Expression(pair.LeftKey)} {Symbol(pair.Op)} {Expression(pair.RightKey)}"),
         _ => throw new NotSupportedException($"no SQL for {node.GetType().Name}"),
     };
@@ -96,7 +97,23 @@ internal sealed class QuerySql
         return expression;
     }
 
-    private static string Definite(string predicate) => $"COALESCE({predicate}, FALSE)";
+    // A WHERE keeps only rows whose test is true, so a null (unknown) test drops the row as false would, through AND and
+    // OR: a test needs pinning to false only under a NOT, where "not unknown" would also drop it but "not false" keeps it.
+    // Left bare, `t.jid = @q0` can use the table's key; wrapped in COALESCE it cannot.
+    private string Definite(string predicate) => _negations > 0 ? $"COALESCE({predicate}, FALSE)" : predicate;
+
+    private string Negated(Func<string> inner)
+    {
+        _negations++;
+        try
+        {
+            return $"(NOT {inner()})";
+        }
+        finally
+        {
+            _negations--;
+        }
+    }
 
     private string Ordinal(string expression) => _dialect == SqlDialect.Postgres ? $"({expression}) COLLATE \"C\"" : expression;
 
@@ -125,7 +142,7 @@ internal sealed class QuerySql
     private string Compare(string key, QueryColumn column, CompareOp op, QueryValue literal)
     {
         if (op == CompareOp.Ne)
-            return $"(NOT {Compare(key, column, CompareOp.Eq, literal)})";
+            return Negated(() => Compare(key, column, CompareOp.Eq, literal));
         var expression = Expression(key);
         if (column.IsList)
         {
@@ -225,8 +242,6 @@ internal sealed class QuerySql
 /// </summary>
 internal sealed class QueryColumns
 {
-    private const string TaskCount = "(SELECT COUNT(*) FROM tasks n WHERE n.jid = j.jid{0})";
-
     private static readonly Dictionary<string, string> Jobs = new(StringComparer.Ordinal)
     {
         ["jid"] = "j.jid", ["owner"] = "j.owner", ["spoolhost"] = "j.spoolhost", ["spoolfile"] = "j.spoolfile",
@@ -235,19 +250,13 @@ internal sealed class QueryColumns
         ["minslots"] = "j.atleast", ["maxslots"] = "j.atmost", ["afterjids"] = "j.afterjids", ["spooltime"] = "j.spooltime",
         ["aftertime"] = "j.aftertime", ["starttime"] = "j.starttime", ["stoptime"] = "j.stoptime",
         ["deletetime"] = "CASE WHEN j.deleted <> 0 THEN j.deletetime END",
-        ["numtasks"] = string.Format(CultureInfo.InvariantCulture, TaskCount, ""),
-        ["numblocked"] = string.Format(CultureInfo.InvariantCulture, TaskCount, " AND n.state = 'blocked'"),
-        ["numready"] = string.Format(CultureInfo.InvariantCulture, TaskCount, " AND n.state = 'ready'"),
-        ["numactive"] = string.Format(CultureInfo.InvariantCulture, TaskCount, " AND n.state = 'active'"),
-        ["numerror"] = string.Format(CultureInfo.InvariantCulture, TaskCount, " AND n.state = 'error'"),
-        ["numdone"] = string.Format(CultureInfo.InvariantCulture, TaskCount, " AND n.state = 'done'"),
+        ["numtasks"] = "j.numtasks", ["numblocked"] = "j.numblocked", ["numready"] = "j.numready", ["numactive"] = "j.numactive",
+        ["numerror"] = "j.numerror", ["numdone"] = "j.numdone",
         ["maxtid"] = "(SELECT MAX(n.tid) FROM tasks n WHERE n.jid = j.jid)",
         ["maxcid"] = "(SELECT MAX(n.cid) FROM commands n WHERE n.jid = j.jid)",
         ["comment"] = "j.comment", ["maxactive"] = "j.maxactive", ["serialsubtasks"] = "j.rootserial", ["dirmap"] = "j.dirmap",
-        ["state"] = "CASE WHEN j.deleted <> 0 THEN 'deleted' WHEN j.paused <> 0 THEN 'paused' " +
-            "WHEN EXISTS (SELECT 1 FROM tasks n WHERE n.jid = j.jid AND n.state = 'error') THEN 'error' " +
-            "WHEN NOT EXISTS (SELECT 1 FROM tasks n WHERE n.jid = j.jid AND n.state <> 'done') THEN 'done' " +
-            "WHEN EXISTS (SELECT 1 FROM tasks n WHERE n.jid = j.jid AND n.state = 'active') THEN 'active' ELSE 'waiting' END",
+        ["state"] = "CASE WHEN j.deleted <> 0 THEN 'deleted' WHEN j.paused <> 0 THEN 'paused' WHEN j.numerror > 0 THEN 'error' " +
+            "WHEN j.numdone = j.numtasks THEN 'done' WHEN j.numactive > 0 THEN 'active' ELSE 'waiting' END",
     };
 
     private static readonly Dictionary<string, string> Tasks = new(StringComparer.Ordinal)

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Furrow.Client;
+
+namespace Furrow.Bench;
+
+/// <summary>
+/// How fast typical tq searches answer on a full database (<c>query</c>): a real engine on the chosen store, no blades,
+/// <c>--jobs</c> paused jobs of <c>--tasks-per-job</c> tasks (10,000 of 100: a million tasks) from 20 owners, with titles
+/// of 100 shots. Each search is asked <c>--samples</c> times for tq's default columns (job counts and states included,
+/// which read the tasks) and reported as its p50 and p99 request time, as is a whole tq process (start to exit) listing
+/// one job. The target is p99 &lt; 100 ms on both stores and tq p50 &lt; 150 ms.
+/// </summary>
+internal static class QueryScenario
+{
+    private static readonly string[] JobColumns = ["jid", "owner", "priority", "state", "numdone", "numtasks", "spooltime", "title"];
+    private static readonly string[] TaskColumns = ["jid", "tid", "owner", "state", "progress", "blade", "title", "why"];
+
+    public static async Task<Dictionary<string, object>> RunAsync(int jobs, int tasksPerJob, int samples, string store)
+    {
+        if (jobs < 1 || tasksPerJob < 1 || samples < 1)
+            throw new ArgumentException("query needs --jobs, --tasks-per-job and --samples of 1 or more");
+        await using var engine = await BenchEngine.StartAsync(store);
+        var fill = Stopwatch.StartNew();
+        await FillAsync(engine, jobs, tasksPerJob);
+        var fillSecs = fill.Elapsed.TotalSeconds;
+
+        var middle = Math.Max(1, jobs / 2);
+        var searches = new (string Name, string Table, string Clause, string[] Columns)[]
+        {
+            ("jobs_by_owner", "jobs", "owner=user07", JobColumns),
+            ("jobs_by_state", "jobs", "ready", JobColumns),
+            ("jobs_error", "jobs", "error", JobColumns),
+            ("jobs_spooled_last_day", "jobs", "spooltime > -1d", JobColumns),
+            ("jobs_title_like", "jobs", "title like shot0042", JobColumns),
+            ("tasks_of_one_job", "tasks", $"jid={middle}", TaskColumns),
+            ("tasks_of_one_job_by_state", "tasks", $"jid={middle} and state=ready", TaskColumns),
+            ("tasks_by_owner_and_title", "tasks", "user=user03 and title like 0042", TaskColumns),
+        };
+        var result = new Dictionary<string, object>
+        {
+            ["scenario"] = "query",
+            ["store"] = store,
+            ["jobs"] = jobs,
+            ["tasks"] = jobs * tasksPerJob,
+            ["samples"] = samples,
+            ["fill_secs"] = Math.Round(fillSecs, 1),
+        };
+        foreach (var (name, table, clause, columns) in searches)
+        {
+            var times = new List<double>();
+            var rows = 0;
+            for (var i = 0; i < samples + 2; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                var answer = await engine.Client.QueryColumnsAsync(table, columns, clause, "bench", new ListOptions());
+                if (i >= 2) // the first two warm the engine's code and the database's cache
+                    times.Add(watch.Elapsed.TotalMilliseconds);
+                rows = answer.Rows.Count;
+            }
+            times.Sort();
+            result[$"{name}_rows"] = rows;
+            result[$"{name}_p50_ms"] = Math.Round(Percentile(times, 0.50), 1);
+            result[$"{name}_p99_ms"] = Math.Round(Percentile(times, 0.99), 1);
+        }
+
+        // A whole tq process, as a wrangler's script runs it: start, ask, print, exit.
+        var tq = new List<double>();
+        for (var i = 0; i < Math.Min(samples, 20); i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var (code, _) = await engine.RunAsync("tq", "--engine", engine.Engine, "jobs", $"jid={middle}");
+            if (code != 0)
+                throw new InvalidOperationException($"tq exited with {code}");
+            tq.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        tq.Sort();
+        result["tq_process_p50_ms"] = Math.Round(Percentile(tq, 0.50), 1);
+        result["tq_process_min_ms"] = Math.Round(tq[0], 1);
+        result["engine_peak_rss_mb"] = Math.Round(engine.PeakRssMb(), 1);
+        return result;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    // Four spools at a time, so the store's writer batches them as it would a busy site's.
+    private static async Task FillAsync(BenchEngine engine, int jobs, int tasksPerJob)
+    {
+        var next = 0;
+        async Task SpoolSomeAsync()
+        {
+            while (Interlocked.Increment(ref next) is var n && n <= jobs)
+            {
+                var shot = (n % 100).ToString("D4", CultureInfo.InvariantCulture);
+                var reply = await engine.Client.SpoolAsync(Script($"shot{shot} beauty v{n}", tasksPerJob),
+                    new SpoolOptions($"user{n % 20:D2}", "query.alf", Paused: true));
+                if (reply.Rc != 0)
+                    throw new InvalidOperationException($"spool refused: {reply.Msg}");
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => SpoolSomeAsync()));
+    }
+
+    private static string Script(string title, int frames)
+    {
+        var script = new StringBuilder("Job -title {").Append(title).Append("} -subtasks {\n");
+        for (var i = 1; i <= frames; i++)
+        {
+            var frame = i.ToString("D4", CultureInfo.InvariantCulture);
+            script.Append("  Task {Frame ").Append(frame).Append("} -cmds { RemoteCmd {prman /show/rib/").Append(frame).Append(".rib} }\n");
+        }
+        return script.Append("}\n").ToString();
+    }
+}
