@@ -4,6 +4,8 @@ using Furrow.Cli.Commands;
 
 if (args is ["blade", .. var bladeArgs])
     NativeBlade.ExecIfInstalled(bladeArgs);
+if (args is ["tq", .. var tqArgs])
+    NativeBlade.ExecTqIfInstalled(tqArgs);
 
 var root = new RootCommand("Furrow: a render-farm queue manager that speaks Tractor.")
 {

@@ -124,6 +124,26 @@ public sealed class TqTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheNativeTq_AnswersAsTheOneOnTheRuntime_ForListingsJsonAndErrors()
+    {
+        var native = Path.Combine(Path.GetDirectoryName(FurrowProcess.FurrowDll)!, "furrow-tq");
+        Assert.True(File.Exists(native), $"the test run publishes the native tq beside furrow.dll ({native})");
+        string[][] calls =
+        [
+            ["jobs", "-s", "-priority"], ["--json", "tasks", "-c", "jid,tid,title,job.title,statetime"], ["jobs", "prority=3"], ["jbos"],
+            ["jobs", "--colz"], ["help", "columns"], ["params"],
+        ];
+        foreach (var call in calls)
+        {
+            var direct = await ProgramRun.RunAsync(new System.Diagnostics.ProcessStartInfo(native, ["--engine", _site.Engine, "--user", "ana", .. call]));
+            var runtime = new System.Diagnostics.ProcessStartInfo("dotnet", [FurrowProcess.FurrowDll, "tq", "--engine", _site.Engine, "--user", "ana", .. call]);
+            runtime.Environment["FURROW_TQ_NATIVE"] = "0";
+            var managed = await ProgramRun.RunAsync(runtime);
+            Assert.Equal(managed, direct);
+        }
+    }
+
+    [Fact]
     public async Task ControlCharactersInATitle_AreShownEscaped_NeverSentToTheTerminal()
     {
         var (code, stdout, stderr) = await Tq("jobs", $"jid={_hostile}");
