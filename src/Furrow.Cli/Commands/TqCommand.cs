@@ -119,6 +119,14 @@ internal static class TqCommand
             return 0;
         }));
         tq.Subcommands.Add(log);
+        foreach (var (name, hint) in NotYet)
+        {
+            var words = new Argument<string[]>("words") { Arity = ArgumentArity.ZeroOrMore };
+            var refused = new Command(name, $"Tractor's tq {name}: not in Furrow yet") { words };
+            refused.TreatUnmatchedTokensAsErrors = false;
+            refused.SetAction(_ => CommonOptions.Fail($"tq {name}", $"Tractor's tq {name} is not in Furrow yet; nothing done. {hint}"));
+            tq.Subcommands.Add(refused);
+        }
         tq.Subcommands.Add(WhyCommand(shared));
         tq.Subcommands.Add(HelpCommand(tq));
         foreach (var (name, on) in new[] { ("nimby", true), ("unnimby", false) })
@@ -296,6 +304,23 @@ internal static class TqCommand
         ("undelay", "let delayed jobs start at once"),
         ("retryallerrs", "retry every task in error of the matching jobs"),
         ("skipallerrs", "skip every task in error of the matching jobs"),
+    ];
+
+    // Tractor's tq commands Furrow has no equivalent of yet: each says so by name, and what comes closest, rather than
+    // being an unknown word.
+    private static readonly (string Name, string Hint)[] NotYet =
+    [
+        ("restart", "tq retry \"jid=N\" --yes reruns each task of a job."),
+        ("interrupt", "tq pause stops new work; tq retry stops a running task and queues it again."),
+        ("resume", "Furrow keeps no checkpoints to resume from; tq retry runs the task again."),
+        ("lock", "Furrow has no job locks; operations on other users' jobs need --force."),
+        ("unlock", "Furrow has no job locks."),
+        ("jattr", "tq chpri, pause, unpause, delay and undelay change those attributes."),
+        ("chcrews", "Furrow does not record crews yet."),
+        ("chkeys", "a command's service key is fixed at spool; spool the job again with the new key."),
+        ("cattr", "a command's attributes are fixed at spool."),
+        ("tattr", "a task's attributes are fixed at spool."),
+        ("trace", "tq why JID [TID] says why tasks wait, in the scheduler's own words."),
     ];
 
     // Each listing's default columns, as tq shows them to a person: short headers and friendly units.
