@@ -70,6 +70,8 @@ public static class EngineHost
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, FurrowJsonContext.Default));
         services.AddSingleton(Options.Create(options));
         services.AddRateLimiter(BladeEndpoints.LimitOutputReports);
+        // A body that cannot be bound (malformed JSON, a missing one) throws, so the middleware below can name the problem.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         // Nothing in the engine needs long to stop (blades keep their commands); do not let a stuck client hold it.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         services.AddSingleton(TimeProvider.System);
@@ -111,6 +113,21 @@ public static class EngineHost
         var readiness = app.Services.GetRequiredService<EngineReadiness>();
         var recovery = app.Services.GetRequiredService<StoreRecovery>();
 
+        // An error the framework answers itself (no such endpoint, wrong method, wrong content type) gets a problem body
+        // naming what was asked, never an empty one.
+        app.UseStatusCodePages(async status =>
+        {
+            var http = status.HttpContext;
+            var problem = new ErrorReply(http.Response.StatusCode, http.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => $"no such endpoint: {http.Request.Method} {http.Request.Path}",
+                StatusCodes.Status405MethodNotAllowed => $"{http.Request.Method} is not allowed on {http.Request.Path}",
+                StatusCodes.Status415UnsupportedMediaType =>
+                    $"{http.Request.Path} takes a JSON body (Content-Type: application/json), not '{http.Request.ContentType}'",
+                var code => $"{http.Request.Method} {http.Request.Path} failed with status {code}",
+            });
+            await TypedResults.Json(problem, FurrowJsonContext.Default.ErrorReply, ApiResults.ProblemJson, problem.Rc).ExecuteAsync(http).ConfigureAwait(false);
+        });
         app.Use(async (context, next) =>
         {
             try
@@ -118,6 +135,17 @@ public static class EngineHost
                 await readiness.WaitAsync(context.RequestAborted).ConfigureAwait(false);
                 await recovery.EnsureFreshAsync(context.RequestAborted).ConfigureAwait(false);
                 await next(context).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException error) when (!context.Response.HasStarted)
+            {
+                // A body that is not the JSON an endpoint takes: say why, as the parser saw it (line, position).
+                var why = error.InnerException is { } inner ? $"{error.Message} {inner.Message}" : error.Message;
+                await ApiResults.Error(error.StatusCode, why).ExecuteAsync(context).ConfigureAwait(false);
+            }
+            catch (System.Text.Json.JsonException error) when (!context.Response.HasStarted)
+            {
+                await ApiResults.BadRequest($"the request body is not the JSON {context.Request.Path} takes: {error.Message}").ExecuteAsync(context)
+                    .ConfigureAwait(false);
             }
             catch (StoreUnavailableException error) when (!context.Response.HasStarted)
             {

@@ -76,8 +76,35 @@ public sealed record SpoolReply(int Rc, string Msg, long Jid);
 /// <summary>The reply to an operation on jobs or tasks: what it touched, and what it could not.</summary>
 public sealed record OperationReply(string Operation, int Affected, IReadOnlyList<string> Items, IReadOnlyList<string> Refused);
 
-/// <summary>An error body, shaped like Tractor's `{rc, msg}` so Tractor clients read it too.</summary>
-public sealed record ErrorReply(int Rc, string Msg);
+/// <summary>
+/// An error body: an RFC 7807 problem (<c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>, served as
+/// <c>application/problem+json</c>) that also carries Tractor's <c>{rc, msg}</c>, so Tractor's clients read it too.
+/// <see cref="Rc"/> is the HTTP status; <see cref="Msg"/> says what was wrong, naming the value at fault.
+/// </summary>
+public sealed record ErrorReply(int Rc, string Msg)
+{
+    /// <summary>RFC 7807: no problem type beyond the status's own meaning.</summary>
+    public string Type => "about:blank";
+
+    /// <summary>RFC 7807: the status's standard phrase, e.g. "Bad Request".</summary>
+    public string Title => Rc switch
+    {
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
+        503 => "Service Unavailable",
+        >= 500 => "Server Error",
+        _ => "Error",
+    };
+
+    public int Status => Rc;
+
+    public string Detail => Msg;
+}
 
 /// <summary>Engine status: version, uptime, whether dispatching is paused, and queue sizes.</summary>
 public sealed record EngineStatus(string Version, long StartTime, bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades, string DataDirectory,

@@ -4,11 +4,16 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Furrow.Engine.Api;
 
-/// <summary>Error replies shaped like Tractor's `{rc, msg}`, so Tractor's own clients can read them too.</summary>
+/// <summary>
+/// Error replies: RFC 7807 problem details (application/problem+json) that also carry Tractor's `{rc, msg}`, so Tractor's
+/// own clients can read them too (<see cref="ErrorReply"/>).
+/// </summary>
 internal static class ApiResults
 {
+    public const string ProblemJson = "application/problem+json";
+
     public static JsonHttpResult<ErrorReply> Error(int status, string message) =>
-        TypedResults.Json(new ErrorReply(status, message), FurrowJsonContext.Default.ErrorReply, statusCode: status);
+        TypedResults.Json(new ErrorReply(status, message), FurrowJsonContext.Default.ErrorReply, ProblemJson, status);
 
     public static JsonHttpResult<ErrorReply> BadRequest(string message) => Error(StatusCodes.Status400BadRequest, message);
 

@@ -41,6 +41,11 @@ internal static class BladeEndpoints
     public static void MapBladeApi(this IEndpointRouteBuilder app)
     {
         var blades = app.MapGroup("/api/v1/blades");
+        // Every blade call carries a JSON body: anything else is refused before it is read, naming what came.
+        blades.AddEndpointFilter(async (call, next) => call.HttpContext.Request.HasJsonContentType()
+            ? await next(call)
+            : ApiResults.Error(StatusCodes.Status415UnsupportedMediaType,
+                $"{call.HttpContext.Request.Path} takes a JSON body (Content-Type: application/json), not '{call.HttpContext.Request.ContentType}'"));
         blades.MapPost("/register", RegisterAsync);
         blades.MapPost("/{name}/work", PollWorkAsync);
         blades.MapPost("/{name}/report", ReportAsync).RequireRateLimiting(OutputReports);

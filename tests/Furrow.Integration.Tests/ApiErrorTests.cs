@@ -1,0 +1,50 @@
+using System.Text;
+using System.Text.Json;
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>
+/// Every error the engine answers is an RFC 7807 problem document (application/problem+json) that names what was wrong,
+/// and carries Tractor's rc and msg too: a malformed body, a wrong content type, an unknown endpoint, a bad query, sort
+/// or limit. None is a 500 or an empty body.
+/// </summary>
+public sealed class ApiErrorTests
+{
+    [Fact]
+    public async Task EveryError_IsAProblemDocument_NamingWhatWasWrong()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+
+        await AssertProblemAsync(await http.PostAsync("api/v1/blades/register", new StringContent("{\"name\": ", Encoding.UTF8, "application/json")),
+            400, "not the JSON /api/v1/blades/register takes");
+        await AssertProblemAsync(await http.PostAsync("api/v1/blades/register", new StringContent("name=x", Encoding.UTF8, "text/plain")),
+            415, "takes a JSON body");
+        await AssertProblemAsync(await http.GetAsync("api/v1/nothing/here"), 404, "no such endpoint: GET /api/v1/nothing/here");
+        await AssertProblemAsync(await http.DeleteAsync("api/v1/jobs"), 405, "DELETE is not allowed on /api/v1/jobs");
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=prority%3D3"), 400, "unknown attribute 'prority'");
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?sortby=-nope"), 400, "unknown attribute 'nope'");
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?limit=lots"), 400, "bad limit 'lots'");
+        await AssertProblemAsync(await http.GetAsync("api/v1/query/jobs?cols=jid,crews"), 400, "not recorded by Furrow: crews");
+        await AssertProblemAsync(await http.GetAsync("api/v1/query/nothing?cols=jid"), 400, "unknown table 'nothing'");
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x", null), 400, "chpri needs ?priority=");
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, int status, string detail)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == (int)response.StatusCode, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(body);
+        var root = problem.RootElement;
+        Assert.Equal("about:blank", root.GetProperty("type").GetString());
+        Assert.Equal(status, root.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("title").GetString()));
+        Assert.Contains(detail, root.GetProperty("detail").GetString());
+        // Tractor's clients read rc and msg.
+        Assert.Equal(status, root.GetProperty("rc").GetInt32());
+        Assert.Equal(root.GetProperty("detail").GetString(), root.GetProperty("msg").GetString());
+    }
+}
