@@ -70,6 +70,15 @@ public static class EngineHost
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, FurrowJsonContext.Default));
         services.AddSingleton(Options.Create(options));
         services.AddRateLimiter(BladeEndpoints.LimitOutputReports);
+        // The API's OpenAPI document, served by the engine at /api/v1/openapi.json (what clients and tools build from).
+        services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Furrow engine API";
+            document.Info.Version = EngineVersion.Current;
+            document.Info.Description = "What tq, tractor-spool, the blades and pipeline tools call. Errors are RFC 7807 problem documents " +
+                "that also carry Tractor's rc and msg.";
+            return Task.CompletedTask;
+        }));
         // A body that cannot be bound (malformed JSON, a missing one) throws, so the middleware below can name the problem.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         // Nothing in the engine needs long to stop (blades keep their commands); do not let a stuck client hold it.
@@ -159,6 +168,7 @@ public static class EngineHost
         app.MapBladeApi();
         app.MapQueueApi();
         app.MapColumnQueryApi();
+        app.MapOpenApi("/api/{documentName}/openapi.json");
         app.Lifetime.ApplicationStarted.Register(() => EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory));
         app.Lifetime.ApplicationStopped.Register(() =>
         {
