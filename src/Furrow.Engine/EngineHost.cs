@@ -110,6 +110,7 @@ public static class EngineHost
         services.AddHostedService<EngineInitializer>();
         services.AddHostedService<BladeSweeper>();
         services.AddHostedService<StartTimeReleaser>();
+        services.AddHostedService<ArchivePurger>();
         services.AddHostedService<MemoryReturner>();
 
         var app = builder.Build();

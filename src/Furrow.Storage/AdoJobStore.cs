@@ -226,6 +226,10 @@ internal abstract class AdoJobStore : IJobStore
             case SetJobUndeleted w:
                 Add(StoreSql.SetJobUndeleted, ("jid", w.Jid));
                 break;
+            case PurgeJob w:
+                foreach (var statement in StoreSql.PurgeJob)
+                    Add(statement, ("jid", w.Jid));
+                break;
             case SetJobPriority w:
                 Add(StoreSql.SetJobPriority, ("priority", w.Priority), ("jid", w.Jid));
                 break;
@@ -499,6 +503,14 @@ internal abstract class AdoJobStore : IJobStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await ScalarAsync(connection, null, StoreSql.GetParam, cancellationToken, ("name", name)).ConfigureAwait(false) as string;
+    }
+
+    public async ValueTask<IReadOnlyList<(long Jid, string Owner)>> ListPurgeableJobsAsync(long deletedBeforeMs, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(connection, null, StoreSql.PurgeableJobs, r => (Long(r, 0), r.GetString(1)), cancellationToken,
+            ("before", deletedBeforeMs), ("limit", (long)limit)).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<(string Name, string Value)>> ListParamsAsync(CancellationToken cancellationToken)

@@ -87,6 +87,9 @@ public interface IJobStore : IAsyncDisposable
 
     ValueTask<string?> GetParamAsync(string name, CancellationToken cancellationToken);
 
+    /// <summary>Deleted jobs whose delete time is before <paramref name="deletedBeforeMs"/> (Unix ms), oldest first, at most <paramref name="limit"/>.</summary>
+    ValueTask<IReadOnlyList<(long Jid, string Owner)>> ListPurgeableJobsAsync(long deletedBeforeMs, int limit, CancellationToken cancellationToken);
+
     /// <summary>Every row of the params table (name, value), in name order: `tq params`.</summary>
     ValueTask<IReadOnlyList<(string Name, string Value)>> ListParamsAsync(CancellationToken cancellationToken);
 }

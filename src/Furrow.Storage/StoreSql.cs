@@ -52,6 +52,20 @@ internal static class StoreSql
 
     public const string SetJobUndeleted = "UPDATE jobs SET deleted = 0, deletetime = NULL WHERE jid = @jid";
 
+    // Each statement keeps to jobs that are deleted, so a purge can never take a live job's rows.
+    public static readonly string[] PurgeJob =
+    [
+        "DELETE FROM invocations WHERE jid = @jid AND jid IN (SELECT jid FROM jobs WHERE deleted <> 0)",
+        "DELETE FROM commands WHERE jid = @jid AND jid IN (SELECT jid FROM jobs WHERE deleted <> 0)",
+        "DELETE FROM tasks WHERE jid = @jid AND jid IN (SELECT jid FROM jobs WHERE deleted <> 0)",
+        "DELETE FROM job_scripts WHERE jid = @jid AND jid IN (SELECT jid FROM jobs WHERE deleted <> 0)",
+        "DELETE FROM blocklist WHERE jid = @jid AND jid IN (SELECT jid FROM jobs WHERE deleted <> 0)",
+        "DELETE FROM jobs WHERE jid = @jid AND deleted <> 0",
+    ];
+
+    public const string PurgeableJobs =
+        "SELECT jid, owner FROM jobs WHERE deleted <> 0 AND deletetime IS NOT NULL AND deletetime < @before ORDER BY jid LIMIT @limit";
+
     public const string SetJobPriority = "UPDATE jobs SET priority = @priority WHERE jid = @jid";
 
     public const string SetJobAfterTime = "UPDATE jobs SET aftertime = @aftertime WHERE jid = @jid";

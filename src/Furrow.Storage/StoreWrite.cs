@@ -52,6 +52,12 @@ public sealed record SetJobDeleted(long Jid, long DeleteTimeMs) : StoreWrite;
 /// <summary>Brings a deleted (archived) job back: no longer deleted, no delete time (`tq undelete`).</summary>
 public sealed record SetJobUndeleted(long Jid) : StoreWrite;
 
+/// <summary>
+/// Purges a deleted job for good (archive retention): its row, script, tasks, commands, invocations and blocklist rows.
+/// A job that is not deleted is left as it is.
+/// </summary>
+public sealed record PurgeJob(long Jid) : StoreWrite;
+
 /// <summary>A job's new priority (`tq chpri`).</summary>
 public sealed record SetJobPriority(long Jid, double Priority) : StoreWrite;
 

@@ -256,6 +256,31 @@ public abstract class QueryTranslationContractTests
     }
 
     [Fact]
+    public async Task APurge_TakesEveryRowOfADeletedJob_AndNothingOfALiveOne()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await FillAsync(temp);
+        var before = await CountsAsync(store);
+
+        Assert.Empty(await store.ListPurgeableJobsAsync(DeleteTime, 10, None));
+        var purgeable = await store.ListPurgeableJobsAsync(DeleteTime + 1, 10, None);
+        Assert.Equal([(3L, "chrissy")], purgeable);
+        await store.CommitAsync(new PurgeJob(3), new PurgeJob(1));
+
+        Assert.Empty(await store.ListPurgeableJobsAsync(long.MaxValue, 10, None));
+        Assert.Equal([1L, 2, 4, 5], (await store.ListJobsAsync(true, None)).Select(j => j.Jid));
+        Assert.Empty(await store.ListTasksAsync(3, None));
+        Assert.Empty(await store.ListCommandsAsync(3, None));
+        Assert.Empty(await store.ListInvocationsAsync(3, None));
+        Assert.Null(await store.GetJobScriptAsync(3, None));
+        Assert.NotNull(await store.GetJobScriptAsync(1, None));
+        var after = await CountsAsync(store);
+        Assert.Equal(before.Item1 - 1, after.Item1);
+        Assert.Equal((await store.ListTasksAsync(1, None)).Count, TestJobs.Compile(TestJobs.Shot).Tasks.Count);
+        Assert.Equal(before.Item5, after.Item5);
+    }
+
+    [Fact]
     public async Task LimitAndOffset_PageThroughTheSortedRows_WithoutOverlap()
     {
         await using var temp = await NewStoreAsync();

@@ -60,6 +60,7 @@ internal static class EngineCommand
             Blades = SiteConfigLoader.LoadBlade(configDir),
             Limits = SiteConfigLoader.LoadLimits(configDir),
             ScriptLimits = new Core.Scripts.ScriptLimits { MaxBytes = config.ScriptMaxBytes, MaxDepth = config.ScriptMaxDepth },
+            ArchiveRetention = config.ArchiveRetentionDays > 0 ? TimeSpan.FromDays(config.ArchiveRetentionDays) : null,
         };
     }
 }

@@ -32,6 +32,12 @@ public sealed class EngineConfig
 
     /// <summary>After this many failed commands of one job on one blade, the blade gets no more of that job's commands.</summary>
     public int BladeBlocklistFailures { get; set; } = 3;
+
+    /// <summary>
+    /// Days a deleted (archived) job is kept, counted from its delete: after that its rows and logs are purged for good.
+    /// 0, the default, keeps archived jobs forever.
+    /// </summary>
+    public double ArchiveRetentionDays { get; set; }
 }
 
 /// <summary>The job database's settings from `db.config`.</summary>

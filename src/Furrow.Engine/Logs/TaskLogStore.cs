@@ -40,6 +40,20 @@ internal sealed class TaskLogStore(string logRoot, Microsoft.Extensions.Logging.
         return _anyAside && AsidePathOf(jid, tid) is var aside && File.Exists(aside) ? aside : null;
     }
 
+    /// <summary>Removes every log of a job (its owner's J&lt;jid&gt; directory, and any of its logs that went aside); for a purge.</summary>
+    public void DeleteJobLogs(string owner, long jid)
+    {
+        var directory = Path.Combine(Root, OwnerDirectory(owner), $"J{jid}");
+        if (Directory.Exists(directory))
+            Directory.Delete(directory, recursive: true);
+        var aside = Path.Combine(Root, UnwritableDirectory);
+        if (_anyAside && Directory.Exists(aside))
+        {
+            foreach (var file in Directory.EnumerateFiles(aside, $"J{jid}-T*.log"))
+                File.Delete(file);
+        }
+    }
+
     public string PathOf(string owner, long jid, int tid) =>
         Path.Combine(Root, OwnerDirectory(owner), $"J{jid}", $"T{tid}.log");
 

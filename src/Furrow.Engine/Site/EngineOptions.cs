@@ -44,5 +44,8 @@ public sealed class EngineOptions
     public TimeSpan StoreWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public ScriptLimits ScriptLimits { get; set; } = new();
 
+    /// <summary>tractor.config `ArchiveRetentionDays`: how long a deleted job is kept before it is purged; null keeps it forever.</summary>
+    public TimeSpan? ArchiveRetention { get; set; }
+
     public string LogDirectory => Path.Combine(DataDirectory, "logs");
 }

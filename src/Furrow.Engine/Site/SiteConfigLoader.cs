@@ -15,8 +15,14 @@ public static class SiteConfigLoader
     public const string BladeConfigFile = "blade.config";
     public const string LimitsConfigFile = "limits.config";
 
-    public static EngineConfig LoadEngine(string configDir) =>
-        Load(Path.Combine(configDir, EngineConfigFile), SiteConfigJsonContext.Default.EngineConfig) ?? new EngineConfig();
+    public static EngineConfig LoadEngine(string configDir)
+    {
+        var path = Path.Combine(configDir, EngineConfigFile);
+        var config = Load(path, SiteConfigJsonContext.Default.EngineConfig) ?? new EngineConfig();
+        return config.ArchiveRetentionDays is < 0 or double.NaN or double.PositiveInfinity
+            ? throw new SiteConfigException($"{path}: ArchiveRetentionDays must be 0 (keep deleted jobs forever) or a number of days, got {config.ArchiveRetentionDays}")
+            : config;
+    }
 
     public static DbConfig LoadDb(string configDir) =>
         Load(Path.Combine(configDir, DbConfigFile), SiteConfigJsonContext.Default.DbConfig) ?? new DbConfig();
