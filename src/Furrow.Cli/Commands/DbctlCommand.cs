@@ -76,9 +76,17 @@ internal static partial class DbctlCommand
 
     private static SiteContext Site(ParseResult result, Option<string> configDir) => Site(result.GetValue(configDir)!);
 
+    // dbctl looks after a site that exists: a mistyped or missing --configdir must not quietly make (or plan) another one.
     private static SiteContext Site(string dir)
     {
+        var full = Path.GetFullPath(dir);
+        if (!Directory.Exists(full))
+            throw new SiteConfigException($"no site at {full}: no such directory (check --configdir or $FURROW_CONFIGDIR)");
         var engine = SiteConfigLoader.LoadEngine(dir);
+        if (!File.Exists(Path.Combine(full, SiteConfigLoader.EngineConfigFile)) && !File.Exists(Path.Combine(full, SiteConfigLoader.DbConfigFile))
+            && !Directory.Exists(SiteConfigLoader.DataDirectory(dir, engine)))
+            throw new SiteConfigException($"{full} is not a Furrow site: it has no {SiteConfigLoader.EngineConfigFile}, {SiteConfigLoader.DbConfigFile} " +
+                "or data directory (check --configdir or $FURROW_CONFIGDIR)");
         var db = SiteConfigLoader.LoadDb(dir);
         var dataDir = SiteConfigLoader.DataDirectory(dir, engine);
         return new SiteContext(dir, dataDir, JobStores.Site(db, SiteConfigLoader.DatabaseDirectory(dir, engine, db)));
