@@ -7,7 +7,7 @@ using Furrow.Cli.Commands;
 // by bin/tq, or by `furrow tq` handing over to it).
 var tq = TqCommand.Create();
 tq.Options.Add(new HelpOption());
-var parsed = tq.Parse(args);
+var parsed = tq.Parse(args, new ParserConfiguration { EnablePosixBundling = false });
 if (parsed.Errors.Count > 0)
     return UsageErrors.Report(parsed);
 return await parsed.InvokeAsync();

@@ -30,6 +30,8 @@ public sealed class ApiErrorTests
         await AssertProblemAsync(await http.GetAsync("api/v1/query/jobs?cols=jid,crews"), 400, "not recorded by Furrow: crews");
         await AssertProblemAsync(await http.GetAsync("api/v1/query/nothing?cols=jid"), 400, "unknown table 'nothing'");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x", null), 400, "chpri needs ?priority=");
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=NaN", null), 400, "a finite number, got 'NaN'");
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=Infinity", null), 400, "a finite number");
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, int status, string detail)

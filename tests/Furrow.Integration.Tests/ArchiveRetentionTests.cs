@@ -34,12 +34,14 @@ public sealed class ArchiveRetentionTests
         Assert.Single(await site.Client.JobsAsync($"jid={kept}"));
     }
 
-    [Fact]
-    public async Task ANegativeRetention_StopsTheEngine_NamingTheSetting()
+    [Theory]
+    [InlineData("-3")]
+    [InlineData("1e9")]
+    public async Task ARetentionOutOfRange_StopsTheEngine_NamingTheSetting(string days)
     {
         await using var site = new TestSite();
         var config = Path.Combine(site.ConfigDir, "tractor.config");
-        await File.WriteAllTextAsync(config, Regex.Replace(await File.ReadAllTextAsync(config), @"\}\s*$", ", \"ArchiveRetentionDays\": -3 }"));
+        await File.WriteAllTextAsync(config, Regex.Replace(await File.ReadAllTextAsync(config), @"\}\s*$", $", \"ArchiveRetentionDays\": {days} }}"));
 
         var (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
 

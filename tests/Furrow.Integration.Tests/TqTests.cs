@@ -45,6 +45,10 @@ public sealed class TqTests : IAsyncLifetime
         Assert.True(code == 0, stderr);
         Assert.Equal([$"{_ana} ana 300 2", $"{_bob} bob 50 1", $"{_hostile} eve 10 1"],
             stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        // A value after an operator is the clause's, even one that starts with a dash.
+        (code, _, stderr) = await Tq("jobs", "title", "=", "-draft", "-c", "jid");
+        Assert.Equal(0, code);
+        Assert.Contains("no jobs match 'title = -draft'", stderr);
         (code, stdout, _) = await Tq("jobs", "-c", "jid", "--nh", "-s", "-priority", "--limit", "1");
         Assert.Equal(0, code);
         Assert.Equal(_ana.ToString(), stdout.Trim());
@@ -96,6 +100,7 @@ public sealed class TqTests : IAsyncLifetime
     [InlineData(new[] { "jobs", "--colz", "jid" }, "unknown option '--colz' (did you mean '--cols'?)")]
     [InlineData(new[] { "jbos" }, "unknown command 'jbos' (did you mean 'jobs'?)")]
     [InlineData(new[] { "jobs", "--limit", "many" }, "many")]
+    [InlineData(new[] { "jobs", "99999999999999999999" }, "'99999999999999999999' is not a job or task id: too large")]
     public async Task AMistypedCommandOrOption_IsOneLineNamingIt_WithExitCode2(string[] args, string expected)
     {
         var (code, stdout, stderr) = await Tq(args);

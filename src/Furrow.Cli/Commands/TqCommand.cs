@@ -136,7 +136,7 @@ internal static class TqCommand
             toggle.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
             {
                 await client.SetNimbyAsync(result.GetValue(blade)!, on, ct);
-                Console.WriteLine($"{name} {result.GetValue(blade)}");
+                Console.WriteLine($"{name} {TqTable.Escape(result.GetValue(blade)!)}");
                 return 0;
             }));
             tq.Subcommands.Add(toggle);
@@ -157,7 +157,7 @@ internal static class TqCommand
         unblock.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
             var reply = await client.UnblockAsync(result.GetValue(unblockJid), result.GetValue(unblockBlade), ct);
-            Console.WriteLine($"unblocked {string.Join(", ", reply.Items)}");
+            Console.WriteLine(TqTable.Escape($"unblocked {string.Join(", ", reply.Items)}"));
             return 0;
         }));
         tq.Subcommands.Add(unblock);
@@ -224,16 +224,16 @@ internal static class TqCommand
             {
                 var head = $"J{reply.Jid} T{reply.Tid} \"{reply.Title}\" is {reply.State}";
                 if (reply.RunningOn is { } blade)
-                    Console.WriteLine($"{head}, running on {blade}");
+                    Console.WriteLine(TqTable.Escape($"{head}, running on {blade}"));
                 else if (reply.Reasons.Count == 0)
-                    Console.WriteLine(reply.State is "ready" or "active"
+                    Console.WriteLine(TqTable.Escape(reply.State is "ready" or "active"
                         ? $"{head}; nothing holds it back: the next blade that asks for work takes it"
-                        : head);
+                        : head));
                 else
                 {
-                    Console.WriteLine($"{head}; not running because:");
+                    Console.WriteLine(TqTable.Escape($"{head}; not running because:"));
                     foreach (var reason in reply.Reasons)
-                        Console.WriteLine($"  - {reason.Text}");
+                        Console.WriteLine($"  - {TqTable.Escape(reason.Text)}");
                 }
             }
             return 0;
@@ -254,9 +254,13 @@ internal static class TqCommand
     private static (string Clause, string? Error) Clause(ParseResult result, Argument<string[]> clause, QueryTable table, Command tq)
     {
         var words = (result.GetValue(clause) ?? []).Concat(result.UnmatchedTokens).ToList();
-        foreach (var word in words)
+        for (var i = 0; i < words.Count; i++)
         {
-            if (word.Length > 1 && word[0] == '-' && (char.IsLetter(word[1]) || (word[1] == '-' && word.Length > 2)))
+            var word = words[i];
+            // A value after an operator (`title = -draft`, `title like -v2`) is the clause's, not an option.
+            var afterOperator = i > 0 && (words[i - 1] is "like" or "in" || words[i - 1].EndsWith('=') || words[i - 1].EndsWith('<')
+                || words[i - 1].EndsWith('>'));
+            if (!afterOperator && word.Length > 1 && word[0] == '-' && (char.IsLetter(word[1]) || (word[1] == '-' && word.Length > 2)))
             {
                 var options = tq.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help");
                 var suggestion = TractorQuery.Suggest(word, options);
@@ -265,6 +269,8 @@ internal static class TqCommand
         }
         if (words.Count > 0 && words.All(w => w.Length > 0 && w.All(char.IsAsciiDigit)))
         {
+            if (words.FirstOrDefault(w => !long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out _)) is { } huge)
+                return ("", $"'{huge}' is not a job or task id: too large");
             var ids = words.Select(w => long.Parse(w, CultureInfo.InvariantCulture)).ToList();
             return table == QueryTable.Jobs || table == QueryTable.Blades
                 ? (ids.Count == 1 ? $"jid={ids[0]}" : $"jid in [{string.Join(", ", ids)}]", null)
@@ -392,7 +398,7 @@ internal static class TqCommand
             Console.WriteLine(JsonSerializer.Serialize(rows, type));
             return;
         }
-        var table = rows.Select(cells).ToList();
+        var table = rows.Select(r => cells(r).Select(TqTable.Escape).ToArray()).ToList();
         var widths = headers.Select((h, i) => Math.Min(60, Math.Max(h.Length, table.Count == 0 ? 0 : table.Max(r => r[i].Length)))).ToArray();
         Console.WriteLine(string.Join("  ", headers.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
         foreach (var row in table)
@@ -430,9 +436,9 @@ internal static class TqCommand
             else
             {
                 foreach (var item in reply.Items)
-                    Console.WriteLine($"{operation} {item}");
+                    Console.WriteLine($"{operation} {TqTable.Escape(item)}");
                 foreach (var refusal in reply.Refused)
-                    Console.Error.WriteLine($"tq: {refusal}");
+                    Console.Error.WriteLine($"tq: {TqTable.Escape(refusal)}");
             }
             return reply.Refused.Count > 0 && reply.Affected == 0 ? 1 : 0;
         });

@@ -204,8 +204,9 @@ internal static class QueueEndpoints
         if (!onTasks && !JobOperationNames.Contains(operation))
             return ApiResults.BadRequest($"unknown operation '{operation}': expected one of {string.Join(", ", TaskOperationNames.Concat(JobOperationNames))}");
         double priority = 0;
-        if (operation == "chpri" && !double.TryParse(q["priority"], NumberStyles.Float, CultureInfo.InvariantCulture, out priority))
-            return ApiResults.BadRequest($"chpri needs ?priority= a number, got '{q["priority"]}'");
+        if (operation == "chpri" && (!double.TryParse(q["priority"], NumberStyles.Float, CultureInfo.InvariantCulture, out priority)
+            || !double.IsFinite(priority)))
+            return ApiResults.BadRequest($"chpri needs ?priority= a finite number, got '{q["priority"]}'");
         long afterMs = 0;
         if (operation == "delay" && !long.TryParse(q["aftertime"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out afterMs))
             return ApiResults.BadRequest($"delay needs ?aftertime= a time in Unix ms, got '{q["aftertime"]}'");

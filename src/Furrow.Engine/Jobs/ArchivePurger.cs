@@ -34,24 +34,34 @@ internal sealed partial class ArchivePurger(IJobStore store, TaskLogStore logs, 
             {
                 // The database is away; the next round tries again.
             }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                // A purge that fails must not stop the engine: say so, and try again next round.
+                Failed(logger, error.Message);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     private async Task PurgeAsync(TimeSpan retention, CancellationToken cancellationToken)
     {
-        var before = (clock.GetUtcNow() - retention).ToUnixTimeMilliseconds();
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var before = now - (long)Math.Min(retention.TotalMilliseconds, now);
         while (true)
         {
             var jobs = await store.ListPurgeableJobsAsync(before, Batch, cancellationToken).ConfigureAwait(false);
             foreach (var (jid, owner) in jobs)
             {
                 await store.CommitAsync([new PurgeJob(jid)], cancellationToken).ConfigureAwait(false);
+                // An undelete between the listing and the purge keeps the row (the purge takes deleted jobs only): then the
+                // job is live again and keeps its logs too.
+                if (await store.JobExistsAsync(jid, cancellationToken).ConfigureAwait(false))
+                    continue;
                 try
                 {
                     logs.DeleteJobLogs(owner, jid);
                 }
-                catch (IOException error)
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
                 {
                     LogsKept(logger, jid, error.Message);
                 }
@@ -64,6 +74,9 @@ internal sealed partial class ArchivePurger(IJobStore store, TaskLogStore logs, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "purged deleted job {Jid} of {Owner}: past the archive retention")]
     private static partial void Purged(ILogger logger, long jid, string owner);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "archive purge failed, to be tried again: {Reason}")]
+    private static partial void Failed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "purged deleted job {Jid}, but its logs could not be removed: {Reason}")]
     private static partial void LogsKept(ILogger logger, long jid, string reason);

@@ -19,8 +19,10 @@ public static class SiteConfigLoader
     {
         var path = Path.Combine(configDir, EngineConfigFile);
         var config = Load(path, SiteConfigJsonContext.Default.EngineConfig) ?? new EngineConfig();
-        return config.ArchiveRetentionDays is < 0 or double.NaN or double.PositiveInfinity
-            ? throw new SiteConfigException($"{path}: ArchiveRetentionDays must be 0 (keep deleted jobs forever) or a number of days, got {config.ArchiveRetentionDays}")
+        // Up to 100,000 days (about 270 years); 0 says forever.
+        return config.ArchiveRetentionDays is < 0 or > 100_000 or double.NaN
+            ? throw new SiteConfigException(
+                $"{path}: ArchiveRetentionDays must be 0 (keep deleted jobs forever) or a number of days up to 100000, got {config.ArchiveRetentionDays}")
             : config;
     }
 
