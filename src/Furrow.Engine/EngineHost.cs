@@ -132,8 +132,7 @@ public static class EngineHost
             {
                 StatusCodes.Status404NotFound => $"no such endpoint: {http.Request.Method} {http.Request.Path}",
                 StatusCodes.Status405MethodNotAllowed => $"{http.Request.Method} is not allowed on {http.Request.Path}",
-                StatusCodes.Status415UnsupportedMediaType =>
-                    $"{http.Request.Path} takes a JSON body (Content-Type: application/json), not '{http.Request.ContentType}'",
+                StatusCodes.Status415UnsupportedMediaType => ApiResults.NotJsonMessage(http.Request),
                 var code => $"{http.Request.Method} {http.Request.Path} failed with status {code}",
             });
             await TypedResults.Json(problem, FurrowJsonContext.Default.ErrorReply, ApiResults.ProblemJson, problem.Rc).ExecuteAsync(http).ConfigureAwait(false);
@@ -151,6 +150,15 @@ public static class EngineHost
                 // A body that is not the JSON an endpoint takes: say why, as the parser saw it (line, position).
                 var why = error.InnerException is { } inner ? $"{error.Message} {inner.Message}" : error.Message;
                 await ApiResults.Error(error.StatusCode, why).ExecuteAsync(context).ConfigureAwait(false);
+            }
+            // A search the database refuses (a pattern PostgreSQL does not take, a column it does not keep) or gives up on.
+            catch (Storage.Queries.QueryRejectedException rejected) when (!context.Response.HasStarted)
+            {
+                await ApiResults.BadRequest($"bad query: {rejected.Message}").ExecuteAsync(context).ConfigureAwait(false);
+            }
+            catch (Storage.Queries.QueryTimeoutException timeout) when (!context.Response.HasStarted)
+            {
+                await ApiResults.Unavailable(timeout.Message).ExecuteAsync(context).ConfigureAwait(false);
             }
             catch (System.Text.Json.JsonException error) when (!context.Response.HasStarted)
             {

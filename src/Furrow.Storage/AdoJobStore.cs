@@ -452,14 +452,6 @@ internal abstract class AdoJobStore : IJobStore
     /// <summary>The database's complaint about a clause it cannot run (e.g. a regular expression it refuses), or null for other errors.</summary>
     protected virtual string? RejectedQuery(Exception error) => null;
 
-    public async ValueTask<IReadOnlyDictionary<long, string>> ListJobOwnersAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await QueryAsync(connection, null, StoreSql.JobOwners, r => (Jid: Long(r, 0), Owner: r.GetString(1)), cancellationToken)
-            .ConfigureAwait(false);
-        return rows.ToDictionary(r => r.Jid, r => r.Owner);
-    }
-
     public async ValueTask<IReadOnlyList<TaskRecord>> ListTasksAsync(long? jid, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

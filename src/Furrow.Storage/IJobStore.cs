@@ -65,9 +65,6 @@ public interface IJobStore : IAsyncDisposable
     ValueTask<IReadOnlyList<(InvocationRecord Invocation, string Owner)>> QueryInvocationsAsync(Queries.ListQuery query,
         CancellationToken cancellationToken);
 
-    /// <summary>Every job's owner (deleted jobs too), for listings of tasks, commands and invocations.</summary>
-    ValueTask<IReadOnlyDictionary<long, string>> ListJobOwnersAsync(CancellationToken cancellationToken);
-
     ValueTask<IReadOnlyList<TaskRecord>> ListTasksAsync(long? jid, CancellationToken cancellationToken);
 
     ValueTask<IReadOnlyList<CommandRecord>> ListCommandsAsync(long? jid, CancellationToken cancellationToken);

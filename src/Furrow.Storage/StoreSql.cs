@@ -107,8 +107,6 @@ internal static class StoreSql
         UPDATE tasks SET state = 'ready', statetime = @now WHERE state = 'active';
         """;
 
-    public const string JobOwners = "SELECT jid, owner FROM jobs";
-
     public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";
 
     public const string LiveBlocklist =

@@ -17,6 +17,10 @@ internal static class ApiResults
 
     public static JsonHttpResult<ErrorReply> BadRequest(string message) => Error(StatusCodes.Status400BadRequest, message);
 
+    /// <summary>What a 415 says: the path takes JSON, and which content type came instead.</summary>
+    public static string NotJsonMessage(HttpRequest request) =>
+        $"{request.Path} takes a JSON body (Content-Type: application/json), not '{request.ContentType}'";
+
     public static JsonHttpResult<ErrorReply> NotFound(string message) => Error(StatusCodes.Status404NotFound, message);
 
     /// <summary>The blade must register again (engine restarted without knowing it, or the blade restarted).</summary>

@@ -44,8 +44,7 @@ internal static class BladeEndpoints
         // Every blade call carries a JSON body: anything else is refused before it is read, naming what came.
         blades.AddEndpointFilter(async (call, next) => call.HttpContext.Request.HasJsonContentType()
             ? await next(call)
-            : ApiResults.Error(StatusCodes.Status415UnsupportedMediaType,
-                $"{call.HttpContext.Request.Path} takes a JSON body (Content-Type: application/json), not '{call.HttpContext.Request.ContentType}'"));
+            : ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, ApiResults.NotJsonMessage(call.HttpContext.Request)));
         blades.MapPost("/register", RegisterAsync);
         blades.MapPost("/{name}/work", PollWorkAsync);
         blades.MapPost("/{name}/report", ReportAsync).RequireRateLimiting(OutputReports);

@@ -31,10 +31,10 @@ internal static class ColumnQueryEndpoints
     private static async Task<IResult> QueryAsync(string table, HttpContext context, IJobStore store, LiveFarm farm, QueueRows rows,
         TimeProvider clock, CancellationToken ct)
     {
-        if (QuerySchema.TryGet(table, out var paramSchema) && paramSchema.Table == QueryTable.Params)
-            return await ParamsAsync(context, store, clock, ct);
         if (!QuerySchema.TryGet(table, out var schema) || schema.Table is QueryTable.Notes)
             return ApiResults.BadRequest($"unknown table '{table}': expected jobs, tasks, commands, invocations, blades or params");
+        if (schema.Table == QueryTable.Params)
+            return await ParamsAsync(context, store, clock, ct);
         var names = (context.Request.Query["cols"].FirstOrDefault() ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names.Length == 0)
@@ -63,21 +63,9 @@ internal static class ColumnQueryEndpoints
         if (distinct)
             query = query with { Limit = null, Offset = 0 };
 
-        List<QueryValue[]> values;
-        try
-        {
-            values = schema.Table == QueryTable.Blades
-                ? await BladeValuesAsync(rows, columns, query, ct)
-                : await StoreValuesAsync(store, farm, schema.Table, columns, query, ct);
-        }
-        catch (QueryRejectedException rejected)
-        {
-            return ApiResults.BadRequest($"bad query: {rejected.Message}");
-        }
-        catch (QueryTimeoutException timeout)
-        {
-            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, timeout.Message);
-        }
+        var values = schema.Table == QueryTable.Blades
+            ? await BladeValuesAsync(rows, columns, query, ct)
+            : await StoreValuesAsync(store, farm, schema.Table, columns, query, ct);
         if (distinct)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -88,74 +76,61 @@ internal static class ColumnQueryEndpoints
             values = unique.ToList();
         }
 
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await using (var json = new Utf8JsonWriter(context.Response.Body))
-        {
-            json.WriteStartObject();
-            json.WriteString("table", schema.PluralName);
-            json.WriteStartArray("columns");
-            foreach (var column in columns)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", column.Name);
-                json.WriteString("type", column.Type.ToString().ToLowerInvariant());
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("rows");
-            foreach (var row in values)
-            {
-                json.WriteStartArray();
-                foreach (var value in row)
-                    Write(json, value);
-                json.WriteEndArray();
-                if (json.BytesPending > 32 * 1024)
-                    await json.FlushAsync(ct);
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
+        await WriteTableAsync(context, schema.PluralName, columns.Select(c => (c.Name, c.Type)), values, ct);
         return Results.Empty;
     }
 
     private sealed record Column(string Name, string Key, QueryColumnType Type, bool IsExtra);
 
-    // The params table (the job counter and other engine settings kept in the database): name and value, any clause on them.
+    // The params table (the job counter and other engine settings kept in the database): name and value, searched, sorted
+    // and paged here (a handful of rows).
     private static async Task<IResult> ParamsAsync(HttpContext context, IJobStore store, TimeProvider clock, CancellationToken ct)
     {
-        var parsed = TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", QueryTable.Params,
-            new QueryContext(context.Request.Query["user"].FirstOrDefault() ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
-        if (parsed.Error is { } error)
-            return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
+        if (QueueEndpoints.ReadListQuery(context, QueryTable.Params, clock, out var query) is { } problem)
+            return problem;
         var rows = (await store.ListParamsAsync(ct))
-            .Where(p => parsed.Query!.Matches(QueryRow.From(new Dictionary<string, object?> { ["name"] = p.Name, ["value"] = p.Value })))
+            .Select(p => QueryRow.From(new Dictionary<string, object?> { ["name"] = p.Name, ["value"] = p.Value }))
+            .Where(row => query.Where?.Root.Evaluate(row) ?? true)
             .ToList();
+        if (query.Sort is { } sort)
+            rows.Sort(sort);
+        IEnumerable<IQueryRow> page = rows.Skip(query.Offset);
+        if (query.Limit is { } limit)
+            page = page.Take(limit);
+        var values = page.Select(row => new[] { row.Get("name"), row.Get("value") }).ToList();
+        await WriteTableAsync(context, "params", [("name", QueryColumnType.String), ("value", QueryColumnType.String)], values, ct);
+        return Results.Empty;
+    }
+
+    // The reply's shape (see the class summary), written as it goes so a large listing is not held whole as text.
+    private static async Task WriteTableAsync(HttpContext context, string table, IEnumerable<(string Name, QueryColumnType Type)> columns,
+        IEnumerable<QueryValue[]> rows, CancellationToken ct)
+    {
         context.Response.ContentType = "application/json; charset=utf-8";
-        await using (var json = new Utf8JsonWriter(context.Response.Body))
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("table", table);
+        json.WriteStartArray("columns");
+        foreach (var (name, type) in columns)
         {
             json.WriteStartObject();
-            json.WriteString("table", "params");
-            json.WriteStartArray("columns");
-            foreach (var name in new[] { "name", "value" })
-            {
-                json.WriteStartObject();
-                json.WriteString("name", name);
-                json.WriteString("type", "string");
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("rows");
-            foreach (var (name, value) in rows)
-            {
-                json.WriteStartArray();
-                json.WriteStringValue(name);
-                json.WriteStringValue(value);
-                json.WriteEndArray();
-            }
-            json.WriteEndArray();
+            json.WriteString("name", name);
+            json.WriteString("type", type.ToString().ToLowerInvariant());
             json.WriteEndObject();
         }
-        return Results.Empty;
+        json.WriteEndArray();
+        json.WriteStartArray("rows");
+        foreach (var row in rows)
+        {
+            json.WriteStartArray();
+            foreach (var value in row)
+                Write(json, value);
+            json.WriteEndArray();
+            if (json.BytesPending > 32 * 1024)
+                await json.FlushAsync(ct);
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 
     private static async Task<List<QueryValue[]>> StoreValuesAsync(IJobStore store, LiveFarm farm, QueryTable table, List<Column> columns,

@@ -139,18 +139,7 @@ internal static class QueueEndpoints
     {
         if (ReadListQuery(context, table, clock, out var query) is { } problem)
             return problem;
-        try
-        {
-            return TypedResults.Json(await load(query), type);
-        }
-        catch (QueryRejectedException rejected)
-        {
-            return ApiResults.BadRequest($"bad query: {rejected.Message}");
-        }
-        catch (QueryTimeoutException timeout)
-        {
-            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, timeout.Message);
-        }
+        return TypedResults.Json(await load(query), type);
     }
 
     /// <summary>Reads ?q, ?sortby, ?limit, ?offset, ?archived and ?jid; a problem result for the first bad one, else null.</summary>
@@ -216,22 +205,10 @@ internal static class QueueEndpoints
         if (string.IsNullOrWhiteSpace(query.Query!.Clause))
             return ApiResults.BadRequest($"{operation} needs a search clause naming what to {operation}");
 
-        List<(long Jid, int Tid, string Owner)> targets;
-        try
-        {
-            var search = new ListQuery(query.Query, IncludeDeleted: operation == "undelete");
-            targets = onTasks
-                ? (await rows.TasksAsync(search, ct)).Select(r => (r.Jid, r.Tid, r.Owner)).ToList()
-                : (await rows.JobsAsync(search, ct)).Where(j => operation != "undelete" || j.Deleted).Select(r => (r.Jid, Tid: 0, r.Owner)).ToList();
-        }
-        catch (QueryRejectedException rejected)
-        {
-            return ApiResults.BadRequest($"bad query: {rejected.Message}");
-        }
-        catch (QueryTimeoutException timeout)
-        {
-            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, timeout.Message);
-        }
+        var search = new ListQuery(query.Query, IncludeDeleted: operation == "undelete");
+        var targets = onTasks
+            ? (await rows.TasksAsync(search, ct)).Select(r => (r.Jid, r.Tid, r.Owner)).ToList()
+            : (await rows.JobsAsync(search, ct)).Where(j => operation != "undelete" || j.Deleted).Select(r => (r.Jid, Tid: 0, r.Owner)).ToList();
         var done = new List<string>();
         var refused = new List<string>();
         foreach (var (jid, tid, owner) in targets)

@@ -13,9 +13,9 @@ internal static class ListingSql
     public static (string Sql, IReadOnlyList<(string Name, object? Value)> Parameters) Jobs(SqlDialect dialect, ListQuery query)
     {
         var columns = StoreSql.JobColumns.Replace("j.comment", query.WithComment ? "j.comment" : "NULL", StringComparison.Ordinal);
-        var counts = string.Join(", ", new[] { "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone" }
-            .Select(c => $"CAST({QueryColumnsExpression(c)} AS INTEGER)"));
-        return Build(new QuerySql(dialect, QueryTable.Jobs), query, $"SELECT {columns}, {counts}");
+        // The task counts the job row keeps (schema 11), in JobRecord's TaskCounts order.
+        return Build(new QuerySql(dialect, QueryTable.Jobs), query,
+            $"SELECT {columns}, j.numtasks, j.numblocked, j.numready, j.numactive, j.numerror, j.numdone");
     }
 
     public static (string Sql, IReadOnlyList<(string Name, object? Value)> Parameters) Tasks(SqlDialect dialect, ListQuery query) =>
@@ -51,8 +51,6 @@ internal static class ListingSql
             (joined.Contains("command") ? " LEFT JOIN commands c ON c.jid = i.jid AND c.cid = i.cid" : ""), "i.jid"),
         _ => throw new QueryRejectedException($"{table.ToString().ToLowerInvariant()} are not kept in the job database"),
     };
-
-    private static string QueryColumnsExpression(string column) => QueryColumns.For(QueryTable.Jobs).Resolve(column).Expression;
 
     private static (string, IReadOnlyList<(string, object?)>) Build(QuerySql sql, ListQuery query, string select)
     {
