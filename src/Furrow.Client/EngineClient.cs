@@ -78,7 +78,8 @@ public sealed class EngineClient : IDisposable
     {
         var path = $"api/v1/query/{Uri.EscapeDataString(table)}" +
             Query([("cols", string.Join(',', columns)), ("q", clause), ("user", user), ("distinct", distinct ? "1" : null), .. options.Pairs()]);
-        using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await SendCoreAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+            .ConfigureAwait(false);
         await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -130,7 +131,8 @@ public sealed class EngineClient : IDisposable
     /// <summary>A task's log exactly as stored: the bytes its commands printed, and Furrow's own lines in UTF-8.</summary>
     public async Task<byte[]> TaskLogBytesAsync(long jid, int tid, CancellationToken cancellationToken = default)
     {
-        using var response = await _http.GetAsync($"api/v1/jobs/{jid}/tasks/{tid}/log", cancellationToken).ConfigureAwait(false);
+        using var response = await SendCoreAsync(new HttpRequestMessage(HttpMethod.Get, $"api/v1/jobs/{jid}/tasks/{tid}/log"),
+            HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -141,7 +143,8 @@ public sealed class EngineClient : IDisposable
     /// </summary>
     public async Task<string> JobScriptAsync(long jid, CancellationToken cancellationToken = default)
     {
-        using var response = await _http.GetAsync($"api/v1/jobs/{jid}/script", cancellationToken).ConfigureAwait(false);
+        using var response = await SendCoreAsync(new HttpRequestMessage(HttpMethod.Get, $"api/v1/jobs/{jid}/script"),
+            HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -210,11 +213,25 @@ public sealed class EngineClient : IDisposable
         using var request = new HttpRequestMessage(method, path) { Content = content };
         if (expectContinue)
             request.Headers.ExpectContinue = true;
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await SendCoreAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         return await JsonSerializer.DeserializeAsync(body, type, cancellationToken).ConfigureAwait(false)
             ?? throw new EngineException((int)response.StatusCode, "the engine sent an empty reply");
+    }
+
+    /// <summary>Every request goes out here, so every caller meets one kind of "could not reach the engine".</summary>
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Net.Sockets.SocketException error)
+        {
+            // HttpClient lets a connection reset between connect and the first read escape raw (seen while an engine starts).
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"could not reach the engine: {error.Message}", error);
+        }
     }
 
     private static async Task ThrowIfErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
