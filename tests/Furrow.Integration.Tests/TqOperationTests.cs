@@ -110,4 +110,57 @@ public sealed class TqOperationTests
         Assert.Equal(1, code);
         Assert.Contains("no jobs match", stderr);
     }
+
+    [Fact]
+    public async Task Interrupt_PutsRunningTasksInError_Resume_GoesOnFromTheStoppedCommand_Restart_RunsEverythingAgain()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var gate = Path.Combine(site.Root, "gate");
+        var firsts = Path.Combine(site.Root, "firsts");
+        var jid = await site.SpoolAsync($$"""
+            Job -title {stoppable} -subtasks {
+                Task {two steps} -cmds {
+                    RemoteCmd {sh -c "echo first >> {{firsts}}"}
+                    RemoteCmd {sh -c "echo resume=%r; while [ ! -f {{gate}} ]; do sleep 0.1; done"}
+                }
+                Task {quick} -cmds { RemoteCmd {echo quick} }
+            }
+            """);
+        await site.StartBladeAsync("worker");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1 && j.NumActive == 1, TimeSpan.FromSeconds(30), "the second step running");
+
+        var (code, stdout, stderr) = await Tq(site, "interrupt", jid.ToString());
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"interrupt J{jid}", stdout.Trim());
+        await site.WaitForJobAsync(jid, j => j.NumError == 1 && j.NumActive == 0, TimeSpan.FromSeconds(30), "the stopped task in error");
+        (_, stdout, _) = await Tq(site, "invocations", $"jid={jid} and tid=1 and cid=2", "-c", "state", "--nh");
+        Assert.Equal("killed", stdout.Trim());
+        Assert.Contains("interrupted by tester (tq interrupt)", await site.Client.TaskLogAsync(jid, 1));
+        (code, _, stderr) = await Tq(site, "interrupt", jid.ToString());
+        Assert.Equal(1, code);
+        Assert.Contains("no running command", stderr);
+
+        // Resume goes on from the stopped command: the first step is not run again, and the second sees %r as 1.
+        (code, _, stderr) = await Tq(site, "resume", jid.ToString(), "2");
+        Assert.Equal(1, code);
+        Assert.Contains("not in error", stderr);
+        (code, stdout, stderr) = await Tq(site, "resume", jid.ToString(), "1");
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"resume J{jid} T1", stdout.Trim());
+        await site.WaitForJobAsync(jid, j => j.NumActive == 1, TimeSpan.FromSeconds(30), "resumed");
+        await File.WriteAllTextAsync(gate, "");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "done after the resume");
+        Assert.Single(await File.ReadAllLinesAsync(firsts));
+        Assert.Contains("resume=1", await site.Client.TaskLogAsync(jid, 1));
+
+        // Restart runs a finished job again from the start: every task, every command.
+        (code, stdout, stderr) = await Tq(site, "restart", jid.ToString());
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"restart J{jid}", stdout.Trim());
+        await Eventually.WaitUntilAsync(async () => (await File.ReadAllLinesAsync(firsts)).Length == 2
+            && (await site.Client.JobsAsync($"jid={jid}")).Single().NumDone == 2, TimeSpan.FromSeconds(30), () => "the job done again");
+        Assert.Equal(2, (await site.Client.InvocationsAsync($"jid={jid} and tid=2")).Count);
+        Assert.Contains("resume=0", await site.Client.TaskLogAsync(jid, 1));
+    }
 }

@@ -69,7 +69,7 @@ internal static class TqCommand
                 op.Options.Add(priority);
             if (operation == "delay")
                 op.Options.Add(time);
-            var target = operation is "retry" or "skip" ? QueryTable.Tasks : QueryTable.Jobs;
+            var target = operation is "retry" or "skip" or "resume" ? QueryTable.Tasks : QueryTable.Jobs;
             op.SetAction((result, ct) =>
             {
                 var words = Clause(result, clause, target, tq);
@@ -301,8 +301,11 @@ internal static class TqCommand
     [
         ("retry", "run the matching tasks again from their first command"),
         ("skip", "mark the matching tasks done without running them, so what waits on them goes on"),
+        ("resume", "run the matching tasks in error again from the command that failed or was stopped (%r is 1 for it)"),
         ("pause", "stop starting the matching jobs' commands (what runs goes on)"),
         ("unpause", "let the matching jobs' commands start again"),
+        ("interrupt", "stop the matching jobs' running commands; their tasks go to error (tq retry or tq resume runs them again)"),
+        ("restart", "start the matching jobs over: running commands stop and every task, done ones too, runs again"),
         ("delete", "stop the matching jobs and move them to the archive (tq undelete brings one back)"),
         ("undelete", "bring deleted jobs back from the archive, their work left queued again"),
         ("chpri", "give the matching jobs a new priority (--pri N)"),
@@ -316,9 +319,6 @@ internal static class TqCommand
     // being an unknown word.
     private static readonly (string Name, string Hint)[] NotYet =
     [
-        ("restart", "tq retry \"jid=N\" --yes reruns each task of a job."),
-        ("interrupt", "tq pause stops new work; tq retry stops a running task and queues it again."),
-        ("resume", "Furrow keeps no checkpoints to resume from; tq retry runs the task again."),
         ("lock", "Furrow has no job locks; operations on other users' jobs need --force."),
         ("unlock", "Furrow has no job locks."),
         ("jattr", "tq chpri, pause, unpause, delay and undelay change those attributes."),
@@ -412,7 +412,7 @@ internal static class TqCommand
             var user = result.GetValue(shared.User)!;
             var force = result.GetValue(shared.Force);
             // One match goes ahead; several ask first, unless --yes. No match is an error that says so.
-            var onTasks = operation is "retry" or "skip";
+            var onTasks = operation is "retry" or "skip" or "resume";
             var what = onTasks ? "tasks" : "jobs";
             var search = operation == "undelete" ? $"({clause}) and deletetime" : clause;
             var matches = (await client.QueryColumnsAsync(what, onTasks ? ["jid", "tid"] : ["jid"], search, user,

@@ -38,6 +38,9 @@ public enum InvocationState
 
     /// <summary>Its blade ended it before it finished (the blade was stopped or restarted); the task went back to ready at once.</summary>
     Interrupted,
+
+    /// <summary>Stopped by an operator (`tq interrupt`, Tractor's jinterrupt): its task went to error, to be retried or resumed.</summary>
+    Killed,
 }
 
 /// <summary>Names of invocation states as the database and listings write them.</summary>
@@ -58,6 +61,7 @@ public static class InvocationStateNames
         InvocationState.Orphaned => "orphaned",
         InvocationState.Restored => "restored",
         InvocationState.Interrupted => "interrupted",
+        InvocationState.Killed => "killed",
         _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
 

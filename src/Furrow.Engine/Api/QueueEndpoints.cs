@@ -176,10 +176,10 @@ internal static class QueueEndpoints
         TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", table,
             new QueryContext(context.Request.Query["user"].FirstOrDefault() ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
 
-    private static readonly string[] TaskOperationNames = ["retry", "skip"];
+    private static readonly string[] TaskOperationNames = ["retry", "skip", "resume"];
 
     private static readonly string[] JobOperationNames =
-        ["pause", "unpause", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs"];
+        ["pause", "unpause", "interrupt", "restart", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs"];
 
     // POST /api/v1/operations/{operation}?q=CLAUSE: retry and skip act on the tasks the clause matches, the rest on jobs
     // (undelete on deleted ones). chpri takes ?priority=N, delay ?aftertime=UNIX_MS. Other users' jobs need ?force=1.
@@ -223,6 +223,9 @@ internal static class QueueEndpoints
             {
                 "retry" => await operations.RetryAsync(jid, tid, ct),
                 "skip" => await operations.SkipAsync(jid, tid, ct),
+                "resume" => await operations.ResumeAsync(jid, tid, ct),
+                "interrupt" => await operations.InterruptAsync(jid, user, ct),
+                "restart" => await operations.RestartAsync(jid, ct),
                 "pause" => await operations.SetPausedAsync(jid, true, ct),
                 "unpause" => await operations.SetPausedAsync(jid, false, ct),
                 "undelete" => await operations.UndeleteAsync(jid, ct),

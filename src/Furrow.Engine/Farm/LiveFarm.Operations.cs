@@ -54,6 +54,112 @@ internal sealed partial class LiveFarm
         }
     }
 
+    /// <summary>
+    /// Stops every running command of a job (Tractor's jinterrupt, `tq interrupt`): each one's task goes to error, where
+    /// `tq retry` reruns it and `tq resume` goes on from the stopped command. Null when done, else why not.
+    /// </summary>
+    public string? Interrupt(long jid, string user, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                if (!_jobs.TryGetValue(jid, out var job))
+                    return $"J{jid} is not in the queue";
+                var stopped = 0;
+                foreach (var task in job.Tasks.AsSpan(1))
+                {
+                    if (task.RunningIid is not { } iid || !_invocations.TryGetValue(iid, out var running))
+                        continue;
+                    if (running.Started || running.HeaderWritten)
+                        changes.Logs.Add(new LogAppend(job.Owner, jid, task.Tid, iid, $"[furrow] interrupted by {user} (tq interrupt)\n", false));
+                    Abandon(running, InvocationState.Killed, changes);
+                    changes.Add(new SetCommandState(jid, running.Cid, CommandState.Error));
+                    task.RunningIid = null;
+                    Dequeue(job, task);
+                    SetState(job, task, TaskState.Error, changes);
+                    stopped++;
+                }
+                return stopped == 0 ? $"J{jid} has no running command" : null;
+            }
+            finally
+            {
+                Seal(changes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts a job over (Tractor's jrestart, `tq restart`): running commands are stopped, every task, done ones too,
+    /// waits to run again from its first command, and the job's blocklist is cleared.
+    /// </summary>
+    public void Restart(long jid, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                if (!_jobs.TryGetValue(jid, out var job))
+                    return;
+                // Every task is put back first and only then are the startable ones made ready: settled one by one,
+                // a parent would see children not yet put back as done.
+                foreach (var task in job.Tasks.AsSpan(1))
+                {
+                    if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
+                        Abandon(running, InvocationState.Retried, changes);
+                    task.RunningIid = null;
+                    task.ResumeCommand = null;
+                    Dequeue(job, task);
+                    task.NextCommand = 0;
+                    foreach (var command in task.Commands)
+                        changes.Add(new SetCommandState(jid, command.Cid, CommandState.Blocked));
+                    if (task.Progress is not null)
+                        changes.Add(new SetTaskProgress(jid, task.Tid, null));
+                    task.Progress = null;
+                    SetState(job, task, TaskState.Blocked, changes);
+                }
+                job.Failures.Clear();
+                changes.Add(new ClearBlocklist(jid, null));
+                foreach (var task in job.Tasks.AsSpan(1))
+                    Settle(job, task.Tid, changes);
+                Requeue(job);
+                changes.WorkBecameAvailable = true;
+            }
+            finally
+            {
+                Seal(changes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a task in error again from the command that failed or was stopped (Tractor's tretry with recover, `tq
+    /// resume`): the commands before it that succeeded are not run again, and the resumed command sees <c>%r</c> as 1.
+    /// Null when done, else why not.
+    /// </summary>
+    public string? Resume(long jid, int tid, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                    return $"J{jid} has no task T{tid} in the queue";
+                var task = job.Tasks[tid];
+                if (task.State != TaskState.Error)
+                    return $"J{jid} T{tid} is {task.State.ToString().ToLowerInvariant()}, not in error: only a task in error resumes (tq retry reruns any)";
+                var from = Math.Max(0, task.NextCommand - 1);
+                Rewind(job, task, from, InvocationState.Retried, changes, countRetry: false);
+                task.ResumeCommand = from;
+                return null;
+            }
+            finally
+            {
+                Seal(changes);
+            }
+        }
+    }
+
     /// <summary>Pauses or unpauses a job: a paused job gets no new blades; what runs goes on.</summary>
     public void SetPaused(long jid, bool paused, ChangeSet changes)
     {

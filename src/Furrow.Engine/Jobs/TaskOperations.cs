@@ -4,8 +4,8 @@ using Furrow.Storage;
 namespace Furrow.Engine.Jobs;
 
 /// <summary>
-/// The operator's verbs on tasks, jobs and blades: retry, skip, pause, unpause, delete, undelete, chpri, delay, undelay,
-/// retryallerrs, skipallerrs, unblock, nimby.
+/// The operator's verbs on tasks, jobs and blades: retry, resume, skip, pause, unpause, interrupt, restart, delete, undelete,
+/// chpri, delay, undelay, retryallerrs, skipallerrs, unblock, nimby.
 /// </summary>
 internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader)
 {
@@ -27,6 +27,35 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         var problem = farm.Skip(jid, tid, changes);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         return problem;
+    }
+
+    /// <summary>Runs a task in error again from the command that failed or was stopped (`tq resume`).</summary>
+    public async Task<string?> ResumeAsync(long jid, int tid, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var problem = farm.Resume(jid, tid, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
+    /// <summary>Stops a job's running commands; their tasks go to error (`tq interrupt`).</summary>
+    public async Task<string?> InterruptAsync(long jid, string user, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var problem = farm.Interrupt(jid, user, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
+    /// <summary>Starts a job over from its first tasks, done ones too (`tq restart`); a finished job joins the queue again.</summary>
+    public async Task<string?> RestartAsync(long jid, CancellationToken cancellationToken)
+    {
+        if (!await EnsureLiveAsync(jid, cancellationToken).ConfigureAwait(false))
+            return $"job {jid} is not in the queue";
+        var changes = new ChangeSet();
+        farm.Restart(jid, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return null;
     }
 
     public async Task<string?> SetPausedAsync(long jid, bool paused, CancellationToken cancellationToken)
