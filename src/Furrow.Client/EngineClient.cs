@@ -119,6 +119,18 @@ public sealed class EngineClient : IDisposable
                 ("aftertime", afterTime?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))),
             null, FurrowJsonContext.Default.OperationReply, cancellationToken);
 
+    /// <summary>
+    /// Changes one attribute of everything the clause matches: `jattr` (jobs), `tattr` (tasks), `cattr` (commands) with
+    /// <paramref name="key"/> and <paramref name="value"/>, or `chkeys` (tasks; <paramref name="key"/> ignored, the value a
+    /// service key). Keys and value shapes: Furrow.Core.Jobs.AttributeEdit.Parse; a refused key or value is a 400.
+    /// </summary>
+    public Task<OperationReply> SetAttributeAsync(string operation, string clause, string user, bool force, string key, string value,
+        CancellationToken cancellationToken = default) =>
+        // The value goes even when empty (an empty comment or project list is a value), which Query leaves out.
+        SendAsync(HttpMethod.Post, $"api/v1/operations/{Uri.EscapeDataString(operation)}" + Query(("q", clause), ("user", user),
+                ("force", force ? "1" : null), ("key", operation == "chkeys" ? null : key)) + $"&value={Uri.EscapeDataString(value)}",
+            null, FurrowJsonContext.Default.OperationReply, cancellationToken);
+
     /// <summary>A task's log as text, decoded as UTF-8 by the engine (bytes that are not UTF-8 show as U+FFFD).</summary>
     public async Task<string> TaskLogAsync(long jid, int tid, CancellationToken cancellationToken = default) =>
         (await TaskLogTextAsync(jid, tid, null, cancellationToken).ConfigureAwait(false)).Text;

@@ -182,6 +182,19 @@ internal abstract class AdoJobStore : IJobStore
         _writeConnection = null;
     }
 
+    // The column value of an attribute edit: lists as the JSON text the insert writes, switches as 0/1, no cap as NULL.
+    private static object? AttributeValue(Furrow.Core.Jobs.AttributeEdit edit) => edit.Key switch
+    {
+        "paused" => edit.Flag == true ? 1 : 0,
+        "aftertime" or "maxactive" => edit.Number is > 0 and var n ? (long)n : null,
+        "priority" => edit.Number,
+        "minslots" or "maxslots" => (long?)edit.Number,
+        "afterjids" => JsonColumns.Write(edit.Ids!.ToList(), StorageJsonContext.Default.ListInt64),
+        "retryrcodes" => JsonColumns.Write(edit.Ids!.Select(i => (int)i).ToList(), StorageJsonContext.Default.ListInt32),
+        "projects" or "tags" or "envkey" => JsonColumns.Write(edit.Words!.ToList(), StorageJsonContext.Default.ListString),
+        _ => edit.Text,
+    };
+
     private static void Describe(StoreWrite write, List<StoreStatement> into)
     {
         void Add(string sql, params (string Name, object? Value)[] parameters) => into.Add(new WriteStatement(sql, parameters));
@@ -235,6 +248,15 @@ internal abstract class AdoJobStore : IJobStore
                 break;
             case SetJobAfterTime w:
                 Add(StoreSql.SetJobAfterTime, ("aftertime", w.AfterTimeMs), ("jid", w.Jid));
+                break;
+            case SetAttribute w:
+                var target = w.Cid > 0 ? 'c' : w.Tid > 0 ? 't' : 'j';
+                if (!StoreSql.SetAttribute.TryGetValue((target, w.Edit.Key), out var sql))
+                    throw new ArgumentException($"no column for {w.Edit.Key}", nameof(write));
+                if (target == 'j')
+                    Add(sql, ("value", AttributeValue(w.Edit)), ("jid", w.Jid));
+                else
+                    Add(sql, ("value", AttributeValue(w.Edit)), ("jid", w.Jid), (target == 'c' ? "cid" : "tid", target == 'c' ? w.Cid : w.Tid));
                 break;
             case UpsertBlade w:
                 Add(StoreSql.UpsertBlade, ("name", w.Blade.Name), ("host", w.Blade.Host), ("slots", w.Blade.Slots), ("version", w.Blade.Version),

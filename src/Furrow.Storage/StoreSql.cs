@@ -70,6 +70,30 @@ internal static class StoreSql
 
     public const string SetJobAfterTime = "UPDATE jobs SET aftertime = @aftertime WHERE jid = @jid";
 
+    /// <summary>
+    /// The statement that sets each attribute tq jattr, tattr and cattr may change, by target and canonical key
+    /// (<see cref="Furrow.Core.Jobs.AttributeEdit"/>): parameters @value, @jid, and @tid or @cid.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<(char Target, string Key), string> SetAttribute = new Dictionary<(char, string), string>
+    {
+        [('j', "title")] = "UPDATE jobs SET title = @value WHERE jid = @jid",
+        [('j', "comment")] = "UPDATE jobs SET comment = @value WHERE jid = @jid",
+        [('j', "priority")] = "UPDATE jobs SET priority = @value WHERE jid = @jid",
+        [('j', "paused")] = "UPDATE jobs SET paused = @value WHERE jid = @jid",
+        [('j', "aftertime")] = "UPDATE jobs SET aftertime = @value WHERE jid = @jid",
+        [('j', "maxactive")] = "UPDATE jobs SET maxactive = @value WHERE jid = @jid",
+        [('j', "afterjids")] = "UPDATE jobs SET afterjids = @value WHERE jid = @jid",
+        [('j', "projects")] = "UPDATE jobs SET projects = @value WHERE jid = @jid",
+        [('j', "tier")] = "UPDATE jobs SET tier = @value WHERE jid = @jid",
+        [('t', "title")] = "UPDATE tasks SET title = @value WHERE jid = @jid AND tid = @tid",
+        [('c', "service")] = "UPDATE commands SET service = @value WHERE jid = @jid AND cid = @cid",
+        [('c', "tags")] = "UPDATE commands SET tags = @value WHERE jid = @jid AND cid = @cid",
+        [('c', "envkey")] = "UPDATE commands SET envkey = @value WHERE jid = @jid AND cid = @cid",
+        [('c', "retryrcodes")] = "UPDATE commands SET retryrc = @value WHERE jid = @jid AND cid = @cid",
+        [('c', "minslots")] = "UPDATE commands SET atleast = @value WHERE jid = @jid AND cid = @cid",
+        [('c', "maxslots")] = "UPDATE commands SET atmost = @value WHERE jid = @jid AND cid = @cid",
+    };
+
     public const string UpsertBlade = """
         INSERT INTO blades (name, host, slots, version, boot_id, registered, last_contact, status, profile, nimby)
         VALUES (@name, @host, @slots, @version, @bootid, @registered, @contact, @status, @profile, @nimby)

@@ -64,6 +64,16 @@ public sealed record SetJobPriority(long Jid, double Priority) : StoreWrite;
 /// <summary>When a job may start, Unix ms, or null for at once (`tq delay`, `tq undelay`).</summary>
 public sealed record SetJobAfterTime(long Jid, long? AfterTimeMs) : StoreWrite;
 
+/// <summary>
+/// One attribute of a job (`tq jattr`) or command (`tq cattr`, `tq chkeys`), as <see cref="Furrow.Core.Jobs.AttributeEdit.Parse"/>
+/// checked it; the key picks the column from a fixed list, so no text of the request reaches the SQL.
+/// </summary>
+public sealed record SetAttribute(long Jid, int Tid, int Cid, Furrow.Core.Jobs.AttributeEdit Edit) : StoreWrite
+{
+    /// <summary>On the job's row: <see cref="Tid"/> and <see cref="Cid"/> are 0.</summary>
+    public static SetAttribute OnJob(long jid, Furrow.Core.Jobs.AttributeEdit edit) => new(jid, 0, 0, edit);
+}
+
 public sealed record UpsertBlade(BladeRecord Blade) : StoreWrite;
 
 public sealed record SetParam(string Name, string Value) : StoreWrite;

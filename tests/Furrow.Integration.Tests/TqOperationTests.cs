@@ -163,4 +163,118 @@ public sealed class TqOperationTests
         Assert.Equal(2, (await site.Client.InvocationsAsync($"jid={jid} and tid=2")).Count);
         Assert.Contains("resume=0", await site.Client.TaskLogAsync(jid, 1));
     }
+
+    [Fact]
+    public async Task Jattr_ChangesWhatTheListingSaysAndWhatTheSchedulerDoes_AndRefusesWhatItCannotChangeByName()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var gate = Path.Combine(site.Root, "gate");
+        var first = await site.SpoolAsync($$"""Job -title {first} -subtasks { Task {wait} -cmds { RemoteCmd {sh -c "while [ ! -f {{gate}} ]; do sleep 0.1; done"} } }""");
+        var second = await site.SpoolAsync("""
+            Job -title {second} -paused 1 -subtasks {
+                Task {a} -cmds { RemoteCmd {echo a} }
+                Task {b} -cmds { RemoteCmd {echo b} }
+            }
+            """);
+
+        foreach (var (key, value) in new[] { ("title", "second, renamed"), ("pri", "321"), ("projects", "fx,lighting"), ("tier", "rush"),
+            ("maxactive", "1"), ("comment", "look at me"), ("afterjids", first.ToString()) })
+        {
+            var (code, stdout, stderr) = await Tq(site, "jattr", second.ToString(), "-k", key, "-v", value);
+            Assert.True(code == 0, $"{key}: {stderr}");
+            Assert.Equal($"jattr J{second}", stdout.Trim());
+        }
+        var (_, listed, _) = await Tq(site, "--json", "jobs", second.ToString(), "-c", "title,priority,projects,tier,maxactive,comment,afterjids");
+        using (var json = System.Text.Json.JsonDocument.Parse(listed))
+        {
+            var row = json.RootElement[0];
+            Assert.Equal("second, renamed", row.GetProperty("title").GetString());
+            Assert.Equal(321, row.GetProperty("priority").GetDouble());
+            Assert.Equal(["fx", "lighting"], row.GetProperty("projects").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal("rush", row.GetProperty("tier").GetString());
+            Assert.Equal(1, row.GetProperty("maxactive").GetInt32());
+            Assert.Equal("look at me", row.GetProperty("comment").GetString());
+            Assert.Equal([first], row.GetProperty("afterjids").EnumerateArray().Select(e => e.GetInt64()));
+        }
+
+        // Unpaused, the second job still waits for the first (its new afterjids), then runs one command at a time.
+        var (c, _, err) = await Tq(site, "jattr", second.ToString(), "-k", "paused", "-v", "0");
+        Assert.True(c == 0, err);
+        await site.StartBladeAsync("worker", slots: 4);
+        await site.WaitForJobAsync(first, j => j.NumActive == 1, TimeSpan.FromSeconds(30), "the first job running");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, (await site.Client.JobsAsync($"jid={second}")).Single().NumDone);
+        await File.WriteAllTextAsync(gate, "");
+        await site.WaitForJobAsync(second, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "the second job done after the first");
+        var runs = (await site.Client.InvocationsAsync($"jid={second}")).OrderBy(i => i.StartTime).ToList();
+        Assert.True(runs[0].StopTime <= runs[1].StartTime, "maxactive 1: one command at a time");
+
+        // What cannot be changed is refused by name, before anything is done.
+        foreach (var (key, value, expected) in new[]
+        {
+            ("crews", "a", "not recorded by Furrow: crews"), ("service", "linux", "copied into each of its commands"),
+            ("titel", "x", "did you mean 'title'?"), ("owner", "bob", "cannot be changed"), ("priority", "high", "expected a finite number"),
+            ("maxactive", "-1", "expected a whole number"), ("afterjids", "1,x", "'x'"),
+        })
+        {
+            var (code, _, stderr) = await Tq(site, "jattr", second.ToString(), "-k", key, "-v", value);
+            Assert.True(code == 2, $"{key}={value}: exit {code}, {stderr}");
+            Assert.Contains(expected, stderr);
+        }
+        var (tierCode, _, tierError) = await Tq(site, "jattr", second.ToString(), "-k", "tier", "-v", "nosuchtier");
+        Assert.Equal(1, tierCode);
+        Assert.Contains("DispatchTiers", tierError);
+        Assert.Equal("second, renamed", (await site.Client.JobsAsync($"jid={second}")).Single().Title);
+    }
+
+    [Fact]
+    public async Task Chkeys_Cattr_AndTattr_ChangeAWaitingCommandsNeeds_SoItRuns()
+    {
+        await using var site = new TestSite();
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "blade.config"),
+            """{ "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } }, "BladeProfiles": [ { "ProfileName": "render", "Provides": ["PixarRender"] } ] }""");
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("worker");
+        var jid = await site.SpoolAsync("""
+            Job -title {keys} -subtasks {
+                Task {wrong key} -cmds { RemoteCmd -service {NoSuchKey} {echo one} }
+                Task {too wide} -cmds { RemoteCmd -service {PixarRender} -atleast 8 {echo two} }
+            }
+            """);
+        var why = await Eventually.WaitForAsync(async () =>
+        {
+            var reply = await site.Client.WhyAsync(jid, 1);
+            return reply.Reasons.Count > 0 ? reply : null;
+        }, TimeSpan.FromSeconds(30), () => "a reason for the first task");
+        Assert.Contains("NoSuchKey", why.Reasons[0].Text);
+
+        var (code, stdout, stderr) = await Tq(site, "chkeys", jid.ToString(), "1", "--svckey", "PixarRender");
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"chkeys J{jid} T1", stdout.Trim());
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "the first task done under its new key");
+        (_, stdout, _) = await Tq(site, "commands", $"jid={jid} and tid=1", "-c", "service", "--nh");
+        Assert.Equal("PixarRender", stdout.Trim());
+
+        // Eight slots on a two-slot blade never fit; one does.
+        (code, _, stderr) = await Tq(site, "cattr", $"jid={jid} and tid=2", "-k", "minslots", "-v", "1");
+        Assert.True(code == 0, stderr);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "the second task done with fewer slots");
+
+        (code, _, stderr) = await Tq(site, "tattr", jid.ToString(), "2", "-k", "title", "-v", "renamed task");
+        Assert.True(code == 0, stderr);
+        (_, stdout, _) = await Tq(site, "tasks", $"jid={jid} and tid=2", "-c", "title", "--nh");
+        Assert.Equal("renamed task", stdout.Trim());
+        (code, _, stderr) = await Tq(site, "cattr", $"jid={jid}", "-k", "retryrc", "-v", "3,4", "--yes");
+        Assert.True(code == 0, stderr);
+        (_, stdout, _) = await Tq(site, "--json", "commands", $"jid={jid} and cid=1", "-c", "retryrcodes");
+        Assert.Contains("[3,4]", stdout.Replace(" ", ""));
+
+        (code, _, stderr) = await Tq(site, "chkeys", jid.ToString(), "1", "--svckey", "Maya &&");
+        Assert.Equal(2, code);
+        Assert.Contains("service key", stderr);
+        (code, _, stderr) = await Tq(site, "cattr", $"jid={jid}", "-k", "argv", "-v", "rm -rf /");
+        Assert.Equal(2, code);
+        Assert.Contains("cannot be changed", stderr);
+    }
 }

@@ -112,8 +112,8 @@ public sealed class TqTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("restart")]
-    [InlineData("jattr")]
+    [InlineData("chcrews")]
+    [InlineData("lock")]
     [InlineData("trace")]
     public async Task ATractorCommandFurrowHasNot_IsRefusedByName_AndChangesNothing(string command)
     {

@@ -408,6 +408,48 @@ public abstract class JobStoreContractTests
     }
 
     [Fact]
+    public async Task SetAttribute_ChangesEachAttributeTqCanSet_AndTheRowsReadBackWithIt()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(7, TestJobs.Shot), TestJobs.Insert(8));
+        AttributeEdit Edit(Core.Query.QueryTable table, string key, string value) =>
+            AttributeEdit.Parse(table, key, value, out var error) ?? throw new InvalidOperationException(error);
+        var jobs = Core.Query.QueryTable.Jobs;
+        var commands = Core.Query.QueryTable.Commands;
+
+        await store.CommitAsync([
+            SetAttribute.OnJob(7, Edit(jobs, "title", "it's {renamed}; DROP TABLE jobs")), SetAttribute.OnJob(7, Edit(jobs, "comment", "")),
+            SetAttribute.OnJob(7, Edit(jobs, "pri", "12.5")), SetAttribute.OnJob(7, Edit(jobs, "paused", "1")),
+            SetAttribute.OnJob(7, Edit(jobs, "aftertime", "2000000000")), SetAttribute.OnJob(7, Edit(jobs, "maxactive", "3")),
+            SetAttribute.OnJob(7, Edit(jobs, "afterjids", "8")), SetAttribute.OnJob(7, Edit(jobs, "projects", "fx, lighting")),
+            SetAttribute.OnJob(7, Edit(jobs, "tier", "rush")),
+            new SetAttribute(7, 2, 0, Edit(Core.Query.QueryTable.Tasks, "title", "frame one")),
+            new SetAttribute(7, 2, 2, Edit(commands, "service", "linux && !gpu")), new SetAttribute(7, 2, 2, Edit(commands, "tags", "nuke,katana")),
+            new SetAttribute(7, 2, 2, Edit(commands, "envkey", "maya2024")), new SetAttribute(7, 2, 2, Edit(commands, "retryrc", "-1,3")),
+            new SetAttribute(7, 2, 2, Edit(commands, "atleast", "2")), new SetAttribute(7, 2, 2, Edit(commands, "maxslots", "4")),
+        ]);
+
+        var job = (await store.ListJobsAsync(includeDeleted: false, None)).Single(j => j.Jid == 7);
+        Assert.Equal(("it's {renamed}; DROP TABLE jobs", "", 12.5, true, 2000000000000L, 3, "rush"),
+            (job.Title, job.Comment, job.Priority, job.Paused, job.AfterTimeMs, job.MaxActive, job.Tier));
+        Assert.Equal([8L], job.AfterJids);
+        Assert.Equal(["fx", "lighting"], job.Projects);
+        Assert.Equal("frame one", (await store.ListTasksAsync(7, None)).Single(t => t.Tid == 2).Title);
+        var command = (await store.ListCommandsAsync(7, None)).Single(c => c.Cid == 2);
+        Assert.Equal(("linux && !gpu", 2, 4), (command.Service, command.AtLeast, command.AtMost));
+        Assert.Equal(["nuke", "katana"], command.Tags);
+        Assert.Equal(["maya2024"], command.EnvKey);
+        Assert.Equal([-1, 3], command.RetryRc);
+        Assert.NotEqual(job.Title, (await store.ListJobsAsync(includeDeleted: false, None)).Single(j => j.Jid == 8).Title);
+
+        // No cap and no start time are NULL again, not 0.
+        await store.CommitAsync([SetAttribute.OnJob(7, Edit(jobs, "maxactive", "0")), SetAttribute.OnJob(7, Edit(jobs, "aftertime", "0"))]);
+        job = (await store.ListJobsAsync(includeDeleted: false, None)).Single(j => j.Jid == 7);
+        Assert.Equal(((int?)null, (long?)null), (job.MaxActive, job.AfterTimeMs));
+    }
+
+    [Fact]
     public async Task SetBlocklist_UpsertsFailures_ClearBlocklistRemovesOneBladeOrAll_AndLiveStateShowsUnfinishedJobsOnly()
     {
         await using var temp = await NewStoreAsync();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Furrow.Client;
 using Furrow.Client.Protocol;
+using Furrow.Core.Jobs;
 using Furrow.Core.Query;
 
 namespace Furrow.Cli.Commands;
@@ -65,11 +66,25 @@ internal static class TqCommand
                 Description = "when the jobs may start: 10pm, 3/15|4pm, +2h, an ISO 8601 time",
                 Required = true,
             };
+            var target = TargetOf(operation);
+            var key = new Option<string?>("--key", "-k")
+            {
+                Description = $"the attribute to change: {string.Join(", ", AttributeEdit.KeysOf(target))}",
+                Required = true,
+            };
+            var value = new Option<string?>("--value", "-v") { Description = "its new value (lists separated by commas)", Required = true };
+            var serviceKey = new Option<string?>("--svckey", "-k") { Description = "the new service key expression, e.g. linux,prman", Required = true };
             if (operation == "chpri")
                 op.Options.Add(priority);
             if (operation == "delay")
                 op.Options.Add(time);
-            var target = operation is "retry" or "skip" or "resume" ? QueryTable.Tasks : QueryTable.Jobs;
+            if (operation is "jattr" or "tattr" or "cattr")
+            {
+                op.Options.Add(key);
+                op.Options.Add(value);
+            }
+            if (operation == "chkeys")
+                op.Options.Add(serviceKey);
             op.SetAction((result, ct) =>
             {
                 var words = Clause(result, clause, target, tq);
@@ -83,7 +98,29 @@ internal static class TqCommand
                         return Task.FromResult(CommonOptions.Usage("tq", $"delay: expected a time such as 10pm, 3/15|4pm or +2h for --time, got '{text}'"));
                     after = at;
                 }
-                return OperateAsync(result, shared, operation, words.Clause, operation == "chpri" ? result.GetValue(priority) : null, after, ct);
+                (string Key, string Value)? attribute = null;
+                if (operation is "jattr" or "tattr" or "cattr")
+                {
+                    var (name, text) = (result.GetValue(key)!, result.GetValue(value)!);
+                    // aftertime as Tractor sends it is Unix seconds; a person may write a time as delay takes it.
+                    if (name.Equals("aftertime", StringComparison.OrdinalIgnoreCase) && !text.All(char.IsAsciiDigit))
+                    {
+                        if (!TractorQuery.TryParseTime(text, new QueryContext(CommonOptions.CurrentUser, DateTimeOffset.Now, TimeZoneInfo.Local), out var at))
+                            return Task.FromResult(CommonOptions.Usage("tq", $"{operation}: expected Unix seconds or a time such as 10pm or +2h for aftertime, got '{text}'"));
+                        text = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+                    }
+                    if (AttributeEdit.Parse(target, name, text, out var refusal) is null)
+                        return Task.FromResult(CommonOptions.Usage("tq", $"{operation}: {refusal}"));
+                    attribute = (name, text);
+                }
+                if (operation == "chkeys")
+                {
+                    if (AttributeEdit.Parse(target, "service", result.GetValue(serviceKey)!, out var refusal) is null)
+                        return Task.FromResult(CommonOptions.Usage("tq", $"{operation}: {refusal}"));
+                    attribute = ("service", result.GetValue(serviceKey)!);
+                }
+                return OperateAsync(result, shared, operation, target, words.Clause, operation == "chpri" ? result.GetValue(priority) : null, after,
+                    attribute, ct);
             });
             tq.Subcommands.Add(op);
         }
@@ -309,6 +346,10 @@ internal static class TqCommand
         ("delete", "stop the matching jobs and move them to the archive (tq undelete brings one back)"),
         ("undelete", "bring deleted jobs back from the archive, their work left queued again"),
         ("chpri", "give the matching jobs a new priority (--pri N)"),
+        ("jattr", "change an attribute of the matching jobs: -k KEY -v VALUE (title, comment, priority, paused, aftertime, maxactive, afterjids, projects, tier)"),
+        ("tattr", "change an attribute of the matching tasks: -k title -v TEXT, or -k service -v KEY for each of their commands"),
+        ("cattr", "change an attribute of the matching commands: -k KEY -v VALUE (service, tags, envkey, retryrcodes, minslots, maxslots)"),
+        ("chkeys", "give every command of the matching tasks a new service key (--svckey linux,prman)"),
         ("delay", "hold the matching jobs until a time (--time 10pm); what runs goes on"),
         ("undelay", "let delayed jobs start at once"),
         ("retryallerrs", "retry every task in error of the matching jobs"),
@@ -321,11 +362,7 @@ internal static class TqCommand
     [
         ("lock", "Furrow has no job locks; operations on other users' jobs need --force."),
         ("unlock", "Furrow has no job locks."),
-        ("jattr", "tq chpri, pause, unpause, delay and undelay change those attributes."),
         ("chcrews", "Furrow does not record crews yet."),
-        ("chkeys", "a command's service key is fixed at spool; spool the job again with the new key."),
-        ("cattr", "a command's attributes are fixed at spool."),
-        ("tattr", "a task's attributes are fixed at spool."),
         ("trace", "tq why JID [TID] says why tasks wait, in the scheduler's own words."),
     ];
 
@@ -405,17 +442,29 @@ internal static class TqCommand
             Console.WriteLine(string.Join("  ", row.Select((c, i) => (c.Length > 60 ? c[..57] + "..." : c).PadRight(widths[i]))).TrimEnd());
     }
 
-    private static Task<int> OperateAsync(ParseResult result, Shared shared, string operation, string clause, double? priority, DateTimeOffset? after,
-        CancellationToken ct) =>
+    // The listing an operation searches: tasks for the task verbs, commands for cattr, else jobs.
+    private static QueryTable TargetOf(string operation) => operation switch
+    {
+        "retry" or "skip" or "resume" or "tattr" or "chkeys" => QueryTable.Tasks,
+        "cattr" => QueryTable.Commands,
+        _ => QueryTable.Jobs,
+    };
+
+    private static Task<int> OperateAsync(ParseResult result, Shared shared, string operation, QueryTable target, string clause, double? priority,
+        DateTimeOffset? after, (string Key, string Value)? attribute, CancellationToken ct) =>
         WithClientAsync(result, shared, async client =>
         {
             var user = result.GetValue(shared.User)!;
             var force = result.GetValue(shared.Force);
             // One match goes ahead; several ask first, unless --yes. No match is an error that says so.
-            var onTasks = operation is "retry" or "skip" or "resume";
-            var what = onTasks ? "tasks" : "jobs";
+            var what = target.ToString().ToLowerInvariant();
             var search = operation == "undelete" ? $"({clause}) and deletetime" : clause;
-            var matches = (await client.QueryColumnsAsync(what, onTasks ? ["jid", "tid"] : ["jid"], search, user,
+            var matches = (await client.QueryColumnsAsync(what, target switch
+            {
+                QueryTable.Jobs => ["jid"],
+                QueryTable.Tasks => ["jid", "tid"],
+                _ => ["jid", "tid", "cid"],
+            }, search, user,
                 new ListOptions(Limit: 1001, Archived: operation == "undelete"), false, ct)).Rows.Count;
             if (matches == 0)
                 return CommonOptions.Fail("tq", $"no {what} match '{TqTable.Escape(clause)}'; nothing done");
@@ -430,7 +479,9 @@ internal static class TqCommand
                     return 1;
                 }
             }
-            var reply = await client.OperateAsync(operation, clause, user, force, priority, after, ct);
+            var reply = attribute is { } set
+                ? await client.SetAttributeAsync(operation, clause, user, force, set.Key, set.Value, ct)
+                : await client.OperateAsync(operation, clause, user, force, priority, after, ct);
             if (result.GetValue(shared.Json))
                 Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
             else

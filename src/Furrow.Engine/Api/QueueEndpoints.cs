@@ -176,22 +176,29 @@ internal static class QueueEndpoints
         TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", table,
             new QueryContext(context.Request.Query["user"].FirstOrDefault() ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
 
-    private static readonly string[] TaskOperationNames = ["retry", "skip", "resume"];
+    private static readonly string[] TaskOperationNames = ["retry", "skip", "resume", "tattr", "chkeys"];
+
+    private static readonly string[] CommandOperationNames = ["cattr"];
 
     private static readonly string[] JobOperationNames =
-        ["pause", "unpause", "interrupt", "restart", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs"];
+        ["pause", "unpause", "interrupt", "restart", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs", "jattr"];
 
-    // POST /api/v1/operations/{operation}?q=CLAUSE: retry and skip act on the tasks the clause matches, the rest on jobs
-    // (undelete on deleted ones). chpri takes ?priority=N, delay ?aftertime=UNIX_MS. Other users' jobs need ?force=1.
+    // POST /api/v1/operations/{operation}?q=CLAUSE: retry, skip, resume, tattr and chkeys act on the tasks the clause
+    // matches, cattr on commands, the rest on jobs (undelete on deleted ones). chpri takes ?priority=N, delay
+    // ?aftertime=UNIX_MS, jattr/tattr/cattr ?key=K&value=V, chkeys ?value=SERVICE-KEY. Other users' jobs need ?force=1.
     private static async Task<IResult> OperateAsync(string operation, HttpContext context, QueueRows rows, TaskOperations operations,
         TimeProvider clock, CancellationToken ct)
     {
         var q = context.Request.Query;
         var user = q["user"].FirstOrDefault() ?? "";
         var force = q["force"] == "1";
-        var onTasks = TaskOperationNames.Contains(operation);
-        if (!onTasks && !JobOperationNames.Contains(operation))
-            return ApiResults.BadRequest($"unknown operation '{operation}': expected one of {string.Join(", ", TaskOperationNames.Concat(JobOperationNames))}");
+        var table = TaskOperationNames.Contains(operation) ? QueryTable.Tasks
+            : CommandOperationNames.Contains(operation) ? QueryTable.Commands
+            : JobOperationNames.Contains(operation) ? QueryTable.Jobs
+            : (QueryTable?)null;
+        if (table is null)
+            return ApiResults.BadRequest($"unknown operation '{operation}': expected one of " +
+                string.Join(", ", TaskOperationNames.Concat(CommandOperationNames).Concat(JobOperationNames)));
         double priority = 0;
         if (operation == "chpri" && (!double.TryParse(q["priority"], NumberStyles.Float, CultureInfo.InvariantCulture, out priority)
             || !double.IsFinite(priority)))
@@ -199,24 +206,53 @@ internal static class QueueEndpoints
         long afterMs = 0;
         if (operation == "delay" && !long.TryParse(q["aftertime"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out afterMs))
             return ApiResults.BadRequest($"delay needs ?aftertime= a time in Unix ms, got '{q["aftertime"]}'");
-        var query = Compile(context, onTasks ? QueryTable.Tasks : QueryTable.Jobs, clock);
+        AttributeEdit? edit = null;
+        if (operation is "jattr" or "tattr" or "cattr" or "chkeys")
+        {
+            var key = operation == "chkeys" ? "service" : q["key"].FirstOrDefault();
+            var value = q["value"].FirstOrDefault();
+            if (string.IsNullOrEmpty(key) || value is null)
+                return ApiResults.BadRequest(operation == "chkeys" ? "chkeys needs ?value= the new service key" : $"{operation} needs ?key= and ?value=");
+            edit = AttributeEdit.Parse(table.Value, key, value, out var refusal);
+            if (edit is null)
+                return ApiResults.BadRequest($"{operation}: {refusal}");
+        }
+        var query = Compile(context, table.Value, clock);
         if (query.Error is { } error)
             return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
         if (string.IsNullOrWhiteSpace(query.Query!.Clause))
             return ApiResults.BadRequest($"{operation} needs a search clause naming what to {operation}");
 
         var search = new ListQuery(query.Query, IncludeDeleted: operation == "undelete");
-        var targets = onTasks
-            ? (await rows.TasksAsync(search, ct)).Select(r => (r.Jid, r.Tid, r.Owner)).ToList()
-            : (await rows.JobsAsync(search, ct)).Where(j => operation != "undelete" || j.Deleted).Select(r => (r.Jid, Tid: 0, r.Owner)).ToList();
+        var targets = table switch
+        {
+            QueryTable.Tasks => (await rows.TasksAsync(search, ct)).Select(r => (r.Jid, r.Tid, Cid: 0, r.Owner)).ToList(),
+            QueryTable.Commands => (await rows.CommandsAsync(search, ct)).Select(r => (r.Jid, r.Tid, r.Cid, r.Owner)).ToList(),
+            _ => (await rows.JobsAsync(search, ct)).Where(j => operation != "undelete" || j.Deleted).Select(r => (r.Jid, Tid: 0, Cid: 0, r.Owner)).ToList(),
+        };
         var done = new List<string>();
         var refused = new List<string>();
-        foreach (var (jid, tid, owner) in targets)
+        // tattr -k service and chkeys change every command of each task; a job's commands are read once.
+        var commandsOf = new Dictionary<long, ILookup<int, int>>();
+        foreach (var (jid, tid, cid, owner) in targets)
         {
-            var name = tid == 0 ? $"J{jid}" : $"J{jid} T{tid}";
+            var name = cid != 0 ? $"J{jid} T{tid} C{cid}" : tid != 0 ? $"J{jid} T{tid}" : $"J{jid}";
             if (owner != user && !force)
             {
                 refused.Add($"{name}: owned by {owner}; use --force to act on other users' jobs");
+                continue;
+            }
+            if (edit is { Key: "service" } && table == QueryTable.Tasks)
+            {
+                if (!commandsOf.TryGetValue(jid, out var byTask))
+                    commandsOf[jid] = byTask = (await rows.CommandsAsync(new ListQuery { Jid = jid, IncludeDeleted = true }, ct)).ToLookup(c => c.Tid, c => c.Cid);
+                string? first = null;
+                foreach (var each in byTask[tid])
+                    first ??= await operations.SetCommandAttributeAsync(jid, tid, each, edit, ct);
+                if (first is null)
+                    done.Add(name);
+                else
+                    refused.Add(first);
                 continue;
             }
             var problem = operation switch
@@ -234,6 +270,9 @@ internal static class QueueEndpoints
                 "undelay" => await operations.SetAfterTimeAsync(jid, null, ct),
                 "retryallerrs" => await operations.EachErrorAsync(jid, skip: false, ct),
                 "skipallerrs" => await operations.EachErrorAsync(jid, skip: true, ct),
+                "jattr" => await operations.SetJobAttributeAsync(jid, edit!, ct),
+                "tattr" => await operations.SetTaskTitleAsync(jid, tid, edit!, ct),
+                "cattr" => await operations.SetCommandAttributeAsync(jid, tid, cid, edit!, ct),
                 _ => await operations.DeleteAsync(jid, ct),
             };
             if (problem is null)

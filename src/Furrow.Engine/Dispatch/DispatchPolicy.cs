@@ -13,6 +13,9 @@ internal sealed class DispatchPolicy(IReadOnlyList<string> tiers, IReadOnlyDicti
     /// <summary>Tractor's default tiers, used when tractor.config names none.</summary>
     public static readonly IReadOnlyList<string> DefaultTiers = ["admin", "rush", "default", "batch"];
 
+    /// <summary>The site's tiers, first served first.</summary>
+    public IReadOnlyList<string> Tiers => tiers;
+
     /// <summary>The rank of a `-tier` name (lower goes first); no tier is "default", an unknown tier ranks as "default".</summary>
     public int TierRank(string? tier)
     {

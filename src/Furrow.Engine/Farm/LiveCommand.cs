@@ -9,6 +9,9 @@ namespace Furrow.Engine.Farm;
 internal sealed record LiveCommand(int Cid, IReadOnlyList<string> Argv, CommandKind Kind, CommandRunType RunType, IReadOnlyList<int> RetryRc,
     CommandClass Class, IReadOnlyList<string> EnvKeys, bool Expand = false)
 {
+    /// <summary>The command's own `-tags` (its job's are added when its class is made): kept so a changed key or slot count can make the class again.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
     /// <summary>The kind's wire name: `remote`, `local` or `builtin`.</summary>
     public string KindName => Kind.ToName();
 }

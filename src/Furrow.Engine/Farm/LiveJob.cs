@@ -42,7 +42,7 @@ internal sealed class LiveJob
 
 
     /// <summary>Position of the job's `-tier` in the site's `DispatchTiers`: lower goes first.</summary>
-    public int TierRank { get; }
+    public int TierRank { get; set; }
 
     /// <summary>The share group fair sharing counts the job in: its first `-projects` entry, else "default".</summary>
     public string ShareGroup => Record.Projects.Count > 0 ? Record.Projects[0] : "default";

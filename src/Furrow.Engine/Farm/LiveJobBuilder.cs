@@ -66,16 +66,8 @@ internal static class LiveJobBuilder
                 }
                 var atLeast = Math.Max(1, c.AtLeast ?? 1);
                 var atMost = Math.Max(atLeast, c.AtMost ?? atLeast);
-                var limitNames = limits is null ? []
-                    : LimitCounter.LimitNamesOf(c.Tags.Concat(job.Record.Tags).Where(tag => !Blank(tag)).Select(tag => tag.Trim()), key, limits);
-                var local = c.Kind == CommandKind.Local;
-                var id = (key.Text, limitNames.Count == 0 ? "" : string.Join('\u0001', limitNames), atLeast, atMost, local);
-                if (!job.ClassIndex.TryGetValue(id, out var cls))
-                {
-                    job.ClassIndex[id] = cls = new CommandClass(job.Classes.Count, new CommandNeeds(key, limitNames, atLeast, atMost, local));
-                    job.Classes.Add(cls);
-                }
-                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, c.EnvKey, c.Expand));
+                var cls = ClassFor(job, key, c.Tags, atLeast, atMost, c.Kind == CommandKind.Local, limits);
+                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, c.EnvKey, c.Expand) { Tags = c.Tags });
                 job.MaxCid = Math.Max(job.MaxCid, c.Cid);
             }
             tasks[t.Tid] = new LiveTask(t.Tid, t.Title, commands);
@@ -83,6 +75,23 @@ internal static class LiveJobBuilder
         }
         job.Tasks = tasks;
         job.Graph = new JobGraph(job.Shapes, job.RootSerial);
+    }
+
+    /// <summary>
+    /// The job's class for commands that ask this of a blade (made on first use): the limits its own tags and the job's
+    /// name, under the service key.
+    /// </summary>
+    public static CommandClass ClassFor(LiveJob job, ServiceKey key, IReadOnlyList<string> tags, int atLeast, int atMost, bool local, LimitsConfig? limits)
+    {
+        var limitNames = limits is null ? []
+            : LimitCounter.LimitNamesOf(tags.Concat(job.Record.Tags).Where(tag => !Blank(tag)).Select(tag => tag.Trim()), key, limits);
+        var id = (key.Text, limitNames.Count == 0 ? "" : string.Join('\u0001', limitNames), atLeast, atMost, local);
+        if (!job.ClassIndex.TryGetValue(id, out var cls))
+        {
+            job.ClassIndex[id] = cls = new CommandClass(job.Classes.Count, new CommandNeeds(key, limitNames, atLeast, atMost, local));
+            job.Classes.Add(cls);
+        }
+        return cls;
     }
 
     /// <summary>

@@ -3,11 +3,17 @@ using Furrow.Core.Jobs;
 namespace Furrow.Engine.Farm;
 
 /// <summary>A task's runtime state: which of its commands runs next and which invocation runs it now.</summary>
-internal sealed class LiveTask(int tid, string title, IReadOnlyList<LiveCommand> commands)
+internal sealed class LiveTask(int tid, string title, List<LiveCommand> commands)
 {
     public int Tid { get; } = tid;
-    public string Title { get; } = title;
-    public IReadOnlyList<LiveCommand> Commands { get; } = commands;
+
+    /// <summary>Changed only by `tq tattr -k title`.</summary>
+    public string Title { get; set; } = title;
+
+    public IReadOnlyList<LiveCommand> Commands => commands;
+
+    /// <summary>Puts a changed command (`tq cattr`, `tq chkeys`) in the place of the one of the same id.</summary>
+    public void ReplaceCommand(LiveCommand command) => commands[IndexOfCommand(command.Cid)] = command;
     public TaskState State { get; set; } = TaskState.Blocked;
     public int NextCommand { get; set; }
     public long? RunningIid { get; set; }

@@ -128,6 +128,33 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         return null;
     }
 
+    /// <summary>Changes one attribute of a job (`tq jattr`); see <see cref="LiveFarm.SetJobAttribute"/>.</summary>
+    public async Task<string?> SetJobAttributeAsync(long jid, Core.Jobs.AttributeEdit edit, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var problem = farm.SetJobAttribute(jid, edit, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
+    /// <summary>Gives a task a new title (`tq tattr -k title`).</summary>
+    public async Task<string?> SetTaskTitleAsync(long jid, int tid, Core.Jobs.AttributeEdit edit, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var problem = farm.SetTaskTitle(jid, tid, edit, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
+    /// <summary>Changes one attribute of a command (`tq cattr`, `tq chkeys`); see <see cref="LiveFarm.SetCommandAttribute"/>.</summary>
+    public async Task<string?> SetCommandAttributeAsync(long jid, int tid, int cid, Core.Jobs.AttributeEdit edit, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var problem = farm.SetCommandAttribute(jid, tid, cid, edit, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
     /// <summary>Clears a job's blocklist for one blade, or every blade when <paramref name="blade"/> is null.</summary>
     public async Task<string?> UnblockAsync(long jid, string? blade, CancellationToken cancellationToken)
     {

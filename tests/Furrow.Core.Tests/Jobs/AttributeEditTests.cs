@@ -1,0 +1,73 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Query;
+
+namespace Furrow.Core.Tests.Jobs;
+
+/// <summary>What tq jattr, tattr, cattr and chkeys may set, and how each value is read or refused.</summary>
+public sealed class AttributeEditTests
+{
+    [Theory]
+    [InlineData(QueryTable.Jobs, "PRI", " 7.5 ", "priority", "7.5")]
+    [InlineData(QueryTable.Jobs, "maxactive", "0", "maxactive", "0")]
+    [InlineData(QueryTable.Jobs, "aftertime", "1700000000", "aftertime", "1700000000000")]
+    [InlineData(QueryTable.Jobs, "paused", "yes", "paused", "True")]
+    [InlineData(QueryTable.Jobs, "projects", "fx, lighting fx", "projects", "fx|lighting")]
+    [InlineData(QueryTable.Jobs, "afterjids", "12,13 12", "afterjids", "12|13")]
+    [InlineData(QueryTable.Jobs, "comment", "", "comment", "")]
+    [InlineData(QueryTable.Tasks, "title", " spaced ", "title", " spaced ")]
+    [InlineData(QueryTable.Commands, "retryrc", "-1,3", "retryrcodes", "-1|3")]
+    [InlineData(QueryTable.Commands, "atleast", "2", "minslots", "2")]
+    [InlineData(QueryTable.Commands, "service", "linux && !gpu", "service", "linux && !gpu")]
+    [InlineData(QueryTable.Commands, "envkey", "", "envkey", "")]
+    public void Parse_ReadsEachKindOfValue_UnderTheColumnsCanonicalName(QueryTable table, string key, string value, string canonical, string expected)
+    {
+        var edit = AttributeEdit.Parse(table, key, value, out var error);
+
+        Assert.Null(error);
+        Assert.NotNull(edit);
+        Assert.Equal(canonical, edit.Key);
+        var shown = edit.Text ?? edit.Number?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? edit.Flag?.ToString()
+            ?? (edit.Words is { } words ? string.Join('|', words) : string.Join('|', edit.Ids!));
+        Assert.Equal(expected, shown);
+    }
+
+    [Theory]
+    [InlineData(QueryTable.Jobs, "crews", "a", "not recorded by Furrow: crews")]
+    [InlineData(QueryTable.Jobs, "metadata", "a", "not recorded by Furrow: metadata")]
+    [InlineData(QueryTable.Jobs, "tags", "a", "tq cattr -k tags")]
+    [InlineData(QueryTable.Jobs, "envkey", "a", "tq cattr -k envkey")]
+    [InlineData(QueryTable.Jobs, "user", "bob", "a job's owner cannot be changed")]
+    [InlineData(QueryTable.Jobs, "titel", "x", "unknown job attribute 'titel' (did you mean 'title'?)")]
+    [InlineData(QueryTable.Jobs, "title", "", "title: expected 1 to")]
+    [InlineData(QueryTable.Jobs, "priority", "NaN", "expected a finite number")]
+    [InlineData(QueryTable.Jobs, "priority", "1e999", "expected a finite number")]
+    [InlineData(QueryTable.Jobs, "maxactive", "-2", "at least 0")]
+    [InlineData(QueryTable.Jobs, "aftertime", "-5", "Unix seconds")]
+    [InlineData(QueryTable.Jobs, "aftertime", "99999999999999", "Unix seconds")]
+    [InlineData(QueryTable.Jobs, "paused", "maybe", "expected 1 or 0")]
+    [InlineData(QueryTable.Jobs, "afterjids", "0", "'0'")]
+    [InlineData(QueryTable.Jobs, "tier", " ", "expected a tier name")]
+    [InlineData(QueryTable.Tasks, "state", "done", "a task's state cannot be changed")]
+    [InlineData(QueryTable.Commands, "argv", "rm -rf /", "a command's argv cannot be changed")]
+    [InlineData(QueryTable.Commands, "service", "Maya &&", "service key")]
+    [InlineData(QueryTable.Commands, "service", "", "service key")]
+    [InlineData(QueryTable.Commands, "minslots", "0", "at least 1")]
+    [InlineData(QueryTable.Commands, "retryrc", "1,99999999999", "'99999999999'")]
+    [InlineData(QueryTable.Blades, "nimby", "1", "blades have no attributes that can be set")]
+    public void Parse_RefusesWhatCannotBeSet_SayingWhy(QueryTable table, string key, string value, string expected)
+    {
+        var edit = AttributeEdit.Parse(table, key, value, out var error);
+
+        Assert.Null(edit);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Parse_RefusesATitleOrCommentLongerThanItsLimit()
+    {
+        Assert.Null(AttributeEdit.Parse(QueryTable.Jobs, "title", new string('t', AttributeEdit.MaxTitleLength + 1), out _));
+        Assert.NotNull(AttributeEdit.Parse(QueryTable.Jobs, "title", new string('t', AttributeEdit.MaxTitleLength), out _));
+        Assert.Null(AttributeEdit.Parse(QueryTable.Jobs, "comment", new string('c', AttributeEdit.MaxCommentLength + 1), out var error));
+        Assert.Contains("at most 65536", error);
+    }
+}
