@@ -11,6 +11,12 @@ public sealed class EngineClient : IDisposable
 {
     private readonly HttpClient _http;
 
+    /// <summary>A client of the engine at <paramref name="engine"/> (see <see cref="EngineAddress.Resolve"/>).</summary>
+    /// <param name="engine"><c>HOST:PORT</c>, or null for <c>$TRACTOR_ENGINE</c>, else <c>localhost:5600</c>.</param>
+    /// <param name="http">
+    /// The HTTP client to send with (for tests or custom handlers); it is disposed with this client. Null makes one that keeps
+    /// connections alive and has no timeout of its own, since work polls wait long on purpose: pass a token to bound a call.
+    /// </param>
     public EngineClient(string? engine = null, HttpClient? http = null)
     {
         BaseAddress = EngineAddress.Resolve(engine);
@@ -22,8 +28,15 @@ public sealed class EngineClient : IDisposable
         _http.BaseAddress ??= BaseAddress;
     }
 
+    /// <summary>The engine's base URL, such as <c>http://localhost:5600/</c>.</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>
+    /// Submits a job script (alfred text, or the JSON job form when <see cref="SpoolOptions.IsJson"/>) as tractor-spool
+    /// does, and returns the new job's id. The engine parses, checks and commits the job before it answers.
+    /// </summary>
+    /// <exception cref="EngineException">The engine refused the script; the message gives file, line and column for syntax errors.</exception>
+    /// <exception cref="HttpRequestException">The engine could not be reached.</exception>
     public Task<SpoolReply> SpoolAsync(string script, SpoolOptions options, CancellationToken cancellationToken = default)
     {
         var query = Query(("user", options.User), ("file", options.FileName), ("host", options.Host), ("cwd", options.Cwd),
@@ -35,6 +48,11 @@ public sealed class EngineClient : IDisposable
             expectContinue: script.Length > 1024 * 1024);
     }
 
+    /// <summary>
+    /// Jobs matching <paramref name="clause"/>, a search clause in Tractor's tq language (null: all), as seen by
+    /// <paramref name="user"/> (for aliases such as <c>mine</c>); <paramref name="archived"/> includes deleted jobs.
+    /// </summary>
+    /// <exception cref="EngineException">The clause does not parse; the message says where.</exception>
     public Task<List<JobRow>> JobsAsync(string? clause = null, string? user = null, bool archived = false, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/jobs" + Query(("q", clause), ("user", user), ("archived", archived ? "1" : null)), null,
             FurrowJsonContext.Default.ListJobRow, cancellationToken);
@@ -91,15 +109,20 @@ public sealed class EngineClient : IDisposable
         return new ColumnTable(root.GetProperty("table").GetString()!, header, rows);
     }
 
+    /// <summary>Tasks matching a search clause (null: all); as <see cref="JobsAsync(string?, string?, bool, CancellationToken)"/>.</summary>
     public Task<List<TaskRow>> TasksAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/tasks" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListTaskRow, cancellationToken);
 
+    /// <summary>Commands matching a search clause (null: all); as <see cref="JobsAsync(string?, string?, bool, CancellationToken)"/>.</summary>
     public Task<List<CommandRow>> CommandsAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/commands" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListCommandRow, cancellationToken);
 
+    /// <summary>Invocations (runs of commands) matching a search clause (null: all); as <see cref="JobsAsync(string?, string?, bool, CancellationToken)"/>.</summary>
     public Task<List<InvocationRow>> InvocationsAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/invocations" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListInvocationRow, cancellationToken);
 
+    /// <summary>Blades matching a search clause (null: all), such as <c>name=rack1</c>.</summary>
+    /// <exception cref="EngineException">The clause does not parse; the message says where.</exception>
     public Task<List<BladeRow>> BladesAsync(string? clause = null, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/blades" + Query(("q", clause)), null, FurrowJsonContext.Default.ListBladeRow, cancellationToken);
 
@@ -165,13 +188,19 @@ public sealed class EngineClient : IDisposable
     public Task<EngineStatus> SetDispatchPausedAsync(bool paused, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, paused ? "api/v1/dispatch/pause" : "api/v1/dispatch/resume", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);
 
+    /// <summary>The engine's version, uptime, dispatch switch and queue sizes; also a cheap "is it up" probe.</summary>
     public Task<EngineStatus> StatusAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/status", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);
 
+    /// <summary>For blades: announces a blade process to the engine, which answers with how often to report.</summary>
     public Task<BladeWelcome> RegisterBladeAsync(BladeRegistration registration, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "api/v1/blades/register", JsonContent.Create(registration, FurrowJsonContext.Default.BladeRegistration),
             FurrowJsonContext.Default.BladeWelcome, cancellationToken);
 
+    /// <summary>
+    /// For blades: a long poll for commands to run. The engine holds it up to <see cref="WorkRequest.WaitMs"/> ms and
+    /// answers with no assignments when nothing came.
+    /// </summary>
     public Task<WorkReply> PollWorkAsync(string blade, WorkRequest request, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/work", JsonContent.Create(request, FurrowJsonContext.Default.WorkRequest),
             FurrowJsonContext.Default.WorkReply, cancellationToken);
@@ -269,6 +298,7 @@ public sealed class EngineClient : IDisposable
         return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
     }
 
+    /// <summary>Closes the client's connections, and the <see cref="HttpClient"/> it was given.</summary>
     public void Dispose() => _http.Dispose();
 }
 

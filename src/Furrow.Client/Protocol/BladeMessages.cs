@@ -67,8 +67,13 @@ public sealed record ProcessUsage(double ElapsedSecs, double? UserSecs, double? 
 /// <summary>Event type names.</summary>
 public static class InvocationEventTypes
 {
+    /// <summary>The command's process started: Pid is set.</summary>
     public const string Started = "started";
+
+    /// <summary>The command printed something: Data (or Text) holds it, Offset says where it goes in the output.</summary>
     public const string Output = "output";
+
+    /// <summary>The command's process ended: ExitCode is set, and Usage when the blade measured it.</summary>
     public const string Exited = "exited";
 
     /// <summary>The command printed a progress directive (`TR_PROGRESS nn%`, `R90000 nn%` ...): Progress is set.</summary>

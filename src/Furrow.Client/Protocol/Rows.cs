@@ -27,10 +27,19 @@ public sealed record InvocationRow(
     long Iid, long Jid, int Tid, int Cid, string Blade, long DispatchTime, long? StartTime, long? StopTime,
     int? Pid, int? ExitCode, bool Current, string Status)
 {
+    /// <summary>Real (wall-clock) seconds from start to exit; null until it exited.</summary>
     public double? ElapsedReal { get; init; }
+
+    /// <summary>CPU seconds in user mode, summed over its process tree; null until it exited or when not measured.</summary>
     public double? UserSecs { get; init; }
+
+    /// <summary>CPU seconds in system mode, summed over its process tree; null until it exited or when not measured.</summary>
     public double? SystemSecs { get; init; }
+
+    /// <summary>Peak resident memory of its process tree, in bytes; null until it exited or when not measured.</summary>
     public long? PeakRss { get; init; }
+
+    /// <summary>Peak virtual memory of its process tree, in bytes; null until it exited or when not measured.</summary>
     public long? PeakVsz { get; init; }
 
     /// <summary>Tractor's <c>cpu</c>: the cores it kept busy on average, (user + system) / real seconds; null when not measured.</summary>
@@ -46,8 +55,13 @@ public sealed record InvocationRow(
 /// </summary>
 public sealed record BladeRow(string Name, string Host, int Slots, int SlotsInUse, string Version, string Status, long LastContact, long RegisteredTime)
 {
+    /// <summary>The blade.config profile the blade matched; null when the site has none.</summary>
     public string? Profile { get; init; }
+
+    /// <summary>True while the blade takes no new work (tq nimby).</summary>
     public bool Nimby { get; init; }
+
+    /// <summary>What the blade last reported of its machine; null until it has.</summary>
     public BladeFigures? Figures { get; init; }
 
     /// <summary>Engine clock minus the blade's clock in ms (positive: the blade is behind), from its reports; null until it reports.</summary>
@@ -101,8 +115,10 @@ public sealed record ErrorReply(int Rc, string Msg)
         _ => "Error",
     };
 
+    /// <summary>RFC 7807: the HTTP status, the same as <see cref="Rc"/>.</summary>
     public int Status => Rc;
 
+    /// <summary>RFC 7807: what was wrong, the same as <see cref="Msg"/>.</summary>
     public string Detail => Msg;
 }
 
