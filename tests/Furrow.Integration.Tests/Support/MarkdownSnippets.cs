@@ -63,6 +63,7 @@ public static partial class MarkdownSnippets
         var snippets = new List<DocSnippet>();
         var problems = new List<string>();
         var markerLines = new HashSet<int>();
+        var fencedLines = new HashSet<int>();
         for (var i = 0; i < lines.Length; i++)
         {
             var open = FenceOpen().Match(lines[i]);
@@ -78,7 +79,10 @@ public static partial class MarkdownSnippets
             var start = i;
             var body = new List<string>();
             for (i++; i < lines.Length && !IsFenceClose(lines[i], fence); i++)
+            {
                 body.Add(Unindent(lines[i], indent));
+                fencedLines.Add(i);
+            }
             if (i == lines.Length)
                 problems.Add($"{file}:{start + 1}: the fence opened here is never closed");
             if (info.Length == 0)
@@ -105,7 +109,7 @@ public static partial class MarkdownSnippets
         }
         for (var i = 0; i < lines.Length; i++)
         {
-            if (!markerLines.Contains(i) && lines[i].Contains("<!-- snippet:", StringComparison.Ordinal))
+            if (!markerLines.Contains(i) && !fencedLines.Contains(i) && lines[i].Contains("<!-- snippet:", StringComparison.Ordinal))
                 problems.Add($"{file}:{i + 1}: a snippet marker belongs on the line just before a ```sh fence");
         }
         return new MarkdownScan(snippets, problems);
