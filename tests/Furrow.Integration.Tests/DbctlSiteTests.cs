@@ -28,4 +28,20 @@ public sealed class DbctlSiteTests
         Assert.Contains("is not a Furrow site", stderr);
         Assert.Empty(Directory.GetFileSystemEntries(empty));
     }
+
+    [Fact]
+    public async Task ABackupIntoAMissingDirectory_IsRefusedNamingThatDirectory()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var missing = Path.Combine(site.Root, "backups");
+
+        var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--backup", Path.Combine(missing, "furrow.tar.gz"));
+
+        Assert.Equal(1, code);
+        Assert.Empty(stdout);
+        Assert.Contains($"no directory {missing}", stderr);
+        Assert.DoesNotContain("snapshot", stderr);
+        Assert.False(Directory.Exists(missing));
+    }
 }

@@ -125,7 +125,11 @@ internal static partial class DbctlCommand
     {
         // A backup is background work: on a busy engine host it must not take CPU from dispatching.
         System.Diagnostics.Process.GetCurrentProcess().PriorityClass = System.Diagnostics.ProcessPriorityClass.BelowNormal;
-        var manifest = await site.Database.BackupAsync(Path.GetFullPath(file), EngineVersion.Current, ct);
+        // Checked here so that the error names the operator's directory, not the snapshot file written beside the archive.
+        var archive = Path.GetFullPath(file);
+        if (Path.GetDirectoryName(archive) is { } directory && !Directory.Exists(directory))
+            return CommonOptions.Fail(Name, $"--backup {file} refused: no directory {directory}; make it first (mkdir -p)");
+        var manifest = await site.Database.BackupAsync(archive, EngineVersion.Current, ct);
         Console.WriteLine($"backed up {site.Database.Provider} job database (schema version {manifest.SchemaVersion}, last job id {manifest.LastJobId}) to {file}");
         return 0;
     }
