@@ -249,6 +249,9 @@ internal abstract class AdoJobStore : IJobStore
             case SetJobAfterTime w:
                 Add(StoreSql.SetJobAfterTime, ("aftertime", w.AfterTimeMs), ("jid", w.Jid));
                 break;
+            case SetJobLock w:
+                Add(StoreSql.SetAttribute[('j', "lockedby")], ("value", w.LockedBy), ("jid", w.Jid));
+                break;
             case SetAttribute w:
                 var target = w.Cid > 0 ? 'c' : w.Tid > 0 ? 't' : 'j';
                 if (!StoreSql.SetAttribute.TryGetValue((target, w.Edit.Key), out var sql))
@@ -549,6 +552,7 @@ internal abstract class AdoJobStore : IJobStore
         AtMost = r.IsDBNull(21) ? null : Int(r, 21),
         EnvKey = JsonColumns.Read(r.GetString(22), StorageJsonContext.Default.ListString),
         DirMaps = JsonColumns.Read(r.GetString(23), StorageJsonContext.Default.ListDirMap),
+        LockedBy = NullableString(r, 24),
     };
 
     private static TaskRecord ReadTask(DbDataReader r) => new(

@@ -40,6 +40,9 @@ public sealed record JobRecord(
 
     /// <summary>`-dirmaps`: how `%D(path)` in its commands maps for each blade's zone (<see cref="Furrow.Core.Jobs.DirMapping"/>).</summary>
     public IReadOnlyList<Furrow.Core.Scripts.DirMap> DirMaps { get; init; } = [];
+
+    /// <summary>The user holding the job's lock (`tq lock`): no one else may act on it. Null when it is not locked.</summary>
+    public string? LockedBy { get; init; }
 }
 
 /// <summary>How many of a job's tasks are in each state.</summary>

@@ -85,6 +85,7 @@ internal static class StoreSql
         [('j', "afterjids")] = "UPDATE jobs SET afterjids = @value WHERE jid = @jid",
         [('j', "projects")] = "UPDATE jobs SET projects = @value WHERE jid = @jid",
         [('j', "tier")] = "UPDATE jobs SET tier = @value WHERE jid = @jid",
+        [('j', "lockedby")] = "UPDATE jobs SET lockedby = @value WHERE jid = @jid",
         [('t', "title")] = "UPDATE tasks SET title = @value WHERE jid = @jid AND tid = @tid",
         [('c', "service")] = "UPDATE commands SET service = @value WHERE jid = @jid AND cid = @cid",
         [('c', "tags")] = "UPDATE commands SET tags = @value WHERE jid = @jid AND cid = @cid",
@@ -109,10 +110,10 @@ internal static class StoreSql
 
     internal const string JobColumns =
         "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment, " +
-        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags, j.atleast, j.atmost, j.envkey, j.dirmap";
+        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags, j.atleast, j.atmost, j.envkey, j.dirmap, j.lockedby";
 
     /// <summary>How many columns <see cref="JobColumns"/> reads; what a query adds after them starts here.</summary>
-    public const int JobColumnCount = 24;
+    public const int JobColumnCount = 25;
 
     public const string ListJobs = "SELECT " + JobColumns + """
         , (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid),

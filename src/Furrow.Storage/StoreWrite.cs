@@ -74,6 +74,9 @@ public sealed record SetAttribute(long Jid, int Tid, int Cid, Furrow.Core.Jobs.A
     public static SetAttribute OnJob(long jid, Furrow.Core.Jobs.AttributeEdit edit) => new(jid, 0, 0, edit);
 }
 
+/// <summary>Locks a job to one user (`tq lock`), or unlocks it when <see cref="LockedBy"/> is null (`tq unlock`).</summary>
+public sealed record SetJobLock(long Jid, string? LockedBy) : StoreWrite;
+
 public sealed record UpsertBlade(BladeRecord Blade) : StoreWrite;
 
 public sealed record SetParam(string Name, string Value) : StoreWrite;

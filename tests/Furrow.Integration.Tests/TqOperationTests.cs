@@ -277,4 +277,53 @@ public sealed class TqOperationTests
         Assert.Equal(2, code);
         Assert.Contains("cannot be changed", stderr);
     }
+
+    [Fact]
+    public async Task Lock_KeepsEveryoneButItsHolderOut_EvenWithForce_UntilUnlocked_AndForceBreaksIt()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("Job -title {locked} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        Task<(int Code, string Stdout, string Stderr)> As(string user, params string[] args) =>
+            FurrowProcess.RunAsync(["tq", "--engine", site.Engine, "--user", user, .. args]);
+
+        var (code, stdout, stderr) = await As("tester", "lock", jid.ToString());
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"lock J{jid}", stdout.Trim());
+        (_, stdout, _) = await As("tester", "jobs", "lockedby=tester", "-c", "jid,lockedby", "--nh");
+        Assert.Equal($"{jid} tester", Words(stdout));
+
+        // Another user is kept out, --force or not; unlocking it takes --force.
+        foreach (var args in new[] { new[] { "--force", "chpri", jid.ToString(), "--pri", "9" }, ["--force", "delete", jid.ToString()], ["unlock", jid.ToString()] })
+        {
+            (code, _, stderr) = await As("ana", args);
+            Assert.True(code == 1, $"{string.Join(' ', args)}: exit {code}");
+            Assert.Contains("locked by tester", stderr);
+        }
+        Assert.Single(await site.Client.JobsAsync($"jid={jid} and priority != 9"));
+
+        // The holder acts as before; locking twice is no change.
+        (code, _, stderr) = await As("tester", "chpri", jid.ToString(), "--pri", "9");
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = await As("tester", "lock", jid.ToString());
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = await As("tester", "unlock", jid.ToString());
+        Assert.True(code == 0, stderr);
+        (_, stdout, _) = await As("tester", "jobs", jid.ToString(), "-c", "lockedby", "--nh");
+        Assert.Equal("-", stdout.Trim());
+
+        // A lock on another user's job takes --force; then its owner is the one kept out until --force breaks it.
+        (code, _, stderr) = await As("ana", "lock", jid.ToString());
+        Assert.Equal(1, code);
+        Assert.Contains("use --force", stderr);
+        (code, _, stderr) = await As("ana", "--force", "lock", jid.ToString());
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = await As("tester", "unpause", jid.ToString());
+        Assert.Equal(1, code);
+        Assert.Contains("locked by ana", stderr);
+        (code, _, stderr) = await As("tester", "--force", "unlock", jid.ToString());
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = await As("tester", "unpause", jid.ToString());
+        Assert.True(code == 0, stderr);
+    }
 }

@@ -86,7 +86,7 @@ public sealed class MigrationTests
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(11, MigrationCatalog.LatestVersion);
+        Assert.Equal(12, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
@@ -108,6 +108,7 @@ public sealed class MigrationTests
             new SetJobPaused(2, true),
             new SetJobDeleted(3, 40),
             new SetBlocklist(1, "blade-a", 2),
+            new SetJobLock(1, "ana"),
             new UpsertBlade(new BladeRecord("blade-a", "rack1", 4, "0.1.0", "boot-1", 100, 200, "up") { Profile = "gpu", Nimby = true }));
         Assert.Equal(new InvocationUsage(4.5, 3.25, 0.5, 512L << 20, 2L << 30, -3_600_000), (await store.ListInvocationsAsync(1, none))[0].Usage);
         var jobsBefore = await store.ListJobsAsync(includeDeleted: true, none);
@@ -123,7 +124,7 @@ public sealed class MigrationTests
         Assert.All(before["jobs"], row => Assert.Contains("spec= |", row));
         // Version 11's task counts go on the way down, and are counted again from the tasks on the way up.
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey", "dirmap",
-            "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone"];
+            "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone", "lockedby"];
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew", "argv"];
         Assert.Contains("rss=536870912", before["invocations"][0]);
@@ -151,7 +152,7 @@ public sealed class MigrationTests
         var defaults = new Dictionary<string, string>
         {
             ["aftertime"] = "NULL", ["maxactive"] = "NULL", ["afterjids"] = "[]", ["tier"] = "NULL", ["projects"] = "[]", ["service"] = "NULL", ["tags"] = "[]",
-            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["dirmap"] = "[]",
+            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["dirmap"] = "[]", ["lockedby"] = "NULL",
         };
         Assert.Equal(WithValues(before["jobs"], defaults), await RowsAsync(connection, "jobs"));
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
@@ -164,7 +165,7 @@ public sealed class MigrationTests
         var jobsAfter = await store.ListJobsAsync(includeDeleted: true, none);
         Assert.Equal(jobsBefore.Count, jobsAfter.Count);
         foreach (var (job, after) in jobsBefore.Zip(jobsAfter))
-            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [], AtLeast = null, AtMost = null, EnvKey = [], DirMaps = [] }, after);
+            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [], AtLeast = null, AtMost = null, EnvKey = [], DirMaps = [], LockedBy = null }, after);
         var liveJobs = new List<UnfinishedJob>();
         var live = await store.LoadLiveStateAsync(liveJobs.Add, none);
         Assert.Equal([1L, 2], liveJobs.Select(j => j.Job.Jid));

@@ -346,6 +346,8 @@ internal static class TqCommand
         ("delete", "stop the matching jobs and move them to the archive (tq undelete brings one back)"),
         ("undelete", "bring deleted jobs back from the archive, their work left queued again"),
         ("chpri", "give the matching jobs a new priority (--pri N)"),
+        ("lock", "lock the matching jobs to you: no one else may act on them, --force or not, until tq unlock"),
+        ("unlock", "unlock the matching jobs (--force breaks another user's lock)"),
         ("jattr", "change an attribute of the matching jobs: -k KEY -v VALUE (title, comment, priority, paused, aftertime, maxactive, afterjids, projects, tier)"),
         ("tattr", "change an attribute of the matching tasks: -k title -v TEXT, or -k service -v KEY for each of their commands"),
         ("cattr", "change an attribute of the matching commands: -k KEY -v VALUE (service, tags, envkey, retryrcodes, minslots, maxslots)"),
@@ -360,8 +362,6 @@ internal static class TqCommand
     // being an unknown word.
     private static readonly (string Name, string Hint)[] NotYet =
     [
-        ("lock", "Furrow has no job locks; operations on other users' jobs need --force."),
-        ("unlock", "Furrow has no job locks."),
         ("chcrews", "Furrow does not record crews yet."),
         ("trace", "tq why JID [TID] says why tasks wait, in the scheduler's own words."),
     ];

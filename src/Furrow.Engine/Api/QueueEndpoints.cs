@@ -181,7 +181,7 @@ internal static class QueueEndpoints
     private static readonly string[] CommandOperationNames = ["cattr"];
 
     private static readonly string[] JobOperationNames =
-        ["pause", "unpause", "interrupt", "restart", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs", "jattr"];
+        ["pause", "unpause", "interrupt", "restart", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs", "jattr", "lock", "unlock"];
 
     // POST /api/v1/operations/{operation}?q=CLAUSE: retry, skip, resume, tattr and chkeys act on the tasks the clause
     // matches, cattr on commands, the rest on jobs (undelete on deleted ones). chpri takes ?priority=N, delay
@@ -232,14 +232,36 @@ internal static class QueueEndpoints
         };
         var done = new List<string>();
         var refused = new List<string>();
-        // tattr -k service and chkeys change every command of each task; a job's commands are read once.
+        // tattr -k service and chkeys change every command of each task; a job's commands are read once, and its lock.
         var commandsOf = new Dictionary<long, ILookup<int, int>>();
+        var lockOf = new Dictionary<long, string?>();
         foreach (var (jid, tid, cid, owner) in targets)
         {
             var name = cid != 0 ? $"J{jid} T{tid} C{cid}" : tid != 0 ? $"J{jid} T{tid}" : $"J{jid}";
-            if (owner != user && !force)
+            if (!lockOf.TryGetValue(jid, out var holder))
+                lockOf[jid] = holder = await operations.LockHolderAsync(jid, ct);
+            // A lock keeps everyone but its holder out, --force or not; only unlock --force breaks it.
+            if (holder is not null && holder != user && !(operation == "unlock" && force))
+            {
+                refused.Add($"{name}: locked by {holder}; only {holder} may act on it until it is unlocked" +
+                    (operation == "unlock" ? " (--force breaks the lock)" : ""));
+                continue;
+            }
+            if (owner != user && !force && !(operation == "unlock" && holder == user))
             {
                 refused.Add($"{name}: owned by {owner}; use --force to act on other users' jobs");
+                continue;
+            }
+            if (operation is "lock" or "unlock")
+            {
+                // Locking a job one holds, or unlocking one no one holds, is done already: a script may say it twice.
+                var wanted = operation == "lock" ? user : null;
+                if (holder != wanted)
+                {
+                    lockOf[jid] = wanted;
+                    await operations.SetLockAsync(jid, wanted, ct);
+                }
+                done.Add(name);
                 continue;
             }
             if (edit is { Key: "service" } && table == QueryTable.Tasks)

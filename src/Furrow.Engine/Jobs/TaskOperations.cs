@@ -155,6 +155,19 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         return problem;
     }
 
+    /// <summary>The user holding a job's lock (`tq lock`), or null when it is not locked or there is no such job.</summary>
+    public async Task<string?> LockHolderAsync(long jid, CancellationToken cancellationToken) =>
+        (await store.QueryJobsAsync(new Storage.Queries.ListQuery(IncludeDeleted: true) { Jid = jid }, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault()?.LockedBy;
+
+    /// <summary>Locks a job to <paramref name="user"/> (`tq lock`), or unlocks it when null (`tq unlock`).</summary>
+    public async Task SetLockAsync(long jid, string? user, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        changes.Add(new SetJobLock(jid, user));
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Clears a job's blocklist for one blade, or every blade when <paramref name="blade"/> is null.</summary>
     public async Task<string?> UnblockAsync(long jid, string? blade, CancellationToken cancellationToken)
     {
