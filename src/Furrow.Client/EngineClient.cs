@@ -154,6 +154,20 @@ public sealed class EngineClient : IDisposable
                 ("force", force ? "1" : null), ("key", operation == "chkeys" ? null : key)) + $"&value={Uri.EscapeDataString(value)}",
             null, FurrowJsonContext.Default.OperationReply, cancellationToken);
 
+    /// <summary>
+    /// What the scheduler would do with a blade's next request for work, as plain text lines (`tq trace`, Tractor's blade
+    /// tracer): the blade's state, then each job with work waiting and the task it would get or why not, for at most
+    /// <paramref name="jobs"/> jobs. Throws <see cref="EngineException"/> (404) when no such blade has registered.
+    /// </summary>
+    public async Task<string> TraceAsync(string blade, int jobs = 50, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendCoreAsync(new HttpRequestMessage(HttpMethod.Get,
+                $"api/v1/blades/{Uri.EscapeDataString(blade)}/trace?jobs={jobs.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
+            HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A task's log as text, decoded as UTF-8 by the engine (bytes that are not UTF-8 show as U+FFFD).</summary>
     public async Task<string> TaskLogAsync(long jid, int tid, CancellationToken cancellationToken = default) =>
         (await TaskLogTextAsync(jid, tid, null, cancellationToken).ConfigureAwait(false)).Text;

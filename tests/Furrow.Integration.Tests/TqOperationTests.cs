@@ -326,4 +326,36 @@ public sealed class TqOperationTests
         (code, _, stderr) = await As("tester", "unpause", jid.ToString());
         Assert.True(code == 0, stderr);
     }
+
+    [Fact]
+    public async Task Trace_SaysWhatABladeWouldGetNext_JobByJob_AndWhyNot()
+    {
+        await using var site = new TestSite();
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "blade.config"),
+            """{ "ProfileDefaults": { "Capacity": { "MaxLoad": 1000 } }, "BladeProfiles": [ { "ProfileName": "render", "Provides": ["PixarRender"] } ] }""");
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("worker");
+        var (code, _, stderr) = await Tq(site, "nimby", "worker");
+        Assert.True(code == 0, stderr);
+        var paused = await site.SpoolAsync("Job -title {held} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        var nuke = await site.SpoolAsync("Job -title {comp} -subtasks { Task {t} -cmds { RemoteCmd -service {Nuke} {true} } }");
+        var fits = await site.SpoolAsync("Job -title {frames} -priority 500 -subtasks { Task {a} -cmds { RemoteCmd {true} } Task {b} -cmds { RemoteCmd {true} } }".Replace("} Task", "}\n Task"));
+
+        (code, var stdout, stderr) = await Tq(site, "trace", "worker");
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("blade worker", lines[0]);
+        Assert.Contains("profile render", lines[0]);
+        Assert.Contains(lines, l => l.Contains("the blade is nimby (tq unnimby worker)"));
+        // Queue order: the higher priority first.
+        var order = lines.Where(l => l.StartsWith('J')).ToList();
+        Assert.StartsWith($"J{fits} \"frames\"", order[0]);
+        Assert.Contains("T1 and 1 more would run here once the blade takes work again", order[0]);
+        Assert.Contains(order, l => l.StartsWith($"J{nuke} ") && l.Contains("Nuke"));
+        Assert.Contains(order, l => l.StartsWith($"J{paused} ") && l.Contains($"job {paused} is paused"));
+
+        (code, _, stderr) = await Tq(site, "trace", "nosuchblade");
+        Assert.Equal(1, code);
+        Assert.Contains("no blade named nosuchblade", stderr);
+    }
 }

@@ -113,7 +113,6 @@ public sealed class TqTests : IAsyncLifetime
 
     [Theory]
     [InlineData("chcrews")]
-    [InlineData("trace")]
     public async Task ATractorCommandFurrowHasNot_IsRefusedByName_AndChangesNothing(string command)
     {
         var (code, stdout, stderr) = await Tq(command, _ana.ToString(), "--yes");

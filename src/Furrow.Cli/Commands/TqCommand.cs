@@ -178,6 +178,17 @@ internal static class TqCommand
             }));
             tq.Subcommands.Add(toggle);
         }
+        var traced = new Argument<string>("blade") { Description = "the blade's name" };
+        var traceJobs = new Option<int>("--jobs") { Description = "at most this many jobs (default 50)", DefaultValueFactory = _ => 50 };
+        var trace = new Command("trace", "say what a blade would get on its next request for work, job by job, or why not") { traced, traceJobs };
+        trace.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+        {
+            var text = await client.TraceAsync(result.GetValue(traced)!, Math.Max(1, result.GetValue(traceJobs)), ct);
+            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                Console.WriteLine(TqTable.Escape(line));
+            return 0;
+        }));
+        tq.Subcommands.Add(trace);
         var blockJid = new Argument<long?>("jid") { Arity = ArgumentArity.ZeroOrOne, Description = "only this job" };
         var blocklist = new Command("blocklist", "blades a job's commands failed on, and which no longer get them") { blockJid };
         blocklist.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
@@ -363,7 +374,6 @@ internal static class TqCommand
     private static readonly (string Name, string Hint)[] NotYet =
     [
         ("chcrews", "Furrow does not record crews yet."),
-        ("trace", "tq why JID [TID] says why tasks wait, in the scheduler's own words."),
     ];
 
     // Each listing's default columns, as tq shows them to a person: short headers and friendly units.

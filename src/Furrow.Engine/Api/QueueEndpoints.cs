@@ -46,6 +46,7 @@ internal static class QueueEndpoints
             FurrowJsonContext.Default.ListBlocklistRow));
         api.MapPost("/jobs/{jid:long}/unblock", UnblockAsync);
         api.MapPost("/blades/{name}/nimby", (string name, TaskOperations operations, CancellationToken ct) => NimbyAsync(name, true, operations, ct));
+        api.MapGet("/blades/{name}/trace", TraceBlade);
         api.MapPost("/blades/{name}/unnimby", (string name, TaskOperations operations, CancellationToken ct) => NimbyAsync(name, false, operations, ct));
     }
 
@@ -304,6 +305,13 @@ internal static class QueueEndpoints
         }
         return TypedResults.Json(new OperationReply(operation, done.Count, done, refused), FurrowJsonContext.Default.OperationReply);
     }
+
+    // GET /api/v1/blades/{name}/trace[?jobs=N]: tq trace's plain text, one line per job with work waiting (at most N, 50).
+    private static IResult TraceBlade(string name, HttpContext context, LiveFarm farm) =>
+        farm.Trace(name, int.TryParse(context.Request.Query["jobs"], NumberStyles.None, CultureInfo.InvariantCulture, out var jobs) && jobs > 0 ? jobs : 50)
+            is { } lines
+            ? TypedResults.Text(string.Join('\n', lines) + "\n", "text/plain", Encoding.UTF8)
+            : ApiResults.NotFound($"no blade named {name} has registered with this engine");
 
     private static async Task<IResult> ReadScriptAsync(long jid, IJobStore store, CancellationToken ct) =>
         await store.GetJobScriptAsync(jid, ct) is { } script

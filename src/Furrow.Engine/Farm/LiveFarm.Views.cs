@@ -155,6 +155,66 @@ internal sealed partial class LiveFarm
         }
     }
 
+    /// <summary>
+    /// What the scheduler would do with a blade's next request for work (Tractor's blade tracer, `tq trace`), in words:
+    /// the blade's own state, then each job with work waiting, in queue order (tier, priority, spool time), and either the
+    /// task it would get or every reason it would not. At most <paramref name="maxJobs"/> jobs are shown. Null when no
+    /// blade of that name has registered.
+    /// </summary>
+    public List<string>? Trace(string bladeName, int maxJobs)
+    {
+        lock (_gate)
+        {
+            if (!_blades.TryGetValue(bladeName, out var blade))
+                return null;
+            var now = Now;
+            var free = Math.Max(0, blade.Slots - blade.UsedSlots);
+            var situation = SituationOf(blade, free);
+            var lines = new List<string>
+            {
+                $"blade {blade.Name} ({blade.Record.Host}): {blade.Record.Status}, profile {blade.Profile?.Name ?? "(no blade.config)"}, " +
+                $"{free} of {blade.Slots} slot(s) free, {blade.Running.Count} command(s) running",
+            };
+            if (_dispatchPaused)
+                lines.Add($"  {DispatchRules.DispatchPausedReason.Text}");
+            var bladeReasons = new List<WaitReason>();
+            DispatchRules.BladeReason(situation, bladeReasons);
+            foreach (var reason in bladeReasons)
+                lines.Add($"  the blade {reason.Text}");
+            var waiting = _jobs.Values.Where(j => j.ReadyCount > 0)
+                .OrderBy(j => Dispatch.DispatchPolicy.QueueKey(j.Record, j.TierRank)).ThenBy(j => j.Jid).ToList();
+            if (waiting.Count == 0)
+                lines.Add("no job has a task waiting for a blade");
+            foreach (var job in waiting.Take(maxJobs))
+            {
+                var head = $"J{job.Jid} \"{job.Record.Title}\" ({job.Owner}, priority {job.Record.Priority.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)})";
+                var jobSituation = job.Situation(_options.BlocklistFailures);
+                var reasons = new List<WaitReason>();
+                if (DispatchRules.JobReason(jobSituation, now, reasons) is not null)
+                {
+                    lines.Add($"{head}: waits: {string.Join("; ", reasons.Select(r => r.Text))}");
+                    continue;
+                }
+                // One line per class of waiting command: what this blade lacks for it (its own state is said once, above),
+                // or the task it would get.
+                foreach (var (classId, tids) in job.Ready.OrderBy(r => r.Value.Min))
+                {
+                    var needs = job.Classes[classId].Needs;
+                    var refusals = new List<WaitReason>();
+                    DispatchRules.FitsBlade(jobSituation, needs, situation, _limits, refusals);
+                    var which = tids.Count == 1 ? $"T{tids.Min}" : $"T{tids.Min} and {tids.Count - 1} more";
+                    var own = refusals.Where(r => !bladeReasons.Any(b => b.Text == r.Text)).Select(r => r.Text).ToList();
+                    lines.Add(own.Count > 0 ? $"{head}: {which}: {string.Join("; ", own)}"
+                        : refusals.Count > 0 ? $"{head}: {which} would run here once the blade takes work again"
+                        : $"{head}: {which} could run here now");
+                }
+            }
+            if (waiting.Count > maxJobs)
+                lines.Add($"... and {waiting.Count - maxJobs} more job(s) with work waiting");
+            return lines;
+        }
+    }
+
     // "render01, render02: provides none of Nuke" instead of one line per blade.
     private static IEnumerable<WaitReason> Group(List<WaitReason> perBlade, int bladeCount) =>
         perBlade.GroupBy(r => (r.Kind, r.Text)).Select(g =>
