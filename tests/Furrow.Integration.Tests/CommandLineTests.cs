@@ -30,7 +30,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Up_StopsOnSigterm_WhileItsSampleJobStillWaits()
+    public async Task Up_StopsOnSigterm_WhileItsSampleJobStillWaits_AndAgainKeepsTheSitesPort()
     {
         await using var site = new TestSite();
         var dir = Path.Combine(site.Root, "waiting");
@@ -43,12 +43,14 @@ public sealed class CommandLineTests
         // No profile matches the local blade, so the sample job spooled by the next start never runs.
         await File.WriteAllTextAsync(Path.Combine(dir, "blade.config"),
             """{ "BladeProfiles": [ { "ProfileName": "elsewhere", "Hosts": { "Name": ["render-*"] } } ] }""");
-        await using var up = FurrowProcess.Start("up", "--dir", dir, "--port", site.Port.ToString());
+        // Started again without --port, the site keeps the port its tractor.config names (written by the first start).
+        await using var up = FurrowProcess.Start("up", "--dir", dir);
         // The progress line ("J2 'Sample ...': 0/6 tasks done, ..."): a bare "0/" can match the site's path or the
         // engine's address and send the signal before furrow up has even started its engine.
         await Eventually.WaitUntilAsync(() => Task.FromResult(up.Output.Contains(" tasks done, ", StringComparison.Ordinal)), TimeSpan.FromSeconds(60),
             () => "furrow up to wait for its sample job; output:\n" + up.Output);
 
+        Assert.Contains($"Engine listening on http://127.0.0.1:{site.Port}/", up.Output);
         up.Send(15);
 
         Assert.Equal(0, await up.WaitForExitAsync(TimeSpan.FromSeconds(30)));

@@ -14,15 +14,16 @@ internal static class UpCommand
     public static Command Create()
     {
         var dir = new Option<string>("--dir") { Description = "site directory (created if absent)", DefaultValueFactory = _ => "furrow-site" };
-        var port = new Option<int>("--port") { Description = "engine port", DefaultValueFactory = _ => 5600 };
+        var port = new Option<int?>("--port") { Description = "engine port (default: the site's ListenPort; 5600 for a new site)" };
         var noSample = new Option<bool>("--no-sample") { Description = "do not spool the sample job" };
         var command = new Command("up", "create a site if needed, start an engine and a local blade, spool a sample job") { dir, port, noSample };
         command.SetAction(async (result, ct) =>
         {
             var site = Path.GetFullPath(result.GetValue(dir)!);
+            // An existing site keeps the port its tractor.config names unless --port says otherwise.
             var listenPort = result.GetValue(port);
             var created = !File.Exists(Path.Combine(site, SiteConfigLoader.EngineConfigFile));
-            SiteConfigLoader.WriteDefaults(site, listenPort);
+            SiteConfigLoader.WriteDefaults(site, listenPort ?? 5600);
             Console.WriteLine(created ? $"Created a new site in {site}" : $"Using the site in {site}");
             try
             {
