@@ -94,20 +94,23 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
     }
 
     /// <summary>
-    /// Retries (or skips) every task of the job in error (`tq retryallerrs`, `tq skipallerrs`); a problem when it has none.
+    /// Retries (or skips) every task of the job in error (`tq retryallerrs`, `tq skipallerrs`); a problem when it has none,
+    /// or when not one of them could be.
     /// </summary>
     public async Task<string?> EachErrorAsync(long jid, bool skip, CancellationToken cancellationToken)
     {
         var errors = farm.TasksIn(jid, Core.Jobs.TaskState.Error);
         if (errors.Count == 0)
             return $"J{jid} has no task in error";
+        // Each task is tried: one that changed state meanwhile (a retry of its own, a skip) does not hold back the rest.
+        var problems = new List<string>();
         foreach (var tid in errors)
         {
             if ((skip ? await SkipAsync(jid, tid, cancellationToken).ConfigureAwait(false) : await RetryAsync(jid, tid, cancellationToken).ConfigureAwait(false))
                 is { } problem)
-                return problem;
+                problems.Add(problem);
         }
-        return null;
+        return problems.Count == errors.Count ? string.Join("; ", problems) : null;
     }
 
     /// <summary>
@@ -123,6 +126,10 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         if (!job.Deleted)
             return $"J{jid} is not deleted";
         await store.CommitAsync([new SetJobUndeleted(jid)], cancellationToken).ConfigureAwait(false);
+        // The archive purger may have taken the job between the read and the write; then nothing came back.
+        if ((await store.QueryJobsAsync(new Storage.Queries.ListQuery(IncludeDeleted: true) { Jid = jid }, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault() is not { Deleted: false })
+            return $"J{jid} was purged from the archive (ArchiveRetentionDays) before it could come back";
         if (job.StopTimeMs is null)
             await loader.ReloadAsync(cancellationToken).ConfigureAwait(false);
         return null;

@@ -178,8 +178,9 @@ internal sealed class QuerySql
     private string TimeCompare(string expression, CompareOp op, DateTimeOffset time)
     {
         var ticks = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        var floor = (long)Math.Floor(ticks / (double)TimeSpan.TicksPerMillisecond);
-        if (floor * TimeSpan.TicksPerMillisecond > ticks)
+        // Integer floor division (exact at any date, where a double loses ticks past about the year 2426).
+        var floor = Math.DivRem(ticks, TimeSpan.TicksPerMillisecond, out var rest);
+        if (rest < 0)
             floor--;
         var exact = floor * TimeSpan.TicksPerMillisecond == ticks;
         return op switch
