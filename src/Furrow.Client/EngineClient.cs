@@ -54,36 +54,31 @@ public sealed class EngineClient : IDisposable
     /// </summary>
     /// <exception cref="EngineException">The clause does not parse; the message says where.</exception>
     public Task<List<JobRow>> JobsAsync(string? clause = null, string? user = null, bool archived = false, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/jobs" + Query(("q", clause), ("user", user), ("archived", archived ? "1" : null)), null,
-            FurrowJsonContext.Default.ListJobRow, cancellationToken);
+        ListAsync("api/v1/jobs", [("q", clause), ("user", user)], new ListOptions(Archived: archived), FurrowJsonContext.Default.ListJobRow,
+            cancellationToken);
 
     /// <summary>
     /// Jobs matching a search clause (Tractor's language), sorted, limited and paged by the engine as
     /// <paramref name="options"/> say. Comments are left out unless <see cref="ListOptions.WithComment"/>.
     /// </summary>
     public Task<List<JobRow>> JobsAsync(string? clause, string? user, ListOptions options, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/jobs" + Query([("q", clause), ("user", user), .. options.Pairs()]), null, FurrowJsonContext.Default.ListJobRow,
-            cancellationToken);
+        ListAsync("api/v1/jobs", [("q", clause), ("user", user)], options, FurrowJsonContext.Default.ListJobRow, cancellationToken);
 
     /// <summary>Tasks matching a search clause; as <see cref="JobsAsync(string?, string?, ListOptions, CancellationToken)"/>.</summary>
     public Task<List<TaskRow>> TasksAsync(string? clause, string? user, ListOptions options, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/tasks" + Query([("q", clause), ("user", user), .. options.Pairs()]), null, FurrowJsonContext.Default.ListTaskRow,
-            cancellationToken);
+        ListAsync("api/v1/tasks", [("q", clause), ("user", user)], options, FurrowJsonContext.Default.ListTaskRow, cancellationToken);
 
     /// <summary>Commands matching a search clause; as <see cref="JobsAsync(string?, string?, ListOptions, CancellationToken)"/>.</summary>
     public Task<List<CommandRow>> CommandsAsync(string? clause, string? user, ListOptions options, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/commands" + Query([("q", clause), ("user", user), .. options.Pairs()]), null,
-            FurrowJsonContext.Default.ListCommandRow, cancellationToken);
+        ListAsync("api/v1/commands", [("q", clause), ("user", user)], options, FurrowJsonContext.Default.ListCommandRow, cancellationToken);
 
     /// <summary>Invocations matching a search clause; as <see cref="JobsAsync(string?, string?, ListOptions, CancellationToken)"/>.</summary>
     public Task<List<InvocationRow>> InvocationsAsync(string? clause, string? user, ListOptions options, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/invocations" + Query([("q", clause), ("user", user), .. options.Pairs()]), null,
-            FurrowJsonContext.Default.ListInvocationRow, cancellationToken);
+        ListAsync("api/v1/invocations", [("q", clause), ("user", user)], options, FurrowJsonContext.Default.ListInvocationRow, cancellationToken);
 
     /// <summary>Blades matching a search clause; as <see cref="JobsAsync(string?, string?, ListOptions, CancellationToken)"/>.</summary>
     public Task<List<BladeRow>> BladesAsync(string? clause, ListOptions options, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/blades" + Query([("q", clause), .. options.Pairs()]), null, FurrowJsonContext.Default.ListBladeRow,
-            cancellationToken);
+        ListAsync("api/v1/blades", [("q", clause)], options, FurrowJsonContext.Default.ListBladeRow, cancellationToken);
 
     /// <summary>
     /// Chosen columns of a listing (tq's `-c`), by Tractor's names: <paramref name="table"/> is jobs, tasks, commands,
@@ -94,37 +89,47 @@ public sealed class EngineClient : IDisposable
     public async Task<ColumnTable> QueryColumnsAsync(string table, IReadOnlyList<string> columns, string? clause, string? user, ListOptions options,
         bool distinct = false, CancellationToken cancellationToken = default)
     {
-        var path = $"api/v1/query/{Uri.EscapeDataString(table)}" +
-            Query([("cols", string.Join(',', columns)), ("q", clause), ("user", user), ("distinct", distinct ? "1" : null), .. options.Pairs()]);
-        using var response = await SendCoreAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead, cancellationToken)
-            .ConfigureAwait(false);
-        await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var root = document.RootElement;
-        var header = root.GetProperty("columns").EnumerateArray()
-            .Select(c => new ColumnInfo(c.GetProperty("name").GetString()!, c.GetProperty("type").GetString()!)).ToList();
-        // One copy of all rows outlives the document; its elements point into it (a copy per value cost more than the request).
-        var rows = root.GetProperty("rows").Clone().EnumerateArray().Select(r => r.EnumerateArray().ToArray()).ToList();
-        return new ColumnTable(root.GetProperty("table").GetString()!, header, rows);
+        var path = $"api/v1/query/{Uri.EscapeDataString(table)}";
+        (string, string?)[] filters = [("cols", string.Join(',', columns)), ("q", clause), ("user", user), ("distinct", distinct ? "1" : null)];
+        string? name = null;
+        List<ColumnInfo>? header = null;
+        var rows = new List<JsonElement[]>();
+        while (true)
+        {
+            using var response = await SendCoreAsync(new HttpRequestMessage(HttpMethod.Get, path + Query([.. filters, .. options.PagePairs(rows.Count)])),
+                HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var root = document.RootElement;
+            name ??= root.GetProperty("table").GetString()!;
+            header ??= root.GetProperty("columns").EnumerateArray()
+                .Select(c => new ColumnInfo(c.GetProperty("name").GetString()!, c.GetProperty("type").GetString()!)).ToList();
+            // One copy of a page's rows outlives the document; its elements point into it (a copy per value cost more than the request).
+            var page = root.GetProperty("rows").Clone().EnumerateArray().Select(r => r.EnumerateArray().ToArray()).ToList();
+            rows.AddRange(page);
+            if (!options.WantsMore(response, page.Count, rows.Count))
+                return new ColumnTable(name, header, rows);
+        }
     }
 
     /// <summary>Tasks matching a search clause (null: all); as <see cref="JobsAsync(string?, string?, bool, CancellationToken)"/>.</summary>
     public Task<List<TaskRow>> TasksAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/tasks" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListTaskRow, cancellationToken);
+        ListAsync("api/v1/tasks", [("q", clause), ("user", user)], new ListOptions(), FurrowJsonContext.Default.ListTaskRow, cancellationToken);
 
     /// <summary>Commands matching a search clause (null: all); as <see cref="JobsAsync(string?, string?, bool, CancellationToken)"/>.</summary>
     public Task<List<CommandRow>> CommandsAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/commands" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListCommandRow, cancellationToken);
+        ListAsync("api/v1/commands", [("q", clause), ("user", user)], new ListOptions(), FurrowJsonContext.Default.ListCommandRow, cancellationToken);
 
     /// <summary>Invocations (runs of commands) matching a search clause (null: all); as <see cref="JobsAsync(string?, string?, bool, CancellationToken)"/>.</summary>
     public Task<List<InvocationRow>> InvocationsAsync(string? clause = null, string? user = null, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/invocations" + Query(("q", clause), ("user", user)), null, FurrowJsonContext.Default.ListInvocationRow, cancellationToken);
+        ListAsync("api/v1/invocations", [("q", clause), ("user", user)], new ListOptions(), FurrowJsonContext.Default.ListInvocationRow,
+            cancellationToken);
 
     /// <summary>Blades matching a search clause (null: all), such as <c>name=rack1</c>.</summary>
     /// <exception cref="EngineException">The clause does not parse; the message says where.</exception>
     public Task<List<BladeRow>> BladesAsync(string? clause = null, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Get, "api/v1/blades" + Query(("q", clause)), null, FurrowJsonContext.Default.ListBladeRow, cancellationToken);
+        ListAsync("api/v1/blades", [("q", clause)], new ListOptions(), FurrowJsonContext.Default.ListBladeRow, cancellationToken);
 
     /// <summary>Runs retry, skip (on tasks) or pause, unpause, delete (on jobs) on everything the clause matches.</summary>
     public Task<OperationReply> OperateAsync(string operation, string clause, string user, bool force, CancellationToken cancellationToken = default) =>
@@ -262,6 +267,29 @@ public sealed class EngineClient : IDisposable
     public Task<OperationReply> UnblockAsync(long jid, string? blade, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/jobs/{jid}/unblock" + Query(("blade", blade)), null, FurrowJsonContext.Default.OperationReply, cancellationToken);
 
+    /// <summary>
+    /// A listing read a page at a time: the engine bounds each reply and links to the next page while rows remain, so this
+    /// follows the links until it has <see cref="ListOptions.Limit"/> rows (all when none). Rows that change between two
+    /// pages' requests may be missed or repeated.
+    /// </summary>
+    private async Task<List<T>> ListAsync<T>(string path, (string Key, string? Value)[] filters, ListOptions options, JsonTypeInfo<List<T>> type,
+        CancellationToken cancellationToken)
+    {
+        var rows = new List<T>();
+        while (true)
+        {
+            using var response = await SendCoreAsync(new HttpRequestMessage(HttpMethod.Get, path + Query([.. filters, .. options.PagePairs(rows.Count)])),
+                HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var page = await JsonSerializer.DeserializeAsync(body, type, cancellationToken).ConfigureAwait(false)
+                ?? throw new EngineException((int)response.StatusCode, "the engine sent an empty reply");
+            rows.AddRange(page);
+            if (!options.WantsMore(response, page.Count, rows.Count))
+                return rows;
+        }
+    }
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken,
         bool expectContinue = false)
     {
@@ -319,19 +347,31 @@ public sealed class EngineClient : IDisposable
 /// <summary>
 /// How a listing is ordered and cut: <see cref="SortBy"/> is columns separated by commas, `-col` descending (Tractor's
 /// names and aliases, as in clauses); <see cref="Limit"/> at most that many rows (null or 0: all); <see cref="Offset"/> rows
-/// skipped first (a page); <see cref="Archived"/> searches deleted jobs too.
+/// skipped first (a page); <see cref="Archived"/> searches deleted jobs too. The engine answers a page at a time; the
+/// client asks for the next until it has the rows wanted.
 /// </summary>
 public sealed record ListOptions(string? SortBy = null, int? Limit = null, int Offset = 0, bool Archived = false)
 {
     /// <summary>Jobs only: include each job's comment (left out by default; it may be megabytes).</summary>
     public bool WithComment { get; init; }
 
-    internal IEnumerable<(string Key, string? Value)> Pairs() =>
-    [
-        ("sortby", SortBy), ("limit", Limit is > 0 ? Limit.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : null),
-        ("offset", Offset > 0 ? Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) : null), ("archived", Archived ? "1" : null),
-        ("comment", WithComment ? "1" : null),
-    ];
+    /// <summary>The query of the page after <paramref name="read"/> rows: the rows still wanted (0: as many as a reply holds).</summary>
+    internal IEnumerable<(string Key, string? Value)> PagePairs(int read)
+    {
+        var wanted = Limit is > 0 and var limit ? limit - read : 0;
+        var offset = Offset + read;
+        return
+        [
+            ("sortby", SortBy), ("limit", wanted.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("offset", offset > 0 ? offset.ToString(System.Globalization.CultureInfo.InvariantCulture) : null), ("archived", Archived ? "1" : null),
+            ("comment", WithComment ? "1" : null),
+        ];
+    }
+
+    /// <summary>Whether to ask for another page: the engine linked one (<c>Link: &lt;…&gt;; rel="next"</c>) and rows are still wanted.</summary>
+    internal bool WantsMore(HttpResponseMessage response, int pageRows, int read) =>
+        pageRows > 0 && (Limit is not > 0 || read < Limit)
+        && response.Headers.TryGetValues("Link", out var links) && links.Any(l => l.Contains("rel=\"next\"", StringComparison.Ordinal));
 }
 
 /// <summary>A column of a <see cref="ColumnTable"/>: its name as asked for, and its type (int, float, string, time, bool, stringlist, intlist).</summary>

@@ -76,9 +76,10 @@ public static class EngineHost
             document.Info.Title = "Furrow engine API";
             document.Info.Version = EngineVersion.Current;
             document.Info.Description = "What tq, tractor-spool, the blades and pipeline tools call. Errors are RFC 7807 problem documents " +
-                "that also carry Tractor's rc and msg.";
+                "that also carry Tractor's rc and msg. Listings come a page at a time (limit, offset; a Link rel=\"next\" header names " +
+                "the next page) and carry a weak ETag: sent back in If-None-Match, it gets 304 Not Modified while nothing they show has changed.";
             return Task.CompletedTask;
-        }));
+        }).AddOperationTransformer(QueryParameters.DocumentAsync));
         // A body that cannot be bound (malformed JSON, a missing one) throws, so the middleware below can name the problem.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         // Nothing in the engine needs long to stop (blades keep their commands); do not let a stuck client hold it.
@@ -104,6 +105,7 @@ public static class EngineHost
         services.AddSingleton<BladeRegistry>();
         services.AddSingleton<BladeHeartbeats>();
         services.AddSingleton<QueueRows>();
+        services.AddSingleton<ListingETags>();
         services.AddSingleton<DispatchSwitch>();
         services.AddSingleton<StoreRecovery>();
         services.AddSingleton<EngineReadiness>();
@@ -174,9 +176,10 @@ public static class EngineHost
             }
         });
         app.UseRateLimiter();
-        app.MapBladeApi();
-        app.MapQueueApi();
-        app.MapColumnQueryApi();
+        var v1 = app.MapGroup("/api/v1");
+        v1.MapQueueApi();
+        v1.MapBladeApi();
+        v1.MapColumnQueryApi();
         app.MapOpenApi("/api/{documentName}/openapi.json");
         app.Lifetime.ApplicationStarted.Register(() => EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory));
         app.Lifetime.ApplicationStopped.Register(() =>

@@ -75,6 +75,8 @@ internal abstract class AdoJobStore : IJobStore
     public ValueTask CommitAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken) =>
         new(_writer.CommitAsync(writes, cancellationToken));
 
+    public long WriteVersion => _writer.Version;
+
     private async Task ApplyInTransactionAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken)
     {
         var statements = new List<StoreStatement>(writes.Count);

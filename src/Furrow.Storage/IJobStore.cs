@@ -31,6 +31,13 @@ public interface IJobStore : IAsyncDisposable
     ValueTask CommitAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Rises after every transaction <see cref="CommitAsync"/> attempted, before its callers are told it is done: two equal
+    /// readings mean the store wrote nothing in between, so rows read after the first reading are still what it holds.
+    /// Starts at 0 each time the store is opened.
+    /// </summary>
+    long WriteVersion { get; }
+
+    /// <summary>
     /// Everything the scheduler needs to rebuild its view after a start, read in one transaction: live blades, current
     /// invocations and blocklist in the result, and each unfinished job handed to <paramref name="jobRead"/> (in jid
     /// order, on the reading thread) as soon as its rows are read, so the caller can build one job while the store

@@ -7,8 +7,9 @@ using Furrow.Integration.Tests.Support;
 namespace Furrow.Integration.Tests;
 
 /// <summary>
-/// The engine serves its OpenAPI document, the document lists every endpoint of the API, and every request
-/// <see cref="EngineClient"/> makes is one the document describes (method and path).
+/// The engine serves its OpenAPI document, the document lists every endpoint of the API with its tag, name and query
+/// parameters, and every request <see cref="EngineClient"/> makes is one the document describes (method, path and the
+/// query parameters it sends).
 /// </summary>
 public sealed class OpenApiTests
 {
@@ -19,24 +20,65 @@ public sealed class OpenApiTests
         ("get", "/api/v1/jobs/{jid}/script"), ("get", "/api/v1/jobs/{jid}/tasks/{tid}/log"), ("get", "/api/v1/jobs/{jid}/tasks/{tid}/log/text"),
         ("get", "/api/v1/status"), ("post", "/api/v1/dispatch/pause"), ("post", "/api/v1/dispatch/resume"),
         ("get", "/api/v1/jobs/{jid}/tasks/{tid}/why"), ("get", "/api/v1/jobs/{jid}/why"), ("get", "/api/v1/blocklist"),
-        ("post", "/api/v1/jobs/{jid}/unblock"), ("post", "/api/v1/blades/{name}/nimby"), ("post", "/api/v1/blades/{name}/unnimby"),
+        ("post", "/api/v1/jobs/{jid}/unblock"), ("post", "/api/v1/blades/{name}/nimby"), ("post", "/api/v1/blades/{name}/unnimby"), ("get", "/api/v1/blades/{name}/trace"),
         ("post", "/api/v1/blades/register"), ("post", "/api/v1/blades/{name}/work"), ("post", "/api/v1/blades/{name}/report"),
         ("post", "/api/v1/blades/{name}/heartbeat"), ("post", "/api/v1/blades/{name}/leave"),
     ];
+
+    private static readonly string[] Listing = ["q", "user", "sortby", "limit", "offset", "archived", "jid"];
+
+    // The query parameters each endpoint reads; endpoints not named read none.
+    private static readonly Dictionary<(string Method, string Path), string[]> QueryParameters = new()
+    {
+        [("post", "/api/v1/jobs")] = ["user", "file", "host", "cwd", "priority", "paused", "format"],
+        [("get", "/api/v1/jobs")] = [.. Listing, "comment"],
+        [("get", "/api/v1/tasks")] = Listing,
+        [("get", "/api/v1/commands")] = Listing,
+        [("get", "/api/v1/invocations")] = Listing,
+        [("get", "/api/v1/blades")] = ["q", "sortby", "limit", "offset"],
+        [("get", "/api/v1/query/{table}")] = ["cols", .. Listing, "distinct"],
+        [("post", "/api/v1/operations/{operation}")] = ["q", "user", "force", "priority", "aftertime", "key", "value"],
+        [("get", "/api/v1/jobs/{jid}/tasks/{tid}/log")] = ["owner"],
+        [("get", "/api/v1/jobs/{jid}/tasks/{tid}/log/text")] = ["owner", "encoding"],
+        [("get", "/api/v1/jobs/{jid}/why")] = ["limit"],
+        [("get", "/api/v1/blocklist")] = ["jid"],
+        [("post", "/api/v1/jobs/{jid}/unblock")] = ["blade"],
+        [("get", "/api/v1/blades/{name}/trace")] = ["jobs"],
+    };
+
+    [Fact]
+    public async Task EveryEndpoint_HasATagAName_AndItsQueryParametersWithWhatTheyMean()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var document = await DocumentAsync(site);
+
+        foreach (var (method, path, operation) in Operations(document))
+        {
+            var where = $"{method.ToUpperInvariant()} {path}";
+            Assert.True(operation.TryGetProperty("tags", out var tags) && tags.GetArrayLength() == 1, $"{where} has no tag");
+            Assert.False(string.IsNullOrEmpty(operation.GetProperty("operationId").GetString()), $"{where} has no name");
+            Assert.False(string.IsNullOrEmpty(operation.GetProperty("summary").GetString()), $"{where} has no summary");
+            var query = QueryParametersOf(operation);
+            Assert.True(QueryParameters.GetValueOrDefault((method, path), []).Order().SequenceEqual(query.Keys.Order()),
+                $"{where} documents query parameters [{string.Join(", ", query.Keys)}]");
+            Assert.All(query, p => Assert.False(string.IsNullOrWhiteSpace(p.Value), $"{where}: ?{p.Key} says nothing of what it means"));
+        }
+        var listing = Operations(document).Single(o => o.Method == "get" && o.Path == "/api/v1/jobs").Operation;
+        Assert.Equal("integer", listing.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "limit")
+            .GetProperty("schema").GetProperty("type").GetString());
+        Assert.True(listing.GetProperty("responses").TryGetProperty("304", out _), "a listing documents 304 Not Modified");
+    }
 
     [Fact]
     public async Task TheDocumentListsEveryEndpoint_AndEveryClientRequestIsOneOfThem()
     {
         await using var site = new TestSite();
         await site.StartEngineAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
-        var response = await http.GetAsync("api/v1/openapi.json");
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var document = await DocumentAsync(site);
         Assert.StartsWith("3.", document.RootElement.GetProperty("openapi").GetString());
         Assert.Equal("Furrow engine API", document.RootElement.GetProperty("info").GetProperty("title").GetString());
-        var documented = document.RootElement.GetProperty("paths").EnumerateObject()
-            .SelectMany(p => p.Value.EnumerateObject().Select(m => (Method: m.Name, Path: p.Name))).ToList();
+        var documented = Operations(document).Select(o => (o.Method, o.Path)).ToList();
         Assert.Equal(Endpoints.Order(), documented.Order());
 
         // Every call the client can make, through a handler that writes down what was asked.
@@ -44,12 +86,12 @@ public sealed class OpenApiTests
         using var client = new EngineClient(site.Engine, new HttpClient(recorder) { BaseAddress = new Uri($"http://{site.Engine}/") });
         var jid = (await client.SpoolAsync("Job -title {api} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", new SpoolOptions("ana"))).Jid;
         await client.JobsAsync($"jid={jid}");
-        await client.JobsAsync(null, "ana", new ListOptions(SortBy: "-jid", Limit: 5));
+        await client.JobsAsync(null, "ana", new ListOptions(SortBy: "-jid", Limit: 5, Offset: 1, Archived: true) { WithComment = true });
         await client.TasksAsync($"jid={jid}", "ana", new ListOptions());
         await client.CommandsAsync($"jid={jid}", "ana", new ListOptions());
         await client.InvocationsAsync($"jid={jid}", "ana", new ListOptions());
         await client.BladesAsync(null, new ListOptions());
-        await client.QueryColumnsAsync("jobs", ["jid", "title"], $"jid={jid}", "ana", new ListOptions());
+        await client.QueryColumnsAsync("jobs", ["jid", "title"], $"jid={jid}", "ana", new ListOptions(), distinct: true);
         await client.OperateAsync("chpri", $"jid={jid}", "ana", false, 5, null);
         await client.OperateAsync("pause", $"jid={jid}", "ana", false);
         await client.JobScriptAsync(jid);
@@ -66,25 +108,52 @@ public sealed class OpenApiTests
         await client.ReportAsync("api-blade", new BladeReport("boot-api", [], [], 1));
         await client.SetNimbyAsync("api-blade", true);
         await client.SetNimbyAsync("api-blade", false);
+        await client.TraceAsync("api-blade");
+        await client.SetAttributeAsync("jattr", $"jid={jid}", "ana", false, "comment", "");
         await client.LeaveAsync("api-blade", new BladeLeaving("boot-api"));
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogTextAsync(jid, 1));
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogBytesAsync(jid, 1));
         Assert.NotNull(welcome);
 
-        var templates = documented.Select(d => (d.Method, Pattern: new Regex("^" + Regex.Replace(d.Path, @"\{[^}]+\}", "[^/]+") + "$"))).ToList();
+        var templates = Operations(document).Select(d => (d.Method, Pattern: new Regex("^" + Regex.Replace(d.Path, @"\{[^}]+\}", "[^/]+") + "$"),
+            Query: QueryParametersOf(d.Operation).Keys.ToHashSet())).ToList();
         Assert.All(recorder.Requests, r => Assert.True(templates.Any(t => t.Method == r.Method && t.Pattern.IsMatch(r.Path)),
             $"the client asked {r.Method.ToUpperInvariant()} {r.Path}, which the OpenAPI document does not describe"));
+        Assert.All(recorder.Requests, r => Assert.All(r.Query, key => Assert.True(
+            templates.Where(t => t.Method == r.Method && t.Pattern.IsMatch(r.Path)).Any(t => t.Query.Contains(key)),
+            $"the client sent ?{key} to {r.Method.ToUpperInvariant()} {r.Path}, which the OpenAPI document does not list")));
         Assert.Equal(Endpoints.Length, templates.Count(t => recorder.Requests.Any(r => t.Method == r.Method && t.Pattern.IsMatch(r.Path))));
     }
 
+    private static async Task<JsonDocument> DocumentAsync(TestSite site)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        var response = await http.GetAsync("api/v1/openapi.json");
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    private static List<(string Method, string Path, JsonElement Operation)> Operations(JsonDocument document) =>
+        document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Where(m => m.Name != "parameters").Select(m => (Method: m.Name, Path: p.Name, Operation: m.Value)))
+            .ToList();
+
+    // Name and description of each query parameter an operation lists.
+    private static Dictionary<string, string> QueryParametersOf(JsonElement operation) =>
+        operation.TryGetProperty("parameters", out var parameters)
+            ? parameters.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query")
+                .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.TryGetProperty("description", out var d) ? d.GetString() ?? "" : "")
+            : [];
+
     private sealed class Recorder(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
-        public List<(string Method, string Path)> Requests { get; } = [];
+        public List<(string Method, string Path, string[] Query)> Requests { get; } = [];
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            var query = request.RequestUri!.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=')[0]).ToArray();
             lock (Requests)
-                Requests.Add((request.Method.Method.ToLowerInvariant(), request.RequestUri!.AbsolutePath));
+                Requests.Add((request.Method.Method.ToLowerInvariant(), request.RequestUri.AbsolutePath, query));
             return base.SendAsync(request, cancellationToken);
         }
     }

@@ -90,4 +90,22 @@ public sealed class BatchedWriterTests
 
         Assert.False(error.IsTransient);
     }
+
+    [Fact]
+    public async Task WriteVersion_Rises_BeforeTheCallerIsTold_WhetherTheCommitWorkedOrNot()
+    {
+        await using var temp = new TempStore();
+        var store = await temp.OpenMigratedAsync();
+        var before = store.WriteVersion;
+
+        await store.CommitAsync(TestJobs.Insert(1));
+        var afterGood = store.WriteVersion;
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.CommitAsync(TestJobs.Insert(1)));
+        var afterBad = store.WriteVersion;
+        await store.CommitAsync([], None);
+
+        Assert.True(afterGood > before);
+        Assert.True(afterBad > afterGood);
+        Assert.Equal(afterBad, store.WriteVersion); // no writes, no transaction
+    }
 }

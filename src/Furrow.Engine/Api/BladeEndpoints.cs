@@ -1,7 +1,12 @@
+using System.Globalization;
+using System.Text;
 using System.Threading.RateLimiting;
 using Furrow.Client.Protocol;
 using Furrow.Engine.Blades;
+using Furrow.Core.Query;
 using Furrow.Engine.Dispatch;
+using Furrow.Engine.Farm;
+using Furrow.Engine.Jobs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,7 +15,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Furrow.Engine.Api;
 
-/// <summary>What blades call: register, long-poll for work, report starts, output and exits.</summary>
+/// <summary>
+/// Blades: what the operator lists and switches (nimby), and what blade processes call: register, long-poll for work,
+/// report starts, output and exits.
+/// </summary>
 internal static class BladeEndpoints
 {
     /// <summary>The rate-limiting policy of blade reports (<see cref="LimitOutputReports"/>).</summary>
@@ -38,18 +46,54 @@ internal static class BladeEndpoints
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             }));
 
-    public static void MapBladeApi(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// Maps the blades group under <paramref name="v1"/>: the operator's listing and nimby switch, and inside it what blade
+    /// processes call, where every call carries a JSON body.
+    /// </summary>
+    public static void MapBladeApi(this IEndpointRouteBuilder v1)
     {
-        var blades = app.MapGroup("/api/v1/blades");
+        var blades = v1.MapGroup("/blades").WithTags("Blades");
+        blades.MapGet("", ListBladesAsync).WithName("ListBlades").AsListing<List<BladeRow>>(QueryParameters.BladeListing)
+            .WithSummary("Blades matching a search clause, with their live slots, figures, profile and nimby switch.");
+        blades.MapPost("/{name}/nimby", NimbyAsync).WithName("NimbyBlade").WithSummary("The blade takes no new work (what runs goes on).");
+        blades.MapPost("/{name}/unnimby", UnnimbyAsync).WithName("UnnimbyBlade").WithSummary("The blade takes work again.");
+        blades.MapGet("/{name}/trace", TraceBlade).WithName("TraceBlade").WithQueryParameters(QueryParameters.Trace)
+            .WithSummary("What the scheduler would give the blade on its next request, job by job, or why not (tq trace), as text.");
+
+        var agent = blades.MapGroup("");
         // Every blade call carries a JSON body: anything else is refused before it is read, naming what came.
-        blades.AddEndpointFilter(async (call, next) => call.HttpContext.Request.HasJsonContentType()
+        agent.AddEndpointFilter(async (call, next) => call.HttpContext.Request.HasJsonContentType()
             ? await next(call)
             : ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, ApiResults.NotJsonMessage(call.HttpContext.Request)));
-        blades.MapPost("/register", RegisterAsync);
-        blades.MapPost("/{name}/work", PollWorkAsync);
-        blades.MapPost("/{name}/report", ReportAsync).RequireRateLimiting(OutputReports);
-        blades.MapPost("/{name}/heartbeat", HeartbeatAsync);
-        blades.MapPost("/{name}/leave", LeaveAsync);
+        agent.MapPost("/register", RegisterAsync).WithName("RegisterBlade")
+            .WithSummary("A blade process announces itself; the reply says how often to report.");
+        agent.MapPost("/{name}/work", PollWorkAsync).WithName("PollWork").WithSummary("A blade's long poll for commands to run.");
+        agent.MapPost("/{name}/report", ReportAsync).RequireRateLimiting(OutputReports).WithName("ReportWork")
+            .WithSummary("A blade reports starts, output, progress and exits of its commands.");
+        agent.MapPost("/{name}/heartbeat", HeartbeatAsync).WithName("BladeHeartbeat").WithSummary("A blade process says it is alive.");
+        agent.MapPost("/{name}/leave", LeaveAsync).WithName("LeaveFarm").WithSummary("A blade process stops; what it still ran goes back to ready.");
+    }
+
+    private static Task<IResult> ListBladesAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>
+        QueueEndpoints.ListAsync(context, QueryTable.Blades, tags, clock, query => rows.BladesAsync(query, ct), FurrowJsonContext.Default.ListBladeRow);
+
+    private static Task<IResult> NimbyAsync(string name, TaskOperations operations, CancellationToken ct) => SetNimbyAsync(name, true, operations, ct);
+
+    // GET /api/v1/blades/{name}/trace[?jobs=N]: tq trace's plain text, one line per job with work waiting (at most N, 50).
+    private static IResult TraceBlade(string name, HttpContext context, LiveFarm farm) =>
+        farm.Trace(name, int.TryParse(context.Request.Query["jobs"], NumberStyles.None, CultureInfo.InvariantCulture, out var jobs) && jobs > 0 ? jobs : 50)
+            is { } lines
+            ? TypedResults.Text(string.Join('\n', lines) + "\n", "text/plain", Encoding.UTF8)
+            : ApiResults.NotFound($"no blade named {name} has registered with this engine");
+
+    private static Task<IResult> UnnimbyAsync(string name, TaskOperations operations, CancellationToken ct) => SetNimbyAsync(name, false, operations, ct);
+
+    private static async Task<IResult> SetNimbyAsync(string name, bool nimby, TaskOperations operations, CancellationToken ct)
+    {
+        var problem = await operations.SetNimbyAsync(name, nimby, ct);
+        return problem is null
+            ? TypedResults.Json(new OperationReply(nimby ? "nimby" : "unnimby", 1, [name], []), FurrowJsonContext.Default.OperationReply)
+            : ApiResults.NotFound(problem);
     }
 
     private static async Task<Results<JsonHttpResult<BladeLeft>, JsonHttpResult<Client.Protocol.ErrorReply>>> LeaveAsync(

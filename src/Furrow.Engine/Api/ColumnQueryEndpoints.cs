@@ -11,10 +11,11 @@ namespace Furrow.Engine.Api;
 
 /// <summary>
 /// `GET /api/v1/query/{table}`: any columns of any listing, by Tractor's names (tq's `-c`). The reply is
-/// <c>{"table": "jobs", "columns": [{"name": "jid", "type": "int"}, ...], "rows": [[1, ...], ...]}</c>: each row's values
-/// in the columns' order; times are Unix milliseconds, lists are arrays, a value the row lacks is null. Parameters:
-/// `cols` (comma-separated names, aliases and `table.column`), `q`, `sortby`, `limit`, `offset`, `archived=1`, `user` (for
-/// `mine`), `jid`, and `distinct=1` (each different row once, in first-seen order, before the limit).
+/// <c>{"table": "jobs", "columns": [{"name": "jid", "type": "int"}, ...], "rows": [[1, ...], ...], "next": null}</c>:
+/// each row's values in the columns' order; times are Unix milliseconds, lists are arrays, a value the row lacks is null.
+/// Parameters: `cols` (comma-separated names, aliases and `table.column`), `q`, `sortby`, `limit`, `offset`, `archived=1`,
+/// `user` (for `mine`), `jid`, and `distinct=1` (each different row once, in first-seen order, before the limit). A reply
+/// is one page (<see cref="ListPage"/>); its <c>"next"</c> is the next page's URL, or null after the last.
 /// </summary>
 internal static class ColumnQueryEndpoints
 {
@@ -26,15 +27,23 @@ internal static class ColumnQueryEndpoints
         [QueryTable.Blades] = [("inuse", QueryColumnType.Int), ("clockskew", QueryColumnType.Float)],
     };
 
-    public static void MapColumnQueryApi(this IEndpointRouteBuilder app) => app.MapGet("/api/v1/query/{table}", QueryAsync);
+    /// <summary>Maps the query group under <paramref name="v1"/>.</summary>
+    public static void MapColumnQueryApi(this IEndpointRouteBuilder v1) =>
+        v1.MapGroup("/query").WithTags("Query")
+            .MapGet("/{table}", QueryAsync).WithName("QueryColumns").WithQueryParameters(QueryParameters.ColumnQuery)
+            .Produces(StatusCodes.Status200OK, contentType: "application/json").Produces(StatusCodes.Status304NotModified)
+            .WithSummary("Chosen columns of jobs, tasks, commands, invocations, blades or params (tq's -c), a page at a time.")
+            .WithDescription("The reply is {\"table\", \"columns\": [{\"name\", \"type\"}], \"rows\": [[...]], \"next\"}: each row's values in " +
+                "the columns' order (times in Unix ms, lists as arrays, null where a row has none); `next` is the next page's URL " +
+                "(also in a Link header), or null after the last.");
 
     private static async Task<IResult> QueryAsync(string table, HttpContext context, IJobStore store, LiveFarm farm, QueueRows rows,
-        TimeProvider clock, CancellationToken ct)
+        ListingETags tags, TimeProvider clock, CancellationToken ct)
     {
         if (!QuerySchema.TryGet(table, out var schema) || schema.Table is QueryTable.Notes)
             return ApiResults.BadRequest($"unknown table '{table}': expected jobs, tasks, commands, invocations, blades or params");
         if (schema.Table == QueryTable.Params)
-            return await ParamsAsync(context, store, clock, ct);
+            return await ParamsAsync(context, store, tags, clock, ct);
         var names = (context.Request.Query["cols"].FirstOrDefault() ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names.Length == 0)
@@ -56,12 +65,14 @@ internal static class ColumnQueryEndpoints
             }
             columns.Add(new Column(name.ToLowerInvariant(), key, column.Type, IsExtra: false));
         }
-        if (QueueEndpoints.ReadListQuery(context, schema.Table, clock, out var query) is { } problem)
+        if (QueueEndpoints.ReadListQuery(context, schema.Table, clock, out var page) is { } problem)
             return problem;
+        var tag = tags.Of(context, schema.Table);
+        if (tag.IsKnownTo(context.Request))
+            return tag.NotModified(context.Response);
         var distinct = context.Request.Query["distinct"] == "1";
-        var page = (query.Limit, query.Offset);
-        if (distinct)
-            query = query with { Limit = null, Offset = 0 };
+        // Distinct rows are told apart here, so all are read and the page is cut after.
+        var query = distinct ? page with { Limit = null, Offset = 0 } : ListPage.Probe(page);
 
         var values = schema.Table == QueryTable.Blades
             ? await BladeValuesAsync(rows, columns, query, ct)
@@ -69,14 +80,13 @@ internal static class ColumnQueryEndpoints
         if (distinct)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            IEnumerable<QueryValue[]> unique = values.Where(v => seen.Add(string.Join('\u001f', v.Select(x => $"{x.Kind}:{x.ToText()}"))));
-            unique = unique.Skip(page.Offset);
-            if (page.Limit is { } limit)
-                unique = unique.Take(limit);
-            values = unique.ToList();
+            values = values.Where(v => seen.Add(string.Join('\u001f', v.Select(x => $"{x.Kind}:{x.ToText()}"))))
+                .Skip(page.Offset).Take(page.Limit!.Value + 1).ToList();
         }
-
-        await WriteTableAsync(context, schema.PluralName, columns.Select(c => (c.Name, c.Type)), values, ct);
+        var more = ListPage.Cut(values, page);
+        tag.WriteTo(context.Response);
+        var next = ListPage.LinkNext(context, page, values.Count, more);
+        await WriteTableAsync(context, schema.PluralName, columns.Select(c => (c.Name, c.Type)), values, next, ct);
         return Results.Empty;
     }
 
@@ -84,27 +94,30 @@ internal static class ColumnQueryEndpoints
 
     // The params table (the job counter and other engine settings kept in the database): name and value, searched, sorted
     // and paged here (a handful of rows).
-    private static async Task<IResult> ParamsAsync(HttpContext context, IJobStore store, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> ParamsAsync(HttpContext context, IJobStore store, ListingETags tags, TimeProvider clock, CancellationToken ct)
     {
-        if (QueueEndpoints.ReadListQuery(context, QueryTable.Params, clock, out var query) is { } problem)
+        if (QueueEndpoints.ReadListQuery(context, QueryTable.Params, clock, out var page) is { } problem)
             return problem;
+        var tag = tags.Of(context, QueryTable.Params);
+        if (tag.IsKnownTo(context.Request))
+            return tag.NotModified(context.Response);
         var rows = (await store.ListParamsAsync(ct))
             .Select(p => QueryRow.From(new Dictionary<string, object?> { ["name"] = p.Name, ["value"] = p.Value }))
-            .Where(row => query.Where?.Root.Evaluate(row) ?? true)
+            .Where(row => page.Where?.Root.Evaluate(row) ?? true)
             .ToList();
-        if (query.Sort is { } sort)
+        if (page.Sort is { } sort)
             rows.Sort(sort);
-        IEnumerable<IQueryRow> page = rows.Skip(query.Offset);
-        if (query.Limit is { } limit)
-            page = page.Take(limit);
-        var values = page.Select(row => new[] { row.Get("name"), row.Get("value") }).ToList();
-        await WriteTableAsync(context, "params", [("name", QueryColumnType.String), ("value", QueryColumnType.String)], values, ct);
+        var values = rows.Skip(page.Offset).Take(page.Limit!.Value + 1).Select(row => new[] { row.Get("name"), row.Get("value") }).ToList();
+        var more = ListPage.Cut(values, page);
+        tag.WriteTo(context.Response);
+        var next = ListPage.LinkNext(context, page, values.Count, more);
+        await WriteTableAsync(context, "params", [("name", QueryColumnType.String), ("value", QueryColumnType.String)], values, next, ct);
         return Results.Empty;
     }
 
     // The reply's shape (see the class summary), written as it goes so a large listing is not held whole as text.
     private static async Task WriteTableAsync(HttpContext context, string table, IEnumerable<(string Name, QueryColumnType Type)> columns,
-        IEnumerable<QueryValue[]> rows, CancellationToken ct)
+        IEnumerable<QueryValue[]> rows, string? next, CancellationToken ct)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var json = new Utf8JsonWriter(context.Response.Body);
@@ -130,6 +143,10 @@ internal static class ColumnQueryEndpoints
                 await json.FlushAsync(ct);
         }
         json.WriteEndArray();
+        if (next is null)
+            json.WriteNull("next");
+        else
+            json.WriteString("next", next);
         json.WriteEndObject();
     }
 

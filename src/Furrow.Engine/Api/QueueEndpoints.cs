@@ -9,7 +9,6 @@ using Furrow.Core.Query;
 using Furrow.Engine.Dispatch;
 using Furrow.Engine.Farm;
 using Furrow.Engine.Jobs;
-using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,36 +17,62 @@ using Microsoft.Extensions.Options;
 
 namespace Furrow.Engine.Api;
 
-/// <summary>What tq, tractor-spool and the Dashboard call: spool, list, operate on jobs and tasks, read logs.</summary>
+/// <summary>What tq, tractor-spool and the Dashboard call: spool, list, operate on jobs and tasks, ask why, switch dispatch.</summary>
 internal static class QueueEndpoints
 {
-    public static void MapQueueApi(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// Maps jobs, tasks, commands, invocations, operations, dispatch, the engine's status and the blocklist, each a group
+    /// under <paramref name="v1"/> with its OpenAPI tag (blades: <see cref="BladeEndpoints"/>, the column query:
+    /// <see cref="ColumnQueryEndpoints"/>).
+    /// </summary>
+    public static void MapQueueApi(this IEndpointRouteBuilder v1)
     {
-        var api = app.MapGroup("/api/v1");
-        api.MapPost("/jobs", SpoolAsync);
-        api.MapGet("/jobs", ListJobsAsync);
-        api.MapGet("/tasks", ListTasksAsync);
-        api.MapGet("/commands", ListCommandsAsync);
-        api.MapGet("/invocations", ListInvocationsAsync);
-        api.MapGet("/blades", ListBladesAsync);
-        api.MapPost("/operations/{operation}", OperateAsync);
-        api.MapGet("/jobs/{jid:long}/script", ReadScriptAsync);
-        api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/log", ReadLog);
-        api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/log/text", ReadLogTextAsync);
-        api.MapGet("/status", Status);
-        api.MapPost("/dispatch/pause", (DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
-            CancellationToken ct) => SwitchDispatchAsync(true, dispatch, farm, options, started, ct));
-        api.MapPost("/dispatch/resume", (DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
-            CancellationToken ct) => SwitchDispatchAsync(false, dispatch, farm, options, started, ct));
-        api.MapGet("/jobs/{jid:long}/tasks/{tid:int}/why", WhyTaskAsync);
-        api.MapGet("/jobs/{jid:long}/why", WhyJobAsync);
-        api.MapGet("/blocklist", (HttpContext context, LiveFarm farm) => TypedResults.Json(
-            farm.Blocklists(JidHint(context)).Select(b => new BlocklistRow(b.Jid, b.Blade, b.Failures, b.Blocked)).ToList(),
-            FurrowJsonContext.Default.ListBlocklistRow));
-        api.MapPost("/jobs/{jid:long}/unblock", UnblockAsync);
-        api.MapPost("/blades/{name}/nimby", (string name, TaskOperations operations, CancellationToken ct) => NimbyAsync(name, true, operations, ct));
-        api.MapGet("/blades/{name}/trace", TraceBlade);
-        api.MapPost("/blades/{name}/unnimby", (string name, TaskOperations operations, CancellationToken ct) => NimbyAsync(name, false, operations, ct));
+        var jobs = v1.MapGroup("/jobs").WithTags("Jobs");
+        jobs.MapPost("", SpoolAsync).WithName("SpoolJob").WithQueryParameters(QueryParameters.Spool)
+            .WithSummary("Spools a job script (alfred text, or the JSON job form) as tractor-spool does; replies with the new job's id.");
+        jobs.MapGet("", ListJobsAsync).WithName("ListJobs").AsListing<List<JobRow>>(QueryParameters.JobListing)
+            .WithSummary("Jobs matching a search clause, a page at a time, without their comments unless comment=1.");
+        jobs.MapGet("/{jid:long}/script", ReadScriptAsync).WithName("ReadJobScript")
+            .WithSummary("A job's script exactly as it was spooled.");
+        jobs.MapGet("/{jid:long}/why", WhyJobAsync).WithName("WhyJob").WithQueryParameters(QueryParameters.WhyJob)
+            .WithSummary("Why each unfinished task of a job is not running (tq why JID).");
+        jobs.MapPost("/{jid:long}/unblock", UnblockAsync).WithName("UnblockJob").WithQueryParameters(QueryParameters.Unblock)
+            .WithSummary("Clears a job's blocklist for one blade, or for every blade.");
+
+        var tasks = v1.MapGroup("/tasks").WithTags("Tasks");
+        tasks.MapGet("", ListTasksAsync).WithName("ListTasks").AsListing<List<TaskRow>>(QueryParameters.Listing)
+            .WithSummary("Tasks matching a search clause, a page at a time, with the blade running each and why it waits.");
+        // A task is addressed under its job.
+        var task = v1.MapGroup("/jobs/{jid:long}/tasks/{tid:int}").WithTags("Tasks");
+        task.MapGet("/log", TaskLogEndpoints.ReadLog).WithName("ReadTaskLog").WithQueryParameters(QueryParameters.Log)
+            .WithSummary("A task's log as stored: the bytes its commands printed.");
+        task.MapGet("/log/text", TaskLogEndpoints.ReadLogTextAsync).WithName("ReadTaskLogText").WithQueryParameters(QueryParameters.LogText)
+            .WithSummary("A task's log decoded for display, saying which encoding was assumed and whether it was lossless.");
+        task.MapGet("/why", WhyTaskAsync).WithName("WhyTask").WithSummary("Why a task is not running (tq why JID TID).");
+
+        v1.MapGroup("/commands").WithTags("Commands")
+            .MapGet("", ListCommandsAsync).WithName("ListCommands").AsListing<List<CommandRow>>(QueryParameters.Listing)
+            .WithSummary("Commands matching a search clause, a page at a time.");
+
+        v1.MapGroup("/invocations").WithTags("Invocations")
+            .MapGet("", ListInvocationsAsync).WithName("ListInvocations").AsListing<List<InvocationRow>>(QueryParameters.Listing)
+            .WithSummary("Invocations (runs of commands on blades) matching a search clause, a page at a time.");
+
+        v1.MapGroup("/operations").WithTags("Operations")
+            .MapPost("/{operation}", OperateAsync).WithName("Operate").WithQueryParameters(QueryParameters.Operation)
+            .WithSummary("Runs an operation (retry, skip, pause, delete, chpri, jattr ...) on everything a search clause matches.");
+
+        var dispatch = v1.MapGroup("/dispatch").WithTags("Dispatch");
+        dispatch.MapPost("/pause", PauseDispatchAsync).WithName("PauseDispatch")
+            .WithSummary("Stops handing out new work (running commands go on); survives restarts.");
+        dispatch.MapPost("/resume", ResumeDispatchAsync).WithName("ResumeDispatch").WithSummary("Hands out work again.");
+
+        v1.MapGroup("/status").WithTags("Engine")
+            .MapGet("", Status).WithName("EngineStatus").WithSummary("The engine's version, uptime, dispatch switch and queue sizes.");
+
+        v1.MapGroup("/blocklist").WithTags("Blocklist")
+            .MapGet("", ListBlocklist).WithName("ListBlocklist").WithQueryParameters(QueryParameters.Blocklist)
+            .WithSummary("Blades that jobs' commands failed on, and whether each no longer gets them.");
     }
 
     private static async Task<IResult> SpoolAsync(HttpContext context, SpoolService spool, IOptions<EngineOptions> options, CancellationToken ct)
@@ -115,35 +140,46 @@ internal static class QueueEndpoints
         }
     }
 
-    private static Task<IResult> ListJobsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Jobs, clock, query => rows.JobsAsync(query with { WithComment = context.Request.Query["comment"] == "1" }, ct),
+    private static Task<IResult> ListJobsAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>
+        ListAsync(context, QueryTable.Jobs, tags, clock, query => rows.JobsAsync(query with { WithComment = context.Request.Query["comment"] == "1" }, ct),
             FurrowJsonContext.Default.ListJobRow);
 
-    private static Task<IResult> ListTasksAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Tasks, clock, query => rows.TasksAsync(query, ct), FurrowJsonContext.Default.ListTaskRow);
+    private static Task<IResult> ListTasksAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>
+        ListAsync(context, QueryTable.Tasks, tags, clock, query => rows.TasksAsync(query, ct), FurrowJsonContext.Default.ListTaskRow);
 
-    private static Task<IResult> ListCommandsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Commands, clock, query => rows.CommandsAsync(query, ct), FurrowJsonContext.Default.ListCommandRow);
+    private static Task<IResult> ListCommandsAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>
+        ListAsync(context, QueryTable.Commands, tags, clock, query => rows.CommandsAsync(query, ct), FurrowJsonContext.Default.ListCommandRow);
 
-    private static Task<IResult> ListInvocationsAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Invocations, clock, query => rows.InvocationsAsync(query, ct), FurrowJsonContext.Default.ListInvocationRow);
-
-    private static Task<IResult> ListBladesAsync(HttpContext context, QueueRows rows, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Blades, clock, query => rows.BladesAsync(query, ct), FurrowJsonContext.Default.ListBladeRow);
+    private static Task<IResult> ListInvocationsAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock,
+        CancellationToken ct) =>
+        ListAsync(context, QueryTable.Invocations, tags, clock, query => rows.InvocationsAsync(query, ct), FurrowJsonContext.Default.ListInvocationRow);
 
     private static long? JidHint(HttpContext context) =>
         long.TryParse(context.Request.Query["jid"], CultureInfo.InvariantCulture, out var jid) ? jid : null;
 
-    // ?q= clause, ?sortby= columns (-col descending), ?limit= and ?offset= (a page), ?archived=1 (deleted jobs too), ?jid= one job.
-    private static async Task<IResult> ListAsync<T>(HttpContext context, QueryTable table, TimeProvider clock,
+    /// <summary>
+    /// A listing's reply: ?q= clause, ?sortby= columns (-col descending), ?limit= and ?offset= (a page, <see cref="ListPage"/>),
+    /// ?archived=1 (deleted jobs too), ?jid= one job. 304 when the client has it already (<see cref="ListingETags"/>).
+    /// </summary>
+    internal static async Task<IResult> ListAsync<T>(HttpContext context, QueryTable table, ListingETags tags, TimeProvider clock,
         Func<ListQuery, Task<List<T>>> load, JsonTypeInfo<List<T>> type)
     {
-        if (ReadListQuery(context, table, clock, out var query) is { } problem)
+        if (ReadListQuery(context, table, clock, out var page) is { } problem)
             return problem;
-        return TypedResults.Json(await load(query), type);
+        var tag = tags.Of(context, table);
+        if (tag.IsKnownTo(context.Request))
+            return tag.NotModified(context.Response);
+        var rows = await load(ListPage.Probe(page));
+        var more = ListPage.Cut(rows, page);
+        tag.WriteTo(context.Response);
+        ListPage.LinkNext(context, page, rows.Count, more);
+        return TypedResults.Json(rows, type);
     }
 
-    /// <summary>Reads ?q, ?sortby, ?limit, ?offset, ?archived and ?jid; a problem result for the first bad one, else null.</summary>
+    /// <summary>
+    /// Reads ?q, ?sortby, ?limit, ?offset, ?archived and ?jid; a problem result for the first bad one, else null. The
+    /// query's limit is the page size (<see cref="ListPage.SizeFor"/>), never null.
+    /// </summary>
     internal static IResult? ReadListQuery(HttpContext context, QueryTable table, TimeProvider clock, out ListQuery query)
     {
         query = new ListQuery();
@@ -163,13 +199,13 @@ internal static class QueueEndpoints
         if (q["limit"].FirstOrDefault() is { Length: > 0 } limitText)
         {
             if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var l))
-                return ApiResults.BadRequest($"bad limit '{limitText}': expected a whole number (0 for no limit)");
-            limit = l == 0 ? null : l;
+                return ApiResults.BadRequest($"bad limit '{limitText}': expected a whole number (0 for the largest page, {ListPage.MaxSize} rows)");
+            limit = l;
         }
         var offset = 0;
         if (q["offset"].FirstOrDefault() is { Length: > 0 } offsetText && !int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
             return ApiResults.BadRequest($"bad offset '{offsetText}': expected a whole number");
-        query = new ListQuery(where.Query, sort, limit, offset, q["archived"] == "1") { Jid = JidHint(context) };
+        query = new ListQuery(where.Query, sort, ListPage.SizeFor(limit), offset, q["archived"] == "1") { Jid = JidHint(context) };
         return null;
     }
 
@@ -306,50 +342,16 @@ internal static class QueueEndpoints
         return TypedResults.Json(new OperationReply(operation, done.Count, done, refused), FurrowJsonContext.Default.OperationReply);
     }
 
-    // GET /api/v1/blades/{name}/trace[?jobs=N]: tq trace's plain text, one line per job with work waiting (at most N, 50).
-    private static IResult TraceBlade(string name, HttpContext context, LiveFarm farm) =>
-        farm.Trace(name, int.TryParse(context.Request.Query["jobs"], NumberStyles.None, CultureInfo.InvariantCulture, out var jobs) && jobs > 0 ? jobs : 50)
-            is { } lines
-            ? TypedResults.Text(string.Join('\n', lines) + "\n", "text/plain", Encoding.UTF8)
-            : ApiResults.NotFound($"no blade named {name} has registered with this engine");
-
     private static async Task<IResult> ReadScriptAsync(long jid, IJobStore store, CancellationToken ct) =>
         await store.GetJobScriptAsync(jid, ct) is { } script
             ? TypedResults.Text(script.Text, script.Format == JobScript.Json ? "application/json" : "text/plain", Encoding.UTF8)
             : ApiResults.NotFound($"no job {jid}");
 
-    // The log's bytes as stored: commands print in any encoding, so no charset is claimed (/log/text decodes).
-    private static IResult ReadLog(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm) =>
-        LogPath(jid, tid, context, logs, farm) is { } path
-            ? TypedResults.PhysicalFile(path, "application/octet-stream")
-            : NoLog(jid, tid);
+    private static Task<IResult> PauseDispatchAsync(DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
+        CancellationToken ct) => SwitchDispatchAsync(true, dispatch, farm, options, started, ct);
 
-    private static async Task<IResult> ReadLogTextAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, CancellationToken ct)
-    {
-        var name = context.Request.Query["encoding"].FirstOrDefault();
-        if (TaskLogDecoder.EncodingNamed(name) is not { } encoding)
-            return ApiResults.BadRequest($"unknown encoding '{name}': try utf-8, latin1 or a code page such as windows-1251");
-        if (LogPath(jid, tid, context, logs, farm) is not { } path)
-            return NoLog(jid, tid);
-        var bytes = await File.ReadAllBytesAsync(path, ct);
-        var (text, lossless) = TaskLogDecoder.Decode(bytes, encoding);
-        return TypedResults.Json(new TaskLogText(jid, tid, encoding.WebName, bytes.Length, lossless, text),
-            FurrowJsonContext.Default.TaskLogText);
-    }
-
-    private static string? LogPath(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm)
-    {
-        var owner = context.Request.Query["owner"].FirstOrDefault() ?? farm.OwnerOf(jid);
-        return (owner is null ? FindLog(logs.Root, jid, tid) : null) ?? logs.ExistingPathOf(owner, jid, tid);
-    }
-
-    private static IResult NoLog(long jid, int tid) => ApiResults.NotFound($"no log for J{jid} T{tid} (the task has not run yet?)");
-
-    // Logs sit under the owner's name; when the caller does not say whose job it is, look in every owner's folder.
-    private static string? FindLog(string root, long jid, int tid) =>
-        Directory.Exists(root)
-            ? Directory.EnumerateDirectories(root).Select(d => Path.Combine(d, $"J{jid}", $"T{tid}.log")).FirstOrDefault(File.Exists)
-            : null;
+    private static Task<IResult> ResumeDispatchAsync(DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
+        CancellationToken ct) => SwitchDispatchAsync(false, dispatch, farm, options, started, ct);
 
     private static async Task<IResult> SwitchDispatchAsync(bool paused, DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options,
         EngineClock started, CancellationToken ct)
@@ -406,20 +408,16 @@ internal static class QueueEndpoints
     private static WhyReply ToReply(WhyView why) =>
         new(why.Jid, why.Tid, why.Title, why.State, why.RunningOn, why.Reasons.Select(r => new WhyReason(r.Kind.ToString(), r.Text)).ToList());
 
+    private static IResult ListBlocklist(HttpContext context, LiveFarm farm) => TypedResults.Json(
+        farm.Blocklists(JidHint(context)).Select(b => new BlocklistRow(b.Jid, b.Blade, b.Failures, b.Blocked)).ToList(),
+        FurrowJsonContext.Default.ListBlocklistRow);
+
     private static async Task<IResult> UnblockAsync(long jid, HttpContext context, TaskOperations operations, CancellationToken ct)
     {
         var blade = context.Request.Query["blade"].FirstOrDefault();
         var problem = await operations.UnblockAsync(jid, string.IsNullOrWhiteSpace(blade) ? null : blade, ct);
         return problem is null
             ? TypedResults.Json(new OperationReply("unblock", 1, [blade is null ? $"J{jid}" : $"J{jid} {blade}"], []), FurrowJsonContext.Default.OperationReply)
-            : ApiResults.NotFound(problem);
-    }
-
-    private static async Task<IResult> NimbyAsync(string name, bool nimby, TaskOperations operations, CancellationToken ct)
-    {
-        var problem = await operations.SetNimbyAsync(name, nimby, ct);
-        return problem is null
-            ? TypedResults.Json(new OperationReply(nimby ? "nimby" : "unnimby", 1, [name], []), FurrowJsonContext.Default.OperationReply)
             : ApiResults.NotFound(problem);
     }
 }

@@ -27,6 +27,7 @@ internal sealed partial class LiveFarm
             try
             {
                 var now = Now;
+                _loads++;
                 _jobs.Clear();
                 _ready.Clear();
                 _invocations.Clear();

@@ -11,6 +11,12 @@ internal sealed record TaskView(string? Blade, string? WhyWaiting);
 internal sealed record BladeView(string Name, int Slots, int SlotsInUse, long LastContactMs, string Status, BladeFigures? Figures,
     string? Profile, bool Nimby, long? ClockSkewMs);
 
+/// <summary>
+/// What task views depend on besides committed rows: the dispatch switch, the earliest `-after` time still to come
+/// (a task's why-waiting counts down to it), and how often the farm was rebuilt from the database.
+/// </summary>
+internal sealed record FarmViewState(bool DispatchPaused, long? NextStartTimeMs, long Loads);
+
 /// <summary>Counts for the engine's status.</summary>
 internal sealed record FarmCounts(bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades);
 
@@ -82,6 +88,12 @@ internal sealed partial class LiveFarm
             return _blades.Values.ToDictionary(b => b.Name,
                 b => new BladeView(b.Name, b.Slots, b.UsedSlots, b.LastContactMs, b.Record.Status, b.Figures, b.Profile?.Name,
                     b.Record.Nimby || b.Profile?.Profile?.Nimby is { Length: > 0 } and not "0", b.ClockSkew.Ms));
+    }
+
+    public FarmViewState ViewState()
+    {
+        lock (_gate)
+            return new FarmViewState(_dispatchPaused, _startTimes.Count > 0 ? _startTimes.Min.AfterMs : null, _loads);
     }
 
     public FarmCounts Counts()

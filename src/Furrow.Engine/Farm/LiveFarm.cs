@@ -48,6 +48,9 @@ internal sealed partial class LiveFarm
     private bool _dispatchPaused;
     private bool _stale;
 
+    // How often the farm was rebuilt from the database (Replace): a rebuild can change what is in memory without a write.
+    private long _loads;
+
     public LiveFarm(DispatchPolicy policy, TimeProvider clock, IOptions<EngineOptions> options, CommitQueue commits, SiteStateStore siteState)
     {
         _commits = commits;

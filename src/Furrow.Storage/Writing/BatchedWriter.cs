@@ -17,12 +17,22 @@ internal sealed class BatchedWriter : IAsyncDisposable
     private readonly Func<IReadOnlyList<StoreWrite>, CancellationToken, Task> _applyInTransaction;
     private readonly Task _loop;
 
+    // Raised by the writer loop after each transaction it attempts, read by any thread (Interlocked).
+    private long _version;
+
     /// <param name="applyInTransaction">Applies writes in one transaction and commits it; throws if nothing was committed.</param>
     public BatchedWriter(Func<IReadOnlyList<StoreWrite>, CancellationToken, Task> applyInTransaction)
     {
         _applyInTransaction = applyInTransaction;
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>
+    /// Rises after every transaction the writer attempted, once its outcome is known and before any of its callers is
+    /// told: two equal readings mean nothing was written in between. A failed transaction counts too, since a commit
+    /// that failed late may still have taken effect.
+    /// </summary>
+    public long Version => Interlocked.Read(ref _version);
 
     public Task CommitAsync(IReadOnlyList<StoreWrite> writes, CancellationToken cancellationToken)
     {
@@ -49,7 +59,7 @@ internal sealed class BatchedWriter : IAsyncDisposable
             }
             try
             {
-                await _applyInTransaction(writes, CancellationToken.None).ConfigureAwait(false);
+                await ApplyAsync(writes).ConfigureAwait(false);
                 foreach (var p in batch)
                     p.Completion.TrySetResult();
             }
@@ -70,12 +80,24 @@ internal sealed class BatchedWriter : IAsyncDisposable
     {
         try
         {
-            await _applyInTransaction(pending.Writes, CancellationToken.None).ConfigureAwait(false);
+            await ApplyAsync(pending.Writes).ConfigureAwait(false);
             pending.Completion.TrySetResult();
         }
         catch (Exception error)
         {
             pending.Completion.TrySetException(Wrap(error));
+        }
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<StoreWrite> writes)
+    {
+        try
+        {
+            await _applyInTransaction(writes, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _version);
         }
     }
 
