@@ -449,7 +449,7 @@ internal static class TqCommand
         var widths = headers.Select((h, i) => Math.Min(60, Math.Max(h.Length, table.Count == 0 ? 0 : table.Max(r => r[i].Length)))).ToArray();
         Console.WriteLine(string.Join("  ", headers.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
         foreach (var row in table)
-            Console.WriteLine(string.Join("  ", row.Select((c, i) => (c.Length > 60 ? c[..57] + "..." : c).PadRight(widths[i]))).TrimEnd());
+            Console.WriteLine(string.Join("  ", row.Select((c, i) => (c.Length > 60 ? TqTable.Cut(c, 57) + "..." : c).PadRight(widths[i]))).TrimEnd());
     }
 
     // The listing an operation searches: tasks for the task verbs, commands for cattr, else jobs.

@@ -178,12 +178,16 @@ internal static class TqTable
         }
     }
 
+    // The first `length` UTF-16 units, one fewer when the last would be half of a surrogate pair (an emoji).
+    internal static string Cut(string text, int length) =>
+        length > 0 && length < text.Length && char.IsHighSurrogate(text[length - 1]) ? text[..(length - 1)] : text[..length];
+
     private static string Line(string[] cells, int[] widths)
     {
         var sb = new StringBuilder();
         for (var i = 0; i < cells.Length; i++)
         {
-            var cell = cells[i].Length > widths[i] ? cells[i][..Math.Max(0, widths[i] - 1)] + "…" : cells[i];
+            var cell = cells[i].Length > widths[i] ? Cut(cells[i], Math.Max(0, widths[i] - 1)) + "…" : cells[i];
             sb.Append(cell);
             if (i < cells.Length - 1)
                 sb.Append(' ', widths[i] - cell.Length + 2);
