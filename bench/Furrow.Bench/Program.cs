@@ -40,6 +40,11 @@ using Furrow.Bench;
 //            --jobs (10000) paused jobs of --tasks-per-job (100) tasks from 20 owners: p50 and p99 of typical tq searches
 //            (by owner, by state, by spool time, by title, one job's tasks) with tq's default columns, over --samples (50),
 //            and a whole tq process's time; the targets are p99 < 100 ms on both stores and tq p50 < 150 ms
+//   clients [--samples N]
+//            process wall time (start to exit) p50 and p99 over --samples (50) of bin/tractor-spool spooling a small script
+//            and bin/tq listing one job, each native (furrow-client) and on the .NET runtime (FURROW_SPOOL_NATIVE=0,
+//            FURROW_TQ_NATIVE=0), and furrow-client spooling without the shims; the target is < 150 ms for both;
+//            needs FURROW_DLL=artifacts/furrow/furrow.dll
 // FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr. FURROW_BENCH_KEEP=1 keeps each run's site (its
 // path goes to stderr): delete the sites after the last of several runs, not between them (see BenchEngine.DisposeAsync).
 // FURROW_BENCH_TIMELINE=1 prints dispatch's dispatches per second. FURROW_DLL runs another furrow.dll (e.g. a ReadyToRun
@@ -81,7 +86,8 @@ try
             idleSecs: Arg("--idle-secs", 30)),
         "query" => await QueryScenario.RunAsync(jobs: Arg("--jobs", 10_000), tasksPerJob: Arg("--tasks-per-job", 100), samples: Arg("--samples", 50),
             store: Text("--store", "sqlite")),
-        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query or real (blade)"),
+        "clients" => await ClientScenario.RunAsync(samples: Arg("--samples", 50)),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, clients or real (blade)"),
     };
 }
 catch (ArgumentException usage)

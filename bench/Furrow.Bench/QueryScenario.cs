@@ -82,7 +82,7 @@ internal static class QueryScenario
         return result;
     }
 
-    private static double Percentile(List<double> sorted, double p) =>
+    internal static double Percentile(List<double> sorted, double p) =>
         sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     // Four spools at a time, so the store's writer batches them as it would a busy site's.

@@ -3,9 +3,9 @@ using Furrow.Cli;
 using Furrow.Cli.Commands;
 
 if (args is ["blade", .. var bladeArgs])
-    NativeBlade.ExecIfInstalled(bladeArgs);
-if (args is ["tq", .. var tqArgs])
-    NativeBlade.ExecTqIfInstalled(tqArgs);
+    NativeHandover.ExecBladeIfInstalled(bladeArgs);
+if (args is ["tq" or "spool", ..])
+    NativeHandover.ExecClientIfInstalled(args);
 
 var root = new RootCommand("Furrow: a render-farm queue manager that speaks Tractor.")
 {

@@ -44,10 +44,11 @@ internal static class UsageErrors
         }
     }
 
+    // The words after the program's name: the root (furrow's, or furrow-client's, also named furrow) is left out.
     private static string Name(Command command)
     {
         var names = new List<string>();
-        for (Command? c = command; c is not null and not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault())
+        for (var c = command; c.Parents.OfType<Command>().FirstOrDefault() is { } parent; c = parent)
             names.Insert(0, c.Name);
         return names.Count == 0 ? "furrow" : string.Join(' ', names);
     }

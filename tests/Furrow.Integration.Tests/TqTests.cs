@@ -143,7 +143,7 @@ public sealed class TqTests : IAsyncLifetime
     [Fact]
     public async Task TheNativeTq_AnswersAsTheOneOnTheRuntime_ForListingsJsonAndErrors()
     {
-        var native = Path.Combine(Path.GetDirectoryName(FurrowProcess.FurrowDll)!, "furrow-tq");
+        var native = Path.Combine(Path.GetDirectoryName(FurrowProcess.FurrowDll)!, "furrow-client");
         Assert.True(File.Exists(native), $"the test run publishes the native tq beside furrow.dll ({native})");
         string[][] calls =
         [
@@ -152,7 +152,7 @@ public sealed class TqTests : IAsyncLifetime
         ];
         foreach (var call in calls)
         {
-            var direct = await ProgramRun.RunAsync(new System.Diagnostics.ProcessStartInfo(native, ["--engine", _site.Engine, "--user", "ana", .. call]));
+            var direct = await ProgramRun.RunAsync(new System.Diagnostics.ProcessStartInfo(native, ["tq", "--engine", _site.Engine, "--user", "ana", .. call]));
             var runtime = new System.Diagnostics.ProcessStartInfo("dotnet", [FurrowProcess.FurrowDll, "tq", "--engine", _site.Engine, "--user", "ana", .. call]);
             runtime.Environment["FURROW_TQ_NATIVE"] = "0";
             var managed = await ProgramRun.RunAsync(runtime);

@@ -5,7 +5,7 @@ namespace Furrow.Cli.Commands;
 
 /// <summary>
 /// `furrow blade`: runs a blade that takes work from the engine. Program hands the command line to the native
-/// <c>furrow-blade</c> installed beside furrow.dll before it gets here (<see cref="NativeBlade"/>); this runs the same
+/// <c>furrow-blade</c> installed beside furrow.dll before it gets here (<see cref="NativeHandover"/>); this runs the same
 /// blade in this process when there is none.
 /// </summary>
 internal static class BladeCommand

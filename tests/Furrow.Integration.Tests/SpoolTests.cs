@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Furrow.Core.Scripts;
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>
+/// tractor-spool compiled to native code (furrow-client) against the same command on the .NET runtime
+/// (FURROW_SPOOL_NATIVE=0), on a real engine: the jobs they spool, what they print, their errors and their exit codes.
+/// </summary>
+public sealed class SpoolTests : IAsyncLifetime
+{
+    private readonly TestSite _site = new();
+
+    public Task InitializeAsync() => _site.StartEngineAsync();
+
+    public async Task DisposeAsync() => await _site.DisposeAsync();
+
+    private static string NativeClient => Path.Combine(Path.GetDirectoryName(FurrowProcess.FurrowDll)!, "furrow-client");
+
+    // The same command line and standard input through furrow-client, then through furrow.dll kept on the runtime.
+    private static async Task<((int Code, string Stdout, string Stderr) Native, (int Code, string Stdout, string Stderr) Runtime)> BothAsync(
+        string? stdin, IDictionary<string, string>? environment, params string[] args)
+    {
+        var direct = new ProcessStartInfo(NativeClient, ["spool", .. args]);
+        var runtime = new ProcessStartInfo("dotnet", [FurrowProcess.FurrowDll, "spool", .. args]);
+        runtime.Environment["FURROW_SPOOL_NATIVE"] = "0";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            direct.Environment[key] = value;
+            runtime.Environment[key] = value;
+        }
+        return (await ProgramRun.RunAsync(direct, stdin), await ProgramRun.RunAsync(runtime, stdin));
+    }
+
+    [Fact]
+    public async Task TheNativeSpool_SpoolsTheSameJob_AsTheOneOnTheRuntime()
+    {
+        Assert.True(File.Exists(NativeClient), $"the test run publishes the native client beside furrow.dll ({NativeClient})");
+        var file = Path.Combine(_site.Root, "shot.alf");
+        await File.WriteAllTextAsync(file, "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
+
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--user", "ana", "--priority", "250", "--paused", file);
+
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.True(runtime.Code == 0, runtime.Stderr);
+        Assert.Equal("", native.Stderr + runtime.Stderr);
+        var jids = new[] { long.Parse(native.Stdout), long.Parse(runtime.Stdout) };
+        Assert.Equal(new[] { $"{jids[0]}\n", $"{jids[1]}\n" }, new[] { native.Stdout, runtime.Stdout });
+        var jobs = await _site.Client.JobsAsync($"jid in [{jids[0]}, {jids[1]}]");
+        Assert.Equal(2, jobs.Count);
+        Assert.All(jobs, j => Assert.Equal((250.0, "ana", true, file), (j.Priority, j.Owner, j.Paused, j.SpoolFile)));
+        Assert.Equal(jobs[0] with { Jid = 0, SpoolTime = 0 }, jobs[1] with { Jid = 0, SpoolTime = 0 });
+
+        // From standard input, with --json.
+        (native, runtime) = await BothAsync("Job -title {piped} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {2}} } }", null, "--engine", _site.Engine, "--json", "-");
+
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.True(runtime.Code == 0, runtime.Stderr);
+        var piped = await _site.Client.JobsAsync("title=piped");
+        Assert.Equal(piped.Select(j => $"{{\"jid\": {j.Jid}}}\n").Order(), new[] { native.Stdout, runtime.Stdout }.Order());
+        Assert.All(piped, j => Assert.Equal("stdin", j.SpoolFile));
+    }
+
+    [Fact]
+    public async Task TheNativeSpool_RefusesAMalformedScript_WithFileLineAndColumn_AsTheOneOnTheRuntime()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Corpus", "utsdab__usr__MAYA_MR_v001.alf");
+        var expected = AlfredParser.Parse(await File.ReadAllTextAsync(path), path).Error;
+        Assert.NotNull(expected);
+
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, path);
+
+        Assert.Equal(runtime, native);
+        Assert.Equal(1, native.Code);
+        Assert.Equal("", native.Stdout);
+        Assert.StartsWith($"furrow spool: {path}:{expected.Line}:{expected.Column}: ", native.Stderr);
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+    }
+
+    [Theory]
+    [InlineData(1, "cannot read", "--engine", "{engine}", "{root}/missing.alf")]
+    [InlineData(1, "cannot reach the engine at", "--engine", "127.0.0.1:1", "{root}/shot.alf")]
+    [InlineData(2, "unknown option '--pausd' (did you mean '--paused'?)", "--engine", "{engine}", "{root}/shot.alf", "--pausd")]
+    [InlineData(2, "see spool --help", "--engine", "{engine}")]
+    [InlineData(2, "see spool --help", "--engine", "{engine}", "--priority", "high", "{root}/shot.alf")]
+    [InlineData(0, "", "--help")]
+    public async Task TheNativeSpool_FailsAndHelpsAsTheOneOnTheRuntime_WithTheSameExitCode(int code, string expected, params string[] args)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_site.Root, "shot.alf"), "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
+        args = [.. args.Select(a => a.Replace("{engine}", _site.Engine).Replace("{root}", _site.Root))];
+        // A German locale on both: neither translates the parser's messages (furrow runs with invariant globalization).
+        var (native, runtime) = await BothAsync(null, new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8" }, args);
+
+        Assert.Equal(runtime, native);
+        Assert.Equal(code, native.Code);
+        Assert.Contains(expected, native.Stderr);
+        if (code == 0)
+            Assert.Contains("furrow spool <file> [options]", native.Stdout);
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+    }
+}
