@@ -17,7 +17,7 @@ var root = new RootCommand("Furrow: a render-farm queue manager that speaks Trac
     UpCommand.Create(),
 };
 // No bundling of short options: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t.
-var parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false });
+var parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
 if (parsed.Errors.Count > 0)
     return UsageErrors.Report(parsed);
 // A blade stops on SIGTERM in its own time (ending or draining its commands), and `furrow up` through its engine's host

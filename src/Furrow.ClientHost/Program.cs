@@ -14,7 +14,7 @@ var root = new Command("furrow", "Furrow's client commands: tq and spool.")
     new HelpOption(),
 };
 // As furrow parses: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t.
-var parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false });
+var parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
 if (parsed.Errors.Count > 0)
     return UsageErrors.Report(parsed);
 return await parsed.InvokeAsync();

@@ -49,4 +49,28 @@ public sealed class ApiErrorTests
         Assert.Equal(status, root.GetProperty("rc").GetInt32());
         Assert.Equal(root.GetProperty("detail").GetString(), root.GetProperty("msg").GetString());
     }
+
+    [Fact]
+    public async Task ValuesNoTimeOrOrderCanHold_AreRefused_AndTheEngineStaysUp()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("Job -title {held} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+
+        foreach (var path in new[]
+        {
+            $"api/v1/operations/delay?q=jid%3D{jid}&user=tester&aftertime=99999999999999999",
+            $"api/v1/operations/delay?q=jid%3D{jid}&user=tester&aftertime=-5",
+            "api/v1/jobs?user=tester&priority=Infinity", "api/v1/jobs?user=tester&priority=NaN", "api/v1/jobs?user=tester&paused=yes",
+        })
+        {
+            using var reply = await http.PostAsync(path, new StringContent("Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }"));
+            Assert.True(reply.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{path}: {(int)reply.StatusCode}");
+        }
+        using (var query = await http.GetAsync("api/v1/jobs?q=spooltime%20%3E%20-99999999h"))
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, query.StatusCode);
+        Assert.Single(await site.Client.JobsAsync(""));
+        Assert.NotNull(await site.Client.StatusAsync());
+    }
 }

@@ -178,6 +178,9 @@ public sealed class TqOperationTests
             }
             """);
 
+        // A value starting with @ is a value (service keys test @.mem), never a file of arguments.
+        var (atCode, _, atError) = await Tq(site, "jattr", second.ToString(), "-k", "comment", "-v", "@dailies review");
+        Assert.True(atCode == 0, atError);
         foreach (var (key, value) in new[] { ("title", "second, renamed"), ("pri", "321"), ("projects", "fx,lighting"), ("tier", "rush"),
             ("maxactive", "1"), ("comment", "look at me"), ("afterjids", first.ToString()) })
         {

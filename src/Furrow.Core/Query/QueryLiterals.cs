@@ -121,7 +121,12 @@ internal static partial class QueryLiterals
                 return false;
             if (!TryParseNumber(magnitude, out var seconds))
                 return false;
-            var offset = TimeSpan.FromSeconds(seconds.AsFloat);
+            // A relative time must land between year 1 and 9999: past that it is no time at all, not a crash.
+            var secs = seconds.AsFloat;
+            var limit = text[0] == '-' ? (context.Now - DateTimeOffset.MinValue).TotalSeconds : (DateTimeOffset.MaxValue - context.Now).TotalSeconds;
+            if (!double.IsFinite(secs) || secs > limit - 1)
+                return false;
+            var offset = TimeSpan.FromSeconds(secs);
             time = text[0] == '-' ? context.Now - offset : context.Now + offset;
             return true;
         }

@@ -84,6 +84,11 @@ internal static class QueueEndpoints
             return ApiResults.Error(StatusCodes.Status413PayloadTooLarge,
                 $"{q["file"].FirstOrDefault() ?? "the script"}: larger than the engine's limit of {limit} bytes (ScriptMaxBytes)");
         var isJson = q["format"] == "json" || (context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false);
+        if (q["priority"].FirstOrDefault() is { } givenPriority
+            && !(double.TryParse(givenPriority, NumberStyles.Float, CultureInfo.InvariantCulture, out var finite) && double.IsFinite(finite)))
+            return ApiResults.BadRequest($"priority '{givenPriority}': expected a finite number");
+        if (q["paused"].FirstOrDefault() is { } givenPaused && givenPaused is not ("0" or "1" or "true" or "false"))
+            return ApiResults.BadRequest($"paused '{givenPaused}': expected 1 or 0");
         var request = new SpoolRequest(text, isJson, q["user"].FirstOrDefault() ?? "unknown", q["file"].FirstOrDefault(),
             q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault(),
             double.TryParse(q["priority"], CultureInfo.InvariantCulture, out var p) ? p : null,
@@ -215,6 +220,9 @@ internal static class QueueEndpoints
 
     private static readonly string[] TaskOperationNames = ["retry", "skip", "resume", "tattr", "chkeys"];
 
+    /// <summary>The latest time an operation accepts, in Unix ms: the end of year 9999, as far as a DateTimeOffset goes.</summary>
+    private const long MaxTimeMs = 253402300799999;
+
     private static readonly string[] CommandOperationNames = ["cattr"];
 
     private static readonly string[] JobOperationNames =
@@ -241,8 +249,9 @@ internal static class QueueEndpoints
             || !double.IsFinite(priority)))
             return ApiResults.BadRequest($"chpri needs ?priority= a finite number, got '{q["priority"]}'");
         long afterMs = 0;
-        if (operation == "delay" && !long.TryParse(q["aftertime"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out afterMs))
-            return ApiResults.BadRequest($"delay needs ?aftertime= a time in Unix ms, got '{q["aftertime"]}'");
+        if (operation == "delay" && (!long.TryParse(q["aftertime"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out afterMs)
+            || afterMs is < 0 or > MaxTimeMs))
+            return ApiResults.BadRequest($"delay needs ?aftertime= a time in Unix ms between 0 and {MaxTimeMs} (the end of year 9999), got '{q["aftertime"]}'");
         AttributeEdit? edit = null;
         if (operation is "jattr" or "tattr" or "cattr" or "chkeys")
         {

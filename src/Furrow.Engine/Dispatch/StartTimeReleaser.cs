@@ -22,8 +22,10 @@ internal sealed class StartTimeReleaser(LiveFarm farm, WorkSignal signal, Engine
             var sleep = LongestSleep;
             if (farm.NextStartTime() is { } next)
             {
-                var until = TimeSpan.FromMilliseconds(next - clock.GetUtcNow().ToUnixTimeMilliseconds());
-                sleep = until < TimeSpan.Zero ? TimeSpan.Zero : until < LongestSleep ? until : LongestSleep;
+                // Compared in milliseconds: a start time far in the future (a stored value near long.MaxValue) must not
+                // overflow a TimeSpan and stop the engine.
+                var untilMs = next - clock.GetUtcNow().ToUnixTimeMilliseconds();
+                sleep = untilMs <= 0 ? TimeSpan.Zero : untilMs < LongestSleep.TotalMilliseconds ? TimeSpan.FromMilliseconds(untilMs) : LongestSleep;
             }
             if (sleep == TimeSpan.Zero)
                 continue;

@@ -42,6 +42,9 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             spec.Priority = priority;
         if (request.Paused is { } paused)
             spec.Paused = paused;
+        // NaN and the infinities cannot be ordered, stored (NaN) or listed as JSON: refused like any malformed value.
+        if (spec.Priority is { } given && !double.IsFinite(given))
+            return new SpoolResult(0, $"{fileName}: priority {given.ToString(System.Globalization.CultureInfo.InvariantCulture)}: expected a finite number");
         if (UnsupportedOptions.Find(spec) is { } unsupported)
             return new SpoolResult(0, $"{fileName}: {unsupported}");
         var compiled = JobCompiler.Compile(spec);

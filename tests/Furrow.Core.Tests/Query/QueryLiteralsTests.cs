@@ -142,4 +142,14 @@ public sealed class QueryLiteralsTests
         Assert.True(q.Matches(Row(("spooltime", Now.AddMinutes(-10).ToUnixTimeSeconds()))));
         Assert.False(q.Matches(Row(("spooltime", Now.AddHours(-2).ToUnixTimeSeconds()))));
     }
+
+    [Theory]
+    [InlineData("-99999999h")]
+    [InlineData("-1000000w")]
+    [InlineData("+99999999999h")]
+    [InlineData("-1e300s")]
+    public void TryParseTime_RefusesARelativeTimeBeyondTheCalendar_InsteadOfThrowing(string text)
+    {
+        Assert.False(QueryLiterals.TryParseTime(text, Context(), out _));
+    }
 }
