@@ -11,17 +11,23 @@ public static class EngineAddress
     /// a full <c>http(s)://</c> URL; null or blank falls back to <c>$TRACTOR_ENGINE</c>, then <c>localhost:5600</c>, as
     /// Tractor's clients find their engine. The port defaults to <see cref="DefaultPort"/>.
     /// </summary>
-    /// <exception cref="UriFormatException">The text does not make a valid URL.</exception>
+    /// <exception cref="UriFormatException">The text is not a host, a host and a port (1 to 65535) or an http(s) URL; the
+    /// message names the text and what was expected.</exception>
     public static Uri Resolve(string? engine)
     {
         var text = string.IsNullOrWhiteSpace(engine) ? Environment.GetEnvironmentVariable("TRACTOR_ENGINE") : engine;
         if (string.IsNullOrWhiteSpace(text))
             text = $"localhost:{DefaultPort}";
+        var problem = new UriFormatException($"engine '{text}': expected HOST, HOST:PORT (a port from 1 to 65535) or an http:// URL");
         if (text.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            return new Uri(text.TrimEnd('/') + "/");
+            return Uri.TryCreate(text.TrimEnd('/') + "/", UriKind.Absolute, out var url) && url.AbsolutePath == "/" ? url : throw problem;
         var colon = text.LastIndexOf(':');
         var host = colon > 0 ? text[..colon] : text;
         var port = colon > 0 ? text[(colon + 1)..] : DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new Uri($"http://{host}:{port}/");
+        if (colon == 0 || host.Any(c => char.IsWhiteSpace(c) || c is '/' or '?' or '#' or '@')
+            || !int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535
+            || !Uri.TryCreate($"http://{host}:{number}/", UriKind.Absolute, out var address))
+            throw problem;
+        return address;
     }
 }

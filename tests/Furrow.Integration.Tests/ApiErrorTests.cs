@@ -68,8 +68,14 @@ public sealed class ApiErrorTests
             using var reply = await http.PostAsync(path, new StringContent("Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }"));
             Assert.True(reply.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{path}: {(int)reply.StatusCode}");
         }
-        using (var query = await http.GetAsync("api/v1/jobs?q=spooltime%20%3E%20-99999999h"))
-            Assert.Equal(System.Net.HttpStatusCode.BadRequest, query.StatusCode);
+        foreach (var path in new[] { "api/v1/jobs?q=spooltime%20%3E%20-99999999h", "api/v1/jobs?jid=abc", "api/v1/tasks?archived=yes",
+            $"api/v1/jobs/{jid}/why?limit=abc" })
+        {
+            using var query = await http.GetAsync(path);
+            Assert.True(query.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{path}: {(int)query.StatusCode}");
+        }
+        using (var forced = await http.PostAsync($"api/v1/operations/pause?q=jid%3D{jid}&user=ana&force=yes", null))
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, forced.StatusCode);
         Assert.Single(await site.Client.JobsAsync(""));
         Assert.NotNull(await site.Client.StatusAsync());
     }

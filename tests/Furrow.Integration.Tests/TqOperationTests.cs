@@ -108,7 +108,7 @@ public sealed class TqOperationTests
         Assert.Contains("first ran", await site.Client.TaskLogAsync(jid, 1));
         (code, _, stderr) = await Tq(site, "undelete", jid.ToString());
         Assert.Equal(1, code);
-        Assert.Contains("no jobs match", stderr);
+        Assert.Contains("no deleted jobs match", stderr);
     }
 
     [Fact]
@@ -202,8 +202,12 @@ public sealed class TqOperationTests
         }
 
         // Unpaused, the second job still waits for the first (its new afterjids), then runs one command at a time.
+        var (_, pausedBefore, _) = await Tq(site, "jobs", $"jid={second} and paused", "-c", "jid", "--nh");
+        Assert.Equal(second.ToString(), pausedBefore.Trim());
         var (c, _, err) = await Tq(site, "jattr", second.ToString(), "-k", "paused", "-v", "0");
         Assert.True(c == 0, err);
+        var (_, unpaused, _) = await Tq(site, "jobs", $"jid={second} and not paused", "-c", "jid", "--nh");
+        Assert.Equal(second.ToString(), unpaused.Trim());
         await site.StartBladeAsync("worker", slots: 4);
         await site.WaitForJobAsync(first, j => j.NumActive == 1, TimeSpan.FromSeconds(30), "the first job running");
         await Task.Delay(TimeSpan.FromSeconds(1));
@@ -353,7 +357,7 @@ public sealed class TqOperationTests
         // Queue order: the higher priority first.
         var order = lines.Where(l => l.StartsWith('J')).ToList();
         Assert.StartsWith($"J{fits} \"frames\"", order[0]);
-        Assert.Contains("T1 and 1 more would run here once the blade takes work again", order[0]);
+        Assert.Contains("T1 and 1 more: nothing of its own holds it back; the blade itself does (above)", order[0]);
         Assert.Contains(order, l => l.StartsWith($"J{nuke} ") && l.Contains("Nuke"));
         Assert.Contains(order, l => l.StartsWith($"J{paused} ") && l.Contains($"job {paused} is paused"));
 

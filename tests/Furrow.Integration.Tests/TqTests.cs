@@ -99,6 +99,10 @@ public sealed class TqTests : IAsyncLifetime
     [Theory]
     [InlineData(new[] { "jobs", "--colz", "jid" }, "unknown option '--colz' (did you mean '--cols'?)")]
     [InlineData(new[] { "jbos" }, "unknown command 'jbos' (did you mean 'jobs'?)")]
+    [InlineData(new[] { "jattr", "1", "-k", "comment", "-v", "x", "--limit", "1" }, "jattr: --limit applies to listings only")]
+    [InlineData(new[] { "pause", "1", "-c", "jid" }, "pause: --cols applies to listings only")]
+    [InlineData(new[] { "jobs", "--limit", "-1" }, "--limit must be 0 (all) or more, got -1")]
+    [InlineData(new[] { "trace", "x", "--jobs", "0" }, "trace: --jobs must be 1 or more")]
     [InlineData(new[] { "jobs", "--limit", "many" }, "many")]
     [InlineData(new[] { "jobs", "99999999999999999999" }, "'99999999999999999999' is not a job or task id: too large")]
     public async Task AMistypedCommandOrOption_IsOneLineNamingIt_WithExitCode2(string[] args, string expected)
@@ -171,5 +175,25 @@ public sealed class TqTests : IAsyncLifetime
         // JSON carries the title as it is, escaped by JSON's own rules.
         (code, stdout, _) = await Tq("--json", "jobs", $"jid={_hostile}", "-c", "title");
         Assert.Equal("evil\u001b[2J\u0007\rtitle", JsonDocument.Parse(stdout).RootElement[0].GetProperty("title").GetString());
+    }
+
+    [Theory]
+    [InlineData("bad host:x")]
+    [InlineData("localhost:99999")]
+    [InlineData("localhost:abc")]
+    [InlineData(":5600")]
+    [InlineData("http://127.0.0.1:5600/api")]
+    public async Task AnEngineAddressThatIsNoAddress_IsAUsageErrorNamingIt(string engine)
+    {
+        var script = Path.Combine(_site.Root, "address.alf");
+        await File.WriteAllTextAsync(script, "Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        foreach (var command in new[] { "tq", "spool" })
+        {
+            var (code, _, stderr) = await FurrowProcess.RunAsync(command == "tq" ? ["tq", "--engine", engine, "jobs"] : ["spool", "--engine", engine, script]);
+
+            Assert.True(code == 2, $"{command} --engine '{engine}': exit {code}, {stderr}");
+            Assert.Contains($"engine '{engine}': expected HOST, HOST:PORT", stderr);
+            Assert.DoesNotContain("   at ", stderr);
+        }
     }
 }

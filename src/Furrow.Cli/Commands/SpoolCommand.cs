@@ -28,7 +28,16 @@ internal static class SpoolCommand
                 return CommonOptions.Fail("furrow spool", $"cannot read {path}: {error.Message}");
             }
             var isJson = path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || text.TrimStart().StartsWith('{');
-            using var client = new EngineClient(result.GetValue(engine));
+            EngineClient client;
+            try
+            {
+                client = new EngineClient(result.GetValue(engine));
+            }
+            catch (UriFormatException error)
+            {
+                return CommonOptions.Usage("furrow spool", error.Message);
+            }
+            using var owned = client;
             try
             {
                 var reply = await client.SpoolAsync(text, new SpoolOptions(result.GetValue(user)!, path == "-" ? "stdin" : path,

@@ -90,6 +90,12 @@ internal static class TqCommand
                 var words = Clause(result, clause, target, tq);
                 if (words.Error is { } problem)
                     return Task.FromResult(CommonOptions.Usage("tq", problem));
+                // A listing's options mean nothing to an operation (it acts on every match): refused, never ignored.
+                Option[] listingOnly = [shared.Limit, shared.SortBy, shared.Cols, shared.NoHeader, shared.Distinct, shared.Archives];
+                if (listingOnly.FirstOrDefault(o => result.GetResult(o) is { Implicit: false }) is { } stray)
+                    return Task.FromResult(CommonOptions.Usage("tq", $"{operation}: {stray.Name} applies to listings only; {operation} acts on everything the clause matches"));
+                if (operation == "chpri" && result.GetValue(priority) is { } pri && !double.IsFinite(pri))
+                    return Task.FromResult(CommonOptions.Usage("tq", $"chpri: --pri must be a finite number, got {pri.ToString(CultureInfo.InvariantCulture)}"));
                 DateTimeOffset? after = null;
                 if (operation == "delay")
                 {
@@ -183,7 +189,11 @@ internal static class TqCommand
         var trace = new Command("trace", "say what a blade would get on its next request for work, job by job, or why not") { traced, traceJobs };
         trace.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
-            var text = await client.TraceAsync(result.GetValue(traced)!, Math.Max(1, result.GetValue(traceJobs)), ct);
+            if (result.GetValue(traceJobs) < 1)
+                return CommonOptions.Usage("tq", $"trace: --jobs must be 1 or more, got {result.GetValue(traceJobs)}");
+            if (string.IsNullOrWhiteSpace(result.GetValue(traced)))
+                return CommonOptions.Usage("tq", "trace: name a blade (tq blades lists them)");
+            var text = await client.TraceAsync(result.GetValue(traced)!, result.GetValue(traceJobs), ct);
             foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 Console.WriteLine(TqTable.Escape(line));
             return 0;
@@ -233,6 +243,7 @@ internal static class TqCommand
                         Console.WriteLine($"  not recorded by Furrow: {string.Join(' ', missing)}");
                 }
                 Console.WriteLine("tasks, commands and invocations also see their job's columns (priority, Job.title), commands and invocations their task's (task.state).");
+                Console.WriteLine("listings also show (not searchable): tasks blade why; blades inuse clockskew");
                 return 0;
             }
             var command = tq.Subcommands.FirstOrDefault(c => c.Name == name || c.Aliases.Contains(name));
@@ -329,7 +340,16 @@ internal static class TqCommand
 
     private static async Task<int> WithClientAsync(ParseResult result, Shared shared, Func<EngineClient, Task<int>> action)
     {
-        using var client = new EngineClient(result.GetValue(shared.Engine));
+        EngineClient client;
+        try
+        {
+            client = new EngineClient(result.GetValue(shared.Engine));
+        }
+        catch (UriFormatException error)
+        {
+            return CommonOptions.Usage("tq", error.Message);
+        }
+        using var owned = client;
         try
         {
             return await action(client);
@@ -420,6 +440,8 @@ internal static class TqCommand
                 return CommonOptions.Usage("tq", "-c names no column: give one or more, separated by commas (e.g. -c jid,owner,title)");
             // The params table is two columns, always both.
             var columns = table == QueryTable.Params ? DefaultColumns[table] : chosen ?? DefaultColumns[table];
+            if (result.GetValue(shared.Limit) < 0)
+                return CommonOptions.Usage("tq", $"--limit must be 0 (all) or more, got {result.GetValue(shared.Limit)}");
             var options = new ListOptions(result.GetValue(shared.SortBy), result.GetValue(shared.Limit), Archived: result.GetValue(shared.Archives));
             var rows = await client.QueryColumnsAsync(table.ToString().ToLowerInvariant(), columns.Select(c => c.Name).ToList(), clause, user, options,
                 result.GetValue(shared.Distinct), ct);
@@ -477,13 +499,13 @@ internal static class TqCommand
             }, search, user,
                 new ListOptions(Limit: 1001, Archived: operation == "undelete"), false, ct)).Rows.Count;
             if (matches == 0)
-                return CommonOptions.Fail("tq", $"no {what} match '{TqTable.Escape(clause)}'; nothing done");
+                return CommonOptions.Fail("tq", $"no {(operation == "undelete" ? "deleted " : "")}{what} match '{TqTable.Escape(clause)}'; nothing done");
             if (matches > 1 && !result.GetValue(shared.Yes))
             {
                 var count = matches > 1000 ? "over 1000" : matches.ToString(CultureInfo.InvariantCulture);
                 Console.Error.Write($"{operation} {count} {what} matching '{TqTable.Escape(clause)}'? [y/N] ");
                 var answer = Console.IsInputRedirected && Console.In.Peek() < 0 ? null : Console.ReadLine();
-                if (answer is null || !answer.Trim().StartsWith('y'))
+                if (answer is null || !answer.Trim().StartsWith('y') && !answer.Trim().StartsWith('Y'))
                 {
                     Console.Error.WriteLine(answer is null ? "\nno answer (use --yes to confirm without asking); nothing done" : "nothing done");
                     return 1;

@@ -41,7 +41,7 @@ public sealed class QuerySchema
 
     // Columns of Tractor's schema that Furrow does not keep: a clause or sort naming one is refused ("not recorded by
     // Furrow"), never answered with an always-empty column. Furrow adds `state`: deleted, paused, error, done, active or
-    // waiting, the first that holds; and `lockedby`, the user holding the job's lock (tq lock), empty when none.
+    // waiting, the first that holds; `lockedby`, the user holding the job's lock (tq lock), empty when none; and `paused`.
     public static QuerySchema Jobs { get; } = new(QueryTable.Jobs, "job",
     ["spooladdr", "assignments", "crews", "editpolicy", "etalevel", "pausetime", "elapsedsecs", "esttotalsecs", "metadata", "pil",
         "lastnoteid"],
@@ -52,7 +52,7 @@ public sealed class QuerySchema
         T("spooltime"), T("pausetime"), T("aftertime"), T("starttime"), T("stoptime"), T("deletetime"),
         F("elapsedsecs"), F("esttotalsecs"), I("numtasks"), I("numblocked"), I("numready"), I("numactive"),
         I("numerror"), I("numdone"), I("maxtid"), I("maxcid"), S("comment"), S("metadata"), I("maxactive"),
-        B("serialsubtasks"), S("dirmap"), I("pil"), I("lastnoteid"), S("state"), S("lockedby"),
+        B("serialsubtasks"), S("dirmap"), I("pil"), I("lastnoteid"), S("state"), S("lockedby"), B("paused"),
     ],
         ("user", "owner"), ("username", "owner"), ("cwd", "spoolcwd"), ("pri", "priority"),
         ("spooled", "spooltime"), ("deleted", "deletetime"), ("elapsed", "elapsedsecs"),

@@ -80,11 +80,16 @@ internal static class BladeEndpoints
     private static Task<IResult> NimbyAsync(string name, TaskOperations operations, CancellationToken ct) => SetNimbyAsync(name, true, operations, ct);
 
     // GET /api/v1/blades/{name}/trace[?jobs=N]: tq trace's plain text, one line per job with work waiting (at most N, 50).
-    private static IResult TraceBlade(string name, HttpContext context, LiveFarm farm) =>
-        farm.Trace(name, int.TryParse(context.Request.Query["jobs"], NumberStyles.None, CultureInfo.InvariantCulture, out var jobs) && jobs > 0 ? jobs : 50)
-            is { } lines
+    private static IResult TraceBlade(string name, HttpContext context, LiveFarm farm)
+    {
+        var jobsText = context.Request.Query["jobs"].FirstOrDefault();
+        var jobs = 50;
+        if (jobsText is { Length: > 0 } && !(int.TryParse(jobsText, NumberStyles.None, CultureInfo.InvariantCulture, out jobs) && jobs > 0))
+            return ApiResults.BadRequest($"bad jobs '{jobsText}': expected a whole number of at least 1");
+        return farm.Trace(name, jobs) is { } lines
             ? TypedResults.Text(string.Join('\n', lines) + "\n", "text/plain", Encoding.UTF8)
             : ApiResults.NotFound($"no blade named {name} has registered with this engine");
+    }
 
     private static Task<IResult> UnnimbyAsync(string name, TaskOperations operations, CancellationToken ct) => SetNimbyAsync(name, false, operations, ct);
 

@@ -210,6 +210,10 @@ internal static class QueueEndpoints
         var offset = 0;
         if (q["offset"].FirstOrDefault() is { Length: > 0 } offsetText && !int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
             return ApiResults.BadRequest($"bad offset '{offsetText}': expected a whole number");
+        if (q["jid"].FirstOrDefault() is { Length: > 0 } jidText && JidHint(context) is null)
+            return ApiResults.BadRequest($"bad jid '{jidText}': expected a job id");
+        if (q["archived"].FirstOrDefault() is { Length: > 0 } archivedText && archivedText is not ("0" or "1"))
+            return ApiResults.BadRequest($"bad archived '{archivedText}': expected 1 or 0");
         query = new ListQuery(where.Query, sort, ListPage.SizeFor(limit), offset, q["archived"] == "1") { Jid = JidHint(context) };
         return null;
     }
@@ -236,6 +240,8 @@ internal static class QueueEndpoints
     {
         var q = context.Request.Query;
         var user = q["user"].FirstOrDefault() ?? "";
+        if (q["force"].FirstOrDefault() is { Length: > 0 } forceText && forceText is not ("0" or "1"))
+            return ApiResults.BadRequest($"bad force '{forceText}': expected 1 or 0");
         var force = q["force"] == "1";
         var table = TaskOperationNames.Contains(operation) ? QueryTable.Tasks
             : CommandOperationNames.Contains(operation) ? QueryTable.Commands
@@ -314,7 +320,7 @@ internal static class QueueEndpoints
             {
                 if (!commandsOf.TryGetValue(jid, out var byTask))
                     commandsOf[jid] = byTask = (await rows.CommandsAsync(new ListQuery { Jid = jid, IncludeDeleted = true }, ct)).ToLookup(c => c.Tid, c => c.Cid);
-                string? first = null;
+                string? first = byTask[tid].Any() ? null : $"{name} has no command of its own (its subtasks' commands keep their keys)";
                 foreach (var each in byTask[tid])
                     first ??= await operations.SetCommandAttributeAsync(jid, tid, each, edit, ct);
                 if (first is null)
@@ -393,7 +399,10 @@ internal static class QueueEndpoints
         var views = farm.TaskViews(jid);
         if (views.Count == 0)
             return await NotLiveAsync(jid, null, store, ct);
-        var limit = int.TryParse(context.Request.Query["limit"], CultureInfo.InvariantCulture, out var l) && l > 0 ? l : 100;
+        var limitText = context.Request.Query["limit"].FirstOrDefault();
+        var limit = 100;
+        if (limitText is { Length: > 0 } && !(int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit > 0))
+            return ApiResults.BadRequest($"bad limit '{limitText}': expected a whole number of at least 1");
         var replies = views.Keys.OrderBy(k => k.Tid).Select(k => farm.Why(jid, k.Tid)).OfType<WhyView>()
             .Where(w => w.State != "done").Take(limit).Select(ToReply).ToList();
         return TypedResults.Json(replies, FurrowJsonContext.Default.ListWhyReply);

@@ -15,6 +15,8 @@ internal sealed partial class LiveFarm
         {
             try
             {
+                if (edit.Key == "afterjids" && edit.Ids!.Contains(jid))
+                    return $"J{jid} cannot wait for itself (afterjids)";
                 if (edit.Key == "tier" && !_policy.KnowsTier(edit.Text!))
                     return $"tier {edit.Text}: not one of this site's DispatchTiers ({string.Join(", ", _policy.Tiers)})";
                 if (_jobs.TryGetValue(jid, out var job))
@@ -130,7 +132,9 @@ internal sealed partial class LiveFarm
                             tags = edit.Words!;
                             break;
                         case "minslots":
+                            // maxslots follows a raised minslots, as a command spooled with -atleast alone gets.
                             atLeast = (int)edit.Number!.Value;
+                            atMost = Math.Max(atMost, atLeast);
                             break;
                         case "maxslots":
                             atMost = (int)edit.Number!.Value;

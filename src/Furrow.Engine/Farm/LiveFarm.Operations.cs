@@ -65,7 +65,7 @@ internal sealed partial class LiveFarm
             try
             {
                 if (!_jobs.TryGetValue(jid, out var job))
-                    return $"J{jid} is not in the queue";
+                    return $"J{jid} has no running command (it is not in the queue: done or deleted)";
                 var stopped = 0;
                 foreach (var task in job.Tasks.AsSpan(1))
                 {
@@ -143,8 +143,10 @@ internal sealed partial class LiveFarm
         {
             try
             {
-                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
-                    return $"J{jid} has no task T{tid} in the queue";
+                if (!_jobs.TryGetValue(jid, out var job))
+                    return $"J{jid} T{tid} is not in error: its job is not in the queue (done or deleted); tq retry reruns a task of a finished job";
+                if (tid < 1 || tid >= job.Tasks.Length)
+                    return $"J{jid} has no task T{tid}";
                 var task = job.Tasks[tid];
                 if (task.State != TaskState.Error)
                     return $"J{jid} T{tid} is {task.State.ToString().ToLowerInvariant()}, not in error: only a task in error resumes (tq retry reruns any)";

@@ -217,7 +217,7 @@ internal sealed partial class LiveFarm
                     var which = tids.Count == 1 ? $"T{tids.Min}" : $"T{tids.Min} and {tids.Count - 1} more";
                     var own = refusals.Where(r => !bladeReasons.Any(b => b.Text == r.Text)).Select(r => r.Text).ToList();
                     lines.Add(own.Count > 0 ? $"{head}: {which}: {string.Join("; ", own)}"
-                        : refusals.Count > 0 ? $"{head}: {which} would run here once the blade takes work again"
+                        : refusals.Count > 0 ? $"{head}: {which}: nothing of its own holds it back; the blade itself does (above)"
                         : $"{head}: {which} could run here now");
                 }
             }

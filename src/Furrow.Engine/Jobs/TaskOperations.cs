@@ -138,6 +138,10 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
     /// <summary>Changes one attribute of a job (`tq jattr`); see <see cref="LiveFarm.SetJobAttribute"/>.</summary>
     public async Task<string?> SetJobAttributeAsync(long jid, Core.Jobs.AttributeEdit edit, CancellationToken cancellationToken)
     {
+        // As at spool: a job waits only for jobs that exist.
+        foreach (var other in edit.Key == "afterjids" ? edit.Ids! : [])
+            if (!await store.JobExistsAsync(other, cancellationToken).ConfigureAwait(false))
+                return $"J{jid}: afterjids names job {other}, which does not exist";
         var changes = new ChangeSet();
         var problem = farm.SetJobAttribute(jid, edit, changes);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
