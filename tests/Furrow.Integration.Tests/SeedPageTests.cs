@@ -119,10 +119,11 @@ public sealed class SeedPageTests
         var bytes = await File.ReadAllBytesAsync(good);
         var truncated = Path.Combine(site.Root, "truncated.tar.gz");
         await File.WriteAllBytesAsync(truncated, bytes[..(bytes.Length / 2)]);
+        // A flipped byte in the compressed stream. Not any byte: deflate can copy a run of zeros from more than one
+        // distance, so some flips leave what comes out unchanged (and such an archive rightly restores). This one is the
+        // first from the middle on that changes or breaks what comes out.
         var corrupt = Path.Combine(site.Root, "corrupt.tar.gz");
-        var flipped = (byte[])bytes.Clone();
-        flipped[bytes.Length / 2] ^= 0xFF;
-        await File.WriteAllBytesAsync(corrupt, flipped);
+        await File.WriteAllBytesAsync(corrupt, FlipAByteThatMatters(bytes));
         var foreign = Path.Combine(site.Root, "foreign.tar.gz");
         await ProgramRun.RequireAsync("making a foreign archive", "tar", "czf", foreign, "-C", site.ConfigDir, "tractor.config");
         // The gzip trailer: its last 10 bytes cut off, a byte of its CRC-32 flipped, a byte of its length flipped.
@@ -145,11 +146,22 @@ public sealed class SeedPageTests
         var bomb = Path.Combine(site.Root, "bomb.tar.gz");
         await ProgramRun.RequireAsync("making a bomb archive", "tar", "czf", bomb, "-C", bombDir, "manifest.json", "db/furrow.db");
         Directory.Delete(bombDir, recursive: true);
+        // A well-formed archive whose database is not the one its manifest describes: one byte of it changed, same size.
+        var alteredDir = Directory.CreateDirectory(Path.Combine(site.Root, "altered")).FullName;
+        await ProgramRun.RequireAsync("unpacking the good archive", "tar", "xzf", good, "-C", alteredDir);
+        var alteredDb = Path.Combine(alteredDir, "db", "furrow.db");
+        var dbBytes = await File.ReadAllBytesAsync(alteredDb);
+        dbBytes[dbBytes.Length / 2] ^= 0x01;
+        await File.WriteAllBytesAsync(alteredDb, dbBytes);
+        var altered = Path.Combine(site.Root, "altered.tar.gz");
+        await ProgramRun.RequireAsync("making an altered archive", "tar", "czf", altered, "-C", alteredDir, "manifest.json", "db/furrow.db");
+        Directory.Delete(alteredDir, recursive: true);
 
         foreach (var (archive, why) in new[]
         {
             (truncated, "truncated or corrupt"), (corrupt, "corrupt"), (foreign, "not a Furrow backup"), (cutShort, "truncated or corrupt"),
             (badCrc, "truncated or corrupt"), (badLength, "truncated or corrupt"), (bomb, "its manifest does not declare"),
+            (altered, "fails its SHA-256 check"),
         })
         {
             (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", archive);
@@ -163,6 +175,36 @@ public sealed class SeedPageTests
         (code, _, stderr) = await Shims.DbctlAsync(site, "--restore", good);
         Assert.Equal(1, code);
         Assert.Contains("stop that engine first", stderr);
+    }
+
+    // A copy of a gzip file with one byte flipped, the first from the middle on whose flip makes the file fail to
+    // decompress or decompress to something else.
+    private static byte[] FlipAByteThatMatters(byte[] gzip)
+    {
+        var original = Gunzip(gzip);
+        for (var at = gzip.Length / 2; at < gzip.Length; at++)
+        {
+            var flipped = (byte[])gzip.Clone();
+            flipped[at] ^= 0xFF;
+            try
+            {
+                if (!Gunzip(flipped).AsSpan().SequenceEqual(original))
+                    return flipped;
+            }
+            catch (Exception error) when (error is InvalidDataException or EndOfStreamException or IOException)
+            {
+                return flipped;
+            }
+        }
+        throw new InvalidOperationException("no byte of the archive's second half matters, which cannot be");
+    }
+
+    private static byte[] Gunzip(byte[] gzip)
+    {
+        using var input = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
     }
 
     [Fact]
