@@ -127,8 +127,12 @@ public static class BackupArchive
     {
         try
         {
-            return JsonSerializer.Deserialize(json, BackupJsonContext.Default.BackupManifest)
+            var manifest = JsonSerializer.Deserialize(json, BackupJsonContext.Default.BackupManifest)
                 ?? throw new BackupInvalidException($"{archivePath}: empty manifest");
+            // Elements of a list are not covered by the serializer's null checks.
+            if (manifest.Members.Any(m => m is null))
+                throw new BackupInvalidException($"{archivePath}: unreadable manifest (a member that is null)");
+            return manifest;
         }
         catch (JsonException error)
         {

@@ -19,6 +19,8 @@ public sealed record BackupManifest(
 /// <summary>One file in a backup archive, with its size and SHA-256.</summary>
 public sealed record BackupMember(string Name, long Size, string Sha256);
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+// A manifest comes from a file anyone may have made or damaged: a missing or null field is an error, not a null.
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(BackupManifest))]
 internal sealed partial class BackupJsonContext : JsonSerializerContext;
