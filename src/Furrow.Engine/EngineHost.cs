@@ -23,6 +23,7 @@ public static class EngineHost
     /// <summary>Takes the data dir and port, checks the database and returns the engine; it migrates and loads once started.</summary>
     public static async Task<WebApplication> BuildAsync(EngineOptions options, string listenAddress, CancellationToken cancellationToken)
     {
+        RequestGuard.CheckListenAddress(listenAddress, options.AllowUnprotectedListen);
         await PortCheck.EnsureFreeAsync(listenAddress, options.Port, cancellationToken).ConfigureAwait(false);
         var locks = new List<EngineLock> { EngineLock.Acquire(options.DataDirectory, options.Port, options.ConfigDirectory) };
         try
@@ -63,7 +64,9 @@ public static class EngineHost
         // This category only logs each request's start and end (Information and Debug), but while it is enabled at all
         // ASP.NET Core makes an Activity and a log scope for every request: a cost on every blade poll and report.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
-        builder.WebHost.UseUrls($"http://{listenAddress}:{options.Port}");
+        var host = System.Net.IPAddress.TryParse(listenAddress, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{listenAddress}]" : listenAddress;
+        builder.WebHost.UseUrls($"http://{host}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.ScriptLimits.MaxBytes + 1024);
 
         var services = builder.Services;
@@ -138,6 +141,16 @@ public static class EngineHost
                 var code => $"{http.Request.Method} {http.Request.Path} failed with status {code}",
             });
             await TypedResults.Json(problem, FurrowJsonContext.Default.ErrorReply, ApiResults.ProblemJson, problem.Rc).ExecuteAsync(http).ConfigureAwait(false);
+        });
+        var allowedHosts = RequestGuard.AllowedHosts(listenAddress, options.EngineHostNames);
+        app.Use(async (context, next) =>
+        {
+            if (RequestGuard.Check(context.Request, allowedHosts) is var (status, reason))
+            {
+                await ApiResults.Error(status, reason).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            await next(context).ConfigureAwait(false);
         });
         app.Use(async (context, next) =>
         {

@@ -14,10 +14,9 @@ internal static class EngineCommand
     {
         var configDir = CommonOptions.ConfigDir();
         var port = new Option<int?>("--port") { Description = "listen port (default: ListenPort in tractor.config, else 5600)" };
-        var listen = new Option<string>("--listen")
+        var listen = new Option<string?>("--listen")
         {
-            Description = "address to listen on (default: all interfaces)",
-            DefaultValueFactory = _ => "0.0.0.0",
+            Description = "address to listen on (default: ListenAddress in tractor.config, else 127.0.0.1; another host's reach needs AllowUnprotectedListen)",
         };
         var command = new Command("engine", "run the engine in the foreground") { configDir, port, listen };
         command.SetAction(async (result, ct) =>
@@ -25,7 +24,8 @@ internal static class EngineCommand
             try
             {
                 var options = ResolveOptions(result.GetValue(configDir)!, result.GetValue(port));
-                await using var app = await EngineHost.BuildAsync(options, result.GetValue(listen)!, ct);
+                var address = result.GetValue(listen) ?? SiteConfigLoader.LoadEngine(result.GetValue(configDir)!).ListenAddress;
+                await using var app = await EngineHost.BuildAsync(options, address, ct);
                 await app.StartAsync(ct);
                 await app.WaitForShutdownAsync(ct);
                 if (app.Services.GetRequiredService<EngineReadiness>().Failure is { } failure)
@@ -52,6 +52,8 @@ internal static class EngineCommand
             DatabaseDirectory = SiteConfigLoader.DatabaseDirectory(configDir, config, db),
             Database = db,
             Port = port ?? config.ListenPort,
+            AllowUnprotectedListen = config.AllowUnprotectedListen,
+            EngineHostNames = config.EngineHostNames ?? [],
             BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),
             MaxAutoRetries = config.MaxAutoRetries,
             DispatchTiers = config.DispatchTiers is { Count: > 0 } tiers ? tiers : ["admin", "rush", "default", "batch"],

@@ -8,6 +8,25 @@ public sealed class EngineConfig
 
     public int ListenPort { get; set; } = 5600;
 
+    /// <summary>
+    /// The address the engine listens on (`--listen` overrides): 127.0.0.1 by default, this host only. Any other address
+    /// is refused unless <see cref="AllowUnprotectedListen"/> says the site accepts serving without TLS or accounts.
+    /// </summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// True lets the engine listen on an address other hosts can reach although it has neither TLS nor user
+    /// authentication: anyone who reaches the port can spool commands and act on every job. False by default.
+    /// </summary>
+    public bool AllowUnprotectedListen { get; set; }
+
+    /// <summary>
+    /// Names (and addresses) clients may call this engine by, besides this host's own names and addresses, localhost and
+    /// `tractor-engine`: a request whose Host header names anything else is refused (a web page cannot reach the engine
+    /// through a DNS name it controls). Entries may start with `*.` for a whole domain.
+    /// </summary>
+    public List<string>? EngineHostNames { get; set; }
+
     /// <summary>Seconds without a report after which a blade's commands go back to ready.</summary>
     public double BladeSilenceTimeoutSecs { get; set; } = 15;
 

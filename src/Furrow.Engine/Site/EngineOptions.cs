@@ -14,6 +14,12 @@ public sealed class EngineOptions
     /// <summary>db.config: provider, managed or external, port, connection, DBShutdown.</summary>
     public Core.Config.DbConfig Database { get; set; } = new();
     public int Port { get; set; } = 5600;
+
+    /// <summary>tractor.config `AllowUnprotectedListen`: whether an address other hosts reach may be listened on without TLS or accounts.</summary>
+    public bool AllowUnprotectedListen { get; set; }
+
+    /// <summary>tractor.config `EngineHostNames`: Host header values accepted besides the host's own names and addresses.</summary>
+    public IReadOnlyList<string> EngineHostNames { get; set; } = [];
     public TimeSpan BladeSilenceTimeout { get; set; } = TimeSpan.FromSeconds(15);
     public int BladeReportIntervalMs { get; set; } = 1000;
 

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using Furrow.Engine.Site;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Furrow.Engine.Api;
+
+/// <summary>
+/// The engine's first line against requests it should never act on. Before it listens: an address other hosts can
+/// reach is refused unless the site says it accepts serving without TLS or accounts. Then, for every request: a Host
+/// header that names none of this engine's names is refused (DNS rebinding: a web page whose name resolves to this
+/// host), and so is a state-changing request a browser sent from another origin (CSRF: a page posting to the engine
+/// from a wrangler's browser). Clients that are not browsers send no Origin and are not affected.
+/// </summary>
+public static class RequestGuard
+{
+    /// <summary>
+    /// Throws <see cref="SiteConfigException"/> naming the setting when <paramref name="listenAddress"/> is not an IP
+    /// address, or is one other hosts can reach while <paramref name="allowUnprotected"/> is false.
+    /// </summary>
+    public static void CheckListenAddress(string listenAddress, bool allowUnprotected)
+    {
+        if (!IPAddress.TryParse(listenAddress, out var address))
+            throw new SiteConfigException($"listen address '{listenAddress}' is not an IP address (ListenAddress in tractor.config, or --listen)");
+        if (IPAddress.IsLoopback(address) || allowUnprotected)
+            return;
+        throw new SiteConfigException(
+            $"refusing to listen on {listenAddress}, which other hosts can reach: the engine has no TLS or user accounts yet, so anyone " +
+            "who reached it could run commands on every blade and act on every job. Listen on 127.0.0.1 (the default), or set " +
+            "\"AllowUnprotectedListen\": true in tractor.config to serve this network anyway");
+    }
+
+    /// <summary>
+    /// The Host header values this engine answers to: loopback names, <c>tractor-engine</c> (Tractor's conventional engine
+    /// name), this host's name and interface addresses, the listen address and <paramref name="extraNames"/>.
+    /// </summary>
+    public static IList<StringSegment> AllowedHosts(string listenAddress, IEnumerable<string> extraNames)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "localhost", "tractor-engine", Environment.MachineName };
+        var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+        if (IPAddress.TryParse(listenAddress, out var listen))
+            addresses.Add(listen);
+        try
+        {
+            addresses.AddRange(NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(u => u.Address));
+        }
+        catch (NetworkInformationException)
+        {
+            // Without the interface list the loopback and configured names still serve.
+        }
+        foreach (var address in addresses)
+        {
+            var text = address.ToString();
+            names.Add(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{text}]" : text);
+        }
+        foreach (var name in extraNames)
+            names.Add(name);
+        return names.Select(n => new StringSegment(n)).ToArray();
+    }
+
+    /// <summary>
+    /// Null when the request may go on; else the reason it is refused (400 for the Host, 403 for the Origin).
+    /// A request without a Host header (HTTP/1.0 written by hand, as Tractor's old clients do) is not refused for it.
+    /// </summary>
+    public static (int Status, string Reason)? Check(HttpRequest request, IList<StringSegment> allowedHosts)
+    {
+        var host = request.Host;
+        if (host.HasValue && !HostString.MatchesAny(new StringSegment(host.Host), allowedHosts))
+        {
+            return (StatusCodes.Status400BadRequest,
+                $"Host '{host.Host}' is not a name of this engine; add it to EngineHostNames in tractor.config if clients call it by that name");
+        }
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
+            return null;
+        // Browsers send Origin on every cross-origin POST, PUT and DELETE (and "null" from sandboxed or file: pages).
+        if (request.Headers.Origin is { Count: > 0 } origin && !IsSameOrigin(origin.ToString(), request))
+        {
+            return (StatusCodes.Status403Forbidden,
+                $"a request from the web page at '{origin}' to {request.Path} is refused: only this engine's own pages may change the queue");
+        }
+        return null;
+    }
+
+    private static bool IsSameOrigin(string origin, HttpRequest request) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+        && string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
+        && request.Host.HasValue
+        && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+}
