@@ -102,6 +102,7 @@ public static class EngineHost
         services.AddSingleton<FarmLoader>();
         services.AddSingleton<ChangeCommitter>();
         services.AddSingleton<SpoolService>();
+        services.AddSingleton<SpoolAdmission>();
         services.AddSingleton<WorkDispatcher>();
         services.AddSingleton<ReportProcessor>();
         services.AddSingleton<TaskOperations>();

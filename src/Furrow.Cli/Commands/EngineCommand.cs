@@ -62,6 +62,10 @@ internal static class EngineCommand
             Blades = SiteConfigLoader.LoadBlade(configDir),
             Limits = SiteConfigLoader.LoadLimits(configDir),
             ScriptLimits = new Core.Scripts.ScriptLimits { MaxBytes = config.ScriptMaxBytes, MaxDepth = config.ScriptMaxDepth },
+            SpoolMaxInFlightBytes = config.SpoolMaxInFlightBytes > 0 ? config.SpoolMaxInFlightBytes
+                : throw new SiteConfigException($"SpoolMaxInFlightBytes {config.SpoolMaxInFlightBytes} in tractor.config: expected a number of bytes above 0"),
+            SpoolQueueWait = config.SpoolQueueWaitSecs is >= 0 and <= 3600 ? TimeSpan.FromSeconds(config.SpoolQueueWaitSecs)
+                : throw new SiteConfigException($"SpoolQueueWaitSecs {config.SpoolQueueWaitSecs} in tractor.config: expected seconds from 0 to 3600"),
             ArchiveRetention = config.ArchiveRetentionDays > 0 ? TimeSpan.FromDays(config.ArchiveRetentionDays) : null,
         };
     }

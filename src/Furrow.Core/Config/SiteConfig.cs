@@ -34,6 +34,15 @@ public sealed class EngineConfig
 
     public int ScriptMaxDepth { get; set; } = 256;
 
+    /// <summary>
+    /// Script bytes the engine reads and parses at once, across all spools (default 128 MB): a spool that does not fit
+    /// waits, oldest first, up to <see cref="SpoolQueueWaitSecs"/>, then is refused with 503.
+    /// </summary>
+    public long SpoolMaxInFlightBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>Seconds a spool may wait for room under <see cref="SpoolMaxInFlightBytes"/> before it is refused.</summary>
+    public double SpoolQueueWaitSecs { get; set; } = 30;
+
     /// <summary>How many times a command whose exit code is in its `-retryrc` list is rerun before the task errors.</summary>
     public int MaxAutoRetries { get; set; } = 3;
 

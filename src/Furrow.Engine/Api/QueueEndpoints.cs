@@ -75,10 +75,23 @@ internal static class QueueEndpoints
             .WithSummary("Blades that jobs' commands failed on, and whether each no longer gets them.");
     }
 
-    private static async Task<IResult> SpoolAsync(HttpContext context, SpoolService spool, IOptions<EngineOptions> options, CancellationToken ct)
+    private static async Task<IResult> SpoolAsync(HttpContext context, SpoolService spool, SpoolAdmission admission, IOptions<EngineOptions> options,
+        CancellationToken ct)
     {
         var q = context.Request.Query;
         var limit = options.Value.ScriptLimits.MaxBytes;
+        if (context.Request.ContentLength > limit)
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge,
+                $"{q["file"].FirstOrDefault() ?? "the script"}: larger than the engine's limit of {limit} bytes (ScriptMaxBytes)");
+        // Memory is held from the first byte read until the job is committed: the lease covers all of it. A body of
+        // unstated length may be as large as the limit.
+        using var lease = await admission.EnterAsync(context.Request.ContentLength ?? limit, ct);
+        if (lease is null)
+        {
+            context.Response.Headers.RetryAfter = "10";
+            return ApiResults.Unavailable($"the engine is reading as many scripts as it may at once ({admission.MaxInFlightBytes} bytes, " +
+                $"SpoolMaxInFlightBytes in tractor.config) and this one waited {admission.QueueWait.TotalSeconds:0.#} s (SpoolQueueWaitSecs): spool it again");
+        }
         var text = await ReadBodyAsync(context.Request, limit, ct);
         if (text is null)
             return ApiResults.Error(StatusCodes.Status413PayloadTooLarge,

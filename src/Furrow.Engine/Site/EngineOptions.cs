@@ -50,6 +50,12 @@ public sealed class EngineOptions
     public TimeSpan StoreWaitTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public ScriptLimits ScriptLimits { get; set; } = new();
 
+    /// <summary>tractor.config `SpoolMaxInFlightBytes`: script bytes read and parsed at once across all spools.</summary>
+    public long SpoolMaxInFlightBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>tractor.config `SpoolQueueWaitSecs`: how long a spool waits for room before a 503.</summary>
+    public TimeSpan SpoolQueueWait { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>tractor.config `ArchiveRetentionDays`: how long a deleted job is kept before it is purged; null keeps it forever.</summary>
     public TimeSpan? ArchiveRetention { get; set; }
 
