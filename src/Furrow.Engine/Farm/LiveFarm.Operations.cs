@@ -169,20 +169,27 @@ internal sealed partial class LiveFarm
         {
             try
             {
-                if (_jobs.TryGetValue(jid, out var job))
-                {
-                    job.Paused = paused;
-                    Requeue(job);
-                    if (!paused)
-                        changes.WorkBecameAvailable = true;
-                }
-                changes.Add(new SetJobPaused(jid, paused));
+                Pause(jid, paused, changes);
             }
             finally
             {
                 Seal(changes);
             }
         }
+    }
+
+    // `tq pause`/`unpause`, `tq jattr -k paused` and `tq interrupt`; the caller holds _gate and seals.
+    private void Pause(long jid, bool paused, ChangeSet changes)
+    {
+        if (_jobs.TryGetValue(jid, out var job))
+        {
+            job.Paused = paused;
+            job.Record = job.Record with { Paused = paused };
+            Requeue(job);
+            if (!paused)
+                changes.WorkBecameAvailable = true;
+        }
+        changes.Add(new SetJobPaused(jid, paused));
     }
 
     /// <summary>Removes a job from the queue (kept in the database, marked deleted); its running commands are stopped.</summary>
@@ -215,19 +222,25 @@ internal sealed partial class LiveFarm
         {
             try
             {
-                if (_jobs.TryGetValue(jid, out var job))
-                {
-                    job.Record = job.Record with { Priority = priority };
-                    Requeue(job);
-                    changes.WorkBecameAvailable = true;
-                }
-                changes.Add(new SetJobPriority(jid, priority));
+                Reprioritize(jid, priority, changes);
             }
             finally
             {
                 Seal(changes);
             }
         }
+    }
+
+    // `tq chpri` and `tq jattr -k priority`; the caller holds _gate and seals.
+    private void Reprioritize(long jid, double priority, ChangeSet changes)
+    {
+        if (_jobs.TryGetValue(jid, out var job))
+        {
+            job.Record = job.Record with { Priority = priority };
+            Requeue(job);
+            changes.WorkBecameAvailable = true;
+        }
+        changes.Add(new SetJobPriority(jid, priority));
     }
 
     /// <summary>
@@ -240,27 +253,25 @@ internal sealed partial class LiveFarm
         {
             try
             {
-                if (_jobs.TryGetValue(jid, out var job))
-                {
-                    if (job.Record.AfterTimeMs is { } old)
-                        _startTimes.Remove((old, jid));
-                    job.Record = job.Record with { AfterTimeMs = afterMs };
-                    if (afterMs is { } after && after > Now)
-                    {
-                        _startTimes.Add((after, jid));
-                        _startTimeAdded.TrySetResult();
-                        _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                    }
-                    Requeue(job);
-                    changes.WorkBecameAvailable = true;
-                }
-                changes.Add(new SetJobAfterTime(jid, afterMs));
+                Delay(jid, afterMs, changes);
             }
             finally
             {
                 Seal(changes);
             }
         }
+    }
+
+    // `tq delay`/`undelay` and `tq jattr -k aftertime`; the caller holds _gate and seals.
+    private void Delay(long jid, long? afterMs, ChangeSet changes)
+    {
+        if (_jobs.TryGetValue(jid, out var job))
+        {
+            MoveStartTime(job, afterMs);
+            Requeue(job);
+            changes.WorkBecameAvailable = true;
+        }
+        changes.Add(new SetJobAfterTime(jid, afterMs));
     }
 
     /// <summary>The job's tasks in <paramref name="state"/>, in tid order; empty when the job is not in the queue.</summary>

@@ -401,11 +401,25 @@ internal sealed partial class LiveFarm
                 _waiters[waitedFor] = list = [];
             list.Add(job.Jid);
         }
-        if (job.Record.AfterTimeMs is { } after && after > Now)
-        {
-            _startTimes.Add((after, job.Jid));
-            _startTimeAdded.TrySetResult();
-            _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
+        MoveStartTime(job, job.Record.AfterTimeMs);
+    }
+
+    /// <summary>
+    /// Gives a job in memory its `-after` start time (Unix ms; null for none), the one place that rule lives: at spool
+    /// and load (<see cref="Admit"/>), `tq delay`/`undelay` and `tq jattr -k aftertime`. A time still to come holds the job
+    /// out of the ready queue until <see cref="ReleaseStartTimes"/> lets it in, and wakes whoever waits for the earliest
+    /// one; a time past (or none) holds nothing. The caller requeues the job.
+    /// </summary>
+    private void MoveStartTime(LiveJob job, long? afterMs)
+    {
+        if (job.Record.AfterTimeMs is { } old)
+            _startTimes.Remove((old, job.Jid));
+        if (job.Record.AfterTimeMs != afterMs)
+            job.Record = job.Record with { AfterTimeMs = afterMs };
+        if (afterMs is not { } after || after <= Now)
+            return;
+        _startTimes.Add((after, job.Jid));
+        _startTimeAdded.TrySetResult();
+        _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
