@@ -372,7 +372,7 @@ internal static class TqCommand
         ("resume", "run the matching tasks in error again from the command that failed or was stopped (%r is 1 for it)"),
         ("pause", "stop starting the matching jobs' commands (what runs goes on)"),
         ("unpause", "let the matching jobs' commands start again"),
-        ("interrupt", "stop the matching jobs' running commands; their tasks go to error (tq retry or tq resume runs them again)"),
+        ("interrupt", "pause the matching jobs and kill their running commands, whose tasks go to error: nothing more starts until tq unpause, and tq retry or tq resume runs a killed task again"),
         ("restart", "start the matching jobs over: running commands stop and every task, done ones too, runs again"),
         ("delete", "stop the matching jobs and move them to the archive (tq undelete brings one back)"),
         ("undelete", "bring deleted jobs back from the archive, their work left queued again"),

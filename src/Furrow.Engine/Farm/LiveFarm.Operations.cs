@@ -55,8 +55,10 @@ internal sealed partial class LiveFarm
     }
 
     /// <summary>
-    /// Stops every running command of a job (Tractor's jinterrupt, `tq interrupt`): each one's task goes to error, where
-    /// `tq retry` reruns it and `tq resume` goes on from the stopped command. Null when done, else why not.
+    /// Interrupts a job (Tractor's jinterrupt, `tq interrupt`): pauses it, so it starts nothing more, and stops every
+    /// command it has running; each one's task goes to error, where `tq retry` reruns it and `tq resume` goes on from the
+    /// stopped command once the job is unpaused (`tq unpause`; `tq restart` does not unpause). Null when done, else why
+    /// not: the job is not in the queue, or it has nothing running and is paused already.
     /// </summary>
     public string? Interrupt(long jid, string user, ChangeSet changes)
     {
@@ -80,7 +82,10 @@ internal sealed partial class LiveFarm
                     SetState(job, task, TaskState.Error, changes);
                     stopped++;
                 }
-                return stopped == 0 ? $"J{jid} has no running command" : null;
+                if (stopped == 0 && job.Paused)
+                    return $"J{jid} has no running command and is paused already (tq unpause lets it go on)";
+                Pause(jid, true, changes);
+                return null;
             }
             finally
             {

@@ -352,13 +352,20 @@ internal sealed partial class LiveFarm
             counts[key] = value;
     }
 
-    /// <summary>Ends an invocation that will not report back (lost blade, retried or deleted task) and asks its blade to stop it.</summary>
+    /// <summary>
+    /// Ends an invocation that will not report back (lost blade, killed, retried, skipped or deleted task) and asks its
+    /// blade to stop it. It ends now, as the record says: one that had started ran until now (elapsedreal), as an exit
+    /// that brought no figures would have.
+    /// </summary>
     private void Abandon(LiveInvocation invocation, InvocationState status, ChangeSet changes)
     {
         Release(invocation, changes);
-        changes.Add(new FinishInvocation(invocation.Iid, Now, null, status, invocation.Usage));
-        if (_blades.TryGetValue(invocation.Blade, out var blade))
-            blade.PendingCancels.Add(invocation.Iid);
+        var now = Now;
+        _blades.TryGetValue(invocation.Blade, out var blade);
+        if (invocation.Started)
+            invocation.Usage ??= invocation.ElapsedTo(now, blade?.ClockSkew.Ms);
+        changes.Add(new FinishInvocation(invocation.Iid, now, null, status, invocation.Usage));
+        blade?.PendingCancels.Add(invocation.Iid);
     }
 
     /// <summary>Puts a task back to wait for a blade from <paramref name="fromCommand"/> on, stopping what runs now.</summary>

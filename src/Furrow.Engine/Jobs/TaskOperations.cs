@@ -128,7 +128,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         return problem;
     }
 
-    /// <summary>Stops a job's running commands; their tasks go to error (`tq interrupt`).</summary>
+    /// <summary>Pauses a job and stops its running commands; their tasks go to error (`tq interrupt`).</summary>
     public async Task<string?> InterruptAsync(long jid, string user, CancellationToken cancellationToken)
     {
         var changes = new ChangeSet();
