@@ -488,7 +488,8 @@ internal static class TqCommand
         {
             var user = result.GetValue(shared.User)!;
             var force = result.GetValue(shared.Force);
-            // One match goes ahead; several ask first, unless --yes. No match is an error that says so.
+            // One match goes ahead; several ask first, unless --yes. No match says so and is no failure: a runbook's step
+            // (the seed page's "tq --force --yes retry active" on a quiet farm) has nothing to do, and Tractor's tq exits 0.
             var what = target.ToString().ToLowerInvariant();
             var search = operation == "undelete" ? $"({clause}) and deletetime" : clause;
             var matches = (await client.QueryColumnsAsync(what, target switch
@@ -499,7 +500,10 @@ internal static class TqCommand
             }, search, user,
                 new ListOptions(Limit: 1001, Archived: operation == "undelete"), false, ct)).Rows.Count;
             if (matches == 0)
-                return CommonOptions.Fail("tq", $"no {(operation == "undelete" ? "deleted " : "")}{what} match '{TqTable.Escape(clause)}'; nothing done");
+            {
+                Console.Error.WriteLine($"tq: no {(operation == "undelete" ? "deleted " : "")}{what} match '{TqTable.Escape(clause)}'; nothing done");
+                return 0;
+            }
             if (matches > 1 && !result.GetValue(shared.Yes))
             {
                 var count = matches > 1000 ? "over 1000" : matches.ToString(CultureInfo.InvariantCulture);
