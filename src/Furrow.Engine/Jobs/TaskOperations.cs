@@ -5,7 +5,8 @@ namespace Furrow.Engine.Jobs;
 
 /// <summary>
 /// The operator's verbs on tasks, jobs and blades: retry, resume, skip, pause, unpause, interrupt, restart, delete, undelete,
-/// chpri, delay, undelay, retryallerrs, skipallerrs, unblock, nimby.
+/// chpri, delay, undelay, retryallerrs, skipallerrs, jattr, tattr, cattr, chkeys, lock, unlock, unblock, nimby; and the
+/// rules every verb a search clause aims obeys (locks, --force), in <see cref="ApplyAsync"/>.
 /// </summary>
 internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader)
 {
