@@ -360,6 +360,21 @@ internal abstract class AdoJobStore : IJobStore
         return new LiveState(counter, maxIid, invocations, blades) { Blocklist = blocklist };
     }
 
+    public async ValueTask<UnfinishedJob?> LoadUnfinishedJobAsync(long jid, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var jobs = await QueryAsync(connection, transaction, StoreSql.UnfinishedJob,
+            r => (Job: ReadJob(r), RootSerial: Long(r, StoreSql.JobColumnCount) != 0), cancellationToken, ("jid", jid)).ConfigureAwait(false);
+        if (jobs.Count == 0)
+            return null;
+        var tasks = await QueryAsync(connection, transaction, StoreSql.ListTasks, ReadTask, cancellationToken, ("jid", jid)).ConfigureAwait(false);
+        var commands = await QueryAsync(connection, transaction, StoreSql.ListCommands, ReadCommand, cancellationToken, ("jid", jid)).ConfigureAwait(false);
+        var blocklist = await QueryAsync(connection, transaction, StoreSql.JobBlocklist,
+            r => new BlocklistEntry(Long(r, 0), r.GetString(1), Int(r, 2)), cancellationToken, ("jid", jid)).ConfigureAwait(false);
+        return new UnfinishedJob(jobs[0].Job, jobs[0].RootSerial, tasks, commands) { Blocklist = blocklist };
+    }
+
     /// <summary>
     /// Walks a query's rows, ordered by jid (the first column), one job at a time; rows of a jid not asked for (a job
     /// the other query does not have) are passed over.

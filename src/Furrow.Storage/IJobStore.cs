@@ -45,6 +45,13 @@ public interface IJobStore : IAsyncDisposable
     /// </summary>
     ValueTask<LiveState> LoadLiveStateAsync(Action<UnfinishedJob> jobRead, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// One unfinished job (not deleted, no stop time) with its rows and blocklist, read in one transaction as
+    /// <see cref="LoadLiveStateAsync"/> reads each: for bringing back into the queue a job that was finished or deleted,
+    /// without reading the rest. Null when there is no such job, or it is deleted or finished.
+    /// </summary>
+    ValueTask<UnfinishedJob?> LoadUnfinishedJobAsync(long jid, CancellationToken cancellationToken);
+
     ValueTask<IReadOnlyList<JobRecord>> ListJobsAsync(bool includeDeleted, CancellationToken cancellationToken);
 
     /// <summary>

@@ -110,7 +110,14 @@ public sealed record BladeRecord(string Name, string Host, int Slots, string Ver
 public sealed record BlocklistEntry(long Jid, string Blade, int Failures);
 
 /// <summary>An unfinished job with everything needed to schedule it.</summary>
-public sealed record UnfinishedJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands);
+public sealed record UnfinishedJob(JobRecord Job, bool RootSerial, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<CommandRecord> Commands)
+{
+    /// <summary>
+    /// The blades its commands no longer go to, when the job was read on its own (<see cref="IJobStore.LoadUnfinishedJobAsync"/>);
+    /// a whole load gives every job's in <see cref="LiveState.Blocklist"/> and leaves this empty.
+    /// </summary>
+    public IReadOnlyList<BlocklistEntry> Blocklist { get; init; } = [];
+}
 
 /// <summary>What the engine rebuilds its in-memory view from at start, besides the unfinished jobs (handed over one by one).</summary>
 public sealed record LiveState(long JobCounter, long MaxIid, IReadOnlyList<InvocationRecord> CurrentInvocations, IReadOnlyList<BladeRecord> Blades)

@@ -134,6 +134,10 @@ internal static class StoreSql
 
     public const string LiveJobs = "SELECT " + JobColumns + ", j.rootserial FROM jobs j WHERE j.deleted = 0 AND j.stoptime IS NULL ORDER BY j.jid";
 
+    public const string UnfinishedJob = "SELECT " + JobColumns + ", j.rootserial FROM jobs j WHERE j.jid = @jid AND j.deleted = 0 AND j.stoptime IS NULL";
+
+    public const string JobBlocklist = "SELECT jid, blade, failures FROM blocklist WHERE jid = @jid ORDER BY blade";
+
     public const string LiveBlocklist =
         "SELECT jid, blade, failures FROM blocklist WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, blade";
 

@@ -94,6 +94,25 @@ public sealed class SeedPageTests
     }
 
     [Fact]
+    public async Task Downgrade_StepTwo_OnAQuietFarm_SaysNothingMatches_AndIsNoFailure()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var done = await site.SpoolAsync("Job -title {finished} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
+        await site.StartBladeAsync("blade");
+        await site.WaitForJobAsync(done, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
+
+        // 1. Pause dispatching.  2. Retry all active tasks: there are none, so the step has nothing to do.
+        var (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "pause-dispatch");
+        Assert.True(code == 0, stderr);
+        (code, var stdout, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "--force", "--yes", "retry", "active");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("", stdout);
+        Assert.Contains("no tasks match 'active'; nothing done", stderr);
+        Assert.Single(await site.Client.InvocationsAsync($"jid={done}"));
+    }
+
+    [Fact]
     public async Task Restore_OfCorruptTruncatedOrForeignArchives_IsRefused_AndTheDatabaseIsUntouched()
     {
         await using var site = new TestSite();

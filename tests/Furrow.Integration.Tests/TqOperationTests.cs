@@ -106,13 +106,15 @@ public sealed class TqOperationTests
         var job = await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "done after the undelete");
         Assert.False(job.Deleted);
         Assert.Contains("first ran", await site.Client.TaskLogAsync(jid, 1));
-        (code, _, stderr) = await Tq(site, "undelete", jid.ToString());
-        Assert.Equal(1, code);
+        // A clause that matches nothing says so and does nothing; as with Tractor's tq, that is no failure.
+        (code, stdout, stderr) = await Tq(site, "undelete", jid.ToString());
+        Assert.Equal(0, code);
         Assert.Contains("no deleted jobs match", stderr);
+        Assert.Equal("", stdout);
     }
 
     [Fact]
-    public async Task Interrupt_PutsRunningTasksInError_Resume_GoesOnFromTheStoppedCommand_Restart_RunsEverythingAgain()
+    public async Task Interrupt_PausesTheJobAndPutsRunningTasksInError_Resume_GoesOnFromTheStoppedCommand_Restart_RunsEverythingAgain()
     {
         await using var site = new TestSite();
         await site.StartEngineAsync();
@@ -137,24 +139,32 @@ public sealed class TqOperationTests
         (_, stdout, _) = await Tq(site, "invocations", $"jid={jid} and tid=1 and cid=2", "-c", "state", "--nh");
         Assert.Equal("killed", stdout.Trim());
         Assert.Contains("interrupted by tester (tq interrupt)", await site.Client.TaskLogAsync(jid, 1));
+        Assert.True((await site.Client.JobsAsync($"jid={jid}")).Single().Paused);
         (code, _, stderr) = await Tq(site, "interrupt", jid.ToString());
         Assert.Equal(1, code);
-        Assert.Contains("no running command", stderr);
+        Assert.Contains("no running command and is paused already", stderr);
 
-        // Resume goes on from the stopped command: the first step is not run again, and the second sees %r as 1.
+        // Resume goes on from the stopped command, once the job is unpaused: the first step is not run again, and the
+        // second sees %r as 1.
         (code, _, stderr) = await Tq(site, "resume", jid.ToString(), "2");
         Assert.Equal(1, code);
         Assert.Contains("not in error", stderr);
         (code, stdout, stderr) = await Tq(site, "resume", jid.ToString(), "1");
         Assert.True(code == 0, stderr);
         Assert.Equal($"resume J{jid} T1", stdout.Trim());
+        Assert.Contains($"job {jid} is paused", (await site.Client.TasksAsync($"jid={jid} and tid=1")).Single().WhyWaiting);
+        (code, _, stderr) = await Tq(site, "unpause", jid.ToString());
+        Assert.True(code == 0, stderr);
         await site.WaitForJobAsync(jid, j => j.NumActive == 1, TimeSpan.FromSeconds(30), "resumed");
         await File.WriteAllTextAsync(gate, "");
         await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "done after the resume");
         Assert.Single(await File.ReadAllLinesAsync(firsts));
         Assert.Contains("resume=1", await site.Client.TaskLogAsync(jid, 1));
 
-        // Restart runs a finished job again from the start: every task, every command.
+        // Restart runs a finished job again from the start: every task, every command. The job alone comes back from
+        // the database; the rest of the farm is not rebuilt for it.
+        var rebuilds = Occurrences(site.EngineProcess!.Output, RebuiltLine);
+        Assert.True(rebuilds >= 1, "the engine's start builds the farm and says so in its log");
         (code, stdout, stderr) = await Tq(site, "restart", jid.ToString());
         Assert.True(code == 0, stderr);
         Assert.Equal($"restart J{jid}", stdout.Trim());
@@ -162,6 +172,66 @@ public sealed class TqOperationTests
             && (await site.Client.JobsAsync($"jid={jid}")).Single().NumDone == 2, TimeSpan.FromSeconds(30), () => "the job done again");
         Assert.Equal(2, (await site.Client.InvocationsAsync($"jid={jid} and tid=2")).Count);
         Assert.Contains("resume=0", await site.Client.TaskLogAsync(jid, 1));
+        Assert.Equal(rebuilds, Occurrences(site.EngineProcess.Output, RebuiltLine));
+    }
+
+    // The engine's log line for a rebuild of the whole farm from the database (EngineLog.FarmRebuilt).
+    private const string RebuiltLine = "Rebuilt the farm from the job database";
+
+    private static int Occurrences(string text, string line) => text.Split(line).Length - 1;
+
+    [Fact]
+    public async Task Interrupt_StopsTheJobDispatching_UntilUnpaused_AndTheKilledRunKeepsItsStopAndRealTime()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var gate = Path.Combine(site.Root, "gate");
+        // Either task may start first on the one slot; the other waits for it.
+        var jid = await site.SpoolAsync($$"""
+            Job -title {interrupted} -subtasks {
+                Task {a} -cmds { RemoteCmd {sh -c "while [ ! -f {{gate}} ]; do sleep 0.1; done"} }
+                Task {b} -cmds { RemoteCmd {sh -c "while [ ! -f {{gate}} ]; do sleep 0.1; done"} }
+            }
+            """);
+        await site.StartBladeAsync("worker", slots: 1);
+        await site.WaitForJobAsync(jid, j => j.NumActive == 1 && j.NumReady == 1, TimeSpan.FromSeconds(30), "one task running, one waiting");
+        var running = (await site.Client.TasksAsync($"jid={jid} and state=active")).Single().Tid;
+        var waiting = 3 - running;
+        await Eventually.WaitUntilAsync(async () => (await site.Client.InvocationsAsync($"jid={jid}")).Single().StartTime is not null,
+            TimeSpan.FromSeconds(30), () => "the running task's command to have started");
+
+        var (code, stdout, stderr) = await Tq(site, "interrupt", jid.ToString());
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"interrupt J{jid}", stdout.Trim());
+
+        // The job is paused in the same step that frees the slot: the waiting task never gets it.
+        var job = await site.WaitForJobAsync(jid, j => j.NumError == 1 && j.NumActive == 0, TimeSpan.FromSeconds(30), "the killed task in error");
+        Assert.True(job.Paused);
+        Assert.Equal(1, job.NumReady);
+        Assert.Empty(await site.Client.InvocationsAsync($"jid={jid} and tid={waiting}"));
+        Assert.Contains($"job {jid} is paused", (await site.Client.TasksAsync($"jid={jid} and tid={waiting}")).Single().WhyWaiting);
+        (_, stdout, _) = await Tq(site, "jobs", $"jid={jid} and paused", "-c", "jid", "--nh");
+        Assert.Equal(jid.ToString(), stdout.Trim());
+
+        // The killed run ended when it was killed: it has its stop time and its real time up to then, as any run that ended.
+        var killed = (await site.Client.InvocationsAsync($"jid={jid} and tid={running}")).Single();
+        Assert.Equal("killed", killed.Status);
+        Assert.False(killed.Current);
+        Assert.NotNull(killed.StopTime);
+        Assert.True(killed.StopTime >= killed.StartTime, $"stop {killed.StopTime} before start {killed.StartTime}");
+        Assert.NotNull(killed.ElapsedReal);
+        Assert.Equal((killed.StopTime!.Value - killed.StartTime!.Value) / 1000.0, killed.ElapsedReal.Value, 3);
+        (_, stdout, _) = await Tq(site, "invocations", $"jid={jid} and tid={running} and elapsedreal >= 0", "-c", "state", "--nh");
+        Assert.Equal("killed", stdout.Trim());
+
+        // Unpaused, the job goes on with the task that waited; the killed one stays in error until retried.
+        await File.WriteAllTextAsync(gate, "");
+        (code, _, stderr) = await Tq(site, "unpause", jid.ToString());
+        Assert.True(code == 0, stderr);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1 && j.NumError == 1, TimeSpan.FromSeconds(30), "the waiting task done");
+        (code, _, stderr) = await Tq(site, "retry", jid.ToString(), running.ToString());
+        Assert.True(code == 0, stderr);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "the killed task done on its retry");
     }
 
     [Fact]

@@ -487,6 +487,38 @@ public abstract class JobStoreContractTests
     }
 
     [Fact]
+    public async Task LoadUnfinishedJobAsync_ReadsOneJobAsTheWholeLoadDoes_WithItsBlocklist_AndNothingFinishedDeletedOrMissing()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot), TestJobs.Insert(2), TestJobs.Insert(3));
+        await store.CommitAsync(
+            new SetTaskState(1, 2, TaskState.Done, 1500), new SetJobPaused(1, true),
+            new SetBlocklist(1, "blade-b", 3), new SetBlocklist(1, "blade-a", 1), new SetBlocklist(2, "blade-a", 2),
+            new SetJobTimes(2, 10, 20), new SetJobDeleted(3, 30));
+
+        var one = await store.LoadUnfinishedJobAsync(1, None);
+
+        Assert.NotNull(one);
+        var loaded = Assert.Single((await LoadLiveAsync(store)).Jobs);
+        Assert.Equivalent(loaded.Job, one.Job, strict: true);
+        Assert.Equal(loaded.RootSerial, one.RootSerial);
+        Assert.Equivalent(loaded.Tasks, one.Tasks, strict: true);
+        Assert.Equivalent(loaded.Commands, one.Commands, strict: true);
+        Assert.Equal([new(1, "blade-a", 1), new BlocklistEntry(1, "blade-b", 3)], one.Blocklist);
+        Assert.Empty(loaded.Blocklist);
+        // A finished job, a deleted one and one that never was: nothing to bring back.
+        Assert.Null(await store.LoadUnfinishedJobAsync(2, None));
+        Assert.Null(await store.LoadUnfinishedJobAsync(3, None));
+        Assert.Null(await store.LoadUnfinishedJobAsync(99, None));
+        // Reopened (no stop time), the finished job reads back with its own blocklist.
+        await store.CommitAsync(new SetJobTimes(2, null, null));
+        var reopened = await store.LoadUnfinishedJobAsync(2, None);
+        Assert.Equal(2, reopened?.Job.Jid);
+        Assert.Equal([new BlocklistEntry(2, "blade-a", 2)], reopened!.Blocklist);
+    }
+
+    [Fact]
     public async Task UpsertBlade_StoresProfileAndNimby_AndSetBladeNimbyChangesOnlyTheNamedBlade()
     {
         await using var temp = await NewStoreAsync();

@@ -372,7 +372,7 @@ internal static class TqCommand
         ("resume", "run the matching tasks in error again from the command that failed or was stopped (%r is 1 for it)"),
         ("pause", "stop starting the matching jobs' commands (what runs goes on)"),
         ("unpause", "let the matching jobs' commands start again"),
-        ("interrupt", "stop the matching jobs' running commands; their tasks go to error (tq retry or tq resume runs them again)"),
+        ("interrupt", "pause the matching jobs and kill their running commands, whose tasks go to error: nothing more starts until tq unpause, and tq retry or tq resume runs a killed task again"),
         ("restart", "start the matching jobs over: running commands stop and every task, done ones too, runs again"),
         ("delete", "stop the matching jobs and move them to the archive (tq undelete brings one back)"),
         ("undelete", "bring deleted jobs back from the archive, their work left queued again"),
@@ -488,7 +488,8 @@ internal static class TqCommand
         {
             var user = result.GetValue(shared.User)!;
             var force = result.GetValue(shared.Force);
-            // One match goes ahead; several ask first, unless --yes. No match is an error that says so.
+            // One match goes ahead; several ask first, unless --yes. No match says so and is no failure: a runbook's step
+            // (the seed page's "tq --force --yes retry active" on a quiet farm) has nothing to do, and Tractor's tq exits 0.
             var what = target.ToString().ToLowerInvariant();
             var search = operation == "undelete" ? $"({clause}) and deletetime" : clause;
             var matches = (await client.QueryColumnsAsync(what, target switch
@@ -499,7 +500,10 @@ internal static class TqCommand
             }, search, user,
                 new ListOptions(Limit: 1001, Archived: operation == "undelete"), false, ct)).Rows.Count;
             if (matches == 0)
-                return CommonOptions.Fail("tq", $"no {(operation == "undelete" ? "deleted " : "")}{what} match '{TqTable.Escape(clause)}'; nothing done");
+            {
+                Console.Error.WriteLine($"tq: no {(operation == "undelete" ? "deleted " : "")}{what} match '{TqTable.Escape(clause)}'; nothing done");
+                return 0;
+            }
             if (matches > 1 && !result.GetValue(shared.Yes))
             {
                 var count = matches > 1000 ? "over 1000" : matches.ToString(CultureInfo.InvariantCulture);

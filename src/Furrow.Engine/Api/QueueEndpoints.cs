@@ -235,19 +235,13 @@ internal static class QueueEndpoints
         TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", table,
             new QueryContext(context.Request.Query["user"].FirstOrDefault() ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
 
-    private static readonly string[] TaskOperationNames = ["retry", "skip", "resume", "tattr", "chkeys"];
-
     /// <summary>The latest time an operation accepts, in Unix ms: the end of year 9999, as far as a DateTimeOffset goes.</summary>
     private const long MaxTimeMs = 253402300799999;
-
-    private static readonly string[] CommandOperationNames = ["cattr"];
-
-    private static readonly string[] JobOperationNames =
-        ["pause", "unpause", "interrupt", "restart", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs", "jattr", "lock", "unlock"];
 
     // POST /api/v1/operations/{operation}?q=CLAUSE: retry, skip, resume, tattr and chkeys act on the tasks the clause
     // matches, cattr on commands, the rest on jobs (undelete on deleted ones). chpri takes ?priority=N, delay
     // ?aftertime=UNIX_MS, jattr/tattr/cattr ?key=K&value=V, chkeys ?value=SERVICE-KEY. Other users' jobs need ?force=1.
+    // The request is read and the targets found here; what may be done to each is TaskOperations' to say.
     private static async Task<IResult> OperateAsync(string operation, HttpContext context, QueueRows rows, TaskOperations operations,
         TimeProvider clock, CancellationToken ct)
     {
@@ -255,14 +249,8 @@ internal static class QueueEndpoints
         var user = q["user"].FirstOrDefault() ?? "";
         if (q["force"].FirstOrDefault() is { Length: > 0 } forceText && forceText is not ("0" or "1"))
             return ApiResults.BadRequest($"bad force '{forceText}': expected 1 or 0");
-        var force = q["force"] == "1";
-        var table = TaskOperationNames.Contains(operation) ? QueryTable.Tasks
-            : CommandOperationNames.Contains(operation) ? QueryTable.Commands
-            : JobOperationNames.Contains(operation) ? QueryTable.Jobs
-            : (QueryTable?)null;
-        if (table is null)
-            return ApiResults.BadRequest($"unknown operation '{operation}': expected one of " +
-                string.Join(", ", TaskOperationNames.Concat(CommandOperationNames).Concat(JobOperationNames)));
+        if (OperationRequest.TableOf(operation) is not { } table)
+            return ApiResults.BadRequest($"unknown operation '{operation}': expected one of {string.Join(", ", OperationRequest.Names)}");
         double priority = 0;
         if (operation == "chpri" && (!double.TryParse(q["priority"], NumberStyles.Float, CultureInfo.InvariantCulture, out priority)
             || !double.IsFinite(priority)))
@@ -278,96 +266,27 @@ internal static class QueueEndpoints
             var value = q["value"].FirstOrDefault();
             if (string.IsNullOrEmpty(key) || value is null)
                 return ApiResults.BadRequest(operation == "chkeys" ? "chkeys needs ?value= the new service key" : $"{operation} needs ?key= and ?value=");
-            edit = AttributeEdit.Parse(table.Value, key, value, out var refusal);
+            edit = AttributeEdit.Parse(table, key, value, out var refusal);
             if (edit is null)
                 return ApiResults.BadRequest($"{operation}: {refusal}");
         }
-        var query = Compile(context, table.Value, clock);
+        var query = Compile(context, table, clock);
         if (query.Error is { } error)
             return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
         if (string.IsNullOrWhiteSpace(query.Query!.Clause))
             return ApiResults.BadRequest($"{operation} needs a search clause naming what to {operation}");
 
         var search = new ListQuery(query.Query, IncludeDeleted: operation == "undelete");
-        var targets = table switch
+        List<OperationTarget> targets = table switch
         {
-            QueryTable.Tasks => (await rows.TasksAsync(search, ct)).Select(r => (r.Jid, r.Tid, Cid: 0, r.Owner)).ToList(),
-            QueryTable.Commands => (await rows.CommandsAsync(search, ct)).Select(r => (r.Jid, r.Tid, r.Cid, r.Owner)).ToList(),
-            _ => (await rows.JobsAsync(search, ct)).Where(j => operation != "undelete" || j.Deleted).Select(r => (r.Jid, Tid: 0, Cid: 0, r.Owner)).ToList(),
+            QueryTable.Tasks => [.. (await rows.TasksAsync(search, ct)).Select(r => new OperationTarget(r.Jid, r.Tid, 0, r.Owner))],
+            QueryTable.Commands => [.. (await rows.CommandsAsync(search, ct)).Select(r => new OperationTarget(r.Jid, r.Tid, r.Cid, r.Owner))],
+            _ => [.. (await rows.JobsAsync(search, ct)).Where(j => operation != "undelete" || j.Deleted).Select(r => new OperationTarget(r.Jid, 0, 0, r.Owner))],
         };
-        var done = new List<string>();
-        var refused = new List<string>();
-        // tattr -k service and chkeys change every command of each task; a job's commands are read once, and its lock.
-        var commandsOf = new Dictionary<long, ILookup<int, int>>();
-        var lockOf = new Dictionary<long, string?>();
-        foreach (var (jid, tid, cid, owner) in targets)
-        {
-            var name = cid != 0 ? $"J{jid} T{tid} C{cid}" : tid != 0 ? $"J{jid} T{tid}" : $"J{jid}";
-            if (!lockOf.TryGetValue(jid, out var holder))
-                lockOf[jid] = holder = await operations.LockHolderAsync(jid, ct);
-            // A lock keeps everyone but its holder out, --force or not; only unlock --force breaks it.
-            if (holder is not null && holder != user && !(operation == "unlock" && force))
-            {
-                refused.Add($"{name}: locked by {holder}; only {holder} may act on it until it is unlocked" +
-                    (operation == "unlock" ? " (--force breaks the lock)" : ""));
-                continue;
-            }
-            if (owner != user && !force && !(operation == "unlock" && holder == user))
-            {
-                refused.Add($"{name}: owned by {owner}; use --force to act on other users' jobs");
-                continue;
-            }
-            if (operation is "lock" or "unlock")
-            {
-                // Locking a job one holds, or unlocking one no one holds, is done already: a script may say it twice.
-                var wanted = operation == "lock" ? user : null;
-                if (holder != wanted)
-                {
-                    lockOf[jid] = wanted;
-                    await operations.SetLockAsync(jid, wanted, ct);
-                }
-                done.Add(name);
-                continue;
-            }
-            if (edit is { Key: "service" } && table == QueryTable.Tasks)
-            {
-                if (!commandsOf.TryGetValue(jid, out var byTask))
-                    commandsOf[jid] = byTask = (await rows.CommandsAsync(new ListQuery { Jid = jid, IncludeDeleted = true }, ct)).ToLookup(c => c.Tid, c => c.Cid);
-                string? first = byTask[tid].Any() ? null : $"{name} has no command of its own (its subtasks' commands keep their keys)";
-                foreach (var each in byTask[tid])
-                    first ??= await operations.SetCommandAttributeAsync(jid, tid, each, edit, ct);
-                if (first is null)
-                    done.Add(name);
-                else
-                    refused.Add(first);
-                continue;
-            }
-            var problem = operation switch
-            {
-                "retry" => await operations.RetryAsync(jid, tid, ct),
-                "skip" => await operations.SkipAsync(jid, tid, ct),
-                "resume" => await operations.ResumeAsync(jid, tid, ct),
-                "interrupt" => await operations.InterruptAsync(jid, user, ct),
-                "restart" => await operations.RestartAsync(jid, ct),
-                "pause" => await operations.SetPausedAsync(jid, true, ct),
-                "unpause" => await operations.SetPausedAsync(jid, false, ct),
-                "undelete" => await operations.UndeleteAsync(jid, ct),
-                "chpri" => await operations.SetPriorityAsync(jid, priority, ct),
-                "delay" => await operations.SetAfterTimeAsync(jid, afterMs, ct),
-                "undelay" => await operations.SetAfterTimeAsync(jid, null, ct),
-                "retryallerrs" => await operations.EachErrorAsync(jid, skip: false, ct),
-                "skipallerrs" => await operations.EachErrorAsync(jid, skip: true, ct),
-                "jattr" => await operations.SetJobAttributeAsync(jid, edit!, ct),
-                "tattr" => await operations.SetTaskTitleAsync(jid, tid, edit!, ct),
-                "cattr" => await operations.SetCommandAttributeAsync(jid, tid, cid, edit!, ct),
-                _ => await operations.DeleteAsync(jid, ct),
-            };
-            if (problem is null)
-                done.Add(name);
-            else
-                refused.Add(problem);
-        }
-        return TypedResults.Json(new OperationReply(operation, done.Count, done, refused), FurrowJsonContext.Default.OperationReply);
+        var request = new OperationRequest(operation, user, q["force"] == "1") { Priority = priority, AfterMs = afterMs, Edit = edit };
+        var outcome = await operations.ApplyAsync(request, targets, ct);
+        return TypedResults.Json(new OperationReply(operation, outcome.Done.Count, outcome.Done, outcome.Refused),
+            FurrowJsonContext.Default.OperationReply);
     }
 
     private static async Task<IResult> ReadScriptAsync(long jid, IJobStore store, CancellationToken ct) =>

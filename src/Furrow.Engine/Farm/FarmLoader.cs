@@ -70,6 +70,18 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
         EngineLog.FarmRebuilt(logger, watch.ElapsedMilliseconds, readMs, buildMs, logsMs);
     }
 
+    /// <summary>
+    /// Reads one unfinished job from the database and adds it to the farm (<see cref="LiveFarm.AddLoaded"/>), leaving every
+    /// other job as it is: for a finished job that is retried or restarted, or a deleted one brought back. Returns the
+    /// changes the farm decided for it, for the caller to wait on; null when the database holds no such unfinished job.
+    /// </summary>
+    public async Task<ChangeSet?> LoadJobAsync(long jid, CancellationToken cancellationToken)
+    {
+        if (await store.LoadUnfinishedJobAsync(jid, cancellationToken).ConfigureAwait(false) is not { } rows)
+            return null;
+        return farm.AddLoaded(Build(rows), rows.Blocklist);
+    }
+
     private async Task<List<LiveJob>> BuildAllAsync(ChannelReader<UnfinishedJob> read, CancellationToken cancellationToken)
     {
         var jobs = new List<LiveJob>();

@@ -7,7 +7,9 @@ internal sealed partial class LiveFarm
 {
     /// <summary>
     /// Changes one attribute of a job (`tq jattr`). A job in the queue takes it at once (its place in the queue, what it
-    /// waits for, its share group, its cap); a finished or deleted one has it changed on record. Null when done, else why not.
+    /// waits for, its share group, its cap); a finished or deleted one has it changed on record. Priority, paused and
+    /// aftertime are `tq chpri`, `tq pause`/`unpause` and `tq delay`/`undelay` by another name, and are done as those are.
+    /// Null when done, else why not.
     /// </summary>
     public string? SetJobAttribute(long jid, AttributeEdit edit, ChangeSet changes)
     {
@@ -15,6 +17,19 @@ internal sealed partial class LiveFarm
         {
             try
             {
+                switch (edit.Key)
+                {
+                    case "priority":
+                        Reprioritize(jid, edit.Number!.Value, changes);
+                        return null;
+                    case "paused":
+                        Pause(jid, edit.Flag!.Value, changes);
+                        return null;
+                    case "aftertime":
+                        // Tractor's set_afterTime=0 clears it.
+                        Delay(jid, edit.Number is > 0 and var ms ? (long)ms : null, changes);
+                        return null;
+                }
                 if (edit.Key == "afterjids" && edit.Ids!.Contains(jid))
                     return $"J{jid} cannot wait for itself (afterjids)";
                 if (edit.Key == "tier" && !_policy.KnowsTier(edit.Text!))
@@ -41,25 +56,6 @@ internal sealed partial class LiveFarm
             case "comment":
                 job.Record = job.Record with { Comment = edit.Text };
                 return;
-            case "priority":
-                job.Record = job.Record with { Priority = edit.Number!.Value };
-                break;
-            case "paused":
-                job.Paused = edit.Flag!.Value;
-                job.Record = job.Record with { Paused = job.Paused };
-                break;
-            case "aftertime":
-                if (job.Record.AfterTimeMs is { } old)
-                    _startTimes.Remove((old, job.Jid));
-                long? after = edit.Number is > 0 and var ms ? (long)ms : null;
-                job.Record = job.Record with { AfterTimeMs = after };
-                if (after is { } at && at > Now)
-                {
-                    _startTimes.Add((at, job.Jid));
-                    _startTimeAdded.TrySetResult();
-                    _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-                break;
             case "maxactive":
                 job.Record = job.Record with { MaxActive = edit.Number is > 0 and var max ? (int)max : null };
                 break;

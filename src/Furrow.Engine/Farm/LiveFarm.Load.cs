@@ -140,15 +140,27 @@ internal sealed partial class LiveFarm
     /// Adds a just-committed job and makes ready whatever of it can start: the tasks it was committed with ready
     /// (<see cref="MarkReadyAtSpool"/>) are queued as they are; the others are settled, with their changes written.
     /// </summary>
-    public ChangeSet AddSpooled(LiveJob job)
+    public ChangeSet AddSpooled(LiveJob job) => Add(job, []);
+
+    /// <summary>
+    /// Brings back into the queue one job read from the database on its own (a finished job retried or restarted, a
+    /// deleted one undeleted), as a whole load would have: its blocklist, what it waits for, its tasks queued or
+    /// settled. A job in memory already (another request brought it back first) is left as it is.
+    /// </summary>
+    public ChangeSet AddLoaded(LiveJob job, IReadOnlyList<BlocklistEntry> blocklist) => Add(job, blocklist);
+
+    private ChangeSet Add(LiveJob job, IReadOnlyList<BlocklistEntry> blocklist)
     {
         var changes = new ChangeSet();
         lock (_gate)
         {
             try
             {
-                _jobs[job.Jid] = job;
+                if (!_jobs.TryAdd(job.Jid, job))
+                    return changes;
                 Admit(job);
+                foreach (var entry in blocklist)
+                    job.Failures[entry.Blade] = entry.Failures;
                 foreach (var task in job.Tasks.AsSpan(1))
                     QueueOrSettle(job, task, changes);
             }

@@ -55,8 +55,10 @@ internal sealed partial class LiveFarm
     }
 
     /// <summary>
-    /// Stops every running command of a job (Tractor's jinterrupt, `tq interrupt`): each one's task goes to error, where
-    /// `tq retry` reruns it and `tq resume` goes on from the stopped command. Null when done, else why not.
+    /// Interrupts a job (Tractor's jinterrupt, `tq interrupt`): pauses it, so it starts nothing more, and stops every
+    /// command it has running; each one's task goes to error, where `tq retry` reruns it and `tq resume` goes on from the
+    /// stopped command once the job is unpaused (`tq unpause`; `tq restart` does not unpause). Null when done, else why
+    /// not: the job is not in the queue, or it has nothing running and is paused already.
     /// </summary>
     public string? Interrupt(long jid, string user, ChangeSet changes)
     {
@@ -80,7 +82,10 @@ internal sealed partial class LiveFarm
                     SetState(job, task, TaskState.Error, changes);
                     stopped++;
                 }
-                return stopped == 0 ? $"J{jid} has no running command" : null;
+                if (stopped == 0 && job.Paused)
+                    return $"J{jid} has no running command and is paused already (tq unpause lets it go on)";
+                Pause(jid, true, changes);
+                return null;
             }
             finally
             {
@@ -169,20 +174,27 @@ internal sealed partial class LiveFarm
         {
             try
             {
-                if (_jobs.TryGetValue(jid, out var job))
-                {
-                    job.Paused = paused;
-                    Requeue(job);
-                    if (!paused)
-                        changes.WorkBecameAvailable = true;
-                }
-                changes.Add(new SetJobPaused(jid, paused));
+                Pause(jid, paused, changes);
             }
             finally
             {
                 Seal(changes);
             }
         }
+    }
+
+    // `tq pause`/`unpause`, `tq jattr -k paused` and `tq interrupt`; the caller holds _gate and seals.
+    private void Pause(long jid, bool paused, ChangeSet changes)
+    {
+        if (_jobs.TryGetValue(jid, out var job))
+        {
+            job.Paused = paused;
+            job.Record = job.Record with { Paused = paused };
+            Requeue(job);
+            if (!paused)
+                changes.WorkBecameAvailable = true;
+        }
+        changes.Add(new SetJobPaused(jid, paused));
     }
 
     /// <summary>Removes a job from the queue (kept in the database, marked deleted); its running commands are stopped.</summary>
@@ -215,19 +227,25 @@ internal sealed partial class LiveFarm
         {
             try
             {
-                if (_jobs.TryGetValue(jid, out var job))
-                {
-                    job.Record = job.Record with { Priority = priority };
-                    Requeue(job);
-                    changes.WorkBecameAvailable = true;
-                }
-                changes.Add(new SetJobPriority(jid, priority));
+                Reprioritize(jid, priority, changes);
             }
             finally
             {
                 Seal(changes);
             }
         }
+    }
+
+    // `tq chpri` and `tq jattr -k priority`; the caller holds _gate and seals.
+    private void Reprioritize(long jid, double priority, ChangeSet changes)
+    {
+        if (_jobs.TryGetValue(jid, out var job))
+        {
+            job.Record = job.Record with { Priority = priority };
+            Requeue(job);
+            changes.WorkBecameAvailable = true;
+        }
+        changes.Add(new SetJobPriority(jid, priority));
     }
 
     /// <summary>
@@ -240,27 +258,25 @@ internal sealed partial class LiveFarm
         {
             try
             {
-                if (_jobs.TryGetValue(jid, out var job))
-                {
-                    if (job.Record.AfterTimeMs is { } old)
-                        _startTimes.Remove((old, jid));
-                    job.Record = job.Record with { AfterTimeMs = afterMs };
-                    if (afterMs is { } after && after > Now)
-                    {
-                        _startTimes.Add((after, jid));
-                        _startTimeAdded.TrySetResult();
-                        _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                    }
-                    Requeue(job);
-                    changes.WorkBecameAvailable = true;
-                }
-                changes.Add(new SetJobAfterTime(jid, afterMs));
+                Delay(jid, afterMs, changes);
             }
             finally
             {
                 Seal(changes);
             }
         }
+    }
+
+    // `tq delay`/`undelay` and `tq jattr -k aftertime`; the caller holds _gate and seals.
+    private void Delay(long jid, long? afterMs, ChangeSet changes)
+    {
+        if (_jobs.TryGetValue(jid, out var job))
+        {
+            MoveStartTime(job, afterMs);
+            Requeue(job);
+            changes.WorkBecameAvailable = true;
+        }
+        changes.Add(new SetJobAfterTime(jid, afterMs));
     }
 
     /// <summary>The job's tasks in <paramref name="state"/>, in tid order; empty when the job is not in the queue.</summary>

@@ -142,7 +142,7 @@ internal sealed partial class LiveFarm
     private static InvocationUsage UsageOf(LiveInvocation invocation, InvocationEvent ev, long stopTime, Core.Scheduling.ClockSkew skew) =>
         ev.Usage is { } usage
             ? new InvocationUsage(usage.ElapsedSecs, usage.UserSecs, usage.SystemSecs, usage.PeakRssBytes, usage.PeakVszBytes, skew.Ms)
-            : new InvocationUsage((stopTime - invocation.StartTimeMs) / 1000.0, null, null, null, null, skew.Ms);
+            : invocation.ElapsedTo(stopTime, skew.Ms);
 
     // The blade ended the command itself (it is stopping, or came back and could not keep it): nothing about the command
     // failed, so the task goes back to ready at once for any blade, with no retry or blocklist count against it.

@@ -352,13 +352,20 @@ internal sealed partial class LiveFarm
             counts[key] = value;
     }
 
-    /// <summary>Ends an invocation that will not report back (lost blade, retried or deleted task) and asks its blade to stop it.</summary>
+    /// <summary>
+    /// Ends an invocation that will not report back (lost blade, killed, retried, skipped or deleted task) and asks its
+    /// blade to stop it. It ends now, as the record says: one that had started ran until now (elapsedreal), as an exit
+    /// that brought no figures would have.
+    /// </summary>
     private void Abandon(LiveInvocation invocation, InvocationState status, ChangeSet changes)
     {
         Release(invocation, changes);
-        changes.Add(new FinishInvocation(invocation.Iid, Now, null, status, invocation.Usage));
-        if (_blades.TryGetValue(invocation.Blade, out var blade))
-            blade.PendingCancels.Add(invocation.Iid);
+        var now = Now;
+        _blades.TryGetValue(invocation.Blade, out var blade);
+        if (invocation.Started)
+            invocation.Usage ??= invocation.ElapsedTo(now, blade?.ClockSkew.Ms);
+        changes.Add(new FinishInvocation(invocation.Iid, now, null, status, invocation.Usage));
+        blade?.PendingCancels.Add(invocation.Iid);
     }
 
     /// <summary>Puts a task back to wait for a blade from <paramref name="fromCommand"/> on, stopping what runs now.</summary>
@@ -401,11 +408,25 @@ internal sealed partial class LiveFarm
                 _waiters[waitedFor] = list = [];
             list.Add(job.Jid);
         }
-        if (job.Record.AfterTimeMs is { } after && after > Now)
-        {
-            _startTimes.Add((after, job.Jid));
-            _startTimeAdded.TrySetResult();
-            _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
+        MoveStartTime(job, job.Record.AfterTimeMs);
+    }
+
+    /// <summary>
+    /// Gives a job in memory its `-after` start time (Unix ms; null for none), the one place that rule lives: at spool
+    /// and load (<see cref="Admit"/>), `tq delay`/`undelay` and `tq jattr -k aftertime`. A time still to come holds the job
+    /// out of the ready queue until <see cref="ReleaseStartTimes"/> lets it in, and wakes whoever waits for the earliest
+    /// one; a time past (or none) holds nothing. The caller requeues the job.
+    /// </summary>
+    private void MoveStartTime(LiveJob job, long? afterMs)
+    {
+        if (job.Record.AfterTimeMs is { } old)
+            _startTimes.Remove((old, job.Jid));
+        if (job.Record.AfterTimeMs != afterMs)
+            job.Record = job.Record with { AfterTimeMs = afterMs };
+        if (afterMs is not { } after || after <= Now)
+            return;
+        _startTimes.Add((after, job.Jid));
+        _startTimeAdded.TrySetResult();
+        _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

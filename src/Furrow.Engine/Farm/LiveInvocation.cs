@@ -43,4 +43,12 @@ internal sealed class LiveInvocation(long iid, long jid, int tid, int cid, strin
 
     /// <summary>Output bytes already written to the log; a resent chunk below this is skipped.</summary>
     public long LogBytes { get; set; }
+
+    /// <summary>
+    /// What is known of its use when nothing but its times is: the real time from its start to <paramref name="stopTimeMs"/>
+    /// (both on the engine's clock), with its blade's clock skew. For an exit that brought no figures, and for a run the
+    /// engine ended itself (killed, retried, skipped, deleted, its blade lost).
+    /// </summary>
+    public Storage.InvocationUsage ElapsedTo(long stopTimeMs, long? clockSkewMs) =>
+        new(Math.Max(0, stopTimeMs - StartTimeMs) / 1000.0, null, null, null, null, clockSkewMs);
 }

@@ -5,10 +5,101 @@ namespace Furrow.Engine.Jobs;
 
 /// <summary>
 /// The operator's verbs on tasks, jobs and blades: retry, resume, skip, pause, unpause, interrupt, restart, delete, undelete,
-/// chpri, delay, undelay, retryallerrs, skipallerrs, unblock, nimby.
+/// chpri, delay, undelay, retryallerrs, skipallerrs, jattr, tattr, cattr, chkeys, lock, unlock, unblock, nimby; and the
+/// rules every verb a search clause aims obeys (locks, --force), in <see cref="ApplyAsync"/>.
 /// </summary>
 internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader)
 {
+    /// <summary>
+    /// Runs an operation on each target its clause matched, under the rules every one of them obeys: a locked job is
+    /// acted on by its lock's holder only (`--force` or not; only `unlock --force` breaks a lock), another user's job
+    /// needs `--force` (its lock's holder may unlock it without), and a task's service key (`tq chkeys`, `tq tattr -k
+    /// service`) is changed on each of its own commands. A target refused, or one its operation could not be done on,
+    /// is named with why in the outcome; the rest go on.
+    /// </summary>
+    public async Task<OperationOutcome> ApplyAsync(OperationRequest request, IReadOnlyList<OperationTarget> targets,
+        CancellationToken cancellationToken)
+    {
+        var (operation, user, force) = (request.Operation, request.User, request.Force);
+        var done = new List<string>();
+        var refused = new List<string>();
+        // A job's lock is read once, however many of its tasks match; so are its commands, for a service key.
+        var lockOf = new Dictionary<long, string?>();
+        var commandsOf = new Dictionary<long, ILookup<int, int>>();
+        foreach (var target in targets)
+        {
+            var (jid, tid, cid, name) = (target.Jid, target.Tid, target.Cid, target.Name);
+            if (!lockOf.TryGetValue(jid, out var holder))
+                lockOf[jid] = holder = (await JobRowAsync(jid, cancellationToken).ConfigureAwait(false))?.LockedBy;
+            if (holder is not null && holder != user && !(operation == "unlock" && force))
+            {
+                refused.Add($"{name}: locked by {holder}; only {holder} may act on it until it is unlocked" +
+                    (operation == "unlock" ? " (--force breaks the lock)" : ""));
+                continue;
+            }
+            if (target.Owner != user && !force && !(operation == "unlock" && holder == user))
+            {
+                refused.Add($"{name}: owned by {target.Owner}; use --force to act on other users' jobs");
+                continue;
+            }
+            string? problem;
+            if (operation is "lock" or "unlock")
+            {
+                // Locking a job one holds, or unlocking one no one holds, is done already: a script may say it twice.
+                var wanted = operation == "lock" ? user : null;
+                if (holder != wanted)
+                {
+                    lockOf[jid] = wanted;
+                    await SetLockAsync(jid, wanted, cancellationToken).ConfigureAwait(false);
+                }
+                problem = null;
+            }
+            else if (request.Edit is { Key: "service" } && cid == 0)
+            {
+                if (!commandsOf.TryGetValue(jid, out var byTask))
+                    commandsOf[jid] = byTask = (await store.ListCommandsAsync(jid, cancellationToken).ConfigureAwait(false)).ToLookup(c => c.Tid, c => c.Cid);
+                problem = byTask[tid].Any() ? null : $"{name} has no command of its own (its subtasks' commands keep their keys)";
+                foreach (var each in byTask[tid])
+                    problem ??= await SetCommandAttributeAsync(jid, tid, each, request.Edit, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                problem = await OperateAsync(request, target, cancellationToken).ConfigureAwait(false);
+            }
+            if (problem is null)
+                done.Add(name);
+            else
+                refused.Add(problem);
+        }
+        return new OperationOutcome(done, refused);
+    }
+
+    private async Task<string?> OperateAsync(OperationRequest request, OperationTarget target, CancellationToken cancellationToken)
+    {
+        var (jid, tid, cid) = (target.Jid, target.Tid, target.Cid);
+        return request.Operation switch
+        {
+            "retry" => await RetryAsync(jid, tid, cancellationToken).ConfigureAwait(false),
+            "skip" => await SkipAsync(jid, tid, cancellationToken).ConfigureAwait(false),
+            "resume" => await ResumeAsync(jid, tid, cancellationToken).ConfigureAwait(false),
+            "interrupt" => await InterruptAsync(jid, request.User, cancellationToken).ConfigureAwait(false),
+            "restart" => await RestartAsync(jid, cancellationToken).ConfigureAwait(false),
+            "pause" => await SetPausedAsync(jid, true, cancellationToken).ConfigureAwait(false),
+            "unpause" => await SetPausedAsync(jid, false, cancellationToken).ConfigureAwait(false),
+            "delete" => await DeleteAsync(jid, cancellationToken).ConfigureAwait(false),
+            "undelete" => await UndeleteAsync(jid, cancellationToken).ConfigureAwait(false),
+            "chpri" => await SetPriorityAsync(jid, request.Priority, cancellationToken).ConfigureAwait(false),
+            "delay" => await SetAfterTimeAsync(jid, request.AfterMs, cancellationToken).ConfigureAwait(false),
+            "undelay" => await SetAfterTimeAsync(jid, null, cancellationToken).ConfigureAwait(false),
+            "retryallerrs" => await EachErrorAsync(jid, skip: false, cancellationToken).ConfigureAwait(false),
+            "skipallerrs" => await EachErrorAsync(jid, skip: true, cancellationToken).ConfigureAwait(false),
+            "jattr" => await SetJobAttributeAsync(jid, request.Edit!, cancellationToken).ConfigureAwait(false),
+            "tattr" => await SetTaskTitleAsync(jid, tid, request.Edit!, cancellationToken).ConfigureAwait(false),
+            "cattr" => await SetCommandAttributeAsync(jid, tid, cid, request.Edit!, cancellationToken).ConfigureAwait(false),
+            _ => throw new ArgumentException($"unknown operation '{request.Operation}'", nameof(request)),
+        };
+    }
+
     /// <summary>Reruns a task from its first command; a running command is stopped on its blade first.</summary>
     public async Task<string?> RetryAsync(long jid, int tid, CancellationToken cancellationToken)
     {
@@ -38,7 +129,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         return problem;
     }
 
-    /// <summary>Stops a job's running commands; their tasks go to error (`tq interrupt`).</summary>
+    /// <summary>Pauses a job and stops its running commands; their tasks go to error (`tq interrupt`).</summary>
     public async Task<string?> InterruptAsync(long jid, string user, CancellationToken cancellationToken)
     {
         var changes = new ChangeSet();
@@ -119,19 +210,17 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
     /// </summary>
     public async Task<string?> UndeleteAsync(long jid, CancellationToken cancellationToken)
     {
-        var job = (await store.QueryJobsAsync(new Storage.Queries.ListQuery(IncludeDeleted: true) { Jid = jid }, cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault();
+        var job = await JobRowAsync(jid, cancellationToken).ConfigureAwait(false);
         if (job is null)
             return $"there is no job {jid}";
         if (!job.Deleted)
             return $"J{jid} is not deleted";
         await store.CommitAsync([new SetJobUndeleted(jid)], cancellationToken).ConfigureAwait(false);
         // The archive purger may have taken the job between the read and the write; then nothing came back.
-        if ((await store.QueryJobsAsync(new Storage.Queries.ListQuery(IncludeDeleted: true) { Jid = jid }, cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault() is not { Deleted: false })
+        if (await JobRowAsync(jid, cancellationToken).ConfigureAwait(false) is not { Deleted: false })
             return $"J{jid} was purged from the archive (ArchiveRetentionDays) before it could come back";
-        if (job.StopTimeMs is null)
-            await loader.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (job.StopTimeMs is null && await loader.LoadJobAsync(jid, cancellationToken).ConfigureAwait(false) is { } loaded)
+            await committer.CommitAsync(loaded, cancellationToken).ConfigureAwait(false);
         return null;
     }
 
@@ -166,13 +255,8 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         return problem;
     }
 
-    /// <summary>The user holding a job's lock (`tq lock`), or null when it is not locked or there is no such job.</summary>
-    public async Task<string?> LockHolderAsync(long jid, CancellationToken cancellationToken) =>
-        (await store.QueryJobsAsync(new Storage.Queries.ListQuery(IncludeDeleted: true) { Jid = jid }, cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault()?.LockedBy;
-
     /// <summary>Locks a job to <paramref name="user"/> (`tq lock`), or unlocks it when null (`tq unlock`).</summary>
-    public async Task SetLockAsync(long jid, string? user, CancellationToken cancellationToken)
+    private async Task SetLockAsync(long jid, string? user, CancellationToken cancellationToken)
     {
         var changes = new ChangeSet();
         changes.Add(new SetJobLock(jid, user));
@@ -199,16 +283,23 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         return null;
     }
 
-    // A finished job is not in memory; retrying one of its tasks reopens the job and reloads it from the database.
+    // A finished job is not in memory; retrying one of its tasks, or restarting it, reopens the job (no stop time) and
+    // brings it back from the database on its own. False when there is no such job, or it is deleted.
     private async Task<bool> EnsureLiveAsync(long jid, CancellationToken cancellationToken)
     {
         if (farm.IsLive(jid))
             return true;
-        var job = (await store.QueryJobsAsync(new Storage.Queries.ListQuery { Jid = jid }, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        if (job is null)
+        if (await JobRowAsync(jid, cancellationToken).ConfigureAwait(false) is not { Deleted: false })
             return false;
         await store.CommitAsync([new SetJobTimes(jid, null, null)], cancellationToken).ConfigureAwait(false);
-        await loader.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (await loader.LoadJobAsync(jid, cancellationToken).ConfigureAwait(false) is not { } loaded)
+            return farm.IsLive(jid);
+        await committer.CommitAsync(loaded, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    // A job's row as the database holds it, deleted or not; null when there is no such job.
+    private async Task<JobRecord?> JobRowAsync(long jid, CancellationToken cancellationToken) =>
+        (await store.QueryJobsAsync(new Storage.Queries.ListQuery(IncludeDeleted: true) { Jid = jid }, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault();
 }

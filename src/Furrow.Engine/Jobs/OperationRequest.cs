@@ -1,0 +1,48 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Query;
+
+namespace Furrow.Engine.Jobs;
+
+/// <summary>
+/// One operator's verb as asked (`tq OPERATION CLAUSE`, `POST /api/v1/operations/{operation}`): who asks, whether with
+/// `--force`, and the value the verb takes (chpri's priority, delay's time, an attribute edit). What it acts on is
+/// <see cref="TableOf"/> the operation: tasks, commands or jobs.
+/// </summary>
+internal sealed record OperationRequest(string Operation, string User, bool Force)
+{
+    private static readonly string[] TaskOperations = ["retry", "skip", "resume", "tattr", "chkeys"];
+
+    private static readonly string[] CommandOperations = ["cattr"];
+
+    private static readonly string[] JobOperations =
+        ["pause", "unpause", "interrupt", "restart", "delete", "undelete", "chpri", "delay", "undelay", "retryallerrs", "skipallerrs", "jattr", "lock", "unlock"];
+
+    /// <summary>Every operation there is, task ones first.</summary>
+    public static IEnumerable<string> Names => TaskOperations.Concat(CommandOperations).Concat(JobOperations);
+
+    /// <summary>chpri's new priority.</summary>
+    public double Priority { get; init; }
+
+    /// <summary>delay's start time, Unix ms.</summary>
+    public long AfterMs { get; init; }
+
+    /// <summary>jattr's, tattr's, cattr's or chkeys' change (chkeys: the service key).</summary>
+    public AttributeEdit? Edit { get; init; }
+
+    /// <summary>What an operation acts on: the rows its clause is matched against; null for an unknown operation.</summary>
+    public static QueryTable? TableOf(string operation) =>
+        TaskOperations.Contains(operation) ? QueryTable.Tasks
+        : CommandOperations.Contains(operation) ? QueryTable.Commands
+        : JobOperations.Contains(operation) ? QueryTable.Jobs
+        : null;
+}
+
+/// <summary>One thing an operation's clause matched: a job (Tid and Cid 0), a task (Cid 0) or a command, with its job's owner.</summary>
+internal sealed record OperationTarget(long Jid, int Tid, int Cid, string Owner)
+{
+    /// <summary>How replies name it: J1, J1 T2, J1 T2 C3.</summary>
+    public string Name => Cid != 0 ? $"J{Jid} T{Tid} C{Cid}" : Tid != 0 ? $"J{Jid} T{Tid}" : $"J{Jid}";
+}
+
+/// <summary>What an operation did: the targets it acted on, by name, and for each one it did not, why not.</summary>
+internal sealed record OperationOutcome(IReadOnlyList<string> Done, IReadOnlyList<string> Refused);
