@@ -25,9 +25,10 @@ public sealed class ArchiveRetentionTests
         Assert.True(code == 0, stderr);
         Assert.Single(await site.Client.JobsAsync($"jid={gone}", archived: true));
 
-        await Eventually.WaitUntilAsync(async () => (await site.Client.JobsAsync($"jid={gone}", archived: true)).Count == 0, TimeSpan.FromSeconds(30),
-            () => "the deleted job to be purged");
-        Assert.False(Directory.Exists(Path.GetDirectoryName(site.LogPath("tester", gone, 1))));
+        // The purger deletes the rows, then the logs: wait for both.
+        await Eventually.WaitUntilAsync(async () => (await site.Client.JobsAsync($"jid={gone}", archived: true)).Count == 0
+            && !Directory.Exists(Path.GetDirectoryName(site.LogPath("tester", gone, 1))), TimeSpan.FromSeconds(30),
+            () => "the deleted job and its logs to be purged");
         Assert.Empty(await site.Client.TasksAsync($"jid={gone}", null, new Client.ListOptions(Archived: true)));
         Assert.Empty(await site.Client.InvocationsAsync($"jid={gone}", null, new Client.ListOptions(Archived: true)));
         Assert.Contains("keep me", await site.Client.TaskLogAsync(kept, 1));
