@@ -54,8 +54,7 @@ internal sealed partial class LiveFarm
                 job.Record = job.Record with { Title = edit.Text! };
                 return;
             case "comment":
-                job.Record = job.Record with { Comment = edit.Text };
-                return;
+                return; // written to the job database only: the farm does not hold comments (LiveJob.Record)
             case "maxactive":
                 job.Record = job.Record with { MaxActive = edit.Number is > 0 and var max ? (int)max : null };
                 break;

@@ -15,7 +15,17 @@ internal sealed class LiveJob
         Paused = record.Paused;
     }
 
-    public JobRecord Record { get; set; }
+    /// <summary>
+    /// The job's row, without its comment: a comment may be megabytes, nothing in scheduling reads it, and listings
+    /// read it from the job database when asked for. So the farm never holds one, whatever it is given.
+    /// </summary>
+    public JobRecord Record
+    {
+        get => _record;
+        set => _record = value.Comment is null ? value : value with { Comment = null };
+    }
+
+    private JobRecord _record = null!;
     public long Jid => Record.Jid;
     public string Owner => Record.Owner;
     /// <summary>The job's own `-serialsubtasks`, which orders its top-level tasks.</summary>
