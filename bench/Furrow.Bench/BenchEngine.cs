@@ -46,7 +46,7 @@ internal sealed class BenchEngine : IAsyncDisposable
     /// <param name="silenceSecs">BladeSilenceTimeoutSecs: 60 so a loaded bench machine never loses a blade; null leaves the site's
     /// default (15), which also sets how often idle blades check in.</param>
     public static async Task<BenchEngine> StartAsync(string store = "sqlite", IReadOnlyDictionary<string, string>? siteFiles = null,
-        int? silenceSecs = 60)
+        int? silenceSecs = 60, string? engineSettings = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "furrow-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -55,7 +55,8 @@ internal sealed class BenchEngine : IAsyncDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var silence = silenceSecs is { } secs ? $", \"BladeSilenceTimeoutSecs\": {secs}" : "";
-        await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}{{silence}} }""");
+        var more = engineSettings is null ? "" : ", " + engineSettings;
+        await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}{{silence}}{{more}} }""");
         if (store == "postgresql")
         {
             using var dbListener = new TcpListener(IPAddress.Loopback, 0);

@@ -45,6 +45,10 @@ using Furrow.Bench;
 //            and bin/tq listing one job, each native (furrow-client) and on the .NET runtime (FURROW_SPOOL_NATIVE=0,
 //            FURROW_TQ_NATIVE=0), and furrow-client spooling without the shims; the target is < 150 ms for both;
 //            needs FURROW_DLL=artifacts/furrow/furrow.dll
+//   bigspools [--spools N] [--mb N] [--budget-mb N]
+//            --spools (6) scripts of --mb (50) MB spooled at once (a comment fills each): accepted and refused (503),
+//            engine RSS before, at peak and 15 s after, and the slowest listing meanwhile (the security issue's probe);
+//            --budget-mb sets SpoolMaxInFlightBytes (128), e.g. 100000 for the engine without that bound
 // FURROW_BENCH_VERBOSE=1 shows the engine's and blades' logs on stderr. FURROW_BENCH_KEEP=1 keeps each run's site (its
 // path goes to stderr): delete the sites after the last of several runs, not between them (see BenchEngine.DisposeAsync).
 // FURROW_BENCH_TIMELINE=1 prints dispatch's dispatches per second. FURROW_DLL runs another furrow.dll (e.g. a ReadyToRun
@@ -87,7 +91,9 @@ try
         "query" => await QueryScenario.RunAsync(jobs: Arg("--jobs", 10_000), tasksPerJob: Arg("--tasks-per-job", 100), samples: Arg("--samples", 50),
             store: Text("--store", "sqlite")),
         "clients" => await ClientScenario.RunAsync(samples: Arg("--samples", 50)),
-        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, clients or real (blade)"),
+        "bigspools" => await BigSpoolScenario.RunAsync(spools: Arg("--spools", 6), mb: Arg("--mb", 50),
+            budgetMb: args.Contains("--budget-mb") ? Arg("--budget-mb", 128) : null),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, clients, bigspools or real (blade)"),
     };
 }
 catch (ArgumentException usage)

@@ -71,7 +71,7 @@ internal static class SpoolScenario
     }
 
     // The slowest of the job listings asked for every 50 ms until stopped.
-    private static async Task<double> WatchListingsAsync(EngineClient client, CancellationToken stop)
+    internal static async Task<double> WatchListingsAsync(EngineClient client, CancellationToken stop)
     {
         var slowest = 0.0;
         while (!stop.IsCancellationRequested)

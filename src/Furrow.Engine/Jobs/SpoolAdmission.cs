@@ -35,6 +35,14 @@ internal sealed class SpoolAdmission : IAsyncDisposable
 
     public TimeSpan QueueWait { get; }
 
+    private long _bytesAdmitted;
+
+    /// <summary>Script bytes admitted since the engine started (what memory spools have cost, for <c>MemoryReturner</c>).</summary>
+    public long BytesAdmitted => Interlocked.Read(ref _bytesAdmitted);
+
+    /// <summary>Whether no spool holds room right now.</summary>
+    public bool Idle => _limiter.GetStatistics() is { } stats && stats.CurrentAvailablePermits == _permits && stats.CurrentQueuedCount == 0;
+
     /// <summary>
     /// Waits until <paramref name="bytes"/> of script may be read (at most <see cref="QueueWait"/>); null when the wait ran
     /// out. Dispose the lease once the job is committed or refused. Throws <see cref="OperationCanceledException"/> when
@@ -49,7 +57,10 @@ internal sealed class SpoolAdmission : IAsyncDisposable
         {
             var lease = await _limiter.AcquireAsync(permits, wait.Token).ConfigureAwait(false);
             if (lease.IsAcquired)
+            {
+                Interlocked.Add(ref _bytesAdmitted, bytes);
                 return lease;
+            }
             lease.Dispose();
             return null;
         }
