@@ -16,8 +16,10 @@ var root = new RootCommand("Furrow: a render-farm queue manager that speaks Trac
     DbctlCommand.Create(),
     UpCommand.Create(),
 };
-// No bundling of short options: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t.
-var parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null });
+// No bundling of short options: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t. Through bin/tq or
+// bin/tractor-spool the command is the root, named as the shim is (ShimName).
+var configuration = new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
+var parsed = ShimName.Root(args) is var (shim, shimArgs) ? shim.Parse(shimArgs, configuration) : root.Parse(args, configuration);
 if (parsed.Errors.Count > 0)
     return UsageErrors.Report(parsed);
 // A blade stops on SIGTERM in its own time (ending or draining its commands), and `furrow up` through its engine's host

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Furrow.Core.Query;
 
 namespace Furrow.Cli;
@@ -13,13 +14,15 @@ internal static class UsageErrors
     {
         var command = parsed.CommandResult.Command;
         var name = Name(command);
-        var token = parsed.UnmatchedTokens.FirstOrDefault();
+        var options = Options(command).SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help").ToList();
+        // A mistyped option comes first, whatever else went wrong: in `tractor-spool --prority 5 job.alf` the parser takes
+        // --prority for the file and 5 for a stray word, but the word to name is --prority.
+        var token = StrayOption(parsed, options) ?? parsed.UnmatchedTokens.FirstOrDefault();
         string message;
         if (token is not null)
         {
-            var options = Options(command).SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help");
             var commands = command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name));
-            var isOption = token.Length > 1 && token[0] == '-' && !char.IsAsciiDigit(token[1]);
+            var isOption = LooksLikeOption(token);
             var suggestion = TractorQuery.Suggest(token, isOption ? options : commands.Concat(options));
             var kind = isOption ? "option" : command.Subcommands.Count > 0 ? "command" : "argument";
             message = $"unknown {kind} '{token}'" + (suggestion is null ? "" : $" (did you mean '{suggestion}'?)");
@@ -30,6 +33,22 @@ internal static class UsageErrors
         }
         Console.Error.WriteLine($"{name}: {message}; see {name} --help");
         return 2;
+    }
+
+    /// <summary>`-x` or `--word`, not `-` (standard input) and not a negative number (`-1d` is a time, `-5` a value).</summary>
+    public static bool LooksLikeOption(string token) =>
+        token.Length > 1 && token[0] == '-' && !char.IsAsciiDigit(token[1]) && token[1] != '.';
+
+    // The first word, in command-line order, that looks like an option but is none of the command's, whether the parser
+    // left it unmatched or took it as an argument's value. Commands whose words are a search clause (tq's listings and
+    // operations) are left out: there `title = -draft` is a value, and they check their own words.
+    private static string? StrayOption(ParseResult parsed, List<string> options)
+    {
+        if (!parsed.CommandResult.Command.TreatUnmatchedTokensAsErrors)
+            return null;
+        var argumentValues = parsed.CommandResult.Children.OfType<ArgumentResult>().SelectMany(a => a.Tokens).Select(t => t.Value);
+        var candidates = argumentValues.Concat(parsed.UnmatchedTokens).Where(LooksLikeOption).ToHashSet();
+        return parsed.Tokens.Select(t => t.Value).FirstOrDefault(t => candidates.Contains(t) && !options.Contains(t));
     }
 
     // The command's own options and those its parents share with it.
@@ -44,12 +63,15 @@ internal static class UsageErrors
         }
     }
 
-    // The words after the program's name: the root (furrow's, or furrow-client's, also named furrow) is left out.
-    private static string Name(Command command)
+    /// <summary>
+    /// The command line as the user typed it, up to the command: `furrow spool`, `furrow tq jobs`, or through the shims
+    /// (<see cref="ShimName"/>) `tractor-spool`, `tq jobs`.
+    /// </summary>
+    public static string Name(Command command)
     {
         var names = new List<string>();
-        for (var c = command; c.Parents.OfType<Command>().FirstOrDefault() is { } parent; c = parent)
+        for (Command? c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault())
             names.Insert(0, c.Name);
-        return names.Count == 0 ? "furrow" : string.Join(' ', names);
+        return string.Join(' ', names);
     }
 }

@@ -82,7 +82,7 @@ public static class EngineHost
                 "that also carry Tractor's rc and msg. Listings come a page at a time (limit, offset; a Link rel=\"next\" header names " +
                 "the next page) and carry a weak ETag: sent back in If-None-Match, it gets 304 Not Modified while nothing they show has changed.";
             return Task.CompletedTask;
-        }).AddOperationTransformer(QueryParameters.DocumentAsync));
+        }).AddOperationTransformer(QueryParameters.DocumentAsync).AddOperationTransformer(ApiDocs.DocumentAsync));
         // A body that cannot be bound (malformed JSON, a missing one) throws, so the middleware below can name the problem.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         // Nothing in the engine needs long to stop (blades keep their commands); do not let a stuck client hold it.

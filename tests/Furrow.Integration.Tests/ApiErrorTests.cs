@@ -30,8 +30,46 @@ public sealed class ApiErrorTests
         await AssertProblemAsync(await http.GetAsync("api/v1/query/jobs?cols=jid,crews"), 400, "not recorded by Furrow: crews");
         await AssertProblemAsync(await http.GetAsync("api/v1/query/nothing?cols=jid"), 400, "unknown table 'nothing'");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x", null), 400, "chpri needs ?priority=");
-        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=NaN", null), 400, "a finite number, got 'NaN'");
-        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=Infinity", null), 400, "a finite number");
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=NaN", null), 400, "a number from -1000000 to 1000000, got 'NaN'");
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=Infinity", null), 400, "a number from -1000000 to 1000000");
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=1e308", null), 400, "a number from -1000000 to 1000000");
+        // A spooled body must be a job script: alfred text or the JSON job form, by the types clients send them as.
+        await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x", new ByteArrayContent([0x89, 0x50, 0x4e, 0x47])
+        {
+            Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png") },
+        }), 415, "takes a job script as text/plain, application/x-alfred, application/tractor-spool, application/x-www-form-urlencoded, " +
+            "application/json, application/tractor-spool-json, not 'image/png'");
+        await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=", new StringContent("Job -title {x}")), 400, "user: the name is empty");
+        await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x&priority=1e308", new StringContent("Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }")),
+            400, "priority 1E+308 is out of range: expected a number from -1000000 to 1000000");
+        await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x", new StringContent("Job -title {x} -priority 1e308 -subtasks { Task {t} -cmds { RemoteCmd {true} } }")),
+            400, "out of range");
+    }
+
+    [Theory]
+    [InlineData("text/plain", false)]
+    [InlineData("application/tractor-spool", false)]
+    [InlineData("application/x-alfred; charset=utf-8", false)]
+    [InlineData("application/x-www-form-urlencoded", false)]
+    [InlineData(null, false)]
+    [InlineData("application/json", true)]
+    [InlineData("application/tractor-spool-json", true)]
+    public async Task AScript_IsSpooled_AsEveryContentTypeClientsSendIt(string? contentType, bool json)
+    {
+        var script = "Job -title {typed} -subtasks { Task {t} -cmds { RemoteCmd {true} } }";
+        if (json)
+            script = Furrow.Core.Scripts.JobJson.Serialize(Furrow.Core.Scripts.AlfredParser.Parse(script, "typed.alf").Job!);
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        var body = new ByteArrayContent(Encoding.UTF8.GetBytes(script));
+        if (contentType is not null)
+            body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var reply = await http.PostAsync("api/v1/jobs?user=ana", body);
+
+        Assert.True(reply.IsSuccessStatusCode, $"{contentType}: {(int)reply.StatusCode} {await reply.Content.ReadAsStringAsync()}");
+        Assert.Single(await site.Client.JobsAsync(""));
     }
 
     private static async Task AssertProblemAsync(HttpResponseMessage response, int status, string detail)

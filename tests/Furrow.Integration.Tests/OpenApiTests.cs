@@ -70,6 +70,88 @@ public sealed class OpenApiTests
         Assert.True(listing.GetProperty("responses").TryGetProperty("304", out _), "a listing documents 304 Not Modified");
     }
 
+    // The error statuses each endpoint answers with, besides 404 for a path that is no endpoint; endpoints not named have none.
+    private static readonly Dictionary<(string Method, string Path), int[]> ErrorStatuses = new()
+    {
+        [("post", "/api/v1/jobs")] = [400, 413, 415],
+        [("get", "/api/v1/jobs")] = [400],
+        [("get", "/api/v1/tasks")] = [400],
+        [("get", "/api/v1/commands")] = [400],
+        [("get", "/api/v1/invocations")] = [400],
+        [("get", "/api/v1/blades")] = [400],
+        [("get", "/api/v1/query/{table}")] = [400],
+        [("post", "/api/v1/operations/{operation}")] = [400],
+        [("get", "/api/v1/jobs/{jid}/script")] = [404],
+        [("get", "/api/v1/jobs/{jid}/tasks/{tid}/log")] = [404],
+        [("get", "/api/v1/jobs/{jid}/tasks/{tid}/log/text")] = [400, 404],
+        [("get", "/api/v1/jobs/{jid}/tasks/{tid}/why")] = [404],
+        [("get", "/api/v1/jobs/{jid}/why")] = [400, 404],
+        [("post", "/api/v1/jobs/{jid}/unblock")] = [404],
+        [("post", "/api/v1/blades/{name}/nimby")] = [404],
+        [("post", "/api/v1/blades/{name}/unnimby")] = [404],
+        [("get", "/api/v1/blades/{name}/trace")] = [400, 404],
+        [("post", "/api/v1/blades/register")] = [400, 415],
+        [("post", "/api/v1/blades/{name}/work")] = [400, 409, 415],
+        [("post", "/api/v1/blades/{name}/report")] = [400, 409, 415],
+        [("post", "/api/v1/blades/{name}/heartbeat")] = [400, 415],
+        [("post", "/api/v1/blades/{name}/leave")] = [400, 415],
+    };
+
+    // The content types of each endpoint's request body; endpoints not named take none.
+    private static readonly Dictionary<(string Method, string Path), string[]> Bodies = new()
+    {
+        [("post", "/api/v1/jobs")] = ["text/plain", "application/x-alfred", "application/tractor-spool", "application/x-www-form-urlencoded",
+            "application/json", "application/tractor-spool-json"],
+        [("post", "/api/v1/blades/register")] = ["application/json"],
+        [("post", "/api/v1/blades/{name}/work")] = ["application/json"],
+        [("post", "/api/v1/blades/{name}/report")] = ["application/json"],
+        [("post", "/api/v1/blades/{name}/heartbeat")] = ["application/json"],
+        [("post", "/api/v1/blades/{name}/leave")] = ["application/json"],
+    };
+
+    [Fact]
+    public async Task EveryEndpoint_DocumentsItsBody_ItsReply_AndEachErrorItAnswers_AsAProblemDocument()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var document = await DocumentAsync(site);
+
+        foreach (var (method, path, operation) in Operations(document))
+        {
+            var where = $"{method.ToUpperInvariant()} {path}";
+            var responses = operation.GetProperty("responses");
+            var okContent = responses.TryGetProperty("200", out var ok) && ok.TryGetProperty("content", out var c) ? c : default;
+            Assert.True(okContent.ValueKind == JsonValueKind.Object && okContent.EnumerateObject().Any(), $"{where} does not document what it replies");
+            foreach (var json in okContent.EnumerateObject().Where(c => c.Name == "application/json" && path != "/api/v1/query/{table}"))
+                Assert.True(json.Value.TryGetProperty("schema", out _), $"{where}: its JSON reply has no schema");
+
+            var errors = responses.EnumerateObject().Select(r => r.Name).Where(r => r[0] is '4' or '5').Select(int.Parse).Order().ToList();
+            Assert.True(ErrorStatuses.GetValueOrDefault((method, path), []).Order().SequenceEqual(errors),
+                $"{where} documents errors [{string.Join(", ", errors)}]");
+            foreach (var error in errors)
+            {
+                var content = responses.GetProperty(error.ToString()).GetProperty("content");
+                Assert.True(content.TryGetProperty("application/problem+json", out var problem) && problem.TryGetProperty("schema", out _),
+                    $"{where}: its {error} is not documented as a problem document");
+            }
+
+            var bodies = operation.TryGetProperty("requestBody", out var body)
+                ? body.GetProperty("content").EnumerateObject().Select(c => c.Name).ToList()
+                : [];
+            Assert.True(Bodies.GetValueOrDefault((method, path), []).Order().SequenceEqual(bodies.Order()),
+                $"{where} documents request bodies [{string.Join(", ", bodies)}]");
+        }
+        // Path parameters that take a fixed set of values name them.
+        Assert.Contains("chpri", PathEnum(document, "post", "/api/v1/operations/{operation}", "operation"));
+        Assert.Contains("retry", PathEnum(document, "post", "/api/v1/operations/{operation}", "operation"));
+        Assert.Equal(["jobs", "tasks", "commands", "invocations", "blades", "params"], PathEnum(document, "get", "/api/v1/query/{table}", "table"));
+    }
+
+    private static List<string> PathEnum(JsonDocument document, string method, string path, string name) =>
+        Operations(document).Single(o => o.Method == method && o.Path == path).Operation.GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == name && p.GetProperty("in").GetString() == "path")
+            .GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()!).ToList();
+
     [Fact]
     public async Task TheDocumentListsEveryEndpoint_AndEveryClientRequestIsOneOfThem()
     {

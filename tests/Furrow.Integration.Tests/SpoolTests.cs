@@ -82,13 +82,22 @@ public sealed class SpoolTests : IAsyncLifetime
     [InlineData(1, "cannot read", "--engine", "{engine}", "{root}/missing.alf")]
     [InlineData(1, "cannot reach the engine at", "--engine", "127.0.0.1:1", "{root}/shot.alf")]
     [InlineData(2, "unknown option '--pausd' (did you mean '--paused'?)", "--engine", "{engine}", "{root}/shot.alf", "--pausd")]
-    [InlineData(2, "see spool --help", "--engine", "{engine}")]
-    [InlineData(2, "see spool --help", "--engine", "{engine}", "--priority", "high", "{root}/shot.alf")]
+    [InlineData(2, "see furrow spool --help", "--engine", "{engine}")]
+    [InlineData(2, "see furrow spool --help", "--engine", "{engine}", "--priority", "high", "{root}/shot.alf")]
     [InlineData(0, "", "--help")]
+    // A mistyped option is named, not the value after it.
+    [InlineData(2, "unknown option '--prority' (did you mean '--priority'?)", "--engine", "{engine}", "--prority", "5", "{root}/shot.alf")]
+    [InlineData(2, "--user: the name is empty", "--engine", "{engine}", "--user", "", "{root}/shot.alf")]
+    [InlineData(2, "--priority: priority 1E+308 is out of range: expected a number from -1000000 to 1000000", "--engine", "{engine}", "--priority", "1e308", "{root}/shot.alf")]
+    [InlineData(1, "cannot read {root}/missing.alf: no such file", "--engine", "{engine}", "{root}/missing.alf")]
+    [InlineData(1, "{root} is a directory, not a job script", "--engine", "{engine}", "{root}")]
+    [InlineData(1, "priority 1E+308 is out of range", "--engine", "{engine}", "{root}/huge.alf")]
     public async Task TheNativeSpool_FailsAndHelpsAsTheOneOnTheRuntime_WithTheSameExitCode(int code, string expected, params string[] args)
     {
         await File.WriteAllTextAsync(Path.Combine(_site.Root, "shot.alf"), "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
+        await File.WriteAllTextAsync(Path.Combine(_site.Root, "huge.alf"), "Job -title {huge} -priority 1e308 -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
         args = [.. args.Select(a => a.Replace("{engine}", _site.Engine).Replace("{root}", _site.Root))];
+        expected = expected.Replace("{root}", _site.Root);
         // A German locale on both: neither translates the parser's messages (furrow runs with invariant globalization).
         var (native, runtime) = await BothAsync(null, new Dictionary<string, string> { ["LANG"] = "de_DE.UTF-8" }, args);
 
@@ -97,6 +106,26 @@ public sealed class SpoolTests : IAsyncLifetime
         Assert.Contains(expected, native.Stderr);
         if (code == 0)
             Assert.Contains("furrow spool <file> [options]", native.Stdout);
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+    }
+
+    [Fact]
+    public async Task ThroughTheShims_HelpAndMessages_NameTheCommandAsTyped()
+    {
+        var (code, stdout, _) = await Shims.RunAsync("tractor-spool", null, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("tractor-spool <file> [options]", stdout);
+        Assert.DoesNotContain("furrow spool", stdout);
+
+        var (_, _, stderr) = await Shims.RunAsync("tractor-spool", null, "--engine", _site.Engine, "--prority", "5", "x.alf");
+        Assert.StartsWith("tractor-spool: unknown option '--prority' (did you mean '--priority'?); see tractor-spool --help", stderr);
+
+        (code, stdout, _) = await Shims.RunAsync("tq", null, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("tq [command] [options]", stdout);
+        Assert.Contains("Exit codes: 0 done", stdout);
+        (_, _, stderr) = await Shims.RunAsync("tq", null, "--engine", _site.Engine, "jobs", "--force");
+        Assert.StartsWith("tq jobs: --force applies to operations only", stderr);
         Assert.Empty(await _site.Client.JobsAsync(archived: true));
     }
 }

@@ -105,6 +105,21 @@ public sealed class TqTests : IAsyncLifetime
     [InlineData(new[] { "trace", "x", "--jobs", "0" }, "trace: --jobs must be 1 or more")]
     [InlineData(new[] { "jobs", "--limit", "many" }, "many")]
     [InlineData(new[] { "jobs", "99999999999999999999" }, "'99999999999999999999' is not a job or task id: too large")]
+    // An option a command does not act on is refused by name, never parsed and ignored.
+    [InlineData(new[] { "jobs", "--force" }, "--force applies to operations only")]
+    [InlineData(new[] { "--yes", "tasks" }, "--yes applies to operations only")]
+    [InlineData(new[] { "why", "1", "--limit", "3" }, "why: --limit applies to listings only")]
+    [InlineData(new[] { "log", "1", "1", "-c", "jid" }, "log: --cols applies to listings only")]
+    [InlineData(new[] { "blades", "--archives" }, "--archives: blades are never deleted")]
+    [InlineData(new[] { "pause-dispatch", "--force" }, "--force applies to operations only")]
+    [InlineData(new[] { "--json", "jobs", "--nh" }, "--nh: --json output has no header line")]
+    [InlineData(new[] { "help", "--json" }, "--json: help writes text only")]
+    // A value refused before anything is sent is a usage error, whichever command takes it.
+    [InlineData(new[] { "why", "abc" }, "expected JID, JID TID or JID/TID, got 'abc'")]
+    [InlineData(new[] { "log", "abc", "1" }, "abc")]
+    [InlineData(new[] { "chpri", "1", "--pri", "1e308" }, "priority 1E+308 is out of range: expected a number from -1000000 to 1000000")]
+    [InlineData(new[] { "jattr", "1", "-k", "priority", "-v", "-5e6" }, "out of range: expected a number from -1000000 to 1000000")]
+    [InlineData(new[] { "jattr", "1", "-k", "tier", "-v", " " }, "tier: expected a tier name")]
     public async Task AMistypedCommandOrOption_IsOneLineNamingIt_WithExitCode2(string[] args, string expected)
     {
         var (code, stdout, stderr) = await Tq(args);
@@ -113,6 +128,86 @@ public sealed class TqTests : IAsyncLifetime
         Assert.Empty(stdout);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(expected, stderr);
+    }
+
+    [Fact]
+    public async Task AnEmptyUser_IsAUsageError_NotAnOwnerCalledUnknown()
+    {
+        var (code, stdout, stderr) = await FurrowProcess.RunAsync(["tq", "--engine", _site.Engine, "--user", "", "pause", _ana.ToString()]);
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.Contains("--user: the name is empty", stderr);
+        Assert.False((await _site.Client.JobsAsync($"jid={_ana}")).Single().Paused);
+    }
+
+    [Fact]
+    public async Task WhatOnlyTheEngineCanRefuse_IsAnError_WithExitCode1_SayingWhatIsMissing()
+    {
+        // The site's tiers are the engine's to know: an unknown one is its refusal, not a usage error.
+        var (code, _, stderr) = await Tq("jattr", _ana.ToString(), "-k", "tier", "-v", "nosuchtier");
+        Assert.True(code == 1, stderr);
+        Assert.Contains("nosuchtier", stderr);
+
+        (code, _, stderr) = await Tq("log", _ana.ToString(), "99");
+        Assert.Equal(1, code);
+        Assert.Contains($"job {_ana} has no task 99", stderr);
+        (code, _, stderr) = await Tq("log", "99999", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("there is no job 99999", stderr);
+        (code, _, stderr) = await Tq("log", _ana.ToString(), "1");
+        Assert.Equal(1, code);
+        Assert.Contains($"no log for job {_ana} task 1: the task has not run yet", stderr);
+        (code, _, stderr) = await Tq("why", "99999");
+        Assert.Equal(1, code);
+        Assert.Contains("there is no job 99999", stderr);
+    }
+
+    [Fact]
+    public async Task Json_IsJson_OnEveryCommandThatPrints()
+    {
+        await _site.Client.RegisterBladeAsync(new Furrow.Client.Protocol.BladeRegistration("json-blade", "localhost", 2, "0.1.0", "boot-json", 1));
+
+        var (code, stdout, stderr) = await Tq("--json", "pause-dispatch");
+        Assert.True(code == 0, stderr);
+        Assert.True(JsonDocument.Parse(stdout).RootElement.GetProperty("dispatchPaused").GetBoolean());
+        (code, stdout, _) = await Tq("resume-dispatch", "--json");
+        Assert.False(JsonDocument.Parse(stdout).RootElement.GetProperty("dispatchPaused").GetBoolean());
+
+        (code, stdout, stderr) = await Tq("--json", "nimby", "json-blade");
+        Assert.True(code == 0, stderr);
+        using (var nimby = JsonDocument.Parse(stdout))
+            Assert.Equal(1, nimby.RootElement.GetProperty("affected").GetInt32());
+        (code, stdout, _) = await Tq("--json", "unnimby", "json-blade");
+        Assert.Equal(1, JsonDocument.Parse(stdout).RootElement.GetProperty("affected").GetInt32());
+
+        (code, stdout, stderr) = await Tq("--json", "trace", "json-blade");
+        Assert.True(code == 0, stderr);
+        using (var trace = JsonDocument.Parse(stdout))
+        {
+            Assert.Equal("json-blade", trace.RootElement.GetProperty("blade").GetString());
+            Assert.StartsWith("blade json-blade", trace.RootElement.GetProperty("lines")[0].GetString());
+        }
+        (code, stdout, _) = await Tq("--json", "unblock", _ana.ToString());
+        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(stdout).RootElement.GetProperty("items").ValueKind);
+        (code, stdout, _) = await Tq("--json", "params", "-c", "name");
+        Assert.Contains(JsonDocument.Parse(stdout).RootElement.EnumerateArray(), r => r.GetProperty("name").GetString() == "jidcounter");
+    }
+
+    [Fact]
+    public async Task ATimeInAnotherYear_IsShownWithItsYear_AndOneThisYearAsTractorPrintsIt()
+    {
+        var (code, _, stderr) = await Tq("delay", _ana.ToString(), "-t", $"{DateTime.Now.Year + 2}-01-15T10:00");
+        Assert.True(code == 0, stderr);
+
+        var (_, stdout, _) = await Tq("jobs", $"jid={_ana}", "-c", "aftertime,spooltime", "--nh");
+
+        var cells = stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal($"01/15/{DateTime.Now.Year + 2}|10:00:00", cells[0]);
+        Assert.Matches(@"^\d\d/\d\d\|\d\d:\d\d:\d\d$", cells[1]);
+        // As printed, it is a time the clause language reads back.
+        (_, stdout, _) = await Tq("jobs", $"aftertime = {cells[0]}", "-c", "jid", "--nh");
+        Assert.Equal(_ana.ToString(), stdout.Trim());
     }
 
     [Theory]

@@ -2,7 +2,12 @@ using System.CommandLine;
 
 namespace Furrow.Cli.Commands;
 
-/// <summary>Options every command shares, with the defaults DESIGN.md gives them.</summary>
+/// <summary>
+/// Options every command shares, with the defaults DESIGN.md gives them, and the exit codes every command keeps:
+/// 0 done; 1 an error (the engine refused or could not be reached, a file could not be read, nothing matched);
+/// 2 a usage error, found before anything is sent (an unknown command or option, a missing value, a value that is not
+/// of its kind or outside its documented range, an option the command does not use).
+/// </summary>
 internal static class CommonOptions
 {
     public static Option<string?> Engine() => Furrow.Blade.BladeCommandLine.EngineOption();
@@ -13,12 +18,29 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FURROW_CONFIGDIR") is { Length: > 0 } dir ? dir : "furrow-site",
     };
 
-    public static Option<bool> Json() => new("--json") { Description = "machine-readable output", Recursive = true };
+    public static Option<bool> Json(string description = "machine-readable output") => new("--json") { Description = description, Recursive = true };
+
+    /// <summary>`--user NAME` (default: $USER); an empty or blank name is a usage error, never an owner called "unknown".</summary>
+    public static Option<string> User(string description, bool recursive = false)
+    {
+        var user = new Option<string>("--user")
+        {
+            Description = description,
+            DefaultValueFactory = _ => CurrentUser,
+            Recursive = recursive,
+        };
+        user.Validators.Add(result =>
+        {
+            if (!result.Implicit && string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
+                result.AddError("--user: the name is empty; give a user name, or leave --user out to be $USER");
+        });
+        return user;
+    }
 
     public static string CurrentUser =>
         Environment.GetEnvironmentVariable("USER") is { Length: > 0 } user ? user : Environment.UserName;
 
-    /// <summary>Writes an error the way every Furrow command does: to stderr, prefixed with the command.</summary>
+    /// <summary>Writes an error the way every Furrow command does: to stderr, prefixed with the command; exit code 1.</summary>
     public static int Fail(string command, string message)
     {
         Console.Error.WriteLine($"{command}: {message}");

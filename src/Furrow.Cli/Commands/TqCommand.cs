@@ -11,18 +11,21 @@ namespace Furrow.Cli.Commands;
 /// <summary>`furrow tq` / `tq`: Tractor's query tool: list jobs, tasks, commands, invocations, blades; operate on them.</summary>
 internal static class TqCommand
 {
-    public static Command Create()
+    /// <summary>What `tq --help` says of exit codes; the same rule as every Furrow command (<see cref="CommonOptions"/>).</summary>
+    public const string ExitCodes =
+        "Exit codes: 0 done; 1 an error: the engine refused (a bad clause, a value it will not take such as an unknown tier, " +
+        "no such job or task), nothing matched, or the engine could not be reached; 2 a usage error, found before anything " +
+        "was sent: an unknown command or option, a missing value, a value not of its kind or outside its range, an option the " +
+        "command does not use.";
+
+    /// <param name="commandName">The command's name: `tq` under furrow, and when it is the root (<see cref="ShimName"/>).</param>
+    public static Command Create(string commandName = "tq")
     {
         var engine = CommonOptions.Engine();
         var json = CommonOptions.Json();
         var force = new Option<bool>("--force") { Description = "act on other users' jobs too", Recursive = true };
         var yes = new Option<bool>("--yes") { Description = "do not ask for confirmation", Recursive = true };
-        var user = new Option<string>("--user")
-        {
-            Description = "who you are (default: $USER)",
-            DefaultValueFactory = _ => CommonOptions.CurrentUser,
-            Recursive = true,
-        };
+        var user = CommonOptions.User("who you are (default: $USER); every command takes it", recursive: true);
         var limit = new Option<int>("--limit") { Description = "at most this many rows", Recursive = true };
         var sortBy = new Option<string?>("--sortby", "-s") { Description = "sort columns, e.g. priority,-spooltime", Recursive = true };
         var cols = new Option<string?>("--cols", "-c")
@@ -33,7 +36,10 @@ internal static class TqCommand
         var noHeader = new Option<bool>("--nh", "--noheader") { Description = "no header line", Recursive = true };
         var distinct = new Option<bool>("--distinct", "-d") { Description = "each different row once", Recursive = true };
         var archives = new Option<bool>("--archives", "-a") { Description = "search deleted (archived) jobs too", Recursive = true };
-        var tq = new Command("tq", "query and control the queue, as Tractor's tq") { engine, json, force, yes, user, limit, sortBy, cols, noHeader, distinct, archives };
+        var tq = new Command(commandName, "query and control the queue, as Tractor's tq. " + ExitCodes)
+        {
+            engine, json, force, yes, user, limit, sortBy, cols, noHeader, distinct, archives,
+        };
         var shared = new Shared(engine, json, force, yes, user, limit, sortBy, cols, noHeader, distinct, archives);
 
         foreach (var (name, table) in new[]
@@ -50,6 +56,7 @@ internal static class TqCommand
             if (table == QueryTable.Invocations)
                 list.Aliases.Add("invos");
             list.TreatUnmatchedTokensAsErrors = false;
+            RefuseUnused(list, shared, table is QueryTable.Blades or QueryTable.Params ? Uses.Listing : Uses.Listing | Uses.Archives);
             list.SetAction((result, ct) => Clause(result, clause, table, tq) is { Error: null } words
                 ? ListAsync(result, shared, table, words.Clause, ct)
                 : Task.FromResult(CommonOptions.Usage("tq", Clause(result, clause, table, tq).Error!)));
@@ -85,17 +92,14 @@ internal static class TqCommand
             }
             if (operation == "chkeys")
                 op.Options.Add(serviceKey);
+            RefuseUnused(op, shared, Uses.Force | Uses.Yes | Uses.Json);
             op.SetAction((result, ct) =>
             {
                 var words = Clause(result, clause, target, tq);
                 if (words.Error is { } problem)
                     return Task.FromResult(CommonOptions.Usage("tq", problem));
-                // A listing's options mean nothing to an operation (it acts on every match): refused, never ignored.
-                Option[] listingOnly = [shared.Limit, shared.SortBy, shared.Cols, shared.NoHeader, shared.Distinct, shared.Archives];
-                if (listingOnly.FirstOrDefault(o => result.GetResult(o) is { Implicit: false }) is { } stray)
-                    return Task.FromResult(CommonOptions.Usage("tq", $"{operation}: {stray.Name} applies to listings only; {operation} acts on everything the clause matches"));
-                if (operation == "chpri" && result.GetValue(priority) is { } pri && !double.IsFinite(pri))
-                    return Task.FromResult(CommonOptions.Usage("tq", $"chpri: --pri must be a finite number, got {pri.ToString(CultureInfo.InvariantCulture)}"));
+                if (operation == "chpri" && result.GetValue(priority) is { } pri && JobPriority.Refusal(pri) is { } badPriority)
+                    return Task.FromResult(CommonOptions.Usage("tq", $"chpri: --pri: {badPriority}"));
                 DateTimeOffset? after = null;
                 if (operation == "delay")
                 {
@@ -132,11 +136,16 @@ internal static class TqCommand
         }
         foreach (var (name, paused) in new[] { ("pause-dispatch", true), ("resume-dispatch", false) })
         {
-            var toggle = new Command(name, paused ? "stop starting new work (running commands go on)" : "start handing out work again");
+            var toggle = new Command(name, (paused ? "stop starting new work (running commands go on)" : "start handing out work again") +
+                "; --json: the engine's status after it, as GET /api/v1/status gives it");
+            RefuseUnused(toggle, shared, Uses.Json);
             toggle.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
             {
                 var status = await client.SetDispatchPausedAsync(paused, ct);
-                Console.WriteLine(status.DispatchPaused
+                if (result.GetValue(shared.Json))
+                    Console.WriteLine(JsonSerializer.Serialize(status, FurrowJsonContext.Default.EngineStatus));
+                else
+                    Console.WriteLine(status.DispatchPaused
                     ? $"dispatching is paused: {status.ActiveTasks} running commands go on, nothing new starts"
                     : "dispatching resumed");
                 return 0;
@@ -145,14 +154,21 @@ internal static class TqCommand
         }
         var jid = new Argument<long>("jid");
         var tid = new Argument<int>("tid");
-        var encoding = new Option<string?>("--encoding") { Description = "with --json: decode the log as this encoding (default utf-8)" };
+        var encoding = new Option<string?>("--encoding")
+        {
+            Description = "decode the log as this encoding (default utf-8) and print it as UTF-8 text; with --json, as the text of its JSON",
+        };
         var log = new Command("log", "print a task's log: what its commands printed, byte for byte, each run between a header and an exit line") { jid, tid, encoding };
+        RefuseUnused(log, shared, Uses.Json);
         log.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
-            if (result.GetValue(shared.Json))
+            if (result.GetValue(shared.Json) || result.GetValue(encoding) is not null)
             {
                 var text = await client.TaskLogTextAsync(result.GetValue(jid), result.GetValue(tid), result.GetValue(encoding), ct);
-                Console.WriteLine(JsonSerializer.Serialize(text, FurrowJsonContext.Default.TaskLogText));
+                if (result.GetValue(shared.Json))
+                    Console.WriteLine(JsonSerializer.Serialize(text, FurrowJsonContext.Default.TaskLogText));
+                else
+                    Console.Out.Write(text.Text);
                 return 0;
             }
             // The bytes go out undecoded, so a log in any encoding reaches a file or a terminal as it was printed.
@@ -167,26 +183,34 @@ internal static class TqCommand
             var words = new Argument<string[]>("words") { Arity = ArgumentArity.ZeroOrMore };
             var refused = new Command(name, $"Tractor's tq {name}: not in Furrow yet") { words };
             refused.TreatUnmatchedTokensAsErrors = false;
+            RefuseUnused(refused, shared, Uses.All);
             refused.SetAction(_ => CommonOptions.Fail($"tq {name}", $"Tractor's tq {name} is not in Furrow yet; nothing done. {hint}"));
             tq.Subcommands.Add(refused);
         }
         tq.Subcommands.Add(WhyCommand(shared));
-        tq.Subcommands.Add(HelpCommand(tq));
+        tq.Subcommands.Add(HelpCommand(tq, shared));
         foreach (var (name, on) in new[] { ("nimby", true), ("unnimby", false) })
         {
             var blade = new Argument<string>("blade") { Description = "the blade's name" };
-            var toggle = new Command(name, on ? "the blade takes no new work (what runs goes on)" : "the blade takes work again") { blade };
+            var toggle = new Command(name, (on ? "the blade takes no new work (what runs goes on)" : "the blade takes work again") +
+                "; --json: {\"operation\", \"affected\", \"items\", \"refused\"} as operations give it") { blade };
+            RefuseUnused(toggle, shared, Uses.Json);
             toggle.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
             {
-                await client.SetNimbyAsync(result.GetValue(blade)!, on, ct);
-                Console.WriteLine($"{name} {TqTable.Escape(result.GetValue(blade)!)}");
+                var reply = await client.SetNimbyAsync(result.GetValue(blade)!, on, ct);
+                if (result.GetValue(shared.Json))
+                    Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
+                else
+                    Console.WriteLine($"{name} {TqTable.Escape(result.GetValue(blade)!)}");
                 return 0;
             }));
             tq.Subcommands.Add(toggle);
         }
         var traced = new Argument<string>("blade") { Description = "the blade's name" };
         var traceJobs = new Option<int>("--jobs") { Description = "at most this many jobs (default 50)", DefaultValueFactory = _ => 50 };
-        var trace = new Command("trace", "say what a blade would get on its next request for work, job by job, or why not") { traced, traceJobs };
+        var trace = new Command("trace", "say what a blade would get on its next request for work, job by job, or why not; " +
+            "--json: {\"blade\": NAME, \"lines\": [the same lines]}") { traced, traceJobs };
+        RefuseUnused(trace, shared, Uses.Json);
         trace.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
             if (result.GetValue(traceJobs) < 1)
@@ -194,13 +218,18 @@ internal static class TqCommand
             if (string.IsNullOrWhiteSpace(result.GetValue(traced)))
                 return CommonOptions.Usage("tq", "trace: name a blade (tq blades lists them)");
             var text = await client.TraceAsync(result.GetValue(traced)!, result.GetValue(traceJobs), ct);
-            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                Console.WriteLine(TqTable.Escape(line));
+            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (result.GetValue(shared.Json))
+                Console.WriteLine(TraceJson(result.GetValue(traced)!, lines));
+            else
+                foreach (var line in lines)
+                    Console.WriteLine(TqTable.Escape(line));
             return 0;
         }));
         tq.Subcommands.Add(trace);
         var blockJid = new Argument<long?>("jid") { Arity = ArgumentArity.ZeroOrOne, Description = "only this job" };
         var blocklist = new Command("blocklist", "blades a job's commands failed on, and which no longer get them") { blockJid };
+        RefuseUnused(blocklist, shared, Uses.Json);
         blocklist.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
             var rows = await client.BlocklistAsync(result.GetValue(blockJid), ct);
@@ -211,11 +240,16 @@ internal static class TqCommand
         tq.Subcommands.Add(blocklist);
         var unblockJid = new Argument<long>("jid");
         var unblockBlade = new Argument<string?>("blade") { Arity = ArgumentArity.ZeroOrOne, Description = "only this blade (default: all)" };
-        var unblock = new Command("unblock", "let a job's commands go to blades it was blocklisted on again") { unblockJid, unblockBlade };
+        var unblock = new Command("unblock", "let a job's commands go to blades it was blocklisted on again; " +
+            "--json: {\"operation\", \"affected\", \"items\", \"refused\"} as operations give it") { unblockJid, unblockBlade };
+        RefuseUnused(unblock, shared, Uses.Json);
         unblock.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
             var reply = await client.UnblockAsync(result.GetValue(unblockJid), result.GetValue(unblockBlade), ct);
-            Console.WriteLine(TqTable.Escape($"unblocked {string.Join(", ", reply.Items)}"));
+            if (result.GetValue(shared.Json))
+                Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
+            else
+                Console.WriteLine(TqTable.Escape($"unblocked {string.Join(", ", reply.Items)}"));
             return 0;
         }));
         tq.Subcommands.Add(unblock);
@@ -223,10 +257,11 @@ internal static class TqCommand
     }
 
     // `tq help`, `tq help COMMAND` (that command's options), `tq help columns` (what each listing can search and show).
-    private static Command HelpCommand(Command tq)
+    private static Command HelpCommand(Command tq, Shared shared)
     {
         var topic = new Argument<string?>("topic") { Arity = ArgumentArity.ZeroOrOne, Description = "a command, or 'columns'" };
         var help = new Command("help", "help on tq, one of its commands, or the columns each listing has (tq help columns)") { topic };
+        RefuseUnused(help, shared, Uses.None);
         help.SetAction(result =>
         {
             var name = result.GetValue(topic);
@@ -244,6 +279,8 @@ internal static class TqCommand
                 }
                 Console.WriteLine("tasks, commands and invocations also see their job's columns (priority, Job.title), commands and invocations their task's (task.state).");
                 Console.WriteLine("listings also show (not searchable): tasks blade why; blades inuse clockskew");
+                Console.WriteLine("service: on tasks, the task's own -service, which its commands without one run with (else their job's); " +
+                    "on commands, the command's own (- when it inherits), which chkeys and tattr -k service change");
                 return 0;
             }
             var command = tq.Subcommands.FirstOrDefault(c => c.Name == name || c.Aliases.Contains(name));
@@ -263,13 +300,14 @@ internal static class TqCommand
         var target = new Argument<string>("jid") { Description = "a job id, or JID/TID" };
         var tidArgument = new Argument<int?>("tid") { Arity = ArgumentArity.ZeroOrOne, Description = "a task id" };
         var why = new Command("why", "say why a job's waiting tasks are not running, in the scheduler's own words") { target, tidArgument };
+        RefuseUnused(why, shared, Uses.Json);
         why.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
             var text = result.GetValue(target)!;
             var parts = text.Split('/', 2);
             if (!long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var jidValue)
                 || (parts.Length == 2 && !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-                return CommonOptions.Fail("tq why", $"expected JID, JID TID or JID/TID, got '{text}'");
+                return CommonOptions.Usage("tq why", $"expected JID, JID TID or JID/TID, got '{text}'");
             int? tidValue = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : result.GetValue(tidArgument);
             var replies = tidValue is { } t ? [await client.WhyAsync(jidValue, t, ct)] : await client.WhyJobAsync(jidValue, ct);
             if (result.GetValue(shared.Json))
@@ -302,6 +340,78 @@ internal static class TqCommand
 
     private sealed record Shared(Option<string?> Engine, Option<bool> Json, Option<bool> Force, Option<bool> Yes, Option<string> User,
         Option<int> Limit, Option<string?> SortBy, Option<string?> Cols, Option<bool> NoHeader, Option<bool> Distinct, Option<bool> Archives);
+
+    /// <summary>Which of tq's shared options a command acts on; --engine and --user (where and who) every command takes.</summary>
+    [Flags]
+    private enum Uses
+    {
+        None = 0,
+        Json = 1,
+        Force = 2,
+        Yes = 4,
+
+        /// <summary>--json, --limit, --sortby, --cols, --nh, --distinct.</summary>
+        Listing = 8 | Json,
+
+        /// <summary>--archives: listings of what a deleted job leaves (jobs, tasks, commands, invocations).</summary>
+        Archives = 16,
+        All = Json | Force | Yes | Listing | Archives,
+    }
+
+    /// <summary>
+    /// A shared option the command does not act on is a usage error naming it, never parsed and ignored: `tq jobs --force`
+    /// or `tq why 12 --limit 5` would otherwise look as if they did something.
+    /// </summary>
+    private static void RefuseUnused(Command command, Shared shared, Uses uses)
+    {
+        (Option Option, Uses Needs, string Says)[] checks =
+        [
+            (shared.Json, Uses.Json, $"--json: {command.Name} writes text only"),
+            (shared.Force, Uses.Force, "--force applies to operations only (retry, pause, chpri, ...): they act on other users' jobs with it"),
+            (shared.Yes, Uses.Yes, "--yes applies to operations only (retry, pause, chpri, ...): they ask before acting on several matches"),
+            (shared.Limit, Uses.Listing, $"--limit applies to listings only; {command.Name} {ActsOn(uses)}"),
+            (shared.SortBy, Uses.Listing, $"--sortby applies to listings only; {command.Name} {ActsOn(uses)}"),
+            (shared.Cols, Uses.Listing, $"--cols applies to listings only; {command.Name} {ActsOn(uses)}"),
+            (shared.NoHeader, Uses.Listing, $"--nh applies to listings only; {command.Name} {ActsOn(uses)}"),
+            (shared.Distinct, Uses.Listing, $"--distinct applies to listings only; {command.Name} {ActsOn(uses)}"),
+            (shared.Archives, Uses.Archives, uses.HasFlag(Uses.Listing)
+                ? $"--archives: {command.Name} are never deleted, so there is no archive of them to search"
+                : $"--archives applies to listings only; {command.Name} {ActsOn(uses)}"),
+        ];
+        command.Validators.Add(result =>
+        {
+            foreach (var (option, needs, says) in checks)
+            {
+                if ((uses & needs) != needs && result.GetResult(option) is { Implicit: false })
+                {
+                    result.AddError(says);
+                    return;
+                }
+            }
+            // JSON has no header line to leave out.
+            if (uses.HasFlag(Uses.Listing) && result.GetResult(shared.NoHeader) is { Implicit: false } && result.GetValue(shared.Json))
+                result.AddError("--nh: --json output has no header line to leave out");
+        });
+    }
+
+    private static string ActsOn(Uses uses) => uses.HasFlag(Uses.Force) ? "acts on everything the clause matches" : "lists no rows";
+
+    // `tq trace --json`: {"blade": NAME, "lines": [...]}, the lines as the engine gave them (unescaped; JSON escapes them).
+    private static string TraceJson(string blade, IEnumerable<string> lines)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteString("blade", blade);
+            json.WriteStartArray("lines");
+            foreach (var line in lines)
+                json.WriteStringValue(line);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
 
     // Words after the command form one clause; quotes the user typed for the shell are already gone.
     /// <summary>
@@ -438,8 +548,7 @@ internal static class TqCommand
                 : null;
             if (chosen is { Length: 0 })
                 return CommonOptions.Usage("tq", "-c names no column: give one or more, separated by commas (e.g. -c jid,owner,title)");
-            // The params table is two columns, always both.
-            var columns = table == QueryTable.Params ? DefaultColumns[table] : chosen ?? DefaultColumns[table];
+            var columns = chosen ?? DefaultColumns[table];
             if (result.GetValue(shared.Limit) < 0)
                 return CommonOptions.Usage("tq", $"--limit must be 0 (all) or more, got {result.GetValue(shared.Limit)}");
             var options = new ListOptions(result.GetValue(shared.SortBy), result.GetValue(shared.Limit), Archived: result.GetValue(shared.Archives));

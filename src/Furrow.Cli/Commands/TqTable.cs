@@ -23,7 +23,8 @@ internal enum TqFormat
 /// tq's table and JSON output. Tables have a header (unless --nh), columns two spaces apart, and every control
 /// character of a value written as an escape (`\n`, `\x1b`), so a title cannot move the cursor, ring the bell or rewrite
 /// the line. On a terminal the widest columns are cut to fit its width; into a pipe nothing is cut. Times are written as
-/// Tractor's clause language reads them back (`11/30|14:05:09`, local time); a missing value is `-` in `-c` listings, so
+/// Tractor's clause language reads them back (`11/30|14:05:09`, local time; `01/15/2027|09:00:00` when not in the current
+/// year); a missing value is `-` in `-c` listings, so
 /// awk's fields stay in place, and empty in the default ones.
 /// </summary>
 internal static class TqTable
@@ -71,7 +72,7 @@ internal static class TqTable
         output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    /// <summary>A value as text: times as <c>MM/DD|HH:MM:SS</c> local, booleans True/False as Tractor's tq, lists comma-joined.</summary>
+    /// <summary>A value as text: times as <c>MM/DD|HH:MM:SS</c> local (with the year when not this year), booleans True/False as Tractor's tq, lists comma-joined.</summary>
     public static string Format(JsonElement value, string type, TqFormat format, bool chosen)
     {
         if (value.ValueKind == JsonValueKind.Null)
@@ -148,8 +149,18 @@ internal static class TqTable
         _ => bytes.ToString("0", CultureInfo.InvariantCulture) + "B",
     };
 
-    private static string TableTime(long ms) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(ms).ToLocalTime().ToString("MM'/'dd'|'HH':'mm':'ss", CultureInfo.InvariantCulture);
+    private static string TableTime(long ms) => TableTime(ms, DateTimeOffset.Now);
+
+    /// <summary>
+    /// A time as tq's tables show it, local: <c>MM/DD|HH:MM:SS</c> in the current year, as Tractor prints it, and
+    /// <c>MM/DD/YYYY|HH:MM:SS</c> in any other (a job delayed past New Year, one spooled last December), which the clause
+    /// language reads back just the same.
+    /// </summary>
+    internal static string TableTime(long ms, DateTimeOffset now)
+    {
+        var local = DateTimeOffset.FromUnixTimeMilliseconds(ms).ToLocalTime();
+        return local.ToString(local.Year == now.ToLocalTime().Year ? "MM'/'dd'|'HH':'mm':'ss" : "MM'/'dd'/'yyyy'|'HH':'mm':'ss", CultureInfo.InvariantCulture);
+    }
 
     private static string JsonTime(long ms) =>
         DateTimeOffset.FromUnixTimeMilliseconds(ms).ToLocalTime().ToString("yyyy'-'MM'-'dd' 'HH':'mm':'sszzz", CultureInfo.InvariantCulture);

@@ -34,7 +34,7 @@ public sealed class Job
     /// <summary><c>-title</c>: what tq and the Dashboard call the job.</summary>
     public string Title { get; set; }
 
-    /// <summary><c>-priority</c>: higher runs first; null leaves the engine's default (1). Must be a finite number.</summary>
+    /// <summary><c>-priority</c>: higher runs first; null leaves the engine's default (1). Must be a number from -1000000 to 1000000.</summary>
     public double? Priority { get; set; }
 
     /// <summary><c>-service</c>: the service key expression for every command that neither it nor its task sets.</summary>

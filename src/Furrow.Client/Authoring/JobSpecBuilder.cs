@@ -1,4 +1,5 @@
 using System.Globalization;
+using Furrow.Core.Jobs;
 using Furrow.Core.Scheduling;
 using Furrow.Core.Scripts;
 
@@ -28,8 +29,8 @@ internal sealed class JobSpecBuilder
         var spec = new JobSpec
         {
             Title = Title(job.Title, "job"),
-            Priority = job.Priority is { } priority && !double.IsFinite(priority)
-                ? throw Refuse($"{where}: -priority must be a finite number, not {priority.ToString(CultureInfo.InvariantCulture)}")
+            Priority = job.Priority is { } priority && JobPriority.Refusal(priority) is { } badPriority
+                ? throw Refuse($"{where}: -{badPriority}")
                 : job.Priority,
             Service = ServiceKeyText(job.Service, where),
             EnvKey = Texts(job.EnvKey, where, "-envkey"),

@@ -88,9 +88,7 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
                     error = $"service: expected a service key expression such as 'linux,prman', got '{value}'{(parsed.Error is { } why ? $": {why}" : "")}";
                 return error is null ? new AttributeEdit(name, Text: text) : null;
             case "priority":
-                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var priority) || !double.IsFinite(priority))
-                    error = $"priority: expected a finite number, got '{value}'";
-                return error is null ? new AttributeEdit(name, Number: priority) : null;
+                return JobPriority.Parse(text, out error) is { } priority ? new AttributeEdit(name, Number: priority) : null;
             case "maxactive":
                 return WholeNumber(name, text, 0, out var max, out error) ? new AttributeEdit(name, Number: max) : null;
             case "minslots" or "maxslots":

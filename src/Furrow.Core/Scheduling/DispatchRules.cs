@@ -187,8 +187,10 @@ public static class DispatchRules
             if (all is null)
                 return first;
         }
-        if (command.AtLeast > blade.FreeSlots && blade.FreeSlots > 0
-            && Add(explain ? new(WaitKind.BladeSlots, $"has {blade.FreeSlots} free slot(s), the command needs {command.AtLeast} (-atleast)", blade.Name) : Bare(WaitKind.BladeSlots)))
+        // On a full blade "no free slot" (its own reason, above) is not the whole story for a command that needs several:
+        // one slot coming free will not start it, and tq why and tq trace say so.
+        if (command.AtLeast > blade.FreeSlots && (blade.FreeSlots > 0 || command.AtLeast > 1)
+            && Add(explain ? new(WaitKind.BladeSlots, SlotsText(blade.FreeSlots, command.AtLeast), blade.Name) : Bare(WaitKind.BladeSlots)))
             return first;
         if (blade.NimbyOwner is { } only && !string.Equals(only, job.Owner, StringComparison.Ordinal)
             && Add(explain ? new(WaitKind.BladeNimby, $"takes only {only}'s jobs (its profile's NIMBY), and job {job.Jid} is {job.Owner}'s", blade.Name) : Bare(WaitKind.BladeNimby)))
@@ -267,6 +269,10 @@ public static class DispatchRules
             return first;
         return first;
     }
+
+    private static string SlotsText(int free, int atLeast) => free > 0
+        ? $"has {free} free slot(s), the command needs {atLeast} (-atleast)"
+        : $"the command needs {atLeast} free slots at once (-atleast)";
 
     private static string FormatTime(long ms) =>
         DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);

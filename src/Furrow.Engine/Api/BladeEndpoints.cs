@@ -55,9 +55,10 @@ internal static class BladeEndpoints
         var blades = v1.MapGroup("/blades").WithTags("Blades");
         blades.MapGet("", ListBladesAsync).WithName("ListBlades").AsListing<List<BladeRow>>(QueryParameters.BladeListing)
             .WithSummary("Blades matching a search clause, with their live slots, figures, profile and nimby switch.");
-        blades.MapPost("/{name}/nimby", NimbyAsync).WithName("NimbyBlade").WithSummary("The blade takes no new work (what runs goes on).");
-        blades.MapPost("/{name}/unnimby", UnnimbyAsync).WithName("UnnimbyBlade").WithSummary("The blade takes work again.");
+        blades.MapPost("/{name}/nimby", NimbyAsync).WithName("NimbyBlade").Replies<OperationReply>(404).WithSummary("The blade takes no new work (what runs goes on).");
+        blades.MapPost("/{name}/unnimby", UnnimbyAsync).WithName("UnnimbyBlade").Replies<OperationReply>(404).WithSummary("The blade takes work again.");
         blades.MapGet("/{name}/trace", TraceBlade).WithName("TraceBlade").WithQueryParameters(QueryParameters.Trace)
+            .Produces<string>(200, "text/plain").Errors(400, 404)
             .WithSummary("What the scheduler would give the blade on its next request, job by job, or why not (tq trace), as text.");
 
         var agent = blades.MapGroup("");
@@ -65,13 +66,15 @@ internal static class BladeEndpoints
         agent.AddEndpointFilter(async (call, next) => call.HttpContext.Request.HasJsonContentType()
             ? await next(call)
             : ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, ApiResults.NotJsonMessage(call.HttpContext.Request)));
-        agent.MapPost("/register", RegisterAsync).WithName("RegisterBlade")
+        agent.MapPost("/register", RegisterAsync).WithName("RegisterBlade").TakesJson<BladeRegistration>().Replies<BladeWelcome>()
             .WithSummary("A blade process announces itself; the reply says how often to report.");
-        agent.MapPost("/{name}/work", PollWorkAsync).WithName("PollWork").WithSummary("A blade's long poll for commands to run.");
-        agent.MapPost("/{name}/report", ReportAsync).RequireRateLimiting(OutputReports).WithName("ReportWork")
+        agent.MapPost("/{name}/work", PollWorkAsync).WithName("PollWork").TakesJson<WorkRequest>().Replies<WorkReply>(409).WithSummary("A blade's long poll for commands to run.");
+        agent.MapPost("/{name}/report", ReportAsync).RequireRateLimiting(OutputReports).WithName("ReportWork").TakesJson<BladeReport>()
+            .Replies<ReportReply>(409)
             .WithSummary("A blade reports starts, output, progress and exits of its commands.");
-        agent.MapPost("/{name}/heartbeat", HeartbeatAsync).WithName("BladeHeartbeat").WithSummary("A blade process says it is alive.");
-        agent.MapPost("/{name}/leave", LeaveAsync).WithName("LeaveFarm").WithSummary("A blade process stops; what it still ran goes back to ready.");
+        agent.MapPost("/{name}/heartbeat", HeartbeatAsync).WithName("BladeHeartbeat").TakesJson<BladeHeartbeat>().Replies<BladeHeartbeat>()
+            .WithSummary("A blade process says it is alive.");
+        agent.MapPost("/{name}/leave", LeaveAsync).WithName("LeaveFarm").TakesJson<BladeLeaving>().Replies<BladeLeft>().WithSummary("A blade process stops; what it still ran goes back to ready.");
     }
 
     private static Task<IResult> ListBladesAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>

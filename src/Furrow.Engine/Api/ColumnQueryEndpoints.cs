@@ -31,7 +31,8 @@ internal static class ColumnQueryEndpoints
     public static void MapColumnQueryApi(this IEndpointRouteBuilder v1) =>
         v1.MapGroup("/query").WithTags("Query")
             .MapGet("/{table}", QueryAsync).WithName("QueryColumns").WithQueryParameters(QueryParameters.ColumnQuery)
-            .Produces(StatusCodes.Status200OK, contentType: "application/json").Produces(StatusCodes.Status304NotModified)
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, "application/json").Produces(StatusCodes.Status304NotModified).Errors(400)
+            .WithPathValues("table", "jobs", "tasks", "commands", "invocations", "blades", "params")
             .WithSummary("Chosen columns of jobs, tasks, commands, invocations, blades or params (tq's -c), a page at a time.")
             .WithDescription("The reply is {\"table\", \"columns\": [{\"name\", \"type\"}], \"rows\": [[...]], \"next\"}: each row's values in " +
                 "the columns' order (times in Unix ms, lists as arrays, null where a row has none); `next` is the next page's URL " +

@@ -104,7 +104,7 @@ internal static class QueryParameters
 
     /// <summary>A listing: its query parameters, its rows' type, and 304 Not Modified (see <see cref="ListingETags"/>).</summary>
     public static RouteHandlerBuilder AsListing<TRows>(this RouteHandlerBuilder builder, params QueryParameter[] parameters) =>
-        builder.WithQueryParameters(parameters).Produces<TRows>().Produces(StatusCodes.Status304NotModified);
+        builder.WithQueryParameters(parameters).Produces<TRows>().Produces(StatusCodes.Status304NotModified).Errors(StatusCodes.Status400BadRequest);
 
     /// <summary>The OpenAPI operation transformer that lists each endpoint's declared query parameters.</summary>
     public static Task DocumentAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)

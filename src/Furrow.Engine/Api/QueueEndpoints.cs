@@ -28,15 +28,16 @@ internal static class QueueEndpoints
     public static void MapQueueApi(this IEndpointRouteBuilder v1)
     {
         var jobs = v1.MapGroup("/jobs").WithTags("Jobs");
-        jobs.MapPost("", SpoolAsync).WithName("SpoolJob").WithQueryParameters(QueryParameters.Spool)
+        jobs.MapPost("", SpoolAsync).WithName("SpoolJob").WithQueryParameters(QueryParameters.Spool).AddEndpointFilter(SpoolRequestChecks.CheckAsync)
+            .WithTextBody("The job script: alfred text, or the JSON job form.", SpoolRequestChecks.Accepted).Replies<SpoolReply>(400, 413, 415)
             .WithSummary("Spools a job script (alfred text, or the JSON job form) as tractor-spool does; replies with the new job's id.");
         jobs.MapGet("", ListJobsAsync).WithName("ListJobs").AsListing<List<JobRow>>(QueryParameters.JobListing)
             .WithSummary("Jobs matching a search clause, a page at a time, without their comments unless comment=1.");
-        jobs.MapGet("/{jid:long}/script", ReadScriptAsync).WithName("ReadJobScript")
+        jobs.MapGet("/{jid:long}/script", ReadScriptAsync).WithName("ReadJobScript").Produces<string>(200, "text/plain", "application/json").Errors(404)
             .WithSummary("A job's script exactly as it was spooled.");
-        jobs.MapGet("/{jid:long}/why", WhyJobAsync).WithName("WhyJob").WithQueryParameters(QueryParameters.WhyJob)
+        jobs.MapGet("/{jid:long}/why", WhyJobAsync).WithName("WhyJob").WithQueryParameters(QueryParameters.WhyJob).Replies<List<WhyReply>>(400, 404)
             .WithSummary("Why each unfinished task of a job is not running (tq why JID).");
-        jobs.MapPost("/{jid:long}/unblock", UnblockAsync).WithName("UnblockJob").WithQueryParameters(QueryParameters.Unblock)
+        jobs.MapPost("/{jid:long}/unblock", UnblockAsync).WithName("UnblockJob").WithQueryParameters(QueryParameters.Unblock).Replies<OperationReply>(404)
             .WithSummary("Clears a job's blocklist for one blade, or for every blade.");
 
         var tasks = v1.MapGroup("/tasks").WithTags("Tasks");
@@ -44,11 +45,13 @@ internal static class QueueEndpoints
             .WithSummary("Tasks matching a search clause, a page at a time, with the blade running each and why it waits.");
         // A task is addressed under its job.
         var task = v1.MapGroup("/jobs/{jid:long}/tasks/{tid:int}").WithTags("Tasks");
-        task.MapGet("/log", TaskLogEndpoints.ReadLog).WithName("ReadTaskLog").WithQueryParameters(QueryParameters.Log)
+        task.MapGet("/log", TaskLogEndpoints.ReadLogAsync).WithName("ReadTaskLog").WithQueryParameters(QueryParameters.Log)
+            .Produces<byte[]>(200, "application/octet-stream").Errors(404)
             .WithSummary("A task's log as stored: the bytes its commands printed.");
         task.MapGet("/log/text", TaskLogEndpoints.ReadLogTextAsync).WithName("ReadTaskLogText").WithQueryParameters(QueryParameters.LogText)
+            .Replies<TaskLogText>(400, 404)
             .WithSummary("A task's log decoded for display, saying which encoding was assumed and whether it was lossless.");
-        task.MapGet("/why", WhyTaskAsync).WithName("WhyTask").WithSummary("Why a task is not running (tq why JID TID).");
+        task.MapGet("/why", WhyTaskAsync).WithName("WhyTask").Replies<WhyReply>(404).WithSummary("Why a task is not running (tq why JID TID).");
 
         v1.MapGroup("/commands").WithTags("Commands")
             .MapGet("", ListCommandsAsync).WithName("ListCommands").AsListing<List<CommandRow>>(QueryParameters.Listing)
@@ -59,19 +62,20 @@ internal static class QueueEndpoints
             .WithSummary("Invocations (runs of commands on blades) matching a search clause, a page at a time.");
 
         v1.MapGroup("/operations").WithTags("Operations")
-            .MapPost("/{operation}", OperateAsync).WithName("Operate").WithQueryParameters(QueryParameters.Operation)
+            .MapPost("/{operation}", OperateAsync).WithName("Operate").WithQueryParameters(QueryParameters.Operation).Replies<OperationReply>(400)
+            .WithPathValues("operation", [.. TaskOperationNames, .. CommandOperationNames, .. JobOperationNames])
             .WithSummary("Runs an operation (retry, skip, pause, delete, chpri, jattr ...) on everything a search clause matches.");
 
         var dispatch = v1.MapGroup("/dispatch").WithTags("Dispatch");
-        dispatch.MapPost("/pause", PauseDispatchAsync).WithName("PauseDispatch")
+        dispatch.MapPost("/pause", PauseDispatchAsync).WithName("PauseDispatch").Replies<EngineStatus>()
             .WithSummary("Stops handing out new work (running commands go on); survives restarts.");
-        dispatch.MapPost("/resume", ResumeDispatchAsync).WithName("ResumeDispatch").WithSummary("Hands out work again.");
+        dispatch.MapPost("/resume", ResumeDispatchAsync).WithName("ResumeDispatch").Replies<EngineStatus>().WithSummary("Hands out work again.");
 
         v1.MapGroup("/status").WithTags("Engine")
-            .MapGet("", Status).WithName("EngineStatus").WithSummary("The engine's version, uptime, dispatch switch and queue sizes.");
+            .MapGet("", Status).WithName("EngineStatus").Replies<EngineStatus>().WithSummary("The engine's version, uptime, dispatch switch and queue sizes.");
 
         v1.MapGroup("/blocklist").WithTags("Blocklist")
-            .MapGet("", ListBlocklist).WithName("ListBlocklist").WithQueryParameters(QueryParameters.Blocklist)
+            .MapGet("", ListBlocklist).WithName("ListBlocklist").WithQueryParameters(QueryParameters.Blocklist).Replies<List<BlocklistRow>>()
             .WithSummary("Blades that jobs' commands failed on, and whether each no longer gets them.");
     }
 
@@ -252,9 +256,12 @@ internal static class QueueEndpoints
         if (OperationRequest.TableOf(operation) is not { } table)
             return ApiResults.BadRequest($"unknown operation '{operation}': expected one of {string.Join(", ", OperationRequest.Names)}");
         double priority = 0;
-        if (operation == "chpri" && (!double.TryParse(q["priority"], NumberStyles.Float, CultureInfo.InvariantCulture, out priority)
-            || !double.IsFinite(priority)))
-            return ApiResults.BadRequest($"chpri needs ?priority= a finite number, got '{q["priority"]}'");
+        if (operation == "chpri")
+        {
+            if (JobPriority.Parse(q["priority"].FirstOrDefault() ?? "", out _) is not { } given)
+                return ApiResults.BadRequest($"chpri needs ?priority= a number from {JobPriority.RangeText}, got '{q["priority"]}'");
+            priority = given;
+        }
         long afterMs = 0;
         if (operation == "delay" && (!long.TryParse(q["aftertime"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out afterMs)
             || afterMs is < 0 or > MaxTimeMs))

@@ -1,6 +1,7 @@
 using Furrow.Client.Protocol;
 using Furrow.Engine.Farm;
 using Furrow.Engine.Logs;
+using Furrow.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace Furrow.Engine.Api;
@@ -9,18 +10,20 @@ namespace Furrow.Engine.Api;
 internal static class TaskLogEndpoints
 {
     // The log's bytes as stored: commands print in any encoding, so no charset is claimed (/log/text decodes).
-    internal static IResult ReadLog(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm) =>
+    internal static async Task<IResult> ReadLogAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, IJobStore store,
+        CancellationToken ct) =>
         LogPath(jid, tid, context, logs, farm) is { } path
             ? TypedResults.PhysicalFile(path, "application/octet-stream")
-            : NoLog(jid, tid);
+            : await NoLogAsync(jid, tid, store, ct);
 
-    internal static async Task<IResult> ReadLogTextAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, CancellationToken ct)
+    internal static async Task<IResult> ReadLogTextAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, IJobStore store,
+        CancellationToken ct)
     {
         var name = context.Request.Query["encoding"].FirstOrDefault();
         if (TaskLogDecoder.EncodingNamed(name) is not { } encoding)
             return ApiResults.BadRequest($"unknown encoding '{name}': try utf-8, latin1 or a code page such as windows-1251");
         if (LogPath(jid, tid, context, logs, farm) is not { } path)
-            return NoLog(jid, tid);
+            return await NoLogAsync(jid, tid, store, ct);
         var bytes = await File.ReadAllBytesAsync(path, ct);
         var (text, lossless) = TaskLogDecoder.Decode(bytes, encoding);
         return TypedResults.Json(new TaskLogText(jid, tid, encoding.WebName, bytes.Length, lossless, text),
@@ -33,7 +36,16 @@ internal static class TaskLogEndpoints
         return (owner is null ? FindLog(logs.Root, jid, tid) : null) ?? logs.ExistingPathOf(owner, jid, tid);
     }
 
-    private static IResult NoLog(long jid, int tid) => ApiResults.NotFound($"no log for J{jid} T{tid} (the task has not run yet?)");
+    // Why there is no log, in the order a user would check: the job, then the task, then whether it has run.
+    private static async Task<IResult> NoLogAsync(long jid, int tid, IJobStore store, CancellationToken ct)
+    {
+        var tasks = await store.ListTasksAsync(jid, ct);
+        if (tasks.Count == 0)
+            return ApiResults.NotFound($"there is no job {jid}");
+        if (tasks.All(t => t.Tid != tid))
+            return ApiResults.NotFound($"job {jid} has no task {tid}: its {tasks.Count} task(s) are numbered {tasks.Min(t => t.Tid)} to {tasks.Max(t => t.Tid)} (tq tasks jid={jid})");
+        return ApiResults.NotFound($"no log for job {jid} task {tid}: the task has not run yet");
+    }
 
     // Logs sit under the owner's name; when the caller does not say whose job it is, look in every owner's folder.
     private static string? FindLog(string root, long jid, int tid) =>

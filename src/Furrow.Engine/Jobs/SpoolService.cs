@@ -42,9 +42,10 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             spec.Priority = priority;
         if (request.Paused is { } paused)
             spec.Paused = paused;
-        // NaN and the infinities cannot be ordered, stored (NaN) or listed as JSON: refused like any malformed value.
-        if (spec.Priority is { } given && !double.IsFinite(given))
-            return new SpoolResult(0, $"{fileName}: priority {given.ToString(System.Globalization.CultureInfo.InvariantCulture)}: expected a finite number");
+        // NaN and the infinities cannot be ordered, stored (NaN) or listed as JSON, and 1e308 outranks anything a wrangler
+        // could set: refused like any malformed value, by the one rule every path uses.
+        if (spec.Priority is { } given && JobPriority.Refusal(given) is { } badPriority)
+            return new SpoolResult(0, $"{fileName}: {badPriority}");
         if (UnsupportedOptions.Find(spec) is { } unsupported)
             return new SpoolResult(0, $"{fileName}: {unsupported}");
         var compiled = JobCompiler.Compile(spec);

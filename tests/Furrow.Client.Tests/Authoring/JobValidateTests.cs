@@ -134,12 +134,16 @@ public sealed class JobValidateTests
     [Theory]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
-    public void Validate_PriorityThatIsNotFinite_IsRefused(double priority)
+    [InlineData(1e308)]
+    [InlineData(-2e6)]
+    public void Validate_PriorityOutsideTheRange_IsRefused_NamingTheRange(double priority)
     {
         var job = WithTask(Echo("t"));
         job.Priority = priority;
 
-        Assert.Contains("-priority must be a finite number", Refusal(job), StringComparison.Ordinal);
+        Assert.Contains("expected a number from -1000000 to 1000000", Refusal(job), StringComparison.Ordinal);
+        job.Priority = 1_000_000;
+        job.Validate();
     }
 
     [Fact]

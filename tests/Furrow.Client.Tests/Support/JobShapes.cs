@@ -60,7 +60,7 @@ public static class JobShapes
 
     /// <summary>Whole jobs: a few levels of tasks, Iterates and Instances, with every option the author API has.</summary>
     public static readonly Gen<JobShape> Job = Gen.Select(
-        Gen.Select(NonBlank, Gen.OneOf(Gen.Double[-1e6, 1e6], Gen.Double.Where(double.IsFinite)).Nullable(0.5), Service, Texts, Texts, Texts, Texts, Text.Null(0.7)),
+        Gen.Select(NonBlank, Gen.OneOf(Gen.Double[-1e6, 1e6], Gen.Double[-1, 1], Gen.Const(-1e6), Gen.Const(1e6)).Nullable(0.5), Service, Texts, Texts, Texts, Texts, Text.Null(0.7)),
         Gen.Select(Gen.Bool, Gen.Int[0, 20].Nullable(0.6), SmallInt, SmallInt, Gen.Bool,
             Gen.DateTime.Select(d => DateTime.SpecifyKind(d, DateTimeKind.Unspecified)).Nullable(0.7), Gen.Long[1, int.MaxValue].Array[0, 3]),
         Gen.Select(Text.Null(0.6), Text.Null(0.7), Text.Null(0.7), Gen.Select(Text, Text, Text).Array[0, 2]),
