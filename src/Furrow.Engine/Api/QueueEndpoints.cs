@@ -63,7 +63,7 @@ internal static class QueueEndpoints
 
         v1.MapGroup("/operations").WithTags("Operations")
             .MapPost("/{operation}", OperateAsync).WithName("Operate").WithQueryParameters(QueryParameters.Operation).Replies<OperationReply>(400)
-            .WithPathValues("operation", [.. TaskOperationNames, .. CommandOperationNames, .. JobOperationNames])
+            .WithPathValues("operation", [.. OperationRequest.Names])
             .WithSummary("Runs an operation (retry, skip, pause, delete, chpri, jattr ...) on everything a search clause matches.");
 
         var dispatch = v1.MapGroup("/dispatch").WithTags("Dispatch");
