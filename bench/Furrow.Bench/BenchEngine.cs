@@ -206,11 +206,14 @@ internal sealed class BenchEngine : IAsyncDisposable
             {
                 continue;
             }
-            // Fields after the command name (which may hold spaces, in parentheses): state ppid ... utime (14th) stime (15th).
+            // Fields after the command name (which may hold spaces, in parentheses): state ppid ... utime (14th) stime (15th)
+            // cutime cstime (the ended children's, which the postmaster collects, so a backend that ends is still counted).
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (Path.GetFileName(dir) == postmaster || fields[1] == postmaster)
-                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture)
-                    + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            long Field(int number) => long.Parse(fields[number - 3], System.Globalization.CultureInfo.InvariantCulture);
+            if (Path.GetFileName(dir) == postmaster)
+                ticks += Field(14) + Field(15) + Field(16) + Field(17);
+            else if (fields[1] == postmaster)
+                ticks += Field(14) + Field(15);
         }
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
