@@ -174,6 +174,51 @@ internal sealed class BenchEngine : IAsyncDisposable
             return string.Join('\n', last);
     }
 
+    /// <summary>The CPU time the engine process has used so far, all its threads together.</summary>
+    public TimeSpan CpuTime()
+    {
+        EngineProcess.Refresh();
+        return EngineProcess.TotalProcessorTime;
+    }
+
+    /// <summary>
+    /// The CPU time the managed PostgreSQL cluster's processes (the postmaster and its children, the engine's backends among
+    /// them) have used so far; zero on SQLite, whose work is the engine's own. Counted in the kernel's clock ticks (10 ms).
+    /// </summary>
+    public TimeSpan DatabaseCpuTime()
+    {
+        var pidFile = Path.Combine(Root, "data", "psql", "postmaster.pid");
+        if (Store != "postgresql" || !File.Exists(pidFile))
+            return TimeSpan.Zero;
+        var postmaster = File.ReadLines(pidFile).First().Trim();
+        long ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // a process that ended meanwhile
+            }
+            catch (UnauthorizedAccessException)
+            {
+                continue;
+            }
+            // Fields after the command name (which may hold spaces, in parentheses): state ppid ... utime (14th) stime (15th)
+            // cutime cstime (the ended children's, which the postmaster collects, so a backend that ends is still counted).
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long Field(int number) => long.Parse(fields[number - 3], System.Globalization.CultureInfo.InvariantCulture);
+            if (Path.GetFileName(dir) == postmaster)
+                ticks += Field(14) + Field(15) + Field(16) + Field(17);
+            else if (fields[1] == postmaster)
+                ticks += Field(14) + Field(15);
+        }
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
     /// <summary>The engine's peak resident set (VmHWM), in MiB.</summary>
     public double PeakRssMb()
     {

@@ -69,6 +69,13 @@ public interface IJobStore : IAsyncDisposable
     ValueTask<IReadOnlyList<Furrow.Core.Query.QueryValue[]>> QueryColumnsAsync(Furrow.Core.Query.QueryTable table,
         IReadOnlyList<(string Key, Furrow.Core.Query.QueryColumn Column)> columns, Queries.ListQuery query, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="QueryColumnsAsync"/>, handing each row to <paramref name="row"/> as it is read, so a listing of 10,000s
+    /// of rows is never held whole. The values are valid only during the call: the next row overwrites them.
+    /// </summary>
+    ValueTask ReadColumnsAsync(Furrow.Core.Query.QueryTable table, IReadOnlyList<(string Key, Furrow.Core.Query.QueryColumn Column)> columns,
+        Queries.ListQuery query, Action<ReadOnlySpan<Furrow.Core.Query.QueryValue>> row, CancellationToken cancellationToken);
+
     /// <summary>Tasks matching a search, each with its job's owner; as <see cref="QueryJobsAsync"/>.</summary>
     ValueTask<IReadOnlyList<(TaskRecord Task, string Owner)>> QueryTasksAsync(Queries.ListQuery query, CancellationToken cancellationToken);
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Furrow.Core.Query;
 using Furrow.Engine.Farm;
 using Furrow.Storage;
@@ -72,24 +71,39 @@ internal static class ColumnQueryEndpoints
         if (tag.IsKnownTo(context.Request))
             return tag.NotModified(context.Response);
         var distinct = context.Request.Query["distinct"] == "1";
-        // Distinct rows are told apart here, so all are read and the page is cut after.
-        var query = distinct ? page with { Limit = null, Offset = 0 } : ListPage.Probe(page);
-
-        var values = schema.Table == QueryTable.Blades
-            ? await BladeValuesAsync(rows, columns, query, ct)
-            : await StoreValuesAsync(store, farm, schema.Table, columns, query, ct);
+        using var reply = new ColumnTableReply(schema.PluralName, columns.Select(c => (c.Name, c.Type)), page.Limit!.Value);
         if (distinct)
         {
+            // Distinct rows are told apart here, so all are read and the page is cut after.
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            values = values.Where(v => seen.Add(string.Join('\u001f', v.Select(x => $"{x.Kind}:{x.ToText()}"))))
-                .Skip(page.Offset).Take(page.Limit!.Value + 1).ToList();
+            var values = await ValuesAsync(store, farm, rows, schema.Table, columns, page with { Limit = null, Offset = 0 }, ct);
+            foreach (var row in values.Where(v => seen.Add(string.Join('\u001f', v.Select(x => $"{x.Kind}:{x.ToText()}")))).Skip(page.Offset))
+            {
+                reply.Add(row);
+                if (reply.More)
+                    break;
+            }
         }
-        var more = ListPage.Cut(values, page);
+        else if (schema.Table == QueryTable.Blades || columns.Any(c => c.IsExtra))
+        {
+            foreach (var row in await ValuesAsync(store, farm, rows, schema.Table, columns, ListPage.Probe(page), ct))
+                reply.Add(row);
+        }
+        else
+        {
+            // The common listing: each row goes from the database's reader into the reply, and nothing is kept per row.
+            var stored = columns.Select(c => (c.Key, new QueryColumn(c.Key, c.Type))).ToList();
+            await store.ReadColumnsAsync(schema.Table, stored, ListPage.Probe(page), reply.Add, ct);
+        }
         tag.WriteTo(context.Response);
-        var next = ListPage.LinkNext(context, page, values.Count, more);
-        await WriteTableAsync(context, schema.PluralName, columns.Select(c => (c.Name, c.Type)), values, next, ct);
+        var next = ListPage.LinkNext(context, page, reply.Returned, reply.More);
+        await reply.SendAsync(context.Response, next, ct);
         return Results.Empty;
     }
+
+    private static Task<List<QueryValue[]>> ValuesAsync(IJobStore store, LiveFarm farm, QueueRows rows, QueryTable table, List<Column> columns,
+        ListQuery query, CancellationToken ct) =>
+        table == QueryTable.Blades ? BladeValuesAsync(rows, columns, query, ct) : StoreValuesAsync(store, farm, table, columns, query, ct);
 
     private sealed record Column(string Name, string Key, QueryColumnType Type, bool IsExtra);
 
@@ -108,47 +122,13 @@ internal static class ColumnQueryEndpoints
             .ToList();
         if (page.Sort is { } sort)
             rows.Sort(sort);
-        var values = rows.Skip(page.Offset).Take(page.Limit!.Value + 1).Select(row => new[] { row.Get("name"), row.Get("value") }).ToList();
-        var more = ListPage.Cut(values, page);
+        using var reply = new ColumnTableReply("params", [("name", QueryColumnType.String), ("value", QueryColumnType.String)], page.Limit!.Value);
+        foreach (var row in rows.Skip(page.Offset).Take(page.Limit!.Value + 1))
+            reply.Add([row.Get("name"), row.Get("value")]);
         tag.WriteTo(context.Response);
-        var next = ListPage.LinkNext(context, page, values.Count, more);
-        await WriteTableAsync(context, "params", [("name", QueryColumnType.String), ("value", QueryColumnType.String)], values, next, ct);
+        var next = ListPage.LinkNext(context, page, reply.Returned, reply.More);
+        await reply.SendAsync(context.Response, next, ct);
         return Results.Empty;
-    }
-
-    // The reply's shape (see the class summary), written as it goes so a large listing is not held whole as text.
-    private static async Task WriteTableAsync(HttpContext context, string table, IEnumerable<(string Name, QueryColumnType Type)> columns,
-        IEnumerable<QueryValue[]> rows, string? next, CancellationToken ct)
-    {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
-        json.WriteStartObject();
-        json.WriteString("table", table);
-        json.WriteStartArray("columns");
-        foreach (var (name, type) in columns)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", name);
-            json.WriteString("type", type.ToString().ToLowerInvariant());
-            json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteStartArray("rows");
-        foreach (var row in rows)
-        {
-            json.WriteStartArray();
-            foreach (var value in row)
-                Write(json, value);
-            json.WriteEndArray();
-            if (json.BytesPending > 32 * 1024)
-                await json.FlushAsync(ct);
-        }
-        json.WriteEndArray();
-        if (next is null)
-            json.WriteNull("next");
-        else
-            json.WriteString("next", next);
-        json.WriteEndObject();
     }
 
     private static async Task<List<QueryValue[]>> StoreValuesAsync(IJobStore store, LiveFarm farm, QueryTable table, List<Column> columns,
@@ -187,42 +167,5 @@ internal static class ColumnQueryEndpoints
             "clockskew" => b.Row.ClockSkewMs is { } skew ? QueryValue.From(skew / 1000.0) : QueryValue.Null,
             _ => b.Query.Get(c.Key),
         }).ToArray()).ToList();
-    }
-
-    private static void Write(Utf8JsonWriter json, QueryValue value)
-    {
-        switch (value.Kind)
-        {
-            case QueryValueKind.Int:
-                json.WriteNumberValue(value.AsInt);
-                break;
-            case QueryValueKind.Float when double.IsFinite(value.AsFloat):
-                json.WriteNumberValue(value.AsFloat);
-                break;
-            case QueryValueKind.String:
-                json.WriteStringValue(value.AsString);
-                break;
-            case QueryValueKind.Bool:
-                json.WriteBooleanValue(value.AsBool);
-                break;
-            case QueryValueKind.Time:
-                json.WriteNumberValue(value.AsTime.ToUnixTimeMilliseconds());
-                break;
-            case QueryValueKind.StringList:
-                json.WriteStartArray();
-                foreach (var item in value.AsStringList)
-                    json.WriteStringValue(item);
-                json.WriteEndArray();
-                break;
-            case QueryValueKind.IntList:
-                json.WriteStartArray();
-                foreach (var item in value.AsIntList)
-                    json.WriteNumberValue(item);
-                json.WriteEndArray();
-                break;
-            default:
-                json.WriteNullValue();
-                break;
-        }
     }
 }

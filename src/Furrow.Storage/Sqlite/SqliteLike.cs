@@ -20,7 +20,11 @@ internal static class SqliteLike
     /// Registers the function on <paramref name="connection"/> for one query: past <paramref name="deadline"/> (UTC) it
     /// throws, which ends the statement, so a pattern slow on every row cannot hold a reader for the whole table.
     /// </summary>
-    public static void Register(SqliteConnection connection, DateTime deadline, TimeSpan timeout) =>
+    public static void Register(SqliteConnection connection, DateTime deadline, TimeSpan timeout)
+    {
+        // The pattern is one parameter of the statement, the same on every row: built once, not looked up per row. The
+        // connection runs one statement at a time, so one query's rows call this one after another.
+        Regex? regex = null;
         connection.CreateFunction(FunctionName, (string pattern, object? value) =>
         {
             if (DateTime.UtcNow > deadline)
@@ -37,11 +41,14 @@ internal static class SqliteLike
                 return 0L;
             try
             {
-                return Regex.IsMatch(text, pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeout) ? 1L : 0L;
+                if (regex is null || !string.Equals(regex.ToString(), pattern, StringComparison.Ordinal))
+                    regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeout);
+                return regex.IsMatch(text) ? 1L : 0L;
             }
             catch (RegexMatchTimeoutException)
             {
                 return 0L;
             }
         }, isDeterministic: false);
+    }
 }

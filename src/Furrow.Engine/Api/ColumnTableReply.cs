@@ -1,0 +1,130 @@
+using System.IO.Pipelines;
+using System.Text.Json;
+using Furrow.Core.Query;
+using Microsoft.AspNetCore.Http;
+
+namespace Furrow.Engine.Api;
+
+/// <summary>
+/// A column query's reply (see <see cref="ColumnQueryEndpoints"/>) written as JSON while its rows are read, into pooled
+/// memory: a page of 10,000 rows costs its bytes, not an object per value, and nothing of it outlives the request. It is
+/// sent only after the last row, because whether more rows follow (the <c>Link</c> header, which goes before the body)
+/// is known only then.
+/// </summary>
+/// <remarks>One request's handler uses an instance, one call at a time.</remarks>
+internal sealed class ColumnTableReply : IDisposable
+{
+    // Segments of 64 KiB from the shared pool (a page of 10,000 jobs is about 0.7 MB). No flush happens before Send, so the
+    // pipe never holds the writer back.
+    private static readonly PipeOptions BodyOptions = new(pauseWriterThreshold: 0, resumeWriterThreshold: 0,
+        minimumSegmentSize: 64 * 1024, useSynchronizationContext: false);
+
+    private readonly Pipe _body = new(BodyOptions);
+    private readonly Utf8JsonWriter _json;
+    private readonly int _size;
+
+    /// <summary>Starts a reply for <paramref name="table"/> with these columns, holding at most <paramref name="size"/> rows.</summary>
+    public ColumnTableReply(string table, IEnumerable<(string Name, QueryColumnType Type)> columns, int size)
+    {
+        _size = size;
+        _json = new Utf8JsonWriter(_body.Writer);
+        _json.WriteStartObject();
+        _json.WriteString("table", table);
+        _json.WriteStartArray("columns");
+        foreach (var (name, type) in columns)
+        {
+            _json.WriteStartObject();
+            _json.WriteString("name", name);
+            _json.WriteString("type", type.ToString().ToLowerInvariant());
+            _json.WriteEndObject();
+        }
+        _json.WriteEndArray();
+        _json.WriteStartArray("rows");
+    }
+
+    /// <summary>Rows in the reply so far.</summary>
+    public int Returned { get; private set; }
+
+    /// <summary>True once a row past the page was offered: more rows follow this page.</summary>
+    public bool More { get; private set; }
+
+    /// <summary>Adds a row (its values in the columns' order); a row past the page is not added, only noted in <see cref="More"/>.</summary>
+    public void Add(ReadOnlySpan<QueryValue> row)
+    {
+        if (Returned >= _size)
+        {
+            More = true;
+            return;
+        }
+        Returned++;
+        _json.WriteStartArray();
+        foreach (var value in row)
+            Write(_json, value);
+        _json.WriteEndArray();
+    }
+
+    /// <summary>Ends the reply with <paramref name="next"/> (the next page's URL, or null) and sends it as the response body.</summary>
+    public async Task SendAsync(HttpResponse response, string? next, CancellationToken cancellationToken)
+    {
+        _json.WriteEndArray();
+        if (next is null)
+            _json.WriteNull("next");
+        else
+            _json.WriteString("next", next);
+        _json.WriteEndObject();
+        _json.Flush();
+        await _body.Writer.CompleteAsync().ConfigureAwait(false);
+        // The writer is complete, so one read holds the whole body, and its length is known before the first byte goes.
+        var body = (await _body.Reader.ReadAsync(cancellationToken).ConfigureAwait(false)).Buffer;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = body.Length;
+        foreach (var segment in body)
+            await response.BodyWriter.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+        _body.Reader.AdvanceTo(body.End);
+    }
+
+    /// <summary>Returns the reply's pooled memory (whether or not it was sent).</summary>
+    public void Dispose()
+    {
+        _json.Dispose();
+        _body.Writer.Complete();
+        _body.Reader.Complete();
+    }
+
+    private static void Write(Utf8JsonWriter json, QueryValue value)
+    {
+        switch (value.Kind)
+        {
+            case QueryValueKind.Int:
+                json.WriteNumberValue(value.AsInt);
+                break;
+            case QueryValueKind.Float when double.IsFinite(value.AsFloat):
+                json.WriteNumberValue(value.AsFloat);
+                break;
+            case QueryValueKind.String:
+                json.WriteStringValue(value.AsString);
+                break;
+            case QueryValueKind.Bool:
+                json.WriteBooleanValue(value.AsBool);
+                break;
+            case QueryValueKind.Time:
+                json.WriteNumberValue(value.AsTime.ToUnixTimeMilliseconds());
+                break;
+            case QueryValueKind.StringList:
+                json.WriteStartArray();
+                foreach (var item in value.AsStringList)
+                    json.WriteStringValue(item);
+                json.WriteEndArray();
+                break;
+            case QueryValueKind.IntList:
+                json.WriteStartArray();
+                foreach (var item in value.AsIntList)
+                    json.WriteNumberValue(item);
+                json.WriteEndArray();
+                break;
+            default:
+                json.WriteNullValue();
+                break;
+        }
+    }
+}
