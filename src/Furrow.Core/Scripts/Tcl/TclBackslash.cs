@@ -81,6 +81,23 @@ internal static class TclBackslash
         return p + 2;
     }
 
+    /// <summary>
+    /// Whether what was appended from <paramref name="from"/> on holds a NUL (`\0`, `\x00`, `\u0000`): no title, value or
+    /// command argument can hold one (an argv string ends at it), so the parsers refuse it where it was written.
+    /// </summary>
+    public static bool MadeNul(StringBuilder sb, int from)
+    {
+        for (var i = from; i < sb.Length; i++)
+        {
+            if (sb[i] == '\0')
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>The error for a backslash sequence that makes a NUL.</summary>
+    public const string NulMessage = "backslash sequence makes a NUL character, which no title, value or command argument can hold";
+
     private static int AppendHex(string text, int p, int end, StringBuilder sb, int maxDigits)
     {
         var q = p + 2;

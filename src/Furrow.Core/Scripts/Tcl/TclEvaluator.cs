@@ -88,7 +88,11 @@ internal sealed class TclEvaluator
             switch (c)
             {
                 case '\\':
+                    var before = sb.Length;
+                    var at = p;
                     p = TclBackslash.Append(text, p, end, sb, TclBackslash.Mode.Tcl);
+                    if (TclBackslash.MadeNul(sb, before))
+                        throw source.Fail(at, TclBackslash.NulMessage);
                     break;
                 case '$':
                     p = SubstituteVariable(source, p, end, sb);

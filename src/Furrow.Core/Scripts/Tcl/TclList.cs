@@ -81,6 +81,12 @@ internal static class TclList
                     {
                         q = list[q] == '\\' ? TclBackslash.Append(list, q, n, sb, mode) : Append(sb, list[q], q);
                     }
+
+                    if (TclBackslash.MadeNul(sb, 0))
+                    {
+                        error = $"{TclBackslash.NulMessage} (list element {items.Count + 1})";
+                        return false;
+                    }
                 }
 
                 if (q >= n)
@@ -111,6 +117,12 @@ internal static class TclList
                     while (q < n && !IsListSpace(list[q]))
                     {
                         q = list[q] == '\\' ? TclBackslash.Append(list, q, n, sb, mode) : Append(sb, list[q], q);
+                    }
+
+                    if (TclBackslash.MadeNul(sb, 0))
+                    {
+                        error = $"{TclBackslash.NulMessage} (list element {items.Count + 1})";
+                        return false;
                     }
 
                     items.Add(sb.ToString());
