@@ -84,9 +84,6 @@ internal static class QueueEndpoints
     {
         var q = context.Request.Query;
         var limit = options.Value.ScriptLimits.MaxBytes;
-        if (context.Request.ContentLength > limit)
-            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge,
-                $"{q["file"].FirstOrDefault() ?? "the script"}: larger than the engine's limit of {limit} bytes (ScriptMaxBytes)");
         // Memory is held from the first byte read until the job is committed: the lease covers all of it. A body of
         // unstated length may be as large as the limit.
         using var lease = await admission.EnterAsync(context.Request.ContentLength ?? limit, ct);
@@ -98,14 +95,8 @@ internal static class QueueEndpoints
         }
         var text = await ReadBodyAsync(context.Request, limit, ct);
         if (text is null)
-            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge,
-                $"{q["file"].FirstOrDefault() ?? "the script"}: larger than the engine's limit of {limit} bytes (ScriptMaxBytes)");
+            return SpoolRequestChecks.TooLarge(context.Request, limit);
         var isJson = q["format"] == "json" || (context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false);
-        if (q["priority"].FirstOrDefault() is { } givenPriority
-            && !(double.TryParse(givenPriority, NumberStyles.Float, CultureInfo.InvariantCulture, out var finite) && double.IsFinite(finite)))
-            return ApiResults.BadRequest($"priority '{givenPriority}': expected a finite number");
-        if (q["paused"].FirstOrDefault() is { } givenPaused && givenPaused is not ("0" or "1" or "true" or "false"))
-            return ApiResults.BadRequest($"paused '{givenPaused}': expected 1 or 0");
         var request = new SpoolRequest(text, isJson, q["user"].FirstOrDefault() ?? "unknown", q["file"].FirstOrDefault(),
             q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault(),
             double.TryParse(q["priority"], CultureInfo.InvariantCulture, out var p) ? p : null,
@@ -116,15 +107,14 @@ internal static class QueueEndpoints
             : ApiResults.BadRequest(result.Error!);
     }
 
-    // Reads the script as UTF-8, refusing early instead of buffering a body past the limit; invalid bytes are kept as
+    // Reads the script as UTF-8 (a declared length over the limit was refused by SpoolRequestChecks), refusing as soon as
+    // the bytes that arrive pass the limit instead of buffering them; invalid bytes are kept as
     // U+FFFD so the parser can point at them. The body is gathered in pooled 1 MB pieces, so memory follows the bytes that
     // actually arrived (not a length a client merely declared), and is copied whole once at the end (a 100,000-task
     // script is 13 MB: growing one stream to it copied it several times over).
     private static async Task<string?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
     {
         const int PieceSize = 1 << 20;
-        if (request.ContentLength > limit)
-            return null;
         var pieces = new List<byte[]>();
         long total = 0;
         try

@@ -1,12 +1,17 @@
+using System.Globalization;
+using Furrow.Engine.Site;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Furrow.Engine.Api;
 
 /// <summary>
-/// What POST /api/v1/jobs refuses before it reads a script: a body whose content type is no job script (415, naming the
-/// types it takes), and an owner given as an empty name (400). Run as the endpoint's filter, so the handler only sees
-/// requests it can spool.
+/// What POST /api/v1/jobs refuses before it reads a script (or waits for room to read it): a body whose content type is
+/// no job script (415, naming the types it takes), a declared length over ScriptMaxBytes (413), and an owner given as an
+/// empty name, a priority that is not a finite number or a paused flag that is not 1 or 0 (400). Run as the endpoint's
+/// filter, so the handler only sees requests it can spool.
 /// </summary>
 internal static class SpoolRequestChecks
 {
@@ -33,6 +38,19 @@ internal static class SpoolRequestChecks
         }
         if (request.Query.TryGetValue("user", out var user) && string.IsNullOrWhiteSpace(user.FirstOrDefault()))
             return ApiResults.BadRequest("user: the name is empty; give the job's owner, or leave user out to spool as 'unknown'");
+        var limit = context.HttpContext.RequestServices.GetRequiredService<IOptions<EngineOptions>>().Value.ScriptLimits.MaxBytes;
+        if (request.ContentLength > limit)
+            return TooLarge(request, limit);
+        if (request.Query["priority"].FirstOrDefault() is { } priority
+            && !(double.TryParse(priority, NumberStyles.Float, CultureInfo.InvariantCulture, out var finite) && double.IsFinite(finite)))
+            return ApiResults.BadRequest($"priority '{priority}': expected a finite number");
+        if (request.Query["paused"].FirstOrDefault() is { } paused && paused is not ("0" or "1" or "true" or "false"))
+            return ApiResults.BadRequest($"paused '{paused}': expected 1 or 0");
         return await next(context);
     }
+
+    /// <summary>The 413 for a script over <paramref name="limit"/> bytes, declared or found while reading.</summary>
+    public static IResult TooLarge(HttpRequest request, long limit) =>
+        ApiResults.Error(StatusCodes.Status413PayloadTooLarge,
+            $"{request.Query["file"].FirstOrDefault() ?? "the script"}: larger than the engine's limit of {limit} bytes (ScriptMaxBytes)");
 }
