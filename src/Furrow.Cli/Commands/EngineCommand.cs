@@ -24,8 +24,7 @@ internal static class EngineCommand
             try
             {
                 var options = ResolveOptions(result.GetValue(configDir)!, result.GetValue(port));
-                var address = result.GetValue(listen) ?? SiteConfigLoader.LoadEngine(result.GetValue(configDir)!).ListenAddress;
-                await using var app = await EngineHost.BuildAsync(options, address, ct);
+                await using var app = await EngineHost.BuildAsync(options, result.GetValue(listen) ?? options.ListenAddress, ct);
                 await app.StartAsync(ct);
                 await app.WaitForShutdownAsync(ct);
                 if (app.Services.GetRequiredService<EngineReadiness>().Failure is { } failure)
@@ -52,6 +51,7 @@ internal static class EngineCommand
             DatabaseDirectory = SiteConfigLoader.DatabaseDirectory(configDir, config, db),
             Database = db,
             Port = port ?? config.ListenPort,
+            ListenAddress = config.ListenAddress,
             AllowUnprotectedListen = config.AllowUnprotectedListen,
             EngineHostNames = config.EngineHostNames ?? [],
             BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),

@@ -15,6 +15,9 @@ public sealed class EngineOptions
     public Core.Config.DbConfig Database { get; set; } = new();
     public int Port { get; set; } = 5600;
 
+    /// <summary>tractor.config `ListenAddress`: where `furrow engine` listens unless `--listen` says otherwise.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
     /// <summary>tractor.config `AllowUnprotectedListen`: whether an address other hosts reach may be listened on without TLS or accounts.</summary>
     public bool AllowUnprotectedListen { get; set; }
 
