@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Furrow.Client;
 
 namespace Furrow.Bench;
@@ -20,7 +19,7 @@ internal static class BigSpoolScenario
         await using var engine = await BenchEngine.StartAsync(engineSettings: budgetMb is { } budget
             ? $"\"SpoolMaxInFlightBytes\": {budget * 1048576L}, \"ScriptMaxBytes\": {Math.Max(64, mb + 1) * 1048576L}" : null);
         await engine.Client.SpoolAsync(Script(1), new SpoolOptions("bench", "warm.alf", Paused: true));
-        var rssBefore = RssMb(engine.EngineProcess.Id);
+        var rssBefore = BladeScenario.RssMb(engine.EngineProcess.Id);
         var script = Script(mb);
 
         using var stop = new CancellationTokenSource();
@@ -56,7 +55,7 @@ internal static class BigSpoolScenario
             ["slowest_listing_during_spools_ms"] = Math.Round(slowestListing, 1),
             ["engine_rss_before_mb"] = Math.Round(rssBefore, 1),
             ["engine_peak_rss_mb"] = Math.Round(peak, 1),
-            ["engine_rss_15s_after_mb"] = Math.Round(RssMb(engine.EngineProcess.Id), 1),
+            ["engine_rss_15s_after_mb"] = Math.Round(BladeScenario.RssMb(engine.EngineProcess.Id), 1),
         };
     }
 
@@ -65,11 +64,5 @@ internal static class BigSpoolScenario
         const string Head = "Job -title {big comment} -comment {";
         const string Tail = "} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }\n";
         return Head + new string('c', mb * 1024 * 1024 - Head.Length - Tail.Length) + Tail;
-    }
-
-    private static double RssMb(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 }

@@ -126,32 +126,23 @@ public sealed class ParserFuzzTests(ITestOutputHelper output)
         CheckAlfred(script);
     }
 
-    internal static void CheckAlfred(string text)
+    internal static void CheckAlfred(string text) => CheckScript(text, AlfredParser.Parse, AlfredWriter.Write);
+
+    internal static void CheckJobJson(string json) => CheckScript(json, JobJson.Deserialize, JobJson.Serialize);
+
+    // A script form's contract: an error that says where, or a job whose written form reads back to the same text.
+    private static void CheckScript(string text, Func<string, string, ScriptParseResult> parse, Func<JobSpec, string> write)
     {
-        var result = AlfredParser.Parse(text, "fuzz.alf");
+        var result = parse(text, "fuzz");
         if (!result.Succeeded)
         {
             CheckPlaced(result.Error, text);
             return;
         }
-        var written = AlfredWriter.Write(result.GetJobOrThrow());
-        var again = AlfredParser.Parse(written, "written.alf");
-        Assert.True(again.Succeeded, $"what the writer wrote does not parse: {again.Error}\n{Escape(written)}");
-        Assert.Equal(written, AlfredWriter.Write(again.GetJobOrThrow()));
-    }
-
-    internal static void CheckJobJson(string json)
-    {
-        var result = JobJson.Deserialize(json, "fuzz.json");
-        if (!result.Succeeded)
-        {
-            CheckPlaced(result.Error, json);
-            return;
-        }
-        var written = JobJson.Serialize(result.GetJobOrThrow());
-        var again = JobJson.Deserialize(written, "written.json");
+        var written = write(result.GetJobOrThrow());
+        var again = parse(written, "written");
         Assert.True(again.Succeeded, $"what the writer wrote does not read back: {again.Error}\n{Escape(written)}");
-        Assert.Equal(written, JobJson.Serialize(again.GetJobOrThrow()));
+        Assert.Equal(written, write(again.GetJobOrThrow()));
     }
 
     internal static void CheckClause(string clause, QueryTable table)
