@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Furrow.Integration.Tests.Support;
 
 namespace Furrow.Integration.Tests;
@@ -10,9 +9,8 @@ public sealed class ArchiveRetentionTests
     public async Task ADeletedJobPastTheRetention_IsPurgedWithItsLogs_AndAKeptJobIsNot()
     {
         await using var site = new TestSite();
-        var config = Path.Combine(site.ConfigDir, "tractor.config");
         // Two seconds, in days.
-        await File.WriteAllTextAsync(config, Regex.Replace(await File.ReadAllTextAsync(config), @"\}\s*$", ", \"ArchiveRetentionDays\": 0.0000231 }"));
+        await site.AddEngineSettingsAsync("\"ArchiveRetentionDays\": 0.0000231");
         await site.StartEngineAsync();
         await site.StartBladeAsync("worker");
         var gone = await site.SpoolAsync("Job -title {goes} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {purge me}} } }");
@@ -41,8 +39,7 @@ public sealed class ArchiveRetentionTests
     public async Task ARetentionOutOfRange_StopsTheEngine_NamingTheSetting(string days)
     {
         await using var site = new TestSite();
-        var config = Path.Combine(site.ConfigDir, "tractor.config");
-        await File.WriteAllTextAsync(config, Regex.Replace(await File.ReadAllTextAsync(config), @"\}\s*$", $", \"ArchiveRetentionDays\": {days} }}"));
+        await site.AddEngineSettingsAsync($"\"ArchiveRetentionDays\": {days}");
 
         var (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
 

@@ -55,8 +55,7 @@ public sealed class RequestGuardTests
     public async Task AHostHeaderNamingAnotherSite_IsRefused_WhileTheHostsOwnNamesAndConfiguredOnesAreServed()
     {
         await using var site = new TestSite();
-        var config = Path.Combine(site.ConfigDir, "tractor.config");
-        await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(config)).Replace("\"ListenPort\"", "\"EngineHostNames\": [\"*.farm.example\"],\n    \"ListenPort\""));
+        await site.AddEngineSettingsAsync("\"EngineHostNames\": [\"*.farm.example\"]");
         await site.StartEngineAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
 
@@ -101,8 +100,7 @@ public sealed class RequestGuardTests
         Assert.Contains("'localhost' is not an IP address", stderr);
         Assert.False(Directory.Exists(Path.Combine(site.DataDir, "db")), "a refused engine made a database");
 
-        var config = Path.Combine(site.ConfigDir, "tractor.config");
-        await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(config)).Replace("\"ListenPort\"", "\"ListenAddress\": \"0.0.0.0\",\n    \"AllowUnprotectedListen\": true,\n    \"ListenPort\""));
+        await site.AddEngineSettingsAsync("\"ListenAddress\": \"0.0.0.0\", \"AllowUnprotectedListen\": true");
         await using var engine = FurrowProcess.Start("engine", "--configdir", site.ConfigDir);
         await Eventually.WaitForAsync(async () => (object)await site.Client.StatusAsync(), TimeSpan.FromSeconds(30),
             () => $"engine on 0.0.0.0 to answer; its output:\n{engine.Output}");

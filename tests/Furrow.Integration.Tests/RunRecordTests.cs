@@ -12,9 +12,7 @@ public sealed class RunRecordTests
     {
         await using var site = new TestSite();
         // Half the commands fail on purpose: no blade may be blocklisted for it.
-        var config = Path.Combine(site.ConfigDir, "tractor.config");
-        var text = await File.ReadAllTextAsync(config);
-        await File.WriteAllTextAsync(config, text.Insert(text.IndexOf('{') + 1, "\n    \"BladeBlocklistFailures\": 1000000,"));
+        await site.AddEngineSettingsAsync("\"BladeBlocklistFailures\": 1000000");
         await site.StartEngineAsync();
         await site.StartBladeAsync("b1", slots: 4);
         await site.StartBladeAsync("b2", slots: 4);

@@ -17,9 +17,7 @@ public sealed class SpoolAdmissionTests
     public async Task ASpoolThatDoesNotFitBesideOneInFlight_WaitsThenIsRefused_AndBothSpoolOnceThereIsRoom()
     {
         await using var site = new TestSite();
-        var config = Path.Combine(site.ConfigDir, "tractor.config");
-        await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(config))
-            .Replace("\"ListenPort\"", "\"SpoolMaxInFlightBytes\": 1048576,\n    \"SpoolQueueWaitSecs\": 1,\n    \"ListenPort\""));
+        await site.AddEngineSettingsAsync("\"SpoolMaxInFlightBytes\": 1048576, \"SpoolQueueWaitSecs\": 1");
         await site.StartEngineAsync();
 
         // The first spool declares 900 KB and sends only its first half, so it holds its room while the test goes on.

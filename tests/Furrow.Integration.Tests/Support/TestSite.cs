@@ -56,6 +56,14 @@ public sealed class TestSite : IAsyncDisposable
     public EngineClient Client { get; }
     public FurrowProcess? EngineProcess { get; private set; }
 
+    /// <summary>Adds settings to this site's tractor.config, given as JSON members (<c>"Key": value, ...</c>), before the engine starts.</summary>
+    public async Task AddEngineSettingsAsync(string members)
+    {
+        var config = Path.Combine(ConfigDir, "tractor.config");
+        var text = await File.ReadAllTextAsync(config);
+        await File.WriteAllTextAsync(config, text.Insert(text.IndexOf('{') + 1, $"\n    {members},"));
+    }
+
     public string BladeStateDir(string bladeName) => Path.Combine(Root, "blades", bladeName);
 
     public string LogPath(string owner, long jid, int tid) => Path.Combine(DataDir, "logs", owner, $"J{jid}", $"T{tid}.log");
