@@ -29,16 +29,20 @@ internal sealed class BenchEngine : IAsyncDisposable
         }
     }
 
-    private BenchEngine(string root, int port)
+    private BenchEngine(string root, int port, bool tls)
     {
         Root = root;
         Port = port;
+        Tls = tls;
         Client = new EngineClient(Engine);
     }
 
     public string Root { get; }
     public int Port { get; }
-    public string Engine => $"127.0.0.1:{Port}";
+    public string Engine => Tls ? $"https://127.0.0.1:{Port}" : $"127.0.0.1:{Port}";
+
+    /// <summary>Whether the engine serves https with a site CA it makes (<c>"Tls": "site-ca"</c>).</summary>
+    public bool Tls { get; }
     public EngineClient Client { get; }
     public Process EngineProcess => _processes[0];
 
@@ -46,7 +50,7 @@ internal sealed class BenchEngine : IAsyncDisposable
     /// <param name="silenceSecs">BladeSilenceTimeoutSecs: 60 so a loaded bench machine never loses a blade; null leaves the site's
     /// default (15), which also sets how often idle blades check in.</param>
     public static async Task<BenchEngine> StartAsync(string store = "sqlite", IReadOnlyDictionary<string, string>? siteFiles = null,
-        int? silenceSecs = 60, string? engineSettings = null)
+        int? silenceSecs = 60, string? engineSettings = null, bool tls = false)
     {
         var root = Path.Combine(Path.GetTempPath(), "furrow-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -55,7 +59,12 @@ internal sealed class BenchEngine : IAsyncDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var silence = silenceSecs is { } secs ? $", \"BladeSilenceTimeoutSecs\": {secs}" : "";
-        var more = engineSettings is null ? "" : ", " + engineSettings;
+        var more = (engineSettings is null ? "" : ", " + engineSettings) + (tls ? ", \"Tls\": \"site-ca\"" : "");
+        // Every client of this run trusts the site CA the engine makes: the simulated blades and the bench's own clients in
+        // this process, and the blade processes it starts, which inherit the variable. One engine per bench run, so the
+        // process-wide setting is this engine's.
+        if (tls)
+            Environment.SetEnvironmentVariable(EngineTls.CaFileVariable, Path.Combine(root, "tls", "site-ca.crt"));
         await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}{{silence}}{{more}} }""");
         if (store == "postgresql")
         {
@@ -68,7 +77,7 @@ internal sealed class BenchEngine : IAsyncDisposable
         }
         foreach (var (name, text) in siteFiles ?? new Dictionary<string, string>())
             await File.WriteAllTextAsync(Path.Combine(root, name), text);
-        var engine = new BenchEngine(root, port) { Store = store };
+        var engine = new BenchEngine(root, port, tls) { Store = store };
         try
         {
             await engine.StartEngineProcessAsync();

@@ -22,13 +22,13 @@ internal static class DispatchScenario
     private static readonly string[] Owners = ["alice", "bob"];
 
     public static async Task<Dictionary<string, object>> RunAsync(int tasks, int blades, int slots, int latencySamples, string store = "sqlite",
-        bool mixed = false, int licRunMs = 100, int tasksPerJob = 1000)
+        bool mixed = false, int licRunMs = 100, int tasksPerJob = 1000, bool tls = false)
     {
         if (mixed && blades < 2)
             throw new ArgumentException("--mixed needs at least 2 blades (half provide Maya, half Nuke)");
         var licSiteMax = Math.Max(1, blades * slots / 4);
         const int licBladeMax = 2;
-        await using var engine = await BenchEngine.StartAsync(store, mixed ? MixedSite(blades, licSiteMax, licBladeMax) : null);
+        await using var engine = await BenchEngine.StartAsync(store, mixed ? MixedSite(blades, licSiteMax, licBladeMax) : null, tls: tls);
         if (tasksPerJob < 1)
             throw new ArgumentException("--tasks-per-job must be at least 1");
         var jobs = 0;
@@ -97,6 +97,7 @@ internal static class DispatchScenario
         {
             ["scenario"] = "dispatch",
             ["store"] = store,
+            ["tls"] = tls,
             ["tasks"] = tasks,
             ["blades"] = blades,
             ["slots_per_blade"] = slots,

@@ -3,13 +3,14 @@ using Furrow.Bench;
 
 // Release-mode benchmarks of a real engine process; each scenario prints one JSON line.
 // Usage: dotnet run -c Release --project bench/Furrow.Bench -- SCENARIO [options]
-//   dispatch [--tasks N] [--blades N] [--samples N] [--store sqlite|postgresql] [--mixed [--lic-ms N]] [--tasks-per-job N]
+//   dispatch [--tasks N] [--blades N] [--samples N] [--store sqlite|postgresql] [--mixed [--lic-ms N]] [--tasks-per-job N] [--tls]
 //            throughput with simulated blades, then ready-to-started latency with one real blade (defaults 20000, 100, 200;
 //            jobs of 1000 tasks, so many jobs queued at one priority take a smaller --tasks-per-job).
 //            --mixed adds blade profiles (half Maya, half Nuke), service keys, the limit "lic" and two owners, and reports
 //            fairness, service mismatches and the most "lic" commands held at once (each held --lic-ms, 100, by the
 //            simulated blades so the caps bind; every other command finishes at once); the target run is
 //            dispatch --mixed --tasks 100000 --blades 200
+//            --tls serves the engine over https with a site CA it makes ("Tls": "site-ca"); every client trusts that CA
 //   deps [--chain N] [--width N] [--fanins N] [--cmd-ms N]
 //            dependency release with one real blade: a chain of N serial tasks (100) and --fanins (20) jobs whose parent
 //            waits for --width (50) subtasks; each command sleeps --cmd-ms (50; 0 runs true)
@@ -78,7 +79,7 @@ try
     {
         "dispatch" => await DispatchScenario.RunAsync(tasks: Arg("--tasks", 20_000), blades: Arg("--blades", 100), slots: 4,
             latencySamples: Arg("--samples", 200), store: Text("--store", "sqlite"), mixed: args.Contains("--mixed"), licRunMs: Arg("--lic-ms", 100),
-            tasksPerJob: Arg("--tasks-per-job", 1000)),
+            tasksPerJob: Arg("--tasks-per-job", 1000), tls: args.Contains("--tls")),
         "deps" => await DepsScenario.RunAsync(chain: Arg("--chain", 100), width: Arg("--width", 50), fanIns: Arg("--fanins", 20), commandMs: Arg("--cmd-ms", 50)),
         "logs" => await LogScenario.RunAsync(blades: Arg("--blades", 100), totalMb: Arg("--total-mb", 200), mbPerTask: Arg("--mb-per-task", 2)),
         "restart" => await RestartScenario.RunAsync(tasks: Arg("--tasks", 100_000)),

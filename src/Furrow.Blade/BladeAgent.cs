@@ -42,7 +42,7 @@ public sealed class BladeAgent
         _options = options;
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
-        _engine = new EngineClient(options.Engine);
+        _engine = new EngineClient(options.Engine, caFile: options.CaFile);
         _journal = journal;
         _outbox = new Outbox(journal);
         _runner = new CommandRunner(_outbox, journal, options, _clock);

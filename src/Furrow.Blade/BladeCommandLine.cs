@@ -13,7 +13,7 @@ public static class BladeCommandLine
     /// <summary>`--engine HOST:PORT`, as every Furrow command takes it (default: $TRACTOR_ENGINE, else localhost:5600).</summary>
     public static Option<string?> EngineOption() => new("--engine")
     {
-        Description = "engine HOST:PORT (default: $TRACTOR_ENGINE, else localhost:5600)",
+        Description = "engine HOST:PORT, or https://HOST:PORT for an engine serving TLS (default: $TRACTOR_ENGINE, else localhost:5600)",
         Recursive = true,
     };
 
@@ -30,19 +30,25 @@ public static class BladeCommandLine
         {
             Description = "where the blade keeps its journal of running commands and undelivered results (default: ~/.local/share/furrow/blades/NAME@ENGINE)",
         };
+        var caFile = new Option<string?>("--ca-file")
+        {
+            Description = "CA certificate that an https engine's certificate must be issued by, such as its site's tls/site-ca.crt " +
+                "(default: $FURROW_CA_FILE, else this host's trust store)",
+        };
         if (!command.Options.Contains(engine))
             command.Options.Add(engine);
         command.Options.Add(name);
         command.Options.Add(slots);
         command.Options.Add(drain);
         command.Options.Add(stateDir);
+        command.Options.Add(caFile);
         command.SetAction(async (result, ct) =>
         {
             using var logging = ConsoleLogging.Create();
             var options = new BladeOptions
             {
                 Engine = result.GetValue(engine), Name = result.GetValue(name)!, Slots = Math.Max(1, result.GetValue(slots)),
-                Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir),
+                Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir), CaFile = result.GetValue(caFile),
             };
             BladeAgent agent;
             IDisposable stateLock;

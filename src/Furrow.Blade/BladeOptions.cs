@@ -4,6 +4,9 @@ namespace Furrow.Blade;
 public sealed class BladeOptions
 {
     public string? Engine { get; set; }
+
+    /// <summary>`--ca-file`: the CA certificate an https engine's certificate must be issued by; null for $FURROW_CA_FILE, else the system's trust store.</summary>
+    public string? CaFile { get; set; }
     public string Name { get; set; } = Environment.MachineName;
     public string Host { get; set; } = Environment.MachineName;
     public int Slots { get; set; } = Math.Max(1, Environment.ProcessorCount);

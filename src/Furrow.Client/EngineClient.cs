@@ -10,6 +10,7 @@ namespace Furrow.Client;
 public sealed class EngineClient : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly EngineCertificateCheck? _certificateCheck;
 
     /// <summary>A client of the engine at <paramref name="engine"/> (see <see cref="EngineAddress.Resolve"/>).</summary>
     /// <param name="engine"><c>HOST:PORT</c>, or null for <c>$TRACTOR_ENGINE</c>, else <c>localhost:5600</c>.</param>
@@ -17,13 +18,19 @@ public sealed class EngineClient : IDisposable
     /// The HTTP client to send with (for tests or custom handlers); it is disposed with this client. Null makes one that keeps
     /// connections alive and has no timeout of its own, since work polls wait long on purpose: pass a token to bound a call.
     /// </param>
-    public EngineClient(string? engine = null, HttpClient? http = null)
+    /// <param name="caFile">
+    /// For an <c>https://</c> engine: the CA certificate file (PEM or DER) its certificate must be issued by; null for
+    /// <c>$FURROW_CA_FILE</c> (<see cref="EngineTls.CaFileVariable"/>), else this host's trust store. Not used with <paramref name="http"/>.
+    /// </param>
+    public EngineClient(string? engine = null, HttpClient? http = null, string? caFile = null)
     {
         BaseAddress = EngineAddress.Resolve(engine);
+        _certificateCheck = http is null && BaseAddress.Scheme == Uri.UriSchemeHttps ? new EngineCertificateCheck(caFile) : null;
         _http = http ?? new HttpClient(new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             MaxConnectionsPerServer = 64,
+            SslOptions = _certificateCheck?.ClientOptions() ?? new(),
         }) { Timeout = Timeout.InfiniteTimeSpan };
         _http.BaseAddress ??= BaseAddress;
     }
@@ -324,6 +331,11 @@ public sealed class EngineClient : IDisposable
         {
             // HttpClient lets a connection reset between connect and the first read escape raw (seen while an engine starts).
             throw new HttpRequestException(HttpRequestError.ConnectionError, $"could not reach the engine: {error.Message}", error);
+        }
+        catch (HttpRequestException error) when (error.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            // Say which certificate check failed and what fixes it, instead of the handshake's own words.
+            throw EngineTls.Failed(BaseAddress, _certificateCheck?.LastRefusal, error);
         }
     }
 

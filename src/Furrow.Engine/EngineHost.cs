@@ -23,18 +23,20 @@ public static class EngineHost
     /// <summary>Takes the data dir and port, checks the database and returns the engine; it migrates and loads once started.</summary>
     public static async Task<WebApplication> BuildAsync(EngineOptions options, string listenAddress, CancellationToken cancellationToken)
     {
-        RequestGuard.CheckListenAddress(listenAddress, options.AllowUnprotectedListen);
+        RequestGuard.CheckListenAddress(listenAddress, options.AllowUnprotectedListen, tlsOn: options.Tls.IsOn);
         await PortCheck.EnsureFreeAsync(listenAddress, options.Port, cancellationToken).ConfigureAwait(false);
         var locks = new List<EngineLock> { EngineLock.Acquire(options.DataDirectory, options.Port, options.ConfigDirectory) };
         try
         {
+            // Before the database: a TLS setting that cannot serve stops the engine without touching it.
+            var certificate = EngineCertificates.Load(options.Tls, options.ConfigDirectory, listenAddress, options.EngineHostNames, DateTimeOffset.UtcNow);
             // The engine starts its database server if it manages one (Tractor's engine does the same).
             var site = JobStores.Site(options.Database, options.DatabaseDirectory);
             await site.StartAsync(forEngine: true, cancellationToken).ConfigureAwait(false);
             // A DBDataDir outside the data directory is claimed too: two engines must never share a database.
             if (!IsInside(options.DatabaseDirectory, options.DataDirectory))
                 locks.Add(EngineLock.Acquire(options.DatabaseDirectory, options.Port, options.ConfigDirectory, "database directory"));
-            return await BuildLockedAsync(options, listenAddress, site, locks, cancellationToken).ConfigureAwait(false);
+            return await BuildLockedAsync(options, listenAddress, certificate, site, locks, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -50,8 +52,8 @@ public static class EngineHost
         return relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(relative);
     }
 
-    private static async Task<WebApplication> BuildLockedAsync(EngineOptions options, string listenAddress, ISiteDatabase site, List<EngineLock> locks,
-        CancellationToken cancellationToken)
+    private static async Task<WebApplication> BuildLockedAsync(EngineOptions options, string listenAddress, EngineCertificate? certificate, ISiteDatabase site,
+        List<EngineLock> locks, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -66,8 +68,25 @@ public static class EngineHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         var host = System.Net.IPAddress.TryParse(listenAddress, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{listenAddress}]" : listenAddress;
-        builder.WebHost.UseUrls($"http://{host}:{options.Port}");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.ScriptLimits.MaxBytes + 1024);
+        if (certificate is null)
+            builder.WebHost.UseUrls($"http://{host}:{options.Port}");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.ScriptLimits.MaxBytes + 1024;
+            // With TLS, https only on the port: a plain http client is told to use https, never served (PlainHttpRefusal).
+            if (certificate is not null)
+            {
+                k.Listen(System.Net.IPAddress.Parse(listenAddress), options.Port, listen =>
+                {
+                    listen.Use(PlainHttpRefusal.On(options.Port));
+                    listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = certificate.Certificate,
+                        ServerCertificateChain = certificate.Chain,
+                    });
+                });
+            }
+        });
 
         var services = builder.Services;
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, FurrowJsonContext.Default));
@@ -123,6 +142,8 @@ public static class EngineHost
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Furrow.Engine");
         foreach (var stale in locks.Select(l => l.TookOverFrom).OfType<EngineLockHolder>())
             EngineLog.StaleLockTaken(logger, stale.ToString());
+        if (certificate is not null)
+            TlsLog.Serving(logger, certificate, options.Port);
         var store = app.Services.GetRequiredService<IJobStore>();
         // A database newer than this build is refused before listening; migrating up happens after, with requests held.
         await store.EnsureNotNewerAsync(cancellationToken).ConfigureAwait(false);

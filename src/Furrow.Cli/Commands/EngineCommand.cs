@@ -16,7 +16,7 @@ internal static class EngineCommand
         var port = new Option<int?>("--port") { Description = "listen port (default: ListenPort in tractor.config, else 5600)" };
         var listen = new Option<string?>("--listen")
         {
-            Description = "address to listen on (default: ListenAddress in tractor.config, else 127.0.0.1; another host's reach needs AllowUnprotectedListen)",
+            Description = "address to listen on (default: ListenAddress in tractor.config, else 127.0.0.1; an address other hosts reach needs Tls in tractor.config)",
         };
         var command = new Command("engine", "run the engine in the foreground") { configDir, port, listen };
         command.SetAction(async (result, ct) =>
@@ -54,6 +54,7 @@ internal static class EngineCommand
             ListenAddress = config.ListenAddress,
             AllowUnprotectedListen = config.AllowUnprotectedListen,
             EngineHostNames = config.EngineHostNames ?? [],
+            Tls = EngineTlsSettings.FromConfig(configDir, config),
             BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),
             MaxAutoRetries = config.MaxAutoRetries,
             DispatchTiers = config.DispatchTiers is { Count: > 0 } tiers ? tiers : ["admin", "rush", "default", "batch"],

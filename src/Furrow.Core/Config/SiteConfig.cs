@@ -10,7 +10,7 @@ public sealed class EngineConfig
 
     /// <summary>
     /// The address the engine listens on (`--listen` overrides): 127.0.0.1 by default, this host only. Any other address
-    /// is refused unless <see cref="AllowUnprotectedListen"/> says the site accepts serving without TLS or accounts.
+    /// is refused unless <see cref="Tls"/> is on, or <see cref="AllowUnprotectedListen"/> says the site accepts serving without TLS.
     /// </summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
@@ -19,6 +19,20 @@ public sealed class EngineConfig
     /// authentication: anyone who reaches the port can spool commands and act on every job. False by default.
     /// </summary>
     public bool AllowUnprotectedListen { get; set; }
+
+    /// <summary>
+    /// How the engine serves TLS: `off` (plain http), `pem` (the certificate and key in <see cref="TlsCertificateFile"/> and
+    /// <see cref="TlsKeyFile"/>) or `site-ca` (a site CA the engine makes in `tls/` under the config directory on first
+    /// start, and an engine certificate it issues from it). Null: `pem` when either file is named, else `off`. With TLS on
+    /// the engine serves https only, and may listen where other hosts reach it.
+    /// </summary>
+    public string? Tls { get; set; }
+
+    /// <summary>The engine's certificate in PEM (intermediate CA certificates may follow it), relative to the config directory.</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>The certificate's private key in PEM, unencrypted, readable by its owner only (mode 0600), relative to the config directory.</summary>
+    public string? TlsKeyFile { get; set; }
 
     /// <summary>
     /// Names (and addresses) clients may call this engine by, besides this host's own names and addresses, localhost and

@@ -8,7 +8,7 @@ namespace Furrow.Engine.Api;
 
 /// <summary>
 /// The engine's first line against requests it should never act on. Before it listens: an address other hosts can
-/// reach is refused unless the site says it accepts serving without TLS or accounts. Then, for every request: a Host
+/// reach is refused unless the engine serves TLS or the site says it accepts serving without. Then, for every request: a Host
 /// header that names none of this engine's names is refused (DNS rebinding: a web page whose name resolves to this
 /// host), and so is a state-changing request a browser sent from another origin (CSRF: a page posting to the engine
 /// from a wrangler's browser). Clients that are not browsers send no Origin and are not affected.
@@ -17,18 +17,21 @@ public static class RequestGuard
 {
     /// <summary>
     /// Throws <see cref="SiteConfigException"/> naming the setting when <paramref name="listenAddress"/> is not an IP
-    /// address, or is one other hosts can reach while <paramref name="allowUnprotected"/> is false.
+    /// address, or is one other hosts can reach while the engine would serve it unprotected: without TLS
+    /// (<paramref name="tlsOn"/>) and without the site accepting that (<paramref name="allowUnprotected"/>). This is the
+    /// one place that decides what protection a reachable address needs.
     /// </summary>
-    public static void CheckListenAddress(string listenAddress, bool allowUnprotected)
+    public static void CheckListenAddress(string listenAddress, bool allowUnprotected, bool tlsOn)
     {
         if (!IPAddress.TryParse(listenAddress, out var address))
             throw new SiteConfigException($"listen address '{listenAddress}' is not an IP address (ListenAddress in tractor.config, or --listen)");
-        if (IPAddress.IsLoopback(address) || allowUnprotected)
+        if (IPAddress.IsLoopback(address) || tlsOn || allowUnprotected)
             return;
         throw new SiteConfigException(
-            $"refusing to listen on {listenAddress}, which other hosts can reach: the engine has no TLS or user accounts yet, so anyone " +
-            "who reached it could run commands on every blade and act on every job. Listen on 127.0.0.1 (the default), or set " +
-            "\"AllowUnprotectedListen\": true in tractor.config to serve this network anyway");
+            $"refusing to listen on {listenAddress}, which other hosts can reach, over plain http: anyone on the network could read and " +
+            "alter what clients and blades send. Turn on TLS in tractor.config (\"Tls\": \"site-ca\" for a site CA the engine makes, or " +
+            "TlsCertificateFile and TlsKeyFile), listen on 127.0.0.1 (the default), or set \"AllowUnprotectedListen\": true to serve this " +
+            "network without TLS anyway");
     }
 
     /// <summary>

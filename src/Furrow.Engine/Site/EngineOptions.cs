@@ -18,11 +18,14 @@ public sealed class EngineOptions
     /// <summary>tractor.config `ListenAddress`: where `furrow engine` listens unless `--listen` says otherwise.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>tractor.config `AllowUnprotectedListen`: whether an address other hosts reach may be listened on without TLS or accounts.</summary>
+    /// <summary>tractor.config `AllowUnprotectedListen`: whether an address other hosts reach may be listened on without TLS.</summary>
     public bool AllowUnprotectedListen { get; set; }
 
     /// <summary>tractor.config `EngineHostNames`: Host header values accepted besides the host's own names and addresses.</summary>
     public IReadOnlyList<string> EngineHostNames { get; set; } = [];
+
+    /// <summary>tractor.config `Tls`, `TlsCertificateFile`, `TlsKeyFile`: whether the engine serves https, and with which certificate.</summary>
+    public EngineTlsSettings Tls { get; set; } = EngineTlsSettings.Off;
     public TimeSpan BladeSilenceTimeout { get; set; } = TimeSpan.FromSeconds(15);
     public int BladeReportIntervalMs { get; set; } = 1000;
 
