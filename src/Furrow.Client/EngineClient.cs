@@ -11,6 +11,10 @@ public sealed class EngineClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly EngineCertificateCheck? _certificateCheck;
+    private readonly bool _ownTransport;
+    private readonly SemaphoreSlim _settling = new(1, 1);
+    private volatile bool _settled;
+    private HttpClient? _local;
 
     /// <summary>A client of the engine at <paramref name="engine"/> (see <see cref="EngineAddress.Resolve"/>).</summary>
     /// <param name="engine"><c>HOST:PORT</c>, or null for <c>$TRACTOR_ENGINE</c>, else <c>localhost:5600</c>.</param>
@@ -22,10 +26,19 @@ public sealed class EngineClient : IDisposable
     /// For an <c>https://</c> engine: the CA certificate file (PEM or DER) its certificate must be issued by; null for
     /// <c>$FURROW_CA_FILE</c> (<see cref="EngineTls.CaFileVariable"/>), else this host's trust store. Not used with <paramref name="http"/>.
     /// </param>
-    public EngineClient(string? engine = null, HttpClient? http = null, string? caFile = null)
+    /// <param name="token">
+    /// A login token to send (`Authorization: Bearer`). Null looks for one in <c>$FURROW_TOKEN</c>, then in the user's
+    /// saved logins (<see cref="EngineLogins"/>); failing both, a client of an engine on this host (with no
+    /// <paramref name="http"/> of its own) talks through the engine's unix socket, where the engine's own account and
+    /// root need no login.
+    /// </param>
+    public EngineClient(string? engine = null, HttpClient? http = null, string? caFile = null, string? token = null)
     {
         BaseAddress = EngineAddress.Resolve(engine);
         _certificateCheck = http is null && BaseAddress.Scheme == Uri.UriSchemeHttps ? new EngineCertificateCheck(caFile) : null;
+        _ownTransport = http is null;
+        Token = token ?? (Environment.GetEnvironmentVariable("FURROW_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : EngineLogins.Find(BaseAddress) is { } saved && saved.ExpiresMs > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() ? saved.Token : null);
         _http = http ?? new HttpClient(new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
@@ -37,6 +50,34 @@ public sealed class EngineClient : IDisposable
 
     /// <summary>The engine's base URL, such as <c>http://localhost:5600/</c>.</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>The login token this client sends, or null (then it is anonymous, or known by the local socket).</summary>
+    public string? Token { get; private set; }
+
+    /// <summary>
+    /// Logs in as <paramref name="user"/> with an account's password (the engine's users.config), and from then on sends the
+    /// token it gets. Saving it for later commands is the caller's choice (<see cref="EngineLogins.Save"/>).
+    /// </summary>
+    /// <exception cref="EngineException">Refused: 401 for a wrong user or password, 429 after too many tries.</exception>
+    public async Task<LoginReply> LoginAsync(string user, string password, CancellationToken cancellationToken = default)
+    {
+        var reply = await SendAsync(HttpMethod.Post, "api/v1/auth/login",
+            JsonContent.Create(new LoginRequest(user, password), FurrowJsonContext.Default.LoginRequest), FurrowJsonContext.Default.LoginReply,
+            cancellationToken).ConfigureAwait(false);
+        Token = reply.Token;
+        return reply;
+    }
+
+    /// <summary>Ends this client's login session on the engine (the token stops working everywhere).</summary>
+    public async Task LogoutAsync(CancellationToken cancellationToken = default)
+    {
+        await SendAsync(HttpMethod.Post, "api/v1/auth/logout", null, FurrowJsonContext.Default.OperationReply, cancellationToken).ConfigureAwait(false);
+        Token = null;
+    }
+
+    /// <summary>Who the engine takes this client for (null user: anonymous), and whether it needs a login.</summary>
+    public Task<AuthStatus> WhoAmIAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/auth", null, FurrowJsonContext.Default.AuthStatus, cancellationToken);
 
     /// <summary>
     /// Submits a job script (alfred text, or the JSON job form when <see cref="SpoolOptions.IsJson"/>) as tractor-spool
@@ -325,7 +366,11 @@ public sealed class EngineClient : IDisposable
     {
         try
         {
-            return await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
+            if (!_settled)
+                await SettleTransportAsync(cancellationToken).ConfigureAwait(false);
+            if (Token is { } token)
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return await (_local ?? _http).SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException error)
         {
@@ -338,6 +383,87 @@ public sealed class EngineClient : IDisposable
             throw EngineTls.Failed(BaseAddress, _certificateCheck?.LastRefusal, error);
         }
     }
+
+    // Without a token, a client of an engine on this host asks it (once) for its unix socket and sends everything there:
+    // the kernel tells the engine who connects, so the engine's own account and root need no login, and nothing that
+    // could be replayed elsewhere is ever handed out. A socket that cannot be reached leaves the client on TCP.
+    private async Task SettleTransportAsync(CancellationToken cancellationToken)
+    {
+        await _settling.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_settled)
+                return;
+            if (Token is null && _ownTransport && IsThisHost(BaseAddress))
+            {
+                using var ask = new HttpRequestMessage(HttpMethod.Get, "api/v1/auth");
+                using var response = await _http.SendAsync(ask, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode
+                    && await response.Content.ReadFromJsonAsync(FurrowJsonContext.Default.AuthStatus, cancellationToken).ConfigureAwait(false) is
+                        { User: null, LocalSocket: { } socket } && File.Exists(socket))
+                    _local = await KnownOnSocketAsync(socket, cancellationToken).ConfigureAwait(false);
+            }
+            _settled = true;
+        }
+        catch (JsonException)
+        {
+            // Not a Furrow engine's answer (an older engine has no /api/v1/auth): talk to it as it is.
+            _settled = true;
+        }
+        finally
+        {
+            _settling.Release();
+        }
+    }
+
+    // The socket is used only when the engine knows this process's account there; another account (or a socket it may
+    // not open) stays on TCP, anonymous, where a login is asked for.
+    private async Task<HttpClient?> KnownOnSocketAsync(string socket, CancellationToken cancellationToken)
+    {
+        var local = LocalSocketClient(socket, BaseAddress);
+        try
+        {
+            using var response = await local.GetAsync("api/v1/auth", cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode
+                && await response.Content.ReadFromJsonAsync(FurrowJsonContext.Default.AuthStatus, cancellationToken).ConfigureAwait(false) is { User: not null })
+                return local;
+        }
+        catch (HttpRequestException)
+        {
+        }
+        local.Dispose();
+        return null;
+    }
+
+    private static bool IsThisHost(Uri address) =>
+        address.IsLoopback || (System.Net.IPAddress.TryParse(address.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
+
+    private static HttpClient LocalSocketClient(string socket, Uri engine) =>
+        new(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            MaxConnectionsPerServer = 64,
+            ConnectCallback = async (_, ct) =>
+            {
+                var connection = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
+                    System.Net.Sockets.ProtocolType.Unspecified);
+                try
+                {
+                    await connection.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), ct).ConfigureAwait(false);
+                    return new System.Net.Sockets.NetworkStream(connection, ownsSocket: true);
+                }
+                catch
+                {
+                    connection.Dispose();
+                    throw;
+                }
+            },
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+            // The socket speaks plain HTTP (the kernel keeps it to this host); the Host header stays the engine's name.
+            BaseAddress = new Uri($"http://{engine.Authority}/"),
+        };
 
     private static async Task ThrowIfErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -363,7 +489,12 @@ public sealed class EngineClient : IDisposable
     }
 
     /// <summary>Closes the client's connections, and the <see cref="HttpClient"/> it was given.</summary>
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _local?.Dispose();
+        _settling.Dispose();
+    }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Furrow.Client.Protocol;
+using Furrow.Engine.Access;
 using Furrow.Engine.Api;
 using Furrow.Engine.Blades;
 using Furrow.Engine.Dispatch;
@@ -23,7 +24,7 @@ public static class EngineHost
     /// <summary>Takes the data dir and port, checks the database and returns the engine; it migrates and loads once started.</summary>
     public static async Task<WebApplication> BuildAsync(EngineOptions options, string listenAddress, CancellationToken cancellationToken)
     {
-        RequestGuard.CheckListenAddress(listenAddress, options.AllowUnprotectedListen, tlsOn: options.Tls.IsOn);
+        RequestGuard.CheckListenAddress(listenAddress, options.AllowUnprotectedListen, tlsOn: options.Tls.IsOn, options.RequireAuthentication);
         await PortCheck.EnsureFreeAsync(listenAddress, options.Port, cancellationToken).ConfigureAwait(false);
         var locks = new List<EngineLock> { EngineLock.Acquire(options.DataDirectory, options.Port, options.ConfigDirectory) };
         try
@@ -68,8 +69,13 @@ public static class EngineHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         var host = System.Net.IPAddress.TryParse(listenAddress, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{listenAddress}]" : listenAddress;
+        // The unix socket beside the port is where the engine's own account and root are known without a login (LocalPeer).
+        // The engine lock is held on the data directory, so a socket file left there is a dead engine's.
+        var socketPath = options.LocalSocketPath;
+        if (socketPath is not null)
+            File.Delete(socketPath);
         if (certificate is null)
-            builder.WebHost.UseUrls($"http://{host}:{options.Port}");
+            builder.WebHost.UseUrls(socketPath is null ? [$"http://{host}:{options.Port}"] : [$"http://{host}:{options.Port}", $"http://unix:{socketPath}"]);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.ScriptLimits.MaxBytes + 1024;
@@ -85,6 +91,9 @@ public static class EngineHost
                         ServerCertificateChain = certificate.Chain,
                     });
                 });
+                // The socket stays plain HTTP: it never leaves this host, and the kernel says who is on it.
+                if (socketPath is not null)
+                    k.ListenUnixSocket(socketPath);
             }
         });
 
@@ -92,6 +101,15 @@ public static class EngineHost
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, FurrowJsonContext.Default));
         services.AddSingleton(Options.Create(options));
         services.AddRateLimiter(BladeEndpoints.LimitOutputReports);
+        services.AddRateLimiter(AuthEndpoints.LimitLogins);
+        services.AddSingleton<UserAccounts>();
+        services.AddSingleton<LoginSessions>();
+        services.AddAuthentication(EngineAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, EngineAuthentication>(EngineAuthentication.SchemeName, null);
+        // Every endpoint needs an authenticated caller unless it says otherwise (blades' own calls, login, the OpenAPI document).
+        services.AddAuthorization(o => o.FallbackPolicy = options.RequireAuthentication
+            ? new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(EngineAuthentication.SchemeName).RequireAuthenticatedUser().Build()
+            : null);
         // The API's OpenAPI document, served by the engine at /api/v1/openapi.json (what clients and tools build from).
         services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
@@ -144,6 +162,8 @@ public static class EngineHost
             EngineLog.StaleLockTaken(logger, stale.ToString());
         if (certificate is not null)
             TlsLog.Serving(logger, certificate, options.Port);
+        // A users.config others may read, or an account or crew file that does not parse, stops the engine here, naming it.
+        app.Services.GetRequiredService<UserAccounts>();
         var store = app.Services.GetRequiredService<IJobStore>();
         // A database newer than this build is refused before listening; migrating up happens after, with requests held.
         await store.EnsureNotNewerAsync(cancellationToken).ConfigureAwait(false);
@@ -210,12 +230,24 @@ public static class EngineHost
                 await ApiResults.Unavailable(error.Message).ExecuteAsync(context).ConfigureAwait(false);
             }
         });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use(async (context, next) =>
+        {
+            if (Caller.Settle(context) is var (status, reason))
+            {
+                await ApiResults.Error(status, reason).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            await next(context).ConfigureAwait(false);
+        });
         app.UseRateLimiter();
         var v1 = app.MapGroup("/api/v1");
+        v1.MapAuthApi();
         v1.MapQueueApi();
         v1.MapBladeApi();
         v1.MapColumnQueryApi();
-        app.MapOpenApi("/api/{documentName}/openapi.json");
+        app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         app.Lifetime.ApplicationStarted.Register(() => EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory));
         app.Lifetime.ApplicationStopped.Register(() =>
         {

@@ -284,6 +284,18 @@ internal abstract class AdoJobStore : IJobStore
             case SetParam w:
                 Add(StoreSql.UpsertParam, ("name", w.Name), ("value", w.Value));
                 break;
+            case InsertSession w:
+                Add(StoreSql.InsertSession, ("hash", w.TokenHash), ("login", w.Login), ("stamp", w.Stamp), ("created", w.CreatedMs), ("expires", w.ExpiresMs));
+                break;
+            case DeleteSession w:
+                Add(StoreSql.DeleteSession, ("hash", w.TokenHash));
+                break;
+            case DeleteSessions { Login: { } login }:
+                Add(StoreSql.DeleteSessionsOf, ("login", login));
+                break;
+            case DeleteSessions { ExpiredBeforeMs: { } before }:
+                Add(StoreSql.DeleteExpiredSessions, ("before", before));
+                break;
             default:
                 throw new NotSupportedException($"no store operation for {write.GetType().Name}");
         }
@@ -551,6 +563,14 @@ internal abstract class AdoJobStore : IJobStore
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var rows = await QueryAsync(connection, null, StoreSql.GetJobScript, r => new JobScript(r.GetString(0), r.GetString(1)), cancellationToken,
             ("jid", jid)).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public async ValueTask<(string Login, string Stamp, long ExpiresMs)?> FindSessionAsync(string tokenHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await QueryAsync(connection, null, StoreSql.FindSession, r => (r.GetString(0), r.GetString(1), Long(r, 2)), cancellationToken,
+            ("hash", tokenHash)).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 

@@ -103,6 +103,12 @@ public interface IJobStore : IAsyncDisposable
     /// </summary>
     ValueTask<JobScript?> GetJobScriptAsync(long jid, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The login, password stamp and expiry (Unix ms) of the session whose token hashes (SHA-256, hex) to
+    /// <paramref name="tokenHash"/>, or null.
+    /// </summary>
+    ValueTask<(string Login, string Stamp, long ExpiresMs)?> FindSessionAsync(string tokenHash, CancellationToken cancellationToken);
+
     ValueTask<string?> GetParamAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>Deleted jobs whose delete time is before <paramref name="deletedBeforeMs"/> (Unix ms), oldest first, at most <paramref name="limit"/>.</summary>

@@ -103,6 +103,17 @@ internal static class StoreSql
             status = excluded.status, profile = excluded.profile, nimby = excluded.nimby
         """;
 
+    public const string InsertSession =
+        "INSERT INTO sessions (tokenhash, login, stamp, created, expires) VALUES (@hash, @login, @stamp, @created, @expires)";
+
+    public const string DeleteSession = "DELETE FROM sessions WHERE tokenhash = @hash";
+
+    public const string DeleteSessionsOf = "DELETE FROM sessions WHERE login = @login";
+
+    public const string DeleteExpiredSessions = "DELETE FROM sessions WHERE expires < @before";
+
+    public const string FindSession = "SELECT login, stamp, expires FROM sessions WHERE tokenhash = @hash";
+
     public const string UpsertParam = """
         INSERT INTO params (name, value) VALUES (@name, @value)
         ON CONFLICT (name) DO UPDATE SET value = excluded.value

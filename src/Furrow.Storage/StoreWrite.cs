@@ -91,3 +91,12 @@ public sealed record SetBladeNimby(string Name, bool Nimby) : StoreWrite;
 
 /// <summary>Tasks an `-expand` command added to a running job, with their commands, inserted blocked.</summary>
 public sealed record InsertTasks(long Jid, IReadOnlyList<CompiledTask> Tasks, long TimeMs) : StoreWrite;
+
+/// <summary>Records a login session: the SHA-256 (hex) of its token, who it is, the account's password stamp, when made and when it ends (Unix ms).</summary>
+public sealed record InsertSession(string TokenHash, string Login, string Stamp, long CreatedMs, long ExpiresMs) : StoreWrite;
+
+/// <summary>Ends one login session (logout), by its token's hash.</summary>
+public sealed record DeleteSession(string TokenHash) : StoreWrite;
+
+/// <summary>Ends every session of <paramref name="Login"/> (a removed account or a changed password), or every expired one before <paramref name="ExpiredBeforeMs"/>.</summary>
+public sealed record DeleteSessions(string? Login, long? ExpiredBeforeMs = null) : StoreWrite;

@@ -16,7 +16,7 @@ public sealed class ApiErrorTests
     {
         await using var site = new TestSite();
         await site.StartEngineAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var http = await site.HttpAsync();
 
         await AssertProblemAsync(await http.PostAsync("api/v1/blades/register", new StringContent("{\"name\": ", Encoding.UTF8, "application/json")),
             400, "not the JSON /api/v1/blades/register takes");
@@ -61,7 +61,7 @@ public sealed class ApiErrorTests
             script = Furrow.Core.Scripts.JobJson.Serialize(Furrow.Core.Scripts.AlfredParser.Parse(script, "typed.alf").Job!);
         await using var site = new TestSite();
         await site.StartEngineAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var http = await site.HttpAsync();
         var body = new ByteArrayContent(Encoding.UTF8.GetBytes(script));
         if (contentType is not null)
             body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
@@ -94,7 +94,7 @@ public sealed class ApiErrorTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("Job -title {held} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var http = await site.HttpAsync();
 
         foreach (var path in new[]
         {

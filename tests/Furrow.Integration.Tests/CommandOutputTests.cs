@@ -118,7 +118,7 @@ public sealed class CommandOutputTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("Job -title {chatty} -subtasks {\n" + string.Concat(Enumerable.Range(1, Blades).Select(i => $"Task {{t{i}}} -cmds {{ RemoteCmd {{true}} }}\n")) + "}\n");
-        using var raw = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var raw = await site.HttpAsync();
         var assignments = new List<(string Name, string Boot, Assignment Work)>();
         for (var b = 0; b < Blades; b++)
         {

@@ -23,6 +23,7 @@ public sealed class OpenApiTests
         ("post", "/api/v1/jobs/{jid}/unblock"), ("post", "/api/v1/blades/{name}/nimby"), ("post", "/api/v1/blades/{name}/unnimby"), ("get", "/api/v1/blades/{name}/trace"),
         ("post", "/api/v1/blades/register"), ("post", "/api/v1/blades/{name}/work"), ("post", "/api/v1/blades/{name}/report"),
         ("post", "/api/v1/blades/{name}/heartbeat"), ("post", "/api/v1/blades/{name}/leave"),
+        ("get", "/api/v1/auth"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/logout"),
     ];
 
     private static readonly string[] Listing = ["q", "user", "sortby", "limit", "offset", "archived", "jid"];
@@ -95,6 +96,8 @@ public sealed class OpenApiTests
         [("post", "/api/v1/blades/{name}/report")] = [400, 409, 415],
         [("post", "/api/v1/blades/{name}/heartbeat")] = [400, 415],
         [("post", "/api/v1/blades/{name}/leave")] = [400, 415],
+        [("post", "/api/v1/auth/login")] = [400, 401, 415, 429],
+        [("post", "/api/v1/auth/logout")] = [401],
     };
 
     // The content types of each endpoint's request body; endpoints not named take none.
@@ -107,6 +110,7 @@ public sealed class OpenApiTests
         [("post", "/api/v1/blades/{name}/report")] = ["application/json"],
         [("post", "/api/v1/blades/{name}/heartbeat")] = ["application/json"],
         [("post", "/api/v1/blades/{name}/leave")] = ["application/json"],
+        [("post", "/api/v1/auth/login")] = ["application/json"],
     };
 
     [Fact]
@@ -165,7 +169,8 @@ public sealed class OpenApiTests
 
         // Every call the client can make, through a handler that writes down what was asked.
         var recorder = new Recorder(new SocketsHttpHandler());
-        using var client = new EngineClient(site.Engine, new HttpClient(recorder) { BaseAddress = new Uri($"http://{site.Engine}/") });
+        using var client = new EngineClient(site.Engine, new HttpClient(recorder) { BaseAddress = new Uri($"http://{site.Engine}/") },
+            token: await site.AdminTokenAsync());
         var jid = (await client.SpoolAsync("Job -title {api} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", new SpoolOptions("ana"))).Jid;
         await client.JobsAsync($"jid={jid}");
         await client.JobsAsync(null, "ana", new ListOptions(SortBy: "-jid", Limit: 5, Offset: 1, Archived: true) { WithComment = true });
@@ -196,6 +201,20 @@ public sealed class OpenApiTests
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogTextAsync(jid, 1));
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogBytesAsync(jid, 1));
         Assert.NotNull(welcome);
+        await client.WhoAmIAsync();
+        var password = site.AddAccount("ana-api");
+        await Eventually.WaitForAsync(async () =>
+        {
+            try
+            {
+                return await client.LoginAsync("ana-api", password);
+            }
+            catch (EngineException)
+            {
+                return null;
+            }
+        }, TimeSpan.FromSeconds(10), () => "the engine to take ana-api's account");
+        await client.LogoutAsync();
 
         var templates = Operations(document).Select(d => (d.Method, Pattern: new Regex("^" + Regex.Replace(d.Path, @"\{[^}]+\}", "[^/]+") + "$"),
             Query: QueryParametersOf(d.Operation).Keys.ToHashSet())).ToList();
@@ -209,7 +228,7 @@ public sealed class OpenApiTests
 
     private static async Task<JsonDocument> DocumentAsync(TestSite site)
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var http = await site.HttpAsync();
         var response = await http.GetAsync("api/v1/openapi.json");
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync());

@@ -16,7 +16,7 @@ public sealed class QueueRowsTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("Job -title {noted} -comment {a long note} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", "ana");
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var http = await site.HttpAsync();
 
         Assert.DoesNotContain("a long note", await http.GetStringAsync("api/v1/jobs"));
         Assert.DoesNotContain("a long note", await http.GetStringAsync($"api/v1/tasks?q=jid%3D{jid}"));

@@ -18,7 +18,7 @@ public sealed class RequestGuardTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var before = await site.SpoolAsync("Job -title {kept} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var http = await site.HttpAsync();
 
         foreach (var origin in new[] { "http://evil.example", $"http://evil.example:{site.Port}", "null", $"https://{site.Engine}" })
         {
@@ -57,7 +57,7 @@ public sealed class RequestGuardTests
         await using var site = new TestSite();
         await site.AddEngineSettingsAsync("\"EngineHostNames\": [\"*.farm.example\"]");
         await site.StartEngineAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var http = await site.HttpAsync();
 
         async Task<HttpStatusCode> GetAsync(string host)
         {
@@ -81,7 +81,7 @@ public sealed class RequestGuardTests
         using var socket = new System.Net.Sockets.TcpClient();
         await socket.ConnectAsync(IPAddress.Loopback, site.Port);
         await using var stream = socket.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /api/v1/jobs HTTP/1.0\r\n\r\n"));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /api/v1/jobs HTTP/1.0\r\nAuthorization: Bearer {await site.AdminTokenAsync()}\r\n\r\n"));
         using var reader = new StreamReader(stream, Encoding.ASCII);
         var statusLine = await reader.ReadLineAsync();
         Assert.StartsWith("HTTP/1.1 200", statusLine);

@@ -55,6 +55,9 @@ internal static class EngineCommand
             AllowUnprotectedListen = config.AllowUnprotectedListen,
             EngineHostNames = config.EngineHostNames ?? [],
             Tls = EngineTlsSettings.FromConfig(configDir, config),
+            RequireAuthentication = config.RequireAuthentication,
+            LoginSessionLifetime = config.LoginSessionDays is > 0 and <= 3650 ? TimeSpan.FromDays(config.LoginSessionDays)
+                : throw new SiteConfigException($"LoginSessionDays {config.LoginSessionDays} in tractor.config: expected days above 0, up to 3650"),
             BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),
             MaxAutoRetries = config.MaxAutoRetries,
             DispatchTiers = config.DispatchTiers is { Count: > 0 } tiers ? tiers : ["admin", "rush", "default", "batch"],

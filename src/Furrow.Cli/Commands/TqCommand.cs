@@ -253,7 +253,69 @@ internal static class TqCommand
             return 0;
         }));
         tq.Subcommands.Add(unblock);
+        AddLogin(tq, shared);
         return tq;
+    }
+
+    // `tq --login [--user NAME] [--password-file FILE]` and `tq --logout`, as Tractor's tq: the token is kept per engine in
+    // the user's tokens file (EngineLogins) and sent by every later tq, tractor-spool and Furrow client.
+    private static void AddLogin(Command tq, Shared shared)
+    {
+        var login = new Option<bool>("--login") { Description = "log in to the engine as --user (default: $USER) and keep the token for later commands" };
+        var logout = new Option<bool>("--logout") { Description = "end the kept login to the engine" };
+        var passwordFile = new Option<string?>("--password-file")
+        {
+            Description = "with --login: the password is the first line of FILE (- for standard input); default: ask, or read standard input",
+            HelpName = "FILE",
+        };
+        var password = new Option<string?>("--password") { Description = "with --login: the password itself (others can see it in ps: prefer --password-file)" };
+        tq.Options.Add(login);
+        tq.Options.Add(logout);
+        tq.Options.Add(passwordFile);
+        tq.Options.Add(password);
+        tq.Validators.Add(result =>
+        {
+            if (result.GetValue(login) && result.GetValue(logout))
+                result.AddError("--login and --logout: give one");
+            else if (!result.GetValue(login) && (result.GetResult(passwordFile) is { Implicit: false } || result.GetResult(password) is { Implicit: false }))
+                result.AddError("--password and --password-file go with --login");
+            else if (result.GetResult(passwordFile) is { Implicit: false } && result.GetResult(password) is { Implicit: false })
+                result.AddError("--password and --password-file: give one");
+        });
+        tq.SetAction(async (result, ct) =>
+        {
+            if (!result.GetValue(login) && !result.GetValue(logout))
+                return CommonOptions.Usage("tq", "name a command (tq help lists them), or --login / --logout");
+            return await WithClientAsync(result, shared, async client =>
+            {
+                if (result.GetValue(logout))
+                {
+                    if (EngineLogins.Remove(client.BaseAddress) is not { } saved)
+                        return CommonOptions.Fail("tq", $"no login to {client.BaseAddress} is kept in {EngineLogins.FilePath}");
+                    using var ending = new EngineClient(client.BaseAddress.ToString(), token: saved.Token);
+                    try
+                    {
+                        await ending.LogoutAsync(ct);
+                    }
+                    catch (EngineException)
+                    {
+                        // An expired or already-ended token: forgetting it was all there was to do.
+                    }
+                    Console.WriteLine(TqTable.Escape($"logged out {saved.User} from {client.BaseAddress}"));
+                    return 0;
+                }
+                var user = result.GetValue(shared.User)!;
+                var typed = result.GetValue(password) is { Length: > 0 } given ? given
+                    : Passwords.Read(result.GetValue(passwordFile), $"password for {user} at {client.BaseAddress}: ", out var problem) is { } read ? read
+                    : null;
+                if (typed is null)
+                    return CommonOptions.Fail("tq", "--login: the password is empty");
+                var reply = await client.LoginAsync(user, typed, ct);
+                EngineLogins.Save(client.BaseAddress, new SavedLogin(reply.User, reply.Token, reply.ExpiresMs));
+                Console.WriteLine(TqTable.Escape($"logged in as {reply.User} at {client.BaseAddress} (kept in {EngineLogins.FilePath})"));
+                return 0;
+            });
+        });
     }
 
     // `tq help`, `tq help COMMAND` (that command's options), `tq help columns` (what each listing can search and show).

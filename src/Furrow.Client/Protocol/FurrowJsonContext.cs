@@ -27,4 +27,8 @@ namespace Furrow.Client.Protocol;
 [JsonSerializable(typeof(List<WhyReply>))]
 [JsonSerializable(typeof(List<BlocklistRow>))]
 [JsonSerializable(typeof(TaskLogText))]
+[JsonSerializable(typeof(AuthStatus))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(LoginReply))]
+[JsonSerializable(typeof(Dictionary<string, SavedLogin>))]
 public sealed partial class FurrowJsonContext : JsonSerializerContext;

@@ -41,6 +41,16 @@ public sealed class EngineConfig
     /// </summary>
     public List<string>? EngineHostNames { get; set; }
 
+    /// <summary>
+    /// True (the default): every API call must be authenticated, loopback included: a login token (`tq --login`), or the
+    /// engine's own account or root calling through its local socket. False serves anyone as the user a request names,
+    /// as Tractor engines without a login validator do (for a site moving its tools over).
+    /// </summary>
+    public bool RequireAuthentication { get; set; } = true;
+
+    /// <summary>Days a login token stays valid (default 30); `tq --logout` ends it sooner.</summary>
+    public double LoginSessionDays { get; set; } = 30;
+
     /// <summary>Seconds without a report after which a blade's commands go back to ready.</summary>
     public double BladeSilenceTimeoutSecs { get; set; } = 15;
 

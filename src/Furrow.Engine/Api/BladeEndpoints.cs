@@ -61,7 +61,8 @@ internal static class BladeEndpoints
             .Produces<string>(200, "text/plain").Errors(400, 404)
             .WithSummary("What the scheduler would give the blade on its next request, job by job, or why not (tq trace), as text.");
 
-        var agent = blades.MapGroup("");
+        // Blade processes prove themselves by their own means, not a user's login.
+        var agent = blades.MapGroup("").AllowAnonymous();
         // Every blade call carries a JSON body: anything else is refused before it is read, naming what came.
         agent.AddEndpointFilter(async (call, next) => call.HttpContext.Request.HasJsonContentType()
             ? await next(call)

@@ -71,7 +71,7 @@ internal sealed class ListingETags(IJobStore store, LiveFarm farm)
     {
         if (request.Query["q"].FirstOrDefault() is not { Length: > 0 } clause)
             return false;
-        var user = request.Query["user"].FirstOrDefault() ?? "";
+        var user = Access.Caller.User(request.HttpContext) ?? "";
         string? At(DateTimeOffset now) => TractorQuery.Parse(clause, table, new QueryContext(user, now, TimeZoneInfo.Local)).Query?.ToString();
         return At(DateTimeOffset.UnixEpoch) != At(DateTimeOffset.UnixEpoch.AddDays(400).AddHours(1));
     }

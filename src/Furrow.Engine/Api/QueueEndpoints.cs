@@ -97,7 +97,7 @@ internal static class QueueEndpoints
         if (text is null)
             return SpoolRequestChecks.TooLarge(context.Request, limit);
         var isJson = q["format"] == "json" || (context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false);
-        var request = new SpoolRequest(text, isJson, q["user"].FirstOrDefault() ?? "unknown", q["file"].FirstOrDefault(),
+        var request = new SpoolRequest(text, isJson, Access.Caller.User(context) ?? "unknown", q["file"].FirstOrDefault(),
             q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault(),
             double.TryParse(q["priority"], CultureInfo.InvariantCulture, out var p) ? p : null,
             q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null);
@@ -227,7 +227,7 @@ internal static class QueueEndpoints
 
     private static QueryParseResult Compile(HttpContext context, QueryTable table, TimeProvider clock) =>
         TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", table,
-            new QueryContext(context.Request.Query["user"].FirstOrDefault() ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
+            new QueryContext(Access.Caller.User(context) ?? "", clock.GetUtcNow(), TimeZoneInfo.Local));
 
     /// <summary>The latest time an operation accepts, in Unix ms: the end of year 9999, as far as a DateTimeOffset goes.</summary>
     private const long MaxTimeMs = 253402300799999;
@@ -240,7 +240,7 @@ internal static class QueueEndpoints
         TimeProvider clock, CancellationToken ct)
     {
         var q = context.Request.Query;
-        var user = q["user"].FirstOrDefault() ?? "";
+        var user = Access.Caller.User(context) ?? "";
         if (q["force"].FirstOrDefault() is { Length: > 0 } forceText && forceText is not ("0" or "1"))
             return ApiResults.BadRequest($"bad force '{forceText}': expected 1 or 0");
         if (OperationRequest.TableOf(operation) is not { } table)

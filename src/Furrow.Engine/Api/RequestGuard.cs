@@ -18,15 +18,21 @@ public static class RequestGuard
     /// <summary>
     /// Throws <see cref="SiteConfigException"/> naming the setting when <paramref name="listenAddress"/> is not an IP
     /// address, or is one other hosts can reach while the engine would serve it unprotected: without TLS
-    /// (<paramref name="tlsOn"/>) and without the site accepting that (<paramref name="allowUnprotected"/>). This is the
-    /// one place that decides what protection a reachable address needs.
+    /// (<paramref name="tlsOn"/>) or without logins (<paramref name="authenticationRequired"/>), and without the site
+    /// accepting that (<paramref name="allowUnprotected"/>). This is the one place that decides what protection a
+    /// reachable address needs.
     /// </summary>
-    public static void CheckListenAddress(string listenAddress, bool allowUnprotected, bool tlsOn)
+    public static void CheckListenAddress(string listenAddress, bool allowUnprotected, bool tlsOn, bool authenticationRequired = true)
     {
         if (!IPAddress.TryParse(listenAddress, out var address))
             throw new SiteConfigException($"listen address '{listenAddress}' is not an IP address (ListenAddress in tractor.config, or --listen)");
-        if (IPAddress.IsLoopback(address) || tlsOn || allowUnprotected)
+        if (IPAddress.IsLoopback(address) || allowUnprotected || (tlsOn && authenticationRequired))
             return;
+        if (tlsOn)
+            throw new SiteConfigException(
+                $"refusing to listen on {listenAddress}, which other hosts can reach, with RequireAuthentication false in tractor.config: " +
+                "anyone on the network could spool commands and act on every job. Require logins, listen on 127.0.0.1 (the default), or set " +
+                "\"AllowUnprotectedListen\": true to serve this network without them anyway");
         throw new SiteConfigException(
             $"refusing to listen on {listenAddress}, which other hosts can reach, over plain http: anyone on the network could read and " +
             "alter what clients and blades send. Turn on TLS in tractor.config (\"Tls\": \"site-ca\" for a site CA the engine makes, or " +

@@ -26,6 +26,18 @@ public sealed class EngineOptions
 
     /// <summary>tractor.config `Tls`, `TlsCertificateFile`, `TlsKeyFile`: whether the engine serves https, and with which certificate.</summary>
     public EngineTlsSettings Tls { get; set; } = EngineTlsSettings.Off;
+
+    /// <summary>tractor.config `RequireAuthentication`: every API call needs a login token or the local socket's trusted account.</summary>
+    public bool RequireAuthentication { get; set; } = true;
+
+    /// <summary>tractor.config `LoginSessionDays`: how long a login token is valid.</summary>
+    public TimeSpan LoginSessionLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// The unix socket where the engine's own account and root are known without a token (the kernel says who connects):
+    /// `&lt;data&gt;/engine.sock`; null when that path is too long for a socket.
+    /// </summary>
+    public string? LocalSocketPath => Access.LocalPeer.SocketPathFor(DataDirectory);
     public TimeSpan BladeSilenceTimeout { get; set; } = TimeSpan.FromSeconds(15);
     public int BladeReportIntervalMs { get; set; } = 1000;
 

@@ -105,6 +105,9 @@ public static class SiteConfigLoader
                 """);
     }
 
+    /// <summary>A site config file read as <typeparamref name="T"/>, or null when absent; a JSON error names file, line and column.</summary>
+    internal static T? Parse<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class => Load(path, type);
+
     private static T? Load<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
     {
         if (!File.Exists(path))
@@ -136,4 +139,6 @@ public static class SiteConfigLoader
 [JsonSerializable(typeof(DbConfig))]
 [JsonSerializable(typeof(BladeConfig))]
 [JsonSerializable(typeof(LimitsConfig))]
+[JsonSerializable(typeof(UsersConfig))]
+[JsonSerializable(typeof(CrewsConfig))]
 internal sealed partial class SiteConfigJsonContext : JsonSerializerContext;

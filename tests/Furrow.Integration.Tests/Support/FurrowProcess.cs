@@ -57,6 +57,17 @@ public sealed class FurrowProcess : IAsyncDisposable
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
         ProgramRun.RunAsync("dotnet", [FurrowDll, .. args]);
 
+    /// <summary>As <see cref="RunAsync(string[])"/>, with <paramref name="environment"/> set on top of the test's own.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IDictionary<string, string> environment, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet");
+        foreach (var arg in (string[])[FurrowDll, .. args])
+            info.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
+        return ProgramRun.RunAsync(info);
+    }
+
     private void Append(string? line)
     {
         if (line is null)

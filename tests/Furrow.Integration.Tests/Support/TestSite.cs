@@ -64,6 +64,72 @@ public sealed class TestSite : IAsyncDisposable
         await File.WriteAllTextAsync(config, text.Insert(text.IndexOf('{') + 1, $"\n    {members},"));
     }
 
+    private readonly List<string> _administrators = [];
+    private string? _adminToken;
+
+    /// <summary>
+    /// Gives <paramref name="user"/> an account in users.config with a new random password (returned), and puts it in
+    /// crews.config's Administrators when <paramref name="administrator"/>. A running engine sees it within a second.
+    /// </summary>
+    public string AddAccount(string user, bool administrator = false)
+    {
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        var users = Furrow.Engine.Access.AccessFiles.ReadUsers(ConfigDir);
+        users.Users[user] = new Furrow.Core.Config.UserAccount
+        {
+            PasswordHash = Furrow.Engine.Access.UserAccounts.HashPassword(user, password),
+            Stamp = Guid.NewGuid().ToString("N"),
+        };
+        Furrow.Engine.Access.AccessFiles.WriteUsers(ConfigDir, users);
+        if (administrator)
+        {
+            _administrators.Add(user);
+            var members = string.Join(", ", _administrators.Select(a => "\"" + a + "\""));
+            File.WriteAllText(Path.Combine(ConfigDir, "crews.config"), "{ \"Crews\": { \"Administrators\": [" + members + "] } }");
+        }
+        return password;
+    }
+
+    /// <summary>Logs <paramref name="user"/> in over HTTP and returns the token.</summary>
+    public async Task<string> LoginAsync(string user, string password)
+    {
+        using var client = new EngineClient(Engine, new HttpClient());
+        return (await client.LoginAsync(user, password)).Token;
+    }
+
+    /// <summary>
+    /// A raw HTTP client of the engine over TCP that sends an administrator's login token (an account made for it), as a
+    /// pipeline tool with a token would.
+    /// </summary>
+    public async Task<HttpClient> HttpAsync()
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://{Engine}/") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await AdminTokenAsync());
+        return http;
+    }
+
+    /// <summary>A login token of an administrator account made for the test (test-admin).</summary>
+    public async Task<string> AdminTokenAsync()
+    {
+        if (_adminToken is null)
+        {
+            var password = AddAccount("test-admin", administrator: true);
+            // The engine reads changed account files at most once a second.
+            _adminToken = await Eventually.WaitForAsync(async () =>
+            {
+                try
+                {
+                    return await LoginAsync("test-admin", password);
+                }
+                catch (EngineException)
+                {
+                    return null;
+                }
+            }, TimeSpan.FromSeconds(10), () => "the engine to take the test-admin account");
+        }
+        return _adminToken;
+    }
+
     public string BladeStateDir(string bladeName) => Path.Combine(Root, "blades", bladeName);
 
     public string LogPath(string owner, long jid, int tid) => Path.Combine(DataDir, "logs", owner, $"J{jid}", $"T{tid}.log");

@@ -1,0 +1,16 @@
+namespace Furrow.Client.Protocol;
+
+/// <summary>
+/// `GET /api/v1/auth`: who the engine takes the caller for (null: anonymous), whether it needs a login, and, for a
+/// caller on this host, the unix socket where the engine's own account and root are known without one.
+/// </summary>
+public sealed record AuthStatus(string? User, bool Administrator, bool AuthenticationRequired, string? LocalSocket);
+
+/// <summary>`POST /api/v1/auth/login`: an account of the engine's users.config and its password.</summary>
+public sealed record LoginRequest(string User, string Password);
+
+/// <summary>A login's token (send it as `Authorization: Bearer TOKEN`), whose it is, and when it expires (Unix ms).</summary>
+public sealed record LoginReply(int Rc, string Msg, string User, string Token, long ExpiresMs);
+
+/// <summary>A login kept in the user's tokens file (<see cref="EngineLogins"/>): whose, the token, its expiry (Unix ms).</summary>
+public sealed record SavedLogin(string User, string Token, long ExpiresMs);

@@ -1,0 +1,53 @@
+namespace Furrow.Core.Config;
+
+/// <summary>
+/// `users.config`: the engine's own accounts, `{"Users": {"alice": {"PasswordHash": "..."}}}`. Written by `furrow user`;
+/// hashes are ASP.NET Core Identity's (PBKDF2 with a salt per password), never the password.
+/// </summary>
+public sealed class UsersConfig
+{
+    public Dictionary<string, UserAccount> Users { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One account of <see cref="UsersConfig"/>.</summary>
+public sealed class UserAccount
+{
+    public string PasswordHash { get; set; } = "";
+
+    /// <summary>Random, new with each password: a login made under another stamp no longer counts.</summary>
+    public string Stamp { get; set; } = "";
+}
+
+/// <summary>
+/// `crews.config` as Tractor writes it: `{"Crews": {"Administrators": ["ana"], "Wranglers": [...], ...}}`. Administrators
+/// may act as any user and on any job (Tractor's rule); the engine's own account and root are administrators too.
+/// </summary>
+public sealed class CrewsConfig
+{
+    public Dictionary<string, List<string>> Crews { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The members of the Administrators crew (none when the file has no such crew).</summary>
+    public IReadOnlyList<string> Administrators => Crews.TryGetValue("Administrators", out var members) ? members : [];
+}
+
+/// <summary>What a login name may be: the plain account names of Unix hosts, so a name is never read as an option or a path.</summary>
+public static class AccountName
+{
+    /// <summary>Longest name accepted, in characters (Linux's useradd takes 32).</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>Null when <paramref name="name"/> is a usable login; otherwise why not, naming it.</summary>
+    public static string? Problem(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+            return "a user name is empty";
+        if (name.Length > MaxLength)
+            return $"a user name is longer than {MaxLength} characters";
+        if (name[0] is '-' or '.')
+            return $"a user name starts with '{name[0]}'";
+        foreach (var c in name)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@' || (c == '$' && name[^1] == '$')))
+                return $"a user name has the character U+{(int)c:X4}: use letters, digits, '_', '-', '.' and '@'";
+        return null;
+    }
+}

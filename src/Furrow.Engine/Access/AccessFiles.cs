@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Furrow.Core.Config;
+using Furrow.Engine.Site;
+
+namespace Furrow.Engine.Access;
+
+/// <summary>
+/// Reads and writes `users.config` and reads `crews.config` in a site config directory. users.config holds password
+/// hashes, so it must be readable by its owner only (0600): a looser file stops the engine, naming it.
+/// </summary>
+public static class AccessFiles
+{
+    public const string UsersFile = "users.config";
+    public const string CrewsFile = "crews.config";
+
+    /// <summary>The accounts in users.config (none when the file is absent).</summary>
+    /// <exception cref="SiteConfigException">The file is readable or writable by group or others, is not JSON, or names a bad user.</exception>
+    public static UsersConfig ReadUsers(string configDirectory)
+    {
+        var path = Path.Combine(configDirectory, UsersFile);
+        if (!File.Exists(path))
+            return new UsersConfig();
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead
+            | UnixFileMode.OtherWrite)) != 0)
+            throw new SiteConfigException($"{path}: holds password hashes but others may read or write it: chmod 600 {path}");
+        var users = SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.UsersConfig) ?? new UsersConfig();
+        foreach (var name in users.Users.Keys)
+            if (AccountName.Problem(name) is { } problem)
+                throw new SiteConfigException($"{path}: {problem}");
+        return users;
+    }
+
+    /// <summary>Replaces users.config in one rename, created 0600, so a reader sees the old accounts or the new ones.</summary>
+    public static void WriteUsers(string configDirectory, UsersConfig users)
+    {
+        Directory.CreateDirectory(configDirectory);
+        var path = Path.Combine(configDirectory, UsersFile);
+        var temporary = path + ".new";
+        var text = "// Furrow accounts, written by `furrow user`: password hashes (PBKDF2), never passwords. Keep this file 0600.\n" +
+            JsonSerializer.Serialize(users, SiteConfigJsonContext.Default.UsersConfig) + "\n";
+        // Made empty and closed to its owner before the hashes go in.
+        File.WriteAllBytes(temporary, []);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(temporary, text);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>crews.config, or an empty one when the file is absent.</summary>
+    /// <exception cref="SiteConfigException">The file is not JSON or a crew names a bad user.</exception>
+    public static CrewsConfig ReadCrews(string configDirectory)
+    {
+        var path = Path.Combine(configDirectory, CrewsFile);
+        var crews = SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.CrewsConfig) ?? new CrewsConfig();
+        foreach (var (crew, members) in crews.Crews)
+            foreach (var member in members)
+                if (AccountName.Problem(member) is { } problem)
+                    throw new SiteConfigException($"{path}: crew {crew}: {problem}");
+        return crews;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Furrow.Engine.Api;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Access;
+
+/// <summary>
+/// Who calls, for ASP.NET Core's authentication: `Authorization: Bearer TOKEN` with a live login token of an account
+/// that still exists, or the engine's own account or root on the local unix socket (<see cref="LocalPeer"/>). Anything
+/// else is anonymous; whether anonymous calls are served is the authorisation policy's to say (RequireAuthentication).
+/// </summary>
+public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    LoginSessions sessions, UserAccounts accounts) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    /// <summary>The scheme's name.</summary>
+    public const string SchemeName = "Furrow";
+
+    /// <summary>The role claim every administrator carries: crews.config Administrators, the engine's own account, root.</summary>
+    public const string AdministratorRole = "Administrators";
+
+    /// <summary>The principal of <paramref name="user"/>, an administrator or not, authenticated by <paramref name="how"/> (token, local).</summary>
+    public static ClaimsPrincipal Principal(string user, bool administrator, string how)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, user) };
+        if (administrator)
+            claims.Add(new Claim(ClaimTypes.Role, AdministratorRole));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, how));
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var token = header["Bearer ".Length..].Trim();
+            return await sessions.FindAsync(token, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && accounts.StampOf(login) == stamp
+                ? Success(login, accounts.IsAdministrator(login), "token")
+                : AuthenticateResult.Fail("the login token is unknown, ended, expired, or its account's password changed: log in again (tq --login)");
+        }
+        if (header.Length > 0)
+            return AuthenticateResult.Fail("the Authorization header is not `Bearer TOKEN`");
+        return LocalPeer.Identify(Context) is { } local ? Success(local, true, "local") : AuthenticateResult.NoResult();
+    }
+
+    private AuthenticateResult Success(string user, bool administrator, string how) =>
+        AuthenticateResult.Success(new AuthenticationTicket(Principal(user, administrator, how), SchemeName));
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = (await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false)).Failure?.Message;
+        Response.Headers.WWWAuthenticate = "Bearer realm=\"furrow\"";
+        await ApiResults.Error(StatusCodes.Status401Unauthorized, failure ??
+            "this engine needs a login: run `tq --login` (or POST /api/v1/auth/login) and send the token as `Authorization: Bearer TOKEN`")
+            .ExecuteAsync(Context).ConfigureAwait(false);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        ApiResults.Error(StatusCodes.Status403Forbidden, $"{Context.User.Identity?.Name} may not {Request.Method} {Request.Path}").ExecuteAsync(Context);
+}

@@ -1,0 +1,110 @@
+using Furrow.Core.Config;
+using Furrow.Engine.Site;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Access;
+
+/// <summary>
+/// The site's accounts (users.config) and crews (crews.config) as the engine checks them. Both files are read again
+/// when they change (looked at no more than once a second), so `furrow user add` and an edited crews.config apply
+/// without a restart; a file made unreadable keeps the last good one and logs why.
+/// </summary>
+public sealed class UserAccounts
+{
+    private static readonly PasswordHasher<string> Hasher = new();
+
+    // A hash of a password no one has: checked when the user is unknown, so a wrong name costs as long as a wrong password.
+    private static readonly string DecoyHash = Hasher.HashPassword("", Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+
+    private readonly string _configDirectory;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<UserAccounts> _logger;
+    private readonly Lock _lock = new();
+    private Snapshot _current;
+    private long _checkedAtMs;
+
+    private sealed record Snapshot(UsersConfig Users, CrewsConfig Crews, DateTime UsersStamp, DateTime CrewsStamp);
+
+    /// <summary>Reads both files now: a bad file at start stops the engine (<see cref="SiteConfigException"/>).</summary>
+    public UserAccounts(IOptions<EngineOptions> options, TimeProvider clock, ILogger<UserAccounts> logger)
+    {
+        _configDirectory = options.Value.ConfigDirectory;
+        _clock = clock;
+        _logger = logger;
+        _current = Read();
+        _checkedAtMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
+    }
+
+    /// <summary>A new PBKDF2 hash of <paramref name="password"/> for users.config.</summary>
+    public static string HashPassword(string user, string password) => Hasher.HashPassword(user, password);
+
+    /// <summary>True when <paramref name="user"/> has an account and <paramref name="password"/> is its password.</summary>
+    public bool CheckPassword(string user, string password)
+    {
+        if (!Current().Users.Users.TryGetValue(user, out var account))
+        {
+            Hasher.VerifyHashedPassword("", DecoyHash, password);
+            return false;
+        }
+        try
+        {
+            return Hasher.VerifyHashedPassword(user, account.PasswordHash, password) != PasswordVerificationResult.Failed;
+        }
+        catch (FormatException)
+        {
+            // A hash edited by hand into something else: that account cannot log in until `furrow user passwd`.
+            return false;
+        }
+    }
+
+    /// <summary>The password stamp of <paramref name="user"/>'s account, or null when it has none (a removed account's tokens stop working).</summary>
+    public string? StampOf(string user) => Current().Users.Users.TryGetValue(user, out var account) ? account.Stamp : null;
+
+    /// <summary>Whether <paramref name="user"/> is in crews.config's Administrators crew.</summary>
+    public bool IsAdministrator(string user) => Current().Crews.Administrators.Contains(user, StringComparer.Ordinal);
+
+    private Snapshot Current()
+    {
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_lock)
+        {
+            if (now - _checkedAtMs < 1000)
+                return _current;
+            _checkedAtMs = now;
+            if (Stamp(AccessFiles.UsersFile) == _current.UsersStamp && Stamp(AccessFiles.CrewsFile) == _current.CrewsStamp)
+                return _current;
+            try
+            {
+                _current = Read();
+            }
+            catch (SiteConfigException error)
+            {
+                AccessLog.AccessFileRefused(_logger, error.Message);
+            }
+            return _current;
+        }
+    }
+
+    private Snapshot Read()
+    {
+        var usersStamp = Stamp(AccessFiles.UsersFile);
+        var crewsStamp = Stamp(AccessFiles.CrewsFile);
+        return new Snapshot(AccessFiles.ReadUsers(_configDirectory), AccessFiles.ReadCrews(_configDirectory), usersStamp, crewsStamp);
+    }
+
+    private DateTime Stamp(string file) => File.GetLastWriteTimeUtc(Path.Combine(_configDirectory, file));
+}
+
+internal static partial class AccessLog
+{
+    [LoggerMessage(EventId = 60, Level = LogLevel.Error, Message = "keeping the accounts and crews read before: {Reason}")]
+    public static partial void AccessFileRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "{User} logged in from {Address}")]
+    public static partial void LoggedIn(ILogger logger, string user, string? address);
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "failed login as {User} from {Address}")]
+    public static partial void LoginFailed(ILogger logger, string user, string? address);
+}

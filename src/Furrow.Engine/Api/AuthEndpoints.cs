@@ -1,0 +1,87 @@
+using System.Threading.RateLimiting;
+using Furrow.Client.Protocol;
+using Furrow.Core.Config;
+using Furrow.Engine.Access;
+using Furrow.Engine.Site;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Api;
+
+/// <summary>Logging in and out, and who the engine takes the caller for; open to anonymous callers.</summary>
+internal static class AuthEndpoints
+{
+    /// <summary>The rate-limiting policy of logins (<see cref="LimitLogins"/>).</summary>
+    public const string Logins = "logins";
+
+    /// <summary>
+    /// Logins from one address: a burst of 20, then one every 3 s. Each costs a PBKDF2 hash (tens of ms of CPU), and
+    /// guessing passwords should be slow; a refused one gets 429 with Retry-After.
+    /// </summary>
+    public static void LimitLogins(RateLimiterOptions options)
+    {
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        options.OnRejected = async (rejected, ct) =>
+        {
+            rejected.HttpContext.Response.Headers.RetryAfter = "3";
+            await ApiResults.Error(StatusCodes.Status429TooManyRequests, "too many logins from this address: try again in a few seconds")
+                .ExecuteAsync(rejected.HttpContext).ConfigureAwait(false);
+        };
+        options.AddPolicy(Logins, context => RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "local",
+            _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = 20,
+                TokensPerPeriod = 1,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(3),
+                QueueLimit = 0,
+            }));
+    }
+
+    /// <summary>Maps /auth (who am I), /auth/login and /auth/logout under <paramref name="v1"/>.</summary>
+    public static void MapAuthApi(this IEndpointRouteBuilder v1)
+    {
+        var auth = v1.MapGroup("/auth").WithTags("Authentication").AllowAnonymous();
+        auth.MapGet("", Status).WithName("WhoAmI").Replies<AuthStatus>()
+            .WithSummary("Who the engine takes the caller for, whether it needs a login, and (on this host) its local socket.");
+        auth.MapPost("/login", LoginAsync).RequireRateLimiting(Logins).WithName("Login").TakesJson<LoginRequest>().Replies<LoginReply>(401, 429)
+            .WithSummary("Checks a users.config account's password and returns a login token to send as `Authorization: Bearer TOKEN`.");
+        auth.MapPost("/logout", LogoutAsync).WithName("Logout").Replies<OperationReply>(401).WithSummary("Ends the session of the token sent.");
+    }
+
+    private static AuthStatus Status(HttpContext context, IOptions<EngineOptions> options)
+    {
+        var user = context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
+        var socket = LocalPeer.IsLocal(context) && options.Value.LocalSocketPath is { } path && File.Exists(path) ? path : null;
+        return new AuthStatus(user, user is not null && context.User.IsInRole(EngineAuthentication.AdministratorRole), options.Value.RequireAuthentication,
+            socket);
+    }
+
+    private static async Task<IResult> LoginAsync(LoginRequest login, HttpContext context, UserAccounts accounts, LoginSessions sessions,
+        ILogger<LoginSessions> logger, CancellationToken ct)
+    {
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "the local socket";
+        if (AccountName.Problem(login.User) is { } problem)
+            return ApiResults.BadRequest($"bad user: {problem}");
+        if (!accounts.CheckPassword(login.User, login.Password ?? ""))
+        {
+            AccessLog.LoginFailed(logger, login.User, address);
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, $"login as {login.User} refused: no such account in users.config, or a wrong password");
+        }
+        var (token, expires) = await sessions.StartAsync(login.User, accounts.StampOf(login.User) ?? "", ct);
+        AccessLog.LoggedIn(logger, login.User, address);
+        return TypedResults.Json(new LoginReply(0, $"logged in as {login.User}", login.User, token, expires), FurrowJsonContext.Default.LoginReply);
+    }
+
+    private static async Task<IResult> LogoutAsync(HttpContext context, LoginSessions sessions, CancellationToken ct)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, "logout ends the session of the token sent as `Authorization: Bearer TOKEN`: none came");
+        await sessions.EndAsync(header["Bearer ".Length..].Trim(), ct);
+        return TypedResults.Json(new OperationReply("logout", 1, [], []), FurrowJsonContext.Default.OperationReply);
+    }
+}
