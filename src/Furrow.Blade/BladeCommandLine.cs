@@ -30,20 +30,32 @@ public static class BladeCommandLine
         {
             Description = "where the blade keeps its journal of running commands and undelivered results (default: ~/.local/share/furrow/blades/NAME@ENGINE)",
         };
+        var runAs = new Option<string?>(RunAsChoice.OptionName)
+        {
+            Description = $"whose account commands run as: owner (each job's owner; needs root) or blade (the blade's own user). " +
+                $"Required for a blade run as root (default: ${RunAsChoice.EnvironmentVariable})",
+            HelpName = "owner|blade",
+        };
         if (!command.Options.Contains(engine))
             command.Options.Add(engine);
         command.Options.Add(name);
         command.Options.Add(slots);
         command.Options.Add(drain);
         command.Options.Add(stateDir);
+        command.Options.Add(runAs);
         command.SetAction(async (result, ct) =>
         {
+            var root = Environment.IsPrivilegedProcess;
+            var (runAsSetting, refusal) = RunAsChoice.Decide(result.GetValue(runAs), Environment.GetEnvironmentVariable(RunAsChoice.EnvironmentVariable), root);
+            if (runAsSetting is not { } commandsRunAs)
+                return Fail(commandName, refusal!);
             using var logging = ConsoleLogging.Create();
             var options = new BladeOptions
             {
                 Engine = result.GetValue(engine), Name = result.GetValue(name)!, Slots = Math.Max(1, result.GetValue(slots)),
-                Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir),
+                Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir), RunAs = commandsRunAs,
             };
+            RunAsChoice.Announce(logging.CreateLogger("Furrow.Blade"), commandsRunAs, root);
             BladeAgent agent;
             IDisposable stateLock;
             try
