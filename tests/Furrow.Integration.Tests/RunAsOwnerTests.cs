@@ -130,6 +130,25 @@ public sealed class RunAsOwnerTests
         Assert.Equal("0:0", await OwnerOfAsync(Path.Combine(shared, "made")));
     }
 
+    [Fact]
+    public async Task FurrowUp_RunAsRoot_RunsEachCommandAsItsJobsOwner()
+    {
+        RequireRoot();
+        await using var site = new TestSite();
+        var shared = await SharedDirectoryAsync(site);
+        // An empty setting is no setting: furrow up chooses.
+        await using var up = FurrowProcess.Start(new Dictionary<string, string> { ["FURROW_BLADE_RUN_AS"] = "" },
+            "up", "--dir", Path.Combine(site.Root, "up"), "--port", site.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-sample");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(up.Output.Contains("Serving until Ctrl-C")), Patience, () => "furrow up to serve; output:\n" + up.Output);
+        Assert.Contains("Commands run as their job's owner, not root", up.Output);
+
+        var jid = await site.SpoolAsync($"Job -title {{who}} -subtasks {{ Task {{t}} -cmds {{ RemoteCmd {{touch {shared}/made}} }} }}", Nobody);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Patience, "done");
+
+        Assert.Equal($"{await IdAsync("-u", Nobody)}:{await IdAsync("-g", Nobody)}", await OwnerOfAsync(Path.Combine(shared, "made")));
+        await up.TerminateAsync();
+    }
+
     [Theory]
     [InlineData(null, null, "--run-as owner", "--run-as blade")]
     [InlineData("root", null, "--run-as must be 'owner'", "'blade'")]

@@ -21,7 +21,8 @@ internal static class UpCommand
         {
             var (bladeRunAs, refusal) = LocalBladeRunAs();
             if (bladeRunAs is not { } runAs)
-                return CommonOptions.Fail("furrow up", $"{refusal} (set {RunAsChoice.EnvironmentVariable}=blade to run commands as root)");
+                return CommonOptions.Fail("furrow up", Environment.IsPrivilegedProcess
+                    ? $"{refusal} (or set {RunAsChoice.EnvironmentVariable}=blade to run commands as root)" : refusal!);
             var site = Path.GetFullPath(result.GetValue(dir)!);
             // An existing site keeps the port its tractor.config names unless --port says otherwise.
             var listenPort = result.GetValue(port);
