@@ -144,6 +144,9 @@ internal sealed class BenchEngine : IAsyncDisposable
         info.ArgumentList.Add(FurrowDll);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
+        // Blades run the bench's commands as their own user, root on the bench machine: the bench measures the farm, and
+        // its jobs' owner has no account there (a blade run as root needs the choice made).
+        info.Environment["FURROW_BLADE_RUN_AS"] = "blade";
         var process = Process.Start(info)!;
         // FURROW_BENCH_VERBOSE=1 passes the engine's and blades' output on to stderr (the JSON line stays alone on stdout);
         // the last lines are kept anyway, to say why a process that should have served ended.

@@ -35,6 +35,12 @@ public static class BladeCommandLine
             Description = "CA certificate that an https engine's certificate must be issued by, such as its site's tls/site-ca.crt " +
                 "(default: $FURROW_CA_FILE, else this host's trust store)",
         };
+        var runAs = new Option<string?>(RunAsChoice.OptionName)
+        {
+            Description = $"whose account commands run as: owner (each job's owner; needs root) or blade (the blade's own user). " +
+                $"Required for a blade run as root (default: ${RunAsChoice.EnvironmentVariable})",
+            HelpName = "owner|blade",
+        };
         if (!command.Options.Contains(engine))
             command.Options.Add(engine);
         command.Options.Add(name);
@@ -42,14 +48,20 @@ public static class BladeCommandLine
         command.Options.Add(drain);
         command.Options.Add(stateDir);
         command.Options.Add(caFile);
+        command.Options.Add(runAs);
         command.SetAction(async (result, ct) =>
         {
+            var root = Environment.IsPrivilegedProcess;
+            var (runAsSetting, refusal) = RunAsChoice.Decide(result.GetValue(runAs), Environment.GetEnvironmentVariable(RunAsChoice.EnvironmentVariable), root);
+            if (runAsSetting is not { } commandsRunAs)
+                return Fail(commandName, refusal!);
             using var logging = ConsoleLogging.Create();
             var options = new BladeOptions
             {
                 Engine = result.GetValue(engine), Name = result.GetValue(name)!, Slots = Math.Max(1, result.GetValue(slots)),
-                Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir), CaFile = result.GetValue(caFile),
+                Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir), CaFile = result.GetValue(caFile), RunAs = commandsRunAs,
             };
+            RunAsChoice.Announce(logging.CreateLogger("Furrow.Blade"), commandsRunAs, root);
             BladeAgent agent;
             IDisposable stateLock;
             try

@@ -23,6 +23,12 @@ public sealed class BladeOptions
     /// </summary>
     public string? StateDirectory { get; set; }
 
+    /// <summary>
+    /// Whose account commands run as: the blade's own (the default), or each job's owner (<see cref="RunAs.Owner"/>, for a
+    /// blade that runs as root; <see cref="RunAsChoice"/> decides it from the command line).
+    /// </summary>
+    public RunAs RunAs { get; set; } = RunAs.Blade;
+
     /// <summary>On SIGTERM, let running commands finish (and deliver their results) before exiting, instead of ending them.</summary>
     public bool Drain { get; set; }
 

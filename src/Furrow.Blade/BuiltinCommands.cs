@@ -58,6 +58,20 @@ internal static class BuiltinCommands
         }
     }
 
+    /// <summary>
+    /// The paths a `File delete PATH...` (or `TractorBuiltIn file delete PATH...`) assignment deletes, so a blade that runs
+    /// commands as their owner can delete them as that owner; null for any other assignment, and for a malformed one
+    /// (which <see cref="TryRunAsync"/> answers with its usage).
+    /// </summary>
+    public static IReadOnlyList<string>? FileDeletePaths(Assignment a)
+    {
+        var argv = a.Argv;
+        var args = argv.Count > 0 && a.Kind == "builtin" && argv[0].Equals("File", StringComparison.OrdinalIgnoreCase) ? argv.Skip(1).ToList()
+            : argv.Count > 1 && argv[0] == "TractorBuiltIn" && argv[1].Equals("file", StringComparison.OrdinalIgnoreCase) ? argv.Skip(2).ToList()
+            : null;
+        return args is { Count: >= 2 } && args[0].Equals("delete", StringComparison.OrdinalIgnoreCase) ? [.. args.Skip(1).Where(p => !p.StartsWith('-'))] : null;
+    }
+
     private static int DeleteFiles(List<string> args, Action<string> output)
     {
         if (args.Count < 2 || !args[0].Equals("delete", StringComparison.OrdinalIgnoreCase))

@@ -39,6 +39,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
 
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly ProcessTreeMeter _meter = new();
+    private readonly OwnerSwitch? _ownerSwitch = options.RunAs == RunAs.Owner ? new OwnerSwitch(OwnerSwitch.FindSetpriv(), options.Name) : null;
     private readonly SemaphoreSlim _keeperGate = new(1, 1);
     private KeeperClient? _keeper;
     private volatile bool _outputDirectoryMade;
@@ -200,18 +201,25 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
                 exit = await FollowAsync(running);
                 exitCode = exit.ExitCode ?? -1;
             }
+            else if (_ownerSwitch is not null && BuiltinCommands.FileDeletePaths(a) is { } paths)
+            {
+                // Deleting files for a job is done as its owner too, by a process, never by the blade itself as root.
+                exit = await RunProcessAsync(running, a with { Argv = ["/bin/sh", "-c", DeleteAsOwnerScript, "sh", .. paths], Kind = "cmd" });
+                exitCode = exit.ExitCode ?? -1;
+            }
             else if (await BuiltinCommands.TryRunAsync(a, text => Output(running, Encoding.UTF8.GetBytes(text)), () => Started(running, Environment.ProcessId),
                 running.Cancelled.Token) is { } builtinCode)
                 exitCode = builtinCode;
             else
             {
-                exit = await RunProcessAsync(running);
+                exit = await RunProcessAsync(running, a);
                 exitCode = exit.ExitCode ?? -1;
             }
         }
         catch (Exception error) when (error is CommandNotStartedException or IOException or UnauthorizedAccessException)
         {
-            var why = $"{(a.Argv.Count > 0 ? a.Argv[0] : "(empty command)")}: {error.Message}";
+            var why = error is CommandNotStartedException { NamesProgram: false } ? error.Message
+                : $"{(a.Argv.Count > 0 ? a.Argv[0] : "(empty command)")}: {error.Message}";
             _meter.Finish(a.Iid);
             var code = error is CommandNotStartedException notStarted ? notStarted.ExitCode : 127;
             outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Failed, Now, Text: why, ExitCode: code));
@@ -264,15 +272,30 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         Interlocked.Exchange(ref _slotFreed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    private async Task<KeeperMessage> RunProcessAsync(Running running)
+    // Running a job's `File delete PATH...` as its owner: each path removed as rm -rf would, and named as the built-in does.
+    private const string DeleteAsOwnerScript = """
+        rc=0
+        for p; do if rm -rf -- "$p"; then echo "deleted $p"; else rc=1; fi; done
+        exit $rc
+        """;
+
+    // Runs `a` (the running's assignment, or what stands for it) as a process the keeper starts; as the job's owner when
+    // the blade switches users (OwnerSwitch), with that account's home for a bare ~ and its HOME, USER and LOGNAME, which
+    // the command's own environment may still set.
+    private async Task<KeeperMessage> RunProcessAsync(Running running, Assignment a)
     {
-        var a = running.Assignment;
         if (a.Argv.Count == 0)
             throw new CommandNotStartedException(127, "the command has no argv");
-        var argv = a.Argv.Select(word => TildeExpansion.Expand(word, UserHomes.Of)).ToList();
-        var environment = (a.Environment ?? new Dictionary<string, string>()).Select(e => $"{e.Key}={e.Value}").ToList();
+        var account = _ownerSwitch?.AccountOf(a.Owner);
+        var argv = a.Argv.Select(word => TildeExpansion.Expand(word, name => name is null && account is not null ? account.Home : UserHomes.Of(name))).ToList();
+        var variables = new Dictionary<string, string>(account is null ? [] : OwnerSwitch.Identity(account), StringComparer.Ordinal);
+        foreach (var (name, value) in a.Environment ?? new Dictionary<string, string>())
+            variables[name] = value;
+        var environment = variables.Select(e => $"{e.Key}={e.Value}").ToList();
         var path = ProgramPath.Resolve(argv[0], a.Environment is { } env && env.TryGetValue("PATH", out var p) ? p : Environment.GetEnvironmentVariable("PATH"),
             options.WorkingDirectory);
+        if (account is not null)
+            (path, argv) = _ownerSwitch!.Wrap(account, path, argv);
         if (!_outputDirectoryMade)
         {
             journal.EnsureOutputDirectory();
@@ -462,7 +485,10 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
 }
 
 /// <summary>A command whose process could not be started; <see cref="ExitCode"/> is what a shell would report (127 not found, 126 not executable).</summary>
-internal sealed class CommandNotStartedException(int exitCode, string message) : Exception(message)
+internal sealed class CommandNotStartedException(int exitCode, string message, bool namesProgram = true) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>Whether the message is about the program (and is reported after its name), not about who would run it.</summary>
+    public bool NamesProgram { get; } = namesProgram;
 }

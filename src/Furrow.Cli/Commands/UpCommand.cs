@@ -19,6 +19,10 @@ internal static class UpCommand
         var command = new Command("up", "create a site if needed, start an engine and a local blade, spool a sample job") { dir, port, noSample };
         command.SetAction(async (result, ct) =>
         {
+            var (bladeRunAs, refusal) = LocalBladeRunAs();
+            if (bladeRunAs is not { } runAs)
+                return CommonOptions.Fail("furrow up", Environment.IsPrivilegedProcess
+                    ? $"{refusal} (or set {RunAsChoice.EnvironmentVariable}=blade to run commands as root)" : refusal!);
             var site = Path.GetFullPath(result.GetValue(dir)!);
             // An existing site keeps the port its tractor.config names unless --port says otherwise.
             var listenPort = result.GetValue(port);
@@ -33,13 +37,15 @@ internal static class UpCommand
                 var address = $"127.0.0.1:{options.Port}";
                 using var logging = ConsoleLogging.Create();
                 var (blade, bladeState) = BladeAgent.Open(new BladeOptions { Engine = address, Name = $"{Environment.MachineName}-local", Host = "localhost",
-                    Slots = Math.Max(2, Environment.ProcessorCount), StateDirectory = Path.Combine(options.DataDirectory, "blade") },
+                    Slots = Math.Max(2, Environment.ProcessorCount), StateDirectory = Path.Combine(options.DataDirectory, "blade"), RunAs = runAs },
                     logging.CreateLogger("Furrow.Blade"));
                 using var bladeStateLock = bladeState;
                 // The blade stops with the engine (Ctrl-C or SIGTERM reach the engine's host first).
                 using var bladeStop = CancellationTokenSource.CreateLinkedTokenSource(ct, engine.Lifetime.ApplicationStopping);
                 var bladeRun = blade.RunAsync(bladeStop.Token);
                 Console.WriteLine($"Engine listening on http://{address}/  (data: {options.DataDirectory})");
+                if (runAs == RunAs.Owner)
+                    Console.WriteLine($"Commands run as their job's owner, not root ({RunAsChoice.EnvironmentVariable}=blade runs them as root)");
                 if (!result.GetValue(noSample))
                 {
                     try
@@ -68,6 +74,19 @@ internal static class UpCommand
             }
         });
         return command;
+    }
+
+    // Whose account the local blade's commands run as: FURROW_BLADE_RUN_AS when set, else, for a furrow up run as root,
+    // each job's owner. Its jobs are spooled as the user who runs it (CommonOptions.CurrentUser), whose account is on this
+    // host, so for them that is the same user as running them as root under sudo would be, and a newcomer's first job
+    // runs as before; but a job another local user spools runs as that user, never as root, and a job whose owner has
+    // no account here fails with a line saying so instead of running as root. Run as any other user, commands run as
+    // that user, as for any blade.
+    private static (RunAs? Setting, string? Refusal) LocalBladeRunAs()
+    {
+        var root = Environment.IsPrivilegedProcess;
+        var setting = Environment.GetEnvironmentVariable(RunAsChoice.EnvironmentVariable);
+        return RunAsChoice.Decide(null, string.IsNullOrWhiteSpace(setting) && root ? "owner" : setting, root);
     }
 
     /// <summary>Whether a parsed command line runs `furrow up`, whose engine host handles SIGTERM and SIGINT itself.</summary>

@@ -177,6 +177,9 @@ public sealed class SnippetFarm : IAsyncDisposable
         ["USER"] = User,
         // A blade a block starts keeps its journal under ~/.local/share unless told otherwise: here, under the scratch directory.
         ["XDG_DATA_HOME"] = Path.Combine(_site.Root, "xdg"),
+        // A blade a block starts runs its commands as its own user, as the blade render07 does (the tests run as root in
+        // CI, where a blade needs the choice made; a block that shows the setting gives --run-as, which wins).
+        ["FURROW_BLADE_RUN_AS"] = "blade",
         // Blocks name their site with --configdir (or rely on ./furrow-site); a setting of the test's caller must not steer them.
         ["FURROW_CONFIGDIR"] = null,
     };

@@ -148,10 +148,13 @@ public sealed class TestSite : IAsyncDisposable
         StartBladeAsync(name, slots, null, extraArgs);
 
     /// <param name="environment">Variables set for the blade process on top of the test's own.</param>
+    /// <param name="extraArgs">More blade options; without <c>--run-as</c> (here or in <paramref name="environment"/>) the
+    /// blade gets <c>--run-as blade</c>: the tests spool as users this host has no account for, and run as root in CI.</param>
     public async Task<FurrowProcess> StartBladeAsync(string name, int slots, IDictionary<string, string>? environment, params string[] extraArgs)
     {
+        string[] runAs = extraArgs.Contains("--run-as") || environment?.ContainsKey("FURROW_BLADE_RUN_AS") == true ? [] : ["--run-as", "blade"];
         var blade = Track(FurrowProcess.Start(environment, ["blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--state-dir", BladeStateDir(name), .. extraArgs]));
+            "--state-dir", BladeStateDir(name), .. runAs, .. extraArgs]));
         await Eventually.WaitUntilAsync(async () => (await Client.BladesAsync($"name={name}")).Any(b => b.Status == "up"),
             TimeSpan.FromSeconds(30), () => $"blade {name} to register; its output:\n{blade.Output}");
         return blade;
