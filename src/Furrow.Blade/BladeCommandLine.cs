@@ -30,12 +30,24 @@ public static class BladeCommandLine
         {
             Description = "where the blade keeps its journal of running commands and undelivered results (default: ~/.local/share/furrow/blades/NAME@ENGINE)",
         };
+        var secretFile = new Option<string?>("--enrolment-secret-file")
+        {
+            Description = "the site's blade enrolment secret, shown once to enrol (default: $" + EnrolmentSecretSource.FileVariable +
+                ", else the file the engine of --configdir keeps it in, when readable)",
+        };
+        var configDir = new Option<string>("--configdir")
+        {
+            Description = "site config directory, where a blade on the engine's host finds the enrolment secret (default: $FURROW_CONFIGDIR, else ./furrow-site)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FURROW_CONFIGDIR") is { Length: > 0 } dir ? dir : "furrow-site",
+        };
         if (!command.Options.Contains(engine))
             command.Options.Add(engine);
         command.Options.Add(name);
         command.Options.Add(slots);
         command.Options.Add(drain);
         command.Options.Add(stateDir);
+        command.Options.Add(secretFile);
+        command.Options.Add(configDir);
         command.SetAction(async (result, ct) =>
         {
             using var logging = ConsoleLogging.Create();
@@ -43,6 +55,7 @@ public static class BladeCommandLine
             {
                 Engine = result.GetValue(engine), Name = result.GetValue(name)!, Slots = Math.Max(1, result.GetValue(slots)),
                 Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir),
+                EnrolmentSecretFile = result.GetValue(secretFile), SiteConfigDirectory = result.GetValue(configDir),
             };
             BladeAgent agent;
             IDisposable stateLock;
@@ -70,6 +83,10 @@ public static class BladeCommandLine
                     await agent.RunAsync(ct);
                 }
                 catch (KeeperUnavailableException error)
+                {
+                    return Fail(commandName, error.Message);
+                }
+                catch (BladeRefusedException error)
                 {
                     return Fail(commandName, error.Message);
                 }

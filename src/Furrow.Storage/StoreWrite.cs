@@ -91,3 +91,12 @@ public sealed record SetBladeNimby(string Name, bool Nimby) : StoreWrite;
 
 /// <summary>Tasks an `-expand` command added to a running job, with their commands, inserted blocked.</summary>
 public sealed record InsertTasks(long Jid, IReadOnlyList<CompiledTask> Tasks, long TimeMs) : StoreWrite;
+
+/// <summary>
+/// Binds a blade name to the key issued at its enrolment, kept as the key's SHA-256 (lowercase hex). A name already bound
+/// keeps its key: the engine enrols one name at a time and reads the binding back.
+/// </summary>
+public sealed record SetBladeKey(string Name, string KeySha256, long EnrolledMs) : StoreWrite;
+
+/// <summary>Releases a blade name (an operator's `tq releaseblade`): the next blade showing the enrolment secret enrols it.</summary>
+public sealed record DeleteBladeKey(string Name) : StoreWrite;

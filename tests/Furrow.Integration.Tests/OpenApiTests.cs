@@ -22,7 +22,7 @@ public sealed class OpenApiTests
         ("get", "/api/v1/jobs/{jid}/tasks/{tid}/why"), ("get", "/api/v1/jobs/{jid}/why"), ("get", "/api/v1/blocklist"),
         ("post", "/api/v1/jobs/{jid}/unblock"), ("post", "/api/v1/blades/{name}/nimby"), ("post", "/api/v1/blades/{name}/unnimby"), ("get", "/api/v1/blades/{name}/trace"),
         ("post", "/api/v1/blades/register"), ("post", "/api/v1/blades/{name}/work"), ("post", "/api/v1/blades/{name}/report"),
-        ("post", "/api/v1/blades/{name}/heartbeat"), ("post", "/api/v1/blades/{name}/leave"),
+        ("post", "/api/v1/blades/{name}/heartbeat"), ("post", "/api/v1/blades/{name}/leave"), ("delete", "/api/v1/blades/{name}/key"),
     ];
 
     private static readonly string[] Listing = ["q", "user", "sortby", "limit", "offset", "archived", "jid"];
@@ -90,11 +90,12 @@ public sealed class OpenApiTests
         [("post", "/api/v1/blades/{name}/nimby")] = [404],
         [("post", "/api/v1/blades/{name}/unnimby")] = [404],
         [("get", "/api/v1/blades/{name}/trace")] = [400, 404],
-        [("post", "/api/v1/blades/register")] = [400, 415],
-        [("post", "/api/v1/blades/{name}/work")] = [400, 409, 415],
-        [("post", "/api/v1/blades/{name}/report")] = [400, 409, 415],
-        [("post", "/api/v1/blades/{name}/heartbeat")] = [400, 415],
-        [("post", "/api/v1/blades/{name}/leave")] = [400, 415],
+        [("post", "/api/v1/blades/register")] = [400, 401, 403, 415],
+        [("post", "/api/v1/blades/{name}/work")] = [400, 401, 403, 409, 415],
+        [("post", "/api/v1/blades/{name}/report")] = [400, 401, 403, 409, 415],
+        [("post", "/api/v1/blades/{name}/heartbeat")] = [400, 401, 403, 415],
+        [("post", "/api/v1/blades/{name}/leave")] = [400, 401, 403, 415],
+        [("delete", "/api/v1/blades/{name}/key")] = [404],
     };
 
     // The content types of each endpoint's request body; endpoints not named take none.
@@ -165,7 +166,10 @@ public sealed class OpenApiTests
 
         // Every call the client can make, through a handler that writes down what was asked.
         var recorder = new Recorder(new SocketsHttpHandler());
-        using var client = new EngineClient(site.Engine, new HttpClient(recorder) { BaseAddress = new Uri($"http://{site.Engine}/") });
+        using var client = new EngineClient(site.Engine, new HttpClient(recorder) { BaseAddress = new Uri($"http://{site.Engine}/") })
+        {
+            EnrolmentSecret = site.Client.EnrolmentSecret,
+        };
         var jid = (await client.SpoolAsync("Job -title {api} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", new SpoolOptions("ana"))).Jid;
         await client.JobsAsync($"jid={jid}");
         await client.JobsAsync(null, "ana", new ListOptions(SortBy: "-jid", Limit: 5, Offset: 1, Archived: true) { WithComment = true });
@@ -193,6 +197,7 @@ public sealed class OpenApiTests
         await client.TraceAsync("api-blade");
         await client.SetAttributeAsync("jattr", $"jid={jid}", "ana", false, "comment", "");
         await client.LeaveAsync("api-blade", new BladeLeaving("boot-api"));
+        await client.ReleaseBladeNameAsync("api-blade");
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogTextAsync(jid, 1));
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogBytesAsync(jid, 1));
         Assert.NotNull(welcome);
