@@ -97,7 +97,7 @@ public sealed class BladeEnrolmentTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var first = await site.StartBladeAsync("rack1", slots: 1);
-        var oldKey = (await File.ReadAllTextAsync(Path.Combine(site.BladeStateDir("rack1"), "blade.key"))).Trim();
+        var oldKey = await KeyAsync(site, "rack1");
         await first.TerminateAsync();
 
         // The machine is rebuilt: same name, its state directory gone.
@@ -118,7 +118,7 @@ public sealed class BladeEnrolmentTests
         Assert.Contains("blade name rack1 is not enrolled", stderr);
 
         await site.StartBladeAsync("rack1", slots: 1);
-        var newKey = (await File.ReadAllTextAsync(Path.Combine(site.BladeStateDir("rack1"), "blade.key"))).Trim();
+        var newKey = await KeyAsync(site, "rack1");
         Assert.NotEqual(oldKey, newKey);
         using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
         await AssertRefusedAsync(await PostAsync(http, "api/v1/blades/rack1/heartbeat", """{"bootId": "old"}""", (BladeCredentialHeaders.Key, oldKey)),
@@ -133,9 +133,9 @@ public sealed class BladeEnrolmentTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var blade = await site.StartBladeAsync("keeper", slots: 1);
+        var key = await KeyAsync(site, "keeper");
         var keyFile = Path.Combine(site.BladeStateDir("keeper"), "blade.key");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
-        var key = await File.ReadAllTextAsync(keyFile);
         await blade.TerminateAsync();
 
         // Restarted without the secret: its key alone lets it back in under its name.
@@ -148,7 +148,7 @@ public sealed class BladeEnrolmentTests
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("Job -title {later} -subtasks { Task {t} -cmds { RemoteCmd {sh -c {echo kept}} } }");
         await site.WaitForJobAsync(jid, j => j.NumDone == 1, Wait, $"done on keeper; its output:\n{again.Output}");
-        Assert.Equal(key, await File.ReadAllTextAsync(keyFile));
+        Assert.Equal(key, (await File.ReadAllTextAsync(keyFile)).Trim());
     }
 
     [Fact]
@@ -170,6 +170,14 @@ public sealed class BladeEnrolmentTests
         Assert.Equal(1, await engine.WaitForExitAsync(Wait));
         Assert.Contains($"{secret}: the blade enrolment secret may be read or changed by group or others (mode 644)", engine.Output);
         Assert.Contains($"chmod 600 {secret}", engine.Output);
+    }
+
+    // The engine shows the blade up as it answers the registration; the blade writes the key it was issued once the answer arrives.
+    private static Task<string> KeyAsync(TestSite site, string blade)
+    {
+        var file = Path.Combine(site.BladeStateDir(blade), "blade.key");
+        return Eventually.WaitForAsync(async () => File.Exists(file) && (await File.ReadAllTextAsync(file)).Trim() is { Length: > 0 } key ? key : null,
+            Wait, () => $"{file} to hold {blade}'s key");
     }
 
     private static Task<HttpResponseMessage> RegisterAsync(HttpClient http, BladeRegistration registration, params (string Name, string Value)[] headers) =>

@@ -58,12 +58,12 @@ internal sealed class BladeKeys(IJobStore store, ChangeCommitter committer, Enro
     /// </summary>
     public async Task<BladeAdmission> AdmitAsync(string name, string? key, string? presentedSecret, string? address, CancellationToken cancellationToken)
     {
-        var refusal = await AdmitCoreAsync(name, key, presentedSecret, cancellationToken).ConfigureAwait(false);
-        if (refusal.Refusal is { } refused)
+        var admission = await AdmitCoreAsync(name, key, presentedSecret, cancellationToken).ConfigureAwait(false);
+        if (admission.Refusal is { } refused)
             BladeKeyLog.Refused(logger, name, address, refused.Status, refused.Message);
-        else if (refusal.IssuedKey is not null)
+        else if (admission.IssuedKey is not null)
             BladeKeyLog.Enrolled(logger, name, address);
-        return refusal;
+        return admission;
     }
 
     private async Task<BladeAdmission> AdmitCoreAsync(string name, string? key, string? presentedSecret, CancellationToken cancellationToken)
@@ -168,7 +168,9 @@ internal sealed class BladeKeys(IJobStore store, ChangeCommitter committer, Enro
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
+    // HTTP's statuses, named here so this file needs nothing of ASP.NET Core.
     private const int StatusUnauthorized = 401;
+    private const int StatusForbidden = 403;
 
     private static BladeRefusal MissingKey(string name) => new(StatusUnauthorized,
         $"blade {name}: the call carries no blade key; a blade sends the key it was issued at enrolment in the " +
@@ -178,7 +180,7 @@ internal sealed class BladeKeys(IJobStore store, ChangeCommitter committer, Enro
         $"blade {name} is not enrolled with this engine (or an operator released the name): it enrols by showing the site's " +
         $"enrolment secret in the {Client.Protocol.BladeCredentialHeaders.EnrolmentSecret} header (furrow blade --enrolment-secret-file FILE)");
 
-    private static BladeRefusal AnotherKey(string name) => new(403,
+    private static BladeRefusal AnotherKey(string name) => new(StatusForbidden,
         $"blade name {name} is enrolled to another blade's key; if that blade's machine was rebuilt or its state directory lost, " +
         $"an operator releases the name with {HowToRelease(name)} and the blade then enrols again");
 }

@@ -42,10 +42,9 @@ internal sealed class EnrolmentSecret
         {
             if (!File.Exists(path))
                 created = TryCreate(path);
-            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & GroupOrOthers) is var loose && loose != 0)
+            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(path) is var mode && (mode & GroupOrOthers) != 0)
                 throw new SiteConfigException($"{path}: the blade enrolment secret may be read or changed by group or others " +
-                    $"(mode {Convert.ToString((int)File.GetUnixFileMode(path), 8)}); anyone who reads it can enrol blades. " +
-                    $"Run `chmod 600 {path}` and start the engine again");
+                    $"(mode {Convert.ToString((int)mode, 8)}); anyone who reads it can enrol blades. Run `chmod 600 {path}` and start the engine again");
             var text = File.ReadAllText(path).Trim();
             if (text.Length < MinimumLength)
                 throw new SiteConfigException($"{path}: the blade enrolment secret is {text.Length} characters long; it needs at least " +
