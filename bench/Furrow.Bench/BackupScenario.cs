@@ -26,7 +26,7 @@ internal static class BackupScenario
         var dispatches = new List<long>();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var blades = Enumerable.Range(0, 8).Select(i => SimulatedBlade.RunAsync(engine.Engine, $"b{i}", 1, _ =>
+        var blades = Enumerable.Range(0, 8).Select(i => SimulatedBlade.RunAsync(engine, $"b{i}", 1, _ =>
         {
             lock (dispatches)
                 dispatches.Add(clock.ElapsedMilliseconds);

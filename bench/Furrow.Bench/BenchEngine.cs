@@ -46,6 +46,13 @@ internal sealed class BenchEngine : IAsyncDisposable
     public EngineClient Client { get; }
     public Process EngineProcess => _processes[0];
 
+    /// <summary>The blade enrolment secret the engine makes on its first start; blades and simulated blades enrol with it.</summary>
+    public string EnrolmentSecretFile => Path.Combine(Root, "data", "blade-enrolment.secret");
+
+    /// <summary>A client for simulated blades: it enrols them with the site's secret and keeps the keys they are issued.</summary>
+    public EngineClient BladeClient(HttpClient? http = null) =>
+        new(Engine, http) { EnrolmentSecret = File.Exists(EnrolmentSecretFile) ? File.ReadAllText(EnrolmentSecretFile).Trim() : null };
+
     /// <param name="siteFiles">Extra config files (name, text) written into the site before the engine starts, e.g. blade.config.</param>
     /// <param name="silenceSecs">BladeSilenceTimeoutSecs: 60 so a loaded bench machine never loses a blade; null leaves the site's
     /// default (15), which also sets how often idle blades check in.</param>
@@ -141,6 +148,8 @@ internal sealed class BenchEngine : IAsyncDisposable
     public Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Blades enrol with the secret their engine made, as a service unit would give it them.
+        info.Environment["FURROW_ENROLMENT_SECRET_FILE"] = EnrolmentSecretFile;
         info.ArgumentList.Add(FurrowDll);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);

@@ -63,7 +63,7 @@ internal static class DispatchScenario
             var setup = mixed
                 ? new SimulatedBladeSetup(name, SimulatedBladeSetup.RenderNode, a => a.Argv.Contains(Limit), licMeter, licRunMs) { RoundTrips = roundTrips }
                 : SimulatedBladeSetup.Plain with { RoundTrips = roundTrips };
-            return StopAllIfFailsAsync(stop, SimulatedBlade.RunAsync(engine.Engine, name, slots, a =>
+            return StopAllIfFailsAsync(stop, SimulatedBlade.RunAsync(engine, name, slots, a =>
             {
                 if (mixed)
                 {

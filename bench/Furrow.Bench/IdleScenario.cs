@@ -66,7 +66,7 @@ internal static class IdleScenario
             MaxConnectionsPerServer = int.MaxValue,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
         }) { Timeout = Timeout.InfiniteTimeSpan };
-        using var client = new EngineClient(engine.Engine, http);
+        using var client = engine.BladeClient(http);
         using var stop = new CancellationTokenSource();
         var counters = new Counters();
         var loops = new List<Task>(count);

@@ -28,7 +28,7 @@ internal static class LogScenario
         var remaining = tasks;
         long acknowledged = 0;
         var watch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, blades).Select(i => BladeAsync(engine.Engine, $"log{i:D3}", chunk, chunksPerTask,
+        await Task.WhenAll(Enumerable.Range(0, blades).Select(i => BladeAsync(engine, $"log{i:D3}", chunk, chunksPerTask,
             () => Interlocked.Decrement(ref remaining) >= 0, bytes => Interlocked.Add(ref acknowledged, bytes))));
         var seconds = watch.Elapsed.TotalSeconds;
         var peakRss = engine.PeakRssMb();
@@ -70,9 +70,9 @@ internal static class LogScenario
         return bytes.AsSpan(start + chunks * chunk.Length).StartsWith("====[exit code 0]===="u8);
     }
 
-    private static async Task BladeAsync(string address, string name, byte[] chunk, int chunksPerTask, Func<bool> takeTask, Action<long> acked)
+    private static async Task BladeAsync(BenchEngine engine, string name, byte[] chunk, int chunksPerTask, Func<bool> takeTask, Action<long> acked)
     {
-        using var client = new EngineClient(address);
+        using var client = engine.BladeClient();
         var boot = Guid.NewGuid().ToString("N");
         await client.RegisterBladeAsync(new BladeRegistration(name, "bench-host", 1, "bench", boot, Environment.ProcessId));
         long seq = 0;

@@ -17,7 +17,7 @@ internal static class RestartScenario
 
         // A blade already waiting, as on a real farm: it asks for work until the new engine hands some out.
         var watch = Stopwatch.StartNew();
-        var firstWork = FirstDispatchAsync(engine.Engine);
+        var firstWork = FirstDispatchAsync(engine);
         await engine.StartEngineProcessAsync();
         var listening = watch.Elapsed.TotalMilliseconds;
         await firstWork;
@@ -34,9 +34,9 @@ internal static class RestartScenario
         };
     }
 
-    private static async Task FirstDispatchAsync(string address)
+    private static async Task FirstDispatchAsync(BenchEngine engine)
     {
-        using var client = new EngineClient(address);
+        using var client = engine.BladeClient();
         var bootId = Guid.NewGuid().ToString("N");
         while (true)
         {

@@ -27,7 +27,7 @@ internal static class ScaleScenario
             throw new ArgumentException("scale needs --tasks and --samples of 1 or more and --blades of 0 or more");
         await using var engine = await BenchEngine.StartAsync();
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = Timeout.InfiniteTimeSpan };
-        using var client = new EngineClient(engine.Engine, http);
+        using var client = engine.BladeClient(http);
         var rssEmpty = BladeScenario.RssMb(engine.EngineProcess.Id);
 
         using (var registering = new SemaphoreSlim(32))
@@ -113,7 +113,7 @@ internal static class ScaleScenario
         using var stop = new CancellationTokenSource();
         var cpuBefore = BladeScenario.OwnCpuSeconds(engine.EngineProcess.Id);
         var watch = Stopwatch.StartNew();
-        var sims = Enumerable.Range(1, 50).Select(i => SimulatedBlade.RunAsync(engine.Engine, "sim-" + i, 4, _ =>
+        var sims = Enumerable.Range(1, 50).Select(i => SimulatedBlade.RunAsync(engine, "sim-" + i, 4, _ =>
         {
             if (Interlocked.Increment(ref taken) == samples)
                 stop.Cancel();

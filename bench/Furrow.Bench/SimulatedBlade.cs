@@ -97,11 +97,11 @@ internal static class SimulatedBlade
     /// Registers, then takes work and reports each command started and exited 0 until <paramref name="stop"/>. Returns the
     /// most limited commands (<see cref="SimulatedBladeSetup.Limited"/>) this blade held at once.
     /// </summary>
-    public static async Task<int> RunAsync(string engine, string name, int slots, Action<Assignment> onDispatch, CancellationToken stop,
+    public static async Task<int> RunAsync(BenchEngine engine, string name, int slots, Action<Assignment> onDispatch, CancellationToken stop,
         SimulatedBladeSetup? setup = null)
     {
         setup ??= SimulatedBladeSetup.Plain;
-        using var client = new EngineClient(engine);
+        using var client = engine.BladeClient();
         var bootId = Guid.NewGuid().ToString("N");
         await client.RegisterBladeAsync(new BladeRegistration(name, setup.Host, slots, "bench", bootId, Environment.ProcessId, setup.Figures));
         var state = new SimState();

@@ -18,6 +18,9 @@ public sealed class BladeAgent
     private readonly EngineClient _engine;
     private readonly ILogger _logger;
     private readonly BladeJournal _journal;
+    private readonly BladeKeyFile _keyFile;
+    private readonly string? _secretFrom; // the file the enrolment secret came from, for messages
+    private BladeRefusedException? _refusal; // set once the engine refused this blade: every loop ends with it
     private readonly Outbox _outbox;
     private readonly CommandRunner _runner;
     private readonly HostFigures _figures;
@@ -37,12 +40,17 @@ public sealed class BladeAgent
     private int _stopRequests;
 
     /// <param name="journal">The journal in the blade's state directory, opened by <see cref="StateDirectoryLock"/>'s holder.</param>
-    internal BladeAgent(BladeOptions options, BladeJournal journal, ILogger logger, TimeProvider? clock = null)
+    /// <param name="enrolmentSecret">The site's enrolment secret and the file it came from (<see cref="EnrolmentSecretSource"/>), or nulls.</param>
+    internal BladeAgent(BladeOptions options, BladeJournal journal, ILogger logger, TimeProvider? clock = null,
+        (string? Secret, string? Path) enrolmentSecret = default)
     {
         _options = options;
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
-        _engine = new EngineClient(options.Engine, caFile: options.CaFile);
+        _engine = new EngineClient(options.Engine, caFile: options.CaFile) { EnrolmentSecret = enrolmentSecret.Secret };
+        _secretFrom = enrolmentSecret.Path;
+        _keyFile = new BladeKeyFile(Path.GetDirectoryName(journal.FilePath)!);
+        _engine.SetBladeKey(options.Name, _keyFile.Read());
         _journal = journal;
         _outbox = new Outbox(journal);
         _runner = new CommandRunner(_outbox, journal, options, _clock);
@@ -53,12 +61,23 @@ public sealed class BladeAgent
     /// Opens the blade's state directory (refused while another blade process holds it) and makes the agent. Dispose the
     /// returned lock only after <see cref="RunAsync"/> has returned.
     /// </summary>
-    /// <exception cref="IOException">Another blade process holds the state directory.</exception>
+    /// <exception cref="IOException">
+    /// Another blade process holds the state directory, or the enrolment secret file given cannot be read or is not private.
+    /// </exception>
     public static (BladeAgent Agent, IDisposable StateLock) Open(BladeOptions options, ILogger logger)
     {
         var directory = options.StateDirectory ?? options.DefaultStateDirectory;
+        var secret = EnrolmentSecretSource.Find(options.EnrolmentSecretFile, options.SiteConfigDirectory);
         var stateLock = StateDirectoryLock.Acquire(directory);
-        return (new BladeAgent(options, new BladeJournal(directory), logger), stateLock);
+        try
+        {
+            return (new BladeAgent(options, new BladeJournal(directory), logger, enrolmentSecret: secret), stateLock);
+        }
+        catch
+        {
+            stateLock.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -76,6 +95,10 @@ public sealed class BladeAgent
 
     /// <summary>Runs until <see cref="RequestStop"/> has been called and the blade has wound down, or until <paramref name="cancellationToken"/> (an abrupt end: commands are left running).</summary>
     /// <exception cref="KeeperUnavailableException">The command keeper cannot be started (the message says why).</exception>
+    /// <exception cref="BladeRefusedException">
+    /// The engine refused the blade (not enrolled, no secret it takes, the name enrolled to another key): retrying would not
+    /// change that. What still runs is left with the keeper, as after an abrupt end.
+    /// </exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         BladeLog.Starting(_logger, _options.Name, _options.Slots, _engine.BaseAddress.ToString());
@@ -99,9 +122,12 @@ public sealed class BladeAgent
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+        catch (BladeRefusedException)
+        {
+        }
         try
         {
-            if (!cancellationToken.IsCancellationRequested)
+            if (!cancellationToken.IsCancellationRequested && _refusal is null)
                 await WindDownAsync(cancellationToken);
         }
         finally
@@ -114,6 +140,14 @@ public sealed class BladeAgent
             catch (OperationCanceledException) when (reporting.IsCancellationRequested)
             {
             }
+            catch (BladeRefusedException)
+            {
+            }
+        }
+        if (_refusal is { } refused)
+        {
+            await _runner.DisconnectAsync();
+            throw refused;
         }
         if (!cancellationToken.IsCancellationRequested)
             await LeaveAsync(cancellationToken);
@@ -163,6 +197,8 @@ public sealed class BladeAgent
         {
             while (!_registered)
             {
+                if (_refusal is { } refused)
+                    throw refused;
                 try
                 {
                     _leftBehind ??= LoadJournal();
@@ -171,6 +207,8 @@ public sealed class BladeAgent
                         new BladeRegistration(_options.Name, _options.Host, _options.Slots, BladeVersion, _bootId, Environment.ProcessId,
                             _figures.Current(), [.. JournalIids(_leftBehind).Union(KeeperIids(_keeperLeft))]),
                         cancellationToken);
+                    if (welcome.Key is { } issued)
+                        KeepKey(issued);
                     _reportIntervalMs = Math.Clamp(welcome.ReportIntervalMs, 100, 10_000);
                     _silenceTimeoutMs = Math.Max(1000, welcome.SilenceTimeoutMs);
                     _openPollIsContact = welcome.OpenPollIsContact;
@@ -185,6 +223,18 @@ public sealed class BladeAgent
                     _registered = true;
                     BladeLog.Registered(_logger, _options.Name);
                 }
+                catch (EngineException error) when (error.StatusCode is 401 or 403)
+                {
+                    // An operator released the name this blade holds a key for: with the secret it enrols again at once.
+                    if (error.StatusCode == 401 && _engine.BladeKey(_options.Name) is not null && _engine.EnrolmentSecret is not null)
+                    {
+                        BladeLog.KeyForgotten(_logger, _options.Name, error.Message);
+                        _engine.SetBladeKey(_options.Name, null);
+                        _keyFile.Delete();
+                        continue;
+                    }
+                    Refuse(error);
+                }
                 catch (Exception error) when (IsEngineAway(error))
                 {
                     BladeLog.EngineAway(_logger, _engine.BaseAddress.ToString(), error.Message);
@@ -197,6 +247,37 @@ public sealed class BladeAgent
         {
             _registration.Release();
         }
+    }
+
+    private void KeepKey(string key)
+    {
+        try
+        {
+            _keyFile.Write(key);
+            BladeLog.Enrolled(_logger, _options.Name, _secretFrom ?? "the caller", _keyFile.FilePath);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // Enrolled, but a restart could not prove it: stop now, while an operator can still release the name cleanly.
+            _refusal = new BladeRefusedException($"blade {_options.Name} was enrolled but cannot keep its key in {_keyFile.FilePath} ({error.Message}); " +
+                $"fix the state directory, then have an operator release the name (tq releaseblade {_options.Name}) and start the blade again");
+            _stopping.Cancel();
+            throw _refusal;
+        }
+    }
+
+    // The engine will not have this blade as it is: say why and how to fix it, and end every loop (never retried).
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Refuse(EngineException error)
+    {
+        var hint = error.StatusCode == 401 && _engine.EnrolmentSecret is null && _engine.BladeKey(_options.Name) is null
+            ? "; this blade has no key and no enrolment secret: give it the site's secret with --enrolment-secret-file FILE or $" +
+              EnrolmentSecretSource.FileVariable + " (the engine keeps it in <TractorDataDirectory>/blade-enrolment.secret)"
+            : _secretFrom is not null && error.StatusCode == 401 && _engine.BladeKey(_options.Name) is null ? $" (the secret was read from {_secretFrom})" : "";
+        _refusal ??= new BladeRefusedException($"the engine refused blade {_options.Name} ({error.StatusCode}): {error.Message}{hint}");
+        BladeLog.Refused(_logger, _options.Name, _refusal.Message);
+        _stopping.Cancel();
+        throw _refusal;
     }
 
     private JournalContents LoadJournal()
@@ -330,7 +411,7 @@ public sealed class BladeAgent
                 }
                 delay = 200;
             }
-            catch (EngineException error) when (error.StatusCode == 409)
+            catch (EngineException error) when (error.StatusCode is 409 or 401 or 403)
             {
                 _registered = false;
             }
@@ -367,7 +448,7 @@ public sealed class BladeAgent
                     _runner.Cancel(iid);
                 delay = 200;
             }
-            catch (EngineException error) when (error.StatusCode == 409)
+            catch (EngineException error) when (error.StatusCode is 409 or 401 or 403)
             {
                 _registered = false;
                 continue;
@@ -445,6 +526,13 @@ public sealed class BladeAgent
 /// <summary>A blade that cannot start its command keeper (<c>furrow-keeper</c>) cannot run commands: it does not start.</summary>
 public sealed class KeeperUnavailableException(string message, Exception inner) : IOException(message, inner);
 
+/// <summary>
+/// The engine refused the blade for good (401: not enrolled and no secret it takes; 403: the name is enrolled to another
+/// blade's key): the message says why and what an operator does about it. Not an <see cref="IOException"/>, so nothing
+/// takes it for an engine that is away and retries.
+/// </summary>
+public sealed class BladeRefusedException(string message) : Exception(message);
+
 /// <summary>The blade's log messages (3xxx: blades).</summary>
 internal static partial class BladeLog
 {
@@ -486,4 +574,13 @@ internal static partial class BladeLog
 
     [LoggerMessage(3111, LogLevel.Error, "No command keeper: {Reason}")]
     public static partial void NoKeeper(ILogger logger, string reason);
+
+    [LoggerMessage(3114, LogLevel.Information, "Blade {Name} enrolled with the secret from {SecretFile}; its key is kept in {KeyFile}")]
+    public static partial void Enrolled(ILogger logger, string name, string secretFile, string keyFile);
+
+    [LoggerMessage(3115, LogLevel.Error, "Blade {Name} refused by the engine, stopping: {Reason}")]
+    public static partial void Refused(ILogger logger, string name, string reason);
+
+    [LoggerMessage(3116, LogLevel.Warning, "Blade {Name}: the engine no longer knows its key ({Reason}); enrolling again with the site's secret")]
+    public static partial void KeyForgotten(ILogger logger, string name, string reason);
 }

@@ -41,6 +41,16 @@ public static class BladeCommandLine
                 $"Required for a blade run as root (default: ${RunAsChoice.EnvironmentVariable})",
             HelpName = "owner|blade",
         };
+        var secretFile = new Option<string?>("--enrolment-secret-file")
+        {
+            Description = "the site's blade enrolment secret, shown once to enrol (default: $" + EnrolmentSecretSource.FileVariable +
+                ", else the file the engine of --configdir keeps it in, when readable)",
+        };
+        var configDir = new Option<string>("--configdir")
+        {
+            Description = "site config directory, where a blade on the engine's host finds the enrolment secret (default: $FURROW_CONFIGDIR, else ./furrow-site)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FURROW_CONFIGDIR") is { Length: > 0 } dir ? dir : "furrow-site",
+        };
         if (!command.Options.Contains(engine))
             command.Options.Add(engine);
         command.Options.Add(name);
@@ -49,6 +59,8 @@ public static class BladeCommandLine
         command.Options.Add(stateDir);
         command.Options.Add(caFile);
         command.Options.Add(runAs);
+        command.Options.Add(secretFile);
+        command.Options.Add(configDir);
         command.SetAction(async (result, ct) =>
         {
             var root = Environment.IsPrivilegedProcess;
@@ -60,6 +72,7 @@ public static class BladeCommandLine
             {
                 Engine = result.GetValue(engine), Name = result.GetValue(name)!, Slots = Math.Max(1, result.GetValue(slots)),
                 Drain = result.GetValue(drain), StateDirectory = result.GetValue(stateDir), CaFile = result.GetValue(caFile), RunAs = commandsRunAs,
+                EnrolmentSecretFile = result.GetValue(secretFile), SiteConfigDirectory = result.GetValue(configDir),
             };
             RunAsChoice.Announce(logging.CreateLogger("Furrow.Blade"), commandsRunAs, root);
             BladeAgent agent;
@@ -88,6 +101,10 @@ public static class BladeCommandLine
                     await agent.RunAsync(ct);
                 }
                 catch (KeeperUnavailableException error)
+                {
+                    return Fail(commandName, error.Message);
+                }
+                catch (BladeRefusedException error)
                 {
                     return Fail(commandName, error.Message);
                 }

@@ -29,6 +29,15 @@ public sealed class BladeOptions
     /// </summary>
     public RunAs RunAs { get; set; } = RunAs.Blade;
 
+    /// <summary>
+    /// The file holding the site's enrolment secret, shown once to enrol (see <see cref="EnrolmentSecretSource"/>); null looks
+    /// at <c>$FURROW_ENROLMENT_SECRET_FILE</c>, then in <see cref="SiteConfigDirectory"/>.
+    /// </summary>
+    public string? EnrolmentSecretFile { get; set; }
+
+    /// <summary>The site config directory, where a blade on the engine's host finds the enrolment secret; null looks there for none.</summary>
+    public string? SiteConfigDirectory { get; set; }
+
     /// <summary>On SIGTERM, let running commands finish (and deliver their results) before exiting, instead of ending them.</summary>
     public bool Drain { get; set; }
 

@@ -79,6 +79,30 @@ public sealed class EngineClient : IDisposable
     public Task<AuthStatus> WhoAmIAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/auth", null, FurrowJsonContext.Default.AuthStatus, cancellationToken);
 
+    // Blade name → the key the engine issued it; read by every agent call, written at enrolment (any thread).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _bladeKeys = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The site's blade enrolment secret, shown when registering a blade this client holds no key for (see
+    /// <see cref="BladeCredentialHeaders"/>). Set it before registering; null shows none.
+    /// </summary>
+    public string? EnrolmentSecret { get; set; }
+
+    /// <summary>The key the engine issued <paramref name="blade"/> at its enrolment, if this client holds it.</summary>
+    public string? BladeKey(string blade) => _bladeKeys.TryGetValue(blade, out var key) ? key : null;
+
+    /// <summary>
+    /// Gives this client the key of <paramref name="blade"/> (kept by the blade from an earlier enrolment), or forgets it
+    /// (null). Registrations and agent calls under that name then carry it.
+    /// </summary>
+    public void SetBladeKey(string blade, string? key)
+    {
+        if (key is null)
+            _bladeKeys.TryRemove(blade, out _);
+        else
+            _bladeKeys[blade] = key;
+    }
+
     /// <summary>
     /// Submits a job script (alfred text, or the JSON job form when <see cref="SpoolOptions.IsJson"/>) as tractor-spool
     /// does, and returns the new job's id. The engine parses, checks and commits the job before it answers.
@@ -269,10 +293,20 @@ public sealed class EngineClient : IDisposable
     public Task<EngineStatus> StatusAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/status", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);
 
-    /// <summary>For blades: announces a blade process to the engine, which answers with how often to report.</summary>
-    public Task<BladeWelcome> RegisterBladeAsync(BladeRegistration registration, CancellationToken cancellationToken = default) =>
-        SendAsync(HttpMethod.Post, "api/v1/blades/register", JsonContent.Create(registration, FurrowJsonContext.Default.BladeRegistration),
-            FurrowJsonContext.Default.BladeWelcome, cancellationToken);
+    /// <summary>
+    /// For blades: announces a blade process to the engine, which answers with how often to report. It carries the
+    /// blade's key when this client holds one, else <see cref="EnrolmentSecret"/>; a key issued in the answer is kept for
+    /// the blade's later calls (<see cref="BladeKey"/>).
+    /// </summary>
+    /// <exception cref="EngineException">401: no key or secret the engine takes; 403: the name is enrolled to another key.</exception>
+    public async Task<BladeWelcome> RegisterBladeAsync(BladeRegistration registration, CancellationToken cancellationToken = default)
+    {
+        var welcome = await SendAsync(HttpMethod.Post, "api/v1/blades/register", JsonContent.Create(registration, FurrowJsonContext.Default.BladeRegistration),
+            FurrowJsonContext.Default.BladeWelcome, cancellationToken, blade: registration.Name, enrol: true).ConfigureAwait(false);
+        if (welcome.Key is { } issued)
+            _bladeKeys[registration.Name] = issued;
+        return welcome;
+    }
 
     /// <summary>
     /// For blades: a long poll for commands to run. The engine holds it up to <see cref="WorkRequest.WaitMs"/> ms and
@@ -280,17 +314,17 @@ public sealed class EngineClient : IDisposable
     /// </summary>
     public Task<WorkReply> PollWorkAsync(string blade, WorkRequest request, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/work", JsonContent.Create(request, FurrowJsonContext.Default.WorkRequest),
-            FurrowJsonContext.Default.WorkReply, cancellationToken);
+            FurrowJsonContext.Default.WorkReply, cancellationToken, blade: blade);
 
     /// <summary>Tells the engine this blade process is stopping (<see cref="BladeLeaving"/>).</summary>
     public Task<BladeLeft> LeaveAsync(string blade, BladeLeaving leaving, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/leave", JsonContent.Create(leaving, FurrowJsonContext.Default.BladeLeaving),
-            FurrowJsonContext.Default.BladeLeft, cancellationToken);
+            FurrowJsonContext.Default.BladeLeft, cancellationToken, blade: blade);
 
     /// <summary>Tells the engine the blade process is alive; answered without waiting for other work.</summary>
     public Task<BladeHeartbeat> HeartbeatAsync(string blade, BladeHeartbeat heartbeat, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/heartbeat", JsonContent.Create(heartbeat, FurrowJsonContext.Default.BladeHeartbeat),
-            FurrowJsonContext.Default.BladeHeartbeat, cancellationToken);
+            FurrowJsonContext.Default.BladeHeartbeat, cancellationToken, blade: blade);
 
     /// <summary>
     /// Sends a blade's report. Its body goes with its length (serialized first, not streamed): the engine lets only a
@@ -300,7 +334,7 @@ public sealed class EngineClient : IDisposable
     {
         var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(report, FurrowJsonContext.Default.BladeReport));
         body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        return SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/report", body, FurrowJsonContext.Default.ReportReply, cancellationToken);
+        return SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/report", body, FurrowJsonContext.Default.ReportReply, cancellationToken, blade: blade);
     }
 
     /// <summary>Why a task is not running (`tq why JID TID`): its state and every reason, from the scheduler's own rules.</summary>
@@ -315,6 +349,14 @@ public sealed class EngineClient : IDisposable
     public Task<OperationReply> SetNimbyAsync(string blade, bool nimby, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/blades/{Uri.EscapeDataString(blade)}/{(nimby ? "nimby" : "unnimby")}", null,
             FurrowJsonContext.Default.OperationReply, cancellationToken);
+
+    /// <summary>
+    /// Releases a blade name from the key it was enrolled with (`tq releaseblade`): its machine was rebuilt or its state
+    /// directory lost, and the blade now there enrols again with the site's secret.
+    /// </summary>
+    /// <exception cref="EngineException">404: the name is not enrolled.</exception>
+    public Task<OperationReply> ReleaseBladeNameAsync(string blade, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v1/blades/{Uri.EscapeDataString(blade)}/key", null, FurrowJsonContext.Default.OperationReply, cancellationToken);
 
     /// <summary>Blades that jobs' commands failed on (of one job, or all), and whether each is blocklisted.</summary>
     public Task<List<BlocklistRow>> BlocklistAsync(long? jid, CancellationToken cancellationToken = default) =>
@@ -348,17 +390,29 @@ public sealed class EngineClient : IDisposable
         }
     }
 
+    // blade: a blade's call carries that blade's key, or with none, when it enrols, the enrolment secret.
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken,
-        bool expectContinue = false)
+        bool expectContinue = false, string? blade = null, bool enrol = false)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         if (expectContinue)
             request.Headers.ExpectContinue = true;
+        if (blade is not null)
+            AddBladeCredentials(request, blade, enrol);
         using var response = await SendCoreAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         return await JsonSerializer.DeserializeAsync(body, type, cancellationToken).ConfigureAwait(false)
             ?? throw new EngineException((int)response.StatusCode, "the engine sent an empty reply");
+    }
+
+    // The secret goes only where there is no key: it is needed once per blade, at enrolment.
+    private void AddBladeCredentials(HttpRequestMessage request, string blade, bool enrol)
+    {
+        if (_bladeKeys.TryGetValue(blade, out var key))
+            request.Headers.TryAddWithoutValidation(BladeCredentialHeaders.Key, key);
+        else if (enrol && EnrolmentSecret is { } secret)
+            request.Headers.TryAddWithoutValidation(BladeCredentialHeaders.EnrolmentSecret, secret);
     }
 
     /// <summary>Every request goes out here, so every caller meets one kind of "could not reach the engine".</summary>

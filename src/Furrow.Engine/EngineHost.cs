@@ -145,6 +145,8 @@ public static class EngineHost
         services.AddSingleton<TaskOperations>();
         services.AddSingleton<BladeRegistry>();
         services.AddSingleton<BladeHeartbeats>();
+        services.AddSingleton(EnrolmentSecret.LoadOrCreate(options.EnrolmentSecretPath));
+        services.AddSingleton<BladeKeys>();
         services.AddSingleton<QueueRows>();
         services.AddSingleton<ListingETags>();
         services.AddSingleton<DispatchSwitch>();
@@ -249,6 +251,8 @@ public static class EngineHost
         v1.MapColumnQueryApi();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         app.Lifetime.ApplicationStarted.Register(() => EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory));
+        if (app.Services.GetRequiredService<EnrolmentSecret>() is { Created: true } secret)
+            BladeKeyLog.SecretCreated(logger, secret.Path);
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();

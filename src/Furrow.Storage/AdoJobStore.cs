@@ -296,6 +296,12 @@ internal abstract class AdoJobStore : IJobStore
             case DeleteSessions { ExpiredBeforeMs: { } before }:
                 Add(StoreSql.DeleteExpiredSessions, ("before", before));
                 break;
+            case SetBladeKey w:
+                Add(StoreSql.SetBladeKey, ("name", w.Name), ("hash", w.KeySha256), ("enrolled", w.EnrolledMs));
+                break;
+            case DeleteBladeKey w:
+                Add(StoreSql.DeleteBladeKey, ("name", w.Name));
+                break;
             default:
                 throw new NotSupportedException($"no store operation for {write.GetType().Name}");
         }
@@ -586,6 +592,12 @@ internal abstract class AdoJobStore : IJobStore
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await QueryAsync(connection, null, StoreSql.PurgeableJobs, r => (Long(r, 0), r.GetString(1)), cancellationToken,
             ("before", deletedBeforeMs), ("limit", (long)limit)).ConfigureAwait(false);
+    }
+
+    public async ValueTask<string?> GetBladeKeyHashAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ScalarAsync(connection, null, StoreSql.GetBladeKey, cancellationToken, ("name", name)).ConfigureAwait(false) as string;
     }
 
     public async ValueTask<IReadOnlyList<(string Name, string Value)>> ListParamsAsync(CancellationToken cancellationToken)

@@ -116,4 +116,7 @@ public interface IJobStore : IAsyncDisposable
 
     /// <summary>Every row of the params table (name, value), in name order: `tq params`.</summary>
     ValueTask<IReadOnlyList<(string Name, string Value)>> ListParamsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The SHA-256 (lowercase hex) of the key <paramref name="name"/> is enrolled with, or null when the name is not enrolled.</summary>
+    ValueTask<string?> GetBladeKeyHashAsync(string name, CancellationToken cancellationToken);
 }

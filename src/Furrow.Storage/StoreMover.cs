@@ -20,7 +20,7 @@ public static class StoreMover
     private static readonly (string Table, string OrderBy)[] Tables =
     [
         ("params", "name"), ("jobs", "jid"), ("tasks", "jid, tid"), ("commands", "jid, cid"), ("invocations", "iid"), ("blades", "name"),
-        ("blocklist", "jid, blade"), ("job_scripts", "jid"),
+        ("blocklist", "jid, blade"), ("job_scripts", "jid"), ("blade_keys", "name"), ("sessions", "tokenhash"),
     ];
 
     public static async Task<MoveReport> CopyAsync(IJobStore from, IJobStore to, CancellationToken cancellationToken)

@@ -195,4 +195,12 @@ internal static class StoreSql
     public const string JobExists = "SELECT jid FROM jobs WHERE jid = @jid";
 
     public const string GetParam = "SELECT value FROM params WHERE name = @name";
+
+    // ON CONFLICT keeps a batch of other callers' writes from failing with this one; the engine reads the binding back.
+    public const string SetBladeKey =
+        "INSERT INTO blade_keys (name, key_sha256, enrolled) VALUES (@name, @hash, @enrolled) ON CONFLICT (name) DO NOTHING";
+
+    public const string DeleteBladeKey = "DELETE FROM blade_keys WHERE name = @name";
+
+    public const string GetBladeKey = "SELECT key_sha256 FROM blade_keys WHERE name = @name";
 }

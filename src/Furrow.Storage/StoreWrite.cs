@@ -100,3 +100,12 @@ public sealed record DeleteSession(string TokenHash) : StoreWrite;
 
 /// <summary>Ends every session of <paramref name="Login"/> (a removed account or a changed password), or every expired one before <paramref name="ExpiredBeforeMs"/>.</summary>
 public sealed record DeleteSessions(string? Login, long? ExpiredBeforeMs = null) : StoreWrite;
+
+/// <summary>
+/// Binds a blade name to the key issued at its enrolment, kept as the key's SHA-256 (lowercase hex). A name already bound
+/// keeps its key: the engine enrols one name at a time and reads the binding back.
+/// </summary>
+public sealed record SetBladeKey(string Name, string KeySha256, long EnrolledMs) : StoreWrite;
+
+/// <summary>Releases a blade name (an operator's `tq releaseblade`): the next blade showing the enrolment secret enrols it.</summary>
+public sealed record DeleteBladeKey(string Name) : StoreWrite;

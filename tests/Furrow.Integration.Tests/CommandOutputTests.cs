@@ -147,7 +147,12 @@ public sealed class CommandOutputTests
             if (b % 2 == 0)
                 return await site.Client.ReportAsync(a.Name, report);
             // A body of no stated length (chunked), as another client may send it.
-            using var response = await raw.PostAsync($"api/v1/blades/{a.Name}/report", JsonContent.Create(report, FurrowJsonContext.Default.BladeReport));
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/blades/{a.Name}/report")
+            {
+                Content = JsonContent.Create(report, FurrowJsonContext.Default.BladeReport),
+            };
+            request.Headers.Add(BladeCredentialHeaders.Key, site.Client.BladeKey(a.Name));
+            using var response = await raw.SendAsync(request);
             Assert.True(response.IsSuccessStatusCode, $"{a.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             Assert.Null(response.RequestMessage!.Content!.Headers.ContentLength);
             return (await response.Content.ReadFromJsonAsync(FurrowJsonContext.Default.ReportReply))!;

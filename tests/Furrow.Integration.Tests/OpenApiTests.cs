@@ -23,7 +23,7 @@ public sealed class OpenApiTests
         ("post", "/api/v1/jobs/{jid}/unblock"), ("post", "/api/v1/blades/{name}/nimby"), ("post", "/api/v1/blades/{name}/unnimby"), ("get", "/api/v1/blades/{name}/trace"),
         ("post", "/api/v1/blades/register"), ("post", "/api/v1/blades/{name}/work"), ("post", "/api/v1/blades/{name}/report"),
         ("post", "/api/v1/blades/{name}/heartbeat"), ("post", "/api/v1/blades/{name}/leave"),
-        ("get", "/api/v1/auth"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/logout"),
+        ("get", "/api/v1/auth"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/logout"), ("delete", "/api/v1/blades/{name}/key"),
     ];
 
     private static readonly string[] Listing = ["q", "user", "sortby", "limit", "offset", "archived", "jid"];
@@ -91,11 +91,12 @@ public sealed class OpenApiTests
         [("post", "/api/v1/blades/{name}/nimby")] = [404],
         [("post", "/api/v1/blades/{name}/unnimby")] = [404],
         [("get", "/api/v1/blades/{name}/trace")] = [400, 404],
-        [("post", "/api/v1/blades/register")] = [400, 415],
-        [("post", "/api/v1/blades/{name}/work")] = [400, 409, 415],
-        [("post", "/api/v1/blades/{name}/report")] = [400, 409, 415],
-        [("post", "/api/v1/blades/{name}/heartbeat")] = [400, 415],
-        [("post", "/api/v1/blades/{name}/leave")] = [400, 415],
+        [("post", "/api/v1/blades/register")] = [400, 401, 403, 415],
+        [("post", "/api/v1/blades/{name}/work")] = [400, 401, 403, 409, 415],
+        [("post", "/api/v1/blades/{name}/report")] = [400, 401, 403, 409, 415],
+        [("post", "/api/v1/blades/{name}/heartbeat")] = [400, 401, 403, 415],
+        [("post", "/api/v1/blades/{name}/leave")] = [400, 401, 403, 415],
+        [("delete", "/api/v1/blades/{name}/key")] = [404],
         [("post", "/api/v1/auth/login")] = [400, 401, 415, 429],
         [("post", "/api/v1/auth/logout")] = [401],
     };
@@ -170,7 +171,10 @@ public sealed class OpenApiTests
         // Every call the client can make, through a handler that writes down what was asked.
         var recorder = new Recorder(new SocketsHttpHandler());
         using var client = new EngineClient(site.Engine, new HttpClient(recorder) { BaseAddress = new Uri($"http://{site.Engine}/") },
-            token: await site.AdminTokenAsync());
+            token: await site.AdminTokenAsync())
+        {
+            EnrolmentSecret = site.Client.EnrolmentSecret,
+        };
         var jid = (await client.SpoolAsync("Job -title {api} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", new SpoolOptions("ana"))).Jid;
         await client.JobsAsync($"jid={jid}");
         await client.JobsAsync(null, "ana", new ListOptions(SortBy: "-jid", Limit: 5, Offset: 1, Archived: true) { WithComment = true });
@@ -198,6 +202,7 @@ public sealed class OpenApiTests
         await client.TraceAsync("api-blade");
         await client.SetAttributeAsync("jattr", $"jid={jid}", "ana", false, "comment", "");
         await client.LeaveAsync("api-blade", new BladeLeaving("boot-api"));
+        await client.ReleaseBladeNameAsync("api-blade");
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogTextAsync(jid, 1));
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogBytesAsync(jid, 1));
         Assert.NotNull(welcome);

@@ -6,7 +6,7 @@ namespace Furrow.Storage.Tests;
 
 public sealed class MigrationTests
 {
-    private static readonly string[] SchemaTables = ["blades", "blocklist", "commands", "invocations", "job_scripts", "jobs", "params", "tasks"];
+    private static readonly string[] SchemaTables = ["blade_keys", "blades", "blocklist", "commands", "invocations", "job_scripts", "jobs", "params", "sessions", "tasks"];
 
     [Fact]
     public async Task MigrateAsync_BringsAFreshDatabaseToTheLatestVersion_WithJobCounterAtZero()
@@ -86,7 +86,7 @@ public sealed class MigrationTests
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(12, MigrationCatalog.LatestVersion);
+        Assert.Equal(14, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {

@@ -71,6 +71,7 @@ internal static class EngineCommand
             SpoolQueueWait = config.SpoolQueueWaitSecs is >= 0 and <= 3600 ? TimeSpan.FromSeconds(config.SpoolQueueWaitSecs)
                 : throw new SiteConfigException($"SpoolQueueWaitSecs {config.SpoolQueueWaitSecs} in tractor.config: expected seconds from 0 to 3600"),
             ArchiveRetention = config.ArchiveRetentionDays > 0 ? TimeSpan.FromDays(config.ArchiveRetentionDays) : null,
+            EnrolmentSecretFile = config.EnrolmentSecretPath(configDir),
         };
     }
 }

@@ -206,6 +206,19 @@ internal static class TqCommand
             }));
             tq.Subcommands.Add(toggle);
         }
+        var released = new Argument<string>("blade") { Description = "the blade's name" };
+        var release = new Command("releaseblade", "release a blade name from the key it was enrolled with (its machine was rebuilt, its " +
+            "state directory lost): the next blade showing the site's enrolment secret enrols under it; --json as operations give it") { released };
+        RefuseUnused(release, shared, Uses.Json);
+        release.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+        {
+            var reply = await client.ReleaseBladeNameAsync(result.GetValue(released)!, ct);
+            Console.WriteLine(result.GetValue(shared.Json)
+                ? JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply)
+                : $"released blade name {TqTable.Escape(result.GetValue(released)!)}");
+            return 0;
+        }));
+        tq.Subcommands.Add(release);
         var traced = new Argument<string>("blade") { Description = "the blade's name" };
         var traceJobs = new Option<int>("--jobs") { Description = "at most this many jobs (default 50)", DefaultValueFactory = _ => 50 };
         var trace = new Command("trace", "say what a blade would get on its next request for work, job by job, or why not; " +

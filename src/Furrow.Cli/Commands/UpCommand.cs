@@ -37,7 +37,8 @@ internal static class UpCommand
                 var address = $"127.0.0.1:{options.Port}";
                 using var logging = ConsoleLogging.Create();
                 var (blade, bladeState) = BladeAgent.Open(new BladeOptions { Engine = address, Name = $"{Environment.MachineName}-local", Host = "localhost",
-                    Slots = Math.Max(2, Environment.ProcessorCount), StateDirectory = Path.Combine(options.DataDirectory, "blade"), RunAs = runAs },
+                    Slots = Math.Max(2, Environment.ProcessorCount), StateDirectory = Path.Combine(options.DataDirectory, "blade"), RunAs = runAs,
+                    EnrolmentSecretFile = options.EnrolmentSecretPath },
                     logging.CreateLogger("Furrow.Blade"));
                 using var bladeStateLock = bladeState;
                 // The blade stops with the engine (Ctrl-C or SIGTERM reach the engine's host first).
@@ -64,7 +65,8 @@ internal static class UpCommand
                 await bladeRun;
                 return 0;
             }
-            catch (Exception error) when (error is SiteConfigException or Storage.StoreUnavailableException or EngineLockedException or IOException)
+            catch (Exception error) when (error is SiteConfigException or Storage.StoreUnavailableException or EngineLockedException or IOException
+                or BladeRefusedException)
             {
                 return CommonOptions.Fail("furrow up", error.Message);
             }

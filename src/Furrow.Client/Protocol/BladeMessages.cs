@@ -12,9 +12,12 @@ public sealed record BladeRegistration(string Name, string Host, int Slots, stri
 /// The engine's answer to a registration: how often to report so it does not think the blade is gone, and which of
 /// the registration's journal invocations are still this blade's (the blade ends every other one it finds running).
 /// <c>OpenPollIsContact</c>: this engine counts a waiting long poll as contact while nothing runs on the blade, so an
-/// idle blade may report seldom (an engine before it leaves it out: false).
+/// idle blade may report seldom (an engine before it leaves it out: false). <c>Key</c>: the key issued to a blade that
+/// enrolled with this registration (it showed the site's enrolment secret); the blade keeps it and sends it in
+/// <see cref="BladeCredentialHeaders.Key"/> from then on. Null when the blade showed the key it already had.
 /// </summary>
-public sealed record BladeWelcome(int ReportIntervalMs, int SilenceTimeoutMs, IReadOnlyList<long>? Kept = null, bool OpenPollIsContact = false);
+public sealed record BladeWelcome(int ReportIntervalMs, int SilenceTimeoutMs, IReadOnlyList<long>? Kept = null, bool OpenPollIsContact = false,
+    string? Key = null);
 
 /// <summary>A long-poll for work: how many slots are free and how long the engine may hold the request.</summary>
 public sealed record WorkRequest(string BootId, int FreeSlots, int WaitMs);

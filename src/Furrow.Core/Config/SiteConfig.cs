@@ -90,6 +90,24 @@ public sealed class EngineConfig
     /// 0, the default, keeps archived jobs forever.
     /// </summary>
     public double ArchiveRetentionDays { get; set; }
+
+    /// <summary>The enrolment secret's file name in the data directory when <see cref="BladeEnrolmentSecretFile"/> names none.</summary>
+    public const string DefaultEnrolmentSecretFileName = "blade-enrolment.secret";
+
+    /// <summary>
+    /// The file holding the site's blade enrolment secret (relative to the config directory); by default
+    /// `&lt;TractorDataDirectory&gt;/blade-enrolment.secret`, which the engine makes on its first start.
+    /// </summary>
+    public string? BladeEnrolmentSecretFile { get; set; }
+
+    /// <summary>
+    /// Where the enrolment secret of the site in <paramref name="configDir"/> is: one rule for the engine, which makes and
+    /// reads it, and for a blade on the engine's host that is given the site's config directory.
+    /// </summary>
+    public string EnrolmentSecretPath(string configDir) =>
+        System.IO.Path.GetFullPath(System.IO.Path.Combine(configDir, string.IsNullOrWhiteSpace(BladeEnrolmentSecretFile)
+            ? System.IO.Path.Combine(string.IsNullOrWhiteSpace(TractorDataDirectory) ? "data" : TractorDataDirectory, DefaultEnrolmentSecretFileName)
+            : BladeEnrolmentSecretFile));
 }
 
 /// <summary>The job database's settings from `db.config`.</summary>

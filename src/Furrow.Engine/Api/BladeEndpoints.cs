@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Furrow.Engine.Api;
 
@@ -67,16 +68,47 @@ internal static class BladeEndpoints
         agent.AddEndpointFilter(async (call, next) => call.HttpContext.Request.HasJsonContentType()
             ? await next(call)
             : ApiResults.Error(StatusCodes.Status415UnsupportedMediaType, ApiResults.NotJsonMessage(call.HttpContext.Request)));
-        agent.MapPost("/register", RegisterAsync).WithName("RegisterBlade").TakesJson<BladeRegistration>().Replies<BladeWelcome>()
-            .WithSummary("A blade process announces itself; the reply says how often to report.");
-        agent.MapPost("/{name}/work", PollWorkAsync).WithName("PollWork").TakesJson<WorkRequest>().Replies<WorkReply>(409).WithSummary("A blade's long poll for commands to run.");
-        agent.MapPost("/{name}/report", ReportAsync).RequireRateLimiting(OutputReports).WithName("ReportWork").TakesJson<BladeReport>()
-            .Replies<ReportReply>(409)
+        agent.MapPost("/register", RegisterAsync).WithName("RegisterBlade").TakesJson<BladeRegistration>().Replies<BladeWelcome>(401, 403)
+            .WithSummary("A blade process announces itself with its key (X-Furrow-Blade-Key), or enrols showing the site's enrolment " +
+                "secret (X-Furrow-Enrolment-Secret) and is issued a key; the reply says how often to report.");
+        // Every call of an enrolled blade carries its key, checked against the name in the route before the call is read.
+        var enrolled = agent.MapGroup("/{name}").AddEndpointFilter(RequireBladeKeyAsync);
+        enrolled.MapPost("/work", PollWorkAsync).WithName("PollWork").TakesJson<WorkRequest>().Replies<WorkReply>(401, 403, 409)
+            .WithSummary("A blade's long poll for commands to run.");
+        enrolled.MapPost("/report", ReportAsync).RequireRateLimiting(OutputReports).WithName("ReportWork").TakesJson<BladeReport>()
+            .Replies<ReportReply>(401, 403, 409)
             .WithSummary("A blade reports starts, output, progress and exits of its commands.");
-        agent.MapPost("/{name}/heartbeat", HeartbeatAsync).WithName("BladeHeartbeat").TakesJson<BladeHeartbeat>().Replies<BladeHeartbeat>()
+        enrolled.MapPost("/heartbeat", HeartbeatAsync).WithName("BladeHeartbeat").TakesJson<BladeHeartbeat>().Replies<BladeHeartbeat>(401, 403)
             .WithSummary("A blade process says it is alive.");
-        agent.MapPost("/{name}/leave", LeaveAsync).WithName("LeaveFarm").TakesJson<BladeLeaving>().Replies<BladeLeft>().WithSummary("A blade process stops; what it still ran goes back to ready.");
+        enrolled.MapPost("/leave", LeaveAsync).WithName("LeaveFarm").TakesJson<BladeLeaving>().Replies<BladeLeft>(401, 403)
+            .WithSummary("A blade process stops; what it still ran goes back to ready.");
+        blades.MapDelete("/{name}/key", ReleaseKeyAsync).WithName("ReleaseBladeName").Replies<OperationReply>(404)
+            .WithSummary("Releases a blade name from the key it was enrolled with (its machine was rebuilt, its state directory lost): " +
+                "the next blade showing the enrolment secret enrols under it (tq releaseblade).");
     }
+
+    private static async ValueTask<object?> RequireBladeKeyAsync(EndpointFilterInvocationContext call, EndpointFilterDelegate next)
+    {
+        var http = call.HttpContext;
+        var name = (string)http.Request.RouteValues["name"]!;
+        var keys = http.RequestServices.GetRequiredService<BladeKeys>();
+        return await keys.CheckAsync(name, http.Request.Headers[BladeCredentialHeaders.Key], http.RequestAborted) is { } refusal
+            ? Refuse(http, refusal)
+            : await next(call);
+    }
+
+    // A 401 names the scheme the blade answers it with, as HTTP asks of every 401.
+    private static JsonHttpResult<Client.Protocol.ErrorReply> Refuse(HttpContext http, BladeRefusal refusal)
+    {
+        if (refusal.Status == StatusCodes.Status401Unauthorized)
+            http.Response.Headers.WWWAuthenticate = BladeCredentialHeaders.Key;
+        return ApiResults.Error(refusal.Status, refusal.Message);
+    }
+
+    private static async Task<IResult> ReleaseKeyAsync(string name, BladeKeys keys, CancellationToken ct) =>
+        await keys.ReleaseAsync(name, ct)
+            ? TypedResults.Json(new OperationReply("releaseblade", 1, [name], []), FurrowJsonContext.Default.OperationReply)
+            : ApiResults.NotFound($"blade name {name} is not enrolled with this engine; nothing to release");
 
     private static Task<IResult> ListBladesAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>
         QueueEndpoints.ListAsync(context, QueryTable.Blades, tags, clock, query => rows.BladesAsync(query, ct), FurrowJsonContext.Default.ListBladeRow);
@@ -126,14 +158,19 @@ internal static class BladeEndpoints
     }
 
     private static async Task<Results<JsonHttpResult<BladeWelcome>, JsonHttpResult<Client.Protocol.ErrorReply>>> RegisterAsync(
-        HttpContext context, BladeRegistry registry, CancellationToken cancellationToken)
+        HttpContext context, BladeRegistry registry, BladeKeys keys, CancellationToken cancellationToken)
     {
         var registration = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeRegistration, cancellationToken);
         if (registration is null || string.IsNullOrWhiteSpace(registration.Name) || registration.Slots < 1)
             return ApiResults.BadRequest("a registration needs a blade name and at least one slot");
         var address = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+        // Checked before the farm hears of it: a refused registration takes no commands from the blade that has the name.
+        var admission = await keys.AdmitAsync(registration.Name, context.Request.Headers[BladeCredentialHeaders.Key],
+            context.Request.Headers[BladeCredentialHeaders.EnrolmentSecret], address, cancellationToken);
+        if (admission.Refusal is { } refusal)
+            return Refuse(context, refusal);
         var welcome = await registry.RegisterAsync(registration, address, cancellationToken);
-        return TypedResults.Json(welcome, FurrowJsonContext.Default.BladeWelcome);
+        return TypedResults.Json(welcome with { Key = admission.IssuedKey }, FurrowJsonContext.Default.BladeWelcome);
     }
 
     private static async Task<Results<JsonHttpResult<WorkReply>, JsonHttpResult<Client.Protocol.ErrorReply>>> PollWorkAsync(

@@ -77,5 +77,11 @@ public sealed class EngineOptions
     /// <summary>tractor.config `ArchiveRetentionDays`: how long a deleted job is kept before it is purged; null keeps it forever.</summary>
     public TimeSpan? ArchiveRetention { get; set; }
 
+    /// <summary>tractor.config `BladeEnrolmentSecretFile`: the site's blade enrolment secret; null is `&lt;data&gt;/blade-enrolment.secret`.</summary>
+    public string? EnrolmentSecretFile { get; set; }
+
+    /// <summary>The file the engine reads the enrolment secret from (and makes on its first start).</summary>
+    public string EnrolmentSecretPath => EnrolmentSecretFile ?? Path.Combine(DataDirectory, Core.Config.EngineConfig.DefaultEnrolmentSecretFileName);
+
     public string LogDirectory => Path.Combine(DataDirectory, "logs");
 }

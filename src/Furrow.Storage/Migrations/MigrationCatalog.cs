@@ -6,7 +6,8 @@ public static class MigrationCatalog
     public static IReadOnlyList<Migration> All { get; } = [new M0001_InitialSchema(), new M0002_BladeProfile(), new M0003_JobArchiveFlag(), new M0004_SchedulingTerms(),
         new M0005_TaskProgress(), new M0006_InvocationUsage(), new M0007_JobDirMaps(),
         new M0008_InvocationArgv(), new M0009_JobScripts(), new M0010_TaskRowsWithoutKeyChecks(), new M0011_JobTaskCounts(),
-        new M0012_JobLocks(), new M0013_LoginSessions()];
+        new M0012_JobLocks(), new M0013_LoginSessions(),
+        new M0014_BladeKeys()];
 
     public static int LatestVersion => All[^1].Version;
 }

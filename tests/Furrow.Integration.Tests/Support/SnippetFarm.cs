@@ -182,6 +182,9 @@ public sealed class SnippetFarm : IAsyncDisposable
         ["FURROW_BLADE_RUN_AS"] = "blade",
         // Blocks name their site with --configdir (or rely on ./furrow-site); a setting of the test's caller must not steer them.
         ["FURROW_CONFIGDIR"] = null,
+        // A blade a block starts enrols with the farm's secret, as a blade host's service unit gives it one: a block that runs
+        // until stopped has a furrow-site of its own, another site, where the blade would find no secret of this farm.
+        ["FURROW_ENROLMENT_SECRET_FILE"] = _site.EnrolmentSecretFile,
     };
 
     private string NextScript()

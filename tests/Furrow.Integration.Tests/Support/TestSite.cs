@@ -132,6 +132,9 @@ public sealed class TestSite : IAsyncDisposable
 
     public string BladeStateDir(string bladeName) => Path.Combine(Root, "blades", bladeName);
 
+    /// <summary>The blade enrolment secret the engine makes on its first start; <see cref="Client"/> enrols the blades it registers with it.</summary>
+    public string EnrolmentSecretFile => Path.Combine(DataDir, "blade-enrolment.secret");
+
     public string LogPath(string owner, long jid, int tid) => Path.Combine(DataDir, "logs", owner, $"J{jid}", $"T{tid}.log");
 
     public async Task<FurrowProcess> StartEngineAsync()
@@ -140,6 +143,7 @@ public sealed class TestSite : IAsyncDisposable
         var engine = EngineProcess;
         await Eventually.WaitForAsync(async () => (object)await Client.StatusAsync(), TimeSpan.FromSeconds(30),
             () => $"engine to answer on {Engine}; its output:\n{engine.Output}");
+        Client.EnrolmentSecret = File.Exists(EnrolmentSecretFile) ? (await File.ReadAllTextAsync(EnrolmentSecretFile)).Trim() : null;
         return EngineProcess;
     }
 
@@ -154,7 +158,7 @@ public sealed class TestSite : IAsyncDisposable
     {
         string[] runAs = extraArgs.Contains("--run-as") || environment?.ContainsKey("FURROW_BLADE_RUN_AS") == true ? [] : ["--run-as", "blade"];
         var blade = Track(FurrowProcess.Start(environment, ["blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--state-dir", BladeStateDir(name), .. runAs, .. extraArgs]));
+            "--state-dir", BladeStateDir(name), "--configdir", ConfigDir, .. runAs, .. extraArgs]));
         await Eventually.WaitUntilAsync(async () => (await Client.BladesAsync($"name={name}")).Any(b => b.Status == "up"),
             TimeSpan.FromSeconds(30), () => $"blade {name} to register; its output:\n{blade.Output}");
         return blade;
