@@ -83,7 +83,7 @@ public sealed class BladeEnrolmentTests
         var wrong = Path.Combine(site.Root, "wrong.secret");
         File.WriteAllText(wrong, new string('y', 43));
         File.SetUnixFileMode(wrong, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await using var blade = FurrowProcess.Start("blade", "--engine", site.Engine, "--name", "stranger", "--state-dir", site.BladeStateDir("stranger"),
+        await using var blade = FurrowProcess.Start("blade", "--engine", site.Engine, "--name", "stranger", "--state-dir", site.BladeStateDir("stranger"), "--run-as", "blade",
             "--enrolment-secret-file", wrong);
         Assert.Equal(1, await blade.WaitForExitAsync(Wait));
         Assert.Contains("the engine refused blade stranger (401)", blade.Output);
@@ -102,7 +102,7 @@ public sealed class BladeEnrolmentTests
 
         // The machine is rebuilt: same name, its state directory gone.
         Directory.Delete(site.BladeStateDir("rack1"), recursive: true);
-        await using (var rebuilt = FurrowProcess.Start("blade", "--engine", site.Engine, "--name", "rack1", "--state-dir", site.BladeStateDir("rack1"),
+        await using (var rebuilt = FurrowProcess.Start("blade", "--engine", site.Engine, "--name", "rack1", "--state-dir", site.BladeStateDir("rack1"), "--run-as", "blade",
             "--configdir", site.ConfigDir))
         {
             Assert.Equal(1, await rebuilt.WaitForExitAsync(Wait));
@@ -139,7 +139,7 @@ public sealed class BladeEnrolmentTests
         await blade.TerminateAsync();
 
         // Restarted without the secret: its key alone lets it back in under its name.
-        await using var again = FurrowProcess.Start("blade", "--engine", site.Engine, "--name", "keeper", "--state-dir", site.BladeStateDir("keeper"),
+        await using var again = FurrowProcess.Start("blade", "--engine", site.Engine, "--name", "keeper", "--state-dir", site.BladeStateDir("keeper"), "--run-as", "blade",
             "--configdir", Path.Combine(site.Root, "no-such-site"));
         await Eventually.WaitUntilAsync(async () => (await site.Client.BladesAsync("name=keeper")).Any(b => b.Status == "up"),
             Wait, () => $"keeper to register again with its key; its output:\n{again.Output}");

@@ -109,7 +109,7 @@ public sealed class EngineTlsTests
         using var client = new EngineClient(url, caFile: caFile);
         await using var engine = await StartEngineAsync(site, client);
         await using var blade = FurrowProcess.Start("blade", "--engine", url, "--ca-file", caFile, "--name", "tls-blade", "--slots", "1",
-            "--state-dir", site.BladeStateDir("tls-blade"), "--run-as", "blade");
+            "--state-dir", site.BladeStateDir("tls-blade"), "--run-as", "blade", "--configdir", site.ConfigDir);
         await Eventually.WaitUntilAsync(async () => (await client.BladesAsync("name=tls-blade")).Any(b => b.Status == "up"), TimeSpan.FromSeconds(60),
             () => $"the blade to register over https; its output:\n{blade.Output}");
 
