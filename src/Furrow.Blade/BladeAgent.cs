@@ -47,7 +47,7 @@ public sealed class BladeAgent
         _options = options;
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
-        _engine = new EngineClient(options.Engine, caFile: options.CaFile) { EnrolmentSecret = enrolmentSecret.Secret };
+        _engine = new EngineClient(options.Engine, caFile: options.CaFile) { EnrolmentSecret = enrolmentSecret.Secret, UseLocalSocket = false };
         _secretFrom = enrolmentSecret.Path;
         _keyFile = new BladeKeyFile(Path.GetDirectoryName(journal.FilePath)!);
         _engine.SetBladeKey(options.Name, _keyFile.Read());

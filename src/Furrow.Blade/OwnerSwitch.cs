@@ -1,3 +1,4 @@
+using Furrow.Core.Config;
 using System.Globalization;
 
 namespace Furrow.Blade;

@@ -1,3 +1,4 @@
+using Furrow.Core.Config;
 using Microsoft.Extensions.Logging;
 
 namespace Furrow.Blade;

@@ -51,6 +51,12 @@ public sealed class EngineClient : IDisposable
     /// <summary>The engine's base URL, such as <c>http://localhost:5600/</c>.</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>
+    /// Whether a client without a token may move to the engine's unix socket (default true). A blade says no: it proves
+    /// itself with its blade key, and the engine matches blade profiles by the address it connects from.
+    /// </summary>
+    public bool UseLocalSocket { get; init; } = true;
+
     /// <summary>The login token this client sends, or null (then it is anonymous, or known by the local socket).</summary>
     public string? Token { get; private set; }
 
@@ -448,7 +454,7 @@ public sealed class EngineClient : IDisposable
         {
             if (_settled)
                 return;
-            if (Token is null && _ownTransport && IsThisHost(BaseAddress))
+            if (Token is null && UseLocalSocket && _ownTransport && IsThisHost(BaseAddress))
             {
                 using var ask = new HttpRequestMessage(HttpMethod.Get, "api/v1/auth");
                 using var response = await _http.SendAsync(ask, cancellationToken).ConfigureAwait(false);

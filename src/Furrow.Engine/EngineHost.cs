@@ -117,7 +117,10 @@ public static class EngineHost
             document.Info.Version = EngineVersion.Current;
             document.Info.Description = "What tq, tractor-spool, the blades and pipeline tools call. Errors are RFC 7807 problem documents " +
                 "that also carry Tractor's rc and msg. Listings come a page at a time (limit, offset; a Link rel=\"next\" header names " +
-                "the next page) and carry a weak ETag: sent back in If-None-Match, it gets 304 Not Modified while nothing they show has changed.";
+                "the next page) and carry a weak ETag: sent back in If-None-Match, it gets 304 Not Modified while nothing they show has changed. " +
+                "Calls need a login token (POST /api/v1/auth/login, then `Authorization: Bearer TOKEN`), except /api/v1/auth and blades' own " +
+                "calls, which carry their blade key; the engine's own account and root are known without one on its unix socket " +
+                "(GET /api/v1/auth names it).";
             return Task.CompletedTask;
         }).AddOperationTransformer(QueryParameters.DocumentAsync).AddOperationTransformer(ApiDocs.DocumentAsync));
         // A body that cannot be bound (malformed JSON, a missing one) throws, so the middleware below can name the problem.
@@ -245,6 +248,15 @@ public static class EngineHost
         });
         app.UseRateLimiter();
         var v1 = app.MapGroup("/api/v1");
+        // Whatever needs a caller says so in the OpenAPI document: 401 without a login, 403 when the caller may not.
+        ((Microsoft.AspNetCore.Builder.IEndpointConventionBuilder)v1).Finally(endpoint =>
+        {
+            if (!endpoint.Metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+            {
+                foreach (var status in new[] { StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden })
+                    endpoint.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(ErrorReply), [ApiResults.ProblemJson]));
+            }
+        });
         v1.MapAuthApi();
         v1.MapQueueApi();
         v1.MapBladeApi();

@@ -161,9 +161,14 @@ public sealed class AuthenticationTests
         Assert.DoesNotContain(password, File.ReadAllText(tokens));
         var script = Path.Combine(site.Root, "eve.alf");
         File.WriteAllText(script, Script);
-        var spool = await FurrowProcess.RunAsync(environment, "spool", "--engine", site.Engine, "--user", "eve", script);
+        // Without --user, tq and tractor-spool act as the user of the kept login, whatever $USER says.
+        environment["USER"] = "someone-else";
+        var spool = await FurrowProcess.RunAsync(environment, "spool", "--engine", site.Engine, script);
         Assert.True(spool.ExitCode == 0, spool.Stderr);
         Assert.Contains((await site.Client.JobsAsync(null)), j => j.Owner == "eve");
+        var mine = await FurrowProcess.RunAsync(environment, "tq", "jobs", "mine", "--engine", site.Engine, "--cols", "owner", "--nh");
+        Assert.True(mine.ExitCode == 0, mine.Stderr);
+        Assert.Equal("eve", mine.Stdout.Trim());
         // Logged in as eve, tq may not act as another user.
         var other = await FurrowProcess.RunAsync(environment, "tq", "jobs", "--engine", site.Engine, "--user", "ana");
         Assert.Equal(1, other.ExitCode);

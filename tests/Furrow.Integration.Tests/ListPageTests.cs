@@ -20,6 +20,7 @@ public sealed class ListPageTests : IAsyncLifetime
     {
         await _site.StartEngineAsync();
         _http.BaseAddress = new Uri($"http://{_site.Engine}/");
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await _site.AdminTokenAsync());
         _jid = await _site.SpoolAsync("Job -title {pages} -subtasks {" +
             string.Concat(Enumerable.Range(1, 25).Select(i => $" Task {{t{i}}} -cmds {{ RemoteCmd {{echo {i}}} }};")) + " }", "ana");
         for (var i = 0; i < 4; i++)

@@ -19,7 +19,7 @@ public sealed class ListingETagTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         await site.SpoolAsync("Job -title {tagged} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", "ana");
-        using var http = Http(site);
+        using var http = await site.HttpAsync();
 
         using var first = await http.GetAsync("api/v1/jobs");
         using var second = await http.GetAsync("api/v1/jobs");
@@ -56,7 +56,7 @@ public sealed class ListingETagTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("Job -title {first} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", "ana");
-        using var http = Http(site);
+        using var http = await site.HttpAsync();
         var jobs = (await http.GetAsync("api/v1/jobs")).Headers.ETag!;
         var tasks = (await http.GetAsync($"api/v1/tasks?q=jid%3D{jid}")).Headers.ETag!;
 
@@ -85,7 +85,7 @@ public sealed class ListingETagTests
     {
         await using var site = new TestSite();
         await site.StartEngineAsync();
-        using var http = Http(site);
+        using var http = await site.HttpAsync();
         await site.Client.RegisterBladeAsync(new BladeRegistration("etag-blade", "localhost", 1, "0.1.0", "boot-etag", 1));
         var blades = (await http.GetAsync("api/v1/blades")).Headers.ETag!;
         var jobs = (await http.GetAsync("api/v1/jobs")).Headers.ETag!;
@@ -104,7 +104,7 @@ public sealed class ListingETagTests
     {
         await using var site = new TestSite();
         await site.StartEngineAsync();
-        using var http = Http(site);
+        using var http = await site.HttpAsync();
 
         using var recent = await http.GetAsync("api/v1/jobs?q=spooltime%20%3E%20-1h");
         using var fixedTime = await http.GetAsync("api/v1/jobs?q=spooltime%20%3E%202020-01-01T00:00Z");
@@ -121,7 +121,7 @@ public sealed class ListingETagTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         await site.SpoolAsync("Job -title {kept} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", "ana");
-        using var http = Http(site);
+        using var http = await site.HttpAsync();
         using var before = await http.GetAsync("api/v1/jobs");
 
         await site.EngineProcess!.TerminateAsync();
@@ -134,7 +134,6 @@ public sealed class ListingETagTests
         Assert.Equal(await before.Content.ReadAsStringAsync(), await after.Content.ReadAsStringAsync());
     }
 
-    private static HttpClient Http(TestSite site) => new() { BaseAddress = new Uri($"http://{site.Engine}/") };
 
     private static async Task<HttpResponseMessage> GetAsync(HttpClient http, string url, params EntityTagHeaderValue[] known)
     {

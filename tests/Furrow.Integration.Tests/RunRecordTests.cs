@@ -68,7 +68,8 @@ public sealed class RunRecordTests
         await using var site = new TestSite();
         await site.StartEngineAsync();
         await site.StartBladeAsync("b1", slots: 2);
-        var longName = new string('u', 290) + "-render";
+        // As long as an account name may be (256, Linux's LOGIN_NAME_MAX): one more than a file name may be.
+        var longName = new string('u', 249) + "-render";
 
         var theirs = await site.SpoolAsync("Job -title {long owner} -subtasks { Task {t} -cmds { RemoteCmd {sh -c \"echo from-a-long-name\"} } }", longName);
         var others = await site.SpoolAsync("Job -title {neighbour} -subtasks { Task {t} -cmds { RemoteCmd {sh -c \"echo from-a-neighbour\"} } }");

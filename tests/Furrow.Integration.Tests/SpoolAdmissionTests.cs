@@ -27,7 +27,7 @@ public sealed class SpoolAdmissionTests
         await socket.ConnectAsync(IPAddress.Loopback, site.Port);
         var stream = socket.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(
-            $"POST /api/v1/jobs?user=first&file=big.alf HTTP/1.1\r\nHost: 127.0.0.1:{site.Port}\r\nContent-Type: text/plain\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n"));
+            $"POST /api/v1/jobs?user=first&file=big.alf HTTP/1.1\r\nHost: 127.0.0.1:{site.Port}\r\nAuthorization: Bearer {await site.AdminTokenAsync()}\r\nContent-Type: text/plain\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n"));
         await stream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
         await stream.FlushAsync();
 

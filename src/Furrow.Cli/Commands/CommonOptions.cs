@@ -37,6 +37,17 @@ internal static class CommonOptions
         return user;
     }
 
+    /// <summary>
+    /// Who a command acts as: `--user` when given; else the user of the login kept for this engine (`tq --login`) when
+    /// that is the token the client sends; else $USER. So a user logged in under a name other than their account's
+    /// need not repeat it on every command.
+    /// </summary>
+    public static string ActingUser(System.CommandLine.ParseResult result, Option<string> user, Furrow.Client.EngineClient client) =>
+        result.GetResult(user) is { Implicit: false } || client.Token is null
+            || Furrow.Client.EngineLogins.Find(client.BaseAddress) is not { } kept || kept.Token != client.Token
+            ? result.GetValue(user)!
+            : kept.User;
+
     public static string CurrentUser =>
         Environment.GetEnvironmentVariable("USER") is { Length: > 0 } user ? user : Environment.UserName;
 

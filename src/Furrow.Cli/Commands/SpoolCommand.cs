@@ -55,7 +55,7 @@ internal static class SpoolCommand
             using var owned = client;
             try
             {
-                var reply = await client.SpoolAsync(text, new SpoolOptions(result.GetValue(user)!, path == "-" ? "stdin" : path,
+                var reply = await client.SpoolAsync(text, new SpoolOptions(CommonOptions.ActingUser(result, user, client), path == "-" ? "stdin" : path,
                     Environment.MachineName, Environment.CurrentDirectory, result.GetValue(priority),
                     result.GetValue(paused) ? true : null, isJson), ct);
                 Console.WriteLine(result.GetValue(json) ? $"{{\"jid\": {reply.Jid}}}" : reply.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture));

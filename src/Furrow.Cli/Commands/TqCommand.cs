@@ -617,7 +617,7 @@ internal static class TqCommand
     private static Task<int> ListAsync(ParseResult result, Shared shared, QueryTable table, string clause, CancellationToken ct) =>
         WithClientAsync(result, shared, async client =>
         {
-            var user = result.GetValue(shared.User);
+            var user = CommonOptions.ActingUser(result, shared.User, client);
             var chosen = result.GetValue(shared.Cols) is { } names
                 ? names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => new TqColumn(n, n)).ToArray()
                 : null;
@@ -670,7 +670,7 @@ internal static class TqCommand
         DateTimeOffset? after, (string Key, string Value)? attribute, CancellationToken ct) =>
         WithClientAsync(result, shared, async client =>
         {
-            var user = result.GetValue(shared.User)!;
+            var user = CommonOptions.ActingUser(result, shared.User, client);
             var force = result.GetValue(shared.Force);
             // One match goes ahead; several ask first, unless --yes. No match says so and is no failure: a runbook's step
             // (the seed page's "tq --force --yes retry active" on a quiet farm) has nothing to do, and Tractor's tq exits 0.

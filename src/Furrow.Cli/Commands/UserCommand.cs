@@ -65,8 +65,9 @@ internal static class UserCommand
         var command = new Command(verb, description) { configDir, name, passwordFile };
         command.Validators.Add(result =>
         {
-            if (AccountName.Problem(result.GetValue(name)) is { } problem)
-                result.AddError(problem);
+            var given = result.GetValue(name) ?? "";
+            if (AccountName.Problem(given) is { } problem)
+                result.AddError($"user name {AccountName.Quote(given)}: {problem}");
         });
         command.SetAction(result =>
         {

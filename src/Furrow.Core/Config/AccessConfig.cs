@@ -29,25 +29,3 @@ public sealed class CrewsConfig
     /// <summary>The members of the Administrators crew (none when the file has no such crew).</summary>
     public IReadOnlyList<string> Administrators => Crews.TryGetValue("Administrators", out var members) ? members : [];
 }
-
-/// <summary>What a login name may be: the plain account names of Unix hosts, so a name is never read as an option or a path.</summary>
-public static class AccountName
-{
-    /// <summary>Longest name accepted, in characters (Linux's useradd takes 32).</summary>
-    public const int MaxLength = 64;
-
-    /// <summary>Null when <paramref name="name"/> is a usable login; otherwise why not, naming it.</summary>
-    public static string? Problem(string? name)
-    {
-        if (string.IsNullOrEmpty(name))
-            return "a user name is empty";
-        if (name.Length > MaxLength)
-            return $"a user name is longer than {MaxLength} characters";
-        if (name[0] is '-' or '.')
-            return $"a user name starts with '{name[0]}'";
-        foreach (var c in name)
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@' || (c == '$' && name[^1] == '$')))
-                return $"a user name has the character U+{(int)c:X4}: use letters, digits, '_', '-', '.' and '@'";
-        return null;
-    }
-}

@@ -26,7 +26,7 @@ public static class AccessFiles
         var users = SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.UsersConfig) ?? new UsersConfig();
         foreach (var name in users.Users.Keys)
             if (AccountName.Problem(name) is { } problem)
-                throw new SiteConfigException($"{path}: {problem}");
+                throw new SiteConfigException($"{path}: user {AccountName.Quote(name)}: {problem}");
         return users;
     }
 
@@ -55,7 +55,7 @@ public static class AccessFiles
         foreach (var (crew, members) in crews.Crews)
             foreach (var member in members)
                 if (AccountName.Problem(member) is { } problem)
-                    throw new SiteConfigException($"{path}: crew {crew}: {problem}");
+                    throw new SiteConfigException($"{path}: crew {crew}: member {AccountName.Quote(member)}: {problem}");
         return crews;
     }
 }

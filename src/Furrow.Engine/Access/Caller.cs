@@ -20,7 +20,7 @@ public static class Caller
     {
         var asked = context.Request.Query["user"].FirstOrDefault();
         if (!string.IsNullOrEmpty(asked) && AccountName.Problem(asked) is { } problem)
-            return (StatusCodes.Status400BadRequest, $"bad user: {problem}");
+            return (StatusCodes.Status400BadRequest, $"bad user {AccountName.Quote(asked)}: {problem}");
         var identity = context.User.Identity;
         if (identity is not { IsAuthenticated: true, Name: { } name })
         {

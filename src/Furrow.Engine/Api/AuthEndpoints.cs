@@ -64,16 +64,18 @@ internal static class AuthEndpoints
         ILogger<LoginSessions> logger, CancellationToken ct)
     {
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "the local socket";
-        if (AccountName.Problem(login.User) is { } problem)
-            return ApiResults.BadRequest($"bad user: {problem}");
-        if (!accounts.CheckPassword(login.User, login.Password ?? ""))
+        // A body without a user binds as null despite the record's annotation: it is refused below like an empty name.
+        var user = login.User ?? "";
+        if (AccountName.Problem(user) is { } problem)
+            return ApiResults.BadRequest($"bad user {AccountName.Quote(user)}: {problem}");
+        if (!accounts.CheckPassword(user, login.Password ?? ""))
         {
-            AccessLog.LoginFailed(logger, login.User, address);
-            return ApiResults.Error(StatusCodes.Status401Unauthorized, $"login as {login.User} refused: no such account in users.config, or a wrong password");
+            AccessLog.LoginFailed(logger, user, address);
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, $"login as {user} refused: no such account in users.config, or a wrong password");
         }
-        var (token, expires) = await sessions.StartAsync(login.User, accounts.StampOf(login.User) ?? "", ct);
-        AccessLog.LoggedIn(logger, login.User, address);
-        return TypedResults.Json(new LoginReply(0, $"logged in as {login.User}", login.User, token, expires), FurrowJsonContext.Default.LoginReply);
+        var (token, expires) = await sessions.StartAsync(user, accounts.StampOf(user) ?? "", ct);
+        AccessLog.LoggedIn(logger, user, address);
+        return TypedResults.Json(new LoginReply(0, $"logged in as {user}", user, token, expires), FurrowJsonContext.Default.LoginReply);
     }
 
     private static async Task<IResult> LogoutAsync(HttpContext context, LoginSessions sessions, CancellationToken ct)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Furrow.Blade;
+namespace Furrow.Core.Config;
 
 /// <summary>
 /// Whether a job's owner is a plain account name, checked before the name reaches the user database or a command line.
@@ -10,9 +10,10 @@ namespace Furrow.Blade;
 /// control character can rewrite an operator's terminal. So a plain name is what POSIX calls portable, as useradd
 /// accepts it: ASCII letters, digits, <c>.</c>, <c>_</c> and <c>-</c> (and <c>@</c>, for directory services' user@realm
 /// names), not starting with <c>-</c>, <c>.</c> or <c>@</c>, not all digits, an optional <c>$</c> at the end (Samba's machine
-/// accounts), at most 256 characters (Linux's LOGIN_NAME_MAX).
+/// accounts), at most 256 characters (Linux's LOGIN_NAME_MAX). The engine refuses such a name as a login or an owner, and
+/// a blade again before it runs anything as that owner.
 /// </summary>
-internal static class AccountName
+public static class AccountName
 {
     /// <summary>The longest name accepted.</summary>
     public const int MaxLength = 256;

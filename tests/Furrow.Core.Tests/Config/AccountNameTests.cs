@@ -1,4 +1,6 @@
-namespace Furrow.Blade.Tests;
+using Furrow.Core.Config;
+
+namespace Furrow.Core.Tests.Config;
 
 public sealed class AccountNameTests
 {
