@@ -71,6 +71,12 @@ internal static class AuthEndpoints
             AccessLog.LoginFailed(logger, login.User, address);
             return ApiResults.Error(StatusCodes.Status401Unauthorized, $"login as {login.User} refused: no such account in users.config, or a wrong password");
         }
+        // The password is checked first, so the reply says nothing of crews.config to one who does not know it.
+        if (accounts.Crews.LoginRefusal(login.User) is { } refusal)
+        {
+            AccessLog.LoginFailed(logger, login.User, address);
+            return ApiResults.Error(StatusCodes.Status403Forbidden, $"login as {login.User} refused: {refusal}");
+        }
         var (token, expires) = await sessions.StartAsync(login.User, accounts.StampOf(login.User) ?? "", ct);
         AccessLog.LoggedIn(logger, login.User, address);
         return TypedResults.Json(new LoginReply(0, $"logged in as {login.User}", login.User, token, expires), FurrowJsonContext.Default.LoginReply);
