@@ -244,6 +244,16 @@ public static class EngineHost
                 await ApiResults.Error(status, reason).ExecuteAsync(context).ConfigureAwait(false);
                 return;
             }
+            // crews.config's ValidLogins and BannedLogins hold for every call, a token made before the file changed
+            // included; the engine's own account and root on its socket are always let in, so a site cannot lock itself out.
+            var caller = context.User.Identity is { IsAuthenticated: true } identity ? identity.AuthenticationType == "local" ? null : identity.Name
+                : Caller.User(context);
+            if (caller is not null && context.RequestServices.GetRequiredService<UserAccounts>().Crews.LoginRefusal(caller) is { } refusal)
+            {
+                await ApiResults.Error(StatusCodes.Status403Forbidden, $"calls as {caller} are refused: {refusal}").ExecuteAsync(context)
+                    .ConfigureAwait(false);
+                return;
+            }
             await next(context).ConfigureAwait(false);
         });
         app.UseRateLimiter();

@@ -193,7 +193,7 @@ internal abstract class AdoJobStore : IJobStore
         "minslots" or "maxslots" => (long?)edit.Number,
         "afterjids" => JsonColumns.Write(edit.Ids!.ToList(), StorageJsonContext.Default.ListInt64),
         "retryrcodes" => JsonColumns.Write(edit.Ids!.Select(i => (int)i).ToList(), StorageJsonContext.Default.ListInt32),
-        "projects" or "tags" or "envkey" => JsonColumns.Write(edit.Words!.ToList(), StorageJsonContext.Default.ListString),
+        "projects" or "tags" or "envkey" or "crews" => JsonColumns.Write(edit.Words!.ToList(), StorageJsonContext.Default.ListString),
         _ => edit.Text,
     };
 
@@ -323,6 +323,7 @@ internal abstract class AdoJobStore : IJobStore
             ("atleast", job.AtLeast), ("atmost", job.AtMost), ("envkey", JsonColumns.Write(job.EnvKey, StorageJsonContext.Default.ListString)),
             ("dirmap", JsonColumns.Write(job.DirMaps, StorageJsonContext.Default.ListDirMap)),
             // Every task is written ready (ReadyTids) or blocked: the counts as the rows will hold them.
+            ("crews", JsonColumns.Write(job.Crews, StorageJsonContext.Default.ListString)), ("editpolicy", job.EditPolicy),
             ("numtasks", w.Compiled.Tasks.Count), ("numblocked", w.Compiled.Tasks.Count - w.ReadyTids.Count), ("numready", w.ReadyTids.Count),
         ]));
         into.Add(new WriteStatement(StoreSql.InsertJobScript, [("jid", job.Jid), ("format", w.Script.Format), ("script", w.Script.Text)]));
@@ -623,6 +624,8 @@ internal abstract class AdoJobStore : IJobStore
         EnvKey = JsonColumns.Read(r.GetString(22), StorageJsonContext.Default.ListString),
         DirMaps = JsonColumns.Read(r.GetString(23), StorageJsonContext.Default.ListDirMap),
         LockedBy = NullableString(r, 24),
+        Crews = JsonColumns.Read(r.GetString(25), StorageJsonContext.Default.ListString),
+        EditPolicy = NullableString(r, 26),
     };
 
     private static TaskRecord ReadTask(DbDataReader r) => new(

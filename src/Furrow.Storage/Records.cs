@@ -43,6 +43,12 @@ public sealed record JobRecord(
 
     /// <summary>The user holding the job's lock (`tq lock`): no one else may act on it. Null when it is not locked.</summary>
     public string? LockedBy { get; init; }
+
+    /// <summary>`-crews` (`tq chcrews`): crew names the job is associated with.</summary>
+    public IReadOnlyList<string> Crews { get; init; } = [];
+
+    /// <summary>`-editpolicy`: the crews.config JobEditAccessPolicies policy deciding who may act on the job; null for defaultPolicy.</summary>
+    public string? EditPolicy { get; init; }
 }
 
 /// <summary>How many of a job's tasks are in each state.</summary>

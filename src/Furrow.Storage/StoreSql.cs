@@ -5,9 +5,11 @@ internal static class StoreSql
 {
     public const string InsertJob = """
         INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec,
-            aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey, dirmap, numtasks, numblocked, numready)
+            aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey, dirmap, numtasks, numblocked, numready,
+            crews, editpolicy)
         VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, '',
-            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey, @dirmap, @numtasks, @numblocked, @numready)
+            @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey, @dirmap, @numtasks, @numblocked, @numready,
+            @crews, @editpolicy)
         """;
 
     /// <summary>An expand's tasks join their job blocked (schema 11's counts; state changes move them by trigger).</summary>
@@ -86,6 +88,7 @@ internal static class StoreSql
         [('j', "projects")] = "UPDATE jobs SET projects = @value WHERE jid = @jid",
         [('j', "tier")] = "UPDATE jobs SET tier = @value WHERE jid = @jid",
         [('j', "lockedby")] = "UPDATE jobs SET lockedby = @value WHERE jid = @jid",
+        [('j', "crews")] = "UPDATE jobs SET crews = @value WHERE jid = @jid",
         [('t', "title")] = "UPDATE tasks SET title = @value WHERE jid = @jid AND tid = @tid",
         [('c', "service")] = "UPDATE commands SET service = @value WHERE jid = @jid AND cid = @cid",
         [('c', "tags")] = "UPDATE commands SET tags = @value WHERE jid = @jid AND cid = @cid",
@@ -121,10 +124,10 @@ internal static class StoreSql
 
     internal const string JobColumns =
         "j.jid, j.owner, j.title, j.priority, j.spooltime, j.spoolhost, j.spoolfile, j.spoolcwd, j.paused, j.deleted, j.starttime, j.stoptime, j.comment, " +
-        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags, j.atleast, j.atmost, j.envkey, j.dirmap, j.lockedby";
+        "j.aftertime, j.maxactive, j.afterjids, j.tier, j.projects, j.service, j.tags, j.atleast, j.atmost, j.envkey, j.dirmap, j.lockedby, j.crews, j.editpolicy";
 
     /// <summary>How many columns <see cref="JobColumns"/> reads; what a query adds after them starts here.</summary>
-    public const int JobColumnCount = 25;
+    public const int JobColumnCount = 27;
 
     public const string ListJobs = "SELECT " + JobColumns + """
         , (SELECT CAST(COUNT(*) AS INTEGER) FROM tasks t WHERE t.jid = j.jid),

@@ -27,7 +27,7 @@ public sealed class ApiErrorTests
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=prority%3D3"), 400, "unknown attribute 'prority'");
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?sortby=-nope"), 400, "unknown attribute 'nope'");
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?limit=lots"), 400, "bad limit 'lots'");
-        await AssertProblemAsync(await http.GetAsync("api/v1/query/jobs?cols=jid,crews"), 400, "not recorded by Furrow: crews");
+        await AssertProblemAsync(await http.GetAsync("api/v1/query/jobs?cols=jid,etalevel"), 400, "not recorded by Furrow: etalevel");
         await AssertProblemAsync(await http.GetAsync("api/v1/query/nothing?cols=jid"), 400, "unknown table 'nothing'");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x", null), 400, "chpri needs ?priority=");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=NaN", null), 400, "a number from -1000000 to 1000000, got 'NaN'");

@@ -290,7 +290,7 @@ public sealed class TqOperationTests
         // What cannot be changed is refused by name, before anything is done.
         foreach (var (key, value, expected) in new[]
         {
-            ("crews", "a", "not recorded by Furrow: crews"), ("service", "linux", "copied into each of its commands"),
+            ("etalevel", "2", "not recorded by Furrow: etalevel"), ("service", "linux", "copied into each of its commands"),
             ("titel", "x", "did you mean 'title'?"), ("owner", "bob", "cannot be changed"), ("priority", "high", "expected a number from -1000000 to 1000000"),
             ("maxactive", "-1", "expected a whole number"), ("afterjids", "1,x", "'x'"),
         })

@@ -211,19 +211,7 @@ public sealed class TqTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("chcrews")]
-    public async Task ATractorCommandFurrowHasNot_IsRefusedByName_AndChangesNothing(string command)
-    {
-        var (code, stdout, stderr) = await Tq(command, _ana.ToString(), "--yes");
-
-        Assert.Equal(1, code);
-        Assert.Empty(stdout);
-        Assert.Contains($"tq {command}: Tractor's tq {command} is not in Furrow yet; nothing done.", stderr);
-        Assert.Equal(300, (await _site.Client.JobsAsync($"jid={_ana}")).Single().Priority);
-    }
-
-    [Theory]
-    [InlineData("jobs", "crews like fx", "not recorded by Furrow: crews")]
+    [InlineData("jobs", "etalevel > 1", "not recorded by Furrow: etalevel")]
     [InlineData("jobs", "prority > 3", "did you mean 'priority'?")]
     [InlineData("invocations", "numslots > 1", "not recorded by Furrow: numslots")]
     [InlineData("tasks", "blade.name = x", "a tasks search cannot use blade columns")]

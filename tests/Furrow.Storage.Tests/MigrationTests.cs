@@ -78,22 +78,22 @@ public sealed class MigrationTests
     /// <summary>
     /// The latest version down to 3 and up again on a store with jobs in several states: every job, task, command and
     /// invocation row comes through; the scheduling columns, the blade nimby switch, the blocklist (version 4) and the
-    /// tasks' progress (version 5), the invocations' usage figures (version 6) and the argv an invocation was handed out
-    /// with (version 8) come back empty, at their defaults. Each job's script (version 9) waits in `jobs.spec` below 9 and
-    /// comes back as it was spooled, in its own form.
+    /// tasks' progress (version 5), the invocations' usage figures (version 6), the argv an invocation was handed out
+    /// with (version 8) and a job's crews and editpolicy (version 15) come back empty, at their defaults. Each job's
+    /// script (version 9) waits in `jobs.spec` below 9 and comes back as it was spooled, in its own form.
     /// </summary>
     internal static async Task DownToThreeAndBackAsync(ITestStore temp)
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(14, MigrationCatalog.LatestVersion);
+        Assert.Equal(15, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
             Job = scheduled.Job with
             {
                 AfterTimeMs = 1_700_000_900_000, MaxActive = 2, AfterJids = [2], Tier = "rush", Projects = ["shot10"], Service = "linux", Tags = ["prman"],
-                DirMaps = [new Core.Scripts.DirMap("X:/", "/net/x/", "NFS")],
+                DirMaps = [new Core.Scripts.DirMap("X:/", "/net/x/", "NFS")], Crews = ["fx"], EditPolicy = "fxShared",
             },
         };
         var fromJson = TestJobs.Insert(2) with { Script = new JobScript(JobScript.Json, "\n  {\"title\": \"small\"}") };
@@ -124,7 +124,7 @@ public sealed class MigrationTests
         Assert.All(before["jobs"], row => Assert.Contains("spec= |", row));
         // Version 11's task counts go on the way down, and are counted again from the tasks on the way up.
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey", "dirmap",
-            "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone", "lockedby"];
+            "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone", "lockedby", "crews", "editpolicy"];
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew", "argv"];
         Assert.Contains("rss=536870912", before["invocations"][0]);
@@ -152,7 +152,7 @@ public sealed class MigrationTests
         var defaults = new Dictionary<string, string>
         {
             ["aftertime"] = "NULL", ["maxactive"] = "NULL", ["afterjids"] = "[]", ["tier"] = "NULL", ["projects"] = "[]", ["service"] = "NULL", ["tags"] = "[]",
-            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["dirmap"] = "[]", ["lockedby"] = "NULL",
+            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["dirmap"] = "[]", ["lockedby"] = "NULL", ["crews"] = "[]", ["editpolicy"] = "NULL",
         };
         Assert.Equal(WithValues(before["jobs"], defaults), await RowsAsync(connection, "jobs"));
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
@@ -165,7 +165,7 @@ public sealed class MigrationTests
         var jobsAfter = await store.ListJobsAsync(includeDeleted: true, none);
         Assert.Equal(jobsBefore.Count, jobsAfter.Count);
         foreach (var (job, after) in jobsBefore.Zip(jobsAfter))
-            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [], AtLeast = null, AtMost = null, EnvKey = [], DirMaps = [], LockedBy = null }, after);
+            TestJobs.AssertSameJob(job with { AfterTimeMs = null, MaxActive = null, AfterJids = [], Tier = null, Projects = [], Service = null, Tags = [], AtLeast = null, AtMost = null, EnvKey = [], DirMaps = [], LockedBy = null, Crews = [], EditPolicy = null }, after);
         var liveJobs = new List<UnfinishedJob>();
         var live = await store.LoadLiveStateAsync(liveJobs.Add, none);
         Assert.Equal([1L, 2], liveJobs.Select(j => j.Job.Jid));

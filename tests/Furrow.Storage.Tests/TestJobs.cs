@@ -68,7 +68,11 @@ internal static class TestJobs
         Assert.Equal(expected.Tags, actual.Tags);
         Assert.Equal(expected.EnvKey, actual.EnvKey);
         Assert.Equal(expected.DirMaps, actual.DirMaps);
-        Assert.Equal(expected with { AfterJids = actual.AfterJids, Projects = actual.Projects, Tags = actual.Tags, EnvKey = actual.EnvKey, DirMaps = actual.DirMaps }, actual);
+        Assert.Equal(expected.Crews, actual.Crews);
+        Assert.Equal(expected with
+        {
+            AfterJids = actual.AfterJids, Projects = actual.Projects, Tags = actual.Tags, EnvKey = actual.EnvKey, DirMaps = actual.DirMaps, Crews = actual.Crews,
+        }, actual);
     }
 
     public static Task CommitAsync(this IJobStore store, params StoreWrite[] writes) =>

@@ -81,6 +81,7 @@ internal static class TqCommand
             };
             var value = new Option<string?>("--value", "-v") { Description = "its new value (lists separated by commas)", Required = true };
             var serviceKey = new Option<string?>("--svckey", "-k") { Description = "the new service key expression, e.g. linux,prman", Required = true };
+            var crews = new Option<string?>("--crews") { Description = "the jobs' new crews, separated by commas", Required = true };
             if (operation == "chpri")
                 op.Options.Add(priority);
             if (operation == "delay")
@@ -92,6 +93,8 @@ internal static class TqCommand
             }
             if (operation == "chkeys")
                 op.Options.Add(serviceKey);
+            if (operation == "chcrews")
+                op.Options.Add(crews);
             RefuseUnused(op, shared, Uses.Force | Uses.Yes | Uses.Json);
             op.SetAction((result, ct) =>
             {
@@ -128,6 +131,13 @@ internal static class TqCommand
                     if (AttributeEdit.Parse(target, "service", result.GetValue(serviceKey)!, out var refusal) is null)
                         return Task.FromResult(CommonOptions.Usage("tq", $"{operation}: {refusal}"));
                     attribute = ("service", result.GetValue(serviceKey)!);
+                }
+                // Tractor's chcrews is jattr's set_crews: the engine decides it, and who may, as any jattr.
+                if (operation == "chcrews")
+                {
+                    if (AttributeEdit.Parse(target, "crews", result.GetValue(crews)!, out var refusal) is null)
+                        return Task.FromResult(CommonOptions.Usage("tq", $"{operation}: {refusal}"));
+                    attribute = ("crews", result.GetValue(crews)!);
                 }
                 return OperateAsync(result, shared, operation, target, words.Clause, operation == "chpri" ? result.GetValue(priority) : null, after,
                     attribute, ct);
@@ -178,15 +188,6 @@ internal static class TqCommand
             return 0;
         }));
         tq.Subcommands.Add(log);
-        foreach (var (name, hint) in NotYet)
-        {
-            var words = new Argument<string[]>("words") { Arity = ArgumentArity.ZeroOrMore };
-            var refused = new Command(name, $"Tractor's tq {name}: not in Furrow yet") { words };
-            refused.TreatUnmatchedTokensAsErrors = false;
-            RefuseUnused(refused, shared, Uses.All);
-            refused.SetAction(_ => CommonOptions.Fail($"tq {name}", $"Tractor's tq {name} is not in Furrow yet; nothing done. {hint}"));
-            tq.Subcommands.Add(refused);
-        }
         tq.Subcommands.Add(WhyCommand(shared));
         tq.Subcommands.Add(HelpCommand(tq, shared));
         foreach (var (name, on) in new[] { ("nimby", true), ("unnimby", false) })
@@ -564,7 +565,8 @@ internal static class TqCommand
         ("chpri", "give the matching jobs a new priority (--pri N)"),
         ("lock", "lock the matching jobs to you: no one else may act on them, --force or not, until tq unlock"),
         ("unlock", "unlock the matching jobs (--force breaks another user's lock)"),
-        ("jattr", "change an attribute of the matching jobs: -k KEY -v VALUE (title, comment, priority, paused, aftertime, maxactive, afterjids, projects, tier)"),
+        ("jattr", "change an attribute of the matching jobs: -k KEY -v VALUE (title, comment, priority, paused, aftertime, maxactive, afterjids, projects, tier, crews)"),
+        ("chcrews", "give the matching jobs new crews (--crews fx,lighting); the same as jattr -k crews"),
         ("tattr", "change an attribute of the matching tasks: -k title -v TEXT, or -k service -v KEY for each of their commands"),
         ("cattr", "change an attribute of the matching commands: -k KEY -v VALUE (service, tags, envkey, retryrcodes, minslots, maxslots)"),
         ("chkeys", "give every command of the matching tasks a new service key (--svckey linux,prman)"),
@@ -572,13 +574,6 @@ internal static class TqCommand
         ("undelay", "let delayed jobs start at once"),
         ("retryallerrs", "retry every task in error of the matching jobs"),
         ("skipallerrs", "skip every task in error of the matching jobs"),
-    ];
-
-    // Tractor's tq commands Furrow has no equivalent of yet: each says so by name, and what comes closest, rather than
-    // being an unknown word.
-    private static readonly (string Name, string Hint)[] NotYet =
-    [
-        ("chcrews", "Furrow does not record crews yet."),
     ];
 
     // Each listing's default columns, as tq shows them to a person: short headers and friendly units.
@@ -700,7 +695,7 @@ internal static class TqCommand
                 }
             }
             var reply = attribute is { } set
-                ? await client.SetAttributeAsync(operation, clause, user, force, set.Key, set.Value, ct)
+                ? await client.SetAttributeAsync(operation == "chcrews" ? "jattr" : operation, clause, user, force, set.Key, set.Value, ct)
                 : await client.OperateAsync(operation, clause, user, force, priority, after, ct);
             if (result.GetValue(shared.Json))
                 Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));

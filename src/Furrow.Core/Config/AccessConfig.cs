@@ -19,13 +19,24 @@ public sealed class UserAccount
 }
 
 /// <summary>
-/// `crews.config` as Tractor writes it: `{"Crews": {"Administrators": ["ana"], "Wranglers": [...], ...}}`. Administrators
-/// may act as any user and on any job (Tractor's rule); the engine's own account and root are administrators too.
+/// `crews.config` as Tractor writes it: `{"Crews": {"ValidLogins": [...], "BannedLogins": [...], "Administrators": [...],
+/// "Wranglers": [...], "fx": [...]}, "JobEditAccessPolicies": {"defaultPolicy": {"delete": ["JobOwner", "Wranglers",
+/// "Administrators"], ...}, "NAME": {...}}}`. A crew lists user names and other crews' names (expanded recursively, as
+/// Tractor does). What the crews and policies allow is <see cref="Access.CrewRules"/>'s to say; a key no rule acts on is
+/// kept in <see cref="Unknown"/> so that <see cref="Access.CrewRules.Check"/> refuses it by name.
 /// </summary>
 public sealed class CrewsConfig
 {
+    /// <summary>Crew name → its members (user names or crew names).</summary>
     public Dictionary<string, List<string>> Crews { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The members of the Administrators crew (none when the file has no such crew).</summary>
+    /// <summary>Policy name → (operation or group of operations → who may: "JobOwner" or crew names).</summary>
+    public Dictionary<string, Dictionary<string, List<string>>> JobEditAccessPolicies { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Top-level keys other than Crews and JobEditAccessPolicies: refused at start, never ignored.</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Unknown { get; set; }
+
+    /// <summary>The members of the Administrators crew as written (none when the file has no such crew).</summary>
     public IReadOnlyList<string> Administrators => Crews.TryGetValue("Administrators", out var members) ? members : [];
 }

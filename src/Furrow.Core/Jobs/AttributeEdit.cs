@@ -12,7 +12,7 @@ namespace Furrow.Core.Jobs;
 /// <param name="Key">The column's canonical name, e.g. `priority` for `pri`.</param>
 /// <param name="Text">A text value (title, comment, tier, service key); for a service key, as written.</param>
 /// <param name="Number">A number (priority; maxactive, minslots, maxslots as whole numbers; aftertime in Unix ms).</param>
-/// <param name="Words">A list of names (projects, tags, envkey).</param>
+/// <param name="Words">A list of names (projects, tags, envkey, crews).</param>
 /// <param name="Ids">A list of whole numbers (afterjids, retryrcodes).</param>
 /// <param name="Flag">A switch (paused).</param>
 public sealed record AttributeEdit(string Key, string? Text = null, double? Number = null, IReadOnlyList<string>? Words = null,
@@ -24,7 +24,7 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
     /// <summary>Longest comment a job may be given (characters): listings carry it, so it stays small.</summary>
     public const int MaxCommentLength = 65536;
 
-    private static readonly string[] JobKeys = ["title", "comment", "priority", "paused", "aftertime", "maxactive", "afterjids", "projects", "tier"];
+    private static readonly string[] JobKeys = ["title", "comment", "priority", "paused", "aftertime", "maxactive", "afterjids", "projects", "tier", "crews"];
     private static readonly string[] TaskKeys = ["title", "service"];
     private static readonly string[] CommandKeys = ["service", "tags", "envkey", "retryrcodes", "minslots", "maxslots"];
 
@@ -122,7 +122,7 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
                     ids.Add(id);
                 }
                 return new AttributeEdit(name, Ids: ids.Distinct().ToList());
-            default: // projects, tags, envkey
+            default: // projects, tags, envkey, crews
                 return new AttributeEdit(name, Words: Split(text).Distinct(StringComparer.Ordinal).ToList());
         }
     }

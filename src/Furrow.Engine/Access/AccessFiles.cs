@@ -47,15 +47,18 @@ public static class AccessFiles
     }
 
     /// <summary>crews.config, or an empty one when the file is absent.</summary>
-    /// <exception cref="SiteConfigException">The file is not JSON or a crew names a bad user.</exception>
+    /// <exception cref="SiteConfigException">The file is not JSON, a crew names a bad user, or a key is one the engine does not
+    /// act on (<see cref="Core.Access.CrewRules.Check"/>).</exception>
     public static CrewsConfig ReadCrews(string configDirectory)
     {
         var path = Path.Combine(configDirectory, CrewsFile);
         var crews = SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.CrewsConfig) ?? new CrewsConfig();
         foreach (var (crew, members) in crews.Crews)
             foreach (var member in members)
-                if (AccountName.Problem(member) is { } problem)
+                if (!crews.Crews.ContainsKey(member) && !member.StartsWith('@') && AccountName.Problem(member) is { } problem)
                     throw new SiteConfigException($"{path}: crew {crew}: member {AccountName.Quote(member)}: {problem}");
+        if (Core.Access.CrewRules.Check(crews) is { } refusal)
+            throw new SiteConfigException($"{path}: {refusal}");
         return crews;
     }
 }

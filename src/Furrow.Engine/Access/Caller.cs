@@ -5,7 +5,7 @@ namespace Furrow.Engine.Access;
 
 /// <summary>
 /// The user a request acts as. It is the authenticated user; `?user=NAME` (what tq's `--user` sends) may name another
-/// only when the caller is an administrator, who then acts as that user, with that user's rights. On an engine that
+/// only when the caller is an administrator, who then acts for that user (keeping an administrator's rights). On an engine that
 /// serves anonymous calls (RequireAuthentication false) an anonymous request is whoever `?user=` names.
 /// </summary>
 public static class Caller

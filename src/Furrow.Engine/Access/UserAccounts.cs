@@ -1,3 +1,4 @@
+using Furrow.Core.Access;
 using Furrow.Core.Config;
 using Furrow.Engine.Site;
 using Microsoft.AspNetCore.Identity;
@@ -25,7 +26,7 @@ public sealed class UserAccounts
     private Snapshot _current;
     private long _checkedAtMs;
 
-    private sealed record Snapshot(UsersConfig Users, CrewsConfig Crews, DateTime UsersStamp, DateTime CrewsStamp);
+    private sealed record Snapshot(UsersConfig Users, CrewRules Crews, DateTime UsersStamp, DateTime CrewsStamp);
 
     /// <summary>Reads both files now: a bad file at start stops the engine (<see cref="SiteConfigException"/>).</summary>
     public UserAccounts(IOptions<EngineOptions> options, TimeProvider clock, ILogger<UserAccounts> logger)
@@ -62,8 +63,14 @@ public sealed class UserAccounts
     /// <summary>The password stamp of <paramref name="user"/>'s account, or null when it has none (a removed account's tokens stop working).</summary>
     public string? StampOf(string user) => Current().Users.Users.TryGetValue(user, out var account) ? account.Stamp : null;
 
-    /// <summary>Whether <paramref name="user"/> is in crews.config's Administrators crew.</summary>
-    public bool IsAdministrator(string user) => Current().Crews.Administrators.Contains(user, StringComparer.Ordinal);
+    /// <summary>Whether <paramref name="user"/> is in crews.config's Administrators crew (directly or through a crew it lists).</summary>
+    public bool IsAdministrator(string user) => Current().Crews.IsMember(user, CrewRules.Administrators);
+
+    /// <summary>
+    /// What crews.config allows, as last read: job edit policies, who may change the farm, who may log in
+    /// (<see cref="CrewRules"/>); <see cref="CrewRules.None"/>'s rules when the site has no crews.config.
+    /// </summary>
+    public CrewRules Crews => Current().Crews;
 
     private Snapshot Current()
     {
@@ -91,7 +98,7 @@ public sealed class UserAccounts
     {
         var usersStamp = Stamp(AccessFiles.UsersFile);
         var crewsStamp = Stamp(AccessFiles.CrewsFile);
-        return new Snapshot(AccessFiles.ReadUsers(_configDirectory), AccessFiles.ReadCrews(_configDirectory), usersStamp, crewsStamp);
+        return new Snapshot(AccessFiles.ReadUsers(_configDirectory), new CrewRules(AccessFiles.ReadCrews(_configDirectory)), usersStamp, crewsStamp);
     }
 
     private DateTime Stamp(string file) => File.GetLastWriteTimeUtc(Path.Combine(_configDirectory, file));

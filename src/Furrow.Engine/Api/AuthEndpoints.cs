@@ -73,6 +73,12 @@ internal static class AuthEndpoints
             AccessLog.LoginFailed(logger, user, address);
             return ApiResults.Error(StatusCodes.Status401Unauthorized, $"login as {user} refused: no such account in users.config, or a wrong password");
         }
+        // The password is checked first, so the reply says nothing of crews.config to one who does not know it.
+        if (accounts.Crews.LoginRefusal(user) is { } refusal)
+        {
+            AccessLog.LoginFailed(logger, user, address);
+            return ApiResults.Error(StatusCodes.Status403Forbidden, $"login as {user} refused: {refusal}");
+        }
         var (token, expires) = await sessions.StartAsync(user, accounts.StampOf(user) ?? "", ct);
         AccessLog.LoggedIn(logger, user, address);
         return TypedResults.Json(new LoginReply(0, $"logged in as {user}", user, token, expires), FurrowJsonContext.Default.LoginReply);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.RateLimiting;
 using Furrow.Client.Protocol;
+using Furrow.Engine.Access;
 using Furrow.Engine.Blades;
 using Furrow.Core.Query;
 using Furrow.Engine.Dispatch;
@@ -105,15 +106,18 @@ internal static class BladeEndpoints
         return ApiResults.Error(refusal.Status, refusal.Message);
     }
 
-    private static async Task<IResult> ReleaseKeyAsync(string name, BladeKeys keys, CancellationToken ct) =>
-        await keys.ReleaseAsync(name, ct)
+    // Releasing, nimbying or unnimbying a blade changes the farm for everyone: administrators and wranglers only.
+    private static async Task<IResult> ReleaseKeyAsync(string name, HttpContext context, UserAccounts accounts, BladeKeys keys, CancellationToken ct) =>
+        QueueEndpoints.FarmRefusal(context, accounts, $"release blade name {name}") is { } refused ? refused
+        : await keys.ReleaseAsync(name, ct)
             ? TypedResults.Json(new OperationReply("releaseblade", 1, [name], []), FurrowJsonContext.Default.OperationReply)
             : ApiResults.NotFound($"blade name {name} is not enrolled with this engine; nothing to release");
 
     private static Task<IResult> ListBladesAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>
         QueueEndpoints.ListAsync(context, QueryTable.Blades, tags, clock, query => rows.BladesAsync(query, ct), FurrowJsonContext.Default.ListBladeRow);
 
-    private static Task<IResult> NimbyAsync(string name, TaskOperations operations, CancellationToken ct) => SetNimbyAsync(name, true, operations, ct);
+    private static Task<IResult> NimbyAsync(string name, HttpContext context, UserAccounts accounts, TaskOperations operations, CancellationToken ct) =>
+        SetNimbyAsync(name, true, context, accounts, operations, ct);
 
     // GET /api/v1/blades/{name}/trace[?jobs=N]: tq trace's plain text, one line per job with work waiting (at most N, 50).
     private static IResult TraceBlade(string name, HttpContext context, LiveFarm farm)
@@ -127,10 +131,14 @@ internal static class BladeEndpoints
             : ApiResults.NotFound($"no blade named {name} has registered with this engine");
     }
 
-    private static Task<IResult> UnnimbyAsync(string name, TaskOperations operations, CancellationToken ct) => SetNimbyAsync(name, false, operations, ct);
+    private static Task<IResult> UnnimbyAsync(string name, HttpContext context, UserAccounts accounts, TaskOperations operations, CancellationToken ct) =>
+        SetNimbyAsync(name, false, context, accounts, operations, ct);
 
-    private static async Task<IResult> SetNimbyAsync(string name, bool nimby, TaskOperations operations, CancellationToken ct)
+    private static async Task<IResult> SetNimbyAsync(string name, bool nimby, HttpContext context, UserAccounts accounts, TaskOperations operations,
+        CancellationToken ct)
     {
+        if (QueueEndpoints.FarmRefusal(context, accounts, $"{(nimby ? "nimby" : "unnimby")} blade {name}") is { } refused)
+            return refused;
         var problem = await operations.SetNimbyAsync(name, nimby, ct);
         return problem is null
             ? TypedResults.Json(new OperationReply(nimby ? "nimby" : "unnimby", 1, [name], []), FurrowJsonContext.Default.OperationReply)

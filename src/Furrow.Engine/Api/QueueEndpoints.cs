@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
 using Furrow.Client.Protocol;
+using Furrow.Core.Access;
 using Furrow.Core.Jobs;
 using Furrow.Storage;
 using Furrow.Storage.Queries;
@@ -234,13 +235,13 @@ internal static class QueueEndpoints
 
     // POST /api/v1/operations/{operation}?q=CLAUSE: retry, skip, resume, tattr and chkeys act on the tasks the clause
     // matches, cattr on commands, the rest on jobs (undelete on deleted ones). chpri takes ?priority=N, delay
-    // ?aftertime=UNIX_MS, jattr/tattr/cattr ?key=K&value=V, chkeys ?value=SERVICE-KEY. Other users' jobs need ?force=1.
-    // The request is read and the targets found here; what may be done to each is TaskOperations' to say.
+    // ?aftertime=UNIX_MS, jattr/tattr/cattr ?key=K&value=V, chkeys ?value=SERVICE-KEY. Other users' jobs need ?force=1 and
+    // crews.config's leave. The request is read and the targets found here; what may be done to each is TaskOperations'
+    // to say, from the caller this request is (CallerOf).
     private static async Task<IResult> OperateAsync(string operation, HttpContext context, QueueRows rows, TaskOperations operations,
         TimeProvider clock, CancellationToken ct)
     {
         var q = context.Request.Query;
-        var user = Access.Caller.User(context) ?? "";
         if (q["force"].FirstOrDefault() is { Length: > 0 } forceText && forceText is not ("0" or "1"))
             return ApiResults.BadRequest($"bad force '{forceText}': expected 1 or 0");
         if (OperationRequest.TableOf(operation) is not { } table)
@@ -280,7 +281,7 @@ internal static class QueueEndpoints
             QueryTable.Commands => [.. (await rows.CommandsAsync(search, ct)).Select(r => new OperationTarget(r.Jid, r.Tid, r.Cid, r.Owner))],
             _ => [.. (await rows.JobsAsync(search, ct)).Where(j => operation != "undelete" || j.Deleted).Select(r => new OperationTarget(r.Jid, 0, 0, r.Owner))],
         };
-        var request = new OperationRequest(operation, user, q["force"] == "1") { Priority = priority, AfterMs = afterMs, Edit = edit };
+        var request = new OperationRequest(operation, CallerOf(context), q["force"] == "1") { Priority = priority, AfterMs = afterMs, Edit = edit };
         var outcome = await operations.ApplyAsync(request, targets, ct);
         return TypedResults.Json(new OperationReply(operation, outcome.Done.Count, outcome.Done, outcome.Refused),
             FurrowJsonContext.Default.OperationReply);
@@ -291,15 +292,36 @@ internal static class QueueEndpoints
             ? TypedResults.Text(script.Text, script.Format == JobScript.Json ? "application/json" : "text/plain", Encoding.UTF8)
             : ApiResults.NotFound($"no job {jid}");
 
-    private static Task<IResult> PauseDispatchAsync(DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
-        CancellationToken ct) => SwitchDispatchAsync(true, dispatch, farm, options, started, ct);
+    /// <summary>
+    /// The caller as crews.config's rules see it: the user the request acts as (<see cref="Access.Caller.User"/>), and
+    /// whether its login is an administrator. An administrator acting as another user (?user=) keeps full access: it
+    /// could act as each job's owner anyway.
+    /// </summary>
+    internal static AccessCaller CallerOf(HttpContext context) =>
+        new(Access.Caller.User(context) ?? "", context.User.IsInRole(Access.EngineAuthentication.AdministratorRole));
 
-    private static Task<IResult> ResumeDispatchAsync(DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options, EngineClock started,
-        CancellationToken ct) => SwitchDispatchAsync(false, dispatch, farm, options, started, ct);
-
-    private static async Task<IResult> SwitchDispatchAsync(bool paused, DispatchSwitch dispatch, LiveFarm farm, IOptions<EngineOptions> options,
-        EngineClock started, CancellationToken ct)
+    /// <summary>A 403 naming the rule when the caller may not change the farm as a whole (<paramref name="action"/>); else null.</summary>
+    internal static IResult? FarmRefusal(HttpContext context, Access.UserAccounts accounts, string action)
     {
+        var caller = CallerOf(context);
+        return accounts.Crews.FarmRefusal(caller.Name.Length > 0 ? caller : caller with { Name = "an anonymous caller" }, action) is { } refusal
+            ? ApiResults.Error(StatusCodes.Status403Forbidden, refusal)
+            : null;
+    }
+
+    private static Task<IResult> PauseDispatchAsync(HttpContext context, Access.UserAccounts accounts, DispatchSwitch dispatch, LiveFarm farm,
+        IOptions<EngineOptions> options, EngineClock started, CancellationToken ct) =>
+        SwitchDispatchAsync(true, context, accounts, dispatch, farm, options, started, ct);
+
+    private static Task<IResult> ResumeDispatchAsync(HttpContext context, Access.UserAccounts accounts, DispatchSwitch dispatch, LiveFarm farm,
+        IOptions<EngineOptions> options, EngineClock started, CancellationToken ct) =>
+        SwitchDispatchAsync(false, context, accounts, dispatch, farm, options, started, ct);
+
+    private static async Task<IResult> SwitchDispatchAsync(bool paused, HttpContext context, Access.UserAccounts accounts, DispatchSwitch dispatch,
+        LiveFarm farm, IOptions<EngineOptions> options, EngineClock started, CancellationToken ct)
+    {
+        if (FarmRefusal(context, accounts, paused ? "pause dispatch" : "resume dispatch") is { } refused)
+            return refused;
         await dispatch.SetPausedAsync(paused, ct);
         return Status(farm, options, started);
     }
@@ -359,8 +381,11 @@ internal static class QueueEndpoints
         farm.Blocklists(JidHint(context)).Select(b => new BlocklistRow(b.Jid, b.Blade, b.Failures, b.Blocked)).ToList(),
         FurrowJsonContext.Default.ListBlocklistRow);
 
-    private static async Task<IResult> UnblockAsync(long jid, HttpContext context, TaskOperations operations, CancellationToken ct)
+    private static async Task<IResult> UnblockAsync(long jid, HttpContext context, Access.UserAccounts accounts, TaskOperations operations,
+        CancellationToken ct)
     {
+        if (FarmRefusal(context, accounts, $"unblock J{jid}'s blades") is { } refused)
+            return refused;
         var blade = context.Request.Query["blade"].FirstOrDefault();
         var problem = await operations.UnblockAsync(jid, string.IsNullOrWhiteSpace(blade) ? null : blade, ct);
         return problem is null

@@ -1,15 +1,20 @@
+using Furrow.Core.Access;
 using Furrow.Core.Jobs;
 using Furrow.Core.Query;
 
 namespace Furrow.Engine.Jobs;
 
 /// <summary>
-/// One operator's verb as asked (`tq OPERATION CLAUSE`, `POST /api/v1/operations/{operation}`): who asks, whether with
-/// `--force`, and the value the verb takes (chpri's priority, delay's time, an attribute edit). What it acts on is
-/// <see cref="TableOf"/> the operation: tasks, commands or jobs.
+/// One operator's verb as asked (`tq OPERATION CLAUSE`, `POST /api/v1/operations/{operation}`): who asks (the user the
+/// request acts as, and whether its login is an administrator), whether with `--force` (the caller's word that they mean
+/// to act on other users' jobs; what they may do is crews.config's to say), and the value the verb takes (chpri's
+/// priority, delay's time, an attribute edit). What it acts on is <see cref="TableOf"/> the operation: tasks, commands or jobs.
 /// </summary>
-internal sealed record OperationRequest(string Operation, string User, bool Force)
+internal sealed record OperationRequest(string Operation, AccessCaller Caller, bool Force)
 {
+    /// <summary>The user the request acts as.</summary>
+    public string User => Caller.Name;
+
     private static readonly string[] TaskOperations = ["retry", "skip", "resume", "tattr", "chkeys"];
 
     private static readonly string[] CommandOperations = ["cattr"];

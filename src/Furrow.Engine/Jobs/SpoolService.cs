@@ -70,6 +70,9 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             AtMost = spec.AtMost,
             EnvKey = spec.EnvKey,
             DirMaps = spec.DirMaps,
+            Crews = spec.Crews,
+            // The alfred parser keeps -editpolicy as written; crews.config decides what the name means when someone acts.
+            EditPolicy = spec.Kept.LastOrDefault(k => k.Name == "editpolicy")?.Value.Trim() is { Length: > 0 } policyName ? policyName : null,
         };
         LiveJob job;
         try

@@ -1,3 +1,5 @@
+using Furrow.Core.Access;
+using Furrow.Engine.Access;
 using Furrow.Engine.Farm;
 using Furrow.Storage;
 
@@ -6,40 +8,40 @@ namespace Furrow.Engine.Jobs;
 /// <summary>
 /// The operator's verbs on tasks, jobs and blades: retry, resume, skip, pause, unpause, interrupt, restart, delete, undelete,
 /// chpri, delay, undelay, retryallerrs, skipallerrs, jattr, tattr, cattr, chkeys, lock, unlock, unblock, nimby; and the
-/// rules every verb a search clause aims obeys (locks, --force), in <see cref="ApplyAsync"/>.
+/// rules every verb a search clause aims obeys (locks, crews.config's job edit policies), in <see cref="ApplyAsync"/>.
 /// </summary>
-internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader)
+internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader, UserAccounts accounts)
 {
     /// <summary>
-    /// Runs an operation on each target its clause matched, under the rules every one of them obeys: a locked job is
-    /// acted on by its lock's holder only (`--force` or not; only `unlock --force` breaks a lock), another user's job
-    /// needs `--force` (its lock's holder may unlock it without), and a task's service key (`tq chkeys`, `tq tattr -k
-    /// service`) is changed on each of its own commands. A target refused, or one its operation could not be done on,
-    /// is named with why in the outcome; the rest go on.
+    /// Runs an operation on each target its clause matched, under the rules every one of them obeys
+    /// (<see cref="CrewRules.OperationRefusal"/>: a locked job is acted on by its lock's holder only, and who may act on
+    /// a job is its crews.config policy's to say, another user's job also needing `--force`); a task's service key
+    /// (`tq chkeys`, `tq tattr -k service`) is changed on each of its own commands. A target refused, or one its
+    /// operation could not be done on, is named with why in the outcome; the rest go on.
     /// </summary>
     public async Task<OperationOutcome> ApplyAsync(OperationRequest request, IReadOnlyList<OperationTarget> targets,
         CancellationToken cancellationToken)
     {
         var (operation, user, force) = (request.Operation, request.User, request.Force);
+        var rules = accounts.Crews;
         var done = new List<string>();
         var refused = new List<string>();
-        // A job's lock is read once, however many of its tasks match; so are its commands, for a service key.
+        // A job's row (lock, policy) is read once, however many of its tasks match; so are its commands, for a service key.
         var lockOf = new Dictionary<long, string?>();
+        var policyOf = new Dictionary<long, string?>();
         var commandsOf = new Dictionary<long, ILookup<int, int>>();
         foreach (var target in targets)
         {
             var (jid, tid, cid, name) = (target.Jid, target.Tid, target.Cid, target.Name);
             if (!lockOf.TryGetValue(jid, out var holder))
-                lockOf[jid] = holder = (await JobRowAsync(jid, cancellationToken).ConfigureAwait(false))?.LockedBy;
-            if (holder is not null && holder != user && !(operation == "unlock" && force))
             {
-                refused.Add($"{name}: locked by {holder}; only {holder} may act on it until it is unlocked" +
-                    (operation == "unlock" ? " (--force breaks the lock)" : ""));
-                continue;
+                var row = await JobRowAsync(jid, cancellationToken).ConfigureAwait(false);
+                lockOf[jid] = holder = row?.LockedBy;
+                policyOf[jid] = row?.EditPolicy;
             }
-            if (target.Owner != user && !force && !(operation == "unlock" && holder == user))
+            if (rules.OperationRefusal(request.Caller, operation, new JobAccessFacts(target.Owner, policyOf[jid], holder), force, name) is { } refusal)
             {
-                refused.Add($"{name}: owned by {target.Owner}; use --force to act on other users' jobs");
+                refused.Add(refusal);
                 continue;
             }
             string? problem;

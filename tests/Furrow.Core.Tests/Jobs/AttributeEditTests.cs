@@ -13,6 +13,7 @@ public sealed class AttributeEditTests
     [InlineData(QueryTable.Jobs, "paused", "yes", "paused", "True")]
     [InlineData(QueryTable.Jobs, "projects", "fx, lighting fx", "projects", "fx|lighting")]
     [InlineData(QueryTable.Jobs, "afterjids", "12,13 12", "afterjids", "12|13")]
+    [InlineData(QueryTable.Jobs, "crews", "fx,lighting fx", "crews", "fx|lighting")]
     [InlineData(QueryTable.Jobs, "comment", "", "comment", "")]
     [InlineData(QueryTable.Tasks, "title", " spaced ", "title", " spaced ")]
     [InlineData(QueryTable.Commands, "retryrc", "-1,3", "retryrcodes", "-1|3")]
@@ -32,7 +33,7 @@ public sealed class AttributeEditTests
     }
 
     [Theory]
-    [InlineData(QueryTable.Jobs, "crews", "a", "not recorded by Furrow: crews")]
+    [InlineData(QueryTable.Jobs, "etalevel", "2", "not recorded by Furrow: etalevel")]
     [InlineData(QueryTable.Jobs, "metadata", "a", "not recorded by Furrow: metadata")]
     [InlineData(QueryTable.Jobs, "tags", "a", "tq cattr -k tags")]
     [InlineData(QueryTable.Jobs, "envkey", "a", "tq cattr -k envkey")]

@@ -235,7 +235,7 @@ public sealed class TractorQueryParseTests
     }
 
     [Theory]
-    [InlineData("crews like fx", QueryTable.Jobs, "crews")]
+    [InlineData("etalevel > 1", QueryTable.Jobs, "etalevel")]
     [InlineData("pausetime", QueryTable.Jobs, "pausetime")]
     [InlineData("not elapsed", QueryTable.Jobs, "elapsed")]
     [InlineData("numslots > 1", QueryTable.Invocations, "numslots")]

@@ -1,0 +1,198 @@
+using Furrow.Core.Config;
+
+namespace Furrow.Core.Access;
+
+/// <summary>Who asks: the user a request acts as, and whether its login is an administrator (the engine's own account,
+/// root on the engine's socket, or a member of the Administrators crew).</summary>
+public sealed record AccessCaller(string Name, bool Administrator);
+
+/// <summary>A job as the rules see it: its owner, its `-editpolicy` (null for none) and who holds its lock (null for none).</summary>
+public sealed record JobAccessFacts(string Owner, string? EditPolicy, string? LockedBy);
+
+/// <summary>
+/// Who may do what, from `crews.config` (Tractor's crews and JobEditAccessPolicies): one place that says whether a caller
+/// may run an operation on a job, may change the farm (dispatch, nimby, blade names, blocklists), or may call at all.
+/// Pure: the engine reads the file and hands the result here (<see cref="CrewsConfig"/>); an absent file is an empty one.
+/// </summary>
+/// <remarks>
+/// Tractor's rules kept: a crew lists users and other crews, expanded recursively; Administrators always have full job
+/// edit access; a job names its policy with `-editpolicy`, and a name crews.config does not define falls back to
+/// `defaultPolicy` (Tractor's concession to production wrangling); ValidLogins limits who may log in, BannedLogins
+/// makes exceptions. Furrow's choices where Tractor's documentation is silent: a policy's keys are Furrow's operation
+/// names or the groups in <see cref="Groups"/>; a policy that does not name an operation takes defaultPolicy's answer
+/// for it, and one defaultPolicy does not name either is allowed to JobOwner, Wranglers and Administrators.
+/// </remarks>
+public sealed class CrewRules
+{
+    public const string ValidLogins = "ValidLogins";
+    public const string BannedLogins = "BannedLogins";
+    public const string Administrators = "Administrators";
+    public const string Wranglers = "Wranglers";
+    public const string JobOwner = "JobOwner";
+    public const string DefaultPolicy = "defaultPolicy";
+
+    /// <summary>Every operation a policy may name, by group (a policy key may be an operation or its group; "all" is every one).</summary>
+    public static IReadOnlyDictionary<string, string[]> Groups { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["tasks"] = ["retry", "skip", "resume", "retryallerrs", "skipallerrs"],
+        ["control"] = ["pause", "unpause", "interrupt", "restart", "delay", "undelay"],
+        ["edit"] = ["chpri", "jattr", "tattr", "cattr", "chkeys"],
+        ["locks"] = ["lock", "unlock"],
+        ["deletion"] = ["delete", "undelete"],
+    };
+
+    /// <summary>The group every operation belongs to as well.</summary>
+    public const string AllGroup = "all";
+
+    /// <summary>Who may do an operation no policy names.</summary>
+    public static IReadOnlyList<string> BuiltInGrant { get; } = [JobOwner, Wranglers, Administrators];
+
+    // Tractor's crews.config keys that Furrow does not act on, with what to do instead.
+    private static readonly Dictionary<string, string> KnownElsewhere = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["SitePasswordValidator"] = "Furrow checks passwords against users.config (furrow user add); it runs no site validator",
+        ["PasswordHashing"] = "Furrow hashes passwords itself (PBKDF2, in users.config)",
+    };
+
+    private static readonly string[] MetaNames = ["@syslogins", "@externlogins"];
+
+    private readonly CrewsConfig _config;
+    private readonly Dictionary<string, HashSet<string>> _members = new(StringComparer.Ordinal);
+
+    /// <summary>Rules from a crews.config already checked with <see cref="Check"/>.</summary>
+    public CrewRules(CrewsConfig config)
+    {
+        _config = config;
+        foreach (var crew in config.Crews.Keys)
+            _members[crew] = Expand(crew, []);
+    }
+
+    /// <summary>The rules of a site without crews.config: owners act on their own jobs, administrators on every one.</summary>
+    public static CrewRules None { get; } = new(new CrewsConfig());
+
+    /// <summary>
+    /// Null when <paramref name="config"/> is one the engine can act on completely; else what is wrong, naming the key:
+    /// a top-level key other than Crews and JobEditAccessPolicies, Tractor's meta-names (@syslogins, @externlogins), a
+    /// policy key that is neither an operation nor a group, or a policy entry that is neither JobOwner nor a crew.
+    /// </summary>
+    public static string? Check(CrewsConfig config)
+    {
+        foreach (var key in config.Unknown?.Keys ?? Enumerable.Empty<string>())
+            return KnownElsewhere.TryGetValue(key, out var instead)
+                ? $"{key} is not supported by Furrow: {instead}; remove it"
+                : $"unknown key '{key}': crews.config holds Crews and JobEditAccessPolicies";
+        foreach (var (crew, members) in config.Crews)
+        {
+            foreach (var member in members)
+            {
+                if (MetaNames.Contains(member, StringComparer.OrdinalIgnoreCase))
+                    return $"crew {crew}: {member} is not supported by Furrow; list the users (or crews) by name";
+                if (!config.Crews.ContainsKey(member) && AccountName.Problem(member) is { } problem)
+                    return $"crew {crew}: {problem}";
+            }
+        }
+        foreach (var (policy, grants) in config.JobEditAccessPolicies)
+        {
+            foreach (var (key, who) in grants)
+            {
+                if (key != AllGroup && !Groups.ContainsKey(key) && !Groups.Values.Any(g => g.Contains(key)))
+                    return $"JobEditAccessPolicies {policy}: unknown operation '{key}'; a policy names operations " +
+                        $"({string.Join(", ", Groups.Values.SelectMany(g => g))}) or groups of them ({string.Join(", ", Groups.Keys)}, {AllGroup})";
+                foreach (var name in who)
+                    if (name != JobOwner && !config.Crews.ContainsKey(name) && name is not (Administrators or Wranglers or ValidLogins))
+                        return $"JobEditAccessPolicies {policy}, {key}: '{name}' is neither JobOwner nor a crew defined in Crews";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="user"/> is a member of <paramref name="crew"/>, directly or through a crew it lists.</summary>
+    public bool IsMember(string user, string crew) => _members.TryGetValue(crew, out var members) && members.Contains(user);
+
+    /// <summary>Whether the caller has full access: an administrator by login, or a member of the Administrators crew.</summary>
+    public bool IsAdministrator(AccessCaller caller) => caller.Administrator || IsMember(caller.Name, Administrators);
+
+    /// <summary>
+    /// Null when <paramref name="user"/> may log in and call; else why not, naming the rule: BannedLogins lists the
+    /// user, or ValidLogins is defined and does not. A site without ValidLogins lets every account in.
+    /// </summary>
+    public string? LoginRefusal(string user)
+    {
+        if (IsMember(user, BannedLogins))
+            return $"{user} is in crews.config's BannedLogins";
+        if (_config.Crews.ContainsKey(ValidLogins) && !IsMember(user, ValidLogins))
+            return $"{user} is not in crews.config's ValidLogins";
+        return null;
+    }
+
+    /// <summary>
+    /// Null when the caller may change the farm as a whole (<paramref name="action"/>: pause dispatch, nimby a blade,
+    /// release a blade name, unblock a job's blades); else why not. That takes an administrator or a wrangler.
+    /// </summary>
+    public string? FarmRefusal(AccessCaller caller, string action) =>
+        IsAdministrator(caller) || IsMember(caller.Name, Wranglers)
+            ? null
+            : $"{caller.Name} may not {action}: that takes a member of crews.config's {Wranglers} or {Administrators} crew";
+
+    /// <summary>
+    /// Null when <paramref name="caller"/> may run <paramref name="operation"/> on the job <paramref name="target"/>
+    /// names; else why not, beginning with the target's name. A locked job is acted on by its lock's holder only
+    /// (`unlock --force` by one the policy lets unlock breaks it); another user's job takes the policy's grant, and then
+    /// <paramref name="force"/> as the caller's word that they mean it (tq's --force); the job's owner needs the grant
+    /// (JobOwner) too. Administrators may do anything a lock does not forbid.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="operation"/> is none of <see cref="Groups"/>' operations.</exception>
+    public string? OperationRefusal(AccessCaller caller, string operation, JobAccessFacts job, bool force, string target)
+    {
+        var (who, policy) = Grant(operation, job.EditPolicy);
+        var granted = IsAdministrator(caller) || who.Any(name => name == JobOwner ? caller.Name == job.Owner : IsMember(caller.Name, name));
+        var holder = job.LockedBy;
+        if (holder is not null && holder != caller.Name && !(operation == "unlock" && force))
+            return $"{target}: locked by {holder}; only {holder} may act on it until it is unlocked" + (operation == "unlock" ? " (--force breaks the lock)" : "");
+        // The holder of a lock on another user's job may always take it off again.
+        if (operation == "unlock" && holder == caller.Name)
+            return null;
+        if (!granted)
+            return $"{target}: owned by {job.Owner}; {policy} lets only {string.Join(", ", who)} {operation} it" +
+                (caller.Name == job.Owner ? "" : " (--force does not change that)");
+        if (caller.Name != job.Owner && !force)
+            return $"{target}: owned by {job.Owner}; use --force to act on other users' jobs";
+        return null;
+    }
+
+    // Who may run the operation under the job's policy, and how to name where that came from.
+    private (IReadOnlyList<string> Who, string Policy) Grant(string operation, string? editPolicy)
+    {
+        var group = Groups.FirstOrDefault(g => g.Value.Contains(operation)).Key
+            ?? throw new ArgumentException($"unknown operation '{operation}'", nameof(operation));
+        var policies = _config.JobEditAccessPolicies;
+        if (editPolicy is { Length: > 0 } named && named != DefaultPolicy && policies.TryGetValue(named, out var own)
+            && Lookup(own, operation, group) is { } fromOwn)
+            return (fromOwn, $"crews.config's {named} policy");
+        if (policies.TryGetValue(DefaultPolicy, out var fallback) && Lookup(fallback, operation, group) is { } fromDefault)
+            return (fromDefault, editPolicy is { Length: > 0 } && editPolicy != DefaultPolicy && !policies.ContainsKey(editPolicy)
+                ? $"crews.config's {DefaultPolicy} (the job's editpolicy {editPolicy} is not defined)"
+                : $"crews.config's {DefaultPolicy}");
+        return (BuiltInGrant, "Furrow's default policy");
+    }
+
+    private static List<string>? Lookup(Dictionary<string, List<string>> policy, string operation, string group) =>
+        policy.TryGetValue(operation, out var who) || policy.TryGetValue(group, out who) || policy.TryGetValue(AllGroup, out who) ? who : null;
+
+    // A crew's users: its members, with crews it names replaced by theirs; a crew met again on the way (a loop) adds nothing.
+    private HashSet<string> Expand(string crew, HashSet<string> visiting)
+    {
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        if (!visiting.Add(crew) || !_config.Crews.TryGetValue(crew, out var members))
+            return users;
+        foreach (var member in members)
+        {
+            if (_config.Crews.ContainsKey(member))
+                users.UnionWith(Expand(member, visiting));
+            else
+                users.Add(member);
+        }
+        visiting.Remove(crew);
+        return users;
+    }
+}
