@@ -18,17 +18,7 @@ internal sealed class BladeKeyFile(string stateDirectory)
     public void Write(string key)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-        var temporary = FilePath + ".new";
-        File.Delete(temporary);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new FileStream(temporary, options))
-        {
-            file.Write(System.Text.Encoding.ASCII.GetBytes(key + "\n"));
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, FilePath, overwrite: true);
+        Furrow.Client.AtomicFile.Write(FilePath, key + "\n", sync: true);
     }
 
     /// <summary>Forgets the key (the engine no longer knows it: an operator released the name).</summary>

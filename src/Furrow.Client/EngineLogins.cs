@@ -74,12 +74,6 @@ public static class EngineLogins
             Directory.CreateDirectory(directory);
         else
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var temporary = path + ".new";
-        // Closed to its owner before a token goes in.
-        File.WriteAllBytes(temporary, []);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(temporary, JsonSerializer.Serialize(logins, FurrowJsonContext.Default.DictionaryStringSavedLogin));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, JsonSerializer.Serialize(logins, FurrowJsonContext.Default.DictionaryStringSavedLogin));
     }
 }

@@ -246,7 +246,7 @@ public static class EngineHost
             }
             // crews.config's ValidLogins and BannedLogins hold for every call, a token made before the file changed
             // included; the engine's own account and root on its socket are always let in, so a site cannot lock itself out.
-            var caller = context.User.Identity is { IsAuthenticated: true } identity ? identity.AuthenticationType == "local" ? null : identity.Name
+            var caller = context.User.Identity is { IsAuthenticated: true } identity ? identity.AuthenticationType == EngineAuthentication.ByLocalSocket ? null : identity.Name
                 : Caller.User(context);
             if (caller is not null && context.RequestServices.GetRequiredService<UserAccounts>().Crews.LoginRefusal(caller) is { } refusal)
             {

@@ -35,15 +35,9 @@ public static class AccessFiles
     {
         Directory.CreateDirectory(configDirectory);
         var path = Path.Combine(configDirectory, UsersFile);
-        var temporary = path + ".new";
         var text = "// Furrow accounts, written by `furrow user`: password hashes (PBKDF2), never passwords. Keep this file 0600.\n" +
             JsonSerializer.Serialize(users, SiteConfigJsonContext.Default.UsersConfig) + "\n";
-        // Made empty and closed to its owner before the hashes go in.
-        File.WriteAllBytes(temporary, []);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, path, overwrite: true);
+        Furrow.Client.AtomicFile.Write(path, text);
     }
 
     /// <summary>crews.config, or an empty one when the file is absent.</summary>

@@ -19,6 +19,12 @@ public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
     /// <summary>The scheme's name.</summary>
     public const string SchemeName = "Furrow";
 
+    /// <summary>How a caller known by a login token was authenticated (the identity's AuthenticationType).</summary>
+    public const string ByToken = "token";
+
+    /// <summary>How the engine's own account or root on the unix socket was authenticated (the identity's AuthenticationType).</summary>
+    public const string ByLocalSocket = "local";
+
     /// <summary>The role claim every administrator carries: crews.config Administrators, the engine's own account, root.</summary>
     public const string AdministratorRole = "Administrators";
 
@@ -38,12 +44,12 @@ public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
         {
             var token = header["Bearer ".Length..].Trim();
             return await sessions.FindAsync(token, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && accounts.StampOf(login) == stamp
-                ? Success(login, accounts.IsAdministrator(login), "token")
+                ? Success(login, accounts.IsAdministrator(login), ByToken)
                 : AuthenticateResult.Fail("the login token is unknown, ended, expired, or its account's password changed: log in again (tq --login)");
         }
         if (header.Length > 0)
             return AuthenticateResult.Fail("the Authorization header is not `Bearer TOKEN`");
-        return LocalPeer.Identify(Context) is { } local ? Success(local, true, "local") : AuthenticateResult.NoResult();
+        return LocalPeer.Identify(Context) is { } local ? Success(local, true, ByLocalSocket) : AuthenticateResult.NoResult();
     }
 
     private AuthenticateResult Success(string user, bool administrator, string how) =>

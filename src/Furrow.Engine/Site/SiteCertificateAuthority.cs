@@ -124,7 +124,7 @@ internal static class SiteCertificateAuthority
         using var certificate = request.CreateSelfSigned(now - ClockSkew, now + CaLifetime);
         // The key first: a certificate without its key would stop the next start, a key without its certificate is made again.
         WriteKey(keyFile, key);
-        WriteAtomically(certificateFile, certificate.ExportCertificatePem() + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite
+        Furrow.Client.AtomicFile.Write(certificateFile, certificate.ExportCertificatePem() + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite
             | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
 
@@ -149,25 +149,11 @@ internal static class SiteCertificateAuthority
         var notAfter = now + EngineLifetime < ca.NotAfter.ToUniversalTime() ? now + EngineLifetime : new DateTimeOffset(ca.NotAfter.ToUniversalTime());
         using var issued = request.Create(ca, now - ClockSkew, notAfter, serial);
         WriteKey(keyFile, key);
-        WriteAtomically(certificateFile, issued.ExportCertificatePem() + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite
+        Furrow.Client.AtomicFile.Write(certificateFile, issued.ExportCertificatePem() + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite
             | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         return issued.CopyWithPrivateKey(key);
     }
 
     private static void WriteKey(string path, ECDsa key) =>
-        WriteAtomically(path, key.ExportPkcs8PrivateKeyPem() + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite);
-
-    /// <summary>Writes through a temporary file created with <paramref name="mode"/>, so a key is never readable by others, even briefly, and a reader never sees half a file.</summary>
-    private static void WriteAtomically(string path, string text, UnixFileMode mode)
-    {
-        var temporary = path + ".new";
-        File.Delete(temporary);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = mode;
-        using (var stream = new FileStream(temporary, options))
-        using (var writer = new StreamWriter(stream))
-            writer.Write(text);
-        File.Move(temporary, path, overwrite: true);
-    }
+        Furrow.Client.AtomicFile.Write(path, key.ExportPkcs8PrivateKeyPem() + "\n");
 }
