@@ -52,6 +52,7 @@ internal static class DispatchScenario
         var licMeter = new ConcurrencyMeter();
         var roundTrips = new RoundTrips();
         using var stop = new CancellationTokenSource();
+        var gcBefore = await engine.Client.StatusAsync();
         engine.EngineProcess.Refresh();
         var engineCpuBefore = engine.EngineProcess.TotalProcessorTime;
         var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -91,6 +92,7 @@ internal static class DispatchScenario
         engine.EngineProcess.Refresh();
         var engineCpu = engine.EngineProcess.TotalProcessorTime - engineCpuBefore;
         var benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore;
+        var gcAfter = await engine.Client.StatusAsync();
 
         var (p50, p99) = await IdleLatencyAsync(engine, latencySamples);
         var result = new Dictionary<string, object>
@@ -116,6 +118,10 @@ internal static class DispatchScenario
             ["engine_cpu_ms_per_task"] = Math.Round(engineCpu.TotalMilliseconds / tasks, 3),
             // The simulated blades' CPU (this process) per task: the rest of what the two share of the machine.
             ["sim_blades_cpu_ms_per_task"] = Math.Round(benchCpu.TotalMilliseconds / tasks, 3),
+            // How long the engine stood still for garbage collections while it dispatched, as a share of the run, and how
+            // many collections of each generation it made: the figures that choose the engine's GC mode.
+            ["engine_gc_pause_pct"] = Math.Round(100 * (gcAfter.GcPauseMs - gcBefore.GcPauseMs) / (seconds * 1000), 1),
+            ["engine_collections"] = string.Join('/', gcAfter.Collections.Zip(gcBefore.Collections, (a, b) => a - b)),
             ["spool_s"] = Math.Round(spoolSeconds, 1),
             ["jobs"] = jobs,
         };

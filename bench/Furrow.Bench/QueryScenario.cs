@@ -11,7 +11,9 @@ namespace Furrow.Bench;
 /// of 100 shots. Each search is asked <c>--samples</c> times for tq's default columns (job counts and states included,
 /// which read the tasks) and reported as its p50 and p99 request time, as is a whole tq process (start to exit) listing
 /// one job. The target is p99 &lt; 100 ms on both stores and tq p50 &lt; 150 ms. Each search also reports the
-/// engine's and the client's CPU time per request, the figures to compare when other work shares the machine.
+/// engine's and the client's CPU time per request, the figures to compare when other work shares the machine, and what
+/// the slowest request spent: the engine's CPU and its garbage collection pauses during it (from the engine's status,
+/// read outside the timed request), to tell a collection from a machine busy with other work.
 /// </summary>
 internal static class QueryScenario
 {
@@ -53,23 +55,41 @@ internal static class QueryScenario
             var times = new List<double>();
             var rows = 0;
             TimeSpan engineCpu = default, clientCpu = default, databaseCpu = default;
+            // What the slowest request's time went on: the engine's CPU and the engine's garbage collection pauses during it.
+            var (slowest, slowestAt, slowestCpu, slowestGc, gcPause, gen2) = (0.0, 0, 0.0, 0.0, 0.0, 0);
             for (var i = 0; i < samples + 2; i++)
             {
+                var gcBefore = await engine.Client.StatusAsync();
                 // This process's own time is read last before the request and first after it, so reading the others is not counted.
                 var (databaseBefore, engineBefore, clientBefore) =
                     (engine.DatabaseCpuTime(), engine.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
                 var watch = Stopwatch.StartNew();
                 var answer = await engine.Client.QueryColumnsAsync(table, columns, clause, "bench", new ListOptions());
+                var elapsed = watch.Elapsed.TotalMilliseconds;
+                var (clientAfter, engineAfter, databaseAfter) =
+                    (Process.GetCurrentProcess().TotalProcessorTime, engine.CpuTime(), engine.DatabaseCpuTime());
+                var gcAfter = await engine.Client.StatusAsync();
                 if (i >= 2) // the first two warm the engine's code and the database's cache
                 {
-                    times.Add(watch.Elapsed.TotalMilliseconds);
-                    clientCpu += Process.GetCurrentProcess().TotalProcessorTime - clientBefore;
-                    engineCpu += engine.CpuTime() - engineBefore;
-                    databaseCpu += engine.DatabaseCpuTime() - databaseBefore;
+                    times.Add(elapsed);
+                    clientCpu += clientAfter - clientBefore;
+                    engineCpu += engineAfter - engineBefore;
+                    databaseCpu += databaseAfter - databaseBefore;
+                    var paused = gcAfter.GcPauseMs - gcBefore.GcPauseMs;
+                    gcPause += paused;
+                    gen2 += gcAfter.Collections[2] - gcBefore.Collections[2];
+                    if (elapsed > slowest)
+                        (slowest, slowestAt, slowestCpu, slowestGc) = (elapsed, i - 1, (engineAfter - engineBefore).TotalMilliseconds, paused);
                 }
                 rows = answer.Rows.Count;
             }
             times.Sort();
+            result[$"{name}_slowest_ms"] = Math.Round(slowest, 1);
+            result[$"{name}_slowest_sample"] = slowestAt; // 1 is the first counted: a low number points at warm-up (tiered JIT)
+            result[$"{name}_slowest_engine_cpu_ms"] = Math.Round(slowestCpu, 1);
+            result[$"{name}_slowest_gc_pause_ms"] = Math.Round(slowestGc, 1);
+            result[$"{name}_gc_pause_ms_per_request"] = Math.Round(gcPause / samples, 1);
+            result[$"{name}_gen2_collections"] = gen2;
             result[$"{name}_rows"] = rows;
             result[$"{name}_p50_ms"] = Math.Round(Percentile(times, 0.50), 1);
             result[$"{name}_p99_ms"] = Math.Round(Percentile(times, 0.99), 1);

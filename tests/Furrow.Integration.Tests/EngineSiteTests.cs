@@ -48,6 +48,26 @@ public sealed class EngineSiteTests
     }
 
     [Fact]
+    public async Task Status_GivesTheEngineProcesssMemory_AndItsCollections()
+    {
+        await using var site = new TestSite();
+        var engine = await site.StartEngineAsync();
+        await site.SpoolAsync("Job -title {some work} -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+
+        var status = await site.Client.StatusAsync();
+
+        // The resident size the engine reports is the one the kernel gives for its pid (read just after, so within a margin).
+        var rss = File.ReadLines($"/proc/{engine.Pid}/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var rssBytes = long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        Assert.InRange(status.WorkingSetBytes, rssBytes / 2, rssBytes * 2);
+        Assert.Equal(3, status.Collections.Length);
+        Assert.True(status.Collections[0] >= status.Collections[1] && status.Collections[1] >= status.Collections[2] && status.Collections[2] >= 0,
+            $"collections per generation: {string.Join(", ", status.Collections)}");
+        Assert.True(status.GcPauseMs >= 0);
+        Assert.True(status.HeapBytes >= 0 && status.HeapBytes < status.WorkingSetBytes * 4, $"heap {status.HeapBytes}, rss {status.WorkingSetBytes}");
+    }
+
+    [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task PauseDispatch_LetsRunningCommandsFinish_AndStartsNothingNew_UntilResumed()
     {

@@ -122,6 +122,12 @@ public sealed record ErrorReply(int Rc, string Msg)
     public string Detail => Msg;
 }
 
-/// <summary>Engine status: version, uptime, whether dispatching is paused, and queue sizes.</summary>
+/// <summary>
+/// Engine status: version, start time (ms since the Unix epoch), whether dispatching is paused, queue sizes, and the
+/// engine process's memory: <paramref name="WorkingSetBytes"/> (resident), <paramref name="HeapBytes"/> (the managed heap
+/// after the last collection), <paramref name="Collections"/> (garbage collections so far per generation, 0 to 2) and
+/// <paramref name="GcPauseMs"/> (time the engine stood still for them, in total). A request that took long while
+/// <paramref name="GcPauseMs"/> grew by as much waited for a collection, not for the database.
+/// </summary>
 public sealed record EngineStatus(string Version, long StartTime, bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades, string DataDirectory,
-    string Host, int Pid, int Port);
+    string Host, int Pid, int Port, long WorkingSetBytes, long HeapBytes, int[] Collections, double GcPauseMs);

@@ -331,7 +331,8 @@ internal static class QueueEndpoints
         var counts = farm.Counts();
         var status = new EngineStatus(EngineVersion.Current, started.StartedMs, counts.DispatchPaused, counts.Jobs, counts.ReadyTasks,
             counts.ActiveTasks, counts.Blades, options.Value.DataDirectory, Environment.MachineName, Environment.ProcessId,
-            options.Value.Port);
+            options.Value.Port, Environment.WorkingSet, GC.GetGCMemoryInfo().HeapSizeBytes,
+            [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)], Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1));
         return TypedResults.Json(status, FurrowJsonContext.Default.EngineStatus);
     }
 

@@ -35,10 +35,20 @@ internal sealed class SpoolAdmission : IAsyncDisposable
 
     public TimeSpan QueueWait { get; }
 
-    private long _bytesAdmitted;
+    /// <summary>
+    /// A script at least this large (bytes) counts towards <see cref="LargeScriptBytesAdmitted"/>. Its text, and the
+    /// arrays its parse builds, land on the large object heap, which only a full collection frees, so a few such spools
+    /// grow the heap by hundreds of megabytes. The garbage of smaller scripts is freed by the young-generation collections
+    /// that spooling itself causes, and counting it made a site spooling many small jobs pay a full collection's pause
+    /// (over a second with a million tasks held) for every 64 MB of them.
+    /// </summary>
+    public const long LargeScriptBytes = 1L << 20;
 
-    /// <summary>Script bytes admitted since the engine started (what memory spools have cost, for <c>MemoryReturner</c>).</summary>
-    public long BytesAdmitted => Interlocked.Read(ref _bytesAdmitted);
+    private long _largeScriptBytesAdmitted;
+
+    /// <summary>Bytes of scripts of at least <see cref="LargeScriptBytes"/> admitted since the engine started (what memory
+    /// spools have cost beyond what ordinary collections give back, for <c>MemoryReturner</c>).</summary>
+    public long LargeScriptBytesAdmitted => Interlocked.Read(ref _largeScriptBytesAdmitted);
 
     /// <summary>Whether no spool holds room right now.</summary>
     public bool Idle => _limiter.GetStatistics() is { } stats && stats.CurrentAvailablePermits == _permits && stats.CurrentQueuedCount == 0;
@@ -58,7 +68,8 @@ internal sealed class SpoolAdmission : IAsyncDisposable
             var lease = await _limiter.AcquireAsync(permits, wait.Token).ConfigureAwait(false);
             if (lease.IsAcquired)
             {
-                Interlocked.Add(ref _bytesAdmitted, bytes);
+                if (bytes >= LargeScriptBytes)
+                    Interlocked.Add(ref _largeScriptBytesAdmitted, bytes);
                 return lease;
             }
             lease.Dispose();

@@ -66,11 +66,8 @@ public static class SiteConfigLoader
     /// <summary>Replaces db.config in one rename, so a reader sees the old file or the new one, never half of either.</summary>
     public static void WriteDb(string configDir, DbConfig config)
     {
-        var path = Path.Combine(configDir, DbConfigFile);
-        var temporary = path + ".new";
-        File.WriteAllText(temporary, "// Written by tractor-dbctl --move-to.\n" +
-            JsonSerializer.Serialize(config, SiteConfigJsonContext.Default.DbConfig) + "\n");
-        File.Move(temporary, path, overwrite: true);
+        Client.AtomicFile.Write(Path.Combine(configDir, DbConfigFile), "// Written by tractor-dbctl --move-to.\n" +
+            JsonSerializer.Serialize(config, SiteConfigJsonContext.Default.DbConfig) + "\n", Client.AtomicFile.Readable, sync: true);
     }
 
     /// <summary>Writes a commented default config for a new site, as `furrow up` does; existing files are left alone.</summary>
