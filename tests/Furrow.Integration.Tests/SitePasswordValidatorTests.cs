@@ -92,6 +92,24 @@ public sealed class SitePasswordValidatorTests
         Assert.Equal("ana", (await new EngineClient(site.Engine, new HttpClient()).LoginAsync("ana", anaPassword)).User);
         Assert.Equal(401, (await Assert.ThrowsAsync<EngineException>(() => site.LoginAsync("ana", Password))).StatusCode);
         Assert.DoesNotContain("ana", await File.ReadAllLinesAsync(Path.Combine(records, "asked")));
+
+        // Without the validator, its logins end; users.config's go on.
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "crews.config"), """{ "Crews": {} }""");
+        using var afterwards = new EngineClient(site.Engine, new HttpClient(), token: token);
+        var ended = await Eventually.WaitForAsync(async () =>
+        {
+            try
+            {
+                await afterwards.JobsAsync();
+                return null;
+            }
+            catch (EngineException error)
+            {
+                return error;
+            }
+        }, TimeSpan.FromSeconds(10), () => "vic's login to end with the validator removed");
+        Assert.Equal(401, ended.StatusCode);
+        Assert.Equal("ana", (await new EngineClient(site.Engine, new HttpClient()).LoginAsync("ana", anaPassword)).User);
     }
 
     [Fact]

@@ -83,7 +83,7 @@ public sealed class CrewRules
         foreach (var key in config.Unknown?.Keys ?? Enumerable.Empty<string>())
             return KnownElsewhere.TryGetValue(key, out var instead)
                 ? $"{key} is not supported by Furrow: {instead}; remove it"
-                : $"unknown key '{key}': crews.config holds Crews and JobEditAccessPolicies";
+                : $"unknown key '{key}': crews.config holds Crews, JobEditAccessPolicies, {PasswordValidatorSetting.Key} and {PasswordValidatorSetting.TimeoutKey}";
         foreach (var (crew, members) in config.Crews)
         {
             foreach (var member in members)

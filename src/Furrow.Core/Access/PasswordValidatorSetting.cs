@@ -26,7 +26,10 @@ public sealed record PasswordValidatorCommand(IReadOnlyList<string> Argv, TimeSp
 /// </remarks>
 public static class PasswordValidatorSetting
 {
+    /// <summary>Tractor's crews.config key naming the validator command.</summary>
     public const string Key = "SitePasswordValidator";
+
+    /// <summary>Furrow's crews.config key: seconds one check may run (see <see cref="DefaultTimeout"/>, <see cref="MaxTimeoutSeconds"/>).</summary>
     public const string TimeoutKey = "SitePasswordValidatorTimeout";
 
     /// <summary>The one variable the setting may use: the site config directory, as Tractor's TractorConfigDirectory.</summary>
