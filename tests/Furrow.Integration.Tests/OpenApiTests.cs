@@ -97,7 +97,7 @@ public sealed class OpenApiTests
         [("post", "/api/v1/blades/{name}/heartbeat")] = [400, 401, 403, 415],
         [("post", "/api/v1/blades/{name}/leave")] = [400, 401, 403, 415],
         [("delete", "/api/v1/blades/{name}/key")] = [404],
-        [("post", "/api/v1/auth/login")] = [400, 401, 415, 429],
+        [("post", "/api/v1/auth/login")] = [400, 401, 403, 415, 429, 503],
         [("post", "/api/v1/auth/logout")] = [401],
     };
 

@@ -50,8 +50,8 @@ public sealed class CrewRules
     // Tractor's crews.config keys that Furrow does not act on, with what to do instead.
     private static readonly Dictionary<string, string> KnownElsewhere = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["SitePasswordValidator"] = "Furrow checks passwords against users.config (furrow user add); it runs no site validator",
-        ["PasswordHashing"] = "Furrow hashes passwords itself (PBKDF2, in users.config)",
+        ["PasswordHashing"] = "Furrow hashes users.config passwords itself (PBKDF2), and a SitePasswordValidator gets the password as typed " +
+            "(send it over TLS)",
     };
 
     private static readonly string[] MetaNames = ["@syslogins", "@externlogins"];
@@ -73,14 +73,17 @@ public sealed class CrewRules
     /// <summary>
     /// Null when <paramref name="config"/> is one the engine can act on completely; else what is wrong, naming the key:
     /// a top-level key other than Crews and JobEditAccessPolicies, Tractor's meta-names (@syslogins, @externlogins), a
-    /// policy key that is neither an operation nor a group, or a policy entry that is neither JobOwner nor a crew.
+    /// policy key that is neither an operation nor a group, a policy entry that is neither JobOwner nor a crew, or a
+    /// SitePasswordValidator setting <see cref="PasswordValidatorSetting"/> refuses.
     /// </summary>
     public static string? Check(CrewsConfig config)
     {
+        if (PasswordValidatorSetting.Problem(config) is { } validator)
+            return validator;
         foreach (var key in config.Unknown?.Keys ?? Enumerable.Empty<string>())
             return KnownElsewhere.TryGetValue(key, out var instead)
                 ? $"{key} is not supported by Furrow: {instead}; remove it"
-                : $"unknown key '{key}': crews.config holds Crews and JobEditAccessPolicies";
+                : $"unknown key '{key}': crews.config holds Crews, JobEditAccessPolicies, {PasswordValidatorSetting.Key} and {PasswordValidatorSetting.TimeoutKey}";
         foreach (var (crew, members) in config.Crews)
         {
             foreach (var member in members)

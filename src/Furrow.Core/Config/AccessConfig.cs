@@ -33,7 +33,17 @@ public sealed class CrewsConfig
     /// <summary>Policy name → (operation or group of operations → who may: "JobOwner" or crew names).</summary>
     public Dictionary<string, Dictionary<string, List<string>>> JobEditAccessPolicies { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Top-level keys other than Crews and JobEditAccessPolicies: refused at start, never ignored.</summary>
+    /// <summary>
+    /// Tractor's `SitePasswordValidator`: the command the engine runs to check a login users.config has no account for,
+    /// as a command line (string) or the program and its arguments (array of strings); null when absent. Read by
+    /// <see cref="Access.PasswordValidatorSetting"/>.
+    /// </summary>
+    public System.Text.Json.JsonElement? SitePasswordValidator { get; set; }
+
+    /// <summary>Furrow's: seconds one validator check may run before it is killed (default 10, at most 300); only with <see cref="SitePasswordValidator"/>.</summary>
+    public double? SitePasswordValidatorTimeout { get; set; }
+
+    /// <summary>Top-level keys other than Crews, JobEditAccessPolicies and the validator's: refused at start, never ignored.</summary>
     [System.Text.Json.Serialization.JsonExtensionData]
     public Dictionary<string, System.Text.Json.JsonElement>? Unknown { get; set; }
 

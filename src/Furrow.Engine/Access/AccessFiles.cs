@@ -40,6 +40,21 @@ public static class AccessFiles
         Furrow.Client.AtomicFile.Write(path, text);
     }
 
+    /// <summary>
+    /// The SitePasswordValidator <paramref name="crews"/> names, its program resolved and checked
+    /// (<see cref="SiteLoginValidator.Resolve"/>), or null when it names none.
+    /// </summary>
+    /// <exception cref="SiteConfigException">The setting is malformed, or its program is missing or not executable; the
+    /// message names crews.config, the key and the program.</exception>
+    public static Core.Access.PasswordValidatorCommand? ReadValidator(string configDirectory, CrewsConfig crews)
+    {
+        var path = Path.Combine(configDirectory, CrewsFile);
+        var (command, problem) = Core.Access.PasswordValidatorSetting.Read(crews, Path.GetFullPath(configDirectory));
+        if (problem is not null)
+            throw new SiteConfigException($"{path}: {problem}");
+        return command is null ? null : SiteLoginValidator.Resolve(command, Path.GetFullPath(configDirectory), path);
+    }
+
     /// <summary>crews.config, or an empty one when the file is absent.</summary>
     /// <exception cref="SiteConfigException">The file is not JSON, a crew names a bad user, or a key is one the engine does not
     /// act on (<see cref="Core.Access.CrewRules.Check"/>).</exception>

@@ -8,10 +8,16 @@ using Microsoft.Extensions.Options;
 namespace Furrow.Engine.Access;
 
 /// <summary>
-/// The site's accounts (users.config) and crews (crews.config) as the engine checks them. Both files are read again
-/// when they change (looked at no more than once a second), so `furrow user add` and an edited crews.config apply
-/// without a restart; a file made unreadable keeps the last good one and logs why.
+/// The site's accounts (users.config), crews (crews.config) and site password validator (crews.config's
+/// SitePasswordValidator) as the engine checks them. Both files are read again when they change (looked at no more
+/// than once a second), so `furrow user add` and an edited crews.config apply without a restart; a file made
+/// unreadable, or a validator program gone, keeps the last good one and logs why.
 /// </summary>
+/// <remarks>
+/// Furrow's rule for which check decides a login: a name with a users.config account is checked against that account
+/// only; any other name goes to the validator, when crews.config names one. The validator's answer stands for the
+/// password only: ValidLogins and BannedLogins apply to its logins as to every other.
+/// </remarks>
 public sealed class UserAccounts
 {
     private static readonly PasswordHasher<string> Hasher = new();
@@ -26,7 +32,10 @@ public sealed class UserAccounts
     private Snapshot _current;
     private long _checkedAtMs;
 
-    private sealed record Snapshot(UsersConfig Users, CrewRules Crews, DateTime UsersStamp, DateTime CrewsStamp);
+    private readonly SiteLoginValidator _validator;
+
+    private sealed record Snapshot(UsersConfig Users, CrewRules Crews, PasswordValidatorCommand? Validator, string? ValidatorStamp,
+        DateTime UsersStamp, DateTime CrewsStamp);
 
     /// <summary>Reads both files now: a bad file at start stops the engine (<see cref="SiteConfigException"/>).</summary>
     public UserAccounts(IOptions<EngineOptions> options, TimeProvider clock, ILogger<UserAccounts> logger)
@@ -34,6 +43,7 @@ public sealed class UserAccounts
         _configDirectory = options.Value.ConfigDirectory;
         _clock = clock;
         _logger = logger;
+        _validator = new SiteLoginValidator(clock, logger);
         _current = Read();
         _checkedAtMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
     }
@@ -41,7 +51,27 @@ public sealed class UserAccounts
     /// <summary>A new PBKDF2 hash of <paramref name="password"/> for users.config.</summary>
     public static string HashPassword(string user, string password) => Hasher.HashPassword(user, password);
 
-    /// <summary>True when <paramref name="user"/> has an account and <paramref name="password"/> is its password.</summary>
+    /// <summary>Whether crews.config names a SitePasswordValidator (as last read).</summary>
+    public bool HasValidator => Current().Validator is not null;
+
+    /// <summary>
+    /// Whether <paramref name="password"/> is <paramref name="user"/>'s: a users.config account's hash decides for a
+    /// name that has one; any other name is put to crews.config's SitePasswordValidator, when it names one. An empty
+    /// password, or one with a line break or NUL, is refused without running the validator (an empty one would pass a
+    /// directory's anonymous bind). Trouble is set when the validator could not answer (see <see cref="ValidatorAnswer"/>).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while the validator ran.</exception>
+    public async Task<ValidatorAnswer> CheckLoginAsync(string user, string password, CancellationToken cancellationToken)
+    {
+        var current = Current();
+        if (current.Users.Users.ContainsKey(user) || current.Validator is not { } validator)
+            return new ValidatorAnswer(CheckPassword(user, password), null);
+        if (password.Length == 0 || password.AsSpan().IndexOfAny('\n', '\r', '\0') >= 0)
+            return new ValidatorAnswer(false, null);
+        return await _validator.CheckAsync(validator, _configDirectory, user, password, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True when <paramref name="user"/> has a users.config account and <paramref name="password"/> is its password.</summary>
     public bool CheckPassword(string user, string password)
     {
         if (!Current().Users.Users.TryGetValue(user, out var account))
@@ -60,8 +90,16 @@ public sealed class UserAccounts
         }
     }
 
-    /// <summary>The password stamp of <paramref name="user"/>'s account, or null when it has none (a removed account's tokens stop working).</summary>
-    public string? StampOf(string user) => Current().Users.Users.TryGetValue(user, out var account) ? account.Stamp : null;
+    /// <summary>
+    /// The password stamp of <paramref name="user"/>'s account, or null when it has none (a removed account's tokens stop
+    /// working). A name without a users.config account has the validator's stamp while crews.config names a validator:
+    /// its logins end when the validator is removed or replaced by another command, or when the name gets an account.
+    /// </summary>
+    public string? StampOf(string user)
+    {
+        var current = Current();
+        return current.Users.Users.TryGetValue(user, out var account) ? account.Stamp : current.ValidatorStamp;
+    }
 
     /// <summary>Whether <paramref name="user"/> is in crews.config's Administrators crew (directly or through a crew it lists).</summary>
     public bool IsAdministrator(string user) => Current().Crews.IsMember(user, CrewRules.Administrators);
@@ -98,8 +136,16 @@ public sealed class UserAccounts
     {
         var usersStamp = Stamp(AccessFiles.UsersFile);
         var crewsStamp = Stamp(AccessFiles.CrewsFile);
-        return new Snapshot(AccessFiles.ReadUsers(_configDirectory), new CrewRules(AccessFiles.ReadCrews(_configDirectory)), usersStamp, crewsStamp);
+        var crews = AccessFiles.ReadCrews(_configDirectory);
+        var validator = AccessFiles.ReadValidator(_configDirectory, crews);
+        return new Snapshot(AccessFiles.ReadUsers(_configDirectory), new CrewRules(crews), validator, validator is null ? null : ValidatorStamp(validator),
+            usersStamp, crewsStamp);
     }
+
+    // Never equal to an account's stamp (those are hex); another command, another stamp.
+    private static string ValidatorStamp(PasswordValidatorCommand validator) =>
+        "validator:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(string.Join('\0', validator.Argv))))[..16];
 
     private DateTime Stamp(string file) => File.GetLastWriteTimeUtc(Path.Combine(_configDirectory, file));
 }

@@ -47,8 +47,9 @@ internal static class AuthEndpoints
         var auth = v1.MapGroup("/auth").WithTags("Authentication").AllowAnonymous();
         auth.MapGet("", Status).WithName("WhoAmI").Replies<AuthStatus>()
             .WithSummary("Who the engine takes the caller for, whether it needs a login, and (on this host) its local socket.");
-        auth.MapPost("/login", LoginAsync).RequireRateLimiting(Logins).WithName("Login").TakesJson<LoginRequest>().Replies<LoginReply>(401, 429)
-            .WithSummary("Checks a users.config account's password and returns a login token to send as `Authorization: Bearer TOKEN`.");
+        auth.MapPost("/login", LoginAsync).RequireRateLimiting(Logins).WithName("Login").TakesJson<LoginRequest>().Replies<LoginReply>(401, 403, 429, 503)
+            .WithSummary("Checks a password (a users.config account's, else crews.config's SitePasswordValidator) and returns a login token " +
+                "to send as `Authorization: Bearer TOKEN`; 503 when the validator could not answer.");
         auth.MapPost("/logout", LogoutAsync).WithName("Logout").Replies<OperationReply>(401).WithSummary("Ends the session of the token sent.");
     }
 
@@ -68,10 +69,15 @@ internal static class AuthEndpoints
         var user = login.User ?? "";
         if (AccountName.Problem(user) is { } problem)
             return ApiResults.BadRequest($"bad user {AccountName.Quote(user)}: {problem}");
-        if (!accounts.CheckPassword(user, login.Password ?? ""))
+        var answer = await accounts.CheckLoginAsync(user, login.Password ?? "", ct);
+        if (answer.Trouble is { } trouble)
+            return ApiResults.Unavailable($"login as {user} could not be checked: {trouble}");
+        if (!answer.Accepted)
         {
             AccessLog.LoginFailed(logger, user, address);
-            return ApiResults.Error(StatusCodes.Status401Unauthorized, $"login as {user} refused: no such account in users.config, or a wrong password");
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, accounts.HasValidator
+                ? $"login as {user} refused: neither users.config nor crews.config's SitePasswordValidator accepts that user name and password"
+                : $"login as {user} refused: no such account in users.config, or a wrong password");
         }
         // The password is checked first, so the reply says nothing of crews.config to one who does not know it.
         if (accounts.Crews.LoginRefusal(user) is { } refusal)

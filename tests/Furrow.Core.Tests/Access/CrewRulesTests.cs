@@ -141,7 +141,8 @@ public sealed class CrewRulesTests
 
     [Theory]
     [InlineData("""{"Crews": {}, "Bogus": 1}""", "unknown key 'Bogus'")]
-    [InlineData("""{"SitePasswordValidator": "trSiteLoginValidator.py"}""", "SitePasswordValidator is not supported by Furrow")]
+    [InlineData("""{"PasswordHashing": "md5"}""", "PasswordHashing is not supported by Furrow")]
+    [InlineData("""{"SitePasswordValidator": "internal:PAM:login"}""", "SitePasswordValidator 'internal:PAM:login': Tractor's built-in validators")]
     [InlineData("""{"Crews": {"ValidLogins": ["@syslogins"]}}""", "crew ValidLogins: @syslogins is not supported by Furrow")]
     [InlineData("""{"JobEditAccessPolicies": {"defaultPolicy": {"jretry": ["JobOwner"]}}}""", "defaultPolicy: unknown operation 'jretry'")]
     [InlineData("""{"JobEditAccessPolicies": {"p": {"retry": ["Wrangler"]}}}""", "p, retry: 'Wrangler' is neither JobOwner nor a crew defined in Crews")]
