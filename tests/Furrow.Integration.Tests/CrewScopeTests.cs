@@ -235,6 +235,22 @@ public sealed class CrewScopeTests
         // What ana's own token reads of the same job, so the answers above were the rule's.
         Assert.Contains("ana", await farm.Client("ana").TaskLogAsync(anas, 1));
 
+        // Nor may a job wait for a hidden one, at spool or by jattr: the answer is the one for a job that does not exist.
+        var waitsFor = (long jid) => new StringContent($"Job -title {{w}} -afterjids {{{jid}}} -subtasks {{ Task {{a}} -cmds {{ RemoteCmd {{true}} }} }}",
+            Encoding.UTF8, "application/x-alfred");
+        var spoolHidden = await SendAsync(bob, HttpMethod.Post, "api/v1/jobs", waitsFor(anas));
+        var spoolMissing = await SendAsync(bob, HttpMethod.Post, "api/v1/jobs", waitsFor(None));
+        Assert.Equal(HttpStatusCode.BadRequest, spoolHidden.Status);
+        Assert.Equal(Message(spoolMissing.Body).Replace($"{None}", "JID"), Message(spoolHidden.Body).Replace($"{anas}", "JID"));
+        Assert.Contains("do not exist", Message(spoolHidden.Body));
+        var jattrHidden = await farm.Client("bob").SetAttributeAsync("jattr", $"jid={bobs}", "bob", false, "afterjids", $"{anas}");
+        var jattrMissing = await farm.Client("bob").SetAttributeAsync("jattr", $"jid={bobs}", "bob", false, "afterjids", $"{None}");
+        Assert.Equal(jattrMissing.Refused.Select(r => r.Replace($"{None}", "JID")), jattrHidden.Refused.Select(r => r.Replace($"{anas}", "JID")));
+        Assert.Contains("does not exist", Assert.Single(jattrHidden.Refused));
+        Assert.Equal([bobs], (await site.Client.JobsAsync("owner = bob")).Select(j => j.Jid));
+        // ana's own jobs are hers to wait for.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(farm.Http("ana"), HttpMethod.Post, "api/v1/jobs", waitsFor(anas))).Status);
+
         // Acted on by a clause, a hidden job is neither touched nor named.
         var before = await SnapshotAsync(site, anas);
         foreach (var clause in new[] { $"jid={anas}", "owner=ana", "jid > 0" })

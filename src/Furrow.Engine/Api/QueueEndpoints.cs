@@ -111,7 +111,7 @@ internal static class QueueEndpoints
         var request = new SpoolRequest(text, isJson, Access.Caller.User(context) ?? "unknown", q["file"].FirstOrDefault(),
             q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault(),
             double.TryParse(q["priority"], CultureInfo.InvariantCulture, out var p) ? p : null,
-            q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null);
+            q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null) { Scope = ScopeOf(context) };
         var result = await spool.SpoolAsync(request, ct);
         return result.Ok
             ? TypedResults.Json(new SpoolReply(0, $"job {result.Jid} spooled", result.Jid), FurrowJsonContext.Default.SpoolReply)
@@ -249,8 +249,7 @@ internal static class QueueEndpoints
     /// does not show. Always false for a caller who sees every job.
     /// </summary>
     internal static async Task<bool> HiddenAsync(HttpContext context, long jid, IJobStore store, CancellationToken ct) =>
-        ScopeOf(context) is { } scope
-        && (await store.QueryJobsAsync(new ListQuery(IncludeDeleted: true, Limit: 1) { Jid = jid, Scope = scope }, ct)).Count == 0;
+        ScopeOf(context) is { } scope && !await Access.JobVisibility.JobExistsAsync(store, jid, scope, ct);
 
     private static QueryParseResult Compile(HttpContext context, QueryTable table, TimeProvider clock) =>
         TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", table,
