@@ -1,3 +1,4 @@
+using Furrow.Core.Access;
 using Furrow.Core.Jobs;
 using Furrow.Core.Query;
 using Furrow.Storage.Queries;
@@ -278,6 +279,37 @@ public abstract class QueryTranslationContractTests
         Assert.Equal(before.Item1 - 1, after.Item1);
         Assert.Equal((await store.ListTasksAsync(1, None)).Count, TestJobs.Compile(TestJobs.Shot).Tasks.Count);
         Assert.Equal(before.Item5, after.Item5);
+    }
+
+    [Fact]
+    public async Task AScope_ShowsOnlyTheUsersOwnJobs_AndThoseSharedWithItsCrews_InEveryListing()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        // 1: dan's own; 2: ana's, shared with fx; 3: bob's, shared with a crew dan is not in; 4: ana's, not shared.
+        static InsertJob Shared(long jid, string owner, params string[] crews)
+        {
+            var insert = TestJobs.Insert(jid, TestJobs.Shot, owner: owner);
+            return insert with { Job = insert.Job with { Crews = crews } };
+        }
+        await store.CommitAsync(Shared(1, "dan"), Shared(2, "ana", "lighting", "fx"), Shared(3, "bob", "comp"), Shared(4, "ana"));
+        await store.CommitAsync(new InsertInvocation(1, 2, 1, 1, "render01", TestJobs.SpoolTimeMs), new InsertInvocation(2, 3, 1, 1, "render01", TestJobs.SpoolTimeMs));
+        var dan = new JobScope("dan", ["fx", "other"]);
+
+        Assert.Equal([1L, 2], (await store.QueryJobsAsync(new ListQuery { Scope = dan }, None)).Select(j => j.Jid));
+        Assert.Equal([1L, 2], (await store.QueryTasksAsync(new ListQuery { Scope = dan }, None)).Select(t => t.Task.Jid).Distinct());
+        Assert.Equal([1L, 2], (await store.QueryCommandsAsync(new ListQuery { Scope = dan }, None)).Select(c => c.Command.Jid).Distinct());
+        Assert.Equal([2L], (await store.QueryInvocationsAsync(new ListQuery { Scope = dan }, None)).Select(i => i.Invocation.Jid));
+        var column = new QueryColumn("jid", QueryColumnType.Int);
+        Assert.Equal([1L, 2], (await store.QueryColumnsAsync(QueryTable.Jobs, [("jid", column)], new ListQuery { Scope = dan }, None)).Select(r => r[0].AsInt));
+        // The scope narrows a clause and a job id; it never widens them.
+        Assert.Empty(await store.QueryJobsAsync(Query(QueryTable.Jobs, "owner = bob or jid = 4", false) with { Scope = dan }, None));
+        Assert.Empty(await store.QueryJobsAsync(new ListQuery { Jid = 3, Scope = dan }, None));
+        Assert.Equal([2L], (await store.QueryJobsAsync(new ListQuery { Jid = 2, Scope = dan }, None)).Select(j => j.Jid));
+        // Without crews only the user's own; names that look like SQL are values, never SQL.
+        Assert.Equal([1L], (await store.QueryJobsAsync(new ListQuery { Scope = new JobScope("dan", []) }, None)).Select(j => j.Jid));
+        Assert.Empty(await store.QueryJobsAsync(new ListQuery { Scope = new JobScope("x' OR '1'='1", ["fx') OR 1=1 --", "\"comp\""]) }, None));
+        Assert.Equal(4, (await store.QueryJobsAsync(new ListQuery(), None)).Count);
     }
 
     [Fact]

@@ -6,6 +6,18 @@ namespace Furrow.Core.Access;
 /// root on the engine's socket, or a member of the Administrators crew).</summary>
 public sealed record AccessCaller(string Name, bool Administrator);
 
+/// <summary>
+/// The jobs a caller of crews.config's RestrictedViewLogins may see: those <see cref="User"/> owns, and those whose
+/// `-crews` list names one of <see cref="Crews"/> (every crews.config crew the user is in, directly or through another).
+/// The engine hands it to the store, which turns it into a parameterised predicate on every read of jobs and their rows.
+/// </summary>
+public sealed record JobScope(string User, IReadOnlyList<string> Crews)
+{
+    /// <summary>Whether a job owned by <paramref name="owner"/> with the `-crews` list <paramref name="jobCrews"/> is in scope.</summary>
+    public bool Shows(string owner, IEnumerable<string> jobCrews) =>
+        owner == User || jobCrews.Any(crew => Crews.Contains(crew, StringComparer.Ordinal));
+}
+
 /// <summary>A job as the rules see it: its owner, its `-editpolicy` (null for none) and who holds its lock (null for none).</summary>
 public sealed record JobAccessFacts(string Owner, string? EditPolicy, string? LockedBy);
 
@@ -18,7 +30,9 @@ public sealed record JobAccessFacts(string Owner, string? EditPolicy, string? Lo
 /// Tractor's rules kept: a crew lists users and other crews, expanded recursively; Administrators always have full job
 /// edit access; a job names its policy with `-editpolicy`, and a name crews.config does not define falls back to
 /// `defaultPolicy` (Tractor's concession to production wrangling); ValidLogins limits who may log in, BannedLogins
-/// makes exceptions. Furrow's choices where Tractor's documentation is silent: a policy's keys are Furrow's operation
+/// makes exceptions. Furrow's own crews, kept inside Crews so that the file stays one Tractor reads: ReadOnlyLogins
+/// (list and read only), SpoolLogins (who may spool) and RestrictedViewLogins (who sees only their own and their crews'
+/// jobs). Furrow's choices where Tractor's documentation is silent: a policy's keys are Furrow's operation
 /// names or the groups in <see cref="Groups"/>; a policy that does not name an operation takes defaultPolicy's answer
 /// for it, and one defaultPolicy does not name either is allowed to JobOwner, Wranglers and Administrators.
 /// </remarks>
@@ -29,6 +43,18 @@ public sealed class CrewRules
     public const string Administrators = "Administrators";
     public const string Wranglers = "Wranglers";
     public const string JobOwner = "JobOwner";
+
+    /// <summary>Logins that may list and read (jobs, tasks, logs, why, trace) but never spool, act on a job or change the farm.</summary>
+    public const string ReadOnlyLogins = "ReadOnlyLogins";
+
+    /// <summary>When crews.config defines it, the only logins (with administrators) that may spool; undefined, every login may.</summary>
+    public const string SpoolLogins = "SpoolLogins";
+
+    /// <summary>
+    /// Logins that see only their own jobs and jobs whose `-crews` names a crew they are in (<see cref="JobScope"/>);
+    /// administrators, wranglers and read-only logins listed here still see every job.
+    /// </summary>
+    public const string RestrictedViewLogins = "RestrictedViewLogins";
     public const string DefaultPolicy = "defaultPolicy";
 
     /// <summary>Every operation a policy may name, by group (a policy key may be an operation or its group; "all" is every one).</summary>
@@ -73,8 +99,9 @@ public sealed class CrewRules
     /// <summary>
     /// Null when <paramref name="config"/> is one the engine can act on completely; else what is wrong, naming the key:
     /// a top-level key other than Crews and JobEditAccessPolicies, Tractor's meta-names (@syslogins, @externlogins), a
-    /// policy key that is neither an operation nor a group, a policy entry that is neither JobOwner nor a crew, or a
-    /// SitePasswordValidator setting <see cref="PasswordValidatorSetting"/> refuses.
+    /// policy key that is neither an operation nor a group, a policy entry that is neither JobOwner nor a crew, a user in
+    /// ReadOnlyLogins who is also in Administrators or Wranglers, or a SitePasswordValidator setting
+    /// <see cref="PasswordValidatorSetting"/> refuses.
     /// </summary>
     public static string? Check(CrewsConfig config)
     {
@@ -94,6 +121,13 @@ public sealed class CrewRules
                     return $"crew {crew}: {problem}";
             }
         }
+        // A read-only login that is also an administrator or a wrangler is a contradiction the engine would have to
+        // settle silently one way or the other: the site says which it means instead.
+        var rules = new CrewRules(config);
+        foreach (var user in rules.MembersOf(ReadOnlyLogins).Order(StringComparer.Ordinal))
+            foreach (var power in (string[])[Administrators, Wranglers])
+                if (rules.IsMember(user, power))
+                    return $"crew {ReadOnlyLogins}: {user} is also in {power}; a login is either read-only or may act, so remove it from one of them";
         foreach (var (policy, grants) in config.JobEditAccessPolicies)
         {
             foreach (var (key, who) in grants)
@@ -111,6 +145,9 @@ public sealed class CrewRules
 
     /// <summary>Whether <paramref name="user"/> is a member of <paramref name="crew"/>, directly or through a crew it lists.</summary>
     public bool IsMember(string user, string crew) => _members.TryGetValue(crew, out var members) && members.Contains(user);
+
+    // Every user a crew names, directly or through the crews it lists (none for a crew not defined).
+    private IReadOnlyCollection<string> MembersOf(string crew) => _members.TryGetValue(crew, out var members) ? members : [];
 
     /// <summary>Whether the caller has full access: an administrator by login, or a member of the Administrators crew.</summary>
     public bool IsAdministrator(AccessCaller caller) => caller.Administrator || IsMember(caller.Name, Administrators);
@@ -133,21 +170,61 @@ public sealed class CrewRules
     /// release a blade name, unblock a job's blades); else why not. That takes an administrator or a wrangler.
     /// </summary>
     public string? FarmRefusal(AccessCaller caller, string action) =>
-        IsAdministrator(caller) || IsMember(caller.Name, Wranglers)
+        ReadOnlyRefusal(caller, action) ?? (IsAdministrator(caller) || IsMember(caller.Name, Wranglers)
             ? null
-            : $"{caller.Name} may not {action}: that takes a member of crews.config's {Wranglers} or {Administrators} crew";
+            : $"{caller.Name} may not {action}: that takes a member of crews.config's {Wranglers} or {Administrators} crew");
+
+    /// <summary>
+    /// Null unless the caller is in crews.config's ReadOnlyLogins (and no administrator by login); else why it may not
+    /// <paramref name="action"/>, naming the crew. Read-only logins may list and read, and change nothing, not even their
+    /// own jobs.
+    /// </summary>
+    public string? ReadOnlyRefusal(AccessCaller caller, string action) =>
+        !IsAdministrator(caller) && IsMember(caller.Name, ReadOnlyLogins)
+            ? $"{caller.Name} may not {action}: crews.config's {ReadOnlyLogins} lists them, and read-only logins may only list and read"
+            : null;
+
+    /// <summary>
+    /// Null when the caller may spool a job; else why not, naming the crew: read-only logins never may, and when
+    /// crews.config defines SpoolLogins only its members and administrators may. Without SpoolLogins every login may
+    /// spool, as in Tractor. Work a job makes for itself (expand commands' output) is the job's own and asks no one.
+    /// </summary>
+    public string? SpoolRefusal(AccessCaller caller)
+    {
+        if (ReadOnlyRefusal(caller, "spool") is { } readOnly)
+            return readOnly;
+        if (_config.Crews.ContainsKey(SpoolLogins) && !IsAdministrator(caller) && !IsMember(caller.Name, SpoolLogins))
+            return $"{caller.Name} may not spool: crews.config defines {SpoolLogins} and does not list them";
+        return null;
+    }
+
+    /// <summary>
+    /// The jobs the caller may see, or null for every job: only a member of crews.config's RestrictedViewLogins is held to
+    /// its own jobs and those shared with its crews (<see cref="JobScope"/>), and not even one when it is also an
+    /// administrator, a wrangler or a read-only login (auditors see everything they may not touch).
+    /// </summary>
+    public JobScope? ViewScope(AccessCaller caller)
+    {
+        if (!IsMember(caller.Name, RestrictedViewLogins) || IsAdministrator(caller) || IsMember(caller.Name, Wranglers)
+            || IsMember(caller.Name, ReadOnlyLogins))
+            return null;
+        var crews = _members.Where(crew => crew.Value.Contains(caller.Name)).Select(crew => crew.Key).Order(StringComparer.Ordinal).ToList();
+        return new JobScope(caller.Name, crews);
+    }
 
     /// <summary>
     /// Null when <paramref name="caller"/> may run <paramref name="operation"/> on the job <paramref name="target"/>
     /// names; else why not, beginning with the target's name. A locked job is acted on by its lock's holder only
     /// (`unlock --force` by one the policy lets unlock breaks it); another user's job takes the policy's grant, and then
     /// <paramref name="force"/> as the caller's word that they mean it (tq's --force); the job's owner needs the grant
-    /// (JobOwner) too. Administrators may do anything a lock does not forbid.
+    /// (JobOwner) too. Administrators may do anything a lock does not forbid; read-only logins (ReadOnlyLogins) nothing.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="operation"/> is none of <see cref="Groups"/>' operations.</exception>
     public string? OperationRefusal(AccessCaller caller, string operation, JobAccessFacts job, bool force, string target)
     {
         var (who, policy) = Grant(operation, job.EditPolicy);
+        if (ReadOnlyRefusal(caller, $"{operation} it") is { } readOnly)
+            return $"{target}: {readOnly}";
         var granted = IsAdministrator(caller) || who.Any(name => name == JobOwner ? caller.Name == job.Owner : IsMember(caller.Name, name));
         var holder = job.LockedBy;
         if (holder is not null && holder != caller.Name && !(operation == "unlock" && force))

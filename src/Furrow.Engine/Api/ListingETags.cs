@@ -19,10 +19,11 @@ namespace Furrow.Engine.Api;
 /// (<see cref="IJobStore.WriteVersion"/>, which rises after every transaction, so any job, task, command, invocation, blade
 /// or param write changes it), what the farm alone knows (<see cref="LiveFarm.ViewState"/>: the dispatch switch, the next
 /// `-after` time, rebuilds), this engine process's boot id (a restarted engine counts writes from 0 again and must not
-/// repeat a tag), and the request's path and query. Blade listings also hash every blade's live figures, slots and contact
-/// time, which change with polls and reports and are never written. A listing that can change with the clock alone gets
-/// no tag at all, so it is always read afresh: a clause with relative or wall-clock times (`spooltime &gt; -1h`, `10am`),
-/// and task listings while a job waits for its `-after` time (their why-waiting counts down to it).
+/// repeat a tag), the request's path and query, and the jobs the caller may see (<see cref="QueueEndpoints.ScopeOf"/>).
+/// Blade listings also hash every blade's live figures, slots and contact time, which change with polls and reports and
+/// are never written. A listing that can change with the clock alone gets no tag at all, so it is always read afresh: a
+/// clause with relative or wall-clock times (`spooltime &gt; -1h`, `10am`), and task listings while a job waits for its
+/// `-after` time (their why-waiting counts down to it).
 /// </para>
 /// <para>
 /// The tag is weak (<c>W/</c>): equal tags promise the same rows, not the same bytes (rows without a sort order may come
@@ -55,6 +56,10 @@ internal sealed class ListingETags(IJobStore store, LiveFarm farm)
             .Append(version).Append('\n')
             .Append(view.DispatchPaused).Append(' ').Append(view.NextStartTimeMs).Append(' ').Append(view.Loads).Append('\n')
             .Append(request.Path).Append(request.QueryString).Append('\n');
+        // The same listing holds other rows for a caller held to other jobs (crews.config's RestrictedViewLogins), and
+        // for the same caller after crews.config changes which.
+        if (QueueEndpoints.ScopeOf(context) is { } scope)
+            text.Append(scope.User).Append(": ").AppendJoin(',', scope.Crews).Append('\n');
         if (table == QueryTable.Blades)
         {
             // Every field of every blade's live view (records print them all), in name order.

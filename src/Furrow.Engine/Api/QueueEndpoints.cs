@@ -14,6 +14,7 @@ using Furrow.Engine.Site;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Furrow.Engine.Api;
@@ -31,9 +32,12 @@ internal static class QueueEndpoints
         var jobs = v1.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapPost("", SpoolAsync).WithName("SpoolJob").WithQueryParameters(QueryParameters.Spool).AddEndpointFilter(SpoolRequestChecks.CheckAsync)
             .WithTextBody("The job script: alfred text, or the JSON job form.", SpoolRequestChecks.Accepted).Replies<SpoolReply>(400, 413, 415)
-            .WithSummary("Spools a job script (alfred text, or the JSON job form) as tractor-spool does; replies with the new job's id.");
+            .WithSummary("Spools a job script (alfred text, or the JSON job form) as tractor-spool does; replies with the new job's id.")
+            .WithDescription("403 when crews.config's ReadOnlyLogins lists the caller, or it defines SpoolLogins and does not; the message names the crew.");
         jobs.MapGet("", ListJobsAsync).WithName("ListJobs").AsListing<List<JobRow>>(QueryParameters.JobListing)
-            .WithSummary("Jobs matching a search clause, a page at a time, without their comments unless comment=1.");
+            .WithSummary("Jobs matching a search clause, a page at a time, without their comments unless comment=1.")
+            .WithDescription("A caller in crews.config's RestrictedViewLogins is shown only its own jobs and those whose crews name a crew of its, " +
+                "here and in every listing, log, script and why; a job outside that answers by its id as one that does not exist (404).");
         jobs.MapGet("/{jid:long}/script", ReadScriptAsync).WithName("ReadJobScript").Produces<string>(200, "text/plain", "application/json").Errors(404)
             .WithSummary("A job's script exactly as it was spooled.");
         jobs.MapGet("/{jid:long}/why", WhyJobAsync).WithName("WhyJob").WithQueryParameters(QueryParameters.WhyJob).Replies<List<WhyReply>>(400, 404)
@@ -65,7 +69,9 @@ internal static class QueueEndpoints
         v1.MapGroup("/operations").WithTags("Operations")
             .MapPost("/{operation}", OperateAsync).WithName("Operate").WithQueryParameters(QueryParameters.Operation).Replies<OperationReply>(400)
             .WithPathValues("operation", [.. OperationRequest.Names])
-            .WithSummary("Runs an operation (retry, skip, pause, delete, chpri, jattr ...) on everything a search clause matches.");
+            .WithSummary("Runs an operation (retry, skip, pause, delete, chpri, jattr ...) on everything a search clause matches.")
+            .WithDescription("403 for a caller in crews.config's ReadOnlyLogins. Jobs the caller may not see (RestrictedViewLogins) are not matched; " +
+                "each matched job the rules refuse (locks, JobEditAccessPolicies, --force) is named in `refused`.");
 
         var dispatch = v1.MapGroup("/dispatch").WithTags("Dispatch");
         dispatch.MapPost("/pause", PauseDispatchAsync).WithName("PauseDispatch").Replies<EngineStatus>()
@@ -80,9 +86,13 @@ internal static class QueueEndpoints
             .WithSummary("Blades that jobs' commands failed on, and whether each no longer gets them.");
     }
 
-    private static async Task<IResult> SpoolAsync(HttpContext context, SpoolService spool, SpoolAdmission admission, IOptions<EngineOptions> options,
-        CancellationToken ct)
+    // Who may spool is asked before a byte of the script is read. Only this endpoint spools for a caller: what a job's
+    // expand commands print is added to that job by the engine (ReportProcessor), as the job's own, and asks no one.
+    private static async Task<IResult> SpoolAsync(HttpContext context, SpoolService spool, SpoolAdmission admission, Access.UserAccounts accounts,
+        IOptions<EngineOptions> options, CancellationToken ct)
     {
+        if (accounts.Crews.SpoolRefusal(Named(CallerOf(context))) is { } refusal)
+            return ApiResults.Error(StatusCodes.Status403Forbidden, refusal);
         var q = context.Request.Query;
         var limit = options.Value.ScriptLimits.MaxBytes;
         // Memory is held from the first byte read until the job is committed: the lease covers all of it. A body of
@@ -101,7 +111,7 @@ internal static class QueueEndpoints
         var request = new SpoolRequest(text, isJson, Access.Caller.User(context) ?? "unknown", q["file"].FirstOrDefault(),
             q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault(),
             double.TryParse(q["priority"], CultureInfo.InvariantCulture, out var p) ? p : null,
-            q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null);
+            q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null) { Scope = ScopeOf(context) };
         var result = await spool.SpoolAsync(request, ct);
         return result.Ok
             ? TypedResults.Json(new SpoolReply(0, $"job {result.Jid} spooled", result.Jid), FurrowJsonContext.Default.SpoolReply)
@@ -222,9 +232,24 @@ internal static class QueueEndpoints
             return ApiResults.BadRequest($"bad jid '{jidText}': expected a job id");
         if (q["archived"].FirstOrDefault() is { Length: > 0 } archivedText && archivedText is not ("0" or "1"))
             return ApiResults.BadRequest($"bad archived '{archivedText}': expected 1 or 0");
-        query = new ListQuery(where.Query, sort, ListPage.SizeFor(limit), offset, q["archived"] == "1") { Jid = JidHint(context) };
+        query = new ListQuery(where.Query, sort, ListPage.SizeFor(limit), offset, q["archived"] == "1") { Jid = JidHint(context), Scope = ScopeOf(context) };
         return null;
     }
+
+    /// <summary>
+    /// The jobs the caller may see (crews.config's RestrictedViewLogins, <see cref="CrewRules.ViewScope"/>), or null for
+    /// every job. Every read of jobs and their tasks, commands, invocations, logs, why and trace answers within it.
+    /// </summary>
+    internal static JobScope? ScopeOf(HttpContext context) =>
+        context.RequestServices.GetRequiredService<Access.UserAccounts>().Crews.ViewScope(CallerOf(context));
+
+    /// <summary>
+    /// True when the caller may not see job <paramref name="jid"/> (outside its <see cref="ScopeOf"/>), or there is no
+    /// such job: a reader then answers exactly as it does for a job that does not exist, so a hidden job's existence
+    /// does not show. Always false for a caller who sees every job.
+    /// </summary>
+    internal static async Task<bool> HiddenAsync(HttpContext context, long jid, IJobStore store, CancellationToken ct) =>
+        ScopeOf(context) is { } scope && !await Access.JobVisibility.JobExistsAsync(store, jid, scope, ct);
 
     private static QueryParseResult Compile(HttpContext context, QueryTable table, TimeProvider clock) =>
         TractorQuery.Parse(context.Request.Query["q"].FirstOrDefault() ?? "", table,
@@ -246,6 +271,9 @@ internal static class QueueEndpoints
             return ApiResults.BadRequest($"bad force '{forceText}': expected 1 or 0");
         if (OperationRequest.TableOf(operation) is not { } table)
             return ApiResults.BadRequest($"unknown operation '{operation}': expected one of {string.Join(", ", OperationRequest.Names)}");
+        if (context.RequestServices.GetRequiredService<Access.UserAccounts>().Crews.ReadOnlyRefusal(Named(CallerOf(context)), $"{operation} jobs")
+            is { } readOnly)
+            return ApiResults.Error(StatusCodes.Status403Forbidden, readOnly);
         double priority = 0;
         if (operation == "chpri")
         {
@@ -274,7 +302,8 @@ internal static class QueueEndpoints
         if (string.IsNullOrWhiteSpace(query.Query!.Clause))
             return ApiResults.BadRequest($"{operation} needs a search clause naming what to {operation}");
 
-        var search = new ListQuery(query.Query, IncludeDeleted: operation == "undelete");
+        // A job the caller may not see is not matched, so it is neither acted on nor named among the refused.
+        var search = new ListQuery(query.Query, IncludeDeleted: operation == "undelete") { Scope = ScopeOf(context) };
         List<OperationTarget> targets = table switch
         {
             QueryTable.Tasks => [.. (await rows.TasksAsync(search, ct)).Select(r => new OperationTarget(r.Jid, r.Tid, 0, r.Owner))],
@@ -287,8 +316,8 @@ internal static class QueueEndpoints
             FurrowJsonContext.Default.OperationReply);
     }
 
-    private static async Task<IResult> ReadScriptAsync(long jid, IJobStore store, CancellationToken ct) =>
-        await store.GetJobScriptAsync(jid, ct) is { } script
+    private static async Task<IResult> ReadScriptAsync(long jid, HttpContext context, IJobStore store, CancellationToken ct) =>
+        !await HiddenAsync(context, jid, store, ct) && await store.GetJobScriptAsync(jid, ct) is { } script
             ? TypedResults.Text(script.Text, script.Format == JobScript.Json ? "application/json" : "text/plain", Encoding.UTF8)
             : ApiResults.NotFound($"no job {jid}");
 
@@ -300,11 +329,13 @@ internal static class QueueEndpoints
     internal static AccessCaller CallerOf(HttpContext context) =>
         new(Access.Caller.User(context) ?? "", context.User.IsInRole(Access.EngineAuthentication.AdministratorRole));
 
+    // A caller as a refusal names it: an anonymous one (an engine that allows them, no ?user=) by what it is.
+    private static AccessCaller Named(AccessCaller caller) => caller.Name.Length > 0 ? caller : caller with { Name = "an anonymous caller" };
+
     /// <summary>A 403 naming the rule when the caller may not change the farm as a whole (<paramref name="action"/>); else null.</summary>
     internal static IResult? FarmRefusal(HttpContext context, Access.UserAccounts accounts, string action)
     {
-        var caller = CallerOf(context);
-        return accounts.Crews.FarmRefusal(caller.Name.Length > 0 ? caller : caller with { Name = "an anonymous caller" }, action) is { } refusal
+        return accounts.Crews.FarmRefusal(Named(CallerOf(context)), action) is { } refusal
             ? ApiResults.Error(StatusCodes.Status403Forbidden, refusal)
             : null;
     }
@@ -337,8 +368,10 @@ internal static class QueueEndpoints
     }
 
     // Why a task is not running; for a task not in memory the database says whether it is done, deleted or unknown.
-    private static async Task<IResult> WhyTaskAsync(long jid, int tid, LiveFarm farm, IJobStore store, CancellationToken ct)
+    private static async Task<IResult> WhyTaskAsync(long jid, int tid, HttpContext context, LiveFarm farm, IJobStore store, CancellationToken ct)
     {
+        if (await HiddenAsync(context, jid, store, ct))
+            return NoJob(jid);
         if (farm.Why(jid, tid) is { } why)
             return TypedResults.Json(ToReply(why), FurrowJsonContext.Default.WhyReply);
         return await NotLiveAsync(jid, tid, store, ct);
@@ -348,6 +381,8 @@ internal static class QueueEndpoints
     // may have tens of thousands; ask for one task for the rest.
     private static async Task<IResult> WhyJobAsync(long jid, HttpContext context, LiveFarm farm, IJobStore store, CancellationToken ct)
     {
+        if (await HiddenAsync(context, jid, store, ct))
+            return NoJob(jid);
         var views = farm.TaskViews(jid);
         if (views.Count == 0)
             return await NotLiveAsync(jid, null, store, ct);
@@ -365,7 +400,7 @@ internal static class QueueEndpoints
         // The farm forgets a job only when every task is done or the job is deleted, so its rows tell which.
         var tasks = await store.ListTasksAsync(jid, ct);
         if (tasks.Count == 0)
-            return ApiResults.NotFound($"there is no job {jid}");
+            return NoJob(jid);
         if (tasks.Any(x => x.State != TaskState.Done))
             return ApiResults.NotFound($"job {jid} was deleted");
         if (tid is not { } t)
@@ -375,11 +410,14 @@ internal static class QueueEndpoints
         return TypedResults.Json(new WhyReply(jid, t, task.Title, task.State.ToName(), null, []), FurrowJsonContext.Default.WhyReply);
     }
 
+    /// <summary>The reply for a job that does not exist, or that the caller may not see (<see cref="HiddenAsync"/>): the same for both.</summary>
+    internal static IResult NoJob(long jid) => ApiResults.NotFound($"there is no job {jid}");
+
     private static WhyReply ToReply(WhyView why) =>
         new(why.Jid, why.Tid, why.Title, why.State, why.RunningOn, why.Reasons.Select(r => new WhyReason(r.Kind.ToString(), r.Text)).ToList());
 
     private static IResult ListBlocklist(HttpContext context, LiveFarm farm) => TypedResults.Json(
-        farm.Blocklists(JidHint(context)).Select(b => new BlocklistRow(b.Jid, b.Blade, b.Failures, b.Blocked)).ToList(),
+        farm.Blocklists(JidHint(context), ScopeOf(context)).Select(b => new BlocklistRow(b.Jid, b.Blade, b.Failures, b.Blocked)).ToList(),
         FurrowJsonContext.Default.ListBlocklistRow);
 
     private static async Task<IResult> UnblockAsync(long jid, HttpContext context, Access.UserAccounts accounts, TaskOperations operations,

@@ -12,9 +12,9 @@ internal static class TaskLogEndpoints
     // The log's bytes as stored: commands print in any encoding, so no charset is claimed (/log/text decodes).
     internal static async Task<IResult> ReadLogAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, IJobStore store,
         CancellationToken ct) =>
-        LogPath(jid, tid, context, logs, farm) is { } path
-            ? TypedResults.PhysicalFile(path, "application/octet-stream")
-            : await NoLogAsync(jid, tid, store, ct);
+        await QueueEndpoints.HiddenAsync(context, jid, store, ct) ? QueueEndpoints.NoJob(jid)
+        : LogPath(jid, tid, context, logs, farm) is { } path ? TypedResults.PhysicalFile(path, "application/octet-stream")
+        : await NoLogAsync(jid, tid, store, ct);
 
     internal static async Task<IResult> ReadLogTextAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, IJobStore store,
         CancellationToken ct)
@@ -22,6 +22,9 @@ internal static class TaskLogEndpoints
         var name = context.Request.Query["encoding"].FirstOrDefault();
         if (TaskLogDecoder.EncodingNamed(name) is not { } encoding)
             return ApiResults.BadRequest($"unknown encoding '{name}': try utf-8, latin1 or a code page such as windows-1251");
+        // A job the caller may not see answers as one that does not exist.
+        if (await QueueEndpoints.HiddenAsync(context, jid, store, ct))
+            return QueueEndpoints.NoJob(jid);
         if (LogPath(jid, tid, context, logs, farm) is not { } path)
             return await NoLogAsync(jid, tid, store, ct);
         var bytes = await File.ReadAllBytesAsync(path, ct);
@@ -41,7 +44,7 @@ internal static class TaskLogEndpoints
     {
         var tasks = await store.ListTasksAsync(jid, ct);
         if (tasks.Count == 0)
-            return ApiResults.NotFound($"there is no job {jid}");
+            return QueueEndpoints.NoJob(jid);
         if (tasks.All(t => t.Tid != tid))
             return ApiResults.NotFound($"job {jid} has no task {tid}: its {tasks.Count} task(s) are numbered {tasks.Min(t => t.Tid)} to {tasks.Max(t => t.Tid)} (tq tasks jid={jid})");
         return ApiResults.NotFound($"no log for job {jid} task {tid}: the task has not run yet");

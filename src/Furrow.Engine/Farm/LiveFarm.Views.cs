@@ -109,10 +109,14 @@ internal sealed partial class LiveFarm
             return _jobs.TryGetValue(jid, out var job) ? job.Owner : null;
     }
 
-    public List<BlocklistView> Blocklists(long? jid)
+    /// <summary>
+    /// The blades live jobs' commands failed on: of job <paramref name="jid"/> (every job when null), and only of jobs
+    /// <paramref name="scope"/> shows (every job when null).
+    /// </summary>
+    public List<BlocklistView> Blocklists(long? jid, Core.Access.JobScope? scope = null)
     {
         lock (_gate)
-            return _jobs.Values.Where(j => jid is null || j.Jid == jid)
+            return _jobs.Values.Where(j => (jid is null || j.Jid == jid) && (scope is null || scope.Shows(j.Owner, j.Record.Crews)))
                 .SelectMany(j => j.Failures.Select(f => new BlocklistView(j.Jid, f.Key, f.Value, f.Value >= _options.BlocklistFailures)))
                 .OrderBy(v => v.Jid).ThenBy(v => v.Blade, StringComparer.Ordinal).ToList();
     }
@@ -170,10 +174,10 @@ internal sealed partial class LiveFarm
     /// <summary>
     /// What the scheduler would do with a blade's next request for work (Tractor's blade tracer, `tq trace`), in words:
     /// the blade's own state, then each job with work waiting, in queue order (tier, priority, spool time), and either the
-    /// task it would get or every reason it would not. At most <paramref name="maxJobs"/> jobs are shown. Null when no
-    /// blade of that name has registered.
+    /// task it would get or every reason it would not. At most <paramref name="maxJobs"/> jobs are shown, and only jobs
+    /// <paramref name="scope"/> shows (every job when null). Null when no blade of that name has registered.
     /// </summary>
-    public List<string>? Trace(string bladeName, int maxJobs)
+    public List<string>? Trace(string bladeName, int maxJobs, Core.Access.JobScope? scope = null)
     {
         lock (_gate)
         {
@@ -193,7 +197,7 @@ internal sealed partial class LiveFarm
             DispatchRules.BladeReason(situation, bladeReasons);
             foreach (var reason in bladeReasons)
                 lines.Add($"  the blade {reason.Text}");
-            var waiting = _jobs.Values.Where(j => j.ReadyCount > 0)
+            var waiting = _jobs.Values.Where(j => j.ReadyCount > 0 && (scope is null || scope.Shows(j.Owner, j.Record.Crews)))
                 .OrderBy(j => Dispatch.DispatchPolicy.QueueKey(j.Record, j.TierRank)).ThenBy(j => j.Jid).ToList();
             if (waiting.Count == 0)
                 lines.Add("no job has a task waiting for a blade");

@@ -1,6 +1,7 @@
 using Furrow.Core.Jobs;
 using Furrow.Core.Scheduling;
 using Furrow.Core.Scripts;
+using Furrow.Engine.Access;
 using Furrow.Engine.Dispatch;
 using Furrow.Engine.Farm;
 using Furrow.Engine.Logs;
@@ -13,7 +14,11 @@ namespace Furrow.Engine.Jobs;
 
 /// <summary>A job script arriving at the engine, with who sent it and from where.</summary>
 internal sealed record SpoolRequest(string Text, bool IsJson, string Owner, string? FileName, string? Host, string? Cwd,
-    double? Priority, bool? Paused);
+    double? Priority, bool? Paused)
+{
+    /// <summary>The jobs the spooling caller may see (crews.config's RestrictedViewLogins); null for every job.</summary>
+    public Core.Access.JobScope? Scope { get; init; }
+}
 
 /// <summary>The new job's id, or why the script was refused (with file, line and column for syntax errors).</summary>
 internal sealed record SpoolResult(long Jid, string? Error)
@@ -53,7 +58,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             return new SpoolResult(0, $"{fileName}: {logic}");
 
         var now = clock.GetUtcNow();
-        var terms = await TermsAsync(spec, now, cancellationToken).ConfigureAwait(false);
+        var terms = await TermsAsync(spec, now, request.Scope, cancellationToken).ConfigureAwait(false);
         if (terms.Error is { } termsError)
             return new SpoolResult(0, $"{fileName}: {termsError}");
         var record = new JobRecord(0, request.Owner, spec.Title, spec.Priority ?? 1, now.ToUnixTimeMilliseconds(), request.Host,
@@ -98,8 +103,9 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
 
     private sealed record Terms(long? AfterMs, IReadOnlyList<long> AfterJids, string? Error);
 
-    // What the script says about when the job may start, checked against the clock and the queue.
-    private async Task<Terms> TermsAsync(JobSpec spec, DateTimeOffset now, CancellationToken cancellationToken)
+    // What the script says about when the job may start, checked against the clock and the queue. A job the caller may
+    // not see (scope) is one that does not exist to it: waiting for it would tell that it does.
+    private async Task<Terms> TermsAsync(JobSpec spec, DateTimeOffset now, Core.Access.JobScope? scope, CancellationToken cancellationToken)
     {
         long? afterMs = null;
         if (!string.IsNullOrWhiteSpace(spec.After))
@@ -116,14 +122,14 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         var jids = spec.AfterJids.Select(j => (long)j).Distinct().ToList();
         var missing = new List<long>();
         foreach (var jid in jids)
-            if (!farm.IsLive(jid))
+            if (scope is not null || !farm.IsLive(jid))
                 missing.Add(jid);
         if (missing.Count > 0)
         {
             // Not in the queue: done, deleted, or never spooled. Only the last is an error; the others are over.
             var unknown = new List<long>();
             foreach (var jid in missing)
-                if (!await store.JobExistsAsync(jid, cancellationToken).ConfigureAwait(false))
+                if (!await store.JobExistsAsync(jid, scope, cancellationToken).ConfigureAwait(false))
                     unknown.Add(jid);
             if (unknown.Count > 0)
                 return new Terms(null, [], $"-afterjids names job(s) {string.Join(", ", unknown)}, which do not exist");

@@ -95,7 +95,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             "undelay" => await SetAfterTimeAsync(jid, null, cancellationToken).ConfigureAwait(false),
             "retryallerrs" => await EachErrorAsync(jid, skip: false, cancellationToken).ConfigureAwait(false),
             "skipallerrs" => await EachErrorAsync(jid, skip: true, cancellationToken).ConfigureAwait(false),
-            "jattr" => await SetJobAttributeAsync(jid, request.Edit!, cancellationToken).ConfigureAwait(false),
+            "jattr" => await SetJobAttributeAsync(jid, request.Edit!, accounts.Crews.ViewScope(request.Caller), cancellationToken).ConfigureAwait(false),
             "tattr" => await SetTaskTitleAsync(jid, tid, request.Edit!, cancellationToken).ConfigureAwait(false),
             "cattr" => await SetCommandAttributeAsync(jid, tid, cid, request.Edit!, cancellationToken).ConfigureAwait(false),
             _ => throw new ArgumentException($"unknown operation '{request.Operation}'", nameof(request)),
@@ -226,12 +226,15 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         return null;
     }
 
-    /// <summary>Changes one attribute of a job (`tq jattr`); see <see cref="LiveFarm.SetJobAttribute"/>.</summary>
-    public async Task<string?> SetJobAttributeAsync(long jid, Core.Jobs.AttributeEdit edit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Changes one attribute of a job (`tq jattr`); see <see cref="LiveFarm.SetJobAttribute"/>. `afterjids` may name only
+    /// jobs that exist and that <paramref name="scope"/> shows (every job when null).
+    /// </summary>
+    public async Task<string?> SetJobAttributeAsync(long jid, Core.Jobs.AttributeEdit edit, Core.Access.JobScope? scope, CancellationToken cancellationToken)
     {
-        // As at spool: a job waits only for jobs that exist.
+        // As at spool: a job waits only for jobs that exist (to the caller).
         foreach (var other in edit.Key == "afterjids" ? edit.Ids! : [])
-            if (!await store.JobExistsAsync(other, cancellationToken).ConfigureAwait(false))
+            if (!await store.JobExistsAsync(other, scope, cancellationToken).ConfigureAwait(false))
                 return $"J{jid}: afterjids names job {other}, which does not exist";
         var changes = new ChangeSet();
         var problem = farm.SetJobAttribute(jid, edit, changes);

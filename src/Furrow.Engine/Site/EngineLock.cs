@@ -42,10 +42,17 @@ public sealed class EngineLock : IDisposable
 
     public static string PathIn(string dataDirectory) => Path.Combine(dataDirectory, FileName);
 
-    /// <summary>Takes the data directory for this process, or throws naming the live engine that has it.</summary>
+    /// <summary>
+    /// Takes the data directory for this process, or throws naming the live engine that has it
+    /// (<see cref="EngineLockedException"/>); a directory any user may write to is refused (<see cref="SiteConfigException"/>).
+    /// </summary>
     public static EngineLock Acquire(string dataDirectory, int port, string configDirectory, string what = "data directory")
     {
         Directory.CreateDirectory(dataDirectory);
+        // Whoever may write here may replace the job database or run tractor-dbctl on it, around every rule of crews.config.
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(dataDirectory) & UnixFileMode.OtherWrite) != 0)
+            throw new SiteConfigException($"{what} {dataDirectory} may be written by any user (mode " +
+                $"{Convert.ToString((int)File.GetUnixFileMode(dataDirectory), 8).PadLeft(4, '0')}); run chmod o-w {dataDirectory}");
         var path = PathIn(dataDirectory);
         var me = new EngineLockHolder(Environment.MachineName, Environment.ProcessId, port, DateTimeOffset.UtcNow, configDirectory);
         EngineLockHolder? stale = null;

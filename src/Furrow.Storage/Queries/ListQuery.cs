@@ -12,6 +12,12 @@ public sealed record ListQuery(CompiledQuery? Where = null, SortSpec? Sort = nul
     /// <summary>Only this job's rows (a task listing of one job); null for every job.</summary>
     public long? Jid { get; init; }
 
+    /// <summary>
+    /// Only rows of jobs this scope shows (crews.config's RestrictedViewLogins): the job's owner is the scope's user, or
+    /// its `-crews` names one of the scope's crews. Null for every job. Applied by the store with parameters, like the clause.
+    /// </summary>
+    public Furrow.Core.Access.JobScope? Scope { get; init; }
+
     /// <summary>Jobs only: read each job's comment too. Listings leave it out, since a comment may be megabytes.</summary>
     public bool WithComment { get; init; }
 

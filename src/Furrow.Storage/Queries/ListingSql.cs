@@ -60,6 +60,8 @@ internal static class ListingSql
         var jidColumn = Source(sql.Table, []).JidColumn;
         if (query.Jid is { } jid)
             filters.Add($"{jidColumn} = {sql.Parameter(jid)}");
+        if (query.Scope is { } scope)
+            filters.Add(sql.Scope(scope));
         if (query.Where is { } where)
             filters.Add(sql.Where(where.Root));
         var order = sql.OrderBy(query.Sort);

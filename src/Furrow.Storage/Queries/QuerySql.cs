@@ -66,6 +66,19 @@ internal sealed class QuerySql
     };
 
     /// <summary>
+    /// The rows of jobs <paramref name="scope"/> shows: `j.owner` is its user, or `j.crews` (a JSON list) holds one of its
+    /// crews. Every name is a parameter. The job table is joined by every listing, so this needs no join of its own.
+    /// </summary>
+    public string Scope(Furrow.Core.Access.JobScope scope)
+    {
+        var owner = $"j.owner = {Parameter(scope.User)}";
+        if (scope.Crews.Count == 0)
+            return $"({owner})";
+        var crews = string.Join(", ", scope.Crews.Select(crew => Parameter(crew)));
+        return $"({owner} OR EXISTS (SELECT 1 FROM {Items("j.crews")} WHERE e.value IN ({crews})))";
+    }
+
+    /// <summary>
     /// ORDER BY items for <paramref name="sort"/>, then the table's own id order so pages never overlap. Nulls come last
     /// ascending and first descending, as <see cref="SortSpec"/> orders them.
     /// </summary>

@@ -151,6 +151,74 @@ public sealed class CrewRulesTests
         Assert.Contains(expected, CrewRules.Check(Config(json)));
     }
 
+    private static readonly CrewRules Scoped = new(Config("""
+        {
+          "Crews": {
+            "Administrators": ["boss"], "Wranglers": ["wes"], "ReadOnlyLogins": ["audrey"], "SpoolLogins": ["artists", "wes"],
+            "artists": ["ana", "fxer"], "fx": ["fxer"], "RestrictedViewLogins": ["artists", "wes", "audrey", "boss", "rex"]
+          }
+        }
+        """));
+
+    [Fact]
+    public void ReadOnlyLogins_MayNotSpoolActOrChangeTheFarm_NotEvenOnTheirOwnJob_NamingTheCrew()
+    {
+        var audrey = User("audrey");
+
+        Assert.Equal("audrey may not spool: crews.config's ReadOnlyLogins lists them, and read-only logins may only list and read",
+            Scoped.SpoolRefusal(audrey));
+        Assert.Equal("J1: audrey may not retry it: crews.config's ReadOnlyLogins lists them, and read-only logins may only list and read",
+            Scoped.OperationRefusal(audrey, "retry", new JobAccessFacts("audrey", null, null), force: true, "J1"));
+        Assert.Contains("ReadOnlyLogins", Scoped.FarmRefusal(audrey, "pause dispatch"));
+        Assert.Null(Scoped.ReadOnlyRefusal(User("ana"), "retry"));
+        // The engine's own account (an administrator by login) is never read-only.
+        Assert.Null(Scoped.ReadOnlyRefusal(new AccessCaller("audrey", Administrator: true), "retry"));
+    }
+
+    [Fact]
+    public void SpoolLogins_WhenDefined_LetsOnlyItsMembersAndAdministratorsSpool_AndUndefinedLetsEveryone()
+    {
+        Assert.Null(Scoped.SpoolRefusal(User("fxer")));
+        Assert.Null(Scoped.SpoolRefusal(User("wes")));
+        Assert.Null(Scoped.SpoolRefusal(User("boss")));
+        Assert.Null(Scoped.SpoolRefusal(new AccessCaller("engine", Administrator: true)));
+        Assert.Equal("rex may not spool: crews.config defines SpoolLogins and does not list them", Scoped.SpoolRefusal(User("rex")));
+        Assert.Null(Studio.SpoolRefusal(User("rex")));
+        Assert.Null(CrewRules.None.SpoolRefusal(User("rex")));
+    }
+
+    [Fact]
+    public void ViewScope_HoldsRestrictedViewLoginsToTheirOwnAndTheirCrewsJobs_ButNotWranglersAdministratorsOrAuditors()
+    {
+        var fxer = Scoped.ViewScope(User("fxer"));
+
+        Assert.NotNull(fxer);
+        Assert.Equal(["RestrictedViewLogins", "SpoolLogins", "artists", "fx"], fxer.Crews);
+        Assert.True(fxer.Shows("fxer", []));
+        Assert.True(fxer.Shows("ana", ["comp", "fx"]));
+        Assert.False(fxer.Shows("ana", ["comp"]));
+        Assert.False(fxer.Shows("ana", []));
+        Assert.Equal(new JobScope("rex", ["RestrictedViewLogins"]).Crews, Scoped.ViewScope(User("rex"))!.Crews);
+        Assert.Null(Scoped.ViewScope(User("wes")));
+        Assert.Null(Scoped.ViewScope(User("boss")));
+        Assert.Null(Scoped.ViewScope(User("audrey")));
+        Assert.Null(Scoped.ViewScope(new AccessCaller("rex", Administrator: true)));
+        Assert.Null(Scoped.ViewScope(User("nobody")));
+        Assert.Null(Studio.ViewScope(User("ana")));
+    }
+
+    [Theory]
+    [InlineData("Administrators")]
+    [InlineData("Wranglers")]
+    public void Check_RefusesALoginBothReadOnlyAndAbleToAct_NamingBothCrews(string power)
+    {
+        var json = """{"Crews": {"ReadOnlyLogins": ["auditors"], "auditors": ["audrey"], "POWER": ["audrey"]}}""".Replace("POWER", power, StringComparison.Ordinal);
+
+        Assert.Equal($"crew ReadOnlyLogins: audrey is also in {power}; a login is either read-only or may act, so remove it from one of them",
+            CrewRules.Check(Config(json)));
+        Assert.Null(CrewRules.Check(Config("""{"Crews": {"ReadOnlyLogins": ["audrey"], "SpoolLogins": ["ana"], "RestrictedViewLogins": ["audrey"]}}""")));
+    }
+
     [Fact]
     public void Check_AcceptsTractorsShape()
     {
