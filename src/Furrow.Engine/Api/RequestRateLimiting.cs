@@ -75,7 +75,7 @@ internal static class RequestRateLimiting
             return new Partition(Kind.Unlimited, "login");
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "the local socket";
         if (context.GetEndpoint()?.Metadata.GetMetadata<BladeAgentCall>() is not null)
-            return new Partition(Kind.Blade, context.Request.RouteValues["name"] is string blade ? $"{blade}@{address}" : $"a blade registering@{address}");
+            return new Partition(Kind.Blade, context.Request.RouteValues["name"] is string blade ? $"blade {blade} at {address}" : $"blades registering from {address}");
         if (context.User.Identity is { IsAuthenticated: true } identity)
         {
             return identity.AuthenticationType == EngineAuthentication.ByLocalSocket
@@ -95,7 +95,7 @@ internal static class RequestRateLimiting
     private static string Describe(Partition partition) => partition.Kind switch
     {
         Kind.User => $"user {partition.Key}",
-        Kind.Blade => $"blade {partition.Key.Split('@')[0]}",
+        Kind.Blade => partition.Key,
         _ => $"{partition.Key} without a login",
     };
 }
