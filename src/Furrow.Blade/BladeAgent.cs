@@ -235,10 +235,9 @@ public sealed class BladeAgent
                     }
                     Refuse(error);
                 }
-                catch (Exception error) when (IsEngineAway(error))
+                catch (Exception error) when (IsEngineAway(error) || IsThrottled(error))
                 {
-                    BladeLog.EngineAway(_logger, _engine.BaseAddress.ToString(), error.Message);
-                    await Task.Delay(delay, cancellationToken);
+                    await BackOffAsync(error, delay, cancellationToken);
                     delay = Math.Min(delay * 2, 5000);
                 }
             }
@@ -415,10 +414,9 @@ public sealed class BladeAgent
             {
                 _registered = false;
             }
-            catch (Exception error) when (IsEngineAway(error))
+            catch (Exception error) when (IsEngineAway(error) || IsThrottled(error))
             {
-                BladeLog.EngineAway(_logger, _engine.BaseAddress.ToString(), error.Message);
-                await Task.Delay(delay, cancellationToken);
+                await BackOffAsync(error, delay, cancellationToken);
                 delay = Math.Min(delay * 2, 5000);
             }
         }
@@ -453,9 +451,9 @@ public sealed class BladeAgent
                 _registered = false;
                 continue;
             }
-            catch (Exception error) when (IsEngineAway(error))
+            catch (Exception error) when (IsEngineAway(error) || IsThrottled(error))
             {
-                await Task.Delay(delay, cancellationToken);
+                await Task.Delay(Math.Max(delay, RetryAfterMs(error)), cancellationToken);
                 delay = Math.Min(delay * 2, 5000);
                 continue;
             }
@@ -513,6 +511,22 @@ public sealed class BladeAgent
             var due = beat || byPoll ? interval : interval - (Environment.TickCount64 - Volatile.Read(ref _lastContactTicks));
             await Task.Delay((int)Math.Clamp(due, 100, interval), cancellationToken);
         }
+    }
+
+    // Over the engine's requests-a-second limit for this blade (429): not away, but asked to wait; the wait it names is
+    // kept to, so a throttled blade does not spend its allowance on retries.
+    private static bool IsThrottled(Exception error) => error is EngineException { StatusCode: 429 };
+
+    private static int RetryAfterMs(Exception error) =>
+        error is EngineException { RetryAfter: { } after } ? (int)Math.Clamp(after.TotalMilliseconds, 0, 60_000) : 0;
+
+    private async Task BackOffAsync(Exception error, int delay, CancellationToken cancellationToken)
+    {
+        if (IsThrottled(error))
+            BladeLog.Throttled(_logger, _options.Name, error.Message);
+        else
+            BladeLog.EngineAway(_logger, _engine.BaseAddress.ToString(), error.Message);
+        await Task.Delay(Math.Max(delay, RetryAfterMs(error)), cancellationToken);
     }
 
     private static bool IsEngineAway(Exception error) =>
@@ -580,6 +594,9 @@ internal static partial class BladeLog
 
     [LoggerMessage(3115, LogLevel.Error, "Blade {Name} refused by the engine, stopping: {Reason}")]
     public static partial void Refused(ILogger logger, string name, string reason);
+
+    [LoggerMessage(3117, LogLevel.Warning, "Blade {Name} waits as the engine asks: {Reason}")]
+    public static partial void Throttled(ILogger logger, string name, string reason);
 
     [LoggerMessage(3116, LogLevel.Warning, "Blade {Name}: the engine no longer knows its key ({Reason}); enrolling again with the site's secret")]
     public static partial void KeyForgotten(ILogger logger, string name, string reason);

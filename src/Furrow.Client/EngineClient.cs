@@ -539,7 +539,9 @@ public sealed class EngineClient : IDisposable
         {
             message = string.IsNullOrWhiteSpace(text) ? response.ReasonPhrase ?? "error" : text;
         }
-        throw new EngineException((int)response.StatusCode, message);
+        var retryAfter = response.Headers.RetryAfter is { } header
+            ? header.Delta ?? (header.Date is { } date ? date - DateTimeOffset.UtcNow : null) : null;
+        throw new EngineException((int)response.StatusCode, message, retryAfter is { Ticks: < 0 } ? TimeSpan.Zero : retryAfter);
     }
 
     private static string Query(params (string Key, string? Value)[] pairs)

@@ -79,6 +79,20 @@ public static class EngineHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.ScriptLimits.MaxBytes + 1024;
+            // Slow clients are cut (tractor.config, SlowClientLimits): a connection trickling its headers, its body or
+            // reading its reply a byte at a time would otherwise hold its buffers and a connection slot for as long as it
+            // likes. These are server-wide, so the local socket is held to them too.
+            var slow = options.SlowClients;
+            k.Limits.RequestHeadersTimeout = slow.RequestHeadersTimeout;
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(slow.MinBytesPerSecond, slow.MinRateGrace);
+            k.Limits.MinResponseDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(slow.MinBytesPerSecond, slow.MinRateGrace);
+            k.Limits.MaxConcurrentConnections = slow.MaxConnections;
+            // Longer than the 60 s clients keep an idle pooled connection, so the client, not the engine, closes it and
+            // never sends a request on a connection the engine is closing.
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(130);
+            // Login tokens and blade keys are short: 32 KB of headers is far more than any client of ours sends.
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.Limits.MaxRequestHeaderCount = 64;
             // With TLS, https only on the port: a plain http client is told to use https, never served (PlainHttpRefusal).
             if (certificate is not null)
             {
@@ -102,6 +116,7 @@ public static class EngineHost
         services.AddSingleton(Options.Create(options));
         services.AddRateLimiter(BladeEndpoints.LimitOutputReports);
         services.AddRateLimiter(AuthEndpoints.LimitLogins);
+        services.AddRateLimiter(limiter => RequestRateLimiting.Configure(limiter, options.RequestRates));
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<LoginSessions>();
         services.AddAuthentication(EngineAuthentication.SchemeName)
@@ -258,7 +273,8 @@ public static class EngineHost
         });
         app.UseRateLimiter();
         var v1 = app.MapGroup("/api/v1");
-        // Whatever needs a caller says so in the OpenAPI document: 401 without a login, 403 when the caller may not.
+        // Whatever needs a caller says so in the OpenAPI document: 401 without a login, 403 when the caller may not; and
+        // every call may be answered 429.
         ((Microsoft.AspNetCore.Builder.IEndpointConventionBuilder)v1).Finally(endpoint =>
         {
             if (!endpoint.Metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
@@ -266,6 +282,8 @@ public static class EngineHost
                 foreach (var status in new[] { StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden })
                     endpoint.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(ErrorReply), [ApiResults.ProblemJson]));
             }
+            if (!endpoint.Metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>().Any(m => m.StatusCode == StatusCodes.Status429TooManyRequests))
+                endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ErrorReply), [ApiResults.ProblemJson]));
         });
         v1.MapAuthApi();
         v1.MapQueueApi();

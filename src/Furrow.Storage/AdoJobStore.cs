@@ -153,8 +153,19 @@ internal abstract class AdoJobStore : IJobStore
             for (var i = 0; i < statement.Parameters.Length; i++)
                 command.Parameters[i].Value = statement.Parameters[i].Value ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // A prepared command holds its last values until it runs again, and SQLite its own copy of them: one that
+            // carried a large text (a job's script or comment, up to ScriptMaxBytes) is not kept, or a 50 MB spool's
+            // script stayed in memory three times over until the next spool.
+            if (statement.Parameters.Any(p => p.Value is string { Length: > LargeValueChars }))
+            {
+                _preparedWrites.Remove(statement.Sql);
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
+
+    // Texts up to this many characters may stay bound to a prepared command: job titles, commands, small scripts.
+    private const int LargeValueChars = 64 * 1024;
 
     /// <summary>Inserts a job's new task and command rows inside <paramref name="transaction"/>, tasks first.</summary>
     protected abstract Task InsertTaskRowsAsync(DbConnection connection, DbTransaction transaction, TaskRowsStatement rows,

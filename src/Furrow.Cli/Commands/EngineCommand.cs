@@ -70,6 +70,8 @@ internal static class EngineCommand
                 : throw new SiteConfigException($"SpoolMaxInFlightBytes {config.SpoolMaxInFlightBytes} in tractor.config: expected a number of bytes above 0"),
             SpoolQueueWait = config.SpoolQueueWaitSecs is >= 0 and <= 3600 ? TimeSpan.FromSeconds(config.SpoolQueueWaitSecs)
                 : throw new SiteConfigException($"SpoolQueueWaitSecs {config.SpoolQueueWaitSecs} in tractor.config: expected seconds from 0 to 3600"),
+            RequestRates = RequestRateLimits.FromConfig(config),
+            SlowClients = SlowClientLimits.FromConfig(config),
             ArchiveRetention = config.ArchiveRetentionDays > 0 ? TimeSpan.FromDays(config.ArchiveRetentionDays) : null,
             EnrolmentSecretFile = config.EnrolmentSecretPath(configDir),
         };

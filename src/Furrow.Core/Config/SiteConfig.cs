@@ -67,6 +67,40 @@ public sealed class EngineConfig
     /// <summary>Seconds a spool may wait for room under <see cref="SpoolMaxInFlightBytes"/> before it is refused.</summary>
     public double SpoolQueueWaitSecs { get; set; } = 30;
 
+    /// <summary>
+    /// Requests a second each logged-in user may make, averaged (default 100); callers without a login are counted by
+    /// address under the same figures. Over it the engine answers 429 with Retry-After. 0 turns the limit off. The
+    /// engine's own account and root on its local socket are never limited.
+    /// </summary>
+    public int UserRequestsPerSecond { get; set; } = 100;
+
+    /// <summary>Requests a user may make at once above <see cref="UserRequestsPerSecond"/> after being quiet (default 500).</summary>
+    public int UserRequestBurst { get; set; } = 500;
+
+    /// <summary>
+    /// Requests a second each blade process may make (polls, reports, heartbeats), counted by blade name and the address
+    /// it calls from (default 200). Over it the engine answers 429 and the blade waits as told. 0 turns the limit off.
+    /// </summary>
+    public int BladeRequestsPerSecond { get; set; } = 200;
+
+    /// <summary>Requests a blade may make at once above <see cref="BladeRequestsPerSecond"/> after being quiet (default 1000).</summary>
+    public int BladeRequestBurst { get; set; } = 1000;
+
+    /// <summary>Seconds a client has to send a request's headers, counted from its first byte (default 30); then the connection is cut.</summary>
+    public double RequestHeadersTimeoutSecs { get; set; } = 30;
+
+    /// <summary>
+    /// Bytes a second a client must at least send a request body at, and read a reply at (default 240), once
+    /// <see cref="MinClientRateGraceSecs"/> have passed; a slower one is cut.
+    /// </summary>
+    public double MinClientBytesPerSec { get; set; } = 240;
+
+    /// <summary>Seconds a body or reply may go slower than <see cref="MinClientBytesPerSec"/> before the connection is cut (default 5, more than 1).</summary>
+    public double MinClientRateGraceSecs { get; set; } = 5;
+
+    /// <summary>Connections the engine keeps open at once, TCP and local socket together (default 10000); more are closed as they come.</summary>
+    public long MaxConnections { get; set; } = 10_000;
+
     /// <summary>How many times a command whose exit code is in its `-retryrc` list is rerun before the task errors.</summary>
     public int MaxAutoRetries { get; set; } = 3;
 

@@ -20,17 +20,9 @@ internal static class AuthEndpoints
 
     /// <summary>
     /// Logins from one address: a burst of 20, then one every 3 s. Each costs a PBKDF2 hash (tens of ms of CPU), and
-    /// guessing passwords should be slow; a refused one gets 429 with Retry-After.
+    /// guessing passwords should be slow; a refused one gets 429 with Retry-After (<see cref="RequestRateLimiting"/> answers it).
     /// </summary>
-    public static void LimitLogins(RateLimiterOptions options)
-    {
-        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        options.OnRejected = async (rejected, ct) =>
-        {
-            rejected.HttpContext.Response.Headers.RetryAfter = "3";
-            await ApiResults.Error(StatusCodes.Status429TooManyRequests, "too many logins from this address: try again in a few seconds")
-                .ExecuteAsync(rejected.HttpContext).ConfigureAwait(false);
-        };
+    public static void LimitLogins(RateLimiterOptions options) =>
         options.AddPolicy(Logins, context => RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "local",
             _ => new TokenBucketRateLimiterOptions
             {
@@ -39,7 +31,6 @@ internal static class AuthEndpoints
                 ReplenishmentPeriod = TimeSpan.FromSeconds(3),
                 QueueLimit = 0,
             }));
-    }
 
     /// <summary>Maps /auth (who am I), /auth/login and /auth/logout under <paramref name="v1"/>.</summary>
     public static void MapAuthApi(this IEndpointRouteBuilder v1)

@@ -64,7 +64,7 @@ internal static class BladeEndpoints
             .WithSummary("What the scheduler would give the blade on its next request, job by job, or why not (tq trace), as text.");
 
         // Blade processes prove themselves by their own means, not a user's login.
-        var agent = blades.MapGroup("").AllowAnonymous();
+        var agent = blades.MapGroup("").AllowAnonymous().WithMetadata(BladeAgentCall.Instance);
         // Every blade call carries a JSON body: anything else is refused before it is read, naming what came.
         agent.AddEndpointFilter(async (call, next) => call.HttpContext.Request.HasJsonContentType()
             ? await next(call)

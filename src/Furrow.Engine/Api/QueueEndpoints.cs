@@ -118,6 +118,12 @@ internal static class QueueEndpoints
             : ApiResults.BadRequest(result.Error!);
     }
 
+    private const int BodyPieceSize = 1 << 20;
+
+    // The pieces' own pool, keeping 8 at most: the shared pool keeps up to 32 of a size per core, so after a few large
+    // spools it held 64 MB of pieces, given back only slowly.
+    private static readonly System.Buffers.ArrayPool<byte> BodyPieces = System.Buffers.ArrayPool<byte>.Create(BodyPieceSize, 8);
+
     // Reads the script as UTF-8 (a declared length over the limit was refused by SpoolRequestChecks), refusing as soon as
     // the bytes that arrive pass the limit instead of buffering them; invalid bytes are kept as
     // U+FFFD so the parser can point at them. The body is gathered in pooled 1 MB pieces, so memory follows the bytes that
@@ -125,14 +131,14 @@ internal static class QueueEndpoints
     // script is 13 MB: growing one stream to it copied it several times over).
     private static async Task<string?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
     {
-        const int PieceSize = 1 << 20;
+        const int PieceSize = BodyPieceSize;
         var pieces = new List<byte[]>();
         long total = 0;
         try
         {
             while (true)
             {
-                var piece = System.Buffers.ArrayPool<byte>.Shared.Rent(PieceSize);
+                var piece = BodyPieces.Rent(PieceSize);
                 pieces.Add(piece);
                 var filled = 0;
                 int got;
@@ -159,7 +165,7 @@ internal static class QueueEndpoints
         finally
         {
             foreach (var piece in pieces)
-                System.Buffers.ArrayPool<byte>.Shared.Return(piece);
+                BodyPieces.Return(piece);
         }
     }
 

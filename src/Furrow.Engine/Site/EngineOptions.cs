@@ -74,6 +74,12 @@ public sealed class EngineOptions
     /// <summary>tractor.config `SpoolQueueWaitSecs`: how long a spool waits for room before a 503.</summary>
     public TimeSpan SpoolQueueWait { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>tractor.config `UserRequestsPerSecond`, `UserRequestBurst`, `BladeRequestsPerSecond`, `BladeRequestBurst`.</summary>
+    public RequestRateLimits RequestRates { get; set; } = RequestRateLimits.Default;
+
+    /// <summary>tractor.config `RequestHeadersTimeoutSecs`, `MinClientBytesPerSec`, `MinClientRateGraceSecs`, `MaxConnections`.</summary>
+    public SlowClientLimits SlowClients { get; set; } = SlowClientLimits.Default;
+
     /// <summary>tractor.config `ArchiveRetentionDays`: how long a deleted job is kept before it is purged; null keeps it forever.</summary>
     public TimeSpan? ArchiveRetention { get; set; }
 

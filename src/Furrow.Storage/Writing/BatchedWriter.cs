@@ -50,8 +50,6 @@ internal sealed class BatchedWriter : IAsyncDisposable
         var writes = new List<StoreWrite>();
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            batch.Clear();
-            writes.Clear();
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
             {
                 batch.Add(next);
@@ -73,6 +71,10 @@ internal sealed class BatchedWriter : IAsyncDisposable
             {
                 batch[0].Completion.TrySetException(Wrap(error));
             }
+            // Emptied now, not when the next batch comes: while the engine is quiet they would keep the last batch's
+            // writes alive, a spooled job's script and comment among them (hundreds of MB after a large spool).
+            batch.Clear();
+            writes.Clear();
         }
     }
 
