@@ -290,7 +290,12 @@ public static class EngineHost
         v1.MapBladeApi();
         v1.MapColumnQueryApi();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
-        app.Lifetime.ApplicationStarted.Register(() => EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory));
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory);
+            if (options.LocalSocketPath is null)
+                EngineLog.NoLocalSocket(logger, Path.Combine(options.DataDirectory, "engine.sock"));
+        });
         if (app.Services.GetRequiredService<EnrolmentSecret>() is { Created: true } secret)
             BladeKeyLog.SecretCreated(logger, secret.Path);
         app.Lifetime.ApplicationStopped.Register(() =>

@@ -59,6 +59,10 @@ internal static partial class EngineLog
     [LoggerMessage(4002, LogLevel.Warning, "Took over a stale engine.lock left by {Holder}, which is no longer running")]
     public static partial void StaleLockTaken(ILogger logger, string holder);
 
+    [LoggerMessage(4003, LogLevel.Warning, "No local socket: {Path} is longer than a unix socket path may be (107 bytes), so callers on this " +
+        "host must log in (tq --login) even as the engine's own account; a shorter TractorDataDirectory restores it")]
+    public static partial void NoLocalSocket(ILogger logger, string path);
+
     [LoggerMessage(4001, LogLevel.Information, "Furrow engine {Version} listening on port {Port}, data in {DataDir}")]
     public static partial void Listening(ILogger logger, string version, int port, string dataDir);
 }

@@ -58,6 +58,32 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
+    public async Task ADataDirectoryTooDeepForAUnixSocket_SaysSoAtStart_AndCallersThenLogIn()
+    {
+        // sun_path holds 107 bytes: this engine.sock path is longer, so the engine serves the port alone.
+        var outside = Path.Combine(Path.GetTempPath(), "furrow-deep-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using var site = new TestSite(dataDirectory: Path.Combine(outside, new string('d', 100)));
+            // Started by hand: the site's own start waits on a status call, which needs a login here.
+            await using var engine = FurrowProcess.Start("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
+            await Eventually.WaitUntilAsync(() => Task.FromResult(engine.Output.Contains("No local socket", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), () => $"the engine to say it has no local socket; its output:\n{engine.Output}");
+            Assert.False(File.Exists(Path.Combine(site.DataDir, "engine.sock")));
+
+            // The engine's own account is not known without the socket: it logs in like anyone else.
+            var anonymous = await Assert.ThrowsAsync<EngineException>(() => site.Client.JobsAsync());
+            Assert.Equal(401, anonymous.StatusCode);
+            using var admin = await site.HttpAsync();
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("api/v1/jobs")).StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AUsersToken_MakesThemTheOwner_AndActingAsAnotherTakesAnAdministrator()
     {
         await using var site = new TestSite();
