@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Furrow.Client;
+using Furrow.Client.Protocol;
 
 namespace Furrow.Bench;
 
@@ -194,6 +195,10 @@ internal sealed class BenchEngine : IAsyncDisposable
         lock (last)
             return string.Join('\n', last);
     }
+
+    /// <summary>Collections per generation between two statuses, as "gen0/gen1/gen2"; "-" for an engine too old to say.</summary>
+    public static string CollectionsBetween(EngineStatus before, EngineStatus after) =>
+        before.Collections is null || after.Collections is null ? "-" : string.Join('/', after.Collections.Zip(before.Collections, (a, b) => a - b));
 
     /// <summary>The CPU time the engine process has used so far, all its threads together.</summary>
     public TimeSpan CpuTime()

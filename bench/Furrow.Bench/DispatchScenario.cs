@@ -121,7 +121,7 @@ internal static class DispatchScenario
             // How long the engine stood still for garbage collections while it dispatched, as a share of the run, and how
             // many collections of each generation it made: the figures that choose the engine's GC mode.
             ["engine_gc_pause_pct"] = Math.Round(100 * (gcAfter.GcPauseMs - gcBefore.GcPauseMs) / (seconds * 1000), 1),
-            ["engine_collections"] = string.Join('/', gcAfter.Collections.Zip(gcBefore.Collections, (a, b) => a - b)),
+            ["engine_collections"] = BenchEngine.CollectionsBetween(gcBefore, gcAfter),
             ["spool_s"] = Math.Round(spoolSeconds, 1),
             ["jobs"] = jobs,
         };

@@ -41,6 +41,10 @@ using Furrow.Bench;
 //            --jobs (10000) paused jobs of --tasks-per-job (100) tasks from 20 owners: p50 and p99 of typical tq searches
 //            (by owner, by state, by spool time, by title, one job's tasks) with tq's default columns, over --samples (50),
 //            and a whole tq process's time; the targets are p99 < 100 ms on both stores and tq p50 < 150 ms
+//   auth [--samples N]
+//            what authenticating a caller costs the engine: --samples (5000) one-row listings with a login token over TCP,
+//            through the engine's unix socket, and anonymously on an engine without RequireAuthentication (the baseline):
+//            the engine's CPU per request and p50 for each, and the token's cost over the baseline
 //   clients [--samples N]
 //            process wall time (start to exit) p50 and p99 over --samples (50) of bin/tractor-spool spooling a small script
 //            and bin/tq listing one job, each native (furrow-client) and on the .NET runtime (FURROW_SPOOL_NATIVE=0,
@@ -92,9 +96,10 @@ try
         "query" => await QueryScenario.RunAsync(jobs: Arg("--jobs", 10_000), tasksPerJob: Arg("--tasks-per-job", 100), samples: Arg("--samples", 50),
             store: Text("--store", "sqlite")),
         "clients" => await ClientScenario.RunAsync(samples: Arg("--samples", 50)),
+        "auth" => await AuthScenario.RunAsync(samples: Arg("--samples", 5000)),
         "bigspools" => await BigSpoolScenario.RunAsync(spools: Arg("--spools", 6), mb: Arg("--mb", 50),
             budgetMb: args.Contains("--budget-mb") ? Arg("--budget-mb", 128) : null),
-        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, clients, bigspools or real (blade)"),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, clients, auth, bigspools or real (blade)"),
     };
 }
 catch (ArgumentException usage)

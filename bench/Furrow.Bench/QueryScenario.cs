@@ -77,7 +77,7 @@ internal static class QueryScenario
                     databaseCpu += databaseAfter - databaseBefore;
                     var paused = gcAfter.GcPauseMs - gcBefore.GcPauseMs;
                     gcPause += paused;
-                    gen2 += gcAfter.Collections[2] - gcBefore.Collections[2];
+                    gen2 += (gcAfter.Collections?[2] ?? 0) - (gcBefore.Collections?[2] ?? 0);
                     if (elapsed > slowest)
                         (slowest, slowestAt, slowestCpu, slowestGc) = (elapsed, i - 1, (engineAfter - engineBefore).TotalMilliseconds, paused);
                 }
