@@ -1,5 +1,6 @@
-using Furrow.Core.Config;
 using System.Globalization;
+using Furrow.Client;
+using Furrow.Core.Config;
 
 namespace Furrow.Blade;
 
@@ -41,16 +42,16 @@ internal sealed class OwnerSwitch(string? setpriv, string bladeName)
     /// </summary>
     /// <exception cref="CommandNotStartedException">The name is not a plain account name, the host has no such account, or
     /// its user database cannot be read: the command must not run (the message says why, naming the user and the host).</exception>
-    public UserAccount AccountOf(string owner)
+    public HostAccount AccountOf(string owner)
     {
         if (setpriv is null)
             throw NotRun($"the blade cannot run commands as their owner: setpriv (util-linux) is not in {string.Join(", ", SetprivPlaces)}");
         if (AccountName.Problem(owner) is { } problem)
             throw NotRun($"job owner {AccountName.Quote(owner)} is not a plain account name ({problem}); the command was not run");
-        UserAccount? account;
+        HostAccount? account;
         try
         {
-            account = UserAccount.Find(owner);
+            account = HostAccount.Find(owner);
         }
         catch (IOException error)
         {
@@ -60,11 +61,11 @@ internal sealed class OwnerSwitch(string? setpriv, string bladeName)
     }
 
     /// <summary>The program and argv that run <paramref name="program"/> (an absolute path) with <paramref name="argv"/>'s arguments as <paramref name="account"/>.</summary>
-    public (string Path, List<string> Argv) Wrap(UserAccount account, string program, IReadOnlyList<string> argv) =>
+    public (string Path, List<string> Argv) Wrap(HostAccount account, string program, IReadOnlyList<string> argv) =>
         (setpriv!, ["setpriv", Number("--reuid=", account.Uid), Number("--regid=", account.Gid), "--init-groups", "--", program, .. argv.Skip(1)]);
 
     /// <summary>The variables a login gives an account's processes, which would otherwise be the blade's own (root's).</summary>
-    public static IEnumerable<KeyValuePair<string, string>> Identity(UserAccount account) =>
+    public static IEnumerable<KeyValuePair<string, string>> Identity(HostAccount account) =>
         [new("HOME", account.Home), new("USER", account.Name), new("LOGNAME", account.Name)];
 
     // The machine's own name, which an operator creates the account on (a blade's registered host may be an alias).

@@ -1,8 +1,10 @@
+using Furrow.Client;
+
 namespace Furrow.Blade;
 
 /// <summary>
 /// Home directories for tilde expansion of argv words: the blade's own user's (<c>$HOME</c>) and other users' from the
-/// system's user database (<see cref="UserAccount"/>).
+/// system's user database (<see cref="HostAccount"/>).
 /// </summary>
 internal static class UserHomes
 {
@@ -13,7 +15,7 @@ internal static class UserHomes
             return Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         try
         {
-            return UserAccount.Find(user)?.Home;
+            return HostAccount.Find(user)?.Home;
         }
         catch (IOException)
         {

@@ -1,3 +1,4 @@
+using Furrow.Client;
 using System.Collections.Concurrent;
 using Furrow.Keeper;
 
@@ -71,7 +72,7 @@ public sealed class OwnerSwitchTests : IAsyncLifetime
     [Fact]
     public void Wrap_PassesTheIdsAsNumbers_AndTheProgramsPath_AfterTheEndOfSetprivsOptions()
     {
-        var account = new UserAccount("render", 1234, 567, "/home/render");
+        var account = new HostAccount("render", 1234, 567, "/home/render");
 
         var (path, argv) = _switch.Wrap(account, "/usr/bin/render", ["render", "-f", "--reuid=0"]);
 

@@ -225,6 +225,25 @@ public sealed class CrewsTests
         Assert.Empty(await site.Client.JobsAsync("jid=1"));
     }
 
+    [Fact]
+    public async Task ValidLoginsOfSyslogins_LetsInAccountsTheHostKnows_AndRefusesOthers()
+    {
+        // "nobody" is in every Debian /etc/passwd; the other name is in none.
+        var stranger = "nohost" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Contains(File.ReadLines("/etc/passwd"), line => line.StartsWith("nobody:", StringComparison.Ordinal));
+        await using var site = new TestSite();
+        var hostPassword = site.AddAccount("nobody");
+        var strangerPassword = site.AddAccount(stranger);
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "crews.config"), """{ "Crews": { "ValidLogins": ["@syslogins"] } }""");
+        await site.StartEngineAsync();
+
+        using var host = new EngineClient(site.Engine, new HttpClient(), token: await site.LoginAsync("nobody", hostPassword));
+        Assert.Empty(await host.JobsAsync("jid=1"));
+        var refused = await Assert.ThrowsAsync<EngineException>(() => site.LoginAsync(stranger, strangerPassword));
+        Assert.Equal(403, refused.StatusCode);
+        Assert.Contains($"{stranger} is not in crews.config's ValidLogins", refused.Message);
+    }
+
     [Theory]
     [InlineData("""{ "Crews": {}, "Wranglerz": ["wes"] }""", "unknown key 'Wranglerz'")]
     [InlineData("""{ "JobEditAccessPolicies": { "defaultPolicy": { "jretry": ["JobOwner"] } } }""", "unknown operation 'jretry'")]

@@ -80,17 +80,34 @@ public sealed class CrewRules
             "(send it over TLS)",
     };
 
-    private static readonly string[] MetaNames = ["@syslogins", "@externlogins"];
+    /// <summary>Tractor's meta-name for every login the engine host's user database resolves (getpwnam(3): /etc/passwd, LDAP, NIS).</summary>
+    public const string SysLogins = "@syslogins";
+
+    /// <summary>Tractor's meta-name for every login the SitePasswordValidator decides (a name without a users.config account).</summary>
+    public const string ExternLogins = "@externlogins";
+
+    private static bool IsMetaName(string member) =>
+        member.Equals(SysLogins, StringComparison.OrdinalIgnoreCase) || member.Equals(ExternLogins, StringComparison.OrdinalIgnoreCase);
 
     private readonly CrewsConfig _config;
     private readonly Dictionary<string, HashSet<string>> _members = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _metaNames = new(StringComparer.Ordinal);
+    private readonly LoginDirectory _directory;
 
-    /// <summary>Rules from a crews.config already checked with <see cref="Check"/>.</summary>
-    public CrewRules(CrewsConfig config)
+    /// <summary>
+    /// Rules from a crews.config already checked with <see cref="Check"/>; <paramref name="directory"/> answers for the
+    /// meta-names @syslogins and @externlogins (without one they match nobody).
+    /// </summary>
+    public CrewRules(CrewsConfig config, LoginDirectory? directory = null)
     {
         _config = config;
+        _directory = directory ?? LoginDirectory.Nobody;
         foreach (var crew in config.Crews.Keys)
-            _members[crew] = Expand(crew, []);
+        {
+            var metaNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            _members[crew] = Expand(crew, [], metaNames);
+            _metaNames[crew] = metaNames;
+        }
     }
 
     /// <summary>The rules of a site without crews.config: owners act on their own jobs, administrators on every one.</summary>
@@ -115,8 +132,10 @@ public sealed class CrewRules
         {
             foreach (var member in members)
             {
-                if (MetaNames.Contains(member, StringComparer.OrdinalIgnoreCase))
-                    return $"crew {crew}: {member} is not supported by Furrow; list the users (or crews) by name";
+                if (member.Equals(ExternLogins, StringComparison.OrdinalIgnoreCase) && config.SitePasswordValidator is null)
+                    return $"crew {crew}: {ExternLogins} lets crews.config's {PasswordValidatorSetting.Key} decide who is in it, and none is set";
+                if (IsMetaName(member))
+                    continue;
                 if (!config.Crews.ContainsKey(member) && AccountName.Problem(member) is { } problem)
                     return $"crew {crew}: {problem}";
             }
@@ -143,8 +162,21 @@ public sealed class CrewRules
         return null;
     }
 
-    /// <summary>Whether <paramref name="user"/> is a member of <paramref name="crew"/>, directly or through a crew it lists.</summary>
-    public bool IsMember(string user, string crew) => _members.TryGetValue(crew, out var members) && members.Contains(user);
+    /// <summary>
+    /// Whether <paramref name="user"/> is a member of <paramref name="crew"/>: named in it, directly or through a crew it
+    /// lists, or covered by a meta-name it lists (@syslogins: the engine host knows the account; @externlogins: the
+    /// login is the SitePasswordValidator's to decide), as Tractor's crews.config reads.
+    /// </summary>
+    public bool IsMember(string user, string crew)
+    {
+        if (!_members.TryGetValue(crew, out var members))
+            return false;
+        if (members.Contains(user))
+            return true;
+        var metaNames = _metaNames[crew];
+        return metaNames.Count > 0
+            && ((metaNames.Contains(SysLogins) && _directory.IsSystemLogin(user)) || (metaNames.Contains(ExternLogins) && _directory.IsExternLogin(user)));
+    }
 
     // Every user a crew names, directly or through the crews it lists (none for a crew not defined).
     private IReadOnlyCollection<string> MembersOf(string crew) => _members.TryGetValue(crew, out var members) ? members : [];
@@ -208,7 +240,7 @@ public sealed class CrewRules
         if (!IsMember(caller.Name, RestrictedViewLogins) || IsAdministrator(caller) || IsMember(caller.Name, Wranglers)
             || IsMember(caller.Name, ReadOnlyLogins))
             return null;
-        var crews = _members.Where(crew => crew.Value.Contains(caller.Name)).Select(crew => crew.Key).Order(StringComparer.Ordinal).ToList();
+        var crews = _members.Keys.Where(crew => IsMember(caller.Name, crew)).Order(StringComparer.Ordinal).ToList();
         return new JobScope(caller.Name, crews);
     }
 
@@ -260,7 +292,7 @@ public sealed class CrewRules
         policy.TryGetValue(operation, out var who) || policy.TryGetValue(group, out who) || policy.TryGetValue(AllGroup, out who) ? who : null;
 
     // A crew's users: its members, with crews it names replaced by theirs; a crew met again on the way (a loop) adds nothing.
-    private HashSet<string> Expand(string crew, HashSet<string> visiting)
+    private HashSet<string> Expand(string crew, HashSet<string> visiting, HashSet<string> metaNames)
     {
         var users = new HashSet<string>(StringComparer.Ordinal);
         if (!visiting.Add(crew) || !_config.Crews.TryGetValue(crew, out var members))
@@ -268,11 +300,25 @@ public sealed class CrewRules
         foreach (var member in members)
         {
             if (_config.Crews.ContainsKey(member))
-                users.UnionWith(Expand(member, visiting));
+                users.UnionWith(Expand(member, visiting, metaNames));
+            else if (IsMetaName(member))
+                metaNames.Add(member);
             else
                 users.Add(member);
         }
         visiting.Remove(crew);
         return users;
     }
+}
+
+/// <summary>
+/// Who a name is beyond crews.config's lists, for Tractor's meta-names: <see cref="IsSystemLogin"/> answers for
+/// @syslogins (the engine host's user database resolves the name), <see cref="IsExternLogin"/> for @externlogins (the
+/// name's logins are the SitePasswordValidator's to decide). The engine gives the real answers; <see cref="Nobody"/>
+/// matches no one.
+/// </summary>
+public sealed record LoginDirectory(Func<string, bool> IsSystemLogin, Func<string, bool> IsExternLogin)
+{
+    /// <summary>A directory that knows nobody: meta-names match no one.</summary>
+    public static LoginDirectory Nobody { get; } = new(_ => false, _ => false);
 }

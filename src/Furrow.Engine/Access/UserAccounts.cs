@@ -33,6 +33,7 @@ public sealed class UserAccounts
     private long _checkedAtMs;
 
     private readonly SiteLoginValidator _validator;
+    private readonly SystemLogins _systemLogins;
 
     private sealed record Snapshot(UsersConfig Users, CrewRules Crews, PasswordValidatorCommand? Validator, string? ValidatorStamp,
         DateTime UsersStamp, DateTime CrewsStamp);
@@ -44,6 +45,7 @@ public sealed class UserAccounts
         _clock = clock;
         _logger = logger;
         _validator = new SiteLoginValidator(clock, logger);
+        _systemLogins = new SystemLogins(clock);
         _current = Read();
         _checkedAtMs = clock.GetUtcNow().ToUnixTimeMilliseconds();
     }
@@ -138,7 +140,10 @@ public sealed class UserAccounts
         var crewsStamp = Stamp(AccessFiles.CrewsFile);
         var crews = AccessFiles.ReadCrews(_configDirectory);
         var validator = AccessFiles.ReadValidator(_configDirectory, crews);
-        return new Snapshot(AccessFiles.ReadUsers(_configDirectory), new CrewRules(crews), validator, validator is null ? null : ValidatorStamp(validator),
+        var users = AccessFiles.ReadUsers(_configDirectory);
+        // @externlogins: a name whose logins the validator decides (one without a users.config account, while there is a validator).
+        var directory = new LoginDirectory(_systemLogins.Knows, name => validator is not null && !users.Users.ContainsKey(name));
+        return new Snapshot(users, new CrewRules(crews, directory), validator, validator is null ? null : ValidatorStamp(validator),
             usersStamp, crewsStamp);
     }
 

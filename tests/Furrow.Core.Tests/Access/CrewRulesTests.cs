@@ -143,12 +143,39 @@ public sealed class CrewRulesTests
     [InlineData("""{"Crews": {}, "Bogus": 1}""", "unknown key 'Bogus'")]
     [InlineData("""{"PasswordHashing": "md5"}""", "PasswordHashing is not supported by Furrow")]
     [InlineData("""{"SitePasswordValidator": "internal:PAM:login"}""", "SitePasswordValidator 'internal:PAM:login': Tractor's built-in validators")]
-    [InlineData("""{"Crews": {"ValidLogins": ["@syslogins"]}}""", "crew ValidLogins: @syslogins is not supported by Furrow")]
+    [InlineData("""{"Crews": {"ValidLogins": ["@externlogins"]}}""", "crew ValidLogins: @externlogins lets crews.config's SitePasswordValidator decide who is in it, and none is set")]
     [InlineData("""{"JobEditAccessPolicies": {"defaultPolicy": {"jretry": ["JobOwner"]}}}""", "defaultPolicy: unknown operation 'jretry'")]
     [InlineData("""{"JobEditAccessPolicies": {"p": {"retry": ["Wrangler"]}}}""", "p, retry: 'Wrangler' is neither JobOwner nor a crew defined in Crews")]
     public void Check_RefusesWhatTheEngineWouldNotActOn_NamingIt(string json, string expected)
     {
         Assert.Contains(expected, CrewRules.Check(Config(json)));
+    }
+
+    [Fact]
+    public void MetaNames_AdmitWhomTheHostOrTheValidatorKnows_ThroughNestedCrews_AndBannedLoginsStillWins()
+    {
+        var config = Config("""
+            {
+              "SitePasswordValidator": ["/bin/true"],
+              "Crews": { "ValidLogins": ["@syslogins", "partners"], "partners": ["@externlogins"], "BannedLogins": ["mallory"],
+                         "Wranglers": ["@SysLogins"] }
+            }
+            """);
+        Assert.Null(CrewRules.Check(config));
+        // The host's user database and the validator are the edge of the world here: a name is known to one, the other or neither.
+        var directory = new LoginDirectory(name => name is "hostie" or "mallory", name => name == "contractor");
+        var rules = new CrewRules(config, directory);
+
+        Assert.Null(rules.LoginRefusal("hostie"));
+        Assert.Null(rules.LoginRefusal("contractor"));
+        Assert.True(rules.IsMember("contractor", "partners"));
+        Assert.Equal("mallory is in crews.config's BannedLogins", rules.LoginRefusal("mallory"));
+        Assert.Equal("stranger is not in crews.config's ValidLogins", rules.LoginRefusal("stranger"));
+        // Tractor's meta-names are matched in any case, and in any crew.
+        Assert.Null(rules.FarmRefusal(User("hostie"), "pause dispatch"));
+        Assert.NotNull(rules.FarmRefusal(User("contractor"), "pause dispatch"));
+        // Without a directory (rules built for a check alone) a meta-name admits nobody rather than everybody.
+        Assert.Equal("hostie is not in crews.config's ValidLogins", new CrewRules(config).LoginRefusal("hostie"));
     }
 
     private static readonly CrewRules Scoped = new(Config("""

@@ -1,16 +1,17 @@
 using System.Runtime.InteropServices;
 
-namespace Furrow.Blade;
+namespace Furrow.Client;
 
 /// <summary>
-/// An account of the blade host's user database, as <c>getpwnam_r(3)</c> finds it (so NSS sources such as LDAP or SSSD
+/// An account of this host's user database (a blade's, to run commands as their owner; the engine's, for crews.config's
+/// @syslogins), as <c>getpwnam_r(3)</c> finds it (so NSS sources such as LDAP or SSSD
 /// count, as they do for <c>login</c> and a shell): its name, uid, primary gid and home directory.
 /// </summary>
-internal sealed partial record UserAccount(string Name, uint Uid, uint Gid, string Home)
+internal sealed partial record HostAccount(string Name, uint Uid, uint Gid, string Home)
 {
     /// <summary>The account named <paramref name="name"/>; null when the host has none of that name.</summary>
     /// <exception cref="IOException">The user database could not be read (an NSS source that does not answer).</exception>
-    public static UserAccount? Find(string name)
+    public static HostAccount? Find(string name)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
             return null;
@@ -28,7 +29,7 @@ internal sealed partial record UserAccount(string Name, uint Uid, uint Gid, stri
                     return null;
                 if (error != 0)
                     throw new IOException($"the user database could not be read for '{name}': {Marshal.GetPInvokeErrorMessage(error)}");
-                return new UserAccount(Marshal.PtrToStringUTF8(entry.Name) ?? name, entry.Uid, entry.Gid, Marshal.PtrToStringUTF8(entry.Dir) ?? "/");
+                return new HostAccount(Marshal.PtrToStringUTF8(entry.Name) ?? name, entry.Uid, entry.Gid, Marshal.PtrToStringUTF8(entry.Dir) ?? "/");
             }
             finally
             {
