@@ -39,7 +39,7 @@ public sealed class SitePasswordValidatorTests
 
         """;
 
-    private static async Task<(TestSite Site, string Records)> SiteAsync(string script, string extraCrews = "")
+    private static async Task<(TestSite Site, string Records)> SiteAsync(string script, string extraCrews = "", string crews = """{ "BannedLogins": ["bert"] }""")
     {
         var site = new TestSite();
         var records = Path.Combine(site.Root, "records");
@@ -49,11 +49,28 @@ public sealed class SitePasswordValidatorTests
         File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "crews.config"), $$"""
             {
-              "Crews": { "BannedLogins": ["bert"] },
+              "Crews": {{crews}},
               "SitePasswordValidator": ["{{program}}", "{{records}}"]{{extraCrews}}
             }
             """);
         return (site, records);
+    }
+
+    [Fact]
+    public async Task ValidLoginsOfExternlogins_LetsInWhomTheValidatorAccepts_ButNotAUsersConfigAccountOutsideIt()
+    {
+        var (site, _) = await SiteAsync(Checker, crews: """{ "ValidLogins": ["@externlogins", "staff"], "staff": ["boss"] }""");
+        await using var _ = site;
+        var anaPassword = site.AddAccount("ana");
+        var bossPassword = site.AddAccount("boss");
+        await site.StartEngineAsync();
+
+        Assert.NotEmpty(await site.LoginAsync("vic", Password));
+        Assert.NotEmpty(await site.LoginAsync("boss", bossPassword));
+        // ana's password is users.config's to check, so she is not one of the validator's logins, and not in ValidLogins.
+        var refused = await Assert.ThrowsAsync<EngineException>(() => site.LoginAsync("ana", anaPassword));
+        Assert.Equal(403, refused.StatusCode);
+        Assert.Contains("ana is not in crews.config's ValidLogins", refused.Message);
     }
 
     [Fact]
