@@ -519,7 +519,7 @@ internal abstract class AdoJobStore : IJobStore
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(query.Timeout);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        PrepareQueryConnection(connection, deadline, query.Timeout);
+        PrepareQueryConnection(connection, statement.Sql, deadline, query.Timeout);
         try
         {
             await using var command = CreateCommand(connection, null, statement.Sql, [.. statement.Parameters]);
@@ -538,7 +538,7 @@ internal abstract class AdoJobStore : IJobStore
     }
 
     /// <summary>Readies a connection for a listing (SQLite registers its like function with the query's deadline).</summary>
-    protected virtual void PrepareQueryConnection(DbConnection connection, DateTime deadline, TimeSpan timeout)
+    protected virtual void PrepareQueryConnection(DbConnection connection, string sql, DateTime deadline, TimeSpan timeout)
     {
     }
 

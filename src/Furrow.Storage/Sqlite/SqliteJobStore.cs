@@ -54,8 +54,13 @@ internal sealed class SqliteJobStore : AdoJobStore
         }
     }
 
-    protected override void PrepareQueryConnection(DbConnection connection, DateTime deadline, TimeSpan timeout) =>
-        SqliteLike.Register((SqliteConnection)connection, deadline, timeout);
+    // Only a statement that calls the like function gets it: each registration allocates a callback handle (a SafeHandle
+    // that a profile of an engine answering listings showed on the finalizer thread), a cost every listing paid before.
+    protected override void PrepareQueryConnection(DbConnection connection, string sql, DateTime deadline, TimeSpan timeout)
+    {
+        if (sql.Contains(SqliteLike.FunctionName, StringComparison.Ordinal))
+            SqliteLike.Register((SqliteConnection)connection, deadline, timeout);
+    }
 
     // SQLite's online backup API copies a consistent snapshot page by page; in WAL mode it only holds a read
     // transaction, so the engine's writer goes on committing while it runs.
