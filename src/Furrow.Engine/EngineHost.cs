@@ -9,6 +9,7 @@ using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
 using Furrow.Storage;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -119,6 +120,16 @@ public static class EngineHost
         services.AddRateLimiter(limiter => RequestRateLimiting.Configure(limiter, options.RequestRates));
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<LoginSessions>();
+        services.AddAntiforgery(BrowserSessions.Configure);
+        // Browsers' CSRF tokens are sealed with keys kept beside the job database, so they outlive an engine restart as
+        // their sessions do. The keys are files of the engine's account alone (0600 in a 0700 directory), as the blade
+        // enrolment secret is; made here so the directory never exists with wider rights.
+        var keys = Path.Combine(options.DataDirectory, "data-protection-keys");
+        if (OperatingSystem.IsWindows())
+            Directory.CreateDirectory(keys);
+        else
+            Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        services.AddDataProtection().SetApplicationName("furrow-engine").PersistKeysToFileSystem(new DirectoryInfo(keys));
         services.AddAuthentication(EngineAuthentication.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, EngineAuthentication>(EngineAuthentication.SchemeName, null);
         // Every endpoint needs an authenticated caller unless it says otherwise (blades' own calls, login, the OpenAPI document).
@@ -135,7 +146,9 @@ public static class EngineHost
                 "the next page) and carry a weak ETag: sent back in If-None-Match, it gets 304 Not Modified while nothing they show has changed. " +
                 "Calls need a login token (POST /api/v1/auth/login, then `Authorization: Bearer TOKEN`), except /api/v1/auth and blades' own " +
                 "calls, which carry their blade key; the engine's own account and root are known without one on its unix socket " +
-                "(GET /api/v1/auth names it).";
+                "(GET /api/v1/auth names it). A browser may sign in for a session cookie instead of a token; its changes then need " +
+                $"the session's CSRF token in the {BrowserSessions.HeaderName} header.";
+            ApiDocs.AddSecuritySchemes(document);
             return Task.CompletedTask;
         }).AddOperationTransformer(QueryParameters.DocumentAsync).AddOperationTransformer(ApiDocs.DocumentAsync));
         // A body that cannot be bound (malformed JSON, a missing one) throws, so the middleware below can name the problem.
@@ -251,6 +264,17 @@ public static class EngineHost
             }
         });
         app.UseAuthentication();
+        // A browser sends its cookie by itself: a change asked with it must prove it came from a page that was given the token.
+        var antiforgery = app.Services.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>();
+        app.Use(async (context, next) =>
+        {
+            if (await BrowserSessions.CheckAsync(context, antiforgery).ConfigureAwait(false) is { } refusal)
+            {
+                await ApiResults.Error(StatusCodes.Status403Forbidden, refusal).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            await next(context).ConfigureAwait(false);
+        });
         app.UseAuthorization();
         app.Use(async (context, next) =>
         {

@@ -77,6 +77,37 @@ public sealed class EngineTlsTests
     }
 
     [Fact]
+    public async Task ABrowserSessionOverTls_GetsASecureCookie_AndChangesWithItsCsrfToken()
+    {
+        await using var site = new TestSite();
+        await site.AddEngineSettingsAsync($"\"ListenAddress\": \"{ListenAddress}\", \"Tls\": \"site-ca\"");
+        var url = $"https://{ListenAddress}:{site.Port}";
+        var caFile = Path.Combine(site.ConfigDir, "tls", "site-ca.crt");
+        using var client = new EngineClient(url, caFile: caFile);
+        await using var engine = await StartEngineAsync(site, client);
+        using var ca = X509CertificateLoaderFile(caFile);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 served && chain.Build(served);
+        };
+
+        var (browser, _, csrf) = await BrowserSessionTests.SignInAsync(site, url + "/", "ana", site.AddAccount("ana"), handler);
+        using (browser)
+        {
+            // The Secure cookies go back over https: the session reads, and with its CSRF token logs out.
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await browser.GetAsync("api/v1/jobs")).StatusCode);
+            using var logout = new HttpRequestMessage(HttpMethod.Post, "api/v1/auth/logout");
+            logout.Headers.Add(Furrow.Engine.Access.BrowserSessions.HeaderName, csrf);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await browser.SendAsync(logout)).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task ASiteCaEngine_KeepsItsCaAcrossRestarts_AndIssuesItsCertificateAgainWhenEngineHostNamesChange()
     {
         await using var site = new TestSite();

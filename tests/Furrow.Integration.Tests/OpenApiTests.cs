@@ -98,7 +98,7 @@ public sealed class OpenApiTests
         [("post", "/api/v1/blades/{name}/leave")] = [400, 401, 403, 415],
         [("delete", "/api/v1/blades/{name}/key")] = [404],
         [("post", "/api/v1/auth/login")] = [400, 401, 403, 415, 429, 503],
-        [("post", "/api/v1/auth/logout")] = [401],
+        [("post", "/api/v1/auth/logout")] = [401, 403],
     };
 
     // The content types of each endpoint's request body; endpoints not named take none.
@@ -157,6 +157,33 @@ public sealed class OpenApiTests
         Assert.Contains("chpri", PathEnum(document, "post", "/api/v1/operations/{operation}", "operation"));
         Assert.Contains("retry", PathEnum(document, "post", "/api/v1/operations/{operation}", "operation"));
         Assert.Equal(["jobs", "tasks", "commands", "invocations", "blades", "params"], PathEnum(document, "get", "/api/v1/query/{table}", "table"));
+    }
+
+    [Fact]
+    public async Task TheDocumentNamesTheSessionCookie_AndEveryChangeTheCsrfHeaderItsCookieCallersSend()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var document = await DocumentAsync(site);
+        var schemes = document.RootElement.GetProperty("components").GetProperty("securitySchemes");
+        var cookie = schemes.GetProperty("sessionCookie");
+        Assert.Equal(("apiKey", "cookie", "furrow-session"),
+            (cookie.GetProperty("type").GetString(), cookie.GetProperty("in").GetString(), cookie.GetProperty("name").GetString()));
+        Assert.Equal("bearer", schemes.GetProperty("loginToken").GetProperty("scheme").GetString());
+
+        foreach (var (method, path, operation) in Operations(document))
+        {
+            var where = $"{method.ToUpperInvariant()} {path}";
+            var csrf = operation.TryGetProperty("parameters", out var parameters)
+                && parameters.EnumerateArray().Any(p => p.GetProperty("in").GetString() == "header" && p.GetProperty("name").GetString() == "X-CSRF-Token");
+            Assert.True(csrf == (method != "get"), $"{where} {(csrf ? "documents" : "does not document")} the X-CSRF-Token header");
+            if (method != "get" && operation.GetProperty("responses").TryGetProperty("403", out var forbidden))
+                Assert.Contains("X-CSRF-Token", forbidden.GetProperty("description").GetString());
+            // Blades' own calls carry their blade key, not a login.
+            var bladesOwn = path == "/api/v1/blades/register" || new[] { "/work", "/report", "/heartbeat", "/leave" }.Any(e => path.EndsWith(e, StringComparison.Ordinal));
+            if (!path.StartsWith("/api/v1/auth", StringComparison.Ordinal) && !bladesOwn)
+                Assert.True(operation.TryGetProperty("security", out var security) && security.GetArrayLength() == 2, $"{where} names no way to call it");
+        }
     }
 
     private static List<string> PathEnum(JsonDocument document, string method, string path, string name) =>

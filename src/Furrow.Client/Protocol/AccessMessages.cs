@@ -6,10 +6,16 @@ namespace Furrow.Client.Protocol;
 /// </summary>
 public sealed record AuthStatus(string? User, bool Administrator, bool AuthenticationRequired, string? LocalSocket);
 
-/// <summary>`POST /api/v1/auth/login`: an account of the engine's users.config and its password.</summary>
-public sealed record LoginRequest(string User, string Password);
+/// <summary>
+/// `POST /api/v1/auth/login`: an account of the engine's users.config and its password; <paramref name="Cookie"/> true for a
+/// browser, whose session then comes in a cookie with a CSRF token in the X-CSRF-Token reply header.
+/// </summary>
+public sealed record LoginRequest(string User, string Password, bool Cookie = false);
 
-/// <summary>A login's token (send it as `Authorization: Bearer TOKEN`), whose it is, and when it expires (Unix ms).</summary>
+/// <summary>
+/// A login's token (send it as `Authorization: Bearer TOKEN`), whose it is, and when it expires (Unix ms). Empty for a
+/// browser's sign-in (<see cref="LoginRequest.Cookie"/>), whose token is in its HttpOnly session cookie only.
+/// </summary>
 public sealed record LoginReply(int Rc, string Msg, string User, string Token, long ExpiresMs);
 
 /// <summary>A login kept in the user's tokens file (<see cref="EngineLogins"/>): whose, the token, its expiry (Unix ms).</summary>

@@ -10,7 +10,8 @@ namespace Furrow.Engine.Access;
 
 /// <summary>
 /// Who calls, for ASP.NET Core's authentication: `Authorization: Bearer TOKEN` with a live login token of an account
-/// that still exists, or the engine's own account or root on the local unix socket (<see cref="LocalPeer"/>). Anything
+/// that still exists; without an Authorization header, a browser's session cookie (<see cref="BrowserSessions"/>) holding
+/// such a token; or the engine's own account or root on the local unix socket (<see cref="LocalPeer"/>). Anything
 /// else is anonymous; whether anonymous calls are served is the authorisation policy's to say (RequireAuthentication).
 /// </summary>
 public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
@@ -22,16 +23,22 @@ public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
     /// <summary>How a caller known by a login token was authenticated (the identity's AuthenticationType).</summary>
     public const string ByToken = "token";
 
+    /// <summary>How a browser known by its session cookie was authenticated (the identity's AuthenticationType); its unsafe calls need a CSRF token.</summary>
+    public const string ByCookie = "cookie";
+
     /// <summary>How the engine's own account or root on the unix socket was authenticated (the identity's AuthenticationType).</summary>
     public const string ByLocalSocket = "local";
 
     /// <summary>The role claim every administrator carries: crews.config Administrators, the engine's own account, root.</summary>
     public const string AdministratorRole = "Administrators";
 
-    /// <summary>The principal of <paramref name="user"/>, an administrator or not, authenticated by <paramref name="how"/> (token, local).</summary>
-    public static ClaimsPrincipal Principal(string user, bool administrator, string how)
+    /// <summary>The principal of <paramref name="user"/>, an administrator or not, authenticated by <paramref name="how"/> (token, cookie, local).</summary>
+    /// <remarks><paramref name="session"/>, when given, names the browser session (<see cref="BrowserSessions.SessionClaim"/>) so CSRF tokens are bound to it.</remarks>
+    public static ClaimsPrincipal Principal(string user, bool administrator, string how, string? session = null)
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, user) };
+        if (session is not null)
+            claims.Add(new Claim(BrowserSessions.SessionClaim, session));
         if (administrator)
             claims.Add(new Claim(ClaimTypes.Role, AdministratorRole));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, how));
@@ -49,11 +56,17 @@ public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
         }
         if (header.Length > 0)
             return AuthenticateResult.Fail("the Authorization header is not `Bearer TOKEN`");
+        if (Request.Cookies[BrowserSessions.CookieName] is { Length: > 0 } cookie)
+        {
+            return await sessions.FindAsync(cookie, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && accounts.StampOf(login) == stamp
+                ? Success(login, accounts.IsAdministrator(login), ByCookie, BrowserSessions.SessionId(cookie))
+                : AuthenticateResult.Fail($"the session cookie {BrowserSessions.CookieName} is unknown, ended, expired, or its account's password changed: sign in again");
+        }
         return LocalPeer.Identify(Context) is { } local ? Success(local, true, ByLocalSocket) : AuthenticateResult.NoResult();
     }
 
-    private AuthenticateResult Success(string user, bool administrator, string how) =>
-        AuthenticateResult.Success(new AuthenticationTicket(Principal(user, administrator, how), SchemeName));
+    private AuthenticateResult Success(string user, bool administrator, string how, string? session = null) =>
+        AuthenticateResult.Success(new AuthenticationTicket(Principal(user, administrator, how, session), SchemeName));
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

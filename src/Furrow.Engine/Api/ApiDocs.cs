@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Furrow.Client.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Furrow.Engine.Access;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -59,6 +60,7 @@ internal static class ApiDocs
                 Content = body.ContentTypes.ToDictionary(type => type, _ => new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } }),
             };
         }
+        DocumentCallers(operation, context);
         foreach (var values in context.Description.ActionDescriptor.EndpointMetadata.OfType<PathEnum>())
         {
             if (operation.Parameters?.FirstOrDefault(p => p.Name == values.Name && p.In == ParameterLocation.Path) is OpenApiParameter parameter)
@@ -71,5 +73,60 @@ internal static class ApiDocs
             }
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>The security schemes of <see cref="DocumentCallers"/>: a login token as a bearer token, or a browser's session cookie.</summary>
+    public static void AddSecuritySchemes(OpenApiDocument document)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "A login token from POST /api/v1/auth/login, as `Authorization: Bearer TOKEN`.",
+        };
+        document.Components.SecuritySchemes[CookieScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Cookie,
+            Name = BrowserSessions.CookieName,
+            Description = "A browser's session, from POST /api/v1/auth/login with `\"cookie\": true`. Its POST, PUT, PATCH and DELETE calls " +
+                $"must send the session's CSRF token in the {BrowserSessions.HeaderName} header (login and GET /api/v1/auth reply with it there), " +
+                "else 403.",
+        };
+    }
+
+    private const string BearerScheme = "loginToken";
+    private const string CookieScheme = "sessionCookie";
+
+    // Who may call: a login token or a session cookie where a caller is needed; and what an unsafe call with the cookie
+    // must add (every one may meet a cookie, login and logout included), with the 403 it gets without it.
+    private static void DocumentCallers(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        if (!metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+        {
+            operation.Security =
+            [
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] },
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(CookieScheme, context.Document)] = [] },
+            ];
+        }
+        var method = context.Description.HttpMethod ?? "GET";
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
+            return;
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = BrowserSessions.HeaderName,
+            In = ParameterLocation.Header,
+            Required = false,
+            Description = $"The session's CSRF token: needed, and only needed, when the caller is known by the {BrowserSessions.CookieName} cookie.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        });
+        if (operation.Responses?.TryGetValue("403", out var forbidden) == true && forbidden is OpenApiResponse response)
+            response.Description = $"Refused; for a caller known by the {BrowserSessions.CookieName} cookie, also when the " +
+                $"{BrowserSessions.HeaderName} header is missing or holds no CSRF token of its session.";
     }
 }

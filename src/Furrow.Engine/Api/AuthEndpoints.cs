@@ -3,6 +3,7 @@ using Furrow.Client.Protocol;
 using Furrow.Core.Config;
 using Furrow.Engine.Access;
 using Furrow.Engine.Site;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
@@ -40,12 +41,19 @@ internal static class AuthEndpoints
             .WithSummary("Who the engine takes the caller for, whether it needs a login, and (on this host) its local socket.");
         auth.MapPost("/login", LoginAsync).RequireRateLimiting(Logins).WithName("Login").TakesJson<LoginRequest>().Replies<LoginReply>(401, 403, 429, 503)
             .WithSummary("Checks a password (a users.config account's, else crews.config's SitePasswordValidator) and returns a login token " +
-                "to send as `Authorization: Bearer TOKEN`; 503 when the validator could not answer.");
-        auth.MapPost("/logout", LogoutAsync).WithName("Logout").Replies<OperationReply>(401).WithSummary("Ends the session of the token sent.");
+                "to send as `Authorization: Bearer TOKEN`; with `\"cookie\": true` (a browser) the token also comes as the HttpOnly, " +
+                $"SameSite=Strict session cookie {BrowserSessions.CookieName}, and the {BrowserSessions.HeaderName} reply header holds the " +
+                "CSRF token its unsafe calls must send back in that header. 503 when the validator could not answer.");
+        auth.MapPost("/logout", LogoutAsync).WithName("Logout").Replies<OperationReply>(401, 403)
+            .WithSummary($"Ends the session of the token sent, or of the session cookie {BrowserSessions.CookieName} (then with its CSRF token), and clears the cookie.");
     }
 
-    private static AuthStatus Status(HttpContext context, IOptions<EngineOptions> options)
+    private static AuthStatus Status(HttpContext context, IOptions<EngineOptions> options, IAntiforgery antiforgery)
     {
+        // A page of another site cannot read this reply (SameSite=Strict keeps the cookie off its requests, and the
+        // browser's same-origin rule keeps the reply from it), so handing the token out on a GET gives it to no one else.
+        if (BrowserSessions.IsCookieSession(context))
+            BrowserSessions.GiveToken(context, antiforgery);
         var user = context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
         var socket = LocalPeer.IsLocal(context) && options.Value.LocalSocketPath is { } path && File.Exists(path) ? path : null;
         return new AuthStatus(user, user is not null && context.User.IsInRole(EngineAuthentication.AdministratorRole), options.Value.RequireAuthentication,
@@ -53,7 +61,7 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(LoginRequest login, HttpContext context, UserAccounts accounts, LoginSessions sessions,
-        ILogger<LoginSessions> logger, CancellationToken ct)
+        IAntiforgery antiforgery, ILogger<LoginSessions> logger, CancellationToken ct)
     {
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "the local socket";
         // A body without a user binds as null despite the record's annotation: it is refused below like an empty name.
@@ -78,15 +86,29 @@ internal static class AuthEndpoints
         }
         var (token, expires) = await sessions.StartAsync(user, accounts.StampOf(user) ?? "", ct);
         AccessLog.LoggedIn(logger, user, address);
+        // A browser's token stays in its HttpOnly cookie: a script on the page never sees it.
+        if (login.Cookie)
+        {
+            BrowserSessions.SignIn(context, antiforgery, token, expires, user, accounts.IsAdministrator(user));
+            token = "";
+        }
         return TypedResults.Json(new LoginReply(0, $"logged in as {user}", user, token, expires), FurrowJsonContext.Default.LoginReply);
     }
 
     private static async Task<IResult> LogoutAsync(HttpContext context, LoginSessions sessions, CancellationToken ct)
     {
         var header = context.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return ApiResults.Error(StatusCodes.Status401Unauthorized, "logout ends the session of the token sent as `Authorization: Bearer TOKEN`: none came");
-        await sessions.EndAsync(header["Bearer ".Length..].Trim(), ct);
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            await sessions.EndAsync(header["Bearer ".Length..].Trim(), ct);
+        // A cookie reaches here only with its CSRF token, or dead (checked when the caller was authenticated).
+        else if (header.Length == 0 && context.Request.Cookies[BrowserSessions.CookieName] is { Length: > 0 } cookie)
+        {
+            await sessions.EndAsync(cookie, ct);
+            BrowserSessions.SignOut(context);
+        }
+        else
+            return ApiResults.Error(StatusCodes.Status401Unauthorized,
+                $"logout ends the session of the token sent as `Authorization: Bearer TOKEN`, or of the session cookie {BrowserSessions.CookieName}: none came");
         return TypedResults.Json(new OperationReply("logout", 1, [], []), FurrowJsonContext.Default.OperationReply);
     }
 }
