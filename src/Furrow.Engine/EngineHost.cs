@@ -218,15 +218,7 @@ public static class EngineHost
             await TypedResults.Json(problem, FurrowJsonContext.Default.ErrorReply, ApiResults.ProblemJson, problem.Rc).ExecuteAsync(http).ConfigureAwait(false);
         });
         var allowedHosts = RequestGuard.AllowedHosts(listenAddress, options.EngineHostNames);
-        app.Use(async (context, next) =>
-        {
-            if (RequestGuard.Check(context.Request, allowedHosts) is var (status, reason))
-            {
-                await ApiResults.Error(status, reason).ExecuteAsync(context).ConfigureAwait(false);
-                return;
-            }
-            await next(context).ConfigureAwait(false);
-        });
+        UseRefusal(app, context => ValueTask.FromResult(RequestGuard.Check(context.Request, allowedHosts)));
         app.Use(async (context, next) =>
         {
             try
@@ -266,35 +258,10 @@ public static class EngineHost
         app.UseAuthentication();
         // A browser sends its cookie by itself: a change asked with it must prove it came from a page that was given the token.
         var antiforgery = app.Services.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>();
-        app.Use(async (context, next) =>
-        {
-            if (await BrowserSessions.CheckAsync(context, antiforgery).ConfigureAwait(false) is { } refusal)
-            {
-                await ApiResults.Error(StatusCodes.Status403Forbidden, refusal).ExecuteAsync(context).ConfigureAwait(false);
-                return;
-            }
-            await next(context).ConfigureAwait(false);
-        });
+        UseRefusal(app, async context => await BrowserSessions.CheckAsync(context, antiforgery).ConfigureAwait(false) is { } refusal
+            ? (StatusCodes.Status403Forbidden, refusal) : null);
         app.UseAuthorization();
-        app.Use(async (context, next) =>
-        {
-            if (Caller.Settle(context) is var (status, reason))
-            {
-                await ApiResults.Error(status, reason).ExecuteAsync(context).ConfigureAwait(false);
-                return;
-            }
-            // crews.config's ValidLogins and BannedLogins hold for every call, a token made before the file changed
-            // included; the engine's own account and root on its socket are always let in, so a site cannot lock itself out.
-            var caller = context.User.Identity is { IsAuthenticated: true } identity ? identity.AuthenticationType == EngineAuthentication.ByLocalSocket ? null : identity.Name
-                : Caller.User(context);
-            if (caller is not null && context.RequestServices.GetRequiredService<UserAccounts>().Crews.LoginRefusal(caller) is { } refusal)
-            {
-                await ApiResults.Error(StatusCodes.Status403Forbidden, $"calls as {caller} are refused: {refusal}").ExecuteAsync(context)
-                    .ConfigureAwait(false);
-                return;
-            }
-            await next(context).ConfigureAwait(false);
-        });
+        UseRefusal(app, context => ValueTask.FromResult(Caller.Settle(context) ?? LoginRefusal(context)));
         app.UseRateLimiter();
         var v1 = app.MapGroup("/api/v1");
         // Whatever needs a caller says so in the OpenAPI document: 401 without a login, 403 when the caller may not; and
@@ -332,5 +299,29 @@ public static class EngineHost
                 held.Dispose();
         });
         return app;
+    }
+
+    // A check made on every request before its endpoint: a refusal (status, why) is answered as a problem document and
+    // the request goes no further.
+    private static void UseRefusal(WebApplication app, Func<HttpContext, ValueTask<(int Status, string Reason)?>> check) =>
+        app.Use(async (context, next) =>
+        {
+            if (await check(context).ConfigureAwait(false) is var (status, reason))
+            {
+                await ApiResults.Error(status, reason).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            await next(context).ConfigureAwait(false);
+        });
+
+    // crews.config's ValidLogins and BannedLogins hold for every call, a token made before the file changed included; the
+    // engine's own account and root on its socket are always let in, so a site cannot lock itself out.
+    private static (int Status, string Reason)? LoginRefusal(HttpContext context)
+    {
+        var caller = context.User.Identity is { IsAuthenticated: true } identity ? identity.AuthenticationType == EngineAuthentication.ByLocalSocket ? null : identity.Name
+            : Caller.User(context);
+        return caller is not null && context.RequestServices.GetRequiredService<UserAccounts>().Crews.LoginRefusal(caller) is { } refusal
+            ? (StatusCodes.Status403Forbidden, $"calls as {caller} are refused: {refusal}")
+            : null;
     }
 }
