@@ -41,6 +41,10 @@ using Furrow.Bench;
 //            --jobs (10000) paused jobs of --tasks-per-job (100) tasks from 20 owners: p50 and p99 of typical tq searches
 //            (by owner, by state, by spool time, by title, one job's tasks) with tq's default columns, over --samples (50),
 //            and a whole tq process's time; the targets are p99 < 100 ms on both stores and tq p50 < 150 ms
+//   dashboard [--jobs N] [--tasks-per-job N] [--tasks N] [--samples N]
+//            the Dashboard in Debian's Chromium (FURROW_CHROMIUM for another) on --jobs (10000) jobs of --tasks-per-job (100)
+//            tasks and one job of --tasks (10000): the job list's and that job's task tree's first render and a task's state
+//            change shown live, over --samples (10); the targets are < 1 s, < 1 s and < 200 ms
 //   auth [--samples N]
 //            what authenticating a caller costs the engine: --samples (5000) one-row listings with a login token over TCP,
 //            through the engine's unix socket, and anonymously on an engine without RequireAuthentication (the baseline):
@@ -95,11 +99,13 @@ try
             idleSecs: Arg("--idle-secs", 30)),
         "query" => await QueryScenario.RunAsync(jobs: Arg("--jobs", 10_000), tasksPerJob: Arg("--tasks-per-job", 100), samples: Arg("--samples", 50),
             store: Text("--store", "sqlite")),
+        "dashboard" => await DashboardScenario.RunAsync(jobs: Arg("--jobs", 10_000), tasksPerJob: Arg("--tasks-per-job", 100),
+            bigJobTasks: Arg("--tasks", 10_000), samples: Arg("--samples", 10)),
         "clients" => await ClientScenario.RunAsync(samples: Arg("--samples", 50)),
         "auth" => await AuthScenario.RunAsync(samples: Arg("--samples", 5000)),
         "bigspools" => await BigSpoolScenario.RunAsync(spools: Arg("--spools", 6), mb: Arg("--mb", 50),
             budgetMb: args.Contains("--budget-mb") ? Arg("--budget-mb", 128) : null),
-        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, clients, auth, bigspools or real (blade)"),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, dashboard, clients, auth, bigspools or real (blade)"),
     };
 }
 catch (ArgumentException usage)

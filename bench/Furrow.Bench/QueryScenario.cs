@@ -123,7 +123,7 @@ internal static class QueryScenario
         sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     // Four spools at a time, so the store's writer batches them as it would a busy site's.
-    private static async Task FillAsync(BenchEngine engine, int jobs, int tasksPerJob)
+    internal static async Task FillAsync(BenchEngine engine, int jobs, int tasksPerJob)
     {
         var next = 0;
         async Task SpoolSomeAsync()
@@ -140,7 +140,7 @@ internal static class QueryScenario
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => SpoolSomeAsync()));
     }
 
-    private static string Script(string title, int frames)
+    internal static string Script(string title, int frames)
     {
         var script = new StringBuilder("Job -title {").Append(title).Append("} -subtasks {\n");
         for (var i = 1; i <= frames; i++)

@@ -2,6 +2,7 @@ using Furrow.Client.Protocol;
 using Furrow.Engine.Access;
 using Furrow.Engine.Api;
 using Furrow.Engine.Blades;
+using Furrow.Engine.Dashboard;
 using Furrow.Engine.Dispatch;
 using Furrow.Engine.Farm;
 using Furrow.Engine.Jobs;
@@ -281,6 +282,7 @@ public static class EngineHost
         v1.MapBladeApi();
         v1.MapColumnQueryApi();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
+        app.MapDashboard();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory);

@@ -4,7 +4,20 @@ namespace Furrow.Client.Protocol;
 /// `GET /api/v1/auth`: who the engine takes the caller for (null: anonymous), whether it needs a login, and, for a
 /// caller on this host, the unix socket where the engine's own account and root are known without one.
 /// </summary>
-public sealed record AuthStatus(string? User, bool Administrator, bool AuthenticationRequired, string? LocalSocket);
+public sealed record AuthStatus(string? User, bool Administrator, bool AuthenticationRequired, string? LocalSocket)
+{
+    /// <summary>
+    /// True when the caller may change the farm as a whole: pause dispatch, nimby blades, reload config (crews.config's
+    /// Administrators or Wranglers). What a page offers follows this; the engine checks every call again.
+    /// </summary>
+    public bool MayChangeFarm { get; init; }
+
+    /// <summary>True when crews.config's ReadOnlyLogins holds the caller: it may list and read, and change nothing.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>True when the caller may spool jobs (not read-only, and in SpoolLogins when crews.config defines it).</summary>
+    public bool MaySpool { get; init; }
+}
 
 /// <summary>
 /// `POST /api/v1/auth/login`: an account of the engine's users.config and its password; <paramref name="Cookie"/> true for a

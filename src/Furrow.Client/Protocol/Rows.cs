@@ -13,7 +13,14 @@ public sealed record JobRow(
 /// </summary>
 public sealed record TaskRow(
     long Jid, int Tid, string Owner, string Title, string? Id, string State, long StateTime, int ParentTid,
-    string? Blade, int RetryCount, bool HasLog, string? WhyWaiting, int? Progress = null);
+    string? Blade, int RetryCount, bool HasLog, string? WhyWaiting, int? Progress = null)
+{
+    /// <summary>True when its subtasks run one after another (alfred's <c>-serialsubtasks 1</c>), not all at once.</summary>
+    public bool SerialSubtasks { get; init; }
+
+    /// <summary>The tids of the tasks it stands for (alfred's <c>Instance</c>: it runs nothing, and is done when they are); empty for most tasks.</summary>
+    public IReadOnlyList<int> InstanceOf { get; init; } = [];
+}
 
 /// <summary>A command as `tq commands` lists it.</summary>
 public sealed record CommandRow(long Jid, int Tid, int Cid, string Owner, IReadOnlyList<string> Argv, string Kind, string RunType, string? Service, string State);
@@ -130,4 +137,14 @@ public sealed record ErrorReply(int Rc, string Msg)
 /// <paramref name="GcPauseMs"/> grew by as much waited for a collection, not for the database.
 /// </summary>
 public sealed record EngineStatus(string Version, long StartTime, bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades, string DataDirectory,
-    string Host, int Pid, int Port, long WorkingSetBytes, long HeapBytes, int[] Collections, double GcPauseMs);
+    string Host, int Pid, int Port, long WorkingSetBytes, long HeapBytes, int[] Collections, double GcPauseMs)
+{
+    /// <summary>The job database's schema version (what `tractor-dbctl --schema-version` prints).</summary>
+    public int? SchemaVersion { get; init; }
+
+    /// <summary>The job database: db.config's DBProvider and DBMode, e.g. <c>sqlite</c> or <c>postgresql (managed)</c>.</summary>
+    public string? Store { get; init; }
+
+    /// <summary>The last job id handed out (the job counter `tractor-dbctl --set-job-counter` sets); 0 before the first spool.</summary>
+    public long LastJid { get; init; }
+}

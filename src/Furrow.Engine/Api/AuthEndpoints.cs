@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -56,8 +57,15 @@ internal static class AuthEndpoints
             BrowserSessions.GiveToken(context, antiforgery);
         var user = context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
         var socket = LocalPeer.IsLocal(context) && options.Value.LocalSocketPath is { } path && File.Exists(path) ? path : null;
-        return new AuthStatus(user, user is not null && context.User.IsInRole(EngineAuthentication.AdministratorRole), options.Value.RequireAuthentication,
-            socket);
+        var administrator = user is not null && context.User.IsInRole(EngineAuthentication.AdministratorRole);
+        var crews = context.RequestServices.GetRequiredService<UserAccounts>().Crews;
+        var caller = new Core.Access.AccessCaller(user ?? "", administrator);
+        return new AuthStatus(user, administrator, options.Value.RequireAuthentication, socket)
+        {
+            MayChangeFarm = user is not null && crews.FarmRefusal(caller, "change the farm") is null,
+            ReadOnly = user is not null && crews.ReadOnlyRefusal(caller, "change anything") is not null,
+            MaySpool = user is not null && crews.SpoolRefusal(caller) is null,
+        };
     }
 
     private static async Task<IResult> LoginAsync(LoginRequest login, HttpContext context, UserAccounts accounts, LoginSessions sessions,

@@ -79,7 +79,7 @@ internal static class QueueEndpoints
         dispatch.MapPost("/resume", ResumeDispatchAsync).WithName("ResumeDispatch").Replies<EngineStatus>().WithSummary("Hands out work again.");
 
         v1.MapGroup("/status").WithTags("Engine")
-            .MapGet("", Status).WithName("EngineStatus").Replies<EngineStatus>().WithSummary("The engine's version, uptime, dispatch switch and queue sizes.");
+            .MapGet("", StatusAsync).WithName("EngineStatus").Replies<EngineStatus>().WithSummary("The engine's version, uptime, dispatch switch and queue sizes.");
 
         v1.MapGroup("/blocklist").WithTags("Blocklist")
             .MapGet("", ListBlocklist).WithName("ListBlocklist").WithQueryParameters(QueryParameters.Blocklist).Replies<List<BlocklistRow>>()
@@ -347,29 +347,35 @@ internal static class QueueEndpoints
     }
 
     private static Task<IResult> PauseDispatchAsync(HttpContext context, Access.UserAccounts accounts, DispatchSwitch dispatch, LiveFarm farm,
-        IOptions<EngineOptions> options, EngineClock started, CancellationToken ct) =>
-        SwitchDispatchAsync(true, context, accounts, dispatch, farm, options, started, ct);
+        IOptions<EngineOptions> options, EngineClock started, IJobStore store, CancellationToken ct) =>
+        SwitchDispatchAsync(true, context, accounts, dispatch, farm, options, started, store, ct);
 
     private static Task<IResult> ResumeDispatchAsync(HttpContext context, Access.UserAccounts accounts, DispatchSwitch dispatch, LiveFarm farm,
-        IOptions<EngineOptions> options, EngineClock started, CancellationToken ct) =>
-        SwitchDispatchAsync(false, context, accounts, dispatch, farm, options, started, ct);
+        IOptions<EngineOptions> options, EngineClock started, IJobStore store, CancellationToken ct) =>
+        SwitchDispatchAsync(false, context, accounts, dispatch, farm, options, started, store, ct);
 
     private static async Task<IResult> SwitchDispatchAsync(bool paused, HttpContext context, Access.UserAccounts accounts, DispatchSwitch dispatch,
-        LiveFarm farm, IOptions<EngineOptions> options, EngineClock started, CancellationToken ct)
+        LiveFarm farm, IOptions<EngineOptions> options, EngineClock started, IJobStore store, CancellationToken ct)
     {
         if (FarmRefusal(context, accounts, paused ? "pause dispatch" : "resume dispatch") is { } refused)
             return refused;
         await dispatch.SetPausedAsync(paused, ct);
-        return Status(farm, options, started);
+        return await StatusAsync(farm, options, started, store, ct);
     }
 
-    private static IResult Status(LiveFarm farm, IOptions<EngineOptions> options, EngineClock started)
+    private static async Task<IResult> StatusAsync(LiveFarm farm, IOptions<EngineOptions> options, EngineClock started, IJobStore store, CancellationToken ct)
     {
         var counts = farm.Counts();
+        var database = options.Value.Database;
         var status = new EngineStatus(EngineVersion.Current, started.StartedMs, counts.DispatchPaused, counts.Jobs, counts.ReadyTasks,
             counts.ActiveTasks, counts.Blades, options.Value.DataDirectory, Environment.MachineName, Environment.ProcessId,
             options.Value.Port, Environment.WorkingSet, GC.GetGCMemoryInfo().HeapSizeBytes,
-            [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)], Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1));
+            [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)], Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1))
+        {
+            SchemaVersion = await store.SchemaVersionAsync(ct).ConfigureAwait(false),
+            Store = database.DBProvider == "sqlite" ? database.DBProvider : $"{database.DBProvider} ({database.DBMode})",
+            LastJid = farm.LastJid(),
+        };
         return TypedResults.Json(status, FurrowJsonContext.Default.EngineStatus);
     }
 

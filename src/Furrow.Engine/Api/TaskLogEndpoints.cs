@@ -9,11 +9,12 @@ namespace Furrow.Engine.Api;
 /// <summary>A task's log, as stored (bytes) or decoded for display; mapped in the tasks group (<see cref="QueueEndpoints"/>).</summary>
 internal static class TaskLogEndpoints
 {
-    // The log's bytes as stored: commands print in any encoding, so no charset is claimed (/log/text decodes).
+    // The log's bytes as stored: commands print in any encoding, so no charset is claimed (/log/text decodes). A Range
+    // header (`bytes=N-`) gives what was appended since byte N: how a viewer follows a running task's log.
     internal static async Task<IResult> ReadLogAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, IJobStore store,
         CancellationToken ct) =>
         await QueueEndpoints.HiddenAsync(context, jid, store, ct) ? QueueEndpoints.NoJob(jid)
-        : LogPath(jid, tid, context, logs, farm) is { } path ? TypedResults.PhysicalFile(path, "application/octet-stream")
+        : LogPath(jid, tid, context, logs, farm) is { } path ? TypedResults.PhysicalFile(path, "application/octet-stream", enableRangeProcessing: true)
         : await NoLogAsync(jid, tid, store, ct);
 
     internal static async Task<IResult> ReadLogTextAsync(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm, IJobStore store,

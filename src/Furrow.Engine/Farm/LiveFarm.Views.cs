@@ -102,6 +102,13 @@ internal sealed partial class LiveFarm
             return new FarmCounts(_dispatchPaused, _jobs.Count, _jobs.Values.Sum(j => j.ReadyCount), _invocations.Count, _blades.Count);
     }
 
+    /// <summary>The last job id handed out (0 before the first): the job counter, which only moves up.</summary>
+    public long LastJid()
+    {
+        lock (_gate)
+            return _jobCounter;
+    }
+
     /// <summary>The owner of a live job, or null when the job is not in memory.</summary>
     public string? OwnerOf(long jid)
     {
