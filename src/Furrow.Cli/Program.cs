@@ -16,6 +16,7 @@ var root = new RootCommand("Furrow: a render-farm queue manager that speaks Trac
     DbctlCommand.Create(),
     UpCommand.Create(),
     UserCommand.Create(),
+    DashboardCommand.Create(),
 };
 // No bundling of short options: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t. Through bin/tq or
 // bin/tractor-spool the command is the root, named as the shim is (ShimName).

@@ -48,6 +48,27 @@ public sealed class EngineClient : IDisposable
         _http.BaseAddress ??= BaseAddress;
     }
 
+    // A client of the engine's unix socket alone (ThroughLocalSocket): no token, no move to TCP.
+    private EngineClient(Uri address, HttpClient local)
+    {
+        BaseAddress = address;
+        _http = local;
+        _settled = true;
+    }
+
+    /// <summary>
+    /// A client that talks to the engine only through its unix socket <paramref name="socket"/>, sending no token, so the
+    /// engine knows it by this process's account (its own account and root are known there). For `furrow up`, which runs
+    /// the engine and asks it for things as the user who started it, whatever tokens that user keeps.
+    /// </summary>
+    /// <param name="socket">The socket's path (<c>&lt;TractorDataDirectory&gt;/engine.sock</c>).</param>
+    /// <param name="engine">The engine's address, for the Host header and <see cref="BaseAddress"/>.</param>
+    public static EngineClient ThroughLocalSocket(string socket, string engine)
+    {
+        var address = EngineAddress.Resolve(engine);
+        return new EngineClient(address, LocalSocketClient(socket, address)) { UseLocalSocket = false };
+    }
+
     /// <summary>The engine's base URL, such as <c>http://localhost:5600/</c>.</summary>
     public Uri BaseAddress { get; }
 
@@ -80,6 +101,17 @@ public sealed class EngineClient : IDisposable
         await SendAsync(HttpMethod.Post, "api/v1/auth/logout", null, FurrowJsonContext.Default.OperationReply, cancellationToken).ConfigureAwait(false);
         Token = null;
     }
+
+    /// <summary>
+    /// A one-time code that signs a browser in as this client's caller (the Dashboard's link, <c>/signin#code=CODE</c>):
+    /// it works once, for 5 minutes. The caller must be known to the engine (a token, or the engine's socket).
+    /// </summary>
+    /// <exception cref="EngineException">401 for an anonymous caller.</exception>
+    public Task<SignInLink> SignInLinkAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "api/v1/auth/signin-link", null, FurrowJsonContext.Default.SignInLink, cancellationToken);
+
+    /// <summary>The browser URL of <paramref name="link"/> on this client's engine (<c>http(s)://HOST:PORT/signin#code=CODE</c>).</summary>
+    public Uri SignInUrl(SignInLink link) => new(BaseAddress, link.Path);
 
     /// <summary>Who the engine takes this client for (null user: anonymous), and whether it needs a login.</summary>
     public Task<AuthStatus> WhoAmIAsync(CancellationToken cancellationToken = default) =>

@@ -121,6 +121,8 @@ public static class EngineHost
         services.AddRateLimiter(limiter => RequestRateLimiting.Configure(limiter, options.RequestRates));
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<LoginSessions>();
+        // Sign-in links' codes live in memory only: a restart forgets them, which costs a user no more than a new link.
+        services.AddSingleton(new Core.Access.SignInCodes());
         services.AddAntiforgery(BrowserSessions.Configure);
         // Browsers' CSRF tokens are sealed with keys kept beside the job database, so they outlive an engine restart as
         // their sessions do. The keys are files of the engine's account alone (0600 in a 0700 directory), as the blade
@@ -147,7 +149,8 @@ public static class EngineHost
                 "the next page) and carry a weak ETag: sent back in If-None-Match, it gets 304 Not Modified while nothing they show has changed. " +
                 "Calls need a login token (POST /api/v1/auth/login, then `Authorization: Bearer TOKEN`), except /api/v1/auth and blades' own " +
                 "calls, which carry their blade key; the engine's own account and root are known without one on its unix socket " +
-                "(GET /api/v1/auth names it). A browser may sign in for a session cookie instead of a token; its changes then need " +
+                "(GET /api/v1/auth names it). A browser may sign in for a session cookie instead of a token (with a password, or with a " +
+                "one-time code from POST /api/v1/auth/signin-link that any known caller may ask for); its changes then need " +
                 $"the session's CSRF token in the {BrowserSessions.HeaderName} header.";
             ApiDocs.AddSecuritySchemes(document);
             return Task.CompletedTask;

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Furrow.Client;
 using Furrow.Client.Protocol;
 using Furrow.Core.Scripts;
@@ -25,6 +26,18 @@ public sealed class CommandLineTests
         Assert.Contains(logs, l => File.ReadAllText(l).Contains("rendering frame 3"));
         Assert.Contains("Logs: " + Path.Combine(dir, "data", "logs"), up.Output);
 
+        // The Dashboard line: a one-time link that signs a browser in as the user who ran furrow up (the engine's own account).
+        var link = up.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("Dashboard: ", StringComparison.Ordinal))["Dashboard: ".Length..];
+        var url = SignInLinkTests.DashboardUrl().Match(link);
+        Assert.True(url.Success, link);
+        Assert.Equal(site.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), url.Groups["port"].Value);
+        using (var browser = new HttpClient { BaseAddress = new Uri(link) })
+        using (var signedIn = await browser.PostAsync("api/v1/auth/login", JsonContent.Create(new { code = url.Groups["code"].Value, cookie = true })))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, signedIn.StatusCode);
+            Assert.Contains($"\"user\":\"{Environment.UserName}\"", await signedIn.Content.ReadAsStringAsync());
+        }
+
         await up.TerminateAsync(); // Ctrl-C or SIGTERM stops the whole farm, blade included
         Assert.True(up.HasExited);
     }
@@ -36,8 +49,10 @@ public sealed class CommandLineTests
         var dir = Path.Combine(site.Root, "waiting");
         await using (var first = FurrowProcess.Start("up", "--dir", dir, "--port", site.Port.ToString(), "--no-sample"))
         {
-            await Eventually.WaitUntilAsync(() => Task.FromResult(first.Output.Contains("Serving until Ctrl-C")), TimeSpan.FromSeconds(60),
-                () => "furrow up to serve; output:\n" + first.Output);
+            // Its blade registered (and so kept the key it enrolled with) before the stop: a SIGTERM while the engine is
+            // enrolling it can leave the name enrolled to a key the blade never wrote down, which the next start is refused on.
+            await Eventually.WaitUntilAsync(() => Task.FromResult(first.Output.Contains("Serving until Ctrl-C") && first.Output.Contains(" registered")),
+                TimeSpan.FromSeconds(60), () => "furrow up to serve with its blade registered; output:\n" + first.Output);
             await first.TerminateAsync();
         }
         // No profile matches the local blade, so the sample job spooled by the next start never runs.
@@ -53,7 +68,8 @@ public sealed class CommandLineTests
         Assert.Contains($"Engine listening on http://127.0.0.1:{site.Port}/", up.Output);
         up.Send(15);
 
-        Assert.Equal(0, await up.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var exit = await up.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, $"furrow up exited with {exit}; output:\n{up.Output}");
         Assert.DoesNotContain("Serving until Ctrl-C", up.Output);
     }
 

@@ -105,6 +105,19 @@ public sealed class EngineTlsTests
             logout.Headers.Add(Furrow.Engine.Access.BrowserSessions.HeaderName, csrf);
             Assert.Equal(System.Net.HttpStatusCode.OK, (await browser.SendAsync(logout)).StatusCode);
         }
+
+        // furrow dashboard finds the engine from the site's tractor.config: https, its address and port, its site CA.
+        var (exit, stdout, stderr) = await FurrowProcess.RunAsync(
+            new Dictionary<string, string> { ["FURROW_TOKENS_FILE"] = Path.Combine(site.Root, "home", "tokens.json") }, "dashboard", "--configdir", site.ConfigDir);
+        Assert.True(exit == 0, stderr);
+        var link = stdout.Trim();
+        Assert.StartsWith($"{url}/signin#code=", link);
+        var trusting = new SocketsHttpHandler();
+        trusting.SslOptions.RemoteCertificateValidationCallback = handler.SslOptions.RemoteCertificateValidationCallback;
+        using var linked = new HttpClient(trusting) { BaseAddress = new Uri(link) };
+        using var signedIn = await linked.PostAsync("api/v1/auth/login", System.Net.Http.Json.JsonContent.Create(new { code = link[(link.IndexOf('=') + 1)..], cookie = true }));
+        Assert.Equal(System.Net.HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.Contains(signedIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("furrow-session=", StringComparison.Ordinal) && c.Contains("secure", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public sealed class OpenApiTests
         ("post", "/api/v1/blades/register"), ("post", "/api/v1/blades/{name}/work"), ("post", "/api/v1/blades/{name}/report"),
         ("post", "/api/v1/blades/{name}/heartbeat"), ("post", "/api/v1/blades/{name}/leave"),
         ("get", "/api/v1/auth"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/logout"), ("delete", "/api/v1/blades/{name}/key"),
+        ("post", "/api/v1/auth/signin-link"),
     ];
 
     private static readonly string[] Listing = ["q", "user", "sortby", "limit", "offset", "archived", "jid"];
@@ -99,6 +100,7 @@ public sealed class OpenApiTests
         [("delete", "/api/v1/blades/{name}/key")] = [404],
         [("post", "/api/v1/auth/login")] = [400, 401, 403, 415, 429, 503],
         [("post", "/api/v1/auth/logout")] = [401, 403],
+        [("post", "/api/v1/auth/signin-link")] = [401, 403],
     };
 
     // The content types of each endpoint's request body; endpoints not named take none.
@@ -253,6 +255,7 @@ public sealed class OpenApiTests
                 return null;
             }
         }, TimeSpan.FromSeconds(10), () => "the engine to take ana-api's account");
+        await client.SignInLinkAsync();
         await client.LogoutAsync();
 
         var templates = Operations(document).Select(d => (d.Method, Pattern: new Regex("^" + Regex.Replace(d.Path, @"\{[^}]+\}", "[^/]+") + "$"),

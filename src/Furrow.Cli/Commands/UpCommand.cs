@@ -45,6 +45,7 @@ internal static class UpCommand
                 using var bladeStop = CancellationTokenSource.CreateLinkedTokenSource(ct, engine.Lifetime.ApplicationStopping);
                 var bladeRun = blade.RunAsync(bladeStop.Token);
                 Console.WriteLine($"Engine listening on http://{address}/  (data: {options.DataDirectory})");
+                await PrintDashboardLinkAsync(options, bladeStop.Token);
                 if (runAs == RunAs.Owner)
                     Console.WriteLine($"Commands run as their job's owner, not root ({RunAsChoice.EnvironmentVariable}=blade runs them as root)");
                 if (!result.GetValue(noSample))
@@ -89,6 +90,26 @@ internal static class UpCommand
         var root = Environment.IsPrivilegedProcess;
         var setting = Environment.GetEnvironmentVariable(RunAsChoice.EnvironmentVariable);
         return RunAsChoice.Decide(null, string.IsNullOrWhiteSpace(setting) && root ? "owner" : setting, root);
+    }
+
+    // The user who runs furrow up is the engine's own account, known on its socket without a password: the link signs
+    // their browser in as them. The code travels in the URL's fragment, which browsers send to no server.
+    private static async Task PrintDashboardLinkAsync(EngineOptions options, CancellationToken ct)
+    {
+        var engine = $"{(options.Tls.IsOn ? "https" : "http")}://127.0.0.1:{options.Port}";
+        try
+        {
+            if (options.LocalSocketPath is not { } socket)
+                throw new HttpRequestException($"the engine has no unix socket (its data directory's path is too long: {options.DataDirectory})");
+            using var client = EngineClient.ThroughLocalSocket(socket, engine);
+            var link = await client.SignInLinkAsync(ct);
+            Console.WriteLine($"Dashboard: {client.SignInUrl(link)}");
+            Console.WriteLine("  (signs a browser in once, within 5 minutes; bin/furrow dashboard prints a new link)");
+        }
+        catch (Exception error) when (error is EngineException or HttpRequestException)
+        {
+            Console.WriteLine($"Dashboard: {engine}/  (no sign-in link: {error.Message}; try bin/furrow dashboard)");
+        }
     }
 
     /// <summary>Whether a parsed command line runs `furrow up`, whose engine host handles SIGTERM and SIGINT itself.</summary>

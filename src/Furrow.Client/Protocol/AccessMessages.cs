@@ -20,10 +20,18 @@ public sealed record AuthStatus(string? User, bool Administrator, bool Authentic
 }
 
 /// <summary>
-/// `POST /api/v1/auth/login`: an account of the engine's users.config and its password; <paramref name="Cookie"/> true for a
+/// `POST /api/v1/auth/login`: an account of the engine's users.config and its password, or instead a one-time sign-in
+/// <paramref name="Code"/> (<see cref="SignInLink"/>; then no user or password); <paramref name="Cookie"/> true for a
 /// browser, whose session then comes in a cookie with a CSRF token in the X-CSRF-Token reply header.
 /// </summary>
-public sealed record LoginRequest(string User, string Password, bool Cookie = false);
+public sealed record LoginRequest(string? User, string? Password, bool Cookie = false, string? Code = null);
+
+/// <summary>
+/// `POST /api/v1/auth/signin-link`: a one-time code that signs a browser in as the caller who asked for it (the
+/// Dashboard's link), when it expires (Unix ms, 5 minutes on), and the path of the engine's sign-in page with the code
+/// in its fragment (`/signin#code=CODE`), which browsers send to no server and put in no Referer.
+/// </summary>
+public sealed record SignInLink(string Code, long ExpiresMs, string Path);
 
 /// <summary>
 /// A login's token (send it as `Authorization: Bearer TOKEN`), whose it is, and when it expires (Unix ms). Empty for a

@@ -30,5 +30,6 @@ namespace Furrow.Client.Protocol;
 [JsonSerializable(typeof(AuthStatus))]
 [JsonSerializable(typeof(LoginRequest))]
 [JsonSerializable(typeof(LoginReply))]
+[JsonSerializable(typeof(SignInLink))]
 [JsonSerializable(typeof(Dictionary<string, SavedLogin>))]
 public sealed partial class FurrowJsonContext : JsonSerializerContext;

@@ -50,20 +50,30 @@ public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             var token = header["Bearer ".Length..].Trim();
-            return await sessions.FindAsync(token, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && accounts.StampOf(login) == stamp
-                ? Success(login, accounts.IsAdministrator(login), ByToken)
+            return await sessions.FindAsync(token, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && Admits(accounts, login, stamp) is { } administrator
+                ? Success(login, administrator, ByToken)
                 : AuthenticateResult.Fail("the login token is unknown, ended, expired, or its account's password changed: log in again (tq --login)");
         }
         if (header.Length > 0)
             return AuthenticateResult.Fail("the Authorization header is not `Bearer TOKEN`");
         if (Request.Cookies[BrowserSessions.CookieName] is { Length: > 0 } cookie)
         {
-            return await sessions.FindAsync(cookie, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && accounts.StampOf(login) == stamp
-                ? Success(login, accounts.IsAdministrator(login), ByCookie, BrowserSessions.SessionId(cookie))
+            return await sessions.FindAsync(cookie, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && Admits(accounts, login, stamp) is { } administrator
+                ? Success(login, administrator, ByCookie, BrowserSessions.SessionId(cookie))
                 : AuthenticateResult.Fail($"the session cookie {BrowserSessions.CookieName} is unknown, ended, expired, or its account's password changed: sign in again");
         }
         return LocalPeer.Identify(Context) is { } local ? Success(local, true, ByLocalSocket) : AuthenticateResult.NoResult();
     }
+
+    /// <summary>
+    /// Whether a session of <paramref name="login"/> kept under <paramref name="stamp"/> still stands, and then whether it
+    /// is an administrator's; null when it no longer stands. An account's session stands while the account keeps that
+    /// password stamp; a session from a sign-in link the engine's socket asked for (<see cref="LoginSessions.LocalStamp"/>)
+    /// stands while its login is one the socket trusts, always an administrator there.
+    /// </summary>
+    public static bool? Admits(UserAccounts accounts, string login, string stamp) =>
+        stamp == LoginSessions.LocalStamp ? LocalPeer.Trusts(login) ? true : null
+        : accounts.StampOf(login) == stamp ? accounts.IsAdministrator(login) : null;
 
     private AuthenticateResult Success(string user, bool administrator, string how, string? session = null) =>
         AuthenticateResult.Success(new AuthenticationTicket(Principal(user, administrator, how, session), SchemeName));

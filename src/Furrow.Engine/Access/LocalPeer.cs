@@ -46,6 +46,9 @@ public static partial class LocalPeer
         return uid == EffectiveUserId ? Environment.UserName : uid == 0 ? "root" : null;
     }
 
+    /// <summary>Whether <paramref name="login"/> is a name <see cref="Identify"/> gives: the engine's own account or root.</summary>
+    public static bool Trusts(string login) => login == Environment.UserName || login == "root";
+
     /// <summary>Whether the request came over loopback or the unix socket, where the socket's path may be told.</summary>
     public static bool IsLocal(HttpContext context) =>
         context.Connection.RemoteIpAddress is not { } address || IPAddress.IsLoopback(address);

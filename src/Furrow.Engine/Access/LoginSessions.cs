@@ -14,6 +14,13 @@ namespace Furrow.Engine.Access;
 /// </summary>
 public sealed class LoginSessions(IJobStore store, TimeProvider clock, IOptions<EngineOptions> options)
 {
+    /// <summary>
+    /// The password stamp of a session started by a sign-in link that the engine's own account or root asked for on its
+    /// unix socket: such a caller has no password to change, so the session stands while its login is still one the
+    /// socket trusts (<see cref="LocalPeer.Trusts"/>), as an administrator. Never equal to an account's stamp (hex) or a validator's.
+    /// </summary>
+    public const string LocalStamp = "local-socket";
+
     private readonly ConcurrentDictionary<string, (string Login, string Stamp, long ExpiresMs)> _known = new(StringComparer.Ordinal);
 
     /// <summary>Starts a session for <paramref name="login"/> under its password <paramref name="stamp"/>; returns its token and expiry (Unix ms).</summary>

@@ -165,4 +165,13 @@ internal static partial class AccessLog
 
     [LoggerMessage(EventId = 62, Level = LogLevel.Warning, Message = "failed login as {User} from {Address}")]
     public static partial void LoginFailed(ILogger logger, string user, string? address);
+
+    [LoggerMessage(EventId = 67, Level = LogLevel.Information, Message = "{User} asked for a sign-in link")]
+    public static partial void SignInLinkMade(ILogger logger, string user);
+
+    [LoggerMessage(EventId = 68, Level = LogLevel.Information, Message = "{User} signed in with a sign-in link from {Address}")]
+    public static partial void SignedIn(ILogger logger, string user, string? address);
+
+    [LoggerMessage(EventId = 69, Level = LogLevel.Warning, Message = "sign-in with an unknown, used or expired code from {Address}")]
+    public static partial void SignInFailed(ILogger logger, string? address);
 }
