@@ -283,6 +283,31 @@ public sealed class DashboardTests
         await Assertions.Expect(row.GetByRole(AriaRole.Button, new() { Name = "Unnimby blade rack7" })).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task TheLocalUsersSignInLink_OpensTheDashboardSignedIn_Once()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        // What furrow up and furrow dashboard print: a link asked for through the engine's socket, as its own account.
+        var link = await site.Client.SignInLinkAsync();
+        var who = (await site.Client.WhoAmIAsync()).User;
+        await using var browser = await DashboardBrowser.OpenAsync(site.Engine);
+        var page = browser.Page;
+        await page.GotoAsync(link.Path);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Jobs" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#user")).ToContainTextAsync($"{who} (admin)");
+        // The code leaves the address bar (and history) once used.
+        Assert.DoesNotContain(link.Code, page.Url);
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Admin" })).ToBeVisibleAsync();
+
+        // A second browser with the same link is refused, and says so on the sign-in form.
+        await using var second = await DashboardBrowser.OpenAsync(site.Engine);
+        await second.Page.GotoAsync(link.Path);
+        await Assertions.Expect(second.Page.Locator(".signin-error")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(second.Page.GetByLabel("User")).ToBeVisibleAsync();
+        browser.AssertNoPageErrors();
+    }
+
     // The engine's own words for a clause it cannot parse, which the page must show as they are.
     private static async Task<string> BadClauseMessageAsync(TestSite site, string clause)
     {
