@@ -327,6 +327,37 @@ public sealed class EngineClient : IDisposable
     public Task<EngineStatus> SetDispatchPausedAsync(bool paused, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, paused ? "api/v1/dispatch/pause" : "api/v1/dispatch/resume", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);
 
+    /// <summary>The farm summary: tasks by state, jobs, blades and dispatches a minute over the last hour, as far as the caller may see.</summary>
+    public Task<FarmSummary> SummaryAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/summary", null, FurrowJsonContext.Default.FarmSummary, cancellationToken);
+
+    /// <summary>
+    /// Opens the live event stream (Server-Sent Events, GET /api/v1/events), replaying what followed
+    /// <paramref name="lastEventId"/> when given. The reply's body is read a line at a time for as long as it is wanted;
+    /// dispose the reply to close it. The HttpClient's Timeout bounds the whole stream, so give it an infinite one.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenEventStreamAsync(string? lastEventId = null, CancellationToken cancellationToken = default)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/events");
+        if (lastEventId is not null)
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        var response = await SendCoreAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+        return response;
+    }
+
+    /// <summary>Has the engine read its site config files again now (administrators only); says which it applied and which need a restart.</summary>
+    public Task<ConfigReloadReply> ReloadConfigAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "api/v1/config/reload", null, FurrowJsonContext.Default.ConfigReloadReply, cancellationToken);
+
     /// <summary>The engine's version, uptime, dispatch switch and queue sizes; also a cheap "is it up" probe.</summary>
     public Task<EngineStatus> StatusAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/status", null, FurrowJsonContext.Default.EngineStatus, cancellationToken);

@@ -166,6 +166,8 @@ public static class EngineHost
         services.AddSingleton(sp => new TaskLogStore(options.LogDirectory, sp.GetRequiredService<ILogger<TaskLogStore>>()));
         services.AddSingleton(new SiteStateStore(options.DataDirectory));
         services.AddSingleton<TaskLogWriter>();
+        services.AddSingleton<Events.DispatchCounter>();
+        services.AddSingleton<Events.EventFeed>();
         services.AddSingleton<CommitQueue>();
         services.AddSingleton(new DispatchPolicy(options.DispatchTiers, options.ProjectShares));
         services.AddSingleton<BladeProfiles>();
@@ -192,6 +194,7 @@ public static class EngineHost
         services.AddHostedService<StartTimeReleaser>();
         services.AddHostedService<ArchivePurger>();
         services.AddHostedService<MemoryReturner>();
+        services.AddHostedService<Events.BladeFiguresWatcher>();
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Furrow.Engine");
@@ -284,6 +287,7 @@ public static class EngineHost
         v1.MapQueueApi();
         v1.MapBladeApi();
         v1.MapColumnQueryApi();
+        v1.MapDashboardApi();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         app.MapDashboard();
         app.Lifetime.ApplicationStarted.Register(() =>

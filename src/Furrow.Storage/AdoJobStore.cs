@@ -570,6 +570,35 @@ internal abstract class AdoJobStore : IJobStore
         return await QueryAsync(connection, null, StoreSql.ListBlades, ReadBlade, cancellationToken).ConfigureAwait(false);
     }
 
+    public async ValueTask<JobSummary> SummarizeJobsAsync(Furrow.Core.Access.JobScope? scope, CancellationToken cancellationToken)
+    {
+        JobSummary? summary = null;
+        await ReadAsync(new ListQuery(), ListingSql.JobSummary(Dialect, scope), r => summary = new JobSummary(Long(r, 0), Long(r, 1), Long(r, 2),
+            Long(r, 3), Long(r, 4), Long(r, 5), new TaskStateTotals(Long(r, 6), Long(r, 7), Long(r, 8), Long(r, 9), Long(r, 10), Long(r, 11))),
+            cancellationToken).ConfigureAwait(false);
+        return summary ?? new JobSummary(0, 0, 0, 0, 0, 0, new TaskStateTotals(0, 0, 0, 0, 0, 0));
+    }
+
+    public async ValueTask<IReadOnlyList<long>> DispatchTimesAsync(long sinceMs, long beforeMs, CancellationToken cancellationToken)
+    {
+        // Ids are handed out in dispatch order, so the newest rows come first by the key's index and reading stops a
+        // while past the first one older than wanted (the slack covers clocks that stepped back a little).
+        var times = new List<long>();
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = CreateCommand(connection, null, "SELECT dispatchtime FROM invocations ORDER BY iid DESC", []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var stopBelow = sinceMs - 600_000;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var time = Long(reader, 0);
+            if (time < stopBelow)
+                break;
+            if (time >= sinceMs && time < beforeMs)
+                times.Add(time);
+        }
+        return times;
+    }
+
     public async ValueTask<bool> JobExistsAsync(long jid, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

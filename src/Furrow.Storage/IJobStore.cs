@@ -119,4 +119,16 @@ public interface IJobStore : IAsyncDisposable
 
     /// <summary>The SHA-256 (lowercase hex) of the key <paramref name="name"/> is enrolled with, or null when the name is not enrolled.</summary>
     ValueTask<string?> GetBladeKeyHashAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The farm's job and task counts in one pass over the job rows (their kept task counts, schema 11), never over the
+    /// tasks: jobs <paramref name="scope"/> shows, or all (null).
+    /// </summary>
+    ValueTask<JobSummary> SummarizeJobsAsync(Furrow.Core.Access.JobScope? scope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Dispatch times (Unix ms) of invocations dispatched from <paramref name="sinceMs"/> up to, not including,
+    /// <paramref name="beforeMs"/>; read newest first by invocation id, so only the recent rows are read.
+    /// </summary>
+    ValueTask<IReadOnlyList<long>> DispatchTimesAsync(long sinceMs, long beforeMs, CancellationToken cancellationToken);
 }

@@ -131,3 +131,13 @@ public sealed record LiveState(long JobCounter, long MaxIid, IReadOnlyList<Invoc
     /// <summary>Blocklist entries of unfinished jobs.</summary>
     public IReadOnlyList<BlocklistEntry> Blocklist { get; init; } = [];
 }
+
+/// <summary>
+/// Counts over job rows: <see cref="Jobs"/> not deleted, of which <see cref="Active"/> have a task running,
+/// <see cref="Paused"/> are paused, <see cref="WithErrors"/> have a task in error and <see cref="Done"/> have every task
+/// done; <see cref="Deleted"/> jobs kept in the archive; and the not-deleted jobs' tasks by state.
+/// </summary>
+public sealed record JobSummary(long Jobs, long Active, long Paused, long WithErrors, long Done, long Deleted, TaskStateTotals Tasks);
+
+/// <summary>Tasks by state, summed over many jobs.</summary>
+public sealed record TaskStateTotals(long Total, long Blocked, long Ready, long Active, long Error, long Done);

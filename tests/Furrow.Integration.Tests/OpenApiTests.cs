@@ -25,6 +25,7 @@ public sealed class OpenApiTests
         ("post", "/api/v1/blades/{name}/heartbeat"), ("post", "/api/v1/blades/{name}/leave"),
         ("get", "/api/v1/auth"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/logout"), ("delete", "/api/v1/blades/{name}/key"),
         ("post", "/api/v1/auth/signin-link"),
+        ("get", "/api/v1/events"), ("get", "/api/v1/summary"), ("post", "/api/v1/config/reload"),
     ];
 
     private static readonly string[] Listing = ["q", "user", "sortby", "limit", "offset", "archived", "jid"];
@@ -101,6 +102,8 @@ public sealed class OpenApiTests
         [("post", "/api/v1/auth/login")] = [400, 401, 403, 415, 429, 503],
         [("post", "/api/v1/auth/logout")] = [401, 403],
         [("post", "/api/v1/auth/signin-link")] = [401, 403],
+        [("post", "/api/v1/config/reload")] = [400],
+        [("get", "/api/v1/events")] = [503],
     };
 
     // The content types of each endpoint's request body; endpoints not named take none.
@@ -243,6 +246,10 @@ public sealed class OpenApiTests
         await Assert.ThrowsAsync<EngineException>(() => client.TaskLogBytesAsync(jid, 1));
         Assert.NotNull(welcome);
         await client.WhoAmIAsync();
+        await client.SummaryAsync();
+        await client.ReloadConfigAsync();
+        using (var stream = await client.OpenEventStreamAsync())
+            Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
         var password = site.AddAccount("ana-api");
         await Eventually.WaitForAsync(async () =>
         {

@@ -94,6 +94,25 @@ public abstract class JobStoreContractTests
         Assert.All(await store.ListCommandsAsync(7, None), c => Assert.Equal(CommandState.Blocked, c.State));
     }
 
+    [Fact]
+    public async Task SummarizeJobs_SumsTheJobRowsCounts_WithinAScope_AndDispatchTimes_AreThoseInTheWindow()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot, owner: "ben"), TestJobs.Insert(2, owner: "ana"), TestJobs.Insert(3, owner: "ana"));
+        await store.CommitAsync(new SetTaskState(2, 1, TaskState.Done, 5), new SetJobPaused(3, true), new SetJobDeleted(1, 10));
+        for (var iid = 1; iid <= 4; iid++)
+            await store.CommitAsync(new InsertInvocation(iid, 3, 1, 1, "rack1", iid * 1000L));
+
+        Assert.Equal(new JobSummary(2, 0, 1, 0, 1, 1, new TaskStateTotals(2, 1, 0, 0, 0, 1)), await store.SummarizeJobsAsync(null, None));
+        Assert.Equal(new JobSummary(2, 0, 1, 0, 1, 0, new TaskStateTotals(2, 1, 0, 0, 0, 1)),
+            await store.SummarizeJobsAsync(new Furrow.Core.Access.JobScope("ana", []), None));
+        Assert.Equal(new JobSummary(0, 0, 0, 0, 0, 1, new TaskStateTotals(0, 0, 0, 0, 0, 0)),
+            await store.SummarizeJobsAsync(new Furrow.Core.Access.JobScope("ben", ["nobody"]), None));
+
+        Assert.Equal([2000L, 3000L], (await store.DispatchTimesAsync(2000, 4000, None)).Order());
+    }
+
     private static (int Tid, string Kind, string RunType, string? Service, bool Expand, string RetryRc) Shape(CommandRecord c) =>
         (c.Tid, c.Kind, c.RunType, c.Service, c.Expand, string.Join(',', c.RetryRc));
 

@@ -162,6 +162,23 @@ internal static class TqCommand
             }));
             tq.Subcommands.Add(toggle);
         }
+        var reload = new Command("reloadconfig", "have the engine read users.config and crews.config again now, and check blade.config and " +
+            "limits.config (which take an engine restart to apply); administrators only; --json: the engine's reply");
+        RefuseUnused(reload, shared, Uses.Json);
+        reload.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
+        {
+            var reply = await client.ReloadConfigAsync(ct);
+            if (result.GetValue(shared.Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.ConfigReloadReply));
+                return 0;
+            }
+            Console.WriteLine(reply.Applied.Count > 0 ? $"applied: {string.Join(", ", reply.Applied)}" : "no config file to apply");
+            foreach (var note in reply.RestartNeeded)
+                Console.WriteLine($"{note.File}: {note.Reason}");
+            return 0;
+        }));
+        tq.Subcommands.Add(reload);
         var jid = new Argument<long>("jid");
         var tid = new Argument<int>("tid");
         var encoding = new Option<string?>("--encoding")

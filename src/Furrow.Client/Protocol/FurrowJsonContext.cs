@@ -23,6 +23,8 @@ namespace Furrow.Client.Protocol;
 [JsonSerializable(typeof(OperationReply))]
 [JsonSerializable(typeof(ErrorReply))]
 [JsonSerializable(typeof(EngineStatus))]
+[JsonSerializable(typeof(FarmSummary))]
+[JsonSerializable(typeof(ConfigReloadReply))]
 [JsonSerializable(typeof(WhyReply))]
 [JsonSerializable(typeof(List<WhyReply>))]
 [JsonSerializable(typeof(List<BlocklistRow>))]

@@ -112,6 +112,19 @@ public sealed class UserAccounts
     /// </summary>
     public CrewRules Crews => Current().Crews;
 
+    /// <summary>
+    /// Reads users.config and crews.config now, whatever their times say (POST /api/v1/config/reload): both are put in
+    /// force together, or, when either does not parse or check, neither, and <see cref="SiteConfigException"/> names it.
+    /// </summary>
+    public void Reload()
+    {
+        lock (_lock)
+        {
+            _current = Read();
+            _checkedAtMs = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        }
+    }
+
     private Snapshot Current()
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();

@@ -1,3 +1,4 @@
+using Furrow.Engine.Events;
 using Furrow.Engine.Logs;
 using Furrow.Storage;
 
@@ -7,10 +8,15 @@ namespace Furrow.Engine.Farm;
 /// The order changes are made durable in: the order the farm decided them. The farm hands each decision's
 /// <see cref="ChangeSet"/> here before it lets go of its lock, so no later decision can be queued ahead of an earlier
 /// one; its log text then goes through <see cref="TaskLogWriter"/> and its rows through the store's writer, each a
-/// single queue. A row is therefore never overwritten by a change decided before the one that last wrote it.
+/// single queue. A row is therefore never overwritten by a change decided before the one that last wrote it. Each change
+/// takes its place in the live event stream here too (<see cref="EventFeed"/>), and its events go out once it is committed.
 /// </summary>
-internal sealed class CommitQueue(TaskLogWriter logs, IJobStore store)
+internal sealed class CommitQueue(TaskLogWriter logs, IJobStore store, EventFeed events)
 {
+    // A change the farm did not decide is queued from outside its lock: the ticket and the queue's place are taken
+    // together, so events go out in the order the changes reach the database.
+    private readonly Lock _order = new();
+
     /// <summary>
     /// Queues <paramref name="changes"/> (once; a second call does nothing) and sets <see cref="ChangeSet.Committed"/>.
     /// Once its log text is on disk, <paramref name="setLogStart"/> is told where each started invocation's output
@@ -20,7 +26,19 @@ internal sealed class CommitQueue(TaskLogWriter logs, IJobStore store)
     {
         if (changes.Committed is not null)
             return;
-        changes.Committed = logs.AppendThenAsync(changes.Logs, outputStarts =>
+        long ticket;
+        lock (_order)
+        {
+            ticket = events.Reserve();
+            changes.Committed = Queue(changes, setLogStart);
+        }
+        // Not run inline: the farm may still hold its lock here when the commit is already over.
+        changes.Committed.Unwrap().ContinueWith(done => events.Complete(ticket, changes.Writes, changes.Logs, done.IsCompletedSuccessfully),
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    private Task<Task> Queue(ChangeSet changes, Action<LiveInvocation, long> setLogStart) =>
+        logs.AppendThenAsync(changes.Logs, outputStarts =>
         {
             foreach (var start in changes.Starts)
             {
@@ -30,5 +48,4 @@ internal sealed class CommitQueue(TaskLogWriter logs, IJobStore store)
             }
             return changes.Writes.Count == 0 ? Task.CompletedTask : store.CommitAsync(changes.Writes, CancellationToken.None).AsTask();
         });
-    }
 }

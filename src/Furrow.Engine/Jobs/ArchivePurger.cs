@@ -13,7 +13,7 @@ namespace Furrow.Engine.Jobs;
 /// apart, at least every 10 minutes and at most every 100 ms; does nothing when the site keeps archives forever.
 /// </summary>
 internal sealed partial class ArchivePurger(IJobStore store, TaskLogStore logs, IOptions<EngineOptions> options, EngineReadiness readiness,
-    TimeProvider clock, ILogger<ArchivePurger> logger) : BackgroundService
+    TimeProvider clock, Events.EventFeed events, ILogger<ArchivePurger> logger) : BackgroundService
 {
     private const int Batch = 500;
 
@@ -53,6 +53,7 @@ internal sealed partial class ArchivePurger(IJobStore store, TaskLogStore logs, 
             foreach (var (jid, owner) in jobs)
             {
                 await store.CommitAsync([new PurgeJob(jid)], cancellationToken).ConfigureAwait(false);
+                events.PublishCommitted([new PurgeJob(jid)]);
                 // An undelete between the listing and the purge keeps the row (the purge takes deleted jobs only): then the
                 // job is live again and keeps its logs too.
                 if (await store.JobExistsAsync(jid, cancellationToken).ConfigureAwait(false))

@@ -31,7 +31,7 @@ internal sealed record SpoolResult(long Jid, string? Error)
 /// waits for, options Furrow cannot honour yet), commits it, then hands it to the farm.
 /// </summary>
 internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitter committer, TaskLogStore logs, TimeProvider clock,
-    DispatchPolicy policy, IOptions<EngineOptions> options, ILogger<SpoolService> logger)
+    DispatchPolicy policy, IOptions<EngineOptions> options, Events.EventFeed events, ILogger<SpoolService> logger)
 {
     public async Task<SpoolResult> SpoolAsync(SpoolRequest request, CancellationToken cancellationToken)
     {
@@ -94,6 +94,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         var script = new JobScript(request.IsJson ? JobScript.Json : JobScript.Alfred, request.Text);
         var insert = new InsertJob(record, compiled.Job!, script) { ReadyTids = LiveFarm.MarkReadyAtSpool(job) };
         await store.CommitAsync([insert], cancellationToken).ConfigureAwait(false);
+        events.PublishCommitted([insert]);
         foreach (var aside in logs.MoveAsideReused(jid, now))
             EngineLog.ReusedJobLogsMoved(logger, jid, aside);
         await committer.CommitAsync(farm.AddSpooled(job), cancellationToken).ConfigureAwait(false);

@@ -10,7 +10,8 @@ namespace Furrow.Engine.Jobs;
 /// chpri, delay, undelay, retryallerrs, skipallerrs, jattr, tattr, cattr, chkeys, lock, unlock, unblock, nimby; and the
 /// rules every verb a search clause aims obeys (locks, crews.config's job edit policies), in <see cref="ApplyAsync"/>.
 /// </summary>
-internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader, UserAccounts accounts)
+internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommitter committer, FarmLoader loader, UserAccounts accounts,
+    Events.EventFeed events)
 {
     /// <summary>
     /// Runs an operation on each target its clause matched, under the rules every one of them obeys
@@ -218,6 +219,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         if (!job.Deleted)
             return $"J{jid} is not deleted";
         await store.CommitAsync([new SetJobUndeleted(jid)], cancellationToken).ConfigureAwait(false);
+        events.PublishCommitted([new SetJobUndeleted(jid)]);
         // The archive purger may have taken the job between the read and the write; then nothing came back.
         if (await JobRowAsync(jid, cancellationToken).ConfigureAwait(false) is not { Deleted: false })
             return $"J{jid} was purged from the archive (ArchiveRetentionDays) before it could come back";
@@ -297,6 +299,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         if (await JobRowAsync(jid, cancellationToken).ConfigureAwait(false) is not { Deleted: false })
             return false;
         await store.CommitAsync([new SetJobTimes(jid, null, null)], cancellationToken).ConfigureAwait(false);
+        events.PublishCommitted([new SetJobTimes(jid, null, null)]);
         if (await loader.LoadJobAsync(jid, cancellationToken).ConfigureAwait(false) is not { } loaded)
             return farm.IsLive(jid);
         await committer.CommitAsync(loaded, cancellationToken).ConfigureAwait(false);

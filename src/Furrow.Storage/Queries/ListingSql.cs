@@ -28,6 +28,29 @@ internal static class ListingSql
         Build(new QuerySql(dialect, QueryTable.Invocations), query, $"SELECT {Prefixed(StoreSql.InvocationColumns, "i")}, j.owner");
 
     /// <summary>
+    /// One row of sums over the job rows (<see cref="JobSummary"/>'s order): deleted jobs are counted apart and their tasks
+    /// left out. No ORDER BY: PostgreSQL refuses one on a column outside the aggregates.
+    /// </summary>
+    public static (string Sql, IReadOnlyList<(string Name, object? Value)> Parameters) JobSummary(SqlDialect dialect, Furrow.Core.Access.JobScope? scope)
+    {
+        var sql = new QuerySql(dialect, QueryTable.Jobs);
+        const string Live = "j.deleted = 0";
+        var text = "SELECT " +
+            $"COALESCE(SUM(CASE WHEN {Live} THEN 1 ELSE 0 END), 0), " +
+            $"COALESCE(SUM(CASE WHEN {Live} AND j.numactive > 0 THEN 1 ELSE 0 END), 0), " +
+            $"COALESCE(SUM(CASE WHEN {Live} AND j.paused <> 0 THEN 1 ELSE 0 END), 0), " +
+            $"COALESCE(SUM(CASE WHEN {Live} AND j.numerror > 0 THEN 1 ELSE 0 END), 0), " +
+            $"COALESCE(SUM(CASE WHEN {Live} AND j.numtasks > 0 AND j.numdone = j.numtasks THEN 1 ELSE 0 END), 0), " +
+            "COALESCE(SUM(CASE WHEN j.deleted <> 0 THEN 1 ELSE 0 END), 0), " +
+            string.Join(", ", new[] { "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone" }
+                .Select(c => $"COALESCE(SUM(CASE WHEN {Live} THEN j.{c} ELSE 0 END), 0)")) +
+            " FROM jobs j";
+        if (scope is not null)
+            text += " WHERE " + sql.Scope(scope);
+        return (text, sql.Parameters);
+    }
+
+    /// <summary>
     /// The values of the given columns (row keys as the clause language resolves them: `owner`, `job.priority`), one row
     /// per match, for tq's `-c` and the query API.
     /// </summary>

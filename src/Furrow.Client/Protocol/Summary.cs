@@ -1,0 +1,28 @@
+namespace Furrow.Client.Protocol;
+
+/// <summary>
+/// The farm at a glance (GET /api/v1/summary), over the jobs the caller may see: tasks by state, jobs, blades, dispatches
+/// in each of the last 60 minutes (oldest first, the current minute last) and the engine's clock (Unix ms).
+/// </summary>
+public sealed record FarmSummary(SummaryTasks Tasks, SummaryJobs Jobs, SummaryBlades Blades, int[] DispatchesPerMinute, long NowMs);
+
+/// <summary>Tasks of jobs not deleted, by state as tq names them, and in all.</summary>
+public sealed record SummaryTasks(long Blocked, long Ready, long Active, long Done, long Error, long Total);
+
+/// <summary>
+/// Jobs not deleted (<see cref="Total"/>): with a task running, paused, with a task in error, with every task done; and
+/// deleted jobs still kept in the archive.
+/// </summary>
+public sealed record SummaryJobs(long Total, long Active, long Paused, long Error, long Done, long Deleted);
+
+/// <summary>Blades known to the engine: down (not up), else nimby, else busy (a slot in use) or idle.</summary>
+public sealed record SummaryBlades(int Total, int Busy, int Idle, int Nimby, int Down);
+
+/// <summary>
+/// What POST /api/v1/config/reload did: the site config files it read and checked, those now in force, and those that
+/// take a restart of the engine to apply, with why.
+/// </summary>
+public sealed record ConfigReloadReply(List<string> Read, List<string> Applied, List<ConfigFileNote> RestartNeeded);
+
+/// <summary>A config file and what there is to say of it.</summary>
+public sealed record ConfigFileNote(string File, string Reason);

@@ -1,0 +1,94 @@
+using Furrow.Client.Protocol;
+using Furrow.Engine.Access;
+using Furrow.Engine.Events;
+using Furrow.Engine.Farm;
+using Furrow.Engine.Site;
+using Furrow.Storage;
+using Furrow.Storage.Queries;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Furrow.Engine.Api;
+
+/// <summary>What the Dashboard keeps itself current with: the live event stream, the farm summary, and reading the site config again.</summary>
+internal static class DashboardEndpoints
+{
+    /// <summary>Maps GET /events, GET /summary and POST /config/reload under <paramref name="v1"/>.</summary>
+    public static void MapDashboardApi(this IEndpointRouteBuilder v1)
+    {
+        v1.MapGroup("/events").WithTags("Events")
+            .MapGet("", EventStream.StreamAsync).WithName("EventStream").Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .Errors(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary("Server-Sent Events naming what changed (jobs, tasks, log, blades, engine; reset to reload everything), for re-reading the listings.")
+            .WithDescription("Each event's data is JSON: jobs {\"jids\":[..]}, tasks {\"jid\":..,\"tids\":[..]}, log {\"jid\":..,\"tid\":..}, " +
+                "blades {\"names\":[..]}, engine {\"dispatchPaused\":..,\"configReloaded\":true?}, reset {}. Ids are BOOT-SEQ; a reconnect's " +
+                $"Last-Event-ID header replays the last {EventFeed.Kept} events after it, or sends reset. A comment line every " +
+                $"{EventStream.PingEvery.TotalSeconds} s while nothing happens. A caller in RestrictedViewLogins sees events of its jobs only. " +
+                $"503 when {EventFeed.MaxSubscribers} streams are open.");
+        v1.MapGroup("/summary").WithTags("Engine")
+            .MapGet("", SummaryAsync).WithName("FarmSummary").Replies<FarmSummary>()
+            .WithSummary("Task, job and blade counts and dispatches in each of the last 60 minutes, over the jobs the caller may see.");
+        v1.MapGroup("/config").WithTags("Engine")
+            .MapPost("/reload", ReloadConfig).WithName("ReloadConfig").Replies<ConfigReloadReply>(StatusCodes.Status400BadRequest)
+            .WithSummary("Reads the site config files again now (tq reloadconfig); administrators only.")
+            .WithDescription("users.config and crews.config are read and applied (they are also read again by themselves when they change); " +
+                "blade.config and limits.config are read and checked but need an engine restart to apply, as do tractor.config and db.config, " +
+                "and the reply says so. A file that does not parse or check gets 400 naming the file, line and reason, and nothing changes.");
+    }
+
+    private static async Task<IResult> SummaryAsync(HttpContext context, IJobStore store, QueueRows rows, DispatchCounter dispatches,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var jobs = await store.SummarizeJobsAsync(QueueEndpoints.ScopeOf(context), ct);
+        var blades = await rows.BladesAsync(new ListQuery(), ct);
+        var down = blades.Count(b => b.Status != "up");
+        var nimby = blades.Count(b => b.Status == "up" && b.Nimby);
+        var busy = blades.Count(b => b.Status == "up" && !b.Nimby && b.SlotsInUse > 0);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var t = jobs.Tasks;
+        var summary = new FarmSummary(
+            new SummaryTasks(t.Blocked, t.Ready, t.Active, t.Done, t.Error, t.Total),
+            new SummaryJobs(jobs.Jobs, jobs.Active, jobs.Paused, jobs.WithErrors, jobs.Done, jobs.Deleted),
+            new SummaryBlades(blades.Count, busy, blades.Count - down - nimby - busy, nimby, down),
+            await dispatches.LastHourAsync(now, ct), now);
+        return TypedResults.Json(summary, FurrowJsonContext.Default.FarmSummary);
+    }
+
+    private static IResult ReloadConfig(HttpContext context, UserAccounts accounts, IOptions<EngineOptions> options, EventFeed feed, LiveFarm farm)
+    {
+        var caller = QueueEndpoints.CallerOf(context);
+        if (!accounts.Crews.IsAdministrator(caller))
+            return ApiResults.Error(StatusCodes.Status403Forbidden,
+                $"{(caller.Name.Length > 0 ? caller.Name : "an anonymous caller")} may not reload the site config: that takes a member of crews.config's " +
+                $"{Core.Access.CrewRules.Administrators} crew");
+        var directory = options.Value.ConfigDirectory;
+        bool Exists(string file) => File.Exists(Path.Combine(directory, file));
+        try
+        {
+            // Every file is checked before any is applied, so a bad one changes nothing.
+            SiteConfigLoader.LoadBlade(directory);
+            SiteConfigLoader.LoadLimits(directory);
+            accounts.Reload();
+        }
+        catch (SiteConfigException error)
+        {
+            // Named as the operator knows it: the file in the config directory, then line, column and reason.
+            var prefix = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+            return ApiResults.BadRequest("nothing was reloaded: " + error.Message.Replace(prefix, "", StringComparison.Ordinal)
+                .Replace(directory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, "", StringComparison.Ordinal));
+        }
+        string[] applied = [AccessFiles.UsersFile, AccessFiles.CrewsFile];
+        string[] checkedOnly = [SiteConfigLoader.BladeConfigFile, SiteConfigLoader.LimitsConfigFile];
+        var restart = new List<ConfigFileNote>();
+        foreach (var file in checkedOnly.Where(Exists))
+            restart.Add(new ConfigFileNote(file, "read and checked, but the engine builds blades' profiles and limit counts from it at start only: " +
+                "restart the engine to apply it"));
+        foreach (var file in new[] { SiteConfigLoader.EngineConfigFile, SiteConfigLoader.DbConfigFile }.Where(Exists))
+            restart.Add(new ConfigFileNote(file, "read at engine start only: restart the engine to apply a change"));
+        feed.Publish(ChangeEvents.EngineEvent(farm.ViewState().DispatchPaused, configReloaded: true));
+        return TypedResults.Json(new ConfigReloadReply([.. applied.Concat(checkedOnly).Where(Exists)], [.. applied.Where(Exists)], restart),
+            FurrowJsonContext.Default.ConfigReloadReply);
+    }
+}
