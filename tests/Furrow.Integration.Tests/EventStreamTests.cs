@@ -204,7 +204,7 @@ public sealed class EventStreamTests
         await File.WriteAllTextAsync(crews, good);
 
         // tq reloadconfig asks the same, here as the engine's own account on its socket (an administrator).
-        var (code, stdout, stderr) = await FurrowProcess.RunAsync("tq", "--engine", site.Engine, "--json", "reloadconfig");
+        var (code, stdout, stderr) = await FurrowProcess.RunAsync("tq", "--engine", site.Engine, "--json", "reloadconfig", "--crews");
         Assert.True(code == 0, stderr);
         using (var tq = JsonDocument.Parse(stdout))
             Assert.Contains("crews.config", tq.RootElement.GetProperty("applied").EnumerateArray().Select(f => f.GetString()));

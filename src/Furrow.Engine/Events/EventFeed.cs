@@ -107,7 +107,7 @@ internal sealed class EventFeed(DispatchCounter dispatches)
                 if (Replayable(lastEventId) is { } after)
                 {
                     for (var seq = after + 1; seq <= _seq; seq++)
-                        subscriber.Offer(_ring[seq % Kept]!);
+                        subscriber.Replay(_ring[seq % Kept]!);
                 }
                 else
                 {

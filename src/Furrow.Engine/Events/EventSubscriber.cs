@@ -17,15 +17,30 @@ internal sealed class EventSubscriber(Core.Access.JobScope? scope)
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private long? _droppedUpTo;
 
+    // A reconnect's replay may be longer than Capacity (up to what the feed keeps): it is let in whole, and the cap
+    // holds again once the client has taken it.
+    private int _limit = Capacity;
+
     /// <summary>The jobs its caller may see (crews.config's RestrictedViewLogins), or null for every job.</summary>
     public Core.Access.JobScope? Scope { get; } = scope;
+
+    /// <summary>Queues a kept event for a reconnect, before any live one: never dropped.</summary>
+    public void Replay(FarmEvent farmEvent)
+    {
+        lock (_gate)
+        {
+            _queue.Enqueue(farmEvent);
+            _limit = Math.Max(_limit, _queue.Count + Capacity);
+        }
+        _wake.Writer.TryWrite(true);
+    }
 
     /// <summary>Queues an event; called under the feed's lock, so it only ever takes its own short one.</summary>
     public void Offer(FarmEvent farmEvent)
     {
         lock (_gate)
         {
-            if (_queue.Count >= Capacity || _droppedUpTo is not null)
+            if (_queue.Count >= _limit || _droppedUpTo is not null)
             {
                 _queue.Clear();
                 _droppedUpTo = farmEvent.Seq;
@@ -64,6 +79,7 @@ internal sealed class EventSubscriber(Core.Access.JobScope? scope)
             }
             taken.AddRange(_queue);
             _queue.Clear();
+            _limit = Capacity;
             return taken;
         }
     }
