@@ -53,7 +53,7 @@ public sealed class DashboardTests
         // Lines printed after the log was opened arrive by themselves.
         await Assertions.Expect(log).ToContainTextAsync("line 6");
         await Assertions.Expect(page.Locator(".grid .row.task-done")).ToHaveCountAsync(2);
-        await Assertions.Expect(page.Locator(".job-head .state.done")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".job-head h1 .state.done")).ToBeVisibleAsync();
         Assert.True(await page.EvaluateAsync<bool>(StillSamePage), "the page reloaded; it should have updated in place");
         await browser.ScreenshotAsync("job-with-log");
 

@@ -412,7 +412,8 @@ class Grid {
     const total = this.rows.length;
     this.emptyText.hidden = total > 0;
     this.spacer.style.height = `${total * this.rowHeight}px`;
-    const view = this.body.clientHeight || 600;
+    // Never more rows than a window can show, whatever the layout gives the list.
+    const view = Math.min(this.body.clientHeight || 600, window.innerHeight || 1200);
     const first = Math.max(0, Math.floor(this.body.scrollTop / this.rowHeight) - 8);
     const last = Math.min(total, Math.ceil((this.body.scrollTop + view) / this.rowHeight) + 8);
     const hadFocus = this.spacer.contains(document.activeElement) && document.activeElement.classList.contains('row');
