@@ -287,7 +287,7 @@ public static class EngineHost
         v1.MapQueueApi();
         v1.MapBladeApi();
         v1.MapColumnQueryApi();
-        v1.MapDashboardApi();
+        v1.MapLiveApi();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         app.MapDashboard();
         app.Lifetime.ApplicationStarted.Register(() =>

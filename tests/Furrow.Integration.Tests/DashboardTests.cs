@@ -87,6 +87,10 @@ public sealed class DashboardTests
         Assert.True((await site.Client.StatusAsync()).DispatchPaused);
         await Assertions.Expect(page.Locator("table[aria-label='Engine status']")).ToContainTextAsync("Schema version");
         await browser.ScreenshotAsync("admin-paused");
+        // Config reload from the same panel: the engine's reply says what it read and applied.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reload config files" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#reload-result")).ToContainTextAsync("crews.config");
+        await Assertions.Expect(page.Locator("#message")).ToContainTextAsync("Config files read again.");
 
         var jid = await site.SpoolAsync("Job -title {held} -subtasks { Task {frame} -cmds { RemoteCmd {{echo} {ran}} } }", "wrangler");
         await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Jobs" }).ClickAsync();

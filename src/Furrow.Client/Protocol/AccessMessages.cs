@@ -3,6 +3,8 @@ namespace Furrow.Client.Protocol;
 /// <summary>
 /// `GET /api/v1/auth`: who the engine takes the caller for (null: anonymous), whether it needs a login, and, for a
 /// caller on this host, the unix socket where the engine's own account and root are known without one.
+/// <paramref name="Administrator"/> is true for an administrator by login (the engine's own account, root on its socket)
+/// or by crews.config's Administrators crew.
 /// </summary>
 public sealed record AuthStatus(string? User, bool Administrator, bool AuthenticationRequired, string? LocalSocket)
 {

@@ -69,9 +69,10 @@ internal static class AuthEndpoints
             BrowserSessions.GiveToken(context, antiforgery);
         var user = context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
         var socket = LocalPeer.IsLocal(context) && options.Value.LocalSocketPath is { } path && File.Exists(path) ? path : null;
-        var administrator = user is not null && context.User.IsInRole(EngineAuthentication.AdministratorRole);
         var crews = context.RequestServices.GetRequiredService<UserAccounts>().Crews;
-        var caller = new Core.Access.AccessCaller(user ?? "", administrator);
+        var caller = new Core.Access.AccessCaller(user ?? "", user is not null && context.User.IsInRole(EngineAuthentication.AdministratorRole));
+        // An administrator by login (the engine's own account, root on the socket) or by crews.config's Administrators crew.
+        var administrator = user is not null && crews.IsAdministrator(caller);
         return new AuthStatus(user, administrator, options.Value.RequireAuthentication, socket)
         {
             MayChangeFarm = user is not null && crews.FarmRefusal(caller, "change the farm") is null,

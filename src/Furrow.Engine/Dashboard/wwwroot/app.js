@@ -951,7 +951,7 @@ function adminView() {
   const facts = el('table', { class: 'plain', 'aria-label': 'Engine status' });
   const pause = el('button', { type: 'button', id: 'dispatch-toggle', class: 'primary', onclick: () => toggle() });
   const reload = el('button', { type: 'button', id: 'config-reload', text: 'Reload config files', onclick: () => reloadConfig() });
-  const result = el('pre', { class: 'argv', id: 'reload-result', hidden: true });
+  const result = el('div', { id: 'reload-result', role: 'status' });
   const root = el('section', { class: 'view admin' },
     el('h1', { text: 'Admin' }),
     el('h2', { text: 'Dispatching' }),
@@ -959,7 +959,7 @@ function adminView() {
     el('div', { class: 'toolbar' }, pause),
     el('h2', { text: 'Engine' }), facts,
     el('h2', { text: 'Site config' }),
-    el('p', { class: 'muted', text: 'Reads crews.config, blade.config and limits.config again (as tq reloadconfig does).' }),
+    el('p', { class: 'muted', text: 'Reads the site config files again now (as tq reloadconfig does): users.config and crews.config apply at once; the reply says which files need an engine restart. Administrators only.' }),
     el('div', { class: 'toolbar' }, reload), result);
   let status = null;
 
@@ -970,7 +970,7 @@ function adminView() {
       ? 'Paused: blades get no new work; what runs goes on.' : 'Running: blades get work as it becomes ready.';
     pause.textContent = status.dispatchPaused ? 'Resume dispatching' : 'Pause dispatching';
     pause.disabled = !app.auth.mayChangeFarm;
-    reload.disabled = !app.auth.mayChangeFarm;
+    reload.disabled = !app.auth.administrator;
     const rows = [
       ['Version', status.version], ['Uptime', duration(Date.now() - status.startTime)], ['Started', timeCell(status.startTime)],
       ['Schema version', status.schemaVersion ?? '-'], ['Job database', status.store ?? '-'], ['Last job ID', status.lastJid],
@@ -998,10 +998,13 @@ function adminView() {
   async function reloadConfig() {
     try {
       const reply = await api('/api/v1/config/reload', { method: 'POST' });
-      result.textContent = JSON.stringify(reply, null, 2);
-      result.hidden = false;
+      result.replaceChildren(
+        el('p', { text: `Read: ${reply.read.join(', ') || 'none'}. Applied now: ${reply.applied.join(', ') || 'none'}.` }),
+        reply.restartNeeded.length
+          ? el('ul', {}, reply.restartNeeded.map(r => el('li', { text: `${r.file}: ${r.reason}` })))
+          : el('p', { class: 'muted', text: 'Nothing needs a restart.' }));
       showMessage('Config files read again.', true);
-    } catch (error) { result.hidden = true; showMessage(error.message); }
+    } catch (error) { result.replaceChildren(); showMessage(error.message); }
   }
 
   load();

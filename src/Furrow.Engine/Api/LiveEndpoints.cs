@@ -13,10 +13,10 @@ using Microsoft.Extensions.Options;
 namespace Furrow.Engine.Api;
 
 /// <summary>What the Dashboard keeps itself current with: the live event stream, the farm summary, and reading the site config again.</summary>
-internal static class DashboardEndpoints
+internal static class LiveEndpoints
 {
     /// <summary>Maps GET /events, GET /summary and POST /config/reload under <paramref name="v1"/>.</summary>
-    public static void MapDashboardApi(this IEndpointRouteBuilder v1)
+    public static void MapLiveApi(this IEndpointRouteBuilder v1)
     {
         v1.MapGroup("/events").WithTags("Events")
             .MapGet("", EventStream.StreamAsync).WithName("EventStream").Produces<string>(StatusCodes.Status200OK, "text/event-stream")
