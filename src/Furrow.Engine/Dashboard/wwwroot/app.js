@@ -195,14 +195,26 @@ async function refreshStatus() {
   try { setPaused((await api('/api/v1/status')).dispatchPaused); } catch { /* shown by the view */ }
 }
 
-/** Coalesces calls: fn runs at most once per wait ms, with everything asked for since. */
+/**
+ * Coalesces calls: fn runs wait ms after the first ask with every key asked for since, one run at a time (asks that
+ * come while it runs are gathered for the next run), so a burst of events costs one request, and a lone one little delay.
+ */
 function batcher(wait, fn) {
-  let timer = null;
   let keys = new Set();
+  let dirty = false, running = false, timer = null;
+  const schedule = () => { if (dirty && !timer && !running) timer = setTimeout(run, wait); };
+  async function run() {
+    timer = null;
+    running = true;
+    dirty = false;
+    const taken = [...keys];
+    keys = new Set();
+    try { await fn(taken); } catch { /* the next ask tries again */ } finally { running = false; schedule(); }
+  }
   return key => {
     if (key !== undefined) (Array.isArray(key) ? key : [key]).forEach(k => keys.add(k));
-    if (timer) return;
-    timer = setTimeout(() => { timer = null; const taken = keys; keys = new Set(); fn([...taken]); }, wait);
+    dirty = true;
+    schedule();
   };
 }
 
@@ -231,7 +243,7 @@ const summary = {
     const perMinute = data.dispatchesPerMinute ?? [];
     const total = perMinute.reduce((a, b) => a + b, 0);
     box.replaceChildren(chips, bladesText, sparkline(perMinute, `${total} dispatches in the last hour`),
-      el('span', { class: 'muted-light', text: `${total}/h` }));
+      el('span', { text: `${total} dispatched in the last hour` }));
     box.hidden = false;
   },
 };
@@ -573,7 +585,7 @@ function jobsView() {
     load();
   }
 
-  const refreshSome = batcher(120, async jids => {
+  const refreshSome = batcher(20, async jids => {
     if (!jids.length) return;
     try {
       const rows = await api('/api/v1/jobs', { query: query(`jid in [${jids.join(', ')}]`) });
@@ -731,7 +743,7 @@ function jobView(jid, tid) {
     } catch (error) { grid.setEmptyText(''); showMessage(error.message); }
   }
 
-  const refreshTasks = batcher(120, async tids => {
+  const refreshTasks = batcher(20, async tids => {
     if (!tids.length) return;
     try {
       const [rows] = await Promise.all([api('/api/v1/tasks', { query: { jid, q: `tid in [${tids.join(', ')}]`, limit: 0, archived: 1 } }), loadRuns(tids)]);
@@ -802,6 +814,7 @@ function jobView(jid, tid) {
     if (r.hasLog || r.state !== 'blocked') log.poll();
   }
 
+  const refreshJob = batcher(20, () => loadJob());
   drawHeader();
   loadJob();
   loadTasks();
@@ -815,8 +828,8 @@ function jobView(jid, tid) {
       return true;
     },
     onEvent(type, data) {
-      if (type === 'jobs' && data.jids?.includes(jid)) loadJob();
-      else if (type === 'tasks' && data.jid === jid) { refreshTasks(data.tids ?? []); loadJob(); }
+      if (type === 'jobs' && data.jids?.includes(jid)) refreshJob();
+      else if (type === 'tasks' && data.jid === jid) { refreshTasks(data.tids ?? []); refreshJob(); }
       else if (type === 'log' && data.jid === jid && data.tid === selectedTid) log?.poll();
       else if (type === 'reset') { loadJob(); loadTasks(); }
     },
