@@ -134,6 +134,18 @@ async function api(path, { method = 'GET', body, query, raw = false, headers = {
   return response.json();
 }
 
+/** Every row of a listing: its pages one after another, following each reply's `Link: <...>; rel="next"`. */
+async function apiAll(path, query) {
+  const rows = [];
+  let response = await api(path, { query, raw: true });
+  for (;;) {
+    rows.push(...await response.json());
+    const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('Link') ?? '');
+    if (!next || !next[1].startsWith('/api/v1/')) return rows;
+    response = await api(next[1], { raw: true });
+  }
+}
+
 /** Runs an operation (POST /api/v1/operations/OP) on what the clause names; says what it did or why not. */
 async function operate(operation, clause, { others = false, extra = {} } = {}) {
   try {
@@ -566,7 +578,7 @@ function jobsView() {
   async function load() {
     try {
       grid.setEmptyText('Loading…');
-      const rows = await api('/api/v1/jobs', { query: query() });
+      const rows = await apiAll('/api/v1/jobs', query());
       grid.setEmptyText(filter.value.trim() ? 'No job matches this filter.' : 'No jobs yet: spool one with tractor-spool.');
       grid.setRows(rows);
       showMessage('');
@@ -713,7 +725,7 @@ function jobView(jid, tid) {
   async function loadRuns(tids) {
     const clause = tids ? `jid=${jid} and tid in [${tids.join(', ')}]` : `jid=${jid}`;
     try {
-      const invocations = await api('/api/v1/invocations', { query: { q: clause, limit: 0, archived: 1 } });
+      const invocations = await apiAll('/api/v1/invocations', { q: clause, limit: 0, archived: 1 });
       const latest = new Map();   // "tid/cid" -> invocation
       for (const inv of invocations) {
         const key = `${inv.tid}/${inv.cid}`;
@@ -735,7 +747,7 @@ function jobView(jid, tid) {
   async function loadTasks() {
     try {
       grid.setEmptyText('Loading…');
-      const [rows] = await Promise.all([api('/api/v1/tasks', { query: { jid, limit: 0, archived: 1 } }), loadRuns()]);
+      const [rows] = await Promise.all([apiAll('/api/v1/tasks', { jid, limit: 0, archived: 1 }), loadRuns()]);
       tasks = new Map(rows.map(r => [r.tid, r]));
       grid.setEmptyText('This job has no tasks.');
       grid.setRows(flatten());
@@ -914,7 +926,7 @@ function bladesView(name) {
   async function load() {
     try {
       grid.setEmptyText('Loading…');
-      const rows = await api('/api/v1/blades', { query: { limit: 0 } });
+      const rows = await apiAll('/api/v1/blades', { limit: 0 });
       grid.setEmptyText('No blades have registered.');
       grid.setRows(rows);
       if (selected) drawBlade();
