@@ -1,3 +1,4 @@
+using Furrow.Core.Text;
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
@@ -123,9 +124,56 @@ public static class BladeCommandLine
 /// <summary>Console logging for the commands that run long (blade, up), in the engine's one-line format.</summary>
 public static class ConsoleLogging
 {
+    /// <summary>A logger factory writing single lines, uncoloured (see <see cref="GuardConsole"/>).</summary>
     public static ILoggerFactory Create() => LoggerFactory.Create(b => b.AddSimpleConsole(o =>
     {
         o.SingleLine = true;
         o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+        o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled;
     }));
+
+    /// <summary>
+    /// Makes everything this process writes to its standard output and error terminal-safe: a job's title, an owner's
+    /// name or a command's words in a log line reach the operator's terminal escaped (<see cref="TerminalText"/>), so
+    /// a user who may spool cannot clear, recolour or rewrite the terminal of whoever runs the engine, blade or
+    /// `furrow up`. Line ends pass. Called first by the long-running commands; logs are therefore written uncoloured.
+    /// </summary>
+    public static void GuardConsole()
+    {
+        Console.SetOut(TextWriter.Synchronized(new TerminalSafeWriter(Console.Out)));
+        Console.SetError(TextWriter.Synchronized(new TerminalSafeWriter(Console.Error)));
+    }
+
+    // Passes text on with every character a terminal could obey escaped, line ends and tabs aside.
+    private sealed class TerminalSafeWriter(TextWriter inner) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => inner.Encoding;
+
+        public override void Write(char value)
+        {
+            if (value is '\n' or '\t' || !TerminalText.NeedsEscape(value))
+                inner.Write(value);
+            else
+                inner.Write(TerminalText.Escape(value.ToString()));
+        }
+
+        public override void Write(string? value)
+        {
+            if (value is null)
+                return;
+            var sb = new System.Text.StringBuilder(value.Length);
+            foreach (var c in value)
+            {
+                if (c is '\n' or '\t')
+                    sb.Append(c);
+                else
+                    TerminalText.Append(sb, c);
+            }
+            inner.Write(sb.ToString());
+        }
+
+        public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+
+        public override void Flush() => inner.Flush();
+    }
 }

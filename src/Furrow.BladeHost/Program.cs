@@ -5,5 +5,7 @@ using Furrow.Blade;
 // which is how it is started).
 var root = new RootCommand("Furrow blade: takes work from the engine and runs it");
 Furrow.Blade.BladeCommandLine.Configure(root, BladeCommandLine.EngineOption(), "furrow blade");
+// What users wrote (owners, commands) reaches the operator's terminal through its log lines: escaped, never obeyed.
+ConsoleLogging.GuardConsole();
 // The blade stops on SIGTERM in its own time (ending or draining its commands): not the parser's 2 s.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -27,6 +27,9 @@ if (parsed.Errors.Count > 0)
 // A blade stops on SIGTERM in its own time (ending or draining its commands), and `furrow up` through its engine's host
 // (which stops the blade with it): the parser's default of ending the process 2 s after the signal, with exit code 143,
 // would cut either short on a loaded machine.
+// What users wrote reaches the operator's terminal through the logs of the long-running commands: escaped, never obeyed.
+if (BladeCommand.IsBlade(parsed) || UpCommand.IsUp(parsed) || parsed.CommandResult.Command.Name == "engine")
+    Furrow.Blade.ConsoleLogging.GuardConsole();
 var invocation = new InvocationConfiguration();
 if (BladeCommand.IsBlade(parsed) || UpCommand.IsUp(parsed))
     invocation.ProcessTerminationTimeout = null;

@@ -64,6 +64,8 @@ public static class EngineHost
         {
             o.SingleLine = true;
             o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+            // Uncoloured: `furrow engine` escapes every control character it writes (user text in log lines), colour codes too.
+            o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled;
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // This category only logs each request's start and end (Information and Debug), but while it is enabled at all

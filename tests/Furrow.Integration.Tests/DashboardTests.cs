@@ -55,6 +55,8 @@ public sealed class DashboardTests
         await Assertions.Expect(page.Locator(".grid .row.task-done")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator(".job-head h1 .state.done")).ToBeVisibleAsync();
         Assert.True(await page.EvaluateAsync<bool>(StillSamePage), "the page reloaded; it should have updated in place");
+        // Following the log never asks past its end (no 416 for each look that finds nothing new).
+        Assert.DoesNotContain("416", browser.Logged());
         await browser.ScreenshotAsync("job-with-log");
 
         // Times are shown in the viewer's zone (Tokyo is UTC+9 all year).
@@ -153,12 +155,16 @@ public sealed class DashboardTests
             "Job -title {" + titleHtml + "} -subtasks {\n" +
             "    Task {" + taskHtml + "} -cmds { RemoteCmd {{echo} {" + logHtml + "}} }\n" +
             "}\n", "ana");
+        var spoofed = await site.SpoolAsync("Job -title {invoice\u202egpj.exe \u001b[2J} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }", "ana");
         await site.WaitForJobAsync(jid, j => j.NumDone == 1, TimeSpan.FromSeconds(30), "done");
         await using var browser = await DashboardBrowser.OpenAsync(site.Engine);
         var page = browser.Page;
         await browser.SignInAsync("ana", password);
 
         await Assertions.Expect(page.Locator($".grid .row[data-key='{jid}'] .job-title")).ToHaveTextAsync(titleHtml);
+        // A right-to-left override would make the end of a title read as its start; an escape would clear or recolour a
+        // terminal: both are shown as escapes, as tq shows them.
+        await Assertions.Expect(page.Locator($".grid .row[data-key='{spoofed}'] .job-title")).ToHaveTextAsync(@"invoice\u202egpj.exe \x1b[2J");
         await page.GotoAsync($"/jobs/{jid}/tasks/1");
         await Assertions.Expect(page.Locator("#job-title")).ToHaveTextAsync(titleHtml);
         await Assertions.Expect(page.Locator("#task-title")).ToHaveTextAsync(taskHtml);

@@ -260,6 +260,16 @@ public sealed class TqTests : IAsyncLifetime
         Assert.Equal("evil\u001b[2J\u0007\rtitle", JsonDocument.Parse(stdout).RootElement[0].GetProperty("title").GetString());
     }
 
+    [Fact]
+    public async Task ControlCharactersInATitle_ReachTheEnginesLogEscaped()
+    {
+        // The engine logs each spool with its title: whoever runs the engine (or furrow up) reads it on a terminal.
+        var output = await Eventually.WaitForAsync(() => Task.FromResult(_site.EngineProcess!.Output is var o && o.Contains($"Spooled job {_hostile} ") ? o : null),
+            TimeSpan.FromSeconds(10), () => $"the engine to log J{_hostile}'s spool");
+        Assert.Contains(@"evil\x1b[2J\x07\rtitle", output);
+        Assert.DoesNotContain(output, c => c is '\u001b' or '\u0007' or '\r');
+    }
+
     [Theory]
     [InlineData("bad host:x")]
     [InlineData("localhost:99999")]

@@ -101,44 +101,8 @@ internal static class TqTable
         };
     }
 
-    /// <summary>
-    /// Writes every control character (C0, DEL, C1), line and paragraph separator and bidirectional override as an escape,
-    /// so what a user put in a title or name is shown, never obeyed, by the terminal.
-    /// </summary>
-    public static string Escape(string text)
-    {
-        var clean = true;
-        foreach (var c in text)
-        {
-            if (NeedsEscape(c))
-            {
-                clean = false;
-                break;
-            }
-        }
-        if (clean)
-            return text;
-        var sb = new StringBuilder(text.Length + 8);
-        foreach (var c in text)
-        {
-            if (!NeedsEscape(c))
-                sb.Append(c);
-            else if (c == '\n')
-                sb.Append("\\n");
-            else if (c == '\r')
-                sb.Append("\\r");
-            else if (c == '\t')
-                sb.Append("\\t");
-            else if (c <= 0xFF)
-                sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-            else
-                sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-        }
-        return sb.ToString();
-    }
-
-    private static bool NeedsEscape(char c) =>
-        char.IsControl(c) || c is '\u2028' or '\u2029' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F';
+    /// <summary>User text made safe for the terminal (<see cref="Core.Text.TerminalText.Escape"/>).</summary>
+    public static string Escape(string text) => Core.Text.TerminalText.Escape(text);
 
     // Binary units, as the query language reads them back (rss > 1G).
     private static string Bytes(double bytes) => bytes switch

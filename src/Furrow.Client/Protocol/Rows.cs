@@ -18,8 +18,11 @@ public sealed record TaskRow(
     /// <summary>True when its subtasks run one after another (alfred's <c>-serialsubtasks 1</c>), not all at once.</summary>
     public bool SerialSubtasks { get; init; }
 
-    /// <summary>The tids of the tasks it stands for (alfred's <c>Instance</c>: it runs nothing, and is done when they are); empty for most tasks.</summary>
-    public IReadOnlyList<int> InstanceOf { get; init; } = [];
+    /// <summary>
+    /// The tids of the tasks it stands for (alfred's <c>Instance</c>: it runs nothing, and is done when they are); null for
+    /// most tasks (null rather than empty keeps rows of plain tasks equal by value, as records compare lists by reference).
+    /// </summary>
+    public IReadOnlyList<int>? InstanceOf { get; init; }
 }
 
 /// <summary>A command as `tq commands` lists it.</summary>

@@ -38,7 +38,7 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
             // A done task is all done, whatever its command last said (or if it never said).
             var progress = t.State == TaskState.Done ? 100 : t.Progress;
             result.Add(new TaskRow(t.Jid, t.Tid, owner, t.Title, t.Id, t.State.ToName(), t.StateTimeMs, t.ParentTid, view?.Blade, t.RetryCount,
-                hasLog, view?.WhyWaiting, progress) { SerialSubtasks = t.SerialSubtasks, InstanceOf = t.InstanceOf });
+                hasLog, view?.WhyWaiting, progress) { SerialSubtasks = t.SerialSubtasks, InstanceOf = t.InstanceOf.Count == 0 ? null : t.InstanceOf });
         }
         return result;
     }

@@ -22,7 +22,7 @@ function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === 'text') node.textContent = String(value);
+    if (key === 'text') node.textContent = shown(String(value));
     else if (key === 'class') node.className = value;
     else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     // Through the CSSOM: the page's Content-Security-Policy refuses style attributes, not style properties set by its script.
@@ -32,6 +32,18 @@ function el(tag, props = {}, ...children) {
   append(node, children);
   return node;
 }
+
+// Characters that could disguise what a user wrote: control characters (line ends and tabs aside) and the
+// bidirectional overrides that reorder what follows them (a title whose end reads as its start). Shown as escapes, as tq does.
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const LOG_HIDDEN = /[\u0000\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const escapeChar = c => c.charCodeAt(0) <= 0xff ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** User text as it may be shown: every character in HIDDEN written as an escape (\x1b, \u202e). */
+function shown(text) { return text.replace(HIDDEN, escapeChar); }
+
+/** A log's text: its layout characters (line ends, carriage returns, tabs, colour codes) as printed, reordering marks escaped. */
+function shownLog(text) { return text.replace(LOG_HIDDEN, escapeChar); }
 
 function setStyle(node, text) {
   for (const declaration of String(text).split(';')) {
@@ -43,7 +55,7 @@ function setStyle(node, text) {
 function append(node, children) {
   for (const child of children.flat()) {
     if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    node.append(child instanceof Node ? child : document.createTextNode(shown(String(child))));
   }
   return node;
 }
@@ -509,6 +521,17 @@ const JOB_ACTIONS = [
   { op: 'undelete', label: 'Undelete' },
 ];
 
+/** Whether a job action can change the job at all: pause an unpaused job, retry or skip one with errors, undelete a deleted one. */
+function actionApplies(op, job) {
+  switch (op) {
+    case 'pause': return !job.deleted && !job.paused;
+    case 'unpause': return !job.deleted && job.paused;
+    case 'retryallerrs': case 'skipallerrs': return !job.deleted && job.numError > 0;
+    case 'undelete': return job.deleted;
+    default: return !job.deleted;
+  }
+}
+
 /** Runs a job action on the given jobs, asking what an operator must confirm: other users' jobs, deletion, the new priority. */
 async function jobAction(action, jobs) {
   if (!jobs.length) return null;
@@ -544,7 +567,7 @@ function jobsView() {
     onOpen: j => navigate(`/jobs/${j.jid}`),
     onSelection: keys => {
       selectedJobs = keys.map(k => grid.row(k)).filter(Boolean);
-      for (const b of buttons) b.disabled = !selectedJobs.length || app.auth.readOnly;
+      for (const b of buttons) b.disabled = app.auth.readOnly || !selectedJobs.some(j => actionApplies(b.dataset.op, j));
       count.textContent = `${grid.rows.length.toLocaleString()} job${grid.rows.length === 1 ? '' : 's'}${selectedJobs.length ? `, ${selectedJobs.length} selected` : ''}`;
     },
     columns: [
@@ -698,8 +721,9 @@ function jobView(jid, tid) {
     const counts = jobCounts(job);
     const ownJob = job.owner === app.auth.user;
     const actions = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Job actions' },
-      JOB_ACTIONS.filter(a => (a.op === 'undelete') === job.deleted && !(a.op === 'pause' && job.paused) && !(a.op === 'unpause' && !job.paused))
-        .map(action => el('button', { type: 'button', class: action.class, text: action.label, 'data-op': action.op, disabled: app.auth.readOnly,
+      JOB_ACTIONS.filter(a => job.deleted ? a.op === 'undelete' : a.op !== 'undelete' && !(a.op === 'pause' && job.paused) && !(a.op === 'unpause' && !job.paused))
+        .map(action => el('button', { type: 'button', class: action.class, text: action.label, 'data-op': action.op,
+          disabled: app.auth.readOnly || !actionApplies(action.op, job),
           onclick: async () => { if (await jobAction(action, [job])) loadJob(); } })));
     header.replaceChildren(
       el('h1', {}, link('/jobs', 'Jobs'), ' / ', el('span', { class: 'muted', text: `${job.jid} ` }), el('span', { id: 'job-title', text: job.title }), ' ', stateChip(jobState(job))),
@@ -715,7 +739,11 @@ function jobView(jid, tid) {
     try {
       const rows = await api('/api/v1/jobs', { query: { q: `jid=${jid}`, archived: 1 } });
       job = rows[0] ?? null;
-      if (!job) { header.replaceChildren(el('h1', { text: `Job ${jid}` }), el('p', { text: `There is no job ${jid} (or you may not see it).` })); return; }
+      if (!job) {
+        header.replaceChildren(el('h1', { text: `Job ${jid}` }), el('p', { text: `There is no job ${jid} (or you may not see it).` }));
+        root.querySelector('.split').hidden = true;
+        return;
+      }
       drawHeader();
     } catch (error) { showMessage(error.message); }
   }
@@ -856,7 +884,7 @@ function logFollower(jid, tid) {
   const status = el('span', { class: 'muted' });
   const element = el('section', { class: 'log-box', style: 'display:flex;flex-direction:column;flex:1;min-height:200px' },
     el('div', { class: 'toolbar' }, el('h2', { text: 'Log', style: 'margin:0' }), el('label', {}, follow, ' follow'),
-      link(`/api/v1/jobs/${jid}/tasks/${tid}/log`, 'raw', { 'data-link': null, target: '_blank', rel: 'noopener' }), status),
+      el('a', { href: `/api/v1/jobs/${jid}/tasks/${tid}/log`, download: `J${jid}-T${tid}.log`, text: 'download' }), status),
     pre);
   const decoder = new TextDecoder('utf-8');
   let offset = 0;
@@ -868,14 +896,15 @@ function logFollower(jid, tid) {
     try {
       do {
         again = false;
-        const response = await api(`/api/v1/jobs/${jid}/tasks/${tid}/log`, { raw: true, headers: { Range: `bytes=${offset}-`, Accept: '*/*' } })
-          .catch(error => { if (error.status === 416) return null; throw error; });
-        if (!response) break;
-        const chunk = new Uint8Array(await response.arrayBuffer());
+        // From the last byte already read, so the range is never past the end (a 416 for every look that finds nothing new).
+        const from = Math.max(0, offset - 1);
+        const response = await api(`/api/v1/jobs/${jid}/tasks/${tid}/log`, { raw: true, headers: { Range: `bytes=${from}-`, Accept: '*/*' } });
+        let chunk = new Uint8Array(await response.arrayBuffer());
+        if (response.status === 206) chunk = chunk.subarray(offset - from);
         // A 200 is the whole log (the engine ignored the range): start again from its beginning.
-        if (response.status === 200) { pre.textContent = ''; offset = 0; }
+        else { pre.textContent = ''; offset = 0; }
         offset += chunk.length;
-        if (chunk.length) pre.append(document.createTextNode(decoder.decode(chunk, { stream: true })));
+        if (chunk.length) pre.append(document.createTextNode(shownLog(decoder.decode(chunk, { stream: true }))));
         status.textContent = `${offset.toLocaleString()} bytes`;
         if (follow.checked) pre.scrollTop = pre.scrollHeight;
       } while (again && !stopped);
@@ -1056,7 +1085,7 @@ function signinView() {
     el('label', { for: 'signin-user', text: 'User' }), user,
     el('label', { for: 'signin-password', text: 'Password' }), password,
     el('button', { type: 'submit', class: 'primary', text: 'Sign in' }), error,
-    el('p', { class: 'muted', text: 'On the engine\'s host, `furrow dashboard` prints a link that signs you in without a password.' }));
+    el('p', { class: 'muted' }, 'On the engine\'s host, ', el('code', { text: 'furrow dashboard' }), ' prints a link that signs you in without a password.'));
 
   async function signIn(body) {
     error.textContent = '';
