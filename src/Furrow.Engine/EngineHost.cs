@@ -226,6 +226,13 @@ public static class EngineHost
             });
             await TypedResults.Json(problem, FurrowJsonContext.Default.ErrorReply, ApiResults.ProblemJson, problem.Rc).ExecuteAsync(http).ConfigureAwait(false);
         });
+        // No reply is to be read as anything but what it says it is: a task log (bytes a user's command printed) opened
+        // in a browser is never taken for a page.
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(context);
+        });
         var allowedHosts = RequestGuard.AllowedHosts(listenAddress, options.EngineHostNames);
         UseRefusal(app, context => ValueTask.FromResult(RequestGuard.Check(context.Request, allowedHosts)));
         app.Use(async (context, next) =>

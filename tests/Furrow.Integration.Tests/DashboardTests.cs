@@ -185,6 +185,11 @@ public sealed class DashboardTests
         Assert.Contains("frame-ancestors 'none'", policy);
         Assert.DoesNotContain("unsafe-inline", policy);
         Assert.Equal("nosniff", reply.Headers.GetValues("X-Content-Type-Options").Single());
+        // The raw log (what the user's command printed) is never sniffed into a page either.
+        using var logs = await site.HttpAsync();
+        using var raw = await logs.GetAsync($"api/v1/jobs/{jid}/tasks/1/log");
+        Assert.Equal(HttpStatusCode.OK, raw.StatusCode);
+        Assert.Equal("nosniff", raw.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
     [Fact]

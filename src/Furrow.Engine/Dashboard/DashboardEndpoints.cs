@@ -15,7 +15,7 @@ namespace Furrow.Engine.Dashboard;
 /// to anyone, and every action it offers is checked again by the engine.
 /// </summary>
 /// <remarks>
-/// Every reply carries a Content-Security-Policy that lets the page run only its own script and load nothing from
+/// Every reply carries (besides the engine-wide nosniff) a Content-Security-Policy that lets the page run only its own script and load nothing from
 /// elsewhere (no inline script, no <c>eval</c>, no frames of it on other sites): together with the page putting every
 /// value it shows in as text, never as markup, a job title or log line cannot become code in a wrangler's browser.
 /// Files are revalidated on every load (<c>Cache-Control: no-cache</c> with a strong ETag of their bytes), so an engine
@@ -47,7 +47,6 @@ internal static class DashboardEndpoints
             return Api.ApiResults.NotFound($"the Dashboard has no file {name}");
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy = Policy;
-        headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
         headers.CacheControl = "no-cache";
