@@ -81,6 +81,9 @@ internal static class DashboardScenario
         var updates = new List<double>();
         for (var tid = 1; tid <= Math.Min(samples, bigJobTasks); tid++)
         {
+            // Only rows in view are drawn: bring this one into view first (not timed).
+            await page.EvaluateAsync("tid => { document.querySelector('.grid .body').scrollTop = (tid - 1) * 30; }", tid);
+            await page.Locator($".grid .row[data-key='{tid}']").WaitForAsync();
             var watch = Stopwatch.StartNew();
             await engine.Client.OperateAsync("skip", $"jid={big.Jid} and tid={tid}", "wrangler", force: true);
             await page.WaitForFunctionAsync($"() => document.querySelector(\".grid .row[data-key='{tid}'].task-done\") !== null", null,
@@ -103,6 +106,8 @@ internal static class DashboardScenario
             ["api_jobs_listing_p50_ms"] = Percentile(apiJobs, 50),
             ["api_big_job_tasks_listing_p50_ms"] = Percentile(apiTasks, 50),
             ["live_update_p50_ms"] = Percentile(updates, 50),
+            ["live_update_p90_ms"] = Percentile(updates, 90),
+            ["live_update_p99_ms"] = Percentile(updates, 99),
             ["live_update_max_ms"] = Math.Round(updates.Max(), 1),
             ["chromium"] = browser.Version,
         };
