@@ -1,6 +1,7 @@
 using Furrow.Client.Protocol;
 using Furrow.Engine.Access;
 using Furrow.Engine.Api;
+using Furrow.Engine.Tractor;
 using Furrow.Engine.Blades;
 using Furrow.Engine.Dashboard;
 using Furrow.Engine.Dispatch;
@@ -187,6 +188,9 @@ public static class EngineHost
         services.AddSingleton(EnrolmentSecret.LoadOrCreate(options.EnrolmentSecretPath));
         services.AddSingleton<BladeKeys>();
         services.AddSingleton<QueueRows>();
+        services.AddSingleton<Tractor.NativeCalls>();
+        services.AddSingleton<Tractor.AnonymousSessions>();
+        services.AddSingleton<Tractor.TractorChallenges>();
         services.AddSingleton<ListingETags>();
         services.AddSingleton<DispatchSwitch>();
         services.AddSingleton<StoreRecovery>();
@@ -271,6 +275,8 @@ public static class EngineHost
                 await ApiResults.Unavailable(error.Message).ExecuteAsync(context).ConfigureAwait(false);
             }
         });
+        // Tractor's URLs take parameters in a form body too, and name their user their own ways: made the native API's before authentication.
+        UseRefusal(app, Tractor.TractorRequests.NormaliseAsync);
         app.UseAuthentication();
         // A browser sends its cookie by itself: a change asked with it must prove it came from a page that was given the token.
         var antiforgery = app.Services.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>();
@@ -299,6 +305,7 @@ public static class EngineHost
         v1.MapLiveApi();
         app.MapOpenApi("/api/{documentName}/openapi.json").AllowAnonymous();
         app.MapDashboard();
+        app.MapTractor();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory);

@@ -62,6 +62,12 @@ public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
                 ? Success(login, administrator, ByCookie, BrowserSessions.SessionId(cookie))
                 : AuthenticateResult.Fail($"the session cookie {BrowserSessions.CookieName} is unknown, ended, expired, or its account's password changed: sign in again");
         }
+        // Tractor's clients carry their login as ?tsid= (TRACTOR-PROTOCOL §2): a login token by another name.
+        if (Tractor.TractorRequests.Tsid(Request) is { } tsid)
+        {
+            if (await sessions.FindAsync(tsid, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && Admits(accounts, login, stamp) is { } administrator)
+                return Success(login, administrator, ByToken);
+        }
         return LocalPeer.Identify(Context) is { } local ? Success(local, true, ByLocalSocket) : AuthenticateResult.NoResult();
     }
 

@@ -24,16 +24,19 @@ internal static class AuthEndpoints
     /// <summary>
     /// Logins from one address: a burst of 20, then one every 3 s. Each costs a PBKDF2 hash (tens of ms of CPU), and
     /// guessing passwords should be slow; a refused one gets 429 with Retry-After (<see cref="RequestRateLimiting"/> answers it).
+    /// The policy is also on Tractor's URLs, where only `monitor?q=login` is a login (one bucket per address for both).
     /// </summary>
     public static void LimitLogins(RateLimiterOptions options) =>
-        options.AddPolicy(Logins, context => RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "local",
-            _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = 20,
-                TokensPerPeriod = 1,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(3),
-                QueueLimit = 0,
-            }));
+        options.AddPolicy(Logins, context => !Tractor.TractorRequests.IsTractor(context.Request) || Tractor.TractorRequests.IsLogin(context.Request)
+            ? RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "local",
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = 20,
+                    TokensPerPeriod = 1,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(3),
+                    QueueLimit = 0,
+                })
+            : RateLimitPartition.GetNoLimiter(""));
 
     /// <summary>The path of the Dashboard's sign-in page, which reads the code from its fragment and logs in with it.</summary>
     public const string SignInPage = "/signin";

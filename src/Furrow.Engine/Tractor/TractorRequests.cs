@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Furrow.Engine.Site;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace Furrow.Engine.Tractor;
+
+/// <summary>
+/// Makes a request to Tractor's URLs (`/Tractor/VERB`) look like one to the native API before authentication sees it
+/// (TRACTOR-PROTOCOL §1, §2, §3c): parameters sent as a form body join those of the query string (Tractor's clients put
+/// them in either, and append `\r\n` to a body); Tractor 1.x's `X-Tractor-*` spool headers become the parameters 2.x
+/// sends; and the user a call acts as is named by `user=` as tq's `--user` names it. That user is `jobOwner` for a spool;
+/// on an engine that serves anonymous calls (RequireAuthentication false), also the user a `tsid` was handed to
+/// (<see cref="AnonymousSessions"/>), or else EngineClient's `TractorUser` cookie. On an engine that needs logins
+/// the `tsid` alone says who calls (<see cref="Access.EngineAuthentication"/>), and naming another user takes an
+/// administrator, as on the native API.
+/// </summary>
+internal static class TractorRequests
+{
+    /// <summary>The path every Tractor URL starts with.</summary>
+    public const string Prefix = "/Tractor";
+
+    /// <summary>The largest form body read as parameters, in bytes: Tractor's forms are a few hundred bytes; a list of jids a few KB.</summary>
+    public const int MaxFormBytes = 1 << 20;
+
+    /// <summary>True for a request to one of Tractor's URLs.</summary>
+    public static bool IsTractor(HttpRequest request) => request.Path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for the verbs whose body is a job script (never read as parameters, whatever its content type says).</summary>
+    public static bool IsSpool(HttpRequest request) =>
+        request.Path.Equals(Prefix + "/spool", StringComparison.OrdinalIgnoreCase) || request.Path.Equals(Prefix + "/jspool", StringComparison.OrdinalIgnoreCase);
+
+    // Tractor 1.x sent the spool's settings as headers (§3c): each becomes the parameter 2.x sends in the URL.
+    private static readonly (string Header, string Parameter)[] SpoolHeaders =
+    [
+        ("X-Tractor-User", "jobOwner"), ("X-Tractor-Spoolhost", "hnm"), ("X-Tractor-Dir", "jobcwd"),
+        ("X-Tractor-Jobfile", "jobFile"), ("X-Tractor-Priority", "priority"),
+    ];
+
+    /// <summary>
+    /// Rewrites a Tractor request's query string as described on the type; a refusal (status, why) for a form body that
+    /// is too large or not UTF-8 text, else null. Other requests pass untouched.
+    /// </summary>
+    public static async ValueTask<(int Status, string Reason)?> NormaliseAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!IsTractor(request))
+            return null;
+        var parameters = new Dictionary<string, StringValues>(QueryHelpers.ParseQuery(request.QueryString.Value), StringComparer.Ordinal);
+        if (!IsSpool(request) && HttpMethods.IsPost(request.Method) && request.HasFormContentType)
+        {
+            if (request.ContentLength > MaxFormBytes)
+                return (StatusCodes.Status413PayloadTooLarge, $"a form body of {request.ContentLength} bytes is more than the {MaxFormBytes} Tractor's URLs take");
+            using var reader = new StreamReader(request.Body, new UTF8Encoding(false, true));
+            var buffer = new char[MaxFormBytes + 1];
+            var read = 0;
+            int got;
+            try
+            {
+                while (read < buffer.Length && (got = await reader.ReadAsync(buffer.AsMemory(read), context.RequestAborted).ConfigureAwait(false)) > 0)
+                    read += got;
+            }
+            catch (DecoderFallbackException)
+            {
+                return (StatusCodes.Status400BadRequest, "the form body is not UTF-8 text");
+            }
+            if (read > MaxFormBytes)
+                return (StatusCodes.Status413PayloadTooLarge, $"a form body of more than {MaxFormBytes} bytes is more than Tractor's URLs take");
+            // Tractor's transport ends every body with CRLF; it belongs to no value.
+            var body = new string(buffer, 0, read).TrimEnd('\r', '\n', ' ', '\t');
+            foreach (var (key, values) in QueryHelpers.ParseQuery(body))
+                parameters[key] = parameters.TryGetValue(key, out var before) ? StringValues.Concat(before, values) : values;
+        }
+        foreach (var (header, parameter) in SpoolHeaders)
+        {
+            if (request.Headers[header] is { Count: > 0 } value && !parameters.ContainsKey(parameter))
+                parameters[parameter] = value;
+        }
+        if (!parameters.ContainsKey("user") && WhoFor(context, parameters) is { Length: > 0 } user)
+            parameters["user"] = user;
+        request.QueryString = QueryString.Create(parameters.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
+        return null;
+    }
+
+    // The user a Tractor call names when it sends no user=: see the type.
+    private static string? WhoFor(HttpContext context, Dictionary<string, StringValues> parameters)
+    {
+        if (IsSpool(context.Request) && parameters.GetValueOrDefault("jobOwner").FirstOrDefault() is { Length: > 0 } owner)
+            return owner;
+        if (context.RequestServices.GetRequiredService<IOptions<EngineOptions>>().Value.RequireAuthentication)
+            return null;
+        if (parameters.GetValueOrDefault("tsid").FirstOrDefault() is { Length: > 0 } tsid
+            && context.RequestServices.GetRequiredService<AnonymousSessions>().UserOf(tsid) is { } named)
+            return named;
+        return context.Request.Cookies["TractorUser"];
+    }
+
+    /// <summary>True for Tractor's login, `monitor?q=login` (rate-limited with the native login: <see cref="Api.AuthEndpoints.LimitLogins"/>).</summary>
+    public static bool IsLogin(HttpRequest request) =>
+        request.Path.Equals(Prefix + "/monitor", StringComparison.OrdinalIgnoreCase) && request.Query["q"] == "login";
+
+    /// <summary>The `tsid` a Tractor request carries (in its query string or, once normalised, its form body), or null.</summary>
+    public static string? Tsid(HttpRequest request) =>
+        IsTractor(request) && request.Query["tsid"].FirstOrDefault() is { Length: > 0 } tsid ? tsid : null;
+}
+
+/// <summary>
+/// The `tsid`s an engine that serves anonymous calls hands out at `monitor?q=login` without a password: kept in memory
+/// only (so none outlives a restart, and none can stand for a login once the engine needs them), each naming the user
+/// it was handed to for calls that name no other. At most <see cref="MaxSessions"/> are kept; the oldest go first.
+/// </summary>
+internal sealed class AnonymousSessions(TimeProvider clock)
+{
+    /// <summary>How many are kept at most.</summary>
+    public const int MaxSessions = 10_000;
+
+    private readonly ConcurrentDictionary<string, (string User, long StartedMs)> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>A new tsid (a UUID, as Tractor's) for <paramref name="user"/>.</summary>
+    public string Start(string user)
+    {
+        if (_sessions.Count >= MaxSessions)
+        {
+            foreach (var old in _sessions.OrderBy(s => s.Value.StartedMs).Take(MaxSessions / 10))
+                _sessions.TryRemove(old.Key, out _);
+        }
+        var tsid = Guid.NewGuid().ToString("D");
+        _sessions[tsid] = (user, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        return tsid;
+    }
+
+    /// <summary>The user <paramref name="tsid"/> was handed to, or null.</summary>
+    public string? UserOf(string tsid) => _sessions.TryGetValue(tsid, out var session) ? session.User : null;
+
+    /// <summary>Forgets <paramref name="tsid"/>; true when it was known.</summary>
+    public bool End(string tsid) => _sessions.TryRemove(tsid, out _);
+}

@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Furrow.Engine.Tractor;
+
+/// <summary>
+/// Spooling over Tractor's URLs (TRACTOR-PROTOCOL §3): `spool` with an alfred script (the 2.x author API's
+/// `job.spool()`, tractor-spool's 1.x fallback, Tractor 1.x's header form) and `jspool` with a JSON job. Both run the
+/// native spool (the same parser, limits, admission and crews.config's spool rules) and answer
+/// `{"rc": 0, "msg": ..., "jid": N}`, which is what the author API, tractor-spool and pipeline scripts read. The native
+/// spool always parses the whole script before it answers, so `blocking=spool` is how every spool behaves.
+/// </summary>
+internal static class TractorSpool
+{
+    /// <summary>`/Tractor/spool`: an alfred script, or the JSON job form when its content type says JSON.</summary>
+    public static Task<TractorReply> SpoolAsync(TractorCall call)
+    {
+        if (call.Get("expanded") is { Length: > 0 } and not "0")
+            return Task.FromResult(TractorReply.Error(StatusCodes.Status501NotImplemented,
+                "spool?expanded=1 is a Tractor blade delivering an expand command's output; Furrow's blades deliver it themselves (`furrow blade`)"));
+        var json = call.Context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true || call.Get("format") is "JSON" or "json";
+        return SpoolAsync(call, json);
+    }
+
+    /// <summary>
+    /// `/Tractor/jspool`: Furrow's JSON job form. A body that is not that (Tractor's own JSON job form, which tractor-spool
+    /// writes) is answered 501 with why: tractor-spool then sends the alfred text to `spool` by itself (§3b).
+    /// </summary>
+    public static async Task<TractorReply> JsonSpoolAsync(TractorCall call)
+    {
+        var reply = await SpoolAsync(call, json: true).ConfigureAwait(false);
+        return reply.Status == StatusCodes.Status400BadRequest
+            ? TractorReply.Error(StatusCodes.Status501NotImplemented,
+                $"this is not a job in Furrow's JSON job form ({TractorReplyText.MessageOf(reply)}); Furrow does not read Tractor's JSON job form: " +
+                "spool the alfred script to /Tractor/spool (tractor-spool does so by itself after this reply)")
+            : reply;
+    }
+
+    private static async Task<TractorReply> SpoolAsync(TractorCall call, bool json)
+    {
+        if (await call.RefuseAnonymousAsync().ConfigureAwait(false) is { } refused)
+            return refused;
+        var file = call.Get("jobFile") is { Length: > 0 } f && f != "no filename specified" ? f : null;
+        var query = new List<KeyValuePair<string, string?>>();
+        void Add(string key, string? value)
+        {
+            if (!string.IsNullOrEmpty(value))
+                query.Add(KeyValuePair.Create<string, string?>(key, value));
+        }
+        Add("file", file);
+        Add("host", call.Get("hnm"));
+        // tractor-spool 2.0 and the older author API send jobcwd=, the newer one cwd= (§3a).
+        Add("cwd", call.Get("jobcwd") ?? call.Get("cwd"));
+        Add("priority", call.Get("priority"));
+        Add("paused", call.Get("paused"));
+        if (json)
+            Add("format", "json");
+        var request = call.Context.Request;
+        var native = await call.NativeAsync("SpoolJob", query,
+            body: (json ? "application/json; charset=utf-8" : "text/plain; charset=utf-8", request.Body, request.ContentLength)).ConfigureAwait(false);
+        return TractorCall.From(native, root =>
+        {
+            var jid = root.GetProperty("jid").GetInt64();
+            return TractorReply.Ok(root.GetProperty("msg").GetString() ?? $"job {jid} spooled", w => w.WriteNumber("jid", jid));
+        });
+    }
+}
+
+/// <summary>Reading a Tractor reply back (for the verbs that reshape another's).</summary>
+internal static class TractorReplyText
+{
+    /// <summary>The `msg` of a reply's JSON body, or its text.</summary>
+    public static string MessageOf(TractorReply reply) => new NativeReply(reply.Status, reply.ContentType, reply.Body).Message;
+}

@@ -1,0 +1,61 @@
+"""Runs one area's checks of the Tractor protocol against a running engine.
+
+    python3 run_area.py HOST PORT USER PASSWORD AREA
+
+AREA names a module test_AREA.py here whose check_* functions each take a Context. Prints one line per check
+("PASS name" or "FAIL name: why") and exits 1 when any failed, 2 on bad usage.
+"""
+
+import importlib
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from tractor_client import TractorClient  # noqa: E402
+
+
+class Context:
+    def __init__(self, host, port, user, password):
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+
+    def client(self, user=None):
+        """A new client for `user` (default the test's user), not logged in."""
+        return TractorClient(self.host, self.port, user or self.user)
+
+    def logged_in(self):
+        c = self.client()
+        reply = c.login(self.password)
+        assert c.tsid, "login failed: %r" % reply
+        return c
+
+
+def main(argv):
+    if len(argv) != 6:
+        print(__doc__)
+        return 2
+    host, port, user, password, area = argv[1], int(argv[2]), argv[3], argv[4], argv[5]
+    module = importlib.import_module("test_" + area)
+    checks = [(name, f) for name, f in vars(module).items() if name.startswith("check_") and callable(f)]
+    if not checks:
+        print("no check_* functions in test_%s.py" % area)
+        return 2
+    failed = 0
+    for name, check in checks:
+        try:
+            check(Context(host, port, user, password))
+            print("PASS %s" % name)
+        except Exception:  # noqa: BLE001 - every failure is reported, then the next check runs
+            failed += 1
+            print("FAIL %s: %s" % (name, traceback.format_exc()))
+        sys.stdout.flush()
+    print("%d passed, %d failed" % (len(checks) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

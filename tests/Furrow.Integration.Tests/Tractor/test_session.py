@@ -1,0 +1,129 @@
+"""Transport (§1), login and sessions (§2), spooling (§3): what Tractor's EngineClient, tractor-spool and the author
+API send, checked through the native API."""
+
+from tractor_client import urlopen_get, mask_password
+
+SCRIPT = """##AlfredToDo 3.0
+Job -title {tractor face} -comment {spooled by the Tractor client} -subtasks {
+    Task {one} -cmds {
+        RemoteCmd {/bin/echo one}
+    }
+}
+"""
+
+
+def check_server_header_and_length(ctx):
+    reply = ctx.client().transaction("monitor", {"q": "loginscheme"})
+    assert reply.status == 200, reply
+    assert reply.headers["server"].startswith("Pixar_tractor/2."), reply.headers
+    assert int(reply.headers["content-length"]) == len(reply.body), reply.headers
+    assert reply.json()["validation"].startswith("internal:"), reply.json()
+
+
+def check_login_with_masked_password_gives_a_tsid_the_native_api_takes(ctx):
+    c = ctx.client()
+    reply = c.login(ctx.password)
+    assert reply.status == 200, reply
+    assert len(c.tsid) == 36, c.tsid
+    status, who = c.native("GET", "/api/v1/auth")
+    assert status == 200 and who["user"] == ctx.user, (status, who)
+    # ctrl?q=status is how EngineClient checks a saved tsid still stands.
+    assert c.transaction("ctrl", {"q": "status"}).rc == 0
+    c.logout()
+    c.tsid = who_tsid = reply.json()["tsid"]
+    after = c.transaction("ctrl", {"q": "status"})
+    assert after.status == 401 and who_tsid in after.json()["msg"], after
+
+
+def check_wrong_password_and_replayed_challenge_are_refused(ctx):
+    c = ctx.client()
+    challenge = c.transaction("monitor", {"q": "gentoken"}).json()["challenge"]
+    wrong = c.transaction("monitor", {"q": "login", "user": ctx.user, "c": mask_password(ctx.password + "x", challenge)})
+    assert wrong.status == 401 and wrong.json()["tsid"] is None, wrong
+    # The challenge was used: the right password with it is refused too.
+    replay = c.transaction("monitor", {"q": "login", "user": ctx.user, "c": mask_password(ctx.password, challenge)})
+    assert replay.status == 401 and "challenge" in replay.json()["msg"], replay
+
+
+def check_login_without_password_is_refused_where_logins_are_needed(ctx):
+    reply = ctx.client().transaction("monitor", {"q": "login", "user": ctx.user})
+    assert reply.status == 401 and reply.json()["tsid"] is None, reply
+
+
+def check_calls_without_a_tsid_are_refused_with_rc_and_msg(ctx):
+    reply = ctx.client().transaction("ctrl", {"q": "status"})
+    assert reply.status == 401, reply
+    body = reply.json()
+    assert body["rc"] == 401 and "login" in body["msg"], body
+
+
+def check_spool_alfred_text_and_read_the_job_back(ctx):
+    c = ctx.logged_in()
+    reply = c.spool(SCRIPT, filename="/shots/a.alf", cwd="/shots/a")
+    assert reply.status == 200, reply
+    body = reply.json()
+    assert body["rc"] == 0 and isinstance(body["jid"], int), body
+    jobs = c.native_rows("jobs", ["title", "owner", "spoolfile", "spoolcwd", "spoolhost"], "jid=%d" % body["jid"])
+    assert len(jobs) == 1, jobs
+    job = jobs[0]
+    assert job["title"] == "tractor face" and job["owner"] == ctx.user, job
+    assert job["spoolfile"] == "/shots/a.alf" and job["spoolcwd"] == "/shots/a" and job["spoolhost"] == "testhost", job
+
+
+def check_spool_with_params_in_a_form_body_and_1x_headers(ctx):
+    c = ctx.logged_in()
+    # Tractor 1.x: the settings ride in X-Tractor-* headers (§3c), no CRLF after the body.
+    reply = c.raw("spool?tsid=" + c.tsid, body=SCRIPT, content_type="application/tractor-spool", crlf=False,
+                  extra_headers={"X-Tractor-User": ctx.user, "X-Tractor-Priority": "7", "X-Tractor-Jobfile": "old.alf"})
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+    jobs = c.native_rows("jobs", ["priority", "spoolfile"], "jid=%d" % jid)
+    assert jobs[0]["priority"] == 7 and jobs[0]["spoolfile"] == "old.alf", jobs
+
+
+def check_spool_error_names_the_line(ctx):
+    c = ctx.logged_in()
+    reply = c.spool("Job -title {x} -subtasks {\n  Task {a} -cmds {\n    RemoteCmd {echo} -nosuchoption 1\n  }\n}\n")
+    assert reply.status == 400, reply
+    body = reply.json()
+    assert body["rc"] == 400 and "nosuchoption" in body["msg"] and ":3:" in body["msg"], body
+
+
+def check_spool_as_another_owner_takes_an_administrator(ctx):
+    c = ctx.logged_in()
+    reply = c.spool(SCRIPT, owner="somebodyelse")
+    assert reply.status == 403 and "administrator" in reply.json()["msg"], reply
+
+
+def check_jspool_of_tractors_json_form_answers_501_so_tractor_spool_falls_back(ctx):
+    c = ctx.logged_in()
+    reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
+                          body='{"title": "x", "tdh": [], "jtypes": "Job"}', content_type="application/tractor-spool-json")
+    assert reply.status == 501 and "alfred" in reply.json()["msg"], reply
+
+
+def check_unknown_verb_and_query_name_themselves(ctx):
+    c = ctx.logged_in()
+    verb = c.transaction("nosuchverb", {"q": "x"})
+    assert verb.status == 501 and "nosuchverb" in verb.json()["msg"], verb
+    query = c.transaction("monitor", {"q": "nosuchquery"})
+    assert query.status == 501 and "nosuchquery" in query.json()["msg"], query
+
+
+def check_plain_get_works_like_post(ctx):
+    c = ctx.logged_in()
+    reply = urlopen_get(ctx.host, ctx.port, "ctrl?q=status&tsid=" + c.tsid)
+    assert reply.status == 200 and reply.json()["rc"] == 0, reply
+    # ... and a form body carries the tsid as well as the URL does, CRLF and all.
+    form = c.transaction("ctrl", {"q": "status"}, in_body=True)
+    assert form.status == 200, form
+
+
+def check_tractor_blade_protocol_is_refused_by_name(ctx):
+    reply = ctx.client().transaction("task", {"q": "nextcmd"}, in_body=True)
+    assert reply.status == 501 and "furrow blade" in reply.json()["msg"], reply
+
+
+def check_site_file_is_absent(ctx):
+    reply = ctx.client().transaction("config", {"file": "trSiteFunctions.py"})
+    assert reply.status == 404 and "trSiteFunctions.py" in reply.json()["msg"], reply
