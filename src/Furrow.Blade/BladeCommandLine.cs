@@ -149,14 +149,9 @@ public static class ConsoleLogging
     {
         public override System.Text.Encoding Encoding => inner.Encoding;
 
-        public override void Write(char value)
-        {
-            if (value is '\n' or '\t' || !TerminalText.NeedsEscape(value))
-                inner.Write(value);
-            else
-                inner.Write(TerminalText.Escape(value.ToString()));
-        }
+        public override void Write(char value) => Write(value.ToString());
 
+        // One escaping path for every write: a log line's newline and tabs pass, every other control or bidi character is shown escaped.
         public override void Write(string? value)
         {
             if (value is null)

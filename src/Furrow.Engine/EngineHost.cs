@@ -72,6 +72,9 @@ public static class EngineHost
         // This category only logs each request's start and end (Information and Debug), but while it is enabled at all
         // ASP.NET Core makes an Activity and a log scope for every request: a cost on every blade poll and report.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // The authentication handler's base class logs every anonymous request twice ("not authenticated", "challenged") at
+        // Information: noise on every call an engine refuses, which the reply already explains.
+        builder.Logging.AddFilter(typeof(EngineAuthentication).FullName, LogLevel.Warning);
         var host = System.Net.IPAddress.TryParse(listenAddress, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{listenAddress}]" : listenAddress;
         // The unix socket beside the port is where the engine's own account and root are known without a login (LocalPeer).

@@ -132,6 +132,14 @@ public sealed class AuthenticationTests
         }
         using (var ended = new EngineClient(site.Engine, new HttpClient(), token: token))
             Assert.Equal(401, (await Assert.ThrowsAsync<EngineException>(() => ended.JobsAsync())).StatusCode);
+        // Who-am-I says so too, rather than taking the ended token for no login at all.
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") })
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var who = await http.GetAsync("api/v1/auth");
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, who.StatusCode);
+            Assert.Contains("token is unknown, ended, expired", await who.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
         // A new password ends the sessions made with the old one; removing the account ends the rest.
         var second = await site.LoginAsync("cleo", password);

@@ -207,6 +207,13 @@ public sealed class CrewRules
             : $"{caller.Name} may not {action}: that takes a member of crews.config's {Wranglers} or {Administrators} crew");
 
     /// <summary>
+    /// Null when the caller is an administrator (by login, or in crews.config's Administrators crew); else why it may not
+    /// <paramref name="action"/>, naming the crew (e.g. reloading the site's config).
+    /// </summary>
+    public string? AdministratorRefusal(AccessCaller caller, string action) =>
+        IsAdministrator(caller) ? null : $"{caller.Name} may not {action}: that takes a member of crews.config's {Administrators} crew";
+
+    /// <summary>
     /// Null unless the caller is in crews.config's ReadOnlyLogins (and no administrator by login); else why it may not
     /// <paramref name="action"/>, naming the crew. Read-only logins may list and read, and change nothing, not even their
     /// own jobs.

@@ -5,6 +5,7 @@ using Furrow.Core.Config;
 using Furrow.Engine.Access;
 using Furrow.Engine.Site;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
@@ -45,8 +46,8 @@ internal static class AuthEndpoints
     public static void MapAuthApi(this IEndpointRouteBuilder v1)
     {
         var auth = v1.MapGroup("/auth").WithTags("Authentication").AllowAnonymous();
-        auth.MapGet("", Status).WithName("WhoAmI").Replies<AuthStatus>()
-            .WithSummary("Who the engine takes the caller for, whether it needs a login, and (on this host) its local socket.");
+        auth.MapGet("", Status).WithName("WhoAmI").Replies<AuthStatus>(401)
+            .WithSummary("Who the engine takes the caller for, whether it needs a login, and (on this host) its local socket; 401 when the token or session cookie sent is not a live one.");
         auth.MapPost("/login", LoginAsync).RequireRateLimiting(Logins).WithName("Login").TakesJson<LoginRequest>().Replies<LoginReply>(401, 403, 429, 503)
             .WithSummary("Checks a password (a users.config account's, else crews.config's SitePasswordValidator) and returns a login token " +
                 "to send as `Authorization: Bearer TOKEN`; with `\"cookie\": true` (a browser) the token also comes as the HttpOnly, " +
@@ -64,8 +65,12 @@ internal static class AuthEndpoints
             .WithSummary($"Ends the session of the token sent, or of the session cookie {BrowserSessions.CookieName} (then with its CSRF token), and clears the cookie.");
     }
 
-    private static AuthStatus Status(HttpContext context, IOptions<EngineOptions> options, IAntiforgery antiforgery)
+    private static async Task<IResult> Status(HttpContext context, IOptions<EngineOptions> options, IAntiforgery antiforgery)
     {
+        // A token or session cookie sent and not known is said so, as every other endpoint says it; no login sent is anonymous.
+        // (The handler keeps its result for the request: this asks it again, it does not look the token up again.)
+        if ((await context.AuthenticateAsync(EngineAuthentication.SchemeName)).Failure is { } failure)
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, failure.Message);
         // A page of another site cannot read this reply (SameSite=Strict keeps the cookie off its requests, and the
         // browser's same-origin rule keeps the reply from it), so handing the token out on a GET gives it to no one else.
         if (BrowserSessions.IsCookieSession(context))
@@ -76,12 +81,12 @@ internal static class AuthEndpoints
         var caller = new Core.Access.AccessCaller(user ?? "", user is not null && context.User.IsInRole(EngineAuthentication.AdministratorRole));
         // An administrator by login (the engine's own account, root on the socket) or by crews.config's Administrators crew.
         var administrator = user is not null && crews.IsAdministrator(caller);
-        return new AuthStatus(user, administrator, options.Value.RequireAuthentication, socket)
+        return TypedResults.Json(new AuthStatus(user, administrator, options.Value.RequireAuthentication, socket)
         {
             MayChangeFarm = user is not null && crews.FarmRefusal(caller, "change the farm") is null,
             ReadOnly = user is not null && crews.ReadOnlyRefusal(caller, "change anything") is not null,
             MaySpool = user is not null && crews.SpoolRefusal(caller) is null,
-        };
+        }, FurrowJsonContext.Default.AuthStatus);
     }
 
     private static async Task<IResult> LoginAsync(LoginRequest login, HttpContext context, UserAccounts accounts, LoginSessions sessions,

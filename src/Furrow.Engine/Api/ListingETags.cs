@@ -88,12 +88,13 @@ internal readonly record struct ListingTag(string? ETag, string Change)
     /// <summary>True when the request's <c>If-None-Match</c> names this tag (weak comparison) or is <c>*</c>.</summary>
     public bool IsKnownTo(HttpRequest request)
     {
-        if (ETag is null)
-            return false;
-        var tag = Microsoft.Net.Http.Headers.EntityTagHeaderValue.Parse(ETag);
-        return request.GetTypedHeaders().IfNoneMatch.Any(known => known.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any)
-            || known.Compare(tag, useStrongComparison: false));
+        return ETag is not null && Matches(request, Microsoft.Net.Http.Headers.EntityTagHeaderValue.Parse(ETag));
     }
+
+    /// <summary>True when the request's <c>If-None-Match</c> names <paramref name="tag"/> (weak comparison, RFC 9110 §13.1.2) or is <c>*</c>.</summary>
+    public static bool Matches(HttpRequest request, Microsoft.Net.Http.Headers.EntityTagHeaderValue tag) =>
+        request.GetTypedHeaders().IfNoneMatch.Any(known => known.Equals(Microsoft.Net.Http.Headers.EntityTagHeaderValue.Any)
+            || known.Compare(tag, useStrongComparison: false));
 
     /// <summary>Puts the tag and cursor on the reply; <c>no-cache</c> lets a cache keep it but ask again before each use.</summary>
     public void WriteTo(HttpResponse response)

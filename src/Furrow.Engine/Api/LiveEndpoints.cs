@@ -58,11 +58,8 @@ internal static class LiveEndpoints
 
     private static IResult ReloadConfig(HttpContext context, UserAccounts accounts, IOptions<EngineOptions> options, EventFeed feed, LiveFarm farm)
     {
-        var caller = QueueEndpoints.CallerOf(context);
-        if (!accounts.Crews.IsAdministrator(caller))
-            return ApiResults.Error(StatusCodes.Status403Forbidden,
-                $"{(caller.Name.Length > 0 ? caller.Name : "an anonymous caller")} may not reload the site config: that takes a member of crews.config's " +
-                $"{Core.Access.CrewRules.Administrators} crew");
+        if (accounts.Crews.AdministratorRefusal(QueueEndpoints.Named(QueueEndpoints.CallerOf(context)), "reload the site config") is { } refusal)
+            return ApiResults.Error(StatusCodes.Status403Forbidden, refusal);
         var directory = options.Value.ConfigDirectory;
         bool Exists(string file) => File.Exists(Path.Combine(directory, file));
         try

@@ -335,8 +335,8 @@ internal static class QueueEndpoints
     internal static AccessCaller CallerOf(HttpContext context) =>
         new(Access.Caller.User(context) ?? "", context.User.IsInRole(Access.EngineAuthentication.AdministratorRole));
 
-    // A caller as a refusal names it: an anonymous one (an engine that allows them, no ?user=) by what it is.
-    private static AccessCaller Named(AccessCaller caller) => caller.Name.Length > 0 ? caller : caller with { Name = "an anonymous caller" };
+    /// <summary>A caller as a refusal names it: an anonymous one (an engine that allows them, no ?user=) by what it is.</summary>
+    internal static AccessCaller Named(AccessCaller caller) => caller.Name.Length > 0 ? caller : caller with { Name = "an anonymous caller" };
 
     /// <summary>A 403 naming the rule when the caller may not change the farm as a whole (<paramref name="action"/>); else null.</summary>
     internal static IResult? FarmRefusal(HttpContext context, Access.UserAccounts accounts, string action)

@@ -51,8 +51,7 @@ internal static class DashboardEndpoints
         headers["Referrer-Policy"] = "no-referrer";
         headers.CacheControl = "no-cache";
         headers.ETag = asset.ETag.ToString();
-        var sent = context.Request.GetTypedHeaders().IfNoneMatch;
-        if (sent.Any(tag => tag.Compare(asset.ETag, useStrongComparison: false) || tag.Equals(EntityTagHeaderValue.Any)))
+        if (Api.ListingTag.Matches(context.Request, asset.ETag))
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         return TypedResults.Bytes(asset.Bytes, asset.ContentType);
     }

@@ -121,6 +121,15 @@ public sealed class CrewRulesTests
     }
 
     [Fact]
+    public void AdministratorRefusal_LetsOnlyAdministrators_WranglersIncludedInTheRefused()
+    {
+        Assert.Null(Studio.AdministratorRefusal(User("boss"), "reload the site config"));
+        Assert.Null(Studio.AdministratorRefusal(new AccessCaller("anyone", true), "reload the site config"));
+        Assert.Equal("lena may not reload the site config: that takes a member of crews.config's Administrators crew",
+            Studio.AdministratorRefusal(User("lena"), "reload the site config"));
+    }
+
+    [Fact]
     public void LoginRefusal_HoldsToValidLogins_AndBannedLoginsMakesExceptions()
     {
         var rules = new CrewRules(Config("""{"Crews": {"ValidLogins": ["ana", "artists"], "artists": ["bob", "cy"], "BannedLogins": ["cy"]}}"""));

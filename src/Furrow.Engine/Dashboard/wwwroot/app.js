@@ -1151,7 +1151,11 @@ window.addEventListener('popstate', () => render());
 
 async function start(target) {
   let auth;
-  try { auth = await api('/api/v1/auth'); } catch (error) { showMessage(error.message); return; }
+  try { auth = await api('/api/v1/auth'); } catch (error) {
+    if (error.status !== 401) { showMessage(error.message); return; }
+    // The session cookie this browser holds has ended (expired, logged out elsewhere, password changed): sign in again.
+    auth = { user: null, authenticationRequired: true };
+  }
   app.auth = auth;
   if (!auth.user && auth.authenticationRequired) {
     if (location.pathname !== '/signin') history.replaceState(null, '', `/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
