@@ -16,10 +16,16 @@ public sealed class TractorProtocolTests
     [Fact]
     public Task Session_Login_And_Spool() => RunAreaAsync("session");
 
+    [Fact]
+    public Task AnonymousEngine_NamesCallersAsTractorsClientsDo() => RunAreaAsync("anonymous", engineSettings: "\"RequireAuthentication\": false");
+
     /// <summary>Starts an engine (and a blade) with a user account and runs <paramref name="area"/>'s checks as that user.</summary>
-    internal static async Task RunAreaAsync(string area, bool withBlade = false)
+    /// <param name="engineSettings">tractor.config members added before the engine starts (<see cref="TestSite.AddEngineSettingsAsync"/>).</param>
+    internal static async Task RunAreaAsync(string area, bool withBlade = false, string? engineSettings = null)
     {
         await using var site = new TestSite();
+        if (engineSettings is not null)
+            await site.AddEngineSettingsAsync(engineSettings);
         var password = site.AddAccount("wrangler");
         await site.StartEngineAsync();
         if (withBlade)
