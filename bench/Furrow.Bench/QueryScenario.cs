@@ -102,6 +102,8 @@ internal static class QueryScenario
                 result[$"{name}_db_cpu_ms"] = Math.Round(databaseCpu.TotalMilliseconds / samples, 1);
         }
 
+        await CompareTractorFaceAsync(engine, searches, samples, result);
+
         // A whole tq process, as a wrangler's script runs it: start, ask, print, exit.
         var tq = new List<double>();
         for (var i = 0; i < Math.Min(samples, 20); i++)
@@ -117,6 +119,62 @@ internal static class QueryScenario
         result["tq_process_min_ms"] = Math.Round(tq[0], 1);
         result["engine_peak_rss_mb"] = Math.Round(engine.PeakRssMb(), 1);
         return result;
+    }
+
+    /// <summary>
+    /// Each search asked over TCP twice per sample, alternately: as the native column query (`GET /api/v1/query/TABLE`,
+    /// a login token as Bearer) and as Tractor's query API asks it (`/Tractor/db?q=tractorselect(...)`, the same token as
+    /// tsid), all rows both times. Reports each one's p50 and p99 and the Tractor face's added time at p50
+    /// (`{name}_tractor_added_ms`; issue 17's target is under 1 ms).
+    /// </summary>
+    private static async Task CompareTractorFaceAsync(BenchEngine engine, (string Name, string Table, string Clause, string[] Columns)[] searches,
+        int samples, Dictionary<string, object> result)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{engine.Engine}/"), Timeout = TimeSpan.FromMinutes(2) };
+        var link = await engine.Client.SignInLinkAsync();
+        using var login = await http.PostAsync("api/v1/auth/login",
+            new StringContent("{\"code\": \"" + link.Code + "\"}", Encoding.UTF8, "application/json"));
+        login.EnsureSuccessStatusCode();
+        var token = System.Text.Json.JsonDocument.Parse(await login.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        foreach (var (name, table, clause, columns) in searches)
+        {
+            var cols = string.Join(',', columns);
+            var native = $"api/v1/query/{table}?cols={cols}&q={Uri.EscapeDataString(clause)}&limit=0&user=bench";
+            var select = $"tractorselect('{table.TrimEnd('s')}', '{clause.Replace("'", "''", StringComparison.Ordinal)}', '{cols}', '', 0, 'f', 'None')";
+            var tractor = $"Tractor/db?q={Uri.EscapeDataString(select)}&tsid={token}&user=bench";
+            var (nativeTimes, tractorTimes) = (new List<double>(), new List<double>());
+            var (nativeBytes, tractorBytes) = (0L, 0L);
+            for (var i = 0; i < samples + 2; i++)
+            {
+                foreach (var (url, times, isTractor) in new[] { (native, nativeTimes, false), (tractor, tractorTimes, true) })
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                    if (!isTractor)
+                        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                    var watch = Stopwatch.StartNew();
+                    using var response = await http.SendAsync(request);
+                    var body = await response.Content.ReadAsByteArrayAsync();
+                    var elapsed = watch.Elapsed.TotalMilliseconds;
+                    if (!response.IsSuccessStatusCode)
+                        throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
+                    if (i >= 2) // the first two warm both paths
+                        times.Add(elapsed);
+                    if (isTractor)
+                        tractorBytes = body.Length;
+                    else
+                        nativeBytes = body.Length;
+                }
+            }
+            nativeTimes.Sort();
+            tractorTimes.Sort();
+            result[$"{name}_native_tcp_p50_ms"] = Math.Round(Percentile(nativeTimes, 0.50), 2);
+            result[$"{name}_native_tcp_p99_ms"] = Math.Round(Percentile(nativeTimes, 0.99), 2);
+            result[$"{name}_tractor_p50_ms"] = Math.Round(Percentile(tractorTimes, 0.50), 2);
+            result[$"{name}_tractor_p99_ms"] = Math.Round(Percentile(tractorTimes, 0.99), 2);
+            result[$"{name}_tractor_added_ms"] = Math.Round(Percentile(tractorTimes, 0.50) - Percentile(nativeTimes, 0.50), 2);
+            result[$"{name}_native_tcp_bytes"] = nativeBytes;
+            result[$"{name}_tractor_bytes"] = tractorBytes;
+        }
     }
 
     internal static double Percentile(List<double> sorted, double p) =>
