@@ -235,3 +235,38 @@ def check_filters_subscribe_and_unknown_queries_are_refused_by_name(ctx):
     unknown = c.transaction("monitor", {"q": "nosuchquery"})
     msg = unknown.json()["msg"]
     assert unknown.status == 501 and "nosuchquery" in msg and "q=jtree" in msg and "q=taskdetails" in msg, unknown
+
+
+def check_jtree_of_a_large_job_lists_every_task_once(ctx):
+    c = ctx.logged_in()
+    frames = "\n".join("        Task {frame %d} -cmds { RemoteCmd {/bin/echo %d} }" % (i, i) for i in range(1, 10001))
+    script = "Job -title {ten thousand} -paused 1 -subtasks {\n    Task {all frames} -subtasks {\n%s\n    }\n}\n" % frames
+    reply = c.spool(script)
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+    tree = c.transaction("monitor", {"q": "jtree", "jid": str(jid)})
+    assert tree.status == 200, tree
+    [top] = tree.json()["users"][ctx.user]["J%d" % jid]["children"]
+    children = top["children"]
+    assert len(children) == 10000 and top["data"]["cids"] == [], len(children)
+    assert [n["data"]["title"] for n in children[:2]] == ["frame 1", "frame 2"], children[:2]
+    assert len({n["data"]["cids"][0] for n in children}) == 10000, "every frame has its own command"
+    assert all(n["data"]["state"] == "-B" for n in children), [n for n in children if n["data"]["state"] != "-B"][:3]
+
+
+def check_blades_show_a_running_command_and_its_owner(ctx):
+    ran_job(ctx)
+    c = ctx.logged_in()
+    reply = c.spool("Job -title {sleeper} -subtasks {\n    Task {sleep} -cmds { RemoteCmd {/bin/sleep 120} }\n}\n")
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+    try:
+        while tasks_of(c, jid)[0]["state"] != "active":
+            time.sleep(0.2)
+        row = {b["hnm"]: b for b in c.transaction("monitor", {"q": "blades"}).json()["blades"]}["tractorblade"]
+        runs = c.native_rows("invocations", ["blade", "owner"], "jid=%d and current and not stoptime" % jid)
+        assert runs == [{"blade": "tractorblade", "owner": ctx.user}], runs
+        assert row["numcmd"] == 1 and row["owners"] == [ctx.user] and row["siu"] == 1 and row["as"] == row["ns"] - 1, row
+    finally:
+        status, done = c.native("POST", "/api/v1/operations/interrupt?q=jid=%d" % jid)
+        assert status == 200, (status, done)
