@@ -106,7 +106,7 @@ internal static class MonitorParams
     }
 
     /// <summary>
-    /// A Refusal (501) of `filter=`: Tractor's dashboard filters are files saved by its dashboard, which Furrow has not;
+    /// A 501 for `filter=`: Tractor's dashboard filters are files saved by its dashboard, which Furrow has not;
     /// answering without the filter would list what was not asked for.
     /// </summary>
     public static TractorReply? RefuseFilter(TractorCall call) => call.Get("filter") is { Length: > 0 } filter
