@@ -19,6 +19,9 @@ public sealed class TractorProtocolTests
     [Fact]
     public Task AnonymousEngine_NamesCallersAsTractorsClientsDo() => RunAreaAsync("anonymous", engineSettings: "\"RequireAuthentication\": false");
 
+    [Fact]
+    public Task Monitor_Shapes() => RunAreaAsync("monitor", withBlade: true);
+
     /// <summary>Starts an engine (and a blade) with a user account and runs <paramref name="area"/>'s checks as that user.</summary>
     /// <param name="engineSettings">tractor.config members added before the engine starts (<see cref="TestSite.AddEngineSettingsAsync"/>).</param>
     internal static async Task RunAreaAsync(string area, bool withBlade = false, string? engineSettings = null)
