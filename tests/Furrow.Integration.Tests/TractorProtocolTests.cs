@@ -16,6 +16,9 @@ public sealed class TractorProtocolTests
     [Fact]
     public Task Session_Login_And_Spool() => RunAreaAsync("session");
 
+    [Fact]
+    public Task Query_Tractorselect() => RunAreaAsync("query", withBlade: true);
+
     /// <summary>Starts an engine (and a blade) with a user account and runs <paramref name="area"/>'s checks as that user.</summary>
     internal static async Task RunAreaAsync(string area, bool withBlade = false)
     {

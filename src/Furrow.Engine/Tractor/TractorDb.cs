@@ -122,7 +122,7 @@ internal static class TractorDb
     private static (long Returned, bool More) CopyRows(byte[] body, Utf8JsonWriter writer, JsonEncodedText[] keys, int[]? pick, long most)
     {
         var reader = new Utf8JsonReader(body);
-        var types = new List<string>();
+        var isTime = new List<bool>();
         long returned = 0;
         var more = false;
         reader.Read(); // {
@@ -143,7 +143,7 @@ internal static class TractorDb
                             if (field == "type")
                                 type = reader.GetString() ?? "";
                         }
-                        types.Add(type);
+                        isTime.Add(type == "time");
                     }
                     break;
                 case "rows":
@@ -163,7 +163,7 @@ internal static class TractorDb
                             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                             {
                                 writer.WritePropertyName(keys[column]);
-                                CopyValue(ref reader, writer, column < types.Count && types[column] == "time");
+                                CopyValue(ref reader, writer, column < isTime.Count && isTime[column]);
                                 column++;
                             }
                             writer.WriteEndObject();
