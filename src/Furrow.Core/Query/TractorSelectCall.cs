@@ -127,8 +127,10 @@ public sealed record TractorSelectCall(
         if (!reader.AtEnd)
             return Fail(reader.At + 1, reader.TokenAt(reader.At), "expected nothing after tractorselect(...)");
 
-        if (!QuerySchema.TryGet(table!, out var schema) || schema.Table == QueryTable.Notes)
+        if (!QuerySchema.TryGet(table!, out var schema))
             return Fail(tableAt + 1, table!, "unknown table: expected job, task, command, invocation, blade or param");
+        if (schema.Table == QueryTable.Notes)
+            return Fail(tableAt + 1, table!, "Furrow does not serve the note table to tractorselect: expected job, task, command, invocation, blade or param");
         bool archived;
         if (archive is "t" or "T" or "true" or "TRUE" or "True")
             archived = true;
@@ -391,6 +393,8 @@ public sealed record TractorSelectCall(
 }
 
 /// <summary>Outcome of <see cref="TractorSelectCall.Parse"/>: the call or an error, never both.</summary>
+/// <param name="Call">The call read, or null.</param>
+/// <param name="Error">Why it was refused (the token and its 1-based position in the call), or null.</param>
 public sealed record TractorSelectParse(TractorSelectCall? Call, QueryError? Error)
 {
     internal static TractorSelectParse Succeeded(TractorSelectCall call) => new(call, null);
@@ -405,6 +409,7 @@ public sealed record TractorSelectParse(TractorSelectCall? Call, QueryError? Err
 /// </summary>
 internal static class PythonDict
 {
+    /// <summary>The dict (empty for `None`, `{}` or no text), or the error naming the token at fault and its 1-based position.</summary>
     public static (Dictionary<string, string>? Dict, QueryError? Error) Parse(string text)
     {
         var dict = new Dictionary<string, string>(StringComparer.Ordinal);
