@@ -22,6 +22,9 @@ public sealed class TractorProtocolTests
     [Fact]
     public Task Monitor_Shapes() => RunAreaAsync("monitor", withBlade: true);
 
+    [Fact]
+    public Task Query_Tractorselect() => RunAreaAsync("query", withBlade: true);
+
     /// <summary>Starts an engine (and a blade) with a user account and runs <paramref name="area"/>'s checks as that user.</summary>
     /// <param name="engineSettings">tractor.config members added before the engine starts (<see cref="TestSite.AddEngineSettingsAsync"/>).</param>
     internal static async Task RunAreaAsync(string area, bool withBlade = false, string? engineSettings = null)
