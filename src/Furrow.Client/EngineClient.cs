@@ -633,6 +633,12 @@ public sealed record ListOptions(string? SortBy = null, int? Limit = null, int O
     /// <summary>Jobs only: include each job's comment (left out by default; it may be megabytes).</summary>
     public bool WithComment { get; init; }
 
+    /// <summary>
+    /// Jobs only: each job's <see cref="Protocol.JobRow.Allowed"/>, the operations the caller may run on it with force
+    /// (left out by default).
+    /// </summary>
+    public bool WithAllowed { get; init; }
+
     /// <summary>The query of the page after <paramref name="read"/> rows: the rows still wanted (0: as many as a reply holds).</summary>
     internal IEnumerable<(string Key, string? Value)> PagePairs(int read)
     {
@@ -642,7 +648,7 @@ public sealed record ListOptions(string? SortBy = null, int? Limit = null, int O
         [
             ("sortby", SortBy), ("limit", wanted.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("offset", offset > 0 ? offset.ToString(System.Globalization.CultureInfo.InvariantCulture) : null), ("archived", Archived ? "1" : null),
-            ("comment", WithComment ? "1" : null),
+            ("comment", WithComment ? "1" : null), ("allowed", WithAllowed ? "1" : null),
         ];
     }
 

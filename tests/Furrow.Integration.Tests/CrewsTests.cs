@@ -24,9 +24,20 @@ public sealed class CrewsTests
         }
         """;
 
+    // fx may control (pause, unpause, interrupt, restart, delay, undelay) other users' jobs and nothing else of them;
+    // audra may only read.
+    private const string FxControls = """
+        {
+          "Crews": { "Wranglers": ["wes"], "fx": ["fxer"], "ReadOnlyLogins": ["audra"] },
+          "JobEditAccessPolicies": {
+            "defaultPolicy": { "all": ["JobOwner", "Wranglers", "Administrators"], "control": ["JobOwner", "fx", "Wranglers", "Administrators"] }
+          }
+        }
+        """;
+
     private const string Script = "Job -title {t} -paused 1 -subtasks { Task {a} -cmds { RemoteCmd {true} -service {pixarRender} } }";
 
-    private static readonly string[] Users = ["ana", "bob", "wes", "boss", "fxer"];
+    private static readonly string[] Users = ["ana", "bob", "wes", "boss", "fxer", "audra"];
 
     // What marks a refusal as the rules' (not an operation that had nothing to do, such as retryallerrs without errors).
     private static readonly string[] PermissionWords = ["owned by", "locked by", "lets only"];
@@ -125,6 +136,76 @@ public sealed class CrewsTests
                 Assert.False(reply.Refused.Any(r => PermissionWords.Any(r.Contains)), $"{operation} by {user}: {string.Join("; ", reply.Refused)}");
             }
         }
+    }
+
+    [Fact]
+    public async Task AJobListingsAllowed_IsWhatTheOperationThenDoes_ForEveryOperation_Caller_AndLock()
+    {
+        await using var farm = await StartAsync(FxControls);
+        var site = farm.Site;
+        var answers = new HashSet<(string User, string Operation, bool Locked, bool Allowed)>();
+        foreach (var operation in OperationRequest.Names)
+        {
+            foreach (var locked in new[] { false, true })
+            {
+                foreach (var user in new[] { "ana", "wes", "fxer", "audra" })
+                {
+                    // A fresh job of ana's each time, locked by wes when asked: what one caller did is not the next one's start.
+                    var jid = await site.SpoolAsync(Script, "ana");
+                    if (locked)
+                        Assert.Equal(1, (await farm["wes"].OperateAsync("lock", $"jid={jid}", "wes", force: true)).Affected);
+                    if (operation == "undelete")
+                        Assert.Equal(1, (await farm["wes"].OperateAsync("delete", $"jid={jid}", "wes", force: true)).Affected);
+                    var row = Assert.Single(await farm[user].JobsAsync($"jid={jid}", user, new ListOptions(Archived: true) { WithAllowed = true }));
+                    Assert.NotNull(row.Allowed);
+                    var allowed = row.Allowed.Contains(operation);
+                    var before = await SnapshotAsync(site, jid);
+
+                    OperationReply? reply = null;
+                    EngineException? forbidden = null;
+                    try
+                    {
+                        reply = await ActAsync(farm[user], user, operation, jid, force: true);
+                    }
+                    catch (EngineException error) when (error.StatusCode == 403)
+                    {
+                        forbidden = error;
+                    }
+                    var what = $"{operation} by {user} on {(locked ? "a locked" : "an unlocked")} job (allowed: {string.Join(",", row.Allowed)})";
+                    var refusals = reply is null ? forbidden!.Message : string.Join("; ", reply.Refused);
+                    if (allowed)
+                    {
+                        // Done, or found nothing to do (retryallerrs without errors): never refused by the rules.
+                        Assert.True(reply is not null && reply.Affected + reply.Refused.Count == 1, $"{what}: {refusals}");
+                        Assert.False(reply.Refused.Any(r => PermissionWords.Any(r.Contains)), $"{what}: {refusals}");
+                    }
+                    else
+                    {
+                        Assert.True(reply is null || (reply.Affected == 0 && reply.Refused.Count == 1 && PermissionWords.Any(reply.Refused[0].Contains)),
+                            $"{what}: not listed as allowed, and {reply?.Affected} done, refused: {refusals}");
+                        Assert.True(before == await SnapshotAsync(site, jid), $"{what}: the job changed");
+                    }
+                    answers.Add((user, operation, locked, allowed));
+                }
+            }
+        }
+        // The policy's split shows: fx may pause ana's job but not delete it, a lock keeps everyone but its holder out
+        // (the owner may still break it), and a read-only login may do nothing.
+        Assert.Contains(("fxer", "pause", false, true), answers);
+        Assert.Contains(("fxer", "delete", false, false), answers);
+        Assert.Contains(("wes", "delete", false, true), answers);
+        Assert.Contains(("fxer", "pause", true, false), answers);
+        Assert.Contains(("ana", "pause", true, false), answers);
+        Assert.Contains(("ana", "unlock", true, true), answers);
+        Assert.Contains(("wes", "delete", true, true), answers);
+        Assert.DoesNotContain(answers, a => a.User == "audra" && a.Allowed);
+
+        // Not asked for, not given; asked for badly, refused by name.
+        Assert.Null(Assert.Single(await farm["fxer"].JobsAsync("jid=1", "fxer", new ListOptions(Archived: true))).Allowed);
+        using var http = await site.HttpAsync();
+        using var bad = await http.GetAsync("api/v1/jobs?allowed=yes");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("bad allowed", await bad.Content.ReadAsStringAsync());
     }
 
     [Fact]

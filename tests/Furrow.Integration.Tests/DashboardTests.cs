@@ -230,6 +230,70 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task OnlyWhatCrewsConfigAllows_IsOfferedPerJob_TheTooltipNamingTheJobsItIsNot_AndActingSkipsThem()
+    {
+        await using var site = new TestSite();
+        var password = site.AddAccount("fxer");
+        // fx may pause and unpause other users' jobs, not delete them or retry their tasks.
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "crews.config"), """
+            { "Crews": { "fx": ["fxer"] },
+              "JobEditAccessPolicies": { "defaultPolicy": { "all": ["JobOwner", "Administrators"], "control": ["JobOwner", "fx", "Administrators"] } } }
+            """);
+        await site.StartEngineAsync();
+        var open = await site.SpoolAsync("Job -title {shared} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", "ana");
+        var held = await site.SpoolAsync("Job -title {held} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", "ana");
+        Assert.Equal(1, (await site.Client.OperateAsync("lock", $"jid={held}", "ana", force: true)).Affected);
+        await using var browser = await DashboardBrowser.OpenAsync(site.Engine);
+        var page = browser.Page;
+        // Acting on other users' jobs asks first; the test says yes.
+        page.Dialog += (_, dialog) => _ = dialog.AcceptAsync();
+        await browser.SignInAsync("fxer", password);
+        await page.EvaluateAsync(MarkPage);
+
+        var pause = page.Locator(".jobs button[data-op='pause']");
+        var delete = page.Locator(".jobs button[data-op='delete']");
+        const string Why = "(crews.config's edit policies, or a lock)";
+        await page.Locator($".grid .row[data-key='{open}'] input[type=checkbox]").CheckAsync();
+        await Assertions.Expect(pause).ToBeEnabledAsync();
+        await Assertions.Expect(pause).Not.ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("."));
+        await Assertions.Expect(delete).ToBeDisabledAsync();
+        await Assertions.Expect(delete).ToHaveAttributeAsync("title", $"Delete: not allowed on J{open} {Why}");
+        var note = page.Locator("#actions-denied");
+        await Assertions.Expect(note).ToContainTextAsync("Not allowed by crews.config or a lock: Priority…, Delete");
+
+        // ana's lock keeps fxer out of the other job: Pause stays offered for the first, and says it skips the second.
+        await page.Locator($".grid .row[data-key='{held}'] input[type=checkbox]").CheckAsync();
+        await Assertions.Expect(pause).ToBeEnabledAsync();
+        await Assertions.Expect(pause).ToHaveAttributeAsync("title", $"Pause: not allowed on J{held} {Why}; it acts on the others only");
+        await Assertions.Expect(delete).ToHaveAttributeAsync("title", $"Delete: not allowed on J{open}, J{held} {Why}");
+        await Assertions.Expect(note).ToContainTextAsync("Pause (some jobs)");
+        await browser.ScreenshotAsync("jobs-allowed-actions");
+        await pause.ClickAsync();
+        await Assertions.Expect(page.Locator("#message")).ToContainTextAsync("pause: 1 affected.");
+        await Assertions.Expect(page.Locator($".grid .row[data-key='{open}']")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("job-paused"));
+        Assert.DoesNotContain("Refused", await page.Locator("#message").TextContentAsync());
+        var jobs = await site.Client.JobsAsync($"jid in [{open}, {held}]");
+        Assert.True(jobs.Single(j => j.Jid == open).Paused);
+        Assert.False(jobs.Single(j => j.Jid == held).Paused);
+
+        // The job's own page: Unpause offered, Delete not; the locked job's task may not be retried from its panel.
+        await page.GotoAsync($"/jobs/{open}");
+        var head = page.Locator(".job-head");
+        await Assertions.Expect(head.Locator("button[data-op='unpause']")).ToBeEnabledAsync();
+        await Assertions.Expect(head.Locator("button[data-op='delete']")).ToBeDisabledAsync();
+        await Assertions.Expect(head.Locator("button[data-op='delete']")).ToHaveAttributeAsync("title", $"Delete: not allowed on J{open} {Why}");
+        await Assertions.Expect(head.Locator("#actions-denied")).ToContainTextAsync("Priority…, Delete");
+        await Assertions.Expect(head.Locator("#actions-denied")).Not.ToContainTextAsync("Unpause");
+        await browser.ScreenshotAsync("job-allowed-actions");
+        await page.GotoAsync($"/jobs/{held}/tasks/1");
+        var retry = page.Locator(".task-panel button[data-op='retry']");
+        await Assertions.Expect(retry).ToBeDisabledAsync();
+        await Assertions.Expect(retry).ToHaveAttributeAsync("title", $"Retry: not allowed on J{held} {Why}");
+        await Assertions.Expect(head.Locator("button[data-op='pause']")).ToBeDisabledAsync();
+        browser.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task TheJobList_FiltersWithTqClauses_NamesABadToken_AndIsDrivenByKeyboard()
     {
         await using var site = new TestSite();

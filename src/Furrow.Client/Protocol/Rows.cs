@@ -4,7 +4,15 @@ namespace Furrow.Client.Protocol;
 public sealed record JobRow(
     long Jid, string Owner, string Title, double Priority, long SpoolTime, bool Paused, bool Deleted,
     int NumTasks, int NumBlocked, int NumReady, int NumActive, int NumError, int NumDone,
-    long? StartTime, long? StopTime, string? SpoolFile, string? Comment);
+    long? StartTime, long? StopTime, string? SpoolFile, string? Comment)
+{
+    /// <summary>
+    /// The operations (retry, pause, delete ...) the caller may run on this job with force, as the engine would judge them
+    /// when run (crews.config's JobEditAccessPolicies, the job's lock, ReadOnlyLogins); whether one would change anything
+    /// (pausing a paused job) is not considered. Null unless the listing was asked for it (`allowed=1`).
+    /// </summary>
+    public IReadOnlyList<string>? Allowed { get; init; }
+}
 
 /// <summary>
 /// A task as `tq tasks` lists it. Progress is the latest percentage its running command reported with an output

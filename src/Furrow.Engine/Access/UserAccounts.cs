@@ -36,7 +36,13 @@ public sealed class UserAccounts
     private readonly SystemLogins _systemLogins;
 
     private sealed record Snapshot(UsersConfig Users, CrewRules Crews, PasswordValidatorCommand? Validator, string? ValidatorStamp,
-        DateTime UsersStamp, DateTime CrewsStamp);
+        DateTime UsersStamp, DateTime CrewsStamp)
+    {
+        /// <summary>Which reading of the files this is: a later one has a larger number (in this engine process).</summary>
+        public long Generation { get; init; }
+    }
+
+    private long _generations;
 
     /// <summary>Reads both files now: a bad file at start stops the engine (<see cref="SiteConfigException"/>).</summary>
     public UserAccounts(IOptions<EngineOptions> options, TimeProvider clock, ILogger<UserAccounts> logger)
@@ -113,6 +119,12 @@ public sealed class UserAccounts
     public CrewRules Crews => Current().Crews;
 
     /// <summary>
+    /// Which reading of users.config and crews.config <see cref="Crews"/> now comes from: a larger number whenever the
+    /// files are read again, so a reply judged by the rules can say in its ETag which rules judged it.
+    /// </summary>
+    public long CrewsGeneration => Current().Generation;
+
+    /// <summary>
     /// Reads users.config and crews.config now, whatever their times say (POST /api/v1/config/reload): both are put in
     /// force together, or, when either does not parse or check, neither, and <see cref="SiteConfigException"/> names it.
     /// </summary>
@@ -157,7 +169,7 @@ public sealed class UserAccounts
         // @externlogins: a name whose logins the validator decides (one without a users.config account, while there is a validator).
         var directory = new LoginDirectory(_systemLogins.Knows, name => validator is not null && !users.Users.ContainsKey(name));
         return new Snapshot(users, new CrewRules(crews, directory), validator, validator is null ? null : ValidatorStamp(validator),
-            usersStamp, crewsStamp);
+            usersStamp, crewsStamp) { Generation = Interlocked.Increment(ref _generations) };
     }
 
     // Never equal to an account's stamp (those are hex); another command, another stamp.

@@ -6,6 +6,7 @@ using Furrow.Engine.Farm;
 using Furrow.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Furrow.Engine.Api;
 
@@ -60,6 +61,15 @@ internal sealed class ListingETags(IJobStore store, LiveFarm farm)
         // for the same caller after crews.config changes which.
         if (QueueEndpoints.ScopeOf(context) is { } scope)
             text.Append(scope.User).Append(": ").AppendJoin(',', scope.Crews).Append('\n');
+        // A job listing with `allowed` says what this caller may do under the crews.config read now: another caller, or
+        // the same one after crews.config is read again, gets other rows (the caller's crews are read with the rules).
+        if (table == QueryTable.Jobs && request.Query["allowed"] == "1")
+        {
+            var caller = QueueEndpoints.CallerOf(context);
+            var generation = context.RequestServices.GetRequiredService<Access.UserAccounts>().CrewsGeneration;
+            text.Append("allowed for ").Append(caller.Name).Append(caller.Administrator ? " (administrator)" : "").Append(" by crews ")
+                .Append(generation).Append('\n');
+        }
         if (table == QueryTable.Blades)
         {
             // Every field of every blade's live view (records print them all), in name order.

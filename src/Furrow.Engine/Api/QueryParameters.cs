@@ -56,7 +56,12 @@ internal static class QueryParameters
     /// <summary>What every listing takes: a clause, the asking user, a sort, a page, deleted jobs and one job.</summary>
     public static readonly QueryParameter[] Listing = [Clause, User, SortBy, Limit, Offset, Archived, Jid];
 
-    public static readonly QueryParameter[] JobListing = [.. Listing, Comment];
+    public static readonly QueryParameter Allowed = new("allowed", Whole,
+        "1: each job's `allowed` lists the operations the caller may run on it with force=1, judged as the operations " +
+        "endpoint judges them when run (crews.config's JobEditAccessPolicies, the job's lock, ReadOnlyLogins); whether an " +
+        "operation would change the job (pausing a paused one) is not considered. Left out otherwise.", IsFlag: true);
+
+    public static readonly QueryParameter[] JobListing = [.. Listing, Comment, Allowed];
 
     /// <summary>Blades have no owner and are never deleted: a clause, a sort and a page.</summary>
     public static readonly QueryParameter[] BladeListing = [Clause, SortBy, Limit, Offset];

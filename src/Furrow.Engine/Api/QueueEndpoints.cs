@@ -37,7 +37,9 @@ internal static class QueueEndpoints
         jobs.MapGet("", ListJobsAsync).WithName("ListJobs").AsListing<List<JobRow>>(QueryParameters.JobListing)
             .WithSummary("Jobs matching a search clause, a page at a time, without their comments unless comment=1.")
             .WithDescription("A caller in crews.config's RestrictedViewLogins is shown only its own jobs and those whose crews name a crew of its, " +
-                "here and in every listing, log, script and why; a job outside that answers by its id as one that does not exist (404).");
+                "here and in every listing, log, script and why; a job outside that answers by its id as one that does not exist (404). " +
+                "With allowed=1 each job lists in `allowed` the operations the caller may run on it with force=1, by the rules the " +
+                "operations endpoint applies (JobEditAccessPolicies, locks, ReadOnlyLogins).");
         jobs.MapGet("/{jid:long}/script", ReadScriptAsync).WithName("ReadJobScript").Produces<string>(200, "text/plain", "application/json").Errors(404)
             .WithSummary("A job's script exactly as it was spooled.");
         jobs.MapGet("/{jid:long}/why", WhyJobAsync).WithName("WhyJob").WithQueryParameters(QueryParameters.WhyJob).Replies<List<WhyReply>>(400, 404)
@@ -169,9 +171,19 @@ internal static class QueueEndpoints
         }
     }
 
-    private static Task<IResult> ListJobsAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>
-        ListAsync(context, QueryTable.Jobs, tags, clock, query => rows.JobsAsync(query with { WithComment = context.Request.Query["comment"] == "1" }, ct),
+    // ?allowed=1 adds what the caller may do to each job (JobRow.Allowed), with force, as the Dashboard acts. The rules
+    // are taken after the ETag is (inside the load), so a tag never names rules newer than the rows were judged by.
+    private static Task<IResult> ListJobsAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, Access.UserAccounts accounts,
+        CancellationToken ct)
+    {
+        var q = context.Request.Query;
+        if (q["allowed"].FirstOrDefault() is { Length: > 0 } allowedText && allowedText is not ("0" or "1"))
+            return Task.FromResult<IResult>(ApiResults.BadRequest($"bad allowed '{allowedText}': expected 1 or 0"));
+        var allowed = q["allowed"] == "1";
+        return ListAsync(context, QueryTable.Jobs, tags, clock,
+            query => rows.JobsAsync(query with { WithComment = q["comment"] == "1" }, ct, allowed ? (accounts.Crews, CallerOf(context)) : null),
             FurrowJsonContext.Default.ListJobRow);
+    }
 
     private static Task<IResult> ListTasksAsync(HttpContext context, QueueRows rows, ListingETags tags, TimeProvider clock, CancellationToken ct) =>
         ListAsync(context, QueryTable.Tasks, tags, clock, query => rows.TasksAsync(query, ct), FurrowJsonContext.Default.ListTaskRow);

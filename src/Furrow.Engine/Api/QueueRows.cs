@@ -1,7 +1,9 @@
 using Furrow.Client.Protocol;
+using Furrow.Core.Access;
 using Furrow.Core.Jobs;
 using Furrow.Core.Query;
 using Furrow.Engine.Farm;
+using Furrow.Engine.Jobs;
 using Furrow.Engine.Logs;
 using Furrow.Storage;
 using Furrow.Storage.Queries;
@@ -15,14 +17,24 @@ namespace Furrow.Engine.Api;
 /// </summary>
 internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore logs)
 {
-    public async Task<List<JobRow>> JobsAsync(ListQuery query, CancellationToken ct)
+    /// <summary>
+    /// Jobs matching the query, in its order and page. With <paramref name="allowedFor"/>, each row also says which
+    /// operations that caller may run on it with force (<see cref="JobRow.Allowed"/>), judged from the owner, policy and
+    /// lock the same read returned, so a page costs no more reads than without.
+    /// </summary>
+    public async Task<List<JobRow>> JobsAsync(ListQuery query, CancellationToken ct, (CrewRules Rules, AccessCaller Caller)? allowedFor = null)
     {
         var jobs = await store.QueryJobsAsync(query, ct).ConfigureAwait(false);
         return jobs.Select(j =>
         {
             var c = j.Counts;
             return new JobRow(j.Jid, j.Owner, j.Title, j.Priority, j.SpoolTimeMs, j.Paused, j.Deleted, c.Total, c.Blocked, c.Ready,
-                c.Active, c.Error, c.Done, j.StartTimeMs, j.StopTimeMs, j.SpoolFile, j.Comment);
+                c.Active, c.Error, c.Done, j.StartTimeMs, j.StopTimeMs, j.SpoolFile, j.Comment)
+            {
+                Allowed = allowedFor is var (rules, caller)
+                    ? OperationRequest.AllowedOn(rules, caller, new JobAccessFacts(j.Owner, j.EditPolicy, j.LockedBy), force: true)
+                    : null,
+            };
         }).ToList();
     }
 

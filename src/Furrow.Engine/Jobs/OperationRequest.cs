@@ -25,6 +25,15 @@ internal sealed record OperationRequest(string Operation, AccessCaller Caller, b
     /// <summary>Every operation there is, task ones first.</summary>
     public static IEnumerable<string> Names => TaskOperations.Concat(CommandOperations).Concat(JobOperations);
 
+    /// <summary>
+    /// The operations of <see cref="Names"/> that <paramref name="caller"/> may run on a job with <paramref name="job"/>'s
+    /// owner, policy and lock, in <see cref="Names"/>' order: those <see cref="CrewRules.OperationRefusal"/> does not
+    /// refuse, the very rule <see cref="TaskOperations.ApplyAsync"/> applies when they are run (a task's or command's
+    /// operation is judged by its job's facts too). <paramref name="force"/> as the operation would be sent.
+    /// </summary>
+    public static List<string> AllowedOn(CrewRules rules, AccessCaller caller, JobAccessFacts job, bool force) =>
+        [.. Names.Where(operation => rules.OperationRefusal(caller, operation, job, force, target: "") is null)];
+
     /// <summary>chpri's new priority.</summary>
     public double Priority { get; init; }
 

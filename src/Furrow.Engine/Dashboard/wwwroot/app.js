@@ -532,6 +532,28 @@ function actionApplies(op, job) {
   }
 }
 
+/**
+ * Whether the engine lets this user run an operation on a job, as the job list said (its `allowed`, asked for with
+ * allowed=1: crews.config's edit policies, the job's lock, read-only logins); a row without it is left to the engine.
+ */
+function jobAllows(job, op) { return !job.allowed || job.allowed.includes(op); }
+
+/** The tooltip naming the jobs an action is not allowed on; '' when there are none. */
+function notAllowedText(label, jobs, others) {
+  if (!jobs.length) return '';
+  const names = jobs.map(j => j.jid).sort((a, b) => a - b).map(jid => `J${jid}`);
+  const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+  return `${label}: not allowed on ${shown} (crews.config's edit policies, or a lock)${others ? '; it acts on the others only' : ''}`;
+}
+
+/** The note beside a toolbar naming the actions crews.config or a lock keeps from (some of) the jobs; '' for none. */
+function deniedNote(labels) {
+  return labels.length ? `Not allowed by crews.config or a lock: ${labels.join(', ')} (a button's tooltip names the jobs)` : '';
+}
+
+/** Sets a button's tooltip, or removes it when there is nothing to say. */
+function setTitle(node, text) { if (text) node.title = text; else node.removeAttribute('title'); }
+
 /** Runs a job action on the given jobs, asking what an operator must confirm: other users' jobs, deletion, the new priority. */
 async function jobAction(action, jobs) {
   if (!jobs.length) return null;
@@ -557,9 +579,14 @@ function jobsView() {
   const count = el('span', { class: 'count', role: 'status' });
   const actions = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Job actions' });
   let selectedJobs = [];
+  // Jobs the engine would refuse the action on are not sent: the button's tooltip names them.
   const buttons = JOB_ACTIONS.map(action => el('button', { type: 'button', class: action.class, text: action.label, 'data-op': action.op, disabled: true,
-    onclick: async () => { if (await jobAction(action, selectedJobs)) refreshSome(selectedJobs.map(j => j.jid)); } }));
-  actions.append(...buttons);
+    onclick: async () => {
+      const jobs = selectedJobs.filter(j => jobAllows(j, action.op));
+      if (await jobAction(action, jobs)) refreshSome(jobs.map(j => j.jid));
+    } }));
+  const denied = el('span', { class: 'muted', id: 'actions-denied', role: 'note' });
+  actions.append(...buttons, denied);
   const grid = new Grid({
     label: 'Jobs', key: j => j.jid, selectable: true,
     rowLabel: j => `Job ${j.jid} ${j.title}`,
@@ -567,7 +594,15 @@ function jobsView() {
     onOpen: j => navigate(`/jobs/${j.jid}`),
     onSelection: keys => {
       selectedJobs = keys.map(k => grid.row(k)).filter(Boolean);
-      for (const b of buttons) b.disabled = app.auth.readOnly || !selectedJobs.some(j => actionApplies(b.dataset.op, j));
+      const deniedLabels = [];
+      for (const b of buttons) {
+        const applying = selectedJobs.filter(j => actionApplies(b.dataset.op, j));
+        const refused = applying.filter(j => !jobAllows(j, b.dataset.op));
+        b.disabled = app.auth.readOnly || applying.length === refused.length;
+        setTitle(b, app.auth.readOnly ? '' : notAllowedText(b.textContent, refused, refused.length < applying.length));
+        if (refused.length && !app.auth.readOnly) deniedLabels.push(refused.length < applying.length ? `${b.textContent} (some jobs)` : b.textContent);
+      }
+      denied.textContent = deniedNote(deniedLabels);
       count.textContent = `${grid.rows.length.toLocaleString()} job${grid.rows.length === 1 ? '' : 's'}${selectedJobs.length ? `, ${selectedJobs.length} selected` : ''}`;
     },
     columns: [
@@ -595,7 +630,7 @@ function jobsView() {
     // The user's clause alone is sent as typed, so the engine's error names the token where they typed it.
     const clauses = [filter.value.trim(), extraClause].filter(Boolean);
     const q = clauses.length > 1 ? clauses.map(c => `(${c})`).join(' and ') : clauses[0];
-    return { q, archived: deleted.checked ? 1 : undefined, limit: 0 };
+    return { q, archived: deleted.checked ? 1 : undefined, limit: 0, allowed: 1 };
   }
 
   async function load() {
@@ -723,8 +758,11 @@ function jobView(jid, tid) {
     const actions = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Job actions' },
       JOB_ACTIONS.filter(a => job.deleted ? a.op === 'undelete' : a.op !== 'undelete' && !(a.op === 'pause' && job.paused) && !(a.op === 'unpause' && !job.paused))
         .map(action => el('button', { type: 'button', class: action.class, text: action.label, 'data-op': action.op,
-          disabled: app.auth.readOnly || !actionApplies(action.op, job),
+          disabled: app.auth.readOnly || !actionApplies(action.op, job) || !jobAllows(job, action.op),
+          title: app.auth.readOnly ? undefined : notAllowedText(action.label, jobAllows(job, action.op) ? [] : [job]) || undefined,
           onclick: async () => { if (await jobAction(action, [job])) loadJob(); } })));
+    const deniedLabels = app.auth.readOnly ? [] : [...actions.children].filter(b => actionApplies(b.dataset.op, job) && !jobAllows(job, b.dataset.op)).map(b => b.textContent);
+    if (deniedLabels.length) actions.append(el('span', { class: 'muted', id: 'actions-denied', role: 'note', text: deniedNote(deniedLabels) }));
     header.replaceChildren(
       el('h1', {}, link('/jobs', 'Jobs'), ' / ', el('span', { class: 'muted', text: `${job.jid} ` }), el('span', { id: 'job-title', text: job.title }), ' ', stateChip(jobState(job))),
       el('div', { class: 'toolbar' },
@@ -737,7 +775,7 @@ function jobView(jid, tid) {
 
   async function loadJob() {
     try {
-      const rows = await api('/api/v1/jobs', { query: { q: `jid=${jid}`, archived: 1 } });
+      const rows = await api('/api/v1/jobs', { query: { q: `jid=${jid}`, archived: 1, allowed: 1 } });
       job = rows[0] ?? null;
       if (!job) {
         header.replaceChildren(el('h1', { text: `Job ${jid}` }), el('p', { text: `There is no job ${jid} (or you may not see it).` }));
@@ -745,6 +783,7 @@ function jobView(jid, tid) {
         return;
       }
       drawHeader();
+      gateTaskButtons();
     } catch (error) { showMessage(error.message); }
   }
 
@@ -805,6 +844,16 @@ function jobView(jid, tid) {
     if (changed || !panel.querySelector('.log')) drawTask(true);
   }
 
+  // The task's actions the engine would refuse on this job (its `allowed`) are disabled, the tooltip saying why; the
+  // job may load after the panel is drawn, or change (a lock), so this runs again then.
+  function gateTaskButtons() {
+    for (const b of panel.querySelectorAll('.task-actions button[data-op]')) {
+      const allowed = !job || jobAllows(job, b.dataset.op);
+      b.disabled = app.auth.readOnly || !allowed;
+      setTitle(b, app.auth.readOnly || allowed ? '' : notAllowedText(b.textContent, [job]));
+    }
+  }
+
   async function drawTask(fresh) {
     const r = tasks.get(selectedTid);
     if (!r) return;
@@ -819,7 +868,7 @@ function jobView(jid, tid) {
       el('dt', { text: 'Blade' }), el('dd', { text: r.blade ?? run?.blade ?? '-' }),
       el('dt', { text: 'Elapsed' }), el('dd', { text: elapsedOf(r) }),
       el('dt', { text: 'Tries' }), el('dd', { text: String(r.retryCount) }));
-    const buttons = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Task actions' }, taskActions.map(a => el('button', {
+    const buttons = el('div', { class: 'toolbar task-actions', role: 'toolbar', 'aria-label': 'Task actions' }, taskActions.map(a => el('button', {
       type: 'button', text: a.label, 'data-op': a.op, disabled: app.auth.readOnly,
       onclick: async () => {
         const others = job && job.owner !== app.auth.user;
@@ -834,6 +883,7 @@ function jobView(jid, tid) {
       log = logFollower(jid, r.tid);
     }
     panel.replaceChildren(el('h2', { text: `Task ${r.tid}` }), facts, buttons, why, commands, log.element);
+    gateTaskButtons();
     if (r.state === 'ready' || r.state === 'blocked') {
       why.append(el('h2', { text: 'Why is this waiting?' }));
       try {
