@@ -209,6 +209,60 @@ public sealed class CrewsTests
     }
 
     [Fact]
+    public async Task AnAllowedListing_IsNotModified_OnlyForTheSameCaller_UnderTheSameCrewsConfig()
+    {
+        await using var site = new TestSite();
+        var passwords = new[] { "fxer", "ana" }.ToDictionary(u => u, u => site.AddAccount(u));
+        var crews = Path.Combine(site.ConfigDir, "crews.config");
+        await File.WriteAllTextAsync(crews, FxControls);
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync(Script, "ana");
+        var http = new Dictionary<string, HttpClient>();
+        foreach (var (user, password) in passwords)
+        {
+            http[user] = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+            http[user].DefaultRequestHeaders.Authorization = new("Bearer", await site.LoginAsync(user, password));
+        }
+        var url = $"api/v1/jobs?q=jid%3D{jid}&allowed=1";
+        async Task<(System.Net.HttpStatusCode Status, string? Tag, string[] Allowed)> ListAsync(string user, string? tag)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (tag is not null)
+                request.Headers.IfNoneMatch.Add(System.Net.Http.Headers.EntityTagHeaderValue.Parse(tag));
+            using var reply = await http[user].SendAsync(request);
+            if (reply.StatusCode != System.Net.HttpStatusCode.OK)
+                return (reply.StatusCode, null, []);
+            using var rows = JsonDocument.Parse(await reply.Content.ReadAsStringAsync());
+            var allowed = rows.RootElement.EnumerateArray().Single().GetProperty("allowed").EnumerateArray().Select(o => o.GetString()!).ToArray();
+            return (reply.StatusCode, reply.Headers.ETag?.ToString(), allowed);
+        }
+
+        try
+        {
+            var (_, tag, allowed) = await ListAsync("fxer", null);
+            Assert.NotNull(tag);
+            Assert.Contains("pause", allowed);
+            Assert.DoesNotContain("delete", allowed);
+            Assert.Equal(System.Net.HttpStatusCode.NotModified, (await ListAsync("fxer", tag)).Status);
+            // Another caller sending fxer's tag gets its own rows: the owner may delete.
+            var (status, _, anas) = await ListAsync("ana", tag);
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.Contains("delete", anas);
+
+            // crews.config takes control from fx: nothing in the database changed, and fxer's tag no longer holds.
+            await File.WriteAllTextAsync(crews, FxControls.Replace("\"fx\", ", ""));
+            await Eventually.WaitUntilAsync(async () => (await ListAsync("fxer", tag)).Status == System.Net.HttpStatusCode.OK,
+                TimeSpan.FromSeconds(10), () => "the engine to read the edited crews.config");
+            Assert.DoesNotContain("pause", (await ListAsync("fxer", null)).Allowed);
+        }
+        finally
+        {
+            foreach (var client in http.Values)
+                client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task ANamedPolicy_GivesItsCrew_WhatItNames_AndAnUndefinedOne_FallsBackToDefaultPolicy()
     {
         await using var farm = await StartAsync(Studio);

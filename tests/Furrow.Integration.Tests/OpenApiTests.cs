@@ -34,7 +34,7 @@ public sealed class OpenApiTests
     private static readonly Dictionary<(string Method, string Path), string[]> QueryParameters = new()
     {
         [("post", "/api/v1/jobs")] = ["user", "file", "host", "cwd", "priority", "paused", "format"],
-        [("get", "/api/v1/jobs")] = [.. Listing, "comment"],
+        [("get", "/api/v1/jobs")] = [.. Listing, "comment", "allowed"],
         [("get", "/api/v1/tasks")] = Listing,
         [("get", "/api/v1/commands")] = Listing,
         [("get", "/api/v1/invocations")] = Listing,
