@@ -15,7 +15,7 @@ internal sealed record OperationRequest(string Operation, AccessCaller Caller, b
     /// <summary>The user the request acts as.</summary>
     public string User => Caller.Name;
 
-    private static readonly string[] TaskOperations = ["retry", "skip", "resume", "tattr", "chkeys"];
+    private static readonly string[] TaskOperations = ["retry", "skip", "resume", "kill", "tattr", "chkeys"];
 
     private static readonly string[] CommandOperations = ["cattr"];
 

@@ -6,7 +6,7 @@ using Furrow.Storage;
 namespace Furrow.Engine.Jobs;
 
 /// <summary>
-/// The operator's verbs on tasks, jobs and blades: retry, resume, skip, pause, unpause, interrupt, restart, delete, undelete,
+/// The operator's verbs on tasks, jobs and blades: retry, resume, skip, kill, pause, unpause, interrupt, restart, delete, undelete,
 /// chpri, delay, undelay, retryallerrs, skipallerrs, jattr, tattr, cattr, chkeys, lock, unlock, unblock, nimby; and the
 /// rules every verb a search clause aims obeys (locks, crews.config's job edit policies), in <see cref="ApplyAsync"/>.
 /// </summary>
@@ -86,6 +86,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             "skip" => await SkipAsync(jid, tid, cancellationToken).ConfigureAwait(false),
             "resume" => await ResumeAsync(jid, tid, cancellationToken).ConfigureAwait(false),
             "interrupt" => await InterruptAsync(jid, request.User, cancellationToken).ConfigureAwait(false),
+            "kill" => await KillAsync(jid, tid, request.User, cancellationToken).ConfigureAwait(false),
             "restart" => await RestartAsync(jid, cancellationToken).ConfigureAwait(false),
             "pause" => await SetPausedAsync(jid, true, cancellationToken).ConfigureAwait(false),
             "unpause" => await SetPausedAsync(jid, false, cancellationToken).ConfigureAwait(false),
@@ -137,6 +138,15 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
     {
         var changes = new ChangeSet();
         var problem = farm.Interrupt(jid, user, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
+    /// <summary>Kills one task's running command; the task goes to error and the job goes on (Tractor's jinterrupt with a tid).</summary>
+    public async Task<string?> KillAsync(long jid, int tid, string user, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var problem = farm.Kill(jid, tid, user, changes);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         return problem;
     }

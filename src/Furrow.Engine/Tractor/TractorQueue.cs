@@ -37,8 +37,8 @@ internal static class TractorQueue
         return call.Q switch
         {
             "jattr" => await JobAttributesAsync(call, targets).ConfigureAwait(false),
-            "jinterrupt" when call.Get("tid") is { Length: > 0 } => TractorReply.Error(StatusCodes.Status501NotImplemented,
-                "Furrow interrupts whole jobs only (queue?q=jinterrupt without tid=): stopping one task is `tq retry` (it reruns) or `tq skip`"),
+            // With tid=: kill those tasks' running commands (they go to error; the job is not paused).
+            "jinterrupt" when targets.Tids is not null => await TaskOperationAsync(call, "kill", targets).ConfigureAwait(false),
             "jinterrupt" => await OperateAsync(call, "interrupt", targets.JobClause(), targets).ConfigureAwait(false),
             "jrestart" => await OperateAsync(call, "restart", targets.JobClause(), targets).ConfigureAwait(false),
             "jretry" => call.Get("tsubset") switch

@@ -173,12 +173,19 @@ def check_running_job_retry_active_interrupt_restart_delete_restore(ctx):
     jid = spool(c, LONG)
     wait_for("the sleeper to run", lambda: tasks(c, jid)["sleeper"]["state"] == "active")
     tid = tasks(c, jid)["sleeper"]["tid"]
-    r = queue(c, {"q": "jinterrupt", "jid": jid, "tid": tid})
-    assert r.status == 501 and "jinterrupt" in r.json()["msg"], r
     # tq retryactive: the running task starts over.
     r = queue(c, {"q": "jretry", "tsubset": "active", "jid": jid})
     assert r.rc == 0 and r.json()["done"] == ["J%d T%d" % (jid, tid)], r
     wait_for("the sleeper to run again", lambda: runs(c, jid, tid) >= 2 and tasks(c, jid)["sleeper"]["state"] == "active")
+    # Kill one task: it goes to error and the job is not paused; a task with nothing running is refused, naming why.
+    r = queue(c, {"q": "jinterrupt", "jid": jid, "tid": tid})
+    assert r.rc == 0 and r.json()["done"] == ["J%d T%d" % (jid, tid)], r
+    assert tasks(c, jid)["sleeper"]["state"] == "error" and job(c, jid)["paused"] is False, (tasks(c, jid), job(c, jid))
+    r = queue(c, {"q": "jinterrupt", "jid": jid, "tid": tid})
+    assert r.status == 403 and "no running command" in r.json()["msg"], r
+    r = queue(c, {"q": "tretry", "jid": jid, "tid": tid})
+    assert r.rc == 0, r
+    wait_for("the sleeper to run a third time", lambda: runs(c, jid, tid) >= 3 and tasks(c, jid)["sleeper"]["state"] == "active")
     # tq interrupt: the job pauses and its running task goes to error.
     r = queue(c, {"q": "jinterrupt", "jid": jid})
     assert r.rc == 0, r
