@@ -34,6 +34,8 @@ internal static class TractorQueue
         var targets = Targets.Read(call, out var problem);
         if (targets is null)
             return problem!;
+        if (targets.Unused(call) is { } unused)
+            return unused;
         return call.Q switch
         {
             "jattr" => await JobAttributesAsync(call, targets).ConfigureAwait(false),
@@ -262,6 +264,19 @@ internal static class TractorQueue
             if (ids.Count == 0)
                 problem = TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {name}={text}: expected whole numbers above 0, comma-joined");
             return problem is null ? ids : null;
+        }
+
+        /// <summary>A 400 naming a tid= or cid= the query does not act on (whole jobs, or tasks without cid=); else null.</summary>
+        public TractorReply? Unused(TractorCall call)
+        {
+            var onTasks = call.Q is "tretry" || (call.Q is "tskip" or "jinterrupt" && call.Get("tsubset") is not { Length: > 0 });
+            var unused = call.Q == "cattr" ? null
+                : Cids is not null ? "cid"
+                : Tids is not null && !onTasks ? "tid"
+                : null;
+            return unused is null ? null : TractorReply.Error(StatusCodes.Status400BadRequest,
+                $"queue?q={call.Q}{(call.Get("tsubset") is { Length: > 0 } s ? "&tsubset=" + s : "")} does not take {unused}= " +
+                (unused == "tid" ? "(it acts on whole jobs; one task is tretry, tskip or jinterrupt with jid= and tid=)" : "(only cattr acts on commands)"));
         }
 
         public string JobClause() => $"jid in [{string.Join(", ", Jids)}]";

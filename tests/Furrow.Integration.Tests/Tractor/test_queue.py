@@ -121,6 +121,13 @@ def check_bad_ids_unknown_queries_and_missing_jobs_are_named(ctx):
     assert r.status == 404 and r.json()["rc"] == 404 and "987654" in r.json()["msg"], r
     r = queue(c, {"q": "ejectall", "blade": "tractorblade/127.0.0.1"})
     assert r.status == 501 and "ejectall" in r.json()["msg"], r
+    # An id the query does not act on is refused, not ignored.
+    r = queue(c, {"q": "jrestart", "jid": 1, "tid": 2})
+    assert r.status == 400 and "tid=" in r.json()["msg"], r
+    r = queue(c, {"q": "tskip", "jid": 1, "tsubset": "error", "tid": 2})
+    assert r.status == 400 and "tid=" in r.json()["msg"], r
+    r = queue(c, {"q": "tretry", "jid": 1, "tid": 2, "cid": 3})
+    assert r.status == 400 and "cid=" in r.json()["msg"], r
     r = queue(c, {"q": "jretry", "jid": 1, "tsubset": "sometimes"})
     assert r.status == 400 and "sometimes" in r.json()["msg"], r
     # Without a login, on an engine that needs one.
