@@ -318,7 +318,7 @@ internal static class QueueEndpoints
         };
         var request = new OperationRequest(operation, CallerOf(context), q["force"] == "1") { Priority = priority, AfterMs = afterMs, Edit = edit };
         var outcome = await operations.ApplyAsync(request, targets, ct);
-        return TypedResults.Json(new OperationReply(operation, outcome.Done.Count, outcome.Done, outcome.Refused),
+        return TypedResults.Json(new OperationReply(operation, outcome.Done.Count, outcome.Done, outcome.Refused) { Forbidden = outcome.Forbidden },
             FurrowJsonContext.Default.OperationReply);
     }
 

@@ -27,6 +27,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         var rules = accounts.Crews;
         var done = new List<string>();
         var refused = new List<string>();
+        var forbidden = 0;
         // A job's row (lock, policy) is read once, however many of its tasks match; so are its commands, for a service key.
         var lockOf = new Dictionary<long, string?>();
         var policyOf = new Dictionary<long, string?>();
@@ -43,6 +44,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             if (rules.OperationRefusal(request.Caller, operation, new JobAccessFacts(target.Owner, policyOf[jid], holder), force, name) is { } refusal)
             {
                 refused.Add(refusal);
+                forbidden++;
                 continue;
             }
             string? problem;
@@ -74,7 +76,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             else
                 refused.Add(problem);
         }
-        return new OperationOutcome(done, refused);
+        return new OperationOutcome(done, refused) { Forbidden = forbidden };
     }
 
     private async Task<string?> OperateAsync(OperationRequest request, OperationTarget target, CancellationToken cancellationToken)

@@ -13,7 +13,8 @@ namespace Furrow.Engine.Tractor;
 /// user before it sends an operation on another user's job), so every operation is sent with force=1: the job edit
 /// policies still decide, and a plain user is still refused another user's job under Furrow's default policy.
 /// Replies: `{"rc": 0, "msg": WHAT WAS DONE, "done": [names], "refused": [why]}`; when every target was refused,
-/// `{"rc": 403, "msg": WHY}`; when the ids match nothing, `{"rc": 404, "msg": "no job N"}`; a native failure keeps its
+/// `{"rc": 403, "msg": WHY}` if the rules refused any of them, else `{"rc": 409, "msg": WHY}` (nothing in error to retry,
+/// nothing running to kill); when the ids match nothing, `{"rc": 404, "msg": "no job N"}`; a native failure keeps its
 /// status and message.
 /// </summary>
 internal static class TractorQueue
@@ -191,7 +192,10 @@ internal static class TractorQueue
             return new Outcome(native, [], []);
         using var json = native.Json();
         var root = json.RootElement;
-        return new Outcome(native, Strings(root, "items"), Strings(root, "refused"));
+        return new Outcome(native, Strings(root, "items"), Strings(root, "refused"))
+        {
+            Forbidden = root.TryGetProperty("forbidden", out var forbidden) && forbidden.TryGetInt32(out var count) ? count : 0,
+        };
     }
 
     private static List<string> Strings(JsonElement root, string name) =>
@@ -200,11 +204,15 @@ internal static class TractorQueue
     // What the native operation answered.
     private sealed record Outcome(NativeReply Native, List<string> Done, List<string> Refused)
     {
-        // A native failure as it came; every target refused as a 403 naming why; nothing matched as a 404 naming the ids.
+        /// <summary>How many of <see cref="Refused"/> the rules refused.</summary>
+        public int Forbidden { get; init; }
+
+        // A native failure as it came; every target refused as a 403 (the rules) or 409 (their state) naming why;
+        // nothing matched as a 404 naming the ids.
         public TractorReply? Failure(Targets targets) =>
             !Native.Ok ? TractorReply.Error(Native.Status, Native.Message)
             : Done.Count > 0 ? null
-            : Refused.Count > 0 ? TractorReply.Error(StatusCodes.Status403Forbidden, string.Join("; ", Refused))
+            : Refused.Count > 0 ? TractorReply.Error(Forbidden > 0 ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict, string.Join("; ", Refused))
             : TractorReply.Error(StatusCodes.Status404NotFound, targets.NothingMatched());
     }
 

@@ -172,7 +172,7 @@ def check_retryallerrs_and_skipallerrs(ctx):
     assert r.rc == 0 and tasks(c, jid)["a"]["state"] == "done", (r, tasks(c, jid))
     # Nothing in error now: the native refusal, as a failure naming why.
     r = queue(c, {"q": "tskip", "tsubset": "error", "jid": jid})
-    assert r.status == 403 and "no task in error" in r.json()["msg"], r
+    assert r.status == 409 and "no task in error" in r.json()["msg"], r
 
 
 def check_running_job_retry_active_interrupt_restart_delete_restore(ctx):
@@ -189,7 +189,7 @@ def check_running_job_retry_active_interrupt_restart_delete_restore(ctx):
     assert r.rc == 0 and r.json()["done"] == ["J%d T%d" % (jid, tid)], r
     assert tasks(c, jid)["sleeper"]["state"] == "error" and job(c, jid)["paused"] is False, (tasks(c, jid), job(c, jid))
     r = queue(c, {"q": "jinterrupt", "jid": jid, "tid": tid})
-    assert r.status == 403 and "no running command" in r.json()["msg"], r
+    assert r.status == 409 and "no running command" in r.json()["msg"], r
     r = queue(c, {"q": "tretry", "jid": jid, "tid": tid})
     assert r.rc == 0, r
     wait_for("the sleeper to run a third time", lambda: runs(c, jid, tid) >= 3 and tasks(c, jid)["sleeper"]["state"] == "active")
@@ -235,6 +235,9 @@ def check_another_users_job_is_refused_to_a_plain_user_and_done_by_an_administra
     r = queue(c, {"q": "jretire", "jid": jid}, in_body=True)
     assert r.status == 403, r
     assert job(c, jid)["priority"] != 900 and job(c, jid)["deleted"] is False, job(c, jid)
+    # The native reply counts what the rules refused: that is what makes the Tractor reply 403 and not 409.
+    status, native = c.native("POST", "/api/v1/operations/chpri?force=1&priority=900&q=" + urllib.parse.quote("jid=%d" % jid))
+    assert status == 200 and native["affected"] == 0 and native["forbidden"] == 1, (status, native)
     # Tractor sends no --force: an administrator's operation on another user's job is done (force=1, the rules allow it).
     boss = ctx.logged_in_as("boss")
     r = queue(boss, {"q": "jattr", "jid": jid, "set_priority": 900})
