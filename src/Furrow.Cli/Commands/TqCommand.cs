@@ -582,6 +582,7 @@ internal static class TqCommand
         ("retry", "run the matching tasks again from their first command"),
         ("skip", "mark the matching tasks done without running them, so what waits on them goes on"),
         ("resume", "run the matching tasks in error again from the command that failed or was stopped (%r is 1 for it)"),
+        ("kill", "kill the matching tasks' running commands: each task goes to error and its job goes on (tq retry or tq resume runs it again)"),
         ("pause", "stop starting the matching jobs' commands (what runs goes on)"),
         ("unpause", "let the matching jobs' commands start again"),
         ("interrupt", "pause the matching jobs and kill their running commands, whose tasks go to error: nothing more starts until tq unpause, and tq retry or tq resume runs a killed task again"),
@@ -682,7 +683,7 @@ internal static class TqCommand
     // The listing an operation searches: tasks for the task verbs, commands for cattr, else jobs.
     private static QueryTable TargetOf(string operation) => operation switch
     {
-        "retry" or "skip" or "resume" or "tattr" or "chkeys" => QueryTable.Tasks,
+        "retry" or "skip" or "resume" or "kill" or "tattr" or "chkeys" => QueryTable.Tasks,
         "cattr" => QueryTable.Commands,
         _ => QueryTable.Jobs,
     };
