@@ -144,3 +144,15 @@ def check_hostile_form_bodies_are_refused_naming_why(ctx):
 def check_verbs_match_in_any_case(ctx):
     reply = ctx.client().raw("Monitor?q=loginscheme")
     assert reply.status == 200 and "validation" in reply.json(), reply
+
+
+def check_refusals_before_a_verb_runs_carry_tractors_server_header_too(ctx):
+    # Refused by the engine's request checks (a user name it cannot take), before any verb runs.
+    reply = ctx.client().transaction("monitor", {"q": "login", "user": "bad name\x01"})
+    assert reply.status == 400, reply
+    assert reply.headers["server"].startswith("Pixar_tractor/2."), reply.headers
+    assert reply.json()["rc"] == 400 and "bad user" in reply.json()["msg"], reply
+    for path in ["", "monitor/extra"]:
+        missing = ctx.client().raw(path)
+        assert missing.status == 404 and missing.headers["server"].startswith("Pixar_tractor/2."), missing
+        assert "not a Tractor URL" in missing.json()["msg"], missing
