@@ -238,6 +238,9 @@ public static class EngineHost
         app.Use((context, next) =>
         {
             context.Response.Headers.XContentTypeOptions = "nosniff";
+            // Tractor's clients read the engine's version from the Server header of every reply, refusals included.
+            if (TractorRequests.IsTractor(context.Request))
+                context.Response.Headers.Server = TractorEndpoints.ServerHeader;
             return next(context);
         });
         var allowedHosts = RequestGuard.AllowedHosts(listenAddress, options.EngineHostNames);

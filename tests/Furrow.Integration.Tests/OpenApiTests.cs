@@ -78,6 +78,7 @@ public sealed class OpenApiTests
     {
         [("post", "/api/v1/jobs")] = [400, 413, 415],
         [("get", "/api/v1/jobs")] = [400],
+        [("get", "/api/v1/auth")] = [401],
         [("get", "/api/v1/tasks")] = [400],
         [("get", "/api/v1/commands")] = [400],
         [("get", "/api/v1/invocations")] = [400],

@@ -114,6 +114,37 @@ public sealed class TqOperationTests
     }
 
     [Fact]
+    public async Task Kill_StopsOneTasksRunningCommand_PutsTheTaskInError_AndTheJobGoesOn()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var gate = Path.Combine(site.Root, "gate");
+        var jid = await site.SpoolAsync($$"""
+            Job -title {killable} -subtasks {
+                Task {waits} -cmds { RemoteCmd {sh -c "while [ ! -f {{gate}} ]; do sleep 0.1; done"} }
+                Task {also waits} -cmds { RemoteCmd {sh -c "while [ ! -f {{gate}} ]; do sleep 0.1; done"} }
+            }
+            """);
+        await site.StartBladeAsync("worker");
+        await site.WaitForJobAsync(jid, j => j.NumActive == 2, TimeSpan.FromSeconds(30), "both tasks running");
+
+        var (code, stdout, stderr) = await Tq(site, "kill", jid.ToString(), "1");
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"kill J{jid} T1", stdout.Trim());
+        var job = await site.WaitForJobAsync(jid, j => j.NumError == 1 && j.NumActive == 1, TimeSpan.FromSeconds(30), "T1 in error, T2 running");
+        Assert.False(job.Paused);
+        (_, stdout, _) = await Tq(site, "invocations", $"jid={jid} and tid=1", "-c", "state", "--nh");
+        Assert.Equal("killed", stdout.Trim());
+        Assert.Contains("killed by tester", await site.Client.TaskLogAsync(jid, 1));
+        (code, _, stderr) = await Tq(site, "kill", jid.ToString(), "1");
+        Assert.Equal(1, code);
+        Assert.Contains("no running command", stderr);
+
+        await File.WriteAllTextAsync(gate, "");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1 && j.NumError == 1, TimeSpan.FromSeconds(30), "T2 done, T1 still in error");
+    }
+
+    [Fact]
     public async Task Interrupt_PausesTheJobAndPutsRunningTasksInError_Resume_GoesOnFromTheStoppedCommand_Restart_RunsEverythingAgain()
     {
         await using var site = new TestSite();

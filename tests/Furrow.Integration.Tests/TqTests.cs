@@ -228,6 +228,24 @@ public sealed class TqTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HelpColumns_OffersAnAliasOnlyForARecordedColumn_AndNamesTheOthersBesideTheirColumn()
+    {
+        var (code, stdout, stderr) = await Tq("help", "columns");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("elapsedsecs (elapsed)", stdout);
+        // Each alias offered names a column its table lists as recorded (the line above its aliases).
+        var lines = stdout.Split('\n');
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (!lines[i].StartsWith("  aliases: ", StringComparison.Ordinal))
+                continue;
+            var recorded = lines[i - 1][(lines[i - 1].IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+            foreach (var alias in lines[i]["  aliases: ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                Assert.True(recorded.Contains(alias[(alias.IndexOf('=') + 1)..]), $"{alias} is offered but its column is not recorded:\n{lines[i - 1]}");
+        }
+    }
+
+    [Fact]
     public async Task TheNativeTq_AnswersAsTheOneOnTheRuntime_ForListingsJsonAndErrors()
     {
         var native = Path.Combine(Path.GetDirectoryName(FurrowProcess.FurrowDll)!, "furrow-client");

@@ -25,14 +25,21 @@ public sealed class TractorProtocolTests
     [Fact]
     public Task Query_Tractorselect() => RunAreaAsync("query", withBlade: true);
 
-    /// <summary>Starts an engine (and a blade) with a user account and runs <paramref name="area"/>'s checks as that user.</summary>
+    [Fact]
+    public Task Queue_Operations() => RunAreaAsync("queue", withBlade: true, others: [("bystander", false), ("boss", true)]);
+
+    /// <summary>
+    /// Starts an engine (and a blade) with a user account and runs <paramref name="area"/>'s checks as that user;
+    /// <paramref name="others"/> are more accounts (administrators or not) the checks may log in as ($TRACTOR_ACCOUNTS).
+    /// </summary>
     /// <param name="engineSettings">tractor.config members added before the engine starts (<see cref="TestSite.AddEngineSettingsAsync"/>).</param>
-    internal static async Task RunAreaAsync(string area, bool withBlade = false, string? engineSettings = null)
+    internal static async Task RunAreaAsync(string area, bool withBlade = false, string? engineSettings = null, (string Name, bool Administrator)[]? others = null)
     {
         await using var site = new TestSite();
         if (engineSettings is not null)
             await site.AddEngineSettingsAsync(engineSettings);
         var password = site.AddAccount("wrangler");
+        var accounts = (others ?? []).Select(o => $"{o.Name}:{site.AddAccount(o.Name, o.Administrator)}").ToList();
         await site.StartEngineAsync();
         if (withBlade)
             await site.StartBladeAsync("tractorblade");
@@ -50,6 +57,7 @@ public sealed class TractorProtocolTests
         }, TimeSpan.FromSeconds(10), () => "the engine to take the wrangler account");
 
         var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Scripts };
+        start.Environment["TRACTOR_ACCOUNTS"] = string.Join(",", accounts);
         foreach (var arg in new[] { Path.Combine(Scripts, "run_area.py"), "127.0.0.1", site.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "wrangler", password, area })
             start.ArgumentList.Add(arg);
         using var python = Process.Start(start)!;

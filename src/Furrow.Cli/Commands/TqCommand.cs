@@ -368,10 +368,16 @@ internal static class TqCommand
                 foreach (var schema in QuerySchema.All.Where(x => x.Table != QueryTable.Notes))
                 {
                     Console.WriteLine($"{schema.PluralName}: {string.Join(' ', schema.Columns.Where(c => c.Recorded).Select(c => c.Name))}");
-                    if (schema.Aliases.Count > 0)
-                        Console.WriteLine($"  aliases: {string.Join(' ', schema.Aliases.Select(a => $"{a.Key}={a.Value}"))}");
-                    if (schema.Columns.Where(c => !c.Recorded).Select(c => c.Name).ToList() is { Count: > 0 } missing)
-                        Console.WriteLine($"  not recorded by Furrow: {string.Join(' ', missing)}");
+                    // An alias is listed with its column: among the aliases when the column is recorded, else beside it as not recorded.
+                    var unrecorded = schema.Columns.Where(c => !c.Recorded).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+                    if (schema.Aliases.Where(a => !unrecorded.Contains(a.Value)).ToList() is { Count: > 0 } aliases)
+                        Console.WriteLine($"  aliases: {string.Join(' ', aliases.Select(a => $"{a.Key}={a.Value}"))}");
+                    if (unrecorded.Count > 0)
+                    {
+                        var named = schema.Columns.Where(c => !c.Recorded).Select(c => schema.Aliases.Where(a => a.Value == c.Name).Select(a => a.Key).ToList()
+                            is { Count: > 0 } also ? $"{c.Name} ({string.Join(", ", also)})" : c.Name);
+                        Console.WriteLine($"  not recorded by Furrow: {string.Join(' ', named)}");
+                    }
                 }
                 Console.WriteLine("tasks, commands and invocations also see their job's columns (priority, Job.title), commands and invocations their task's (task.state).");
                 Console.WriteLine("listings also show (not searchable): tasks blade why; blades inuse clockskew");
@@ -576,6 +582,7 @@ internal static class TqCommand
         ("retry", "run the matching tasks again from their first command"),
         ("skip", "mark the matching tasks done without running them, so what waits on them goes on"),
         ("resume", "run the matching tasks in error again from the command that failed or was stopped (%r is 1 for it)"),
+        ("kill", "kill the matching tasks' running commands: each task goes to error and its job goes on (tq retry or tq resume runs it again)"),
         ("pause", "stop starting the matching jobs' commands (what runs goes on)"),
         ("unpause", "let the matching jobs' commands start again"),
         ("interrupt", "pause the matching jobs and kill their running commands, whose tasks go to error: nothing more starts until tq unpause, and tq retry or tq resume runs a killed task again"),
@@ -676,7 +683,7 @@ internal static class TqCommand
     // The listing an operation searches: tasks for the task verbs, commands for cattr, else jobs.
     private static QueryTable TargetOf(string operation) => operation switch
     {
-        "retry" or "skip" or "resume" or "tattr" or "chkeys" => QueryTable.Tasks,
+        "retry" or "skip" or "resume" or "kill" or "tattr" or "chkeys" => QueryTable.Tasks,
         "cattr" => QueryTable.Commands,
         _ => QueryTable.Jobs,
     };

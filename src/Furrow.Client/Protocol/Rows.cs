@@ -106,7 +106,14 @@ public sealed record BlocklistRow(long Jid, string Blade, int Failures, bool Blo
 public sealed record SpoolReply(int Rc, string Msg, long Jid);
 
 /// <summary>The reply to an operation on jobs or tasks: what it touched, and what it could not.</summary>
-public sealed record OperationReply(string Operation, int Affected, IReadOnlyList<string> Items, IReadOnlyList<string> Refused);
+public sealed record OperationReply(string Operation, int Affected, IReadOnlyList<string> Items, IReadOnlyList<string> Refused)
+{
+    /// <summary>
+    /// How many of <see cref="Refused"/> the rules refused (a read-only login, another user's lock, the job's edit
+    /// policy, --force); the others could not be done as their target stands (nothing in error, nothing running).
+    /// </summary>
+    public int Forbidden { get; init; }
+}
 
 /// <summary>
 /// An error body: an RFC 7807 problem (<c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>, served as

@@ -61,7 +61,7 @@ public sealed class CrewRules
     public static IReadOnlyDictionary<string, string[]> Groups { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["tasks"] = ["retry", "skip", "resume", "retryallerrs", "skipallerrs"],
-        ["control"] = ["pause", "unpause", "interrupt", "restart", "delay", "undelay"],
+        ["control"] = ["pause", "unpause", "interrupt", "kill", "restart", "delay", "undelay"],
         ["edit"] = ["chpri", "jattr", "tattr", "cattr", "chkeys"],
         ["locks"] = ["lock", "unlock"],
         ["deletion"] = ["delete", "undelete"],

@@ -276,7 +276,7 @@ internal static class QueueEndpoints
     /// <summary>The latest time an operation accepts, in Unix ms: the end of year 9999, as far as a DateTimeOffset goes.</summary>
     private const long MaxTimeMs = 253402300799999;
 
-    // POST /api/v1/operations/{operation}?q=CLAUSE: retry, skip, resume, tattr and chkeys act on the tasks the clause
+    // POST /api/v1/operations/{operation}?q=CLAUSE: retry, skip, resume, kill, tattr and chkeys act on the tasks the clause
     // matches, cattr on commands, the rest on jobs (undelete on deleted ones). chpri takes ?priority=N, delay
     // ?aftertime=UNIX_MS, jattr/tattr/cattr ?key=K&value=V, chkeys ?value=SERVICE-KEY. Other users' jobs need ?force=1 and
     // crews.config's leave. The request is read and the targets found here; what may be done to each is TaskOperations'
@@ -330,7 +330,7 @@ internal static class QueueEndpoints
         };
         var request = new OperationRequest(operation, CallerOf(context), q["force"] == "1") { Priority = priority, AfterMs = afterMs, Edit = edit };
         var outcome = await operations.ApplyAsync(request, targets, ct);
-        return TypedResults.Json(new OperationReply(operation, outcome.Done.Count, outcome.Done, outcome.Refused),
+        return TypedResults.Json(new OperationReply(operation, outcome.Done.Count, outcome.Done, outcome.Refused) { Forbidden = outcome.Forbidden },
             FurrowJsonContext.Default.OperationReply);
     }
 

@@ -71,16 +71,8 @@ internal sealed partial class LiveFarm
                 var stopped = 0;
                 foreach (var task in job.Tasks.AsSpan(1))
                 {
-                    if (task.RunningIid is not { } iid || !_invocations.TryGetValue(iid, out var running))
-                        continue;
-                    if (running.Started || running.HeaderWritten)
-                        changes.Logs.Add(new LogAppend(job.Owner, jid, task.Tid, iid, $"[furrow] interrupted by {user} (tq interrupt)\n", false));
-                    Abandon(running, InvocationState.Killed, changes);
-                    changes.Add(new SetCommandState(jid, running.Cid, CommandState.Error));
-                    task.RunningIid = null;
-                    Dequeue(job, task);
-                    SetState(job, task, TaskState.Error, changes);
-                    stopped++;
+                    if (Kill(job, task, $"interrupted by {user} (tq interrupt)", changes))
+                        stopped++;
                 }
                 if (stopped == 0 && job.Paused)
                     return $"J{jid} has no running command and is paused already (tq unpause lets it go on)";
@@ -92,6 +84,44 @@ internal sealed partial class LiveFarm
                 Seal(changes);
             }
         }
+    }
+
+    /// <summary>
+    /// Kills one task's running command (Tractor's jinterrupt with a tid, the kill task of its later clients): the task
+    /// goes to error, where `tq retry` reruns it and `tq resume` goes on from the stopped command; unlike
+    /// <see cref="Interrupt"/>, the job is not paused, so its other tasks go on. Null when done, else why not: the job is not
+    /// in the queue, it has no such task, or the task has no command running.
+    /// </summary>
+    public string? Kill(long jid, int tid, string user, ChangeSet changes)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                    return $"J{jid} T{tid} has no running command (no such task in the queue)";
+                return Kill(job, job.Tasks[tid], $"killed by {user}", changes) ? null : $"J{jid} T{tid} has no running command";
+            }
+            finally
+            {
+                Seal(changes);
+            }
+        }
+    }
+
+    // Stops a task's running command, if it has one, and puts the task in error; the log says who stopped it.
+    private bool Kill(LiveJob job, LiveTask task, string why, ChangeSet changes)
+    {
+        if (task.RunningIid is not { } iid || !_invocations.TryGetValue(iid, out var running))
+            return false;
+        if (running.Started || running.HeaderWritten)
+            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, iid, $"[furrow] {why}\n", false));
+        Abandon(running, InvocationState.Killed, changes);
+        changes.Add(new SetCommandState(job.Jid, running.Cid, CommandState.Error));
+        task.RunningIid = null;
+        Dequeue(job, task);
+        SetState(job, task, TaskState.Error, changes);
+        return true;
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal sealed record OperationRequest(string Operation, AccessCaller Caller, b
     /// <summary>The user the request acts as.</summary>
     public string User => Caller.Name;
 
-    private static readonly string[] TaskOperations = ["retry", "skip", "resume", "tattr", "chkeys"];
+    private static readonly string[] TaskOperations = ["retry", "skip", "resume", "kill", "tattr", "chkeys"];
 
     private static readonly string[] CommandOperations = ["cattr"];
 
@@ -58,5 +58,12 @@ internal sealed record OperationTarget(long Jid, int Tid, int Cid, string Owner)
     public string Name => Cid != 0 ? $"J{Jid} T{Tid} C{Cid}" : Tid != 0 ? $"J{Jid} T{Tid}" : $"J{Jid}";
 }
 
-/// <summary>What an operation did: the targets it acted on, by name, and for each one it did not, why not.</summary>
-internal sealed record OperationOutcome(IReadOnlyList<string> Done, IReadOnlyList<string> Refused);
+/// <summary>
+/// What an operation did: the targets it acted on, by name, and for each one it did not, why not; <see cref="Forbidden"/>
+/// of those the rules refused (the rest could not be done in their state).
+/// </summary>
+internal sealed record OperationOutcome(IReadOnlyList<string> Done, IReadOnlyList<string> Refused)
+{
+    /// <summary>How many of <see cref="Refused"/> the rules refused (crews.config, locks, --force).</summary>
+    public int Forbidden { get; init; }
+}

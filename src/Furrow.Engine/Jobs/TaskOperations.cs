@@ -6,7 +6,7 @@ using Furrow.Storage;
 namespace Furrow.Engine.Jobs;
 
 /// <summary>
-/// The operator's verbs on tasks, jobs and blades: retry, resume, skip, pause, unpause, interrupt, restart, delete, undelete,
+/// The operator's verbs on tasks, jobs and blades: retry, resume, skip, kill, pause, unpause, interrupt, restart, delete, undelete,
 /// chpri, delay, undelay, retryallerrs, skipallerrs, jattr, tattr, cattr, chkeys, lock, unlock, unblock, nimby; and the
 /// rules every verb a search clause aims obeys (locks, crews.config's job edit policies), in <see cref="ApplyAsync"/>.
 /// </summary>
@@ -27,6 +27,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         var rules = accounts.Crews;
         var done = new List<string>();
         var refused = new List<string>();
+        var forbidden = 0;
         // A job's row (lock, policy) is read once, however many of its tasks match; so are its commands, for a service key.
         var lockOf = new Dictionary<long, string?>();
         var policyOf = new Dictionary<long, string?>();
@@ -43,6 +44,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             if (rules.OperationRefusal(request.Caller, operation, new JobAccessFacts(target.Owner, policyOf[jid], holder), force, name) is { } refusal)
             {
                 refused.Add(refusal);
+                forbidden++;
                 continue;
             }
             string? problem;
@@ -74,7 +76,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             else
                 refused.Add(problem);
         }
-        return new OperationOutcome(done, refused);
+        return new OperationOutcome(done, refused) { Forbidden = forbidden };
     }
 
     private async Task<string?> OperateAsync(OperationRequest request, OperationTarget target, CancellationToken cancellationToken)
@@ -86,6 +88,7 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             "skip" => await SkipAsync(jid, tid, cancellationToken).ConfigureAwait(false),
             "resume" => await ResumeAsync(jid, tid, cancellationToken).ConfigureAwait(false),
             "interrupt" => await InterruptAsync(jid, request.User, cancellationToken).ConfigureAwait(false),
+            "kill" => await KillAsync(jid, tid, request.User, cancellationToken).ConfigureAwait(false),
             "restart" => await RestartAsync(jid, cancellationToken).ConfigureAwait(false),
             "pause" => await SetPausedAsync(jid, true, cancellationToken).ConfigureAwait(false),
             "unpause" => await SetPausedAsync(jid, false, cancellationToken).ConfigureAwait(false),
@@ -137,6 +140,15 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
     {
         var changes = new ChangeSet();
         var problem = farm.Interrupt(jid, user, changes);
+        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
+        return problem;
+    }
+
+    /// <summary>Kills one task's running command; the task goes to error and the job goes on (Tractor's jinterrupt with a tid).</summary>
+    public async Task<string?> KillAsync(long jid, int tid, string user, CancellationToken cancellationToken)
+    {
+        var changes = new ChangeSet();
+        var problem = farm.Kill(jid, tid, user, changes);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         return problem;
     }

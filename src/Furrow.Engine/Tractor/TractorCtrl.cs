@@ -1,14 +1,21 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace Furrow.Engine.Tractor;
 
 /// <summary>
 /// `/Tractor/ctrl` (TRACTOR-PROTOCOL §4d): `status` (a ping, and how Tractor's clients check a saved tsid still
-/// stands: it needs a login on an engine that needs them).
+/// stands: it needs a login on an engine that needs them), `reconfigure` (the native config reload), `battribute`
+/// (nimby and unnimby a blade), `tracer` (tq trace's plain text) and `dbreconnect`. Each needs a login on an engine that
+/// needs them; who may reload the config or switch a blade is the native endpoint's to say.
 /// </summary>
 internal static class TractorCtrl
 {
-    private static readonly string[] Queries = ["status"];
+    private static readonly string[] Queries = ["status", "reconfigure", "battribute", "tracer", "dbreconnect"];
+
+    // The files Tractor's clients name in reconfigure's file=.
+    private static readonly string[] ConfigFiles = ["limits.config", "crews.config", "blade.config", "tractor.config"];
 
     /// <summary>Answers ctrl?q=....</summary>
     public static async Task<TractorReply> HandleAsync(TractorCall call)
@@ -17,7 +24,87 @@ internal static class TractorCtrl
             return call.UnknownQuery("ctrl", Queries);
         if (await call.RefuseAnonymousAsync().ConfigureAwait(false) is { } refused)
             return refused;
-        return await StatusAsync(call).ConfigureAwait(false);
+        return call.Q switch
+        {
+            "reconfigure" => await ReconfigureAsync(call).ConfigureAwait(false),
+            "battribute" => await BladeAttributeAsync(call).ConfigureAwait(false),
+            "tracer" => await TraceAsync(call).ConfigureAwait(false),
+            "dbreconnect" => await DbReconnectAsync(call).ConfigureAwait(false),
+            _ => await StatusAsync(call).ConfigureAwait(false),
+        };
+    }
+
+    // The native reload reads every site file together (a bad one changes nothing), so file= names the one the reply
+    // speaks of first: applied now, read but applied at restart, or not there.
+    private static async Task<TractorReply> ReconfigureAsync(TractorCall call)
+    {
+        var file = call.Get("file") is { Length: > 0 } f ? f : null;
+        if (file is not null && !ConfigFiles.Contains(file))
+            return TractorReply.Error(StatusCodes.Status400BadRequest,
+                $"bad file '{file}': ctrl?q=reconfigure reloads one of {string.Join(", ", ConfigFiles)}, or every one without file=");
+        var native = await call.NativeAsync("ReloadConfig", []).ConfigureAwait(false);
+        return TractorCall.From(native, root =>
+        {
+            var applied = Names(root, "applied");
+            var read = Names(root, "read");
+            var notes = root.GetProperty("restartNeeded").EnumerateArray()
+                .ToDictionary(n => n.GetProperty("file").GetString() ?? "", n => n.GetProperty("reason").GetString() ?? "");
+            var all = $"applied {(applied.Count == 0 ? "none" : string.Join(", ", applied))}" +
+                string.Concat(notes.Select(n => $"; {n.Key}: {n.Value}"));
+            var message = file is null ? $"config reloaded: {all}"
+                : applied.Contains(file) ? $"{file} reloaded and applied ({all})"
+                : notes.TryGetValue(file, out var why) ? $"{file}: {why}"
+                : read.Contains(file) ? $"{file} reloaded ({all})"
+                : $"{file}: there is no such file in the engine's config directory, so nothing of it changed ({all})";
+            return TractorReply.Ok(message, w =>
+            {
+                foreach (var property in root.EnumerateObject())
+                    property.WriteTo(w);
+            });
+        });
+    }
+
+    private static List<string> Names(JsonElement root, string name) =>
+        [.. root.GetProperty(name).EnumerateArray().Select(e => e.GetString() ?? "")];
+
+    // b=NAME/IPADDR: Furrow knows its blades by name. nimby=1 or 0; Tractor's nimby=USER (only that user's jobs) has no
+    // Furrow counterpart.
+    private static async Task<TractorReply> BladeAttributeAsync(TractorCall call)
+    {
+        if (BladeName(call, "b") is not { } name)
+            return TractorReply.Error(StatusCodes.Status400BadRequest, "ctrl?q=battribute needs b=NAME/IPADDR (the blade)");
+        var nimby = call.Get("nimby");
+        if (nimby is not ("1" or "0"))
+            return TractorReply.Error(StatusCodes.Status400BadRequest, nimby is { Length: > 0 }
+                ? $"bad nimby '{nimby}': Furrow's nimby is on (nimby=1) or off (nimby=0); it cannot keep a blade for one user's jobs"
+                : "ctrl?q=battribute needs nimby=1 or nimby=0 (the only blade attribute it sets)");
+        var native = await call.NativeAsync(nimby == "1" ? "NimbyBlade" : "UnnimbyBlade", [], new RouteValueDictionary { ["name"] = name })
+            .ConfigureAwait(false);
+        return TractorCall.From(native, _ => TractorReply.Ok(nimby == "1" ? $"blade {name} is nimby: it takes no new work" : $"blade {name} takes work again"));
+    }
+
+    private static async Task<TractorReply> TraceAsync(TractorCall call)
+    {
+        if (BladeName(call, "t") is not { } name)
+            return TractorReply.Error(StatusCodes.Status400BadRequest, "ctrl?q=tracer needs t=NAME/IPADDR (the blade)");
+        if (call.Get("fmt") is { Length: > 0 } fmt && fmt != "plain")
+            return TractorReply.Error(StatusCodes.Status501NotImplemented, $"ctrl?q=tracer answers fmt=plain only, not fmt={fmt}");
+        var native = await call.NativeAsync("TraceBlade", [], new RouteValueDictionary { ["name"] = name }).ConfigureAwait(false);
+        return native.Ok ? TractorReply.Text(System.Text.Encoding.UTF8.GetString(native.Body)) : TractorReply.Error(native.Status, native.Message);
+    }
+
+    // Tractor's clients send NAME/IPADDR; the name is what Furrow knows a blade by.
+    private static string? BladeName(TractorCall call, string parameter) =>
+        call.Get(parameter)?.Split('/')[0].Trim() is { Length: > 0 } name ? name : null;
+
+    // Furrow's store hands out a pooled connection per call, so there is no standing connection to remake: the reply
+    // says whether the store answers now (the native status reads its schema version).
+    private static async Task<TractorReply> DbReconnectAsync(TractorCall call)
+    {
+        var native = await call.NativeAsync("EngineStatus", []).ConfigureAwait(false);
+        return TractorCall.From(native, root => TractorReply.Ok(
+            $"the store answers ({root.GetProperty("store").GetString()}, schema version {root.GetProperty("schemaVersion")}); " +
+            "Furrow opens a pooled connection for each call, so there is no connection to remake"));
     }
 
     // The native status, under Tractor's rc/msg; qlen=1 and enumq=1 ask for the queue's size, which it always carries.

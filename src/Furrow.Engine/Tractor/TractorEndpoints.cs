@@ -42,9 +42,17 @@ internal static class TractorEndpoints
     public static IEnumerable<string> VerbNames => Verbs.Keys;
 
     /// <summary>Maps `/Tractor/{verb}` for GET and POST. Who may do what is each verb's to check (<see cref="TractorCall.RefuseAnonymousAsync"/>).</summary>
-    public static void MapTractor(this IEndpointRouteBuilder app) =>
+    public static void MapTractor(this IEndpointRouteBuilder app)
+    {
         app.MapMethods(TractorRequests.Prefix + "/{verb}", [HttpMethods.Get, HttpMethods.Post], HandleAsync)
             .AllowAnonymous().ExcludeFromDescription().RequireRateLimiting(AuthEndpoints.Logins);
+        // Anything else under /Tractor (no verb, or more path after it) is answered as Tractor's clients read a failure.
+        app.MapMethods(TractorRequests.Prefix + "/{**rest}", [HttpMethods.Get, HttpMethods.Post], (HttpContext context) =>
+            TractorReply.Error(StatusCodes.Status404NotFound,
+                $"{context.Request.Path} is not a Tractor URL: they are /Tractor/VERB?q=..., VERB one of {string.Join(", ", Verbs.Keys.Order())}")
+                .WriteAsync(context))
+            .AllowAnonymous().ExcludeFromDescription();
+    }
 
     private static async Task HandleAsync(string verb, HttpContext context)
     {

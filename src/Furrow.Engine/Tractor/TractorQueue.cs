@@ -1,8 +1,326 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
 namespace Furrow.Engine.Tractor;
 
-/// <summary>`/Tractor/queue` (TRACTOR-PROTOCOL §4d): not served yet.</summary>
+/// <summary>
+/// `/Tractor/queue` (TRACTOR-PROTOCOL §4d, §3b's jretire, §3c's 1.x jdelete): Tractor's job, task and command operations,
+/// each translated onto the native operation endpoint ("Operate", `POST /api/v1/operations/{operation}?q=CLAUSE`) with
+/// the ids given (`jid=1,3,5`, `tid=`, `cid=`, comma-joined) written as a search clause. Who may do what is the native
+/// endpoint's to say (crews.config, locks, JobEditAccessPolicies). Tractor's protocol carries no `--force` (tq asks its
+/// user before it sends an operation on another user's job), so every operation is sent with force=1: the job edit
+/// policies still decide, and a plain user is still refused another user's job under Furrow's default policy.
+/// Replies: `{"rc": 0, "msg": WHAT WAS DONE, "done": [names], "refused": [why]}`; when every target was refused,
+/// `{"rc": 403, "msg": WHY}` if the rules refused any of them, else `{"rc": 409, "msg": WHY}` (nothing in error to retry,
+/// nothing running to kill); when the ids match nothing, `{"rc": 404, "msg": "no job N"}`; a native failure keeps its
+/// status and message.
+/// </summary>
 internal static class TractorQueue
 {
+    private static readonly string[] Queries = ["jattr", "jinterrupt", "jrestart", "jretry", "tskip", "jretire", "jdelete", "jrestore", "tretry", "cattr", "ejectall"];
+
     /// <summary>Answers queue?q=....</summary>
-    public static Task<TractorReply> HandleAsync(TractorCall call) => Task.FromResult(call.UnknownQuery("queue", []));
+    public static async Task<TractorReply> HandleAsync(TractorCall call)
+    {
+        if (!Queries.Contains(call.Q))
+            return call.UnknownQuery("queue", Queries);
+        if (await call.RefuseAnonymousAsync().ConfigureAwait(false) is { } refused)
+            return refused;
+        if (call.Q == "ejectall")
+            return TractorReply.Error(StatusCodes.Status501NotImplemented,
+                $"Furrow does not serve queue?q=ejectall (blade={call.Get("blade")}): it has no operation that stops every command on a blade; " +
+                "`tq nimby` the blade, then `tq interrupt` or `tq retry` what runs there");
+        var targets = Targets.Read(call, out var problem);
+        if (targets is null)
+            return problem!;
+        if (targets.Unused(call) is { } unused)
+            return unused;
+        return call.Q switch
+        {
+            "jattr" => await JobAttributesAsync(call, targets).ConfigureAwait(false),
+            // With tid=: kill those tasks' running commands (they go to error; the job is not paused).
+            "jinterrupt" when targets.Tids is not null => await TaskOperationAsync(call, "kill", targets).ConfigureAwait(false),
+            "jinterrupt" => await OperateAsync(call, "interrupt", targets.JobClause(), targets).ConfigureAwait(false),
+            "jrestart" => await OperateAsync(call, "restart", targets.JobClause(), targets).ConfigureAwait(false),
+            "jretry" => call.Get("tsubset") switch
+            {
+                "error" => await OperateAsync(call, "retryallerrs", targets.JobClause(), targets).ConfigureAwait(false),
+                // Every active task of the jobs, retried: the native retry of the tasks a clause matches.
+                "active" => await OperateAsync(call, "retry", $"{targets.JobClause()} and state = active", targets with { Subset = "active" })
+                    .ConfigureAwait(false),
+                var other => TractorReply.Error(StatusCodes.Status400BadRequest,
+                    $"queue?q=jretry needs tsubset=error or tsubset=active, got '{other}' (one task is queue?q=tretry&jid=..&tid=..)"),
+            },
+            "tskip" when call.Get("tsubset") is { Length: > 0 } subset => subset == "error"
+                ? await OperateAsync(call, "skipallerrs", targets.JobClause(), targets).ConfigureAwait(false)
+                : TractorReply.Error(StatusCodes.Status400BadRequest, $"queue?q=tskip takes tsubset=error (or tid=), got tsubset={subset}"),
+            "tskip" => await TaskOperationAsync(call, "skip", targets).ConfigureAwait(false),
+            "tretry" => call.Get("recover") switch
+            {
+                null or "" or "0" => await TaskOperationAsync(call, "retry", targets).ConfigureAwait(false),
+                "1" => await TaskOperationAsync(call, "resume", targets).ConfigureAwait(false),
+                var other => TractorReply.Error(StatusCodes.Status400BadRequest, $"bad recover '{other}': expected 1 or 0"),
+            },
+            "jretire" or "jdelete" => await OperateAsync(call, "delete", targets.JobClause(), targets).ConfigureAwait(false),
+            "jrestore" => await OperateAsync(call, "undelete", targets.JobClause(), targets with { Subset = "deleted" }).ConfigureAwait(false),
+            "cattr" => await CommandAttributesAsync(call, targets).ConfigureAwait(false),
+            _ => call.UnknownQuery("queue", Queries),
+        };
+    }
+
+    // set_KEY=VALUE, each applied in the order given; the first one refused stops the rest, and the reply says what was done before it.
+    private static async Task<TractorReply> JobAttributesAsync(TractorCall call, Targets targets)
+    {
+        var settings = Settings(call);
+        if (settings.Count == 0)
+            return TractorReply.Error(StatusCodes.Status400BadRequest, "queue?q=jattr needs at least one set_KEY=VALUE (set_priority=, set_pause=, set_afterTime= ...)");
+        if (call.Get("note") is { Length: > 0 } && !settings.Any(s => s.Key.Equals("lock", StringComparison.OrdinalIgnoreCase)))
+            return TractorReply.Error(StatusCodes.Status400BadRequest, "note= goes with set_lock=");
+        var steps = new List<(string Setting, string Operation, List<KeyValuePair<string, string?>> Extra)>();
+        foreach (var (key, value) in settings)
+        {
+            var setting = $"set_{key}={value}";
+            switch (key.ToLowerInvariant())
+            {
+                case "priority":
+                    steps.Add((setting, "chpri", [new("priority", value)]));
+                    break;
+                case "pause":
+                    if (Switch(value) is not { } pause)
+                        return BadSwitch(setting);
+                    steps.Add((setting, pause ? "pause" : "unpause", []));
+                    break;
+                case "lock":
+                    if (Switch(value) is not { } locking)
+                        return BadSwitch(setting);
+                    if (call.Get("note") is { Length: > 0 } note)
+                        return TractorReply.Error(StatusCodes.Status501NotImplemented,
+                            $"Furrow's job locks carry no note (note={note}): lock without one, and say why in the job's comment (set_comment=)");
+                    steps.Add((setting, locking ? "lock" : "unlock", []));
+                    break;
+                case "aftertime":
+                    // Unix seconds (tq may send a fraction); the native delay takes Unix ms; 0 lets the job start now.
+                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds)
+                        || seconds < 0 || seconds > 253402300799)
+                        return TractorReply.Error(StatusCodes.Status400BadRequest,
+                            $"bad {setting}: expected a time in Unix seconds up to the end of year 9999, or 0 to clear it");
+                    steps.Add(seconds == 0
+                        ? (setting, "undelay", [])
+                        : (setting, "delay", [new("aftertime", ((long)Math.Round(seconds * 1000)).ToString(CultureInfo.InvariantCulture))]));
+                    break;
+                default:
+                    // Crews too: the native jattr sets a job's crews (there is no separate chcrews operation).
+                    steps.Add((setting, "jattr", [new("key", key), new("value", value)]));
+                    break;
+            }
+        }
+        var done = new List<string>();
+        var items = new List<string>();
+        var refusals = new List<string>();
+        foreach (var (setting, operation, extra) in steps)
+        {
+            var outcome = await RunAsync(call, operation, targets.JobClause(), extra).ConfigureAwait(false);
+            if (outcome.Failure(targets) is { } failure)
+                return done.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then {setting}: {TractorReplyText.MessageOf(failure)}");
+            done.Add(setting);
+            items = outcome.Done;
+            refusals.AddRange(outcome.Refused);
+        }
+        return Reply($"{string.Join(", ", done)} on {string.Join(" ", items)}", items, refusals);
+    }
+
+    // cattr: set_KEY=VALUE on commands; set_service is tq chkeys (a command's service key).
+    private static async Task<TractorReply> CommandAttributesAsync(TractorCall call, Targets targets)
+    {
+        if (targets.Cids is null)
+            return TractorReply.Error(StatusCodes.Status400BadRequest, "queue?q=cattr needs cid= (the command ids, comma-joined)");
+        var settings = Settings(call);
+        if (settings.Count == 0)
+            return TractorReply.Error(StatusCodes.Status400BadRequest, "queue?q=cattr needs at least one set_KEY=VALUE (set_service=, set_tags= ...)");
+        if (targets.CommandClause() is not { } clause)
+            return targets.PairingError("cid");
+        var done = new List<string>();
+        var items = new List<string>();
+        var refusals = new List<string>();
+        foreach (var (key, value) in settings)
+        {
+            var outcome = await RunAsync(call, "cattr", clause, [new("key", key), new("value", value)]).ConfigureAwait(false);
+            if (outcome.Failure(targets) is { } failure)
+                return done.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then set_{key}: {TractorReplyText.MessageOf(failure)}");
+            done.Add($"set_{key}={value}");
+            items = outcome.Done;
+            refusals.AddRange(outcome.Refused);
+        }
+        return Reply($"{string.Join(", ", done)} on {string.Join(" ", items)}", items, refusals);
+    }
+
+    private static Task<TractorReply> TaskOperationAsync(TractorCall call, string operation, Targets targets)
+    {
+        if (targets.Tids is null)
+            return Task.FromResult(TractorReply.Error(StatusCodes.Status400BadRequest, $"queue?q={call.Q} needs tid= (the task ids, comma-joined)"));
+        return targets.TaskClause() is { } clause
+            ? OperateAsync(call, operation, clause, targets)
+            : Task.FromResult(targets.PairingError("tid"));
+    }
+
+    private static async Task<TractorReply> OperateAsync(TractorCall call, string operation, string clause, Targets targets)
+    {
+        var outcome = await RunAsync(call, operation, clause, []).ConfigureAwait(false);
+        return outcome.Failure(targets) ?? Reply($"{operation} {string.Join(" ", outcome.Done)}", outcome.Done, outcome.Refused);
+    }
+
+    private static TractorReply Reply(string message, List<string> done, List<string> refused) => TractorReply.Ok(
+        refused.Count == 0 ? message : $"{message}; refused: {string.Join("; ", refused)}", w =>
+        {
+            w.WriteStartArray("done");
+            foreach (var item in done)
+                w.WriteStringValue(item);
+            w.WriteEndArray();
+            w.WriteStartArray("refused");
+            foreach (var item in refused)
+                w.WriteStringValue(item);
+            w.WriteEndArray();
+        });
+
+    private static async Task<Outcome> RunAsync(TractorCall call, string operation, string clause, List<KeyValuePair<string, string?>> extra)
+    {
+        List<KeyValuePair<string, string?>> query = [new("q", clause), new("force", "1"), .. extra];
+        var native = await call.NativeAsync("Operate", query, new RouteValueDictionary { ["operation"] = operation }).ConfigureAwait(false);
+        if (!native.Ok)
+            return new Outcome(native, [], []);
+        using var json = native.Json();
+        var root = json.RootElement;
+        return new Outcome(native, Strings(root, "items"), Strings(root, "refused"))
+        {
+            Forbidden = root.TryGetProperty("forbidden", out var forbidden) && forbidden.TryGetInt32(out var count) ? count : 0,
+        };
+    }
+
+    private static List<string> Strings(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array ? [.. list.EnumerateArray().Select(e => e.GetString() ?? "")] : [];
+
+    // What the native operation answered.
+    private sealed record Outcome(NativeReply Native, List<string> Done, List<string> Refused)
+    {
+        /// <summary>How many of <see cref="Refused"/> the rules refused.</summary>
+        public int Forbidden { get; init; }
+
+        // A native failure as it came; every target refused as a 403 (the rules) or 409 (their state) naming why;
+        // nothing matched as a 404 naming the ids.
+        public TractorReply? Failure(Targets targets) =>
+            !Native.Ok ? TractorReply.Error(Native.Status, Native.Message)
+            : Done.Count > 0 ? null
+            : Refused.Count > 0 ? TractorReply.Error(Forbidden > 0 ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict, string.Join("; ", Refused))
+            : TractorReply.Error(StatusCodes.Status404NotFound, targets.NothingMatched());
+    }
+
+    private static List<KeyValuePair<string, string>> Settings(TractorCall call) =>
+        [.. call.Context.Request.Query.Where(p => p.Key.StartsWith("set_", StringComparison.OrdinalIgnoreCase) && p.Key.Length > 4)
+            .Select(p => KeyValuePair.Create(p.Key[4..], p.Value.ToString()))];
+
+    private static bool? Switch(string value) => value.ToLowerInvariant() switch
+    {
+        "1" or "true" => true,
+        "0" or "false" => false,
+        _ => null,
+    };
+
+    private static TractorReply BadSwitch(string setting) => TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {setting}: expected 1 or 0");
+
+    /// <summary>The jids, tids and cids a queue call names, each list comma-joined as EngineClient sends it (§1).</summary>
+    private sealed record Targets(IReadOnlyList<long> Jids, IReadOnlyList<long>? Tids, IReadOnlyList<long>? Cids)
+    {
+        /// <summary>Which of the jobs' tasks a subset names ("active"), or which jobs ("deleted"), for the 404's message.</summary>
+        public string? Subset { get; init; }
+
+        public static Targets? Read(TractorCall call, out TractorReply? problem)
+        {
+            problem = null;
+            var jids = Ids(call, "jid", out problem);
+            if (problem is not null)
+                return null;
+            if (jids is null)
+            {
+                problem = TractorReply.Error(StatusCodes.Status400BadRequest, $"queue?q={call.Q} needs jid= (the job ids, comma-joined)");
+                return null;
+            }
+            var tids = Ids(call, "tid", out problem);
+            if (problem is not null)
+                return null;
+            var cids = Ids(call, "cid", out problem);
+            return problem is null ? new Targets(jids, tids, cids) : null;
+        }
+
+        // A list of whole numbers, or null when the parameter is absent; a malformed id is a 400 naming it.
+        private static List<long>? Ids(TractorCall call, string name, out TractorReply? problem)
+        {
+            problem = null;
+            if (call.Get(name) is not { Length: > 0 } text)
+                return null;
+            var ids = new List<long>();
+            foreach (var part in text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+                {
+                    problem = TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {name} '{part}' in {name}={text}: expected whole numbers above 0, comma-joined");
+                    return null;
+                }
+                ids.Add(id);
+            }
+            if (ids.Count == 0)
+                problem = TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {name}={text}: expected whole numbers above 0, comma-joined");
+            return problem is null ? ids : null;
+        }
+
+        /// <summary>A 400 naming a tid= or cid= the query does not act on (whole jobs, or tasks without cid=); else null.</summary>
+        public TractorReply? Unused(TractorCall call)
+        {
+            var onTasks = call.Q is "tretry" || (call.Q is "tskip" or "jinterrupt" && call.Get("tsubset") is not { Length: > 0 });
+            var unused = call.Q == "cattr" ? null
+                : Cids is not null ? "cid"
+                : Tids is not null && !onTasks ? "tid"
+                : null;
+            return unused is null ? null : TractorReply.Error(StatusCodes.Status400BadRequest,
+                $"queue?q={call.Q}{(call.Get("tsubset") is { Length: > 0 } s ? "&tsubset=" + s : "")} does not take {unused}= " +
+                (unused == "tid" ? "(it acts on whole jobs; one task is tretry, tskip or jinterrupt with jid= and tid=)" : "(only cattr acts on commands)"));
+        }
+
+        public string JobClause() => $"jid in [{string.Join(", ", Jids)}]";
+
+        public string? TaskClause() => Pairs(Tids!, "tid");
+
+        public string? CommandClause()
+        {
+            if (Tids is null)
+                return Pairs(Cids!, "cid");
+            if (Jids.Count != 1)
+                return null;
+            return $"jid = {Jids[0]} and tid in [{string.Join(", ", Tids)}] and cid in [{string.Join(", ", Cids!)}]";
+        }
+
+        // One job and any number of ids in it, or as many jobs as ids, each id in its job (tq's TASK lists: jid and tid pairs).
+        private string? Pairs(IReadOnlyList<long> ids, string name) =>
+            Jids.Count == 1 ? $"jid = {Jids[0]} and {name} in [{string.Join(", ", ids)}]"
+            : Jids.Count == ids.Count ? string.Join(" or ", Jids.Zip(ids, (j, i) => $"(jid = {j} and {name} = {i})"))
+            : null;
+
+        public TractorReply PairingError(string name) => TractorReply.Error(StatusCodes.Status400BadRequest,
+            $"{name}= names ids of one job (one jid=) or one id per job (as many {name}s as jids, in the same order); got {Jids.Count} jids and " +
+            $"{(name == "tid" ? Tids : Cids)!.Count} {name}s");
+
+        public string NothingMatched()
+        {
+            var jobs = Jids.Count == 1 ? $"job {Jids[0]}" : $"jobs {string.Join(", ", Jids)}";
+            return Subset switch
+            {
+                "active" => $"{jobs}: no active task (or no such job)",
+                "deleted" => $"no deleted {jobs} (only a deleted job can be restored)",
+                _ when Cids is not null => $"no command {string.Join(", ", Cids)} in {jobs}",
+                _ when Tids is not null => $"no task {string.Join(", ", Tids)} in {jobs}",
+                _ => $"no {jobs}",
+            };
+        }
+    }
 }

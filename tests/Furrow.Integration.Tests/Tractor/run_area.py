@@ -2,6 +2,8 @@
 
     python3 run_area.py HOST PORT USER PASSWORD AREA
 
+More accounts the engine has (for checks that need another user) come in $TRACTOR_ACCOUNTS as NAME:PASSWORD,...
+
 AREA names a module test_AREA.py here whose check_* functions each take a Context. Prints one line per check
 ("PASS name" or "FAIL name: why") and exits 1 when any failed, 2 on bad usage.
 """
@@ -22,6 +24,7 @@ class Context:
         self.port = port
         self.user = user
         self.password = password
+        self.accounts = dict(a.split(":", 1) for a in os.environ.get("TRACTOR_ACCOUNTS", "").split(",") if a)
 
     def client(self, user=None):
         """A new client for `user` (default the test's user), not logged in."""
@@ -31,6 +34,13 @@ class Context:
         c = self.client()
         reply = c.login(self.password)
         assert c.tsid, "login failed: %r" % reply
+        return c
+
+    def logged_in_as(self, user):
+        """A client logged in as another account of $TRACTOR_ACCOUNTS."""
+        c = self.client(user)
+        reply = c.login(self.accounts[user])
+        assert c.tsid, "login as %s failed: %r" % (user, reply)
         return c
 
 

@@ -127,3 +127,32 @@ def check_tractor_blade_protocol_is_refused_by_name(ctx):
 def check_site_file_is_absent(ctx):
     reply = ctx.client().transaction("config", {"file": "trSiteFunctions.py"})
     assert reply.status == 404 and "trSiteFunctions.py" in reply.json()["msg"], reply
+
+
+def check_hostile_form_bodies_are_refused_naming_why(ctx):
+    c = ctx.client()
+    big = c.raw("ctrl", body="q=status&pad=" + "x" * (1 << 20))
+    assert big.status == 413 and "bytes" in big.json()["msg"], big
+    binary = c.raw("ctrl", body=b"q=status&x=\xff\xfe")
+    assert binary.status == 400 and "UTF-8" in binary.json()["msg"], binary
+    garbage = c.raw("ctrl?q=status&tsid=not-a-session")
+    assert garbage.status == 401 and "not-a-session" in garbage.json()["msg"], garbage
+    # After all that the engine still serves a proper call.
+    assert ctx.logged_in().transaction("ctrl", {"q": "status"}).rc == 0
+
+
+def check_verbs_match_in_any_case(ctx):
+    reply = ctx.client().raw("Monitor?q=loginscheme")
+    assert reply.status == 200 and "validation" in reply.json(), reply
+
+
+def check_refusals_before_a_verb_runs_carry_tractors_server_header_too(ctx):
+    # Refused by the engine's request checks (a user name it cannot take), before any verb runs.
+    reply = ctx.client().transaction("monitor", {"q": "login", "user": "bad name\x01"})
+    assert reply.status == 400, reply
+    assert reply.headers["server"].startswith("Pixar_tractor/2."), reply.headers
+    assert reply.json()["rc"] == 400 and "bad user" in reply.json()["msg"], reply
+    for path in ["", "monitor/extra"]:
+        missing = ctx.client().raw(path)
+        assert missing.status == 404 and missing.headers["server"].startswith("Pixar_tractor/2."), missing
+        assert "not a Tractor URL" in missing.json()["msg"], missing

@@ -1,0 +1,282 @@
+"""Queue operations (§4d, §3b's jretire, §3c's jdelete) and the rest of ctrl (reconfigure, battribute, tracer,
+dbreconnect), sent as tq and tractor-spool send them, each effect checked through the native API. The engine runs the
+blade `tractorblade`; `bystander` is a second plain user and `boss` an administrator."""
+
+import time
+import urllib.parse
+
+FAILING = """##AlfredToDo 3.0
+Job -title {fails} -subtasks {
+    Task {a} -cmds { RemoteCmd {/bin/false} }
+}
+"""
+
+LONG = """##AlfredToDo 3.0
+Job -title {long} -subtasks {
+    Task {sleeper} -cmds { RemoteCmd {/bin/sleep 60} }
+}
+"""
+
+HELD = """##AlfredToDo 3.0
+Job -title {held} -subtasks {
+    Task {one} -cmds { RemoteCmd {/bin/echo one} -service {pixarRender} }
+}
+"""
+
+
+def spool(c, script, paused=False):
+    reply = c.spool(script, extra={"paused": "1"} if paused else None)
+    assert reply.rc == 0, reply
+    return reply.json()["jid"]
+
+
+def wait_for(what, condition, seconds=60):
+    """Polls until condition() gives a true value, which it returns; fails naming `what` when it never does."""
+    deadline = time.time() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.time() < deadline, "waited %d s for %s" % (seconds, what)
+        time.sleep(0.2)
+
+
+def job(c, jid):
+    status, rows = c.native("GET", "/api/v1/jobs?archived=1&q=" + urllib.parse.quote("jid=%d" % jid))
+    assert status == 200 and len(rows) == 1, (status, rows)
+    return rows[0]
+
+
+def tasks(c, jid):
+    return {t["title"]: t for t in c.native_rows("tasks", ["tid", "title", "state"], "jid=%d" % jid)}
+
+
+def runs(c, jid, tid):
+    return len(c.native_rows("invocations", ["iid"], "jid=%d and tid=%d" % (jid, tid)))
+
+
+def queue(c, params, in_body=False):
+    return c.transaction("queue", params, in_body=in_body)
+
+
+def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
+    c = ctx.logged_in()
+    jid = spool(c, HELD, paused=True)
+    later = int(time.time()) + 3600
+    # Several set_ in one request, each applied.
+    r = queue(c, {"q": "jattr", "jid": jid, "set_priority": 250, "set_afterTime": later})
+    assert r.rc == 0 and r.json()["done"] == ["J%d" % jid], r
+    j = job(c, jid)
+    assert j["priority"] == 250, j
+    row = c.native_rows("jobs", ["aftertime"], "jid=%d" % jid)[0]
+    assert row["aftertime"], row
+    # Delayed, so unpausing starts nothing yet.
+    r = queue(c, {"q": "jattr", "jid": jid, "set_pause": 0})
+    assert r.rc == 0 and job(c, jid)["paused"] is False, (r, job(c, jid))
+    r = queue(c, {"q": "jattr", "jid": jid, "set_pause": 1})
+    assert r.rc == 0 and job(c, jid)["paused"] is True, r
+    r = queue(c, {"q": "jattr", "jid": jid, "set_afterTime": 0})
+    assert r.rc == 0 and not c.native_rows("jobs", ["aftertime"], "jid=%d" % jid)[0]["aftertime"], r
+    r = queue(c, {"q": "jattr", "jid": jid, "set_lock": 1})
+    assert r.rc == 0 and c.native_rows("jobs", ["lockedby"], "jid=%d" % jid)[0]["lockedby"] == ctx.user, r
+    r = queue(c, {"q": "jattr", "jid": jid, "set_lock": 0})
+    assert r.rc == 0 and not c.native_rows("jobs", ["lockedby"], "jid=%d" % jid)[0]["lockedby"], r
+    r = queue(c, {"q": "jattr", "jid": jid, "set_lock": 1, "note": "mine for now"})
+    assert r.status == 501 and "note" in r.json()["msg"], r
+    # Any other key is the native jattr's; lists are comma-joined.
+    r = queue(c, {"q": "jattr", "jid": jid, "set_comment": "from tq", "set_crews": "lighting,fx", "set_projects": "cars"})
+    assert r.rc == 0, r
+    row = c.native_rows("jobs", ["comment", "crews", "projects"], "jid=%d" % jid)[0]
+    assert row["comment"] == "from tq" and sorted(row["crews"]) == ["fx", "lighting"] and row["projects"] == ["cars"], row
+    # A value or key the native jattr refuses comes back with its status and message.
+    r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "maybe"})
+    assert r.status == 400 and "set_pause=maybe" in r.json()["msg"], r
+    r = queue(c, {"q": "jattr", "jid": jid, "set_bogus": 1})
+    assert r.status == 400 and r.json()["rc"] == 400 and "bogus" in r.json()["msg"], r
+    r = queue(c, {"q": "jattr", "jid": jid, "set_priority": "high"})
+    assert r.status == 400 and "priority" in r.json()["msg"], r
+    r = queue(c, {"q": "jattr", "jid": jid})
+    assert r.status == 400 and "set_" in r.json()["msg"], r
+
+
+def check_jattr_on_a_list_of_jobs(ctx):
+    c = ctx.logged_in()
+    jids = [spool(c, HELD, paused=True), spool(c, HELD, paused=True)]
+    r = queue(c, {"q": "jattr", "jid": jids, "set_priority": 7})
+    assert r.rc == 0 and sorted(r.json()["done"]) == sorted("J%d" % j for j in jids), r
+    assert [job(c, j)["priority"] for j in jids] == [7, 7]
+
+
+def check_bad_ids_unknown_queries_and_missing_jobs_are_named(ctx):
+    c = ctx.logged_in()
+    r = queue(c, {"q": "jattr", "jid": "1,x3", "set_priority": 5})
+    assert r.status == 400 and "x3" in r.json()["msg"], r
+    r = queue(c, {"q": "tretry", "jid": 1, "tid": "-2"})
+    assert r.status == 400 and "-2" in r.json()["msg"], r
+    r = queue(c, {"q": "jrestart"})
+    assert r.status == 400 and "jid" in r.json()["msg"], r
+    r = queue(c, {"q": "frobnicate", "jid": 1})
+    assert r.status == 501 and "frobnicate" in r.json()["msg"], r
+    r = queue(c, {"q": "jretire", "jid": 987654})
+    assert r.status == 404 and r.json()["rc"] == 404 and "987654" in r.json()["msg"], r
+    r = queue(c, {"q": "ejectall", "blade": "tractorblade/127.0.0.1"})
+    assert r.status == 501 and "ejectall" in r.json()["msg"], r
+    # An id the query does not act on is refused, not ignored.
+    r = queue(c, {"q": "jrestart", "jid": 1, "tid": 2})
+    assert r.status == 400 and "tid=" in r.json()["msg"], r
+    r = queue(c, {"q": "tskip", "jid": 1, "tsubset": "error", "tid": 2})
+    assert r.status == 400 and "tid=" in r.json()["msg"], r
+    r = queue(c, {"q": "tretry", "jid": 1, "tid": 2, "cid": 3})
+    assert r.status == 400 and "cid=" in r.json()["msg"], r
+    r = queue(c, {"q": "jretry", "jid": 1, "tsubset": "sometimes"})
+    assert r.status == 400 and "sometimes" in r.json()["msg"], r
+    # Without a login, on an engine that needs one.
+    r = queue(ctx.client(), {"q": "jretire", "jid": 1})
+    assert r.status == 401, r
+
+
+def failed_job(c):
+    """A job whose one task has failed once, and that task's tid. (A job's commands failing three times on a blade keep
+    it from that blade, so each check's job fails at most three times.)"""
+    jid = spool(c, FAILING)
+    wait_for("the task to fail", lambda: tasks(c, jid).get("a", {}).get("state") == "error")
+    return jid, tasks(c, jid)["a"]["tid"]
+
+
+def check_failed_task_retry_resume_and_skip(ctx):
+    c = ctx.logged_in()
+    jid, a = failed_job(c)
+    # tq retry: one task.
+    r = queue(c, {"q": "tretry", "jid": jid, "tid": a})
+    assert r.rc == 0 and r.json()["done"] == ["J%d T%d" % (jid, a)], r
+    wait_for("the task to run again and fail", lambda: runs(c, jid, a) >= 2 and tasks(c, jid)["a"]["state"] == "error")
+    # tq resume: from the command that failed.
+    r = queue(c, {"q": "tretry", "recover": 1, "jid": jid, "tid": a})
+    assert r.rc == 0 and r.json()["done"] == ["J%d T%d" % (jid, a)], r
+    wait_for("the task to resume and fail", lambda: runs(c, jid, a) >= 3 and tasks(c, jid)["a"]["state"] == "error")
+    # tq skip.
+    r = queue(c, {"q": "tskip", "jid": jid, "tid": a})
+    assert r.rc == 0 and tasks(c, jid)["a"]["state"] == "done", (r, tasks(c, jid))
+    # A task the job does not have.
+    r = queue(c, {"q": "tretry", "jid": jid, "tid": 99})
+    assert r.status == 404 and "99" in r.json()["msg"], r
+
+
+def check_retryallerrs_and_skipallerrs(ctx):
+    c = ctx.logged_in()
+    jid, a = failed_job(c)
+    r = queue(c, {"q": "jretry", "tsubset": "error", "jid": jid})
+    assert r.rc == 0 and r.json()["done"] == ["J%d" % jid], r
+    wait_for("the task to run again and fail", lambda: runs(c, jid, a) >= 2 and tasks(c, jid)["a"]["state"] == "error")
+    r = queue(c, {"q": "tskip", "tsubset": "error", "jid": jid})
+    assert r.rc == 0 and tasks(c, jid)["a"]["state"] == "done", (r, tasks(c, jid))
+    # Nothing in error now: the native refusal, as a failure naming why.
+    r = queue(c, {"q": "tskip", "tsubset": "error", "jid": jid})
+    assert r.status == 409 and "no task in error" in r.json()["msg"], r
+
+
+def check_running_job_retry_active_interrupt_restart_delete_restore(ctx):
+    c = ctx.logged_in()
+    jid = spool(c, LONG)
+    wait_for("the sleeper to run", lambda: tasks(c, jid)["sleeper"]["state"] == "active")
+    tid = tasks(c, jid)["sleeper"]["tid"]
+    # tq retryactive: the running task starts over.
+    r = queue(c, {"q": "jretry", "tsubset": "active", "jid": jid})
+    assert r.rc == 0 and r.json()["done"] == ["J%d T%d" % (jid, tid)], r
+    wait_for("the sleeper to run again", lambda: runs(c, jid, tid) >= 2 and tasks(c, jid)["sleeper"]["state"] == "active")
+    # Kill one task: it goes to error and the job is not paused; a task with nothing running is refused, naming why.
+    r = queue(c, {"q": "jinterrupt", "jid": jid, "tid": tid})
+    assert r.rc == 0 and r.json()["done"] == ["J%d T%d" % (jid, tid)], r
+    assert tasks(c, jid)["sleeper"]["state"] == "error" and job(c, jid)["paused"] is False, (tasks(c, jid), job(c, jid))
+    r = queue(c, {"q": "jinterrupt", "jid": jid, "tid": tid})
+    assert r.status == 409 and "no running command" in r.json()["msg"], r
+    r = queue(c, {"q": "tretry", "jid": jid, "tid": tid})
+    assert r.rc == 0, r
+    wait_for("the sleeper to run a third time", lambda: runs(c, jid, tid) >= 3 and tasks(c, jid)["sleeper"]["state"] == "active")
+    # tq interrupt: the job pauses and its running task goes to error.
+    r = queue(c, {"q": "jinterrupt", "jid": jid})
+    assert r.rc == 0, r
+    assert job(c, jid)["paused"] is True and tasks(c, jid)["sleeper"]["state"] == "error", (job(c, jid), tasks(c, jid))
+    # tq restart: the task waits to run from its start (the job stays paused).
+    r = queue(c, {"q": "jrestart", "jid": jid})
+    assert r.rc == 0 and tasks(c, jid)["sleeper"]["state"] != "error", (r, tasks(c, jid))
+    # tractor-spool --jdelete: everything in a form body.
+    r = queue(c, {"q": "jretire", "jid": jid, "hnm": "testhost", "login": ctx.user}, in_body=True)
+    assert r.rc == 0 and job(c, jid)["deleted"] is True, (r, job(c, jid))
+    r = queue(c, {"q": "jrestore", "jid": jid})
+    assert r.rc == 0 and job(c, jid)["deleted"] is False, (r, job(c, jid))
+    r = queue(c, {"q": "jrestore", "jid": jid})
+    assert r.status == 404 and "deleted" in r.json()["msg"], r
+    # Tractor 1.x's delete.
+    r = queue(c, {"q": "jdelete", "jid": jid, "user": ctx.user, "hnm": "testhost"})
+    assert r.rc == 0 and job(c, jid)["deleted"] is True, (r, job(c, jid))
+
+
+def check_cattr_sets_command_attributes(ctx):
+    c = ctx.logged_in()
+    jid = spool(c, HELD, paused=True)
+    cid = c.native_rows("commands", ["cid"], "jid=%d" % jid)[0]["cid"]
+    r = queue(c, {"q": "cattr", "jid": jid, "cid": cid, "set_service": "linux", "set_tags": "gpu,big"})
+    assert r.rc == 0 and r.json()["done"] == ["J%d T1 C%d" % (jid, cid)], r
+    row = c.native_rows("commands", ["service", "tags"], "jid=%d and cid=%d" % (jid, cid))[0]
+    assert row["service"] == "linux" and sorted(row["tags"]) == ["big", "gpu"], row
+    r = queue(c, {"q": "cattr", "jid": jid, "cid": cid + 50, "set_service": "linux"})
+    assert r.status == 404 and str(cid + 50) in r.json()["msg"], r
+    r = queue(c, {"q": "cattr", "jid": jid, "set_service": "linux"})
+    assert r.status == 400 and "cid" in r.json()["msg"], r
+
+
+def check_another_users_job_is_refused_to_a_plain_user_and_done_by_an_administrator(ctx):
+    other = ctx.logged_in_as("bystander")
+    jid = spool(other, HELD, paused=True)
+    c = ctx.logged_in()
+    r = queue(c, {"q": "jattr", "jid": jid, "set_priority": 900})
+    assert r.status == 403 and r.json()["rc"] == 403 and "bystander" in r.json()["msg"], r
+    r = queue(c, {"q": "jretire", "jid": jid}, in_body=True)
+    assert r.status == 403, r
+    assert job(c, jid)["priority"] != 900 and job(c, jid)["deleted"] is False, job(c, jid)
+    # The native reply counts what the rules refused: that is what makes the Tractor reply 403 and not 409.
+    status, native = c.native("POST", "/api/v1/operations/chpri?force=1&priority=900&q=" + urllib.parse.quote("jid=%d" % jid))
+    assert status == 200 and native["affected"] == 0 and native["forbidden"] == 1, (status, native)
+    # Tractor sends no --force: an administrator's operation on another user's job is done (force=1, the rules allow it).
+    boss = ctx.logged_in_as("boss")
+    r = queue(boss, {"q": "jattr", "jid": jid, "set_priority": 900})
+    assert r.rc == 0 and job(c, jid)["priority"] == 900, r
+
+
+def check_ctrl_reconfigure_battribute_tracer_dbreconnect(ctx):
+    c = ctx.logged_in()
+    boss = ctx.logged_in_as("boss")
+    r = c.transaction("ctrl", {"q": "reconfigure"})
+    assert r.status == 403 and "reload" in r.json()["msg"], r
+    r = boss.transaction("ctrl", {"q": "reconfigure", "file": "crews.config"})
+    assert r.rc == 0 and "crews.config" in r.json()["msg"] and "crews.config" in r.json()["applied"], r
+    r = boss.transaction("ctrl", {"q": "reconfigure"})
+    assert r.rc == 0 and r.json()["msg"].startswith("config reloaded"), r
+    r = boss.transaction("ctrl", {"q": "reconfigure", "file": "passwd"})
+    assert r.status == 400 and "passwd" in r.json()["msg"], r
+    r = ctx.client().transaction("ctrl", {"q": "reconfigure"})
+    assert r.status == 401, r
+
+    def nimby():
+        return c.native_rows("blades", ["name", "nimby"], "name=tractorblade")[0]["nimby"]
+    r = c.transaction("ctrl", {"q": "battribute", "b": "tractorblade/127.0.0.1", "nimby": 1})
+    assert r.status == 403, r
+    r = boss.transaction("ctrl", {"q": "battribute", "b": "tractorblade/127.0.0.1", "nimby": 1})
+    assert r.rc == 0 and nimby(), (r, nimby())
+    r = boss.transaction("ctrl", {"q": "battribute", "b": "tractorblade/127.0.0.1", "nimby": 0})
+    assert r.rc == 0 and not nimby(), (r, nimby())
+    r = boss.transaction("ctrl", {"q": "battribute", "b": "tractorblade/127.0.0.1", "nimby": "louise"})
+    assert r.status == 400 and "louise" in r.json()["msg"], r
+    r = boss.transaction("ctrl", {"q": "battribute", "b": "nosuchblade/10.0.0.9", "nimby": 1})
+    assert r.status == 404 and "nosuchblade" in r.json()["msg"], r
+
+    r = c.transaction("ctrl", {"q": "tracer", "t": "tractorblade/127.0.0.1", "fmt": "plain"})
+    assert r.status == 200 and r.headers["content-type"].startswith("text/plain") and r.body, r
+    r = c.transaction("ctrl", {"q": "tracer", "t": "nosuchblade/10.0.0.9", "fmt": "plain"})
+    assert r.status == 404 and "nosuchblade" in r.json()["msg"], r
+    r = c.transaction("ctrl", {"q": "tracer", "t": "tractorblade/127.0.0.1", "fmt": "html"})
+    assert r.status == 501 and "fmt=html" in r.json()["msg"], r
+
+    r = c.transaction("ctrl", {"q": "dbreconnect"})
+    assert r.rc == 0 and "store" in r.json()["msg"], r
