@@ -276,6 +276,15 @@ public sealed class DashboardTests
         Assert.True(jobs.Single(j => j.Jid == open).Paused);
         Assert.False(jobs.Single(j => j.Jid == held).Paused);
 
+        // A lock taken while the page is open shows without a reload: Unpause, offered for the paused job, is withdrawn.
+        var unpause = page.Locator(".jobs button[data-op='unpause']");
+        await Assertions.Expect(unpause).ToBeEnabledAsync();
+        Assert.Equal(1, (await site.Client.OperateAsync("lock", $"jid={open}", "ana", force: true)).Affected);
+        await Assertions.Expect(unpause).ToBeDisabledAsync();
+        await Assertions.Expect(unpause).ToHaveAttributeAsync("title", $"Unpause: not allowed on J{open} {Why}");
+        Assert.True(await page.EvaluateAsync<bool>(StillSamePage), "the page reloaded; it should have updated in place");
+        Assert.Equal(1, (await site.Client.OperateAsync("unlock", $"jid={open}", "ana", force: true)).Affected);
+
         // The job's own page: Unpause offered, Delete not; the locked job's task may not be retried from its panel.
         await page.GotoAsync($"/jobs/{open}");
         var head = page.Locator(".job-head");
