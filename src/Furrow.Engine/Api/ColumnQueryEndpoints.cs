@@ -71,7 +71,10 @@ internal static class ColumnQueryEndpoints
         if (tag.IsKnownTo(context.Request))
             return tag.NotModified(context.Response);
         var distinct = context.Request.Query["distinct"] == "1";
-        using var reply = new ColumnTableReply(schema.PluralName, columns.Select(c => (c.Name, c.Type)), page.Limit!.Value);
+        // Tractor's rows are keyed by the names as the caller wrote them (Job.owner), the native columns by their lower-case form.
+        var tractorRows = context.Items.ContainsKey(ColumnTableReply.TractorRowsKey);
+        using var reply = new ColumnTableReply(schema.PluralName, columns.Select((c, i) => (tractorRows ? names[i] : c.Name, c.Type)), page.Limit!.Value,
+            tractorRows);
         if (distinct)
         {
             // Distinct rows are told apart here, so all are read and the page is cut after.

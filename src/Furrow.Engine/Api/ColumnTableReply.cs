@@ -19,14 +19,38 @@ internal sealed class ColumnTableReply : IDisposable
     private static readonly PipeOptions BodyOptions = new(pauseWriterThreshold: 0, resumeWriterThreshold: 0,
         minimumSegmentSize: 64 * 1024, useSynchronizationContext: false);
 
+    /// <summary>
+    /// The <see cref="Microsoft.AspNetCore.Http.HttpContext.Items"/> key under which Tractor's db verb asks for its own
+    /// shape of the same reply (<see cref="ColumnTableReply(string, IEnumerable{ValueTuple{string, QueryColumnType}}, int, bool)"/>):
+    /// not a query parameter, so only the engine's own Tractor face can ask for it.
+    /// </summary>
+    public static readonly object TractorRowsKey = new();
+
     private readonly Pipe _body = new(BodyOptions);
     private readonly Utf8JsonWriter _json;
     private readonly int _size;
+    private readonly JsonEncodedText[]? _keys;
 
-    /// <summary>Starts a reply for <paramref name="table"/> with these columns, holding at most <paramref name="size"/> rows.</summary>
-    public ColumnTableReply(string table, IEnumerable<(string Name, QueryColumnType Type)> columns, int size)
+    /// <summary>
+    /// Starts a reply for <paramref name="table"/> with these columns, holding at most <paramref name="size"/> rows. With
+    /// <paramref name="tractorRows"/> the reply is in the shape Tractor's query API reads (TRACTOR-PROTOCOL §4a):
+    /// <c>{"rc": 0, "msg": "", "rows": [{"COLUMN": value, ...}, ...], "next": ...}</c>, times as
+    /// <see cref="TractorTimeText"/> in the engine's zone; written once, as the rows are read, like the native shape.
+    /// </summary>
+    public ColumnTableReply(string table, IEnumerable<(string Name, QueryColumnType Type)> columns, int size, bool tractorRows = false)
     {
         _size = size;
+        if (tractorRows)
+        {
+            // Relaxed escaping: the reply is JSON for scripts, never markup, and times keep their '+' readable.
+            _json = new Utf8JsonWriter(_body.Writer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            _keys = [.. columns.Select(c => JsonEncodedText.Encode(c.Name, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))];
+            _json.WriteStartObject();
+            _json.WriteNumber("rc", 0);
+            _json.WriteString("msg", "");
+            _json.WriteStartArray("rows");
+            return;
+        }
         _json = new Utf8JsonWriter(_body.Writer);
         _json.WriteStartObject();
         _json.WriteString("table", table);
@@ -57,6 +81,20 @@ internal sealed class ColumnTableReply : IDisposable
             return;
         }
         Returned++;
+        if (_keys is not null)
+        {
+            _json.WriteStartObject();
+            for (var i = 0; i < row.Length; i++)
+            {
+                _json.WritePropertyName(_keys[i]);
+                if (row[i].Kind == QueryValueKind.Time)
+                    _json.WriteStringValue(TractorTimeText.Format(row[i].AsTime, TimeZoneInfo.Local));
+                else
+                    Write(_json, row[i]);
+            }
+            _json.WriteEndObject();
+            return;
+        }
         _json.WriteStartArray();
         foreach (var value in row)
             Write(_json, value);

@@ -74,172 +74,154 @@ internal static class TractorDb
             }
         }
 
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        if (pick is not null)
+            return await ParamsAsync(call, select, where, asked, pick).ConfigureAwait(false);
+
+        // The native reply is asked for in Tractor's shape ({"rc": 0, "msg": "", "rows": [{...}], "next": ...}), written
+        // once as the rows are read; a select of one page is sent as it came, and pages are joined without re-writing rows.
+        var pages = new List<(byte[] Body, int Start, int End)>();
+        long offset = 0;
+        long remaining = select.Limit is > 0 and var l ? l : long.MaxValue;
+        call.Context.Items[ColumnTableReply.TractorRowsKey] = true;
+        try
         {
-            writer.WriteStartObject();
-            writer.WriteNumber("rc", 0);
-            writer.WriteString("msg", "");
-            writer.WriteStartArray("rows");
-            var keys = asked.Select(k => JsonEncodedText.Encode(k)).ToArray();
-            long offset = 0;
-            long remaining = select.Limit is > 0 and var l ? l : long.MaxValue;
             while (true)
             {
-                var query = new List<KeyValuePair<string, string?>>
-                {
-                    new("cols", string.Join(',', asked)),
-                    new("q", where),
-                };
-                if (select.Sort.Length > 0)
-                    query.Add(new("sortby", select.Sort));
-                if (select.Limit is not null)
-                    query.Add(new("limit", (select.Limit == 0 ? 0 : Math.Min(remaining, ListPage.MaxSize)).ToString(CultureInfo.InvariantCulture)));
-                if (offset > 0)
-                    query.Add(new("offset", offset.ToString(CultureInfo.InvariantCulture)));
-                if (select.Archive)
-                    query.Add(new("archived", "1"));
-                var native = await call.NativeAsync("QueryColumns", query, new RouteValueDictionary { ["table"] = schema.PluralName }).ConfigureAwait(false);
+                var native = await call.NativeAsync("QueryColumns", NativeQuery(select, where, asked, remaining, offset),
+                    new RouteValueDictionary { ["table"] = schema.PluralName }).ConfigureAwait(false);
                 if (native.Status == StatusCodes.Status400BadRequest)
                     return Refused(where, native.Message);
                 if (!native.Ok)
                     return TractorReply.Error(native.Status, native.Message);
-                var (returned, more) = CopyRows(native.Body, writer, keys, pick, remaining);
+                var (start, end, returned, more) = RowsOf(native.Body);
+                // NULL is one page, the native default; a limit or 0 reads on while the native listing has more.
+                var last = select.Limit is null || !more || returned == 0 || remaining - returned <= 0;
+                if (last && pages.Count == 0)
+                    return new TractorReply(StatusCodes.Status200OK, native.Body);
+                pages.Add((native.Body, start, end));
                 remaining -= returned;
                 offset += returned;
-                // NULL is one page, the native default; a limit or 0 reads on while the native listing has more.
-                if (select.Limit is null || !more || remaining <= 0 || returned == 0)
+                if (last)
                     break;
             }
-            writer.WriteEndArray();
-            writer.WriteEndObject();
         }
-        return new TractorReply(StatusCodes.Status200OK, buffer.WrittenSpan.ToArray());
+        finally
+        {
+            call.Context.Items.Remove(ColumnTableReply.TractorRowsKey);
+        }
+        var joined = new ArrayBufferWriter<byte>(pages.Sum(p => p.End - p.Start + 1) + 64);
+        joined.Write("{\"rc\":0,\"msg\":\"\",\"rows\":["u8);
+        var first = true;
+        foreach (var (body, start, end) in pages.Where(p => p.End > p.Start))
+        {
+            if (!first)
+                joined.Write(","u8);
+            joined.Write(body.AsSpan(start, end - start));
+            first = false;
+        }
+        joined.Write("],\"next\":null}"u8);
+        return new TractorReply(StatusCodes.Status200OK, joined.WrittenSpan.ToArray());
     }
 
-    // Reads one native page ({"columns": [{"name", "type"}], "rows": [[...]], "next"}) forward once and writes each row
-    // as an object; at most `most` rows. Returns the rows written and whether the native listing has more.
-    private static (long Returned, bool More) CopyRows(byte[] body, Utf8JsonWriter writer, JsonEncodedText[] keys, int[]? pick, long most)
+    private static List<KeyValuePair<string, string?>> NativeQuery(TractorSelectCall select, string where, IReadOnlyList<string> asked, long remaining, long offset)
+    {
+        var query = new List<KeyValuePair<string, string?>>
+        {
+            new("cols", string.Join(',', asked)),
+            new("q", where),
+        };
+        if (select.Sort.Length > 0)
+            query.Add(new("sortby", select.Sort));
+        if (select.Limit is not null)
+            query.Add(new("limit", (select.Limit == 0 ? 0 : Math.Min(remaining, ListPage.MaxSize)).ToString(CultureInfo.InvariantCulture)));
+        if (offset > 0)
+            query.Add(new("offset", offset.ToString(CultureInfo.InvariantCulture)));
+        if (select.Archive)
+            query.Add(new("archived", "1"));
+        return query;
+    }
+
+    // Where a native page in Tractor's shape holds its rows (the bytes between "rows": [ and ]), how many, and whether
+    // the listing has more (its "next" is a URL). Reads the page forward once, skipping over each row.
+    private static (int Start, int End, long Returned, bool More) RowsOf(byte[] body)
     {
         var reader = new Utf8JsonReader(body);
-        var isTime = new List<bool>();
-        long returned = 0;
-        var more = false;
+        var (start, end, returned, more) = (0, 0, 0L, false);
         reader.Read(); // {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = reader.GetString();
             reader.Read();
-            switch (name)
+            if (name == "rows" && reader.TokenType == JsonTokenType.StartArray)
             {
-                case "columns":
-                    while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-                    {
-                        var type = "";
-                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                        {
-                            var field = reader.GetString();
-                            reader.Read();
-                            if (field == "type")
-                                type = reader.GetString() ?? "";
-                        }
-                        isTime.Add(type == "time");
-                    }
-                    break;
-                case "rows":
-                    while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
-                    {
-                        if (returned >= most)
-                        {
-                            reader.Skip();
-                            more = true;
-                            continue;
-                        }
-                        returned++;
-                        if (pick is null)
-                        {
-                            writer.WriteStartObject();
-                            var column = 0;
-                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                            {
-                                writer.WritePropertyName(keys[column]);
-                                CopyValue(ref reader, writer, column < isTime.Count && isTime[column]);
-                                column++;
-                            }
-                            writer.WriteEndObject();
-                        }
-                        else
-                        {
-                            // params: a handful of rows of two strings, picked by name.
-                            var row = new List<string?>();
-                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                                row.Add(reader.TokenType == JsonTokenType.Null ? null : reader.GetString());
-                            writer.WriteStartObject();
-                            for (var i = 0; i < keys.Length; i++)
-                                writer.WriteString(keys[i], row[pick[i]]);
-                            writer.WriteEndObject();
-                        }
-                    }
-                    break;
-                case "next":
-                    more |= reader.TokenType == JsonTokenType.String;
-                    break;
-                default:
+                start = (int)reader.BytesConsumed;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    returned++;
                     reader.Skip();
-                    break;
+                }
+                end = (int)reader.TokenStartIndex;
+            }
+            else if (name == "next")
+            {
+                more = reader.TokenType == JsonTokenType.String;
+            }
+            else
+            {
+                reader.Skip();
             }
         }
-        return (returned, more);
+        return (start, end, returned, more);
     }
 
-    private static void CopyValue(ref Utf8JsonReader reader, Utf8JsonWriter writer, bool time)
+    // The params table: the native listing always answers name and value (a handful of rows); the columns asked for are
+    // picked from those here.
+    private static async Task<TractorReply> ParamsAsync(TractorCall call, TractorSelectCall select, string where, IReadOnlyList<string> asked, int[] pick)
     {
-        switch (reader.TokenType)
+        var native = await call.NativeAsync("QueryColumns", NativeQuery(select, where, asked, select.Limit is > 0 and var l ? l : long.MaxValue, 0),
+            new RouteValueDictionary { ["table"] = select.Schema.PluralName }).ConfigureAwait(false);
+        if (native.Status == StatusCodes.Status400BadRequest)
+            return Refused(where, native.Message);
+        if (!native.Ok)
+            return TractorReply.Error(native.Status, native.Message);
+        var keys = asked.Select(k => JsonEncodedText.Encode(k)).ToArray();
+        return TractorReply.Json(writer =>
         {
-            case JsonTokenType.Number when time:
-                writer.WriteStringValue(TimeText(reader.GetInt64()));
-                break;
-            case JsonTokenType.Number:
-                writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
-                break;
-            case JsonTokenType.String when !reader.ValueIsEscaped:
-                writer.WriteStringValue(reader.ValueSpan);
-                break;
-            case JsonTokenType.String:
-                writer.WriteStringValue(reader.GetString());
-                break;
-            case JsonTokenType.True or JsonTokenType.False:
-                writer.WriteBooleanValue(reader.GetBoolean());
-                break;
-            case JsonTokenType.StartArray:
-                writer.WriteStartArray();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                    CopyValue(ref reader, writer, time: false);
-                writer.WriteEndArray();
-                break;
-            default:
-                writer.WriteNullValue();
-                break;
-        }
+            writer.WriteStartObject();
+            writer.WriteNumber("rc", 0);
+            writer.WriteString("msg", "");
+            writer.WriteStartArray("rows");
+            CopyParams(native.Body, writer, keys, pick);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
     }
 
-    /// <summary>
-    /// A time (Unix ms) as Tractor's database renders a timestamp with time zone: `YYYY-MM-DD HH:MM:SS[.fff]±HH[:MM]` in
-    /// the engine's zone, the fraction without trailing zeros and left out when zero.
-    /// </summary>
-    internal static string TimeText(long unixMs)
+    // Copies the params listing's rows ({"rows": [[name, value], ...]}) as objects of the columns asked for.
+    private static void CopyParams(byte[] body, Utf8JsonWriter writer, JsonEncodedText[] keys, int[] pick)
     {
-        var utc = DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
-        var local = TimeZoneInfo.ConvertTime(utc, TimeZoneInfo.Local);
-        var text = new StringBuilder(32);
-        text.Append(local.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-        if (local.Millisecond != 0)
-            text.Append('.').Append(local.Millisecond.ToString("000", CultureInfo.InvariantCulture).TrimEnd('0'));
-        var offset = local.Offset;
-        text.Append(offset < TimeSpan.Zero ? '-' : '+').Append(Math.Abs(offset.Hours).ToString("00", CultureInfo.InvariantCulture));
-        if (offset.Minutes != 0)
-            text.Append(':').Append(Math.Abs(offset.Minutes).ToString("00", CultureInfo.InvariantCulture));
-        return text.ToString();
+        var reader = new Utf8JsonReader(body);
+        reader.Read(); // {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            if (name != "rows")
+            {
+                reader.Skip();
+                continue;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
+            {
+                var row = new List<string?>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    row.Add(reader.TokenType == JsonTokenType.Null ? null : reader.GetString());
+                writer.WriteStartObject();
+                for (var i = 0; i < keys.Length; i++)
+                    writer.WriteString(keys[i], row[pick[i]]);
+                writer.WriteEndObject();
+            }
+        }
     }
 
     // Tractor's failed select: rows is a text (a traceback on Tractor's engine) whose last line is the message its
