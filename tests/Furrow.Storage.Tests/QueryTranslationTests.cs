@@ -195,6 +195,21 @@ public abstract class QueryTranslationContractTests
     }
 
     [Fact]
+    public async Task TheLongestClausesTheParserTakes_RunInTheStore_AndFindWhatTheyDescribe()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await FillAsync(temp);
+        // As long as the parser allows: an `in` list of 20,000 jids (an operation on that many jobs), and an `or` of 2,000
+        // tests. Each nests as deep as it is long if written as parsed; SQLite refuses past 1000.
+        var list = "jid in [" + string.Join(' ', Enumerable.Range(3, Furrow.Core.Query.TractorQuery.MaxListItems)) + "]";
+        var chain = string.Join(" or ", Enumerable.Range(0, Furrow.Core.Query.TractorQuery.MaxTests).Select(i => i == 0 ? "jid = 5" : $"jid = {100_000 + i}"));
+
+        Assert.Equal("4 5", string.Join(' ', (await store.QueryJobsAsync(Query(QueryTable.Jobs, list, false), None)).Select(j => j.Jid)));
+        Assert.Equal("5", string.Join(' ', (await store.QueryJobsAsync(Query(QueryTable.Jobs, chain, false), None)).Select(j => j.Jid)));
+        Assert.Equal("1 2", string.Join(' ', (await store.QueryJobsAsync(Query(QueryTable.Jobs, "not (" + list + ")", false), None)).Select(j => j.Jid)));
+    }
+
+    [Fact]
     public async Task Sorts_OrderRowsAsTheSortSpecDoes_NullsLastAscending_ThenById()
     {
         await using var temp = await NewStoreAsync();

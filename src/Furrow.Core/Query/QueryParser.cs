@@ -16,8 +16,14 @@ internal sealed class QueryParser
     private readonly QueryContext _context;
     private readonly HashSet<string> _columns;
     private readonly HashSet<string> _expanding;
+    private const int MaxDepth = TractorQuery.MaxDepth;
+    private const int MaxTests = TractorQuery.MaxTests;
+    private const int MaxListItems = TractorQuery.MaxListItems;
+
     private int _position;
     private int _depth;
+    private int _nesting;
+    private int _tests;
     private QueryError? _error;
 
     private QueryParser(QuerySchema schema, QueryContext context, HashSet<string> columns, HashSet<string> expanding)
@@ -32,13 +38,18 @@ internal sealed class QueryParser
     public static QueryNode? Parse(string clause, QuerySchema schema, QueryContext context, HashSet<string> columns, out QueryError? error) =>
         Parse(clause, schema, context, columns, new HashSet<string>(StringComparer.OrdinalIgnoreCase), out error);
 
-    private static QueryNode? Parse(string clause, QuerySchema schema, QueryContext context, HashSet<string> columns, HashSet<string> expanding, out QueryError? error)
+    // An alias's clause is parsed by a parser of its own that carries on the parent's depth and test count, so the limits
+    // hold for the clause as expanded (aliases of aliases could otherwise double it at each step).
+    private static QueryNode? Parse(string clause, QuerySchema schema, QueryContext context, HashSet<string> columns, HashSet<string> expanding,
+        out QueryError? error, QueryParser? parent = null)
     {
-        var parser = new QueryParser(schema, context, columns, expanding);
+        var parser = new QueryParser(schema, context, columns, expanding) { _nesting = parent?._nesting ?? 0, _tests = parent?._tests ?? 0 };
         error = QueryLexer.Lex(clause, parser._tokens);
         if (error is not null)
             return null;
         var node = parser.ParseClause();
+        if (parent is not null)
+            parent._tests = parser._tests;
         error = parser._error;
         return error is null ? node : null;
     }
@@ -95,9 +106,21 @@ internal sealed class QueryParser
     {
         if (!Peek.IsWord("not"))
             return ParsePrimary();
-        Next();
+        var not = Next();
+        if (!Enter(not))
+            return null;
         var inner = ParseNot();
+        _nesting--;
         return inner is null ? null : new NotNode(inner);
+    }
+
+    // One level deeper (a parenthesis or a not), refused past MaxDepth.
+    private bool Enter(Token token)
+    {
+        if (++_nesting <= MaxDepth)
+            return true;
+        Fail(token, $"the clause nests parentheses and 'not' more than {MaxDepth} deep");
+        return false;
     }
 
     private QueryNode? ParsePrimary()
@@ -108,9 +131,12 @@ internal sealed class QueryParser
             case TokenKind.LParen:
             {
                 Next();
+                if (!Enter(token))
+                    return null;
                 _depth++;
                 var inner = ParseOr();
                 _depth--;
+                _nesting--;
                 if (inner is null)
                     return null;
                 if (Peek.Kind == TokenKind.RParen)
@@ -138,6 +164,8 @@ internal sealed class QueryParser
     /// <summary>Parses what follows an attribute name: an operator and value, `like`, `in`, or nothing (a truth test).</summary>
     private QueryNode? ParseTest(Token name)
     {
+        if (++_tests > MaxTests)
+            return Fail(name, $"the clause holds more than {MaxTests} tests");
         var negate = Peek.IsWord("not") && (PeekAt(1).IsWord("in") || PeekAt(1).IsWord("like"));
         if (negate)
             Next();
@@ -228,6 +256,8 @@ internal sealed class QueryParser
                 return Fail(open, $"unbalanced '{open.Text}'");
             if (ParseValue(column, name) is not { } value)
                 return null;
+            if (items.Count == MaxListItems)
+                return Fail(token, $"the list holds more than {MaxListItems} values");
             items.Add(value);
         }
     }
@@ -287,7 +317,7 @@ internal sealed class QueryParser
     {
         if (!_expanding.Add(word.Text))
             return Fail(word, $"alias '{word.Text}' refers to itself");
-        var node = Parse(expansion, _schema, _context, _columns, _expanding, out var inner);
+        var node = Parse(expansion, _schema, _context, _columns, _expanding, out var inner, this);
         _expanding.Remove(word.Text);
         if (inner is not null)
             return Fail(new QueryError(word.Column, word.Text, $"in alias '{word.Text}' ({expansion}): {inner.Problem} at its column {inner.Column}", inner.Hint));

@@ -6,6 +6,19 @@ namespace Furrow.Core.Query;
 /// <summary>Entry point for Tractor search clauses (`tq jobs mine and not done`, the `where` of `tractorselect`).</summary>
 public static class TractorQuery
 {
+    /// <summary>
+    /// How deep parentheses and `not` may nest in a clause. Real clauses nest a few levels; every level is a frame of the
+    /// parser and of each compiler of the tree, so a clause of 50,000 `not`s or parentheses (a form body to Tractor's
+    /// URLs holds one) would otherwise end the engine's process.
+    /// </summary>
+    public const int MaxDepth = 100;
+
+    /// <summary>How many tests (comparisons, `like`, `in`, truth tests) one clause may hold, its aliases' included.</summary>
+    public const int MaxTests = 2_000;
+
+    /// <summary>How many values one `in [...]` list may hold (an operation's jid list is one).</summary>
+    public const int MaxListItems = 20_000;
+
     /// <summary>Parses and compiles <paramref name="clause"/> for <paramref name="table"/>; an empty clause matches every row.</summary>
     public static QueryParseResult Parse(string clause, QueryTable table, QueryContext context)
     {

@@ -54,7 +54,7 @@ internal static class TractorRequests
         if (!IsSpool(request) && HttpMethods.IsPost(request.Method) && request.HasFormContentType)
         {
             if (request.ContentLength > MaxFormBytes)
-                return (StatusCodes.Status413PayloadTooLarge, $"a form body of {request.ContentLength} bytes is more than the {MaxFormBytes} Tractor's URLs take");
+                return (StatusCodes.Status413PayloadTooLarge, $"a form body of {request.ContentLength} bytes is more than the {MaxFormBytes} bytes Tractor's URLs take in one");
             using var reader = new StreamReader(request.Body, new UTF8Encoding(false, true));
             var buffer = new char[MaxFormBytes + 1];
             var read = 0;
@@ -69,7 +69,7 @@ internal static class TractorRequests
                 return (StatusCodes.Status400BadRequest, "the form body is not UTF-8 text");
             }
             if (read > MaxFormBytes)
-                return (StatusCodes.Status413PayloadTooLarge, $"a form body of more than {MaxFormBytes} bytes is more than Tractor's URLs take");
+                return (StatusCodes.Status413PayloadTooLarge, $"a form body of more than {MaxFormBytes} bytes is more than Tractor's URLs take in one");
             // Tractor's transport ends every body with CRLF; it belongs to no value.
             var body = new string(buffer, 0, read).TrimEnd('\r', '\n', ' ', '\t');
             foreach (var (key, values) in QueryHelpers.ParseQuery(body))

@@ -50,20 +50,52 @@ internal sealed class QuerySql
     public string Where(QueryNode node) => node switch
     {
         MatchAllNode => "1 = 1",
-        AndNode and => $"({Where(and.Left)} AND {Where(and.Right)})",
-        OrNode or => $"({Where(or.Left)} OR {Where(or.Right)})",
+        AndNode or OrNode => Chain(node),
         NotNode not => Negated(() => Where(not.Inner)),
         TruthNode truth => Truth(truth.Key, truth.Column),
         CompareNode compare => Compare(compare.Key, compare.Column, compare.Op, compare.Literal),
         InNode @in => @in.Items.Count == 0
             ? "1 = 0"
-            : "(" + string.Join(" OR ", @in.Items.Select(item => Compare(@in.Key, @in.Column, CompareOp.Eq, item))) + ")",
+            : Balanced([.. @in.Items.Select(item => Compare(@in.Key, @in.Column, CompareOp.Eq, item))], " OR ", 0, @in.Items.Count),
         LikeNode like => Like(like.Key, like.Column, like.Pattern),
         ColumnCompareNode pair => pair.Op == CompareOp.Ne
             ? Negated(() => Definite($"{Expression(pair.LeftKey)} = {Expression(pair.RightKey)}"))
             : Definite($"{Expression(pair.LeftKey)} {Symbol(pair.Op)} {Expression(pair.RightKey)}"),
         _ => throw new NotSupportedException($"no SQL for {node.GetType().Name}"),
     };
+
+    // A run of `and` (or of `or`) is written as a balanced tree of its tests, in their order: the parser builds a chain as
+    // deep as it is long, and SQLite refuses an expression nested more than 1000 deep (`jid in [...]` of a thousand jobs
+    // is such a run too). The run is walked without recursion along it.
+    private string Chain(QueryNode node)
+    {
+        var isAnd = node is AndNode;
+        var tests = new List<string>();
+        var pending = new Stack<QueryNode>();
+        pending.Push(node);
+        while (pending.TryPop(out var next))
+        {
+            switch (next)
+            {
+                case AndNode both when isAnd:
+                    pending.Push(both.Right);
+                    pending.Push(both.Left);
+                    break;
+                case OrNode either when !isAnd:
+                    pending.Push(either.Right);
+                    pending.Push(either.Left);
+                    break;
+                default:
+                    tests.Add(Where(next));
+                    break;
+            }
+        }
+        return Balanced(tests, isAnd ? " AND " : " OR ", 0, tests.Count);
+    }
+
+    private static string Balanced(List<string> tests, string op, int from, int to) => to - from == 1
+        ? tests[from]
+        : $"({Balanced(tests, op, from, (from + to) / 2)}{op}{Balanced(tests, op, (from + to) / 2, to)})";
 
     /// <summary>
     /// The rows of jobs <paramref name="scope"/> shows: `j.owner` is its user, or `j.crews` (a JSON list) holds one of its

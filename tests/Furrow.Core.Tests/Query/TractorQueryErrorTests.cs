@@ -16,6 +16,40 @@ public sealed class TractorQueryErrorTests
         Assert.Equal("unknown attribute 'prority' for jobs at column 1 (did you mean 'priority'?)", error.Message);
     }
 
+    [Theory]
+    [InlineData("not ", "", "'not' more than 100 deep")]
+    [InlineData("(", ")", "parentheses and 'not' more than 100 deep")]
+    public void Parse_NestingPastTheLimit_IsRefusedNamingWhere_EvenFiftyThousandDeep(string open, string close, string problem)
+    {
+        Assert.NotNull(TractorQuery.Parse(Nest(open, close, TractorQuery.MaxDepth), QueryTable.Jobs, Context()).Query);
+        var error = Fail(Nest(open, close, TractorQuery.MaxDepth + 1), QueryTable.Jobs);
+        Assert.Contains(problem, error.Message);
+        Assert.Equal(TractorQuery.MaxDepth * open.Length + 1, error.Column);
+        // Deep enough to have ended the process through the parser's recursion: refused just the same.
+        Assert.Contains(problem, Fail(Nest(open, close, 50_000), QueryTable.Jobs).Message);
+    }
+
+    private static string Nest(string open, string close, int depth) =>
+        string.Concat(Enumerable.Repeat(open, depth)) + "jid" + string.Concat(Enumerable.Repeat(close, depth));
+
+    [Fact]
+    public void Parse_MoreTestsThanTheLimit_OrALongerList_IsRefused_AliasesCountingToo()
+    {
+        var tests = string.Join(" or ", Enumerable.Range(1, TractorQuery.MaxTests).Select(i => $"jid={i}"));
+        Assert.NotNull(TractorQuery.Parse(tests, QueryTable.Jobs, Context()).Query);
+        Assert.Contains($"more than {TractorQuery.MaxTests} tests", Fail(tests + " or jid=0", QueryTable.Jobs).Message);
+
+        var list = "jid in [" + string.Join(' ', Enumerable.Range(1, TractorQuery.MaxListItems)) + "]";
+        Assert.NotNull(TractorQuery.Parse(list, QueryTable.Jobs, Context()).Query);
+        Assert.Contains($"more than {TractorQuery.MaxListItems} values", Fail(list.Replace("]", " 0]", StringComparison.Ordinal), QueryTable.Jobs).Message);
+
+        // Aliases that each use the one before twice double the clause at every step: 2^30 tests, refused, not built.
+        var aliases = Enumerable.Range(1, 30).ToDictionary(i => $"a{i}", i => $"a{i - 1} or a{i - 1}");
+        aliases["a0"] = "jid=1";
+        var error = Fail("a30", QueryTable.Jobs, Context() with { Aliases = aliases });
+        Assert.Contains($"more than {TractorQuery.MaxTests} tests", error.Message);
+    }
+
     [Fact]
     public void Parse_UnknownBareAttributeLaterInClause_PointsAtIt()
     {

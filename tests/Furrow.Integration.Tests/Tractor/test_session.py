@@ -156,3 +156,18 @@ def check_refusals_before_a_verb_runs_carry_tractors_server_header_too(ctx):
         missing = ctx.client().raw(path)
         assert missing.status == 404 and missing.headers["server"].startswith("Pixar_tractor/2."), missing
         assert "not a Tractor URL" in missing.json()["msg"], missing
+
+
+def check_clauses_nested_too_deep_or_listing_many_jobs_are_answered_never_crash_the_engine(ctx):
+    c = ctx.logged_in()
+    # 200 KB form bodies: deep enough to have ended the engine's process through its parser's recursion.
+    for where in ["not " * 50000 + "jid", "(" * 50000 + "jid" + ")" * 50000]:
+        select = "tractorselect('job', '%s', 'jid', '', 3, 'f', 'None')" % where
+        reply = c.transaction("db", {"q": select}, in_body=True)
+        assert reply.status == 400 and "more than 100 deep" in reply.json()["msg"], reply
+    # An operation on 1,500 jobs, its jid list in the URL as Tractor's clients send it (about 10 KB): answered in
+    # Tractor's shape (none of these jobs exist), never an empty 414 or 500.
+    jids = ",".join(str(i) for i in range(100000, 101500))
+    reply = c.transaction("queue", {"q": "jattr", "jid": jids, "set_priority": 5})
+    assert reply.status == 404 and reply.json()["rc"] == 404, reply
+    assert c.transaction("ctrl", {"q": "status"}).rc == 0
