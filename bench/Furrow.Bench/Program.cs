@@ -40,7 +40,8 @@ using Furrow.Bench;
 //   query [--jobs N] [--tasks-per-job N] [--samples N] [--store sqlite|postgresql]
 //            --jobs (10000) paused jobs of --tasks-per-job (100) tasks from 20 owners: p50 and p99 of typical tq searches
 //            (by owner, by state, by spool time, by title, one job's tasks) with tq's default columns, over --samples (50),
-//            and a whole tq process's time; the targets are p99 < 100 ms on both stores and tq p50 < 150 ms
+//            and a whole tq process's time; the targets are p99 < 100 ms on both stores and tq p50 < 150 ms;
+//            then each search as the native column query and as Tractor's tractorselect over TCP (<name>_tractor_added_ms)
 //   dashboard [--jobs N] [--tasks-per-job N] [--tasks N] [--samples N]
 //            the Dashboard in Debian's Chromium (FURROW_CHROMIUM for another) on --jobs (10000) jobs of --tasks-per-job (100)
 //            tasks and one job of --tasks (10000): the job list's and that job's task tree's first render and a task's state
