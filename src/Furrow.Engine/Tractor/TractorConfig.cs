@@ -13,8 +13,9 @@ internal static class TractorConfig
     public static Task<TractorReply> HandleAsync(TractorCall call)
     {
         var file = call.Get("file");
-        return Task.FromResult(TractorReply.Error(StatusCodes.Status404NotFound, file is { Length: > 0 }
-            ? $"this Furrow engine serves no site file {file} (Tractor's clients then use monitor?q=loginscheme)"
-            : "config needs file= (Furrow serves no site files: each answers 404)"));
+        return Task.FromResult(file is { Length: > 0 }
+            ? TractorReply.Error(StatusCodes.Status404NotFound, $"this Furrow engine serves no site file {TractorCall.Shown(file)}" +
+                (file.EndsWith(".py", StringComparison.OrdinalIgnoreCase) ? " (Tractor's clients then use monitor?q=loginscheme)" : ": read it in the site's config directory"))
+            : TractorReply.Error(StatusCodes.Status400BadRequest, "config needs file= (Furrow serves no site files: each answers 404)"));
     }
 }

@@ -231,7 +231,7 @@ internal static class TractorDb
         w.WriteStartObject();
         w.WriteNumber("rc", StatusCodes.Status400BadRequest);
         w.WriteString("msg", message);
-        w.WriteString("rows", $"tractorselect refused the search{(where.Length == 0 ? "" : $" '{Shorten(where).ReplaceLineEndings(" ")}'")}:\n{message.ReplaceLineEndings(" ")}");
+        w.WriteString("rows", $"tractorselect refused{(where.Length == 0 ? "" : $" (the search '{Shorten(where).ReplaceLineEndings(" ")}')")}:\n{message.ReplaceLineEndings(" ")}");
         w.WriteEndObject();
     }, StatusCodes.Status400BadRequest);
 

@@ -108,7 +108,7 @@ internal sealed class TractorCall(HttpContext context)
         if (policy is null || (await Service<IAuthorizationService>().AuthorizeAsync(Context.User, null, policy).ConfigureAwait(false)).Succeeded)
             return null;
         return TractorReply.Error(StatusCodes.Status401Unauthorized, TractorRequests.Tsid(Context.Request) is { } tsid
-            ? $"the tsid {tsid} is unknown, ended or expired: log in again (monitor?q=login)"
+            ? $"the tsid {Shown(tsid)} is unknown, ended or expired: log in again (monitor?q=login)"
             : "this engine needs a login: log in with monitor?q=login (tq --login) and send the tsid it gives");
     }
 
@@ -116,10 +116,14 @@ internal sealed class TractorCall(HttpContext context)
     public bool LoginsRequired => Service<IOptions<EngineOptions>>().Value.RequireAuthentication;
 
     /// <summary>A 501 naming a query of <paramref name="verb"/> Furrow does not serve, and those it does.</summary>
-    public TractorReply UnknownQuery(string verb, IEnumerable<string> served) => TractorReply.Error(StatusCodes.Status501NotImplemented,
-        Q.Length == 0
-            ? $"{verb} needs q= (one of {string.Join(", ", served)})"
-            : $"Furrow does not serve the Tractor query {verb}?q={Q} (it serves {string.Join(", ", served.Select(s => $"q={s}"))}; see docs/tractor-compatibility.md)");
+    /// <remarks>A call without q= is a bad request (400) rather than one Furrow does not serve.</remarks>
+    public TractorReply UnknownQuery(string verb, IEnumerable<string> served) => Q.Length == 0
+        ? TractorReply.Error(StatusCodes.Status400BadRequest, $"{verb} needs q= (one of {string.Join(", ", served)})")
+        : TractorReply.Error(StatusCodes.Status501NotImplemented,
+            $"Furrow does not serve the Tractor query {verb}?q={Shown(Q)} (it serves {string.Join(", ", served.Select(s => $"q={s}"))}; see docs/tractor-compatibility.md)");
+
+    /// <summary>A value a caller sent, as a message quotes it: at most 60 characters (a 5,000-character tsid is not echoed whole).</summary>
+    public static string Shown(string value) => value.Length <= 60 ? value : value[..60] + "...";
 
     /// <summary>
     /// A native reply as Tractor's: a failure keeps its status and message (`{"rc", "msg"}`); a success is what

@@ -51,9 +51,8 @@ internal static class TractorLogin
             var tsid = call.Service<AnonymousSessions>().Start(user);
             return TractorReply.Ok($"logged in as {user}", w => { w.WriteString("tsid", tsid); w.WriteString("user", user); });
         }
-        if (Unmask(masked, call.Service<TractorChallenges>()) is not { } password)
-            return Refused(StatusCodes.Status401Unauthorized,
-                $"login as {user} refused: c= is not a password masked with a challenge this engine gave out in the last {(int)TractorChallenges.Lifetime.TotalSeconds} s (monitor?q=gentoken; each works once)");
+        if (Unmask(masked, call.Service<TractorChallenges>(), out var maskProblem) is not { } password)
+            return Refused(StatusCodes.Status401Unauthorized, $"login as {user} refused: {maskProblem}");
         var body = JsonSerializer.SerializeToUtf8Bytes(new LoginRequest(user, password), FurrowJsonContext.Default.LoginRequest);
         var native = await call.NativeAsync("Login", [], body: ("application/json", new MemoryStream(body), body.Length)).ConfigureAwait(false);
         if (!native.Ok)
@@ -87,36 +86,33 @@ internal static class TractorLogin
     }
 
     /// <summary>
-    /// The password in Tractor's masked login value (§2 step 3), or null when it is not one or its challenge is not one
-    /// this engine gave out and has not yet taken back. The value is the hex of the UTF-8 text `CHALLENGE|1MASK`, where
-    /// MASK is the hex of each password byte XOR the challenge's byte at the same place.
+    /// The password in Tractor's masked login value (§2 step 3), or why there is none (<paramref name="problem"/>): the
+    /// value is the hex of the UTF-8 text `CHALLENGE|1MASK`, where MASK is the hex of each password byte XOR the
+    /// challenge's byte at the same place, and CHALLENGE one this engine gave out and has not yet taken back (a
+    /// well-formed value uses its challenge up, right password or not).
     /// </summary>
-    public static string? Unmask(string masked, TractorChallenges challenges)
+    public static string? Unmask(string masked, TractorChallenges challenges, out string problem)
     {
-        byte[] text;
-        try
-        {
-            text = Convert.FromHexString(masked);
-        }
-        catch (FormatException)
-        {
+        const string Form = "c= is not Tractor's masked password (the hex of CHALLENGE|1MASK)";
+        problem = Form;
+        if (masked.Length % 2 != 0 || !masked.All(char.IsAsciiHexDigit))
             return null;
-        }
+        var text = Convert.FromHexString(masked);
         var bar = Array.IndexOf(text, (byte)'|');
         if (bar <= 0 || bar + 1 >= text.Length || text[bar + 1] != (byte)'1')
             return null;
+        var hex = Encoding.ASCII.GetString(text, bar + 2, text.Length - bar - 2);
+        if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
+            return null;
         var challenge = Encoding.ASCII.GetString(text, 0, bar);
         if (!challenges.Take(challenge))
-            return null;
-        byte[] mask;
-        try
         {
-            mask = Convert.FromHexString(text.AsSpan(bar + 2).ToArray().Select(b => (char)b).ToArray());
-        }
-        catch (FormatException)
-        {
+            problem = $"c= is masked with a challenge this engine did not give out in the last {(int)TractorChallenges.Lifetime.TotalSeconds} s " +
+                "or that was used already (monitor?q=gentoken gives one; each works once)";
             return null;
         }
+        var mask = Convert.FromHexString(hex);
+        problem = "c= masks more bytes than its challenge has";
         if (mask.Length > challenge.Length)
             return null;
         var password = new byte[mask.Length];
@@ -128,6 +124,7 @@ internal static class TractorLogin
         }
         catch (DecoderFallbackException)
         {
+            problem = "the password in c= is not UTF-8 text";
             return null;
         }
     }

@@ -42,7 +42,13 @@ def check_wrong_password_and_replayed_challenge_are_refused(ctx):
     assert wrong.status == 401 and wrong.json()["tsid"] is None, wrong
     # The challenge was used: the right password with it is refused too.
     replay = c.transaction("monitor", {"q": "login", "user": ctx.user, "c": mask_password(ctx.password, challenge)})
-    assert replay.status == 401 and "challenge" in replay.json()["msg"], replay
+    assert replay.status == 401 and "used already" in replay.json()["msg"], replay
+    # A value that is not a masked password at all is said to be that, and uses no challenge up.
+    fresh = c.transaction("monitor", {"q": "gentoken"}).json()["challenge"]
+    garbage = c.transaction("monitor", {"q": "login", "user": ctx.user, "c": "abc"})
+    assert garbage.status == 401 and "not Tractor's masked password" in garbage.json()["msg"], garbage
+    ok = c.transaction("monitor", {"q": "login", "user": ctx.user, "c": mask_password(ctx.password, fresh)})
+    assert ok.status == 200 and ok.json()["tsid"], ok
 
 
 def check_login_without_password_is_refused_where_logins_are_needed(ctx):
@@ -137,6 +143,11 @@ def check_hostile_form_bodies_are_refused_naming_why(ctx):
     assert binary.status == 400 and "UTF-8" in binary.json()["msg"], binary
     garbage = c.raw("ctrl?q=status&tsid=not-a-session")
     assert garbage.status == 401 and "not-a-session" in garbage.json()["msg"], garbage
+    # A long one is not echoed whole.
+    long = c.raw("ctrl?q=status&tsid=" + "x" * 5000)
+    assert long.status == 401 and len(long.json()["msg"]) < 300, long
+    # A verb without q= is a bad request, naming what it takes.
+    assert c.raw("ctrl").status == 400
     # After all that the engine still serves a proper call.
     assert ctx.logged_in().transaction("ctrl", {"q": "status"}).rc == 0
 
