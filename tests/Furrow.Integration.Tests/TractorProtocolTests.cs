@@ -26,6 +26,9 @@ public sealed class TractorProtocolTests
     public Task Query_Tractorselect() => RunAreaAsync("query", withBlade: true);
 
     [Fact]
+    public Task Scripts_TractorIdiomsRunAsTractorRunsThem() => RunAreaAsync("scripts", withBlade: true);
+
+    [Fact]
     public Task Queue_Operations() => RunAreaAsync("queue", withBlade: true, others: [("bystander", false), ("boss", true)]);
 
     /// <summary>

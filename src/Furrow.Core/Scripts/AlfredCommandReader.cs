@@ -63,6 +63,7 @@ internal sealed class AlfredCommandReader
         }
 
         var argvWords = 0;
+        TclWord? msgWord = null;
         for (var i = 1; i < words.Count; i++)
         {
             var word = words[i];
@@ -83,6 +84,8 @@ internal sealed class AlfredCommandReader
             }
 
             var value = AlfredValues.TakeOptionValue(words, ref i, keyword);
+            if (word.RawText == "-msg")
+                msgWord = value;
             ReadOption(command, word, value, depth);
         }
 
@@ -96,7 +99,28 @@ internal sealed class AlfredCommandReader
             throw words[0].Source.Fail(words[0].Start, $"{keyword} has an empty command line");
         }
 
+        if (command.Argv is ["Alfred"] && command.Msg is { } message && msgWord is { } at)
+            MessageToAlfred(command, message, at);
         return command;
+    }
+
+    // `RemoteCmd {Alfred} -msg {TCL}` has Tractor run the Tcl in -msg itself. Scripts use it to delete files
+    // (`-msg {File delete "path"}`), which is the bare `File delete` builtin: that is what it becomes. Any other Tcl there
+    // is refused, rather than spooled as a command that does nothing and reports success.
+    private static void MessageToAlfred(CommandSpec command, string message, TclWord at)
+    {
+        if (TclList.TrySplit(message, TclBackslash.Mode.Tcl, out var words, out _) && words.Count >= 3
+            && words[0] == "File" && words[1].Equals("delete", StringComparison.OrdinalIgnoreCase))
+        {
+            // The keyword stays the script's (RemoteCmd, Cmd), which is how the writer tells this form from a bare File line.
+            command.Kind = CommandKind.Builtin;
+            command.Argv = words;
+            command.Msg = null;
+            return;
+        }
+        var shown = message.Length <= 80 ? message : message[..80] + "...";
+        throw at.Source.Fail(at.Start,
+            $"{command.Keyword} {{Alfred}} -msg {{...}} has Tractor's engine run the Tcl in -msg; Furrow runs only `File delete PATH...` there, not {{{shown}}}");
     }
 
     private void ReadOption(CommandSpec command, TclWord name, TclWord value, int depth)

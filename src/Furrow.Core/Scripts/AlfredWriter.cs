@@ -102,16 +102,26 @@ public static class AlfredWriter
 
     private static void Command(StringBuilder w, CommandSpec command)
     {
-        if (command.Kind == CommandKind.Builtin)
+        if (command.Kind == CommandKind.Builtin && command.Keyword == "File")
         {
             // A built-in is its own command line: `File delete {path}`.
             w.AppendJoin(' ', command.Argv.Select(BareOrWord));
             return;
         }
 
-        var keyword = command.Kind == CommandKind.Remote ? "RemoteCmd" : command.Keyword is "Cmd" or "Command" ? command.Keyword : "Cmd";
-        w.Append(keyword).Append(' ').Append(Word(TclList.Format(command.Argv)));
-        Text(w, "msg", command.Msg);
+        if (command.Kind == CommandKind.Builtin)
+        {
+            // The same built-in read from `RemoteCmd {Alfred} -msg {File delete ...}`: written back in that form, which
+            // keeps its options (a service key, tags) that the bare form cannot carry.
+            w.Append(command.Keyword is "Cmd" or "Command" ? command.Keyword : "RemoteCmd").Append(" {Alfred}");
+            Text(w, "msg", TclList.Format(command.Argv));
+        }
+        else
+        {
+            var keyword = command.Kind == CommandKind.Remote ? "RemoteCmd" : command.Keyword is "Cmd" or "Command" ? command.Keyword : "Cmd";
+            w.Append(keyword).Append(' ').Append(Word(TclList.Format(command.Argv)));
+            Text(w, "msg", command.Msg);
+        }
         List(w, "tags", command.Tags);
         Text(w, "service", command.Service);
         Text(w, "id", command.Id);

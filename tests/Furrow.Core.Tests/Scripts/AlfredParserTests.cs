@@ -6,6 +6,28 @@ namespace Furrow.Core.Tests.Scripts;
 public sealed class AlfredParserTests
 {
     [Fact]
+    public void AnAlfredCommandsMessage_ThatDeletesFiles_BecomesTheFileBuiltin_KeepingItsOptions()
+    {
+        var command = ScriptAssert.Commands("RemoteCmd {Alfred} -msg {File delete \"/tmp/a b\" /tmp/c} -service {cleanup}").Single();
+
+        Assert.Equal(CommandKind.Builtin, command.Kind);
+        Assert.Equal(["File", "delete", "/tmp/a b", "/tmp/c"], command.Argv);
+        Assert.Equal("cleanup", command.Service);
+        Assert.Null(command.Msg);
+        // Without a message it stays Tractor's placeholder, which runs nothing.
+        Assert.Equal(["Alfred"], ScriptAssert.Commands("RemoteCmd {Alfred}").Single().Argv);
+    }
+
+    [Fact]
+    public void AnAlfredCommandsMessage_OfOtherTcl_IsRefusedAtTheMessage_NotSpooledToDoNothing()
+    {
+        var error = ScriptAssert.Refuses("Job -title {t} -subtasks {\n Task {a} -cmds {\n  RemoteCmd {Alfred} -msg {exec rm -rf /tmp/x}\n }\n}\n");
+
+        ScriptAssert.At(error, 3, 27);
+        Assert.Contains("Furrow runs only `File delete PATH...` there, not {exec rm -rf /tmp/x}", error.Message);
+    }
+
+    [Fact]
     public void Parse_KeepsNestedBracesInsideBracedWords()
     {
         var job = ScriptAssert.Parses("Job -title {a {b {c}} d} -comment {x{}y}");
