@@ -337,6 +337,33 @@ public sealed class TqOperationTests
     }
 
     [Fact]
+    public async Task Afterjids_ThatWouldCloseALoopOfWaitingJobs_AreRefused_NamingTheChain()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jobs = new List<long>();
+        foreach (var title in new[] { "a", "b", "c" })
+            jobs.Add(await site.SpoolAsync("Job -title {" + title + "} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {echo " + title + "} } }"));
+        var (a, b, c) = (jobs[0], jobs[1], jobs[2]);
+        foreach (var (waiter, waitedFor) in new[] { (b, a), (c, b) })
+        {
+            var (code, _, stderr) = await Tq(site, "jattr", waiter.ToString(), "-k", "afterjids", "-v", waitedFor.ToString());
+            Assert.True(code == 0, stderr);
+        }
+
+        var (loopCode, _, loop) = await Tq(site, "jattr", a.ToString(), "-k", "afterjids", "-v", c.ToString());
+        Assert.Equal(1, loopCode);
+        Assert.Contains($"J{a} cannot wait for J{c} -> J{b}, which already waits for J{a}", loop);
+        var (selfCode, _, self) = await Tq(site, "jattr", a.ToString(), "-k", "afterjids", "-v", a.ToString());
+        Assert.Equal(1, selfCode);
+        Assert.Contains("cannot wait for itself", self);
+        // Nothing was changed by the refusals.
+        var (_, listed, _) = await Tq(site, "--json", "jobs", a.ToString(), "-c", "afterjids");
+        using var json = System.Text.Json.JsonDocument.Parse(listed);
+        Assert.Empty(json.RootElement[0].GetProperty("afterjids").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Chkeys_Cattr_AndTattr_ChangeAWaitingCommandsNeeds_SoItRuns()
     {
         await using var site = new TestSite();

@@ -32,6 +32,8 @@ internal sealed partial class LiveFarm
                 }
                 if (edit.Key == "afterjids" && edit.Ids!.Contains(jid))
                     return $"J{jid} cannot wait for itself (afterjids)";
+                if (edit.Key == "afterjids" && WaitChain(edit.Ids!, jid) is { } chain)
+                    return $"J{jid} cannot wait for {chain}, which already waits for J{jid}: neither would ever start (afterjids)";
                 if (edit.Key == "tier" && !_policy.KnowsTier(edit.Text!))
                     return $"tier {edit.Text}: not one of this site's DispatchTiers ({string.Join(", ", _policy.Tiers)})";
                 if (_jobs.TryGetValue(jid, out var job))
@@ -44,6 +46,39 @@ internal sealed partial class LiveFarm
                 Seal(changes);
             }
         }
+    }
+
+    // The chain of waits (J4 -> J7 -> J2) by which one of `from` already waits for `target`, through unfinished jobs'
+    // afterjids, or null when none does: setting those afterjids on `target` would close a loop of jobs that never start.
+    // Breadth first, so the chain named is a shortest one.
+    private string? WaitChain(IEnumerable<long> from, long target)
+    {
+        var cameFrom = new Dictionary<long, long>();
+        var queue = new Queue<long>();
+        foreach (var start in from)
+        {
+            if (cameFrom.TryAdd(start, start))
+                queue.Enqueue(start);
+        }
+        while (queue.TryDequeue(out var at))
+        {
+            if (!_jobs.TryGetValue(at, out var job))
+                continue;
+            foreach (var next in job.WaitingFor)
+            {
+                if (next == target)
+                {
+                    var chain = new List<long> { at };
+                    while (cameFrom[chain[^1]] != chain[^1])
+                        chain.Add(cameFrom[chain[^1]]);
+                    chain.Reverse();
+                    return string.Join(" -> ", chain.Select(j => $"J{j}"));
+                }
+                if (cameFrom.TryAdd(next, at))
+                    queue.Enqueue(next);
+            }
+        }
+        return null;
     }
 
     private void ApplyToLiveJob(LiveJob job, AttributeEdit edit, ChangeSet changes)
