@@ -67,6 +67,13 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
             error = Refusal(schema, name, key, keys);
             return null;
         }
+        // A job script cannot hold NUL (the parser refuses it), and neither may a value set afterwards: searches, logs and
+        // PostgreSQL's text all end a string there.
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            error = $"{name}: a value may not contain a NUL character";
+            return null;
+        }
         var text = value.Trim();
         switch (name)
         {

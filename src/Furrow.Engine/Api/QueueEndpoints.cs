@@ -96,6 +96,13 @@ internal static class QueueEndpoints
         if (accounts.Crews.SpoolRefusal(Named(CallerOf(context))) is { } refusal)
             return ApiResults.Error(StatusCodes.Status403Forbidden, refusal);
         var q = context.Request.Query;
+        // What a job's record keeps of the spool (its file, host and directory) is text a search, a log or PostgreSQL
+        // would cut at a NUL.
+        foreach (var name in new[] { "file", "host", "cwd" })
+        {
+            if (q[name].FirstOrDefault() is { } given && given.Contains('\0', StringComparison.Ordinal))
+                return ApiResults.BadRequest($"bad {name}: it may not contain a NUL character");
+        }
         var limit = options.Value.ScriptLimits.MaxBytes;
         // Memory is held from the first byte read until the job is committed: the lease covers all of it. A body of
         // unstated length may be as large as the limit.

@@ -7,6 +7,17 @@ namespace Furrow.Core.Tests.Jobs;
 public sealed class AttributeEditTests
 {
     [Theory]
+    [InlineData(QueryTable.Jobs, "title", "a\0b")]
+    [InlineData(QueryTable.Jobs, "comment", "\0")]
+    [InlineData(QueryTable.Jobs, "projects", "fx,li\0ghting")]
+    [InlineData(QueryTable.Commands, "tags", "a\0")]
+    public void Parse_RefusesANulCharacter_InAnyValue(QueryTable table, string key, string value)
+    {
+        Assert.Null(AttributeEdit.Parse(table, key, value, out var error));
+        Assert.Contains("may not contain a NUL character", error);
+    }
+
+    [Theory]
     [InlineData(QueryTable.Jobs, "PRI", " 7.5 ", "priority", "7.5")]
     [InlineData(QueryTable.Jobs, "maxactive", "0", "maxactive", "0")]
     [InlineData(QueryTable.Jobs, "aftertime", "1700000000", "aftertime", "1700000000000")]

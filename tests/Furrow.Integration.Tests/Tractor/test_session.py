@@ -182,3 +182,12 @@ def check_clauses_nested_too_deep_or_listing_many_jobs_are_answered_never_crash_
     reply = c.transaction("queue", {"q": "jattr", "jid": jids, "set_priority": 5})
     assert reply.status == 404 and reply.json()["rc"] == 404, reply
     assert c.transaction("ctrl", {"q": "status"}).rc == 0
+
+
+def check_nul_in_spool_settings_and_attributes_is_refused_naming_them(ctx):
+    c = ctx.logged_in()
+    reply = c.spool(SCRIPT, cwd="/t\x00mp")
+    assert reply.status == 400 and "cwd" in reply.json()["msg"] and "NUL" in reply.json()["msg"], reply
+    jid = c.spool(SCRIPT).json()["jid"]
+    title = c.transaction("queue", {"q": "jattr", "jid": jid, "set_title": "a\x00b"})
+    assert title.status == 400 and "NUL" in title.json()["msg"], title
