@@ -93,7 +93,9 @@ public static class BackupArchive
             if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) != (uint)counted.BytesRead)
                 throw new BackupInvalidException($"{archivePath}: the archive is truncated or corrupt (its gzip trailer does not match the {counted.BytesRead} bytes it holds)");
         }
-        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException or IOException)
+        // The tar reader also overflows (or finds an argument out of range) reading a damaged header's number fields.
+        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException or IOException
+            or OverflowException or ArgumentOutOfRangeException)
         {
             throw new BackupInvalidException($"{archivePath}: the archive is truncated or corrupt ({error.Message})", error);
         }
