@@ -16,10 +16,6 @@ internal sealed class QueryParser
     private readonly QueryContext _context;
     private readonly HashSet<string> _columns;
     private readonly HashSet<string> _expanding;
-    private const int MaxDepth = TractorQuery.MaxDepth;
-    private const int MaxTests = TractorQuery.MaxTests;
-    private const int MaxListItems = TractorQuery.MaxListItems;
-
     private int _position;
     private int _depth;
     private int _nesting;
@@ -114,12 +110,12 @@ internal sealed class QueryParser
         return inner is null ? null : new NotNode(inner);
     }
 
-    // One level deeper (a parenthesis or a not), refused past MaxDepth.
+    // One level deeper (a parenthesis or a not), refused past TractorQuery.MaxDepth.
     private bool Enter(Token token)
     {
-        if (++_nesting <= MaxDepth)
+        if (++_nesting <= TractorQuery.MaxDepth)
             return true;
-        Fail(token, $"the clause nests parentheses and 'not' more than {MaxDepth} deep");
+        Fail(token, $"the clause nests parentheses and 'not' more than {TractorQuery.MaxDepth} deep");
         return false;
     }
 
@@ -164,8 +160,8 @@ internal sealed class QueryParser
     /// <summary>Parses what follows an attribute name: an operator and value, `like`, `in`, or nothing (a truth test).</summary>
     private QueryNode? ParseTest(Token name)
     {
-        if (++_tests > MaxTests)
-            return Fail(name, $"the clause holds more than {MaxTests} tests");
+        if (++_tests > TractorQuery.MaxTests)
+            return Fail(name, $"the clause holds more than {TractorQuery.MaxTests} tests");
         var negate = Peek.IsWord("not") && (PeekAt(1).IsWord("in") || PeekAt(1).IsWord("like"));
         if (negate)
             Next();
@@ -256,8 +252,8 @@ internal sealed class QueryParser
                 return Fail(open, $"unbalanced '{open.Text}'");
             if (ParseValue(column, name) is not { } value)
                 return null;
-            if (items.Count == MaxListItems)
-                return Fail(token, $"the list holds more than {MaxListItems} values");
+            if (items.Count == TractorQuery.MaxListItems)
+                return Fail(token, $"the list holds more than {TractorQuery.MaxListItems} values");
             items.Add(value);
         }
     }

@@ -88,20 +88,20 @@ internal sealed record NativeReply(int Status, string? ContentType, byte[] Body)
     public JsonDocument Json() => JsonDocument.Parse(Body);
 
     /// <summary>An error reply's message (its `msg`), else the body as text.</summary>
-    public string Message
+    public string Message => MessageOf(Body);
+
+    /// <summary>The `msg` of a JSON object <paramref name="body"/> (a native error, or a Tractor reply), else the body as text.</summary>
+    public static string MessageOf(byte[] body)
     {
-        get
+        try
         {
-            try
-            {
-                using var json = Json();
-                if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("msg", out var msg) && msg.ValueKind == JsonValueKind.String)
-                    return msg.GetString()!;
-            }
-            catch (JsonException)
-            {
-            }
-            return System.Text.Encoding.UTF8.GetString(Body);
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("msg", out var msg) && msg.ValueKind == JsonValueKind.String)
+                return msg.GetString()!;
         }
+        catch (JsonException)
+        {
+        }
+        return System.Text.Encoding.UTF8.GetString(body);
     }
 }

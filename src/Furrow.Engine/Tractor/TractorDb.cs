@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Furrow.Core.Query;
 using Furrow.Engine.Api;
@@ -174,54 +173,36 @@ internal static class TractorDb
         return (start, end, returned, more);
     }
 
-    // The params table: the native listing always answers name and value (a handful of rows); the columns asked for are
-    // picked from those here.
+    // The params table: the native listing always answers name and value (a handful of rows), in that order; the columns
+    // asked for are picked from those here, at most the limit of them.
     private static async Task<TractorReply> ParamsAsync(TractorCall call, TractorSelectCall select, string where, IReadOnlyList<string> asked, int[] pick)
     {
-        var native = await call.NativeAsync("QueryColumns", NativeQuery(select, where, asked, select.Limit is > 0 and var l ? l : long.MaxValue, 0),
-            new RouteValueDictionary { ["table"] = select.Schema.PluralName }).ConfigureAwait(false);
-        if (native.Status == StatusCodes.Status400BadRequest)
-            return Refused(where, native.Message);
-        if (!native.Ok)
-            return TractorReply.Error(native.Status, native.Message);
         var keys = asked.Select(k => JsonEncodedText.Encode(k)).ToArray();
+        var most = select.Limit is > 0 and var l ? l : long.MaxValue;
+        var rows = new List<string?[]>();
+        var failure = await MonitorParams.EachRowAsync(call, select.Schema.PluralName, ["name", "value"], where, row =>
+        {
+            if (rows.Count < most)
+                rows.Add([row["name"].GetString(), row["value"].GetString()]);
+        }, select.Sort.Length > 0 ? select.Sort : null).ConfigureAwait(false);
+        if (failure is not null)
+            return failure.Status == StatusCodes.Status400BadRequest ? Refused(where, failure.Message) : failure;
         return TractorReply.Json(writer =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("rc", 0);
             writer.WriteString("msg", "");
             writer.WriteStartArray("rows");
-            CopyParams(native.Body, writer, keys, pick);
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        });
-    }
-
-    // Copies the params listing's rows ({"rows": [[name, value], ...]}) as objects of the columns asked for.
-    private static void CopyParams(byte[] body, Utf8JsonWriter writer, JsonEncodedText[] keys, int[] pick)
-    {
-        var reader = new Utf8JsonReader(body);
-        reader.Read(); // {
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = reader.GetString();
-            reader.Read();
-            if (name != "rows")
+            foreach (var row in rows)
             {
-                reader.Skip();
-                continue;
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
-            {
-                var row = new List<string?>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                    row.Add(reader.TokenType == JsonTokenType.Null ? null : reader.GetString());
                 writer.WriteStartObject();
                 for (var i = 0; i < keys.Length; i++)
                     writer.WriteString(keys[i], row[pick[i]]);
                 writer.WriteEndObject();
             }
-        }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
     }
 
     // Tractor's failed select: rows is a text (a traceback on Tractor's engine) whose last line is the message its

@@ -169,6 +169,9 @@ internal sealed record TractorReply(int Status, byte[] Body, string ContentType 
         w.WriteEndObject();
     }, status);
 
+    /// <summary>The reply's `msg` (its JSON body's), else its body as text: what a verb that passes a failure on quotes.</summary>
+    public string Message => NativeReply.MessageOf(Body);
+
     /// <summary>A plain-text reply.</summary>
     public static TractorReply Text(string text) => new(StatusCodes.Status200OK, System.Text.Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8");
 

@@ -93,16 +93,16 @@ internal static class TractorLogin
     /// </summary>
     public static string? Unmask(string masked, TractorChallenges challenges, out string problem)
     {
-        const string Form = "c= is not Tractor's masked password (the hex of CHALLENGE|1MASK)";
-        problem = Form;
-        if (masked.Length % 2 != 0 || !masked.All(char.IsAsciiHexDigit))
+        static bool IsHex(string text) => text.Length % 2 == 0 && text.All(char.IsAsciiHexDigit);
+        problem = "c= is not Tractor's masked password (the hex of CHALLENGE|1MASK)";
+        if (!IsHex(masked))
             return null;
         var text = Convert.FromHexString(masked);
         var bar = Array.IndexOf(text, (byte)'|');
         if (bar <= 0 || bar + 1 >= text.Length || text[bar + 1] != (byte)'1')
             return null;
         var hex = Encoding.ASCII.GetString(text, bar + 2, text.Length - bar - 2);
-        if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
+        if (!IsHex(hex))
             return null;
         var challenge = Encoding.ASCII.GetString(text, 0, bar);
         if (!challenges.Take(challenge))

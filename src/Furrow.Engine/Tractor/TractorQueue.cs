@@ -70,7 +70,7 @@ internal static class TractorQueue
         };
     }
 
-    // set_KEY=VALUE, each applied in the order given; the first one refused stops the rest, and the reply says what was done before it.
+    // jattr: each set_KEY=VALUE on jobs as the native operation that makes it (InOrderAsync applies them).
     private static async Task<TractorReply> JobAttributesAsync(TractorCall call, Targets targets)
     {
         var settings = Settings(call);
@@ -116,19 +116,7 @@ internal static class TractorQueue
                     break;
             }
         }
-        var done = new List<string>();
-        var items = new List<string>();
-        var refusals = new List<string>();
-        foreach (var (setting, operation, extra) in steps)
-        {
-            var outcome = await RunAsync(call, operation, targets.JobClause(), extra).ConfigureAwait(false);
-            if (outcome.Failure(targets) is { } failure)
-                return done.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then {setting}: {TractorReplyText.MessageOf(failure)}");
-            done.Add(setting);
-            items = outcome.Done;
-            refusals.AddRange(outcome.Refused);
-        }
-        return Reply($"{string.Join(", ", done)} on {string.Join(" ", items)}", items, refusals);
+        return await InOrderAsync(call, targets, targets.JobClause(), steps).ConfigureAwait(false);
     }
 
     // cattr: set_KEY=VALUE on commands; set_service is tq chkeys (a command's service key).
@@ -141,15 +129,25 @@ internal static class TractorQueue
             return TractorReply.Error(StatusCodes.Status400BadRequest, "queue?q=cattr needs at least one set_KEY=VALUE (set_service=, set_tags= ...)");
         if (targets.CommandClause() is not { } clause)
             return targets.PairingError("cid");
+        return await InOrderAsync(call, targets, clause,
+            [.. settings.Select(s => ($"set_{s.Key}={s.Value}", "cattr", new List<KeyValuePair<string, string?>> { new("key", s.Key), new("value", s.Value) }))])
+            .ConfigureAwait(false);
+    }
+
+    // Settings applied one operation each, in the order given; the first one refused stops the rest, and the reply says
+    // what was done before it.
+    private static async Task<TractorReply> InOrderAsync(TractorCall call, Targets targets, string clause,
+        List<(string Setting, string Operation, List<KeyValuePair<string, string?>> Extra)> steps)
+    {
         var done = new List<string>();
         var items = new List<string>();
         var refusals = new List<string>();
-        foreach (var (key, value) in settings)
+        foreach (var (setting, operation, extra) in steps)
         {
-            var outcome = await RunAsync(call, "cattr", clause, [new("key", key), new("value", value)]).ConfigureAwait(false);
+            var outcome = await RunAsync(call, operation, clause, extra).ConfigureAwait(false);
             if (outcome.Failure(targets) is { } failure)
-                return done.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then set_{key}: {TractorReplyText.MessageOf(failure)}");
-            done.Add($"set_{key}={value}");
+                return done.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then {setting}: {failure.Message}");
+            done.Add(setting);
             items = outcome.Done;
             refusals.AddRange(outcome.Refused);
         }

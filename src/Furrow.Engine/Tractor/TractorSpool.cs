@@ -30,7 +30,7 @@ internal static class TractorSpool
         var reply = await SpoolAsync(call, json: true).ConfigureAwait(false);
         return reply.Status == StatusCodes.Status400BadRequest
             ? TractorReply.Error(StatusCodes.Status501NotImplemented,
-                $"this is not a job in Furrow's JSON job form ({TractorReplyText.MessageOf(reply)}); Furrow does not read Tractor's JSON job form: " +
+                $"this is not a job in Furrow's JSON job form ({reply.Message}); Furrow does not read Tractor's JSON job form: " +
                 "spool the alfred script to /Tractor/spool (tractor-spool does so by itself after this reply)")
             : reply;
     }
@@ -63,11 +63,4 @@ internal static class TractorSpool
             return TractorReply.Ok(root.GetProperty("msg").GetString() ?? $"job {jid} spooled", w => w.WriteNumber("jid", jid));
         });
     }
-}
-
-/// <summary>Reading a Tractor reply back (for the verbs that reshape another's).</summary>
-internal static class TractorReplyText
-{
-    /// <summary>The `msg` of a reply's JSON body, or its text.</summary>
-    public static string MessageOf(TractorReply reply) => new NativeReply(reply.Status, reply.ContentType, reply.Body).Message;
 }
