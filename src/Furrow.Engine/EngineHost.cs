@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -259,8 +260,7 @@ public static class EngineHost
             catch (BadHttpRequestException error) when (!context.Response.HasStarted)
             {
                 // A body that is not the JSON an endpoint takes: say why, as the parser saw it (line, position).
-                var why = error.InnerException is { } inner ? $"{error.Message} {inner.Message}" : error.Message;
-                await ApiResults.Error(error.StatusCode, why).ExecuteAsync(context).ConfigureAwait(false);
+                await ApiResults.Error(error.StatusCode, ApiResults.BindingMessage(context.Request, error)).ExecuteAsync(context).ConfigureAwait(false);
             }
             // A search the database refuses (a pattern PostgreSQL does not take, a column it does not keep) or gives up on.
             catch (Storage.Queries.QueryRejectedException rejected) when (!context.Response.HasStarted)
@@ -273,8 +273,7 @@ public static class EngineHost
             }
             catch (System.Text.Json.JsonException error) when (!context.Response.HasStarted)
             {
-                await ApiResults.BadRequest($"the request body is not the JSON {context.Request.Path} takes: {error.Message}").ExecuteAsync(context)
-                    .ConfigureAwait(false);
+                await ApiResults.BadRequest(ApiResults.NotTheJsonMessage(context.Request, error)).ExecuteAsync(context).ConfigureAwait(false);
             }
             catch (StoreUnavailableException error) when (!context.Response.HasStarted)
             {
@@ -286,6 +285,11 @@ public static class EngineHost
         });
         // Tractor's URLs take parameters in a form body too, and name their user their own ways: made the native API's before authentication.
         UseRefusal(app, Tractor.TractorRequests.NormaliseAsync);
+        // Routing's own refusals (a method or Content-Type no endpoint of the path takes) come as endpoints that are not
+        // routes; they are answered as they are (405, 415), before a login is asked for: an anonymous caller sending
+        // text/plain to the login endpoint is told its body is wrong, not that it must log in first.
+        app.Use((context, next) => context.GetEndpoint() is { RequestDelegate: { } refuse } endpoint and not RouteEndpoint
+            ? refuse(context) : next(context));
         app.UseAuthentication();
         // A browser sends its cookie by itself: a change asked with it must prove it came from a page that was given the token.
         var antiforgery = app.Services.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>();

@@ -89,6 +89,46 @@ public sealed class ApiErrorTests
     }
 
     [Fact]
+    public async Task ABodyTheEngineCannotRead_IsToldWhatIsWrong_InTheCallersTerms_BeforeAnyLoginIsAsked()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var anonymous = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+
+        async Task<string> PostLoginAsync(string? contentType, string? body, int status)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/auth/login");
+            if (body is not null)
+                request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            if (contentType is not null)
+                (request.Content ??= new ByteArrayContent([])).Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+            using var reply = await anonymous.SendAsync(request);
+            var text = await reply.Content.ReadAsStringAsync();
+            Assert.True(status == (int)reply.StatusCode, $"{contentType} {body}: {(int)reply.StatusCode} {text}");
+            var message = JsonDocument.Parse(text).RootElement.GetProperty("msg").GetString()!;
+            // The framework's wording names this code's parameters and types; a caller is told about its request instead.
+            foreach (var internals in new[] { "Furrow.", "parameter", "Did you mean", "LineNumber", "BytePositionInLine", "needs a login" })
+                Assert.DoesNotContain(internals, message);
+            return message;
+        }
+
+        // Routing refuses a Content-Type the login does not take: said as 415 to a caller with no login yet, not 401.
+        Assert.Contains("/api/v1/auth/login takes a JSON body (Content-Type: application/json), not 'text/plain'",
+            await PostLoginAsync("text/plain", "{\"user\":\"a\",\"password\":\"b\"}", 415));
+        Assert.Contains("names no Content-Type", await PostLoginAsync(null, "{\"user\":\"a\"}", 415));
+        Assert.Contains("takes a JSON body (Content-Type: application/json) and none was sent", await PostLoginAsync("application/json", null, 400));
+        Assert.Contains("and none was sent", await PostLoginAsync("application/json", "null", 400));
+        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 10 ($.user): the value is not of the type this field takes",
+            await PostLoginAsync("application/json", "{\"user\":5}", 400));
+        Assert.Contains("at line 2, column 1", await PostLoginAsync("application/json", "{\"user\":\n", 400));
+        using (var wrongMethod = await anonymous.GetAsync("api/v1/auth/login"))
+            Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        // What does need a login still asks for one.
+        using (var jobs = await anonymous.GetAsync("api/v1/jobs"))
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, jobs.StatusCode);
+    }
+
+    [Fact]
     public async Task ValuesNoTimeOrOrderCanHold_AreRefused_AndTheEngineStaysUp()
     {
         await using var site = new TestSite();

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Furrow.Client.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,7 +10,7 @@ namespace Furrow.Engine.Api;
 /// Error replies: RFC 7807 problem details (application/problem+json) that also carry Tractor's `{rc, msg}`, so Tractor's
 /// own clients can read them too (<see cref="ErrorReply"/>).
 /// </summary>
-internal static class ApiResults
+internal static partial class ApiResults
 {
     public const string ProblemJson = "application/problem+json";
 
@@ -19,7 +21,60 @@ internal static class ApiResults
 
     /// <summary>What a 415 says: the path takes JSON, and which content type came instead.</summary>
     public static string NotJsonMessage(HttpRequest request) =>
-        $"{request.Path} takes a JSON body (Content-Type: application/json), not '{request.ContentType}'";
+        $"{request.Path} takes a JSON body (Content-Type: application/json), " +
+        (string.IsNullOrEmpty(request.ContentType) ? "and the request names no Content-Type" : $"not '{request.ContentType}'");
+
+    /// <summary>
+    /// What a request the framework could not bind is told, in the caller's terms: a body that is not JSON (415), no body
+    /// where one is needed, JSON that does not parse or does not fit (line, column and path of the problem), a route or
+    /// query value of the wrong kind. Never the framework's own wording, which names parameters and types of this code.
+    /// </summary>
+    public static string BindingMessage(HttpRequest request, BadHttpRequestException error)
+    {
+        if (error.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+            return NotJsonMessage(request);
+        if (error.InnerException is JsonException json)
+            return NotTheJsonMessage(request, json);
+        var message = error.Message;
+        if (message.Contains("no body was provided", StringComparison.Ordinal))
+            return $"{request.Method} {request.Path} takes a JSON body (Content-Type: application/json) and none was sent";
+        if (BindFailure().Match(message) is { Success: true } bind)
+            return $"{bind.Groups["name"].Value} must be {KindOf(bind.Groups["type"].Value)}, not '{bind.Groups["value"].Value}'";
+        if (Missing().Match(message) is { Success: true } missing)
+            return $"{missing.Groups["name"].Value} is required (in the {missing.Groups["where"].Value})";
+        return message;
+    }
+
+    /// <summary>
+    /// A body that is JSON but not what <paramref name="request"/>'s path takes, or not JSON at all: where (line and column
+    /// from 1, and the JSON path) and what is wrong, without the type names of this code.
+    /// </summary>
+    public static string NotTheJsonMessage(HttpRequest request, JsonException error)
+    {
+        var reason = error.Message;
+        // System.Text.Json appends " Path: $.x | LineNumber: 0 | BytePositionInLine: 9." to its reason: said below in 1-based terms.
+        if (reason.IndexOf(" Path: ", StringComparison.Ordinal) is var cut and > 0)
+            reason = reason[..cut];
+        if (reason.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
+            reason = "the value is not of the type this field takes";
+        var where = error.LineNumber is { } line ? $" at line {line + 1}, column {(error.BytePositionInLine ?? 0) + 1}" : "";
+        var path = string.IsNullOrEmpty(error.Path) || error.Path == "$" ? "" : $" ({error.Path})";
+        return $"the request body is not the JSON {request.Path} takes{where}{path}: {reason.TrimEnd('.')}";
+    }
+
+    private static string KindOf(string type) => type.TrimEnd('?') switch
+    {
+        "int" or "long" or "Int32" or "Int64" or "short" => "a whole number",
+        "double" or "float" or "decimal" => "a number",
+        "bool" or "Boolean" => "true or false",
+        _ => "a " + type.TrimEnd('?').ToLowerInvariant(),
+    };
+
+    [GeneratedRegex("""^Failed to bind parameter "(?<type>\S+) (?<name>[^"]+)" from "(?<value>.*)"\.$""", RegexOptions.Singleline)]
+    private static partial Regex BindFailure();
+
+    [GeneratedRegex("""^Required parameter "(?:\S+ )?(?<name>[^"]+)" was not provided from (?<where>[a-z ]+?)\.?$""")]
+    private static partial Regex Missing();
 
     public static JsonHttpResult<ErrorReply> NotFound(string message) => Error(StatusCodes.Status404NotFound, message);
 

@@ -71,7 +71,9 @@ public static class RequestGuard
 
     /// <summary>
     /// Null when the request may go on; else the reason it is refused (400 for the Host, 403 for the Origin).
-    /// A request without a Host header (HTTP/1.0 written by hand, as Tractor's old clients do) is not refused for it.
+    /// A request without a Host header (HTTP/1.0 written by hand, as Tractor's old clients do), or with an empty one (what
+    /// RFC 9112 §3.2 has an HTTP/1.1 client send when its target has no authority), is not refused for it: the check is
+    /// against DNS rebinding, and a browser always names the host it thinks it is talking to.
     /// </summary>
     public static (int Status, string Reason)? Check(HttpRequest request, IList<StringSegment> allowedHosts)
     {
