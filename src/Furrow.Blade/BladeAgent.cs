@@ -203,12 +203,17 @@ public sealed class BladeAgent
                 {
                     _leftBehind ??= LoadJournal();
                     _keeperLeft ??= new KeeperMessage(KeeperMessage.State, Running: [], Exited: []);
+                    if (_engine.BladeKey(_options.Name) is null && _engine.EnrolmentSecret is not null)
+                        ProposeKey();
+                    var proposing = _engine.IsProposedBladeKey(_options.Name);
                     var welcome = await _engine.RegisterBladeAsync(
                         new BladeRegistration(_options.Name, _options.Host, _options.Slots, BladeVersion, _bootId, Environment.ProcessId,
                             _figures.Current(), [.. JournalIids(_leftBehind).Union(KeeperIids(_keeperLeft))]),
                         cancellationToken);
                     if (welcome.Key is { } issued)
                         KeepKey(issued);
+                    else if (proposing)
+                        BladeLog.Enrolled(_logger, _options.Name, _secretFrom ?? "the caller", _keyFile.FilePath);
                     _reportIntervalMs = Math.Clamp(welcome.ReportIntervalMs, 100, 10_000);
                     _silenceTimeoutMs = Math.Max(1000, welcome.SilenceTimeoutMs);
                     _openPollIsContact = welcome.OpenPollIsContact;
@@ -225,8 +230,10 @@ public sealed class BladeAgent
                 }
                 catch (EngineException error) when (error.StatusCode is 401 or 403)
                 {
-                    // An operator released the name this blade holds a key for: with the secret it enrols again at once.
-                    if (error.StatusCode == 401 && _engine.BladeKey(_options.Name) is not null && _engine.EnrolmentSecret is not null)
+                    // An operator released the name this blade holds a key for (or the blade stopped before the engine
+                    // heard the key it proposed): with the secret it enrols again at once. A proposal refused is not retried.
+                    if (error.StatusCode == 401 && _engine.BladeKey(_options.Name) is not null && _engine.EnrolmentSecret is not null
+                        && !_engine.IsProposedBladeKey(_options.Name))
                     {
                         BladeLog.KeyForgotten(_logger, _options.Name, error.Message);
                         _engine.SetBladeKey(_options.Name, null);
@@ -246,6 +253,25 @@ public sealed class BladeAgent
         {
             _registration.Release();
         }
+    }
+
+    // The key is on disk before the engine hears of it: a blade stopped at any moment of its enrolment holds the key its
+    // name may be bound to, so it never needs an operator to release the name it was enrolling under.
+    private void ProposeKey()
+    {
+        var key = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        try
+        {
+            _keyFile.Write(key);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            _refusal = new BladeRefusedException($"blade {_options.Name} cannot keep a key in {_keyFile.FilePath} ({error.Message}); " +
+                "fix the state directory and start the blade again");
+            _stopping.Cancel();
+            throw _refusal;
+        }
+        _engine.ProposeBladeKey(_options.Name, key);
     }
 
     private void KeepKey(string key)
@@ -272,7 +298,20 @@ public sealed class BladeAgent
         var hint = error.StatusCode == 401 && _engine.EnrolmentSecret is null && _engine.BladeKey(_options.Name) is null
             ? "; this blade has no key and no enrolment secret: give it the site's secret with --enrolment-secret-file FILE or $" +
               EnrolmentSecretSource.FileVariable + " (the engine keeps it in <TractorDataDirectory>/blade-enrolment.secret)"
-            : _secretFrom is not null && error.StatusCode == 401 && _engine.BladeKey(_options.Name) is null ? $" (the secret was read from {_secretFrom})" : "";
+            : _secretFrom is not null && error.StatusCode == 401 && (_engine.BladeKey(_options.Name) is null || _engine.IsProposedBladeKey(_options.Name))
+                ? $" (the secret was read from {_secretFrom})" : "";
+        // A key proposed and refused is bound to nothing: the next start proposes a new one rather than show this one.
+        if (_engine.IsProposedBladeKey(_options.Name))
+        {
+            try
+            {
+                _keyFile.Delete();
+            }
+            catch (Exception deleting) when (deleting is IOException or UnauthorizedAccessException)
+            {
+                // Shown at the next start, the engine takes it for a released key and the blade proposes another.
+            }
+        }
         _refusal ??= new BladeRefusedException($"the engine refused blade {_options.Name} ({error.StatusCode}): {error.Message}{hint}");
         BladeLog.Refused(_logger, _options.Name, _refusal.Message);
         _stopping.Cancel();

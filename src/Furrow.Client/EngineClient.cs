@@ -135,11 +135,31 @@ public sealed class EngineClient : IDisposable
     /// </summary>
     public void SetBladeKey(string blade, string? key)
     {
+        _proposedKeys.TryRemove(blade, out _);
         if (key is null)
             _bladeKeys.TryRemove(blade, out _);
         else
             _bladeKeys[blade] = key;
     }
+
+    /// <summary>
+    /// Proposes <paramref name="key"/> (at least 32 random bytes, base64url) as <paramref name="blade"/>'s key at its
+    /// enrolment: the next registration carries it with <see cref="EnrolmentSecret"/>, and the engine binds the name to
+    /// it. A blade keeps the key on its disk before proposing it, so whenever it stops, it holds the key its name may
+    /// already be bound to. Once a registration is accepted the key is the blade's (<see cref="BladeKey"/>) and the secret
+    /// is no longer sent. An engine that does not take proposals issues a key of its own in the reply, which replaces it.
+    /// </summary>
+    public void ProposeBladeKey(string blade, string key)
+    {
+        _bladeKeys[blade] = key;
+        _proposedKeys[blade] = key;
+    }
+
+    /// <summary>Whether <paramref name="blade"/>'s key is a proposal no registration has been accepted with yet.</summary>
+    public bool IsProposedBladeKey(string blade) => _proposedKeys.ContainsKey(blade);
+
+    // Blade name → the key proposed for its enrolment, until a registration is accepted with it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _proposedKeys = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Submits a job script (alfred text, or the JSON job form when <see cref="SpoolOptions.IsJson"/>) as tractor-spool
@@ -372,6 +392,7 @@ public sealed class EngineClient : IDisposable
     {
         var welcome = await SendAsync(HttpMethod.Post, "api/v1/blades/register", JsonContent.Create(registration, FurrowJsonContext.Default.BladeRegistration),
             FurrowJsonContext.Default.BladeWelcome, cancellationToken, blade: registration.Name, enrol: true).ConfigureAwait(false);
+        _proposedKeys.TryRemove(registration.Name, out _);
         if (welcome.Key is { } issued)
             _bladeKeys[registration.Name] = issued;
         return welcome;
@@ -475,12 +496,13 @@ public sealed class EngineClient : IDisposable
             ?? throw new EngineException((int)response.StatusCode, "the engine sent an empty reply");
     }
 
-    // The secret goes only where there is no key: it is needed once per blade, at enrolment.
+    // The secret goes only with a registration that enrols (no key, or a key proposed): it is needed once per blade.
     private void AddBladeCredentials(HttpRequestMessage request, string blade, bool enrol)
     {
-        if (_bladeKeys.TryGetValue(blade, out var key))
+        var hasKey = _bladeKeys.TryGetValue(blade, out var key);
+        if (hasKey)
             request.Headers.TryAddWithoutValidation(BladeCredentialHeaders.Key, key);
-        else if (enrol && EnrolmentSecret is { } secret)
+        if (enrol && (!hasKey || _proposedKeys.ContainsKey(blade)) && EnrolmentSecret is { } secret)
             request.Headers.TryAddWithoutValidation(BladeCredentialHeaders.EnrolmentSecret, secret);
     }
 

@@ -128,6 +128,105 @@ public sealed class BladeEnrolmentTests
     }
 
     [Fact]
+    public async Task ABladeStoppedMidEnrolment_AfterTheEngineBoundItsName_ComesBackUnderItWithoutARelease()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        // Between the blade and the engine, a relay that takes the blade's registration, stops the blade for good, and only
+        // then hands the registration on: the engine binds the name, the blade never hears the reply.
+        using var relay = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        relay.Start();
+        var relayAddress = $"127.0.0.1:{((IPEndPoint)relay.LocalEndpoint).Port}";
+        var keyFile = Path.Combine(site.BladeStateDir("cut"), "blade.key");
+        byte[] registration;
+        await using (var blade = FurrowProcess.Start("blade", "--engine", relayAddress, "--name", "cut", "--state-dir", site.BladeStateDir("cut"),
+            "--run-as", "blade", "--configdir", site.ConfigDir))
+        {
+            using var timeout = new CancellationTokenSource(Wait);
+            using var connection = await relay.AcceptTcpClientAsync(timeout.Token);
+            registration = await ReadRequestAsync(connection.GetStream(), timeout.Token);
+            var head = Encoding.ASCII.GetString(registration);
+            Assert.True(head.StartsWith("POST /api/v1/blades/register ", StringComparison.Ordinal), $"the blade's first call: {head}\n{blade.Output}");
+            // The key it proposes is on its disk before the engine has heard of it.
+            var kept = (await File.ReadAllTextAsync(keyFile)).Trim();
+            Assert.Contains($"{BladeCredentialHeaders.Key}: {kept}\r\n", head, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains($"{BladeCredentialHeaders.EnrolmentSecret}: ", head, StringComparison.OrdinalIgnoreCase);
+            blade.KillHard();
+        }
+        var key = (await File.ReadAllTextAsync(keyFile)).Trim();
+        using (var engine = new System.Net.Sockets.TcpClient())
+        {
+            await engine.ConnectAsync(IPAddress.Loopback, int.Parse(site.Engine.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
+            var stream = engine.GetStream();
+            // As sent, but asking the engine to close the connection after its reply, so the reply is read to its end.
+            var lineEnd = Array.IndexOf(registration, (byte)'\n') + 1;
+            await stream.WriteAsync(registration.AsMemory(0, lineEnd));
+            await stream.WriteAsync("Connection: close\r\n"u8.ToArray());
+            await stream.WriteAsync(registration.AsMemory(lineEnd));
+            using var reader = new StreamReader(stream, Encoding.ASCII);
+            var reply = await reader.ReadToEndAsync();
+            Assert.True(reply.StartsWith("HTTP/1.1 200", StringComparison.Ordinal), reply);
+            Assert.DoesNotContain("\"key\"", reply);
+        }
+
+        // Started again, without the secret: the key it kept is the one its name is bound to.
+        await using var again = FurrowProcess.Start("blade", "--engine", site.Engine, "--name", "cut", "--state-dir", site.BladeStateDir("cut"), "--run-as", "blade",
+            "--configdir", Path.Combine(site.Root, "no-such-site"));
+        await Eventually.WaitUntilAsync(async () => (await site.Client.BladesAsync("name=cut")).Any(b => b.Status == "up"),
+            Wait, () => $"cut to register with the key it kept; its output:\n{again.Output}");
+        var jid = await site.SpoolAsync("Job -title {after the cut} -subtasks { Task {t} -cmds { RemoteCmd {sh -c {echo whole}} } }");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 1, Wait, $"done on cut; its output:\n{again.Output}");
+        Assert.Equal(key, (await File.ReadAllTextAsync(keyFile)).Trim());
+    }
+
+    [Fact]
+    public async Task AProposedKey_WeakerThan32RandomBytes_IsRefused_AndBindsNothing()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        var secret = (await File.ReadAllTextAsync(site.EnrolmentSecretFile)).Trim();
+        foreach (var (weak, why) in new[] { ("c2hvcnQ", "at least 32 random bytes"), ("not base64!", "is not base64url"), (new string('A', 600), "longer than 512") })
+        {
+            await AssertRefusedAsync(await PostAsync(http, "api/v1/blades/register",
+                """{"name": "weak", "host": "h", "slots": 1, "version": "t", "bootId": "b", "pid": 1}""",
+                (BladeCredentialHeaders.Key, weak), (BladeCredentialHeaders.EnrolmentSecret, secret)), HttpStatusCode.BadRequest, why);
+        }
+        Assert.Empty(await site.Client.BladesAsync("name=weak"));
+    }
+
+    // A request as it came off the wire: the head, then its body by Content-Length or chunked to the last chunk.
+    private static async Task<byte[]> ReadRequestAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var bytes = new List<byte>();
+        var buffer = new byte[4096];
+        int? end = null;
+        while (true)
+        {
+            var text = Encoding.ASCII.GetString([.. bytes]);
+            var headEnd = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (headEnd >= 0)
+            {
+                var head = text[..headEnd].ToLowerInvariant();
+                if (head.Contains("transfer-encoding: chunked", StringComparison.Ordinal))
+                    end = text.IndexOf("\r\n0\r\n\r\n", headEnd, StringComparison.Ordinal) is var last and >= 0 ? last + 7 : null;
+                else
+                {
+                    var length = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("content-length:", StringComparison.Ordinal)) is { } line
+                        ? int.Parse(line["content-length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture) : 0;
+                    end = bytes.Count >= headEnd + 4 + length ? headEnd + 4 + length : null;
+                }
+                if (end is { } complete)
+                    return [.. bytes.Take(complete)];
+            }
+            var read = await stream.ReadAsync(buffer, cancellationToken);
+            if (read == 0)
+                throw new EndOfStreamException($"the connection closed mid-request: {text}");
+            bytes.AddRange(buffer.AsSpan(0, read).ToArray());
+        }
+    }
+
+    [Fact]
     public async Task Key_IsKeptOwnerOnly_AndSurvivesBladeAndEngineRestarts()
     {
         await using var site = new TestSite();

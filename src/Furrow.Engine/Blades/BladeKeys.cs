@@ -11,12 +11,17 @@ namespace Furrow.Engine.Blades;
 /// <summary>A blade call refused: 401 (no credentials, or ones that name nothing) or 403 (the name is another blade's), and why.</summary>
 internal sealed record BladeRefusal(int Status, string Message);
 
-/// <summary>What a registration gets past enrolment: a refusal, or leave to register with the key issued now (null when it showed its key).</summary>
-internal readonly record struct BladeAdmission(BladeRefusal? Refusal, string? IssuedKey);
+/// <summary>
+/// What a registration gets past enrolment: a refusal, or leave to register, with the key issued now (null when it showed
+/// its key, or proposed the one now bound to its name). <see cref="Enrolled"/>: the name was bound by this registration.
+/// </summary>
+internal readonly record struct BladeAdmission(BladeRefusal? Refusal, string? IssuedKey, bool Enrolled = false);
 
 /// <summary>
 /// Which blade may use which name. A blade that shows the site's <see cref="EnrolmentSecret"/> under a name not yet
-/// enrolled is issued a random key; the job database keeps only the key's SHA-256, bound to the name, and every later
+/// enrolled has its key bound to the name: the one it proposes with the secret (made and kept on its disk before it
+/// asks, so a blade stopped at any moment of its enrolment still holds the key its name is bound to), or, from a blade
+/// that proposes none, a random one issued in the reply. The job database keeps only the key's SHA-256, and every later
 /// registration and every agent call under that name must carry the key. An operator releases a name when its machine
 /// was rebuilt or its state directory lost.
 /// </summary>
@@ -54,14 +59,15 @@ internal sealed class BladeKeys(IJobStore store, ChangeCommitter committer, Enro
 
     /// <summary>
     /// Lets a registration under <paramref name="name"/> in: with its key, or, for a name not enrolled, with the site's
-    /// secret, when a key is issued and bound to the name before this returns.
+    /// secret, when the key it proposes in <paramref name="key"/> (400 when weaker than 32 random bytes), or else one
+    /// issued now, is bound to the name before this returns.
     /// </summary>
     public async Task<BladeAdmission> AdmitAsync(string name, string? key, string? presentedSecret, string? address, CancellationToken cancellationToken)
     {
         var admission = await AdmitCoreAsync(name, key, presentedSecret, cancellationToken).ConfigureAwait(false);
         if (admission.Refusal is { } refused)
             BladeKeyLog.Refused(logger, name, address, refused.Status, refused.Message);
-        else if (admission.IssuedKey is not null)
+        else if (admission.Enrolled)
             BladeKeyLog.Enrolled(logger, name, address);
         return admission;
     }
@@ -82,24 +88,38 @@ internal sealed class BladeKeys(IJobStore store, ChangeCommitter committer, Enro
             return new BladeAdmission(new BladeRefusal(StatusUnauthorized,
                 $"blade {name}: the enrolment secret it showed is not this site's; give the blade the file the engine reads ({secret.Path}) " +
                 "with --enrolment-secret-file or $FURROW_ENROLMENT_SECRET_FILE"), null);
-        return await EnrolAsync(name, cancellationToken).ConfigureAwait(false);
+        var proposed = string.IsNullOrEmpty(key) ? null : key;
+        if (proposed is not null && ProposalProblem(proposed) is { } problem)
+            return new BladeAdmission(new BladeRefusal(StatusBadRequest, $"blade {name}: the key it proposes {problem}"), null);
+        return await EnrolAsync(name, proposed, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<BladeAdmission> EnrolAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Why a proposed key is too weak to bind a name to (at least 32 random bytes, base64url, as blades make them), or null.</summary>
+    public static string? ProposalProblem(string key) =>
+        key.Length > MaxKeyLength ? $"is longer than {MaxKeyLength} characters"
+        : !Base64Url.IsValid(key, out var bytes) ? "is not base64url"
+        : bytes < MinKeyBytes ? $"holds {bytes} bytes: at least {MinKeyBytes} random bytes are needed"
+        : null;
+
+    private const int MinKeyBytes = 32;
+    private const int MaxKeyLength = 512;
+
+    private async Task<BladeAdmission> EnrolAsync(string name, string? proposed, CancellationToken cancellationToken)
     {
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Another registration under this name may have enrolled it while this one waited.
-            if (await store.GetBladeKeyHashAsync(name, cancellationToken).ConfigureAwait(false) is not null)
-                return new BladeAdmission(AnotherKey(name), null);
-            var key = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+            // Another registration under this name may have enrolled it while this one waited: the same blade asking
+            // again with the key it proposed is let in, any other is not.
+            if (await store.GetBladeKeyHashAsync(name, cancellationToken).ConfigureAwait(false) is { } hex)
+                return proposed is not null && Matches(Convert.FromHexString(hex), proposed) ? new BladeAdmission(null, null) : new BladeAdmission(AnotherKey(name), null);
+            var key = proposed ?? Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(MinKeyBytes));
             var hash = Hash(key);
             var changes = new ChangeSet();
             changes.Add(new SetBladeKey(name, Convert.ToHexStringLower(hash), clock.GetUtcNow().ToUnixTimeMilliseconds()));
             await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
             _hashes[name] = hash;
-            return new BladeAdmission(null, key);
+            return new BladeAdmission(null, proposed is null ? key : null, Enrolled: true);
         }
         finally
         {
@@ -169,6 +189,7 @@ internal sealed class BladeKeys(IJobStore store, ChangeCommitter committer, Enro
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     // HTTP's statuses, named here so this file needs nothing of ASP.NET Core.
+    private const int StatusBadRequest = 400;
     private const int StatusUnauthorized = 401;
     private const int StatusForbidden = 403;
 
