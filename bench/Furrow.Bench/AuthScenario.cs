@@ -29,7 +29,7 @@ internal static class AuthScenario
             var (code, _) = await engine.RunAsync("user", "add", "bench", "--configdir", engine.Root, "--password-file", passwordFile);
             if (code != 0)
                 throw new InvalidOperationException($"furrow user add exited with {code}");
-            var token = await LoginAsync(engine, password);
+            var token = await LoginAsync(engine, "bench", password);
             using (var withToken = new EngineClient(engine.Engine, new HttpClient(), token: token))
                 await MeasureAsync("token_tcp", engine, withToken, samples, result);
             using var onSocket = new EngineClient(engine.Engine);
@@ -45,15 +45,15 @@ internal static class AuthScenario
         return result;
     }
 
-    // The engine reads a changed users.config within a second.
-    private static async Task<string> LoginAsync(BenchEngine engine, string password)
+    /// <summary>A login token of <paramref name="user"/>; the engine reads a changed users.config within a second, so this tries for 15 s.</summary>
+    internal static async Task<string> LoginAsync(BenchEngine engine, string user, string password)
     {
         using var client = new EngineClient(engine.Engine, new HttpClient());
         for (var deadline = DateTime.UtcNow.AddSeconds(15); ; await Task.Delay(200))
         {
             try
             {
-                return (await client.LoginAsync("bench", password)).Token;
+                return (await client.LoginAsync(user, password)).Token;
             }
             catch (EngineException) when (DateTime.UtcNow < deadline)
             {

@@ -25,9 +25,14 @@ internal static class DashboardScenario
             new Dictionary<string, string> { ["crews.config"] = """{ "Crews": { "Administrators": ["wrangler"] } }""" });
         var passwordFile = Path.Combine(engine.Root, "wrangler.password");
         await File.WriteAllTextAsync(passwordFile, "bench-password\n");
-        var (code, output) = await engine.RunAsync("user", "add", "wrangler", "--configdir", engine.Root, "--password-file", passwordFile);
-        if (code != 0)
-            throw new InvalidOperationException($"furrow user add failed: {output}");
+        // wrangler administers the farm; user07 owns a twentieth of the jobs and may change only those, so each row of its
+        // listing with allowed=1 is checked against crews.config's edit policies and most are refused.
+        foreach (var account in new[] { "wrangler", "user07" })
+        {
+            var (code, output) = await engine.RunAsync("user", "add", account, "--configdir", engine.Root, "--password-file", passwordFile);
+            if (code != 0)
+                throw new InvalidOperationException($"furrow user add {account} failed: {output}");
+        }
 
         var fill = Stopwatch.StartNew();
         await QueryScenario.FillAsync(engine, jobs, tasksPerJob);
@@ -74,6 +79,23 @@ internal static class DashboardScenario
             if (rows.Count != allJobs || taskRows.Count != bigJobTasks)
                 throw new InvalidOperationException($"the engine listed {rows.Count} jobs and {taskRows.Count} tasks, not {allJobs} and {bigJobTasks}");
         }
+        // What allowed=1 (the Dashboard's listing: each job's operations the caller may run) costs over the same listing
+        // without it, for a user who is not an administrator.
+        using var user07 = new Client.EngineClient(engine.Engine, new HttpClient(), token: await AuthScenario.LoginAsync(engine, "user07", "bench-password"));
+        var plainListing = new List<double>();
+        var allowedListing = new List<double>();
+        for (var i = 0; i < samples + 1; i++)
+        {
+            foreach (var (withAllowed, times) in new[] { (false, plainListing), (true, allowedListing) })
+            {
+                var watch = Stopwatch.StartNew();
+                var rows = await user07.JobsAsync(null, null, new Client.ListOptions(Limit: 0, Archived: true) { WithAllowed = withAllowed });
+                if (i > 0)
+                    times.Add(watch.Elapsed.TotalMilliseconds);
+                if (rows.Count != allJobs || withAllowed != rows.All(r => r.Allowed is not null))
+                    throw new InvalidOperationException($"user07 listed {rows.Count} jobs (allowed={withAllowed}), not {allJobs}");
+            }
+        }
         var list = await TimeLoadsAsync(page, "/jobs", allJobs, samples);
         var tree = await TimeLoadsAsync(page, $"/jobs/{big.Jid}", bigJobTasks, samples);
 
@@ -105,6 +127,8 @@ internal static class DashboardScenario
             ["task_tree_first_render_max_ms"] = Math.Round(tree.Max(), 1),
             ["api_jobs_listing_p50_ms"] = Percentile(apiJobs, 50),
             ["api_big_job_tasks_listing_p50_ms"] = Percentile(apiTasks, 50),
+            ["api_jobs_listing_not_admin_p50_ms"] = Percentile(plainListing, 50),
+            ["api_jobs_listing_not_admin_allowed_p50_ms"] = Percentile(allowedListing, 50),
             ["live_update_p50_ms"] = Percentile(updates, 50),
             ["live_update_p90_ms"] = Percentile(updates, 90),
             ["live_update_p99_ms"] = Percentile(updates, 99),

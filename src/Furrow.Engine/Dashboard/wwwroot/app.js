@@ -585,7 +585,7 @@ function jobsView() {
       const jobs = selectedJobs.filter(j => jobAllows(j, action.op));
       if (await jobAction(action, jobs)) refreshSome(jobs.map(j => j.jid));
     } }));
-  const denied = el('span', { class: 'muted', id: 'actions-denied', role: 'note' });
+  const denied = el('span', { class: 'muted denied', id: 'actions-denied', role: 'note' });
   actions.append(...buttons, denied);
   const grid = new Grid({
     label: 'Jobs', key: j => j.jid, selectable: true,
@@ -603,6 +603,7 @@ function jobsView() {
         if (refused.length && !app.auth.readOnly) deniedLabels.push(refused.length < applying.length ? `${b.textContent} (some jobs)` : b.textContent);
       }
       denied.textContent = deniedNote(deniedLabels);
+      setTitle(denied, denied.textContent);
       count.textContent = `${grid.rows.length.toLocaleString()} job${grid.rows.length === 1 ? '' : 's'}${selectedJobs.length ? `, ${selectedJobs.length} selected` : ''}`;
     },
     columns: [
@@ -762,7 +763,7 @@ function jobView(jid, tid) {
           title: app.auth.readOnly ? undefined : notAllowedText(action.label, jobAllows(job, action.op) ? [] : [job]) || undefined,
           onclick: async () => { if (await jobAction(action, [job])) loadJob(); } })));
     const deniedLabels = app.auth.readOnly ? [] : [...actions.children].filter(b => actionApplies(b.dataset.op, job) && !jobAllows(job, b.dataset.op)).map(b => b.textContent);
-    if (deniedLabels.length) actions.append(el('span', { class: 'muted', id: 'actions-denied', role: 'note', text: deniedNote(deniedLabels) }));
+    if (deniedLabels.length) actions.append(el('span', { class: 'muted denied', id: 'actions-denied', role: 'note', text: deniedNote(deniedLabels), title: deniedNote(deniedLabels) }));
     header.replaceChildren(
       el('h1', {}, link('/jobs', 'Jobs'), ' / ', el('span', { class: 'muted', text: `${job.jid} ` }), el('span', { id: 'job-title', text: job.title }), ' ', stateChip(jobState(job))),
       el('div', { class: 'toolbar' },
