@@ -180,7 +180,6 @@ public static class EngineHost
         services.AddSingleton<Events.EventFeed>();
         services.AddSingleton<CommitQueue>();
         services.AddSingleton(new DispatchPolicy(options.DispatchTiers, options.ProjectShares));
-        services.AddSingleton<BladeProfiles>();
         services.AddSingleton<LiveFarm>();
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<FarmLoader>();

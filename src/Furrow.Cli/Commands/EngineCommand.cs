@@ -42,6 +42,7 @@ internal static class EngineCommand
     /// <summary>Reads the site config into the options the engine runs with.</summary>
     public static EngineOptions ResolveOptions(string configDir, int? port)
     {
+        var startupFiles = StartupConfigFiles.Read(configDir);
         var config = SiteConfigLoader.LoadEngine(configDir);
         var db = SiteConfigLoader.LoadDb(configDir);
         return new EngineOptions
@@ -50,6 +51,7 @@ internal static class EngineCommand
             DataDirectory = SiteConfigLoader.DataDirectory(configDir, config),
             DatabaseDirectory = SiteConfigLoader.DatabaseDirectory(configDir, config, db),
             Database = db,
+            StartupFiles = startupFiles,
             Port = port ?? config.ListenPort,
             ListenAddress = config.ListenAddress,
             AllowUnprotectedListen = config.AllowUnprotectedListen,

@@ -162,8 +162,9 @@ internal static class TqCommand
             }));
             tq.Subcommands.Add(toggle);
         }
-        var reload = new Command("reloadconfig", "have the engine read users.config and crews.config again now, and check blade.config and " +
-            "limits.config (which take an engine restart to apply); administrators only; --json: the engine's reply");
+        var reload = new Command("reloadconfig", "have the engine read users.config, crews.config, limits.config and blade.config again and apply " +
+            "them now (limits and blade profiles too, without a restart), and say whether tractor.config or db.config changed since the " +
+            "engine started (those take a restart); administrators only; --json: the engine's reply");
         // Tractor's tq names the file to reload; the engine reads every one it can either way, and its reply says which.
         foreach (var (file, name) in new[] { ("crews.config", "--crews"), ("limits.config", "--limits"), ("blade.config", "--blade") })
             reload.Options.Add(new Option<bool>(name) { Description = $"as Tractor's tq: {file} is read with the others, and the reply says whether it applied" });

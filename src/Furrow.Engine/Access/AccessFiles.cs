@@ -22,11 +22,11 @@ public static class AccessFiles
             return new UsersConfig();
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead
             | UnixFileMode.OtherWrite)) != 0)
-            throw new SiteConfigException($"{path}: holds password hashes but others may read or write it: chmod 600 {path}");
+            throw new SiteConfigException($"{path}: holds password hashes but others may read or write it: chmod 600 {path}", path);
         var users = SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.UsersConfig) ?? new UsersConfig();
         foreach (var name in users.Users.Keys)
             if (AccountName.Problem(name) is { } problem)
-                throw new SiteConfigException($"{path}: user {AccountName.Quote(name)}: {problem}");
+                throw new SiteConfigException($"{path}: user {AccountName.Quote(name)}: {problem}", path);
         return users;
     }
 
@@ -51,7 +51,7 @@ public static class AccessFiles
         var path = Path.Combine(configDirectory, CrewsFile);
         var (command, problem) = Core.Access.PasswordValidatorSetting.Read(crews, Path.GetFullPath(configDirectory));
         if (problem is not null)
-            throw new SiteConfigException($"{path}: {problem}");
+            throw new SiteConfigException($"{path}: {problem}", path);
         return command is null ? null : SiteLoginValidator.Resolve(command, Path.GetFullPath(configDirectory), path);
     }
 
@@ -65,9 +65,9 @@ public static class AccessFiles
         foreach (var (crew, members) in crews.Crews)
             foreach (var member in members)
                 if (!crews.Crews.ContainsKey(member) && !member.StartsWith('@') && AccountName.Problem(member) is { } problem)
-                    throw new SiteConfigException($"{path}: crew {crew}: member {AccountName.Quote(member)}: {problem}");
+                    throw new SiteConfigException($"{path}: crew {crew}: member {AccountName.Quote(member)}: {problem}", path);
         if (Core.Access.CrewRules.Check(crews) is { } refusal)
-            throw new SiteConfigException($"{path}: {refusal}");
+            throw new SiteConfigException($"{path}: {refusal}", path);
         return crews;
     }
 }

@@ -52,17 +52,17 @@ public sealed class SiteLoginValidator(TimeProvider clock, ILogger logger)
             path = Path.GetFullPath(program, configDirectory);
             if (!File.Exists(path))
                 throw new SiteConfigException($"{file}: {PasswordValidatorSetting.Key}: the program {path} does not exist" +
-                    (Directory.Exists(path) ? " (it is a directory)" : ""));
+                    (Directory.Exists(path) ? " (it is a directory)" : ""), file);
         }
         else
         {
             path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
                 .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists)
                 ?? throw new SiteConfigException($"{file}: {PasswordValidatorSetting.Key}: the program {program} is not in the engine's PATH; " +
-                    "give its full path");
+                    "give its full path", file);
         }
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
-            throw new SiteConfigException($"{file}: {PasswordValidatorSetting.Key}: the program {path} is not executable: chmod +x {path}");
+            throw new SiteConfigException($"{file}: {PasswordValidatorSetting.Key}: the program {path} is not executable: chmod +x {path}", file);
         return command with { Argv = [path, .. command.Argv.Skip(1)] };
     }
 

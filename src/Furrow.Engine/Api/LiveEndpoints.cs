@@ -31,11 +31,15 @@ internal static class LiveEndpoints
             .MapGet("", SummaryAsync).WithName("FarmSummary").Replies<FarmSummary>()
             .WithSummary("Task, job and blade counts and dispatches in each of the last 60 minutes, over the jobs the caller may see.");
         v1.MapGroup("/config").WithTags("Engine")
-            .MapPost("/reload", ReloadConfig).WithName("ReloadConfig").Replies<ConfigReloadReply>(StatusCodes.Status400BadRequest)
+            .MapPost("/reload", ReloadConfigAsync).WithName("ReloadConfig").Replies<ConfigReloadReply>(StatusCodes.Status400BadRequest)
             .WithSummary("Reads the site config files again now (tq reloadconfig); administrators only.")
-            .WithDescription("users.config and crews.config are read and applied (they are also read again by themselves when they change); " +
-                "blade.config and limits.config are read and checked but need an engine restart to apply, as do tractor.config and db.config, " +
-                "and the reply says so. A file that does not parse or check gets 400 naming the file, line and reason, and nothing changes.");
+            .WithDescription("users.config, crews.config, limits.config and blade.config are read and applied at once, as Tractor's " +
+                "reconfigure does (users.config and crews.config are also read again by themselves when they change): every loaded command's " +
+                "limits are named again and the counts recounted from the commands running now (none is stopped; a raised cap lets waiting " +
+                "commands start at the next dispatch, a lowered one holds new starts until use falls below it), and every known blade is " +
+                "matched to its profile again. tractor.config and db.config are read and checked; restartNeeded names each whose settings " +
+                "differ from those the engine started with, and which differ. A file that does not parse or check gets 400 naming the file, " +
+                "line and reason, and nothing changes.");
     }
 
     private static async Task<IResult> SummaryAsync(HttpContext context, IJobStore store, QueueRows rows, DispatchCounter dispatches,
@@ -56,36 +60,37 @@ internal static class LiveEndpoints
         return TypedResults.Json(summary, FurrowJsonContext.Default.FarmSummary);
     }
 
-    private static IResult ReloadConfig(HttpContext context, UserAccounts accounts, IOptions<EngineOptions> options, EventFeed feed, LiveFarm farm)
+    private static async Task<IResult> ReloadConfigAsync(HttpContext context, UserAccounts accounts, IOptions<EngineOptions> options,
+        EventFeed feed, LiveFarm farm, ChangeCommitter committer, CancellationToken ct)
     {
         if (accounts.Crews.AdministratorRefusal(QueueEndpoints.Named(QueueEndpoints.CallerOf(context)), "reload the site config") is { } refusal)
             return ApiResults.Error(StatusCodes.Status403Forbidden, refusal);
         var directory = options.Value.ConfigDirectory;
         bool Exists(string file) => File.Exists(Path.Combine(directory, file));
+        SiteRules rules;
         try
         {
-            // Every file is checked before any is applied, so a bad one changes nothing.
-            SiteConfigLoader.LoadBlade(directory);
-            SiteConfigLoader.LoadLimits(directory);
+            // Every file is read and checked before any is applied, so a bad one changes nothing; the files read at
+            // start only are checked too, so a mistake in them shows now rather than at the next start.
+            SiteConfigLoader.LoadEngine(directory);
+            SiteConfigLoader.LoadDb(directory);
+            rules = new SiteRules(SiteConfigLoader.LoadLimits(directory), SiteConfigLoader.LoadBlade(directory));
             accounts.Reload();
         }
         catch (SiteConfigException error)
         {
-            // Named as the operator knows it: the file in the config directory, then line, column and reason.
-            var prefix = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-            return ApiResults.BadRequest("nothing was reloaded: " + error.Message.Replace(prefix, "", StringComparison.Ordinal)
-                .Replace(directory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, "", StringComparison.Ordinal));
+            return ApiResults.BadRequest("nothing was reloaded: " + error.MessageIn(directory));
         }
-        string[] applied = [AccessFiles.UsersFile, AccessFiles.CrewsFile];
-        string[] checkedOnly = [SiteConfigLoader.BladeConfigFile, SiteConfigLoader.LimitsConfigFile];
-        var restart = new List<ConfigFileNote>();
-        foreach (var file in checkedOnly.Where(Exists))
-            restart.Add(new ConfigFileNote(file, "read and checked, but the engine builds blades' profiles and limit counts from it at start only: " +
-                "restart the engine to apply it"));
-        foreach (var file in new[] { SiteConfigLoader.EngineConfigFile, SiteConfigLoader.DbConfigFile }.Where(Exists))
-            restart.Add(new ConfigFileNote(file, "read at engine start only: restart the engine to apply a change"));
+        var changes = new ChangeSet();
+        farm.Reconfigure(rules, changes);
+        await committer.CommitAsync(changes, ct).ConfigureAwait(false);
+        string[] live = [AccessFiles.UsersFile, AccessFiles.CrewsFile, SiteConfigLoader.BladeConfigFile, SiteConfigLoader.LimitsConfigFile];
+        var restart = options.Value.StartupFiles.ChangedSince(directory)
+            .Select(c => new ConfigFileNote(c.File, $"{c.Difference}; the engine reads it at start only: restart the engine to apply it"))
+            .ToList();
+        string[] startOnly = [SiteConfigLoader.EngineConfigFile, SiteConfigLoader.DbConfigFile];
         feed.Publish(ChangeEvents.EngineEvent(farm.ViewState().DispatchPaused, configReloaded: true));
-        return TypedResults.Json(new ConfigReloadReply([.. applied.Concat(checkedOnly).Where(Exists)], [.. applied.Where(Exists)], restart),
+        return TypedResults.Json(new ConfigReloadReply([.. live.Concat(startOnly).Where(Exists)], [.. live.Where(Exists)], restart),
             FurrowJsonContext.Default.ConfigReloadReply);
     }
 }

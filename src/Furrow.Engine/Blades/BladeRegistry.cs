@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Furrow.Engine.Blades;
 
 /// <summary>Blades joining (matched to their blade.config profile), coming back after a restart, and going silent.</summary>
-internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, BladeProfiles profiles, BladeHeartbeats heartbeats,
+internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, BladeHeartbeats heartbeats,
     IOptions<EngineOptions> options, ILogger<BladeRegistry> logger)
 {
     private static readonly string EngineHost = Environment.MachineName;
@@ -18,8 +18,7 @@ internal sealed class BladeRegistry(LiveFarm farm, ChangeCommitter committer, Bl
         var changes = new ChangeSet();
         var isLocal = string.Equals(registration.Host, EngineHost, StringComparison.OrdinalIgnoreCase)
             || registration.Host is "localhost" or "127.0.0.1";
-        var profile = profiles.Resolve(registration.Name, registration.Host, registration.Figures?.Platform, address);
-        var join = farm.Register(registration, isLocal, profile, changes);
+        var join = farm.Register(registration, isLocal, address, changes);
         if (join.Lost > 0)
             EngineLog.BladeRebooted(logger, registration.Name, join.Lost);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);

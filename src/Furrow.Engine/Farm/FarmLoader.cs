@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Furrow.Engine.Blades;
 using Furrow.Engine.Dispatch;
 using Furrow.Engine.Logs;
 using Furrow.Engine.Site;
@@ -14,7 +13,7 @@ namespace Furrow.Engine.Farm;
 /// rebuilt from their stored script the way a spool builds them, then the stored states are laid over; log
 /// positions are read from disk before the farm is locked.
 /// </summary>
-internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore logs, WorkSignal signal, BladeProfiles profiles,
+internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore logs, WorkSignal signal,
     SiteStateStore siteState, IOptions<EngineOptions> options, ILogger<FarmLoader> logger)
 {
     public async Task ReloadAsync(CancellationToken cancellationToken)
@@ -63,7 +62,7 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
                 expands && start is { } from ? logs.ReadFrom(owner, record.Jid, record.Tid, from, options.Value.ScriptLimits.MaxBytes + 1) : null);
         }
         var logsMs = watch.ElapsedMilliseconds - readMs - buildMs;
-        var changes = farm.Replace(live, jobs, dispatchPaused, positions, profiles.Resolve);
+        var changes = farm.Replace(live, jobs, dispatchPaused, positions);
         // Replace queued its writes in order with everything else (CommitQueue); wait until they are durable.
         await changes.WaitCommittedAsync(cancellationToken).ConfigureAwait(false);
         signal.Pulse();
@@ -94,7 +93,7 @@ internal sealed class FarmLoader(IJobStore store, LiveFarm farm, TaskLogStore lo
     {
         try
         {
-            return LiveJobBuilder.FromRows(rows, farm.TierRank(rows.Job.Tier), options.Value.Limits);
+            return LiveJobBuilder.FromRows(rows, farm.TierRank(rows.Job.Tier), farm.Rules.Limits);
         }
         catch (Exception error) when (error is JobRuleException or FormatException)
         {

@@ -12,6 +12,9 @@ internal sealed class LiveBlade(BladeRecord record)
     public long LastContactMs { get; set; } = record.LastContactMs;
     public bool IsLocal { get; set; }
 
+    /// <summary>The address it registered from (blade.config `Hosts` patterns may name it); null when unknown.</summary>
+    public string? Address { get; set; }
+
     /// <summary>The blade.config profile it matched (or that none did); null when the site has no blade.config.</summary>
     public ProfileMatch? Profile { get; set; }
 

@@ -174,7 +174,7 @@ internal sealed partial class LiveFarm
                         return $"J{jid} C{cid}: maxslots {atMost} would be below minslots {atLeast}";
                     var changed = command with
                     {
-                        Class = LiveJobBuilder.ClassFor(job, key, tags, atLeast, atMost, needs.EngineHostOnly, _options.Limits),
+                        Class = LiveJobBuilder.ClassFor(job, key, tags, atLeast, atMost, needs.EngineHostOnly, _rules.Limits),
                         Tags = tags,
                         EnvKeys = edit.Key == "envkey" ? edit.Words! : command.EnvKeys,
                         RetryRc = edit.Key == "retryrcodes" ? edit.Ids!.Select(i => (int)i).ToList() : command.RetryRc,

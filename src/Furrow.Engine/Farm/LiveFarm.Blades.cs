@@ -18,13 +18,16 @@ internal sealed partial class LiveFarm
     /// (counted in <see cref="BladeJoin.Lost"/>), except invocations the new process has in its journal that are still
     /// this blade's (<see cref="BladeJoin.Kept"/>): it reports on those itself. Nimby survives re-registration.
     /// </summary>
-    public BladeJoin Register(BladeRegistration registration, bool isLocal, ProfileMatch? profile, ChangeSet changes)
+    /// <param name="address">The address the blade connected from, for blade.config `Hosts` patterns on addresses.</param>
+    public BladeJoin Register(BladeRegistration registration, bool isLocal, string? address, ChangeSet changes)
     {
         lock (_gate)
         {
             try
             {
                 var now = Now;
+                // Matched under the lock, so a registration racing a config reload gets the profile of the config in force.
+                var profile = BladeProfiles.Resolve(_rules.Blades, registration.Name, registration.Host, registration.Figures?.Platform, address);
                 var lost = 0;
                 var kept = new List<long>();
                 foreach (var iid in registration.Journal ?? [])
@@ -44,6 +47,7 @@ internal sealed partial class LiveFarm
                 blade.LastContactMs = now;
                 blade.OpenPolls = 0;
                 blade.IsLocal = isLocal;
+                blade.Address = address;
                 blade.Profile = profile;
                 if (registration.Figures is { } figures)
                     blade.Figures = figures;

@@ -19,7 +19,7 @@ internal sealed partial class LiveFarm
     /// tasks that became ready).
     /// </summary>
     public ChangeSet Replace(LiveState live, IReadOnlyList<LiveJob> jobs, bool dispatchPaused,
-        IReadOnlyDictionary<long, LogPosition> logPositions, Func<BladeRecord, Blades.ProfileMatch?> profileOf)
+        IReadOnlyDictionary<long, LogPosition> logPositions)
     {
         var changes = new ChangeSet();
         lock (_gate)
@@ -35,7 +35,7 @@ internal sealed partial class LiveFarm
                 _startTimes.Clear();
                 _activeByOwner.Clear();
                 _activeByShareGroup.Clear();
-                _limits = _options.Limits is { } limits ? new LimitCounter(limits) : null;
+                _limits = CounterFor(_rules.Limits);
                 var previous = _blades.Values.ToDictionary(b => b.Name);
                 _blades.Clear();
                 foreach (var record in live.Blades)
@@ -47,7 +47,8 @@ internal sealed partial class LiveFarm
                         LastContactMs = known?.LastContactMs ?? now,
                         IsLocal = known?.IsLocal ?? false,
                         Figures = known?.Figures,
-                        Profile = known?.Profile ?? profileOf(record),
+                        Address = known?.Address,
+                        Profile = known?.Profile ?? Blades.BladeProfiles.Resolve(_rules.Blades, record),
                     };
                 }
                 _dispatchPaused = dispatchPaused;
@@ -58,7 +59,10 @@ internal sealed partial class LiveFarm
                 _iidsReserved = _iidCounter;
 
                 foreach (var job in jobs)
+                {
                     _jobs[job.Jid] = job;
+                    ClassifyIfStale(job);
+                }
                 foreach (var job in jobs)
                     Admit(job);
                 foreach (var entry in live.Blocklist)
@@ -158,6 +162,7 @@ internal sealed partial class LiveFarm
             {
                 if (!_jobs.TryAdd(job.Jid, job))
                     return changes;
+                ClassifyIfStale(job);
                 Admit(job);
                 foreach (var entry in blocklist)
                     job.Failures[entry.Blade] = entry.Failures;

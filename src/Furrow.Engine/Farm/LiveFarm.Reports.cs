@@ -190,7 +190,7 @@ internal sealed partial class LiveFarm
                 {
                     try
                     {
-                        LiveJobBuilder.Extend(job, task.Tid, compiled!.Job!.Tasks, _options.Limits);
+                        LiveJobBuilder.Extend(job, task.Tid, compiled!.Job!.Tasks, _rules.Limits);
                     }
                     catch (JobRuleException error)
                     {

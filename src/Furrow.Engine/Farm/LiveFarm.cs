@@ -37,6 +37,9 @@ internal sealed partial class LiveFarm
     private readonly TimeProvider _clock;
     private readonly EngineOptions _options;
     private LimitCounter? _limits;
+
+    // limits.config and blade.config as the farm schedules by them; swapped whole by Reconfigure, read by anyone.
+    private SiteRules _rules;
     private TaskCompletionSource _startTimeAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _jobCounter;
     private long _iidCounter;
@@ -58,8 +61,15 @@ internal sealed partial class LiveFarm
         _policy = policy;
         _clock = clock;
         _options = options.Value;
-        _limits = _options.Limits is { } limits ? new LimitCounter(limits) : null;
+        _rules = new SiteRules(_options.Limits, _options.Blades);
+        _limits = CounterFor(_rules.Limits);
     }
+
+    /// <summary>
+    /// The site's limits.config and blade.config as the farm schedules by them now: whoever builds a job's classes or
+    /// matches a profile reads this, so a config reload (<see cref="Reconfigure"/>) reaches them all.
+    /// </summary>
+    public SiteRules Rules => Volatile.Read(ref _rules);
 
     private long Now => _clock.GetUtcNow().ToUnixTimeMilliseconds();
 

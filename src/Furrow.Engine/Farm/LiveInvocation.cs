@@ -25,7 +25,8 @@ internal sealed class LiveInvocation(long iid, long jid, int tid, int cid, strin
     public int Slots { get; init; } = 1;
 
     /// <summary>Limit names it counts against while it runs, and the host they are counted on.</summary>
-    public IReadOnlyList<string> Limits { get; init; } = [];
+    /// <remarks>Set again when a config reload changes which limits its command counts against.</remarks>
+    public IReadOnlyList<string> Limits { get; set; } = [];
 
     public string Host { get; init; } = "";
 

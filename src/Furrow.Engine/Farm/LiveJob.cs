@@ -46,6 +46,9 @@ internal sealed class LiveJob
     /// <summary>Classes by what they ask (service key, limits, slots, engine host only), so commands that ask the same share one.</summary>
     public Dictionary<(string Service, string Limits, int AtLeast, int AtMost, bool Local), CommandClass> ClassIndex { get; } = [];
 
+    /// <summary>The limits.config its classes were made under (null for none); the farm makes them again under a newer one.</summary>
+    public Core.Config.LimitsConfig? ClassesUnder { get; set; }
+
     /// <summary>The highest command id of the job; expanded commands are numbered after it.</summary>
     public int MaxCid { get; set; }
 

@@ -74,6 +74,7 @@ internal static class LiveJobBuilder
             job.Shapes.Add(new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, t.InstanceOf));
         }
         job.Tasks = tasks;
+        job.ClassesUnder = limits;
         job.Graph = new JobGraph(job.Shapes, job.RootSerial);
     }
 

@@ -82,7 +82,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         LiveJob job;
         try
         {
-            job = LiveJobBuilder.Build(record, compiled.Job!.Tasks, spec.SerialSubtasks, policy.TierRank(record.Tier), options.Value.Limits);
+            job = LiveJobBuilder.Build(record, compiled.Job!.Tasks, spec.SerialSubtasks, policy.TierRank(record.Tier), farm.Rules.Limits);
         }
         catch (JobRuleException error)
         {

@@ -55,10 +55,15 @@ public sealed class EngineOptions
     /// <summary>tractor.config `BladeBlocklistFailures`: failures of one job's commands on a blade before it stops getting them.</summary>
     public int BlocklistFailures { get; set; } = 3;
 
-    /// <summary>blade.config, or null when the site has none (then every blade provides every service key).</summary>
+    /// <summary>tractor.config and db.config as the engine read them at start, for a config reload to say whether they changed.</summary>
+    public StartupConfigFiles StartupFiles { get; set; } = StartupConfigFiles.None;
+
+    /// <summary>blade.config at start, or null when the site has none (then every blade provides every service key); the
+    /// one in force is the farm's (<see cref="SiteRules"/>), which a config reload replaces.</summary>
     public Core.Config.BladeConfig? Blades { get; set; }
 
-    /// <summary>limits.config, or null when the site has none (then nothing is limited).</summary>
+    /// <summary>limits.config at start, or null when the site has none (then nothing is limited); the one in force is the
+    /// farm's (<see cref="SiteRules"/>), which a config reload replaces.</summary>
     public Core.Config.LimitsConfig? Limits { get; set; }
 
     /// <summary>The zone `-after` dates without an offset are read in (the engine host's).</summary>

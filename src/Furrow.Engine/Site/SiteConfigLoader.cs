@@ -5,7 +5,27 @@ using Furrow.Core.Config;
 namespace Furrow.Engine.Site;
 
 /// <summary>A site config file that cannot be read, with the file, line and reason.</summary>
-public sealed class SiteConfigException(string message) : Exception(message);
+/// <param name="message">What is wrong; it begins with <paramref name="filePath"/> when one is given.</param>
+/// <param name="filePath">The file the message names, spelt as the message spells it; null when it names no one file.</param>
+public sealed class SiteConfigException(string message, string? filePath = null) : Exception(message)
+{
+    /// <summary>The file the message names, as it spells it; null when it names no one file.</summary>
+    public string? FilePath { get; } = filePath;
+
+    /// <summary>
+    /// The message with its file named as the operator knows it, relative to <paramref name="configDirectory"/>
+    /// (<c>limits.config:3:17: ...</c>); unchanged when it names no file, or one outside that directory.
+    /// </summary>
+    public string MessageIn(string configDirectory)
+    {
+        if (FilePath is null)
+            return Message;
+        var relative = Path.GetRelativePath(Path.GetFullPath(configDirectory), Path.GetFullPath(FilePath));
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)
+            ? Message
+            : Message.Replace(FilePath, relative, StringComparison.Ordinal);
+    }
+}
 
 /// <summary>Reads a site config directory: `tractor.config`, `db.config`; a missing file means defaults.</summary>
 public static class SiteConfigLoader
@@ -22,7 +42,7 @@ public static class SiteConfigLoader
         // Up to 100,000 days (about 270 years); 0 says forever.
         return config.ArchiveRetentionDays is < 0 or > 100_000 or double.NaN
             ? throw new SiteConfigException(
-                $"{path}: ArchiveRetentionDays must be 0 (keep deleted jobs forever) or a number of days up to 100000, got {config.ArchiveRetentionDays}")
+                $"{path}: ArchiveRetentionDays must be 0 (keep deleted jobs forever) or a number of days up to 100000, got {config.ArchiveRetentionDays}", path)
             : config;
     }
 
@@ -48,7 +68,7 @@ public static class SiteConfigLoader
     private static T Validated<T>(string path, T config, IReadOnlyList<string> problems) =>
         problems.Count == 0
             ? config
-            : throw new SiteConfigException(string.Join(Environment.NewLine, problems.Select(problem => $"{path}: {problem}")));
+            : throw new SiteConfigException(string.Join(Environment.NewLine, problems.Select(problem => $"{path}: {problem}")), path);
 
     /// <summary>The data directory a config names, made absolute against the config directory; default `&lt;configdir&gt;/data`.</summary>
     public static string DataDirectory(string configDir, EngineConfig config) =>
@@ -117,7 +137,7 @@ public static class SiteConfigLoader
         {
             var line = (error.LineNumber ?? 0) + 1;
             var column = (error.BytePositionInLine ?? 0) + 1;
-            throw new SiteConfigException($"{path}:{line}:{column}: {FirstSentence(error.Message)}");
+            throw new SiteConfigException($"{path}:{line}:{column}: {FirstSentence(error.Message)}", path);
         }
     }
 

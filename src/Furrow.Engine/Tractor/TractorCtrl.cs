@@ -35,7 +35,7 @@ internal static class TractorCtrl
     }
 
     // The native reload reads every site file together (a bad one changes nothing), so file= names the one the reply
-    // speaks of first: applied now, read but applied at restart, or not there.
+    // speaks of first: applied now, changed and so needing a restart, read and unchanged since the start, or not there.
     private static async Task<TractorReply> ReconfigureAsync(TractorCall call)
     {
         var file = call.Get("file") is { Length: > 0 } f ? f : null;
@@ -54,7 +54,7 @@ internal static class TractorCtrl
             var message = file is null ? $"config reloaded: {all}"
                 : applied.Contains(file) ? $"{file} reloaded and applied ({all})"
                 : notes.TryGetValue(file, out var why) ? $"{file}: {why}"
-                : read.Contains(file) ? $"{file} reloaded ({all})"
+                : read.Contains(file) ? $"{file} read and checked; its settings are those the engine started with ({all})"
                 : $"{file}: there is no such file in the engine's config directory, so nothing of it changed ({all})";
             return TractorReply.Ok(message, w =>
             {

@@ -1064,7 +1064,7 @@ function adminView() {
     el('div', { class: 'toolbar' }, pause),
     el('h2', { text: 'Engine' }), facts,
     el('h2', { text: 'Site config' }),
-    el('p', { class: 'muted', text: 'Reads the site config files again now (as tq reloadconfig does): users.config and crews.config apply at once; the reply says which files need an engine restart. Administrators only.' }),
+    el('p', { class: 'muted', text: 'Reads the site config files again now (as tq reloadconfig does): users.config, crews.config, limits.config and blade.config apply at once; the reply names tractor.config or db.config when they changed since the engine started, which takes a restart. Administrators only.' }),
     el('div', { class: 'toolbar' }, reload), result);
   let status = null;
 
