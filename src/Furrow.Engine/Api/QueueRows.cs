@@ -25,16 +25,24 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
     public async Task<List<JobRow>> JobsAsync(ListQuery query, CancellationToken ct, (CrewRules Rules, AccessCaller Caller)? allowedFor = null)
     {
         var jobs = await store.QueryJobsAsync(query, ct).ConfigureAwait(false);
+        // Judged once per owner, policy and lock met in the page (a farm has tens of these across thousands of jobs), and
+        // the one answer shared by the rows that have them: read-only lists, never changed after.
+        var judged = new Dictionary<JobAccessFacts, IReadOnlyList<string>>();
         return jobs.Select(j =>
         {
             var c = j.Counts;
             return new JobRow(j.Jid, j.Owner, j.Title, j.Priority, j.SpoolTimeMs, j.Paused, j.Deleted, c.Total, c.Blocked, c.Ready,
                 c.Active, c.Error, c.Done, j.StartTimeMs, j.StopTimeMs, j.SpoolFile, j.Comment)
             {
-                Allowed = allowedFor is var (rules, caller)
-                    ? OperationRequest.AllowedOn(rules, caller, new JobAccessFacts(j.Owner, j.EditPolicy, j.LockedBy), force: true)
-                    : null,
+                Allowed = allowedFor is not null ? Judge(new JobAccessFacts(j.Owner, j.EditPolicy, j.LockedBy)) : null,
             };
+
+            IReadOnlyList<string> Judge(JobAccessFacts facts)
+            {
+                if (!judged.TryGetValue(facts, out var allowed))
+                    judged[facts] = allowed = OperationRequest.AllowedOn(allowedFor.Value.Rules, allowedFor.Value.Caller, facts, force: true).AsReadOnly();
+                return allowed;
+            }
         }).ToList();
     }
 
