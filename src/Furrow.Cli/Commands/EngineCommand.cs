@@ -66,6 +66,7 @@ internal static class EngineCommand
             ProjectShares = config.ProjectShares ?? [],
             BlocklistFailures = Math.Max(1, config.BladeBlocklistFailures),
             Blades = SiteConfigLoader.LoadBlade(configDir),
+            LimitsFingerprint = SiteConfigLoader.Fingerprint(configDir, SiteConfigLoader.LimitsConfigFile),
             Limits = SiteConfigLoader.LoadLimits(configDir),
             ScriptLimits = new Core.Scripts.ScriptLimits { MaxBytes = config.ScriptMaxBytes, MaxDepth = config.ScriptMaxDepth },
             SpoolMaxInFlightBytes = config.SpoolMaxInFlightBytes > 0 ? config.SpoolMaxInFlightBytes

@@ -74,7 +74,8 @@ internal static class LiveEndpoints
             // start only are checked too, so a mistake in them shows now rather than at the next start.
             SiteConfigLoader.LoadEngine(directory);
             SiteConfigLoader.LoadDb(directory);
-            rules = new SiteRules(SiteConfigLoader.LoadLimits(directory), SiteConfigLoader.LoadBlade(directory));
+            var fingerprint = SiteConfigLoader.Fingerprint(directory, SiteConfigLoader.LimitsConfigFile);
+            rules = new SiteRules(SiteConfigLoader.LoadLimits(directory), SiteConfigLoader.LoadBlade(directory), fingerprint);
             accounts.Reload();
         }
         catch (SiteConfigException error)

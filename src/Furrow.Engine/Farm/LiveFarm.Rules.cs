@@ -23,17 +23,25 @@ internal sealed partial class LiveFarm
         {
             try
             {
+                // A limits.config read again as it was changes no class: a reload for users or crews then costs no pass
+                // over every loaded command (a million on a full farm) under the lock dispatch needs.
+                var limitsChanged = rules.LimitsFingerprint is null || rules.LimitsFingerprint != _rules.LimitsFingerprint;
+                if (!limitsChanged)
+                    rules = rules with { Limits = _rules.Limits };
                 Volatile.Write(ref _rules, rules);
-                foreach (var job in _jobs.Values)
-                    Classify(job);
-                _limits = CounterFor(rules.Limits);
-                foreach (var invocation in _invocations.Values)
+                if (limitsChanged)
                 {
-                    // A command no longer in memory keeps the names it was counted under.
-                    if (_jobs.TryGetValue(invocation.Jid, out var job) && invocation.Tid < job.Tasks.Length
-                        && job.Tasks[invocation.Tid].Command(invocation.Cid) is { } command)
-                        invocation.Limits = command.Class.Needs.Limits;
-                    _limits?.Acquire(invocation.Limits, invocation.Host, invocation.Owner);
+                    foreach (var job in _jobs.Values)
+                        Classify(job);
+                    _limits = CounterFor(rules.Limits);
+                    foreach (var invocation in _invocations.Values)
+                    {
+                        // A command no longer in memory keeps the names it was counted under.
+                        if (_jobs.TryGetValue(invocation.Jid, out var job) && invocation.Tid < job.Tasks.Length
+                            && job.Tasks[invocation.Tid].Command(invocation.Cid) is { } command)
+                            invocation.Limits = command.Class.Needs.Limits;
+                        _limits?.Acquire(invocation.Limits, invocation.Host, invocation.Owner);
+                    }
                 }
                 foreach (var blade in _blades.Values)
                 {

@@ -61,7 +61,7 @@ internal sealed partial class LiveFarm
         _policy = policy;
         _clock = clock;
         _options = options.Value;
-        _rules = new SiteRules(_options.Limits, _options.Blades);
+        _rules = new SiteRules(_options.Limits, _options.Blades, _options.LimitsFingerprint);
         _limits = CounterFor(_rules.Limits);
     }
 

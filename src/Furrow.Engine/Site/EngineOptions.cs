@@ -66,6 +66,9 @@ public sealed class EngineOptions
     /// farm's (<see cref="SiteRules"/>), which a config reload replaces.</summary>
     public Core.Config.LimitsConfig? Limits { get; set; }
 
+    /// <summary>Which limits.config text <see cref="Limits"/> was read from (<see cref="SiteConfigLoader.Fingerprint"/>), or null when not known.</summary>
+    public string? LimitsFingerprint { get; set; }
+
     /// <summary>The zone `-after` dates without an offset are read in (the engine host's).</summary>
     public TimeZoneInfo TimeZone { get; set; } = TimeZoneInfo.Local;
 

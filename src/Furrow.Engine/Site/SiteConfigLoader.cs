@@ -65,6 +65,16 @@ public static class SiteConfigLoader
         return config is null ? null : Validated(path, config, config.Validate());
     }
 
+    /// <summary>
+    /// The SHA-256 of a config file's bytes as lowercase hex, or "" when the file is absent: two reads of the file give the
+    /// same fingerprint exactly when its text did not change between them.
+    /// </summary>
+    public static string Fingerprint(string configDir, string file)
+    {
+        var path = Path.Combine(configDir, file);
+        return File.Exists(path) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))) : "";
+    }
+
     private static T Validated<T>(string path, T config, IReadOnlyList<string> problems) =>
         problems.Count == 0
             ? config
