@@ -55,6 +55,7 @@ internal sealed class AlfredCommandReader
                 words[0].Start, $"unknown command `{keyword}` in {list}; expected one of: {string.Join(", ", Keywords)}"),
         };
 
+        _values.Places.Add(command, "", words[0]);
         if (command.Kind == CommandKind.Builtin)
         {
             // `File delete "path"` is a Tcl command line of its own, so every word is an argument.
@@ -78,12 +79,17 @@ internal sealed class AlfredCommandReader
                 }
 
                 // Several value words are pieces of one command line: RemoteCmd {exe} {"-f"} {file}.
+                if (argvWords == 0)
+                    _values.Places.Add(command, "argv", word);
                 command.Argv.AddRange(_values.Argv(word, depth));
                 argvWords++;
                 continue;
             }
 
             var value = AlfredValues.TakeOptionValue(words, ref i, keyword);
+            // Only what a compile-stage check can refuse is placed: a script may have a million commands.
+            if (word.RawText is not ("-msg" or "-tags" or "-id" or "-refersto" or "-expand" or "-atleast" or "-atmost" or "-envkey" or "-retryrc" or "-metadata"))
+                _values.Places.Add(command, word.RawText[1..], word);
             if (word.RawText == "-msg")
                 msgWord = value;
             ReadOption(command, word, value, depth);

@@ -69,7 +69,7 @@ public static class AlfredParser
                 .ReadCommands(new TclLexer(source, 0, source.Text.Length, 0, limits), 0, "expand output");
             if (tasks.Count == 0)
                 throw source.Fail(source.Text.Length, "the expand command printed no Task; expected Task, Iterate or Instance commands");
-            return ScriptParseResult.Success(new JobSpec { Title = "expand", Subtasks = tasks });
+            return ScriptParseResult.Success(new JobSpec { Title = "expand", Subtasks = tasks, Places = values.Places });
         }
         catch (ScriptSyntaxException e)
         {

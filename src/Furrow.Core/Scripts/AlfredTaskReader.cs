@@ -84,6 +84,7 @@ internal sealed class AlfredTaskReader
     {
         CountTask(words[0]);
         var task = new TaskSpec();
+        _values.Places.Add(task, "", words[0]);
         TclWord? title = null;
         for (var i = 1; i < words.Count; i++)
         {
@@ -95,6 +96,8 @@ internal sealed class AlfredTaskReader
             }
 
             var value = AlfredValues.TakeOptionValue(words, ref i, "Task");
+            if (word.RawText is "-service" or "-resumeblock")
+                _values.Places.Add(task, word.RawText[1..], word);
             switch (word.RawText)
             {
                 case "-title":
@@ -160,6 +163,7 @@ internal sealed class AlfredTaskReader
     {
         CountTask(words[0]);
         var instance = new InstanceSpec();
+        _values.Places.Add(instance, "", words[0]);
         TclWord? title = null;
         for (var i = 1; i < words.Count; i++)
         {

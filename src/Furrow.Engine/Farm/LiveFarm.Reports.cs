@@ -178,13 +178,13 @@ internal sealed partial class LiveFarm
                 var task = job.Tasks[invocation.Tid];
                 string? problem = parsed.Error?.ToString();
                 if (problem is null && Core.Scheduling.UnsupportedOptions.Find(parsed.Job!) is { } unsupported)
-                    problem = $"expand output of J{job.Jid} T{task.Tid}: {unsupported}";
+                    problem = unsupported; // placed in the output: "J1 T2 expand output:LINE:COLUMN: ..."
                 Core.Jobs.CompileResult? compiled = null;
                 if (problem is null)
                 {
                     compiled = JobCompiler.CompileExpansion(parsed.Job!, task.Tid, job.Tasks.Length, job.MaxCid + 1,
                         job.Record.AtLeast, job.Record.AtMost, job.Record.EnvKey);
-                    problem = compiled.Error is { } error ? $"expand output of J{job.Jid} T{task.Tid}: {error}" : null;
+                    problem = compiled.Error;
                 }
                 if (problem is null)
                 {
