@@ -81,13 +81,14 @@ public static class JobCompiler
             parent.InstanceOf.Add(target.Tid);
         }
 
-        if (spec.Cleanup.Count > 0 || spec.Postscript.Count > 0)
+        var whenCommands = WhenCommands(spec);
+        if (spec.Cleanup.Count > 0 || spec.Postscript.Count > 0 || whenCommands.Count > 0)
         {
             var cleanup = new MutableTask(tasks.Count + 1, 0, new TaskSpec { Title = JobCleanupTitle });
             cleanup.InstanceOf.AddRange(root.Children);
             foreach (var cmd in spec.Cleanup)
                 cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup, null, spec));
-            foreach (var cmd in spec.Postscript)
+            foreach (var cmd in spec.Postscript.Concat(whenCommands))
                 cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, PostRunType(cmd.When), null, spec));
             tasks.Add(cleanup);
         }
@@ -128,6 +129,26 @@ public static class JobCompiler
             Commands = [.. t.Commands.Select(c => c with { Cid = c.Cid + firstCid - 1, Tid = Tid(c.Tid) })],
         }).ToList();
         return CompileResult.Ok(new CompiledJob { Spec = expansion, Tasks = tasks });
+    }
+
+    /// <summary>The shell that runs a job's `-whendone` and `-whenerror` command lines, as Tractor 1.x ran them.</summary>
+    public const string WhenShell = "/bin/sh";
+
+    /// <summary>
+    /// Tractor 1.x's post-commands, `-whendone {mail -s done comp}` and `-whenerror {...}`: each is a shell command line,
+    /// run as a postscript `RemoteCmd {/bin/sh -c LINE} -when done` (or `-when error`) after the job's own postscript.
+    /// An empty value, as generators write, asks for nothing.
+    /// </summary>
+    public static List<CommandSpec> WhenCommands(JobSpec spec)
+    {
+        var commands = new List<CommandSpec>();
+        foreach (var kept in spec.Kept)
+        {
+            if (kept.Name is not ("whendone" or "whenerror") || kept.Value.Trim() is "" or "{}")
+                continue;
+            commands.Add(new CommandSpec { Argv = [WhenShell, "-c", kept.Value], When = kept.Name == "whendone" ? "done" : "error" });
+        }
+        return commands;
     }
 
     // Each distinct key is parsed once: a job of 100,000 commands usually names a handful.

@@ -12,26 +12,20 @@ namespace Furrow.Core.Scheduling;
 /// </summary>
 public static class UnsupportedOptions
 {
-    private static readonly string[] JobKeptRefused = ["whendone", "whenerror"];
     private static readonly string[] CommandKeptRefused = ["resumewhile", "resumepin", "minrunsecs", "maxrunsecs", "metrics"];
 
     /// <summary>The first unsupported option the job uses, as "not supported yet: -OPTION (where)", or null.</summary>
     public static string? Find(JobSpec job)
     {
-        foreach (var kept in job.Kept)
-            if (Refused(JobKeptRefused, kept))
-                return job.Refusal(job, kept.Name, $"not supported yet: -{kept.Name} (on the job)");
         foreach (var command in job.Cleanup)
             if (InCommand(job, command, "the job's -cleanup") is { } problem)
                 return problem;
         foreach (var command in job.Postscript)
-        {
-            if (command.When != "done")
-                return job.Refusal(command, "when", $"not supported yet: -postscript commands that run {(command.When is null ? "always (no -when)" : "-when " + command.When)}; " +
-                    "Furrow runs a postscript only when the job is done: give it -when done");
             if (InCommand(job, command, "the job's -postscript") is { } problem)
                 return problem;
-        }
+        foreach (var kept in job.Kept)
+            if (kept.Name is "whendone" or "whenerror" && Jobs.CommandSubstitution.FindUnsupported(kept.Value) is { } code)
+                return job.Refusal(job, kept.Name, Substitution(code, $"the job's -{kept.Name}"));
         return InTasks(job, job.Subtasks);
     }
 
@@ -67,12 +61,14 @@ public static class UnsupportedOptions
                 return job.Refusal(command, kept.Name, $"not supported yet: -{kept.Name} ({where})");
         foreach (var word in command.Argv)
             if (Jobs.CommandSubstitution.FindUnsupported(word) is { } code)
-                return job.Refusal(command, "argv", $"not supported yet: the substitution {code} in the command line ({where}); Furrow replaces " +
-                    $"%D(path), %h, %n, %r and %%; write %{code} for a literal {code}");
+                return job.Refusal(command, "argv", Substitution(code, where));
         return null;
     }
 
-    // An option given an empty value (`-whendone {}`, as generators write) asks for nothing, so it is not refused.
+    private static string Substitution(string code, string where) =>
+        $"not supported yet: the substitution {code} in the command line ({where}); Furrow replaces %D(path), %h, %n, %r and %%; write %{code} for a literal {code}";
+
+    // An option given an empty value (`-metrics {}`, as generators write) asks for nothing, so it is not refused.
     private static bool Refused(string[] names, KeptOption kept) =>
         names.Contains(kept.Name) && !string.IsNullOrWhiteSpace(kept.Value) && kept.Value.Trim() is not ("0" or "{}");
 }

@@ -262,8 +262,20 @@ internal sealed partial class LiveFarm
             // New subtasks from an expand come first; the task goes on (or completes) once they are done.
             foreach (var child in job.Graph.ChildrenOf(task.Tid))
                 Settle(job, child, changes);
+            SkipPostscripts(job, task);
             if (!job.Graph.CanStart(task.Tid, job.IsDone))
+            {
+                // The postscript task runs while it waits only for a job in error; once its error commands are
+                // done it waits again, from its first command, for the job to be done.
+                if (task.HoldsPostscript && task.NextCommand < task.Commands.Count)
+                {
+                    Enqueue(job, task, changes);
+                    return;
+                }
+                if (task.HoldsPostscript)
+                    task.NextCommand = 0;
                 SetState(job, task, TaskState.Blocked, changes);
+            }
             else if (task.NextCommand < task.Commands.Count)
                 Enqueue(job, task, changes);
             else
@@ -273,6 +285,7 @@ internal sealed partial class LiveFarm
         if (expandFailed)
         {
             SetState(job, task, TaskState.Error, changes);
+            RunErrorPostscripts(job, changes);
             return;
         }
         var command = task.Commands[task.NextCommand - 1];
@@ -282,6 +295,7 @@ internal sealed partial class LiveFarm
             return;
         }
         SetState(job, task, TaskState.Error, changes);
+        RunErrorPostscripts(job, changes);
     }
 
     // A blade on which this job's commands keep failing stops getting them: after BlocklistFailures failures there.
