@@ -577,5 +577,9 @@ public sealed class SchedulingTests
         var posts = (await site.Client.CommandsAsync($"jid={jid}")).Where(c => c.RunType.StartsWith("post_", StringComparison.Ordinal));
         Assert.Equal([("post_done", "/bin/sh -c mail -s done comp"), ("post_error", "/bin/sh -c mail -s error comp")],
             posts.Select(c => (c.RunType, string.Join(' ', c.Argv))));
+
+        // A job of nothing but an error postscript has nothing to run: it is done at once, no blade needed.
+        var only = await site.SpoolAsync("Job -title {only} -postscript { RemoteCmd -when error {true} }");
+        await site.WaitForJobAsync(only, j => j.NumDone == 1, Timeout, "done without running its -when error command");
     }
 }

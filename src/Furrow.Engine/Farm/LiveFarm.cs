@@ -187,6 +187,13 @@ internal sealed partial class LiveFarm
     private void Enqueue(LiveJob job, LiveTask task, ChangeSet changes)
     {
         SkipPostscripts(job, task);
+        // A postscript task ready with nothing left for now (only -when error commands, for a job that is done) is done.
+        if (task.HoldsPostscript && task.State == TaskState.Ready && task.RunningIid is null && task.NextCommand >= task.Commands.Count
+            && job.Graph.CanStart(task.Tid, job.IsDone))
+        {
+            CompleteTask(job, task, changes);
+            return;
+        }
         if (task.QueuedAs is not null || !task.WantsBlade)
             return;
         var cls = task.Commands[task.NextCommand].Class;
@@ -433,6 +440,9 @@ internal sealed partial class LiveFarm
         task.Progress = null;
         changes.Add(new SetTaskProgress(job.Jid, task.Tid, null));
         var state = job.Graph.CanStart(task.Tid, job.IsDone) ? TaskState.Ready : TaskState.Blocked;
+        // An error run of the postscript task that is cut off is over: the task waits, from its first command, for the job.
+        if (state == TaskState.Blocked && task.HoldsPostscript)
+            task.NextCommand = 0;
         SetState(job, task, state, changes, countRetry ? task.RetryCount : null);
         if (state == TaskState.Ready && task.Commands.Count == 0)
             CompleteTask(job, task, changes);
