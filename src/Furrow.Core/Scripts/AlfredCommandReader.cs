@@ -87,9 +87,6 @@ internal sealed class AlfredCommandReader
             }
 
             var value = AlfredValues.TakeOptionValue(words, ref i, keyword);
-            // Only what a compile-stage check can refuse is placed: a script may have a million commands.
-            if (word.RawText is not ("-msg" or "-tags" or "-id" or "-refersto" or "-expand" or "-atleast" or "-atmost" or "-envkey" or "-retryrc" or "-metadata"))
-                _values.Places.Add(command, word.RawText[1..], word);
             if (word.RawText == "-msg")
                 msgWord = value;
             ReadOption(command, word, value, depth);
@@ -140,6 +137,8 @@ internal sealed class AlfredCommandReader
                 command.Tags = _values.List(value, depth);
                 break;
             case "-service":
+                // Only what a compile-stage check can refuse is placed: a script may have a million commands.
+                _values.Places.Add(command, "service", name);
                 command.Service = _values.Key(value, depth);
                 break;
             case "-id":
@@ -158,6 +157,7 @@ internal sealed class AlfredCommandReader
                 command.AtMost = _values.Int(value, depth);
                 break;
             case "-samehost":
+                _values.Places.Add(command, "samehost", name);
                 command.SameHost = _values.Bool(value, depth);
                 break;
             case "-envkey":
@@ -167,6 +167,7 @@ internal sealed class AlfredCommandReader
                 command.RetryRc = _values.IntList(value, depth);
                 break;
             case "-when":
+                _values.Places.Add(command, "when", name);
                 var when = _values.Text(value, depth).Trim();
                 command.When = WhenValues.Contains(when)
                     ? when
@@ -176,7 +177,9 @@ internal sealed class AlfredCommandReader
                 command.Metadata = _values.OptionalText(value, depth);
                 break;
             case "-metrics" or "-minrunsecs" or "-maxrunsecs" or "-resumewhile" or "-resumepin":
-                command.Kept.Add(new KeptOption(name.RawText[1..], _values.Text(value, depth)));
+                var kept = new KeptOption(name.RawText[1..], _values.Text(value, depth));
+                _values.Places.Add(command, kept.Name, name);
+                command.Kept.Add(kept);
                 break;
             default:
                 throw AlfredValues.UnknownOption(name, command.Keyword, Options);

@@ -96,8 +96,6 @@ internal sealed class AlfredTaskReader
             }
 
             var value = AlfredValues.TakeOptionValue(words, ref i, "Task");
-            if (word.RawText is "-service" or "-resumeblock")
-                _values.Places.Add(task, word.RawText[1..], word);
             switch (word.RawText)
             {
                 case "-title":
@@ -107,6 +105,7 @@ internal sealed class AlfredTaskReader
                     task.Id = _values.Key(value, depth);
                     break;
                 case "-service":
+                    _values.Places.Add(task, "service", word);
                     task.Service = _values.Key(value, depth);
                     break;
                 case "-atleast":
@@ -128,6 +127,7 @@ internal sealed class AlfredTaskReader
                     task.SerialSubtasks = _values.Bool(value, depth);
                     break;
                 case "-resumeblock":
+                    _values.Places.Add(task, "resumeblock", word);
                     task.ResumeBlock = _values.Bool(value, depth);
                     break;
                 case "-cleanup":
