@@ -30,6 +30,33 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task Spool_RefusalsAfterParsing_NameFileLineAndColumn_InBothForms()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var options = new SpoolOptions("tester", "shot.alf");
+        async Task<string> Refused(string script, SpoolOptions? given = null) =>
+            (await Assert.ThrowsAsync<EngineException>(() => site.Client.SpoolAsync(script, given ?? options))).Message;
+        const string Tasks = "-subtasks {\n  Task {t} -cmds { RemoteCmd {true} }\n}";
+
+        // The spool's own checks: start time, tier, jobs waited for and priority, each at its option.
+        Assert.Contains("shot.alf:2:3: -after {whenever}: ", await Refused("Job -title {j}\\\n  -after {whenever} " + Tasks));
+        Assert.Contains("shot.alf:1:16: -tier nosuch: not one of this site's DispatchTiers", await Refused("Job -title {j} -tier nosuch " + Tasks));
+        Assert.Contains("shot.alf:1:16: -afterjids names job(s) 4242, which do not exist", await Refused("Job -title {j} -afterjids {4242} " + Tasks));
+        Assert.Contains("shot.alf:1:16: priority 1E+200 is out of range", await Refused("Job -title {j} -priority 1e200 " + Tasks));
+        // The compiler's and the unsupported options', at their words.
+        Assert.Contains("shot.alf:2:12: bad service key {a &&} on task \"t\"", await Refused("Job -title {j} -subtasks {\n  Task {t} -service {a &&} -cmds { RemoteCmd {true} } }"));
+        Assert.Contains("shot.alf:3:5: Instance {x} refers to no task", await Refused("Job -title {j} -subtasks {\n  Task {t} -cmds { RemoteCmd {true} } -subtasks {\n    Instance {x} } }"));
+        Assert.Contains("shot.alf:2:30: not supported yet: -maxrunsecs", await Refused("Job -title {j} -subtasks {\n  Task {t} -cmds { RemoteCmd -maxrunsecs 5 {true} } }"));
+        // The JSON form names the JSON path too.
+        var json = await Refused("{\"title\": \"j\",\n \"tier\": \"nosuch\", \"subtasks\": [{\"kind\": \"task\", \"title\": \"t\", \"commands\": [{\"argv\": [\"true\"]}]}]}",
+            options with { FileName = "shot.json", IsJson = true });
+        Assert.Contains("shot.json:2:2: -tier nosuch: not one of this site's DispatchTiers", json);
+        Assert.Contains("(at $.tier)", json);
+        Assert.Empty(await site.Client.JobsAsync(archived: true));
+    }
+
+    [Fact]
     public async Task Spool_HostileScripts_AreRefused_AndTheEngineKeepsServing()
     {
         await using var site = new TestSite();

@@ -8,7 +8,8 @@ namespace Furrow.Integration.Tests;
 /// <summary>
 /// What a job script says about where, when and how much, honoured by a real engine with real blades: service keys
 /// against blade.config profiles, -maxactive, limits, -after, -afterjids, retries, the blocklist, nimby, refused
-/// options and `tq why`. Concurrency is read from the blades' own start and stop times.
+/// options, postscripts (-when error each time the job is in error, -whendone/-whenerror) and `tq why`. Concurrency is
+/// read from the blades' own start and stop times.
 /// </summary>
 public sealed class SchedulingTests
 {
@@ -523,5 +524,62 @@ public sealed class SchedulingTests
         foreach (var (_, delta) in edges)
             max = Math.Max(max, current += delta);
         return max;
+    }
+
+    [Fact]
+    public async Task WhenError_RunsWhenATaskFailsAndNothingElseCanRun_AndWhenDone_OnceTheRetriedJobIsDone()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 2);
+        string At(string name) => Path.Combine(site.Root, name);
+        var jid = await site.SpoolAsync($$"""
+            Job -title {posts} -whendone {echo done >> {{At("done")}}} -whenerror {echo error >> {{At("error")}}} -postscript {
+                RemoteCmd -when always {sh -c "echo always >> {{At("always")}}"}
+            } -subtasks {
+                Task {a} -cmds { RemoteCmd {sh -c "test -e {{At("fix")}} || exit 3"} }
+                Task {b} -cmds { RemoteCmd {true} }
+            }
+            """);
+
+        // The error run is over when the postscript task waits again, its error commands done.
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            var commands = await site.Client.CommandsAsync($"jid={jid} and tid=3");
+            return commands.Where(c => c.RunType is "post_error" or "post_always").All(c => c.State == "done")
+                && (await site.Client.TasksAsync($"jid={jid} and tid=3")).Single().State == "blocked";
+        }, Timeout, () => $"J{jid}'s -whenerror and -when always commands to run; engine output:\n{site.EngineProcess?.Output}");
+        Assert.Equal("error\n", await File.ReadAllTextAsync(At("error")));
+        Assert.Equal("always\n", await File.ReadAllTextAsync(At("always")));
+        Assert.False(File.Exists(At("done")), "-whendone ran for a job in error");
+        var whenCommands = (await site.Client.CommandsAsync($"jid={jid} and tid=3")).Where(c => c.Argv[0] == Furrow.Core.Jobs.JobCompiler.WhenShell);
+        Assert.Equal([("post_done", $"echo done >> {At("done")}"), ("post_error", $"echo error >> {At("error")}")],
+            whenCommands.Select(c => (c.RunType, c.Argv[2])));
+
+        await File.WriteAllTextAsync(At("fix"), "");
+        await site.Client.OperateAsync("retry", $"jid={jid}", "tester", force: false);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 3, Timeout, "done once its failed task is retried");
+
+        Assert.Equal("done\n", await File.ReadAllTextAsync(At("done")));
+        Assert.Equal("error\n", await File.ReadAllTextAsync(At("error")));
+        Assert.Equal("always\nalways\n", await File.ReadAllTextAsync(At("always")));
+    }
+
+    [Fact]
+    public async Task TheTractor1NukeScript_WithWhenDoneAndWhenError_Spools()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var path = Path.Combine(AppContext.BaseDirectory, "Corpus", "utsdab__usr__tractorNukeLib_generated_remote.alf");
+
+        var jid = (await site.Client.SpoolAsync(await File.ReadAllTextAsync(path), new SpoolOptions("tester", path, Paused: true))).Jid;
+
+        var posts = (await site.Client.CommandsAsync($"jid={jid}")).Where(c => c.RunType.StartsWith("post_", StringComparison.Ordinal));
+        Assert.Equal([("post_done", "/bin/sh -c mail -s done comp"), ("post_error", "/bin/sh -c mail -s error comp")],
+            posts.Select(c => (c.RunType, string.Join(' ', c.Argv))));
+
+        // A job of nothing but an error postscript has nothing to run: it is done at once, no blade needed.
+        var only = await site.SpoolAsync("Job -title {only} -postscript { RemoteCmd -when error {true} }");
+        await site.WaitForJobAsync(only, j => j.NumDone == 1, Timeout, "done without running its -when error command");
     }
 }

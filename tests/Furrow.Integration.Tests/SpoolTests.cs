@@ -63,6 +63,30 @@ public sealed class SpoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALatin1Script_KeepsItsAccents_ThroughTheSpoolCommand_TheEnginesSpool_AndTqJobs()
+    {
+        // An older pipeline's script: "Szène" with è as the one Latin-1 byte 0xE8, which is not UTF-8.
+        var latin1 = System.Text.Encoding.Latin1.GetBytes("Job -title {Sz\u00e8ne} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {\u00e9t\u00e9}} } }");
+        var file = Path.Combine(_site.Root, "latin1.alf");
+        await File.WriteAllBytesAsync(file, latin1);
+
+        // The command's source is the native client's too (it reads the file's bytes and decodes them by the engine's rule).
+        var spooled = await FurrowProcess.RunAsync("spool", "--engine", _site.Engine, "--paused", file);
+        Assert.True(spooled.ExitCode == 0, spooled.Stderr);
+        // The same bytes posted to the engine itself, as a pipeline tool (or Tractor's /spool, which hands the body on) sends them.
+        using var http = await _site.HttpAsync();
+        using var posted = await http.PostAsync("api/v1/jobs?user=tester&file=raw.alf&paused=1", new ByteArrayContent(latin1));
+        Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync());
+
+        var (code, stdout, stderr) = await Shims.RunAsync("tq", null, "--engine", _site.Engine, "jobs", "jid > 0", "-c", "title", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["Sz\u00e8ne", "Sz\u00e8ne"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
+        var commands = await _site.Client.CommandsAsync("jid > 0");
+        Assert.Equal(2, commands.Count);
+        Assert.All(commands, c => Assert.Equal(["echo", "\u00e9t\u00e9"], c.Argv));
+    }
+
+    [Fact]
     public async Task TheNativeSpool_RefusesAMalformedScript_WithFileLineAndColumn_AsTheOneOnTheRuntime()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Corpus", "utsdab__usr__MAYA_MR_v001.alf");

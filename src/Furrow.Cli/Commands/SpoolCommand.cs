@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Furrow.Client;
 using Furrow.Core.Jobs;
+using Furrow.Core.Scripts;
 
 namespace Furrow.Cli.Commands;
 
@@ -28,7 +29,8 @@ internal static class SpoolCommand
                 return CommonOptions.Fail(said, $"{path} is a directory, not a job script: name an alfred (.alf) or JSON job file, or - for standard input");
             try
             {
-                text = path == "-" ? await Console.In.ReadToEndAsync(ct) : await File.ReadAllTextAsync(path, ct);
+                // Read as bytes and decoded by the engine's own rule, so a Latin-1 script keeps its accents.
+                text = ScriptText.Decode(path == "-" ? await ReadStandardInputAsync(ct) : await File.ReadAllBytesAsync(path, ct));
             }
             catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -71,5 +73,13 @@ internal static class SpoolCommand
             }
         });
         return command;
+    }
+
+    private static async Task<byte[]> ReadStandardInputAsync(CancellationToken ct)
+    {
+        using var input = Console.OpenStandardInput();
+        using var bytes = new MemoryStream();
+        await input.CopyToAsync(bytes, ct);
+        return bytes.ToArray();
     }
 }

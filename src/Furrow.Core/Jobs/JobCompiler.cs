@@ -2,7 +2,10 @@ using Furrow.Core.Scripts;
 
 namespace Furrow.Core.Jobs;
 
-/// <summary>Turns a parsed job into numbered tasks and commands; refuses references that point nowhere.</summary>
+/// <summary>
+/// Turns a parsed job into numbered tasks and commands; refuses references that point nowhere and service keys that do
+/// not parse, at their file, line and column when the job was read from a script (<see cref="JobSpec.Refusal"/>).
+/// </summary>
 public static class JobCompiler
 {
     /// <summary>Title of the synthetic task that runs a job's `-cleanup` and `-postscript` after every other task.</summary>
@@ -10,6 +13,8 @@ public static class JobCompiler
 
     public static CompileResult Compile(JobSpec spec)
     {
+        if (BadServiceKey(spec) is { } badKey)
+            return CompileResult.Fail(badKey);
         var tasks = new List<MutableTask>();
         var pendingInstances = new List<(MutableTask Parent, InstanceSpec Instance)>();
         var cid = 0;
@@ -70,25 +75,26 @@ public static class JobCompiler
         {
             var target = byId!.GetValueOrDefault(instance.Title) ?? byTitle!.GetValueOrDefault(instance.Title);
             if (target is null)
-                return CompileResult.Fail($"Instance {{{instance.Title}}} refers to no task of this job (by -id or title)");
+                return CompileResult.Fail(spec.Refusal(instance, "", $"Instance {{{instance.Title}}} refers to no task of this job (by -id or title)"));
             if (parent.Tid == 0)
                 continue; // A job-level Instance adds no dependency: the task already runs as part of the job.
             parent.InstanceOf.Add(target.Tid);
         }
 
-        if (spec.Cleanup.Count > 0 || spec.Postscript.Count > 0)
+        var whenCommands = WhenCommands(spec);
+        if (spec.Cleanup.Count > 0 || spec.Postscript.Count > 0 || whenCommands.Count > 0)
         {
             var cleanup = new MutableTask(tasks.Count + 1, 0, new TaskSpec { Title = JobCleanupTitle });
             cleanup.InstanceOf.AddRange(root.Children);
             foreach (var cmd in spec.Cleanup)
                 cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup, null, spec));
-            foreach (var cmd in spec.Postscript)
+            foreach (var cmd in spec.Postscript.Concat(whenCommands))
                 cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, PostRunType(cmd.When), null, spec));
             tasks.Add(cleanup);
         }
 
         if (tasks.Count == 0)
-            return CompileResult.Fail("the job has no tasks");
+            return CompileResult.Fail(spec.Refusal(spec, "subtasks", "the job has no tasks"));
 
         var compiled = tasks.Select(t => new CompiledTask(
             t.Tid, t.ParentTid, t.Spec.Title, t.Spec.Id, t.Spec.Service, t.Spec.SerialSubtasks,
@@ -123,6 +129,63 @@ public static class JobCompiler
             Commands = [.. t.Commands.Select(c => c with { Cid = c.Cid + firstCid - 1, Tid = Tid(c.Tid) })],
         }).ToList();
         return CompileResult.Ok(new CompiledJob { Spec = expansion, Tasks = tasks });
+    }
+
+    /// <summary>The shell that runs a job's `-whendone` and `-whenerror` command lines, as Tractor 1.x ran them.</summary>
+    public const string WhenShell = "/bin/sh";
+
+    /// <summary>
+    /// Tractor 1.x's post-commands, `-whendone {mail -s done comp}` and `-whenerror {...}`: each is a shell command line,
+    /// run as a postscript `RemoteCmd {/bin/sh -c LINE} -when done` (or `-when error`) after the job's own postscript.
+    /// An empty value, as generators write, asks for nothing.
+    /// </summary>
+    public static List<CommandSpec> WhenCommands(JobSpec spec)
+    {
+        var commands = new List<CommandSpec>();
+        foreach (var kept in spec.Kept)
+        {
+            if (kept.Name is not ("whendone" or "whenerror") || kept.Value.Trim() is "" or "{}")
+                continue;
+            commands.Add(new CommandSpec { Argv = [WhenShell, "-c", kept.Value], When = kept.Name == "whendone" ? "done" : "error" });
+        }
+        return commands;
+    }
+
+    // Each distinct key is parsed once: a job of 100,000 commands usually names a handful.
+    private static string? BadServiceKey(JobSpec spec)
+    {
+        var good = new HashSet<string>(StringComparer.Ordinal);
+        string? Check(object owner, string? key, string where)
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Trim() is "\"\"" || good.Contains(key))
+                return null;
+            if (Scheduling.ServiceKey.Parse(key).Error is { } error)
+                return spec.Refusal(owner, "service", $"bad service key {{{key}}} on {where}: {error}");
+            good.Add(key);
+            return null;
+        }
+        string? InCommands(List<CommandSpec> commands, string where)
+        {
+            for (var i = 0; i < commands.Count; i++)
+                if (Check(commands[i], commands[i].Service, $"{where}, command {i + 1}") is { } bad)
+                    return bad;
+            return null;
+        }
+        string? InTasks(List<TaskNode> nodes)
+        {
+            foreach (var node in nodes)
+            {
+                if (node is not TaskSpec task)
+                    continue;
+                var where = $"task \"{task.Title}\"";
+                if ((Check(task, task.Service, where) ?? InCommands(task.Commands, where) ?? InCommands(task.Cleanup, where + " -cleanup")
+                    ?? InTasks(task.Subtasks)) is { } bad)
+                    return bad;
+            }
+            return null;
+        }
+        return Check(spec, spec.Service, "the job") ?? InCommands(spec.Cleanup, "the job's -cleanup")
+            ?? InCommands(spec.Postscript, "the job's -postscript") ?? InTasks(spec.Subtasks);
     }
 
     private static CommandRunType PostRunType(string? when) => when switch

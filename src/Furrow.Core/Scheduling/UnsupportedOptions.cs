@@ -8,33 +8,28 @@ namespace Furrow.Core.Scheduling;
 /// as obsolete and ignored (`-pbias`, `-etalevel`) are accepted as Tractor accepts them; `-preview` and `-chaser` are
 /// kept with the task for the Dashboard to launch, which is all Tractor's engine does with them. Percent codes in a
 /// command line that Furrow does not replace (<see cref="Jobs.CommandSubstitution.FindUnsupported"/>) are refused too.
+/// A job read from a script is refused at the option's file, line and column (<see cref="JobSpec.Refusal"/>).
 /// </summary>
 public static class UnsupportedOptions
 {
-    private static readonly string[] JobKeptRefused = ["whendone", "whenerror"];
     private static readonly string[] CommandKeptRefused = ["resumewhile", "resumepin", "minrunsecs", "maxrunsecs", "metrics"];
 
     /// <summary>The first unsupported option the job uses, as "not supported yet: -OPTION (where)", or null.</summary>
     public static string? Find(JobSpec job)
     {
-        foreach (var kept in job.Kept)
-            if (Refused(JobKeptRefused, kept))
-                return $"not supported yet: -{kept.Name} (on the job)";
         foreach (var command in job.Cleanup)
-            if (InCommand(command, "the job's -cleanup") is { } problem)
+            if (InCommand(job, command, "the job's -cleanup") is { } problem)
                 return problem;
         foreach (var command in job.Postscript)
-        {
-            if (command.When != "done")
-                return $"not supported yet: -postscript commands that run {(command.When is null ? "always (no -when)" : "-when " + command.When)}; " +
-                    "Furrow runs a postscript only when the job is done: give it -when done";
-            if (InCommand(command, "the job's -postscript") is { } problem)
+            if (InCommand(job, command, "the job's -postscript") is { } problem)
                 return problem;
-        }
-        return InTasks(job.Subtasks);
+        foreach (var kept in job.Kept)
+            if (kept.Name is "whendone" or "whenerror" && Jobs.CommandSubstitution.FindUnsupported(kept.Value) is { } code)
+                return job.Refusal(job, kept.Name, Substitution(code, $"the job's -{kept.Name}"));
+        return InTasks(job, job.Subtasks);
     }
 
-    private static string? InTasks(List<TaskNode> nodes)
+    private static string? InTasks(JobSpec job, List<TaskNode> nodes)
     {
         foreach (var node in nodes)
         {
@@ -42,36 +37,38 @@ public static class UnsupportedOptions
                 continue;
             var where = $"task \"{task.Title}\"";
             if (task.ResumeBlock)
-                return $"not supported yet: -resumeblock ({where})";
+                return job.Refusal(task, "resumeblock", $"not supported yet: -resumeblock ({where})");
             foreach (var kept in task.Kept)
-                return $"not supported yet: -{kept.Name} ({where})";
+                return job.Refusal(task, kept.Name, $"not supported yet: -{kept.Name} ({where})");
             for (var i = 0; i < task.Commands.Count; i++)
-                if (InCommand(task.Commands[i], $"{where}, command {i + 1}") is { } problem)
+                if (InCommand(job, task.Commands[i], $"{where}, command {i + 1}") is { } problem)
                     return problem;
             for (var i = 0; i < task.Cleanup.Count; i++)
-                if (InCommand(task.Cleanup[i], $"{where}, -cleanup command {i + 1}") is { } problem)
+                if (InCommand(job, task.Cleanup[i], $"{where}, -cleanup command {i + 1}") is { } problem)
                     return problem;
-            if (InTasks(task.Subtasks) is { } nested)
+            if (InTasks(job, task.Subtasks) is { } nested)
                 return nested;
         }
         return null;
     }
 
-    private static string? InCommand(CommandSpec command, string where)
+    private static string? InCommand(JobSpec job, CommandSpec command, string where)
     {
         if (command.SameHost)
-            return $"not supported yet: -samehost ({where})";
+            return job.Refusal(command, "samehost", $"not supported yet: -samehost ({where})");
         foreach (var kept in command.Kept)
             if (Refused(CommandKeptRefused, kept))
-                return $"not supported yet: -{kept.Name} ({where})";
+                return job.Refusal(command, kept.Name, $"not supported yet: -{kept.Name} ({where})");
         foreach (var word in command.Argv)
             if (Jobs.CommandSubstitution.FindUnsupported(word) is { } code)
-                return $"not supported yet: the substitution {code} in the command line ({where}); Furrow replaces " +
-                    $"%D(path), %h, %n, %r and %%; write %{code} for a literal {code}";
+                return job.Refusal(command, "argv", Substitution(code, where));
         return null;
     }
 
-    // An option given an empty value (`-whendone {}`, as generators write) asks for nothing, so it is not refused.
+    private static string Substitution(string code, string where) =>
+        $"not supported yet: the substitution {code} in the command line ({where}); Furrow replaces %D(path), %h, %n, %r and %%; write %{code} for a literal {code}";
+
+    // An option given an empty value (`-metrics {}`, as generators write) asks for nothing, so it is not refused.
     private static bool Refused(string[] names, KeptOption kept) =>
         names.Contains(kept.Name) && !string.IsNullOrWhiteSpace(kept.Value) && kept.Value.Trim() is not ("0" or "{}");
 }

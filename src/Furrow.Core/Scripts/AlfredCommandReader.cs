@@ -55,6 +55,7 @@ internal sealed class AlfredCommandReader
                 words[0].Start, $"unknown command `{keyword}` in {list}; expected one of: {string.Join(", ", Keywords)}"),
         };
 
+        _values.Places.Add(command, "", words[0]);
         if (command.Kind == CommandKind.Builtin)
         {
             // `File delete "path"` is a Tcl command line of its own, so every word is an argument.
@@ -78,6 +79,8 @@ internal sealed class AlfredCommandReader
                 }
 
                 // Several value words are pieces of one command line: RemoteCmd {exe} {"-f"} {file}.
+                if (argvWords == 0)
+                    _values.Places.Add(command, "argv", word);
                 command.Argv.AddRange(_values.Argv(word, depth));
                 argvWords++;
                 continue;
@@ -134,6 +137,8 @@ internal sealed class AlfredCommandReader
                 command.Tags = _values.List(value, depth);
                 break;
             case "-service":
+                // Only what a compile-stage check can refuse is placed: a script may have a million commands.
+                _values.Places.Add(command, "service", name);
                 command.Service = _values.Key(value, depth);
                 break;
             case "-id":
@@ -152,6 +157,7 @@ internal sealed class AlfredCommandReader
                 command.AtMost = _values.Int(value, depth);
                 break;
             case "-samehost":
+                _values.Places.Add(command, "samehost", name);
                 command.SameHost = _values.Bool(value, depth);
                 break;
             case "-envkey":
@@ -161,6 +167,7 @@ internal sealed class AlfredCommandReader
                 command.RetryRc = _values.IntList(value, depth);
                 break;
             case "-when":
+                _values.Places.Add(command, "when", name);
                 var when = _values.Text(value, depth).Trim();
                 command.When = WhenValues.Contains(when)
                     ? when
@@ -170,7 +177,9 @@ internal sealed class AlfredCommandReader
                 command.Metadata = _values.OptionalText(value, depth);
                 break;
             case "-metrics" or "-minrunsecs" or "-maxrunsecs" or "-resumewhile" or "-resumepin":
-                command.Kept.Add(new KeptOption(name.RawText[1..], _values.Text(value, depth)));
+                var kept = new KeptOption(name.RawText[1..], _values.Text(value, depth));
+                _values.Places.Add(command, kept.Name, name);
+                command.Kept.Add(kept);
                 break;
             default:
                 throw AlfredValues.UnknownOption(name, command.Keyword, Options);

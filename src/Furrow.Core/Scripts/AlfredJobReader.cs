@@ -26,7 +26,8 @@ internal sealed class AlfredJobReader
 
     public JobSpec Read(List<TclWord> words, int depth)
     {
-        var job = new JobSpec();
+        var job = new JobSpec { Places = _values.Places };
+        _values.Places.Add(job, "", words[0]);
 
         // Job evaluates -init first wherever it is written, so its variables are set for every other option.
         for (var i = 1; i < words.Count; i++)
@@ -51,6 +52,7 @@ internal sealed class AlfredJobReader
             }
 
             var value = AlfredValues.TakeOptionValue(words, ref i, "Job");
+            _values.Places.Add(job, word.RawText[1..], word);
             ReadOption(job, word, value, depth);
         }
 

@@ -5,7 +5,7 @@ namespace Furrow.Core.Scripts;
 /// <summary>Reads Tractor/Alfred job scripts (<c>.alf</c>, Tcl syntax) into a <see cref="JobSpec"/>, or the first error with its position.</summary>
 /// <remarks>
 /// The parser never throws for bad input: syntax errors, oversized or too deeply nested scripts, NUL characters and
-/// invalid UTF-8 all come back as a <see cref="ScriptError"/>. Work is linear in the script's size times its nesting
+/// the size limit all come back as a <see cref="ScriptError"/>. Work is linear in the script's size times its nesting
 /// depth, and all nesting is bounded by <see cref="ScriptLimits.MaxDepth"/>.
 /// </remarks>
 public static class AlfredParser
@@ -41,7 +41,7 @@ public static class AlfredParser
         }
     }
 
-    /// <summary>Reads a script from its UTF-8 bytes, refusing invalid UTF-8 with the position of the bad byte.</summary>
+    /// <summary>Reads a script from its bytes, decoded by <see cref="ScriptText.Decode"/> (UTF-8, or Latin-1 when they are not UTF-8).</summary>
     public static ScriptParseResult Parse(ReadOnlySpan<byte> utf8, string fileName, ScriptLimits limits)
     {
         return ScriptText.TryDecode(utf8, fileName, limits, out var text, out var error)
@@ -69,7 +69,7 @@ public static class AlfredParser
                 .ReadCommands(new TclLexer(source, 0, source.Text.Length, 0, limits), 0, "expand output");
             if (tasks.Count == 0)
                 throw source.Fail(source.Text.Length, "the expand command printed no Task; expected Task, Iterate or Instance commands");
-            return ScriptParseResult.Success(new JobSpec { Title = "expand", Subtasks = tasks });
+            return ScriptParseResult.Success(new JobSpec { Title = "expand", Subtasks = tasks, Places = values.Places });
         }
         catch (ScriptSyntaxException e)
         {

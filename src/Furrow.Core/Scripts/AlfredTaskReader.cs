@@ -84,6 +84,7 @@ internal sealed class AlfredTaskReader
     {
         CountTask(words[0]);
         var task = new TaskSpec();
+        _values.Places.Add(task, "", words[0]);
         TclWord? title = null;
         for (var i = 1; i < words.Count; i++)
         {
@@ -104,6 +105,7 @@ internal sealed class AlfredTaskReader
                     task.Id = _values.Key(value, depth);
                     break;
                 case "-service":
+                    _values.Places.Add(task, "service", word);
                     task.Service = _values.Key(value, depth);
                     break;
                 case "-atleast":
@@ -125,6 +127,7 @@ internal sealed class AlfredTaskReader
                     task.SerialSubtasks = _values.Bool(value, depth);
                     break;
                 case "-resumeblock":
+                    _values.Places.Add(task, "resumeblock", word);
                     task.ResumeBlock = _values.Bool(value, depth);
                     break;
                 case "-cleanup":
@@ -160,6 +163,7 @@ internal sealed class AlfredTaskReader
     {
         CountTask(words[0]);
         var instance = new InstanceSpec();
+        _values.Places.Add(instance, "", words[0]);
         TclWord? title = null;
         for (var i = 1; i < words.Count; i++)
         {

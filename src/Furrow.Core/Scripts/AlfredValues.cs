@@ -15,6 +15,9 @@ internal sealed class AlfredValues
 
     public ScriptLimits Limits => Evaluator.Limits;
 
+    /// <summary>Where the options compile-stage refusals name were written (<see cref="JobSpec.Places"/>).</summary>
+    public AlfredPlaces Places { get; } = new();
+
     /// <summary>The value word after the option at <paramref name="i"/>, advancing past it.</summary>
     public static TclWord TakeOptionValue(List<TclWord> words, ref int i, string element)
     {

@@ -51,6 +51,7 @@ public static class JobJson
         }
 
         var nullAt = FindNullElement(job);
+        job.Places = new JsonPlaces(json, fileName, job, MaxJsonDepth(limits));
         return nullAt is null
             ? ScriptParseResult.Success(job)
             : ScriptParseResult.Failure(new ScriptError(fileName, 1, 1, $"expected an object or value at {nullAt}, found null"));

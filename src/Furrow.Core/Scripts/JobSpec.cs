@@ -36,6 +36,16 @@ public sealed class JobSpec
 
     /// <summary>Options Furrow accepts but does not act on yet, kept in script order and written back verbatim.</summary>
     public List<KeptOption> Kept { get; set; } = [];
+
+    /// <summary>Where the job's parts were written, when it was read from a script; null for a job built in code.</summary>
+    [JsonIgnore]
+    public SpecPlaces? Places { get; set; }
+
+    /// <summary>
+    /// A refusal of <paramref name="option"/> of <paramref name="owner"/> (see <see cref="SpecPlaces.ErrorAt"/>) as
+    /// "file:line:column: message" when the job was read from a script, else the message alone.
+    /// </summary>
+    public string Refusal(object owner, string option, string message) => Places?.ErrorAt(owner, option, message).ToString() ?? message;
 }
 
 /// <summary>A child of a job or task: a real task, or an Instance that refers to one elsewhere in the tree.</summary>

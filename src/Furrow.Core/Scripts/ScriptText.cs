@@ -1,12 +1,30 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Unicode;
 
 namespace Furrow.Core.Scripts;
 
-/// <summary>Turns the bytes of a job script into text, refusing oversized input, invalid UTF-8 and NUL bytes with their position.</summary>
+/// <summary>Turns the bytes of a job script into text (<see cref="Decode"/>), refusing oversized input and NUL bytes with their position.</summary>
 public static class ScriptText
 {
+    /// <summary>
+    /// The text of a job script's bytes, the one rule every way a script arrives uses (the engine's spool, Tractor's
+    /// `/spool`, tractor-spool reading a file or standard input). A byte-order mark decides and is dropped (UTF-8,
+    /// UTF-16 LE or BE); without one, valid UTF-8 is UTF-8, and anything else is Latin-1 (ISO-8859-1), byte for byte, as
+    /// older pipelines wrote titles and paths and as Tractor's byte-oriented reader takes them. Never fails and never
+    /// makes U+FFFD: every byte stands for a character.
+    /// </summary>
+    public static string Decode(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
+            return System.Text.Encoding.Unicode.GetString(bytes[2..]);
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+            return System.Text.Encoding.BigEndianUnicode.GetString(bytes[2..]);
+        // Editors on Windows write a byte-order mark; it is not part of the script.
+        var utf8 = bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
+        return Utf8.IsValid(utf8) ? System.Text.Encoding.UTF8.GetString(utf8) : System.Text.Encoding.Latin1.GetString(bytes);
+    }
+
+    /// <summary>A script's text from its bytes (<see cref="Decode"/>), or why not: too large, or a NUL, with its position.</summary>
     public static bool TryDecode(
         ReadOnlySpan<byte> utf8,
         string fileName,
@@ -21,23 +39,7 @@ public static class ScriptText
             return false;
         }
 
-        // Editors on Windows write a byte-order mark; it is not part of the script.
-        if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-        {
-            utf8 = utf8[3..];
-        }
-
-        var chars = new char[utf8.Length];
-        var status = Utf8.ToUtf16(utf8, chars, out var bytesRead, out var charsWritten, replaceInvalidSequences: false);
-        if (status != OperationStatus.Done)
-        {
-            var (line, column) = Locate(utf8, bytesRead);
-            error = new ScriptError(
-                fileName, line, column, $"invalid UTF-8: byte 0x{utf8[bytesRead]:X2} at byte offset {bytesRead} does not start a valid UTF-8 sequence; job scripts must be UTF-8 text");
-            return false;
-        }
-
-        text = new string(chars, 0, charsWritten);
+        text = Decode(utf8);
         error = CheckText(text, fileName, limits);
         if (error is not null)
         {
@@ -78,26 +80,4 @@ public static class ScriptText
 
     private static string TooLargeMessage(long size, ScriptLimits limits) =>
         $"job script is too large: at least {size} bytes, and the limit is {limits.MaxBytes} bytes";
-
-    private static (int Line, int Column) Locate(ReadOnlySpan<byte> utf8, int offset)
-    {
-        var line = 1;
-        var column = 1;
-        for (var i = 0; i < offset; i++)
-        {
-            var b = utf8[i];
-            if (b == (byte)'\n')
-            {
-                line++;
-                column = 1;
-            }
-            else if ((b & 0xC0) != 0x80)
-            {
-                // Columns count characters, so continuation bytes add nothing.
-                column++;
-            }
-        }
-
-        return (line, column);
-    }
 }

@@ -133,9 +133,9 @@ internal static class QueueEndpoints
     // spools it held 64 MB of pieces, given back only slowly.
     private static readonly System.Buffers.ArrayPool<byte> BodyPieces = System.Buffers.ArrayPool<byte>.Create(BodyPieceSize, 8);
 
-    // Reads the script as UTF-8 (a declared length over the limit was refused by SpoolRequestChecks), refusing as soon as
-    // the bytes that arrive pass the limit instead of buffering them; invalid bytes are kept as
-    // U+FFFD so the parser can point at them. The body is gathered in pooled 1 MB pieces, so memory follows the bytes that
+    // Reads the script (a declared length over the limit was refused by SpoolRequestChecks), refusing as soon as the bytes
+    // that arrive pass the limit instead of buffering them, and decodes it by the one rule for scripts (ScriptText.Decode:
+    // UTF-8, or Latin-1 byte for byte when it is not UTF-8; Tractor's /spool arrives here too). The body is gathered in pooled 1 MB pieces, so memory follows the bytes that
     // actually arrived (not a length a client merely declared), and is copied whole once at the end (a 100,000-task
     // script is 13 MB: growing one stream to it copied it several times over).
     private static async Task<string?> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
@@ -160,7 +160,7 @@ internal static class QueueEndpoints
                     break;
             }
             if (pieces.Count == 1)
-                return Encoding.UTF8.GetString(pieces[0], 0, (int)total);
+                return Core.Scripts.ScriptText.Decode(pieces[0].AsSpan(0, (int)total));
             var body = GC.AllocateUninitializedArray<byte>((int)total);
             var at = 0;
             foreach (var piece in pieces)
@@ -169,7 +169,7 @@ internal static class QueueEndpoints
                 piece.AsSpan(0, length).CopyTo(body.AsSpan(at));
                 at += length;
             }
-            return Encoding.UTF8.GetString(body);
+            return Core.Scripts.ScriptText.Decode(body);
         }
         finally
         {

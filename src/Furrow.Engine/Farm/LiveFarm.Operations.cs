@@ -121,6 +121,7 @@ internal sealed partial class LiveFarm
         task.RunningIid = null;
         Dequeue(job, task);
         SetState(job, task, TaskState.Error, changes);
+        RunErrorPostscripts(job, changes);
         return true;
     }
 

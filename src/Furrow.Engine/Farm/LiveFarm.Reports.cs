@@ -178,13 +178,13 @@ internal sealed partial class LiveFarm
                 var task = job.Tasks[invocation.Tid];
                 string? problem = parsed.Error?.ToString();
                 if (problem is null && Core.Scheduling.UnsupportedOptions.Find(parsed.Job!) is { } unsupported)
-                    problem = $"expand output of J{job.Jid} T{task.Tid}: {unsupported}";
+                    problem = unsupported; // placed in the output: "J1 T2 expand output:LINE:COLUMN: ..."
                 Core.Jobs.CompileResult? compiled = null;
                 if (problem is null)
                 {
                     compiled = JobCompiler.CompileExpansion(parsed.Job!, task.Tid, job.Tasks.Length, job.MaxCid + 1,
                         job.Record.AtLeast, job.Record.AtMost, job.Record.EnvKey);
-                    problem = compiled.Error is { } error ? $"expand output of J{job.Jid} T{task.Tid}: {error}" : null;
+                    problem = compiled.Error;
                 }
                 if (problem is null)
                 {
@@ -262,8 +262,20 @@ internal sealed partial class LiveFarm
             // New subtasks from an expand come first; the task goes on (or completes) once they are done.
             foreach (var child in job.Graph.ChildrenOf(task.Tid))
                 Settle(job, child, changes);
+            SkipPostscripts(job, task);
             if (!job.Graph.CanStart(task.Tid, job.IsDone))
+            {
+                // The postscript task runs while it waits only for a job in error; once its error commands are
+                // done it waits again, from its first command, for the job to be done.
+                if (task.HoldsPostscript && task.NextCommand < task.Commands.Count)
+                {
+                    Enqueue(job, task, changes);
+                    return;
+                }
+                if (task.HoldsPostscript)
+                    task.NextCommand = 0;
                 SetState(job, task, TaskState.Blocked, changes);
+            }
             else if (task.NextCommand < task.Commands.Count)
                 Enqueue(job, task, changes);
             else
@@ -273,6 +285,7 @@ internal sealed partial class LiveFarm
         if (expandFailed)
         {
             SetState(job, task, TaskState.Error, changes);
+            RunErrorPostscripts(job, changes);
             return;
         }
         var command = task.Commands[task.NextCommand - 1];
@@ -282,6 +295,7 @@ internal sealed partial class LiveFarm
             return;
         }
         SetState(job, task, TaskState.Error, changes);
+        RunErrorPostscripts(job, changes);
     }
 
     // A blade on which this job's commands keep failing stops getting them: after BlocklistFailures failures there.

@@ -196,6 +196,14 @@ internal sealed partial class LiveFarm
 
     private void Enqueue(LiveJob job, LiveTask task, ChangeSet changes)
     {
+        SkipPostscripts(job, task);
+        // A postscript task ready with nothing left for now (only -when error commands, for a job that is done) is done.
+        if (task.HoldsPostscript && task.State == TaskState.Ready && task.RunningIid is null && task.NextCommand >= task.Commands.Count
+            && job.Graph.CanStart(task.Tid, job.IsDone))
+        {
+            CompleteTask(job, task, changes);
+            return;
+        }
         if (task.QueuedAs is not null || !task.WantsBlade)
             return;
         var cls = task.Commands[task.NextCommand].Class;
@@ -225,6 +233,8 @@ internal sealed partial class LiveFarm
             return;
         if (task.State == TaskState.Done) job.DoneCount--;
         if (state == TaskState.Done) job.DoneCount++;
+        if (task.State == TaskState.Error) job.ErrorCount--;
+        if (state == TaskState.Error) job.ErrorCount++;
         task.State = state;
         changes.Add(new SetTaskState(job.Jid, task.Tid, state, Now, retryCount));
     }
@@ -235,6 +245,7 @@ internal sealed partial class LiveFarm
         var task = job.Tasks[tid];
         if (!WaitIsOver(job, task))
             return;
+        SkipPostscripts(job, task);
         if (task.NextCommand >= task.Commands.Count)
         {
             CompleteTask(job, task, changes);
@@ -256,6 +267,46 @@ internal sealed partial class LiveFarm
             Enqueue(job, task, changes);
     }
 
+    /// <summary>
+    /// Moves the postscript task (<see cref="LiveTask.HoldsPostscript"/>) past the commands that are not for now. Once
+    /// every task it waits for is done, the job is done: everything but `-when error` runs (-cleanup, `-when done`,
+    /// `-when always`). While it still waits, it runs only because the job is in error (<see cref="RunErrorPostscripts"/>):
+    /// just `-when error` and `-when always` run.
+    /// </summary>
+    private static void SkipPostscripts(LiveJob job, LiveTask task)
+    {
+        if (!task.HoldsPostscript)
+            return;
+        var inError = !job.Graph.CanStart(task.Tid, job.IsDone);
+        while (task.NextCommand < task.Commands.Count && !RunsNow(task.Commands[task.NextCommand].RunType, inError))
+            task.NextCommand++;
+
+        static bool RunsNow(CommandRunType type, bool inError) =>
+            inError ? type is CommandRunType.PostError or CommandRunType.PostAlways : type != CommandRunType.PostError;
+    }
+
+    /// <summary>
+    /// A task of the job just went into error or finished. When a task is in error and nothing can run any more (no task
+    /// waits for a blade, no command runs: each task left is done, in error, or waits for one in error), the job is in
+    /// error as Tractor means it, and its `-when error` and `-when always` postscript commands (and `-whenerror`) run,
+    /// once each time the job gets there: a retried task that errors again runs them again. Constant time, as it is
+    /// asked at every task's end.
+    /// </summary>
+    private void RunErrorPostscripts(LiveJob job, ChangeSet changes)
+    {
+        if (job.ErrorPostscriptTid == 0 || job.ErrorCount == 0 || job.ReadyCount > 0 || job.ActiveCount > 0)
+            return;
+        var post = job.Tasks[job.ErrorPostscriptTid];
+        if (post.State != TaskState.Blocked || post.RunningIid is not null)
+            return;
+        post.NextCommand = 0;
+        SkipPostscripts(job, post);
+        if (post.NextCommand >= post.Commands.Count)
+            return;
+        SetState(job, post, TaskState.Ready, changes);
+        Enqueue(job, post, changes);
+    }
+
     private static bool WaitIsOver(LiveJob job, LiveTask task) =>
         task.State == TaskState.Blocked && job.Graph.CanStart(task.Tid, job.IsDone);
 
@@ -272,6 +323,8 @@ internal sealed partial class LiveFarm
             changes.Add(new SetJobTimes(job.Jid, job.Started ? null : Now, Now));
             Forget(job, changes);
         }
+        else
+            RunErrorPostscripts(job, changes);
     }
 
     /// <summary>Takes a finished or deleted job out of memory and releases the jobs that waited for it (`-afterjids`).</summary>
@@ -397,6 +450,9 @@ internal sealed partial class LiveFarm
         task.Progress = null;
         changes.Add(new SetTaskProgress(job.Jid, task.Tid, null));
         var state = job.Graph.CanStart(task.Tid, job.IsDone) ? TaskState.Ready : TaskState.Blocked;
+        // An error run of the postscript task that is cut off is over: the task waits, from its first command, for the job.
+        if (state == TaskState.Blocked && task.HoldsPostscript)
+            task.NextCommand = 0;
         SetState(job, task, state, changes, countRetry ? task.RetryCount : null);
         if (state == TaskState.Ready && task.Commands.Count == 0)
             CompleteTask(job, task, changes);

@@ -68,6 +68,12 @@ internal sealed class LiveJob
 
     public bool AllDone => DoneCount == Tasks.Length - 1;
 
+    /// <summary>How many tasks are in error; with nothing ready or running, the job is in error.</summary>
+    public int ErrorCount { get; set; }
+
+    /// <summary>The task holding `-when error`/`-when always` postscript commands (and `-whenerror`); 0 when none does.</summary>
+    public int ErrorPostscriptTid { get; set; }
+
     public bool IsDone(int tid) => Tasks[tid].State == TaskState.Done;
 
     /// <summary>Jobs of `-afterjids` not done yet.</summary>

@@ -71,6 +71,8 @@ internal static class LiveJobBuilder
                 job.MaxCid = Math.Max(job.MaxCid, c.Cid);
             }
             tasks[t.Tid] = new LiveTask(t.Tid, t.Title, commands);
+            if (commands.Exists(c => c.RunType is CommandRunType.PostError or CommandRunType.PostAlways))
+                job.ErrorPostscriptTid = t.Tid;
             job.Shapes.Add(new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, t.InstanceOf));
         }
         job.Tasks = tasks;
@@ -157,6 +159,8 @@ internal static class LiveJobBuilder
             task.NextCommand = next < 0 ? records.Count : next;
             if (task.State == TaskState.Done)
                 done++;
+            else if (task.State == TaskState.Error)
+                job.ErrorCount++;
         }
         job.DoneCount = done;
         job.Started = job.Record.StartTimeMs is not null;

@@ -46,6 +46,15 @@ internal sealed class LiveTask(int tid, string title, List<LiveCommand> commands
     /// <summary>The command of id <paramref name="cid"/>, or null when the task has none.</summary>
     public LiveCommand? Command(int cid) => IndexOfCommand(cid) is >= 0 and var at ? Commands[at] : null;
 
+    /// <summary>
+    /// Whether this is the task holding its job's `-postscript` (and `-whendone`/`-whenerror`) commands, the compiler's
+    /// "job cleanup" task: its commands run by what they are for, done or error (<see cref="LiveFarm"/>'s SkipPostscripts).
+    /// </summary>
+    public bool HoldsPostscript => _holdsPostscript ??=
+        commands.Exists(c => c.RunType is CommandRunType.PostDone or CommandRunType.PostError or CommandRunType.PostAlways);
+
+    private bool? _holdsPostscript;
+
     /// <summary>Active or ready with a command still to hand out and none running.</summary>
     public bool WantsBlade => (State is TaskState.Ready or TaskState.Active) && RunningIid is null && NextCommand < Commands.Count;
 }

@@ -49,18 +49,20 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             spec.Paused = paused;
         // NaN and the infinities cannot be ordered, stored (NaN) or listed as JSON, and 1e308 outranks anything a wrangler
         // could set: refused like any malformed value, by the one rule every path uses.
+        // A priority the spooler gave (tractor-spool -p) is not in the script, so it has no place there.
         if (spec.Priority is { } given && JobPriority.Refusal(given) is { } badPriority)
-            return new SpoolResult(0, $"{fileName}: {badPriority}");
+            return new SpoolResult(0, request.Priority is null ? spec.Refusal(spec, "priority", badPriority) : $"{fileName}: {badPriority}");
+        // The parsed job knows where its parts were written, so these refusals name file, line and column already.
         if (UnsupportedOptions.Find(spec) is { } unsupported)
-            return new SpoolResult(0, $"{fileName}: {unsupported}");
+            return new SpoolResult(0, unsupported);
         var compiled = JobCompiler.Compile(spec);
         if (compiled.Error is { } logic)
-            return new SpoolResult(0, $"{fileName}: {logic}");
+            return new SpoolResult(0, logic);
 
         var now = clock.GetUtcNow();
         var terms = await TermsAsync(spec, now, request.Scope, cancellationToken).ConfigureAwait(false);
         if (terms.Error is { } termsError)
-            return new SpoolResult(0, $"{fileName}: {termsError}");
+            return new SpoolResult(0, termsError);
         var record = new JobRecord(0, request.Owner, spec.Title, spec.Priority ?? 1, now.ToUnixTimeMilliseconds(), request.Host,
             request.FileName, request.Cwd ?? spec.SpoolCwd, spec.Paused ?? false, false, null, null, spec.Comment)
         {
@@ -113,11 +115,11 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         {
             var after = AfterTime.Parse(spec.After, now, options.Value.TimeZone);
             if (after.Error is { } error)
-                return new Terms(null, [], $"-after {{{spec.After}}}: {error}");
+                return new Terms(null, [], spec.Refusal(spec, "after", $"-after {{{spec.After}}}: {error}"));
             afterMs = after.When?.ToUnixTimeMilliseconds();
         }
         if (!policy.KnowsTier(spec.Tier))
-            return new Terms(null, [], $"-tier {spec.Tier}: not one of this site's DispatchTiers ({string.Join(", ", options.Value.DispatchTiers)})");
+            return new Terms(null, [], spec.Refusal(spec, "tier", $"-tier {spec.Tier}: not one of this site's DispatchTiers ({string.Join(", ", options.Value.DispatchTiers)})"));
         if (spec.AfterJids.Count == 0)
             return new Terms(afterMs, [], null);
         var jids = spec.AfterJids.Select(j => (long)j).Distinct().ToList();
@@ -133,7 +135,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
                 if (!await store.JobExistsAsync(jid, scope, cancellationToken).ConfigureAwait(false))
                     unknown.Add(jid);
             if (unknown.Count > 0)
-                return new Terms(null, [], $"-afterjids names job(s) {string.Join(", ", unknown)}, which do not exist");
+                return new Terms(null, [], spec.Refusal(spec, "afterjids", $"-afterjids names job(s) {string.Join(", ", unknown)}, which do not exist"));
         }
         return new Terms(afterMs, jids, null);
     }

@@ -123,12 +123,13 @@ public sealed class JobValidateTests
     }
 
     [Fact]
-    public void Validate_PostscriptThatRunsOnError_IsRefusedAsNotSupportedYet()
+    public void Validate_PostscriptsThatRunOnErrorOrAlways_AreAccepted()
     {
         var job = WithTask(Echo("t"));
         job.Postscript.Add(new Command("mail") { When = PostscriptWhen.Error });
+        job.Postscript.Add(new Command("log") { When = PostscriptWhen.Always });
 
-        Assert.Contains("not supported yet: -postscript commands that run -when error", Refusal(job), StringComparison.Ordinal);
+        job.Validate();
     }
 
     [Theory]

@@ -265,6 +265,15 @@ public sealed class JobCompilerTests
     }
 
     [Fact]
+    public void Compile_TurnsWhenDoneAndWhenError_IntoShellPostscriptCommands_AfterTheJobsOwn()
+    {
+        var job = Compiles("Job -title {t} -whendone {mail -s done comp} -whenerror {} -postscript { Cmd -when error {notify} } -subtasks { Task {A} }");
+
+        Assert.Equal([(CommandRunType.PostError, "notify"), (CommandRunType.PostDone, "/bin/sh|-c|mail -s done comp")],
+            job.Tasks[1].Commands.Select(c => (c.RunType, string.Join('|', c.Argv))));
+    }
+
+    [Fact]
     public void Compile_AddsNoFinalTask_WhenTheJobHasNoCleanupOrPostscript()
     {
         var job = Compiles("Job -title {t} -subtasks { Task {A} -cleanup { Cmd {rm x} } }");

@@ -111,27 +111,27 @@ public sealed class AlfredParserLimitsTests
     }
 
     [Fact]
-    public void Parse_RefusesInvalidUtf8_WithPositionOfTheBadByte()
+    public void Parse_ReadsBytesThatAreNotUtf8_AsLatin1_ByteForByte()
     {
-        byte[] bytes = [.. "Job -title {é}\nJob -x {"u8, 0xC3, 0x28, .. "}"u8];
+        // "Szène" as an older pipeline wrote it: è is the one byte 0xE8, which no UTF-8 sequence starts with.
+        byte[] bytes = [.. "Job -title {Sz"u8, 0xE8, .. "ne} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {"u8, 0xE9, 0xE9, .. "}} } }"u8];
 
-        var result = AlfredParser.Parse(bytes, "bad.alf", ScriptLimits.Default);
+        var result = AlfredParser.Parse(bytes, "latin1.alf", ScriptLimits.Default);
 
-        Assert.False(result.Succeeded);
-        ScriptAssert.At(result.Error, 2, 9);
-        Assert.Contains("invalid UTF-8: byte 0xC3", result.Error.Message);
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal("Sz\u00e8ne", result.Job.Title);
+        Assert.Equal(["echo", "\u00e9\u00e9"], ((TaskSpec)result.Job.Subtasks[0]).Commands[0].Argv);
     }
 
-    [Fact]
-    public void Parse_RefusesTruncatedUtf8AtEnd()
-    {
-        byte[] bytes = [.. "Job -title {a}\n"u8, 0xE2, 0x82];
-
-        var result = AlfredParser.Parse(bytes, "bad.alf", ScriptLimits.Default);
-
-        Assert.False(result.Succeeded);
-        ScriptAssert.At(result.Error, 2, 1);
-    }
+    [Theory]
+    [InlineData(new byte[] { 0x53, 0xC3, 0xA9 }, "S\u00e9")] // valid UTF-8 is UTF-8
+    [InlineData(new byte[] { 0x53, 0xC3, 0x28 }, "S\u00c3(")] // a broken sequence makes the whole text Latin-1
+    [InlineData(new byte[] { 0x61, 0xE2, 0x82 }, "a\u00e2\u0082")] // so does one cut off at the end
+    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF, 0x53, 0xC3, 0xA9 }, "S\u00e9")] // a UTF-8 byte-order mark is dropped
+    [InlineData(new byte[] { 0xFF, 0xFE, 0x53, 0x00, 0xE9, 0x00 }, "S\u00e9")] // UTF-16 LE with its mark
+    [InlineData(new byte[] { 0xFE, 0xFF, 0x00, 0x53, 0x00, 0xE9 }, "S\u00e9")] // UTF-16 BE with its mark
+    public void Decode_ReadsUtf8_ElseLatin1_AndHonoursAByteOrderMark(byte[] bytes, string expected) =>
+        Assert.Equal(expected, ScriptText.Decode(bytes));
 
     [Fact]
     public void Parse_ReadsUtf8BytesWithByteOrderMark()

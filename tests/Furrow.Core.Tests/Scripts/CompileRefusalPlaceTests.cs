@@ -1,0 +1,114 @@
+using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
+using Furrow.Core.Scripts;
+
+namespace Furrow.Core.Tests.Scripts;
+
+/// <summary>
+/// Refusals made after parsing (options Furrow cannot honour, the compiler's checks) name file, line and column of
+/// the word they are about, as parse errors do; in the JSON form they name the JSON path and its line and column.
+/// </summary>
+public sealed class CompileRefusalPlaceTests
+{
+    // Everything the compile stage refuses, from the script alone, with the word each refusal must point at.
+    public static TheoryData<string, string, string> Refused => new()
+    {
+        { "Task {t} -resumeblock 1 -cmds { RemoteCmd {true} }", "-resumeblock", "not supported yet: -resumeblock (task \"t\")" },
+        { "Task {t} -cmds { RemoteCmd {true}\n  RemoteCmd -maxrunsecs 30 {true} }", "-maxrunsecs", "not supported yet: -maxrunsecs (task \"t\", command 2)" },
+        { "Task {t} -cmds { RemoteCmd -minrunsecs 3 {true} }", "-minrunsecs", "not supported yet: -minrunsecs" },
+        { "Task {t} -cmds { RemoteCmd -resumewhile {a b} {true} }", "-resumewhile", "not supported yet: -resumewhile" },
+        { "Task {t} -cmds { RemoteCmd -resumepin 1 {true} }", "-resumepin", "not supported yet: -resumepin" },
+        { "Task {t} -cmds { RemoteCmd -metrics {x} {true} }", "-metrics", "not supported yet: -metrics" },
+        { "Task {t} -cmds { RemoteCmd -service {a &&} {true} }", "-service", "bad service key {a &&} on task \"t\", command 1" },
+        { "Task {t} -service {(a} -cmds { RemoteCmd {true} }", "-service", "bad service key {(a} on task \"t\"" },
+        { "Task {t} -cmds { RemoteCmd {true} }\n  Task {u} -subtasks { Instance {nowhere} }", "Instance", "Instance {nowhere} refers to no task" },
+        { "Task {t} -cleanup { RemoteCmd {echo} {%j} }", "{echo}", "not supported yet: the substitution %j" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public void EveryCompileStageRefusal_NamesTheLineAndColumnOfItsWord(string tasks, string word, string message)
+    {
+        var script = $"Job -title {{j}} -subtasks {{\n  {tasks}\n}}\n";
+        var job = AlfredParser.Parse(script, "shot.alf").GetJobOrThrow();
+
+        var refusal = UnsupportedOptions.Find(job) ?? JobCompiler.Compile(job).Error;
+
+        Assert.NotNull(refusal);
+        var (line, column) = Place(script, word);
+        Assert.StartsWith($"shot.alf:{line}:{column}: {message}", refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JobLevelRefusals_NameTheJobsOption()
+    {
+        const string script = "Job -title {j}\\\n  -service {a ||} -subtasks { Task {t} -cmds { RemoteCmd {true} } }";
+        var job = AlfredParser.Parse(script, "shot.alf").GetJobOrThrow();
+        Assert.StartsWith("shot.alf:2:3: bad service key {a ||} on the job: ", JobCompiler.Compile(job).Error, StringComparison.Ordinal);
+
+        var empty = AlfredParser.Parse("\n\nJob -title {empty}", "e.alf").GetJobOrThrow();
+        Assert.Equal("e.alf:3:1: the job has no tasks", JobCompiler.Compile(empty).Error);
+
+        // An option the job gives is placed at its name (the spool's -priority, -after, -tier and -afterjids checks).
+        var timed = AlfredParser.Parse("Job -title {j}\\\n -after {soon} -tier {x} -afterjids {9} -priority 1e9", "t.alf").GetJobOrThrow();
+        foreach (var option in new[] { "after", "tier", "afterjids", "priority" })
+            Assert.StartsWith($"t.alf:2:{Place(" -after {soon} -tier {x} -afterjids {9} -priority 1e9", "-" + option).Column}: bad",
+                timed.Refusal(timed, option, "bad"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOptionInAQuotedScript_IsPlacedAtTheWordItCameFrom()
+    {
+        // Text made by substitution has no place of its own in the file: the word holding it is the place.
+        const string script = "Job -title {j} -subtasks \"Task {t} -resumeblock 1 -cmds {RemoteCmd {true}}\"";
+        var job = AlfredParser.Parse(script, "q.alf").GetJobOrThrow();
+        Assert.StartsWith($"q.alf:1:{script.IndexOf('"') + 1}: not supported yet: -resumeblock", UnsupportedOptions.Find(job), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExpandOutput_RefusalsArePlacedInTheOutput()
+    {
+        var parsed = AlfredParser.ParseExpansion("Task {a} -cmds {\n RemoteCmd -metrics {x} {true} }", "J1 T2 expand output", ScriptLimits.Default);
+        Assert.StartsWith("J1 T2 expand output:2:12: not supported yet: -metrics", UnsupportedOptions.Find(parsed.GetJobOrThrow()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheJsonForm_NamesTheJsonPath_AndItsLineAndColumn()
+    {
+        const string json = """
+            {
+              "title": "j",
+              "subtasks": [
+                { "kind": "task", "title": "t", "resumeBlock": true,
+                  "commands": [ { "argv": ["true"] }, { "argv": ["x"], "service": "a &&" } ] }
+              ]
+            }
+            """;
+        var job = JobJson.Deserialize(json, "j.json").GetJobOrThrow();
+        Assert.Equal("j.json:4:37: not supported yet: -resumeblock (task \"t\") (at $.subtasks[0].resumeBlock)", UnsupportedOptions.Find(job));
+        var badKey = JobCompiler.Compile(job).Error;
+        Assert.StartsWith("j.json:5:60: bad service key {a &&} on task \"t\", command 2: ", badKey, StringComparison.Ordinal);
+        Assert.EndsWith("(at $.subtasks[0].commands[1].service)", badKey, StringComparison.Ordinal);
+
+        // Kept options are placed at their entry of "kept"; an Instance at its object.
+        const string kept = """{ "title": "j", "subtasks": [ { "kind": "task", "title": "t", "commands": [ { "argv": ["x"],""" + "\n" +
+            """ "kept": [ { "name": "metrics", "value": "m" } ] } ] }, { "kind": "instance", "title": "none" } ] }""";
+        var keptJob = JobJson.Deserialize(kept, "k.json").GetJobOrThrow();
+        Assert.Equal("k.json:2:12: not supported yet: -metrics (task \"t\", command 1) (at $.subtasks[0].commands[0].kept[0])", UnsupportedOptions.Find(keptJob));
+        keptJob.Subtasks[0] = new TaskSpec { Title = "t", Commands = [new CommandSpec { Argv = ["x"] }] };
+        Assert.StartsWith("k.json:2:57: Instance {none} refers to no task", JobCompiler.Compile(keptJob).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AJobBuiltInCode_IsRefusedWithoutAPlace() =>
+        Assert.Equal("not supported yet: -resumeblock (task \"t\")",
+            UnsupportedOptions.Find(new JobSpec { Subtasks = [new TaskSpec { Title = "t", ResumeBlock = true }] }));
+
+    private static (int Line, int Column) Place(string text, string word)
+    {
+        var at = text.IndexOf(word, StringComparison.Ordinal);
+        Assert.True(at >= 0, $"{word} is not in the script");
+        var lineStart = text.LastIndexOf('\n', Math.Max(0, at - 1)) + 1;
+        return (text[..at].Count(c => c == '\n') + 1, at - lineStart + 1);
+    }
+}
