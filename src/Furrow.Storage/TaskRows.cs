@@ -32,7 +32,7 @@ internal static class TaskRows
     public const string CommandTable = "commands";
 
     public static readonly string[] CommandColumns =
-        ["jid", "cid", "tid", "argv", "kind", "runtype", "service", "expand", "retryrc", "state", "tags", "atleast", "atmost", "envkey"];
+        ["jid", "cid", "tid", "argv", "kind", "runtype", "service", "expand", "retryrc", "state", "tags", "atleast", "atmost", "envkey", "cmd_id", "refersto"];
 
     /// <summary>
     /// Writes every task of <paramref name="tasks"/> to <paramref name="sink"/>, in its state since
@@ -80,6 +80,8 @@ internal static class TaskRows
                 sink.Integer(cmd.AtLeast);
                 sink.Integer(cmd.AtMost);
                 sink.Text(JsonColumns.Write(cmd.EnvKey, StorageJsonContext.Default.ListString));
+                sink.Text(cmd.Id);
+                sink.Text(cmd.RefersTo);
                 sink.EndRow();
             }
         }

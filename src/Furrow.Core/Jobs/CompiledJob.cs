@@ -44,4 +44,10 @@ public sealed record CompiledCommand(
 
     /// <summary>`-atmost`: slots the command takes when more are free; null when neither it, its task nor its job says.</summary>
     public int? AtMost { get; init; }
+
+    /// <summary>`-id`: the command's name within its job, which another command's <see cref="RefersTo"/> may use; null when none.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>`-refersto`: the <see cref="Id"/> of another command, as the script gave it; kept and listed, not acted on.</summary>
+    public string? RefersTo { get; init; }
 }

@@ -142,6 +142,8 @@ public static class JobCompiler
                 : [.. cmd.EnvKey.Concat(job.EnvKey).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.Ordinal)],
             AtLeast = cmd.AtLeast ?? task?.AtLeast ?? job.AtLeast,
             AtMost = cmd.AtMost ?? task?.AtMost ?? job.AtMost,
+            Id = cmd.Id,
+            RefersTo = cmd.RefersTo,
         };
 
     private sealed class MutableTask(int tid, int parentTid, TaskSpec spec)
