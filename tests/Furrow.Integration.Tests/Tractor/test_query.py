@@ -240,6 +240,26 @@ def check_task_and_command_columns_furrow_derives(ctx):
     assert [r["cid"] for r in rows_of(c.select("command", "jid=%d and refersto=first" % jid, ["cid"]))] == [2]
 
 
+def check_a_null_limit_stops_at_maxrecords_and_says_so(ctx):
+    """limit NULL is the param maxrecords (10,000 rows); past it the reply's msg says more match and how to get them."""
+    c = ctx.logged_in()
+    maxrecords = [p for p in rows_of(c.select("param", "name=maxrecords", [])) if p["name"] == "maxrecords"]
+    assert maxrecords == [{"name": "maxrecords", "value": "10000"}], maxrecords
+    frames = "\n".join("    Task {f%d} -cmds { RemoteCmd {/bin/echo %d} }" % (i, i) for i in range(1, 10003))
+    reply = c.spool("Job -title {over maxrecords} -paused 1 -subtasks {\n%s\n}\n" % frames)
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+    cut = c.select("task", "jid=%d" % jid, ["tid"], ["tid"], limit=None)
+    body = cut.json()
+    assert cut.status == 200 and body["rc"] == 0 and len(body["rows"]) == 10000, (cut.status, body["msg"], len(body["rows"]))
+    assert "maxrecords (10000 rows)" in body["msg"] and "0 for every row" in body["msg"], body["msg"]
+    assert [r["tid"] for r in body["rows"][:2]] == [1, 2] and body["rows"][-1]["tid"] == 10000
+    every = rows_of(c.select("task", "jid=%d" % jid, ["tid"], ["tid"], limit=0))
+    assert [r["tid"] for r in every] == list(range(1, 10003)), len(every)
+    # Up to maxrecords a NULL limit says nothing more.
+    assert len(rows_of(c.select("task", "jid=%d and tid <= 10000" % jid, ["tid"], limit=None))) == 10000
+
+
 def check_archive_finds_deleted_jobs(ctx):
     c = ctx.logged_in()
     title = "qa%s-deleted" % uuid.uuid4().hex[:8]
