@@ -79,8 +79,8 @@ public sealed class TqTests : IAsyncLifetime
         // Depth-first tids: a=1, b=2, c=3; b holds an Instance of a, so a has two parents: the job (0) and b.
         var jid = await _site.SpoolAsync("""
             Job -title {graph} -atleast 1 -subtasks {
-                Task {a} -atleast 2 -atmost 4 -cmds {
-                    RemoteCmd {{echo} {a1}} -id {first}
+                Task {a} -atleast 2 -atmost 4 -metadata {shot=10} -preview {sho a.exr} -cmds {
+                    RemoteCmd {{echo} {a1}} -id {first} -msg {hello} -metadata {pass=beauty}
                     RemoteCmd {{echo} {a2}} -refersto {first} -atmost 3
                 }
                 Task {b} -subtasks {
@@ -116,6 +116,13 @@ public sealed class TqTests : IAsyncLifetime
         Assert.True(code == 0, stderr);
         Assert.Equal(["first|null", "null|first", "null|null"], JsonDocument.Parse(stdout).RootElement.EnumerateArray()
             .Select(r => $"{r.GetProperty("id").GetString() ?? "null"}|{r.GetProperty("refersto").GetString() ?? "null"}"));
+        (code, stdout, stderr) = await Tq("--json", "commands", $"jid={jid} and msg=hello and metadata like beauty", "-c", "cid,msg,metadata");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("1|hello|pass=beauty", string.Join('|', JsonDocument.Parse(stdout).RootElement.EnumerateArray().Single().EnumerateObject().Select(p => p.Value.ToString())));
+        (code, stdout, stderr) = await Tq("--json", "tasks", $"jid={jid} and preview", "-c", "tid,metadata,preview,chaser");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("""[{"tid":1,"metadata":"shot=10","preview":["sho","a.exr"],"chaser":[]}]""",
+            JsonSerializer.Serialize(JsonDocument.Parse(stdout).RootElement));
         (code, stdout, stderr) = await Tq("commands", "refersto=first", "-c", "jid,cid", "--nh");
         Assert.True(code == 0, stderr);
         Assert.Equal($"{jid} 2", Words(stdout));

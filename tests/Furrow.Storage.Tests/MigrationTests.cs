@@ -126,7 +126,7 @@ public sealed class MigrationTests
         // Version 11's task counts go on the way down, and are counted again from the tasks on the way up.
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey", "dirmap",
             "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone", "lockedby", "crews", "editpolicy"];
-        string[] commandColumns = ["tags", "atleast", "atmost", "envkey", "cmd_id", "refersto"];
+        string[] commandColumns = ["tags", "atleast", "atmost", "envkey", "cmd_id", "refersto", "msg", "metadata"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew", "argv"];
         Assert.Single(before["commands"], r => r.Contains("cmd_id=f1render", StringComparison.Ordinal));
         Assert.Single(before["commands"], r => r.Contains("refersto=f1render", StringComparison.Ordinal));
@@ -144,7 +144,7 @@ public sealed class MigrationTests
         Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
         Assert.Equal(Without(before["commands"], commandColumns), await RowsAsync(connection, "commands"));
         // Version 5's progress goes on the way down too; no task had any.
-        Assert.Equal(Without(before["tasks"], ["progress"]), await RowsAsync(connection, "tasks"));
+        Assert.Equal(Without(before["tasks"], ["progress", "metadata", "preview", "chaser"]), await RowsAsync(connection, "tasks"));
         Assert.Equal(Without(olderInvocations, usageColumns), await RowsAsync(connection, "invocations"));
         foreach (var table in tables.Except(["jobs", "blades", "commands", "tasks", "invocations", "job_scripts"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
@@ -159,7 +159,7 @@ public sealed class MigrationTests
         };
         Assert.Equal(WithValues(before["jobs"], defaults), await RowsAsync(connection, "jobs"));
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
-        Assert.Equal(WithValues(before["commands"], new() { ["tags"] = "[]", ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["cmd_id"] = "NULL", ["refersto"] = "NULL" }),
+        Assert.Equal(WithValues(before["commands"], new() { ["tags"] = "[]", ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["cmd_id"] = "NULL", ["refersto"] = "NULL", ["msg"] = "NULL", ["metadata"] = "NULL" }),
             await RowsAsync(connection, "commands"));
         Assert.Equal(WithValues(olderInvocations, usageColumns.ToDictionary(c => c, _ => "NULL")), await RowsAsync(connection, "invocations"));
         foreach (var table in tables.Except(["jobs", "blades", "commands", "invocations"]))
@@ -213,10 +213,12 @@ public sealed class MigrationTests
 
         Assert.Equal(4, await store.MigrateToAsync(4, none));
 
-        Assert.Equal(Without(before["tasks"], ["progress"]), await RowsAsync(connection, "tasks"));
+        Assert.Equal(Without(before["tasks"], ["progress", "metadata", "preview", "chaser"]), await RowsAsync(connection, "tasks"));
         Assert.Equal(MigrationCatalog.LatestVersion, await store.MigrateAsync(none));
-        Assert.Equal(WithValues(before["tasks"], new() { ["progress"] = "NULL" }), await RowsAsync(connection, "tasks"));
-        Assert.Equal(WithValues(before["commands"], new() { ["cmd_id"] = "NULL", ["refersto"] = "NULL" }), await RowsAsync(connection, "commands"));
+        Assert.Equal(WithValues(before["tasks"], new() { ["progress"] = "NULL", ["metadata"] = "NULL", ["preview"] = "[]", ["chaser"] = "[]" }),
+            await RowsAsync(connection, "tasks"));
+        Assert.Equal(WithValues(before["commands"], new() { ["cmd_id"] = "NULL", ["refersto"] = "NULL", ["msg"] = "NULL", ["metadata"] = "NULL" }),
+            await RowsAsync(connection, "commands"));
         foreach (var table in tables.Except(["tasks", "commands"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
         Assert.All(await store.ListTasksAsync(null, none), t => Assert.Null(t.Progress));

@@ -319,6 +319,7 @@ internal sealed class QueryColumns
             "AND n.cid = (SELECT MIN(m.cid) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid))",
         // The command the task dispatched last: the running one while it is active (a task runs its commands one at a time).
         ["currcid"] = "(SELECT n.cid FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid ORDER BY n.iid DESC LIMIT 1)",
+        ["metadata"] = "t.metadata", ["preview"] = "t.preview", ["chaser"] = "t.chaser",
     };
 
     // Lists made per row as JSON text, the form the stored list columns have: a task's commands (cids) and its parents
@@ -344,7 +345,7 @@ internal sealed class QueryColumns
         ["local"] = "CASE WHEN c.kind = 'local' THEN 1 ELSE 0 END", ["expand"] = "c.expand", ["runtype"] = "c.runtype",
         ["service"] = "c.service", ["tags"] = "c.tags", ["minslots"] = "c.atleast", ["maxslots"] = "c.atmost",
         ["envkey"] = "c.envkey", ["retryrcodes"] = "c.retryrc", ["state"] = "c.state", ["owner"] = "j.owner", ["kind"] = "c.kind",
-        ["id"] = "c.cmd_id", ["refersto"] = "c.refersto",
+        ["id"] = "c.cmd_id", ["refersto"] = "c.refersto", ["msg"] = "c.msg", ["metadata"] = "c.metadata",
     };
 
     private static readonly Dictionary<string, string> Invocations = new(StringComparer.Ordinal)
