@@ -245,7 +245,10 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         var elapsed = exit is { StartedMs: { } from, EndedMs: { } to } ? (to - from) / 1000.0
             : Stopwatch.GetElapsedTime(running.StartedTimestamp).TotalSeconds;
         var stopped = exit?.EndedMs ?? Now;
-        var usage = new ProcessUsage(elapsed, Max(user, exit?.UserSecs), Max(system, exit?.SystemSecs), Max(rss, exit?.MaxRssBytes), vsz);
+        var peakRss = Max(rss, exit?.MaxRssBytes);
+        // The keeper's peak RSS is the kernel's exact one; the virtual size is only sampled, and a peak between two samples
+        // (a short child's) is missed. Resident pages are part of the virtual size, so the exact RSS peak is a floor for it.
+        var usage = new ProcessUsage(elapsed, Max(user, exit?.UserSecs), Max(system, exit?.SystemSecs), peakRss, vsz is null ? null : Max(vsz, peakRss));
         if (interrupted is not null)
             outbox.Add(seq => new InvocationEvent(seq, a.Iid, InvocationEventTypes.Interrupted, stopped, ExitCode: exitCode, Text: interrupted, Usage: usage));
         else

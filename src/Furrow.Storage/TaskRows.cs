@@ -27,12 +27,12 @@ internal static class TaskRows
     public const string TaskTable = "tasks";
 
     public static readonly string[] TaskColumns =
-        ["jid", "tid", "parent_tid", "title", "task_id", "service", "serialsubtasks", "instance_of", "state", "statetime"];
+        ["jid", "tid", "parent_tid", "title", "task_id", "service", "serialsubtasks", "instance_of", "state", "statetime", "metadata", "preview", "chaser"];
 
     public const string CommandTable = "commands";
 
     public static readonly string[] CommandColumns =
-        ["jid", "cid", "tid", "argv", "kind", "runtype", "service", "expand", "retryrc", "state", "tags", "atleast", "atmost", "envkey"];
+        ["jid", "cid", "tid", "argv", "kind", "runtype", "service", "expand", "retryrc", "state", "tags", "atleast", "atmost", "envkey", "cmd_id", "refersto", "msg", "metadata"];
 
     /// <summary>
     /// Writes every task of <paramref name="tasks"/> to <paramref name="sink"/>, in its state since
@@ -54,6 +54,9 @@ internal static class TaskRows
             sink.Text(JsonColumns.Write(task.InstanceOf, StorageJsonContext.Default.ListInt32));
             sink.Text(readyTids is not null && readyTids.Contains(task.Tid) ? ready : blocked);
             sink.BigInt(timeMs);
+            sink.Text(task.Metadata);
+            sink.Text(JsonColumns.Write(task.Preview, StorageJsonContext.Default.ListString));
+            sink.Text(JsonColumns.Write(task.Chaser, StorageJsonContext.Default.ListString));
             sink.EndRow();
         }
     }
@@ -80,6 +83,10 @@ internal static class TaskRows
                 sink.Integer(cmd.AtLeast);
                 sink.Integer(cmd.AtMost);
                 sink.Text(JsonColumns.Write(cmd.EnvKey, StorageJsonContext.Default.ListString));
+                sink.Text(cmd.Id);
+                sink.Text(cmd.RefersTo);
+                sink.Text(cmd.Msg);
+                sink.Text(cmd.Metadata);
                 sink.EndRow();
             }
         }

@@ -19,10 +19,11 @@ public sealed class InvocationRecordTests
             Job -title {usage} -subtasks {
                 Task {heavy} -cmds { RemoteCmd {sh -c "x=$(head -c 60000000 /dev/zero | tr '\\0' a); sh -c 'i=0; while [ \$i -lt 1500000 ]; do i=\$((i+1)); done'; echo ${#x}"} }
                 Task {light} -cmds { RemoteCmd {true} }
+                Task {burst} -cmds { RemoteCmd {sh -c "python3 -c 'b = bytes(1) * (300 << 20)'; sleep 1"} }
             }
             """);
-        var job = await site.WaitForJobAsync(jid, j => j.NumDone + j.NumError == 2, TimeSpan.FromSeconds(60), "both finished");
-        Assert.True(job.NumDone == 2, await site.Client.TaskLogAsync(jid, 1));
+        var job = await site.WaitForJobAsync(jid, j => j.NumDone + j.NumError == 3, TimeSpan.FromSeconds(60), "all three finished");
+        Assert.True(job.NumDone == 3, await site.Client.TaskLogAsync(jid, 1));
 
         var rows = await site.Client.InvocationsAsync($"jid={jid}");
         var heavy = rows.Single(r => r.Tid == 1);
@@ -32,17 +33,22 @@ public sealed class InvocationRecordTests
         Assert.True(heavy.ElapsedReal >= heavy.UserSecs, $"elapsed {heavy.ElapsedReal} < user {heavy.UserSecs}");
         Assert.True(light.ElapsedReal < heavy.ElapsedReal, $"light {light.ElapsedReal}, heavy {heavy.ElapsedReal}");
         Assert.True(light.PeakRss is null or < 50L << 20, $"light rss {light.PeakRss}");
+        // A child's short peak (over between two samples) is in the kernel's RSS peak; the virtual size is never below it.
+        var burst = rows.Single(r => r.Tid == 3);
+        Assert.InRange(burst.PeakRss!.Value, 250L << 20, 1L << 30);
+        Assert.All(rows, r => Assert.True(r.PeakVsz is null || r.PeakVsz >= r.PeakRss, $"vsz {r.PeakVsz} < rss {r.PeakRss} ({r.Tid})"));
+        Assert.NotNull(burst.PeakVsz);
         // Times are the engine's: dispatched, then started, then stopped; the elapsed time fits in between.
         Assert.True(heavy.DispatchTime <= heavy.StartTime && heavy.StartTime <= heavy.StopTime, $"{heavy}");
         Assert.True((heavy.StopTime - heavy.StartTime) / 1000.0 >= heavy.ElapsedReal - 1, $"{heavy}");
 
-        // Tractor's invocation columns answer clauses, with units.
-        Assert.Equal([heavy.Iid], (await site.Client.InvocationsAsync($"jid={jid} and rss > 50M")).Select(r => r.Iid));
-        Assert.Equal([heavy.Iid], (await site.Client.InvocationsAsync($"jid={jid} and elapsedapp > 0.2 and cpu > 0.05")).Select(r => r.Iid));
+        // Tractor's invocation columns answer clauses, with units (among the first two tasks: the burst is big too).
+        Assert.Equal([heavy.Iid], (await site.Client.InvocationsAsync($"jid={jid} and tid < 3 and rss > 50M")).Select(r => r.Iid));
+        Assert.Equal([heavy.Iid], (await site.Client.InvocationsAsync($"jid={jid} and tid < 3 and elapsedapp > 0.2 and cpu > 0.05")).Select(r => r.Iid));
         var fast = heavy.ElapsedReal!.Value / 2;
         Assert.Equal([heavy.Iid], (await site.Client.InvocationsAsync(
-            $"jid={jid} and elapsedreal > {fast.ToString(CultureInfo.InvariantCulture)}s")).Select(r => r.Iid));
-        var (code, stdout, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "invocations", $"jid={jid} and rss > 50M");
+            $"jid={jid} and tid < 3 and elapsedreal > {fast.ToString(CultureInfo.InvariantCulture)}s")).Select(r => r.Iid));
+        var (code, stdout, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "invocations", $"jid={jid} and tid < 3 and rss > 50M");
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["iid", "jid", "tid", "cid", "blade", "pid", "rc", "status", "elapsed", "cpu", "rss"],

@@ -74,6 +74,61 @@ public sealed class TqTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TaskAndCommandColumnsFurrowDerives_HaveTheirValues_InListingsAndClauses()
+    {
+        // Depth-first tids: a=1, b=2, c=3; b holds an Instance of a, so a has two parents: the job (0) and b.
+        var jid = await _site.SpoolAsync("""
+            Job -title {graph} -atleast 1 -subtasks {
+                Task {a} -atleast 2 -atmost 4 -metadata {shot=10} -preview {sho a.exr} -cmds {
+                    RemoteCmd {{echo} {a1}} -id {first} -msg {hello} -metadata {pass=beauty}
+                    RemoteCmd {{echo} {a2}} -refersto {first} -atmost 3
+                }
+                Task {b} -subtasks {
+                    Task {c} -cmds { RemoteCmd {{echo} {c}} }
+                    Instance {a}
+                }
+            }
+            """, "ana");
+
+        var (code, stdout, stderr) = await Tq("--json", "tasks", $"jid={jid}", "-c", "tid,cids,ptids,minslots,maxslots,activetime,currcid", "-s", "tid");
+
+        Assert.True(code == 0, stderr);
+        var rows = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(3, rows.Count);
+        string Cell(int row, string column) => rows[row].GetProperty(column).GetRawText();
+        Assert.Equal(["[1,2]", "[]", "[3]"], rows.Select((_, i) => Cell(i, "cids")));
+        Assert.Equal(["[0,2]", "[0]", "[2]"], rows.Select((_, i) => Cell(i, "ptids")));
+        // A task's slots are its commands' (each falling back to its task's, then its job's); a task without commands has none.
+        Assert.Equal(["2", "null", "1"], rows.Select((_, i) => Cell(i, "minslots")));
+        Assert.Equal(["4", "null", "null"], rows.Select((_, i) => Cell(i, "maxslots")));
+        // Nothing has run (this site has no blade).
+        Assert.All(rows, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("activetime").ValueKind));
+        Assert.All(rows, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("currcid").ValueKind));
+
+        (code, stdout, stderr) = await Tq("tasks", $"jid={jid} and ptids=2 and cids", "-c", "tid", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["1", "3"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
+        (code, stdout, stderr) = await Tq("tasks", $"jid={jid} and minslots >= 2", "-c", "tid", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("1", stdout.Trim());
+
+        (code, stdout, stderr) = await Tq("--json", "commands", $"jid={jid}", "-c", "cid,id,refersto", "-s", "cid");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["first|null", "null|first", "null|null"], JsonDocument.Parse(stdout).RootElement.EnumerateArray()
+            .Select(r => $"{r.GetProperty("id").GetString() ?? "null"}|{r.GetProperty("refersto").GetString() ?? "null"}"));
+        (code, stdout, stderr) = await Tq("--json", "commands", $"jid={jid} and msg=hello and metadata like beauty", "-c", "cid,msg,metadata");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("1|hello|pass=beauty", string.Join('|', JsonDocument.Parse(stdout).RootElement.EnumerateArray().Single().EnumerateObject().Select(p => p.Value.ToString())));
+        (code, stdout, stderr) = await Tq("--json", "tasks", $"jid={jid} and preview", "-c", "tid,metadata,preview,chaser");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("""[{"tid":1,"metadata":"shot=10","preview":["sho","a.exr"],"chaser":[]}]""",
+            JsonSerializer.Serialize(JsonDocument.Parse(stdout).RootElement));
+        (code, stdout, stderr) = await Tq("commands", "refersto=first", "-c", "jid,cid", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"{jid} 2", Words(stdout));
+    }
+
+    [Fact]
     public async Task IdShorthands_Distinct_AndArchives()
     {
         var (code, stdout, stderr) = await Tq("jobs", _ana.ToString(), _bob.ToString(), "-c", "jid", "--nh");

@@ -52,7 +52,9 @@ public abstract class QueryTranslationContractTests
         "not id", "service like pixar", "not service", "progress > 50", "progress", "not progress", "progress = 100",
         "retrycount > 0", "retrycount", "statetime > -1h", "statetime < -1h", "haslog", "not haslog", "serialsubtasks",
         "job.title like cars", "tid in [1, 2, 3]", "spooltime > -1d", "tier = batch", "projects = fx", "mine and not done",
-        "tid like 1", "progress like 5",
+        "tid like 1", "progress like 5", "cids", "not cids", "cids = 2", "cids in [3, 9]", "cids > 4", "cids like 1",
+        "ptids = 0", "ptids = 1", "not ptids = 0", "ptids > 1", "minslots", "not minslots", "minslots = 2", "maxslots >= 4",
+        "activetime", "not activetime", "activetime > -1h", "currcid", "currcid = 2", "not currcid",
     ];
 
     public static readonly string[] CommandClauses =
@@ -62,6 +64,7 @@ public abstract class QueryTranslationContractTests
         "not retryrcodes", "retryrc > 3", "state = blocked", "state = done", "owner = ana", "task.title like frame",
         "task.state = error", "tags", "not tags", "tags = gpu", "minslots", "maxslots", "envkey", "job.priority >= 5", "cid > 2",
         "tid = 2 and jid = 1", "local like true", "argv like \"^-t:2$\"", "kind = local", "kind != remote",
+        "id", "not id", "id = f1render", "refersto = f1render", "refersto like ^f1", "task.cids = 2", "task.ptids = 1",
     ];
 
     public static readonly string[] InvocationClauses =
@@ -76,7 +79,8 @@ public abstract class QueryTranslationContractTests
     public static readonly string[] JobSorts = ["state,-jid", "priority", "-priority", "owner,-jid", "-spooltime", "stoptime", "-stoptime", "title",
         "-numdone", "projects", "-afterjids", "tier,-pri"];
 
-    public static readonly string[] TaskSorts = ["-progress", "state,tid", "-retrycount", "title", "owner,-tid", "job.priority"];
+    public static readonly string[] TaskSorts = ["-progress", "state,tid", "-retrycount", "title", "owner,-tid", "job.priority", "ptids,-tid",
+        "-cids", "-activetime", "currcid", "minslots"];
 
     public static readonly string[] InvocationSorts = ["-rss", "blade", "stoptime", "-cpu,iid", "rcode"];
 
@@ -492,6 +496,16 @@ public abstract class QueryTranslationContractTests
                 ["progress"] = t.State == TaskState.Done ? 100.0 : (double?)t.Progress,
                 ["haslog"] = invocations.Any(i => i.Jid == t.Jid && i.Tid == t.Tid && i.StartTimeMs is not null),
             };
+            var own = commands.Where(c => c.Jid == t.Jid && c.Tid == t.Tid).OrderBy(c => c.Cid).ToList();
+            var runs = invocations.Where(i => i.Jid == t.Jid && i.Tid == t.Tid).OrderBy(i => i.Iid).ToList();
+            var values = taskValues[(t.Jid, t.Tid)];
+            values["cids"] = own.Select(c => (long)c.Cid).ToList();
+            values["ptids"] = new List<long> { t.ParentTid }
+                .Concat(tasks.Where(n => n.Jid == t.Jid && n.InstanceOf.Contains(t.Tid)).OrderBy(n => n.Tid).Select(n => (long)n.Tid)).ToList();
+            values["minslots"] = own.Max(c => (long?)c.AtLeast);
+            values["maxslots"] = own.Max(c => (long?)c.AtMost);
+            values["activetime"] = own.Count == 0 ? null : Time(runs.Where(i => i.Cid == own[0].Cid).Max(i => (long?)i.DispatchTimeMs));
+            values["currcid"] = runs.Count == 0 ? null : (long)runs[^1].Cid;
         }
 
         var commandValues = new Dictionary<(long, int), Dictionary<string, object?>>();
@@ -504,6 +518,9 @@ public abstract class QueryTranslationContractTests
                 ["minslots"] = (long?)c.AtLeast, ["maxslots"] = (long?)c.AtMost, ["envkey"] = c.EnvKey.ToList(),
                 ["retryrcodes"] = c.RetryRc.Select(x => (long)x).ToList(), ["state"] = c.State.ToName(), ["owner"] = jobs[c.Jid].Owner,
                 ["kind"] = c.Kind,
+                // The `-id` and `-refersto` of TestJobs.Shot's first frame (the store's records do not carry them).
+                ["id"] = c.Argv.SequenceEqual(["prman", "-t:2", "/shots/10/f1.rib"]) ? "f1render" : null,
+                ["refersto"] = c.Argv.SequenceEqual(["sh", "-c", "echo done 1"]) ? "f1render" : null,
             };
         }
 

@@ -13,8 +13,8 @@ internal static class TestJobs
         Job -title {comp shot 10} -priority 5 -comment {nightly} -subtasks {
             Task {render all} -serialsubtasks 1 -subtasks {
                 Task {frame 1} -id f1 -service {pixarRender} -cmds {
-                    RemoteCmd {prman -t:2 /shots/10/f1.rib} -service {pixarRender} -retryrc {3 4}
-                    RemoteCmd {sh -c {echo done 1}}
+                    RemoteCmd {prman -t:2 /shots/10/f1.rib} -service {pixarRender} -retryrc {3 4} -id {f1render}
+                    RemoteCmd {sh -c {echo done 1}} -refersto {f1render}
                 }
                 Task {frame 2} -cmds {
                     RemoteCmd {prman /shots/10/f2.rib} -expand 1

@@ -20,7 +20,17 @@ public sealed record CompiledTask(
     bool SerialSubtasks,
     IReadOnlyList<int> Children,
     IReadOnlyList<int> InstanceOf,
-    IReadOnlyList<CompiledCommand> Commands);
+    IReadOnlyList<CompiledCommand> Commands)
+{
+    /// <summary>`-metadata`: text the script attached to the task, kept and listed, not acted on; null when none.</summary>
+    public string? Metadata { get; init; }
+
+    /// <summary>`-preview` and `-chaser`: the command lines Tractor's Dashboard offers to view the task's output; kept and listed.</summary>
+    public IReadOnlyList<string> Preview { get; init; } = [];
+
+    /// <inheritdoc cref="Preview"/>
+    public IReadOnlyList<string> Chaser { get; init; } = [];
+}
 
 /// <summary>One command of a compiled job; cids count from 1 across the job in task order.</summary>
 public sealed record CompiledCommand(
@@ -44,4 +54,16 @@ public sealed record CompiledCommand(
 
     /// <summary>`-atmost`: slots the command takes when more are free; null when neither it, its task nor its job says.</summary>
     public int? AtMost { get; init; }
+
+    /// <summary>`-id`: the command's name within its job, which another command's <see cref="RefersTo"/> may use; null when none.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>`-refersto`: the <see cref="Id"/> of another command, as the script gave it; kept and listed, not acted on.</summary>
+    public string? RefersTo { get; init; }
+
+    /// <summary>`-msg`: the text the script gave the command (Alfred's message to the command), kept and listed; null when none.</summary>
+    public string? Msg { get; init; }
+
+    /// <summary>`-metadata`: text the script attached to the command, kept and listed, not acted on; null when none.</summary>
+    public string? Metadata { get; init; }
 }

@@ -98,7 +98,10 @@ public static class JobCompiler
 
         var compiled = tasks.Select(t => new CompiledTask(
             t.Tid, t.ParentTid, t.Spec.Title, t.Spec.Id, t.Spec.Service, t.Spec.SerialSubtasks,
-            t.Children, t.InstanceOf, t.Commands)).ToList();
+            t.Children, t.InstanceOf, t.Commands)
+        {
+            Metadata = t.Spec.Metadata, Preview = t.Spec.Preview, Chaser = t.Spec.Chaser,
+        }).ToList();
         return CompileResult.Ok(new CompiledJob { Spec = spec, Tasks = compiled });
     }
 
@@ -205,6 +208,10 @@ public static class JobCompiler
                 : [.. cmd.EnvKey.Concat(job.EnvKey).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.Ordinal)],
             AtLeast = cmd.AtLeast ?? task?.AtLeast ?? job.AtLeast,
             AtMost = cmd.AtMost ?? task?.AtMost ?? job.AtMost,
+            Id = cmd.Id,
+            RefersTo = cmd.RefersTo,
+            Msg = cmd.Msg,
+            Metadata = cmd.Metadata,
         };
 
     private sealed class MutableTask(int tid, int parentTid, TaskSpec spec)

@@ -59,10 +59,10 @@ public sealed class QuerySchema
         ("est", "esttotalsecs"), ("ntasks", "numtasks"), ("jobid", "jid"));
 
     // Task, command and invocation searches also see the job's owner (tq's `tasks owner=louise`, `user=louise`) and a
-    // state; any other job column is there under its own name too (`tasks priority > 100`), as `job.column`.
+    // state; any other job column is there under its own name too (`tasks priority > 100`), as `job.column`. The store
+    // works out cids, ptids, minslots, maxslots, activetime and currcid from the task's commands, Instances and invocations.
     public static QuerySchema Tasks { get; } = new(QueryTable.Tasks, "task",
-    ["minslots", "maxslots", "cids", "ptids", "attached", "readytime", "activetime", "currcid", "preview", "chaser", "metadata",
-        "resumeblock"],
+    ["attached", "readytime", "resumeblock"],
     [
         I("jid"), I("tid"), S("title"), S("id"), S("service"), I("minslots"), I("maxslots"), IL("cids"),
         B("serialsubtasks"), IL("ptids"), B("attached"), S("state"), T("statetime"), T("readytime"),
@@ -73,7 +73,7 @@ public sealed class QuerySchema
 
     // Furrow adds `kind`: remote, local or builtin (Tractor's `local` is kind=local).
     public static QuerySchema Commands { get; } = new(QueryTable.Commands, "command",
-    ["msg", "id", "refersto", "metadata", "resumewhile", "resumepin"],
+    ["resumewhile", "resumepin"],
     [
         I("jid"), I("tid"), I("cid"), SL("argv"), B("local"), B("expand"), S("runtype"), S("msg"), S("service"),
         SL("tags"), S("id"), S("refersto"), I("minslots"), I("maxslots"), SL("envkey"), IL("retryrcodes"),

@@ -119,8 +119,10 @@ internal static class ColumnQueryEndpoints
         var tag = tags.Of(context, QueryTable.Params);
         if (tag.IsKnownTo(context.Request))
             return tag.NotModified(context.Response);
-        var rows = (await store.ListParamsAsync(ct))
-            .Select(p => QueryRow.From(new Dictionary<string, object?> { ["name"] = p.Name, ["value"] = p.Value }))
+        // maxrecords (Tractor's): how many rows a query with no limit (tractorselect's NULL) gives; the engine's, not stored.
+        var rows = (await store.ListParamsAsync(ct)).Select(p => (p.Name, p.Value))
+            .Append(("maxrecords", ListPage.DefaultSize.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(p => QueryRow.From(new Dictionary<string, object?> { ["name"] = p.Item1, ["value"] = p.Item2 }))
             .Where(row => page.Where?.Root.Evaluate(row) ?? true)
             .ToList();
         if (page.Sort is { } sort)

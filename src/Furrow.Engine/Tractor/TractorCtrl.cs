@@ -107,15 +107,27 @@ internal static class TractorCtrl
             "Furrow opens a pooled connection for each call, so there is no connection to remake"));
     }
 
-    // The native status, under Tractor's rc/msg; qlen=1 and enumq=1 ask for the queue's size, which it always carries.
+    // The native status, under Tractor's rc/msg. qlen=1 adds `qlen`, the dispatch queue's length (tasks ready to run; the
+    // native status carries it as readyTasks too). enumq=1 would list the queue itself, which Furrow does not here: it is
+    // refused naming the param, with the listing that gives it, rather than answered without it.
     private static async Task<TractorReply> StatusAsync(TractorCall call)
     {
+        var qlen = call.Get("qlen");
+        if (qlen is not (null or "" or "0" or "1"))
+            return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad qlen '{qlen}': ctrl?q=status takes qlen=1 (add the queue's length) or qlen=0");
+        var enumq = call.Get("enumq");
+        if (enumq is not (null or "" or "0"))
+            return TractorReply.Error(enumq == "1" ? StatusCodes.Status501NotImplemented : StatusCodes.Status400BadRequest, enumq == "1"
+                ? "ctrl?q=status does not list the queue (enumq=1): qlen=1 gives its length, and `tq tasks ready` or db?q=tractorselect('task', 'ready', ...) lists it"
+                : $"bad enumq '{enumq}': ctrl?q=status takes enumq=0 only (Furrow does not list the queue here)");
         var native = await call.NativeAsync("EngineStatus", []).ConfigureAwait(false);
         return TractorCall.From(native, root => TractorReply.Ok("engine running", w =>
         {
             foreach (var property in root.EnumerateObject())
                 property.WriteTo(w);
             w.WriteString("user", call.User);
+            if (qlen == "1")
+                w.WriteNumber("qlen", root.GetProperty("readyTasks").GetInt32());
         }));
     }
 }

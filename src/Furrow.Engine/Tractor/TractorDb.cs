@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Furrow.Core.Query;
 using Furrow.Engine.Api;
@@ -15,8 +16,9 @@ namespace Furrow.Engine.Tractor;
 /// <c>{"rc": 0, "msg": "", "rows": [{"COLUMN": value, ...}, ...]}</c>. Keys are the column names as asked (every column
 /// Furrow keeps of the table when none are); times are text as Tractor's database renders a timestamp
 /// (<c>2026-12-02 04:35:12.345+00</c>, in the engine's time zone), lists are arrays, a value a row lacks is null.
-/// A NULL limit is the native listing's default page, <see cref="ListPage.DefaultSize"/> rows (Furrow's equivalent of the
-/// param row `maxrecords`); 0 is no limit (every page is read). A bad clause, column or sort answers 400 with `rows` as a
+/// A NULL limit is the param row `maxrecords` as Tractor has it: the native listing's default page,
+/// <see cref="ListPage.DefaultSize"/> rows; when more rows match, the reply's msg says so (<see cref="MaxRecordsMessage"/>).
+/// 0 is no limit (every page is read). A bad clause, column or sort answers 400 with `rows` as a
 /// text whose last line names the token, which is what EngineClient shows. Any other SQL, and TractorJobDump, is refused 501.
 /// </summary>
 internal static class TractorDb
@@ -81,6 +83,7 @@ internal static class TractorDb
         var pages = new List<(byte[] Body, int Start, int End)>();
         long offset = 0;
         long remaining = select.Limit is > 0 and var l ? l : long.MaxValue;
+        var cut = false;
         call.Context.Items[ColumnTableReply.TractorRowsKey] = true;
         try
         {
@@ -95,7 +98,8 @@ internal static class TractorDb
                 var (start, end, returned, more) = RowsOf(native.Body);
                 // NULL is one page, the native default; a limit or 0 reads on while the native listing has more.
                 var last = select.Limit is null || !more || returned == 0 || remaining - returned <= 0;
-                if (last && pages.Count == 0)
+                cut = select.Limit is null && more;
+                if (last && pages.Count == 0 && !cut)
                     return new TractorReply(StatusCodes.Status200OK, native.Body);
                 pages.Add((native.Body, start, end));
                 remaining -= returned;
@@ -109,7 +113,10 @@ internal static class TractorDb
             call.Context.Items.Remove(ColumnTableReply.TractorRowsKey);
         }
         var joined = new ArrayBufferWriter<byte>(pages.Sum(p => p.End - p.Start + 1) + 64);
-        joined.Write("{\"rc\":0,\"msg\":\"\",\"rows\":["u8);
+        // A NULL limit that left rows behind says so (Tractor's maxrecords), never cuts silently.
+        joined.Write(cut
+            ? Encoding.UTF8.GetBytes($"{{\"rc\":0,\"msg\":\"{MaxRecordsMessage}\",\"rows\":[")
+            : "{\"rc\":0,\"msg\":\"\",\"rows\":["u8);
         var first = true;
         foreach (var (body, start, end) in pages.Where(p => p.End > p.Start))
         {
@@ -121,6 +128,10 @@ internal static class TractorDb
         joined.Write("],\"next\":null}"u8);
         return new TractorReply(StatusCodes.Status200OK, joined.WrittenSpan.ToArray());
     }
+
+    /// <summary>The msg of a NULL-limit reply that stopped at maxrecords rows with more matching.</summary>
+    public static string MaxRecordsMessage { get; } =
+        $"stopped at maxrecords ({ListPage.DefaultSize} rows) and more match: give a limit, or 0 for every row";
 
     private static List<KeyValuePair<string, string?>> NativeQuery(TractorSelectCall select, string where, IReadOnlyList<string> asked, long remaining, long offset)
     {

@@ -140,18 +140,20 @@ internal static class TractorQueue
         List<(string Setting, string Operation, List<KeyValuePair<string, string?>> Extra)> steps)
     {
         var done = new List<string>();
-        var items = new List<string>();
         var refusals = new List<string>();
+        Outcome? last = null;
         foreach (var (setting, operation, extra) in steps)
         {
             var outcome = await RunAsync(call, operation, clause, extra).ConfigureAwait(false);
             if (outcome.Failure(targets) is { } failure)
                 return done.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then {setting}: {failure.Message}");
             done.Add(setting);
-            items = outcome.Done;
+            last = outcome;
             refusals.AddRange(outcome.Refused);
         }
-        return Reply($"{string.Join(", ", done)} on {string.Join(" ", items)}", items, refusals);
+        var items = last?.Done ?? [];
+        var notFound = last is null ? ([], null) : await NotFoundAsync(call, targets, last).ConfigureAwait(false);
+        return notFound.Error ?? Reply($"{string.Join(", ", done)} on {string.Join(" ", items)}", items, refusals, notFound.Labels);
     }
 
     private static Task<TractorReply> TaskOperationAsync(TractorCall call, string operation, Targets targets)
@@ -166,12 +168,41 @@ internal static class TractorQueue
     private static async Task<TractorReply> OperateAsync(TractorCall call, string operation, string clause, Targets targets)
     {
         var outcome = await RunAsync(call, operation, clause, []).ConfigureAwait(false);
-        return outcome.Failure(targets) ?? Reply($"{operation} {string.Join(" ", outcome.Done)}", outcome.Done, outcome.Refused);
+        if (outcome.Failure(targets) is { } failure)
+            return failure;
+        var notFound = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
+        return notFound.Error ?? Reply($"{operation} {string.Join(" ", outcome.Done)}", outcome.Done, outcome.Refused, notFound.Labels);
     }
 
-    private static TractorReply Reply(string message, List<string> done, List<string> refused) => TractorReply.Ok(
-        refused.Count == 0 ? message : $"{message}; refused: {string.Join("; ", refused)}", w =>
+    // The jobs or tasks named that do not exist (or the caller cannot see), when fewer were done and refused than named:
+    // read back by the clause, as the native operation found its targets. None for a subset (a job with no active task is
+    // no unknown job) or commands.
+    private static async Task<(List<string> Labels, TractorReply? Error)> NotFoundAsync(TractorCall call, Targets targets, Outcome outcome)
+    {
+        var named = targets.Named().DistinctBy(n => n.Label).ToList();
+        if (targets.Subset is not null || targets.Cids is not null || outcome.Done.Count + outcome.Refused.Count >= named.Count)
+            return ([], null);
+        var seen = new HashSet<(long, long)>();
+        var error = targets.Tids is null
+            ? await MonitorParams.EachRowAsync(call, "jobs", ["jid"], targets.JobClause(), row => seen.Add((row["jid"].GetInt64(), 0)))
+                .ConfigureAwait(false)
+            : await MonitorParams.EachRowAsync(call, "tasks", ["jid", "tid"], targets.TaskClause(),
+                row => seen.Add((row["jid"].GetInt64(), row["tid"].GetInt64()))).ConfigureAwait(false);
+        return ([.. named.Where(n => !seen.Contains((n.Jid, n.Tid))).Select(n => n.Label)], error);
+    }
+
+    // Done on some, refused on others (named with why), and the ids given that matched nothing named as not found.
+    private static TractorReply Reply(string message, List<string> done, List<string> refused, List<string>? notFound = null) => TractorReply.Ok(
+        (refused.Count == 0 ? message : $"{message}; refused: {string.Join("; ", refused)}")
+            + (notFound is { Count: > 0 } ? $"; not found: {string.Join(", ", notFound)}" : ""), w =>
         {
+            if (notFound is { Count: > 0 })
+            {
+                w.WriteStartArray("notfound");
+                foreach (var item in notFound)
+                    w.WriteStringValue(item);
+                w.WriteEndArray();
+            }
             w.WriteStartArray("done");
             foreach (var item in done)
                 w.WriteStringValue(item);
@@ -307,6 +338,11 @@ internal static class TractorQueue
         public TractorReply PairingError(string name) => TractorReply.Error(StatusCodes.Status400BadRequest,
             $"{name}= names ids of one job (one jid=) or one id per job (as many {name}s as jids, in the same order); got {Jids.Count} jids and " +
             $"{(name == "tid" ? Tids : Cids)!.Count} {name}s");
+
+        /// <summary>The jobs (`J5`) or tasks (`J5 T2`) named, as the native operation names what it did or refused.</summary>
+        public IEnumerable<(long Jid, long Tid, string Label)> Named() => Tids is null ? Jids.Select(j => (j, 0L, $"J{j}"))
+            : Jids.Count == 1 ? Tids.Select(t => (Jids[0], t, $"J{Jids[0]} T{t}"))
+            : Jids.Zip(Tids, (j, t) => (j, t, $"J{j} T{t}"));
 
         public string NothingMatched()
         {

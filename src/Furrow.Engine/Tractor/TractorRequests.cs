@@ -75,6 +75,13 @@ internal static class TractorRequests
             foreach (var (key, values) in QueryHelpers.ParseQuery(body))
                 parameters[key] = parameters.TryGetValue(key, out var before) ? StringValues.Concat(before, values) : values;
         }
+        foreach (var key in parameters.Keys.ToList())
+        {
+            if (Once(key, parameters[key]) is not { } merged)
+                return (StatusCodes.Status400BadRequest, $"{key}= is given {parameters[key].Count} times, with different values " +
+                    $"({string.Join(", ", parameters[key].Select(v => $"'{Shown(v)}'"))}): give it once");
+            parameters[key] = merged;
+        }
         foreach (var (header, parameter) in SpoolHeaders)
         {
             if (request.Headers[header] is { Count: > 0 } value && !parameters.ContainsKey(parameter))
@@ -85,6 +92,24 @@ internal static class TractorRequests
         request.QueryString = QueryString.Create(parameters.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
         return null;
     }
+
+    // Parameters that hold a comma-joined list of ids (§1): given more than once (in the URL and the body, or twice in
+    // either), their lists are one list, in the order given.
+    private static readonly string[] ListParameters = ["jid", "tid", "cid", "jids"];
+
+    // A parameter's one value: a list parameter's values joined, another's value when every copy agrees, else null (the
+    // request is refused naming it, never read by its first copy alone).
+    private static StringValues? Once(string key, StringValues values)
+    {
+        if (values.Count <= 1)
+            return values;
+        if (ListParameters.Contains(key, StringComparer.Ordinal))
+            return new StringValues(string.Join(",", values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim().Trim(','))));
+        return values.Distinct(StringComparer.Ordinal).Count() == 1 ? new StringValues(values[0]) : (StringValues?)null;
+    }
+
+    // A value as a refusal quotes it: short, whatever was sent.
+    private static string Shown(string? value) => value is { Length: > 40 } ? value[..40] + "..." : value ?? "";
 
     // The user a Tractor call names when it sends no user=: see the type.
     private static string? WhoFor(HttpContext context, Dictionary<string, StringValues> parameters)

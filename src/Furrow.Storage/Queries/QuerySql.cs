@@ -136,7 +136,7 @@ internal sealed class QuerySql
 
     private string Expression(string key)
     {
-        var (table, expression) = _columns.Resolve(key);
+        var (table, expression) = _columns.Resolve(key, _dialect);
         if (table is not null)
             _tables.Add(table);
         return expression;
@@ -311,6 +311,32 @@ internal sealed class QueryColumns
         ["serialsubtasks"] = "t.serialsubtasks", ["state"] = "t.state", ["statetime"] = "t.statetime",
         ["haslog"] = "CASE WHEN EXISTS (SELECT 1 FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid AND n.starttime IS NOT NULL) THEN 1 ELSE 0 END",
         ["progress"] = "CASE WHEN t.state = 'done' THEN 100 ELSE t.progress END", ["retrycount"] = "t.retrycount", ["owner"] = "j.owner",
+        // Slots a task needs and takes are its commands' (each already falling back to the task's and job's -atleast/-atmost).
+        ["minslots"] = "(SELECT MAX(m.atleast) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid)",
+        ["maxslots"] = "(SELECT MAX(m.atmost) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid)",
+        // The task's run begins with its first command: the newest dispatch of that command, null before any.
+        ["activetime"] = "(SELECT MAX(n.dispatchtime) FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid " +
+            "AND n.cid = (SELECT MIN(m.cid) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid))",
+        // The command the task dispatched last: the running one while it is active (a task runs its commands one at a time).
+        ["currcid"] = "(SELECT n.cid FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid ORDER BY n.iid DESC LIMIT 1)",
+        ["metadata"] = "t.metadata", ["preview"] = "t.preview", ["chaser"] = "t.chaser",
+    };
+
+    // Lists made per row as JSON text, the form the stored list columns have: a task's commands (cids) and its parents
+    // (ptids: the task it sits under, 0 for the job itself, first; then each task whose Instance names it, in tid order).
+    private static readonly Dictionary<string, string> SqliteTasks = new(StringComparer.Ordinal)
+    {
+        ["cids"] = "(SELECT json_group_array(s.cid) FROM (SELECT m.cid FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid ORDER BY m.cid) s)",
+        ["ptids"] = "(SELECT json_group_array(s.p) FROM (SELECT 0 AS k, t.parent_tid AS p UNION ALL SELECT 1, n.tid FROM tasks n, json_each(n.instance_of) e " +
+            "WHERE n.jid = t.jid AND n.instance_of <> '[]' AND e.value = t.tid ORDER BY 1, 2) s)",
+    };
+
+    private static readonly Dictionary<string, string> PostgresTasks = new(StringComparer.Ordinal)
+    {
+        ["cids"] = "('[' || COALESCE((SELECT string_agg(CAST(m.cid AS TEXT), ',' ORDER BY m.cid) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid), '') || ']')",
+        ["ptids"] = "('[' || (SELECT string_agg(CAST(s.p AS TEXT), ',' ORDER BY s.k, s.p) FROM (SELECT 0 AS k, t.parent_tid AS p UNION ALL " +
+            "SELECT 1, n.tid FROM tasks n CROSS JOIN jsonb_array_elements_text(CAST(n.instance_of AS jsonb)) AS e(value) " +
+            "WHERE n.jid = t.jid AND n.instance_of <> '[]' AND CAST(e.value AS INTEGER) = t.tid) s) || ']')",
     };
 
     private static readonly Dictionary<string, string> Commands = new(StringComparer.Ordinal)
@@ -319,6 +345,7 @@ internal sealed class QueryColumns
         ["local"] = "CASE WHEN c.kind = 'local' THEN 1 ELSE 0 END", ["expand"] = "c.expand", ["runtype"] = "c.runtype",
         ["service"] = "c.service", ["tags"] = "c.tags", ["minslots"] = "c.atleast", ["maxslots"] = "c.atmost",
         ["envkey"] = "c.envkey", ["retryrcodes"] = "c.retryrc", ["state"] = "c.state", ["owner"] = "j.owner", ["kind"] = "c.kind",
+        ["id"] = "c.cmd_id", ["refersto"] = "c.refersto", ["msg"] = "c.msg", ["metadata"] = "c.metadata",
     };
 
     private static readonly Dictionary<string, string> Invocations = new(StringComparer.Ordinal)
@@ -360,7 +387,7 @@ internal sealed class QueryColumns
     /// The expression for a row key and the other table it needs joined (null for the listing's own, and for the job,
     /// which every listing joins). Refuses a column the store does not keep, naming it.
     /// </summary>
-    public (string? Table, string Expression) Resolve(string key)
+    public (string? Table, string Expression) Resolve(string key, SqlDialect dialect)
     {
         var dot = key.IndexOf('.');
         var (table, column) = dot < 0 ? (_name, key) : (key[..dot], key[(dot + 1)..]);
@@ -372,7 +399,10 @@ internal sealed class QueryColumns
             "invocation" => Invocations,
             _ => null,
         };
-        if (map is null || !map.TryGetValue(column, out var expression))
+        var expression = "";
+        var found = map is not null && (map.TryGetValue(column, out expression!)
+            || (table == "task" && (dialect == SqlDialect.Postgres ? PostgresTasks : SqliteTasks).TryGetValue(column, out expression!)));
+        if (!found)
             throw new QueryRejectedException($"not recorded by Furrow: {key}");
         if (table == _name || table == "job")
             return (null, expression);

@@ -240,7 +240,7 @@ public sealed class TractorQueryParseTests
     [InlineData("not elapsed", QueryTable.Jobs, "elapsed")]
     [InlineData("numslots > 1", QueryTable.Invocations, "numslots")]
     [InlineData("job.metadata like x", QueryTable.Tasks, "job.metadata")]
-    [InlineData("msg like x", QueryTable.Commands, "msg")]
+    [InlineData("resumepin", QueryTable.Commands, "resumepin")]
     [InlineData("udi > 1", QueryTable.Blades, "udi")]
     public void Parse_AColumnFurrowDoesNotKeep_IsRefusedByName(string clause, QueryTable table, string name)
     {

@@ -204,6 +204,62 @@ def check_tasks_commands_invocations_blades_params(ctx):
     assert [p["name"] for p in params] == [n["name"] for n in names] and all(list(n) == ["name"] for n in names), names
 
 
+def check_task_and_command_columns_furrow_derives(ctx):
+    """cids, ptids, minslots, maxslots, activetime and currcid of tasks, id and refersto of commands: real values, the
+    same through tractorselect as through the native query, once the job has run on the blade."""
+    c = ctx.logged_in()
+    title = "qa%s-graph" % uuid.uuid4().hex[:8]
+    alf = ("Job -title {%s} -subtasks {\n"
+           "  Task {a} -atleast 1 -atmost 2 -cmds {\n"
+           "    RemoteCmd {/bin/echo a1} -id {first}\n"
+           "    RemoteCmd {/bin/echo a2} -refersto {first}\n"
+           "  }\n"
+           "  Task {b} -subtasks {\n    Instance {a}\n  }\n"
+           "}\n") % title
+    reply = c.spool(alf)
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        rows = c.native_rows("jobs", ["numdone", "numtasks"], "jid=%d" % jid)
+        if rows and rows[0]["numdone"] == rows[0]["numtasks"]:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("job %d did not finish on the blade: %r" % (jid, rows))
+    cols = ["tid", "cids", "ptids", "minslots", "maxslots", "activetime", "currcid"]
+    tasks = same_as_native(c, "task", "jid=%d" % jid, cols, sortby=["tid"])
+    assert [(t["tid"], t["cids"], t["ptids"], t["minslots"], t["maxslots"], t["currcid"]) for t in tasks] == [
+        (1, [1, 2], [0, 2], 1, 2, 2), (2, [], [0], None, None, None)], tasks
+    assert TIME.match(tasks[0]["activetime"]) and tasks[1]["activetime"] is None, tasks
+    invocations = rows_of(c.select("invocation", "jid=%d and cid=1" % jid, ["starttime"]))
+    assert time_ms(tasks[0]["activetime"]) <= time_ms(invocations[0]["starttime"]), (tasks, invocations)
+    assert [t["tid"] for t in rows_of(c.select("task", "jid=%d and ptids=2 and currcid=2" % jid, ["tid"]))] == [1]
+    commands = same_as_native(c, "command", "jid=%d" % jid, ["cid", "id", "refersto"], sortby=["cid"])
+    assert commands == [{"cid": 1, "id": "first", "refersto": None}, {"cid": 2, "id": None, "refersto": "first"}], commands
+    assert [r["cid"] for r in rows_of(c.select("command", "jid=%d and refersto=first" % jid, ["cid"]))] == [2]
+
+
+def check_a_null_limit_stops_at_maxrecords_and_says_so(ctx):
+    """limit NULL is the param maxrecords (10,000 rows); past it the reply's msg says more match and how to get them."""
+    c = ctx.logged_in()
+    maxrecords = [p for p in rows_of(c.select("param", "name=maxrecords", [])) if p["name"] == "maxrecords"]
+    assert maxrecords == [{"name": "maxrecords", "value": "10000"}], maxrecords
+    frames = "\n".join("    Task {f%d} -cmds { RemoteCmd {/bin/echo %d} }" % (i, i) for i in range(1, 10003))
+    reply = c.spool("Job -title {over maxrecords} -paused 1 -subtasks {\n%s\n}\n" % frames)
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+    cut = c.select("task", "jid=%d" % jid, ["tid"], ["tid"], limit=None)
+    body = cut.json()
+    assert cut.status == 200 and body["rc"] == 0 and len(body["rows"]) == 10000, (cut.status, body["msg"], len(body["rows"]))
+    assert "maxrecords (10000 rows)" in body["msg"] and "0 for every row" in body["msg"], body["msg"]
+    assert [r["tid"] for r in body["rows"][:2]] == [1, 2] and body["rows"][-1]["tid"] == 10000
+    every = rows_of(c.select("task", "jid=%d" % jid, ["tid"], ["tid"], limit=0))
+    assert [r["tid"] for r in every] == list(range(1, 10003)), len(every)
+    # Up to maxrecords a NULL limit says nothing more.
+    assert len(rows_of(c.select("task", "jid=%d and tid <= 10000" % jid, ["tid"], limit=None))) == 10000
+
+
 def check_archive_finds_deleted_jobs(ctx):
     c = ctx.logged_in()
     title = "qa%s-deleted" % uuid.uuid4().hex[:8]

@@ -107,6 +107,38 @@ def check_jattr_on_a_list_of_jobs(ctx):
     assert [job(c, j)["priority"] for j in jids] == [7, 7]
 
 
+def check_a_list_param_given_twice_is_one_list_and_another_param_twice_is_refused(ctx):
+    c = ctx.logged_in()
+    jids = [spool(c, HELD, paused=True), spool(c, HELD, paused=True)]
+    # jid= in the URL and again in the body, as a hand-made client may send it: both lists count.
+    r = c.raw("queue?q=jattr&jid=%d&set_priority=9&tsid=%s" % (jids[0], c.tsid), body="jid=%d" % jids[1])
+    assert r.rc == 0 and sorted(r.json()["done"]) == sorted("J%d" % j for j in jids), r
+    assert [job(c, j)["priority"] for j in jids] == [9, 9]
+    r = c.raw("queue?q=jattr&jid=%d&jid=%d&set_priority=11&tsid=%s" % (jids[0], jids[1], c.tsid))
+    assert r.rc == 0 and [job(c, j)["priority"] for j in jids] == [11, 11], r
+    # Any other parameter twice with different values is refused naming it; the same value twice is that value.
+    r = c.raw("queue?q=jattr&jid=%d&set_priority=1&set_priority=2&tsid=%s" % (jids[0], c.tsid))
+    assert r.status == 400 and "set_priority= is given 2 times" in r.json()["msg"] and "'1', '2'" in r.json()["msg"], r
+    assert job(c, jids[0])["priority"] == 11
+    r = c.raw("queue?q=jattr&jid=%d&set_priority=3&set_priority=3&tsid=%s" % (jids[0], c.tsid))
+    assert r.rc == 0 and job(c, jids[0])["priority"] == 3, r
+
+
+def check_ids_that_match_nothing_are_named_beside_what_was_done(ctx):
+    c = ctx.logged_in()
+    jid = spool(c, HELD, paused=True)
+    r = queue(c, {"q": "jattr", "jid": "%d,987654321" % jid, "set_priority": 12})
+    body = r.json()
+    assert r.rc == 0 and body["done"] == ["J%d" % jid] and body["notfound"] == ["J987654321"], r
+    assert "not found: J987654321" in body["msg"], body
+    r = queue(c, {"q": "tskip", "jid": jid, "tid": "1,77"})
+    body = r.json()
+    assert r.rc == 0 and body["done"] == ["J%d T1" % jid] and body["notfound"] == ["J%d T77" % jid], r
+    # All named and found: no notfound key.
+    r = queue(c, {"q": "jattr", "jid": jid, "set_priority": 13})
+    assert r.rc == 0 and "notfound" not in r.json(), r
+
+
 def check_bad_ids_unknown_queries_and_missing_jobs_are_named(ctx):
     c = ctx.logged_in()
     r = queue(c, {"q": "jattr", "jid": "1,x3", "set_priority": 5})

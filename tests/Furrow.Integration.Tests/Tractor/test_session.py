@@ -125,6 +125,22 @@ def check_plain_get_works_like_post(ctx):
     assert form.status == 200, form
 
 
+def check_status_queue_params_are_answered_or_refused_by_name(ctx):
+    """ctrl?q=status&qlen=1&enumq=1 (tq's queue stats): qlen=1 adds the queue's length; enumq=1, a listing of the queue
+    Furrow does not give here, is refused naming it; a value neither takes is refused naming the param."""
+    c = ctx.logged_in()
+    plain = c.transaction("ctrl", {"q": "status"})
+    assert plain.status == 200 and "qlen" not in plain.json(), plain
+    with_length = c.transaction("ctrl", {"q": "status", "qlen": "1", "enumq": "0"})
+    body = with_length.json()
+    assert with_length.status == 200 and body["qlen"] == body["readyTasks"] and isinstance(body["qlen"], int), body
+    listing = c.transaction("ctrl", {"q": "status", "qlen": "1", "enumq": "1"})
+    assert listing.status == 501 and "enumq=1" in listing.json()["msg"], listing
+    for param in ("qlen", "enumq"):
+        bad = c.transaction("ctrl", {"q": "status", param: "yes"})
+        assert bad.status == 400 and ("bad %s 'yes'" % param) in bad.json()["msg"], bad
+
+
 def check_tractor_blade_protocol_is_refused_by_name(ctx):
     reply = ctx.client().transaction("task", {"q": "nextcmd"}, in_body=True)
     assert reply.status == 501 and "furrow blade" in reply.json()["msg"], reply
