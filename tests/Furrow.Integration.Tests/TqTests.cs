@@ -129,6 +129,29 @@ public sealed class TqTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ATasksBlade_IsWhereItRanLast_OnceItIsDone_InListingsAndClauses()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("ran-it", slots: 1);
+        var jid = await site.SpoolAsync("Job -title {where} -subtasks {\n Task {one} -cmds { RemoteCmd {true} }\n Task {two} -cmds { RemoteCmd {true} }\n}", "ana");
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(60), "both tasks done");
+
+        async Task<string[]> Lines(params string[] args)
+        {
+            var (code, stdout, stderr) = await FurrowProcess.RunAsync(["tq", "--engine", site.Engine, "--user", "ana", .. args]);
+            Assert.True(code == 0, stderr);
+            return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))];
+        }
+
+        Assert.Equal(["1 done ran-it", "2 done ran-it"], await Lines("tasks", $"jid={jid}", "-c", "tid,state,blade", "--nh", "-s", "tid"));
+        // The default listing shows it too, and it can be searched.
+        Assert.All((await Lines("tasks", $"jid={jid}", "--nh")), l => Assert.Contains(" ran-it ", l));
+        Assert.Equal(["1", "2"], await Lines("tasks", $"jid={jid} and blade=ran-it", "-c", "tid", "--nh", "-s", "tid"));
+        Assert.Empty(await Lines("tasks", $"jid={jid} and blade=elsewhere", "-c", "tid", "--nh"));
+    }
+
+    [Fact]
     public async Task IdShorthands_Distinct_AndArchives()
     {
         var (code, stdout, stderr) = await Tq("jobs", _ana.ToString(), _bob.ToString(), "-c", "jid", "--nh");

@@ -60,14 +60,15 @@ public sealed class QuerySchema
 
     // Task, command and invocation searches also see the job's owner (tq's `tasks owner=louise`, `user=louise`) and a
     // state; any other job column is there under its own name too (`tasks priority > 100`), as `job.column`. The store
-    // works out cids, ptids, minslots, maxslots, activetime and currcid from the task's commands, Instances and invocations.
+    // works out cids, ptids, minslots, maxslots, activetime and currcid from the task's commands, Instances and invocations,
+    // and `blade` (a Furrow column, not Tractor's) as the blade of the task's newest run: where it runs, or last ran.
     public static QuerySchema Tasks { get; } = new(QueryTable.Tasks, "task",
     ["attached", "readytime", "resumeblock"],
     [
         I("jid"), I("tid"), S("title"), S("id"), S("service"), I("minslots"), I("maxslots"), IL("cids"),
         B("serialsubtasks"), IL("ptids"), B("attached"), S("state"), T("statetime"), T("readytime"),
         T("activetime"), I("currcid"), B("haslog"), SL("preview"), SL("chaser"), F("progress"), S("metadata"),
-        B("resumeblock"), I("retrycount"), S("owner"),
+        B("resumeblock"), I("retrycount"), S("owner"), S("blade"),
     ],
         ("taskid", "tid"), ("user", "owner"), ("username", "owner"));
 

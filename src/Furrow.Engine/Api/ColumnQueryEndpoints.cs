@@ -18,11 +18,11 @@ namespace Furrow.Engine.Api;
 /// </summary>
 internal static class ColumnQueryEndpoints
 {
-    // Values only the scheduler holds, listed beside the database's: a task's blade and why it waits; a blade's slots in use
+    // Values only the scheduler holds, listed beside the database's: why a task waits; a blade's slots in use
     // and clock skew. They can be listed, not searched.
     private static readonly Dictionary<QueryTable, (string Name, QueryColumnType Type)[]> Extras = new()
     {
-        [QueryTable.Tasks] = [("blade", QueryColumnType.String), ("why", QueryColumnType.String)],
+        [QueryTable.Tasks] = [("why", QueryColumnType.String)],
         [QueryTable.Blades] = [("inuse", QueryColumnType.Int), ("clockskew", QueryColumnType.Float)],
     };
 
@@ -154,9 +154,7 @@ internal static class ColumnQueryEndpoints
             var view = views?.GetValueOrDefault((row[^2].AsInt, (int)row[^1].AsInt));
             for (var i = 0; i < columns.Count; i++)
             {
-                values[i] = columns[i].IsExtra
-                    ? QueryValue.From(columns[i].Key == "blade" ? view?.Blade : view?.WhyWaiting)
-                    : row[at++];
+                values[i] = columns[i].IsExtra ? QueryValue.From(view?.WhyWaiting) : row[at++];
             }
             result.Add(values);
         }

@@ -319,6 +319,8 @@ internal sealed class QueryColumns
             "AND n.cid = (SELECT MIN(m.cid) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid))",
         // The command the task dispatched last: the running one while it is active (a task runs its commands one at a time).
         ["currcid"] = "(SELECT n.cid FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid ORDER BY n.iid DESC LIMIT 1)",
+        // Where the task runs, or last ran: the blade of its newest invocation (a done task keeps the one that finished it).
+        ["blade"] = "(SELECT n.blade FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid ORDER BY n.iid DESC LIMIT 1)",
         ["metadata"] = "t.metadata", ["preview"] = "t.preview", ["chaser"] = "t.chaser",
     };
 
