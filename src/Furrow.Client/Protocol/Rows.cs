@@ -76,6 +76,12 @@ public sealed record BladeRow(string Name, string Host, int Slots, int SlotsInUs
     /// <summary>The blade.config profile the blade matched; null when the site has none.</summary>
     public string? Profile { get; init; }
 
+    /// <summary>
+    /// The IP address the engine saw the blade register from (127.0.0.1 for a blade on the engine's host); null for a
+    /// blade that has not registered since the engine started. <see cref="Host"/> is the name the blade gave itself.
+    /// </summary>
+    public string? Address { get; init; }
+
     /// <summary>True while the blade takes no new work (tq nimby).</summary>
     public bool Nimby { get; init; }
 

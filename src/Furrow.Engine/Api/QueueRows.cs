@@ -106,13 +106,14 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
             var row = new BladeRow(b.Name, b.Host, live?.Slots ?? b.Slots, live?.SlotsInUse ?? 0, b.Version, status, contact, b.RegisteredMs)
             {
                 Profile = live?.Profile ?? b.Profile,
+                Address = live?.Address,
                 Nimby = live?.Nimby ?? b.Nimby,
                 Figures = f,
                 ClockSkewMs = live?.ClockSkewMs,
             };
             return (Row: row, Query: QueryRow.From(new Dictionary<string, object?>
             {
-                ["name"] = b.Name, ["ipaddr"] = b.Host, ["numslots"] = (long)row.Slots, ["version"] = b.Version,
+                ["name"] = b.Name, ["ipaddr"] = live?.Address ?? b.Host, ["numslots"] = (long)row.Slots, ["version"] = b.Version,
                 ["status"] = status, ["heartbeattime"] = Time(contact), ["starttime"] = Time(b.RegisteredMs),
                 ["registered"] = true, ["profile"] = row.Profile, ["nimby"] = row.Nimby ? "1" : null, ["numcpu"] = (long?)f?.Cores,
                 ["availmemory"] = Bytes(f?.FreeMemoryGB), ["availdisk"] = Bytes(f?.FreeDiskGB), ["loadavg"] = f?.Load,

@@ -9,7 +9,7 @@ internal sealed record TaskView(string? Blade, string? WhyWaiting);
 
 /// <summary>What only the scheduler knows of a blade: its live use, figures, profile and nimby switch.</summary>
 internal sealed record BladeView(string Name, int Slots, int SlotsInUse, long LastContactMs, string Status, BladeFigures? Figures,
-    string? Profile, bool Nimby, long? ClockSkewMs);
+    string? Profile, bool Nimby, long? ClockSkewMs, string? Address = null);
 
 /// <summary>
 /// What task views depend on besides committed rows: the dispatch switch, the earliest `-after` time still to come
@@ -87,7 +87,7 @@ internal sealed partial class LiveFarm
         lock (_gate)
             return _blades.Values.ToDictionary(b => b.Name,
                 b => new BladeView(b.Name, b.Slots, b.UsedSlots, b.LastContactMs, b.Record.Status, b.Figures, b.Profile?.Name,
-                    b.Record.Nimby || b.Profile?.Profile?.Nimby is { Length: > 0 } and not "0", b.ClockSkew.Ms));
+                    b.Record.Nimby || b.Profile?.Profile?.Nimby is { Length: > 0 } and not "0", b.ClockSkew.Ms, b.Address));
     }
 
     public FarmViewState ViewState()

@@ -4,7 +4,8 @@ namespace Furrow.Engine.Tractor;
 
 /// <summary>
 /// `monitor?q=blades` (TRACTOR-PROTOCOL §5a): `{"blades": [ROW, ...]}`, one row per blade the native ListBlades gives,
-/// with Tractor's keys: hnm (name), addr (the address it registered from), profile ("" when none matched), nimby ("1"
+/// with Tractor's keys: hnm (name), addr (the IP address it registered from; its host name until it has registered with
+/// this engine process), profile ("" when none matched), nimby ("1"
 /// or ""), ns (slots), siu (slots in use), as (slots free for new work: 0 while nimby or not up), numcmd and owners
 /// (commands running there and their owners, from the native invocations; owners null when none), note (why it takes
 /// no work, else ""), t (last contact) and t0 (registered), in epoch seconds, mem and disk (free GB), ncpu, cpu (the
@@ -58,7 +59,7 @@ internal static class TractorBlades
 
         w.WriteStartObject();
         w.WriteString("hnm", name);
-        w.WriteString("addr", blade.GetProperty("host").GetString());
+        w.WriteString("addr", blade.TryGetProperty("address", out var address) && address.GetString() is { } seen ? seen : blade.GetProperty("host").GetString());
         w.WriteString("profile", blade.TryGetProperty("profile", out var p) ? p.GetString() : "");
         w.WriteString("nimby", nimby ? "1" : "");
         w.WriteNumber("as", free);

@@ -67,11 +67,11 @@ internal static class TractorCtrl
     private static List<string> Names(JsonElement root, string name) =>
         [.. root.GetProperty(name).EnumerateArray().Select(e => e.GetString() ?? "")];
 
-    // b=NAME/IPADDR: Furrow knows its blades by name. nimby=1 or 0; Tractor's nimby=USER (only that user's jobs) has no
+    // b=NAME/IPADDR, NAME or IPADDR (BladeNameAsync). nimby=1 or 0; Tractor's nimby=USER (only that user's jobs) has no
     // Furrow counterpart.
     private static async Task<TractorReply> BladeAttributeAsync(TractorCall call)
     {
-        if (BladeName(call, "b") is not { } name)
+        if (await BladeNameAsync(call, "b").ConfigureAwait(false) is not { } name)
             return TractorReply.Error(StatusCodes.Status400BadRequest, "ctrl?q=battribute needs b=NAME/IPADDR (the blade)");
         var nimby = call.Get("nimby");
         if (nimby is not ("1" or "0"))
@@ -85,7 +85,7 @@ internal static class TractorCtrl
 
     private static async Task<TractorReply> TraceAsync(TractorCall call)
     {
-        if (BladeName(call, "t") is not { } name)
+        if (await BladeNameAsync(call, "t").ConfigureAwait(false) is not { } name)
             return TractorReply.Error(StatusCodes.Status400BadRequest, "ctrl?q=tracer needs t=NAME/IPADDR (the blade)");
         if (call.Get("fmt") is { Length: > 0 } fmt && fmt != "plain")
             return TractorReply.Error(StatusCodes.Status501NotImplemented, $"ctrl?q=tracer answers fmt=plain only, not fmt={fmt}");
@@ -93,9 +93,29 @@ internal static class TractorCtrl
         return native.Ok ? TractorReply.Text(System.Text.Encoding.UTF8.GetString(native.Body)) : TractorReply.Error(native.Status, native.Message);
     }
 
-    // Tractor's clients send NAME/IPADDR; the name is what Furrow knows a blade by.
-    private static string? BladeName(TractorCall call, string parameter) =>
-        call.Get(parameter)?.Split('/')[0].Trim() is { Length: > 0 } name ? name : null;
+    // Tractor's clients send NAME/IPADDR, NAME, or an address alone. A blade is found by its name, else by the address the
+    // engine saw it register from (the native listing's address), so "10.0.0.5" or "oldname/10.0.0.5" reach the blade
+    // there; a value that names neither is passed on as a name, and the native endpoint's 404 names it.
+    private static async Task<string?> BladeNameAsync(TractorCall call, string parameter)
+    {
+        if (call.Get(parameter)?.Trim() is not { Length: > 0 } value)
+            return null;
+        var parts = value.Split('/', 2, StringSplitOptions.TrimEntries);
+        var name = parts[0];
+        var address = parts.Length > 1 && parts[1].Length > 0 ? parts[1] : System.Net.IPAddress.TryParse(name, out _) ? name : null;
+        if (address is null)
+            return name.Length > 0 ? name : null;
+        string? byName = null, byAddress = null;
+        var refused = await MonitorParams.EachListedAsync(call, "ListBlades", [], blade =>
+        {
+            var listed = blade.GetProperty("name").GetString();
+            if (listed == name)
+                byName = listed;
+            else if (blade.TryGetProperty("address", out var seen) && seen.GetString() == address)
+                byAddress ??= listed;
+        }).ConfigureAwait(false);
+        return refused is null ? byName ?? byAddress ?? (name.Length > 0 ? name : address) : name.Length > 0 ? name : address;
+    }
 
     // Furrow's store hands out a pooled connection per call, so there is no standing connection to remake: the reply
     // says whether the store answers now (the native status reads its schema version).

@@ -79,7 +79,8 @@ def check_blades_rows_have_tractors_keys_and_the_native_values(ctx):
     assert set(row) == BLADE_KEYS, sorted(set(row) ^ BLADE_KEYS)
     first = next(b for b in before if b["name"] == "tractorblade")
     native = next(b for b in after if b["name"] == "tractorblade")
-    assert row["addr"] == native["host"] and row["vers"] == native["version"], (row, native)
+    # addr is the address the engine saw the blade register from (this one runs beside it), not the name it gave itself.
+    assert row["addr"] == native["address"] == "127.0.0.1" and row["vers"] == native["version"], (row, native)
     assert row["ns"] == native["slots"] and row["siu"] == native["slotsInUse"] == 0, (row, native)
     # The blade reports while this runs: its contact time lies between the two native reads.
     assert first["lastContact"] // 1000 <= row["t"] <= native["lastContact"] // 1000, (row, first, native)

@@ -298,6 +298,11 @@ def check_ctrl_reconfigure_battribute_tracer_dbreconnect(ctx):
     assert r.rc == 0 and nimby(), (r, nimby())
     r = boss.transaction("ctrl", {"q": "battribute", "b": "tractorblade/127.0.0.1", "nimby": 0})
     assert r.rc == 0 and not nimby(), (r, nimby())
+    # By the address alone, or by an old name with the blade's address: the blade registered from there is meant.
+    r = boss.transaction("ctrl", {"q": "battribute", "b": "127.0.0.1", "nimby": 1})
+    assert r.rc == 0 and nimby() and "tractorblade" in r.json()["msg"], (r, nimby())
+    r = boss.transaction("ctrl", {"q": "battribute", "b": "renamed/127.0.0.1", "nimby": 0})
+    assert r.rc == 0 and not nimby(), (r, nimby())
     r = boss.transaction("ctrl", {"q": "battribute", "b": "tractorblade/127.0.0.1", "nimby": "louise"})
     assert r.status == 400 and "louise" in r.json()["msg"], r
     r = boss.transaction("ctrl", {"q": "battribute", "b": "nosuchblade/10.0.0.9", "nimby": 1})
