@@ -335,6 +335,7 @@ internal abstract class AdoJobStore : IJobStore
             ("dirmap", JsonColumns.Write(job.DirMaps, StorageJsonContext.Default.ListDirMap)),
             // Every task is written ready (ReadyTids) or blocked: the counts as the rows will hold them.
             ("crews", JsonColumns.Write(job.Crews, StorageJsonContext.Default.ListString)), ("editpolicy", job.EditPolicy),
+            ("metadata", w.Compiled.Spec.Metadata),
             ("numtasks", w.Compiled.Tasks.Count), ("numblocked", w.Compiled.Tasks.Count - w.ReadyTids.Count), ("numready", w.ReadyTids.Count),
         ]));
         into.Add(new WriteStatement(StoreSql.InsertJobScript, [("jid", job.Jid), ("format", w.Script.Format), ("script", w.Script.Text)]));

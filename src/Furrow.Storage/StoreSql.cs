@@ -6,10 +6,10 @@ internal static class StoreSql
     public const string InsertJob = """
         INSERT INTO jobs (jid, owner, title, priority, spooltime, spoolhost, spoolfile, spoolcwd, paused, rootserial, comment, spec,
             aftertime, maxactive, afterjids, tier, projects, service, tags, atleast, atmost, envkey, dirmap, numtasks, numblocked, numready,
-            crews, editpolicy)
+            crews, editpolicy, metadata)
         VALUES (@jid, @owner, @title, @priority, @spooltime, @spoolhost, @spoolfile, @spoolcwd, @paused, @rootserial, @comment, '',
             @aftertime, @maxactive, @afterjids, @tier, @projects, @service, @tags, @atleast, @atmost, @envkey, @dirmap, @numtasks, @numblocked, @numready,
-            @crews, @editpolicy)
+            @crews, @editpolicy, @metadata)
         """;
 
     /// <summary>An expand's tasks join their job blocked (schema 11's counts; state changes move them by trigger).</summary>

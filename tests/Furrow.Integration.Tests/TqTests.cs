@@ -78,7 +78,7 @@ public sealed class TqTests : IAsyncLifetime
     {
         // Depth-first tids: a=1, b=2, c=3; b holds an Instance of a, so a has two parents: the job (0) and b.
         var jid = await _site.SpoolAsync("""
-            Job -title {graph} -atleast 1 -subtasks {
+            Job -title {graph} -atleast 1 -metadata {show=demo} -subtasks {
                 Task {a} -atleast 2 -atmost 4 -metadata {shot=10} -preview {sho a.exr} -cmds {
                     RemoteCmd {{echo} {a1}} -id {first} -msg {hello} -metadata {pass=beauty}
                     RemoteCmd {{echo} {a2}} -refersto {first} -atmost 3
@@ -126,6 +126,13 @@ public sealed class TqTests : IAsyncLifetime
         (code, stdout, stderr) = await Tq("commands", "refersto=first", "-c", "jid,cid", "--nh");
         Assert.True(code == 0, stderr);
         Assert.Equal($"{jid} 2", Words(stdout));
+        // The job's own -metadata is kept too, and a task search reaches it as job.metadata.
+        (code, stdout, stderr) = await Tq("jobs", "metadata like demo", "-c", "jid,metadata", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Equal($"{jid} show=demo", Words(stdout));
+        (code, stdout, stderr) = await Tq("tasks", $"jid={jid} and job.metadata like demo and metadata", "-c", "tid", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("1", stdout.Trim());
     }
 
     [Fact]

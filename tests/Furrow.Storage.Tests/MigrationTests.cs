@@ -125,7 +125,7 @@ public sealed class MigrationTests
         Assert.All(before["jobs"], row => Assert.Contains("spec= |", row));
         // Version 11's task counts go on the way down, and are counted again from the tasks on the way up.
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey", "dirmap",
-            "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone", "lockedby", "crews", "editpolicy"];
+            "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone", "lockedby", "crews", "editpolicy", "metadata"];
         string[] commandColumns = ["tags", "atleast", "atmost", "envkey", "cmd_id", "refersto", "msg", "metadata"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew", "argv"];
         Assert.Single(before["commands"], r => r.Contains("cmd_id=f1render", StringComparison.Ordinal));
@@ -155,7 +155,7 @@ public sealed class MigrationTests
         var defaults = new Dictionary<string, string>
         {
             ["aftertime"] = "NULL", ["maxactive"] = "NULL", ["afterjids"] = "[]", ["tier"] = "NULL", ["projects"] = "[]", ["service"] = "NULL", ["tags"] = "[]",
-            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["dirmap"] = "[]", ["lockedby"] = "NULL", ["crews"] = "[]", ["editpolicy"] = "NULL",
+            ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["dirmap"] = "[]", ["lockedby"] = "NULL", ["crews"] = "[]", ["editpolicy"] = "NULL", ["metadata"] = "NULL",
         };
         Assert.Equal(WithValues(before["jobs"], defaults), await RowsAsync(connection, "jobs"));
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));

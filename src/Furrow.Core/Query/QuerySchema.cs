@@ -43,8 +43,7 @@ public sealed class QuerySchema
     // Furrow"), never answered with an always-empty column. Furrow adds `state`: deleted, paused, error, done, active or
     // waiting, the first that holds; `lockedby`, the user holding the job's lock (tq lock), empty when none; and `paused`.
     public static QuerySchema Jobs { get; } = new(QueryTable.Jobs, "job",
-    ["spooladdr", "assignments", "etalevel", "pausetime", "elapsedsecs", "esttotalsecs", "metadata", "pil",
-        "lastnoteid"],
+    ["spooladdr", "assignments", "etalevel", "pausetime", "elapsedsecs", "esttotalsecs", "pil", "lastnoteid"],
     [
         I("jid"), S("owner"), S("spoolhost"), S("spoolfile"), S("spoolcwd"), S("spooladdr"), S("title"),
         S("assignments"), S("tier"), F("priority"), SL("crews"), SL("projects"), SL("tags"), S("service"),

@@ -226,7 +226,8 @@ internal static class TractorMonitor
 
 /// <summary>
 /// A job as Tractor's dashboard lists it (§5b's jobinfo, camelCase keys), read from the native column query. Keys Furrow
-/// keeps no value for carry Tractor's empty value: elapsedTaskSecs and estTotalTaskSecs null, metadata and spooladdr "".
+/// keeps no value for carry Tractor's empty value: elapsedTaskSecs and estTotalTaskSecs null, spooladdr ""; metadata is
+/// the job's -metadata ("" when it gave none).
 /// </summary>
 internal sealed class JobInfo
 {
@@ -235,7 +236,7 @@ internal sealed class JobInfo
     [
         "jid", "owner", "spoolcwd", "envkey", "spooltime", "starttime", "stoptime", "minslots", "maxslots", "maxactive", "priority",
         "paused", "spoolfile", "spoolhost", "title", "tags", "service", "projects", "tier", "comment", "crews", "serialsubtasks", "dirmap",
-        "aftertime", "afterjids", "numtasks", "numactive", "numdone", "numerror",
+        "aftertime", "afterjids", "numtasks", "numactive", "numdone", "numerror", "metadata",
     ];
 
     private Dictionary<string, object?> _values = [];
@@ -284,7 +285,7 @@ internal sealed class JobInfo
         w.WriteNull("estTotalTaskSecs");
         MonitorParams.WriteValue(w, "maxSlots", V("maxslots"));
         MonitorParams.WriteValue(w, "minSlots", V("minslots"));
-        w.WriteString("metadata", "");
+        w.WriteString("metadata", V("metadata") as string ?? "");
         MonitorParams.WriteValue(w, "maxActive", V("maxactive"));
         MonitorParams.WriteValue(w, "priority", V("priority"));
         w.WriteNumber("paused", V("paused") is true ? 1 : 0);

@@ -300,7 +300,7 @@ internal sealed class QueryColumns
         ["numerror"] = "j.numerror", ["numdone"] = "j.numdone",
         ["maxtid"] = "(SELECT MAX(n.tid) FROM tasks n WHERE n.jid = j.jid)",
         ["maxcid"] = "(SELECT MAX(n.cid) FROM commands n WHERE n.jid = j.jid)",
-        ["comment"] = "j.comment", ["maxactive"] = "j.maxactive", ["serialsubtasks"] = "j.rootserial", ["dirmap"] = "j.dirmap", ["lockedby"] = "j.lockedby", ["crews"] = "j.crews", ["editpolicy"] = "j.editpolicy", ["paused"] = "j.paused",
+        ["comment"] = "j.comment", ["maxactive"] = "j.maxactive", ["serialsubtasks"] = "j.rootserial", ["dirmap"] = "j.dirmap", ["lockedby"] = "j.lockedby", ["crews"] = "j.crews", ["editpolicy"] = "j.editpolicy", ["metadata"] = "j.metadata", ["paused"] = "j.paused",
         ["state"] = "CASE WHEN j.deleted <> 0 THEN 'deleted' WHEN j.paused <> 0 THEN 'paused' WHEN j.numerror > 0 THEN 'error' " +
             "WHEN j.numdone = j.numtasks THEN 'done' WHEN j.numactive > 0 THEN 'active' ELSE 'waiting' END",
     };

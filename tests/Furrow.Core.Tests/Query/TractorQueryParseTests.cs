@@ -239,7 +239,7 @@ public sealed class TractorQueryParseTests
     [InlineData("pausetime", QueryTable.Jobs, "pausetime")]
     [InlineData("not elapsed", QueryTable.Jobs, "elapsed")]
     [InlineData("numslots > 1", QueryTable.Invocations, "numslots")]
-    [InlineData("job.metadata like x", QueryTable.Tasks, "job.metadata")]
+    [InlineData("job.pausetime > 0", QueryTable.Tasks, "job.pausetime")]
     [InlineData("resumepin", QueryTable.Commands, "resumepin")]
     [InlineData("udi > 1", QueryTable.Blades, "udi")]
     public void Parse_AColumnFurrowDoesNotKeep_IsRefusedByName(string clause, QueryTable table, string name)
