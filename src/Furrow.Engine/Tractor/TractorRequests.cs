@@ -50,29 +50,21 @@ internal static class TractorRequests
         var request = context.Request;
         if (!IsTractor(request))
             return null;
-        var parameters = new Dictionary<string, StringValues>(QueryHelpers.ParseQuery(request.QueryString.Value), StringComparer.Ordinal);
+        var parameters = new Dictionary<string, StringValues>(ParseParameters(request.QueryString.Value), StringComparer.Ordinal);
         if (!IsSpool(request) && HttpMethods.IsPost(request.Method) && request.HasFormContentType)
         {
             if (request.ContentLength > MaxFormBytes)
                 return (StatusCodes.Status413PayloadTooLarge, $"a form body of {request.ContentLength} bytes is more than the {MaxFormBytes} bytes Tractor's URLs take in one");
-            using var reader = new StreamReader(request.Body, new UTF8Encoding(false, true));
-            var buffer = new char[MaxFormBytes + 1];
+            var buffer = new byte[MaxFormBytes + 1];
             var read = 0;
             int got;
-            try
-            {
-                while (read < buffer.Length && (got = await reader.ReadAsync(buffer.AsMemory(read), context.RequestAborted).ConfigureAwait(false)) > 0)
-                    read += got;
-            }
-            catch (DecoderFallbackException)
-            {
-                return (StatusCodes.Status400BadRequest, "the form body is not UTF-8 text");
-            }
+            while (read < buffer.Length && (got = await request.Body.ReadAsync(buffer.AsMemory(read), context.RequestAborted).ConfigureAwait(false)) > 0)
+                read += got;
             if (read > MaxFormBytes)
                 return (StatusCodes.Status413PayloadTooLarge, $"a form body of more than {MaxFormBytes} bytes is more than Tractor's URLs take in one");
             // Tractor's transport ends every body with CRLF; it belongs to no value.
-            var body = new string(buffer, 0, read).TrimEnd('\r', '\n', ' ', '\t');
-            foreach (var (key, values) in QueryHelpers.ParseQuery(body))
+            var body = TextOf(buffer.AsSpan(0, read)).TrimEnd('\r', '\n', ' ', '\t');
+            foreach (var (key, values) in ParseParameters(body))
                 parameters[key] = parameters.TryGetValue(key, out var before) ? StringValues.Concat(before, values) : values;
         }
         foreach (var key in parameters.Keys.ToList())
@@ -91,6 +83,60 @@ internal static class TractorRequests
             parameters["user"] = user;
         request.QueryString = QueryString.Create(parameters.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
         return null;
+    }
+
+    /// <summary>
+    /// The parameters of a query string or form body (`a=1&b=x%20y`, `+` for a space), each name and value
+    /// percent-decoded to bytes and read as text by <see cref="TextOf"/>: a Latin-1 `%E8` is è, as a Python 2 client
+    /// that quotes a Latin-1 string sends it, where the framework's reader would keep the three characters "%E8".
+    /// </summary>
+    public static Dictionary<string, StringValues> ParseParameters(string? encoded)
+    {
+        var parameters = new Dictionary<string, StringValues>(StringComparer.Ordinal);
+        foreach (var pair in (encoded ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = Unescape(equals < 0 ? pair : pair[..equals]);
+            var value = equals < 0 ? "" : Unescape(pair[(equals + 1)..]);
+            parameters[key] = parameters.TryGetValue(key, out var before) ? StringValues.Concat(before, value) : new StringValues(value);
+        }
+        return parameters;
+    }
+
+    /// <summary>Bytes as text: valid UTF-8 as UTF-8, anything else as Latin-1, byte for byte (the rule job scripts are read by).</summary>
+    public static string TextOf(ReadOnlySpan<byte> bytes) =>
+        System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : Encoding.Latin1.GetString(bytes);
+
+    private static string Unescape(string part)
+    {
+        if (part.IndexOfAny(['%', '+']) < 0)
+            return part;
+        var bytes = new List<byte>(part.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var i = 0; i < part.Length; i++)
+        {
+            var c = part[i];
+            if (c == '+')
+                bytes.Add((byte)' ');
+            else if (c == '%' && i + 2 < part.Length && byte.TryParse(part.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier,
+                         System.Globalization.CultureInfo.InvariantCulture, out var b))
+            {
+                bytes.Add(b);
+                i += 2;
+            }
+            else if (char.IsSurrogate(c) && i + 1 < part.Length)
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(part.Substring(i, 2)));
+                i++;
+            }
+            else
+            {
+                var n = Encoding.UTF8.GetBytes([c], utf8);
+                for (var k = 0; k < n; k++)
+                    bytes.Add(utf8[k]);
+            }
+        }
+        return TextOf(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
     }
 
     // Parameters that hold a comma-joined list of ids (§1): given more than once (in the URL and the body, or twice in

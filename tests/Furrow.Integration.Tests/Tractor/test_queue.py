@@ -88,6 +88,13 @@ def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
     assert r.rc == 0, r
     row = c.native_rows("jobs", ["comment", "crews", "projects"], "jid=%d" % jid)[0]
     assert row["comment"] == "from tq" and sorted(row["crews"]) == ["fx", "lighting"] and row["projects"] == ["cars"], row
+    # A value percent-encoded from Latin-1 bytes (a Python 2 client quoting a byte string) is read as Latin-1, one
+    # from UTF-8 as UTF-8; in the URL or in a form body alike.
+    for value, in_body in ((b"Sz\xe8ne", False), ("Sz\u00e8ne".encode("utf-8"), False), (b"Sz\xe8ne", True)):
+        r = queue(c, {"q": "jattr", "jid": jid, "set_comment": value}, in_body=in_body)
+        assert r.rc == 0, (value, r)
+        row = c.native_rows("jobs", ["comment"], "jid=%d" % jid)[0]
+        assert row["comment"] == "Sz\u00e8ne", (value, in_body, row)
     # A value or key the native jattr refuses comes back with its status and message.
     r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "maybe"})
     assert r.status == 400 and "set_pause=maybe" in r.json()["msg"], r

@@ -30,10 +30,11 @@ class Reply:
 
 
 def quote(value):
-    # EngineClient.constructURL: urllib.quote(str(value)), so "/" stays; lists are joined with commas.
+    # EngineClient.constructURL: urllib.quote(str(value)), so "/" stays; lists are joined with commas. Bytes are quoted as
+    # they are, as Python 2's urllib.quote quotes a byte string (Latin-1 titles from older pipelines).
     if isinstance(value, (list, tuple)):
         value = ",".join(str(v) for v in value)
-    return urllib.parse.quote(str(value), safe="/")
+    return urllib.parse.quote(value if isinstance(value, bytes) else str(value), safe="/")
 
 
 def mask_password(password, challenge):
