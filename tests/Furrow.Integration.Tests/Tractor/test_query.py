@@ -260,6 +260,22 @@ def check_a_null_limit_stops_at_maxrecords_and_says_so(ctx):
     assert len(rows_of(c.select("task", "jid=%d and tid <= 10000" % jid, ["tid"], limit=None))) == 10000
 
 
+def check_a_select_over_more_than_one_native_page_is_whole(ctx):
+    """limit 0 past the native listing's page (100,000 rows): the pages are joined into one reply, every row once, in order."""
+    c = ctx.logged_in()
+    count = 100_001
+    frames = "\n".join("    Task {f%d} -cmds { RemoteCmd {/bin/true} }" % i for i in range(1, count + 1))
+    reply = c.spool("Job -title {two pages} -paused 1 -subtasks {\n%s\n}\n" % frames)
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+    every = c.select("task", "jid=%d" % jid, ["tid", "title"], ["-tid"], limit=0)
+    body = every.json()
+    assert every.status == 200 and body["rc"] == 0, (every.status, body.get("msg"))
+    rows = body["rows"]
+    assert [r["tid"] for r in rows] == list(range(count, 0, -1)), (len(rows), rows[:2], rows[-2:])
+    assert rows[0]["title"] == "f%d" % count and rows[-1]["title"] == "f1", (rows[0], rows[-1])
+
+
 def check_archive_finds_deleted_jobs(ctx):
     c = ctx.logged_in()
     title = "qa%s-deleted" % uuid.uuid4().hex[:8]
