@@ -76,8 +76,12 @@ public sealed class BladeEnrolmentTests
         await site.StartEngineAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
         var stranger = new BladeRegistration("stranger", "h", 1, "t", "boot", 1);
-        await AssertRefusedAsync(await RegisterAsync(http, stranger, (BladeCredentialHeaders.EnrolmentSecret, new string('x', 43))),
-            HttpStatusCode.Unauthorized, "the enrolment secret it showed is not this site's");
+        using (var refused = await RegisterAsync(http, stranger, (BladeCredentialHeaders.EnrolmentSecret, new string('x', 43))))
+        {
+            // Told to whoever asks, proof or none: it names no path of the engine's host.
+            Assert.DoesNotContain(site.Root, await refused.Content.ReadAsStringAsync());
+            await AssertRefusedAsync(refused, HttpStatusCode.Unauthorized, "the enrolment secret it showed is not this site's");
+        }
         await AssertRefusedAsync(await RegisterAsync(http, stranger), HttpStatusCode.Unauthorized, "blade stranger is not enrolled with this engine");
 
         var wrong = Path.Combine(site.Root, "wrong.secret");

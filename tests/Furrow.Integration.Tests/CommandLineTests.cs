@@ -25,6 +25,12 @@ public sealed class CommandLineTests
         var logs = Directory.GetFiles(Path.Combine(dir, "data", "logs"), "T*.log", SearchOption.AllDirectories);
         Assert.Contains(logs, l => File.ReadAllText(l).Contains("rendering frame 3"));
         Assert.Contains("Logs: " + Path.Combine(dir, "data", "logs"), up.Output);
+        // On a port other than tq's default, the hint it ends with tells tq and tractor-spool where the engine is, and works.
+        var hint = up.Output.Split('\n').Single(l => l.StartsWith("Serving until Ctrl-C", StringComparison.Ordinal));
+        Assert.Contains($"export TRACTOR_ENGINE=localhost:{site.Port}; bin/tq jobs", hint);
+        var (code, stdout, stderr) = await FurrowProcess.RunAsync(new Dictionary<string, string> { ["TRACTOR_ENGINE"] = $"localhost:{site.Port}" }, "tq", "jobs", "-c", "jid,title", "--nh");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("1  Furrow sample job", stdout);
 
         // The Dashboard line: a one-time link that signs a browser in as the user who ran furrow up (the engine's own account).
         var link = up.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("Dashboard: ", StringComparison.Ordinal))["Dashboard: ".Length..];

@@ -61,7 +61,9 @@ internal static class UpCommand
                     }
                 }
                 if (!bladeStop.IsCancellationRequested)
-                    Console.WriteLine("Serving until Ctrl-C. Try: bin/tq jobs   bin/tq tasks   bin/tractor-spool your-job.alf");
+                    // tq and tractor-spool look for an engine at localhost:5600 unless told: on another port, the hint tells them.
+                    Console.WriteLine("Serving until Ctrl-C. Try: " + (options.Port == 5600 ? "" : $"export TRACTOR_ENGINE=localhost:{options.Port}; ") +
+                        "bin/tq jobs   bin/tq tasks   bin/tractor-spool your-job.alf");
                 await engine.WaitForShutdownAsync(ct);
                 await bladeRun;
                 return 0;

@@ -86,7 +86,9 @@ internal sealed class BladeKeys(IJobStore store, ChangeCommitter committer, Enro
             return new BladeAdmission(NotEnrolled(name), null);
         if (!secret.Matches(presentedSecret))
             return new BladeAdmission(new BladeRefusal(StatusUnauthorized,
-                $"blade {name}: the enrolment secret it showed is not this site's; give the blade the file the engine reads ({secret.Path}) " +
+                // Said to a caller who has proved nothing: where the engine keeps its files is not its business.
+                $"blade {name}: the enrolment secret it showed is not this site's; give the blade the site's secret file (the engine keeps it " +
+                "in its data directory as blade-enrolment.secret, or where tractor.config's BladeEnrolmentSecretFile says) " +
                 "with --enrolment-secret-file or $FURROW_ENROLMENT_SECRET_FILE"), null);
         var proposed = string.IsNullOrEmpty(key) ? null : key;
         if (proposed is not null && ProposalProblem(proposed) is { } problem)
