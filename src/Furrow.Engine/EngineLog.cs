@@ -63,6 +63,12 @@ internal static partial class EngineLog
         "host must log in (tq --login) even as the engine's own account; a shorter TractorDataDirectory restores it")]
     public static partial void NoLocalSocket(ILogger logger, string path);
 
+    [LoggerMessage(4004, LogLevel.Information, "Site config reloaded by {User}: applied {Applied}; absent (in force as none) {Absent}; restart needed for {Restart}")]
+    public static partial void ConfigReloaded(ILogger logger, string user, string applied, string absent, string restart);
+
+    [LoggerMessage(4005, LogLevel.Warning, "Site config reload by {User} refused, nothing changed: {Reason}")]
+    public static partial void ConfigReloadRefused(ILogger logger, string user, string reason);
+
     [LoggerMessage(4001, LogLevel.Information, "Furrow engine {Version} listening on port {Port}, data in {DataDir}")]
     public static partial void Listening(ILogger logger, string version, int port, string dataDir);
 }

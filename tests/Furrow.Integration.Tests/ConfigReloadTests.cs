@@ -103,11 +103,15 @@ public sealed class ConfigReloadTests
         }
         Assert.Contains("(1 of 1 in use)", await LimitReasonAsync(site, jid, waiting));
         Assert.Single(await RunningAsync(site, jid));
+        // The engine's log says who reloaded and why it was refused.
+        await Eventually.WaitUntilAsync(() => Task.FromResult(site.EngineProcess!.Output.Contains("Site config reload by test-admin refused, nothing changed: limits.config:3:")),
+            Timeout, () => "the refused reload in the engine's log:\n" + site.EngineProcess!.Output);
 
         // A removed limits.config: nothing is limited any more.
         File.Delete(Path.Combine(site.ConfigDir, "limits.config"));
         var reply = await site.Client.ReloadConfigAsync();
         Assert.DoesNotContain("limits.config", reply.Read);
+        Assert.Contains("limits.config", reply.Absent);
         await WaitRunningAsync(site, jid, 2);
         Open(gates, "after", 1);
         Open(gates, "after", 2);

@@ -30,6 +30,6 @@ public sealed class QueueRowsTests
         Assert.Equal("a long note", listed.RootElement.EnumerateArray().Single().GetProperty("comment").GetString());
         Assert.Equal("a long note", (await site.Client.JobsAsync($"jid={jid}", null, new ListOptions { WithComment = true })).Single().Comment);
         Assert.Contains("a long note", await http.GetStringAsync("api/v1/query/jobs?cols=jid,comment"));
-        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync("api/v1/query/jobs?cols=jid,metadata"));
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetStringAsync("api/v1/query/jobs?cols=jid,etalevel"));
     }
 }

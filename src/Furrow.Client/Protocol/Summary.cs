@@ -22,7 +22,15 @@ public sealed record SummaryBlades(int Total, int Busy, int Idle, int Nimby, int
 /// What POST /api/v1/config/reload did: the site config files it read and checked, those now in force, and those that
 /// take a restart of the engine to apply, with why.
 /// </summary>
-public sealed record ConfigReloadReply(List<string> Read, List<string> Applied, List<ConfigFileNote> RestartNeeded);
+public sealed record ConfigReloadReply(List<string> Read, List<string> Applied, List<ConfigFileNote> RestartNeeded)
+{
+    /// <summary>
+    /// The files applied live that the config directory does not hold: each is in force as absent (no limits.config:
+    /// nothing is limited; no blade.config: every blade provides every service key; no crews.config: Furrow's defaults;
+    /// no users.config: no accounts). A file removed since the last reload is taken away by this one.
+    /// </summary>
+    public List<string> Absent { get; init; } = [];
+}
 
 /// <summary>A config file and what there is to say of it.</summary>
 public sealed record ConfigFileNote(string File, string Reason);

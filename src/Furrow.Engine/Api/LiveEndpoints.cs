@@ -8,6 +8,7 @@ using Furrow.Storage.Queries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Furrow.Engine.Api;
@@ -61,8 +62,9 @@ internal static class LiveEndpoints
     }
 
     private static async Task<IResult> ReloadConfigAsync(HttpContext context, UserAccounts accounts, IOptions<EngineOptions> options,
-        EventFeed feed, LiveFarm farm, ChangeCommitter committer, CancellationToken ct)
+        EventFeed feed, LiveFarm farm, ChangeCommitter committer, ILogger<EventFeed> logger, CancellationToken ct)
     {
+        var who = Caller.User(context) ?? "an anonymous caller";
         if (accounts.Crews.AdministratorRefusal(QueueEndpoints.Named(QueueEndpoints.CallerOf(context)), "reload the site config") is { } refusal)
             return ApiResults.Error(StatusCodes.Status403Forbidden, refusal);
         var directory = options.Value.ConfigDirectory;
@@ -80,6 +82,7 @@ internal static class LiveEndpoints
         }
         catch (SiteConfigException error)
         {
+            EngineLog.ConfigReloadRefused(logger, who, error.MessageIn(directory));
             return ApiResults.BadRequest("nothing was reloaded: " + error.MessageIn(directory));
         }
         var changes = new ChangeSet();
@@ -91,7 +94,12 @@ internal static class LiveEndpoints
             .ToList();
         string[] startOnly = [SiteConfigLoader.EngineConfigFile, SiteConfigLoader.DbConfigFile];
         feed.Publish(ChangeEvents.EngineEvent(farm.ViewState().DispatchPaused, configReloaded: true));
-        return TypedResults.Json(new ConfigReloadReply([.. live.Concat(startOnly).Where(Exists)], [.. live.Where(Exists)], restart),
-            FurrowJsonContext.Default.ConfigReloadReply);
+        var reply = new ConfigReloadReply([.. live.Concat(startOnly).Where(Exists)], [.. live.Where(Exists)], restart)
+        {
+            Absent = [.. live.Where(file => !Exists(file))],
+        };
+        static string Listed(IEnumerable<string> files) => files.Any() ? string.Join(", ", files) : "none";
+        EngineLog.ConfigReloaded(logger, who, Listed(reply.Applied), Listed(reply.Absent), Listed(restart.Select(r => $"{r.File} ({r.Reason})")));
+        return TypedResults.Json(reply, FurrowJsonContext.Default.ConfigReloadReply);
     }
 }

@@ -15,7 +15,7 @@ internal static class TractorCtrl
     private static readonly string[] Queries = ["status", "reconfigure", "battribute", "tracer", "dbreconnect"];
 
     // The files Tractor's clients name in reconfigure's file=.
-    private static readonly string[] ConfigFiles = ["limits.config", "crews.config", "blade.config", "tractor.config"];
+    private static readonly string[] ConfigFiles = ["limits.config", "crews.config", "blade.config", "tractor.config", "users.config", "db.config"];
 
     /// <summary>Answers ctrl?q=....</summary>
     public static async Task<TractorReply> HandleAsync(TractorCall call)
@@ -47,6 +47,7 @@ internal static class TractorCtrl
         {
             var applied = Names(root, "applied");
             var read = Names(root, "read");
+            var absent = root.TryGetProperty("absent", out var none) ? [.. none.EnumerateArray().Select(e => e.GetString() ?? "")] : new List<string>();
             var notes = root.GetProperty("restartNeeded").EnumerateArray()
                 .ToDictionary(n => n.GetProperty("file").GetString() ?? "", n => n.GetProperty("reason").GetString() ?? "");
             var all = $"applied {(applied.Count == 0 ? "none" : string.Join(", ", applied))}" +
@@ -55,6 +56,7 @@ internal static class TractorCtrl
                 : applied.Contains(file) ? $"{file} reloaded and applied ({all})"
                 : notes.TryGetValue(file, out var why) ? $"{file}: {why}"
                 : read.Contains(file) ? $"{file} read and checked; its settings are those the engine started with ({all})"
+                : absent.Contains(file) ? $"{file}: there is no such file in the engine's config directory, so none is in force now ({all})"
                 : $"{file}: there is no such file in the engine's config directory, so nothing of it changed ({all})";
             return TractorReply.Ok(message, w =>
             {

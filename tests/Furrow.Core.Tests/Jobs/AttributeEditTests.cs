@@ -45,7 +45,7 @@ public sealed class AttributeEditTests
 
     [Theory]
     [InlineData(QueryTable.Jobs, "etalevel", "2", "not recorded by Furrow: etalevel")]
-    [InlineData(QueryTable.Jobs, "metadata", "a", "not recorded by Furrow: metadata")]
+    [InlineData(QueryTable.Jobs, "metadata", "a", "a job's metadata cannot be changed")]
     [InlineData(QueryTable.Jobs, "tags", "a", "tq cattr -k tags")]
     [InlineData(QueryTable.Jobs, "envkey", "a", "tq cattr -k envkey")]
     [InlineData(QueryTable.Jobs, "user", "bob", "a job's owner cannot be changed")]
