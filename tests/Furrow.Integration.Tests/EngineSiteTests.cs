@@ -48,6 +48,17 @@ public sealed class EngineSiteTests
     }
 
     [Fact]
+    public async Task AConfigDirectoryThatIsNotThere_IsRefusedNamingIt_AndNothingIsMadeThere()
+    {
+        await using var site = new TestSite();
+        var mistyped = Path.Combine(site.Root, "furow-site");
+        var (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", mistyped, "--listen", "127.0.0.1");
+        Assert.Equal(1, code);
+        Assert.Contains($"there is no site config directory at {mistyped}", stderr);
+        Assert.False(Directory.Exists(mistyped));
+    }
+
+    [Fact]
     public async Task Status_GivesTheEngineProcesssMemory_AndItsCollections()
     {
         await using var site = new TestSite();

@@ -23,7 +23,13 @@ internal static class EngineCommand
         {
             try
             {
-                var options = ResolveOptions(result.GetValue(configDir)!, result.GetValue(port));
+                // A mistyped --configdir would otherwise start an empty farm with every default, and make its data
+                // directory wherever the path pointed.
+                var dir = result.GetValue(configDir)!;
+                if (!Directory.Exists(dir))
+                    return CommonOptions.Fail("furrow engine", $"there is no site config directory at {Path.GetFullPath(dir)}: give --configdir " +
+                        "the directory holding the site's tractor.config (furrow up --dir DIR makes a new site)");
+                var options = ResolveOptions(dir, result.GetValue(port));
                 await using var app = await EngineHost.BuildAsync(options, result.GetValue(listen) ?? options.ListenAddress, ct);
                 await app.StartAsync(ct);
                 await app.WaitForShutdownAsync(ct);
