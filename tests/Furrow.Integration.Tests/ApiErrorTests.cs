@@ -30,6 +30,9 @@ public sealed class ApiErrorTests
         await AssertProblemAsync(await http.GetAsync("api/v1/query/jobs?cols=jid,etalevel"), 400, "not recorded by Furrow: etalevel");
         await AssertProblemAsync(await http.GetAsync("api/v1/query/nothing?cols=jid"), 400, "unknown table 'nothing'");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x", null), 400, "chpri needs ?priority=");
+        // A clause sent in a body is not read: said so, not taken for no clause at all.
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/pause?user=x", new StringContent("{\"q\": \"jid=1\"}", Encoding.UTF8, "application/json")),
+            400, "pause needs a search clause naming what to pause, as ?q=CLAUSE (e.g. ?q=jid%3D12); an operation reads no request body");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=NaN", null), 400, "a number from -1000000 to 1000000, got 'NaN'");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=Infinity", null), 400, "a number from -1000000 to 1000000");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=1e308", null), 400, "a number from -1000000 to 1000000");

@@ -325,7 +325,8 @@ internal static class QueueEndpoints
         if (query.Error is { } error)
             return ApiResults.BadRequest($"bad query: {error.Message}: '{error.Token}'");
         if (string.IsNullOrWhiteSpace(query.Query!.Clause))
-            return ApiResults.BadRequest($"{operation} needs a search clause naming what to {operation}");
+            return ApiResults.BadRequest($"{operation} needs a search clause naming what to {operation}, as ?q=CLAUSE (e.g. ?q=jid%3D12)" +
+                (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0 ? "; an operation reads no request body" : ""));
 
         // A job the caller may not see is not matched, so it is neither acted on nor named among the refused.
         var search = new ListQuery(query.Query, IncludeDeleted: operation == "undelete") { Scope = ScopeOf(context) };
