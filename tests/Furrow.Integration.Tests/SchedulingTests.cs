@@ -556,6 +556,23 @@ public sealed class SchedulingTests
         Assert.Equal([("post_done", $"echo done >> {At("done")}"), ("post_error", $"echo error >> {At("error")}")],
             whenCommands.Select(c => (c.RunType, c.Argv[2])));
 
+        // The job cleanup task is the job's own: no task's parent, no Instance; it says what it waits for.
+        var cleanup = (await site.Client.TasksAsync($"jid={jid} and tid=3")).Single();
+        Assert.Equal("runs when the job is done or in error", cleanup.WhyWaiting);
+        Assert.Null(cleanup.InstanceOf);
+        var (code, stdout, stderr) = await FurrowProcess.RunAsync(["tq", "--engine", site.Engine, "--user", "tester", "--json", "tasks", $"jid={jid}",
+            "-c", "tid,ptids,activetime,currcid", "-s", "tid"]);
+        Assert.True(code == 0, stderr);
+        var rows = System.Text.Json.JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
+        Assert.All(rows, r => Assert.Equal("[0]", r.GetProperty("ptids").GetRawText()));
+        // Its error run skipped its first command (-whendone): it became active when that run's first command went out,
+        // the same run currcid names.
+        var errorRunCids = (await site.Client.CommandsAsync($"jid={jid} and tid=3")).Where(c => c.RunType is "post_error" or "post_always")
+            .Select(c => c.Cid).ToList();
+        Assert.Contains(rows[2].GetProperty("currcid").GetInt32(), errorRunCids);
+        Assert.Equal(System.Text.Json.JsonValueKind.String, rows[2].GetProperty("activetime").ValueKind);
+        Assert.All(rows.Take(2), r => Assert.Equal(System.Text.Json.JsonValueKind.String, r.GetProperty("activetime").ValueKind));
+
         await File.WriteAllTextAsync(At("fix"), "");
         await site.Client.OperateAsync("retry", $"jid={jid}", "tester", force: false);
         await site.WaitForJobAsync(jid, j => j.NumDone == 3, Timeout, "done once its failed task is retried");

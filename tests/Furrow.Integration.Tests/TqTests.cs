@@ -98,9 +98,10 @@ public sealed class TqTests : IAsyncLifetime
         string Cell(int row, string column) => rows[row].GetProperty(column).GetRawText();
         Assert.Equal(["[1,2]", "[]", "[3]"], rows.Select((_, i) => Cell(i, "cids")));
         Assert.Equal(["[0,2]", "[0]", "[2]"], rows.Select((_, i) => Cell(i, "ptids")));
-        // A task's slots are its commands' (each falling back to its task's, then its job's); a task without commands has none.
+        // A task's slots are its commands' (each falling back to its task's, then its job's, then Tractor's: at least 1,
+        // at most what it needs at least); a task without commands has none.
         Assert.Equal(["2", "null", "1"], rows.Select((_, i) => Cell(i, "minslots")));
-        Assert.Equal(["4", "null", "null"], rows.Select((_, i) => Cell(i, "maxslots")));
+        Assert.Equal(["4", "null", "1"], rows.Select((_, i) => Cell(i, "maxslots")));
         // Nothing has run (this site has no blade).
         Assert.All(rows, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("activetime").ValueKind));
         Assert.All(rows, r => Assert.Equal(JsonValueKind.Null, r.GetProperty("currcid").ValueKind));

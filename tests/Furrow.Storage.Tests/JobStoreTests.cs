@@ -50,7 +50,7 @@ public abstract class JobStoreContractTests
                 (2, 1, "frame 1", "f1", "pixarRender", false, ""),
                 (3, 1, "frame 2", null, null, false, ""),
                 (4, 0, "composite", null, null, false, "2,3"),
-                (5, 0, JobCompiler.JobCleanupTitle, null, null, false, "1,4"),
+                (5, 0, JobCompiler.JobCleanupTitle, null, null, false, ""),
             ],
             tasks.Select(t => (t.Tid, t.ParentTid, t.Title, t.Id, t.Service, t.SerialSubtasks, string.Join(',', t.InstanceOf))));
         Assert.All(tasks, t => Assert.Equal((42L, TaskState.Blocked, TestJobs.SpoolTimeMs + 42, 0), (t.Jid, t.State, t.StateTimeMs, t.RetryCount)));

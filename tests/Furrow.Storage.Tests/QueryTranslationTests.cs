@@ -502,9 +502,11 @@ public abstract class QueryTranslationContractTests
             values["cids"] = own.Select(c => (long)c.Cid).ToList();
             values["ptids"] = new List<long> { t.ParentTid }
                 .Concat(tasks.Where(n => n.Jid == t.Jid && n.InstanceOf.Contains(t.Tid)).OrderBy(n => n.Tid).Select(n => (long)n.Tid)).ToList();
-            values["minslots"] = own.Max(c => (long?)c.AtLeast);
-            values["maxslots"] = own.Max(c => (long?)c.AtMost);
-            values["activetime"] = own.Count == 0 ? null : Time(runs.Where(i => i.Cid == own[0].Cid).Max(i => (long?)i.DispatchTimeMs));
+            values["minslots"] = own.Max(c => (long?)(c.AtLeast ?? 1));
+            values["maxslots"] = own.Max(c => (long?)(c.AtMost ?? c.AtLeast ?? 1));
+            // The newest run starts at the last invocation whose cid is not above the one before it.
+            var runStart = Enumerable.Range(0, runs.Count).LastOrDefault(k => k == 0 || runs[k - 1].Cid >= runs[k].Cid, -1);
+            values["activetime"] = runStart < 0 ? null : Time(runs[runStart].DispatchTimeMs);
             values["currcid"] = runs.Count == 0 ? null : (long)runs[^1].Cid;
         }
 
@@ -515,7 +517,7 @@ public abstract class QueryTranslationContractTests
             {
                 ["jid"] = c.Jid, ["tid"] = (long)c.Tid, ["cid"] = (long)c.Cid, ["argv"] = c.Argv.ToList(), ["local"] = c.Kind == "local",
                 ["expand"] = c.Expand, ["runtype"] = c.RunType, ["service"] = c.Service, ["tags"] = c.Tags.ToList(),
-                ["minslots"] = (long?)c.AtLeast, ["maxslots"] = (long?)c.AtMost, ["envkey"] = c.EnvKey.ToList(),
+                ["minslots"] = (long?)(c.AtLeast ?? 1), ["maxslots"] = (long?)(c.AtMost ?? c.AtLeast ?? 1), ["envkey"] = c.EnvKey.ToList(),
                 ["retryrcodes"] = c.RetryRc.Select(x => (long)x).ToList(), ["state"] = c.State.ToName(), ["owner"] = jobs[c.Jid].Owner,
                 ["kind"] = c.Kind,
                 // The `-id` and `-refersto` of TestJobs.Shot's first frame (the store's records do not carry them).

@@ -166,6 +166,12 @@ public sealed record EngineStatus(string Version, long StartTime, bool DispatchP
     /// <summary>The job database's schema version (what `tractor-dbctl --schema-version` prints).</summary>
     public int? SchemaVersion { get; init; }
 
+    /// <summary>
+    /// The dispatch queue's length: ready tasks of jobs that may run now (not paused, not waiting for `-afterjids` or
+    /// `-after`), what Tractor's `ctrl?q=status&amp;qlen=1` gives as qlen. <see cref="ReadyTasks"/> counts every ready task.
+    /// </summary>
+    public int QueuedTasks { get; init; }
+
     /// <summary>The job database: db.config's DBProvider and DBMode, e.g. <c>sqlite</c> or <c>postgresql (managed)</c>.</summary>
     public string? Store { get; init; }
 

@@ -11,10 +11,25 @@ public static class JobCompiler
     /// <summary>Title of the synthetic task that runs a job's `-cleanup` and `-postscript` after every other task.</summary>
     public const string JobCleanupTitle = "job cleanup";
 
+    /// <summary>
+    /// Whether <paramref name="task"/> (compiled or read back from the store) is the job cleanup task this compiler adds,
+    /// which runs after every other task beside it: a childless task titled <see cref="JobCleanupTitle"/> whose commands
+    /// are all cleanup or postscript commands. <see cref="RunsLast.WhenDoneOrError"/> when it holds a `-whenerror` or
+    /// an error/always postscript.
+    /// </summary>
+    public static RunsLast RunsLastOf(CompiledTask task)
+    {
+        if (task.Title != JobCleanupTitle || task.Children.Count > 0 || task.Commands.Count == 0
+            || task.Commands.Any(c => c.RunType == CommandRunType.Regular))
+            return RunsLast.No;
+        return task.Commands.Any(c => c.RunType is CommandRunType.PostError or CommandRunType.PostAlways)
+            ? RunsLast.WhenDoneOrError : RunsLast.WhenDone;
+    }
+
     public static CompileResult Compile(JobSpec spec)
     {
-        if (BadServiceKey(spec) is { } badKey)
-            return CompileResult.Fail(badKey);
+        if ((BadServiceKey(spec) ?? BadSlots(spec)) is { } bad)
+            return CompileResult.Fail(bad);
         var tasks = new List<MutableTask>();
         var pendingInstances = new List<(MutableTask Parent, InstanceSpec Instance)>();
         var cid = 0;
@@ -84,8 +99,9 @@ public static class JobCompiler
         var whenCommands = WhenCommands(spec);
         if (spec.Cleanup.Count > 0 || spec.Postscript.Count > 0 || whenCommands.Count > 0)
         {
+            // It waits for every top task by being the job's cleanup (RunsLastOf), not through Instances: the script
+            // wrote none, so none is listed (no ptids or ants pointing at it from the job's own tasks).
             var cleanup = new MutableTask(tasks.Count + 1, 0, new TaskSpec { Title = JobCleanupTitle });
-            cleanup.InstanceOf.AddRange(root.Children);
             foreach (var cmd in spec.Cleanup)
                 cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup, null, spec));
             foreach (var cmd in spec.Postscript.Concat(whenCommands))
@@ -189,6 +205,52 @@ public static class JobCompiler
         }
         return Check(spec, spec.Service, "the job") ?? InCommands(spec.Cleanup, "the job's -cleanup")
             ?? InCommands(spec.Postscript, "the job's -postscript") ?? InTasks(spec.Subtasks);
+    }
+
+    // Tractor's ranges: -maxactive 0 is no limit, a command needs at least 1 slot, and takes at most no fewer than it
+    // needs. Checked where each value is written, with what it inherits (a command its task's, else its job's, as
+    // ToCompiled falls back), so the place named is the element whose own option makes the pair impossible.
+    private static string? BadSlots(JobSpec spec)
+    {
+        if (spec.MaxActive is < 0 and var maxActive)
+            return spec.Refusal(spec, "maxactive", $"-maxactive {maxActive} on the job: it takes 0 (no limit) or more commands at once");
+        string? Check(object owner, int? atLeast, int? atMost, int? inheritedAtLeast, int? inheritedAtMost, string where)
+        {
+            if (atLeast is < 1)
+                return spec.Refusal(owner, "atleast", $"-atleast {atLeast} on {where}: it takes 1 or more slots");
+            if (atMost is < 1)
+                return spec.Refusal(owner, "atmost", $"-atmost {atMost} on {where}: it takes 1 or more slots");
+            if ((atLeast ?? inheritedAtLeast) is { } least && (atMost ?? inheritedAtMost) is { } most && most < least)
+                return spec.Refusal(owner, atMost is null ? "atleast" : "atmost",
+                    $"-atmost {most} is below -atleast {least} on {where}: -atmost takes -atleast ({least}) or more slots");
+            return null;
+        }
+        string? InCommands(List<CommandSpec> commands, int? atLeast, int? atMost, string where)
+        {
+            for (var i = 0; i < commands.Count; i++)
+                if (Check(commands[i], commands[i].AtLeast, commands[i].AtMost, atLeast, atMost, $"{where}, command {i + 1}") is { } bad)
+                    return bad;
+            return null;
+        }
+        string? InTasks(List<TaskNode> nodes)
+        {
+            int? atLeast = spec.AtLeast, atMost = spec.AtMost;
+            foreach (var node in nodes)
+            {
+                if (node is not TaskSpec task)
+                    continue;
+                var where = $"task \"{task.Title}\"";
+                int? least = task.AtLeast ?? atLeast, most = task.AtMost ?? atMost;
+                if ((Check(task, task.AtLeast, task.AtMost, atLeast, atMost, where) ?? InCommands(task.Commands, least, most, where)
+                    ?? InCommands(task.Cleanup, least, most, where + " -cleanup") ?? InTasks(task.Subtasks)) is { } bad)
+                    return bad;
+            }
+            return null;
+        }
+        return Check(spec, spec.AtLeast, spec.AtMost, null, null, "the job")
+            ?? InCommands(spec.Cleanup, spec.AtLeast, spec.AtMost, "the job's -cleanup")
+            ?? InCommands(spec.Postscript, spec.AtLeast, spec.AtMost, "the job's -postscript")
+            ?? InTasks(spec.Subtasks);
     }
 
     private static CommandRunType PostRunType(string? when) => when switch

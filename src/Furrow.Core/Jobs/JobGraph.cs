@@ -11,6 +11,7 @@ public sealed class JobGraph
     private readonly int[][] _instanceOf;
     private readonly int[] _previousSibling;
     private readonly int[][] _dependents;
+    private readonly RunsLast[] _runsLast;
 
     /// <param name="tasks">Every task of the job; tids must be 1..N.</param>
     /// <param name="rootSerial">The job's own `-serialsubtasks`, which orders its top-level tasks.</param>
@@ -21,6 +22,7 @@ public sealed class JobGraph
         _children = new int[n][];
         _instanceOf = new int[n][];
         _previousSibling = new int[n];
+        _runsLast = new RunsLast[n];
         var dependents = new List<int>?[n];
         _children[0] = [];
         _instanceOf[0] = [];
@@ -35,6 +37,7 @@ public sealed class JobGraph
             _children[t.Tid] = [.. t.Children];
             _instanceOf[t.Tid] = [.. t.InstanceOf];
             serial[t.Tid] = t.SerialSubtasks;
+            _runsLast[t.Tid] = t.RunsLast;
             if (t.ParentTid == 0)
                 rootChildren.Add(t.Tid);
         }
@@ -56,6 +59,11 @@ public sealed class JobGraph
             foreach (var target in _instanceOf[tid] ?? [])
                 AddDependent(target, tid);
         }
+        for (var tid = 1; tid < n; tid++)
+            if (_runsLast[tid] != RunsLast.No)
+                foreach (var sibling in _children[_parent[tid]])
+                    if (sibling != tid)
+                        AddDependent(sibling, tid);
         _dependents = new int[n][];
         for (var tid = 0; tid < n; tid++)
             _dependents[tid] = DistinctTasks(dependents[tid]);
@@ -94,6 +102,8 @@ public sealed class JobGraph
         foreach (var target in _instanceOf[tid])
             if (!isDone(target))
                 return false;
+        if (_runsLast[tid] != RunsLast.No && WaitedSibling(tid, isDone) != 0)
+            return false;
         var previous = _previousSibling[tid];
         return previous == 0 || isDone(previous);
     }
@@ -107,10 +117,41 @@ public sealed class JobGraph
         foreach (var target in _instanceOf[tid])
             if (!isDone(target))
                 return $"waiting for instanced task T{target}";
+        if (_runsLast[tid] != RunsLast.No && WaitedSibling(tid, isDone) != 0)
+            return _runsLast[tid] == RunsLast.WhenDoneOrError ? "runs when the job is done or in error" : "runs when the job is done";
         var previous = _previousSibling[tid];
         return previous != 0 && !isDone(previous) ? $"waiting for previous serial sibling T{previous}" : null;
     }
+
+    // The first sibling a run-last task still waits for, 0 when none.
+    private int WaitedSibling(int tid, Func<int, bool> isDone)
+    {
+        foreach (var sibling in _children[_parent[tid]])
+            if (sibling != tid && !isDone(sibling))
+                return sibling;
+        return 0;
+    }
+}
+
+/// <summary>
+/// Whether a task waits for every other task beside it (its siblings, the job's top tasks for the job's cleanup task)
+/// without any of them being its Instance: the job's "job cleanup" task, which holds `-cleanup`, `-postscript`,
+/// `-whendone` and `-whenerror` commands. It is the job's own task, so it names no parent task and no ants.
+/// </summary>
+public enum RunsLast
+{
+    No,
+
+    /// <summary>Runs once every other task is done.</summary>
+    WhenDone,
+
+    /// <summary>Runs once every other task is done, or (its error postscripts) once the job is in error with nothing left to run.</summary>
+    WhenDoneOrError,
 }
 
 /// <summary>The part of a task the graph needs: where it sits and what it waits for.</summary>
-public sealed record TaskShape(int Tid, int ParentTid, bool SerialSubtasks, IReadOnlyList<int> Children, IReadOnlyList<int> InstanceOf);
+public sealed record TaskShape(int Tid, int ParentTid, bool SerialSubtasks, IReadOnlyList<int> Children, IReadOnlyList<int> InstanceOf)
+{
+    /// <summary>Whether the task waits for all its siblings (the job cleanup task, <see cref="JobCompiler.RunsLastOf"/>).</summary>
+    public RunsLast RunsLast { get; init; }
+}

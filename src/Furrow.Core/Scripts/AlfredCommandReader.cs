@@ -151,9 +151,11 @@ internal sealed class AlfredCommandReader
                 command.Expand = _values.Bool(value, depth);
                 break;
             case "-atleast":
+                _values.Places.Add(command, "atleast", name);
                 command.AtLeast = _values.Int(value, depth);
                 break;
             case "-atmost":
+                _values.Places.Add(command, "atmost", name);
                 command.AtMost = _values.Int(value, depth);
                 break;
             case "-samehost":

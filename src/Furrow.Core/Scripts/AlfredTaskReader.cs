@@ -109,9 +109,11 @@ internal sealed class AlfredTaskReader
                     task.Service = _values.Key(value, depth);
                     break;
                 case "-atleast":
+                    _values.Places.Add(task, "atleast", word);
                     task.AtLeast = _values.Int(value, depth);
                     break;
                 case "-atmost":
+                    _values.Places.Add(task, "atmost", word);
                     task.AtMost = _values.Int(value, depth);
                     break;
                 case "-cmds":

@@ -393,6 +393,7 @@ internal static class QueueEndpoints
             [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)], Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1))
         {
             SchemaVersion = await store.SchemaVersionAsync(ct).ConfigureAwait(false),
+            QueuedTasks = counts.QueuedTasks,
             Store = database.DBProvider == "sqlite" ? database.DBProvider : $"{database.DBProvider} ({database.DBMode})",
             LastJid = farm.LastJid(),
         };

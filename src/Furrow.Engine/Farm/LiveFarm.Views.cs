@@ -17,8 +17,12 @@ internal sealed record BladeView(string Name, int Slots, int SlotsInUse, long La
 /// </summary>
 internal sealed record FarmViewState(bool DispatchPaused, long? NextStartTimeMs, long Loads);
 
-/// <summary>Counts for the engine's status.</summary>
-internal sealed record FarmCounts(bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades);
+/// <summary>
+/// Counts for the engine's status. <paramref name="QueuedTasks"/>: the ready tasks dispatch may hand out now (of jobs not
+/// paused, not waiting for -afterjids or -after), which Tractor's ctrl?q=status qlen counts; <paramref name="ReadyTasks"/>
+/// counts every ready task.
+/// </summary>
+internal sealed record FarmCounts(bool DispatchPaused, int Jobs, int ReadyTasks, int ActiveTasks, int Blades, int QueuedTasks);
 
 /// <summary>A blade a job's commands no longer go to, or failures counted towards it.</summary>
 internal sealed record BlocklistView(long Jid, string Blade, int Failures, bool Blocked);
@@ -99,7 +103,11 @@ internal sealed partial class LiveFarm
     public FarmCounts Counts()
     {
         lock (_gate)
-            return new FarmCounts(_dispatchPaused, _jobs.Count, _jobs.Values.Sum(j => j.ReadyCount), _invocations.Count, _blades.Count);
+        {
+            var now = Now;
+            return new FarmCounts(_dispatchPaused, _jobs.Count, _jobs.Values.Sum(j => j.ReadyCount), _invocations.Count, _blades.Count,
+                _jobs.Values.Sum(j => j.Dispatchable(now) ? j.ReadyCount : 0));
+        }
     }
 
     /// <summary>The last job id handed out (0 before the first): the job counter, which only moves up.</summary>

@@ -73,7 +73,11 @@ internal static class LiveJobBuilder
             tasks[t.Tid] = new LiveTask(t.Tid, t.Title, commands);
             if (commands.Exists(c => c.RunType is CommandRunType.PostError or CommandRunType.PostAlways))
                 job.ErrorPostscriptTid = t.Tid;
-            job.Shapes.Add(new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, t.InstanceOf));
+            // Jobs compiled before the cleanup task stopped naming the top tasks as Instances still have them stored: it
+            // waits for them as the job's cleanup, so its why says that rather than "instanced task".
+            var runsLast = JobCompiler.RunsLastOf(t);
+            job.Shapes.Add(new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, runsLast == RunsLast.No ? t.InstanceOf : [])
+                { RunsLast = runsLast });
         }
         job.Tasks = tasks;
         job.ClassesUnder = limits;

@@ -129,8 +129,8 @@ internal static class TractorCtrl
             "Furrow opens a pooled connection for each call, so there is no connection to remake"));
     }
 
-    // The native status, under Tractor's rc/msg. qlen=1 adds `qlen`, the dispatch queue's length (tasks ready to run; the
-    // native status carries it as readyTasks too). enumq=1 would list the queue itself, which Furrow does not here: it is
+    // The native status, under Tractor's rc/msg. qlen=1 adds `qlen`, the dispatch queue's length: ready tasks of jobs that
+    // may run now (the native status's queuedTasks; its readyTasks also counts paused and waiting jobs' ready tasks). enumq=1 would list the queue itself, which Furrow does not here: it is
     // refused naming the param, with the listing that gives it, rather than answered without it.
     private static async Task<TractorReply> StatusAsync(TractorCall call)
     {
@@ -149,7 +149,7 @@ internal static class TractorCtrl
                 property.WriteTo(w);
             w.WriteString("user", call.User);
             if (qlen == "1")
-                w.WriteNumber("qlen", root.GetProperty("readyTasks").GetInt32());
+                w.WriteNumber("qlen", root.GetProperty("queuedTasks").GetInt32());
         }));
     }
 }

@@ -9,8 +9,8 @@ namespace Furrow.Engine.Tractor;
 /// `{"#": "T&lt;tid&gt;", "children": [...], "data": {"tid", "title", "state", "cids", ...}}` under its parent. A task an
 /// alfred Instance names has two parents in Tractor, and is listed under its first, the others naming it in their
 /// "ants": Furrow keeps the Instance on the task it appears under (its InstanceOf), so those tids are that task's ants.
-/// The job's cleanup and postscript commands are a task of Furrow's ("job cleanup", whose ants are the job's top tasks),
-/// listed as one. Tasks, commands and services are each read in one pass of the native listings, a page at a time, so
+/// The job's cleanup and postscript commands are a task of Furrow's ("job cleanup", at the top of the job with no ants:
+/// it waits for the top tasks without being their Instance), listed as one. Tasks, commands and services are each read in one pass of the native listings, a page at a time, so
 /// a job of 10,000 tasks costs three reads and one walk of the tree.
 /// </summary>
 internal static class TractorJobTree

@@ -311,12 +311,17 @@ internal sealed class QueryColumns
         ["serialsubtasks"] = "t.serialsubtasks", ["state"] = "t.state", ["statetime"] = "t.statetime",
         ["haslog"] = "CASE WHEN EXISTS (SELECT 1 FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid AND n.starttime IS NOT NULL) THEN 1 ELSE 0 END",
         ["progress"] = "CASE WHEN t.state = 'done' THEN 100 ELSE t.progress END", ["retrycount"] = "t.retrycount", ["owner"] = "j.owner",
-        // Slots a task needs and takes are its commands' (each already falling back to the task's and job's -atleast/-atmost).
-        ["minslots"] = "(SELECT MAX(m.atleast) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid)",
-        ["maxslots"] = "(SELECT MAX(m.atmost) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid)",
-        // The task's run begins with its first command: the newest dispatch of that command, null before any.
-        ["activetime"] = "(SELECT MAX(n.dispatchtime) FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid " +
-            "AND n.cid = (SELECT MIN(m.cid) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid))",
+        // Slots a task needs and takes are its commands' (each already falling back to the task's and job's -atleast/-atmost,
+        // then to Tractor's defaults: 1 slot at least, and at most what it needs at least).
+        ["minslots"] = "(SELECT MAX(COALESCE(m.atleast, 1)) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid)",
+        ["maxslots"] = "(SELECT MAX(COALESCE(m.atmost, m.atleast, 1)) FROM commands m WHERE m.jid = t.jid AND m.tid = t.tid)",
+        // Tractor's "time the task most recently became active": the dispatch of the first command of its newest run. A run
+        // hands out commands in rising cid order, so a run begins at an invocation whose cid is not above the one before
+        // it (or that has none before it). Not the task's first command: a run may skip it (a postscript task's error
+        // run skips -when done), and currcid, the newest invocation, is always in the run this names; null before any.
+        ["activetime"] = "(SELECT n.dispatchtime FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid AND NOT EXISTS (" +
+            "SELECT 1 FROM invocations p WHERE p.jid = n.jid AND p.tid = n.tid AND p.cid < n.cid AND p.iid = " +
+            "(SELECT MAX(q.iid) FROM invocations q WHERE q.jid = n.jid AND q.tid = n.tid AND q.iid < n.iid)) ORDER BY n.iid DESC LIMIT 1)",
         // The command the task dispatched last: the running one while it is active (a task runs its commands one at a time).
         ["currcid"] = "(SELECT n.cid FROM invocations n WHERE n.jid = t.jid AND n.tid = t.tid ORDER BY n.iid DESC LIMIT 1)",
         // Where the task runs, or last ran: the blade of its newest invocation (a done task keeps the one that finished it).
@@ -345,7 +350,7 @@ internal sealed class QueryColumns
     {
         ["jid"] = "c.jid", ["tid"] = "c.tid", ["cid"] = "c.cid", ["argv"] = "c.argv",
         ["local"] = "CASE WHEN c.kind = 'local' THEN 1 ELSE 0 END", ["expand"] = "c.expand", ["runtype"] = "c.runtype",
-        ["service"] = "c.service", ["tags"] = "c.tags", ["minslots"] = "c.atleast", ["maxslots"] = "c.atmost",
+        ["service"] = "c.service", ["tags"] = "c.tags", ["minslots"] = "COALESCE(c.atleast, 1)", ["maxslots"] = "COALESCE(c.atmost, c.atleast, 1)",
         ["envkey"] = "c.envkey", ["retryrcodes"] = "c.retryrc", ["state"] = "c.state", ["owner"] = "j.owner", ["kind"] = "c.kind",
         ["id"] = "c.cmd_id", ["refersto"] = "c.refersto", ["msg"] = "c.msg", ["metadata"] = "c.metadata",
     };

@@ -49,11 +49,13 @@ public static class JobShapes
     private static readonly Gen<string?> Service = Gen.OneOf<string?>(
         null, "linux", "PixarRender,NorthAnnex", "(linux || mac) && !gpu", "@.mem > 4", "'rack-15?'", "linux&&maya2016");
 
-    private static readonly Gen<int?> SmallInt = Gen.Int[-2, 64].Nullable(0.6);
+    // Slots the compiler accepts wherever they are given: -atleast 1..8 never above an -atmost 8..64 it is paired with.
+    private static readonly Gen<int?> AtLeastSlots = Gen.Int[1, 8].Nullable(0.6);
+    private static readonly Gen<int?> AtMostSlots = Gen.Int[8, 64].Nullable(0.6);
 
     private static readonly Gen<CommandShape> Command = Gen.Select(
         Gen.Select(Text.Array[1, 4], Gen.Bool, Service, Texts, Texts, Text.Null(0.6), Gen.Bool, Gen.Int[-3, 300].Array[0, 3]),
-        Gen.Select(SmallInt, SmallInt, Text.Null(0.6), Text.Null(0.7), Text.Null(0.8)),
+        Gen.Select(AtLeastSlots, AtMostSlots, Text.Null(0.6), Text.Null(0.7), Text.Null(0.8)),
         (a, b) => new CommandShape(a.Item1, a.Item2, a.Item3, a.Item4, a.Item5, a.Item6, a.Item7, a.Item8, b.Item1, b.Item2, b.Item3, b.Item4, b.Item5));
 
     private static readonly Gen<TaskShape> Task = TaskAt(3);
@@ -61,7 +63,7 @@ public static class JobShapes
     /// <summary>Whole jobs: a few levels of tasks, Iterates and Instances, with every option the author API has.</summary>
     public static readonly Gen<JobShape> Job = Gen.Select(
         Gen.Select(NonBlank, Gen.OneOf(Gen.Double[-1e6, 1e6], Gen.Double[-1, 1], Gen.Const(-1e6), Gen.Const(1e6)).Nullable(0.5), Service, Texts, Texts, Texts, Texts, Text.Null(0.7)),
-        Gen.Select(Gen.Bool, Gen.Int[0, 20].Nullable(0.6), SmallInt, SmallInt, Gen.Bool,
+        Gen.Select(Gen.Bool, Gen.Int[0, 20].Nullable(0.6), AtLeastSlots, AtMostSlots, Gen.Bool,
             Gen.DateTime.Select(d => DateTime.SpecifyKind(d, DateTimeKind.Unspecified)).Nullable(0.7), Gen.Long[1, int.MaxValue].Array[0, 3]),
         Gen.Select(Text.Null(0.6), Text.Null(0.7), Text.Null(0.7), Gen.Select(Text, Text, Text).Array[0, 2]),
         Gen.Select(Task.Array[0, 4], Command.Array[0, 2], Command.Array[0, 1], Gen.Int[0, 1000].Array[0, 2]),
@@ -70,7 +72,7 @@ public static class JobShapes
 
     // Built level by level, not with Gen.Recursive, so the tree's depth is a plain bound the reader can see.
     private static Gen<TaskShape> TaskAt(int levels) => Gen.Select(
-        Gen.Select(Text, Text.Null(0.5), Service, SmallInt, SmallInt, Gen.Bool, Text.Null(0.7)),
+        Gen.Select(Text, Text.Null(0.5), Service, AtLeastSlots, AtMostSlots, Gen.Bool, Text.Null(0.7)),
         Gen.Select(Command.Array[0, 2], Command.Array[0, 1], Texts, Texts),
         Gen.Select(levels == 0 ? Gen.Const(Array.Empty<TaskShape>()) : TaskAt(levels - 1).Array[0, 3], Gen.Int[0, 1000].Array[0, 2]),
         Gen.Select(Gen.Int[0, 3].Nullable(0.8), Gen.Long[-5, 5], Gen.OneOf(1L, 2L, -1L, -3L)),

@@ -241,8 +241,11 @@ public sealed class JobCompilerTests
 
         var cleanup = job.Tasks[^1];
         Assert.Equal((4, 0, JobCompiler.JobCleanupTitle), (cleanup.Tid, cleanup.ParentTid, cleanup.Title));
-        Assert.Equal([1, 3], cleanup.InstanceOf);
+        // It waits for the top tasks as the job's cleanup, not as their Instance: the script wrote no Instance.
+        Assert.Empty(cleanup.InstanceOf);
         Assert.Empty(cleanup.Children);
+        Assert.Equal(RunsLast.WhenDoneOrError, JobCompiler.RunsLastOf(cleanup));
+        Assert.All(job.Tasks.SkipLast(1), t => Assert.Equal(RunsLast.No, JobCompiler.RunsLastOf(t)));
         Assert.Equal(
             [
                 (3, "rm -rf tmp", CommandRunType.Cleanup, CommandKind.Local),

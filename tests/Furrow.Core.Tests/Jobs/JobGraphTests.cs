@@ -8,7 +8,7 @@ public sealed class JobGraphTests
     {
         var job = JobCompilerTests.Compiles(script);
         return new JobGraph(
-            [.. job.Tasks.Select(t => new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, t.InstanceOf))],
+            [.. job.Tasks.Select(t => new TaskShape(t.Tid, t.ParentTid, t.SerialSubtasks, t.Children, t.InstanceOf) { RunsLast = JobCompiler.RunsLastOf(t) })],
             job.Spec.SerialSubtasks);
     }
 
@@ -149,11 +149,21 @@ public sealed class JobGraphTests
             """);
 
         Assert.False(graph.CanStart(4, Done(2, 3)));
-        Assert.Equal("waiting for instanced task T1", graph.WhyBlocked(4, Done(2, 3)));
+        Assert.Equal("runs when the job is done", graph.WhyBlocked(4, Done(2, 3)));
         Assert.False(graph.CanStart(4, Done(1, 2)));
         Assert.True(graph.CanStart(4, Done(1, 2, 3)));
+        Assert.Null(graph.WhyBlocked(4, Done(1, 2, 3)));
         Assert.Equal([4], graph.DependentsOf(1));
         Assert.Equal([4], graph.DependentsOf(3));
+    }
+
+    [Fact]
+    public void WhyBlocked_SaysTheJobCleanupTaskWithAnErrorPostscript_RunsWhenTheJobIsDoneOrInError()
+    {
+        var graph = Graph("Job -title {t} -subtasks { Task {A}; Task {B} } -whenerror {mail err} -whendone {mail ok}");
+
+        Assert.Equal("runs when the job is done or in error", graph.WhyBlocked(3, Done(1)));
+        Assert.True(graph.CanStart(3, Done(1, 2)));
     }
 
     [Fact]

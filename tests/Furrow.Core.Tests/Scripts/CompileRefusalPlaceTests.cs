@@ -23,6 +23,13 @@ public sealed class CompileRefusalPlaceTests
         { "Task {t} -service {(a} -cmds { RemoteCmd {true} }", "-service", "bad service key {(a} on task \"t\"" },
         { "Task {t} -cmds { RemoteCmd {true} }\n  Task {u} -subtasks { Instance {nowhere} }", "Instance", "Instance {nowhere} refers to no task" },
         { "Task {t} -cleanup { RemoteCmd {echo} {%j} }", "{echo}", "not supported yet: the substitution %j" },
+        { "Task {t} -atleast 0 -cmds { RemoteCmd {true} }", "-atleast", "-atleast 0 on task \"t\": it takes 1 or more slots" },
+        { "Task {t} -cmds { RemoteCmd -atmost -2 {true} }", "-atmost", "-atmost -2 on task \"t\", command 1: it takes 1 or more slots" },
+        { "Task {t} -atleast 4 -atmost 2 -cmds { RemoteCmd {true} }", "-atmost",
+            "-atmost 2 is below -atleast 4 on task \"t\": -atmost takes -atleast (4) or more slots" },
+        // A command's -atleast above the -atmost it inherits from its task is placed at the command's own option.
+        { "Task {t} -atmost 2 -cmds { RemoteCmd {a}\n  RemoteCmd -atleast 3 {b} }", "-atleast 3",
+            "-atmost 2 is below -atleast 3 on task \"t\", command 2: -atmost takes -atleast (3) or more slots" },
     };
 
     [Theory]
@@ -45,6 +52,12 @@ public sealed class CompileRefusalPlaceTests
         const string script = "Job -title {j}\\\n  -service {a ||} -subtasks { Task {t} -cmds { RemoteCmd {true} } }";
         var job = AlfredParser.Parse(script, "shot.alf").GetJobOrThrow();
         Assert.StartsWith("shot.alf:2:3: bad service key {a ||} on the job: ", JobCompiler.Compile(job).Error, StringComparison.Ordinal);
+
+        var maxActive = AlfredParser.Parse("Job -title {j}\\\n  -maxactive -3 -subtasks { Task {t} }", "m.alf").GetJobOrThrow();
+        Assert.Equal("m.alf:2:3: -maxactive -3 on the job: it takes 0 (no limit) or more commands at once", JobCompiler.Compile(maxActive).Error);
+        // The job's slots are checked with the commands that inherit them: its -cleanup's too.
+        var slots = AlfredParser.Parse("Job -title {j} -atleast 4\\\n -atmost 2 -subtasks { Task {t} }", "s.alf").GetJobOrThrow();
+        Assert.StartsWith("s.alf:2:2: -atmost 2 is below -atleast 4 on the job", JobCompiler.Compile(slots).Error, StringComparison.Ordinal);
 
         var empty = AlfredParser.Parse("\n\nJob -title {empty}", "e.alf").GetJobOrThrow();
         Assert.Equal("e.alf:3:1: the job has no tasks", JobCompiler.Compile(empty).Error);
@@ -89,6 +102,16 @@ public sealed class CompileRefusalPlaceTests
         var badKey = JobCompiler.Compile(job).Error;
         Assert.StartsWith("j.json:5:60: bad service key {a &&} on task \"t\", command 2: ", badKey, StringComparison.Ordinal);
         Assert.EndsWith("(at $.subtasks[0].commands[1].service)", badKey, StringComparison.Ordinal);
+
+        // Slot and -maxactive ranges are the compiler's, so the JSON form is held to them too.
+        const string slots = """{ "title": "j", "maxActive": -1,""" + "\n" + """ "subtasks": [ { "kind": "task", "title": "t", "atLeast": 0 } ] }""";
+        var slotsJob = JobJson.Deserialize(slots, "s.json").GetJobOrThrow();
+        Assert.StartsWith("s.json:1:17: -maxactive -1 on the job: it takes 0 (no limit) or more", JobCompiler.Compile(slotsJob).Error, StringComparison.Ordinal);
+        slotsJob.MaxActive = 0;
+        var atLeast = JobCompiler.Compile(slotsJob).Error;
+        Assert.StartsWith("s.json:2:", atLeast, StringComparison.Ordinal);
+        Assert.Contains("-atleast 0 on task \"t\": it takes 1 or more slots", atLeast, StringComparison.Ordinal);
+        Assert.EndsWith("(at $.subtasks[0].atLeast)", atLeast, StringComparison.Ordinal);
 
         // Kept options are placed at their entry of "kept"; an Instance at its object.
         const string kept = """{ "title": "j", "subtasks": [ { "kind": "task", "title": "t", "commands": [ { "argv": ["x"],""" + "\n" +

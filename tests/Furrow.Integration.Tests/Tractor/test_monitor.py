@@ -238,6 +238,24 @@ def check_filters_subscribe_and_unknown_queries_are_refused_by_name(ctx):
     assert unknown.status == 501 and "nosuchquery" in msg and "q=jtree" in msg and "q=taskdetails" in msg, unknown
 
 
+def check_jtree_lists_the_job_cleanup_task_at_the_top_without_ants(ctx):
+    """The task Furrow adds for a job's postscript waits for the top tasks without being their Instance: the tree has it
+    at the top with no ants, and the top tasks' only parent is the job."""
+    c = ctx.logged_in()
+    reply = c.spool("Job -title {cleaned} -paused 1 -whenerror {/bin/true} -postscript { RemoteCmd {/bin/true} }"
+                    " -subtasks {\n Task {a} -cmds { RemoteCmd {/bin/true} }\n Task {b} -cmds { RemoteCmd {/bin/true} }\n}\n")
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+    tree = c.transaction("monitor", {"q": "jtree", "jid": str(jid)})
+    assert tree.status == 200, tree
+    roots = tree.json()["users"][ctx.user]["J%d" % jid]["children"]
+    assert [n["data"]["title"] for n in roots] == ["a", "b", "job cleanup"], roots
+    assert all("ants" not in n["data"] and n["children"] == [] for n in roots), roots
+    ptids = c.select("task", "jid=%d" % jid, ["tid", "ptids"], sortby=["tid"])
+    assert ptids.status == 200, ptids
+    assert [t["ptids"] for t in ptids.json()["rows"]] == [[0], [0], [0]], ptids.json()
+
+
 def check_jtree_of_a_large_job_lists_every_task_once(ctx):
     c = ctx.logged_in()
     frames = "\n".join("        Task {frame %d} -cmds { RemoteCmd {/bin/echo %d} }" % (i, i) for i in range(1, 10001))

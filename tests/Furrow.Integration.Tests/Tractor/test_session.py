@@ -133,12 +133,34 @@ def check_status_queue_params_are_answered_or_refused_by_name(ctx):
     assert plain.status == 200 and "qlen" not in plain.json(), plain
     with_length = c.transaction("ctrl", {"q": "status", "qlen": "1", "enumq": "0"})
     body = with_length.json()
-    assert with_length.status == 200 and body["qlen"] == body["readyTasks"] and isinstance(body["qlen"], int), body
+    assert with_length.status == 200 and body["qlen"] == body["queuedTasks"] and isinstance(body["qlen"], int), body
     listing = c.transaction("ctrl", {"q": "status", "qlen": "1", "enumq": "1"})
     assert listing.status == 501 and "enumq=1" in listing.json()["msg"], listing
     for param in ("qlen", "enumq"):
         bad = c.transaction("ctrl", {"q": "status", param: "yes"})
         assert bad.status == 400 and ("bad %s 'yes'" % param) in bad.json()["msg"], bad
+
+
+def check_status_qlen_is_the_dispatchable_queue_without_paused_jobs(ctx):
+    """qlen counts the ready tasks dispatch may hand out: a paused job's ready tasks stay ready (readyTasks) but leave
+    the queue. This area runs no blade, so the job's two tasks stay ready."""
+    c = ctx.logged_in()
+    reply = c.spool("Job -title {queued} -subtasks {\n Task {a} -cmds { RemoteCmd {/bin/echo a} }\n"
+                    " Task {b} -cmds { RemoteCmd {/bin/echo b} }\n}\n")
+    assert reply.status == 200, reply
+    jid = reply.json()["jid"]
+
+    def status():
+        r = c.transaction("ctrl", {"q": "status", "qlen": "1"})
+        assert r.status == 200, r
+        return r.json()
+
+    before = status()
+    paused = c.transaction("queue", {"q": "jattr", "jid": jid, "set_pause": 1})
+    assert paused.status == 200, paused
+    after = status()
+    assert after["readyTasks"] == before["readyTasks"] and after["qlen"] == before["qlen"] - 2, (before, after)
+    assert after["qlen"] == after["queuedTasks"] <= after["readyTasks"] - 2, after
 
 
 def check_tractor_blade_protocol_is_refused_by_name(ctx):
