@@ -8,4 +8,7 @@ Furrow.Blade.BladeCommandLine.Configure(root, BladeCommandLine.EngineOption(), "
 // What users wrote (owners, commands) reaches the operator's terminal through its log lines: escaped, never obeyed.
 ConsoleLogging.GuardConsole();
 // The blade stops on SIGTERM in its own time (ending or draining its commands): not the parser's 2 s.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+    return Furrow.Cli.UsageErrors.Report(parsed);
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

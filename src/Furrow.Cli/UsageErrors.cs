@@ -8,7 +8,7 @@ namespace Furrow.Cli;
 /// A command line the parser refused, said in one line that names the unknown word and the closest valid one
 /// (`tq: unknown command 'chpr' (did you mean 'chpri'?)`), with exit code 2, instead of the parser's usage dump.
 /// </summary>
-internal static class UsageErrors
+internal static partial class UsageErrors
 {
     public static int Report(ParseResult parsed)
     {
@@ -29,11 +29,29 @@ internal static class UsageErrors
         }
         else
         {
-            message = parsed.Errors[0].Message.TrimEnd('.');
+            message = Plain(parsed.Errors[0].Message.TrimEnd('.'), command);
         }
         Console.Error.WriteLine($"{name}: {message}; see {name} --help");
         return 2;
     }
+
+    // The parser's wording names this code's types (System.Int32); said instead as what the word takes and which
+    // argument is missing, by the same rule as JSON errors (JsonProblems.Words).
+    private static string Plain(string message, Command command)
+    {
+        if (CannotParse().Match(message) is { Success: true } bad)
+            return $"{bad.Groups["name"].Value} takes {Furrow.Core.Text.JsonProblems.Words(bad.Groups["type"].Value)}, not '{bad.Groups["value"].Value}'";
+        if (message.StartsWith("Required argument missing for command:", StringComparison.Ordinal))
+        {
+            var missing = command.Arguments.FirstOrDefault(a => a.Arity.MinimumNumberOfValues > 0);
+            return missing is null ? $"{command.Name} needs an argument"
+                : $"{command.Name} needs {missing.Description?.Replace("the ", "a ", StringComparison.Ordinal) ?? missing.Name}";
+        }
+        return message;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Cannot parse argument '(?<value>.*)' for (?:option|command|argument) '(?<name>[^']*)' as expected type '(?<type>[^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex CannotParse();
 
     /// <summary>`-x` or `--word`, not `-` (standard input) and not a negative number (`-1d` is a time, `-5` a value).</summary>
     public static bool LooksLikeOption(string token) =>

@@ -121,7 +121,7 @@ public sealed class ApiErrorTests
         Assert.Contains("names no Content-Type", await PostLoginAsync(null, "{\"user\":\"a\"}", 415));
         Assert.Contains("takes a JSON body (Content-Type: application/json) and none was sent", await PostLoginAsync("application/json", null, 400));
         Assert.Contains("and none was sent", await PostLoginAsync("application/json", "null", 400));
-        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 10 ($.user): the value is not of the type this field takes",
+        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 10: at $.user: this key does not take a value of that kind",
             await PostLoginAsync("application/json", "{\"user\":5}", 400));
         Assert.Contains("at line 2, column 1", await PostLoginAsync("application/json", "{\"user\":\n", 400));
         using (var wrongMethod = await anonymous.GetAsync("api/v1/auth/login"))

@@ -12,6 +12,19 @@ internal static class CommonOptions
 {
     public static Option<string?> Engine() => Furrow.Blade.BladeCommandLine.EngineOption();
 
+    /// <summary>A `--port` option: a TCP port from 1 to 65535, else a usage error naming it.</summary>
+    public static Option<int?> Port(string description)
+    {
+        var port = new Option<int?>("--port") { Description = description };
+        port.Validators.Add(result =>
+        {
+            // A word that is no number at all is the parser's error already.
+            if (result.Tokens is [var token] && int.TryParse(token.Value, out var value) && value is < 1 or > 65535)
+                result.AddError($"--port takes a port number from 1 to 65535, not {value}");
+        });
+        return port;
+    }
+
     public static Option<string> ConfigDir() => new("--configdir")
     {
         Description = "site config directory (default: $FURROW_CONFIGDIR, else ./furrow-site)",

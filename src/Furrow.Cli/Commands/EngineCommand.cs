@@ -13,7 +13,7 @@ internal static class EngineCommand
     public static Command Create()
     {
         var configDir = CommonOptions.ConfigDir();
-        var port = new Option<int?>("--port") { Description = "listen port (default: ListenPort in tractor.config, else 5600)" };
+        var port = CommonOptions.Port("listen port (default: ListenPort in tractor.config, else 5600)");
         var listen = new Option<string?>("--listen")
         {
             Description = "address to listen on (default: ListenAddress in tractor.config, else 127.0.0.1; an address other hosts reach needs Tls in tractor.config)",

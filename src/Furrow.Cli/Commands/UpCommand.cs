@@ -14,7 +14,7 @@ internal static class UpCommand
     public static Command Create()
     {
         var dir = new Option<string>("--dir") { Description = "site directory (created if absent)", DefaultValueFactory = _ => "furrow-site" };
-        var port = new Option<int?>("--port") { Description = "engine port (default: the site's ListenPort; 5600 for a new site)" };
+        var port = CommonOptions.Port("engine port (default: the site's ListenPort; 5600 for a new site)");
         var noSample = new Option<bool>("--no-sample") { Description = "do not spool the sample job" };
         var command = new Command("up", "create a site if needed, start an engine and a local blade, spool a sample job") { dir, port, noSample };
         command.SetAction(async (result, ct) =>

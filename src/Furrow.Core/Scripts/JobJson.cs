@@ -34,15 +34,11 @@ public static class JobJson
         {
             job = JsonSerializer.Deserialize(json, ContextFor(limits).JobSpec);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
-            return ScriptParseResult.Failure(new ScriptError(
-                fileName, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1, Describe(e)));
-        }
-        catch (NotSupportedException e)
-        {
-            // Raised for shapes the contract cannot bind, such as an abstract task without its "kind".
-            return ScriptParseResult.Failure(new ScriptError(fileName, 1, 1, e.Message));
+            // NotSupportedException is raised for shapes the contract cannot bind, such as a task without its "kind".
+            var problem = Text.JsonProblems.Describe(e, json, JobJsonContext.Default.JobSpec);
+            return ScriptParseResult.Failure(new ScriptError(fileName, problem.Line, problem.Column, problem.Message));
         }
 
         if (job is null)
@@ -57,6 +53,41 @@ public static class JobJson
             : ScriptParseResult.Failure(new ScriptError(fileName, 1, 1, $"expected an object or value at {nullAt}, found null"));
     }
 
+    /// <summary>
+    /// Whether <paramref name="json"/> is meant as this form, right or wrong: a JSON object whose top-level keys (as far as
+    /// it reads as JSON) are all this form's own. Tractor's JSON job form, or JSON that is no object, is not; a job in this
+    /// form with a bad value, a bad task or a syntax error further in is.
+    /// </summary>
+    public static bool IsJobForm(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var keys = JobJsonContext.Default.JobSpec.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json), new JsonReaderOptions
+        {
+            CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = MaxJsonDepth(ScriptLimits.Default),
+        });
+        var opened = false;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                return false;
+            opened = true;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (!keys.Contains(reader.GetString()!))
+                    return false;
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // An object whose keys, as far as they could be read, were this form's: the rest is the job's error to report.
+            return opened;
+        }
+
+        return true;
+    }
+
     // Read-only once built; shared so the common case does not rebuild serializer metadata per call.
     private static readonly JobJsonContext DefaultLimitsContext = CreateContext(ScriptLimits.Default);
 
@@ -68,20 +99,6 @@ public static class JobJson
 
     // Each task level is two JSON levels (the task object and its "subtasks" array), plus the job and a command.
     private static int MaxJsonDepth(ScriptLimits limits) => (limits.MaxDepth * 2) + 8;
-
-    private static string Describe(JsonException e)
-    {
-        // JsonException appends "Path: … | LineNumber: 0 | …" with 0-based numbers; the position is reported separately.
-        var message = e.Message;
-        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        if (cut < 0)
-        {
-            cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
-        }
-
-        var text = cut >= 0 ? message[..cut] : message;
-        return e.Path is { Length: > 0 } path ? $"{text} (at {path})" : text;
-    }
 
     // Nullable annotations are enforced on properties but not on list elements, so "subtasks": [null] is caught here.
     private static string? FindNullElement(JobSpec job)

@@ -39,7 +39,7 @@ internal static partial class ApiResults
         if (message.Contains("no body was provided", StringComparison.Ordinal))
             return $"{request.Method} {request.Path} takes a JSON body (Content-Type: application/json) and none was sent";
         if (BindFailure().Match(message) is { Success: true } bind)
-            return $"{bind.Groups["name"].Value} must be {KindOf(bind.Groups["type"].Value)}, not '{bind.Groups["value"].Value}'";
+            return $"{bind.Groups["name"].Value} must be {Core.Text.JsonProblems.Words(bind.Groups["type"].Value)}, not '{bind.Groups["value"].Value}'";
         if (Missing().Match(message) is { Success: true } missing)
             return $"{missing.Groups["name"].Value} is required (in the {missing.Groups["where"].Value})";
         return message;
@@ -51,24 +51,9 @@ internal static partial class ApiResults
     /// </summary>
     public static string NotTheJsonMessage(HttpRequest request, JsonException error)
     {
-        var reason = error.Message;
-        // System.Text.Json appends " Path: $.x | LineNumber: 0 | BytePositionInLine: 9." to its reason: said below in 1-based terms.
-        if (reason.IndexOf(" Path: ", StringComparison.Ordinal) is var cut and > 0)
-            reason = reason[..cut];
-        if (reason.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
-            reason = "the value is not of the type this field takes";
-        var where = error.LineNumber is { } line ? $" at line {line + 1}, column {(error.BytePositionInLine ?? 0) + 1}" : "";
-        var path = string.IsNullOrEmpty(error.Path) || error.Path == "$" ? "" : $" ({error.Path})";
-        return $"the request body is not the JSON {request.Path} takes{where}{path}: {reason.TrimEnd('.')}";
+        var problem = Core.Text.JsonProblems.Describe(error);
+        return $"the request body is not the JSON {request.Path} takes at line {problem.Line}, column {problem.Column}: {problem.Message}";
     }
-
-    private static string KindOf(string type) => type.TrimEnd('?') switch
-    {
-        "int" or "long" or "Int32" or "Int64" or "short" => "a whole number",
-        "double" or "float" or "decimal" => "a number",
-        "bool" or "Boolean" => "true or false",
-        _ => "a " + type.TrimEnd('?').ToLowerInvariant(),
-    };
 
     [GeneratedRegex("""^Failed to bind parameter "(?<type>\S+) (?<name>[^"]+)" from "(?<value>.*)"\.$""", RegexOptions.Singleline)]
     private static partial Regex BindFailure();

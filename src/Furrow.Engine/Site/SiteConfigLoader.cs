@@ -39,6 +39,8 @@ public static class SiteConfigLoader
     {
         var path = Path.Combine(configDir, EngineConfigFile);
         var config = Load(path, SiteConfigJsonContext.Default.EngineConfig) ?? new EngineConfig();
+        if (config.ListenPort is < 1 or > 65535)
+            throw new SiteConfigException($"{path}: ListenPort must be a port number from 1 to 65535, got {config.ListenPort}", path);
         // Up to 100,000 days (about 270 years); 0 says forever.
         return config.ArchiveRetentionDays is < 0 or > 100_000 or double.NaN
             ? throw new SiteConfigException(
@@ -139,22 +141,15 @@ public static class SiteConfigLoader
     {
         if (!File.Exists(path))
             return null;
+        var text = File.ReadAllText(path);
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), type);
+            return JsonSerializer.Deserialize(text, type);
         }
-        catch (JsonException error)
+        catch (Exception error) when (error is JsonException or NotSupportedException)
         {
-            var line = (error.LineNumber ?? 0) + 1;
-            var column = (error.BytePositionInLine ?? 0) + 1;
-            throw new SiteConfigException($"{path}:{line}:{column}: {FirstSentence(error.Message)}", path);
+            throw new SiteConfigException($"{path}:{Core.Text.JsonProblems.Describe(error, text, type)}", path);
         }
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 }
 

@@ -23,16 +23,28 @@ internal static class TractorSpool
 
     /// <summary>
     /// `/Tractor/jspool`: Furrow's JSON job form. A body that is not that (Tractor's own JSON job form, which tractor-spool
-    /// writes) is answered 501 with why: tractor-spool then sends the alfred text to `spool` by itself (§3b).
+    /// writes, or JSON that is no object) is answered 501 with why: tractor-spool then sends the alfred text to `spool` by
+    /// itself (§3b). A body in Furrow's form with a bad value is answered 400 with the error, as the native spool does
+    /// (<see cref="Core.Scripts.JobJson.IsJobForm"/> tells the two apart by the top-level keys).
     /// </summary>
     public static async Task<TractorReply> JsonSpoolAsync(TractorCall call)
     {
+        var request = call.Context.Request;
+        // Kept so a refused body can be looked at again after the native spool has read it.
+        request.EnableBuffering();
         var reply = await SpoolAsync(call, json: true).ConfigureAwait(false);
-        return reply.Status == StatusCodes.Status400BadRequest
-            ? TractorReply.Error(StatusCodes.Status501NotImplemented,
+        if (reply.Status != StatusCodes.Status400BadRequest)
+            return reply;
+        request.Body.Position = 0;
+        using var body = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        // The top-level keys decide, and they come first enough: a prefix spares reading a large body twice.
+        var prefix = new char[1 << 20];
+        var read = await body.ReadBlockAsync(prefix, call.Context.RequestAborted).ConfigureAwait(false);
+        return Core.Scripts.JobJson.IsJobForm(new string(prefix, 0, read))
+            ? reply
+            : TractorReply.Error(StatusCodes.Status501NotImplemented,
                 $"this is not a job in Furrow's JSON job form ({reply.Message}); Furrow does not read Tractor's JSON job form: " +
-                "spool the alfred script to /Tractor/spool (tractor-spool does so by itself after this reply)")
-            : reply;
+                "spool the alfred script to /Tractor/spool (tractor-spool does so by itself after this reply)");
     }
 
     private static async Task<TractorReply> SpoolAsync(TractorCall call, bool json)

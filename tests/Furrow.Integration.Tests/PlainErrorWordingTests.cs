@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Furrow.Integration.Tests.Support;
+
+namespace Furrow.Integration.Tests;
+
+/// <summary>
+/// What a user is told about a bad value names the value, where it is and what was expected, in plain words: never the
+/// framework's wording or this code's type names, whether it came in a site config file, a JSON job (native spool and
+/// Tractor's jspool) or on a command line.
+/// </summary>
+public sealed class PlainErrorWordingTests
+{
+    private static void AssertPlain(string message)
+    {
+        foreach (var internals in new[] { "System.", "Furrow.", ".NET", "LineNumber", "BytePositionInLine", "nullability" })
+            Assert.DoesNotContain(internals, message);
+    }
+
+    [Fact]
+    public async Task ABadValueInAConfigFileOrAJsonJob_IsSaidInPlainWords_AndJspoolKeepsA400ForFurrowsOwnForm()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = await site.HttpAsync();
+
+        File.WriteAllText(Path.Combine(site.ConfigDir, "limits.config"), "{ \"Limits\": {\n  \"lic\": { \"SiteMax\": \"two\" }\n} }\n");
+        using (var reload = await http.PostAsync("api/v1/config/reload", null))
+        {
+            var body = await reload.Content.ReadAsStringAsync();
+            Assert.True(reload.StatusCode == HttpStatusCode.BadRequest, body);
+            var message = JsonDocument.Parse(body).RootElement.GetProperty("msg").GetString()!;
+            Assert.Contains("limits.config:2:23: at $.Limits.lic.SiteMax: expected a whole number, not \"two\"", message);
+            AssertPlain(message);
+        }
+
+        const string badPriority = "{\"title\": \"a\", \"priority\": \"abc\"}";
+        using (var spooled = await http.PostAsync("api/v1/jobs?user=tester", new StringContent(badPriority, Encoding.UTF8, "application/json")))
+        {
+            var body = await spooled.Content.ReadAsStringAsync();
+            Assert.True(spooled.StatusCode == HttpStatusCode.BadRequest, body);
+            var message = JsonDocument.Parse(body).RootElement.GetProperty("msg").GetString()!;
+            Assert.Contains("1:28: at $.priority: expected a number, not \"abc\"", message);
+            AssertPlain(message);
+        }
+
+        // Furrow's own form with a bad value is an error to show (400), not a reason for tractor-spool to fall back.
+        using (var jspool = await http.PostAsync("Tractor/jspool?q=newjob&hnm=h&jobOwner=tester&format=JSON",
+            new StringContent("{\"title\": \"a\", \"subtasks\": [{\"title\": \"t\"}]}", Encoding.UTF8, "application/json")))
+        {
+            var body = await jspool.Content.ReadAsStringAsync();
+            Assert.True(jspool.StatusCode == HttpStatusCode.BadRequest, body);
+            var message = JsonDocument.Parse(body).RootElement.GetProperty("msg").GetString()!;
+            Assert.Contains("at $.subtasks[0]: a task needs \"kind\" (one of: task, instance)", message);
+            AssertPlain(message);
+        }
+
+        // Another JSON shape (Tractor's own job form) is one Furrow does not read: 501, so tractor-spool sends the alfred text.
+        using (var jspool = await http.PostAsync("Tractor/jspool?q=newjob&hnm=h&jobOwner=tester&format=JSON",
+            new StringContent("{\"Job\": {\"title\": \"a\"}}", Encoding.UTF8, "application/json")))
+        {
+            var body = await jspool.Content.ReadAsStringAsync();
+            Assert.True(jspool.StatusCode == HttpStatusCode.NotImplemented, body);
+            var message = JsonDocument.Parse(body).RootElement.GetProperty("msg").GetString()!;
+            Assert.Contains("unknown key \"Job\"", message);
+            AssertPlain(message);
+        }
+    }
+
+    [Fact]
+    public async Task ABadWordOnACommandLine_IsOneLineSayingWhatTheOptionTakes_ExitCode2()
+    {
+        foreach (var (shim, args, expected) in new (string, string[], string)[]
+        {
+            ("tq", ["jobs", "--limit", "abc"], "--limit takes a whole number, not 'abc'"),
+            ("tq", ["jobs", "--limit", "99999999999"], "--limit takes a whole number, not '99999999999'"),
+            ("tq", ["chpri", "jid=4", "--pri", "abc"], "takes a number, not 'abc'"),
+            ("tq", ["nimby"], "nimby needs a blade"),
+            ("tractor-spool", ["--priority", "abc", "job.alf"], "--priority takes a number, not 'abc'"),
+        })
+        {
+            var (code, stdout, stderr) = await Shims.RunAsync(shim, null, [.. args]);
+            Assert.True(code == 2, $"{shim} {string.Join(' ', args)}: {code} {stdout} {stderr}");
+            Assert.Contains(expected, stderr);
+            Assert.Single(stderr.Trim().Split('\n'));
+            AssertPlain(stderr);
+        }
+
+        foreach (var (args, expected) in new (string[], string)[]
+        {
+            (["engine", "--port", "abc"], "--port takes a whole number, not 'abc'"),
+            (["up", "--port", "99999"], "--port takes a port number from 1 to 65535, not 99999"),
+            (["blade", "--slots", "abc"], "--slots takes a whole number, not 'abc'"),
+        })
+        {
+            var (code, stdout, stderr) = await FurrowProcess.RunAsync(args);
+            Assert.True(code == 2, $"furrow {string.Join(' ', args)}: {code} {stdout} {stderr}");
+            Assert.Contains(expected, stderr);
+            Assert.Single(stderr.Trim().Split('\n'));
+            AssertPlain(stderr);
+        }
+    }
+}
