@@ -24,6 +24,13 @@ public static class ScriptText
         return Utf8.IsValid(utf8) ? System.Text.Encoding.UTF8.GetString(utf8) : System.Text.Encoding.Latin1.GetString(bytes);
     }
 
+    /// <summary>
+    /// Bytes without a byte-order mark as text by <see cref="Decode"/>'s rule: valid UTF-8 as UTF-8, anything else as
+    /// Latin-1, byte for byte (what Tractor's URLs' parameter values are read by).
+    /// </summary>
+    public static string Utf8OrLatin1(ReadOnlySpan<byte> bytes) =>
+        Utf8.IsValid(bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : System.Text.Encoding.Latin1.GetString(bytes);
+
     /// <summary>A script's text from its bytes (<see cref="Decode"/>), or why not: too large, or a NUL, with its position.</summary>
     public static bool TryDecode(
         ReadOnlySpan<byte> utf8,

@@ -63,7 +63,7 @@ internal static class TractorRequests
             if (read > MaxFormBytes)
                 return (StatusCodes.Status413PayloadTooLarge, $"a form body of more than {MaxFormBytes} bytes is more than Tractor's URLs take in one");
             // Tractor's transport ends every body with CRLF; it belongs to no value.
-            var body = TextOf(buffer.AsSpan(0, read)).TrimEnd('\r', '\n', ' ', '\t');
+            var body = Core.Scripts.ScriptText.Utf8OrLatin1(buffer.AsSpan(0, read)).TrimEnd('\r', '\n', ' ', '\t');
             foreach (var (key, values) in ParseParameters(body))
                 parameters[key] = parameters.TryGetValue(key, out var before) ? StringValues.Concat(before, values) : values;
         }
@@ -87,7 +87,7 @@ internal static class TractorRequests
 
     /// <summary>
     /// The parameters of a query string or form body (`a=1&b=x%20y`, `+` for a space), each name and value
-    /// percent-decoded to bytes and read as text by <see cref="TextOf"/>: a Latin-1 `%E8` is è, as a Python 2 client
+    /// percent-decoded to bytes and read as text by <see cref="Core.Scripts.ScriptText.Utf8OrLatin1"/>: a Latin-1 `%E8` is è, as a Python 2 client
     /// that quotes a Latin-1 string sends it, where the framework's reader would keep the three characters "%E8".
     /// </summary>
     public static Dictionary<string, StringValues> ParseParameters(string? encoded)
@@ -103,40 +103,13 @@ internal static class TractorRequests
         return parameters;
     }
 
-    /// <summary>Bytes as text: valid UTF-8 as UTF-8, anything else as Latin-1, byte for byte (the rule job scripts are read by).</summary>
-    public static string TextOf(ReadOnlySpan<byte> bytes) =>
-        System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : Encoding.Latin1.GetString(bytes);
-
+    // Percent escapes and `+` made bytes (WebUtility), the bytes made text by the job scripts' rule.
     private static string Unescape(string part)
     {
-        if (part.IndexOfAny(['%', '+']) < 0)
+        if (part.AsSpan().IndexOfAny('%', '+') < 0)
             return part;
-        var bytes = new List<byte>(part.Length);
-        Span<byte> utf8 = stackalloc byte[4];
-        for (var i = 0; i < part.Length; i++)
-        {
-            var c = part[i];
-            if (c == '+')
-                bytes.Add((byte)' ');
-            else if (c == '%' && i + 2 < part.Length && byte.TryParse(part.AsSpan(i + 1, 2), System.Globalization.NumberStyles.AllowHexSpecifier,
-                         System.Globalization.CultureInfo.InvariantCulture, out var b))
-            {
-                bytes.Add(b);
-                i += 2;
-            }
-            else if (char.IsSurrogate(c) && i + 1 < part.Length)
-            {
-                bytes.AddRange(Encoding.UTF8.GetBytes(part.Substring(i, 2)));
-                i++;
-            }
-            else
-            {
-                var n = Encoding.UTF8.GetBytes([c], utf8);
-                for (var k = 0; k < n; k++)
-                    bytes.Add(utf8[k]);
-            }
-        }
-        return TextOf(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
+        var bytes = Encoding.UTF8.GetBytes(part);
+        return Core.Scripts.ScriptText.Utf8OrLatin1(System.Net.WebUtility.UrlDecodeToBytes(bytes, 0, bytes.Length));
     }
 
     // Parameters that hold a comma-joined list of ids (§1): given more than once (in the URL and the body, or twice in
