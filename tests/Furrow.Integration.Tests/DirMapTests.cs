@@ -91,13 +91,13 @@ public sealed class DirMapTests
     }
 
     [Fact]
-    public async Task HostSlotsAndRecoverCodes_AreTheBladesAndTheRuns_AndRecoverIsOneOnlyAfterABladeCutTheRunOff()
+    public async Task TractorsCodes_AreTheBladesTheIdsAndTheRuns_HostPairsAreTwoArguments_AndRecoverIsOneOnlyAfterABladeCutTheRunOff()
     {
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("""
             Job -title {codes} -subtasks {
-                Task {t} -cmds { RemoteCmd {prman -recover %r -host %h -n %n -pct 100%% -keep %%h frame.%04d.rib} -atleast 2 }
+                Task {t} -cmds { RemoteCmd {prman -recover %r -host %h -n %n -pct 100%% -keep %%h %H -id %j.%t.%c -loop %R -q %q frame.%04d.rib} -atleast 2 }
             }
             """);
         // A blade that speaks the protocol by hand, so each run can be cut off, retried and read at a known point.
@@ -106,10 +106,12 @@ public sealed class DirMapTests
         await site.Client.RegisterBladeAsync(new BladeRegistration(Name, "render07.studio", 4, "test", boot, 1));
         async Task<Assignment> NextAsync() =>
             Assert.Single((await site.Client.PollWorkAsync(Name, new WorkRequest(boot, 4, 5000))).Assignments);
-        string Line(string recover) => $"prman -recover {recover} -host render07.studio -n 2 -pct 100% -keep %h frame.%04d.rib";
+        string[] Line(string recover) =>
+            $"prman -recover {recover} -host render07.studio -n 2 -pct 100% -keep %h -h render07.studio -id {jid}.1.1 -loop 0 -q 1.0 frame.%04d.rib"
+                .Split(' ');
 
         var first = await NextAsync();
-        Assert.Equal(Line("0"), string.Join(' ', first.Argv));
+        Assert.Equal(Line("0"), first.Argv);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await site.Client.ReportAsync(Name, new BladeReport(boot,
             [
@@ -119,20 +121,19 @@ public sealed class DirMapTests
 
         // The blade cut the run off: the renderer is told to recover from its checkpoint.
         var resumed = await NextAsync();
-        Assert.Equal(Line("1"), string.Join(' ', resumed.Argv));
+        Assert.Equal(Line("1"), resumed.Argv);
 
         // An operator's retry starts over, as Tractor's does.
         await site.Client.OperateAsync("retry", $"jid={jid}", "tester", force: false);
         var retried = await NextAsync();
-        Assert.Equal(Line("0"), string.Join(' ', retried.Argv));
+        Assert.Equal(Line("0"), retried.Argv);
         var invocations = await site.Client.InvocationsAsync($"jid={jid}");
         Assert.Equal(["interrupted", "retried", "dispatched"], invocations.OrderBy(i => i.Iid).Select(i => i.Status));
     }
 
     [Theory]
-    [InlineData("date +%H", "%H")]
-    [InlineData("render -job %j", "%j")]
     [InlineData("netrender %srv1(host)", "%srv1(host)")]
+    [InlineData("netrender %first_pass(-host) -f a.rib", "%first_pass(-host)")]
     public async Task TractorCodesFurrowDoesNotReplace_AreRefusedAtSpool_WithTheirName_AndInExpandOutput(string command, string code)
     {
         await using var site = new TestSite();

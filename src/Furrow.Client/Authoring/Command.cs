@@ -7,9 +7,9 @@ namespace Furrow.Client.Authoring;
 /// <see cref="Argv"/> holds the program and its arguments one element each, exactly as the program receives them:
 /// nothing is split on spaces and nothing needs quoting, whatever the elements hold. (Tractor's Python API splits a
 /// single string on whitespace; here <c>new Command("prman a.rib")</c> is one word, the program "prman a.rib".)
-/// Furrow replaces <c>%h</c>, <c>%n</c>, <c>%r</c>, <c>%D(path)</c> and <c>%%</c> in the words when a blade runs the
-/// command; the other Tractor codes (<c>%H %j %t %c %R %q</c>, <c>%ID(host)</c>) are refused when the job is built, so
-/// write <c>%%</c> for a literal <c>%</c> before one of those letters.
+/// Furrow replaces Tractor's codes <c>%h %H %n %j %t %c %r %R %q %D(path) %%</c> in the words when a blade runs the
+/// command (as Tractor does, so write <c>%%</c> for a literal <c>%</c> before one of those letters, as in
+/// <c>date +%%H</c>); <c>%ID(host)</c>, naming another command's host, is refused when the job is built.
 /// </remarks>
 /// <example>
 /// <code>

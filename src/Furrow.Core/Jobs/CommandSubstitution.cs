@@ -6,20 +6,33 @@ namespace Furrow.Core.Jobs;
 
 /// <summary>
 /// The percent codes of Tractor's command lines that the engine replaces in each word of a command when it hands the
-/// command to a blade (Tractor's job-scripting docs, as listed in TRACTOR-PROTOCOL.md §6). Furrow does this subset:
+/// command to a blade. The meanings are Tractor's job-scripting docs' (their "Substitutions" table, as quoted in public
+/// pipeline code that TRACTOR-PROTOCOL.md §6 names):
 /// <list type="bullet">
 /// <item><c>%D(path)</c>: the path mapped by the job's <c>-dirmaps</c> for the blade's zone (<see cref="DirMapping"/>).</item>
-/// <item><c>%h</c>: the host name of the blade that runs the command.</item>
+/// <item><c>%h</c>: the host name of the blade that runs the command (Tractor: the blank-separated host names bound to
+/// the command; a Furrow command is bound to one blade).</item>
+/// <item><c>%H</c>: like <c>%h</c>, as <c>-h</c> host pairs, as netrender takes them. A word that is <c>%H</c> alone
+/// becomes the two words <c>-h</c> and the host name (<see cref="ExpandArgv"/>); inside a longer word it is the text
+/// <c>-h host</c>.</item>
 /// <item><c>%n</c>: the number of slots the command holds on it (1 unless <c>-atleast</c>/<c>-atmost</c> say more).</item>
+/// <item><c>%j</c>, <c>%t</c>, <c>%c</c>: the job's jid, the task's tid and the command's cid, as <c>tq</c> shows them
+/// and as <c>TR_ENV_JID</c>/<c>TR_ENV_TID</c>/<c>TR_ENV_CID</c> give them.</item>
 /// <item><c>%r</c>: the checkpoint-recovery flag RenderMan's <c>-recover %r</c> takes: <c>1</c> when the command runs
 /// again after its previous run was cut off by its blade (stopped, restarted, silent, or the run was lost), so a
 /// renderer that checkpoints resumes; <c>0</c> on its first run and after a retry (by an operator or <c>-retryrc</c>),
 /// which starts over as Tractor's retry does.</item>
+/// <item><c>%R</c>: the <c>-resumewhile</c> loop count. Furrow refuses <c>-resumewhile</c>, so every command runs in
+/// loop <c>0</c>.</item>
+/// <item><c>%q</c>: the quality hint, <c>1.0</c> when the subtasks a task waited for all ran to their end; Tractor gives
+/// less only when one stopped at a checkpoint of a <c>-resumewhile</c> loop, which Furrow refuses, so it is always
+/// <c>1.0</c>.</item>
 /// <item><c>%%</c>: a literal <c>%</c>.</item>
 /// </list>
-/// The other codes Tractor documents (<c>%H %j %t %c %R %q</c>, and <c>%ID(host)</c> / <c>%ID(-host)</c> naming another
-/// command's <c>-id</c>) are refused at spool (<see cref="FindUnsupported"/>), never passed on unreplaced; a <c>%</c>
-/// followed by anything else (<c>%04d</c>, <c>%s</c>, <c>%Y</c>) is not a Tractor code and reaches the program as written.
+/// <c>%ID(host)</c> / <c>%ID(-host)</c>, naming another command's <c>-id</c>, is refused at spool
+/// (<see cref="FindUnsupported"/>), never passed on unreplaced. As in Tractor, a code replaces the same letters of a
+/// program's own format (<c>date +%H</c>, <c>%j</c>); write <c>%%</c> to pass them on. A <c>%</c> followed by anything
+/// else (<c>%04d</c>, <c>%s</c>, <c>%Y</c>) is not a Tractor code and reaches the program as written.
 /// </summary>
 public static class CommandSubstitution
 {
@@ -29,10 +42,33 @@ public static class CommandSubstitution
     /// <param name="Host">The blade's host name, for <c>%h</c>.</param>
     /// <param name="Slots">The slots the command holds, for <c>%n</c>.</param>
     /// <param name="Resuming">True when the command runs again after its blade cut off its previous run, for <c>%r</c>.</param>
-    public readonly record struct Values(IReadOnlyList<DirMap> DirMaps, string Zone, string Host, int Slots, bool Resuming);
+    /// <param name="Jid">The job's id, for <c>%j</c>.</param>
+    /// <param name="Tid">The task's id within its job, for <c>%t</c>.</param>
+    /// <param name="Cid">The command's id within its job, for <c>%c</c>.</param>
+    public readonly record struct Values(IReadOnlyList<DirMap> DirMaps, string Zone, string Host, int Slots, bool Resuming,
+        long Jid = 0, long Tid = 0, long Cid = 0);
 
-    // Codes Tractor documents whose meaning Furrow does not reproduce: refused at spool rather than passed on.
-    private const string RefusedLetters = "HjtcRq";
+    /// <summary>
+    /// <paramref name="argv"/> with each word expanded (<see cref="Expand"/>), and a word that is <c>%H</c> alone made the
+    /// two words <c>-h</c> and the host name, so the program receives them as two arguments, as netrender needs.
+    /// </summary>
+    public static IReadOnlyList<string> ExpandArgv(IReadOnlyList<string> argv, in Values values)
+    {
+        var result = new List<string>(argv.Count + 1);
+        foreach (var word in argv)
+        {
+            if (word == "%H")
+            {
+                result.Add("-h");
+                result.Add(values.Host);
+            }
+            else
+            {
+                result.Add(Expand(word, values));
+            }
+        }
+        return result;
+    }
 
     /// <summary>True when the word may hold a code (it holds a <c>%</c>); words without one are used as they are.</summary>
     public static bool MayHaveCodes(string word) => word.Contains('%', StringComparison.Ordinal);
@@ -53,41 +89,45 @@ public static class CommandSubstitution
                 i++;
                 continue;
             }
-            switch (word[i + 1])
+            if (Letter(word[i + 1], values) is { } replacement)
             {
-                case '%':
-                    result.Append('%');
-                    i += 2;
-                    break;
-                case 'h':
-                    result.Append(values.Host);
-                    i += 2;
-                    break;
-                case 'n':
-                    result.Append(values.Slots.ToString(CultureInfo.InvariantCulture));
-                    i += 2;
-                    break;
-                case 'r':
-                    result.Append(values.Resuming ? '1' : '0');
-                    i += 2;
-                    break;
-                case 'D' when i + 2 < word.Length && word[i + 2] == '(' && word.IndexOf(')', i + 3) is var close and > 0:
-                    result.Append(DirMapping.Map(word[(i + 3)..close], values.DirMaps, values.Zone));
-                    i = close + 1;
-                    break;
-                default:
-                    result.Append('%');
-                    i++;
-                    break;
+                result.Append(replacement);
+                i += 2;
+            }
+            else if (word[i + 1] == 'D' && i + 2 < word.Length && word[i + 2] == '(' && word.IndexOf(')', i + 3) is var close and > 0)
+            {
+                result.Append(DirMapping.Map(word[(i + 3)..close], values.DirMaps, values.Zone));
+                i = close + 1;
+            }
+            else
+            {
+                result.Append('%');
+                i++;
             }
         }
         return result.ToString();
     }
 
+    // What a one-letter code stands for, or null when the letter is no such code.
+    private static string? Letter(char letter, in Values values) => letter switch
+    {
+        '%' => "%",
+        'h' => values.Host,
+        'H' => "-h " + values.Host,
+        'n' => values.Slots.ToString(CultureInfo.InvariantCulture),
+        'j' => values.Jid.ToString(CultureInfo.InvariantCulture),
+        't' => values.Tid.ToString(CultureInfo.InvariantCulture),
+        'c' => values.Cid.ToString(CultureInfo.InvariantCulture),
+        'r' => values.Resuming ? "1" : "0",
+        'R' => "0",
+        'q' => "1.0",
+        _ => null,
+    };
+
     /// <summary>
-    /// The first code in <paramref name="word"/> that Furrow does not substitute but Tractor would (<c>%H</c>,
-    /// <c>%j</c>, <c>%t</c>, <c>%c</c>, <c>%R</c>, <c>%q</c>, or <c>%ID(host)</c>/<c>%ID(-host)</c>), as written; null when
-    /// there is none. <c>%%</c> hides what follows it, so <c>%%H</c> is a literal <c>%H</c>.
+    /// The first code in <paramref name="word"/> that Furrow does not substitute but Tractor would
+    /// (<c>%ID(host)</c>/<c>%ID(-host)</c>), as written; null when there is none. <c>%%</c> hides what follows it, so
+    /// <c>%%srv(host)</c> is a literal <c>%srv(host)</c>.
     /// </summary>
     public static string? FindUnsupported(string word)
     {
@@ -105,8 +145,6 @@ public static class CommandSubstitution
             }
             if (HostReference(word, i) is { } reference)
                 return reference;
-            if (RefusedLetters.Contains(next, StringComparison.Ordinal))
-                return "%" + next;
         }
         return null;
     }

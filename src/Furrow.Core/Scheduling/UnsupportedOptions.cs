@@ -66,7 +66,7 @@ public static class UnsupportedOptions
     }
 
     private static string Substitution(string code, string where) =>
-        $"not supported yet: the substitution {code} in the command line ({where}); Furrow replaces %D(path), %h, %n, %r and %%; write %{code} for a literal {code}";
+        $"not supported yet: the substitution {code} in the command line ({where}); Furrow replaces %D(path), %h, %H, %n, %j, %t, %c, %r, %R, %q and %%, not another command's host; write %{code} for a literal {code}";
 
     // An option given an empty value (`-metrics {}`, as generators write) asks for nothing, so it is not refused.
     private static bool Refused(string[] names, KeptOption kept) =>

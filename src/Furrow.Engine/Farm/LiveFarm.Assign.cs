@@ -138,7 +138,7 @@ internal sealed partial class LiveFarm
         var command = task.Commands[task.NextCommand];
         var iid = NextIid();
         Dequeue(job, task);
-        var argv = SubstitutedArgv(job, task, blade, slots, command.Argv);
+        var argv = SubstitutedArgv(job, task, command, blade, slots, command.Argv);
         task.ResumeCommand = null;
         var invocation = new LiveInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now)
         {
@@ -175,16 +175,17 @@ internal sealed partial class LiveFarm
         return new Assignment(iid, job.Jid, task.Tid, command.Cid, job.Owner, argv, command.KindName, environment, slots);
     }
 
-    // Tractor's percent codes (%D(path), %h, %n, %r, %%) made for this blade; most commands have none and keep their list.
-    private static IReadOnlyList<string> SubstitutedArgv(LiveJob job, LiveTask task, LiveBlade blade, int slots, IReadOnlyList<string> argv)
+    // Tractor's percent codes (CommandSubstitution) made for this blade; most commands have none and keep their list.
+    private static IReadOnlyList<string> SubstitutedArgv(LiveJob job, LiveTask task, LiveCommand command, LiveBlade blade, int slots,
+        IReadOnlyList<string> argv)
     {
         if (!argv.Any(CommandSubstitution.MayHaveCodes))
             return argv;
         var values = new CommandSubstitution.Values(job.Record.DirMaps,
             DirMapping.ZoneOf(blade.Profile?.Profile?.DirMapZone, blade.Figures?.Platform),
             string.IsNullOrEmpty(blade.Record.Host) ? blade.Name : blade.Record.Host, slots,
-            task.ResumeCommand == task.NextCommand);
-        return [.. argv.Select(word => CommandSubstitution.Expand(word, values))];
+            task.ResumeCommand == task.NextCommand, job.Jid, task.Tid, command.Cid);
+        return CommandSubstitution.ExpandArgv(argv, values);
     }
 
     // Tractor's default envhandler: the blade profile's "default" EnvKeys entry, then each entry naming one of the

@@ -115,10 +115,10 @@ public sealed class JobValidateTests
     [Fact]
     public void Validate_PercentCodeFurrowDoesNotSubstitute_IsRefused_AndItsEscapeIsNot()
     {
-        var job = WithTask(new JobTask("t") { Commands = { new Command("render", "-job", "%j") } });
+        var job = WithTask(new JobTask("t") { Commands = { new Command("netrender", "%srv(host)") } });
 
-        Assert.Contains("not supported yet: the substitution %j", Refusal(job), StringComparison.Ordinal);
-        job = WithTask(new JobTask("t") { Commands = { new Command("render", "-job", "%%j", "%04d", "%h") } });
+        Assert.Contains("not supported yet: the substitution %srv(host)", Refusal(job), StringComparison.Ordinal);
+        job = WithTask(new JobTask("t") { Commands = { new Command("render", "-job", "%%srv(host)", "%j", "%04d", "%h") } });
         job.Validate();
     }
 

@@ -48,26 +48,36 @@ public sealed class CommandSubstitutionTests
     public void Expand_ReplacesTheHostSlotsRecoverAndPercentCodes_AndLeavesOtherPercentsAsWritten(string word, string expected) =>
         Assert.Equal(expected, CommandSubstitution.Expand(word, On("nfs", slots: 4)));
 
+    [Theory]
+    [InlineData("job=%j task=%t cmd=%c", "job=12 task=3 cmd=7")]
+    [InlineData("%H", "-h render07")]
+    [InlineData("netrender %H a.rib", "netrender -h render07 a.rib")]
+    [InlineData("loop=%R quality=%q", "loop=0 quality=1.0")]
+    [InlineData("date +%%H:%M", "date +%H:%M")]
+    [InlineData("%%j%j", "%j12")]
+    public void Expand_ReplacesTractorsIdNetrenderLoopAndQualityCodes(string word, string expected) =>
+        Assert.Equal(expected, CommandSubstitution.Expand(word, On("nfs") with { Jid = 12, Tid = 3, Cid = 7 }));
+
+    [Fact]
+    public void ExpandArgv_MakesAWordThatIsHostPairsAloneTwoArguments_AndExpandsTheOthersInPlace() =>
+        Assert.Equal(["netrender", "-h", "render07", "-f", "12.rib", "%H"],
+            CommandSubstitution.ExpandArgv(["netrender", "%H", "-f", "%j.rib", "%%H"], On("nfs") with { Jid = 12 }));
+
     [Fact]
     public void Expand_GivesOneForRecover_WhenTheCommandResumesARunItsBladeCutOff() =>
         Assert.Equal("prman -recover 1", CommandSubstitution.Expand("prman -recover %r", On("nfs", resuming: true)));
 
     [Theory]
-    [InlineData("date +%H", "%H")]
-    [InlineData("job%j", "%j")]
-    [InlineData("%t", "%t")]
-    [InlineData("%c", "%c")]
-    [InlineData("%R", "%R")]
-    [InlineData("-q %q", "%q")]
     [InlineData("netrender %srv1(host)", "%srv1(host)")]
     [InlineData("%first_pass(-host)", "%first_pass(-host)")]
-    [InlineData("%%H then %j", "%j")]
+    [InlineData("%%srv1(host) then %srv2(-host)", "%srv2(-host)")]
     public void FindUnsupported_NamesTheFirstTractorCodeFurrowDoesNotReplace(string word, string expected) =>
         Assert.Equal(expected, CommandSubstitution.FindUnsupported(word));
 
     [Theory]
     [InlineData("%D(X:/a) %h %n %r %%")]
-    [InlineData("%%H %%j")]
+    [InlineData("date +%H %j %t %c %R %q")]
+    [InlineData("%%H %%j %%srv1(host)")]
     [InlineData("frame.%04d.exr +%Y %s %d %m")]
     [InlineData("%D(host)")]
     [InlineData("no codes")]

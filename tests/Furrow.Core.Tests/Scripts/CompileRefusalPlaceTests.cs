@@ -22,7 +22,7 @@ public sealed class CompileRefusalPlaceTests
         { "Task {t} -cmds { RemoteCmd -service {a &&} {true} }", "-service", "bad service key {a &&} on task \"t\", command 1" },
         { "Task {t} -service {(a} -cmds { RemoteCmd {true} }", "-service", "bad service key {(a} on task \"t\"" },
         { "Task {t} -cmds { RemoteCmd {true} }\n  Task {u} -subtasks { Instance {nowhere} }", "Instance", "Instance {nowhere} refers to no task" },
-        { "Task {t} -cleanup { RemoteCmd {echo} {%j} }", "{echo}", "not supported yet: the substitution %j" },
+        { "Task {t} -cleanup { RemoteCmd {echo} {%srv(host)} }", "{echo}", "not supported yet: the substitution %srv(host)" },
         { "Task {t} -atleast 0 -cmds { RemoteCmd {true} }", "-atleast", "-atleast 0 on task \"t\": it takes 1 or more slots" },
         { "Task {t} -cmds { RemoteCmd -atmost -2 {true} }", "-atmost", "-atmost -2 on task \"t\", command 1: it takes 1 or more slots" },
         { "Task {t} -atleast 4 -atmost 2 -cmds { RemoteCmd {true} }", "-atmost",
