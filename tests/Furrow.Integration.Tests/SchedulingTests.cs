@@ -583,6 +583,94 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task AnErrorPostscriptThatFails_LeavesTheJobInErrorForItsTaskOnly_TheNextErrorCommandStillRuns_AndTheRetriedJobGetsDone()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("b1", slots: 1);
+        string At(string name) => Path.Combine(site.Root, name);
+        var jid = await site.SpoolAsync($$"""
+            Job -title {failing post} -postscript {
+                RemoteCmd -when error {sh -c "exit 4"}
+                RemoteCmd -when error {sh -c "echo second >> {{At("second")}}"}
+                RemoteCmd -when done {sh -c "echo done >> {{At("done")}}"}
+            } -subtasks {
+                Task {a} -cmds { RemoteCmd {sh -c "test -e {{At("fix")}} || exit 3"} }
+            }
+            """);
+
+        // The failed error command is recorded as failed, the next one runs, and the postscript task waits again.
+        await Eventually.WaitUntilAsync(async () => File.Exists(At("second"))
+            && (await site.Client.TasksAsync($"jid={jid} and tid=2")).Single().State == "blocked",
+            Timeout, () => $"J{jid}'s second error command to run and its postscript task to wait again; engine output:\n{site.EngineProcess?.Output}");
+        var commands = (await site.Client.CommandsAsync($"jid={jid} and tid=2")).OrderBy(c => c.Cid).ToList();
+        Assert.Equal(["error", "done", "blocked"], commands.Select(c => c.State));
+        Assert.Contains("an error postscript command failed", await site.Client.TaskLogAsync(jid, 2));
+        var job = Assert.Single(await site.Client.JobsAsync($"jid={jid}"));
+        Assert.Equal(1, job.NumError);
+
+        // Once the failed task is retried and done, the job's done command runs and the job is done.
+        await File.WriteAllTextAsync(At("fix"), "");
+        await site.Client.OperateAsync("retry", $"jid={jid} and tid=1", "tester", force: false);
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, Timeout, "done once its failed task is retried");
+        Assert.Equal("done\n", await File.ReadAllTextAsync(At("done")));
+        Assert.Equal("second\n", await File.ReadAllTextAsync(At("second")));
+    }
+
+    [Fact]
+    public async Task AnErrorRunCutOffByItsBlade_GoesOnFromTheCommandThatWasCutOff()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("""
+            Job -title {cut post} -postscript {
+                RemoteCmd -when error {notify first}
+                RemoteCmd -when error {notify second}
+            } -subtasks {
+                Task {a} -cmds { RemoteCmd {render a} }
+            }
+            """);
+        // A blade that speaks the protocol by hand, so the error run can be cut off at a known point.
+        const string Name = "hand-blade";
+        var boot = Guid.NewGuid().ToString("N");
+        await site.Client.RegisterBladeAsync(new BladeRegistration(Name, "render07.studio", 1, "test", boot, 1));
+        var seq = 0L;
+        async Task<Assignment> NextAsync() =>
+            Assert.Single((await site.Client.PollWorkAsync(Name, new WorkRequest(boot, 1, 5000))).Assignments);
+        async Task EndAsync(Assignment assignment, string type, int? exitCode = null)
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await site.Client.ReportAsync(Name, new BladeReport(boot,
+                [
+                    new InvocationEvent(++seq, assignment.Iid, InvocationEventTypes.Started, now, Pid: 4242),
+                    type == InvocationEventTypes.Exited
+                        ? new InvocationEvent(++seq, assignment.Iid, type, now + 5, ExitCode: exitCode)
+                        : new InvocationEvent(++seq, assignment.Iid, type, now + 5, Text: "the blade stopped"),
+                ], [], 1, SentMs: now + 5));
+        }
+
+        var render = await NextAsync();
+        Assert.Equal(["render", "a"], render.Argv);
+        await EndAsync(render, InvocationEventTypes.Exited, 1);
+        var first = await NextAsync();
+        Assert.Equal(["notify", "first"], first.Argv);
+        await EndAsync(first, InvocationEventTypes.Exited, 0);
+        var second = await NextAsync();
+        Assert.Equal(["notify", "second"], second.Argv);
+
+        // The blade cuts the second error command off: the run goes on from it, not from the first, and not never.
+        await EndAsync(second, InvocationEventTypes.Interrupted);
+        var again = await NextAsync();
+        Assert.Equal(["notify", "second"], again.Argv);
+        Assert.Equal(second.Cid, again.Cid);
+        await EndAsync(again, InvocationEventTypes.Exited, 0);
+        await Eventually.WaitUntilAsync(async () => (await site.Client.TasksAsync($"jid={jid} and tid=2")).Single().State == "blocked",
+            Timeout, () => $"J{jid}'s postscript task to wait again once its error run is over");
+        Assert.Equal([(first.Cid, "done"), (second.Cid, "interrupted"), (second.Cid, "done")],
+            (await site.Client.InvocationsAsync($"jid={jid} and tid=2")).OrderBy(i => i.Iid).Select(i => (i.Cid, i.Status)));
+    }
+
+    [Fact]
     public async Task TheTractor1NukeScript_WithWhenDoneAndWhenError_Spools()
     {
         await using var site = new TestSite();

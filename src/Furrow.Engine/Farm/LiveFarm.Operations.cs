@@ -120,6 +120,11 @@ internal sealed partial class LiveFarm
         changes.Add(new SetCommandState(job.Jid, running.Cid, CommandState.Error));
         task.RunningIid = null;
         Dequeue(job, task);
+        if (InErrorRun(job, task))
+        {
+            GoOnWithErrorRun(job, task, changes);
+            return true;
+        }
         SetState(job, task, TaskState.Error, changes);
         RunErrorPostscripts(job, changes);
         return true;

@@ -263,19 +263,10 @@ internal sealed partial class LiveFarm
             foreach (var child in job.Graph.ChildrenOf(task.Tid))
                 Settle(job, child, changes);
             SkipPostscripts(job, task);
-            if (!job.Graph.CanStart(task.Tid, job.IsDone))
-            {
-                // The postscript task runs while it waits only for a job in error; once its error commands are
-                // done it waits again, from its first command, for the job to be done.
-                if (task.HoldsPostscript && task.NextCommand < task.Commands.Count)
-                {
-                    Enqueue(job, task, changes);
-                    return;
-                }
-                if (task.HoldsPostscript)
-                    task.NextCommand = 0;
+            if (InErrorRun(job, task))
+                GoOnWithErrorRun(job, task, changes);
+            else if (!job.Graph.CanStart(task.Tid, job.IsDone))
                 SetState(job, task, TaskState.Blocked, changes);
-            }
             else if (task.NextCommand < task.Commands.Count)
                 Enqueue(job, task, changes);
             else
@@ -292,6 +283,13 @@ internal sealed partial class LiveFarm
         if (command.RetryRc.Contains(exitCode) && task.RetryCount < _options.MaxAutoRetries)
         {
             Rewind(job, task, task.NextCommand - 1, InvocationState.Retried, changes, countRetry: true);
+            return;
+        }
+        if (InErrorRun(job, task))
+        {
+            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, invocation.Iid,
+                "[furrow] an error postscript command failed; the job's other error commands still run, and this task waits for the job again\n", false));
+            GoOnWithErrorRun(job, task, changes);
             return;
         }
         SetState(job, task, TaskState.Error, changes);

@@ -294,7 +294,7 @@ internal sealed partial class LiveFarm
     /// </summary>
     private void RunErrorPostscripts(LiveJob job, ChangeSet changes)
     {
-        if (job.ErrorPostscriptTid == 0 || job.ErrorCount == 0 || job.ReadyCount > 0 || job.ActiveCount > 0)
+        if (job.ErrorPostscriptTid == 0 || !InError(job))
             return;
         var post = job.Tasks[job.ErrorPostscriptTid];
         if (post.State != TaskState.Blocked || post.RunningIid is not null)
@@ -305,6 +305,31 @@ internal sealed partial class LiveFarm
             return;
         SetState(job, post, TaskState.Ready, changes);
         Enqueue(job, post, changes);
+    }
+
+    // In error as Tractor means it: a task is in error, and no task waits for a blade and no command runs.
+    private static bool InError(LiveJob job) => job.ErrorCount > 0 && job.ReadyCount == 0 && job.ActiveCount == 0;
+
+    // Whether the task is the postscript task in the middle of an error run (it runs while it still waits for the job).
+    private static bool InErrorRun(LiveJob job, LiveTask task) => task.HoldsPostscript && !job.Graph.CanStart(task.Tid, job.IsDone);
+
+    /// <summary>
+    /// After one command of an error run of the postscript task (done, failed or killed): the next `-when error` or
+    /// `-when always` command is queued, or, with none left, the task waits again, from its first command, for the job
+    /// to be done. A failed or killed error command does not put the task in error: it is in the command's state and the
+    /// task log, and the job's failed tasks stay what the job is in error for, so once they are retried and done the
+    /// job's done commands run and the job is done.
+    /// </summary>
+    private void GoOnWithErrorRun(LiveJob job, LiveTask task, ChangeSet changes)
+    {
+        SkipPostscripts(job, task);
+        if (task.NextCommand < task.Commands.Count)
+        {
+            Enqueue(job, task, changes);
+            return;
+        }
+        task.NextCommand = 0;
+        SetState(job, task, TaskState.Blocked, changes);
     }
 
     private static bool WaitIsOver(LiveJob job, LiveTask task) =>
@@ -450,9 +475,16 @@ internal sealed partial class LiveFarm
         task.Progress = null;
         changes.Add(new SetTaskProgress(job.Jid, task.Tid, null));
         var state = job.Graph.CanStart(task.Tid, job.IsDone) ? TaskState.Ready : TaskState.Blocked;
-        // An error run of the postscript task that is cut off is over: the task waits, from its first command, for the job.
+        // An error run of the postscript task that is cut off (its blade stopped, restarted or lost it) or retried goes on from
+        // that command while the job is still in error; once it is not (a failed task was retried), the run is over and
+        // the task waits, from its first command, for the job.
         if (state == TaskState.Blocked && task.HoldsPostscript)
-            task.NextCommand = 0;
+        {
+            if (InError(job))
+                state = TaskState.Ready;
+            else
+                task.NextCommand = 0;
+        }
         SetState(job, task, state, changes, countRetry ? task.RetryCount : null);
         if (state == TaskState.Ready && task.Commands.Count == 0)
             CompleteTask(job, task, changes);
