@@ -87,7 +87,7 @@ public sealed class MigrationTests
     {
         var none = CancellationToken.None;
         var store = await temp.OpenMigratedAsync();
-        Assert.Equal(16, MigrationCatalog.LatestVersion);
+        Assert.Equal(18, MigrationCatalog.LatestVersion);
         var scheduled = TestJobs.Insert(1, TestJobs.Shot);
         scheduled = scheduled with
         {
@@ -143,8 +143,9 @@ public sealed class MigrationTests
         Assert.Equal([TestJobs.Shot, "\n  {\"title\": \"small\"}", TestJobs.Small], await JobStoreContractTests.RawStringsAsync(connection, "SELECT spec FROM jobs ORDER BY jid"));
         Assert.Equal(Without(before["blades"], ["nimby"]), await RowsAsync(connection, "blades"));
         Assert.Equal(Without(before["commands"], commandColumns), await RowsAsync(connection, "commands"));
-        // Version 5's progress goes on the way down too; no task had any.
-        Assert.Equal(Without(before["tasks"], ["progress", "metadata", "preview", "chaser"]), await RowsAsync(connection, "tasks"));
+        // Version 5's progress goes on the way down too; no task had any. The job cleanup task is an Instance of the top
+        // tasks again, which is how versions before 16 make it wait for them.
+        Assert.Equal(WithCleanupInstances(Without(before["tasks"], ["progress", "metadata", "preview", "chaser"])), await RowsAsync(connection, "tasks"));
         Assert.Equal(Without(olderInvocations, usageColumns), await RowsAsync(connection, "invocations"));
         foreach (var table in tables.Except(["jobs", "blades", "commands", "tasks", "invocations", "job_scripts"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));
@@ -213,7 +214,8 @@ public sealed class MigrationTests
 
         Assert.Equal(4, await store.MigrateToAsync(4, none));
 
-        Assert.Equal(Without(before["tasks"], ["progress", "metadata", "preview", "chaser"]), await RowsAsync(connection, "tasks"));
+        Assert.Equal(WithCleanupInstances(Without(before["tasks"], ["progress", "metadata", "preview", "chaser"])), await RowsAsync(connection, "tasks"));
+        // On the way up, version 18 clears that list again, as it does for jobs spooled before 16.
         Assert.Equal(MigrationCatalog.LatestVersion, await store.MigrateAsync(none));
         Assert.Equal(WithValues(before["tasks"], new() { ["progress"] = "NULL", ["metadata"] = "NULL", ["preview"] = "[]", ["chaser"] = "[]" }),
             await RowsAsync(connection, "tasks"));
@@ -226,6 +228,14 @@ public sealed class MigrationTests
         await store.CommitAsync(new SetTaskProgress(1, 2, 72));
         Assert.Equal(72, (await store.ListTasksAsync(1, none)).Single(t => t.Tid == 2).Progress);
     }
+
+    /// <summary>
+    /// The task rows as a version before 16 keeps them: the job cleanup task of TestJobs.Shot (job 1, task 5) an Instance
+    /// of the job's top tasks, 1 and 4.
+    /// </summary>
+    private static List<string> WithCleanupInstances(List<string> rows) =>
+        [.. rows.Select(row => row.StartsWith("jid=1 | tid=5 | parent_tid=0 | title=job cleanup |", StringComparison.Ordinal)
+            ? row.Replace("instance_of=[]", "instance_of=[1,4]", StringComparison.Ordinal) : row)];
 
     /// <summary>Every row of a table, in primary-key order, as "column=value" cells (NULL for null).</summary>
     private static async Task<List<string>> RowsAsync(System.Data.Common.DbConnection connection, string table)
