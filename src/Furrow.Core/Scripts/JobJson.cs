@@ -5,7 +5,7 @@ namespace Furrow.Core.Scripts;
 /// <summary>The JSON form of a job: the same <see cref="JobSpec"/> as an alfred script, for tools that would rather not write Tcl.</summary>
 /// <remarks>
 /// Unknown properties are refused, as unknown alfred options are, so a misspelt key is an error rather than a
-/// silently ignored setting. Columns in errors count UTF-8 bytes, as <see cref="JsonException"/> reports them.
+/// silently ignored setting. Columns in errors count characters (<see cref="Text.TextColumn"/>), not the UTF-8 bytes <see cref="JsonException"/> counts.
 /// </remarks>
 public static class JobJson
 {

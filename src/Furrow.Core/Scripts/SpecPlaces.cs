@@ -70,7 +70,8 @@ internal sealed class AlfredPlaces : SpecPlaces
 
 /// <summary>
 /// Places in the JSON form, found when an error is reported: the element's JSON path, then that path's line and column
-/// in the text (columns count UTF-8 bytes, as <see cref="JobJson"/>'s syntax errors do). The message names the path.
+/// in the text (columns count characters, <see cref="Text.TextColumn"/>, as <see cref="JobJson"/>'s syntax errors do).
+/// The message names the path.
 /// </summary>
 internal sealed class JsonPlaces(string json, string fileName, JobSpec job, int maxDepth) : SpecPlaces
 {
@@ -100,7 +101,7 @@ internal sealed class JsonPlaces(string json, string fileName, JobSpec job, int 
                 lineStart = i + 1;
             }
         }
-        return new ScriptError(fileName, line, (int)offset - lineStart + 1, $"{message} (at {path})");
+        return new ScriptError(fileName, line, Text.TextColumn.OfUtf8(utf8.AsSpan(lineStart, (int)offset - lineStart)), $"{message} (at {path})");
     }
 
     private static List<KeptOption>? KeptOf(object owner) => owner switch

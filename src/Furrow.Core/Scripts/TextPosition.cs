@@ -1,6 +1,6 @@
 namespace Furrow.Core.Scripts;
 
-/// <summary>Maps a character offset in script text to a 1-based line and column.</summary>
+/// <summary>Maps a character offset in script text to a 1-based line and column (<see cref="Text.TextColumn"/>).</summary>
 internal static class TextPosition
 {
     // Computed only when an error is reported, so parsing never pays for a line table.
@@ -17,6 +17,6 @@ internal static class TextPosition
             line++;
         }
 
-        return (line, offset - lineStart + 1);
+        return (line, Text.TextColumn.Of(text.AsSpan(lineStart, offset - lineStart)));
     }
 }

@@ -8,8 +8,8 @@ namespace Furrow.Core.Text;
 
 /// <summary>
 /// Where a JSON document did not fit what was expected, and why, in the writer's terms: line and column from 1 (the
-/// column counts UTF-8 bytes, as the JSON reader does) and a reason such as <c>at $.MaxSlots: expected a whole number,
-/// not "two"</c>. <see cref="ToString"/> gives <c>LINE:COLUMN: reason</c>.
+/// column counts characters, <see cref="TextColumn"/>, where the JSON reader counts UTF-8 bytes) and a reason such as
+/// <c>at $.MaxSlots: expected a whole number, not "two"</c>. <see cref="ToString"/> gives <c>LINE:COLUMN: reason</c>.
 /// </summary>
 public readonly record struct JsonProblem(int Line, int Column, string Message)
 {
@@ -88,7 +88,8 @@ public static partial class JsonProblems
             start = end;
         }
 
-        return new JsonProblem((int)(line ?? 0) + 1, start + 1, message);
+        var column = lineBytes is null ? start + 1 : TextColumn.OfUtf8(lineBytes.AsSpan(0, Math.Clamp(start, 0, lineBytes.Length)));
+        return new JsonProblem((int)(line ?? 0) + 1, column, message);
     }
 
     /// <summary>

@@ -33,6 +33,35 @@ public sealed class CompileRefusalPlaceTests
     };
 
     [Theory]
+    [InlineData("Sz\u00e8ne")]
+    [InlineData("\U0001F3AC shot")]
+    public void AColumn_CountsCharacters_SoAnAccentOrAnEmojiBeforeTheWordCountsOnce(string title)
+    {
+        var script = $"Job -title {{j}} -subtasks {{\n  Task {{{title}}} -cmds {{ RemoteCmd -resumepin 1 {{true}} }}\n}}\n";
+        var job = AlfredParser.Parse(script, "shot.alf").GetJobOrThrow();
+
+        var error = UnsupportedOptions.Find(job);
+
+        var line = script.Split('\n')[1];
+        var expected = new System.Globalization.StringInfo(line[..line.IndexOf("-resumepin", StringComparison.Ordinal)]).LengthInTextElements + 1;
+        Assert.NotNull(error);
+        Assert.StartsWith($"shot.alf:2:{expected}: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AColumnInTheJsonForm_CountsCharacters()
+    {
+        const string Json = "{\"title\": \"\U0001F3AC\u00e9\", \"subtasks\": [{\"kind\": \"task\", \"title\": \"t\", \"resumeBlock\": true, \"commands\": [{\"kind\": \"remote\", \"argv\": [\"true\"]}]}]}";
+        var job = JobJson.Deserialize(Json, "j.json").GetJobOrThrow();
+
+        var error = UnsupportedOptions.Find(job);
+
+        Assert.NotNull(error);
+        var column = Json.IndexOf("\"resumeBlock\"", StringComparison.Ordinal) + 1 - 1; // the emoji is two UTF-16 units
+        Assert.StartsWith($"j.json:1:{column}: ", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(Refused))]
     public void EveryCompileStageRefusal_NamesTheLineAndColumnOfItsWord(string tasks, string word, string message)
     {

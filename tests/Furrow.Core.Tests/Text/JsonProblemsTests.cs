@@ -47,6 +47,9 @@ public sealed class JsonProblemsTests
     [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"commands\": [{\"kind\": \"farm\", \"argv\": [\"x\"]}]}]}", 1, 54,
         "at $.subtasks[0].commands[0].kind: expected one of: remote, local, builtin, not \"farm\"")]
     [InlineData("[]", 1, 1, "at $: expected an object, not a list")]
+    // A column counts characters, not the reader's UTF-8 bytes: "é" is one, an emoji is one.
+    [InlineData("{\"title\": \"Szène\", \"priority\": \"abc\"}", 1, 32, "at $.priority: expected a number, not \"abc\"")]
+    [InlineData("{\"title\": \"\U0001F3AC\", \"priority\": \"abc\"}", 1, 28, "at $.priority: expected a number, not \"abc\"")]
     public void JobForm_ProblemsAreSaidInPlainWords(string json, int line, int column, string message)
     {
         var error = JobJson.Deserialize(json, "j.json").Error;
