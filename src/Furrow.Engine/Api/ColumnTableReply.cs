@@ -84,11 +84,12 @@ internal sealed class ColumnTableReply : IDisposable
         if (_keys is not null)
         {
             _json.WriteStartObject();
+            Span<byte> time = stackalloc byte[TractorTimeText.MaxLength];
             for (var i = 0; i < row.Length; i++)
             {
                 _json.WritePropertyName(_keys[i]);
                 if (row[i].Kind == QueryValueKind.Time)
-                    _json.WriteStringValue(TractorTimeText.Format(row[i].AsTime, TimeZoneInfo.Local));
+                    _json.WriteStringValue(time[..TractorTimeText.Format(row[i].AsTime, TimeZoneInfo.Local, time)]);
                 else
                     Write(_json, row[i]);
             }
