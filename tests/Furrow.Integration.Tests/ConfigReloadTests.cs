@@ -164,4 +164,54 @@ public sealed class ConfigReloadTests
         Assert.Contains("MaxAutoRetries", note.Reason);
         Assert.Contains("restart", note.Reason);
     }
+
+    // A file that parses but holds a value the engine refuses, and where: the line and column of the value (or of the key
+    // that should not be there). tractor.config's case is inserted after its first "{", so it is on line 2.
+    public static TheoryData<string, string, string> RefusedValues() => new()
+    {
+        { "limits.config", "{ \"Limits\": {\n  \"lic\": { \"SiteMax\": -3 }\n} }\n", "limits.config:2:23: Limits \"lic\": SiteMax is -3" },
+        { "limits.config", "{ \"Limits\": {\n  \"lic\": { \"SiteMax\": 1,\n    \"SiteMaks\": 4 } } }\n", "limits.config:3:5: Limits \"lic\": unknown key \"SiteMaks\"" },
+        { "blade.config", "{ \"BladeProfiles\": [\n  { \"ProfileName\": \"a\",\n    \"Capacity\": { \"MaxSlots\": -1 } } ] }\n",
+            "blade.config:3:31: BladeProfiles[0] \"a\": Capacity.MaxSlots is -1" },
+        { "crews.config", "{ \"Crews\": { \"Administrators\": [\"test-admin\"] },\n  \"JobEditAccessPolicies\": { \"defaultPolicy\": { \"frobnicate\": [\"JobOwner\"] } } }\n",
+            "crews.config:2:49: JobEditAccessPolicies defaultPolicy: unknown operation 'frobnicate'" },
+        { "tractor.config", "\"ScriptMaxDepth\": 0", "tractor.config:2:23: ScriptMaxDepth 0: expected levels of nesting from 1 to 1024" },
+    };
+
+    private static async Task WriteRefusedAsync(TestSite site, string file, string text)
+    {
+        if (file == "tractor.config")
+            await site.AddEngineSettingsAsync(text);
+        else
+            await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, file), text);
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedValues))]
+    public async Task AValueRefusedAfterParsing_IsNamedByFileLineAndColumn_AtAReload(string file, string text, string named)
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = await site.HttpAsync();
+
+        await WriteRefusedAsync(site, file, text);
+        using var refused = await http.PostAsync("api/v1/config/reload", null);
+
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, body);
+        Assert.StartsWith("nothing was reloaded: " + named, JsonDocument.Parse(body).RootElement.GetProperty("msg").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedValues))]
+    public async Task AValueRefusedAfterParsing_IsNamedByFileLineAndColumn_AtStart(string file, string text, string named)
+    {
+        await using var site = new TestSite();
+        await WriteRefusedAsync(site, file, text);
+
+        var (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
+
+        Assert.Equal(1, code);
+        Assert.Contains(named, stderr);
+    }
 }
