@@ -321,6 +321,8 @@ public static class EngineHost
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory);
+            if (options.IgnoredSettings.Count > 0)
+                EngineLog.SettingsIgnored(logger, string.Join("; ", options.IgnoredSettings));
             if (options.LocalSocketPath is null)
                 EngineLog.NoLocalSocket(logger, Path.Combine(options.DataDirectory, "engine.sock"));
         });

@@ -214,4 +214,25 @@ public sealed class ConfigReloadTests
         Assert.Equal(1, code);
         Assert.Contains(named, stderr);
     }
+
+    [Fact]
+    public async Task KeysFurrowDoesNotRead_InTractorConfigAndDbConfig_AreNamedWithTheirLine_AtStartAndAtAReload_NotRefused()
+    {
+        await using var site = new TestSite();
+        await site.AddEngineSettingsAsync("\"EngineOwner\": \"root\"");
+        await site.StartEngineAsync();
+        await Eventually.WaitUntilAsync(() => Task.FromResult(site.EngineProcess!.Output.Contains(
+                "Settings Furrow does not read, ignored (Tractor's own, or misspelt): tractor.config:2:5: \"EngineOwner\"")),
+            Timeout, () => "the ignored key in the engine's log:\n" + site.EngineProcess!.Output);
+
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "db.config"), "{\n  \"DBProvider\": \"sqlite\",\n  \"DBShutdwn\": false\n}\n");
+        var reply = await site.Client.ReloadConfigAsync();
+
+        Assert.Equal(
+            [new ConfigFileNote("tractor.config", "line 2, column 5: \"EngineOwner\" is not a setting Furrow reads, so it is ignored"),
+             new ConfigFileNote("db.config", "line 3, column 3: \"DBShutdwn\" is not a setting Furrow reads, so it is ignored")],
+            reply.Ignored);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(site.EngineProcess!.Output.Contains("tractor.config:2:5: \"EngineOwner\"; db.config:3:3: \"DBShutdwn\"")),
+            Timeout, () => "the ignored keys of the reload in the engine's log:\n" + site.EngineProcess!.Output);
+    }
 }

@@ -58,6 +58,7 @@ internal static class EngineCommand
             DatabaseDirectory = SiteConfigLoader.DatabaseDirectory(configDir, config, db),
             Database = db,
             StartupFiles = startupFiles,
+            IgnoredSettings = SiteConfigLoader.IgnoredKeys(configDir, config, db),
             Port = port ?? config.ListenPort,
             ListenAddress = config.ListenAddress,
             AllowUnprotectedListen = config.AllowUnprotectedListen,

@@ -66,22 +66,22 @@ public static class SiteConfigLoader
     }
 
     /// <summary>
-    /// The keys of tractor.config and db.config that Furrow does not read and so ignores, each as
-    /// <c>tractor.config:LINE:COLUMN: "Key"</c> with the file named relative to <paramref name="configDir"/>, in file order.
-    /// They are not refused, because a site may start from Tractor's own tractor.config, full of settings Furrow has no use for.
+    /// The keys of tractor.config and db.config that Furrow does not read and so ignores, in file order, each with its
+    /// file (named as in <see cref="EngineConfigFile"/>) and place. They are not refused: a site may start from Tractor's
+    /// own tractor.config, full of settings Furrow has no use for.
     /// </summary>
-    public static IReadOnlyList<string> IgnoredKeys(string configDir, EngineConfig engine, DbConfig db)
+    public static IReadOnlyList<IgnoredSetting> IgnoredKeys(string configDir, EngineConfig engine, DbConfig db)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(db);
         return [.. Placed(configDir, EngineConfigFile, engine.OtherKeys), .. Placed(configDir, DbConfigFile, db.OtherKeys)];
 
-        static IEnumerable<string> Placed(string configDir, string file, Dictionary<string, JsonElement>? keys)
+        static IEnumerable<IgnoredSetting> Placed(string configDir, string file, Dictionary<string, JsonElement>? keys)
         {
             if (keys is not { Count: > 0 })
                 return [];
-            var text = TextOf(Path.Combine(configDir, file));
-            return keys.Keys.Select(key => Where(file, text, ConfigProblem.Key($"\"{key}\"", key)));
+            var text = TextOf(Path.Combine(configDir, file)) ?? "";
+            return keys.Keys.Select(key => new IgnoredSetting(file, key, Core.Text.JsonPlaces.Find(text, [key], atKey: true, "")));
         }
     }
 
@@ -210,6 +210,15 @@ public static class SiteConfigLoader
             throw new SiteConfigException($"{path}:{Core.Text.JsonProblems.Describe(error, text, type)}", path);
         }
     }
+}
+
+/// <summary>
+/// A key of <paramref name="File"/> the engine does not read, at <paramref name="Place"/> (null when not found);
+/// <see cref="ToString"/> gives <c>tractor.config:3:5: "EngineOwner"</c>.
+/// </summary>
+public sealed record IgnoredSetting(string File, string Key, Core.Text.JsonProblem? Place)
+{
+    public override string ToString() => Place is { } place ? $"{File}:{place.Line}:{place.Column}: \"{Key}\"" : $"{File}: \"{Key}\"";
 }
 
 /// <summary>A site config file as read: its path, its text (to place problems found later by line) and its value.</summary>
