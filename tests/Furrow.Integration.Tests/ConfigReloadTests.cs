@@ -235,4 +235,20 @@ public sealed class ConfigReloadTests
         await Eventually.WaitUntilAsync(() => Task.FromResult(site.EngineProcess!.Output.Contains("tractor.config:2:5: \"EngineOwner\"; db.config:3:3: \"DBShutdwn\"")),
             Timeout, () => "the ignored keys of the reload in the engine's log:\n" + site.EngineProcess!.Output);
     }
+
+    [Fact]
+    public async Task TractorConfig_IsNotNamedForARestart_WhenASettingIsAddedWithTheValueTheEngineRunsWith()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+
+        // Tractor's defaults written out, and a key Furrow does not read: the engine would run exactly as it does.
+        await site.AddEngineSettingsAsync("\"MaxAutoRetries\": 3, \"BladeBlocklistFailures\": 3, \"LoginSessionDays\": 30.0, \"EngineOwner\": \"root\"");
+        Assert.Empty((await site.Client.ReloadConfigAsync()).RestartNeeded);
+
+        var tractorConfig = Path.Combine(site.ConfigDir, "tractor.config");
+        await File.WriteAllTextAsync(tractorConfig, (await File.ReadAllTextAsync(tractorConfig)).Replace("\"MaxAutoRetries\": 3", "\"MaxAutoRetries\": 4", StringComparison.Ordinal));
+        var note = Assert.Single((await site.Client.ReloadConfigAsync()).RestartNeeded);
+        Assert.StartsWith("MaxAutoRetries added;", note.Reason);
+    }
 }
