@@ -87,6 +87,35 @@ def check_spool_with_params_in_a_form_body_and_1x_headers(ctx):
     assert jobs[0]["priority"] == 7 and jobs[0]["spoolfile"] == "old.alf", jobs
 
 
+def check_1x_spool_headers_that_are_bad_or_disagree_with_a_parameter_are_refused_naming_the_header(ctx):
+    c = ctx.logged_in()
+    def spool(query, headers):
+        return c.raw("spool?tsid=" + c.tsid + query, body=SCRIPT, content_type="application/tractor-spool", crlf=False,
+                     extra_headers=headers)
+    refusals = [
+        ("&priority=9", {"X-Tractor-Priority": "7"}, ["X-Tractor-Priority", "'7'", "priority=", "'9'"]),
+        ("", {"X-Tractor-Priority": "high"}, ["X-Tractor-Priority", "'high'", "not a number"]),
+        ("", {"X-Tractor-Priority": "1e9"}, ["X-Tractor-Priority", "out of range"]),
+        ("&jobOwner=" + ctx.user, {"X-Tractor-User": "somebodyelse"}, ["X-Tractor-User", "jobOwner="]),
+        ("", {"X-Tractor-User": "bad name"}, ["X-Tractor-User", "'bad name'"]),
+        ("&hnm=farmhost", {"X-Tractor-Spoolhost": "otherhost"}, ["X-Tractor-Spoolhost", "hnm="]),
+        ("&jobcwd=/a", {"X-Tractor-Dir": "/b"}, ["X-Tractor-Dir", "jobcwd="]),
+        ("&jobFile=a.alf", {"X-Tractor-Jobfile": "b.alf"}, ["X-Tractor-Jobfile", "jobFile="]),
+    ]
+    for query, headers, named in refusals:
+        reply = spool(query, headers)
+        assert reply.status == 400, (query, headers, reply)
+        body = reply.json()
+        assert body["rc"] == 400, body
+        for word in named:
+            assert word in body["msg"], (word, body)
+    # Agreeing, the two are one setting.
+    reply = spool("&priority=7", {"X-Tractor-Priority": "7"})
+    assert reply.status == 200, reply
+    jobs = c.native_rows("jobs", ["priority"], "jid=%d" % reply.json()["jid"])
+    assert jobs[0]["priority"] == 7, jobs
+
+
 def check_spool_error_names_the_line(ctx):
     c = ctx.logged_in()
     reply = c.spool("Job -title {x} -subtasks {\n  Task {a} -cmds {\n    RemoteCmd {echo} -nosuchoption 1\n  }\n}\n")
