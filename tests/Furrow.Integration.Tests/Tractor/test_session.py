@@ -106,7 +106,7 @@ def check_1x_spool_headers_that_are_bad_or_disagree_with_a_parameter_are_refused
         reply = spool(query, headers)
         assert reply.status == 400, (query, headers, reply)
         body = reply.json()
-        assert body["rc"] == 400, body
+        assert set(body) == {"rc", "msg"} and body["rc"] == 400, body
         for word in named:
             assert word in body["msg"], (word, body)
     # Agreeing, the two are one setting.
@@ -114,6 +114,35 @@ def check_1x_spool_headers_that_are_bad_or_disagree_with_a_parameter_are_refused
     assert reply.status == 200, reply
     jobs = c.native_rows("jobs", ["priority"], "jid=%d" % reply.json()["jid"])
     assert jobs[0]["priority"] == 7, jobs
+
+
+def check_every_error_under_tractor_is_exactly_rc_and_msg(ctx):
+    c = ctx.logged_in()
+    t = "tsid=" + c.tsid
+    requests = [
+        # (what, verb and query, body, content type, method, extra headers, expected status)
+        ("no such verb", "nosuchverb?" + t, None, None, "GET", None, 501),
+        ("no such path", "a/b/c?" + t, None, None, "GET", None, 404),
+        ("a method Tractor's URLs do not take", "monitor?q=jobs&" + t, None, None, "DELETE", None, 405),
+        ("a method on no such verb", "nosuchverb?" + t, None, None, "PUT", None, 405),
+        ("not logged in", "queue?q=jretry&jid=1", None, None, "POST", None, 401),
+        ("a tsid that is no session", "queue?q=jretry&jid=1&tsid=nosuchsession", None, None, "POST", None, 401),
+        ("a parameter twice, disagreeing", "monitor?q=jobs&q=blades&" + t, None, None, "GET", None, 400),
+        ("a form body too large", "queue?" + t, "q=jretry&jid=" + "1," * 600000, None, "POST", None, 413),
+        ("a spool whose job has no tasks", "spool?" + t, "Job -title {x}", "application/tractor-spool", "POST", None, 400),
+        ("a spool header at odds with its parameter", "spool?priority=1&" + t, SCRIPT, "application/tractor-spool", "POST",
+         {"X-Tractor-Priority": "2"}, 400),
+        ("a bad id", "queue?q=jretry&jid=abc&" + t, None, None, "POST", None, 400),
+        ("a spool that does not parse", "spool?" + t, "Job -title {x", "application/tractor-spool", "POST", None, 400),
+    ]
+    wrong = []
+    for what, target, body, content_type, method, headers, status in requests:
+        reply = c.raw(target, body=body, content_type=content_type, method=method, extra_headers=headers)
+        parsed = reply.json() if reply.body.startswith(b"{") else None
+        if (reply.status != status or not reply.headers.get("content-type", "").startswith("application/json")
+                or parsed is None or set(parsed) != {"rc", "msg"} or parsed["rc"] != status or not parsed["msg"]):
+            wrong.append((what, status, reply.headers.get("content-type"), reply))
+    assert not wrong, "\n".join(repr(w) for w in wrong)
 
 
 def check_spool_error_names_the_line(ctx):
