@@ -227,14 +227,13 @@ public static class EngineHost
         app.UseStatusCodePages(async status =>
         {
             var http = status.HttpContext;
-            var problem = new ErrorReply(http.Response.StatusCode, http.Response.StatusCode switch
+            await ApiResults.Error(http.Response.StatusCode, http.Response.StatusCode switch
             {
                 StatusCodes.Status404NotFound => $"no such endpoint: {http.Request.Method} {http.Request.Path}",
                 StatusCodes.Status405MethodNotAllowed => $"{http.Request.Method} is not allowed on {http.Request.Path}",
                 StatusCodes.Status415UnsupportedMediaType => ApiResults.NotJsonMessage(http.Request),
                 var code => $"{http.Request.Method} {http.Request.Path} failed with status {code}",
-            });
-            await TypedResults.Json(problem, FurrowJsonContext.Default.ErrorReply, ApiResults.ProblemJson, problem.Rc).ExecuteAsync(http).ConfigureAwait(false);
+            }).ExecuteAsync(http).ConfigureAwait(false);
         });
         // No reply is to be read as anything but what it says it is: a task log (bytes a user's command printed) opened
         // in a browser is never taken for a page.
@@ -321,6 +320,8 @@ public static class EngineHost
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             EngineLog.Listening(logger, EngineVersion.Current, options.Port, options.DataDirectory);
+            if (options.IgnoredSettings.Count > 0)
+                EngineLog.SettingsIgnored(logger, string.Join("; ", options.IgnoredSettings));
             if (options.LocalSocketPath is null)
                 EngineLog.NoLocalSocket(logger, Path.Combine(options.DataDirectory, "engine.sock"));
         });

@@ -69,6 +69,9 @@ internal static partial class EngineLog
     [LoggerMessage(4005, LogLevel.Warning, "Site config reload by {User} refused, nothing changed: {Reason}")]
     public static partial void ConfigReloadRefused(ILogger logger, string user, string reason);
 
+    [LoggerMessage(4006, LogLevel.Warning, "Settings Furrow does not read, ignored (Tractor's own, or misspelt): {Keys}")]
+    public static partial void SettingsIgnored(ILogger logger, string keys);
+
     [LoggerMessage(4001, LogLevel.Information, "Furrow engine {Version} listening on port {Port}, data in {DataDir}")]
     public static partial void Listening(ILogger logger, string version, int port, string dataDir);
 }

@@ -44,6 +44,7 @@ public sealed class ArchiveRetentionTests
         var (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
 
         Assert.NotEqual(0, code);
-        Assert.Contains("ArchiveRetentionDays must be 0", stderr);
+        Assert.Contains("tractor.config:2:29: ArchiveRetentionDays ", stderr);
+        Assert.Contains(": expected 0 (keep deleted jobs forever) or a number of days up to 100000", stderr);
     }
 }

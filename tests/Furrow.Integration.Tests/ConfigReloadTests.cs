@@ -164,4 +164,91 @@ public sealed class ConfigReloadTests
         Assert.Contains("MaxAutoRetries", note.Reason);
         Assert.Contains("restart", note.Reason);
     }
+
+    // A file that parses but holds a value the engine refuses, and where: the line and column of the value (or of the key
+    // that should not be there). tractor.config's case is inserted after its first "{", so it is on line 2.
+    public static TheoryData<string, string, string> RefusedValues() => new()
+    {
+        { "limits.config", "{ \"Limits\": {\n  \"lic\": { \"SiteMax\": -3 }\n} }\n", "limits.config:2:23: Limits \"lic\": SiteMax is -3" },
+        { "limits.config", "{ \"Limits\": {\n  \"lic\": { \"SiteMax\": 1,\n    \"SiteMaks\": 4 } } }\n", "limits.config:3:5: Limits \"lic\": unknown key \"SiteMaks\"" },
+        { "blade.config", "{ \"BladeProfiles\": [\n  { \"ProfileName\": \"a\",\n    \"Capacity\": { \"MaxSlots\": -1 } } ] }\n",
+            "blade.config:3:31: BladeProfiles[0] \"a\": Capacity.MaxSlots is -1" },
+        { "crews.config", "{ \"Crews\": { \"Administrators\": [\"test-admin\"] },\n  \"JobEditAccessPolicies\": { \"defaultPolicy\": { \"frobnicate\": [\"JobOwner\"] } } }\n",
+            "crews.config:2:49: JobEditAccessPolicies defaultPolicy: unknown operation 'frobnicate'" },
+        { "tractor.config", "\"ScriptMaxDepth\": 0", "tractor.config:2:23: ScriptMaxDepth 0: expected levels of nesting from 1 to 1024" },
+    };
+
+    private static async Task WriteRefusedAsync(TestSite site, string file, string text)
+    {
+        if (file == "tractor.config")
+            await site.AddEngineSettingsAsync(text);
+        else
+            await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, file), text);
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedValues))]
+    public async Task AValueRefusedAfterParsing_IsNamedByFileLineAndColumn_AtAReload(string file, string text, string named)
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = await site.HttpAsync();
+
+        await WriteRefusedAsync(site, file, text);
+        using var refused = await http.PostAsync("api/v1/config/reload", null);
+
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, body);
+        Assert.StartsWith("nothing was reloaded: " + named, JsonDocument.Parse(body).RootElement.GetProperty("msg").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedValues))]
+    public async Task AValueRefusedAfterParsing_IsNamedByFileLineAndColumn_AtStart(string file, string text, string named)
+    {
+        await using var site = new TestSite();
+        await WriteRefusedAsync(site, file, text);
+
+        var (code, _, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
+
+        Assert.Equal(1, code);
+        Assert.Contains(named, stderr);
+    }
+
+    [Fact]
+    public async Task KeysFurrowDoesNotRead_InTractorConfigAndDbConfig_AreNamedWithTheirLine_AtStartAndAtAReload_NotRefused()
+    {
+        await using var site = new TestSite();
+        await site.AddEngineSettingsAsync("\"EngineOwner\": \"root\"");
+        await site.StartEngineAsync();
+        await Eventually.WaitUntilAsync(() => Task.FromResult(site.EngineProcess!.Output.Contains(
+                "Settings Furrow does not read, ignored (Tractor's own, or misspelt): tractor.config:2:5: \"EngineOwner\"")),
+            Timeout, () => "the ignored key in the engine's log:\n" + site.EngineProcess!.Output);
+
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "db.config"), "{\n  \"DBProvider\": \"sqlite\",\n  \"DBShutdwn\": false\n}\n");
+        var reply = await site.Client.ReloadConfigAsync();
+
+        Assert.Equal(
+            [new ConfigFileNote("tractor.config", "line 2, column 5: \"EngineOwner\" is not a setting Furrow reads, so it is ignored"),
+             new ConfigFileNote("db.config", "line 3, column 3: \"DBShutdwn\" is not a setting Furrow reads, so it is ignored")],
+            reply.Ignored);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(site.EngineProcess!.Output.Contains("tractor.config:2:5: \"EngineOwner\"; db.config:3:3: \"DBShutdwn\"")),
+            Timeout, () => "the ignored keys of the reload in the engine's log:\n" + site.EngineProcess!.Output);
+    }
+
+    [Fact]
+    public async Task TractorConfig_IsNotNamedForARestart_WhenASettingIsAddedWithTheValueTheEngineRunsWith()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+
+        // Tractor's defaults written out, and a key Furrow does not read: the engine would run exactly as it does.
+        await site.AddEngineSettingsAsync("\"MaxAutoRetries\": 3, \"BladeBlocklistFailures\": 3, \"LoginSessionDays\": 30.0, \"EngineOwner\": \"root\"");
+        Assert.Empty((await site.Client.ReloadConfigAsync()).RestartNeeded);
+
+        var tractorConfig = Path.Combine(site.ConfigDir, "tractor.config");
+        await File.WriteAllTextAsync(tractorConfig, (await File.ReadAllTextAsync(tractorConfig)).Replace("\"MaxAutoRetries\": 3", "\"MaxAutoRetries\": 4", StringComparison.Ordinal));
+        var note = Assert.Single((await site.Client.ReloadConfigAsync()).RestartNeeded);
+        Assert.StartsWith("MaxAutoRetries added;", note.Reason);
+    }
 }

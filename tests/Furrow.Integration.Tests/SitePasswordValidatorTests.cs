@@ -184,7 +184,7 @@ public sealed class SitePasswordValidatorTests
         var (code, stdout, stderr) = await FurrowProcess.RunAsync("engine", "--configdir", site.ConfigDir, "--listen", "127.0.0.1");
 
         Assert.NotEqual(0, code);
-        Assert.Contains($"crews.config: SitePasswordValidator: the program {program} {expected}", stdout + stderr);
+        Assert.Contains($"crews.config:1:28: SitePasswordValidator: the program {program} {expected}", stdout + stderr);
     }
 
     // A zombie counts as gone: it is dead, and who reaps it is not the engine's business once it has been killed.

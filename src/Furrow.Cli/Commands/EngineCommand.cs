@@ -45,7 +45,7 @@ internal static class EngineCommand
         return command;
     }
 
-    /// <summary>Reads the site config into the options the engine runs with.</summary>
+    /// <summary>Reads the site config into the options the engine runs with; its ranges are checked as it is read.</summary>
     public static EngineOptions ResolveOptions(string configDir, int? port)
     {
         var startupFiles = StartupConfigFiles.Read(configDir);
@@ -58,27 +58,25 @@ internal static class EngineCommand
             DatabaseDirectory = SiteConfigLoader.DatabaseDirectory(configDir, config, db),
             Database = db,
             StartupFiles = startupFiles,
+            IgnoredSettings = SiteConfigLoader.IgnoredKeys(configDir, config, db),
             Port = port ?? config.ListenPort,
             ListenAddress = config.ListenAddress,
             AllowUnprotectedListen = config.AllowUnprotectedListen,
             EngineHostNames = config.EngineHostNames ?? [],
             Tls = EngineTlsSettings.FromConfig(configDir, config),
             RequireAuthentication = config.RequireAuthentication,
-            LoginSessionLifetime = config.LoginSessionDays is > 0 and <= 3650 ? TimeSpan.FromDays(config.LoginSessionDays)
-                : throw new SiteConfigException($"LoginSessionDays {config.LoginSessionDays} in tractor.config: expected days above 0, up to 3650"),
+            LoginSessionLifetime = TimeSpan.FromDays(config.LoginSessionDays),
             BladeSilenceTimeout = TimeSpan.FromSeconds(config.BladeSilenceTimeoutSecs),
             MaxAutoRetries = config.MaxAutoRetries,
             DispatchTiers = config.DispatchTiers is { Count: > 0 } tiers ? tiers : ["admin", "rush", "default", "batch"],
             ProjectShares = config.ProjectShares ?? [],
-            BlocklistFailures = Math.Max(1, config.BladeBlocklistFailures),
+            BlocklistFailures = config.BladeBlocklistFailures,
             Blades = SiteConfigLoader.LoadBlade(configDir),
             LimitsFingerprint = SiteConfigLoader.Fingerprint(configDir, SiteConfigLoader.LimitsConfigFile),
             Limits = SiteConfigLoader.LoadLimits(configDir),
             ScriptLimits = new Core.Scripts.ScriptLimits { MaxBytes = config.ScriptMaxBytes, MaxDepth = config.ScriptMaxDepth },
-            SpoolMaxInFlightBytes = config.SpoolMaxInFlightBytes > 0 ? config.SpoolMaxInFlightBytes
-                : throw new SiteConfigException($"SpoolMaxInFlightBytes {config.SpoolMaxInFlightBytes} in tractor.config: expected a number of bytes above 0"),
-            SpoolQueueWait = config.SpoolQueueWaitSecs is >= 0 and <= 3600 ? TimeSpan.FromSeconds(config.SpoolQueueWaitSecs)
-                : throw new SiteConfigException($"SpoolQueueWaitSecs {config.SpoolQueueWaitSecs} in tractor.config: expected seconds from 0 to 3600"),
+            SpoolMaxInFlightBytes = config.SpoolMaxInFlightBytes,
+            SpoolQueueWait = TimeSpan.FromSeconds(config.SpoolQueueWaitSecs),
             RequestRates = RequestRateLimits.FromConfig(config),
             SlowClients = SlowClientLimits.FromConfig(config),
             ArchiveRetention = config.ArchiveRetentionDays > 0 ? TimeSpan.FromDays(config.ArchiveRetentionDays) : null,

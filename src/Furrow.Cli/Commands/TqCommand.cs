@@ -180,7 +180,7 @@ internal static class TqCommand
             Console.WriteLine(reply.Applied.Count > 0 ? $"applied: {string.Join(", ", reply.Applied)}" : "no config file to apply");
             if (reply.Absent.Count > 0)
                 Console.WriteLine($"absent, so in force as none: {string.Join(", ", reply.Absent)}");
-            foreach (var note in reply.RestartNeeded)
+            foreach (var note in reply.RestartNeeded.Concat(reply.Ignored))
                 Console.WriteLine($"{note.File}: {note.Reason}");
             return 0;
         }));

@@ -30,6 +30,12 @@ public sealed record ConfigReloadReply(List<string> Read, List<string> Applied, 
     /// no users.config: no accounts). A file removed since the last reload is taken away by this one.
     /// </summary>
     public List<string> Absent { get; init; } = [];
+
+    /// <summary>
+    /// Keys of tractor.config and db.config that Furrow does not read, each with its file and <c>line 3, column 5: "Key" is not a setting ...</c>:
+    /// not refused (a site may copy Tractor's own tractor.config), but named so a misspelt setting does not go unnoticed.
+    /// </summary>
+    public List<ConfigFileNote> Ignored { get; init; } = [];
 }
 
 /// <summary>A config file and what there is to say of it.</summary>

@@ -120,24 +120,32 @@ public sealed class CrewRules
     /// ReadOnlyLogins who is also in Administrators or Wranglers, or a SitePasswordValidator setting
     /// <see cref="PasswordValidatorSetting"/> refuses.
     /// </summary>
-    public static string? Check(CrewsConfig config)
+    public static string? Check(CrewsConfig config) => Problem(config)?.Message;
+
+    /// <summary>What <see cref="Check"/> says, with the keys that lead to it in crews.config; null when nothing is wrong.</summary>
+    public static ConfigProblem? Problem(CrewsConfig config)
     {
+        ArgumentNullException.ThrowIfNull(config);
         if (PasswordValidatorSetting.Problem(config) is { } validator)
-            return validator;
+            return ConfigProblem.Value(validator,
+                config.SitePasswordValidatorTimeout is not null && validator.StartsWith(PasswordValidatorSetting.TimeoutKey, StringComparison.Ordinal)
+                    ? PasswordValidatorSetting.TimeoutKey : PasswordValidatorSetting.Key);
         foreach (var key in config.Unknown?.Keys ?? Enumerable.Empty<string>())
-            return KnownElsewhere.TryGetValue(key, out var instead)
+            return ConfigProblem.Key(KnownElsewhere.TryGetValue(key, out var instead)
                 ? $"{key} is not supported by Furrow: {instead}; remove it"
-                : $"unknown key '{key}': crews.config holds Crews, JobEditAccessPolicies, {PasswordValidatorSetting.Key} and {PasswordValidatorSetting.TimeoutKey}";
+                : $"unknown key '{key}': crews.config holds Crews, JobEditAccessPolicies, {PasswordValidatorSetting.Key} and {PasswordValidatorSetting.TimeoutKey}", key);
         foreach (var (crew, members) in config.Crews)
         {
-            foreach (var member in members)
+            for (var i = 0; i < members.Count; i++)
             {
+                var member = members[i];
+                var at = new[] { "Crews", crew, i.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 if (member.Equals(ExternLogins, StringComparison.OrdinalIgnoreCase) && config.SitePasswordValidator is null)
-                    return $"crew {crew}: {ExternLogins} lets crews.config's {PasswordValidatorSetting.Key} decide who is in it, and none is set";
+                    return ConfigProblem.Value($"crew {crew}: {ExternLogins} lets crews.config's {PasswordValidatorSetting.Key} decide who is in it, and none is set", at);
                 if (IsMetaName(member))
                     continue;
                 if (!config.Crews.ContainsKey(member) && AccountName.Problem(member) is { } problem)
-                    return $"crew {crew}: {problem}";
+                    return ConfigProblem.Value($"crew {crew}: {problem}", at);
             }
         }
         // A read-only login that is also an administrator or a wrangler is a contradiction the engine would have to
@@ -146,17 +154,20 @@ public sealed class CrewRules
         foreach (var user in rules.MembersOf(ReadOnlyLogins).Order(StringComparer.Ordinal))
             foreach (var power in (string[])[Administrators, Wranglers])
                 if (rules.IsMember(user, power))
-                    return $"crew {ReadOnlyLogins}: {user} is also in {power}; a login is either read-only or may act, so remove it from one of them";
+                    return ConfigProblem.Key($"crew {ReadOnlyLogins}: {user} is also in {power}; a login is either read-only or may act, so remove it from one of them",
+                        "Crews", ReadOnlyLogins);
         foreach (var (policy, grants) in config.JobEditAccessPolicies)
         {
             foreach (var (key, who) in grants)
             {
                 if (key != AllGroup && !Groups.ContainsKey(key) && !Groups.Values.Any(g => g.Contains(key)))
-                    return $"JobEditAccessPolicies {policy}: unknown operation '{key}'; a policy names operations " +
-                        $"({string.Join(", ", Groups.Values.SelectMany(g => g))}) or groups of them ({string.Join(", ", Groups.Keys)}, {AllGroup})";
-                foreach (var name in who)
-                    if (name != JobOwner && !config.Crews.ContainsKey(name) && name is not (Administrators or Wranglers or ValidLogins))
-                        return $"JobEditAccessPolicies {policy}, {key}: '{name}' is neither JobOwner nor a crew defined in Crews";
+                    return ConfigProblem.Key($"JobEditAccessPolicies {policy}: unknown operation '{key}'; a policy names operations " +
+                        $"({string.Join(", ", Groups.Values.SelectMany(g => g))}) or groups of them ({string.Join(", ", Groups.Keys)}, {AllGroup})",
+                        "JobEditAccessPolicies", policy, key);
+                for (var i = 0; i < who.Count; i++)
+                    if (who[i] != JobOwner && !config.Crews.ContainsKey(who[i]) && who[i] is not (Administrators or Wranglers or ValidLogins))
+                        return ConfigProblem.Value($"JobEditAccessPolicies {policy}, {key}: '{who[i]}' is neither JobOwner nor a crew defined in Crews",
+                            "JobEditAccessPolicies", policy, key, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
         }
         return null;

@@ -59,33 +59,45 @@ public sealed class BladeConfig
     /// profile by position and name: an empty <c>ProfileName</c>, negative capacities, capacity keys outside
     /// <c>Capacity</c>, host tests Furrow cannot evaluate, and <c>Provides</c> entries that are not service keys.
     /// </summary>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Validate() => [.. Problems().Select(p => p.Message)];
+
+    /// <summary>The problems <see cref="Validate"/> gives, each with the keys that lead to it in the file.</summary>
+    public IReadOnlyList<ConfigProblem> Problems()
     {
-        var problems = new List<string>();
+        var problems = new List<ConfigProblem>();
         foreach (var key in OtherKeys?.Keys ?? Enumerable.Empty<string>())
-            problems.Add($"unknown or unsupported key \"{key}\"; a blade.config holds ProfileDefaults and BladeProfiles");
+            problems.Add(ConfigProblem.Key($"unknown or unsupported key \"{key}\"; a blade.config holds ProfileDefaults and BladeProfiles", key));
         if (ProfileDefaults is not null)
-            ValidateProfile(ProfileDefaults, "ProfileDefaults", isDefaults: true, problems);
+            ValidateProfile(ProfileDefaults, "ProfileDefaults", ["ProfileDefaults"], isDefaults: true, problems);
         var profiles = BladeProfiles ?? [];
         for (var i = 0; i < profiles.Count; i++)
         {
             var profile = profiles[i];
+            string[] at = ["BladeProfiles", i.ToString(System.Globalization.CultureInfo.InvariantCulture)];
             if (profile is null)
             {
-                problems.Add($"BladeProfiles[{i}] is null; expected a profile object");
+                problems.Add(new ConfigProblem($"BladeProfiles[{i}] is null; expected a profile object", at));
                 continue;
             }
 
             var label = string.IsNullOrWhiteSpace(profile.ProfileName) ? $"BladeProfiles[{i}]" : $"BladeProfiles[{i}] \"{profile.ProfileName}\"";
-            ValidateProfile(profile, label, isDefaults: false, problems);
+            ValidateProfile(profile, label, at, isDefaults: false, problems);
         }
 
         // Tractor's envhandlers other than "default" are Python modules run by the blade; Furrow applies only the
         // "environment" variables of an entry, which is what the default handler does.
-        foreach (var (profile, label) in (BladeProfiles ?? []).Select((p, i) => ((BladeProfile?)p, $"BladeProfiles[{i}]")).Prepend((ProfileDefaults, "ProfileDefaults")))
-            foreach (var entry in profile?.EnvKeys ?? [])
-                if (entry.EnvHandler is { } handler && !handler.Equals("default", StringComparison.OrdinalIgnoreCase))
-                    problems.Add($"{label}: EnvKeys entry for {string.Join(", ", entry.Keys ?? [])}: not supported yet: envhandler \"{handler}\" (only \"default\", which sets the entry's environment)");
+        var labelled = profiles.Select((p, i) => ((BladeProfile?)p, $"BladeProfiles[{i}]", (string[])["BladeProfiles", Position(i)]))
+            .Prepend((ProfileDefaults, "ProfileDefaults", ["ProfileDefaults"]));
+        foreach (var (profile, label, at) in labelled)
+        {
+            var entries = profile?.EnvKeys ?? [];
+            for (var i = 0; i < entries.Count; i++)
+            {
+                if (entries[i]?.EnvHandler is { } handler && !handler.Equals("default", StringComparison.OrdinalIgnoreCase))
+                    problems.Add(new ConfigProblem($"{label}: EnvKeys entry for {string.Join(", ", entries[i].Keys ?? [])}: not supported yet: " +
+                        $"envhandler \"{handler}\" (only \"default\", which sets the entry's environment)", [.. at, "EnvKeys", Position(i), "envhandler"]));
+            }
+        }
 
         return problems;
     }
@@ -149,18 +161,19 @@ public sealed class BladeConfig
         };
     }
 
-    private static void ValidateProfile(BladeProfile profile, string label, bool isDefaults, List<string> problems)
+    // at: the keys leading to the profile in the file.
+    private static void ValidateProfile(BladeProfile profile, string label, string[] at, bool isDefaults, List<ConfigProblem> problems)
     {
         if (!isDefaults && string.IsNullOrWhiteSpace(profile.ProfileName))
-            problems.Add($"{label}: ProfileName is missing or empty");
+            problems.Add(new ConfigProblem($"{label}: ProfileName is missing or empty", profile.ProfileName is null ? at : [.. at, "ProfileName"]));
 
         if (profile.Capacity is { } capacity)
         {
             if (capacity.MaxSlots < 0)
-                problems.Add($"{label}: Capacity.MaxSlots is {capacity.MaxSlots}; use 0 (one per CPU core) or more");
-            CheckNotNegative(capacity.MaxLoad, "Capacity.MaxLoad", "load per core", label, problems);
-            CheckNotNegative(capacity.MinRAM, "Capacity.MinRAM", "gigabytes", label, problems);
-            CheckNotNegative(capacity.MinDisk?.Gigabytes, "Capacity.MinDisk", "gigabytes", label, problems);
+                problems.Add(new ConfigProblem($"{label}: Capacity.MaxSlots is {capacity.MaxSlots}; use 0 (one per CPU core) or more", [.. at, "Capacity", "MaxSlots"]));
+            CheckNotNegative(capacity.MaxLoad, "MaxLoad", "load per core", label, at, problems);
+            CheckNotNegative(capacity.MinRAM, "MinRAM", "gigabytes", label, at, problems);
+            CheckNotNegative(capacity.MinDisk?.Gigabytes, "MinDisk", "gigabytes", label, at, problems);
         }
 
         foreach (var key in profile.OtherKeys?.Keys ?? Enumerable.Empty<string>())
@@ -168,39 +181,48 @@ public sealed class BladeConfig
             if (key.Equals("MaxSlots", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxLoad", StringComparison.OrdinalIgnoreCase)
                 || key.Equals("MinRAM", StringComparison.OrdinalIgnoreCase) || key.Equals("MinDisk", StringComparison.OrdinalIgnoreCase))
             {
-                problems.Add($"{label}: \"{key}\" belongs inside \"Capacity\": {{ ... }}, as in Tractor's blade.config; where it is, it would be ignored");
+                problems.Add(new ConfigProblem(
+                    $"{label}: \"{key}\" belongs inside \"Capacity\": {{ ... }}, as in Tractor's blade.config; where it is, it would be ignored", [.. at, key], AtKey: true));
             }
             else
             {
                 // A misspelt key, or a Tractor setting Furrow does not honour, would otherwise be silently ignored.
-                problems.Add($"{label}: unknown or unsupported key \"{key}\"; Furrow reads ProfileName, Hosts, Provides, Capacity, EnvKeys and NIMBY");
+                problems.Add(new ConfigProblem(
+                    $"{label}: unknown or unsupported key \"{key}\"; Furrow reads ProfileName, Hosts, Provides, Capacity, EnvKeys and NIMBY", [.. at, key], AtKey: true));
             }
         }
 
         foreach (var key in profile.Capacity?.OtherKeys?.Keys ?? Enumerable.Empty<string>())
-            problems.Add($"{label}: unknown or unsupported key \"Capacity.{key}\"; Furrow reads MaxSlots, MaxLoad, MinRAM and MinDisk");
+            problems.Add(new ConfigProblem($"{label}: unknown or unsupported key \"Capacity.{key}\"; Furrow reads MaxSlots, MaxLoad, MinRAM and MinDisk",
+                [.. at, "Capacity", key], AtKey: true));
 
         foreach (var test in profile.Hosts?.OtherTests?.Keys ?? Enumerable.Empty<string>())
-            problems.Add($"{label}: Hosts test \"{test}\" is not supported (Furrow matches on Name and Platform only), so the profile could never match");
+            problems.Add(new ConfigProblem($"{label}: Hosts test \"{test}\" is not supported (Furrow matches on Name and Platform only), so the profile could never match",
+                [.. at, "Hosts", test], AtKey: true));
 
-        foreach (var pattern in profile.Hosts?.Name ?? [])
+        var patterns = profile.Hosts?.Name ?? [];
+        for (var i = 0; i < patterns.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(pattern))
-                problems.Add($"{label}: Hosts.Name has an empty pattern");
+            if (string.IsNullOrWhiteSpace(patterns[i]))
+                problems.Add(new ConfigProblem($"{label}: Hosts.Name has an empty pattern", [.. at, "Hosts", "Name", Position(i)]));
         }
 
-        foreach (var entry in profile.Provides ?? [])
+        var provides = profile.Provides ?? [];
+        for (var i = 0; i < provides.Count; i++)
         {
-            var key = KeyOf(entry ?? "");
+            var key = KeyOf(provides[i] ?? "");
             if (key.Length == 0 || !key.All(ServiceKeyLexer.IsKeyChar))
-                problems.Add($"{label}: Provides entry \"{entry}\" is not a service key (letters, digits and _ - . + / : only)");
+                problems.Add(new ConfigProblem($"{label}: Provides entry \"{provides[i]}\" is not a service key (letters, digits and _ - . + / : only)",
+                    [.. at, "Provides", Position(i)]));
         }
     }
 
-    private static void CheckNotNegative(double? value, string name, string unit, string label, List<string> problems)
+    private static string Position(int index) => index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void CheckNotNegative(double? value, string name, string unit, string label, string[] at, List<ConfigProblem> problems)
     {
         if (value < 0)
-            problems.Add($"{label}: {name} is {NumberText.Format(value.Value)}; it must be 0 or more ({unit})");
+            problems.Add(new ConfigProblem($"{label}: Capacity.{name} is {NumberText.Format(value.Value)}; it must be 0 or more ({unit})", [.. at, "Capacity", name]));
     }
 
     /// <summary>The service key of a <c>Provides</c> entry, without Tractor's annotation: <c>prman(max:3)</c> gives <c>prman</c>.</summary>

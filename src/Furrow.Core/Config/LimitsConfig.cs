@@ -51,54 +51,63 @@ public sealed class LimitsConfig
     }
 
     /// <summary>Problems with the file, one sentence each, naming the limit: caps below -1, unknown counting modes, names that differ only in case.</summary>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Validate() => [.. Problems().Select(p => p.Message)];
+
+    /// <summary>The problems <see cref="Validate"/> gives, each with the keys that lead to it in the file.</summary>
+    public IReadOnlyList<ConfigProblem> Problems()
     {
-        var problems = new List<string>();
+        var problems = new List<ConfigProblem>();
         foreach (var key in OtherKeys?.Keys ?? Enumerable.Empty<string>())
-            problems.Add($"unknown or unsupported key \"{key}\"; a limits.config holds Limits");
+            problems.Add(ConfigProblem.Key($"unknown or unsupported key \"{key}\"; a limits.config holds Limits", key));
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, definition) in Limits ?? [])
         {
             if (string.IsNullOrWhiteSpace(name))
-                problems.Add("Limits: a limit has an empty name");
+                problems.Add(ConfigProblem.Key("Limits: a limit has an empty name", "Limits", name));
             else if (seen.TryGetValue(name, out var earlier))
-                problems.Add($"Limits \"{earlier}\" and \"{name}\" differ only in case; limit names are compared ignoring case");
+                problems.Add(ConfigProblem.Key($"Limits \"{earlier}\" and \"{name}\" differ only in case; limit names are compared ignoring case", "Limits", name));
             else
                 seen.Add(name, name);
 
             if (definition is null)
             {
-                problems.Add($"Limits \"{name}\" is null; expected an object such as {{\"SiteMax\": 10}}");
+                problems.Add(ConfigProblem.Value($"Limits \"{name}\" is null; expected an object such as {{\"SiteMax\": 10}}", "Limits", name));
                 continue;
             }
 
-            CheckCap(definition.SiteMax, "SiteMax", name, problems);
-            CheckCap(definition.OwnerMax, "OwnerMax", name, problems);
-            CheckCap(definition.BladeMax, "BladeMax", name, problems);
+            CheckCap(definition.SiteMax, name, problems, "SiteMax");
+            CheckCap(definition.OwnerMax, name, problems, "OwnerMax");
+            CheckCap(definition.BladeMax, name, problems, "BladeMax");
             foreach (var (owner, cap) in definition.OwnerExceptions ?? [])
-                CheckCap(cap, $"OwnerExceptions \"{owner}\"", name, problems);
+                CheckCap(cap, name, problems, "OwnerExceptions", owner);
             foreach (var (host, cap) in definition.BladeExceptions ?? [])
-                CheckCap(cap, $"BladeExceptions \"{host}\"", name, problems);
+                CheckCap(cap, name, problems, "BladeExceptions", host);
             // A key Furrow would read past is refused, never silently ignored.
             foreach (var key in (definition.OtherKeys ?? []).Keys)
-                problems.Add(key.Equals("Shares", StringComparison.OrdinalIgnoreCase)
+                problems.Add(ConfigProblem.Key(key.Equals("Shares", StringComparison.OrdinalIgnoreCase)
                     ? $"Limits \"{name}\": not supported yet: Shares (fair-share weights by project go in tractor.config's ProjectShares)"
-                    : $"Limits \"{name}\": unknown key \"{key}\"; Furrow reads SiteMax, SiteMaxCounting, OwnerMax, OwnerExceptions, BladeMax and BladeExceptions");
+                    : $"Limits \"{name}\": unknown key \"{key}\"; Furrow reads SiteMax, SiteMaxCounting, OwnerMax, OwnerExceptions, BladeMax and BladeExceptions",
+                    "Limits", name, key));
             if (definition.SiteMaxCounting is { } counting
                 && !counting.Equals(LimitDefinition.PerInvocation, StringComparison.OrdinalIgnoreCase)
                 && !counting.Equals(LimitDefinition.PerHost, StringComparison.OrdinalIgnoreCase))
             {
-                problems.Add($"Limits \"{name}\": SiteMaxCounting is \"{counting}\"; use \"{LimitDefinition.PerInvocation}\" or \"{LimitDefinition.PerHost}\"");
+                problems.Add(ConfigProblem.Value(
+                    $"Limits \"{name}\": SiteMaxCounting is \"{counting}\"; use \"{LimitDefinition.PerInvocation}\" or \"{LimitDefinition.PerHost}\"",
+                    "Limits", name, "SiteMaxCounting"));
             }
         }
 
         return problems;
     }
 
-    private static void CheckCap(int? cap, string key, string name, List<string> problems)
+    // key is the cap's key under the limit, with the owner or host for an exception.
+    private static void CheckCap(int? cap, string name, List<ConfigProblem> problems, params string[] key)
     {
         if (cap < -1)
-            problems.Add($"Limits \"{name}\": {key} is {cap}; use -1 for unlimited, or 0 or more");
+            problems.Add(ConfigProblem.Value(
+                $"Limits \"{name}\": {(key.Length == 1 ? key[0] : $"{key[0]} \"{key[1]}\"")} is {cap}; use -1 for unlimited, or 0 or more",
+                ["Limits", name, .. key]));
     }
 }
 

@@ -142,6 +142,13 @@ public sealed class EngineConfig
         System.IO.Path.GetFullPath(System.IO.Path.Combine(configDir, string.IsNullOrWhiteSpace(BladeEnrolmentSecretFile)
             ? System.IO.Path.Combine(string.IsNullOrWhiteSpace(TractorDataDirectory) ? "data" : TractorDataDirectory, DefaultEnrolmentSecretFileName)
             : BladeEnrolmentSecretFile));
+
+    /// <summary>
+    /// Keys Furrow does not read (Tractor's tractor.config has many: a site may start from it): kept so the engine can
+    /// name each one as ignored, with its line, rather than pass over it in silence.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? OtherKeys { get; set; }
 }
 
 /// <summary>The job database's settings from `db.config`.</summary>
@@ -164,4 +171,8 @@ public sealed class DbConfig
     public string? DBPasswordFile { get; set; }
 
     public bool DBShutdown { get; set; } = true;
+
+    /// <summary>Keys Furrow does not read: kept so the engine names each one as ignored, and tractor-dbctl writes them back.</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? OtherKeys { get; set; }
 }

@@ -23,11 +23,12 @@ public static class AccessFiles
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead
             | UnixFileMode.OtherWrite)) != 0)
             throw new SiteConfigException($"{path}: holds password hashes but others may read or write it: chmod 600 {path}", path);
-        var users = SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.UsersConfig) ?? new UsersConfig();
-        foreach (var name in users.Users.Keys)
+        if (SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.UsersConfig) is not { } file)
+            return new UsersConfig();
+        foreach (var name in file.Value.Users.Keys)
             if (AccountName.Problem(name) is { } problem)
-                throw new SiteConfigException($"{path}: user {AccountName.Quote(name)}: {problem}", path);
-        return users;
+                throw SiteConfigLoader.Refusal(file, ConfigProblem.Key($"user {AccountName.Quote(name)}: {problem}", "Users", name));
+        return file.Value;
     }
 
     /// <summary>Replaces users.config in one rename, created 0600, so a reader sees the old accounts or the new ones.</summary>
@@ -51,7 +52,7 @@ public static class AccessFiles
         var path = Path.Combine(configDirectory, CrewsFile);
         var (command, problem) = Core.Access.PasswordValidatorSetting.Read(crews, Path.GetFullPath(configDirectory));
         if (problem is not null)
-            throw new SiteConfigException($"{path}: {problem}", path);
+            throw new SiteConfigException(SiteConfigLoader.Where(path, ConfigProblem.Value(problem, Core.Access.PasswordValidatorSetting.Key)), path);
         return command is null ? null : SiteLoginValidator.Resolve(command, Path.GetFullPath(configDirectory), path);
     }
 
@@ -61,13 +62,16 @@ public static class AccessFiles
     public static CrewsConfig ReadCrews(string configDirectory)
     {
         var path = Path.Combine(configDirectory, CrewsFile);
-        var crews = SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.CrewsConfig) ?? new CrewsConfig();
+        if (SiteConfigLoader.Parse(path, SiteConfigJsonContext.Default.CrewsConfig) is not { } file)
+            return new CrewsConfig();
+        var crews = file.Value;
         foreach (var (crew, members) in crews.Crews)
-            foreach (var member in members)
-                if (!crews.Crews.ContainsKey(member) && !member.StartsWith('@') && AccountName.Problem(member) is { } problem)
-                    throw new SiteConfigException($"{path}: crew {crew}: member {AccountName.Quote(member)}: {problem}", path);
-        if (Core.Access.CrewRules.Check(crews) is { } refusal)
-            throw new SiteConfigException($"{path}: {refusal}", path);
+            for (var i = 0; i < members.Count; i++)
+                if (!crews.Crews.ContainsKey(members[i]) && !members[i].StartsWith('@') && AccountName.Problem(members[i]) is { } problem)
+                    throw SiteConfigLoader.Refusal(file, ConfigProblem.Value($"crew {crew}: member {AccountName.Quote(members[i])}: {problem}",
+                        "Crews", crew, i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (Core.Access.CrewRules.Problem(crews) is { } refusal)
+            throw SiteConfigLoader.Refusal(file, refusal);
         return crews;
     }
 }

@@ -51,20 +51,22 @@ public sealed class SiteLoginValidator(TimeProvider clock, ILogger logger)
         {
             path = Path.GetFullPath(program, configDirectory);
             if (!File.Exists(path))
-                throw new SiteConfigException($"{file}: {PasswordValidatorSetting.Key}: the program {path} does not exist" +
-                    (Directory.Exists(path) ? " (it is a directory)" : ""), file);
+                throw Refusal(file, $"the program {path} does not exist" + (Directory.Exists(path) ? " (it is a directory)" : ""));
         }
         else
         {
             path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
                 .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists)
-                ?? throw new SiteConfigException($"{file}: {PasswordValidatorSetting.Key}: the program {program} is not in the engine's PATH; " +
-                    "give its full path", file);
+                ?? throw Refusal(file, $"the program {program} is not in the engine's PATH; give its full path");
         }
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
-            throw new SiteConfigException($"{file}: {PasswordValidatorSetting.Key}: the program {path} is not executable: chmod +x {path}", file);
+            throw Refusal(file, $"the program {path} is not executable: chmod +x {path}");
         return command with { Argv = [path, .. command.Argv.Skip(1)] };
     }
+
+    // Said at the setting's line in crews.config.
+    private static SiteConfigException Refusal(string file, string problem) =>
+        new(SiteConfigLoader.Where(file, Core.Config.ConfigProblem.Value($"{PasswordValidatorSetting.Key}: {problem}", PasswordValidatorSetting.Key)), file);
 
     /// <summary>
     /// Runs <paramref name="command"/> (resolved by <see cref="Resolve"/>) for <paramref name="user"/> and

@@ -2,22 +2,21 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Furrow.Client.Protocol;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Furrow.Engine.Api;
 
 /// <summary>
 /// Error replies: RFC 7807 problem details (application/problem+json) that also carry Tractor's `{rc, msg}`, so Tractor's
-/// own clients can read them too (<see cref="ErrorReply"/>).
+/// own clients can read them too (<see cref="ErrorReply"/>); under Tractor's URLs (`/Tractor/...`) exactly
+/// `{"rc": N, "msg": "..."}`, as Tractor's engine answers them (<see cref="ErrorResult"/>).
 /// </summary>
 internal static partial class ApiResults
 {
     public const string ProblemJson = "application/problem+json";
 
-    public static JsonHttpResult<ErrorReply> Error(int status, string message) =>
-        TypedResults.Json(new ErrorReply(status, message), FurrowJsonContext.Default.ErrorReply, ProblemJson, status);
+    public static ErrorResult Error(int status, string message) => new(status, message);
 
-    public static JsonHttpResult<ErrorReply> BadRequest(string message) => Error(StatusCodes.Status400BadRequest, message);
+    public static ErrorResult BadRequest(string message) => Error(StatusCodes.Status400BadRequest, message);
 
     /// <summary>What a 415 says: the path takes JSON, and which content type came instead.</summary>
     public static string NotJsonMessage(HttpRequest request) =>
@@ -61,11 +60,11 @@ internal static partial class ApiResults
     [GeneratedRegex("""^Required parameter "(?:\S+ )?(?<name>[^"]+)" was not provided from (?<where>[a-z ]+?)\.?$""")]
     private static partial Regex Missing();
 
-    public static JsonHttpResult<ErrorReply> NotFound(string message) => Error(StatusCodes.Status404NotFound, message);
+    public static ErrorResult NotFound(string message) => Error(StatusCodes.Status404NotFound, message);
 
     /// <summary>The blade must register again (engine restarted without knowing it, or the blade restarted).</summary>
-    public static JsonHttpResult<ErrorReply> RegisterAgain(string blade) =>
+    public static ErrorResult RegisterAgain(string blade) =>
         Error(StatusCodes.Status409Conflict, $"blade {blade} is not registered with this engine under that boot id; register again");
 
-    public static JsonHttpResult<ErrorReply> Unavailable(string message) => Error(StatusCodes.Status503ServiceUnavailable, message);
+    public static ErrorResult Unavailable(string message) => Error(StatusCodes.Status503ServiceUnavailable, message);
 }

@@ -99,7 +99,7 @@ internal static class BladeEndpoints
     }
 
     // A 401 names the scheme the blade answers it with, as HTTP asks of every 401.
-    private static JsonHttpResult<Client.Protocol.ErrorReply> Refuse(HttpContext http, BladeRefusal refusal)
+    private static ErrorResult Refuse(HttpContext http, BladeRefusal refusal)
     {
         if (refusal.Status == StatusCodes.Status401Unauthorized)
             http.Response.Headers.WWWAuthenticate = BladeCredentialHeaders.Key;
@@ -145,7 +145,7 @@ internal static class BladeEndpoints
             : ApiResults.NotFound(problem);
     }
 
-    private static async Task<Results<JsonHttpResult<BladeLeft>, JsonHttpResult<Client.Protocol.ErrorReply>>> LeaveAsync(
+    private static async Task<Results<JsonHttpResult<BladeLeft>, ErrorResult>> LeaveAsync(
         string name, HttpContext context, BladeRegistry registry, CancellationToken cancellationToken)
     {
         var leaving = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeLeaving, cancellationToken);
@@ -155,7 +155,7 @@ internal static class BladeEndpoints
         return TypedResults.Json(new BladeLeft(requeued), FurrowJsonContext.Default.BladeLeft);
     }
 
-    private static async Task<Results<JsonHttpResult<BladeHeartbeat>, JsonHttpResult<Client.Protocol.ErrorReply>>> HeartbeatAsync(
+    private static async Task<Results<JsonHttpResult<BladeHeartbeat>, ErrorResult>> HeartbeatAsync(
         string name, HttpContext context, BladeHeartbeats heartbeats, CancellationToken cancellationToken)
     {
         var heartbeat = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeHeartbeat, cancellationToken);
@@ -165,7 +165,7 @@ internal static class BladeEndpoints
         return TypedResults.Json(heartbeat, FurrowJsonContext.Default.BladeHeartbeat);
     }
 
-    private static async Task<Results<JsonHttpResult<BladeWelcome>, JsonHttpResult<Client.Protocol.ErrorReply>>> RegisterAsync(
+    private static async Task<Results<JsonHttpResult<BladeWelcome>, ErrorResult>> RegisterAsync(
         HttpContext context, BladeRegistry registry, BladeKeys keys, CancellationToken cancellationToken)
     {
         var registration = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeRegistration, cancellationToken);
@@ -181,7 +181,7 @@ internal static class BladeEndpoints
         return TypedResults.Json(welcome with { Key = admission.IssuedKey }, FurrowJsonContext.Default.BladeWelcome);
     }
 
-    private static async Task<Results<JsonHttpResult<WorkReply>, JsonHttpResult<Client.Protocol.ErrorReply>>> PollWorkAsync(
+    private static async Task<Results<JsonHttpResult<WorkReply>, ErrorResult>> PollWorkAsync(
         string name, HttpContext context, WorkDispatcher dispatcher, CancellationToken cancellationToken)
     {
         var request = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.WorkRequest, cancellationToken);
@@ -191,7 +191,7 @@ internal static class BladeEndpoints
         return reply is null ? ApiResults.RegisterAgain(name) : TypedResults.Json(reply, FurrowJsonContext.Default.WorkReply);
     }
 
-    private static async Task<Results<JsonHttpResult<ReportReply>, JsonHttpResult<Client.Protocol.ErrorReply>>> ReportAsync(
+    private static async Task<Results<JsonHttpResult<ReportReply>, ErrorResult>> ReportAsync(
         string name, HttpContext context, ReportProcessor processor, CancellationToken cancellationToken)
     {
         var report = await context.Request.ReadFromJsonAsync(FurrowJsonContext.Default.BladeReport, cancellationToken);

@@ -39,7 +39,8 @@ internal static class LiveEndpoints
                 "limits are named again and the counts recounted from the commands running now (none is stopped; a raised cap lets waiting " +
                 "commands start at the next dispatch, a lowered one holds new starts until use falls below it), and every known blade is " +
                 "matched to its profile again. tractor.config and db.config are read and checked; restartNeeded names each whose settings " +
-                "differ from those the engine started with, and which differ. A file that does not parse or check gets 400 naming the file, " +
+                "differ from those the engine started with, and which differ; ignored names each of their keys Furrow does not read, with its " +
+                "line and column (they are not refused: Tractor's own tractor.config has many). A file that does not parse or check gets 400 naming the file, " +
                 "line and reason, and nothing changes.");
     }
 
@@ -70,12 +71,12 @@ internal static class LiveEndpoints
         var directory = options.Value.ConfigDirectory;
         bool Exists(string file) => File.Exists(Path.Combine(directory, file));
         SiteRules rules;
+        IReadOnlyList<IgnoredSetting> ignored;
         try
         {
             // Every file is read and checked before any is applied, so a bad one changes nothing; the files read at
             // start only are checked too, so a mistake in them shows now rather than at the next start.
-            SiteConfigLoader.LoadEngine(directory);
-            SiteConfigLoader.LoadDb(directory);
+            ignored = SiteConfigLoader.IgnoredKeys(directory, SiteConfigLoader.LoadEngine(directory), SiteConfigLoader.LoadDb(directory));
             var fingerprint = SiteConfigLoader.Fingerprint(directory, SiteConfigLoader.LimitsConfigFile);
             rules = new SiteRules(SiteConfigLoader.LoadLimits(directory), SiteConfigLoader.LoadBlade(directory), fingerprint);
             accounts.Reload();
@@ -97,7 +98,11 @@ internal static class LiveEndpoints
         var reply = new ConfigReloadReply([.. live.Concat(startOnly).Where(Exists)], [.. live.Where(Exists)], restart)
         {
             Absent = [.. live.Where(file => !Exists(file))],
+            Ignored = [.. ignored.Select(s => new ConfigFileNote(s.File,
+                $"{(s.Place is { } at ? $"line {at.Line}, column {at.Column}: " : "")}\"{s.Key}\" is not a setting Furrow reads, so it is ignored"))],
         };
+        if (ignored.Count > 0)
+            EngineLog.SettingsIgnored(logger, string.Join("; ", ignored));
         static string Listed(IEnumerable<string> files) => files.Any() ? string.Join(", ", files) : "none";
         EngineLog.ConfigReloaded(logger, who, Listed(reply.Applied), Listed(reply.Absent), Listed(restart.Select(r => $"{r.File} ({r.Reason})")));
         return TypedResults.Json(reply, FurrowJsonContext.Default.ConfigReloadReply);

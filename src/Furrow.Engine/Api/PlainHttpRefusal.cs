@@ -48,6 +48,7 @@ internal static class PlainHttpRefusal
             return;
         }
         var firstByte = first.Buffer.FirstSpan[0];
+        var tractor = IsTractorRequest(first.Buffer.FirstSpan);
         // Only looked at: the bytes stay in the pipe for whoever reads next.
         input.AdvanceTo(first.Buffer.Start);
         if (firstByte == TlsHandshakeRecord || !IsAsciiLetter(firstByte))
@@ -55,17 +56,27 @@ internal static class PlainHttpRefusal
             await next(connection).ConfigureAwait(false);
             return;
         }
-        await RefuseAsync(connection, port).ConfigureAwait(false);
+        await RefuseAsync(connection, port, tractor).ConfigureAwait(false);
     };
 
     private static bool IsAsciiLetter(byte b) => b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z';
 
-    private static async Task RefuseAsync(ConnectionContext connection, int port)
+    // A request line whose target is one of Tractor's URLs ("POST /Tractor/monitor?..."), as far as the first read has it.
+    private static bool IsTractorRequest(ReadOnlySpan<byte> start)
+    {
+        var space = start.IndexOf((byte)' ');
+        var prefix = "/Tractor/"u8;
+        return space > 0 && start.Length >= space + 1 + prefix.Length
+            && Ascii.EqualsIgnoreCase(start.Slice(space + 1, prefix.Length), prefix);
+    }
+
+    // tractor: a Tractor client, which reads {"rc", "msg"} and nothing else, as every reply under /Tractor/ is shaped.
+    private static async Task RefuseAsync(ConnectionContext connection, int port, bool tractor)
     {
         var reply = new ErrorReply(400, $"this engine serves https only on port {port}: call it as https://HOST:{port} " +
             "(--engine or TRACTOR_ENGINE; FURROW_CA_FILE names the site CA certificate when the engine uses its own)");
-        var body = JsonSerializer.SerializeToUtf8Bytes(reply, FurrowJsonContext.Default.ErrorReply);
-        var head = Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\n" +
+        var body = tractor ? Tractor.TractorReply.Error(reply.Rc, reply.Msg).Body : JsonSerializer.SerializeToUtf8Bytes(reply, FurrowJsonContext.Default.ErrorReply);
+        var head = Encoding.ASCII.GetBytes($"HTTP/1.1 400 Bad Request\r\nContent-Type: {(tractor ? "application/json" : "application/problem+json")}\r\n" +
             $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n");
         var output = connection.Transport.Output;
         await output.WriteAsync(head).ConfigureAwait(false);

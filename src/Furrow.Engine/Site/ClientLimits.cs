@@ -12,18 +12,9 @@ public sealed record RequestRateLimits(int UserPerSecond, int UserBurst, int Bla
     /// <summary>The defaults of tractor.config: 100 a second (bursts of 500) per user, 200 (bursts of 1000) per blade.</summary>
     public static RequestRateLimits Default { get; } = FromConfig(new EngineConfig());
 
-    /// <summary>Reads and checks the four keys; throws <see cref="SiteConfigException"/> naming the key and value that cannot be used.</summary>
-    public static RequestRateLimits FromConfig(EngineConfig config) => new(
-        Rate(nameof(EngineConfig.UserRequestsPerSecond), config.UserRequestsPerSecond),
-        Burst(nameof(EngineConfig.UserRequestBurst), config.UserRequestBurst),
-        Rate(nameof(EngineConfig.BladeRequestsPerSecond), config.BladeRequestsPerSecond),
-        Burst(nameof(EngineConfig.BladeRequestBurst), config.BladeRequestBurst));
-
-    private static int Rate(string key, int value) => value is >= 0 and <= 1_000_000 ? value
-        : throw new SiteConfigException($"{key} {value} in tractor.config: expected requests a second from 0 (no limit) to 1000000");
-
-    private static int Burst(string key, int value) => value is >= 1 and <= 1_000_000 ? value
-        : throw new SiteConfigException($"{key} {value} in tractor.config: expected a number of requests from 1 to 1000000");
+    /// <summary>The four keys of a config whose ranges <see cref="SiteConfigLoader.LoadEngine"/> checked (<see cref="EngineSettingRanges"/>).</summary>
+    public static RequestRateLimits FromConfig(EngineConfig config) =>
+        new(config.UserRequestsPerSecond, config.UserRequestBurst, config.BladeRequestsPerSecond, config.BladeRequestBurst);
 }
 
 /// <summary>
@@ -37,15 +28,7 @@ public sealed record SlowClientLimits(TimeSpan RequestHeadersTimeout, double Min
     /// <summary>The defaults of tractor.config: 30 s for headers, 240 bytes a second after 5 s, 10000 connections.</summary>
     public static SlowClientLimits Default { get; } = FromConfig(new EngineConfig());
 
-    /// <summary>Reads and checks the four keys; throws <see cref="SiteConfigException"/> naming the key and value that cannot be used.</summary>
-    public static SlowClientLimits FromConfig(EngineConfig config) => new(
-        config.RequestHeadersTimeoutSecs is > 0 and <= 600 ? TimeSpan.FromSeconds(config.RequestHeadersTimeoutSecs)
-            : throw new SiteConfigException($"RequestHeadersTimeoutSecs {config.RequestHeadersTimeoutSecs} in tractor.config: expected seconds above 0, up to 600"),
-        config.MinClientBytesPerSec is > 0 and <= 1e9 ? config.MinClientBytesPerSec
-            : throw new SiteConfigException($"MinClientBytesPerSec {config.MinClientBytesPerSec} in tractor.config: expected bytes a second above 0"),
-        // The web server checks rates once a second, so a grace of a second or less could never be kept to.
-        config.MinClientRateGraceSecs is > 1 and <= 600 ? TimeSpan.FromSeconds(config.MinClientRateGraceSecs)
-            : throw new SiteConfigException($"MinClientRateGraceSecs {config.MinClientRateGraceSecs} in tractor.config: expected seconds above 1, up to 600"),
-        config.MaxConnections is >= 16 and <= 1_000_000 ? config.MaxConnections
-            : throw new SiteConfigException($"MaxConnections {config.MaxConnections} in tractor.config: expected a number of connections from 16 to 1000000"));
+    /// <summary>The four keys of a config whose ranges <see cref="SiteConfigLoader.LoadEngine"/> checked (<see cref="EngineSettingRanges"/>).</summary>
+    public static SlowClientLimits FromConfig(EngineConfig config) => new(TimeSpan.FromSeconds(config.RequestHeadersTimeoutSecs),
+        config.MinClientBytesPerSec, TimeSpan.FromSeconds(config.MinClientRateGraceSecs), config.MaxConnections);
 }

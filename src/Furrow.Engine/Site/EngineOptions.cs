@@ -58,6 +58,9 @@ public sealed class EngineOptions
     /// <summary>tractor.config and db.config as the engine read them at start, for a config reload to say whether they changed.</summary>
     public StartupConfigFiles StartupFiles { get; set; } = StartupConfigFiles.None;
 
+    /// <summary>Keys of tractor.config and db.config the engine read past at start; logged once it listens.</summary>
+    public IReadOnlyList<IgnoredSetting> IgnoredSettings { get; set; } = [];
+
     /// <summary>blade.config at start, or null when the site has none (then every blade provides every service key); the
     /// one in force is the farm's (<see cref="SiteRules"/>), which a config reload replaces.</summary>
     public Core.Config.BladeConfig? Blades { get; set; }

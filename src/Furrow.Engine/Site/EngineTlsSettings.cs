@@ -37,21 +37,25 @@ public sealed record EngineTlsSettings(EngineTlsMode Mode, string? CertificateFi
             "off" => EngineTlsMode.Off,
             "pem" => EngineTlsMode.Pem,
             "site-ca" => EngineTlsMode.SiteCa,
-            _ => throw new SiteConfigException($"{file}: Tls is '{config.Tls}'; expected \"off\", \"pem\" (TlsCertificateFile and TlsKeyFile) or \"site-ca\""),
+            _ => throw Refusal(file, $"Tls is '{config.Tls}'; expected \"off\", \"pem\" (TlsCertificateFile and TlsKeyFile) or \"site-ca\"", "Tls"),
         };
         if (mode != EngineTlsMode.Pem && named)
         {
-            throw new SiteConfigException($"{file}: TlsCertificateFile and TlsKeyFile are used with \"Tls\": \"pem\", but Tls is \"{config.Tls}\"; " +
-                "remove one or the other");
+            throw Refusal(file, $"TlsCertificateFile and TlsKeyFile are used with \"Tls\": \"pem\", but Tls is \"{config.Tls}\"; remove one or the other", "Tls");
         }
         if (mode != EngineTlsMode.Pem)
             return new EngineTlsSettings(mode);
         if (string.IsNullOrWhiteSpace(config.TlsCertificateFile) || string.IsNullOrWhiteSpace(config.TlsKeyFile))
         {
             var missing = string.IsNullOrWhiteSpace(config.TlsCertificateFile) ? "TlsCertificateFile" : "TlsKeyFile";
-            throw new SiteConfigException($"{file}: TLS from PEM files needs both TlsCertificateFile and TlsKeyFile; {missing} is not set");
+            throw Refusal(file, $"TLS from PEM files needs both TlsCertificateFile and TlsKeyFile; {missing} is not set",
+                string.IsNullOrWhiteSpace(config.TlsCertificateFile) ? "TlsKeyFile" : "TlsCertificateFile");
         }
         return new EngineTlsSettings(mode, Path.GetFullPath(Path.Combine(configDir, config.TlsCertificateFile)),
             Path.GetFullPath(Path.Combine(configDir, config.TlsKeyFile)));
     }
+
+    // Said at the setting's line in tractor.config.
+    private static SiteConfigException Refusal(string file, string problem, string key) =>
+        new(SiteConfigLoader.Where(file, Core.Config.ConfigProblem.Value(problem, key)), file);
 }

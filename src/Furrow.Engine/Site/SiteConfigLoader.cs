@@ -35,37 +35,83 @@ public static class SiteConfigLoader
     public const string BladeConfigFile = "blade.config";
     public const string LimitsConfigFile = "limits.config";
 
+    /// <summary>
+    /// tractor.config, or the defaults when it is absent; a setting out of its range (<see cref="EngineSettingRanges"/>)
+    /// stops the engine naming the file, line and column. Keys Furrow does not read are kept in
+    /// <see cref="EngineConfig.OtherKeys"/> (a site may copy Tractor's own file): <see cref="IgnoredKeys"/> names them.
+    /// </summary>
     public static EngineConfig LoadEngine(string configDir)
     {
         var path = Path.Combine(configDir, EngineConfigFile);
-        var config = Load(path, SiteConfigJsonContext.Default.EngineConfig) ?? new EngineConfig();
-        if (config.ListenPort is < 1 or > 65535)
-            throw new SiteConfigException($"{path}: ListenPort must be a port number from 1 to 65535, got {config.ListenPort}", path);
-        // Up to 100,000 days (about 270 years); 0 says forever.
-        return config.ArchiveRetentionDays is < 0 or > 100_000 or double.NaN
-            ? throw new SiteConfigException(
-                $"{path}: ArchiveRetentionDays must be 0 (keep deleted jobs forever) or a number of days up to 100000, got {config.ArchiveRetentionDays}", path)
-            : config;
+        var file = Load(path, SiteConfigJsonContext.Default.EngineConfig);
+        return file is null ? new EngineConfig() : Checked(file, EngineSettingRanges.Problems(file.Value));
     }
 
+    /// <summary>db.config, or the defaults when it is absent; keys Furrow does not read are kept in <see cref="DbConfig.OtherKeys"/>.</summary>
     public static DbConfig LoadDb(string configDir) =>
-        Load(Path.Combine(configDir, DbConfigFile), SiteConfigJsonContext.Default.DbConfig) ?? new DbConfig();
+        Load(Path.Combine(configDir, DbConfigFile), SiteConfigJsonContext.Default.DbConfig)?.Value ?? new DbConfig();
 
     /// <summary>The blade profiles from `blade.config`, or null when the file is absent; a file with problems stops the engine.</summary>
     public static BladeConfig? LoadBlade(string configDir)
     {
-        var path = Path.Combine(configDir, BladeConfigFile);
-        var config = Load(path, SiteConfigJsonContext.Default.BladeConfig);
-        return config is null ? null : Validated(path, config, config.Validate());
+        var file = Load(Path.Combine(configDir, BladeConfigFile), SiteConfigJsonContext.Default.BladeConfig);
+        return file is null ? null : Checked(file, file.Value.Problems());
     }
 
     /// <summary>The named limits from `limits.config`, or null when the file is absent; a file with problems stops the engine.</summary>
     public static LimitsConfig? LoadLimits(string configDir)
     {
-        var path = Path.Combine(configDir, LimitsConfigFile);
-        var config = Load(path, SiteConfigJsonContext.Default.LimitsConfig);
-        return config is null ? null : Validated(path, config, config.Validate());
+        var file = Load(Path.Combine(configDir, LimitsConfigFile), SiteConfigJsonContext.Default.LimitsConfig);
+        return file is null ? null : Checked(file, file.Value.Problems());
     }
+
+    /// <summary>
+    /// The keys of tractor.config and db.config that Furrow does not read and so ignores, in file order, each with its
+    /// file (named as in <see cref="EngineConfigFile"/>) and place. They are not refused: a site may start from Tractor's
+    /// own tractor.config, full of settings Furrow has no use for.
+    /// </summary>
+    public static IReadOnlyList<IgnoredSetting> IgnoredKeys(string configDir, EngineConfig engine, DbConfig db)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(db);
+        return [.. Placed(configDir, EngineConfigFile, engine.OtherKeys), .. Placed(configDir, DbConfigFile, db.OtherKeys)];
+
+        static IEnumerable<IgnoredSetting> Placed(string configDir, string file, Dictionary<string, JsonElement>? keys)
+        {
+            if (keys is not { Count: > 0 })
+                return [];
+            var text = TextOf(Path.Combine(configDir, file)) ?? "";
+            return keys.Keys.Select(key => new IgnoredSetting(file, key, Core.Text.JsonPlaces.Find(text, [key], atKey: true, "")));
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="problem"/> said as <c>FILE:LINE:COLUMN: message</c>, the place found in the file's text now; as
+    /// <c>FILE: message</c> when the file does not hold the key (a default) or cannot be read. For checks made away from
+    /// the loader, on a config it read.
+    /// </summary>
+    public static string Where(string path, ConfigProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return Where(path, TextOf(path), problem);
+    }
+
+    private static string? TextOf(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string Where(string path, string? text, ConfigProblem problem) =>
+        text is not null && Core.Text.JsonPlaces.Find(text, problem.At, problem.AtKey, problem.Message) is { } place
+            ? $"{path}:{place}"
+            : $"{path}: {problem.Message}";
 
     /// <summary>
     /// The SHA-256 of a config file's bytes as lowercase hex, or "" when the file is absent: two reads of the file give the
@@ -77,10 +123,18 @@ public static class SiteConfigLoader
         return File.Exists(path) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))) : "";
     }
 
-    private static T Validated<T>(string path, T config, IReadOnlyList<string> problems) =>
+    // The file's value, or every problem found in it, one a line, each at its line and column.
+    private static T Checked<T>(Loaded<T> file, IReadOnlyList<ConfigProblem> problems) where T : class =>
         problems.Count == 0
-            ? config
-            : throw new SiteConfigException(string.Join(Environment.NewLine, problems.Select(problem => $"{path}: {problem}")), path);
+            ? file.Value
+            : throw new SiteConfigException(string.Join(Environment.NewLine, problems.Select(problem => Where(file.Path, file.Text, problem))), file.Path);
+
+    /// <summary>
+    /// A problem found in a config file read by <see cref="Parse{T}"/>, as a <see cref="SiteConfigException"/> naming the
+    /// file, line and column.
+    /// </summary>
+    internal static SiteConfigException Refusal<T>(Loaded<T> file, ConfigProblem problem) where T : class =>
+        new(Where(file.Path, file.Text, problem), file.Path);
 
     /// <summary>The data directory a config names, made absolute against the config directory; default `&lt;configdir&gt;/data`.</summary>
     public static string DataDirectory(string configDir, EngineConfig config) =>
@@ -134,17 +188,22 @@ public static class SiteConfigLoader
                 """);
     }
 
-    /// <summary>A site config file read as <typeparamref name="T"/>, or null when absent; a JSON error names file, line and column.</summary>
-    internal static T? Parse<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class => Load(path, type);
+    /// <summary>
+    /// A site config file read as <typeparamref name="T"/> with the text it was read from, or null when absent; a JSON
+    /// error names file, line and column.
+    /// </summary>
+    internal static Loaded<T>? Parse<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class => Load(path, type);
 
-    private static T? Load<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    private static Loaded<T>? Load<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
     {
         if (!File.Exists(path))
             return null;
         var text = File.ReadAllText(path);
         try
         {
-            return JsonSerializer.Deserialize(text, type);
+            return JsonSerializer.Deserialize(text, type) is { } value
+                ? new Loaded<T>(path, text, value)
+                : throw new SiteConfigException($"{path}:1:1: expected an object, not null", path);
         }
         catch (Exception error) when (error is JsonException or NotSupportedException)
         {
@@ -152,6 +211,18 @@ public static class SiteConfigLoader
         }
     }
 }
+
+/// <summary>
+/// A key of <paramref name="File"/> the engine does not read, at <paramref name="Place"/> (null when not found);
+/// <see cref="ToString"/> gives <c>tractor.config:3:5: "EngineOwner"</c>.
+/// </summary>
+public sealed record IgnoredSetting(string File, string Key, Core.Text.JsonProblem? Place)
+{
+    public override string ToString() => Place is { } place ? $"{File}:{place.Line}:{place.Column}: \"{Key}\"" : $"{File}: \"{Key}\"";
+}
+
+/// <summary>A site config file as read: its path, its text (to place problems found later by line) and its value.</summary>
+internal sealed record Loaded<T>(string Path, string Text, T Value) where T : class;
 
 /// <summary>Site config files: JSON with comments and trailing commas, as Tractor writes them.</summary>
 [JsonSourceGenerationOptions(ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, WriteIndented = true,

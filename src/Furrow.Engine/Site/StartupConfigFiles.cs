@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Furrow.Engine.Site;
 
@@ -9,6 +10,13 @@ namespace Furrow.Engine.Site;
 public sealed class StartupConfigFiles
 {
     private static readonly string[] Files = [SiteConfigLoader.EngineConfigFile, SiteConfigLoader.DbConfigFile];
+
+    // What each file is read as: a setting differs when the value the engine would run with does, not when its text does.
+    private static readonly Dictionary<string, JsonTypeInfo> Types = new()
+    {
+        [SiteConfigLoader.EngineConfigFile] = SiteConfigJsonContext.Default.EngineConfig,
+        [SiteConfigLoader.DbConfigFile] = SiteConfigJsonContext.Default.DbConfig,
+    };
 
     private static readonly JsonDocumentOptions Reading = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
@@ -27,8 +35,9 @@ public sealed class StartupConfigFiles
 
     /// <summary>
     /// Each file whose settings in <paramref name="configDirectory"/> now differ from those read at start, with what
-    /// differs (<c>ListenPort changed; ScriptMaxBytes added</c>), in file order. A change to comments or layout alone
-    /// is no difference: the engine would read the same settings.
+    /// differs (<c>ListenPort changed; ScriptMaxBytes added</c>), in file order. What the engine would run with is
+    /// compared, not the text: a change to comments or layout, a setting added with the value the engine has by default
+    /// (or removed where it had it), and a key the engine does not read are no difference.
     /// </summary>
     public IEnumerable<(string File, string Difference)> ChangedSince(string configDirectory)
     {
@@ -42,7 +51,7 @@ public sealed class StartupConfigFiles
             {
                 (null, _) => "made since the engine started",
                 (_, null) => "removed since the engine started (its defaults apply at the next start)",
-                _ => Difference(before, now),
+                _ => Difference(before, now, Types[file]),
             };
             if (difference is not null)
                 yield return (file, difference);
@@ -61,15 +70,26 @@ public sealed class StartupConfigFiles
         }
     }
 
-    // The top-level settings added, removed or changed (names compare ignoring case, as the engine reads them); null when
-    // none did. Text that does not read as a JSON object is compared as text.
-    private static string? Difference(string before, string now)
+    // The settings whose value as the engine reads it (its default where the file is silent) differs, each said as added,
+    // removed or changed by whether the file names it before and now (names compare ignoring case, as the engine reads
+    // them); null when none does. Text that does not read as the file's settings is compared as text.
+    private static string? Difference(string before, string now, JsonTypeInfo type)
     {
-        if (Settings(before) is not { } old || Settings(now) is not { } current)
+        if (Effective(before, type) is not { } old || Effective(now, type) is not { } current
+            || Settings(before) is not { } oldKeys || Settings(now) is not { } currentKeys)
             return "its text changed";
-        var changed = current.Where(s => old.TryGetValue(s.Key, out var was) && !JsonElement.DeepEquals(was, s.Value)).Select(s => s.Key).ToList();
-        var added = current.Keys.Where(k => !old.ContainsKey(k)).ToList();
-        var removed = old.Keys.Where(k => !current.ContainsKey(k)).ToList();
+        List<string> changed = [], added = [], removed = [];
+        foreach (var property in type.Properties.Where(p => !p.IsExtensionData))
+        {
+            var was = old.TryGetProperty(property.Name, out var a) ? a : default;
+            var next = current.TryGetProperty(property.Name, out var b) ? b : default;
+            if (was.ValueKind == next.ValueKind && (was.ValueKind == JsonValueKind.Undefined || JsonElement.DeepEquals(was, next)))
+                continue;
+            var inBefore = oldKeys.ContainsKey(property.Name);
+            var inNow = currentKeys.ContainsKey(property.Name);
+            (inNow && !inBefore ? added : inBefore && !inNow ? removed : changed).Add(property.Name);
+        }
+
         var parts = new List<string>();
         if (changed.Count > 0)
             parts.Add($"{string.Join(", ", changed)} changed");
@@ -78,6 +98,19 @@ public sealed class StartupConfigFiles
         if (removed.Count > 0)
             parts.Add($"{string.Join(", ", removed)} removed");
         return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
+
+    // The settings the engine would run with, defaults filled in, as JSON; null when the text does not read as them.
+    private static JsonElement? Effective(string text, JsonTypeInfo type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(text, type) is { } value ? JsonSerializer.SerializeToElement(value, type) : null;
+        }
+        catch (Exception error) when (error is JsonException or NotSupportedException)
+        {
+            return null;
+        }
     }
 
     private static Dictionary<string, JsonElement>? Settings(string text)

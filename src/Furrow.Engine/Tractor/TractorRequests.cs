@@ -43,7 +43,9 @@ internal static class TractorRequests
 
     /// <summary>
     /// Rewrites a Tractor request's query string as described on the type; a refusal (status, why) for a form body that
-    /// is too large or not UTF-8 text, else null. Other requests pass untouched.
+    /// is too large, a parameter given twice with different values, or a 1.x spool header that is given twice with
+    /// different values, holds a bad value, or disagrees with the parameter it stands for (each naming the header),
+    /// else null. Other requests pass untouched.
     /// </summary>
     public static async ValueTask<(int Status, string Reason)?> NormaliseAsync(HttpContext context)
     {
@@ -76,8 +78,19 @@ internal static class TractorRequests
         }
         foreach (var (header, parameter) in SpoolHeaders)
         {
-            if (request.Headers[header] is { Count: > 0 } value && !parameters.ContainsKey(parameter))
-                parameters[parameter] = value;
+            if (request.Headers[header] is not { Count: > 0 } values)
+                continue;
+            if (Once(header, values) is not { } one)
+                return (StatusCodes.Status400BadRequest, $"the {header} header is given {values.Count} times, with different values " +
+                    $"({string.Join(", ", values.Select(v => $"'{Shown(v)}'"))}): give it once");
+            var value = one.ToString();
+            if (HeaderProblem(header, value) is { } problem)
+                return (StatusCodes.Status400BadRequest, $"the {header} header '{Shown(value)}': {problem}");
+            // A header and its parameter that disagree would leave one of them unread: which the caller meant is theirs to say.
+            if (parameters.TryGetValue(parameter, out var sent) && sent.ToString() != value)
+                return (StatusCodes.Status400BadRequest, $"the {header} header says '{Shown(value)}' and {parameter}= says '{Shown(sent)}': " +
+                    "give one of them, or both the same");
+            parameters[parameter] = value;
         }
         if (!parameters.ContainsKey("user") && WhoFor(context, parameters) is { Length: > 0 } user)
             parameters["user"] = user;
@@ -126,6 +139,15 @@ internal static class TractorRequests
             return new StringValues(string.Join(",", values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim().Trim(','))));
         return values.Distinct(StringComparer.Ordinal).Count() == 1 ? new StringValues(values[0]) : (StringValues?)null;
     }
+
+    // What is wrong with a spool header's value, checked here so the refusal names the header rather than the parameter
+    // it becomes; null when nothing is. The parameters' own checks still apply to values sent as parameters.
+    private static string? HeaderProblem(string header, string value) => header switch
+    {
+        "X-Tractor-Priority" => Core.Jobs.JobPriority.Parse(value, out var error) is null ? error : null,
+        "X-Tractor-User" => Core.Config.AccountName.Problem(value),
+        _ => null,
+    };
 
     // A value as a refusal quotes it: short, whatever was sent.
     private static string Shown(string? value) => value is { Length: > 40 } ? value[..40] + "..." : value ?? "";

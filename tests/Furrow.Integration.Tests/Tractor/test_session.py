@@ -87,6 +87,64 @@ def check_spool_with_params_in_a_form_body_and_1x_headers(ctx):
     assert jobs[0]["priority"] == 7 and jobs[0]["spoolfile"] == "old.alf", jobs
 
 
+def check_1x_spool_headers_that_are_bad_or_disagree_with_a_parameter_are_refused_naming_the_header(ctx):
+    c = ctx.logged_in()
+    def spool(query, headers):
+        return c.raw("spool?tsid=" + c.tsid + query, body=SCRIPT, content_type="application/tractor-spool", crlf=False,
+                     extra_headers=headers)
+    refusals = [
+        ("&priority=9", {"X-Tractor-Priority": "7"}, ["X-Tractor-Priority", "'7'", "priority=", "'9'"]),
+        ("", {"X-Tractor-Priority": "high"}, ["X-Tractor-Priority", "'high'", "not a number"]),
+        ("", {"X-Tractor-Priority": "1e9"}, ["X-Tractor-Priority", "out of range"]),
+        ("&jobOwner=" + ctx.user, {"X-Tractor-User": "somebodyelse"}, ["X-Tractor-User", "jobOwner="]),
+        ("", {"X-Tractor-User": "bad name"}, ["X-Tractor-User", "'bad name'"]),
+        ("&hnm=farmhost", {"X-Tractor-Spoolhost": "otherhost"}, ["X-Tractor-Spoolhost", "hnm="]),
+        ("&jobcwd=/a", {"X-Tractor-Dir": "/b"}, ["X-Tractor-Dir", "jobcwd="]),
+        ("&jobFile=a.alf", {"X-Tractor-Jobfile": "b.alf"}, ["X-Tractor-Jobfile", "jobFile="]),
+    ]
+    for query, headers, named in refusals:
+        reply = spool(query, headers)
+        assert reply.status == 400, (query, headers, reply)
+        body = reply.json()
+        assert set(body) == {"rc", "msg"} and body["rc"] == 400, body
+        for word in named:
+            assert word in body["msg"], (word, body)
+    # Agreeing, the two are one setting.
+    reply = spool("&priority=7", {"X-Tractor-Priority": "7"})
+    assert reply.status == 200, reply
+    jobs = c.native_rows("jobs", ["priority"], "jid=%d" % reply.json()["jid"])
+    assert jobs[0]["priority"] == 7, jobs
+
+
+def check_every_error_under_tractor_is_exactly_rc_and_msg(ctx):
+    c = ctx.logged_in()
+    t = "tsid=" + c.tsid
+    requests = [
+        # (what, verb and query, body, content type, method, extra headers, expected status)
+        ("no such verb", "nosuchverb?" + t, None, None, "GET", None, 501),
+        ("no such path", "a/b/c?" + t, None, None, "GET", None, 404),
+        ("a method Tractor's URLs do not take", "monitor?q=jobs&" + t, None, None, "DELETE", None, 405),
+        ("a method on no such verb", "nosuchverb?" + t, None, None, "PUT", None, 405),
+        ("not logged in", "queue?q=jretry&jid=1", None, None, "POST", None, 401),
+        ("a tsid that is no session", "queue?q=jretry&jid=1&tsid=nosuchsession", None, None, "POST", None, 401),
+        ("a parameter twice, disagreeing", "monitor?q=jobs&q=blades&" + t, None, None, "GET", None, 400),
+        ("a form body too large", "queue?" + t, "q=jretry&jid=" + "1," * 600000, None, "POST", None, 413),
+        ("a spool whose job has no tasks", "spool?" + t, "Job -title {x}", "application/tractor-spool", "POST", None, 400),
+        ("a spool header at odds with its parameter", "spool?priority=1&" + t, SCRIPT, "application/tractor-spool", "POST",
+         {"X-Tractor-Priority": "2"}, 400),
+        ("a bad id", "queue?q=jretry&jid=abc&" + t, None, None, "POST", None, 400),
+        ("a spool that does not parse", "spool?" + t, "Job -title {x", "application/tractor-spool", "POST", None, 400),
+    ]
+    wrong = []
+    for what, target, body, content_type, method, headers, status in requests:
+        reply = c.raw(target, body=body, content_type=content_type, method=method, extra_headers=headers)
+        parsed = reply.json() if reply.body.startswith(b"{") else None
+        if (reply.status != status or not reply.headers.get("content-type", "").startswith("application/json")
+                or parsed is None or set(parsed) != {"rc", "msg"} or parsed["rc"] != status or not parsed["msg"]):
+            wrong.append((what, status, reply.headers.get("content-type"), reply))
+    assert not wrong, "\n".join(repr(w) for w in wrong)
+
+
 def check_spool_error_names_the_line(ctx):
     c = ctx.logged_in()
     reply = c.spool("Job -title {x} -subtasks {\n  Task {a} -cmds {\n    RemoteCmd {echo} -nosuchoption 1\n  }\n}\n")
