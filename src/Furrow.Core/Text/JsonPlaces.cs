@@ -16,7 +16,7 @@ public static class JsonPlaces
     /// <paramref name="message"/> placed at what <paramref name="at"/> leads to in <paramref name="json"/>: keys from the
     /// top (matched exactly, else ignoring case, as the config reader matches them), a list position as its number. The
     /// place is the start of the value, or of the key itself when <paramref name="atKey"/>; line and column count from 1,
-    /// the column in UTF-8 bytes as <see cref="JsonProblems"/> counts it. Null when the text does not hold that path (a
+    /// the column in characters as <see cref="JsonProblems"/> counts it (<see cref="TextColumn"/>). Null when the text does not hold that path (a
     /// default the file does not set) or does not read as JSON.
     /// </summary>
     public static JsonProblem? Find(string json, IReadOnlyList<string> at, bool atKey, string message)
@@ -31,7 +31,7 @@ public static class JsonPlaces
                 return null;
             var lineStart = bytes.AsSpan(0, (int)offset).LastIndexOf((byte)'\n') + 1;
             var line = bytes.AsSpan(0, lineStart).Count((byte)'\n') + 1;
-            return new JsonProblem(line, (int)offset - lineStart + 1, message);
+            return new JsonProblem(line, TextColumn.OfUtf8(bytes.AsSpan(lineStart, (int)offset - lineStart)), message);
         }
         catch (JsonException)
         {
