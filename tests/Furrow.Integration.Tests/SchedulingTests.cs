@@ -618,6 +618,34 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task AnErrorCommandStillWaitingForABlade_IsDropped_OnceTheFailedTaskIsRetried_AndTheJobGetsDone()
+    {
+        await using var site = new TestSite();
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "blade.config"), TwoProfiles);
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("nuke-1", slots: 1);
+        string At(string name) => Path.Combine(site.Root, name);
+        // No blade provides Maya: the error command waits for one as long as the job is in error.
+        var jid = await site.SpoolAsync($$"""
+            Job -title {waiting post} -postscript {
+                RemoteCmd -when error -service {Maya} {sh -c "echo error >> {{At("error")}}"}
+                RemoteCmd -when done {sh -c "echo done >> {{At("done")}}"}
+            } -subtasks {
+                Task {a} -cmds { RemoteCmd {sh -c "test -e {{At("fix")}} || exit 3"} }
+            }
+            """);
+        await Eventually.WaitUntilAsync(async () => (await site.Client.TasksAsync($"jid={jid} and tid=2")).Single().State == "ready",
+            Timeout, () => $"J{jid}'s error command to wait for a blade");
+
+        await File.WriteAllTextAsync(At("fix"), "");
+        await site.Client.OperateAsync("retry", $"jid={jid} and tid=1", "tester", force: false);
+
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, Timeout, "done once its failed task is retried, without its error command");
+        Assert.Equal("done\n", await File.ReadAllTextAsync(At("done")));
+        Assert.False(File.Exists(At("error")), "the error command ran after the job's failed task was retried");
+    }
+
+    [Fact]
     public async Task AnErrorRunCutOffByItsBlade_GoesOnFromTheCommandThatWasCutOff()
     {
         await using var site = new TestSite();

@@ -214,6 +214,8 @@ internal sealed partial class LiveFarm
         task.QueuedAs = cls;
         Requeue(job);
         changes.WorkBecameAvailable = true;
+        if (!task.HoldsPostscript)
+            EndErrorRun(job, changes);
     }
 
     private void Dequeue(LiveJob job, LiveTask task)
@@ -314,16 +316,34 @@ internal sealed partial class LiveFarm
     private static bool InErrorRun(LiveJob job, LiveTask task) => task.HoldsPostscript && !job.Graph.CanStart(task.Tid, job.IsDone);
 
     /// <summary>
-    /// After one command of an error run of the postscript task (done, failed or killed): the next `-when error` or
-    /// `-when always` command is queued, or, with none left, the task waits again, from its first command, for the job
-    /// to be done. A failed or killed error command does not put the task in error: it is in the command's state and the
+    /// A task of the job waits for a blade again (retried, resumed, or released), so the job is no longer in error: an
+    /// error run of the postscript task that waits for a blade is over, and the task waits again, from its first command,
+    /// for the job. A command of the run that is running now ends as it ends, and the run stops there
+    /// (<see cref="GoOnWithErrorRun"/>).
+    /// </summary>
+    private void EndErrorRun(LiveJob job, ChangeSet changes)
+    {
+        if (job.ErrorPostscriptTid == 0)
+            return;
+        var post = job.Tasks[job.ErrorPostscriptTid];
+        if (post.State == TaskState.Blocked || post.RunningIid is not null || !InErrorRun(job, post))
+            return;
+        Dequeue(job, post);
+        post.NextCommand = 0;
+        SetState(job, post, TaskState.Blocked, changes);
+    }
+
+    /// <summary>
+    /// After one command of an error run of the postscript task (done, failed or killed): while the job is still in
+    /// error, the next `-when error` or `-when always` command is queued; with none left, or once a task of the job waits
+    /// for a blade again, the task waits again, from its first command, for the job to be done. A failed or killed error command does not put the task in error: it is in the command's state and the
     /// task log, and the job's failed tasks stay what the job is in error for, so once they are retried and done the
     /// job's done commands run and the job is done.
     /// </summary>
     private void GoOnWithErrorRun(LiveJob job, LiveTask task, ChangeSet changes)
     {
         SkipPostscripts(job, task);
-        if (task.NextCommand < task.Commands.Count)
+        if (task.NextCommand < task.Commands.Count && InError(job))
         {
             Enqueue(job, task, changes);
             return;
