@@ -380,7 +380,7 @@ internal abstract class AdoJobStore : IJobStore
         await using var commandQuery = CreateCommand(connection, transaction, StoreSql.LiveCommands, []);
         await using var commandReader = await commandQuery.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var tasks = taskReader is null ? null : new RowsByJob<TaskRecord>(taskReader, ReadTask);
-        var commands = new RowsByJob<CommandRecord>(commandReader, ReadCommand);
+        var commands = new RowsByJob<CommandRecord>(commandReader, ReadCommandToSchedule);
         foreach (var (job, rootSerial) in jobs)
         {
             IReadOnlyList<TaskRecord> taskRows = tasks is null ? [.. allTasks![job.Jid]]
@@ -400,7 +400,8 @@ internal abstract class AdoJobStore : IJobStore
         if (jobs.Count == 0)
             return null;
         var tasks = await QueryAsync(connection, transaction, StoreSql.ListTasks, ReadTask, cancellationToken, ("jid", jid)).ConfigureAwait(false);
-        var commands = await QueryAsync(connection, transaction, StoreSql.ListCommands, ReadCommand, cancellationToken, ("jid", jid)).ConfigureAwait(false);
+        var commands = await QueryAsync(connection, transaction, StoreSql.UnfinishedJobCommands, ReadCommandToSchedule, cancellationToken, ("jid", jid))
+            .ConfigureAwait(false);
         var blocklist = await QueryAsync(connection, transaction, StoreSql.JobBlocklist,
             r => new BlocklistEntry(Long(r, 0), r.GetString(1), Int(r, 2)), cancellationToken, ("jid", jid)).ConfigureAwait(false);
         return new UnfinishedJob(jobs[0].Job, jobs[0].RootSerial, tasks, commands) { Blocklist = blocklist };
@@ -500,7 +501,7 @@ internal abstract class AdoJobStore : IJobStore
     };
 
     private const int TaskColumnCount = 12;
-    private const int CommandColumnCount = 14;
+    private const int CommandColumnCount = 15;
 
     // A listing on a connection of its own, bounded in time: past the query's timeout the provider's cancellation (and, on
     // SQLite, the like function) stops it, and the caller gets QueryTimeoutException rather than a provider error.
@@ -685,6 +686,13 @@ internal abstract class AdoJobStore : IJobStore
         AtLeast = r.IsDBNull(11) ? null : Int(r, 11),
         AtMost = r.IsDBNull(12) ? null : Int(r, 12),
         EnvKey = JsonColumns.Read(r.GetString(13), StorageJsonContext.Default.ListString),
+        SameHost = Long(r, 14) != 0,
+    };
+
+    // A command of StoreSql.LiveCommands or UnfinishedJobCommands: its columns, then its previous run's cid and blade.
+    private static CommandRecord ReadCommandToSchedule(DbDataReader r) => ReadCommand(r) with
+    {
+        PreviousRun = r.IsDBNull(CommandColumnCount) ? null : (Int(r, CommandColumnCount), r.GetString(CommandColumnCount + 1)),
     };
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(

@@ -79,6 +79,16 @@ public sealed record CommandRecord(
     public int? AtMost { get; init; }
 
     public IReadOnlyList<string> EnvKey { get; init; } = [];
+
+    /// <summary>`-samehost 1`: it runs on the blade that ran its task's previous command.</summary>
+    public bool SameHost { get; init; }
+
+    /// <summary>
+    /// For a <see cref="SameHost"/> command read to be scheduled (<see cref="IJobStore.LoadLiveStateAsync"/>,
+    /// <see cref="IJobStore.LoadUnfinishedJobAsync"/>): the latest invocation of an earlier command of its task, as that
+    /// command's id and the blade it went to; null otherwise, or when no earlier command of the task has run.
+    /// </summary>
+    public (int Cid, string Blade)? PreviousRun { get; init; }
 }
 
 /// <summary>One run of a command on a blade.</summary>

@@ -32,7 +32,7 @@ internal static class TaskRows
     public const string CommandTable = "commands";
 
     public static readonly string[] CommandColumns =
-        ["jid", "cid", "tid", "argv", "kind", "runtype", "service", "expand", "retryrc", "state", "tags", "atleast", "atmost", "envkey", "cmd_id", "refersto", "msg", "metadata"];
+        ["jid", "cid", "tid", "argv", "kind", "runtype", "service", "expand", "retryrc", "state", "tags", "atleast", "atmost", "envkey", "cmd_id", "refersto", "msg", "metadata", "samehost"];
 
     /// <summary>
     /// Writes every task of <paramref name="tasks"/> to <paramref name="sink"/>, in its state since
@@ -87,6 +87,7 @@ internal static class TaskRows
                 sink.Text(cmd.RefersTo);
                 sink.Text(cmd.Msg);
                 sink.Text(cmd.Metadata);
+                sink.Integer(cmd.SameHost ? 1 : 0);
                 sink.EndRow();
             }
         }

@@ -501,7 +501,6 @@ public sealed class SchedulingTests
     }
 
     [Theory]
-    [InlineData("RemoteCmd -samehost 1 {true}", "-samehost")]
     [InlineData("RemoteCmd -maxrunsecs 10 {true}", "-maxrunsecs")]
     [InlineData("RemoteCmd -service {Maya &&} {true}", "service key")]
     public async Task OptionsFurrowCannotHonour_AreRefusedAtSpool_NamingTheOption(string command, string named)

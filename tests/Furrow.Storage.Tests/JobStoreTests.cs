@@ -666,6 +666,35 @@ public abstract class JobStoreContractTests
         }
     }
 
+    /// <summary>
+    /// A `-samehost 1` command is stored as such, and read to be scheduled with the latest run of an earlier command of its
+    /// task (its cid and blade), from the invocations, whether the whole farm is loaded or the job on its own; other
+    /// commands carry none, and neither does one whose task has run nothing before it.
+    /// </summary>
+    [Fact]
+    public async Task SameHostCommand_IsLoadedWithTheLatestRunBeforeItInItsTask()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await temp.OpenMigratedAsync();
+        await store.CommitAsync(TestJobs.Insert(1, TestJobs.Shot));
+        // Shot's task 2 ("frame 1"): command 2, then command 3 with -samehost 1.
+        Assert.Equal([3], (await store.ListCommandsAsync(1, None)).Where(c => c.SameHost).Select(c => c.Cid));
+        Assert.Null((await LoadLiveAsync(store)).Jobs.Single().Commands.Single(c => c.Cid == 3).PreviousRun);
+
+        await store.CommitAsync(
+            new InsertInvocation(1, 1, 2, 2, "blade-a", 1000),
+            new FinishInvocation(1, 1100, 1, InvocationState.Error),
+            new InsertInvocation(2, 1, 2, 2, "blade-b", 1200),
+            new FinishInvocation(2, 1300, 0, InvocationState.Done),
+            // Another task's run of a command of the same job does not count.
+            new InsertInvocation(3, 1, 1, 1, "blade-c", 1400));
+
+        var loaded = (await LoadLiveAsync(store)).Jobs.Single().Commands;
+        Assert.Equal((2, "blade-b"), loaded.Single(c => c.Cid == 3).PreviousRun);
+        Assert.All(loaded.Where(c => c.Cid != 3), c => Assert.Null(c.PreviousRun));
+        var alone = await store.LoadUnfinishedJobAsync(1, None);
+        Assert.Equal((2, "blade-b"), alone!.Commands.Single(c => c.Cid == 3).PreviousRun);
+    }
 }
 
 /// <summary>The contract on the embedded SQLite store.</summary>

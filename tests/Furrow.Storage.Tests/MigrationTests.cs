@@ -79,8 +79,8 @@ public sealed class MigrationTests
     /// The latest version down to 3 and up again on a store with jobs in several states: every job, task, command and
     /// invocation row comes through; the scheduling columns, the blade nimby switch, the blocklist (version 4) and the
     /// tasks' progress (version 5), the invocations' usage figures (version 6), the argv an invocation was handed out
-    /// with (version 8), a job's crews and editpolicy (version 15) and a command's id and refersto (version 16) come back empty, at
-    /// their defaults. Each job's
+    /// with (version 8), a job's crews and editpolicy (version 15), a command's id and refersto (version 16) and its
+    /// samehost (version 17) come back empty, at their defaults. Each job's
     /// script (version 9) waits in `jobs.spec` below 9 and comes back as it was spooled, in its own form.
     /// </summary>
     internal static async Task DownToThreeAndBackAsync(ITestStore temp)
@@ -126,10 +126,11 @@ public sealed class MigrationTests
         // Version 11's task counts go on the way down, and are counted again from the tasks on the way up.
         string[] jobColumns = ["aftertime", "maxactive", "afterjids", "tier", "projects", "service", "tags", "atleast", "atmost", "envkey", "dirmap",
             "numtasks", "numblocked", "numready", "numactive", "numerror", "numdone", "lockedby", "crews", "editpolicy", "metadata"];
-        string[] commandColumns = ["tags", "atleast", "atmost", "envkey", "cmd_id", "refersto", "msg", "metadata"];
+        string[] commandColumns = ["tags", "atleast", "atmost", "envkey", "cmd_id", "refersto", "msg", "metadata", "samehost"];
         string[] usageColumns = ["elapsedreal", "elapsedapp", "elapsedsys", "rss", "vsz", "clockskew", "argv"];
         Assert.Single(before["commands"], r => r.Contains("cmd_id=f1render", StringComparison.Ordinal));
         Assert.Single(before["commands"], r => r.Contains("refersto=f1render", StringComparison.Ordinal));
+        Assert.Single(before["commands"], r => r.Contains("samehost=1", StringComparison.Ordinal));
         Assert.Contains("rss=536870912", before["invocations"][0]);
         Assert.Contains("argv=[\"render\",\"/net/x/a.rib\"]", before["invocations"][0]);
         // Runs a blade ended as it stopped are "interrupted" from version 6 on; an older build reads them as "blade restarted".
@@ -160,7 +161,7 @@ public sealed class MigrationTests
         };
         Assert.Equal(WithValues(before["jobs"], defaults), await RowsAsync(connection, "jobs"));
         Assert.Equal(WithValues(before["blades"], new() { ["nimby"] = "0" }), await RowsAsync(connection, "blades"));
-        Assert.Equal(WithValues(before["commands"], new() { ["tags"] = "[]", ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["cmd_id"] = "NULL", ["refersto"] = "NULL", ["msg"] = "NULL", ["metadata"] = "NULL" }),
+        Assert.Equal(WithValues(before["commands"], new() { ["tags"] = "[]", ["atleast"] = "NULL", ["atmost"] = "NULL", ["envkey"] = "[]", ["cmd_id"] = "NULL", ["refersto"] = "NULL", ["msg"] = "NULL", ["metadata"] = "NULL", ["samehost"] = "0" }),
             await RowsAsync(connection, "commands"));
         Assert.Equal(WithValues(olderInvocations, usageColumns.ToDictionary(c => c, _ => "NULL")), await RowsAsync(connection, "invocations"));
         foreach (var table in tables.Except(["jobs", "blades", "commands", "invocations"]))
@@ -196,7 +197,8 @@ public sealed class MigrationTests
 
     /// <summary>
     /// The latest version down to 4 and up again: every row comes through, the tasks' progress comes back null (none
-    /// reported), and progress is taken again; the commands' id and refersto (version 16) come back null.
+    /// reported), and progress is taken again; the commands' id and refersto (version 16) come back null, their samehost
+    /// (version 17) 0.
     /// </summary>
     internal static async Task DownToFourAndBackAsync(ITestStore temp)
     {
@@ -219,7 +221,7 @@ public sealed class MigrationTests
         Assert.Equal(MigrationCatalog.LatestVersion, await store.MigrateAsync(none));
         Assert.Equal(WithValues(before["tasks"], new() { ["progress"] = "NULL", ["metadata"] = "NULL", ["preview"] = "[]", ["chaser"] = "[]" }),
             await RowsAsync(connection, "tasks"));
-        Assert.Equal(WithValues(before["commands"], new() { ["cmd_id"] = "NULL", ["refersto"] = "NULL", ["msg"] = "NULL", ["metadata"] = "NULL" }),
+        Assert.Equal(WithValues(before["commands"], new() { ["cmd_id"] = "NULL", ["refersto"] = "NULL", ["msg"] = "NULL", ["metadata"] = "NULL", ["samehost"] = "0" }),
             await RowsAsync(connection, "commands"));
         foreach (var table in tables.Except(["tasks", "commands"]))
             Assert.Equal(before[table], await RowsAsync(connection, table));

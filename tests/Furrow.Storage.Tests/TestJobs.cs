@@ -14,7 +14,7 @@ internal static class TestJobs
             Task {render all} -serialsubtasks 1 -subtasks {
                 Task {frame 1} -id f1 -service {pixarRender} -cmds {
                     RemoteCmd {prman -t:2 /shots/10/f1.rib} -service {pixarRender} -retryrc {3 4} -id {f1render}
-                    RemoteCmd {sh -c {echo done 1}} -refersto {f1render}
+                    RemoteCmd {sh -c {echo done 1}} -refersto {f1render} -samehost 1
                 }
                 Task {frame 2} -cmds {
                     RemoteCmd {prman /shots/10/f2.rib} -expand 1

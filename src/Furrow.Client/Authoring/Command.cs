@@ -64,6 +64,12 @@ public sealed class Command
     /// </summary>
     public bool Expand { get; set; }
 
+    /// <summary>
+    /// <c>-samehost 1</c>: the command runs on the blade that ran the previous command of its task, as Tractor's
+    /// <c>Command(samehost=1)</c> asks; on a task's first command it changes nothing.
+    /// </summary>
+    public bool SameHost { get; set; }
+
     /// <summary><c>-retryrc</c>: exit codes after which the command is run again automatically instead of failing its task.</summary>
     public List<int> RetryRc { get; init; } = [];
 

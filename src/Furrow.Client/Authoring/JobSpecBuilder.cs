@@ -149,6 +149,7 @@ internal sealed class JobSpecBuilder
             RefersTo = Key(command.RefersTo, where, "-refersto"),
             Msg = Optional(command.Msg, where, "-msg"),
             Expand = command.Expand,
+            SameHost = command.SameHost,
             RetryRc = [.. command.RetryRc],
             AtLeast = command.AtLeast,
             AtMost = command.AtMost,

@@ -55,6 +55,12 @@ public sealed record CompiledCommand(
     /// <summary>`-atmost`: slots the command takes when more are free; null when neither it, its task nor its job says.</summary>
     public int? AtMost { get; init; }
 
+    /// <summary>
+    /// `-samehost 1`: the command runs on the blade that ran its task's previous command (Tractor's rule; see
+    /// <see cref="Scheduling.DispatchRules.SameHostBlade"/>); on a task's first command it changes nothing.
+    /// </summary>
+    public bool SameHost { get; init; }
+
     /// <summary>`-id`: the command's name within its job, which another command's <see cref="RefersTo"/> may use; null when none.</summary>
     public string? Id { get; init; }
 

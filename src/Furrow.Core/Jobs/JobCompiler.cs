@@ -272,6 +272,7 @@ public static class JobCompiler
             AtMost = cmd.AtMost ?? task?.AtMost ?? job.AtMost,
             Id = cmd.Id,
             RefersTo = cmd.RefersTo,
+            SameHost = cmd.SameHost,
             Msg = cmd.Msg,
             Metadata = cmd.Metadata,
         };

@@ -40,6 +40,9 @@ public enum WaitKind
 
     /// <summary>A limit of limits.config is at its site-wide or per-host cap.</summary>
     Limit,
+
+    /// <summary>A `-samehost 1` command runs only on the blade that ran its task's previous command.</summary>
+    SameHost,
 }
 
 /// <summary>One reason a command does not run now, in words a wrangler acts on.</summary>
@@ -71,7 +74,12 @@ public sealed record JobSituation(
 /// <param name="AtLeast">Slots it needs free on the blade (`-atleast`, at least 1).</param>
 /// <param name="AtMost">Slots it takes when more are free (`-atmost`, at least <paramref name="AtLeast"/>).</param>
 /// <param name="EngineHostOnly">A `Cmd`/`Command` (local) command, which runs only on the engine host's blade.</param>
-public sealed record CommandNeeds(ServiceKey Service, IReadOnlyList<string> Limits, int AtLeast, int AtMost, bool EngineHostOnly);
+/// <param name="SameHostBlade">
+/// The one blade a `-samehost 1` command may run on: the blade that ran its task's previous command
+/// (<see cref="DispatchRules.SameHostBlade"/>); null when any blade may take it.
+/// </param>
+public sealed record CommandNeeds(ServiceKey Service, IReadOnlyList<string> Limits, int AtLeast, int AtMost, bool EngineHostOnly,
+    string? SameHostBlade = null);
 
 /// <summary>What the rules know of a blade at the moment of a decision.</summary>
 /// <param name="Up">Registered and reporting (not silent).</param>
@@ -157,8 +165,9 @@ public static class DispatchRules
         FitsBlade(job, command, blade, limits, all: null, explain: false) is null;
 
     /// <summary>
-    /// The part of <see cref="Check"/> that depends on the blade: its own state (<see cref="BladeReason"/>), then the
-    /// command against it (slots, profile NIMBY owner, engine host, service key, the job's blocklist, limits).
+    /// The part of <see cref="Check"/> that depends on the blade: a `-samehost` command's one blade, the blade's own state
+    /// (<see cref="BladeReason"/>), then the command against it (slots, profile NIMBY owner, engine host, service key, the
+    /// job's blocklist, limits).
     /// </summary>
     public static WaitReason? FitsBlade(JobSituation job, CommandNeeds command, BladeSituation blade, LimitCounter? limits,
         List<WaitReason>? all = null) => FitsBlade(job, command, blade, limits, all, explain: true);
@@ -181,6 +190,10 @@ public static class DispatchRules
             return all is null;
         }
 
+        // Checked first: on any other blade nothing else about it matters, and dispatch skips the task at once.
+        if (command.SameHostBlade is { } sameHost && !string.Equals(sameHost, blade.Name, StringComparison.Ordinal)
+            && Add(explain ? new(WaitKind.SameHost, $"is not {sameHost}, the blade that ran the task's previous command (-samehost)", blade.Name) : Bare(WaitKind.SameHost)))
+            return first;
         if (BladeReason(blade, all) is { } bladeReason)
         {
             first ??= bladeReason;
@@ -209,6 +222,30 @@ public static class DispatchRules
             return first;
         return first;
     }
+
+    /// <summary>
+    /// Which blade a command may only run on, as Tractor's `-samehost 1` means it: the blade of the latest run of the
+    /// command just before it in its task, since a task's commands run one after the other. When the task's latest run is
+    /// the command's own (its blade cut it off and it runs again), that run's blade, which was its predecessor's. Null (any
+    /// blade) for a command without the flag, for a task's first command (it has no predecessor; a retried task starts
+    /// over there), and when the command before it did not run (skipped), so there is no blade to stay on.
+    /// </summary>
+    /// <param name="sameHost">The command's `-samehost`.</param>
+    /// <param name="commandIndex">Its place in its task's commands, from 0.</param>
+    /// <param name="lastRunIndex">The place of the task's latest command handed to a blade, or null when none was.</param>
+    /// <param name="lastRunBlade">The blade that latest command went to, or null when none.</param>
+    public static string? SameHostBlade(bool sameHost, int commandIndex, int? lastRunIndex, string? lastRunBlade) =>
+        sameHost && commandIndex > 0 && (lastRunIndex == commandIndex - 1 || lastRunIndex == commandIndex) ? lastRunBlade : null;
+
+    /// <summary>
+    /// Why a `-samehost 1` command pinned to <paramref name="sameHostBlade"/> waits, in words that name the blade and the
+    /// option; <paramref name="bladeState"/> says what keeps that blade from taking it (down, nimby, full ...), or is
+    /// null when it is only waiting for that blade's next request for work.
+    /// </summary>
+    public static WaitReason SameHostWait(string sameHostBlade, string? bladeState) =>
+        new(WaitKind.SameHost, bladeState is null
+            ? $"waits for blade {sameHostBlade}, which ran the task's previous command (-samehost)"
+            : $"waits for blade {sameHostBlade}, which ran the task's previous command (-samehost), and {sameHostBlade} {bladeState}");
 
     /// <summary>The job's own reasons, whatever the blade: paused, start time, waiting jobs, `-maxactive`.</summary>
     public static WaitReason? JobReason(JobSituation job, long nowMs, List<WaitReason>? all = null)

@@ -54,8 +54,6 @@ public static class UnsupportedOptions
 
     private static string? InCommand(JobSpec job, CommandSpec command, string where)
     {
-        if (command.SameHost)
-            return job.Refusal(command, "samehost", $"not supported yet: -samehost ({where})");
         foreach (var kept in command.Kept)
             if (Refused(CommandKeptRefused, kept))
                 return job.Refusal(command, kept.Name, $"not supported yet: -{kept.Name} ({where})");

@@ -1,4 +1,5 @@
 using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
 using Furrow.Core.Scripts;
 
 namespace Furrow.Engine.Farm;
@@ -6,8 +7,9 @@ namespace Furrow.Engine.Farm;
 /// <summary>A command as the scheduler needs it to hand it to a blade.</summary>
 /// <param name="EnvKeys">The command's `-envkey` names, then its job's: which blade.config `EnvKeys` environments it runs in.</param>
 /// <param name="Expand">`-expand 1`: what the command prints is Alfred script whose tasks join the job under its task.</param>
+/// <param name="SameHost">`-samehost 1`: it runs on the blade that ran its task's previous command (<see cref="DispatchRules.SameHostBlade"/>).</param>
 internal sealed record LiveCommand(int Cid, IReadOnlyList<string> Argv, CommandKind Kind, CommandRunType RunType, IReadOnlyList<int> RetryRc,
-    CommandClass Class, IReadOnlyList<string> EnvKeys, bool Expand = false)
+    CommandClass Class, IReadOnlyList<string> EnvKeys, bool Expand = false, bool SameHost = false)
 {
     /// <summary>The command's own `-tags` (its job's are added when its class is made): kept so a changed key or slot count can make the class again.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];

@@ -152,6 +152,7 @@ internal sealed partial class LiveFarm
         _invocations[iid] = invocation;
         Hold(job, blade, invocation);
         task.RunningIid = iid;
+        task.LastRun = (task.NextCommand, blade.Name);
         task.NextCommand++;
         changes.Add(new InsertInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now, invocation.MappedArgv));
         changes.Add(new SetCommandState(job.Jid, command.Cid, CommandState.Active));

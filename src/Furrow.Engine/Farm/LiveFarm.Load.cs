@@ -84,6 +84,7 @@ internal sealed partial class LiveFarm
                     var command = at < 0 ? null : task.Commands[at];
                     task.RunningIid = record.Iid;
                     task.NextCommand = at + 1;
+                    task.LastRun = (at, record.Blade);
                     var needs = command?.Class.Needs;
                     var host = _blades.TryGetValue(record.Blade, out var blade) ? blade.Record.Host : record.Blade;
                     var position = logPositions.GetValueOrDefault(record.Iid);

@@ -98,8 +98,9 @@ internal sealed partial class LiveFarm
         {
             if (task.QueuedAs is null)
                 continue;
-            // Queued tasks wait in the class of the command they run next (Enqueue), so that command's new class is theirs.
-            var cls = task.Commands[task.NextCommand].Class;
+            // Queued tasks wait in the class of the command they run next (Enqueue), so that command's new class is theirs,
+            // on the one blade a -samehost command waits for.
+            var cls = LiveJobBuilder.OnBlade(job, task.Commands[task.NextCommand].Class, task.QueuedAs.Needs.SameHostBlade);
             if (!job.Ready.TryGetValue(cls.Id, out var tids))
                 job.Ready[cls.Id] = tids = [];
             tids.Add(task.Tid);

@@ -80,7 +80,9 @@ internal sealed partial class LiveFarm
         {
             TaskState.Blocked => job.Graph.WhyBlocked(task.Tid, job.IsDone) ?? jobWhy,
             TaskState.Ready or TaskState.Active when task.QueuedAs is not null =>
-                _dispatchPaused ? DispatchRules.DispatchPausedReason.Text : jobWhy ?? "waiting for a blade (tq why for details)",
+                _dispatchPaused ? DispatchRules.DispatchPausedReason.Text : jobWhy
+                    ?? (task.QueuedAs.Needs.SameHostBlade is { } only ? $"{DispatchRules.SameHostWait(only, null).Text} (tq why for details)"
+                        : "waiting for a blade (tq why for details)"),
             _ => null,
         };
         return new TaskView(blade, why);
@@ -155,6 +157,7 @@ internal sealed partial class LiveFarm
             var prerequisite = task.State == TaskState.Blocked ? job.Graph.WhyBlocked(tid, job.IsDone) : null;
             // A task of subtasks only has no command of its own: it waits for them (and its job), never for a blade.
             var command = task.Commands.Count == 0 ? null : task.Commands[Math.Min(task.NextCommand, task.Commands.Count - 1)];
+            var needs = task.QueuedAs?.Needs ?? command?.Class.Needs;
             var situation = job.Situation(_options.BlocklistFailures);
             // DispatchRules.Check's parts, in its order: the farm's and the job's reasons once, the blade's per blade.
             if (_dispatchPaused)
@@ -162,8 +165,13 @@ internal sealed partial class LiveFarm
             DispatchRules.JobReason(situation, now, reasons);
             if (prerequisite is not null)
                 reasons.Add(new(WaitKind.Prerequisite, prerequisite));
-            if (command is null)
+            if (needs is null)
                 return new WhyView(jid, tid, task.Title, task.State.ToName(), null, reasons);
+            if (needs.SameHostBlade is { } only)
+            {
+                reasons.Add(SameHostWhy(situation, needs, only));
+                return new WhyView(jid, tid, task.Title, task.State.ToName(), null, reasons);
+            }
             var up = _blades.Values.Where(b => b.Record.Status == "up").OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
             if (up.Count == 0)
             {
@@ -176,7 +184,7 @@ internal sealed partial class LiveFarm
             {
                 var before = perBlade.Count;
                 var free = Math.Max(0, blade.Slots - blade.UsedSlots);
-                DispatchRules.FitsBlade(situation, command.Class.Needs, SituationOf(blade, free), _limits, perBlade);
+                DispatchRules.FitsBlade(situation, needs, SituationOf(blade, free), _limits, perBlade);
                 anyFits |= perBlade.Count == before;
             }
             // When some blade could take it now, nothing blade-related holds it back: no reasons means "next in line".
@@ -244,6 +252,16 @@ internal sealed partial class LiveFarm
                 lines.Add($"... and {waiting.Count - maxJobs} more job(s) with work waiting");
             return lines;
         }
+    }
+
+    // A -samehost command looks at one blade only: the reason names it and the option, with what holds that blade back.
+    private WaitReason SameHostWhy(JobSituation job, CommandNeeds needs, string only)
+    {
+        if (!_blades.TryGetValue(only, out var blade))
+            return DispatchRules.SameHostWait(only, "is not registered with the engine");
+        var refusals = new List<WaitReason>();
+        DispatchRules.FitsBlade(job, needs, SituationOf(blade, Math.Max(0, blade.Slots - blade.UsedSlots)), _limits, refusals);
+        return DispatchRules.SameHostWait(only, refusals.Count == 0 ? null : string.Join("; ", refusals.Select(r => r.Text)));
     }
 
     // "render01, render02: provides none of Nuke" instead of one line per blade.

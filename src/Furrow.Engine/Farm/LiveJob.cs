@@ -43,8 +43,11 @@ internal sealed class LiveJob
     /// <summary>Every distinct thing this job's commands ask of a blade, indexed by class id.</summary>
     public List<CommandClass> Classes { get; } = [];
 
-    /// <summary>Classes by what they ask (service key, limits, slots, engine host only), so commands that ask the same share one.</summary>
-    public Dictionary<(string Service, string Limits, int AtLeast, int AtMost, bool Local), CommandClass> ClassIndex { get; } = [];
+    /// <summary>
+    /// Classes by what they ask (service key, limits, slots, engine host only, the one blade of a `-samehost` command
+    /// waiting for it), so commands that ask the same share one.
+    /// </summary>
+    public Dictionary<(string Service, string Limits, int AtLeast, int AtMost, bool Local, string? SameHostBlade), CommandClass> ClassIndex { get; } = [];
 
     /// <summary>The limits.config its classes were made under (null for none); the farm makes them again under a newer one.</summary>
     public Core.Config.LimitsConfig? ClassesUnder { get; set; }

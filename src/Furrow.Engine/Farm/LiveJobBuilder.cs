@@ -67,7 +67,7 @@ internal static class LiveJobBuilder
                 var atLeast = Math.Max(1, c.AtLeast ?? 1);
                 var atMost = Math.Max(atLeast, c.AtMost ?? atLeast);
                 var cls = ClassFor(job, key, c.Tags, atLeast, atMost, c.Kind == CommandKind.Local, limits);
-                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, c.EnvKey, c.Expand) { Tags = c.Tags });
+                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, c.EnvKey, c.Expand, c.SameHost) { Tags = c.Tags });
                 job.MaxCid = Math.Max(job.MaxCid, c.Cid);
             }
             tasks[t.Tid] = new LiveTask(t.Tid, t.Title, commands);
@@ -92,10 +92,23 @@ internal static class LiveJobBuilder
     {
         var limitNames = limits is null ? []
             : LimitCounter.LimitNamesOf(tags.Concat(job.Record.Tags).Where(tag => !Blank(tag)).Select(tag => tag.Trim()), key, limits);
-        var id = (key.Text, limitNames.Count == 0 ? "" : string.Join('\u0001', limitNames), atLeast, atMost, local);
+        return ClassFor(job, new CommandNeeds(key, limitNames, atLeast, atMost, local));
+    }
+
+    /// <summary>
+    /// The class asking what <paramref name="cls"/> asks, on blade <paramref name="sameHostBlade"/> only: where a task whose
+    /// next command is `-samehost 1` waits, so only that blade's requests for work look at it. Null gives the class itself.
+    /// </summary>
+    public static CommandClass OnBlade(LiveJob job, CommandClass cls, string? sameHostBlade) =>
+        cls.Needs.SameHostBlade == sameHostBlade ? cls : ClassFor(job, cls.Needs with { SameHostBlade = sameHostBlade });
+
+    private static CommandClass ClassFor(LiveJob job, CommandNeeds needs)
+    {
+        var id = (needs.Service.Text, needs.Limits.Count == 0 ? "" : string.Join('\u0001', needs.Limits), needs.AtLeast, needs.AtMost,
+            needs.EngineHostOnly, needs.SameHostBlade);
         if (!job.ClassIndex.TryGetValue(id, out var cls))
         {
-            job.ClassIndex[id] = cls = new CommandClass(job.Classes.Count, new CommandNeeds(key, limitNames, atLeast, atMost, local));
+            job.ClassIndex[id] = cls = new CommandClass(job.Classes.Count, needs);
             job.Classes.Add(cls);
         }
         return cls;
@@ -145,6 +158,7 @@ internal static class LiveJobBuilder
                     AtLeast = c.AtLeast,
                     AtMost = c.AtMost,
                     EnvKey = c.EnvKey,
+                    SameHost = c.SameHost,
                 };
             }
             compiled.Add(new CompiledTask(t.Tid, t.ParentTid, t.Title, t.Id, t.Service, t.SerialSubtasks,
@@ -161,6 +175,9 @@ internal static class LiveJobBuilder
             var records = commandRows[t.Tid] ?? [];
             var next = records.FindIndex(static c => !c.State.IsFinished());
             task.NextCommand = next < 0 ? records.Count : next;
+            // What a -samehost command stays on across a restart: the stored latest run of the command just before it.
+            if (next > 0 && records[next].PreviousRun is { } previous && previous.Cid == records[next - 1].Cid)
+                task.LastRun = (next - 1, previous.Blade);
             if (task.State == TaskState.Done)
                 done++;
             else if (task.State == TaskState.Error)

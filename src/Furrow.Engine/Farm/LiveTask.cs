@@ -1,4 +1,5 @@
 using Furrow.Core.Jobs;
+using Furrow.Core.Scheduling;
 
 namespace Furrow.Engine.Farm;
 
@@ -31,8 +32,21 @@ internal sealed class LiveTask(int tid, string title, List<LiveCommand> commands
     /// </summary>
     public int? Progress { get; set; }
 
-    /// <summary>The class of the command it waits to run, while it waits for a blade; null when it is not waiting.</summary>
+    /// <summary>
+    /// The class of the command it waits to run, while it waits for a blade; null when it is not waiting. For a
+    /// `-samehost` command it is the command's class on one blade only (<see cref="LiveJobBuilder.OnBlade"/>).
+    /// </summary>
     public CommandClass? QueuedAs { get; set; }
+
+    /// <summary>
+    /// The latest command handed to a blade: its place in <see cref="Commands"/> and the blade. Set at each start, and at
+    /// a load from the stored invocations; what a `-samehost` command stays on.
+    /// </summary>
+    public (int Index, string Blade)? LastRun { get; set; }
+
+    /// <summary>The one blade the command at <see cref="NextCommand"/> may run on (<see cref="DispatchRules.SameHostBlade"/>), or null for any.</summary>
+    public string? SameHostBlade() => NextCommand >= Commands.Count ? null
+        : DispatchRules.SameHostBlade(Commands[NextCommand].SameHost, NextCommand, LastRun?.Index, LastRun?.Blade);
 
     /// <summary>Where the command of id <paramref name="cid"/> stands in <see cref="Commands"/>; -1 when the task has none.</summary>
     public int IndexOfCommand(int cid)

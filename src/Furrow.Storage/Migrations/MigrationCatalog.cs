@@ -8,7 +8,7 @@ public static class MigrationCatalog
         new M0008_InvocationArgv(), new M0009_JobScripts(), new M0010_TaskRowsWithoutKeyChecks(), new M0011_JobTaskCounts(),
         new M0012_JobLocks(), new M0013_LoginSessions(),
         new M0014_BladeKeys(), new M0015_JobCrewsAndEditPolicy(), new M0016_CommandIdsAndTaskParents(),
-        new M0018_JobCleanupWithoutInstances()];
+        new M0017_CommandSameHost(), new M0018_JobCleanupWithoutInstances()];
 
     public static int LatestVersion => All[^1].Version;
 }

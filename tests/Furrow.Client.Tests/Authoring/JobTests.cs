@@ -77,7 +77,7 @@ public sealed class JobTests
         comp.Commands.Add(new Command("nuke", "-x", "comp.nk")
         {
             Service = "nuke && linux", Tags = { "nuke" }, EnvKey = { "nuke11" }, Id = "c1", RefersTo = "c0", Msg = "m", Expand = true,
-            RetryRc = { 3, 5 }, AtLeast = 1, AtMost = 8, Metadata = "meta",
+            RetryRc = { 3, 5 }, AtLeast = 1, AtMost = 8, Metadata = "meta", SameHost = true,
         });
         comp.Cleanup.Add(new Command("rm", "tmp.nk"));
         comp.Chaser.AddRange(["it", "comp.exr"]);
@@ -95,6 +95,7 @@ public sealed class JobTests
         var read = ReadBack(job);
 
         Assert.Equal("2031-06-23 13:45:10", read.After);
+        Assert.True(((TaskSpec)read.Subtasks[0]).Commands[0].SameHost);
         Assert.IsType<InstanceSpec>(((TaskSpec)read.Subtasks[1]).Subtasks[0]);
     }
 

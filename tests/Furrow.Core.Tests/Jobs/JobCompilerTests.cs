@@ -296,4 +296,28 @@ public sealed class JobCompilerTests
         Assert.True(job.Spec.SerialSubtasks);
         Assert.All(job.Tasks, t => Assert.False(t.SerialSubtasks));
     }
+
+    [Fact]
+    public void Compile_KeepsSameHost_OnTheCommandsThatAskForIt_FromAlfredAndTheJsonForm()
+    {
+        var job = Compiles("""
+            Job -title {j} -subtasks {
+                Task {t} -cmds {
+                    RemoteCmd {prep}
+                    RemoteCmd -samehost 1 {render}
+                    RemoteCmd -samehost 0 {clean}
+                }
+            }
+            """);
+        Assert.Equal([false, true, false], job.Tasks.Single().Commands.Select(c => c.SameHost));
+
+        var json = JobJson.Deserialize("""
+            { "title": "j", "subtasks": [ { "kind": "task", "title": "t", "commands": [
+                { "argv": ["prep"] }, { "argv": ["render"], "sameHost": true } ] } ] }
+            """, "j.json");
+        Assert.True(json.Succeeded, json.Error?.ToString());
+        var compiled = JobCompiler.Compile(json.Job);
+        Assert.Null(compiled.Error);
+        Assert.Equal([false, true], compiled.Job!.Tasks.Single().Commands.Select(c => c.SameHost));
+    }
 }

@@ -690,4 +690,50 @@ public sealed class DispatchRulesTests
         Assert.Equal(WaitKind.Limit, DispatchRules.FitsBlade(Job(owner: "bob"), Needs("PixarRender", "lic"), Blade(Traits("render02")), limits)?.Kind);
         Assert.Null(DispatchRules.FitsBlade(Job(), Needs("PixarRender", "lic"), Blade(Traits("render03")), limits));
     }
+
+    // ---------------------------------------------------------------- -samehost
+
+    [Theory]
+    [InlineData(true, 1, 0, "render07", "render07")]  // the previous command ran on render07
+    [InlineData(true, 2, 2, "render07", "render07")]  // its own run was cut off on render07, where its predecessor ran
+    [InlineData(true, 0, 0, "render07", null)]        // a task's first command (and a retried task's) goes anywhere
+    [InlineData(false, 1, 0, "render07", null)]       // no -samehost
+    [InlineData(true, 2, 0, "render07", null)]        // the command before it did not run (skipped)
+    [InlineData(true, 1, null, null, null)]           // nothing of the task has run
+    public void SameHostBlade_IsTheBladeOfTheCommandBefore_OnlyForAFlaggedCommandAfterTheFirst(bool sameHost, int index, int? lastIndex,
+        string? lastBlade, string? expected) =>
+        Assert.Equal(expected, DispatchRules.SameHostBlade(sameHost, index, lastIndex, lastBlade));
+
+    [Fact]
+    public void Check_SameHost_OnTheBladeItWaitsFor_Fits_AndOnAnyOther_NamesThatBladeAndTheOption()
+    {
+        var needs = Needs() with { SameHostBlade = "render07" };
+        Assert.Null(Check(needs: needs));
+        Assert.True(DispatchRules.Fits(Job(), needs, Blade(), null));
+
+        var other = Blade(Traits("render08"));
+        var reason = Refused(WaitKind.SameHost, needs: needs, blade: other);
+        Assert.Equal("render08: is not render07, the blade that ran the task's previous command (-samehost)", reason.ToString());
+        Assert.False(DispatchRules.Fits(Job(), needs, other, null));
+        // Without the pin the same blade takes it.
+        Assert.True(DispatchRules.Fits(Job(), Needs(), other, null));
+    }
+
+    [Fact]
+    public void Check_SameHost_OnItsOwnBlade_StillObeysTheBlade()
+    {
+        var needs = Needs() with { SameHostBlade = "render07" };
+        Assert.Equal(WaitKind.BladeNimby, Refused(WaitKind.BladeNimby, needs: needs, blade: Blade() with { Nimby = true }).Kind);
+        Assert.False(DispatchRules.Fits(Job(), needs, Blade() with { FreeSlots = 0 }, null));
+    }
+
+    [Fact]
+    public void SameHostWait_NamesTheBlade_TheOption_AndWhatHoldsTheBladeBack()
+    {
+        Assert.Equal("waits for blade render07, which ran the task's previous command (-samehost)",
+            DispatchRules.SameHostWait("render07", null).Text);
+        Assert.Equal("waits for blade render07, which ran the task's previous command (-samehost), and render07 is nimby (tq unnimby render07)",
+            DispatchRules.SameHostWait("render07", "is nimby (tq unnimby render07)").Text);
+        Assert.Equal(WaitKind.SameHost, DispatchRules.SameHostWait("render07", null).Kind);
+    }
 }

@@ -20,7 +20,6 @@ public sealed class UnsupportedOptionsTests
     }
 
     [Theory]
-    [InlineData("RemoteCmd -samehost 1 {true}", "not supported yet: -samehost (task \"t\", command 1)")]
     [InlineData("RemoteCmd -maxrunsecs 30 {true}", "not supported yet: -maxrunsecs (task \"t\", command 1)")]
     [InlineData("RemoteCmd -resumewhile {a b} {true}", "not supported yet: -resumewhile (task \"t\", command 1)")]
     [InlineData("RemoteCmd {true}\n RemoteCmd -metrics {x} {false}", "not supported yet: -metrics (task \"t\", command 2)")]
@@ -34,8 +33,15 @@ public sealed class UnsupportedOptionsTests
 
     [Fact]
     public void NestedTasksAndCleanups_AreSearched() =>
-        Assert.Equal("not supported yet: -samehost (task \"inner\", -cleanup command 1)",
-            Find("Job -title {j} -subtasks { Task {outer} -subtasks { Task {inner} -cleanup { RemoteCmd -samehost 1 {true} } } }"));
+        Assert.Equal("not supported yet: -maxrunsecs (task \"inner\", -cleanup command 1)",
+            Find("Job -title {j} -subtasks { Task {outer} -subtasks { Task {inner} -cleanup { RemoteCmd -maxrunsecs 5 {true} } } }"));
+
+    [Theory]
+    [InlineData("RemoteCmd {true}\n RemoteCmd -samehost 1 {true}")]
+    [InlineData("RemoteCmd -samehost 1 {true}")]
+    [InlineData("RemoteCmd {true}\n RemoteCmd -samehost 0 {true}")]
+    public void SameHost_IsAccepted(string commands) =>
+        Assert.Null(Find($"Job -title {{j}} -subtasks {{ Task {{t}} -cmds {{ {commands} }} }}"));
 
     [Fact]
     public void WhenDoneAndWhenError_AreAccepted_ButAPercentCodeFurrowDoesNotReplaceIsRefusedThere()
