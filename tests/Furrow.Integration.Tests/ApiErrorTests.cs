@@ -152,9 +152,12 @@ public sealed class ApiErrorTests
         Assert.Contains("names no Content-Type", await PostLoginAsync(null, "{\"user\":\"a\"}", 415));
         Assert.Contains("takes a JSON body (Content-Type: application/json) and none was sent", await PostLoginAsync("application/json", null, 400));
         Assert.Contains("and none was sent", await PostLoginAsync("application/json", "null", 400));
-        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 10: at $.user: this key does not take a value of that kind",
+        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 10: at $.user: expected text",
             await PostLoginAsync("application/json", "{\"user\":5}", 400));
         Assert.Contains("at line 2, column 1", await PostLoginAsync("application/json", "{\"user\":\n", 400));
+        // A key the body does not have is refused by name, with the keys it has: "passwd" is no password, and no login without one.
+        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 23: unknown key \"passwd\" (known keys: code, cookie, password, user)",
+            await PostLoginAsync("application/json", "{\"user\":\"a\", \"passwd\":\"b\"}", 400));
         using (var wrongMethod = await anonymous.GetAsync("api/v1/auth/login"))
             Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
         // What does need a login still asks for one.
