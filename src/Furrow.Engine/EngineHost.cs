@@ -288,6 +288,11 @@ public static class EngineHost
         // text/plain to the login endpoint is told its body is wrong, not that it must log in first.
         app.Use((context, next) => context.GetEndpoint() is { RequestDelegate: { } refuse } endpoint and not RouteEndpoint
             ? refuse(context) : next(context));
+        app.Use(async (context, next) =>
+        {
+            if (!await DashboardEndpoints.NoSuchPageAsync(context).ConfigureAwait(false))
+                await next(context).ConfigureAwait(false);
+        });
         app.UseAuthentication();
         // A browser sends its cookie by itself: a change asked with it must prove it came from a page that was given the token.
         var antiforgery = app.Services.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>();

@@ -92,6 +92,37 @@ public sealed class ApiErrorTests
     }
 
     [Fact]
+    public async Task APageNoRouteServes_GivesABrowserAPlainHtml404_WhileApiPathsKeepJson()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        // A browser without a session: no login token, Accept as browsers send it.
+        using var browser = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        browser.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+
+        foreach (var page in new[] { "nosuch", "jobs/notanumber", "blades/a/b" })
+        {
+            using var reply = await browser.GetAsync(page);
+            var body = await reply.Content.ReadAsStringAsync();
+            Assert.True(reply.StatusCode == System.Net.HttpStatusCode.NotFound, $"{page}: {(int)reply.StatusCode} {body}");
+            Assert.Equal("text/html", reply.Content.Headers.ContentType?.MediaType);
+            Assert.Contains($"no page at /{page}", body);
+            Assert.Contains("<a href=\"/\">", body);
+        }
+
+        // The API's paths, and callers that do not ask for a page, keep their JSON.
+        foreach (var path in new[] { "api/v1/nosuch", "Tractor/nosuch/x" })
+        {
+            using var reply = await browser.GetAsync(path);
+            Assert.NotEqual("text/html", reply.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("\"msg\"", await reply.Content.ReadAsStringAsync());
+        }
+        using var plain = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        using var json = await plain.GetAsync("nosuch");
+        Assert.Equal("application/problem+json", json.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task ABodyTheEngineCannotRead_IsToldWhatIsWrong_InTheCallersTerms_BeforeAnyLoginIsAsked()
     {
         await using var site = new TestSite();
@@ -121,9 +152,12 @@ public sealed class ApiErrorTests
         Assert.Contains("names no Content-Type", await PostLoginAsync(null, "{\"user\":\"a\"}", 415));
         Assert.Contains("takes a JSON body (Content-Type: application/json) and none was sent", await PostLoginAsync("application/json", null, 400));
         Assert.Contains("and none was sent", await PostLoginAsync("application/json", "null", 400));
-        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 10: at $.user: this key does not take a value of that kind",
+        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 10: at $.user: expected text",
             await PostLoginAsync("application/json", "{\"user\":5}", 400));
         Assert.Contains("at line 2, column 1", await PostLoginAsync("application/json", "{\"user\":\n", 400));
+        // A key the body does not have is refused by name, with the keys it has: "passwd" is no password, and no login without one.
+        Assert.Equal("the request body is not the JSON /api/v1/auth/login takes at line 1, column 23: unknown key \"passwd\" (known keys: code, cookie, password, user)",
+            await PostLoginAsync("application/json", "{\"user\":\"a\", \"passwd\":\"b\"}", 400));
         using (var wrongMethod = await anonymous.GetAsync("api/v1/auth/login"))
             Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
         // What does need a login still asks for one.

@@ -26,6 +26,8 @@ public sealed record AuthStatus(string? User, bool Administrator, bool Authentic
 /// <paramref name="Code"/> (<see cref="SignInLink"/>; then no user or password); <paramref name="Cookie"/> true for a
 /// browser, whose session then comes in a cookie with a CSRF token in the X-CSRF-Token reply header.
 /// </summary>
+/// <remarks>A key it does not have is refused (<c>passwd</c> for <c>password</c> would otherwise be a login without one).</remarks>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record LoginRequest(string? User, string? Password, bool Cookie = false, string? Code = null);
 
 /// <summary>

@@ -50,7 +50,9 @@ internal static partial class ApiResults
     /// </summary>
     public static string NotTheJsonMessage(HttpRequest request, JsonException error)
     {
-        var problem = Core.Text.JsonProblems.Describe(error);
+        // The body's type, where the endpoint names one, lets an unknown key be answered with the known ones.
+        var type = request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
+        var problem = Core.Text.JsonProblems.Describe(error, root: type is null ? null : FurrowJsonContext.Default.GetTypeInfo(type));
         return $"the request body is not the JSON {request.Path} takes at line {problem.Line}, column {problem.Column}: {problem.Message}";
     }
 

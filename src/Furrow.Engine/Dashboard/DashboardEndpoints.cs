@@ -41,6 +41,32 @@ internal static class DashboardEndpoints
         app.MapGet(AssetPath + "/{name}", (string name, HttpContext context) => Serve(context, name)).AllowAnonymous().ExcludeFromDescription();
     }
 
+    /// <summary>
+    /// A browser's page request that no route serves (<c>GET /nosuch</c> with <c>Accept: text/html</c>, outside
+    /// <c>/api</c>, <c>/Tractor</c> and the Dashboard's files) gets a plain HTML 404 linking to the Dashboard, before any
+    /// login is asked for: a mistyped address is no reason to answer a person with JSON about a login. True when it
+    /// was answered so; API paths and other callers keep their JSON 404 (or 401).
+    /// </summary>
+    public static async ValueTask<bool> NoSuchPageAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (context.GetEndpoint() is not null || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+            || request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+            || request.Path.StartsWithSegments(Tractor.TractorRequests.Prefix, StringComparison.OrdinalIgnoreCase)
+            || request.Path.StartsWithSegments(AssetPath, StringComparison.OrdinalIgnoreCase)
+            || !request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase)))
+            return false;
+        var path = System.Net.WebUtility.HtmlEncode(request.Path.Value ?? "/");
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = Policy;
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        await TypedResults.Content($"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found: {path}</title></head>\n" +
+            $"<body><h1>Not found</h1><p>This engine has no page at {path}.</p><p><a href=\"/\">Open the Dashboard</a></p></body></html>\n",
+            "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context).ConfigureAwait(false);
+        return true;
+    }
+
     private static IResult Serve(HttpContext context, string name)
     {
         if (!Assets.Value.TryGetValue(name, out var asset))
