@@ -134,7 +134,9 @@ public sealed class PostgresJobStoreTests(PostgresServer server) : JobStoreContr
 
         Assert.Equal(9, await store.MigrateToAsync(9, none));
         Assert.Equal(["commands_jid_fkey", "tasks_jid_fkey"], await RawStringsAsync(connection, Keys));
-        Assert.Equal(tasks, (await store.ListTasksAsync(1, none)).Select(t => (t.Tid, t.Title, t.State, string.Join(',', t.InstanceOf))));
+        // Below 16 the job cleanup task waits for the top tasks by being an Instance of them (M0016's way down).
+        Assert.Equal(tasks.Select(t => t.Title == "job cleanup" ? t with { Item4 = "1,4" } : t),
+            (await store.ListTasksAsync(1, none)).Select(t => (t.Tid, t.Title, t.State, string.Join(',', t.InstanceOf))));
         await using (var orphan = connection.CreateCommand())
         {
             orphan.CommandText = "INSERT INTO tasks (jid, tid, parent_tid, title, state, statetime) VALUES (99, 1, 0, 'orphan', 'blocked', 0)";

@@ -9,7 +9,30 @@ namespace Furrow.Storage.Migrations;
 /// </summary>
 internal sealed class M0011_JobTaskCounts : Migration
 {
-    private static readonly string[] States = ["blocked", "ready", "active", "error", "done"];
+    internal static readonly string[] States = ["blocked", "ready", "active", "error", "done"];
+
+    /// <summary>
+    /// The PostgreSQL trigger function this version made, after CREATE (or CREATE OR REPLACE): it joins the statement's
+    /// new and old rows. Version 18 replaces it (<see cref="M0018_JobCleanupWithoutInstances"/>) and gives it back going down.
+    /// </summary>
+    internal static string JoinedCountsFunction()
+    {
+        var sums = string.Join(", ", States.Select(st =>
+            $"SUM((n.state = '{st}')::int - (o.state = '{st}')::int) AS d{st}"));
+        var applies = string.Join(", ", States.Select(st => $"num{st} = j.num{st} + d.d{st}"));
+        return $"""
+            FUNCTION furrow_task_state_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE jobs j SET {applies}
+                FROM (SELECT n.jid, {sums}
+                      FROM new_rows n JOIN old_rows o ON o.jid = n.jid AND o.tid = n.tid
+                      WHERE n.state IS DISTINCT FROM o.state
+                      GROUP BY n.jid) d
+                WHERE j.jid = d.jid;
+                RETURN NULL;
+            END $$
+            """;
+    }
 
     public override int Version => 11;
 
@@ -28,21 +51,7 @@ internal sealed class M0011_JobTaskCounts : Migration
             // Once per statement, over the rows it changed: a spool or an operation moves thousands of one job's tasks in
             // one UPDATE, and a trigger per row would update that job's row thousands of times in one transaction, each
             // update walking the chain of versions the ones before it left (quadratic; a 40,000-task run took over 30 s).
-            var sums = string.Join(", ", States.Select(st =>
-                $"SUM((n.state = '{st}')::int - (o.state = '{st}')::int) AS d{st}"));
-            var applies = string.Join(", ", States.Select(st => $"num{st} = j.num{st} + d.d{st}"));
-            statements.Add($"""
-                CREATE FUNCTION furrow_task_state_counts() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    UPDATE jobs j SET {applies}
-                    FROM (SELECT n.jid, {sums}
-                          FROM new_rows n JOIN old_rows o ON o.jid = n.jid AND o.tid = n.tid
-                          WHERE n.state IS DISTINCT FROM o.state
-                          GROUP BY n.jid) d
-                    WHERE j.jid = d.jid;
-                    RETURN NULL;
-                END $$
-                """);
+            statements.Add("CREATE " + JoinedCountsFunction());
             statements.Add("""
                 CREATE TRIGGER tasks_state_counts AFTER UPDATE ON tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
                 FOR EACH STATEMENT EXECUTE FUNCTION furrow_task_state_counts()

@@ -6,6 +6,13 @@ namespace Furrow.Storage.Migrations;
 /// (<see cref="Core.Jobs.JobCompiler.RunsLastOf"/>). Going up clears those old Instance lists, so the top tasks' <c>ptids</c>
 /// and the Dashboard's tree no longer name the cleanup task as theirs. Going down changes nothing: version 16's own
 /// way down gives the lists back for the versions before it (<see cref="M0016_CommandIdsAndTaskParents"/>).
+/// <para>
+/// On PostgreSQL it also rewrites the trigger function that keeps each job's task counts
+/// (<see cref="M0011_JobTaskCounts"/>). It joined the statement's new and old rows, and PL/pgSQL keeps the plan of a
+/// function's statement for the session: a plan made when the trigger first ran over a few rows (a nested loop) was used
+/// again for a run of 40,000, which then took minutes. It now adds up the new rows' states and takes away the old rows',
+/// which needs no join and is linear whatever plan is kept. Going down puts the joined one back.
+/// </para>
 /// </summary>
 internal sealed class M0018_JobCleanupWithoutInstances : Migration
 {
@@ -13,10 +20,34 @@ internal sealed class M0018_JobCleanupWithoutInstances : Migration
 
     public override string Name => "job cleanup without instances";
 
-    public override IReadOnlyList<string> Up(SqlDialect dialect) =>
-        ["UPDATE tasks SET instance_of = '[]' WHERE instance_of <> '[]' AND " + JobCleanupTask.Condition("tasks")];
+    public override IReadOnlyList<string> Up(SqlDialect dialect)
+    {
+        var clear = "UPDATE tasks SET instance_of = '[]' WHERE instance_of <> '[]' AND " + JobCleanupTask.Condition("tasks");
+        return dialect == SqlDialect.Postgres ? [SummedCountsFunction(), clear] : [clear];
+    }
 
-    public override IReadOnlyList<string> Down(SqlDialect dialect) => [];
+    public override IReadOnlyList<string> Down(SqlDialect dialect) =>
+        dialect == SqlDialect.Postgres ? ["CREATE OR REPLACE " + M0011_JobTaskCounts.JoinedCountsFunction()] : [];
+
+    private static string SummedCountsFunction()
+    {
+        var states = M0011_JobTaskCounts.States;
+        var sums = string.Join(", ", states.Select(st => $"SUM((r.state = '{st}')::int * r.sign) AS d{st}"));
+        var changed = string.Join(" OR ", states.Select(st => $"SUM((r.state = '{st}')::int * r.sign) <> 0"));
+        var applies = string.Join(", ", states.Select(st => $"num{st} = j.num{st} + d.d{st}"));
+        return $"""
+            CREATE OR REPLACE FUNCTION furrow_task_state_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE jobs j SET {applies}
+                FROM (SELECT r.jid, {sums}
+                      FROM (SELECT jid, state, 1 AS sign FROM new_rows UNION ALL SELECT jid, state, -1 FROM old_rows) r
+                      GROUP BY r.jid
+                      HAVING {changed}) d
+                WHERE j.jid = d.jid;
+                RETURN NULL;
+            END $$
+            """;
+    }
 }
 
 /// <summary>
