@@ -42,11 +42,14 @@ internal sealed class QueryParser
         var parser = new QueryParser(schema, context, columns, expanding) { _nesting = parent?._nesting ?? 0, _tests = parent?._tests ?? 0 };
         error = QueryLexer.Lex(clause, parser._tokens);
         if (error is not null)
+        {
+            error = InCharacters(error, clause);
             return null;
+        }
         var node = parser.ParseClause();
         if (parent is not null)
             parent._tests = parser._tests;
-        error = parser._error;
+        error = parser._error is { } problem ? InCharacters(problem, clause) : null;
         return error is null ? node : null;
     }
 
@@ -340,6 +343,10 @@ internal sealed class QueryParser
             return Fail(previous, $"expected {what}{after}");
         return Fail(got, $"expected {what}{after}, got {got.Display}");
     }
+
+    // Tokens count UTF-16 units; an error's column counts characters, as an editor does (Text.TextColumn).
+    private static QueryError InCharacters(QueryError error, string clause) =>
+        error with { Column = Text.TextColumn.Of(clause.AsSpan(0, Math.Clamp(error.Column - 1, 0, clause.Length))) };
 
     private QueryNode? Fail(Token token, string problem) => Fail(new QueryError(token.Column, token.Text, problem));
 

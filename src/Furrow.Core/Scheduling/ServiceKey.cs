@@ -60,15 +60,19 @@ public sealed class ServiceKey
         var tokens = new List<ServiceToken>();
         var error = ServiceKeyLexer.Lex(text, start, end, tokens);
         if (error is not null)
-            return ServiceKeyParseResult.Failed(error);
+            return ServiceKeyParseResult.Failed(InCharacters(error, text));
         if (tokens.Count == 1)
             return ServiceKeyParseResult.Succeeded(None);
 
         var root = ServiceKeyParser.Parse(tokens, out var keys, out error);
         return root is null
-            ? ServiceKeyParseResult.Failed(error ?? new ServiceKeyError(1, text, "invalid service key expression"))
+            ? ServiceKeyParseResult.Failed(InCharacters(error ?? new ServiceKeyError(1, text, "invalid service key expression"), text))
             : ServiceKeyParseResult.Succeeded(new ServiceKey(root, keys));
     }
+
+    // The lexer counts UTF-16 units; an error's column counts characters, as an editor does (Text.TextColumn).
+    private static ServiceKeyError InCharacters(ServiceKeyError error, string text) =>
+        error with { Column = Furrow.Core.Text.TextColumn.Of(text.AsSpan(0, Math.Clamp(error.Column - 1, 0, text.Length))) };
 
     public bool Matches(BladeTraits blade)
     {

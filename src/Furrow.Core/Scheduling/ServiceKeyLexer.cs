@@ -188,11 +188,15 @@ internal static class ServiceKeyLexer
             '|' => "'|' is not an operator; use '||' for or",
             '=' => "'=' is not an operator; use '==' to compare",
             '?' => "wildcard '?' needs quotes around its pattern, e.g. \"rack-1?\"",
-            _ => $"unexpected character '{c}'",
+            _ => $"unexpected character '{Character(text, start)}'",
         };
-        return new ServiceKeyError(start + 1, c.ToString(), problem);
+        return new ServiceKeyError(start + 1, Character(text, start), problem);
     }
 
+    // The character at `at`, whole: an emoji is two UTF-16 units, never shown as half of one.
+    private static string Character(string text, int at) =>
+        char.IsHighSurrogate(text[at]) && at + 1 < text.Length && char.IsLowSurrogate(text[at + 1]) ? text.Substring(at, 2) : text[at].ToString();
+
     private static string Found(string text, int at, int end) =>
-        at >= end || char.IsWhiteSpace(text[at]) ? (at >= end ? "end of text" : "a space") : $"'{text[at]}'";
+        at >= end || char.IsWhiteSpace(text[at]) ? (at >= end ? "end of text" : "a space") : $"'{Character(text, at)}'";
 }

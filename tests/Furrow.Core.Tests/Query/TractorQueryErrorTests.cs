@@ -17,6 +17,13 @@ public sealed class TractorQueryErrorTests
     }
 
     [Theory]
+    [InlineData("title=\U0001F3AC\U0001F3AC and and x", 14)]
+    [InlineData("title=\"\U0001F3AC\" and priority > zz", 26)]
+    [InlineData("title=\"Sz\u00e8ne\" and priority > zz", 30)]
+    public void Parse_AColumn_CountsAnEmojiOnce(string clause, int column) =>
+        Assert.Equal(column, Fail(clause, QueryTable.Jobs).Column);
+
+    [Theory]
     [InlineData("not ", "", "'not' more than 100 deep")]
     [InlineData("(", ")", "parentheses and 'not' more than 100 deep")]
     public void Parse_NestingPastTheLimit_IsRefusedNamingWhere_EvenFiftyThousandDeep(string open, string close, string problem)

@@ -49,6 +49,9 @@ public sealed class ServiceKeyErrorTests
     [InlineData("\"a b\" && C", 1, "\"a b\"", "quotes may hold one service key or pattern (letters, digits, _ - . + / : * ?), found \"a b\"")]
     [InlineData("\"\" && C", 1, "\"\"", "quotes may hold one service key or pattern (letters, digits, _ - . + / : * ?), found \"\"")]
     [InlineData("\"A &&\"", 6, "", "expected a service key or '(' after '&&', found end of text")]
+    // An emoji is one character: shown whole, and counted once in the columns after it.
+    [InlineData("\U0001F3AC && b", 1, "\U0001F3AC", "unexpected character '\U0001F3AC'")]
+    [InlineData("a && \U0001F3AC", 6, "\U0001F3AC", "unexpected character '\U0001F3AC'")]
     public void Parse_BadExpression_ReportsColumnTokenAndExpectation(string text, int column, string token, string problem)
     {
         var error = KeyError(text);

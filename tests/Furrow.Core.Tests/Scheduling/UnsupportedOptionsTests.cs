@@ -26,6 +26,41 @@ public sealed class UnsupportedOptionsTests
     public void CommandOptions_AreRefused_WithTheirPlace(string commands, string expected) =>
         Assert.Equal(expected, Find($"Job -title {{j}} -subtasks {{ Task {{t}} -cmds {{ {commands} }} }}"));
 
+    [Theory]
+    [InlineData("Job -title {j} -subtasks { Task {t} -cmds { RemoteCmd {echo hi} -when error } }",
+        "-when error is for the job's -postscript commands only (task \"t\", command 1)")]
+    [InlineData("Job -title {j} -cleanup { RemoteCmd {rm x} -when error } -subtasks { Task {t} -cmds { RemoteCmd {true} } }",
+        "-when error is for the job's -postscript commands only (the job's -cleanup)")]
+    [InlineData("Job -title {j} -subtasks { Task {t} -cmds { RemoteCmd {true} } -cleanup { RemoteCmd {rm x} -when done } }",
+        "-when done is for the job's -postscript commands only (task \"t\", -cleanup command 1)")]
+    public void When_OutsideThePostscript_IsRefused_NotIgnored(string script, string expected) =>
+        Assert.StartsWith(expected, Find(script), StringComparison.Ordinal);
+
+    [Fact]
+    public void TheJsonForm_IsHeldToWhatAScriptCanSay()
+    {
+        static string? InJson(string commandJson, bool postscript = false)
+        {
+            var json = postscript
+                ? $$"""{"title": "j", "postscript": [{{commandJson}}], "subtasks": [{"kind": "task", "title": "t", "commands": [{"kind": "remote", "argv": ["true"]}]}]}"""
+                : $$"""{"title": "j", "subtasks": [{"kind": "task", "title": "t", "commands": [{{commandJson}}]}]}""";
+            return UnsupportedOptions.Find(JobJson.Deserialize(json, "j.json").GetJobOrThrow());
+        }
+
+        Assert.Contains("expected -when done, error or always, found \"sometimes\"", InJson("""{"kind": "remote", "argv": ["x"], "when": "sometimes"}""", postscript: true));
+        Assert.Contains("-when error is for the job's -postscript commands only", InJson("""{"kind": "remote", "argv": ["x"], "when": "error"}"""));
+        Assert.Contains("a builtin command is File delete PATH..., not {echo hi}", InJson("""{"kind": "builtin", "argv": ["echo", "hi"]}"""));
+        Assert.Contains("a command's keyword is RemoteCmd, Cmd, Command or File, not \"Nonsense} {\"",
+            InJson("""{"kind": "remote", "keyword": "Nonsense} {", "argv": ["x"]}"""));
+        Assert.Contains("unknown command option -bogusopt", InJson("""{"kind": "remote", "argv": ["x"], "kept": [{"name": "bogusopt", "value": "1"}]}"""));
+        Assert.Contains("unknown Job option -whatever", UnsupportedOptions.Find(JobJson.Deserialize(
+            """{"title": "j", "kept": [{"name": "whatever", "value": ""}], "subtasks": [{"kind": "task", "title": "t", "commands": [{"kind": "remote", "argv": ["true"]}]}]}""",
+            "j.json").GetJobOrThrow()));
+        Assert.Null(InJson("""{"kind": "builtin", "keyword": "File", "argv": ["File", "delete", "/tmp/x"]}"""));
+        Assert.Null(InJson("""{"kind": "local", "keyword": "Cmd", "argv": ["x"]}"""));
+        Assert.Null(InJson("""{"kind": "remote", "argv": ["x"], "when": "always"}""", postscript: true));
+    }
+
     [Fact]
     public void ResumeBlock_IsRefused() =>
         Assert.Equal("not supported yet: -resumeblock (task \"t\")",

@@ -25,6 +25,8 @@ public sealed class TclListTests
     [InlineData("\"a", "unmatched open quote")]
     [InlineData("{a}b", "followed by `b` instead of space")]
     [InlineData("\"a\"b", "followed by `b` instead of space")]
+    // An emoji counts once in the character the error names.
+    [InlineData("echo \U0001F3AC \"unterminated", "unmatched open quote in list (element 3, at character 8)")]
     public void TrySplit_RefusesMalformedList(string list, string message)
     {
         Assert.False(TclList.TrySplit(list, TclBackslash.Mode.Tcl, out _, out var error));
