@@ -37,9 +37,11 @@ public sealed class JobSpec
     /// <summary>Options Furrow accepts but does not act on yet, kept in script order and written back verbatim.</summary>
     public List<KeptOption> Kept { get; set; } = [];
 
-    /// <summary>Where the job's parts were written, when it was read from a script; null for a job built in code.</summary>
-    [JsonIgnore]
-    public SpecPlaces? Places { get; set; }
+    /// <summary>
+    /// Where the job's parts were written, when it was read from a script; null for a job built in code. Internal, so it is
+    /// no part of the JSON job form: a "places" key there is an unknown key, not one read and dropped.
+    /// </summary>
+    internal SpecPlaces? Places { get; set; }
 
     /// <summary>
     /// A refusal of <paramref name="option"/> of <paramref name="owner"/> (see <see cref="SpecPlaces.ErrorAt"/>) as

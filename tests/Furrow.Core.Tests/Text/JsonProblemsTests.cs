@@ -41,6 +41,7 @@ public sealed class JsonProblemsTests
     [InlineData("{\"priority\": \"abc\"}", 1, 14, "at $.priority: expected a number, not \"abc\"")]
     [InlineData("{\"afterJids\": [1, \"x\"]}", 1, 19, "at $.afterJids[1]: expected a whole number, not \"x\"")]
     [InlineData("{\"title\": \"a\",\n  \"priorty\": 5}", 2, 3, "unknown key \"priorty\"")]
+    [InlineData("{\"title\": \"a\", \"places\": {\"x\": 1}}", 1, 16, "unknown key \"places\"")]
     [InlineData("{\"subtasks\": [{\"title\": \"a\"}]}", 1, 0, "at $.subtasks[0]: a task needs \"kind\" (one of: task, instance)")]
     [InlineData("{\"subtasks\": [{\"kind\": \"iterate\"}]}", 1, 0, "at $.subtasks[0]: \"kind\" must be one of: task, instance, not \"iterate\"")]
     [InlineData("{\"title\": null}", 1, 11, "at $.title: \"title\" may not be null")]
