@@ -346,7 +346,7 @@ internal sealed class QueryParser
 
     // Tokens count UTF-16 units; an error's column counts characters, as an editor does (Text.TextColumn).
     private static QueryError InCharacters(QueryError error, string clause) =>
-        error with { Column = Text.TextColumn.Of(clause.AsSpan(0, Math.Clamp(error.Column - 1, 0, clause.Length))) };
+        error with { Column = Text.TextColumn.At(clause, error.Column - 1) };
 
     private QueryNode? Fail(Token token, string problem) => Fail(new QueryError(token.Column, token.Text, problem));
 

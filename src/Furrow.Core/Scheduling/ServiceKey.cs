@@ -72,7 +72,7 @@ public sealed class ServiceKey
 
     // The lexer counts UTF-16 units; an error's column counts characters, as an editor does (Text.TextColumn).
     private static ServiceKeyError InCharacters(ServiceKeyError error, string text) =>
-        error with { Column = Furrow.Core.Text.TextColumn.Of(text.AsSpan(0, Math.Clamp(error.Column - 1, 0, text.Length))) };
+        error with { Column = Furrow.Core.Text.TextColumn.At(text, error.Column - 1) };
 
     public bool Matches(BladeTraits blade)
     {

@@ -17,6 +17,16 @@ public static class TextColumn
         return column;
     }
 
+    /// <summary>
+    /// The column of UTF-16 index <paramref name="index"/> in one-line <paramref name="text"/> (clamped to it): what a
+    /// lexer that counts UTF-16 units reports as <c>index + 1</c>, in characters.
+    /// </summary>
+    public static int At(string text, int index)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Of(text.AsSpan(0, Math.Clamp(index, 0, text.Length)));
+    }
+
     /// <summary>The column just after <paramref name="lineBefore"/>, UTF-8 bytes from the line's start to the place.</summary>
     public static int OfUtf8(ReadOnlySpan<byte> lineBefore)
     {

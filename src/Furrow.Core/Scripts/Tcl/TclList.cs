@@ -53,7 +53,7 @@ internal static class TclList
 
                 if (q >= n)
                 {
-                    error = $"unmatched open brace in list (element {items.Count + 1}, at character {Text.TextColumn.Of(list.AsSpan(0, start))})";
+                    error = $"unmatched open brace in list (element {items.Count + 1}, at character {Text.TextColumn.At(list, start)})";
                     return false;
                 }
 
@@ -91,7 +91,7 @@ internal static class TclList
 
                 if (q >= n)
                 {
-                    error = $"unmatched open quote in list (element {items.Count + 1}, at character {Text.TextColumn.Of(list.AsSpan(0, start))})";
+                    error = $"unmatched open quote in list (element {items.Count + 1}, at character {Text.TextColumn.At(list, start)})";
                     return false;
                 }
 
