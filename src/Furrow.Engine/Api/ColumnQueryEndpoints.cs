@@ -72,7 +72,8 @@ internal static class ColumnQueryEndpoints
             return tag.NotModified(context.Response);
         var distinct = context.Request.Query["distinct"] == "1";
         // Tractor's rows are keyed by the names as the caller wrote them (Job.owner), the native columns by their lower-case form.
-        var tractorRows = context.Items.ContainsKey(ColumnTableReply.TractorRowsKey);
+        var tractor = context.Items.TryGetValue(ColumnTableReply.TractorRowsKey, out var asked) ? asked as TractorRows : null;
+        var tractorRows = tractor is not null;
         using var reply = new ColumnTableReply(schema.PluralName, columns.Select((c, i) => (tractorRows ? names[i] : c.Name, c.Type)), page.Limit!.Value,
             tractorRows);
         if (distinct)
@@ -101,6 +102,11 @@ internal static class ColumnQueryEndpoints
         tag.WriteTo(context.Response);
         var next = ListPage.LinkNext(context, page, reply.Returned, reply.More);
         await reply.SendAsync(context.Response, next, ct);
+        if (tractor is not null)
+        {
+            var (start, end) = reply.RowsRange;
+            (tractor.Returned, tractor.More, tractor.Start, tractor.End) = (reply.Returned, next is not null, checked((int)start), checked((int)end));
+        }
         return Results.Empty;
     }
 

@@ -21,8 +21,9 @@ internal sealed class ColumnTableReply : IDisposable
 
     /// <summary>
     /// The <see cref="Microsoft.AspNetCore.Http.HttpContext.Items"/> key under which Tractor's db verb asks for its own
-    /// shape of the same reply (<see cref="ColumnTableReply(string, IEnumerable{ValueTuple{string, QueryColumnType}}, int, bool)"/>):
-    /// not a query parameter, so only the engine's own Tractor face can ask for it.
+    /// shape of the same reply (<see cref="ColumnTableReply(string, IEnumerable{ValueTuple{string, QueryColumnType}}, int, bool)"/>)
+    /// with a <see cref="TractorRows"/> for the endpoint to fill: not a query parameter, so only the engine's own Tractor
+    /// face can ask for it.
     /// </summary>
     public static readonly object TractorRowsKey = new();
 
@@ -49,6 +50,7 @@ internal sealed class ColumnTableReply : IDisposable
             _json.WriteNumber("rc", 0);
             _json.WriteString("msg", "");
             _json.WriteStartArray("rows");
+            _rowsStart = Written;
             return;
         }
         _json = new Utf8JsonWriter(_body.Writer);
@@ -65,6 +67,17 @@ internal sealed class ColumnTableReply : IDisposable
         _json.WriteEndArray();
         _json.WriteStartArray("rows");
     }
+
+    private readonly long _rowsStart;
+    private long _rowsEnd;
+
+    private long Written => _json.BytesCommitted + _json.BytesPending;
+
+    /// <summary>
+    /// Where the rows lie in the sent body, as byte offsets [Start, End): the text between <c>"rows":[</c> and its
+    /// <c>]</c>. Known once <see cref="SendAsync"/> has run.
+    /// </summary>
+    public (long Start, long End) RowsRange => (_rowsStart, _rowsEnd);
 
     /// <summary>Rows in the reply so far.</summary>
     public int Returned { get; private set; }
@@ -105,6 +118,7 @@ internal sealed class ColumnTableReply : IDisposable
     /// <summary>Ends the reply with <paramref name="next"/> (the next page's URL, or null) and sends it as the response body.</summary>
     public async Task SendAsync(HttpResponse response, string? next, CancellationToken cancellationToken)
     {
+        _rowsEnd = Written;
         _json.WriteEndArray();
         if (next is null)
             _json.WriteNull("next");
@@ -166,4 +180,24 @@ internal sealed class ColumnTableReply : IDisposable
                 break;
         }
     }
+}
+
+/// <summary>
+/// What the native column query tells Tractor's db verb about a reply it wrote in Tractor's shape (set under
+/// <see cref="ColumnTableReply.TractorRowsKey"/> before the call, filled by the endpoint): how many rows it holds, whether
+/// more follow, and where the rows lie in the body, so that pages are joined without reading the JSON again.
+/// </summary>
+internal sealed class TractorRows
+{
+    /// <summary>Rows in the page.</summary>
+    public long Returned { get; set; }
+
+    /// <summary>True when the listing has rows past this page (its reply links a next page).</summary>
+    public bool More { get; set; }
+
+    /// <summary>Byte offset in the body of the first row (just after <c>"rows":[</c>).</summary>
+    public int Start { get; set; }
+
+    /// <summary>Byte offset in the body just after the last row (at the rows' closing <c>]</c>).</summary>
+    public int End { get; set; }
 }

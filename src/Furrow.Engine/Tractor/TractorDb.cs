@@ -84,7 +84,8 @@ internal static class TractorDb
         long offset = 0;
         long remaining = select.Limit is > 0 and var l ? l : long.MaxValue;
         var cut = false;
-        call.Context.Items[ColumnTableReply.TractorRowsKey] = true;
+        var rows = new TractorRows();
+        call.Context.Items[ColumnTableReply.TractorRowsKey] = rows;
         try
         {
             while (true)
@@ -95,7 +96,7 @@ internal static class TractorDb
                     return Refused(where, native.Message);
                 if (!native.Ok)
                     return TractorReply.Error(native.Status, native.Message);
-                var (start, end, returned, more) = RowsOf(native.Body);
+                var (start, end, returned, more) = (rows.Start, rows.End, rows.Returned, rows.More);
                 // NULL is one page, the native default; a limit or 0 reads on while the native listing has more.
                 var last = select.Limit is null || !more || returned == 0 || remaining - returned <= 0;
                 cut = select.Limit is null && more;
@@ -149,39 +150,6 @@ internal static class TractorDb
         if (select.Archive)
             query.Add(new("archived", "1"));
         return query;
-    }
-
-    // Where a native page in Tractor's shape holds its rows (the bytes between "rows": [ and ]), how many, and whether
-    // the listing has more (its "next" is a URL). Reads the page forward once, skipping over each row.
-    private static (int Start, int End, long Returned, bool More) RowsOf(byte[] body)
-    {
-        var reader = new Utf8JsonReader(body);
-        var (start, end, returned, more) = (0, 0, 0L, false);
-        reader.Read(); // {
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = reader.GetString();
-            reader.Read();
-            if (name == "rows" && reader.TokenType == JsonTokenType.StartArray)
-            {
-                start = (int)reader.BytesConsumed;
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    returned++;
-                    reader.Skip();
-                }
-                end = (int)reader.TokenStartIndex;
-            }
-            else if (name == "next")
-            {
-                more = reader.TokenType == JsonTokenType.String;
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return (start, end, returned, more);
     }
 
     // The params table: the native listing always answers name and value (a handful of rows), in that order; the columns
