@@ -19,16 +19,17 @@ var root = new RootCommand("Furrow: a render-farm queue manager that speaks Trac
     DashboardCommand.Create(),
 };
 // No bundling of short options: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t. Through bin/tq or
-// bin/tractor-spool the command is the root, named as the shim is (ShimName).
+// bin/tractor-spool, bin/tractor-dbctl, bin/tractor-engine and bin/tractor-blade the command is the root, named as the shim is (ShimName).
 var configuration = new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
-var parsed = ShimName.Root(args) is var (shim, shimArgs) ? shim.Parse(shimArgs, configuration) : root.Parse(args, configuration);
+var parsed = ShimName.Root(args, [.. ShimName.ClientShims, ("tractor-dbctl", "dbctl", DbctlCommand.Create), ("tractor-engine", "engine", EngineCommand.Create),
+    ("tractor-blade", "blade", BladeCommand.Create)]) is var (shim, shimArgs) ? shim.Parse(shimArgs, configuration) : root.Parse(args, configuration);
 if (parsed.Errors.Count > 0)
     return UsageErrors.Report(parsed);
 // A blade stops on SIGTERM in its own time (ending or draining its commands), and `furrow up` through its engine's host
 // (which stops the blade with it): the parser's default of ending the process 2 s after the signal, with exit code 143,
 // would cut either short on a loaded machine.
 // What users wrote reaches the operator's terminal through the logs of the long-running commands: escaped, never obeyed.
-if (BladeCommand.IsBlade(parsed) || UpCommand.IsUp(parsed) || parsed.CommandResult.Command.Name == "engine")
+if (BladeCommand.IsBlade(parsed) || UpCommand.IsUp(parsed) || EngineCommand.IsEngine(parsed))
     Furrow.Blade.ConsoleLogging.GuardConsole();
 var invocation = new InvocationConfiguration();
 if (BladeCommand.IsBlade(parsed) || UpCommand.IsUp(parsed))

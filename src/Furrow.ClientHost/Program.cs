@@ -16,7 +16,7 @@ var root = new Command("furrow", "Furrow's client commands: tq and spool.")
 // As furrow parses: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t. Through bin/tq or
 // bin/tractor-spool the command is the root, named as the shim is (ShimName).
 var configuration = new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
-var parsed = ShimName.Root(args) is var (shim, shimArgs) ? shim.Parse(shimArgs, configuration) : root.Parse(args, configuration);
+var parsed = ShimName.Root(args, ShimName.ClientShims) is var (shim, shimArgs) ? shim.Parse(shimArgs, configuration) : root.Parse(args, configuration);
 if (parsed.Errors.Count > 0)
     return UsageErrors.Report(parsed);
 return await parsed.InvokeAsync();

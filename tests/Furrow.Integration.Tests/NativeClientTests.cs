@@ -37,10 +37,7 @@ public sealed class NativeClientTests
             engine.Start();
             var address = $"127.0.0.1:{((IPEndPoint)engine.LocalEndpoint).Port}";
             string[] args = command.EndsWith("spool", StringComparison.Ordinal) ? ["--engine", address, script] : ["--engine", address, "jobs"];
-            var info = command.StartsWith("furrow ", StringComparison.Ordinal)
-                ? new ProcessStartInfo("dotnet", [FurrowProcess.FurrowDll, command["furrow ".Length..], .. args])
-                : new ProcessStartInfo(Path.Combine(Shims.BinDirectory, command), args);
-            info.Environment["FURROW_DLL"] = FurrowProcess.FurrowDll;
+            var info = Shims.StartInfo(command, args);
             if (switchedOff.Length > 0)
                 info.Environment[switchedOff] = "0";
             info.RedirectStandardOutput = true;

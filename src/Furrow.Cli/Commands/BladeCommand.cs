@@ -10,13 +10,14 @@ namespace Furrow.Cli.Commands;
 /// </summary>
 internal static class BladeCommand
 {
-    public static Command Create()
+    /// <summary>The command, named <paramref name="name"/> (`blade` under furrow, `tractor-blade` as bin/tractor-blade's root).</summary>
+    public static Command Create(string name = "blade")
     {
-        var command = new Command("blade", "run a blade");
-        BladeCommandLine.Configure(command, CommonOptions.Engine(), "furrow blade");
+        var command = new Command(name, "run a blade");
+        BladeCommandLine.Configure(command, CommonOptions.Engine(), name == "blade" ? "furrow blade" : name);
         return command;
     }
 
     /// <summary>Whether a parsed command line runs a blade, which handles its own termination signals.</summary>
-    public static bool IsBlade(ParseResult parsed) => parsed.CommandResult.Command.Name == "blade";
+    public static bool IsBlade(ParseResult parsed) => parsed.CommandResult.Command.Name is "blade" or "tractor-blade";
 }

@@ -14,7 +14,8 @@ internal static partial class DbctlCommand
 {
     private const string Name = "tractor-dbctl";
 
-    public static Command Create()
+    /// <summary>The command, named <paramref name="name"/> (`dbctl` under furrow, `tractor-dbctl` as bin/tractor-dbctl's root).</summary>
+    public static Command Create(string name = "dbctl")
     {
         var configDir = CommonOptions.ConfigDir();
         var status = new Option<bool>("--status") { Description = "is the database up, which engine holds the data dir, schema version, jobs, last job id" };
@@ -31,7 +32,7 @@ internal static partial class DbctlCommand
         var migrateTo = new Option<int?>("--migrate-to") { Description = "move the schema up or down to version N (engine stopped)", HelpName = "N" };
         var moveTo = new Option<string?>("--move-to") { Description = "copy the job database to another provider, verify it, then switch db.config", HelpName = "sqlite|postgresql" };
         moveTo.AcceptOnlyFromAmong("sqlite", "postgresql");
-        var command = new Command("dbctl", "look after the job database (Tractor's tractor-dbctl)")
+        var command = new Command(name, "look after the job database (Tractor's tractor-dbctl)")
         {
             configDir, status, start, startForEngine, stop, backup, restore, destroy, yes, setCounter, showParams, schemaVersion, migrateTo, moveTo,
         };

@@ -10,7 +10,8 @@ namespace Furrow.Cli.Commands;
 /// <summary>`furrow engine`: runs the engine in the foreground until SIGTERM or Ctrl-C.</summary>
 internal static class EngineCommand
 {
-    public static Command Create()
+    /// <summary>The command, named <paramref name="name"/> (`engine` under furrow, `tractor-engine` as bin/tractor-engine's root).</summary>
+    public static Command Create(string name = "engine")
     {
         var configDir = CommonOptions.ConfigDir();
         var port = CommonOptions.Port("listen port (default: ListenPort in tractor.config, else 5600)");
@@ -18,7 +19,7 @@ internal static class EngineCommand
         {
             Description = "address to listen on (default: ListenAddress in tractor.config, else 127.0.0.1; an address other hosts reach needs Tls in tractor.config)",
         };
-        var command = new Command("engine", "run the engine in the foreground") { configDir, port, listen };
+        var command = new Command(name, "run the engine in the foreground") { configDir, port, listen };
         command.SetAction(async (result, ct) =>
         {
             try
@@ -83,4 +84,7 @@ internal static class EngineCommand
             EnrolmentSecretFile = config.EnrolmentSecretPath(configDir),
         };
     }
+
+    /// <summary>Whether a parsed command line runs the engine (by either name).</summary>
+    public static bool IsEngine(ParseResult parsed) => parsed.CommandResult.Command.Name is "engine" or "tractor-engine";
 }

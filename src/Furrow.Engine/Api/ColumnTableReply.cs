@@ -35,7 +35,7 @@ internal sealed class ColumnTableReply : IDisposable
     /// <summary>
     /// Starts a reply for <paramref name="table"/> with these columns, holding at most <paramref name="size"/> rows. With
     /// <paramref name="tractorRows"/> the reply is in the shape Tractor's query API reads (TRACTOR-PROTOCOL §4a):
-    /// <c>{"rc": 0, "msg": "", "rows": [{"COLUMN": value, ...}, ...], "next": ...}</c>, times as
+    /// <c>{"rc": 0, "msg": "", "rows": [{"COLUMN": value, ...}, ...]}</c>, times as
     /// <see cref="TractorTimeText"/> in the engine's zone; written once, as the rows are read, like the native shape.
     /// </summary>
     public ColumnTableReply(string table, IEnumerable<(string Name, QueryColumnType Type)> columns, int size, bool tractorRows = false)
@@ -115,14 +115,19 @@ internal sealed class ColumnTableReply : IDisposable
         _json.WriteEndArray();
     }
 
-    /// <summary>Ends the reply with <paramref name="next"/> (the next page's URL, or null) and sends it as the response body.</summary>
+    /// <summary>
+    /// Ends the reply with <paramref name="next"/> (the next page's URL, or null; Tractor's shape has no such key) and
+    /// sends it as the response body.
+    /// </summary>
     public async Task SendAsync(HttpResponse response, string? next, CancellationToken cancellationToken)
     {
         _rowsEnd = Written;
         _json.WriteEndArray();
-        if (next is null)
+        // Tractor's reply is rc, msg and rows: a native next-page link would name a URL its face does not serve (the
+        // Tractor face reads on itself, TractorRows.More).
+        if (_keys is null && next is null)
             _json.WriteNull("next");
-        else
+        else if (_keys is null)
             _json.WriteString("next", next);
         _json.WriteEndObject();
         _json.Flush();

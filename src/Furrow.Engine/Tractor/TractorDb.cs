@@ -36,7 +36,7 @@ internal static class TractorDb
             if (q.TrimStart().StartsWith("TractorJobDump", StringComparison.OrdinalIgnoreCase))
             {
                 return TractorReply.Error(StatusCodes.Status501NotImplemented,
-                    $"Furrow does not serve TractorJobDump (db?q={Shorten(q)}): read the job with GET /api/v1/jobs/JID and its tasks with GET /api/v1/tasks?jid=JID");
+                    $"Furrow does not serve TractorJobDump (db?q={Shorten(q)}): read the job's script with GET /api/v1/jobs/JID/script and its tasks with GET /api/v1/tasks?jid=JID");
             }
             return q.Length == 0
                 ? call.UnknownQuery("db", Served)
@@ -78,7 +78,7 @@ internal static class TractorDb
         if (pick is not null)
             return await ParamsAsync(call, select, where, asked, pick).ConfigureAwait(false);
 
-        // The native reply is asked for in Tractor's shape ({"rc": 0, "msg": "", "rows": [{...}], "next": ...}), written
+        // The native reply is asked for in Tractor's shape ({"rc": 0, "msg": "", "rows": [{...}]}), written
         // once as the rows are read; a select of one page is sent as it came, and pages are joined without re-writing rows.
         var pages = new List<(byte[] Body, int Start, int End)>();
         long offset = 0;
@@ -126,7 +126,7 @@ internal static class TractorDb
             joined.Write(body.AsSpan(start, end - start));
             first = false;
         }
-        joined.Write("],\"next\":null}"u8);
+        joined.Write("]}"u8);
         return new TractorReply(StatusCodes.Status200OK, joined.WrittenSpan.ToArray());
     }
 

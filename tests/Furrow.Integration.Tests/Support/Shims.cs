@@ -26,6 +26,19 @@ public static class Shims
         return ProgramRun.RunBytesAsync(info);
     }
 
+    /// <summary>
+    /// How to start <paramref name="command"/> as a user types it: a shim's name (`tq`, `tractor-spool`) runs bin/'s
+    /// shim, `furrow VERB` runs furrow.dll's VERB; against the build under test either way.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string command, params string[] args)
+    {
+        var info = command.StartsWith("furrow ", StringComparison.Ordinal)
+            ? new ProcessStartInfo("dotnet", [FurrowProcess.FurrowDll, command["furrow ".Length..], .. args])
+            : new ProcessStartInfo(Path.Combine(BinDirectory, command), args);
+        info.Environment["FURROW_DLL"] = FurrowProcess.FurrowDll;
+        return info;
+    }
+
     /// <summary>`tractor-dbctl --configdir SITE ARGS...`.</summary>
     public static Task<(int ExitCode, string Stdout, string Stderr)> DbctlAsync(TestSite site, params string[] args) =>
         RunAsync("tractor-dbctl", null, ["--configdir", site.ConfigDir, .. args]);

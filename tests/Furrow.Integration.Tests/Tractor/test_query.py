@@ -5,6 +5,7 @@ import datetime
 import re
 import time
 import urllib.parse
+import urllib.request
 import uuid
 
 TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(\.\d{1,3})?([+-])(\d\d)(?::(\d\d))?$")
@@ -71,6 +72,8 @@ def rows_of(reply):
     assert reply.status == 200, reply
     body = reply.json()
     assert body["rc"] == 0 and body["msg"] == "" and isinstance(body["rows"], list), body
+    # Tractor's reply is rc, msg and rows, whatever the limit: no native next-page link the face does not serve.
+    assert sorted(body) == ["msg", "rc", "rows"], sorted(body)
     return body["rows"]
 
 
@@ -333,6 +336,15 @@ def check_other_db_queries_and_anonymous_callers_are_refused(ctx):
     c = ctx.logged_in()
     dump = c.transaction("db", {"q": "TractorJobDump(1, 'JSON')"})
     assert dump.status == 501 and "TractorJobDump" in dump.json()["msg"], dump
+    # The refusal names native endpoints that answer.
+    jid = c.spool(script("qa%s-dump" % uuid.uuid4().hex[:8], tasks=1), extra={"paused": "1"}).json()["jid"]
+    assert "GET /api/v1/jobs/JID/script" in dump.json()["msg"] and "GET /api/v1/tasks?jid=JID" in dump.json()["msg"], dump
+    request = urllib.request.Request("http://%s:%d/api/v1/jobs/%d/script" % (c.host, c.port, jid), headers={"Authorization": "Bearer " + c.tsid})
+    with urllib.request.urlopen(request, timeout=60) as r:
+        assert r.status == 200 and b"-dump" in r.read()
+    status, tasks = c.native("GET", "/api/v1/tasks?jid=%d" % jid)
+    tasks = tasks["rows"] if isinstance(tasks, dict) else tasks
+    assert status == 200 and len(tasks) == 1 and tasks[0]["jid"] == jid, (status, tasks)
     empty = c.transaction("db", {})
     assert empty.status == 400 and "tractorselect" in empty.json()["msg"], empty
     anonymous = ctx.client().select("job", "", ["jid"])
