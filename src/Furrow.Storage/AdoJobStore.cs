@@ -501,7 +501,7 @@ internal abstract class AdoJobStore : IJobStore
     };
 
     private const int TaskColumnCount = 12;
-    private const int CommandColumnCount = 15;
+    private const int CommandColumnCount = 17;
 
     // A listing on a connection of its own, bounded in time: past the query's timeout the provider's cancellation (and, on
     // SQLite, the like function) stops it, and the caller gets QueryTimeoutException rather than a provider error.
@@ -687,12 +687,16 @@ internal abstract class AdoJobStore : IJobStore
         AtMost = r.IsDBNull(12) ? null : Int(r, 12),
         EnvKey = JsonColumns.Read(r.GetString(13), StorageJsonContext.Default.ListString),
         SameHost = Long(r, 14) != 0,
+        Id = NullableString(r, 15),
+        RefersTo = NullableString(r, 16),
     };
 
-    // A command of StoreSql.LiveCommands or UnfinishedJobCommands: its columns, then its previous run's cid and blade.
+    // A command of StoreSql.LiveCommands or UnfinishedJobCommands: its columns, then its previous run's cid and blade, then
+    // its own latest run's blade.
     private static CommandRecord ReadCommandToSchedule(DbDataReader r) => ReadCommand(r) with
     {
         PreviousRun = r.IsDBNull(CommandColumnCount) ? null : (Int(r, CommandColumnCount), r.GetString(CommandColumnCount + 1)),
+        LatestRunBlade = NullableString(r, CommandColumnCount + 2),
     };
 
     private static InvocationRecord ReadInvocation(DbDataReader r) => new(

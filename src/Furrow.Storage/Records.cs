@@ -89,6 +89,18 @@ public sealed record CommandRecord(
     /// command's id and the blade it went to; null otherwise, or when no earlier command of the task has run.
     /// </summary>
     public (int Cid, string Blade)? PreviousRun { get; init; }
+
+    /// <summary>`-id`: the command's name within its job, which `%ID(host)` codes and `-refersto` use; null when none.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>`-refersto`: the `-id` of the command whose blade it runs on (or of a task, kept only); null when none.</summary>
+    public string? RefersTo { get; init; }
+
+    /// <summary>
+    /// For a command with an <see cref="Id"/> read to be scheduled (as <see cref="PreviousRun"/>): the blade of its own
+    /// latest invocation, whose host `%ID(host)` codes give; null otherwise, or when it has not run.
+    /// </summary>
+    public string? LatestRunBlade { get; init; }
 }
 
 /// <summary>One run of a command on a blade.</summary>

@@ -172,21 +172,26 @@ internal static class StoreSql
     public const string LiveTasks = "SELECT " + TaskColumns +
         " FROM tasks WHERE jid IN (SELECT jid FROM jobs WHERE deleted = 0 AND stoptime IS NULL) ORDER BY jid, tid";
 
-    internal const string CommandColumns = "jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state, tags, atleast, atmost, envkey, samehost";
+    internal const string CommandColumns = "jid, cid, tid, argv, kind, runtype, service, expand, retryrc, state, tags, atleast, atmost, envkey, samehost, cmd_id, refersto";
 
     public const string ListCommands = "SELECT " + CommandColumns + " FROM commands WHERE (CAST(@jid AS BIGINT) IS NULL OR jid = @jid) ORDER BY jid, cid";
 
     // For a -samehost command, the latest invocation of an earlier command of its task: its cid and blade (the scheduler
     // keeps the blade only when that cid is the command just before). Asked only of -samehost rows, over the
-    // invocations' (jid, tid) index.
+    // invocations' (jid, tid) index. Then, for a command with an -id (whose blade %ID(host) codes name), the blade of its
+    // own latest invocation.
     private const string CommandsToSchedule = "SELECT " + CommandColumns +
-        ", CASE WHEN samehost <> 0 THEN (SELECT i.cid" + PreviousRun + ") END, CASE WHEN samehost <> 0 THEN (SELECT i.blade" + PreviousRun + ") END " +
-        "FROM commands";
+        ", CASE WHEN samehost <> 0 THEN (SELECT i.cid" + PreviousRun + ") END, CASE WHEN samehost <> 0 THEN (SELECT i.blade" + PreviousRun + ") END" +
+        ", CASE WHEN cmd_id IS NOT NULL THEN (SELECT i.blade FROM invocations i WHERE i.jid = commands.jid AND i.tid = commands.tid " +
+        "AND i.cid = commands.cid ORDER BY i.iid DESC LIMIT 1) END FROM commands";
 
     private const string PreviousRun = " FROM invocations i WHERE i.jid = commands.jid AND i.tid = commands.tid AND i.cid < commands.cid " +
         "ORDER BY i.cid DESC, i.iid DESC LIMIT 1";
 
-    /// <summary>One unfinished job's commands as the scheduler reads them: <see cref="CommandColumns"/>, then the previous run's cid and blade.</summary>
+    /// <summary>
+    /// One unfinished job's commands as the scheduler reads them: <see cref="CommandColumns"/>, then the previous run's cid
+    /// and blade, then the blade of the command's own latest run.
+    /// </summary>
     public const string UnfinishedJobCommands = CommandsToSchedule + " WHERE jid = @jid ORDER BY jid, cid";
 
     /// <summary>Every unfinished job's commands, as <see cref="UnfinishedJobCommands"/> reads one job's.</summary>

@@ -6,7 +6,8 @@ namespace Furrow.Integration.Tests;
 
 /// <summary>
 /// Tractor's percent codes in command lines: %D(path) mapped by the job's -dirmaps for the zone of the blade that runs
-/// it, %h, %n, %r and %%; the codes Furrow does not replace are refused at spool and in -expand output.
+/// it, %h, %n, %r and %%; a %ID(host) code naming no command of the job is refused at spool and in -expand output
+/// (IdHostTests runs the ones that name one).
 /// </summary>
 public sealed class DirMapTests
 {
@@ -134,14 +135,14 @@ public sealed class DirMapTests
     [Theory]
     [InlineData("netrender %srv1(host)", "%srv1(host)")]
     [InlineData("netrender %first_pass(-host) -f a.rib", "%first_pass(-host)")]
-    public async Task TractorCodesFurrowDoesNotReplace_AreRefusedAtSpool_WithTheirName_AndInExpandOutput(string command, string code)
+    public async Task AnotherCommandsHostCode_NamingNoCommandOfTheJob_IsRefusedAtSpool_WithItsName_AndInExpandOutput(string command, string code)
     {
         await using var site = new TestSite();
         await site.StartEngineAsync();
         var refused = await Assert.ThrowsAsync<EngineException>(() => site.SpoolAsync(
             $"Job -title {{codes}} -subtasks {{ Task {{t}} -cmds {{ RemoteCmd {{{command}}} }} }}"));
-        Assert.Contains($"the substitution {code} in the command line (task \"t\", command 1)", refused.Message);
-        Assert.Contains($"write %{code} for a literal {code}", refused.Message);
+        Assert.Contains($"test.alf:1:", refused.Message);
+        Assert.Contains($"{code} in the command line (task \"t\", command 1) names no command of the job: no command has -id", refused.Message);
         Assert.Empty(await site.Client.JobsAsync());
 
         // Written with %% it is a literal percent sign and the job is accepted.
@@ -156,7 +157,7 @@ public sealed class DirMapTests
         var expand = await site.SpoolAsync(
             "Job -title {gen} -subtasks { Task {gen} -cmds { RemoteCmd {echo {Task {child} -cmds {RemoteCmd {" + printed + "}}}} -expand 1 } }");
         await site.WaitForJobAsync(expand, j => j.NumError == 1, TimeSpan.FromSeconds(30), "in error");
-        Assert.Contains($"the substitution {code} in the command line", await site.Client.TaskLogAsync(expand, 1));
+        Assert.Contains($"{code} in the command line (task \"child\", command 1) names no command of the job", await site.Client.TaskLogAsync(expand, 1));
         Assert.Single(await site.Client.TasksAsync($"jid={expand}"));
     }
 }

@@ -48,11 +48,15 @@ public sealed class Command
 
     /// <summary>
     /// <c>-id</c>: a name for this command, unique among the job's commands, that another command's
-    /// <see cref="RefersTo"/> may use. The same rules as <see cref="JobTask.Id"/> apply.
+    /// <see cref="RefersTo"/> and <c>%ID(host)</c>/<c>%ID(-host)</c> codes in its command line use (the code gives the
+    /// host of the blade that ran this command). The same rules as <see cref="JobTask.Id"/> apply.
     /// </summary>
     public string? Id { get; set; }
 
-    /// <summary><c>-refersto</c>: the <see cref="Id"/> of another command, as Tractor scripts relate commands. Furrow keeps it but does not act on it.</summary>
+    /// <summary>
+    /// <c>-refersto</c>: the <see cref="Id"/> of another command of the job, sure to have run before this one (an earlier
+    /// command of its task, or of a task it waits for); this command runs on the blade that ran that one.
+    /// </summary>
     public string? RefersTo { get; set; }
 
     /// <summary><c>-msg</c>: text for Tractor's Alfred-style built-ins; Furrow keeps it in the script but does not act on it. Empty is the same as none.</summary>

@@ -28,9 +28,16 @@ namespace Furrow.Core.Jobs;
 /// less only when one stopped at a checkpoint of a <c>-resumewhile</c> loop, which Furrow refuses, so it is always
 /// <c>1.0</c>.</item>
 /// <item><c>%%</c>: a literal <c>%</c>.</item>
+/// <item><c>%ID(host)</c>: the host name of the blade that ran the latest run of the command whose <c>-id</c> is
+/// <c>ID</c> in the same job (Tractor: "like %h but using the hostnames from the command whose -id value is idref").
+/// <see cref="JobCompiler"/> refuses at spool an ID no command declares, one declared twice, and one whose command is
+/// not sure to have run before (<see cref="HostCodes"/>); the engine gives the hosts in <see cref="Values.Hosts"/>.</item>
+/// <item><c>%ID(-host)</c>: like <c>%ID(host)</c>, as <c>-h</c> host pairs (as <c>%H</c> is to <c>%h</c>); a word that
+/// is the code alone becomes two words.</item>
 /// </list>
-/// <c>%ID(host)</c> / <c>%ID(-host)</c>, naming another command's <c>-id</c>, is refused at spool
-/// (<see cref="FindUnsupported"/>), never passed on unreplaced. As in Tractor, a code replaces the same letters of a
+/// An ID starts with a letter, then letters, digits, <c>_</c>, <c>.</c> or <c>-</c>; it is read before the one-letter
+/// codes, so <c>%h1(host)</c> names the command <c>h1</c>, and <c>%D(host)</c> stays the dirmap of the path
+/// <c>host</c>. As in Tractor, a code replaces the same letters of a
 /// program's own format (<c>date +%H</c>, <c>%j</c>); write <c>%%</c> to pass them on. A <c>%</c> followed by anything
 /// else (<c>%04d</c>, <c>%s</c>, <c>%Y</c>) is not a Tractor code and reaches the program as written.
 /// </summary>
@@ -45,12 +52,24 @@ public static class CommandSubstitution
     /// <param name="Jid">The job's id, for <c>%j</c>.</param>
     /// <param name="Tid">The task's id within its job, for <c>%t</c>.</param>
     /// <param name="Cid">The command's id within its job, for <c>%c</c>.</param>
+    /// <param name="Hosts">
+    /// For <c>%ID(host)</c>: the host name of the latest run of the job's command of each <c>-id</c> the command's codes
+    /// name; null when it names none. A code whose ID is missing here is an error of the caller
+    /// (<see cref="ArgumentException"/>), never passed on unreplaced.
+    /// </param>
     public readonly record struct Values(IReadOnlyList<DirMap> DirMaps, string Zone, string Host, int Slots, bool Resuming,
-        long Jid = 0, long Tid = 0, long Cid = 0);
+        long Jid = 0, long Tid = 0, long Cid = 0, IReadOnlyDictionary<string, string>? Hosts = null);
+
+    /// <summary>One <c>%ID(host)</c> or <c>%ID(-host)</c> code of a word.</summary>
+    /// <param name="Id">The <c>-id</c> it names.</param>
+    /// <param name="Pairs">True for <c>%ID(-host)</c>, which gives <c>-h host</c>.</param>
+    /// <param name="Text">The code as written, such as <c>%srv1(-host)</c>.</param>
+    public readonly record struct HostCode(string Id, bool Pairs, string Text);
 
     /// <summary>
-    /// <paramref name="argv"/> with each word expanded (<see cref="Expand"/>), and a word that is <c>%H</c> alone made the
-    /// two words <c>-h</c> and the host name, so the program receives them as two arguments, as netrender needs.
+    /// <paramref name="argv"/> with each word expanded (<see cref="Expand"/>), and a word that is <c>%H</c> or
+    /// <c>%ID(-host)</c> alone made the two words <c>-h</c> and the host name, so the program receives them as two
+    /// arguments, as netrender needs.
     /// </summary>
     public static IReadOnlyList<string> ExpandArgv(IReadOnlyList<string> argv, in Values values)
     {
@@ -61,6 +80,11 @@ public static class CommandSubstitution
             {
                 result.Add("-h");
                 result.Add(values.Host);
+            }
+            else if (word.Length > 1 && word[0] == '%' && HostCodeAt(word, 0) is { Pairs: true } alone && alone.Text.Length == word.Length)
+            {
+                result.Add("-h");
+                result.Add(HostOf(alone, values));
             }
             else
             {
@@ -89,7 +113,12 @@ public static class CommandSubstitution
                 i++;
                 continue;
             }
-            if (Letter(word[i + 1], values) is { } replacement)
+            if (HostCodeAt(word, i) is { } code)
+            {
+                result.Append(code.Pairs ? "-h " : "").Append(HostOf(code, values));
+                i += code.Text.Length;
+            }
+            else if (Letter(word[i + 1], values) is { } replacement)
             {
                 result.Append(replacement);
                 i += 2;
@@ -124,33 +153,37 @@ public static class CommandSubstitution
         _ => null,
     };
 
+    private static string HostOf(HostCode code, in Values values) =>
+        values.Hosts is { } hosts && hosts.TryGetValue(code.Id, out var host) ? host
+            : throw new ArgumentException($"no host given for {code.Text}: the command of -id {code.Id} has no run known", nameof(values));
+
     /// <summary>
-    /// The first code in <paramref name="word"/> that Furrow does not substitute but Tractor would
-    /// (<c>%ID(host)</c>/<c>%ID(-host)</c>), as written; null when there is none. <c>%%</c> hides what follows it, so
-    /// <c>%%srv(host)</c> is a literal <c>%srv(host)</c>.
+    /// The <c>%ID(host)</c> and <c>%ID(-host)</c> codes of <paramref name="word"/>, in order; none for a word without a
+    /// <c>%</c>. <c>%%</c> hides what follows it, so <c>%%srv(host)</c> is the literal text <c>%srv(host)</c>.
     /// </summary>
-    public static string? FindUnsupported(string word)
+    public static IEnumerable<HostCode> HostCodes(string word)
     {
         if (!MayHaveCodes(word))
-            return null;
+            yield break;
         for (var i = 0; i + 1 < word.Length; i++)
         {
             if (word[i] != '%')
                 continue;
-            var next = word[i + 1];
-            if (next == '%')
+            if (word[i + 1] == '%')
             {
                 i++;
                 continue;
             }
-            if (HostReference(word, i) is { } reference)
-                return reference;
+            if (HostCodeAt(word, i) is { } code)
+            {
+                yield return code;
+                i += code.Text.Length - 1;
+            }
         }
-        return null;
     }
 
-    // %ID(host) or %ID(-host): an identifier (not D, which is the dirmap code) and then "(host)" or "(-host)".
-    private static string? HostReference(string word, int percent)
+    // %ID(host) or %ID(-host) at the % of word[percent]: an identifier (not D, the dirmap code), then "(host)" or "(-host)".
+    private static HostCode? HostCodeAt(string word, int percent)
     {
         var end = percent + 1;
         while (end < word.Length && (char.IsAsciiLetterOrDigit(word[end]) || word[end] is '_' or '.' or '-'))
@@ -159,7 +192,7 @@ public static class CommandSubstitution
             return null;
         foreach (var tail in (ReadOnlySpan<string>)["(host)", "(-host)"])
             if (word.AsSpan(end).StartsWith(tail, StringComparison.Ordinal))
-                return word[percent..(end + tail.Length)];
+                return new HostCode(word[(percent + 1)..end], tail == "(-host)", word[percent..(end + tail.Length)]);
         return null;
     }
 }

@@ -64,7 +64,10 @@ public sealed record CompiledCommand(
     /// <summary>`-id`: the command's name within its job, which another command's <see cref="RefersTo"/> may use; null when none.</summary>
     public string? Id { get; init; }
 
-    /// <summary>`-refersto`: the <see cref="Id"/> of another command, as the script gave it; kept and listed, not acted on.</summary>
+    /// <summary>
+    /// `-refersto`: the <see cref="Id"/> of an earlier command, whose blade this command runs on (the engine's rule); or a
+    /// task's -id, as generated scripts write it, kept and listed, not acted on. Null when none.
+    /// </summary>
     public string? RefersTo { get; init; }
 
     /// <summary>`-msg`: the text the script gave the command (Alfred's message to the command), kept and listed; null when none.</summary>

@@ -101,16 +101,30 @@ public static class JobCompiler
         {
             // It waits for every top task by being the job's cleanup (RunsLastOf), not through Instances: the script
             // wrote none, so none is listed (no ptids or ants pointing at it from the job's own tasks).
-            var cleanup = new MutableTask(tasks.Count + 1, 0, new TaskSpec { Title = JobCleanupTitle });
-            foreach (var cmd in spec.Cleanup)
-                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, CommandRunType.Cleanup, null, spec));
-            foreach (var cmd in spec.Postscript.Concat(whenCommands))
+            var cleanup = new MutableTask(tasks.Count + 1, 0, new TaskSpec { Title = JobCleanupTitle }) { JobSources = [] };
+            for (var i = 0; i < spec.Cleanup.Count; i++)
+            {
+                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, spec.Cleanup[i], CommandRunType.Cleanup, null, spec));
+                cleanup.JobSources.Add((spec.Cleanup[i], null, $"the job's -cleanup, command {i + 1}"));
+            }
+            for (var i = 0; i < spec.Postscript.Count; i++)
+            {
+                cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, spec.Postscript[i], PostRunType(spec.Postscript[i].When), null, spec));
+                cleanup.JobSources.Add((spec.Postscript[i], null, $"the job's -postscript, command {i + 1}"));
+            }
+            foreach (var cmd in whenCommands)
+            {
                 cleanup.Commands.Add(ToCompiled(++cid, cleanup.Tid, cmd, PostRunType(cmd.When), null, spec));
+                var option = cmd.When == "done" ? "whendone" : "whenerror";
+                cleanup.JobSources.Add((cmd, option, $"the job's -{option}"));
+            }
             tasks.Add(cleanup);
         }
 
         if (tasks.Count == 0)
             return CompileResult.Fail(spec.Refusal(spec, "subtasks", "the job has no tasks"));
+        if (BadCommandReference(spec, tasks) is { } badReference)
+            return CompileResult.Fail(badReference);
 
         var compiled = tasks.Select(t => new CompiledTask(
             t.Tid, t.ParentTid, t.Spec.Title, t.Spec.Id, t.Spec.Service, t.Spec.SerialSubtasks,
@@ -253,6 +267,100 @@ public static class JobCompiler
             ?? InTasks(spec.Subtasks);
     }
 
+    // A %ID(host) code and -refersto name a command by its -id, which one command of the job must have (a -refersto may
+    // name a task's instead). That command must also be sure to have run before the one naming it, whose host it gives
+    // (the code) or whose blade it runs on (-refersto): an earlier command of the same task, or a command of a task it
+    // waits for (JobGraph: subtasks, Instance targets, earlier siblings under -serialsubtasks, every
+    // other top task for the job's cleanup), at any depth. Looked at only when some command names one.
+    private static string? BadCommandReference(JobSpec spec, List<MutableTask> tasks)
+    {
+        List<(MutableTask Task, int Index, CommandSubstitution.HostCode? Code, string Id)>? uses = null;
+        foreach (var task in tasks)
+        {
+            for (var k = 0; k < task.Commands.Count; k++)
+            {
+                var command = task.Commands[k];
+                foreach (var word in command.Argv)
+                    foreach (var code in CommandSubstitution.HostCodes(word))
+                        (uses ??= []).Add((task, k, code, code.Id));
+                if (command.RefersTo is { } refersTo)
+                    (uses ??= []).Add((task, k, null, refersTo));
+            }
+        }
+        if (uses is null)
+            return null;
+        var declared = new Dictionary<string, List<(MutableTask Task, int Index)>>(StringComparer.Ordinal);
+        foreach (var task in tasks)
+            for (var k = 0; k < task.Commands.Count; k++)
+                if (task.Commands[k].Id is { } id)
+                    (declared.TryGetValue(id, out var list) ? list : declared[id] = []).Add((task, k));
+        var waitsFor = WaitsFor(spec, tasks);
+        foreach (var (task, k, code, id) in uses)
+        {
+            var (command, kept, where) = SourceOf(task, k);
+            var what = code is { } c ? $"{c.Text} in the command line ({where})" : $"-refersto {id} ({where})";
+            // Generated scripts write -refersto with their task's -id (a Nuke tool's, in the corpus); kept, as Tractor keeps it.
+            if (code is null && !declared.ContainsKey(id) && tasks.Exists(t => t.Spec.Id == id))
+                continue;
+            var message = !declared.TryGetValue(id, out var found)
+                ? $"{what} names no command of the job: no command has -id {id}" + (code is null ? " (nor any task)" : "")
+                : found.Count > 1
+                    ? $"{what} cannot tell which command it names: {found.Count} commands of the job have -id {id} " +
+                      $"({string.Join("; ", found.Take(3).Select(f => SourceOf(f.Task, f.Index).Where))}); give each its own -id"
+                : (found[0].Task == task ? found[0].Index < k : waitsFor(task.Tid).Contains(found[0].Task.Tid)) ? null
+                : found[0].Task == task && found[0].Index == k ? $"{what} names the command itself; it takes the host of a command run before it"
+                : $"{what} names the command of -id {id} ({SourceOf(found[0].Task, found[0].Index).Where}), which is not sure to have run " +
+                  "before it: the host comes from an earlier command of the same task, or from a command of a task this one waits for " +
+                  "(its subtasks, its Instances' tasks, earlier siblings under -serialsubtasks)";
+            if (message is not null)
+                return code is null ? spec.Refusal(command, "refersto", message)
+                    : kept is not null ? spec.Refusal(spec, kept, message) : spec.Refusal(command, "argv", message);
+        }
+        return null;
+    }
+
+    // The tasks each task waits for, at any depth, worked out on first use per task from the job's graph.
+    private static Func<int, HashSet<int>> WaitsFor(JobSpec spec, List<MutableTask> tasks)
+    {
+        var graph = new Lazy<JobGraph>(() => new JobGraph([.. tasks.Select(t => new TaskShape(t.Tid, t.ParentTid, t.Spec.SerialSubtasks,
+            t.Children, t.InstanceOf) { RunsLast = t.JobSources is null ? RunsLast.No : RunsLast.WhenDone })], spec.SerialSubtasks));
+        var direct = new Lazy<List<int>[]>(() =>
+        {
+            var waits = new List<int>[tasks.Count + 1];
+            for (var tid = 0; tid <= tasks.Count; tid++)
+                waits[tid] = [];
+            for (var tid = 1; tid <= tasks.Count; tid++)
+                foreach (var waiter in graph.Value.DependentsOf(tid))
+                    waits[waiter].Add(tid);
+            return waits;
+        });
+        var known = new Dictionary<int, HashSet<int>>();
+        return tid =>
+        {
+            if (known.TryGetValue(tid, out var all))
+                return all;
+            all = [];
+            var pending = new Stack<int>(direct.Value[tid]);
+            while (pending.TryPop(out var next))
+                if (all.Add(next))
+                    foreach (var further in direct.Value[next])
+                        pending.Push(further);
+            return known[tid] = all;
+        };
+    }
+
+    // Where the k-th compiled command of a task was written: its element, the job option it came from (-whendone,
+    // -whenerror) or null, and words naming it.
+    private static (CommandSpec Command, string? Kept, string Where) SourceOf(MutableTask task, int k)
+    {
+        if (task.JobSources is { } job)
+            return job[k];
+        var title = $"task \"{task.Spec.Title}\"";
+        var own = task.Spec.Commands.Count;
+        return k < own ? (task.Spec.Commands[k], null, $"{title}, command {k + 1}")
+            : (task.Spec.Cleanup[k - own], null, $"{title}, -cleanup command {k - own + 1}");
+    }
+
     private static CommandRunType PostRunType(string? when) => when switch
     {
         "done" => CommandRunType.PostDone,
@@ -285,6 +393,9 @@ public static class JobCompiler
         public List<int> Children { get; } = [];
         public List<int> InstanceOf { get; } = [];
         public List<CompiledCommand> Commands { get; } = [];
+
+        /// <summary>For the job cleanup task: where each of its commands was written (SourceOf); null for other tasks.</summary>
+        public List<(CommandSpec Command, string? Kept, string Where)>? JobSources { get; init; }
     }
 }
 

@@ -76,10 +76,15 @@ public sealed record JobSituation(
 /// <param name="EngineHostOnly">A `Cmd`/`Command` (local) command, which runs only on the engine host's blade.</param>
 /// <param name="SameHostBlade">
 /// The one blade a `-samehost 1` command may run on: the blade that ran its task's previous command
-/// (<see cref="DispatchRules.SameHostBlade"/>); null when any blade may take it.
+/// (<see cref="DispatchRules.SameHostBlade"/>), or, for a `-refersto ID` command, the blade that ran the command of
+/// `-id` ID; null when any blade may take it.
+/// </param>
+/// <param name="PinnedBy">
+/// What ran on <paramref name="SameHostBlade"/> and why that binds the command, in the words of its reasons: null for
+/// `-samehost` ("the task's previous command (-samehost)"), else such as "command T2 C3 (-refersto srv)".
 /// </param>
 public sealed record CommandNeeds(ServiceKey Service, IReadOnlyList<string> Limits, int AtLeast, int AtMost, bool EngineHostOnly,
-    string? SameHostBlade = null);
+    string? SameHostBlade = null, string? PinnedBy = null);
 
 /// <summary>What the rules know of a blade at the moment of a decision.</summary>
 /// <param name="Up">Registered and reporting (not silent).</param>
@@ -192,7 +197,7 @@ public static class DispatchRules
 
         // Checked first: on any other blade nothing else about it matters, and dispatch skips the task at once.
         if (command.SameHostBlade is { } sameHost && !string.Equals(sameHost, blade.Name, StringComparison.Ordinal)
-            && Add(explain ? new(WaitKind.SameHost, $"is not {sameHost}, the blade that ran the task's previous command (-samehost)", blade.Name) : Bare(WaitKind.SameHost)))
+            && Add(explain ? new(WaitKind.SameHost, $"is not {sameHost}, the blade that ran {command.PinnedBy ?? SameHostRan}", blade.Name) : Bare(WaitKind.SameHost)))
             return first;
         if (BladeReason(blade, all) is { } bladeReason)
         {
@@ -242,10 +247,13 @@ public static class DispatchRules
     /// option; <paramref name="bladeState"/> says what keeps that blade from taking it (down, nimby, full ...), or is
     /// null when it is only waiting for that blade's next request for work.
     /// </summary>
-    public static WaitReason SameHostWait(string sameHostBlade, string? bladeState) =>
+    /// <param name="pinnedBy">What ran there (<see cref="CommandNeeds.PinnedBy"/>); null for `-samehost`.</param>
+    public static WaitReason SameHostWait(string sameHostBlade, string? bladeState, string? pinnedBy = null) =>
         new(WaitKind.SameHost, bladeState is null
-            ? $"waits for blade {sameHostBlade}, which ran the task's previous command (-samehost)"
-            : $"waits for blade {sameHostBlade}, which ran the task's previous command (-samehost), and {sameHostBlade} {bladeState}");
+            ? $"waits for blade {sameHostBlade}, which ran {pinnedBy ?? SameHostRan}"
+            : $"waits for blade {sameHostBlade}, which ran {pinnedBy ?? SameHostRan}, and {sameHostBlade} {bladeState}");
+
+    private const string SameHostRan = "the task's previous command (-samehost)";
 
     /// <summary>The job's own reasons, whatever the blade: paused, start time, waiting jobs, `-maxactive`.</summary>
     public static WaitReason? JobReason(JobSituation job, long nowMs, List<WaitReason>? all = null)

@@ -6,9 +6,8 @@ namespace Furrow.Core.Scheduling;
 /// Job-script options Furrow parses but cannot honour yet. A spool that uses one is refused with
 /// "not supported yet: -OPTION" and where it is, never accepted and silently ignored. Options Tractor itself documents
 /// as obsolete and ignored (`-pbias`, `-etalevel`) are accepted as Tractor accepts them; `-preview` and `-chaser` are
-/// kept with the task for the Dashboard to launch, which is all Tractor's engine does with them. Percent codes in a
-/// command line that Furrow does not replace (<see cref="Jobs.CommandSubstitution.FindUnsupported"/>) are refused too.
-/// A job read from a script is refused at the option's file, line and column (<see cref="JobSpec.Refusal"/>).
+/// kept with the task for the Dashboard to launch, which is all Tractor's engine does with them. (A command line's
+/// <c>%ID(host)</c> codes are checked by <see cref="Jobs.JobCompiler"/>, which knows the job's order of tasks.) A job read from a script is refused at the option's file, line and column (<see cref="JobSpec.Refusal"/>).
 /// </summary>
 public static class UnsupportedOptions
 {
@@ -28,12 +27,8 @@ public static class UnsupportedOptions
             if (InCommand(job, command, "the job's -postscript", postscript: true) is { } problem)
                 return problem;
         foreach (var kept in job.Kept)
-        {
             if (!JobKept.Contains(kept.Name))
                 return job.Refusal(job, kept.Name, $"unknown Job option -{kept.Name}; a job keeps only -{string.Join(", -", JobKept)}");
-            if (kept.Name is "whendone" or "whenerror" && Jobs.CommandSubstitution.FindUnsupported(kept.Value) is { } code)
-                return job.Refusal(job, kept.Name, Substitution(code, $"the job's -{kept.Name}"));
-        }
         return InTasks(job, job.Subtasks);
     }
 
@@ -74,9 +69,6 @@ public static class UnsupportedOptions
                 return job.Refusal(command, kept.Name, $"unknown command option -{kept.Name} ({where})");
             else if (Refused(CommandKeptRefused, kept))
                 return job.Refusal(command, kept.Name, $"not supported yet: -{kept.Name} ({where})");
-        foreach (var word in command.Argv)
-            if (Jobs.CommandSubstitution.FindUnsupported(word) is { } code)
-                return job.Refusal(command, "argv", Substitution(code, where));
         return null;
     }
 
@@ -90,9 +82,6 @@ public static class UnsupportedOptions
         return command.Keyword is "RemoteCmd" or "Cmd" or "Command" or "File" ? null
             : $"a command's keyword is RemoteCmd, Cmd, Command or File, not \"{command.Keyword}\"";
     }
-
-    private static string Substitution(string code, string where) =>
-        $"not supported yet: the substitution {code} in the command line ({where}); Furrow replaces %D(path), %h, %H, %n, %j, %t, %c, %r, %R, %q and %%, not another command's host; write %{code} for a literal {code}";
 
     // An option given an empty value (`-metrics {}`, as generators write) asks for nothing, so it is not refused.
     private static bool Refused(string[] names, KeptOption kept) =>

@@ -146,6 +146,7 @@ internal sealed class AlfredCommandReader
                 break;
             case "-refersto":
                 command.RefersTo = _values.Key(value, depth);
+                _values.Places.Add(command, "refersto", name);
                 break;
             case "-expand":
                 command.Expand = _values.Bool(value, depth);

@@ -14,6 +14,18 @@ internal sealed record LiveCommand(int Cid, IReadOnlyList<string> Argv, CommandK
     /// <summary>The command's own `-tags` (its job's are added when its class is made): kept so a changed key or slot count can make the class again.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 
+    /// <summary>`-id`: the command's name within its job, which other commands' `%ID(host)` codes use; null when none.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The `-id`s its command line's `%ID(host)` and `%ID(-host)` codes name, each once; empty for most commands.</summary>
+    public IReadOnlyList<string> HostIds { get; init; } = [];
+
+    /// <summary>
+    /// `-refersto`: the `-id` of the command whose blade it runs on (LiveFarm.PinOf), or of a task (kept, not acted
+    /// on); null when none.
+    /// </summary>
+    public string? RefersTo { get; init; }
+
     /// <summary>The kind's wire name: `remote`, `local` or `builtin`.</summary>
     public string KindName => Kind.ToName();
 }

@@ -51,7 +51,9 @@ internal sealed partial class LiveFarm
                     if (Pick(situation, now) is not { } pick)
                         break;
                     var slots = Math.Max(pick.Class.Needs.AtLeast, Math.Min(pick.Class.Needs.AtMost, free));
-                    taken.Add(Start(pick.Job, pick.Job.Tasks[pick.Tid], blade, slots, now, changes));
+                    if (Start(pick.Job, pick.Job.Tasks[pick.Tid], blade, slots, now, changes) is not { } assignment)
+                        continue; // failed at once (its %ID(host) has no host): the slots it took are free again
+                    taken.Add(assignment);
                     free -= slots;
                 }
                 return taken;
@@ -133,12 +135,16 @@ internal sealed partial class LiveFarm
         return best;
     }
 
-    private Assignment Start(LiveJob job, LiveTask task, LiveBlade blade, int slots, long now, ChangeSet changes)
+    // Hands the task's next command to the blade, or, when a %ID(host) code of its line has no host to give or its
+    // -refersto command no blade, fails it at once with the reason in its task log and gives null: it is never run with
+    // a wrong or missing host.
+    private Assignment? Start(LiveJob job, LiveTask task, LiveBlade blade, int slots, long now, ChangeSet changes)
     {
         var command = task.Commands[task.NextCommand];
         var iid = NextIid();
         Dequeue(job, task);
-        var argv = SubstitutedArgv(job, task, command, blade, slots, command.Argv);
+        var hosts = HostsOf(job, command, out var noHost);
+        var argv = noHost is null ? SubstitutedArgv(job, task, command, blade, slots, command.Argv, hosts) : command.Argv;
         task.ResumeCommand = null;
         var invocation = new LiveInvocation(iid, job.Jid, task.Tid, command.Cid, blade.Name, now)
         {
@@ -163,6 +169,15 @@ internal sealed partial class LiveFarm
             changes.Add(new SetJobTimes(job.Jid, now, null));
         }
         Requeue(job);
+        if (noHost is not null)
+        {
+            MarkStarted(job, invocation, null, now, changes);
+            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, task.Tid, iid, $"[furrow] not run: {noHost}\n", false));
+            Finish(job, invocation, null, now, changes);
+            return null;
+        }
+        if (command.Id is not null)
+            job.LatestBladeByCid[command.Cid] = blade.Name;
         var environment = ProfileEnvironment(blade, command);
         foreach (var (name, value) in new Dictionary<string, string>
         {
@@ -178,15 +193,68 @@ internal sealed partial class LiveFarm
 
     // Tractor's percent codes (CommandSubstitution) made for this blade; most commands have none and keep their list.
     private static IReadOnlyList<string> SubstitutedArgv(LiveJob job, LiveTask task, LiveCommand command, LiveBlade blade, int slots,
-        IReadOnlyList<string> argv)
+        IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? hosts)
     {
         if (!argv.Any(CommandSubstitution.MayHaveCodes))
             return argv;
         var values = new CommandSubstitution.Values(job.Record.DirMaps,
-            DirMapping.ZoneOf(blade.Profile?.Profile?.DirMapZone, blade.Figures?.Platform),
-            string.IsNullOrEmpty(blade.Record.Host) ? blade.Name : blade.Record.Host, slots,
-            task.ResumeCommand == task.NextCommand, job.Jid, task.Tid, command.Cid);
+            DirMapping.ZoneOf(blade.Profile?.Profile?.DirMapZone, blade.Figures?.Platform), HostName(blade), slots,
+            task.ResumeCommand == task.NextCommand, job.Jid, task.Tid, command.Cid, hosts);
         return CommandSubstitution.ExpandArgv(argv, values);
+    }
+
+    // The one blade the task's next command may run on, and why: its -samehost blade (DispatchRules.SameHostBlade), else,
+    // for a -refersto naming a command's -id, the blade of that command's latest run. A -refersto whose command has no
+    // run binds nothing here; Start fails the command rather than run it elsewhere (HostsOf).
+    private static (string? Blade, string? PinnedBy) PinOf(LiveJob job, LiveTask task)
+    {
+        if (task.SameHostBlade() is { } sameHost)
+            return (sameHost, null);
+        if (task.NextCommand < task.Commands.Count && task.Commands[task.NextCommand].RefersTo is { } id
+            && job.CidById.TryGetValue(id, out var cid) && job.LatestBladeByCid.TryGetValue(cid, out var blade))
+            return (blade, $"{CommandName(job, cid)} (-refersto {id})");
+        return (null, null);
+    }
+
+    // "command T2 C3": where a command of the job is, as the task log names it.
+    private static string CommandName(LiveJob job, int cid) =>
+        job.Tasks.FirstOrDefault(t => t.IndexOfCommand(cid) >= 0) is { } task ? $"command T{task.Tid} C{cid}" : $"command C{cid}";
+
+    // What %h gives for a blade: the host it registered with, else its name.
+    private static string HostName(LiveBlade blade) => string.IsNullOrEmpty(blade.Record.Host) ? blade.Name : blade.Record.Host;
+
+    // The host each %ID(host) code of the command names: that of the blade of the latest run of the job's command of that
+    // -id (kept at each start, and read from the store at a load). Spool made sure that command runs before this one, but
+    // it may not have: its task was skipped, or its run's record is gone. Then noHost says so and the hosts are null.
+    private IReadOnlyDictionary<string, string>? HostsOf(LiveJob job, LiveCommand command, out string? noHost)
+    {
+        noHost = null;
+        if (command.RefersTo is { } refersTo && job.CidById.TryGetValue(refersTo, out var referred) && !job.LatestBladeByCid.ContainsKey(referred))
+        {
+            noHost = $"-refersto {refersTo} names {CommandName(job, referred)}, which has no run in this job " +
+                "(its task was skipped, or its run's record is gone), so there is no blade to run on; retry its task, then this one";
+            return null;
+        }
+        if (command.HostIds.Count == 0)
+            return null;
+        var hosts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in command.HostIds)
+        {
+            if (!job.CidById.TryGetValue(id, out var cid))
+            {
+                noHost = $"%{id}(host) names the -id {id}, which no command of the job has";
+                return null;
+            }
+            if (!job.LatestBladeByCid.TryGetValue(cid, out var bladeName))
+            {
+                noHost = $"%{id}(host) names {CommandName(job, cid)} (-id {id}), which has no run in this job " +
+                    "(its task was skipped, or its run's record is gone), so there is no host to give; retry its task, then this one";
+                return null;
+            }
+            // A blade that ran it and has not registered since this engine started is known by name only.
+            hosts[id] = _blades.TryGetValue(bladeName, out var blade) ? HostName(blade) : bladeName;
+        }
+        return hosts;
     }
 
     // Tractor's default envhandler: the blade profile's "default" EnvKeys entry, then each entry naming one of the

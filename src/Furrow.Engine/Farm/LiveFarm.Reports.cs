@@ -243,13 +243,17 @@ internal sealed partial class LiveFarm
         changes.Add(new MarkInvocationStarted(invocation.Iid, pid, timeMs, knownLogStart ?? 0));
     }
 
-    private void Finish(LiveJob job, LiveInvocation invocation, int exitCode, long timeMs, ChangeSet changes, bool expandFailed = false)
+    // A null exit code is a command the engine failed without handing it to its blade (Start): its log already says why,
+    // and, as for a failed expansion, the blade is not to blame and no -retryrc applies.
+    private void Finish(LiveJob job, LiveInvocation invocation, int? exitCode, long timeMs, ChangeSet changes, bool expandFailed = false)
     {
         Release(invocation, changes);
         var task = job.Tasks[invocation.Tid];
+        expandFailed |= exitCode is null;
         var ok = exitCode == 0 && !expandFailed;
-        changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid,
-            $"====[exit code {exitCode.ToString(CultureInfo.InvariantCulture)}]====\n", false));
+        if (exitCode is { } code)
+            changes.Logs.Add(new LogAppend(job.Owner, job.Jid, invocation.Tid, invocation.Iid,
+                $"====[exit code {code.ToString(CultureInfo.InvariantCulture)}]====\n", false));
         changes.Add(new FinishInvocation(invocation.Iid, timeMs, exitCode, ok ? InvocationState.Done : InvocationState.Error, invocation.Usage));
         changes.Add(new SetCommandState(job.Jid, invocation.Cid, ok ? CommandState.Done : CommandState.Error));
         if (!ok && !expandFailed)
@@ -280,7 +284,7 @@ internal sealed partial class LiveFarm
             return;
         }
         var command = task.Commands[task.NextCommand - 1];
-        if (command.RetryRc.Contains(exitCode) && task.RetryCount < _options.MaxAutoRetries)
+        if (command.RetryRc.Contains(exitCode!.Value) && task.RetryCount < _options.MaxAutoRetries)
         {
             Rewind(job, task, task.NextCommand - 1, InvocationState.Retried, changes, countRetry: true);
             return;

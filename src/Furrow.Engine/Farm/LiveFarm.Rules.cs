@@ -100,7 +100,7 @@ internal sealed partial class LiveFarm
                 continue;
             // Queued tasks wait in the class of the command they run next (Enqueue), so that command's new class is theirs,
             // on the one blade a -samehost command waits for.
-            var cls = LiveJobBuilder.OnBlade(job, task.Commands[task.NextCommand].Class, task.QueuedAs.Needs.SameHostBlade);
+            var cls = LiveJobBuilder.OnBlade(job, task.Commands[task.NextCommand].Class, task.QueuedAs.Needs.SameHostBlade, task.QueuedAs.Needs.PinnedBy);
             if (!job.Ready.TryGetValue(cls.Id, out var tids))
                 job.Ready[cls.Id] = tids = [];
             tids.Add(task.Tid);

@@ -81,7 +81,7 @@ internal sealed partial class LiveFarm
             TaskState.Blocked => job.Graph.WhyBlocked(task.Tid, job.IsDone) ?? jobWhy,
             TaskState.Ready or TaskState.Active when task.QueuedAs is not null =>
                 _dispatchPaused ? DispatchRules.DispatchPausedReason.Text : jobWhy
-                    ?? (task.QueuedAs.Needs.SameHostBlade is { } only ? $"{DispatchRules.SameHostWait(only, null).Text} (tq why for details)"
+                    ?? (task.QueuedAs.Needs.SameHostBlade is { } only ? $"{DispatchRules.SameHostWait(only, null, task.QueuedAs.Needs.PinnedBy).Text} (tq why for details)"
                         : "waiting for a blade (tq why for details)"),
             _ => null,
         };
@@ -254,14 +254,14 @@ internal sealed partial class LiveFarm
         }
     }
 
-    // A -samehost command looks at one blade only: the reason names it and the option, with what holds that blade back.
+    // A -samehost or -refersto command looks at one blade only: the reason names it and the option, with what holds that blade back.
     private WaitReason SameHostWhy(JobSituation job, CommandNeeds needs, string only)
     {
         if (!_blades.TryGetValue(only, out var blade))
-            return DispatchRules.SameHostWait(only, "is not registered with the engine");
+            return DispatchRules.SameHostWait(only, "is not registered with the engine", needs.PinnedBy);
         var refusals = new List<WaitReason>();
         DispatchRules.FitsBlade(job, needs, SituationOf(blade, Math.Max(0, blade.Slots - blade.UsedSlots)), _limits, refusals);
-        return DispatchRules.SameHostWait(only, refusals.Count == 0 ? null : string.Join("; ", refusals.Select(r => r.Text)));
+        return DispatchRules.SameHostWait(only, refusals.Count == 0 ? null : string.Join("; ", refusals.Select(r => r.Text)), needs.PinnedBy);
     }
 
     // "render01, render02: provides none of Nuke" instead of one line per blade.

@@ -206,9 +206,10 @@ internal sealed partial class LiveFarm
         }
         if (task.QueuedAs is not null || !task.WantsBlade)
             return;
-        // A -samehost command waits in a class of its own blade's, which other blades skip as they skip a service key
-        // they do not provide: the task holds up nothing else, and nothing polls for it but that blade.
-        var cls = LiveJobBuilder.OnBlade(job, task.Commands[task.NextCommand].Class, task.SameHostBlade());
+        // A -samehost or -refersto command waits in a class of its own blade's, which other blades skip as they skip a
+        // service key they do not provide: the task holds up nothing else, and nothing polls for it but that blade.
+        var (pinned, pinnedBy) = PinOf(job, task);
+        var cls = LiveJobBuilder.OnBlade(job, task.Commands[task.NextCommand].Class, pinned, pinnedBy);
         if (!job.Ready.TryGetValue(cls.Id, out var tids))
             job.Ready[cls.Id] = tids = [];
         tids.Add(task.Tid);

@@ -44,16 +44,25 @@ internal sealed class LiveJob
     public List<CommandClass> Classes { get; } = [];
 
     /// <summary>
-    /// Classes by what they ask (service key, limits, slots, engine host only, the one blade of a `-samehost` command
-    /// waiting for it), so commands that ask the same share one.
+    /// Classes by what they ask (service key, limits, slots, engine host only, the one blade of a `-samehost` or
+    /// `-refersto` command waiting for it, and why), so commands that ask the same share one.
     /// </summary>
-    public Dictionary<(string Service, string Limits, int AtLeast, int AtMost, bool Local, string? SameHostBlade), CommandClass> ClassIndex { get; } = [];
+    public Dictionary<(string Service, string Limits, int AtLeast, int AtMost, bool Local, string? SameHostBlade, string? PinnedBy), CommandClass> ClassIndex { get; } = [];
 
     /// <summary>The limits.config its classes were made under (null for none); the farm makes them again under a newer one.</summary>
     public Core.Config.LimitsConfig? ClassesUnder { get; set; }
 
     /// <summary>The highest command id of the job; expanded commands are numbered after it.</summary>
     public int MaxCid { get; set; }
+
+    /// <summary>
+    /// Each `-id` of the job's commands and the command (cid) that has it: the first, which is the only one a spooled job
+    /// has for an id its codes name (JobCompiler refuses an ambiguous one, LiveJobBuilder.Extend an expansion's).
+    /// </summary>
+    public Dictionary<string, int> CidById { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>For each command with an `-id` that has run: the blade of its latest run, whose host its `%ID(host)` codes give.</summary>
+    public Dictionary<int, string> LatestBladeByCid { get; } = [];
 
 
 

@@ -35,6 +35,15 @@ internal static class LiveJobBuilder
     /// <exception cref="JobRuleException">A service key does not parse.</exception>
     public static void Extend(LiveJob job, int parentTid, IReadOnlyList<CompiledTask> tasks, LimitsConfig? limits)
     {
+        // The expansion was compiled alone, so its %ID(host) codes and -refersto name its own commands' -ids: one the job
+        // already has would be two commands of one name, and the job's would be the one found.
+        foreach (var c in tasks.SelectMany(t => t.Commands))
+        {
+            foreach (var id in HostIdsOf(c.Argv).Append(c.RefersTo))
+                if (id is not null && job.CidById.TryGetValue(id, out var other))
+                    throw new JobRuleException($"command {c.Cid} names the -id {id} (a %{id}(host) code or -refersto), which command {other} " +
+                        "of the job already has: an expansion's commands name only -ids of its own, which no other command of the job has");
+        }
         var parent = job.Shapes[parentTid - 1];
         job.Shapes[parentTid - 1] = parent with
         {
@@ -67,8 +76,11 @@ internal static class LiveJobBuilder
                 var atLeast = Math.Max(1, c.AtLeast ?? 1);
                 var atMost = Math.Max(atLeast, c.AtMost ?? atLeast);
                 var cls = ClassFor(job, key, c.Tags, atLeast, atMost, c.Kind == CommandKind.Local, limits);
-                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, c.EnvKey, c.Expand, c.SameHost) { Tags = c.Tags });
+                commands.Add(new LiveCommand(c.Cid, c.Argv, c.Kind, c.RunType, c.RetryRc, cls, c.EnvKey, c.Expand, c.SameHost)
+                    { Tags = c.Tags, Id = c.Id, HostIds = HostIdsOf(c.Argv), RefersTo = c.RefersTo });
                 job.MaxCid = Math.Max(job.MaxCid, c.Cid);
+                if (c.Id is not null)
+                    job.CidById.TryAdd(c.Id, c.Cid);
             }
             tasks[t.Tid] = new LiveTask(t.Tid, t.Title, commands);
             if (commands.Exists(c => c.RunType is CommandRunType.PostError or CommandRunType.PostAlways))
@@ -84,6 +96,17 @@ internal static class LiveJobBuilder
         job.Graph = new JobGraph(job.Shapes, job.RootSerial);
     }
 
+    // The -ids a command line's %ID(host) codes name, each once; most lines have none and share the empty list.
+    private static IReadOnlyList<string> HostIdsOf(IReadOnlyList<string> argv)
+    {
+        List<string>? ids = null;
+        foreach (var word in argv)
+            foreach (var code in CommandSubstitution.HostCodes(word))
+                if (ids is null || !ids.Contains(code.Id))
+                    (ids ??= []).Add(code.Id);
+        return ids ?? (IReadOnlyList<string>)[];
+    }
+
     /// <summary>
     /// The job's class for commands that ask this of a blade (made on first use): the limits its own tags and the job's
     /// name, under the service key.
@@ -97,15 +120,17 @@ internal static class LiveJobBuilder
 
     /// <summary>
     /// The class asking what <paramref name="cls"/> asks, on blade <paramref name="sameHostBlade"/> only: where a task whose
-    /// next command is `-samehost 1` waits, so only that blade's requests for work look at it. Null gives the class itself.
+    /// next command is `-samehost 1` or `-refersto` waits, so only that blade's requests for work look at it;
+    /// <paramref name="pinnedBy"/> says why (<see cref="CommandNeeds.PinnedBy"/>). Null gives the class itself.
     /// </summary>
-    public static CommandClass OnBlade(LiveJob job, CommandClass cls, string? sameHostBlade) =>
-        cls.Needs.SameHostBlade == sameHostBlade ? cls : ClassFor(job, cls.Needs with { SameHostBlade = sameHostBlade });
+    public static CommandClass OnBlade(LiveJob job, CommandClass cls, string? sameHostBlade, string? pinnedBy = null) =>
+        cls.Needs.SameHostBlade == sameHostBlade && cls.Needs.PinnedBy == pinnedBy ? cls
+            : ClassFor(job, cls.Needs with { SameHostBlade = sameHostBlade, PinnedBy = sameHostBlade is null ? null : pinnedBy });
 
     private static CommandClass ClassFor(LiveJob job, CommandNeeds needs)
     {
         var id = (needs.Service.Text, needs.Limits.Count == 0 ? "" : string.Join('\u0001', needs.Limits), needs.AtLeast, needs.AtMost,
-            needs.EngineHostOnly, needs.SameHostBlade);
+            needs.EngineHostOnly, needs.SameHostBlade, needs.PinnedBy);
         if (!job.ClassIndex.TryGetValue(id, out var cls))
         {
             job.ClassIndex[id] = cls = new CommandClass(job.Classes.Count, needs);
@@ -142,6 +167,7 @@ internal static class LiveJobBuilder
                 (children[t.ParentTid] ??= []).Add(t.Tid);
 
         var compiled = new List<CompiledTask>(count);
+        var latestBlades = new List<(int Cid, string Blade)>();
         foreach (var t in taskRows)
         {
             var records = commandRows[t.Tid] ?? [];
@@ -159,12 +185,19 @@ internal static class LiveJobBuilder
                     AtMost = c.AtMost,
                     EnvKey = c.EnvKey,
                     SameHost = c.SameHost,
+                    Id = c.Id,
+                    RefersTo = c.RefersTo,
                 };
+                if (c.LatestRunBlade is { } blade)
+                    latestBlades.Add((c.Cid, blade));
             }
             compiled.Add(new CompiledTask(t.Tid, t.ParentTid, t.Title, t.Id, t.Service, t.SerialSubtasks,
                 (IReadOnlyList<int>?)children[t.Tid] ?? [], t.InstanceOf, commands));
         }
         var job = Build(rows.Job, compiled, rows.RootSerial, tierRank, limits);
+        // What %ID(host) codes give across a restart: the blade of the stored latest run of each command with an -id.
+        foreach (var (cid, blade) in latestBlades)
+            job.LatestBladeByCid[cid] = blade;
 
         var done = 0;
         foreach (var t in taskRows)

@@ -72,7 +72,7 @@ public sealed class JobTests
     public void ToAlfred_EveryOption_ReadsBackToTheSameJob()
     {
         var comp = new JobTask("comp") { Id = "comp", Service = "nuke", AtLeast = 2, AtMost = 4, SerialSubtasks = true, Metadata = "{\"k\": 1}" };
-        var plate = new JobTask("plate") { Commands = { new Command("cp", "a", "b") } };
+        var plate = new JobTask("plate") { Commands = { new Command("cp", "a", "b") { Id = "c0" } } };
         comp.Subtasks.Add(plate);
         comp.Commands.Add(new Command("nuke", "-x", "comp.nk")
         {

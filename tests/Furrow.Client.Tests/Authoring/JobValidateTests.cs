@@ -113,11 +113,19 @@ public sealed class JobValidateTests
     }
 
     [Fact]
-    public void Validate_PercentCodeFurrowDoesNotSubstitute_IsRefused_AndItsEscapeIsNot()
+    public void Validate_AnotherCommandsHostCode_NamesAnEarlierCommand_AndItsEscapeNamesNone()
     {
         var job = WithTask(new JobTask("t") { Commands = { new Command("netrender", "%srv(host)") } });
+        Assert.Contains("%srv(host) in the command line (task \"t\", command 1) names no command of the job: no command has -id srv",
+            Refusal(job), StringComparison.Ordinal);
 
-        Assert.Contains("not supported yet: the substitution %srv(host)", Refusal(job), StringComparison.Ordinal);
+        job = WithTask(new JobTask("t") { Commands = { new Command("netrender", "%srv(-host)"), new Command("serve") { Id = "srv" } } });
+        Assert.Contains("which is not sure to have run before it", Refusal(job), StringComparison.Ordinal);
+
+        job = WithTask(new JobTask("t") { Commands = { new Command("serve") { Id = "srv" }, new Command("netrender", "%srv(-host)") } });
+        job.Validate();
+        job = WithTask(new JobTask("t") { Commands = { new Command("x") { RefersTo = "nowhere" } } });
+        Assert.Contains("-refersto nowhere (task \"t\", command 1) names no command of the job", Refusal(job), StringComparison.Ordinal);
         job = WithTask(new JobTask("t") { Commands = { new Command("render", "-job", "%%srv(host)", "%j", "%04d", "%h") } });
         job.Validate();
     }

@@ -151,7 +151,7 @@ public static class JobShapes
                 AtMost = s.AtMost,
                 SerialSubtasks = s.Serial,
                 Metadata = s.Metadata,
-                Commands = [.. s.Commands.Select(Command)],
+                Commands = WithRefersTo([.. s.Commands.Select(Command)], s.Commands),
                 Cleanup = [.. s.Cleanup.Select(Command)],
                 Chaser = [.. s.Chaser],
                 Preview = [.. s.Preview],
@@ -182,6 +182,15 @@ public static class JobShapes
             return task;
         }
 
+        // A -refersto names the -id of a command sure to have run before it: here the latest earlier one of its task.
+        private static List<Command> WithRefersTo(List<Command> commands, IReadOnlyList<CommandShape> shapes)
+        {
+            for (var k = 1; k < commands.Count; k++)
+                if (shapes[k].RefersToSeed is not null && commands[..k].LastOrDefault(c => c.Id is not null) is { } earlier)
+                    commands[k].RefersTo = earlier.Id;
+            return commands;
+        }
+
         private Command Command(CommandShape s)
         {
             var n = ++_commands;
@@ -198,7 +207,6 @@ public static class JobShapes
                 AtMost = s.AtMost,
                 Metadata = s.Metadata,
                 Id = s.IdSeed is null ? null : Key($"c{n}:", s.IdSeed),
-                RefersTo = s.RefersToSeed is null ? null : Key("r:", s.RefersToSeed),
             };
         }
 

@@ -67,23 +67,43 @@ public sealed class CommandSubstitutionTests
     public void Expand_GivesOneForRecover_WhenTheCommandResumesARunItsBladeCutOff() =>
         Assert.Equal("prman -recover 1", CommandSubstitution.Expand("prman -recover %r", On("nfs", resuming: true)));
 
-    [Theory]
-    [InlineData("netrender %srv1(host)", "%srv1(host)")]
-    [InlineData("%first_pass(-host)", "%first_pass(-host)")]
-    [InlineData("%%srv1(host) then %srv2(-host)", "%srv2(-host)")]
-    public void FindUnsupported_NamesTheFirstTractorCodeFurrowDoesNotReplace(string word, string expected) =>
-        Assert.Equal(expected, CommandSubstitution.FindUnsupported(word));
+    private static readonly Dictionary<string, string> Hosts = new() { ["srv1"] = "render03", ["first_pass"] = "render11", ["h1"] = "render05" };
 
     [Theory]
-    [InlineData("%D(X:/a) %h %n %r %%")]
-    [InlineData("date +%H %j %t %c %R %q")]
-    [InlineData("%%H %%j %%srv1(host)")]
-    [InlineData("frame.%04d.exr +%Y %s %d %m")]
-    [InlineData("%D(host)")]
-    [InlineData("no codes")]
-    [InlineData("ends with %")]
-    public void FindUnsupported_AcceptsWhatFurrowReplacesAndWhatIsNoTractorCode(string word) =>
-        Assert.Null(CommandSubstitution.FindUnsupported(word));
+    [InlineData("netrender %srv1(host)", "netrender render03")]
+    [InlineData("%first_pass(-host) -f a.rib", "-h render11 -f a.rib")]
+    [InlineData("--from=%srv1(host):%h", "--from=render03:render07")]
+    [InlineData("%%srv1(host) then %srv1(-host)", "%srv1(host) then -h render03")]
+    [InlineData("%h1(host)", "render05")] // an ID is read before the one-letter codes
+    [InlineData("%h1 %srv1(hosts)", "render071 %srv1(hosts)")]
+    [InlineData("%D(host)", "host")]
+    public void Expand_ReplacesAnotherCommandsHostCodes_ByTheHostOfThatCommandsLatestRun(string word, string expected) =>
+        Assert.Equal(expected, CommandSubstitution.Expand(word, On("nfs") with { Hosts = Hosts }));
+
+    [Fact]
+    public void ExpandArgv_MakesAWordThatIsAnotherCommandsHostPairsAloneTwoArguments() =>
+        Assert.Equal(["netrender", "-h", "render03", "-x=-h render11", "%srv1(-host)", "render03"],
+            CommandSubstitution.ExpandArgv(["netrender", "%srv1(-host)", "-x=%first_pass(-host)", "%%srv1(-host)", "%srv1(host)"],
+                On("nfs") with { Hosts = Hosts }));
+
+    [Fact]
+    public void Expand_WithoutTheHostOfACodesId_ThrowsRatherThanPassingTheCodeOn()
+    {
+        var error = Assert.Throws<ArgumentException>(() => CommandSubstitution.Expand("netrender %other(host)", On("nfs") with { Hosts = Hosts }));
+        Assert.Contains("%other(host)", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => CommandSubstitution.Expand("%srv1(host)", On("nfs")));
+    }
+
+    [Theory]
+    [InlineData("netrender %srv1(host)", "srv1:False:%srv1(host)")]
+    [InlineData("%first_pass(-host)", "first_pass:True:%first_pass(-host)")]
+    [InlineData("%%srv1(host) then %srv2(-host)%a.b-c(host)", "srv2:True:%srv2(-host) a.b-c:False:%a.b-c(host)")]
+    [InlineData("%D(X:/a) %h %n %r %% %D(host)", "")]
+    [InlineData("date +%H %j %t %c %R %q %1x(host) %_x(host)", "")]
+    [InlineData("%%H %%j %%srv1(host) %srv1(host %srv1()", "")]
+    [InlineData("ends with %", "")]
+    public void HostCodes_AreTheCodesNamingAnotherCommand_NotHiddenByPercentPercent(string word, string expected) =>
+        Assert.Equal(expected, string.Join(' ', CommandSubstitution.HostCodes(word).Select(c => $"{c.Id}:{c.Pairs}:{c.Text}")));
 
     [Theory]
     [InlineData(null, "linux", "nfs")]

@@ -320,4 +320,74 @@ public sealed class JobCompilerTests
         Assert.Null(compiled.Error);
         Assert.Equal([false, true], compiled.Job!.Tasks.Single().Commands.Select(c => c.SameHost));
     }
+
+    [Fact]
+    public void Compile_AcceptsHostCodesNamingACommandSureToHaveRunBefore_AndKeepsThemInTheCommandLine()
+    {
+        var job = Compiles("""
+            Job -title {j} -whendone {mail -s %srv(host) comp} -postscript { RemoteCmd {report} {%serial(host)} } -subtasks {
+                Task {parent} -subtasks {
+                    Task {child} -subtasks {
+                        Task {grandchild} -cmds { RemoteCmd -id srv {serve} }
+                    }
+                } -cmds {
+                    RemoteCmd -id first {prep}
+                    RemoteCmd {netrender} {%srv(-host)} {%first(host)}
+                }
+                Task {user} -subtasks { Instance {child} } -cmds { RemoteCmd -refersto srv {ask} {%srv(host)} }
+                Task {s} -serialsubtasks 1 -subtasks {
+                    Task {s1} -cmds { RemoteCmd -id serial {one} }
+                    Task {s2} -cmds { RemoteCmd {two} {%serial(host)} }
+                }
+            }
+            """);
+        Assert.Equal(["netrender", "%srv(-host)", "%first(host)"], job.Tasks[0].Commands[1].Argv);
+        Assert.Equal("srv", job.Tasks.Single(t => t.Title == "user").Commands[0].RefersTo);
+    }
+
+    [Theory]
+    [InlineData("Task {a} -cmds { RemoteCmd -id x {a} }\n Task {b} -subtasks { Task {c} -cmds { RemoteCmd {c} {%x(host)} } }", "not sure to have run")]
+    [InlineData("Task {p} -subtasks { Task {c} -cmds { RemoteCmd {c} {%x(host)} } } -cmds { RemoteCmd -id x {p} }", "not sure to have run")]
+    [InlineData("Task {s} -subtasks { Task {s1} -cmds { RemoteCmd -id x {a} }; Task {s2} -cmds { RemoteCmd {b} {%x(host)} } }", "not sure to have run")]
+    [InlineData("Task {t} -cmds { RemoteCmd {a} {%x(host)} } -cleanup { RemoteCmd -id x {b} }", "not sure to have run")]
+    [InlineData("Task {t} -cmds { RemoteCmd -id x {a}; RemoteCmd -id x {b}; RemoteCmd {c} {%x(host)} }", "2 commands of the job have -id x")]
+    [InlineData("Task {t} -cmds { RemoteCmd -id x {a} } -cleanup { RemoteCmd -id x {b} }\n Task {u} -cmds { RemoteCmd -refersto x {c} }", "cannot tell which")]
+    [InlineData("Task {a} -cmds { RemoteCmd -id x {a} }\n Task {b} -cmds { RemoteCmd -refersto x {b} }", "-refersto x (task \"b\", command 1) names the command of -id x (task \"a\", command 1), which is not sure to have run")]
+    [InlineData("Task {a} -cmds { RemoteCmd -id x -refersto x {a} }", "-refersto x (task \"a\", command 1) names the command itself")]
+    public void Compile_RefusesHostCodesNamingACommandNotSureToHaveRunBefore_OrAnAmbiguousId(string tasks, string message) =>
+        Assert.Contains(message, Refuses($"Job -title {{j}} -subtasks {{\n {tasks}\n}}"), StringComparison.Ordinal);
+
+    [Fact]
+    public void Compile_PlacesARefusedHostCodeOfWhenErrorAtTheJobsOption_AndOneInTheJsonFormAtItsArgv()
+    {
+        var script = ScriptAssert.Parses("Job -title {j}\\\n  -whenerror {mail -s %nope(host) comp} -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        Assert.Equal("test.alf:2:3: %nope(host) in the command line (the job's -whenerror) names no command of the job: no command has -id nope",
+            JobCompiler.Compile(script).Error);
+
+        var json = JobJson.Deserialize("""
+            { "title": "j", "subtasks": [ { "kind": "task", "title": "t", "commands": [
+                { "argv": ["netrender", "%srv(-host)"] }, { "argv": ["serve"], "id": "srv" } ] } ] }
+            """, "j.json");
+        Assert.True(json.Succeeded, json.Error?.ToString());
+        Assert.StartsWith("j.json:2:", JobCompiler.Compile(json.Job).Error, StringComparison.Ordinal);
+        Assert.Contains("$.subtasks[0].commands[0].argv", JobCompiler.Compile(json.Job).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CompileExpansion_HoldsHostCodesToTheExpansionsOwnCommands()
+    {
+        var expansion = AlfredParser.ParseExpansion("Task {a} -cmds { RemoteCmd -id x {a}; RemoteCmd {b} {%x(host)} }\nTask {b} -cmds { RemoteCmd {c} {%y(host)} }",
+            "J1 T2 expand output", ScriptLimits.Default).GetJobOrThrow();
+        Assert.StartsWith("J1 T2 expand output:2:", JobCompiler.CompileExpansion(expansion, 2, 5, 10).Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("LRongeart__.nuke__nuke_path_test.alf")]
+    [InlineData("LRongeart__.nuke__working_format_test.alf")]
+    public void Compile_KeepsARefersToNamingItsTasksId_AsGeneratedScriptsWriteIt(string name)
+    {
+        var compiled = JobCompiler.Compile(ScriptAssert.Parses(CorpusFiles.Read(name), name));
+        Assert.Null(compiled.Error);
+        Assert.Contains(compiled.Job!.Commands, c => c.RefersTo == "id0001");
+    }
 }

@@ -717,6 +717,9 @@ public sealed class DispatchRulesTests
         Assert.False(DispatchRules.Fits(Job(), needs, other, null));
         // Without the pin the same blade takes it.
         Assert.True(DispatchRules.Fits(Job(), Needs(), other, null));
+        // A -refersto pin names the command that ran there.
+        var referred = Refused(WaitKind.SameHost, needs: needs with { PinnedBy = "command T2 C3 (-refersto srv)" }, blade: other);
+        Assert.Equal("render08: is not render07, the blade that ran command T2 C3 (-refersto srv)", referred.ToString());
     }
 
     [Fact]
@@ -730,6 +733,8 @@ public sealed class DispatchRulesTests
     [Fact]
     public void SameHostWait_NamesTheBlade_TheOption_AndWhatHoldsTheBladeBack()
     {
+        Assert.Equal("waits for blade render07, which ran command T2 C3 (-refersto srv), and render07 is down",
+            DispatchRules.SameHostWait("render07", "is down", "command T2 C3 (-refersto srv)").Text);
         Assert.Equal("waits for blade render07, which ran the task's previous command (-samehost)",
             DispatchRules.SameHostWait("render07", null).Text);
         Assert.Equal("waits for blade render07, which ran the task's previous command (-samehost), and render07 is nimby (tq unnimby render07)",
