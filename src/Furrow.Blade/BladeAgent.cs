@@ -37,6 +37,7 @@ public sealed class BladeAgent
     private KeeperMessage? _keeperLeft;
     private bool _tookOver;
     private readonly CancellationTokenSource _stopping = new();
+    private int _runningAtStop;
     private int _stopRequests;
 
     /// <param name="journal">The journal in the blade's state directory, opened by <see cref="StateDirectoryLock"/>'s holder.</param>
@@ -87,6 +88,9 @@ public sealed class BladeAgent
     public void RequestStop()
     {
         var count = Interlocked.Increment(ref _stopRequests);
+        // Counted before they are ended: by the time the wind-down says how many ran, they may have exited.
+        if (count == 1)
+            Volatile.Write(ref _runningAtStop, _runner.RunningCount);
         if (count == 1)
             _stopping.Cancel();
         if (count > 1 || !_options.Drain)
@@ -178,7 +182,7 @@ public sealed class BladeAgent
     // finishing on their own when draining), then give the reporter a while to deliver their results.
     private async Task WindDownAsync(CancellationToken cancellationToken)
     {
-        BladeLog.Stopping(_logger, _options.Name, _runner.RunningCount, _options.Drain);
+        BladeLog.Stopping(_logger, _options.Name, Volatile.Read(ref _stopRequests) > 0 ? Volatile.Read(ref _runningAtStop) : _runner.RunningCount, _options.Drain);
         await _runner.WhenIdleAsync(cancellationToken);
         using var delivery = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         delivery.CancelAfter(_options.StopDeliveryTimeout);

@@ -32,7 +32,7 @@ internal static partial class EngineLog
     [LoggerMessage(2002, LogLevel.Information, "Loaded {Jobs} unfinished jobs, {Ready} tasks ready, {Running} invocations running on blades")]
     public static partial void FarmLoaded(ILogger logger, int jobs, int ready, int running);
 
-    [LoggerMessage(2004, LogLevel.Information, "Rebuilt the farm from the job database in {TotalMs} ms (read {ReadMs} ms with jobs built alongside, {BuildMs} ms more to build the last, logs {LogsMs} ms)")]
+    [LoggerMessage(2006, LogLevel.Information, "Rebuilt the farm from the job database in {TotalMs} ms (read {ReadMs} ms with jobs built alongside, {BuildMs} ms more to build the last, logs {LogsMs} ms)")]
     public static partial void FarmRebuilt(ILogger logger, long totalMs, long readMs, long buildMs, long logsMs);
 
     [LoggerMessage(2005, LogLevel.Information, "Returned {FreedMb} MB to the system after jobs left memory ({HeldMb} MB held now; collection took {PauseMs} ms)")]

@@ -132,6 +132,8 @@ public sealed class BladeLifecycleTests
         Assert.Empty(await site.Client.BlocklistAsync(jid));
         Assert.Contains("ended by blade leaving", await site.Client.TaskLogAsync(jid, 1));
         Assert.Contains("stopped", leaving.Output);
+        // Counted as it was asked to stop, before its command was ended.
+        Assert.Contains("1 command(s) running, drain False", leaving.Output);
         // It said it was going: shown as stopped at once, not up until the 600 s silence timeout.
         Assert.Equal("stopped", (await site.Client.BladesAsync()).Single(b => b.Name == "leaving").Status);
         GC.KeepAlive(rescuer);
@@ -195,6 +197,7 @@ public sealed class BladeLifecycleTests
         draining.Send(SigTerm);
         await Eventually.WaitUntilAsync(() => Task.FromResult(draining.Output.Contains("stopping", StringComparison.Ordinal)), Patience,
             () => "the blade to say it is stopping: " + draining.Output);
+        Assert.Contains("1 command(s) running, drain True", draining.Output);
         Assert.True(IsRunning(first.Shell), "a draining blade leaves its command running");
         Assert.False(draining.HasExited, "a draining blade waits for its command");
 

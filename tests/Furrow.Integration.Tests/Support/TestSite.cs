@@ -169,7 +169,11 @@ public sealed class TestSite : IAsyncDisposable
 
     public Task<JobRow> WaitForJobAsync(long jid, Func<JobRow, bool> condition, TimeSpan timeout, string what) =>
         Eventually.WaitForAsync(async () => (await Client.JobsAsync($"jid={jid}", archived: true)).SingleOrDefault(j => condition(j)),
-            timeout, () => $"J{jid} to be {what}; engine output:\n{EngineProcess?.Output}");
+            timeout, () => $"J{jid} to be {what}; engine output:\n{EngineProcess?.Output}{BladeOutputs()}");
+
+    // Each blade's output (a blade started again shows the adoption it did or did not do), the last 20,000 characters.
+    private string BladeOutputs() => string.Concat(_processes.Where(p => p != EngineProcess).Select((p, i) =>
+        $"\nblade process {i + 1} (pid {p.Pid}){(p.HasExited ? ", exited" : "")} output:\n{(p.Output.Length > 20_000 ? "..." + p.Output[^20_000..] : p.Output)}"));
 
     private FurrowProcess Track(FurrowProcess process)
     {
