@@ -26,6 +26,13 @@ public sealed class ApiErrorTests
         await AssertProblemAsync(await http.DeleteAsync("api/v1/jobs"), 405, "DELETE is not allowed on /api/v1/jobs");
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=prority%3D3"), 400, "unknown attribute 'prority'");
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?sortby=-nope"), 400, "unknown attribute 'nope'");
+        // Words a column never holds and numbers it cannot hold would match nothing: refused naming them, as tq shows.
+        await AssertProblemAsync(await http.GetAsync("api/v1/tasks?q=state%3Dbogus"), 400,
+            "expected one of blocked, ready, active, done, error for 'state', got 'bogus' at column 7");
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=state%3DDone"), 400, "got 'Done' at column 7 (did you mean 'done'?)");
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=paused%3Dyes"), 400, "expected true or false (or 1 or 0) for 'paused', got 'yes'");
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=jid%3E99999999999999999999999"), 400,
+            "expected a number from -9223372036854775808 to 9223372036854775807 for 'jid', got '99999999999999999999999'");
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?limit=lots"), 400, "bad limit 'lots'");
         await AssertProblemAsync(await http.GetAsync("api/v1/query/jobs?cols=jid,etalevel"), 400, "not recorded by Furrow: etalevel");
         await AssertProblemAsync(await http.GetAsync("api/v1/query/nothing?cols=jid"), 400, "unknown table 'nothing'");

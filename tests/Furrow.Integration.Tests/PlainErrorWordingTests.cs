@@ -45,6 +45,26 @@ public sealed class PlainErrorWordingTests
             AssertPlain(message);
         }
 
+        // What the alfred reader refuses, the JSON form refuses too, at its place: an empty command line, a key given
+        // twice (not the last one winning), nesting past ScriptMaxDepth (not the reader's "maximum configured depth").
+        const string level = "{\"kind\": \"task\", \"title\": \"t\", \"subtasks\": [";
+        foreach (var (json, expected) in new (string, string)[]
+        {
+            ("{\"title\": \"a\", \"subtasks\": [{\"kind\": \"task\", \"title\": \"t\", \"commands\": [{\"kind\": \"remote\", \"argv\": []}]}]}",
+                "1:92: a remote command has an empty command line: \"argv\" takes the program and its arguments, such as [\"prman\", \"frame.rib\"] (at $.subtasks[0].commands[0].argv)"),
+            ("{\"title\": \"x\", \"title\": \"y\"}", "1:16: duplicate key \"title\": a key may be given once"),
+            ("{\"title\": \"deep\", \"subtasks\": [" + string.Concat(Enumerable.Repeat(level, 260)) + string.Concat(Enumerable.Repeat("]}", 260)) + "]}",
+                "braces and brackets nested more than 520 deep (the JSON form's limit for ScriptMaxDepth 256"),
+        })
+        {
+            using var spooled = await http.PostAsync("api/v1/jobs?user=tester", new StringContent(json, Encoding.UTF8, "application/json"));
+            var body = await spooled.Content.ReadAsStringAsync();
+            Assert.True(spooled.StatusCode == HttpStatusCode.BadRequest, body);
+            var message = JsonDocument.Parse(body).RootElement.GetProperty("msg").GetString()!;
+            Assert.Contains(expected, message);
+            AssertPlain(message);
+        }
+
         // Furrow's own form with a bad value is an error to show (400), not a reason for tractor-spool to fall back.
         using (var jspool = await http.PostAsync("Tractor/jspool?q=newjob&hnm=h&jobOwner=tester&format=JSON",
             new StringContent("{\"title\": \"a\", \"subtasks\": [{\"title\": \"t\"}]}", Encoding.UTF8, "application/json")))

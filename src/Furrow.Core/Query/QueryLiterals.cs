@@ -15,7 +15,17 @@ internal static partial class QueryLiterals
         expected = "";
         switch (column.Type)
         {
-            case QueryColumnType.Int or QueryColumnType.Float or QueryColumnType.IntList:
+            case QueryColumnType.Int or QueryColumnType.IntList:
+                // A whole-number column holds 64-bit integers: a number past them would compare as a float and quietly
+                // match nothing (or everything), so it is refused naming the bounds.
+                if (TryParseNumber(text, out value) && (value.Kind == QueryValueKind.Int || Math.Abs(value.AsFloat) < IntegerBound))
+                    return true;
+                expected = value.Kind == QueryValueKind.Float
+                    ? $"a number from {long.MinValue} to {long.MaxValue}"
+                    : "a number (units s m h d w or B K M G T P allowed)";
+                value = default;
+                return false;
+            case QueryColumnType.Float:
                 if (TryParseNumber(text, out value))
                     return true;
                 expected = "a number (units s m h d w or B K M G T P allowed)";
@@ -38,13 +48,20 @@ internal static partial class QueryLiterals
                 }
 
                 value = default;
-                expected = "true or false";
+                expected = "true or false (or 1 or 0)";
+                return false;
+            case QueryColumnType.String when column.Words is { } words && !words.Contains(text, StringComparer.Ordinal):
+                value = default;
+                expected = $"one of {string.Join(", ", words)}";
                 return false;
             default:
                 value = QueryValue.From(text);
                 return true;
         }
     }
+
+    // 2^63: the first magnitude a long cannot hold.
+    private const double IntegerBound = 9223372036854775808.0;
 
     /// <summary>A number, optionally with a time unit (s m h d w, in seconds) or a byte unit (B K M G T P, 1024-based).</summary>
     public static bool TryParseNumber(string text, out QueryValue value)
@@ -91,14 +108,18 @@ internal static partial class QueryLiterals
         _ => 0,
     };
 
+    /// <summary>
+    /// `true` or `1`, `false` or `0` (the words in any case), the values Furrow writes for a boolean column; any other
+    /// word (`yes`, `on`, `t`) is refused rather than read as a guess.
+    /// </summary>
     public static bool TryParseBool(string text, out bool value)
     {
         switch (text.ToLowerInvariant())
         {
-            case "1" or "t" or "true" or "yes" or "y" or "on":
+            case "1" or "true":
                 value = true;
                 return true;
-            case "0" or "f" or "false" or "no" or "n" or "off":
+            case "0" or "false":
                 value = false;
                 return true;
             default:

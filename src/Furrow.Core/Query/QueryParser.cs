@@ -204,7 +204,11 @@ internal sealed class QueryParser
         Next();
         if (QueryLiterals.TryConvert(token.Text, column, _context, out var value, out var expected))
             return value;
-        Fail(new QueryError(token.Column, token.Text, $"expected {expected} for '{name.Text}', got '{token.Text}'"));
+        // Stored words are lower case and compared as written, so `state=Done` is pointed at `done` rather than matched.
+        var hint = column.Words?.FirstOrDefault(w => string.Equals(w, token.Text, StringComparison.OrdinalIgnoreCase)) is { } word
+            ? $"did you mean '{word}'?"
+            : null;
+        Fail(new QueryError(token.Column, token.Text, $"expected {expected} for '{name.Text}', got '{token.Text}'", hint));
         return null;
     }
 

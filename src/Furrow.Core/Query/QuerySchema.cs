@@ -1,10 +1,19 @@
 using System.Diagnostics.CodeAnalysis;
+using Furrow.Core.Jobs;
+using Furrow.Core.Scripts;
 
 namespace Furrow.Core.Query;
 
 /// <summary>The searchable columns of one table, with Tractor's alias names; the engine fills rows under these names.</summary>
 public sealed class QuerySchema
 {
+    // Before the tables below, which static initialization reads in order. What a job's `state` holds (the store works it out: the first of these that holds, waiting when none does).
+    private static readonly string[] JobStates = ["deleted", "paused", "error", "done", "active", "waiting"];
+
+    // What the engine writes as a blade's status: up while it reports, silent past BladeSilenceTimeoutSecs, stopped when
+    // it said it was going.
+    private static readonly string[] BladeStatuses = ["up", "silent", "stopped"];
+
     private readonly Dictionary<string, QueryColumn> _columns;
     private readonly Dictionary<string, string> _aliases;
 
@@ -51,7 +60,7 @@ public sealed class QuerySchema
         T("spooltime"), T("pausetime"), T("aftertime"), T("starttime"), T("stoptime"), T("deletetime"),
         F("elapsedsecs"), F("esttotalsecs"), I("numtasks"), I("numblocked"), I("numready"), I("numactive"),
         I("numerror"), I("numdone"), I("maxtid"), I("maxcid"), S("comment"), S("metadata"), I("maxactive"),
-        B("serialsubtasks"), S("dirmap"), I("pil"), I("lastnoteid"), S("state"), S("lockedby"), B("paused"),
+        B("serialsubtasks"), S("dirmap"), I("pil"), I("lastnoteid"), E("state", JobStates), S("lockedby"), B("paused"),
     ],
         ("user", "owner"), ("username", "owner"), ("cwd", "spoolcwd"), ("pri", "priority"),
         ("spooled", "spooltime"), ("deleted", "deletetime"), ("elapsed", "elapsedsecs"),
@@ -65,7 +74,7 @@ public sealed class QuerySchema
     ["attached", "readytime", "resumeblock"],
     [
         I("jid"), I("tid"), S("title"), S("id"), S("service"), I("minslots"), I("maxslots"), IL("cids"),
-        B("serialsubtasks"), IL("ptids"), B("attached"), S("state"), T("statetime"), T("readytime"),
+        B("serialsubtasks"), IL("ptids"), B("attached"), E("state", Names<TaskState>(TaskStateNames.ToName)), T("statetime"), T("readytime"),
         T("activetime"), I("currcid"), B("haslog"), SL("preview"), SL("chaser"), F("progress"), S("metadata"),
         B("resumeblock"), I("retrycount"), S("owner"), S("blade"),
     ],
@@ -75,9 +84,10 @@ public sealed class QuerySchema
     public static QuerySchema Commands { get; } = new(QueryTable.Commands, "command",
     ["resumewhile", "resumepin"],
     [
-        I("jid"), I("tid"), I("cid"), SL("argv"), B("local"), B("expand"), S("runtype"), S("msg"), S("service"),
+        I("jid"), I("tid"), I("cid"), SL("argv"), B("local"), B("expand"), E("runtype", Names<CommandRunType>(CommandNames.ToName)), S("msg"), S("service"),
         SL("tags"), S("id"), S("refersto"), I("minslots"), I("maxslots"), SL("envkey"), IL("retryrcodes"),
-        S("metadata"), SL("resumewhile"), B("resumepin"), S("state"), S("owner"), S("kind"),
+        S("metadata"), SL("resumewhile"), B("resumepin"), E("state", Names<CommandState>(CommandStateNames.ToName)), S("owner"),
+        E("kind", Names<CommandKind>(CommandNames.ToName)),
     ],
         ("cmdid", "cid"), ("retryrc", "retryrcodes"), ("retrycodes", "retryrcodes"), ("user", "owner"), ("username", "owner"));
 
@@ -86,7 +96,7 @@ public sealed class QuerySchema
     [
         I("jid"), I("tid"), I("cid"), I("iid"), B("current"), S("blade"), I("numslots"), SL("limits"),
         T("starttime"), T("stoptime"), I("pid"), F("rss"), F("vsz"), F("cpu"), F("elapsedapp"), F("elapsedsys"),
-        F("elapsedreal"), I("rcode"), I("retrycount"), I("resumecount"), B("resumable"), S("state"), S("owner"),
+        F("elapsedreal"), I("rcode"), I("retrycount"), I("resumecount"), B("resumable"), E("state", Names<InvocationState>(InvocationStateNames.ToName)), S("owner"),
     ],
         ("mem", "vsz"), ("utime", "elapsedapp"), ("stime", "elapsedsys"), ("wtime", "elapsedreal"), ("user", "owner"), ("username", "owner"));
 
@@ -96,7 +106,7 @@ public sealed class QuerySchema
     [
         S("name"), S("ipaddr"), I("port"), S("osname"), S("osversion"), T("boottime"), I("numcpu"), F("loadavg"),
         F("availmemory"), F("availdisk"), S("version"), S("profile"), S("nimby"), T("starttime"), I("numslots"),
-        F("udi"), S("status"), T("heartbeattime"), B("registered"),
+        F("udi"), E("status", BladeStatuses), T("heartbeattime"), B("registered"),
     ],
         ("os", "osname"), ("cores", "numcpu"), ("load", "loadavg"), ("mem", "availmemory"),
         ("availmem", "availmemory"), ("disk", "availdisk"));
@@ -137,6 +147,10 @@ public sealed class QuerySchema
     private static QueryColumn S(string name) => new(name, QueryColumnType.String);
     private static QueryColumn T(string name) => new(name, QueryColumnType.Time);
     private static QueryColumn B(string name) => new(name, QueryColumnType.Bool);
+    private static QueryColumn E(string name, string[] words) => new(name, QueryColumnType.String, Words: words);
+
+    private static string[] Names<T>(Func<T, string> name) where T : struct, Enum => Enum.GetValues<T>().Select(name).ToArray();
+
     private static QueryColumn SL(string name) => new(name, QueryColumnType.StringList);
     private static QueryColumn IL(string name) => new(name, QueryColumnType.IntList);
 }

@@ -26,9 +26,11 @@ public enum QueryColumnType
 
 /// <summary>
 /// One searchable column: its canonical name and type. <see cref="Recorded"/> is false for a column of Tractor's schema
-/// that Furrow does not keep; clauses and sorts naming it are refused.
+/// that Furrow does not keep; clauses and sorts naming it are refused. <see cref="Words"/>, for a string column that
+/// only ever holds a fixed set of words (states, run types, kinds), lists them as stored (lower case): a clause comparing
+/// it with any other word is refused naming the word, since it could match nothing.
 /// </summary>
-public sealed record QueryColumn(string Name, QueryColumnType Type, bool Recorded = true)
+public sealed record QueryColumn(string Name, QueryColumnType Type, bool Recorded = true, IReadOnlyList<string>? Words = null)
 {
     public bool IsNumeric => Type is QueryColumnType.Int or QueryColumnType.Float;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Furrow.Core.Jobs;
 
 namespace Furrow.Core.Scripts;
 
@@ -38,7 +39,8 @@ public static class JobJson
         {
             // NotSupportedException is raised for shapes the contract cannot bind, such as a task without its "kind".
             var problem = Text.JsonProblems.Describe(e, json, JobJsonContext.Default.JobSpec);
-            return ScriptParseResult.Failure(new ScriptError(fileName, problem.Line, problem.Column, problem.Message));
+            var message = DepthExceeded(e) ? NestedTooDeep(limits) : problem.Message;
+            return ScriptParseResult.Failure(new ScriptError(fileName, problem.Line, problem.Column, message));
         }
 
         if (job is null)
@@ -48,9 +50,41 @@ public static class JobJson
 
         var nullAt = FindNullElement(job);
         job.Places = new JsonPlaces(json, fileName, job, MaxJsonDepth(limits));
-        return nullAt is null
-            ? ScriptParseResult.Success(job)
-            : ScriptParseResult.Failure(new ScriptError(fileName, 1, 1, $"expected an object or value at {nullAt}, found null"));
+        if (nullAt is not null)
+            return ScriptParseResult.Failure(new ScriptError(fileName, 1, 1, $"expected an object or value at {nullAt}, found null"));
+        // As the alfred reader refuses `RemoteCmd {}`: a command with nothing to run would be spooled and fail on a blade.
+        return FindEmptyCommand(job) is { } empty
+            ? ScriptParseResult.Failure(job.Places.ErrorAt(empty, "argv",
+                $"a {empty.Kind.ToName()} command has an empty command line: \"argv\" takes the program and its arguments, such as [\"prman\", \"frame.rib\"]"))
+            : ScriptParseResult.Success(job);
+    }
+
+    // The reader's own words for nesting past MaxDepth name a depth of JSON levels the writer never set.
+    private static bool DepthExceeded(Exception e) =>
+        e is JsonException && e.Message.StartsWith("The maximum configured depth of ", StringComparison.Ordinal);
+
+    private static string NestedTooDeep(ScriptLimits limits) =>
+        $"braces and brackets nested more than {MaxJsonDepth(limits)} deep (the JSON form's limit for ScriptMaxDepth {limits.MaxDepth}: " +
+        "two for each level of tasks, and 8 for the job and a command)";
+
+    private static CommandSpec? FindEmptyCommand(JobSpec job)
+    {
+        static CommandSpec? In(List<CommandSpec> commands) => commands.Find(c => c.Argv.Count == 0);
+        if ((In(job.Cleanup) ?? In(job.Postscript)) is { } found)
+            return found;
+        // The first in the order the text gives them: a stack popped in order.
+        var pending = new Stack<TaskNode>(Enumerable.Reverse(job.Subtasks));
+        while (pending.TryPop(out var node))
+        {
+            if (node is not TaskSpec task)
+                continue;
+            if ((In(task.Commands) ?? In(task.Cleanup)) is { } inTask)
+                return inTask;
+            foreach (var child in Enumerable.Reverse(task.Subtasks))
+                pending.Push(child);
+        }
+
+        return null;
     }
 
     /// <summary>

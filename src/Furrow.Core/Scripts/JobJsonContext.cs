@@ -13,6 +13,7 @@ namespace Furrow.Core.Scripts;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
     AllowTrailingCommas = true,
+    AllowDuplicateProperties = false,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip)]
 [JsonSerializable(typeof(JobSpec))]
 internal sealed partial class JobJsonContext : JsonSerializerContext;

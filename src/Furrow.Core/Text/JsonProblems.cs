@@ -81,6 +81,17 @@ public static partial class JsonProblems
             message = $"{at}missing required key {missing.Groups["keys"].Value.Replace('\'', '"')}";
             start = end;
         }
+        else if (Duplicate().Match(reason) is { Success: true } duplicate)
+        {
+            // A key given twice would otherwise have the last one win silently; the place is the second one.
+            var key = duplicate.Groups["key"].Success ? duplicate.Groups["key"].Value : LastKey(path);
+            if (key is not null && lineBytes is not null && LastIndexOf(lineBytes, Encoding.UTF8.GetBytes($"\"{key}\""), end) is var keyAt and >= 0)
+                start = keyAt;
+            else
+                start = end;
+            var parent = ParentPath(path);
+            message = $"{(parent is null ? "" : $"at {parent}: ")}duplicate key" + (key is null ? "" : $" \"{key}\"") + ": a key may be given once";
+        }
         else
         {
             // The reader's own syntax errors name no types; only its advice about reader options is the framework's.
@@ -189,6 +200,15 @@ public static partial class JsonProblems
     private static IEnumerable<string> EnumNames(JsonTypeInfo info) =>
         Enum.GetValuesAsUnderlyingType(info.Type).Cast<object>()
             .Select(value => JsonSerializer.Serialize(Enum.ToObject(info.Type, value), info).Trim('"'));
+
+    // The key a path such as $.subtasks[0].title ends in, or null when it ends in a list position.
+    private static string? LastKey(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path.EndsWith(']'))
+            return null;
+        var dot = path.LastIndexOf('.');
+        return dot < 0 ? null : path[(dot + 1)..];
+    }
 
     private static string? ParentPath(string? path)
     {
@@ -308,6 +328,9 @@ public static partial class JsonProblems
 
     [GeneratedRegex(@"^JSON deserialization for type '.+' was missing required properties including: (?<keys>.+?)\.?$")]
     private static partial Regex MissingRequired();
+
+    [GeneratedRegex(@"^(?:Duplicate property '(?<key>.*)' encountered during deserialization(?: of type '.+')?|Deserialized object contains a duplicate '(?<key>.*)' metadata property|Duplicate properties not allowed during deserialization)\.?$")]
+    private static partial Regex Duplicate();
 
     [GeneratedRegex(@"^System\.Nullable`1\[(?<inner>.+)\]$")]
     private static partial Regex Nullable();

@@ -39,7 +39,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         var limits = options.Value.ScriptLimits;
         if (request.Text.Length > limits.MaxBytes)
             return new SpoolResult(0, $"{fileName}: the script is larger than the engine's limit of {limits.MaxBytes} bytes (ScriptMaxBytes)");
-        var parsed = request.IsJson ? JobJson.Deserialize(request.Text, fileName) : AlfredParser.Parse(request.Text, fileName, limits);
+        var parsed = request.IsJson ? JobJson.Deserialize(request.Text, fileName, limits) : AlfredParser.Parse(request.Text, fileName, limits);
         if (parsed.Error is { } syntax)
             return new SpoolResult(0, syntax.ToString());
         var spec = parsed.Job!;

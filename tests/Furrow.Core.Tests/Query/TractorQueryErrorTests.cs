@@ -258,4 +258,97 @@ public sealed class TractorQueryErrorTests
         Assert.Equal(1, error.Column);
         Assert.Equal("expected an attribute name, got '=' at column 1", error.Message);
     }
+
+    // A word an enumerated column never holds could only match nothing: refused naming the word and listing the words.
+    [Theory]
+    [InlineData("state=bogus", QueryTable.Jobs, "deleted, paused, error, done, active, waiting")]
+    [InlineData("owner=bob and state != bogus", QueryTable.Tasks, "blocked, ready, active, done, error")]
+    [InlineData("state in [done bogus]", QueryTable.Commands, "blocked, active, done, error, skipped")]
+    [InlineData("runtype=bogus", QueryTable.Commands, "regular, cleanup, post_always, post_error, post_done")]
+    [InlineData("kind=bogus", QueryTable.Commands, "remote, local, builtin")]
+    [InlineData("state=bogus", QueryTable.Invocations, "dispatched, running, done, error, retried")]
+    [InlineData("status=bogus", QueryTable.Blades, "up, silent, stopped")]
+    [InlineData("task.state=bogus", QueryTable.Invocations, "blocked, ready, active, done, error")]
+    [InlineData("job.state=bogus", QueryTable.Tasks, "deleted, paused, error, done, active, waiting")]
+    public void Parse_WordAnEnumeratedColumnNeverHolds_IsRefusedListingItsWords(string clause, QueryTable table, string words)
+    {
+        var error = Fail(clause, table);
+
+        Assert.Equal("bogus", error.Token);
+        Assert.Equal(clause.IndexOf("bogus", StringComparison.Ordinal) + 1, error.Column);
+        Assert.Contains($"expected one of {words}", error.Problem);
+        Assert.EndsWith("got 'bogus'", error.Problem);
+        Assert.Null(error.Hint);
+    }
+
+    [Theory]
+    [InlineData("state=Done", QueryTable.Tasks, "done")]
+    [InlineData("state=DONE", QueryTable.Jobs, "done")]
+    [InlineData("status='Up'", QueryTable.Blades, "up")]
+    [InlineData("state='Blade Silent'", QueryTable.Invocations, "blade silent")]
+    public void Parse_StateWordInAnotherCase_IsRefusedPointingAtTheStoredWord(string clause, QueryTable table, string word)
+    {
+        var error = Fail(clause, table);
+
+        Assert.Equal($"did you mean '{word}'?", error.Hint);
+        Assert.Contains("expected one of", error.Problem);
+    }
+
+    [Theory]
+    [InlineData("state='blade silent'", QueryTable.Invocations)]
+    [InlineData("state in [waiting paused]", QueryTable.Jobs)]
+    [InlineData("runtype=post_error and kind=local", QueryTable.Commands)]
+    [InlineData("state like DON", QueryTable.Tasks)]
+    public void Parse_WordsAnEnumeratedColumnHolds_AreAccepted(string clause, QueryTable table) =>
+        Compile(clause, table);
+
+    [Theory]
+    [InlineData("paused=yes", QueryTable.Jobs, "yes")]
+    [InlineData("serialsubtasks=on", QueryTable.Tasks, "on")]
+    [InlineData("local=t", QueryTable.Commands, "t")]
+    [InlineData("current != maybe", QueryTable.Invocations, "maybe")]
+    [InlineData("registered=2", QueryTable.Blades, "2")]
+    public void Parse_BooleanColumnWithAnotherWord_IsRefusedNamingIt(string clause, QueryTable table, string token)
+    {
+        var error = Fail(clause, table);
+
+        Assert.Equal(token, error.Token);
+        Assert.StartsWith("expected true or false (or 1 or 0)", error.Problem);
+    }
+
+    [Theory]
+    [InlineData("paused=TRUE", true)]
+    [InlineData("paused=1", true)]
+    [InlineData("paused=false", false)]
+    [InlineData("paused=0", false)]
+    public void Parse_BooleanColumn_TakesTrueFalseOneZero(string clause, bool matchesPaused)
+    {
+        var q = Compile(clause, QueryTable.Jobs);
+
+        Assert.Equal(matchesPaused, q.Matches(Row(("paused", true))));
+        Assert.Equal(!matchesPaused, q.Matches(Row(("paused", false))));
+    }
+
+    [Theory]
+    [InlineData("jid>99999999999999999999999", QueryTable.Jobs, "99999999999999999999999")]
+    [InlineData("numtasks < -9223372036854775809", QueryTable.Jobs, "-9223372036854775809")]
+    [InlineData("afterjids in [1 1e30]", QueryTable.Jobs, "1e30")]
+    [InlineData("tid=9223372036854775808", QueryTable.Tasks, "9223372036854775808")]
+    [InlineData("numcpu > 9000000P", QueryTable.Blades, "9000000P")]
+    public void Parse_WholeNumberPastSixtyFourBits_IsRefusedNamingIt(string clause, QueryTable table, string token)
+    {
+        var error = Fail(clause, table);
+
+        Assert.Equal(token, error.Token);
+        Assert.StartsWith("expected a number from -9223372036854775808 to 9223372036854775807", error.Problem);
+        Assert.EndsWith($"got '{token}'", error.Problem);
+    }
+
+    [Theory]
+    [InlineData("jid <= 9223372036854775807", QueryTable.Jobs)]
+    [InlineData("jid > 1.5", QueryTable.Jobs)]
+    [InlineData("priority > 1e30", QueryTable.Jobs)]
+    [InlineData("availmemory > 9000000P", QueryTable.Blades)]
+    public void Parse_NumbersItsColumnCanHold_AreAccepted(string clause, QueryTable table) =>
+        Compile(clause, table);
 }

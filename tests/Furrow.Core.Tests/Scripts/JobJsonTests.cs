@@ -108,6 +108,49 @@ public sealed class JobJsonTests
         var error = JobJson.Deserialize(json, "deep.json").Error;
 
         Assert.NotNull(error);
-        Assert.Contains("depth", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("braces and brackets nested more than 520 deep (the JSON form's limit for ScriptMaxDepth 256", error.Message);
+    }
+
+    // As alfred answers a script nested past ScriptMaxDepth: in the writer's terms and at the place, not the reader's
+    // own wording ("The maximum configured depth of 520 has been exceeded").
+    [Theory]
+    [InlineData(260, 256)]
+    [InlineData(14, 10)]
+    public void Deserialize_TasksNestedPastScriptMaxDepth_AreRefusedNamingTheLimitAndPlace(int depth, int limit)
+    {
+        const string level = "{\"kind\":\"task\",\"title\":\"t\",\"subtasks\":[";
+        var json = "{\"title\":\"deep\",\"subtasks\":[" + string.Concat(Enumerable.Repeat(level, depth))
+            + string.Concat(Enumerable.Repeat("]}", depth)) + "]}";
+        var limits = new ScriptLimits { MaxDepth = limit };
+
+        var error = JobJson.Deserialize(json, "deep.json", limits).Error;
+
+        Assert.NotNull(error);
+        Assert.Equal($"braces and brackets nested more than {limit * 2 + 8} deep (the JSON form's limit for ScriptMaxDepth {limit}: " +
+            "two for each level of tasks, and 8 for the job and a command)", error.Message);
+        Assert.Equal(1, error.Line);
+        // At the object that went one level too deep: the job, its list, then two levels a task.
+        var opened = 2 + ((limit * 2 + 8 - 2) / 2);
+        Assert.Equal("{\"title\":\"deep\",\"subtasks\":[".Length + ((opened - 2) * level.Length) + 1, error.Column);
+        var shallower = "{\"title\":\"deep\",\"subtasks\":[" + string.Concat(Enumerable.Repeat(level, depth - 1))
+            + string.Concat(Enumerable.Repeat("]}", depth - 1)) + "]}";
+        Assert.Null(JobJson.Deserialize(shallower, "deep.json", limits).Error);
+    }
+
+    [Theory]
+    [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"title\": \"a\",\n \"commands\": [{\"kind\": \"remote\", \"argv\": []}]}]}",
+        2, 34, "a remote command", "$.subtasks[0].commands[0].argv")]
+    [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"title\": \"a\", \"commands\": [{\"argv\": [\"ok\"]}],\n \"subtasks\": [{\"kind\": \"task\", \"title\": \"b\", \"cleanup\": [{\"kind\": \"local\"}]}]}]}",
+        2, 58, "a local command", "$.subtasks[0].subtasks[0].cleanup[0]")]
+    [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"title\": \"a\", \"commands\": [{\"argv\": [\"ok\"]}]}], \"postscript\": [{\"argv\": []}]}",
+        1, 96, "a remote command", "$.postscript[0].argv")]
+    public void Deserialize_CommandWithEmptyCommandLine_IsRefusedAtItsPlace(string json, int line, int column, string what, string path)
+    {
+        var error = JobJson.Deserialize(json, "empty.json").Error;
+
+        Assert.NotNull(error);
+        Assert.Equal($"{what} has an empty command line: \"argv\" takes the program and its arguments, such as [\"prman\", \"frame.rib\"] (at {path})",
+            error.Message);
+        Assert.Equal((line, column), (error.Line, error.Column));
     }
 }

@@ -51,6 +51,13 @@ public sealed class JsonProblemsTests
     // A column counts characters, not the reader's UTF-8 bytes: "é" is one, an emoji is one.
     [InlineData("{\"title\": \"Szène\", \"priority\": \"abc\"}", 1, 32, "at $.priority: expected a number, not \"abc\"")]
     [InlineData("{\"title\": \"\U0001F3AC\", \"priority\": \"abc\"}", 1, 28, "at $.priority: expected a number, not \"abc\"")]
+    // A key given twice is refused at the second, rather than the last one winning; a task's "kind" too.
+    [InlineData("{\"title\": \"x\", \"title\": \"y\"}", 1, 16, "duplicate key \"title\": a key may be given once")]
+    [InlineData("{\n  \"title\": \"x\",\n  \"priority\": 1,\n  \"priority\": 2\n}", 4, 3, "duplicate key \"priority\": a key may be given once")]
+    [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"title\": \"a\", \"title\": \"b\"}]}", 1, 46, "at $.subtasks[0]: duplicate key \"title\"")]
+    [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"title\": \"a\", \"commands\": [{\"argv\": [\"a\"], \"argv\": [\"b\"]}]}]}", 1, 75,
+        "at $.subtasks[0].commands[0]: duplicate key \"argv\"")]
+    [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"kind\": \"task\", \"title\": \"a\"}]}", 1, 32, "at $.subtasks[0]: duplicate key \"kind\": a key may be given once")]
     public void JobForm_ProblemsAreSaidInPlainWords(string json, int line, int column, string message)
     {
         var error = JobJson.Deserialize(json, "j.json").Error;

@@ -311,6 +311,15 @@ def check_bad_clause_column_and_sort_name_the_token(ctx):
     refused(c.transaction("db", {"q": "tractorselect('nosuchtable', '', '', '', NULL, 'f', 'None')"}), "nosuchtable")
     refused(c.transaction("db", {"q": "tractorselect('job', '', '', '', NULL, 'f')"}), "7 arguments")
     refused(c.transaction("db", {"q": "tractorselect('job', 'owner=''x, '', '', NULL, 'f', 'None')"}))
+    # Words a column never holds, and numbers it cannot hold, would match nothing (or everything): refused by name.
+    refused(c.select("task", "state=bogus", ["jid"]), "'bogus'", "blocked, ready, active, done, error")
+    refused(c.select("task", "state=Done", ["jid"]), "'Done'", "did you mean 'done'?")
+    refused(c.select("job", "state in [paused bogus]", ["jid"]), "'bogus'", "waiting")
+    refused(c.select("command", "runtype=bogus", ["jid"]), "'bogus'", "post_always")
+    refused(c.select("invocation", "state=bogus", ["jid"]), "'bogus'", "running")
+    refused(c.select("blade", "status=bogus", ["name"]), "'bogus'", "up, silent, stopped")
+    refused(c.select("job", "paused=yes", ["jid"]), "'yes'", "true or false")
+    refused(c.select("job", "jid>99999999999999999999999", ["jid"]), "'99999999999999999999999'", "9223372036854775807")
 
 
 def check_injection_in_the_where_finds_nothing_and_harms_nothing(ctx):
