@@ -30,7 +30,7 @@ public sealed class ApiErrorTests
         await AssertProblemAsync(await http.GetAsync("api/v1/tasks?q=state%3Dbogus"), 400,
             "expected one of blocked, ready, active, done, error for 'state', got 'bogus' at column 7");
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=state%3DDone"), 400, "got 'Done' at column 7 (did you mean 'done'?)");
-        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=paused%3Dyes"), 400, "expected true or false (or 1 or 0) for 'paused', got 'yes'");
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=paused%3Dmaybe"), 400, "expected true or false (or t, yes, y, on, 1 / f, no, n, off, 0) for 'paused', got 'maybe'");
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?q=jid%3E99999999999999999999999"), 400,
             "expected a number from -9223372036854775808 to 9223372036854775807 for 'jid', got '99999999999999999999999'");
         await AssertProblemAsync(await http.GetAsync("api/v1/jobs?limit=lots"), 400, "bad limit 'lots'");

@@ -48,7 +48,7 @@ internal static partial class QueryLiterals
                 }
 
                 value = default;
-                expected = "true or false (or 1 or 0)";
+                expected = "true or false (or t, yes, y, on, 1 / f, no, n, off, 0)";
                 return false;
             case QueryColumnType.String when column.Words is { } words && !words.Contains(text, StringComparer.Ordinal):
                 value = default;
@@ -109,17 +109,18 @@ internal static partial class QueryLiterals
     };
 
     /// <summary>
-    /// `true` or `1`, `false` or `0` (the words in any case), the values Furrow writes for a boolean column; any other
-    /// word (`yes`, `on`, `t`) is refused rather than read as a guess.
+    /// The words PostgreSQL takes for a boolean, which is what a clause such as `paused=t` meets on Tractor's engine:
+    /// `true`, `t`, `yes`, `y`, `on`, `1` and `false`, `f`, `no`, `n`, `off`, `0`, in any case. Any other word (`maybe`,
+    /// `2`) is refused rather than read as a guess.
     /// </summary>
     public static bool TryParseBool(string text, out bool value)
     {
         switch (text.ToLowerInvariant())
         {
-            case "1" or "true":
+            case "1" or "true" or "t" or "yes" or "y" or "on":
                 value = true;
                 return true;
-            case "0" or "false":
+            case "0" or "false" or "f" or "no" or "n" or "off":
                 value = false;
                 return true;
             default:

@@ -303,9 +303,9 @@ public sealed class TractorQueryErrorTests
         Compile(clause, table);
 
     [Theory]
-    [InlineData("paused=yes", QueryTable.Jobs, "yes")]
-    [InlineData("serialsubtasks=on", QueryTable.Tasks, "on")]
-    [InlineData("local=t", QueryTable.Commands, "t")]
+    [InlineData("paused=maybe", QueryTable.Jobs, "maybe")]
+    [InlineData("serialsubtasks=enabled", QueryTable.Tasks, "enabled")]
+    [InlineData("local=tr", QueryTable.Commands, "tr")]
     [InlineData("current != maybe", QueryTable.Invocations, "maybe")]
     [InlineData("registered=2", QueryTable.Blades, "2")]
     public void Parse_BooleanColumnWithAnotherWord_IsRefusedNamingIt(string clause, QueryTable table, string token)
@@ -313,7 +313,7 @@ public sealed class TractorQueryErrorTests
         var error = Fail(clause, table);
 
         Assert.Equal(token, error.Token);
-        Assert.StartsWith("expected true or false (or 1 or 0)", error.Problem);
+        Assert.StartsWith("expected true or false (or t, yes, y, on, 1 / f, no, n, off, 0)", error.Problem);
     }
 
     [Theory]
@@ -321,7 +321,15 @@ public sealed class TractorQueryErrorTests
     [InlineData("paused=1", true)]
     [InlineData("paused=false", false)]
     [InlineData("paused=0", false)]
-    public void Parse_BooleanColumn_TakesTrueFalseOneZero(string clause, bool matchesPaused)
+    [InlineData("paused=t", true)]
+    [InlineData("paused=Yes", true)]
+    [InlineData("paused=y", true)]
+    [InlineData("paused=on", true)]
+    [InlineData("paused=f", false)]
+    [InlineData("paused=NO", false)]
+    [InlineData("paused=n", false)]
+    [InlineData("paused=off", false)]
+    public void Parse_BooleanColumn_TakesPostgresBooleanWords(string clause, bool matchesPaused)
     {
         var q = Compile(clause, QueryTable.Jobs);
 
