@@ -292,6 +292,10 @@ internal static class TractorQueue
             if (problem is not null)
                 return null;
             var cids = Ids(call, "cid", out problem);
+            // A job named twice is that job once (jid=51&jid=51... is one job, not a clause of thousands of values); with
+            // tid= or cid= the jids may pair with them one to one, so they are kept as given.
+            if (tids is null && cids is null)
+                jids = [.. jids.Distinct()];
             return problem is null ? new Targets(jids, tids, cids) : null;
         }
 
@@ -348,17 +352,21 @@ internal static class TractorQueue
             : Jids.Count == 1 ? Tids.Select(t => (Jids[0], t, $"J{Jids[0]} T{t}"))
             : Jids.Zip(Tids, (j, t) => (j, t, $"J{j} T{t}"));
 
+        // Ids as a message lists them: the first 20, then how many more.
+        private static string Listed(IReadOnlyList<long> ids) =>
+            string.Join(", ", ids.Take(20)) + (ids.Count > 20 ? $" and {ids.Count - 20} more" : "");
+
         public string NothingMatched()
         {
-            var jobs = Jids.Count == 1 ? $"job {Jids[0]}" : $"jobs {string.Join(", ", Jids)}";
+            var jobs = Jids.Count == 1 ? $"job {Jids[0]}" : $"jobs {Listed(Jids)}";
             return Subset switch
             {
                 "active" => $"{jobs}: no active task (or no such job)",
                 "deleted" => $"no deleted {jobs} (only a deleted job can be restored)",
                 _ when Cids is not null && Tids is not null =>
-                    $"no command {string.Join(", ", Cids)} in task{(Tids.Count == 1 ? "" : "s")} {string.Join(", ", Tids)} of {jobs}",
-                _ when Cids is not null => $"no command {string.Join(", ", Cids)} in {jobs}",
-                _ when Tids is not null => $"no task {string.Join(", ", Tids)} in {jobs}",
+                    $"no command {Listed(Cids)} in task{(Tids.Count == 1 ? "" : "s")} {Listed(Tids)} of {jobs}",
+                _ when Cids is not null => $"no command {Listed(Cids)} in {jobs}",
+                _ when Tids is not null => $"no task {Listed(Tids)} in {jobs}",
                 _ => $"no {jobs}",
             };
         }
