@@ -60,6 +60,58 @@ public sealed class ClientLimitsTests
     }
 
     [Fact]
+    public async Task TractorsUrls_AreLimitedPerCallerAsTheNativeApiIs_AndRefusedInTractorsShape()
+    {
+        await using var site = new TestSite();
+        await site.AddEngineSettingsAsync("\"UserRequestsPerSecond\": 1, \"UserRequestBurst\": 3");
+        var anaPassword = site.AddAccount("ana");
+        var bobPassword = site.AddAccount("bob");
+        await site.StartEngineAsync();
+        var anaTsid = await site.LoginAsync("ana", anaPassword);
+        var bobTsid = await site.LoginAsync("bob", bobPassword);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+
+        // ana's tsid on ctrl, queue and db alike: one allowance, the first refusal Tractor's {"rc", "msg"} naming the setting.
+        string[] calls = [$"Tractor/ctrl?q=status&tsid={anaTsid}", $"Tractor/queue?q=jretire&jid=987654&tsid={anaTsid}",
+            $"Tractor/db?q=nosuchquery&tsid={anaTsid}"];
+        var refused = await FirstRefusalAsync(http, calls);
+        Assert.Equal("application/json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {refused.Headers.RetryAfter}");
+        using (var body = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(["rc", "msg"], body.RootElement.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(429, body.RootElement.GetProperty("rc").GetInt32());
+            Assert.Contains("user ana", body.RootElement.GetProperty("msg").GetString());
+            Assert.Contains("UserRequestsPerSecond", body.RootElement.GetProperty("msg").GetString());
+        }
+        // bob has his own allowance.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"Tractor/ctrl?q=status&tsid={bobTsid}")).StatusCode);
+
+        // Calls without a login (each answered 401) are counted by address.
+        refused = await FirstRefusalAsync(http, ["Tractor/ctrl?q=status"]);
+        Assert.Contains("without a login", await refused.Content.ReadAsStringAsync());
+
+        // A login refused by the login limit says "tsid": null, as every refused Tractor login does.
+        var login = await FirstRefusalAsync(http, ["Tractor/monitor?q=login&user=ana&c=00"]);
+        using var loginBody = JsonDocument.Parse(await login.Content.ReadAsStringAsync());
+        Assert.Equal(JsonValueKind.Null, loginBody.RootElement.GetProperty("tsid").ValueKind);
+        Assert.Contains("too many logins", loginBody.RootElement.GetProperty("msg").GetString());
+    }
+
+    // Sends the calls in turn until one is answered 429, which it returns; fails when 60 go through.
+    private static async Task<HttpResponseMessage> FirstRefusalAsync(HttpClient http, string[] calls)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            var response = await http.GetAsync(calls[i % calls.Length]);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                return response;
+        }
+        Assert.Fail($"60 calls of {string.Join(", ", calls)} were all taken");
+        return null!;
+    }
+
+    [Fact]
     public async Task Logins_HaveTheirOwnLimitPerAddress_SaidAsSuch()
     {
         await using var site = new TestSite();

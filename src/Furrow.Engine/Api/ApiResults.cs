@@ -34,6 +34,14 @@ internal static partial class ApiResults
             return NotJsonMessage(request);
         if (error.InnerException is JsonException json)
             return NotTheJsonMessage(request, json);
+        // Kestrel's own words name its option (MinRequestBodyDataRate); the site sets it as tractor.config's keys.
+        if (error.StatusCode == StatusCodes.Status408RequestTimeout
+            && request.HttpContext.RequestServices.GetService(typeof(Microsoft.Extensions.Options.IOptions<Site.EngineOptions>))
+                is Microsoft.Extensions.Options.IOptions<Site.EngineOptions> { Value.SlowClients: var slow })
+        {
+            return $"the request body came slower than {slow.MinBytesPerSecond:0.##} bytes a second after {slow.MinRateGrace.TotalSeconds:0.##} s " +
+                "(MinClientBytesPerSec and MinClientRateGraceSecs in tractor.config): send it faster";
+        }
         var message = error.Message;
         if (message.Contains("no body was provided", StringComparison.Ordinal))
             return $"{request.Method} {request.Path} takes a JSON body (Content-Type: application/json) and none was sent";

@@ -8,7 +8,8 @@ namespace Furrow.Engine.Api;
 /// An error reply, said in the shape its caller reads: a request to Tractor's URLs (`/Tractor/...`) gets exactly
 /// `{"rc": STATUS, "msg": MESSAGE}` (application/json), as Tractor's engine answers and its clients expect, whichever part
 /// of the engine refused it (routing, a body that does not bind, a login, a rate limit, the verb); any other gets the
-/// problem document <see cref="ErrorReply"/> (application/problem+json), which carries rc and msg too.
+/// problem document <see cref="ErrorReply"/> (application/problem+json), which carries rc and msg too. A refused Tractor
+/// login also says `"tsid": null` (<see cref="TractorLogin.Refused"/>).
 /// </summary>
 internal sealed class ErrorResult(int status, string message) : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<ErrorReply>, IContentTypeHttpResult
 {
@@ -28,6 +29,8 @@ internal sealed class ErrorResult(int status, string message) : IResult, IStatus
     public Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        if (TractorRequests.IsLogin(httpContext.Request))
+            return TractorLogin.Refused(StatusCode, Value.Msg).WriteAsync(httpContext);
         return TractorRequests.IsTractor(httpContext.Request)
             ? TractorReply.Error(StatusCode, Value.Msg).WriteAsync(httpContext)
             : TypedResults.Json(Value, FurrowJsonContext.Default.ErrorReply, ContentType, StatusCode).ExecuteAsync(httpContext);

@@ -65,8 +65,11 @@ internal static class RequestRateLimiting
         };
     }
 
-    private static bool IsLogin(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == AuthEndpoints.Logins;
+    // Every Tractor URL carries the login policy (one endpoint serves all verbs), but only monitor?q=login is a login: the
+    // rest are counted per caller here, as the native API's calls are.
+    private static bool IsLogin(HttpContext context) => Tractor.TractorRequests.IsTractor(context.Request)
+        ? Tractor.TractorRequests.IsLogin(context.Request)
+        : context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == AuthEndpoints.Logins;
 
     private static Partition Of(HttpContext context, RequestRateLimits limits)
     {

@@ -69,15 +69,42 @@ internal static class MonitorParams
         }
     }
 
-    /// <summary>Parameter <paramref name="name"/> as a whole number; a 400 naming it when it is missing or not one.</summary>
+    /// <summary>
+    /// One job, task or command id as every Tractor verb reads it: ASCII digits only (no sign, space or separator), a
+    /// whole number above 0. The one parser of ids under /Tractor/, lists (<see cref="IdList"/>) included.
+    /// </summary>
+    public static bool IsId(string? text, out long value) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value > 0;
+
+    /// <summary>
+    /// A comma-joined list of ids (`51,52`, each read by <see cref="IsId"/>; no empty item, space or other separator), or
+    /// null with <paramref name="problem"/> naming the bad item.
+    /// </summary>
+    public static List<long>? IdList(string name, string text, out string? problem)
+    {
+        problem = null;
+        var ids = new List<long>();
+        foreach (var part in text.Split(','))
+        {
+            if (!IsId(part, out var id))
+            {
+                problem = $"bad {name} '{TractorCall.Shown(part)}' in {name}={TractorCall.Shown(text)}: expected whole numbers above 0, comma-joined";
+                return null;
+            }
+            ids.Add(id);
+        }
+        return ids;
+    }
+
+    /// <summary>Parameter <paramref name="name"/> as one id (<see cref="IsId"/>); a 400 naming it when it is missing or not one.</summary>
     public static TractorReply? Id(TractorCall call, string name, out long value)
     {
         var text = call.Get(name);
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 0)
+        if (IsId(text, out value))
             return null;
         return TractorReply.Error(StatusCodes.Status400BadRequest, text is null
             ? $"monitor?q={call.Q} needs {name}= (a whole number)"
-            : $"bad {name} '{text}' for monitor?q={call.Q}: expected a whole number");
+            : $"bad {name} '{TractorCall.Shown(text)}' for monitor?q={call.Q}: expected a whole number above 0");
     }
 
     /// <summary>The `jid` and `tid` parameters; a 400 naming the first missing or bad one.</summary>

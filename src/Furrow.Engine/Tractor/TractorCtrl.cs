@@ -135,10 +135,10 @@ internal static class TractorCtrl
     private static async Task<TractorReply> StatusAsync(TractorCall call)
     {
         var qlen = call.Get("qlen");
-        if (qlen is not (null or "" or "0" or "1"))
+        if (qlen is not (null or "0" or "1"))
             return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad qlen '{qlen}': ctrl?q=status takes qlen=1 (add the queue's length) or qlen=0");
         var enumq = call.Get("enumq");
-        if (enumq is not (null or "" or "0"))
+        if (enumq is not (null or "0"))
             return TractorReply.Error(enumq == "1" ? StatusCodes.Status501NotImplemented : StatusCodes.Status400BadRequest, enumq == "1"
                 ? "ctrl?q=status does not list the queue (enumq=1): qlen=1 gives its length, and `tq tasks ready` or db?q=tractorselect('task', 'ready', ...) lists it"
                 : $"bad enumq '{enumq}': ctrl?q=status takes enumq=0 only (Furrow does not list the queue here)");

@@ -66,8 +66,11 @@ internal static class TractorLogin
         });
     }
 
-    // Tractor's clients take a null tsid for a failed login, whatever the status (§2 step 5).
-    private static TractorReply Refused(int status, string message) => TractorReply.Json(w =>
+    /// <summary>
+    /// A refused login, `{"rc": STATUS, "msg": WHY, "tsid": null}` with that status: Tractor's clients take a null tsid for
+    /// a failed login, whatever the status (§2 step 5), whichever part of the engine refused it (the rate limit, a banned name).
+    /// </summary>
+    public static TractorReply Refused(int status, string message) => TractorReply.Json(w =>
     {
         w.WriteStartObject();
         w.WriteNumber("rc", status);

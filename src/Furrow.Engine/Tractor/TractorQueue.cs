@@ -145,8 +145,11 @@ internal static class TractorQueue
         foreach (var (setting, operation, extra) in steps)
         {
             var outcome = await RunAsync(call, operation, clause, extra).ConfigureAwait(false);
-            if (outcome.Failure(targets) is { } failure)
+            if (outcome.Failure(targets) is { } refusal)
+            {
+                var failure = await WithNotFoundAsync(call, targets, outcome, refusal).ConfigureAwait(false);
                 return done.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then {setting}: {failure.Message}");
+            }
             done.Add(setting);
             last = outcome;
             refusals.AddRange(outcome.Refused);
@@ -169,7 +172,7 @@ internal static class TractorQueue
     {
         var outcome = await RunAsync(call, operation, clause, []).ConfigureAwait(false);
         if (outcome.Failure(targets) is { } failure)
-            return failure;
+            return await WithNotFoundAsync(call, targets, outcome, failure).ConfigureAwait(false);
         var notFound = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
         return notFound.Error ?? Reply($"{operation} {string.Join(" ", outcome.Done)}", outcome.Done, outcome.Refused, notFound.Labels);
     }
@@ -189,6 +192,16 @@ internal static class TractorQueue
             : await MonitorParams.EachRowAsync(call, "tasks", ["jid", "tid"], targets.TaskClause(),
                 row => seen.Add((row["jid"].GetInt64(), row["tid"].GetInt64()))).ConfigureAwait(false);
         return ([.. named.Where(n => !seen.Contains((n.Jid, n.Tid))).Select(n => n.Label)], error);
+    }
+
+    // Every target refused (403, 409): the ids named that matched nothing are named too, as `not found:`, as a reply that
+    // did some names them.
+    private static async Task<TractorReply> WithNotFoundAsync(TractorCall call, Targets targets, Outcome outcome, TractorReply failure)
+    {
+        if (!outcome.Native.Ok || outcome.Refused.Count == 0)
+            return failure;
+        var (labels, error) = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
+        return error ?? (labels.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{failure.Message}; not found: {string.Join(", ", labels)}"));
     }
 
     // Done on some, refused on others (named with why), and the ids given that matched nothing named as not found.
@@ -279,6 +292,10 @@ internal static class TractorQueue
             if (problem is not null)
                 return null;
             var cids = Ids(call, "cid", out problem);
+            // A job named twice is that job once (jid=51&jid=51... is one job, not a clause of thousands of values); with
+            // tid= or cid= the jids may pair with them one to one, so they are kept as given.
+            if (tids is null && cids is null)
+                jids = [.. jids.Distinct()];
             return problem is null ? new Targets(jids, tids, cids) : null;
         }
 
@@ -286,21 +303,12 @@ internal static class TractorQueue
         private static List<long>? Ids(TractorCall call, string name, out TractorReply? problem)
         {
             problem = null;
-            if (call.Get(name) is not { Length: > 0 } text)
+            if (call.Get(name) is not { } text)
                 return null;
-            var ids = new List<long>();
-            foreach (var part in text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
-                {
-                    problem = TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {name} '{part}' in {name}={text}: expected whole numbers above 0, comma-joined");
-                    return null;
-                }
-                ids.Add(id);
-            }
-            if (ids.Count == 0)
-                problem = TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {name}={text}: expected whole numbers above 0, comma-joined");
-            return problem is null ? ids : null;
+            var ids = MonitorParams.IdList(name, text, out var bad);
+            if (bad is not null)
+                problem = TractorReply.Error(StatusCodes.Status400BadRequest, bad);
+            return ids;
         }
 
         /// <summary>A 400 naming a tid= or cid= the query does not act on (whole jobs, or tasks without cid=); else null.</summary>
@@ -344,15 +352,21 @@ internal static class TractorQueue
             : Jids.Count == 1 ? Tids.Select(t => (Jids[0], t, $"J{Jids[0]} T{t}"))
             : Jids.Zip(Tids, (j, t) => (j, t, $"J{j} T{t}"));
 
+        // Ids as a message lists them: the first 20, then how many more.
+        private static string Listed(IReadOnlyList<long> ids) =>
+            string.Join(", ", ids.Take(20)) + (ids.Count > 20 ? $" and {ids.Count - 20} more" : "");
+
         public string NothingMatched()
         {
-            var jobs = Jids.Count == 1 ? $"job {Jids[0]}" : $"jobs {string.Join(", ", Jids)}";
+            var jobs = Jids.Count == 1 ? $"job {Jids[0]}" : $"jobs {Listed(Jids)}";
             return Subset switch
             {
                 "active" => $"{jobs}: no active task (or no such job)",
                 "deleted" => $"no deleted {jobs} (only a deleted job can be restored)",
-                _ when Cids is not null => $"no command {string.Join(", ", Cids)} in {jobs}",
-                _ when Tids is not null => $"no task {string.Join(", ", Tids)} in {jobs}",
+                _ when Cids is not null && Tids is not null =>
+                    $"no command {Listed(Cids)} in task{(Tids.Count == 1 ? "" : "s")} {Listed(Tids)} of {jobs}",
+                _ when Cids is not null => $"no command {Listed(Cids)} in {jobs}",
+                _ when Tids is not null => $"no task {Listed(Tids)} in {jobs}",
                 _ => $"no {jobs}",
             };
         }

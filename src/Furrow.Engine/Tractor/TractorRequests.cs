@@ -52,8 +52,11 @@ internal static class TractorRequests
         var request = context.Request;
         if (!IsTractor(request))
             return null;
-        var parameters = new Dictionary<string, StringValues>(ParseParameters(request.QueryString.Value), StringComparer.Ordinal);
-        if (!IsSpool(request) && HttpMethods.IsPost(request.Method) && request.HasFormContentType)
+        var sent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (AddParameters(sent, request.QueryString.Value, "the URL") is { } tooManyInUrl)
+            return (StatusCodes.Status400BadRequest, tooManyInUrl);
+        // A form body is read whatever the method (§1): small scripts send one with GET as Tractor's clients do with POST.
+        if (!IsSpool(request) && request.HasFormContentType)
         {
             if (request.ContentLength > MaxFormBytes)
                 return (StatusCodes.Status413PayloadTooLarge, $"a form body of {request.ContentLength} bytes is more than the {MaxFormBytes} bytes Tractor's URLs take in one");
@@ -66,29 +69,30 @@ internal static class TractorRequests
                 return (StatusCodes.Status413PayloadTooLarge, $"a form body of more than {MaxFormBytes} bytes is more than Tractor's URLs take in one");
             // Tractor's transport ends every body with CRLF; it belongs to no value.
             var body = Core.Scripts.ScriptText.Utf8OrLatin1(buffer.AsSpan(0, read)).TrimEnd('\r', '\n', ' ', '\t');
-            foreach (var (key, values) in ParseParameters(body))
-                parameters[key] = parameters.TryGetValue(key, out var before) ? StringValues.Concat(before, values) : values;
+            if (AddParameters(sent, body, "the URL and the form body") is { } tooManyInBody)
+                return (StatusCodes.Status400BadRequest, tooManyInBody);
         }
-        foreach (var key in parameters.Keys.ToList())
+        var parameters = new Dictionary<string, StringValues>(StringComparer.Ordinal);
+        foreach (var (key, values) in sent)
         {
-            if (Once(key, parameters[key]) is not { } merged)
-                return (StatusCodes.Status400BadRequest, $"{key}= is given {parameters[key].Count} times, with different values " +
-                    $"({string.Join(", ", parameters[key].Select(v => $"'{Shown(v)}'"))}): give it once");
+            if (Once(key, values) is not { } merged)
+                return (StatusCodes.Status400BadRequest, $"{key}= is given {values.Count} times, with different values " +
+                    $"({string.Join(", ", values.Distinct(StringComparer.Ordinal).Take(5).Select(v => $"'{Shown(v)}'"))}): give it once");
             parameters[key] = merged;
         }
         foreach (var (header, parameter) in SpoolHeaders)
         {
             if (request.Headers[header] is not { Count: > 0 } values)
                 continue;
-            if (Once(header, values) is not { } one)
+            if (Once(header, [.. values.Select(v => v ?? "")]) is not { } one)
                 return (StatusCodes.Status400BadRequest, $"the {header} header is given {values.Count} times, with different values " +
                     $"({string.Join(", ", values.Select(v => $"'{Shown(v)}'"))}): give it once");
             var value = one.ToString();
             if (HeaderProblem(header, value) is { } problem)
                 return (StatusCodes.Status400BadRequest, $"the {header} header '{Shown(value)}': {problem}");
             // A header and its parameter that disagree would leave one of them unread: which the caller meant is theirs to say.
-            if (parameters.TryGetValue(parameter, out var sent) && sent.ToString() != value)
-                return (StatusCodes.Status400BadRequest, $"the {header} header says '{Shown(value)}' and {parameter}= says '{Shown(sent)}': " +
+            if (parameters.TryGetValue(parameter, out var given) && given.ToString() != value)
+                return (StatusCodes.Status400BadRequest, $"the {header} header says '{Shown(value)}' and {parameter}= says '{Shown(given)}': " +
                     "give one of them, or both the same");
             parameters[parameter] = value;
         }
@@ -98,22 +102,32 @@ internal static class TractorRequests
         return null;
     }
 
+    /// <summary>The most parameters (name=value pairs, URL and form body together) one request may send.</summary>
+    public const int MaxParameters = 20_000;
+
     /// <summary>
-    /// The parameters of a query string or form body (`a=1&b=x%20y`, `+` for a space), each name and value
-    /// percent-decoded to bytes and read as text by <see cref="Core.Scripts.ScriptText.Utf8OrLatin1"/>: a Latin-1 `%E8` is è, as a Python 2 client
-    /// that quotes a Latin-1 string sends it, where the framework's reader would keep the three characters "%E8".
+    /// Adds the parameters of a query string or form body (`a=1&b=x%20y`, `+` for a space) to <paramref name="into"/>,
+    /// each name's values in the order sent, each name and value percent-decoded to bytes and read as text by
+    /// <see cref="Core.Scripts.ScriptText.Utf8OrLatin1"/>: a Latin-1 `%E8` is è, as a Python 2 client that quotes a
+    /// Latin-1 string sends it, where the framework's reader would keep the three characters "%E8". Linear in the text's
+    /// length; a refusal naming <paramref name="where"/> once more than <see cref="MaxParameters"/> pairs are held, else null.
     /// </summary>
-    public static Dictionary<string, StringValues> ParseParameters(string? encoded)
+    public static string? AddParameters(Dictionary<string, List<string>> into, string? encoded, string where)
     {
-        var parameters = new Dictionary<string, StringValues>(StringComparer.Ordinal);
+        var count = into.Values.Sum(v => v.Count);
         foreach (var pair in (encoded ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
+            if (++count > MaxParameters)
+                return $"{where} send more than {MaxParameters} parameters (name=value pairs): a list goes in one parameter, comma-joined (jid=1,3,5)";
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             var key = Unescape(equals < 0 ? pair : pair[..equals]);
             var value = equals < 0 ? "" : Unescape(pair[(equals + 1)..]);
-            parameters[key] = parameters.TryGetValue(key, out var before) ? StringValues.Concat(before, value) : new StringValues(value);
+            if (into.TryGetValue(key, out var values))
+                values.Add(value);
+            else
+                into[key] = [value];
         }
-        return parameters;
+        return null;
     }
 
     // Percent escapes and `+` made bytes (WebUtility), the bytes made text by the job scripts' rule.
@@ -131,13 +145,13 @@ internal static class TractorRequests
 
     // A parameter's one value: a list parameter's values joined, another's value when every copy agrees, else null (the
     // request is refused naming it, never read by its first copy alone).
-    private static StringValues? Once(string key, StringValues values)
+    private static StringValues? Once(string key, List<string> values)
     {
         if (values.Count <= 1)
-            return values;
+            return new StringValues([.. values]);
         if (ListParameters.Contains(key, StringComparer.Ordinal))
-            return new StringValues(string.Join(",", values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim().Trim(','))));
-        return values.Distinct(StringComparer.Ordinal).Count() == 1 ? new StringValues(values[0]) : (StringValues?)null;
+            return new StringValues(string.Join(",", values));
+        return values.TrueForAll(v => v == values[0]) ? new StringValues(values[0]) : (StringValues?)null;
     }
 
     // What is wrong with a spool header's value, checked here so the refusal names the header rather than the parameter

@@ -17,6 +17,8 @@ internal static class TractorSpool
         if (call.Get("expanded") is { Length: > 0 } and not "0")
             return Task.FromResult(TractorReply.Error(StatusCodes.Status501NotImplemented,
                 "spool?expanded=1 is a Tractor blade delivering an expand command's output; Furrow's blades deliver it themselves (`furrow blade`)"));
+        if (Refusal(call, "spool") is { } bad)
+            return Task.FromResult(bad);
         var json = call.Context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true || call.Get("format") is "JSON" or "json";
         return SpoolAsync(call, json);
     }
@@ -29,6 +31,8 @@ internal static class TractorSpool
     /// </summary>
     public static async Task<TractorReply> JsonSpoolAsync(TractorCall call)
     {
+        if (Refusal(call, "jspool") is { } bad)
+            return bad;
         var request = call.Context.Request;
         // Kept so a refused body can be looked at again after the native spool has read it.
         request.EnableBuffering();
@@ -45,6 +49,55 @@ internal static class TractorSpool
             : TractorReply.Error(StatusCodes.Status501NotImplemented,
                 $"this is not a job in Furrow's JSON job form ({reply.Message}); Furrow does not read Tractor's JSON job form: " +
                 "spool the alfred script to /Tractor/spool (tractor-spool does so by itself after this reply)");
+    }
+
+    // What Tractor's spool clients send (§3a-§3c) and Furrow applies; `user` is the caller (TractorRequests).
+    private static readonly string[] Applied = ["q", "spvers", "hnm", "jobOwner", "jobFile", "jobcwd", "cwd", "priority", "paused",
+        "blocking", "format", "expanded", "tsid", "user"];
+
+    // Job-wide overrides tractor-spool's parser applies on the client (§3b), and their script options: sent as parameters,
+    // Furrow does not apply them, so they are refused rather than dropped.
+    private static readonly Dictionary<string, string> Overrides = new(StringComparer.Ordinal)
+    {
+        ["tier"] = "-tier", ["jtier"] = "-tier", ["projects"] = "-projects", ["jprojects"] = "-projects", ["maxactive"] = "-maxactive",
+        ["afterjid"] = "-afterjids", ["afterjids"] = "-afterjids", ["aftertime"] = "-after", ["jsvckey"] = "-service",
+        ["jenvkey"] = "-envkey", ["jremoteclean"] = "-whendone", ["alfescape"] = "",
+    };
+
+    /// <summary>
+    /// Why a spool's parameters cannot be taken as sent, or null: a q= other than newjob (501), a parameter Furrow does
+    /// not apply (501, naming the script option that does it) or does not know (400), a spvers= other than 1.x or 2.x
+    /// (501), a blocking= other than spool (400), a paused= other than 0, 1, true or false (400), or jobcwd= and cwd=
+    /// (or X-Tractor-Dir) that disagree (400).
+    /// </summary>
+    private static TractorReply? Refusal(TractorCall call, string verb)
+    {
+        if (call.Get("q") is { } q && q != "newjob")
+            return TractorReply.Error(StatusCodes.Status501NotImplemented,
+                $"Furrow does not serve the Tractor query {verb}?q={TractorCall.Shown(q)}: {verb} takes q=newjob or no q= (queue?q=jretire and the other job operations are queue's)");
+        foreach (var name in call.Context.Request.Query.Keys)
+        {
+            if (Overrides.TryGetValue(name, out var option))
+                return TractorReply.Error(StatusCodes.Status501NotImplemented, $"{verb} does not apply {name}= (not supported)" +
+                    (option.Length > 0 ? $": give the job's {option} in the script instead" : ""));
+            if (!Applied.Contains(name, StringComparer.Ordinal))
+                return TractorReply.Error(StatusCodes.Status400BadRequest,
+                    $"{verb} does not take {TractorCall.Shown(name)}= (it takes {string.Join(", ", Applied.Where(a => a is not ("q" or "tsid" or "user")).Select(a => a + "="))})");
+        }
+        if (call.Get("spvers") is { } spvers && !System.Text.RegularExpressions.Regex.IsMatch(spvers, @"^[12](\.[0-9]+){0,2}$"))
+            return TractorReply.Error(StatusCodes.Status501NotImplemented,
+                $"Furrow does not speak spool protocol version spvers={TractorCall.Shown(spvers)} (not supported): it speaks Tractor's 1.x and 2.x (spvers=2.0)");
+        if (call.Get("blocking") is { } blocking && blocking != "spool")
+            return TractorReply.Error(StatusCodes.Status400BadRequest,
+                $"bad blocking '{TractorCall.Shown(blocking)}': {verb} takes blocking=spool (how every spool behaves: the reply comes once the job is committed)");
+        if (call.Get("format") is { } format && format is not ("JSON" or "json"))
+            return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad format '{TractorCall.Shown(format)}': {verb} takes format=JSON (a JSON job) or no format= (an alfred script)");
+        if (call.Get("paused") is { } paused && paused is not ("0" or "1" or "true" or "false"))
+            return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad paused '{TractorCall.Shown(paused)}': {verb} takes paused=1 or paused=0");
+        if (call.Get("jobcwd") is { } jobcwd && call.Get("cwd") is { } cwd && jobcwd != cwd)
+            return TractorReply.Error(StatusCodes.Status400BadRequest, $"jobcwd= (or the X-Tractor-Dir header) says '{TractorCall.Shown(jobcwd)}' and " +
+                $"cwd= says '{TractorCall.Shown(cwd)}': give one of them, or both the same");
+        return null;
     }
 
     private static async Task<TractorReply> SpoolAsync(TractorCall call, bool json)

@@ -324,3 +324,43 @@ def check_ctrl_reconfigure_battribute_tracer_dbreconnect(ctx):
 
     r = c.transaction("ctrl", {"q": "dbreconnect"})
     assert r.rc == 0 and "store" in r.json()["msg"], r
+
+
+def check_ids_are_whole_numbers_comma_joined_and_nothing_else(ctx):
+    c = ctx.logged_in()
+    jid = spool(c, HELD, paused=True)
+    for raw in ("%d+%d" % (jid, jid), "%%20%d" % jid, "%d," % jid, "%d,,%d" % (jid, jid), "+%d" % jid, ""):
+        r = c.raw("queue?q=jattr&jid=%s&set_priority=5&tsid=%s" % (raw, c.tsid))
+        assert r.status == 400 and "expected whole numbers above 0, comma-joined" in r.json()["msg"], (raw, r)
+        r = c.raw("monitor?q=jtree&jid=%s&tsid=%s" % (raw, c.tsid))
+        assert r.status == 400 and "jid" in r.json()["msg"], (raw, r)
+    assert job(c, jid)["priority"] != 5
+
+
+def check_a_job_id_repeated_many_times_is_that_job_once(ctx):
+    c = ctx.logged_in()
+    jid = spool(c, HELD, paused=True)
+    r = c.raw("queue", body="q=jattr&set_priority=21&tsid=%s&" % c.tsid + "&".join(["jid=%d" % jid] * 15000))
+    assert r.rc == 0 and r.json()["done"] == ["J%d" % jid] and "notfound" not in r.json(), r
+    assert job(c, jid)["priority"] == 21
+
+
+def check_ids_that_match_nothing_are_named_when_the_rest_are_refused(ctx):
+    other = ctx.logged_in_as("bystander")
+    theirs = spool(other, HELD, paused=True)
+    c = ctx.logged_in()
+    r = queue(c, {"q": "jretire", "jid": "%d,987654" % theirs})
+    assert r.status == 403 and "bystander" in r.json()["msg"] and "not found: J987654" in r.json()["msg"], r
+    # A task in a state the operation does not act on (409) beside one that does not exist.
+    jid = spool(c, HELD, paused=True)
+    assert queue(c, {"q": "tskip", "jid": jid, "tid": 1}).rc == 0
+    r = queue(c, {"q": "tskip", "jid": jid, "tid": "1,99"})
+    assert r.status == 409 and "T1" in r.json()["msg"] and "not found: J%d T99" % jid in r.json()["msg"], r
+
+
+def check_a_command_not_in_the_task_named_says_so(ctx):
+    c = ctx.logged_in()
+    jid = spool(c, HELD, paused=True)
+    cid = c.native_rows("commands", ["cid"], "jid=%d" % jid)[0]["cid"]
+    r = queue(c, {"q": "cattr", "jid": jid, "cid": cid, "tid": 3, "set_tags": "zz"})
+    assert r.status == 404 and ("no command %d in task 3 of job %d" % (cid, jid)) in r.json()["msg"], r

@@ -288,3 +288,72 @@ def check_nul_in_spool_settings_and_attributes_is_refused_naming_them(ctx):
     jid = c.spool(SCRIPT).json()["jid"]
     title = c.transaction("queue", {"q": "jattr", "jid": jid, "set_title": "a\x00b"})
     assert title.status == 400 and "NUL" in title.json()["msg"], title
+
+
+def check_a_parameter_repeated_many_times_is_read_once_and_too_many_are_refused_naming_the_limit(ctx):
+    c = ctx.logged_in()
+    # 19,000 copies of one parameter (a form body of ~100 KB) are that value once, read in one pass.
+    repeated = c.raw("ctrl", body="q=status&tsid=%s&" % c.tsid + "&".join(["a=1"] * 19000))
+    assert repeated.status == 200 and repeated.json()["rc"] == 0, repeated
+    # The same, with different values: refused naming the parameter and some of its values.
+    different = c.raw("ctrl", body="q=status&tsid=%s&" % c.tsid + "&".join("a=%d" % (i % 3) for i in range(19000)))
+    assert different.status == 400 and "a= is given 19000 times" in different.json()["msg"], different
+    # Past 20,000 pairs in the URL and the body together: refused naming the limit, before a login is asked for.
+    many = ctx.client().raw("ctrl?q=status", body="&".join(["a=1"] * 20000))
+    assert many.status == 400 and "more than 20000 parameters" in many.json()["msg"], many
+
+
+def check_a_get_with_a_form_body_reads_it(ctx):
+    c = ctx.logged_in()
+    reply = c.raw("ctrl", body="q=status&qlen=1&tsid=" + c.tsid, method="GET")
+    assert reply.status == 200 and reply.json()["rc"] == 0 and "qlen" in reply.json(), reply
+
+
+def check_an_empty_qlen_or_enumq_is_refused_naming_it(ctx):
+    c = ctx.logged_in()
+    for param in ("qlen", "enumq"):
+        bad = c.transaction("ctrl", {"q": "status", param: ""})
+        assert bad.status == 400 and ("bad %s ''" % param) in bad.json()["msg"], bad
+
+
+def check_spool_refuses_a_query_or_parameter_it_does_not_apply_naming_it(ctx):
+    c = ctx.logged_in()
+    refusals = [
+        ({"q": "bogus"}, 501, "spool?q=bogus"),
+        ({"q": "jretire", "jid": "1"}, 501, "spool?q=jretire"),
+        ({"tier": "batch"}, 501, "tier="),
+        ({"jprojects": "p1"}, 501, "jprojects="),
+        ({"maxactive": "2"}, 501, "maxactive="),
+        ({"afterjid": "1"}, 501, "afterjid="),
+        ({"spvers": "9.9"}, 501, "spvers=9.9"),
+        ({"frobnicate": "1"}, 400, "frobnicate="),
+        ({"blocking": "nonsense"}, 400, "bad blocking 'nonsense'"),
+        ({"paused": "maybe"}, 400, "bad paused 'maybe'"),
+        ({"format": "xml"}, 400, "bad format 'xml'"),
+        ({"cwd": "/f"}, 400, "cwd= says '/f'"),  # beside the client's jobcwd=/tmp
+    ]
+    script = SCRIPT.replace("{tractor face}", "{refusedspool}")
+    for extra, status, named in refusals:
+        reply = c.spool(script, extra=extra)
+        assert reply.status == status and reply.json()["rc"] == status and named in reply.json()["msg"], (extra, reply)
+    assert c.native_rows("jobs", ["jid"], "title like refusedspool") == [], "a refused spool spooled a job"
+    # What Tractor's clients send is taken: q=newjob, spvers=2.0, blocking=spool, and the same directory twice.
+    reply = c.spool(SCRIPT, extra={"q": "newjob", "blocking": "spool", "cwd": "/tmp"})
+    assert reply.status == 200 and reply.json()["jid"] > 0, reply
+    # jspool takes q=newjob and refuses any other q= before reading its body.
+    reply = c.transaction("jspool", {"q": "jretire", "jid": "1"}, body="{}", content_type="application/tractor-spool-json")
+    assert reply.status == 501 and "jspool?q=jretire" in reply.json()["msg"], reply
+
+
+def check_spool_directories_that_disagree_are_refused_whichever_pair(ctx):
+    c = ctx.logged_in()
+    def spool(query, headers):
+        return c.raw("spool?tsid=" + c.tsid + query, body=SCRIPT, content_type="application/tractor-spool", crlf=False,
+                     extra_headers=headers)
+    for query, headers in [("&jobcwd=/e&cwd=/f", {}), ("&cwd=/e", {"X-Tractor-Dir": "/d"}), ("&jobcwd=/e", {"X-Tractor-Dir": "/d"})]:
+        reply = spool(query, headers)
+        assert reply.status == 400 and "give one of them" in reply.json()["msg"], (query, headers, reply)
+    reply = spool("&cwd=/d", {"X-Tractor-Dir": "/d"})
+    assert reply.status == 200, reply
+    rows = c.native_rows("jobs", ["spoolcwd"], "jid=%d" % reply.json()["jid"])
+    assert rows[0]["spoolcwd"] == "/d", rows
