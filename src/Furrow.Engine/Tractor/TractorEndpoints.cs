@@ -100,10 +100,18 @@ internal sealed class TractorCall(HttpContext context)
 
     /// <summary>
     /// A 401 when the engine needs a login (RequireAuthentication, the same policy as the native API's) and this call
-    /// has none, saying how Tractor's clients log in; else null.
+    /// has none, saying how Tractor's clients log in; else null. On an engine that serves anonymous calls, a call is
+    /// refused the same way when its `tsid` names no session (logged out, forged, or handed out before a restart), so
+    /// that Tractor's clients, which check a saved tsid with `ctrl?q=status`, log in again instead of acting as nobody.
     /// </summary>
     public async Task<TractorReply?> RefuseAnonymousAsync()
     {
+        if (!LoginsRequired && TractorRequests.Tsid(Context.Request) is { } given && Context.User.Identity?.IsAuthenticated != true
+            && Service<AnonymousSessions>().UserOf(given) is null)
+        {
+            return TractorReply.Error(StatusCodes.Status401Unauthorized,
+                $"the tsid {Shown(given)} is unknown, ended or expired: log in again (monitor?q=login)");
+        }
         var policy = await Service<IAuthorizationPolicyProvider>().GetFallbackPolicyAsync().ConfigureAwait(false);
         if (policy is null || (await Service<IAuthorizationService>().AuthorizeAsync(Context.User, null, policy).ConfigureAwait(false)).Succeeded)
             return null;

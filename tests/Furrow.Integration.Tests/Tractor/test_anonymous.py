@@ -31,7 +31,7 @@ def check_spool_is_owned_by_job_owner(ctx):
     assert status == 200 and jobs[0]["owner"] == "carol", (status, jobs)
 
 
-def check_cookie_names_the_caller_without_a_tsid_and_after_logout(ctx):
+def check_cookie_names_the_caller_without_a_tsid_and_an_ended_tsid_is_refused(ctx):
     c = ctx.client(user="dora")
     assert c.transaction("ctrl", {"q": "status"}).json()["user"] == "dora"
     c.user = "erin"
@@ -41,7 +41,14 @@ def check_cookie_names_the_caller_without_a_tsid_and_after_logout(ctx):
     tsid = c.tsid
     assert c.logout().status == 200
     c.tsid = tsid
-    # A forgotten tsid names no one: the cookie does.
+    # A tsid whose session ended is refused as on an engine that needs logins, so a client logs in again rather than
+    # acting as nobody; so is one the engine never gave.
+    ended = c.transaction("ctrl", {"q": "status"})
+    assert ended.status == 401 and "unknown, ended or expired" in ended.json()["msg"], ended
+    c.tsid = "00000000-0000-0000-0000-000000000000"
+    assert c.transaction("queue", {"q": "jretire", "jid": "1"}).status == 401
+    # Without a tsid, the cookie names the caller.
+    c.tsid = None
     assert c.transaction("ctrl", {"q": "status"}).json()["user"] == "frank"
 
 
