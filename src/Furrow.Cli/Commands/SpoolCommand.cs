@@ -27,6 +27,14 @@ internal static class SpoolCommand
         foreach (var option in o.All)
             command.Options.Add(option);
         command.Arguments.Add(o.Files);
+        // The files take any number of words, so a mistyped option would arrive among them: it is a parse error instead,
+        // which UsageErrors names with the closest option. After -c every word is the command's.
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(o.RemoteCommand) is null && result.GetResult(o.LocalCommand) is null
+                && (result.GetValue(o.Files) ?? []).FirstOrDefault(UsageErrors.LooksLikeOption) is { } stray)
+                result.AddError($"unknown option '{stray}'");
+        });
         command.SetAction((result, ct) => RunAsync(result, o, ct));
         return command;
     }
