@@ -171,7 +171,10 @@ public sealed class EngineClient : IDisposable
     {
         var query = Query(("user", options.User), ("file", options.FileName), ("host", options.Host), ("cwd", options.Cwd),
             ("priority", options.Priority?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("paused", options.Paused is { } p ? (p ? "1" : "0") : null), ("format", options.IsJson ? "json" : "alfred"));
+            ("paused", options.Paused is { } p ? (p ? "1" : "0") : null), ("format", options.IsJson ? "json" : "alfred"),
+            ("title", options.Title), ("tier", options.Tier), ("projects", options.Projects), ("svckey", options.Service),
+            ("envkey", options.EnvKey), ("maxactive", options.MaxActive?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("after", options.After), ("afterjids", options.AfterJids));
         var content = new StringContent(script, Encoding.UTF8, options.IsJson ? "application/json" : "text/plain");
         // A large script asks first, so an engine that refuses its size answers before the body is sent.
         return SendAsync(HttpMethod.Post, "api/v1/jobs" + query, content, FurrowJsonContext.Default.SpoolReply, cancellationToken,
@@ -686,6 +689,30 @@ public sealed record ColumnInfo(string Name, string Type);
 /// <summary>Rows of chosen columns (<see cref="EngineClient.QueryColumnsAsync"/>): values in <see cref="Columns"/> order.</summary>
 public sealed record ColumnTable(string Table, IReadOnlyList<ColumnInfo> Columns, IReadOnlyList<JsonElement[]> Rows);
 
-/// <summary>Who spools a job, from where, and with which overrides.</summary>
+/// <summary>
+/// Who spools a job, from where, and with which overrides. The job-wide values (tractor-spool's --title, --tier,
+/// --projects, --svckey, --envkey, --maxactive, --aftertime, --afterjid) replace the script's own when given, as
+/// Tractor's spooler applies them; <see cref="Service"/> is ANDed with every service key the script gives.
+/// <see cref="Projects"/>, <see cref="EnvKey"/> and <see cref="AfterJids"/> are words separated by spaces or commas;
+/// <see cref="After"/> is the script's <c>-after</c> form (<c>MM DD HH:MM</c>, ...).
+/// </summary>
 public sealed record SpoolOptions(string User, string? FileName = null, string? Host = null, string? Cwd = null,
-    double? Priority = null, bool? Paused = null, bool IsJson = false);
+    double? Priority = null, bool? Paused = null, bool IsJson = false)
+{
+    /// <summary>The job's title, over the script's (tractor-spool --title).</summary>
+    public string? Title { get; init; }
+    /// <summary>The job's dispatching tier, over the script's (--tier).</summary>
+    public string? Tier { get; init; }
+    /// <summary>The job's projects, words separated by spaces or commas, over the script's (--projects).</summary>
+    public string? Projects { get; init; }
+    /// <summary>A service key expression ANDed with every key the script gives, and the job's key where it gives none (--svckey).</summary>
+    public string? Service { get; init; }
+    /// <summary>The job's environment keys, words separated by spaces or commas, over the script's (--envkey).</summary>
+    public string? EnvKey { get; init; }
+    /// <summary>The most commands of the job active at once, 0 for no limit, over the script's (--maxactive).</summary>
+    public int? MaxActive { get; init; }
+    /// <summary>No command starts before this time, in the script's <c>-after</c> form (--aftertime).</summary>
+    public string? After { get; init; }
+    /// <summary>No command starts before these jobs are done: job ids separated by spaces or commas (--afterjid).</summary>
+    public string? AfterJids { get; init; }
+}

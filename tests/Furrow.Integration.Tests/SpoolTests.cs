@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Furrow.Core.Scripts;
 using Furrow.Integration.Tests.Support;
+using Furrow.Client;
 
 namespace Furrow.Integration.Tests;
 
@@ -129,7 +130,7 @@ public sealed class SpoolTests : IAsyncLifetime
         Assert.Equal(code, native.Code);
         Assert.Contains(expected, native.Stderr);
         if (code == 0)
-            Assert.Contains("furrow spool <file> [options]", native.Stdout);
+            Assert.Contains("furrow spool [<file>...] [options]", native.Stdout);
         Assert.Empty(await _site.Client.JobsAsync(archived: true));
     }
 
@@ -138,7 +139,7 @@ public sealed class SpoolTests : IAsyncLifetime
     {
         var (code, stdout, _) = await Shims.RunAsync("tractor-spool", null, "--help");
         Assert.Equal(0, code);
-        Assert.Contains("tractor-spool <file> [options]", stdout);
+        Assert.Contains("tractor-spool [<file>...] [options]", stdout);
         Assert.DoesNotContain("furrow spool", stdout);
 
         var (_, _, stderr) = await Shims.RunAsync("tractor-spool", null, "--engine", _site.Engine, "--prority", "5", "x.alf");
@@ -150,6 +151,98 @@ public sealed class SpoolTests : IAsyncLifetime
         Assert.Contains("Exit codes: 0 done", stdout);
         (_, _, stderr) = await Shims.RunAsync("tq", null, "--engine", _site.Engine, "jobs", "--force");
         Assert.StartsWith("tq jobs: --force applies to operations only", stderr);
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+    }
+
+    // Tractor's tractor-spool spellings (and its script parser's: --owner, --cwd, --jtier, --paused 1), both --opt=value
+    // and --opt value, each checked for its effect on the spooled job through the engine's API.
+    [Fact]
+    public async Task TractorsOptions_SetTheJob_TheSameThroughTheNativeClientAndTheRuntime()
+    {
+        var file = Path.Combine(_site.Root, "tractor.alf");
+        await File.WriteAllTextAsync(file, "Job -title {orig} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} -service {linux} } }");
+
+        var (native, runtime) = await BothAsync(null, null, "--engine=" + _site.Engine, "--owner", "ana", "--priority=100", "--paused", "1",
+            "--hname=spoolhost7", "--cwd", "/srv/shots", "--jtier", "rush", "--projects=fx,comp", "--title", "relit", "--maxactive=3",
+            "--svckey", "prman", file);
+
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.True(runtime.Code == 0, runtime.Stderr);
+        var jids = $"jid in [{native.Stdout.Trim()}, {runtime.Stdout.Trim()}]";
+        var jobs = await _site.Client.QueryColumnsAsync("jobs", ["owner", "priority", "paused", "spoolhost", "spoolcwd", "tier", "projects", "title", "maxactive"],
+            jids, null, new ListOptions());
+        Assert.Equal(2, jobs.Rows.Count);
+        Assert.All(jobs.Rows, row => Assert.Equal("[\"ana\",100,true,\"spoolhost7\",\"/srv/shots\",\"rush\",[\"fx\",\"comp\"],\"relit\",3]",
+            System.Text.Json.JsonSerializer.Serialize(row)));
+        // --svckey is ANDed with the script's own keys, as Tractor's parser does.
+        var commands = await _site.Client.CommandsAsync(jids, null, new ListOptions());
+        Assert.All(commands, c => Assert.Equal("(linux) && (prman)", c.Service));
+
+        // --paused alone (the flag form) before the file, and --paused 0.
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--paused", file);
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        Assert.All(await _site.Client.JobsAsync($"jid in [{native.Stdout.Trim()}, {runtime.Stdout.Trim()}]"), j => Assert.True(j.Paused));
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--paused", "0", file);
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        Assert.All(await _site.Client.JobsAsync($"jid in [{native.Stdout.Trim()}, {runtime.Stdout.Trim()}]"), j => Assert.False(j.Paused));
+    }
+
+    [Fact]
+    public async Task DashC_SpoolsAJobOfOneCommand_AndRangeATaskForEachNumber()
+    {
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--title", "greeting", "-c", "echo", "hi", "-n");
+
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.True(runtime.Code == 0, runtime.Stderr);
+        foreach (var jid in new[] { native.Stdout.Trim(), runtime.Stdout.Trim() })
+        {
+            var job = Assert.Single(await _site.Client.JobsAsync($"jid={jid}"));
+            Assert.Equal(("greeting", 1), (job.Title, job.NumTasks));
+            var command = Assert.Single(await _site.Client.CommandsAsync($"jid={jid}", null, new ListOptions()));
+            Assert.Equal(["echo", "hi", "-n"], command.Argv);
+        }
+
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--range", "1-3", "-c", "render", "frame.RANGE.rib");
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        var argv = (await _site.Client.CommandsAsync($"jid={native.Stdout.Trim()}", null, new ListOptions())).Select(c => string.Join(' ', c.Argv));
+        Assert.Equal(["render frame.1.rib", "render frame.2.rib", "render frame.3.rib"], argv.Order());
+        Assert.Equal("render", Assert.Single(await _site.Client.JobsAsync($"jid={runtime.Stdout.Trim()}")).Title);
+    }
+
+    // A Tractor option whose effect Furrow cannot give is refused by name (exit 2) and nothing is spooled; a misplaced
+    // option after -c and a password refused by the engine say so.
+    [Theory]
+    [InlineData(2, "--alfescape is not supported", "--alfescape", "{root}/shot.alf")]
+    [InlineData(2, "--haddr is not supported", "--haddr", "10.0.0.9", "{root}/shot.alf")]
+    [InlineData(2, "--remotecleankey is not supported", "--remotecleankey", "linux", "{root}/shot.alf")]
+    [InlineData(2, "--review-debug is not supported", "-O", "{root}/shot.alf")]
+    [InlineData(2, "--priority after -c: tractor-spool's options go before -c", "-c", "echo", "--priority", "5")]
+    [InlineData(2, "--range goes with -c or -C", "--range", "1-3", "{root}/shot.alf")]
+    [InlineData(2, "--range: 'x' is not a number or FIRST-LAST", "--range", "x", "-c", "echo")]
+    [InlineData(1, "afterjids: 'abc' is no job id", "--afterjid", "abc", "{root}/shot.alf")]
+    [InlineData(1, "cannot log in as", "-p", "100", "{root}/shot.alf")]
+    public async Task AnOptionFurrowCannotHonour_IsRefusedByName(int code, string expected, params string[] args)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_site.Root, "shot.alf"), "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
+        args = ["--engine", _site.Engine, .. args.Select(a => a.Replace("{root}", _site.Root, StringComparison.Ordinal))];
+
+        var (native, runtime) = await BothAsync(null, null, args);
+
+        Assert.Equal(runtime, native);
+        Assert.Equal(code, native.Code);
+        Assert.Contains(expected, native.Stderr);
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+    }
+
+    [Fact]
+    public async Task Review_PrintsTheGeneratedScript_AndSpoolsNothing()
+    {
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "-o", "-c", "echo", "two words");
+
+        Assert.Equal(runtime, native);
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.Contains("echo", native.Stdout);
+        Assert.Contains("{two words}", native.Stdout);
         Assert.Empty(await _site.Client.JobsAsync(archived: true));
     }
 }

@@ -1,32 +1,444 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.Json;
 using Furrow.Client;
+using Furrow.Client.Authoring;
+using Command = System.CommandLine.Command;
+using JobCommand = Furrow.Client.Authoring.Command;
 using Furrow.Core.Jobs;
 using Furrow.Core.Scripts;
 
 namespace Furrow.Cli.Commands;
 
-/// <summary>`furrow spool` / `tractor-spool`: submits a job script and prints the new job's id.</summary>
+/// <summary>
+/// `furrow spool` / `tractor-spool`: submits job scripts (or a job it builds from `-c COMMAND ...` or RIB files) and
+/// prints each new job's id. It takes Tractor 2.x tractor-spool's command line (and the spellings of Tractor's script
+/// parser, `--owner`, `--cwd`, `--jtier`, `--paused 1`): each option either does what Tractor's does or is refused by
+/// name with the reason (docs/tractor-compatibility.md, "tractor-spool options").
+/// </summary>
 internal static class SpoolCommand
 {
     /// <param name="name">The command's name: `spool` under furrow, `tractor-spool` when it is the root (<see cref="ShimName"/>).</param>
     public static Command Create(string name = "spool")
     {
-        var engine = CommonOptions.Engine();
-        var user = CommonOptions.User("job owner (default: $USER)");
-        var priority = new Option<double?>("--priority") { Description = $"override the job's priority ({JobPriority.RangeText})" };
-        var paused = new Option<bool>("--paused") { Description = "spool the job paused" };
-        var json = CommonOptions.Json("print {\"jid\": N} instead of the bare job id");
-        var file = new Argument<string>("file") { Description = "alfred job script or JSON job (- for stdin)" };
-        var command = new Command(name, "submit a job script; prints the new job id") { engine, user, priority, paused, json, file };
-        command.SetAction(async (result, ct) =>
+        var o = new SpoolOptionSet();
+        var command = new Command(name, "submit job scripts, or a job of one command (-c); prints each new job's id");
+        foreach (var option in o.All)
+            command.Options.Add(option);
+        command.Arguments.Add(o.Files);
+        // The files take any number of words, so a mistyped option would arrive among them: it is a parse error instead,
+        // which UsageErrors names with the closest option. After -c every word is the command's.
+        command.Validators.Add(result =>
         {
-            var said = UsageErrors.Name(result.CommandResult.Command);
-            if (result.GetValue(priority) is { } given && JobPriority.Refusal(given) is { } badPriority)
-                return CommonOptions.Usage(said, $"--priority: {badPriority}");
-            var path = result.GetValue(file)!;
-            string text;
+            if (result.GetResult(o.RemoteCommand) is null && result.GetResult(o.LocalCommand) is null
+                && (result.GetValue(o.Files) ?? []).FirstOrDefault(UsageErrors.LooksLikeOption) is { } stray)
+                result.AddError($"unknown option '{stray}'");
+        });
+        command.SetAction((result, ct) => RunAsync(result, o, ct));
+        return command;
+    }
+
+    // Tractor's options, with Furrow's own spellings beside them.
+    private sealed class SpoolOptionSet
+    {
+        public readonly Option<string?> Engine = CommonOptions.Engine();
+        public readonly Option<string> User = CommonOptions.User("job owner (default: $USER); --owner is the same");
+        public readonly Option<double?> Priority = new("--priority") { Description = $"the job's priority ({JobPriority.RangeText}), over the script's" };
+        // Tractor's script parser spells it `--paused 1`: a bool option is handed only the words true and false, so a 1 or 0
+        // after it arrives among the files, and is taken back from there (PausedWord).
+        public readonly Option<bool> Paused = new("--paused") { Description = "spool the job paused (--paused 1; --paused 0 spools it unpaused)" };
+        public readonly Option<bool> Json = CommonOptions.Json("print {\"jid\": N} instead of the bare job id");
+        public readonly Option<string?> Hname = new("--hname") { Description = "the job's spool host (default: this host's name)" };
+        public readonly Option<string?> JobCwd = new("--jobcwd", "--cwd") { Description = "the directory the job's commands start in (default: the current directory)" };
+        public readonly Option<bool> InJson = new("--in-json", "-J") { Description = "the job files are Furrow's JSON job form (default: by name and content)" };
+        public readonly Option<bool> InAlfred = new("--in-alfred", "-A") { Description = "the job files are alfred scripts" };
+        public readonly Option<string?> Projects = new("--projects", "--jprojects") { Description = "the job's projects, over the script's (words separated by spaces or commas)" };
+        public readonly Option<string?> Tier = new("--tier", "--jtier") { Description = "the job's dispatching tier, over the script's" };
+        public readonly Option<string?> Svckey = new("--svckey", "--service", "--jsvckey") { Description = "a service key ANDed with every key of the job; with -c or --rib(s), their commands' key" };
+        public readonly Option<string?> Envkey = new("--envkey", "--jenvkey") { Description = "the job's environment keys, over the script's" };
+        public readonly Option<string?> Title = new("--title") { Description = "the job's title, over the script's or the generated one" };
+        public readonly Option<string?> AfterTime = new("--aftertime") { Description = "start no command before this time, as the script's -after ('MM DD HH:MM')" };
+        public readonly Option<string?> AfterJid = new("--afterjid", "--afterjids") { Description = "start no command before these jobs are done (job ids, separated by spaces or commas)" };
+        public readonly Option<int?> MaxActive = new("--maxactive") { Description = "the most commands of the job active at once (0: no limit)" };
+        public readonly Option<bool> RemoteCommand = new("-c", "--command") { Description = "spool a job of one task running the rest of the command line on a blade (RemoteCmd); last option" };
+        public readonly Option<bool> LocalCommand = new("-C") { Description = "as -c, as a local Cmd (on the spool host's blade)" };
+        public readonly Option<string?> CmdSvckey = new("--cmdsvckey", "--cmdservice") { Description = "with -c: each command's service key (RANGE and ITER are replaced)" };
+        public readonly Option<string?> Range = new("--range") { Description = "with -c: a task for each number ('1-10', '1,4,9,16-20'), RANGE in the command replaced by it" };
+        public readonly Option<string?> IterValues = new("--itervalues") { Description = "with -c: a task for each comma-separated value, ITER in the command replaced by it" };
+        public readonly Option<string?> IterFile = new("--iterfile") { Description = "with -c: a task for each non-empty line of FILE, ITER in the command replaced by it" };
+        public readonly Option<bool> Ribs = new("--ribs", "-r") { Description = "the files are RIB files, each rendered by its own prman task" };
+        public readonly Option<bool> Rib = new("--rib", "-R") { Description = "the files are RIB files rendered by one prman command" };
+        public readonly Option<bool> Nrm = new("--nrm") { Description = "with --rib(s): render with netrender from the spool host's blade (local Cmd)" };
+        public readonly Option<bool> SpoolWait = new("--spool-wait") { Description = "wait until the job is spooled (every spool does: the engine answers once the job is committed)" };
+        public readonly Option<bool> StatusJson = new("--status-json") { Description = "print the engine's reply, {\"rc\", \"msg\", \"jid\"}, or the error as {\"rc\", \"msg\"}, on standard output" };
+        public readonly Option<bool> StatusPlain = new("--status-plain") { Description = "print the job id as plain text (the default)" };
+        public readonly Option<bool> Verbose = new("-v", "--debug") { Description = "say on standard error what is spooled where" };
+        public readonly Option<bool> Quiet = new("-q") { Description = "print nothing on success" };
+        public readonly Option<string?> Password = new("--passwd", "-p", "--password") { Description = "log in as the job owner with this password before spooling (others see it in ps: prefer --configfile)" };
+        public readonly Option<string?> ConfigFile = new("--configfile") { Description = "log in with the user and password of FILE: {\"tractorconfig\": {\"user\": ..., \"passwd\": ...}}" };
+        public readonly Option<bool> Review = new("--review", "--print-alfscript", "-o") { Description = "print the job script instead of spooling it" };
+        public readonly Option<string?> JobDelete = new("--jdelete", "--jretire") { Description = "delete job JID (as --user) instead of spooling" };
+        // Tractor options whose effect Furrow cannot give: named so they are refused with the reason, not as unknown.
+        public readonly Option<string?> Haddr = new("--haddr") { Description = "refused: the engine records the address a spool comes from" };
+        public readonly Option<string?> RemoteCleanKey = new("--remotecleankey") { Description = "refused: Furrow does not turn a job's local cleanup Cmds into RemoteCmds" };
+        public readonly Option<bool> AlfEscape = new("--alfescape") { Description = "refused: Furrow reads alfred scripts by one quoting rule" };
+        public readonly Option<bool> ReviewDebug = new("--review-debug", "--print-jobjson", "-O") { Description = "refused: Tractor's client-side job JSON is not Furrow's; --review prints the script" };
+        public readonly Argument<string[]> Files = new("file") { Description = "alfred job scripts or JSON jobs (- for stdin); after -c, the command and its arguments", Arity = ArgumentArity.ZeroOrMore };
+
+        public IEnumerable<Option> All =>
+        [
+            Engine, User, Priority, Paused, Json, Hname, JobCwd, InJson, InAlfred, Projects, Tier, Svckey, Envkey, Title, AfterTime,
+            AfterJid, MaxActive, RemoteCommand, LocalCommand, CmdSvckey, Range, IterValues, IterFile, Ribs, Rib, Nrm, SpoolWait,
+            StatusJson, StatusPlain, Verbose, Quiet, Password, ConfigFile, Review, JobDelete, Haddr, RemoteCleanKey, AlfEscape, ReviewDebug,
+        ];
+
+        public SpoolOptionSet() => User.Aliases.Add("--owner");
+
+    }
+
+    // What to spool: a script's text and the name it is spooled under.
+    private sealed record Script(string Text, string Name, bool IsJson);
+
+    private static async Task<int> RunAsync(ParseResult result, SpoolOptionSet o, CancellationToken ct)
+    {
+        var said = UsageErrors.Name(result.CommandResult.Command);
+        int Usage(string message) => CommonOptions.Usage(said, message);
+        bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+
+        foreach (var (option, why) in new (Option, string)[]
+                 {
+                     (o.Haddr, "the engine records the address each spool comes from; it cannot be given"),
+                     (o.RemoteCleanKey, "Furrow does not turn a job's local cleanup Cmds into RemoteCmds; write RemoteCmd -service KEY in the script"),
+                     (o.AlfEscape, "Furrow reads alfred scripts by one quoting rule, Tractor's default; there is no second unquoting to ask for"),
+                     (o.ReviewDebug, "Furrow's engine parses the script, so there is no client-side job JSON to print; --review prints the script"),
+                 })
+        {
+            if (Given(option))
+                return Usage($"{option.Name} is not supported: {why}");
+        }
+        if (result.GetValue(o.Priority) is { } given && JobPriority.Refusal(given) is { } badPriority)
+            return Usage($"--priority: {badPriority}");
+        if (result.GetValue(o.MaxActive) is < 0)
+            return Usage("--maxactive: expected a whole number from 0 up (0: no limit)");
+        if (Given(o.InJson) && Given(o.InAlfred))
+            return Usage("--in-json and --in-alfred: give one");
+        if (Given(o.Password) && Given(o.ConfigFile))
+            return Usage("--passwd and --configfile: give one");
+        if (new[] { Given(o.Range), Given(o.IterValues), Given(o.IterFile) }.Count(g => g) > 1)
+            return Usage("only one of --range, --itervalues and --iterfile can be given");
+        if (Given(o.StatusJson) && (Given(o.StatusPlain) || Given(o.Json)))
+            return Usage("--status-json with --status-plain or --json: give one");
+        var files = result.GetValue(o.Files) ?? [];
+        bool? paused = Given(o.Paused) ? result.GetValue(o.Paused) : null;
+        if (PausedWord(result) is { } word)
+        {
+            paused = word == "1";
+            var at = Array.IndexOf(files, word);
+            files = [.. files[..at], .. files[(at + 1)..]];
+        }
+        var commandMode = Given(o.RemoteCommand) || Given(o.LocalCommand);
+        var ribMode = Given(o.Rib) || Given(o.Ribs) || (!commandMode && files.Length > 0 && files.All(f => f.EndsWith(".rib", StringComparison.Ordinal)));
+        foreach (var option in new Option[] { o.CmdSvckey, o.Range, o.IterValues, o.IterFile })
+        {
+            if (Given(option) && !commandMode)
+                return Usage($"{option.Name} goes with -c or -C");
+        }
+        if (Given(o.Nrm) && !ribMode)
+            return Usage("--nrm goes with --rib or --ribs");
+
+        string[] argv = [];
+        if (commandMode)
+        {
+            if (ribMode)
+                return Usage("-c with --rib or --ribs: give one");
+            // Everything after -c is the command, as in Tractor; an option of ours there would have been taken as ours.
+            var tokens = result.Tokens;
+            var at = tokens.ToList().FindIndex(t => t.Type == TokenType.Option && t.Value is "-c" or "-C" or "--command");
+            var tail = tokens.Skip(at + 1).Where(t => t.Type != TokenType.DoubleDash).ToList();
+            if (tail.FirstOrDefault(t => t.Type == TokenType.Option) is { } misplaced)
+                return Usage($"{misplaced.Value} after -c: tractor-spool's options go before -c; to pass {misplaced.Value} to the command, put -- after -c");
+            if (tail.Count != files.Length)
+                return Usage("-c takes the command after it: name no job file before -c");
+            argv = files;
+            if (argv.Length == 0 || argv[0].Length == 0)
+                return Usage("-c: name the command to run after it");
+        }
+        if (Given(o.JobDelete))
+        {
+            if (files.Length > 0)
+                return Usage("--jdelete takes a job id and no job files");
+            if (!long.TryParse(result.GetValue(o.JobDelete), NumberStyles.None, CultureInfo.InvariantCulture, out var doomed) || doomed < 1)
+                return Usage($"--jdelete: '{result.GetValue(o.JobDelete)}' is no job id");
+        }
+        else if (files.Length == 0)
+        {
+            return Usage($"name a job script (- for standard input), or -c COMMAND ...; see {said} --help");
+        }
+
+        List<Script> scripts;
+        try
+        {
+            scripts = commandMode ? [new Script(CommandJob(result, o, argv).ToAlfred(), "tractor-spool-generated", false)]
+                : ribMode ? [new Script(RibJob(result, o, files).ToAlfred(), files[0], false)]
+                : Given(o.JobDelete) ? []
+                : await ReadScriptsAsync(files, result.GetValue(o.InJson) ? true : result.GetValue(o.InAlfred) ? false : null, ct);
+        }
+        catch (SpoolInputException error)
+        {
+            return error.IsUsage ? Usage(error.Message) : CommonOptions.Fail(said, error.Message);
+        }
+        catch (InvalidJobException error)
+        {
+            return CommonOptions.Fail(said, error.Message);
+        }
+        if (result.GetValue(o.Review))
+        {
+            foreach (var script in scripts)
+                Console.Out.Write(script.Text.EndsWith('\n') ? script.Text : script.Text + "\n");
+            return 0;
+        }
+
+        EngineClient client;
+        string? password = result.GetValue(o.Password);
+        string owner;
+        try
+        {
+            var engine = result.GetValue(o.Engine);
+            string? configUser = null;
+            if (result.GetValue(o.ConfigFile) is { } configFile)
+                (configUser, password, engine) = ReadConfigFile(configFile, engine);
+            client = new EngineClient(engine);
+            owner = configUser is not null && !Given(o.User) ? configUser : CommonOptions.ActingUser(result, o.User, client);
+        }
+        catch (SpoolInputException error)
+        {
+            return error.IsUsage ? Usage(error.Message) : CommonOptions.Fail(said, error.Message);
+        }
+        catch (UriFormatException error)
+        {
+            return Usage(error.Message);
+        }
+        using var owned = client;
+        var statusJson = result.GetValue(o.StatusJson);
+        int Failed(string message)
+        {
+            if (statusJson)
+                Console.WriteLine(JsonSerializer.Serialize(new StatusReply(1, message, null), StatusJsonContext.Default.StatusReply));
+            return CommonOptions.Fail(said, message);
+        }
+        try
+        {
+            if (password is not null)
+            {
+                try
+                {
+                    await client.LoginAsync(owner, password, ct);
+                }
+                catch (EngineException error)
+                {
+                    var hint = result.GetResult(o.Password)?.IdentifierToken?.Value == "-p"
+                        ? " (-p is Tractor's --passwd, the job owner's password; the job's priority is --priority)" : "";
+                    return Failed($"cannot log in as {owner}: {error.Message}{hint}");
+                }
+                if (result.GetValue(o.Verbose))
+                    Console.Error.WriteLine($"{said}: logged in as {owner} at {client.BaseAddress}");
+            }
+            if (result.GetValue(o.JobDelete) is { } jid && Given(o.JobDelete))
+            {
+                var deleted = await client.OperateAsync("delete", $"jid={jid}", owner, force: false, ct);
+                if (deleted.Affected == 0)
+                    return Failed(deleted.Refused.Count > 0 ? string.Join("; ", deleted.Refused) : $"no job {jid} to delete");
+                if (!result.GetValue(o.Quiet))
+                    Console.WriteLine($"J{jid} delete OK");
+                return 0;
+            }
+            var options = new SpoolOptions(owner, null, result.GetValue(o.Hname) ?? Environment.MachineName,
+                result.GetValue(o.JobCwd) ?? Environment.CurrentDirectory, result.GetValue(o.Priority),
+                paused)
+            {
+                Title = result.GetValue(o.Title),
+                Tier = result.GetValue(o.Tier),
+                Projects = result.GetValue(o.Projects),
+                Service = result.GetValue(o.Svckey),
+                EnvKey = result.GetValue(o.Envkey),
+                MaxActive = result.GetValue(o.MaxActive),
+                After = result.GetValue(o.AfterTime),
+                AfterJids = result.GetValue(o.AfterJid),
+            };
+            foreach (var script in scripts)
+            {
+                if (result.GetValue(o.Verbose))
+                    Console.Error.WriteLine($"{said}: spooling {script.Name} to {client.BaseAddress} as {owner}");
+                Furrow.Client.Protocol.SpoolReply reply;
+                try
+                {
+                    reply = await client.SpoolAsync(script.Text, options with { FileName = script.Name, IsJson = script.IsJson }, ct);
+                }
+                catch (EngineException error)
+                {
+                    return Failed(error.Message);
+                }
+                if (statusJson)
+                    Console.WriteLine(JsonSerializer.Serialize(new StatusReply(reply.Rc, reply.Msg, reply.Jid), StatusJsonContext.Default.StatusReply));
+                else if (!result.GetValue(o.Quiet))
+                    Console.WriteLine(result.GetValue(o.Json) ? $"{{\"jid\": {reply.Jid}}}" : reply.Jid.ToString(CultureInfo.InvariantCulture));
+            }
+            return 0;
+        }
+        catch (EngineException error)
+        {
+            return Failed(error.Message);
+        }
+        catch (HttpRequestException error)
+        {
+            return Failed($"cannot reach the engine at {client.BaseAddress}: {error.Message}");
+        }
+    }
+
+    // The 1 or 0 written right after --paused (Tractor's parser spelling), which the parser took as a file.
+    private static string? PausedWord(ParseResult result)
+    {
+        var tokens = result.Tokens;
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            if (tokens[i] is { Type: TokenType.Option, Value: "--paused" } && tokens[i + 1] is { Type: TokenType.Argument, Value: "1" or "0" } word)
+                return word.Value;
+        }
+        return null;
+    }
+
+    // A job of one task per value (one task without --range/--iter*), each running argv, as Tractor's -c builds it.
+    private static Job CommandJob(ParseResult result, SpoolOptionSet o, string[] argv)
+    {
+        argv = [.. argv];
+        var generatedTitle = argv[0];
+        if (argv[0].StartsWith('='))
+        {
+            // `-c =printenv`: one of the blade's built-in verbs, as Tractor's tractor-spool spells it.
+            generatedTitle = argv[0][1..];
+            argv = ["TractorBuiltIn", generatedTitle, .. argv[1..]];
+        }
+        var job = new Job(result.GetValue(o.Title) ?? generatedTitle);
+        IReadOnlyList<string?> values = result.GetValue(o.Range) is { } range ? RangeValues(range)
+            : result.GetValue(o.IterValues) is { } items ? items.Split(',')
+            : result.GetValue(o.IterFile) is { } file ? FileLines(file)
+            : [null];
+        var placeholder = result.GetValue(o.Range) is not null ? "RANGE" : "ITER";
+        var local = result.GetResult(o.LocalCommand) is { Implicit: false };
+        foreach (var value in values)
+        {
+            string Fill(string text) => value is null ? text : text.Replace(placeholder, value, StringComparison.Ordinal);
+            var task = new JobTask(Path.GetFileName(argv[0]));
+            task.Commands.Add(new JobCommand(argv.Select(Fill))
+            {
+                Local = local,
+                Service = local || result.GetValue(o.CmdSvckey) is not { } key ? null : Fill(key),
+            });
+            job.Subtasks.Add(task);
+        }
+        return job;
+    }
+
+    // RIB files rendered by prman, one task each (--ribs) or one command for all (--rib); --nrm renders with netrender
+    // from the spool host's blade.
+    private static Job RibJob(ParseResult result, SpoolOptionSet o, string[] ribs)
+    {
+        var job = new Job(result.GetValue(o.Title) ?? Path.GetFileName(ribs[0]) + (ribs.Length > 1 ? " ..." : ""));
+        var nrm = result.GetValue(o.Nrm);
+        IEnumerable<string[]> groups = result.GetValue(o.Rib) ? [ribs] : ribs.Select(r => new[] { r });
+        foreach (var group in groups)
+        {
+            var task = new JobTask(group.Length == 1 ? group[0] : string.Join(' ', group.Select(Path.GetFileName)));
+            string[] argv = nrm ? ["netrender", "%H", "-f", "-Progress", .. group] : ["prman", "-Progress", .. group];
+            task.Commands.Add(new JobCommand(argv) { Local = nrm, Tags = ["prman"] });
+            job.Subtasks.Add(task);
+        }
+        return job;
+    }
+
+    // Tractor's range list: "1-10", "1,4,9,16-20", negative numbers too ("-14--10").
+    private static List<string?> RangeValues(string range)
+    {
+        var values = new List<string?>();
+        foreach (var part in range.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var dash = part.IndexOf('-', 1);
+            var ok = dash < 0
+                ? long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var first) && AddRange(values, first, first)
+                : long.TryParse(part[..dash], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out first)
+                  && long.TryParse(part[(dash + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var last)
+                  && last >= first && last - first < 100_000 && AddRange(values, first, last);
+            if (!ok)
+                throw new SpoolInputException($"--range: '{part}' is not a number or FIRST-LAST (e.g. 1-10 or 1,4,9,16-20)", isUsage: true);
+        }
+        if (values.Count == 0)
+            throw new SpoolInputException("--range: no numbers given (e.g. 1-10 or 1,4,9,16-20)", isUsage: true);
+        return values;
+    }
+
+    private static bool AddRange(List<string?> values, long first, long last)
+    {
+        for (var n = first; n <= last; n++)
+            values.Add(n.ToString(CultureInfo.InvariantCulture));
+        return true;
+    }
+
+    private static List<string?> FileLines(string file)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToList<string?>();
+            return lines.Count > 0 ? lines : throw new SpoolInputException($"--iterfile {file}: the file has no values", isUsage: false);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new SpoolInputException($"--iterfile: cannot read {file}: {error.Message}", isUsage: false);
+        }
+    }
+
+    // Tractor's --configfile: {"tractorconfig": {"user": U, "passwd": P[, "monitor": "HOST[:PORT]"][, "port": N]}}.
+    private static (string User, string Password, string? Engine) ReadConfigFile(string path, string? engine)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new SpoolInputException($"--configfile: cannot read {path}: {error.Message}", isUsage: false);
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            var config = document.RootElement.GetProperty("tractorconfig");
+            var user = config.GetProperty("user").GetString();
+            var password = config.GetProperty("passwd").GetString();
+            if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password))
+                throw new KeyNotFoundException();
+            if (engine is null && config.TryGetProperty("monitor", out var monitor) && monitor.GetString() is { Length: > 0 } host)
+            {
+                engine = config.TryGetProperty("port", out var port) && !host.Contains(':', StringComparison.Ordinal)
+                    ? $"{host}:{(port.ValueKind == JsonValueKind.Number ? port.GetInt32().ToString(CultureInfo.InvariantCulture) : port.GetString())}"
+                    : host;
+            }
+            return (user, password, engine);
+        }
+        catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new SpoolInputException($"--configfile {path}: expected {{\"tractorconfig\": {{\"user\": \"NAME\", \"passwd\": \"PASSWORD\"}}}} as JSON", isUsage: false);
+        }
+    }
+
+    private static async Task<List<Script>> ReadScriptsAsync(string[] paths, bool? isJson, CancellationToken ct)
+    {
+        var scripts = new List<Script>();
+        foreach (var path in paths)
+        {
             if (path != "-" && Directory.Exists(path))
-                return CommonOptions.Fail(said, $"{path} is a directory, not a job script: name an alfred (.alf) or JSON job file, or - for standard input");
+                throw new SpoolInputException($"{path} is a directory, not a job script: name an alfred (.alf) or JSON job file, or - for standard input", isUsage: false);
+            string text;
             try
             {
                 // Read as bytes and decoded by the engine's own rule, so a Latin-1 script keeps its accents.
@@ -34,45 +446,20 @@ internal static class SpoolCommand
             }
             catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
             {
-                return CommonOptions.Fail(said, $"cannot read {path}: no such file");
+                throw new SpoolInputException($"cannot read {path}: no such file", isUsage: false);
             }
             catch (UnauthorizedAccessException)
             {
-                return CommonOptions.Fail(said, $"cannot read {path}: permission denied (user {CommonOptions.CurrentUser} may not read it)");
+                throw new SpoolInputException($"cannot read {path}: permission denied (user {CommonOptions.CurrentUser} may not read it)", isUsage: false);
             }
             catch (IOException error)
             {
-                return CommonOptions.Fail(said, $"cannot read {path}: {error.Message}");
+                throw new SpoolInputException($"cannot read {path}: {error.Message}", isUsage: false);
             }
-            var isJson = path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || text.TrimStart().StartsWith('{');
-            EngineClient client;
-            try
-            {
-                client = new EngineClient(result.GetValue(engine));
-            }
-            catch (UriFormatException error)
-            {
-                return CommonOptions.Usage(said, error.Message);
-            }
-            using var owned = client;
-            try
-            {
-                var reply = await client.SpoolAsync(text, new SpoolOptions(CommonOptions.ActingUser(result, user, client), path == "-" ? "stdin" : path,
-                    Environment.MachineName, Environment.CurrentDirectory, result.GetValue(priority),
-                    result.GetValue(paused) ? true : null, isJson), ct);
-                Console.WriteLine(result.GetValue(json) ? $"{{\"jid\": {reply.Jid}}}" : reply.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                return 0;
-            }
-            catch (EngineException error)
-            {
-                return CommonOptions.Fail(said, error.Message);
-            }
-            catch (HttpRequestException error)
-            {
-                return CommonOptions.Fail(said, $"cannot reach the engine at {client.BaseAddress}: {error.Message}");
-            }
-        });
-        return command;
+            scripts.Add(new Script(text, path == "-" ? "stdin" : path,
+                isJson ?? (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || text.TrimStart().StartsWith('{'))));
+        }
+        return scripts;
     }
 
     private static async Task<byte[]> ReadStandardInputAsync(CancellationToken ct)
@@ -82,4 +469,16 @@ internal static class SpoolCommand
         await input.CopyToAsync(bytes, ct);
         return bytes.ToArray();
     }
+
+    private sealed class SpoolInputException(string message, bool isUsage) : Exception(message)
+    {
+        public bool IsUsage { get; } = isUsage;
+    }
 }
+
+/// <summary>What `tractor-spool --status-json` prints: the engine's reply, or the error with a null jid.</summary>
+internal sealed record StatusReply(int Rc, string Msg, long? Jid);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(StatusReply))]
+internal sealed partial class StatusJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

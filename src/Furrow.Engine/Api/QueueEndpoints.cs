@@ -120,7 +120,7 @@ internal static class QueueEndpoints
         var request = new SpoolRequest(text, isJson, Access.Caller.User(context) ?? "unknown", q["file"].FirstOrDefault(),
             q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault(),
             double.TryParse(q["priority"], CultureInfo.InvariantCulture, out var p) ? p : null,
-            q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null) { Scope = ScopeOf(context) };
+            q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null) { Scope = ScopeOf(context), Overrides = SpoolOverridesOf(q) };
         var result = await spool.SpoolAsync(request, ct);
         return result.Ok
             ? TypedResults.Json(new SpoolReply(0, $"job {result.Jid} spooled", result.Jid), FurrowJsonContext.Default.SpoolReply)
@@ -265,6 +265,16 @@ internal static class QueueEndpoints
     /// The jobs the caller may see (crews.config's RestrictedViewLogins, <see cref="CrewRules.ViewScope"/>), or null for
     /// every job. Every read of jobs and their tasks, commands, invocations, logs, why and trace answers within it.
     /// </summary>
+    // Job-wide values given beside the script (tractor-spool's --title, --tier, ...); SpoolRequestChecks refused bad ones.
+    private static SpoolOverrides? SpoolOverridesOf(IQueryCollection q)
+    {
+        string? Text(string name) => q[name].FirstOrDefault();
+        var overrides = new SpoolOverrides(Text("title"), Text("tier"), SpoolRequestChecks.Words(Text("projects")), Text("svckey"),
+            SpoolRequestChecks.Words(Text("envkey")), Text("maxactive") is { } most ? int.Parse(most, CultureInfo.InvariantCulture) : null,
+            Text("after"), SpoolRequestChecks.Words(Text("afterjids"))?.Select(j => int.Parse(j, CultureInfo.InvariantCulture)).ToList());
+        return overrides == new SpoolOverrides() ? null : overrides;
+    }
+
     internal static JobScope? ScopeOf(HttpContext context) =>
         context.RequestServices.GetRequiredService<Access.UserAccounts>().Crews.ViewScope(CallerOf(context));
 

@@ -46,8 +46,29 @@ internal static class SpoolRequestChecks
             return ApiResults.BadRequest($"priority '{priority}': expected a finite number");
         if (request.Query["paused"].FirstOrDefault() is { } paused && paused is not ("0" or "1" or "true" or "false"))
             return ApiResults.BadRequest($"paused '{paused}': expected 1 or 0");
+        foreach (var name in OverrideNames)
+        {
+            if (request.Query[name].FirstOrDefault() is { } value && value.Contains('\0', StringComparison.Ordinal))
+                return ApiResults.BadRequest($"bad {name}: it may not contain a NUL character");
+        }
+        if (request.Query["maxactive"].FirstOrDefault() is { } maxActive
+            && !(int.TryParse(maxActive, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            return ApiResults.BadRequest($"maxactive '{maxActive}': expected a whole number from 0 up (0: no limit)");
+        if (Words(request.Query["afterjids"].FirstOrDefault())?.FirstOrDefault(j => !int.TryParse(j, NumberStyles.None, CultureInfo.InvariantCulture, out var jid) || jid < 1) is { } badJid)
+            return ApiResults.BadRequest($"afterjids: '{badJid}' is no job id (expected job ids, separated by spaces or commas)");
         return await next(context);
     }
+
+    /// <summary>
+    /// The job-wide values a spool may give beside the script, as query parameters: title, tier, projects and envkey
+    /// (words separated by spaces or commas), svckey (a service key expression, ANDed with the script's), maxactive, after
+    /// (the script's <c>-after</c> form) and afterjids (job ids separated by spaces or commas).
+    /// </summary>
+    public static readonly string[] OverrideNames = ["title", "tier", "projects", "svckey", "envkey", "maxactive", "after", "afterjids"];
+
+    /// <summary>A list given as words separated by spaces or commas; null when not given.</summary>
+    public static List<string>? Words(string? given) =>
+        given?.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
     /// <summary>The 413 for a script over <paramref name="limit"/> bytes, declared or found while reading.</summary>
     public static IResult TooLarge(HttpRequest request, long limit) =>
