@@ -265,6 +265,9 @@ internal static class QueueEndpoints
     /// The jobs the caller may see (crews.config's RestrictedViewLogins, <see cref="CrewRules.ViewScope"/>), or null for
     /// every job. Every read of jobs and their tasks, commands, invocations, logs, why and trace answers within it.
     /// </summary>
+    internal static JobScope? ScopeOf(HttpContext context) =>
+        context.RequestServices.GetRequiredService<Access.UserAccounts>().Crews.ViewScope(CallerOf(context));
+
     // Job-wide values given beside the script (tractor-spool's --title, --tier, ...); SpoolRequestChecks refused bad ones.
     private static SpoolOverrides? SpoolOverridesOf(IQueryCollection q)
     {
@@ -274,9 +277,6 @@ internal static class QueueEndpoints
             Text("after"), SpoolRequestChecks.Words(Text("afterjids"))?.Select(j => int.Parse(j, CultureInfo.InvariantCulture)).ToList());
         return overrides == new SpoolOverrides() ? null : overrides;
     }
-
-    internal static JobScope? ScopeOf(HttpContext context) =>
-        context.RequestServices.GetRequiredService<Access.UserAccounts>().Crews.ViewScope(CallerOf(context));
 
     /// <summary>
     /// True when the caller may not see job <paramref name="jid"/> (outside its <see cref="ScopeOf"/>), or there is no
