@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Furrow.Core.Scripts.Tcl;
 
 namespace Furrow.Core.Scripts;
@@ -84,25 +82,20 @@ internal sealed class JsonPlaces(string json, string fileName, JobSpec job, int 
             var kept = KeptOf(owner)?.FindLastIndex(k => k.Name == option) ?? -1;
             path = kept >= 0 ? $"{at}.kept[{kept}]" : $"{at}.{JsonName(option)}";
         }
-        var utf8 = Encoding.UTF8.GetBytes(json);
-        var offset = Find(utf8, path, maxDepth);
-        if (offset is null)
+        var place = Text.JsonPlaces.Find(json, KeysOf(path), atKey: true, message, maxDepth);
+        if (place is null)
         {
             path = at;
-            offset = Find(utf8, at, maxDepth) ?? 0;
+            place = Text.JsonPlaces.Find(json, KeysOf(at), atKey: true, message, maxDepth);
         }
-        var line = 1;
-        var lineStart = 0;
-        for (var i = 0; i < offset; i++)
-        {
-            if (utf8[i] == (byte)'\n')
-            {
-                line++;
-                lineStart = i + 1;
-            }
-        }
-        return new ScriptError(fileName, line, Text.TextColumn.OfUtf8(utf8.AsSpan(lineStart, (int)offset - lineStart)), $"{message} (at {path})");
+        var (line, column) = place is { } p ? (p.Line, p.Column) : (1, 1);
+        return new ScriptError(fileName, line, column, $"{message} (at {path})");
     }
+
+    // "$.subtasks[2].commands[0].kept[1]" as the keys JsonPlaces walks: subtasks, 2, commands, 0, kept, 1. The paths
+    // are built here from fixed property names, so a dot or bracket only ever separates.
+    private static string[] KeysOf(string path) =>
+        path.Split(['.', '[', ']'], StringSplitOptions.RemoveEmptyEntries).Skip(1).ToArray();
 
     private static List<KeptOption>? KeptOf(object owner) => owner switch
     {
@@ -156,57 +149,5 @@ internal sealed class JsonPlaces(string json, string fileName, JobSpec job, int 
     {
         var i = commands?.FindIndex(c => ReferenceEquals(c, owner)) ?? -1;
         return i >= 0 ? $"{path}.{name}[{i}]" : null;
-    }
-
-    // The byte offset where the value (or property name) at a JSON path starts, or null when the text has no such path.
-    private static long? Find(byte[] utf8, string target, int maxDepth)
-    {
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions
-        {
-            CommentHandling = JsonCommentHandling.Skip,
-            AllowTrailingCommas = true,
-            MaxDepth = maxDepth,
-        });
-        var containers = new Stack<(string Path, int Index)>();
-        string? property = null;
-        try
-        {
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.PropertyName:
-                        property = containers.Peek().Path + "." + reader.GetString();
-                        if (property == target)
-                            return reader.TokenStartIndex;
-                        continue;
-                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        containers.Pop();
-                        continue;
-                }
-                string path;
-                if (containers.Count == 0)
-                    path = "$";
-                else if (containers.Peek().Index >= 0)
-                {
-                    var array = containers.Pop();
-                    path = $"{array.Path}[{array.Index}]";
-                    containers.Push((array.Path, array.Index + 1));
-                }
-                else
-                    path = property ?? "$";
-                if (path == target)
-                    return reader.TokenStartIndex;
-                if (reader.TokenType == JsonTokenType.StartObject)
-                    containers.Push((path, -1));
-                else if (reader.TokenType == JsonTokenType.StartArray)
-                    containers.Push((path, 0));
-            }
-        }
-        catch (JsonException)
-        {
-            // The text deserialized, so it reads; should it not, the error is reported at the job itself.
-        }
-        return null;
     }
 }

@@ -9,24 +9,27 @@ namespace Furrow.Core.Text;
 /// </summary>
 public static class JsonPlaces
 {
-    // As site config files are read: comments and trailing commas allowed.
-    private static readonly JsonReaderOptions Reading = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
     /// <summary>
     /// <paramref name="message"/> placed at what <paramref name="at"/> leads to in <paramref name="json"/>: keys from the
     /// top (matched exactly, else ignoring case, as the config reader matches them), a list position as its number. The
     /// place is the start of the value, or of the key itself when <paramref name="atKey"/>; line and column count from 1,
     /// the column in characters as <see cref="JsonProblems"/> counts it (<see cref="TextColumn"/>). Null when the text does not hold that path (a
-    /// default the file does not set) or does not read as JSON.
+    /// default the file does not set) or does not read as JSON. The text is read as site config files and the JSON job form
+    /// are, comments and trailing commas allowed, nesting up to <paramref name="maxDepth"/> (0: the reader's default, 64).
     /// </summary>
-    public static JsonProblem? Find(string json, IReadOnlyList<string> at, bool atKey, string message)
+    public static JsonProblem? Find(string json, IReadOnlyList<string> at, bool atKey, string message, int maxDepth = 0)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(at);
         var bytes = Encoding.UTF8.GetBytes(json);
         try
         {
-            var reader = new Utf8JsonReader(bytes, Reading);
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+                MaxDepth = maxDepth,
+            });
             if (!reader.Read() || Seek(ref reader, at, 0, atKey) is not { } offset)
                 return null;
             var lineStart = bytes.AsSpan(0, (int)offset).LastIndexOf((byte)'\n') + 1;

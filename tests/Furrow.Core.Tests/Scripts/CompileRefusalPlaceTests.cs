@@ -161,6 +161,27 @@ public sealed class CompileRefusalPlaceTests
     }
 
     [Fact]
+    public void TheJsonForm_PlacesARefusal_BelowTheJsonReadersDefaultDepth()
+    {
+        // 40 tasks deep is 80-odd JSON levels: past the 64 a JSON reader allows unless told the form's own limit, which
+        // placed the refusal at the job's first line instead of at the option.
+        const int levels = 40;
+        var json = new System.Text.StringBuilder("{ \"title\": \"j\", \"subtasks\": [\n");
+        for (var i = 0; i < levels; i++)
+            json.Append("{ \"kind\": \"task\", \"title\": \"t").Append(i).Append("\", \"subtasks\": [\n");
+        json.Append("{ \"kind\": \"task\", \"title\": \"deep\", \"resumeBlock\": true }\n");
+        for (var i = 0; i < levels; i++)
+            json.Append("] }\n");
+        json.Append("] }\n");
+        var job = JobJson.Deserialize(json.ToString(), "deep.json").GetJobOrThrow();
+
+        var error = UnsupportedOptions.Find(job);
+
+        var path = "$" + string.Concat(Enumerable.Repeat(".subtasks[0]", levels + 1)) + ".resumeBlock";
+        Assert.Equal($"deep.json:{levels + 2}:36: not supported yet: -resumeblock (task \"deep\") (at {path})", error);
+    }
+
+    [Fact]
     public void AJobBuiltInCode_IsRefusedWithoutAPlace() =>
         Assert.Equal("not supported yet: -resumeblock (task \"t\")",
             UnsupportedOptions.Find(new JobSpec { Subtasks = [new TaskSpec { Title = "t", ResumeBlock = true }] }));
