@@ -77,8 +77,8 @@ internal static class LiveEndpoints
             // Every file is read and checked before any is applied, so a bad one changes nothing; the files read at
             // start only are checked too, so a mistake in them shows now rather than at the next start.
             ignored = SiteConfigLoader.IgnoredKeys(directory, SiteConfigLoader.LoadEngine(directory), SiteConfigLoader.LoadDb(directory));
-            var fingerprint = SiteConfigLoader.Fingerprint(directory, SiteConfigLoader.LimitsConfigFile);
-            rules = new SiteRules(SiteConfigLoader.LoadLimits(directory), SiteConfigLoader.LoadBlade(directory), fingerprint);
+            var limits = SiteConfigLoader.LoadLimits(directory, out var fingerprint);
+            rules = new SiteRules(limits, SiteConfigLoader.LoadBlade(directory), fingerprint);
             accounts.Reload();
         }
         catch (SiteConfigException error)

@@ -58,10 +58,16 @@ public static class SiteConfigLoader
         return file is null ? null : Checked(file, file.Value.Problems());
     }
 
-    /// <summary>The named limits from `limits.config`, or null when the file is absent; a file with problems stops the engine.</summary>
-    public static LimitsConfig? LoadLimits(string configDir)
+    /// <summary>
+    /// The named limits from `limits.config`, or null when the file is absent; a file with problems stops the engine.
+    /// <paramref name="fingerprint"/> is the SHA-256 of the text read, lowercase hex ("" when absent): two loads give the
+    /// same fingerprint exactly when the text did not change between them. It is of the very text the limits came from,
+    /// so a file rewritten during a reload cannot pair one text's limits with another's fingerprint.
+    /// </summary>
+    public static LimitsConfig? LoadLimits(string configDir, out string fingerprint)
     {
         var file = Load(Path.Combine(configDir, LimitsConfigFile), SiteConfigJsonContext.Default.LimitsConfig);
+        fingerprint = file is null ? "" : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(file.Text)));
         return file is null ? null : Checked(file, file.Value.Problems());
     }
 
@@ -112,16 +118,6 @@ public static class SiteConfigLoader
         text is not null && Core.Text.JsonPlaces.Find(text, problem.At, problem.AtKey, problem.Message) is { } place
             ? $"{path}:{place}"
             : $"{path}: {problem.Message}";
-
-    /// <summary>
-    /// The SHA-256 of a config file's bytes as lowercase hex, or "" when the file is absent: two reads of the file give the
-    /// same fingerprint exactly when its text did not change between them.
-    /// </summary>
-    public static string Fingerprint(string configDir, string file)
-    {
-        var path = Path.Combine(configDir, file);
-        return File.Exists(path) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))) : "";
-    }
 
     // The file's value, or every problem found in it, one a line, each at its line and column.
     private static T Checked<T>(Loaded<T> file, IReadOnlyList<ConfigProblem> problems) where T : class =>
