@@ -127,7 +127,9 @@ internal static class QueryScenario
     /// Each search asked over TCP twice per sample, alternately: as the native column query (`GET /api/v1/query/TABLE`,
     /// a login token as Bearer) and as Tractor's query API asks it (`/Tractor/db?q=tractorselect(...)`, the same token as
     /// tsid), all rows both times. Reports each one's p50 and p99 and the Tractor face's added time at p50
-    /// (`{name}_tractor_added_ms`; issue 17's target is under 1 ms).
+    /// (`{name}_tractor_added_ms`; issue 17's target is under 1 ms), and per face the engine's CPU time and collection
+    /// pauses per request and its gen2 collections (`{name}_{native_tcp|tractor}_engine_cpu_ms`, ...), which tell where
+    /// an added time went on a machine busy with other work.
     /// </summary>
     private static async Task CompareTractorFaceAsync(BenchEngine engine, (string Name, string Table, string Clause, string[] Columns)[] searches,
         int samples, Dictionary<string, object> result)
@@ -146,6 +148,9 @@ internal static class QueryScenario
             var tractor = $"Tractor/db?q={Uri.EscapeDataString(select)}&tsid={token}&user=bench";
             var (nativeTimes, tractorTimes) = (new List<double>(), new List<double>());
             var (nativeBytes, tractorBytes) = (0L, 0L);
+            // The engine's CPU time, its collection pauses and its gen2 collections, per face: figures a machine busy with
+            // other work disturbs far less than request times, read outside the timed request.
+            var (nativeCost, tractorCost) = (new FaceCost(), new FaceCost());
             for (var i = 0; i < samples + 2; i++)
             {
                 foreach (var (url, times, isTractor) in new[] { (native, nativeTimes, false), (tractor, tractorTimes, true) })
@@ -153,19 +158,35 @@ internal static class QueryScenario
                     using var request = new HttpRequestMessage(HttpMethod.Get, url);
                     if (!isTractor)
                         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                    var gcBefore = await engine.Client.StatusAsync();
+                    var cpuBefore = engine.CpuTime();
                     var watch = Stopwatch.StartNew();
                     using var response = await http.SendAsync(request);
                     var body = await response.Content.ReadAsByteArrayAsync();
                     var elapsed = watch.Elapsed.TotalMilliseconds;
+                    var cpuAfter = engine.CpuTime();
+                    var gcAfter = await engine.Client.StatusAsync();
                     if (!response.IsSuccessStatusCode)
                         throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
                     if (i >= 2) // the first two warm both paths
+                    {
                         times.Add(elapsed);
+                        var cost = isTractor ? tractorCost : nativeCost;
+                        cost.CpuMs += (cpuAfter - cpuBefore).TotalMilliseconds;
+                        cost.GcPauseMs += gcAfter.GcPauseMs - gcBefore.GcPauseMs;
+                        cost.Gen2 += (gcAfter.Collections?[2] ?? 0) - (gcBefore.Collections?[2] ?? 0);
+                    }
                     if (isTractor)
                         tractorBytes = body.Length;
                     else
                         nativeBytes = body.Length;
                 }
+            }
+            foreach (var (face, cost) in new[] { ("native_tcp", nativeCost), ("tractor", tractorCost) })
+            {
+                result[$"{name}_{face}_engine_cpu_ms"] = Math.Round(cost.CpuMs / samples, 1);
+                result[$"{name}_{face}_gc_pause_ms_per_request"] = Math.Round(cost.GcPauseMs / samples, 1);
+                result[$"{name}_{face}_gen2_collections"] = cost.Gen2;
             }
             nativeTimes.Sort();
             tractorTimes.Sort();
@@ -177,6 +198,14 @@ internal static class QueryScenario
             result[$"{name}_native_tcp_bytes"] = nativeBytes;
             result[$"{name}_tractor_bytes"] = tractorBytes;
         }
+    }
+
+    // What one face's requests cost the engine, summed over the counted samples.
+    private sealed class FaceCost
+    {
+        public double CpuMs { get; set; }
+        public double GcPauseMs { get; set; }
+        public int Gen2 { get; set; }
     }
 
     internal static double Percentile(List<double> sorted, double p) =>
