@@ -101,12 +101,10 @@ internal static class ColumnQueryEndpoints
         }
         tag.WriteTo(context.Response);
         var next = ListPage.LinkNext(context, page, reply.Returned, reply.More);
-        await reply.SendAsync(context.Response, next, ct);
         if (tractor is not null)
-        {
-            var (start, end) = reply.RowsRange;
-            (tractor.Returned, tractor.More, tractor.Start, tractor.End) = (reply.Returned, next is not null, checked((int)start), checked((int)end));
-        }
+            await reply.HandOverAsync(tractor, next is not null, ct);
+        else
+            await reply.SendAsync(context.Response, next, ct);
         return Results.Empty;
     }
 

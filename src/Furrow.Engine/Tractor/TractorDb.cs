@@ -78,13 +78,13 @@ internal static class TractorDb
         if (pick is not null)
             return await ParamsAsync(call, select, where, asked, pick).ConfigureAwait(false);
 
-        // The native reply is asked for in Tractor's shape ({"rc": 0, "msg": "", "rows": [{...}]}), written
-        // once as the rows are read; a select of one page is sent as it came, and pages are joined without re-writing rows.
-        var pages = new List<(byte[] Body, int Start, int End)>();
+        // The native reply is asked for in Tractor's shape ({"rc": 0, "msg": "", "rows": [{...}]}), written once as the rows
+        // are read and handed over in the memory it was written to: a select of one page is sent as it came, and pages are
+        // joined without re-writing or copying rows.
         long offset = 0;
         long remaining = select.Limit is > 0 and var l ? l : long.MaxValue;
         var cut = false;
-        var rows = new TractorRows();
+        using var rows = new TractorRows();
         call.Context.Items[ColumnTableReply.TractorRowsKey] = rows;
         try
         {
@@ -96,15 +96,12 @@ internal static class TractorDb
                     return Refused(where, native.Message);
                 if (!native.Ok)
                     return TractorReply.Error(native.Status, native.Message);
-                var (start, end, returned, more) = (rows.Start, rows.End, rows.Returned, rows.More);
+                var page = rows.Pages[^1];
                 // NULL is one page, the native default; a limit or 0 reads on while the native listing has more.
-                var last = select.Limit is null || !more || returned == 0 || remaining - returned <= 0;
-                cut = select.Limit is null && more;
-                if (last && pages.Count == 0 && !cut)
-                    return new TractorReply(StatusCodes.Status200OK, native.Body);
-                pages.Add((native.Body, start, end));
-                remaining -= returned;
-                offset += returned;
+                var last = select.Limit is null || !page.More || page.Returned == 0 || remaining - page.Returned <= 0;
+                cut = select.Limit is null && page.More;
+                remaining -= page.Returned;
+                offset += page.Returned;
                 if (last)
                     break;
             }
@@ -113,21 +110,27 @@ internal static class TractorDb
         {
             call.Context.Items.Remove(ColumnTableReply.TractorRowsKey);
         }
-        var joined = new ArrayBufferWriter<byte>(pages.Sum(p => p.End - p.Start + 1) + 64);
-        // A NULL limit that left rows behind says so (Tractor's maxrecords), never cuts silently.
-        joined.Write(cut
-            ? Encoding.UTF8.GetBytes($"{{\"rc\":0,\"msg\":\"{MaxRecordsMessage}\",\"rows\":[")
-            : "{\"rc\":0,\"msg\":\"\",\"rows\":["u8);
-        var first = true;
-        foreach (var (body, start, end) in pages.Where(p => p.End > p.Start))
+        var pages = rows.TakePages();
+        void ReleaseAll()
         {
-            if (!first)
-                joined.Write(","u8);
-            joined.Write(body.AsSpan(start, end - start));
-            first = false;
+            foreach (var page in pages)
+                page.Release();
         }
-        joined.Write("]}"u8);
-        return new TractorReply(StatusCodes.Status200OK, joined.WrittenSpan.ToArray());
+        if (pages.Count == 1 && !cut)
+            return TractorReply.Pieces([pages[0].Body], ReleaseAll);
+        // A NULL limit that left rows behind says so (Tractor's maxrecords), never cuts silently.
+        var pieces = new List<ReadOnlySequence<byte>>
+        {
+            new(cut ? Encoding.UTF8.GetBytes($"{{\"rc\":0,\"msg\":\"{MaxRecordsMessage}\",\"rows\":[") : "{\"rc\":0,\"msg\":\"\",\"rows\":["u8.ToArray()),
+        };
+        foreach (var page in pages.Where(p => p.RowsEnd > p.RowsStart))
+        {
+            if (pieces.Count > 1)
+                pieces.Add(new ReadOnlySequence<byte>(","u8.ToArray()));
+            pieces.Add(page.Body.Slice(page.RowsStart, page.RowsEnd - page.RowsStart));
+        }
+        pieces.Add(new ReadOnlySequence<byte>("]}"u8.ToArray()));
+        return TractorReply.Pieces(pieces, ReleaseAll);
     }
 
     /// <summary>The msg of a NULL-limit reply that stopped at maxrecords rows with more matching.</summary>

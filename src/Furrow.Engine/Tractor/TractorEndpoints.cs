@@ -183,16 +183,47 @@ internal sealed record TractorReply(int Status, byte[] Body, string ContentType 
     /// <summary>A plain-text reply.</summary>
     public static TractorReply Text(string text) => new(StatusCodes.Status200OK, System.Text.Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8");
 
+    /// <summary>
+    /// A 200 JSON reply whose body is <paramref name="pieces"/> sent one after another, from memory the reply does not own:
+    /// <paramref name="release"/> is called once they are sent, or not (<see cref="WriteAsync"/> calls it in any case).
+    /// For a large body already written elsewhere (a db select's pages), which is sent without being copied into one array.
+    /// <see cref="Body"/> is empty.
+    /// </summary>
+    public static TractorReply Pieces(IReadOnlyList<System.Buffers.ReadOnlySequence<byte>> pieces, Action release) =>
+        new(StatusCodes.Status200OK, []) { _pieces = pieces, _release = release };
+
+    private IReadOnlyList<System.Buffers.ReadOnlySequence<byte>>? _pieces;
+    private Action? _release;
+
     /// <summary>Sends the reply with its length and Tractor's Server header.</summary>
     public async Task WriteAsync(HttpContext context)
     {
-        var response = context.Response;
-        response.StatusCode = Status;
-        response.ContentType = ContentType;
-        response.ContentLength = Body.Length;
-        response.Headers.Server = TractorEndpoints.ServerHeader;
-        response.Headers.CacheControl = "no-store";
-        if (!HttpMethods.IsHead(context.Request.Method))
-            await response.Body.WriteAsync(Body, context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            var response = context.Response;
+            response.StatusCode = Status;
+            response.ContentType = ContentType;
+            response.ContentLength = _pieces?.Sum(p => p.Length) ?? Body.Length;
+            response.Headers.Server = TractorEndpoints.ServerHeader;
+            response.Headers.CacheControl = "no-store";
+            if (HttpMethods.IsHead(context.Request.Method))
+                return;
+            if (_pieces is null)
+            {
+                await response.Body.WriteAsync(Body, context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+            foreach (var piece in _pieces)
+            {
+                foreach (var segment in piece)
+                    await response.BodyWriter.WriteAsync(segment, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            var release = _release;
+            _release = null;
+            release?.Invoke();
+        }
     }
 }
