@@ -302,6 +302,7 @@ public static class EngineHost
         UseRefusal(app, context => ValueTask.FromResult(Caller.Settle(context) ?? LoginRefusal(context)));
         app.UseRateLimiter();
         var v1 = app.MapGroup("/api/v1");
+        v1.AddEndpointFilter(QueryParameters.RefuseUnknownAsync);
         // Whatever needs a caller says so in the OpenAPI document: 401 without a login, 403 when the caller may not; and
         // every call may be answered 429.
         ((Microsoft.AspNetCore.Builder.IEndpointConventionBuilder)v1).Finally(endpoint =>

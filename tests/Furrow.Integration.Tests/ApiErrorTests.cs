@@ -82,6 +82,30 @@ public sealed class ApiErrorTests
         Assert.Single(await site.Client.JobsAsync(""));
     }
 
+    [Fact]
+    public async Task AQueryParameterAnEndpointDoesNotTake_IsRefusedNamingIt_WhileWhatOurClientsSendIsTaken()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = await site.HttpAsync();
+
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?bogus=1"), 400, "/api/v1/jobs does not take the query parameter 'bogus' (it takes q, sortby");
+        // A misspelled filter is not dropped to list everything.
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?ownr=ana"), 400, "does not take the query parameter 'ownr'");
+        await AssertProblemAsync(await http.GetAsync("api/v1/tasks?comment=1"), 400, "/api/v1/tasks does not take the query parameter 'comment'");
+        await AssertProblemAsync(await http.GetAsync("api/v1/status?verbose=1"), 400, "/api/v1/status does not take the query parameter 'verbose' (it takes user)");
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/pause?q=jid%3D1&forse=1", null), 400, "does not take the query parameter 'forse'");
+
+        // What the Dashboard, the client library and tq send is taken.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("api/v1/jobs?q=jid%3D1&archived=1&limit=0&allowed=1&comment=1&sortby=jid&offset=0&user=x")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("api/v1/tasks?jid=1&limit=0&archived=1")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("api/v1/query/jobs?cols=jid&distinct=1&limit=0&q=jid%3D1")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("api/v1/blades?limit=0")).StatusCode);
+        var spooled = await site.Client.SpoolAsync("Job -title {t} -subtasks { Task {a} -cmds { RemoteCmd {true} } }",
+            new Furrow.Client.SpoolOptions("ana", Host: "h", Cwd: "/tmp", Priority: 3) { Tier = "batch", Projects = "p1", MaxActive = 1, Title = "x" });
+        Assert.True(spooled.Jid > 0);
+    }
+
     private static async Task AssertProblemAsync(HttpResponseMessage response, int status, string detail)
     {
         var body = await response.Content.ReadAsStringAsync();

@@ -98,6 +98,51 @@ public sealed class ClientLimitsTests
         Assert.Contains("too many logins", loginBody.RootElement.GetProperty("msg").GetString());
     }
 
+    [Fact]
+    public async Task AfterAFloodAndAPause_ACallerGetsTheBurstAndWhatTheRateRefills_NotThePauseOverAgain()
+    {
+        await using var site = new TestSite();
+        // Full again 5 s after a flood; the pause then keeps it full 7 s more, within the 10 s an idle caller's bucket is
+        // kept. The bucket used to credit that whole pause at its first refill, so a burst got most of the burst again
+        // (more than one second's refill, which is what this bound allows beyond the burst).
+        const int perSecond = 4, burst = 20;
+        await site.AddEngineSettingsAsync($"\"UserRequestsPerSecond\": {perSecond}, \"UserRequestBurst\": {burst}");
+        var password = site.AddAccount("ana");
+        await site.StartEngineAsync();
+        var tsid = await site.LoginAsync("ana", password);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
+        var call = $"Tractor/ctrl?q=status&tsid={tsid}";
+
+        for (var i = 0; i < 200 && (await http.GetAsync(call)).StatusCode != HttpStatusCode.TooManyRequests; i++)
+        {
+        }
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        // A tight burst from 8 callers at once: the count taken is bounded by the burst and one refill for each second
+        // begun while it ran (however slow the machine, a slower burst only allows more).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var counts = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            var (taken, refused) = (0, 0);
+            for (var i = 0; i < 30; i++)
+            {
+                using var reply = await http.GetAsync(call);
+                if (reply.StatusCode == HttpStatusCode.TooManyRequests)
+                    refused++;
+                else if (reply.StatusCode == HttpStatusCode.OK)
+                    taken++;
+                else
+                    Assert.Fail($"{call}: {reply.StatusCode}");
+            }
+            return (taken, refused);
+        }));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var taken = counts.Sum(c => c.taken);
+        var most = burst + perSecond * ((int)Math.Floor(seconds) + 1);
+        Assert.True(taken <= most, $"{taken} of 240 calls taken in {seconds:F2} s after the pause: at most {most} (the burst of {burst} and {perSecond} a second)");
+        Assert.True(taken >= burst, $"{taken} of 240 calls taken after the pause: the burst of {burst} at least");
+        Assert.Equal(240, taken + counts.Sum(c => c.refused));
+    }
+
     // Sends the calls in turn until one is answered 429, which it returns; fails when 60 go through.
     private static async Task<HttpResponseMessage> FirstRefusalAsync(HttpClient http, string[] calls)
     {

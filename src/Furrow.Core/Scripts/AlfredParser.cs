@@ -112,6 +112,12 @@ public static class AlfredParser
             job = new AlfredJobReader(values).Read(words, 0);
         }
 
-        return job ?? throw source.Fail(source.Text.Length, "no Job command found; a job script must contain one Job command, such as Job -title {render} -subtasks {...}");
+        if (job is not null)
+            return job;
+        // The end is where the text ends, not after the line break a transport appends (Tractor's adds CRLF to every body).
+        var end = source.Text.AsSpan().TrimEnd().Length;
+        throw end == 0
+            ? source.Fail(0, "the script is empty; a job script must contain one Job command, such as Job -title {render} -subtasks {...}")
+            : source.Fail(end, "no Job command found; a job script must contain one Job command, such as Job -title {render} -subtasks {...}");
     }
 }

@@ -29,14 +29,8 @@ internal static class AuthEndpoints
     /// </summary>
     public static void LimitLogins(RateLimiterOptions options) =>
         options.AddPolicy(Logins, context => !Tractor.TractorRequests.IsTractor(context.Request) || Tractor.TractorRequests.IsLogin(context.Request)
-            ? RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "local",
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = 20,
-                    TokensPerPeriod = 1,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(3),
-                    QueueLimit = 0,
-                })
+            ? RateLimitPartition.Get(context.Connection.RemoteIpAddress?.ToString() ?? "local",
+                _ => RequestRateLimiting.Bucket(20, 1, TimeSpan.FromSeconds(3)))
             : RateLimitPartition.GetNoLimiter(""));
 
     /// <summary>The path of the Dashboard's sign-in page, which reads the code from its fragment and logs in with it.</summary>

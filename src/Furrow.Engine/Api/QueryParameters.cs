@@ -77,6 +77,14 @@ internal static class QueryParameters
         new("priority", Number, "Overrides the script's -priority."),
         new("paused", Text, "1 or true: the job starts paused; 0 or false: it does not, whatever the script says."),
         new("format", Text, "`json` for the JSON job form; else the body is alfred text unless its content type says JSON."),
+        new("title", Text, "Overrides the script's -title."),
+        new("tier", Text, "Overrides the script's -tier."),
+        new("projects", Text, "Overrides the script's -projects: words separated by spaces or commas."),
+        new("svckey", Text, "A service key expression ANDed with the script's -service."),
+        new("envkey", Text, "Overrides the script's -envkey: words separated by spaces or commas."),
+        new("maxactive", Whole, "Overrides the script's -maxactive (0: no limit)."),
+        new("after", Text, "Overrides the script's -after (its forms: `MM DD HH:MM`, ...)."),
+        new("afterjids", Text, "Overrides the script's -afterjids: job ids separated by spaces or commas."),
     ];
 
     public static readonly QueryParameter[] Operation =
@@ -102,6 +110,27 @@ internal static class QueryParameters
     public static readonly QueryParameter[] Blocklist = [Jid with { Description = "Only this job's blocklist." }];
 
     public static readonly QueryParameter[] Unblock = [new("blade", Text, "Only this blade; every blade when not given.")];
+
+    /// <summary>
+    /// The endpoint filter of every /api/v1 endpoint: a query parameter the endpoint does not declare
+    /// (<see cref="WithQueryParameters"/>; `user`, who a call acts as, is every endpoint's) is refused 400 naming it and
+    /// the parameters the endpoint takes, so a misspelled filter (`jobs?ownr=ana`) is never dropped and everything
+    /// listed instead.
+    /// </summary>
+    public static ValueTask<object?> RefuseUnknownAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var declared = http.GetEndpoint()?.Metadata.GetMetadata<EndpointQuery>()?.Parameters ?? [];
+        foreach (var name in http.Request.Query.Keys)
+        {
+            if (name == User.Name || declared.Any(p => p.Name == name))
+                continue;
+            var takes = declared.Select(p => p.Name).Where(n => n != User.Name).Append(User.Name).ToList();
+            return ValueTask.FromResult<object?>(ApiResults.BadRequest(
+                $"{http.Request.Path} does not take the query parameter '{(name.Length <= 60 ? name : name[..60] + "...")}' (it takes {string.Join(", ", takes)})"));
+        }
+        return next(context);
+    }
 
     /// <summary>Declares the query parameters the endpoint reads, for its OpenAPI document.</summary>
     public static RouteHandlerBuilder WithQueryParameters(this RouteHandlerBuilder builder, params QueryParameter[] parameters) =>

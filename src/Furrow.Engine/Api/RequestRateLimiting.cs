@@ -34,13 +34,7 @@ internal static class RequestRateLimiting
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, Partition>(context => Of(context, limits) is var partition
             && LimitOf(partition.Kind, limits) is ({ } perSecond, { } burst)
-            ? RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = burst,
-                TokensPerPeriod = perSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-            })
+            ? RateLimitPartition.Get(partition, _ => Bucket(burst, perSecond, TimeSpan.FromSeconds(1)))
             : RateLimitPartition.GetNoLimiter(partition));
         options.OnRejected = async (rejected, _) =>
         {
@@ -64,6 +58,23 @@ internal static class RequestRateLimiting
             await ApiResults.Error(StatusCodes.Status429TooManyRequests, message).ExecuteAsync(http).ConfigureAwait(false);
         };
     }
+
+    /// <summary>
+    /// A caller's bucket: <paramref name="burst"/> requests, refilled by <paramref name="perPeriod"/> once every
+    /// <paramref name="period"/> by its own timer. Not <see cref="RateLimitPartition.GetTokenBucketLimiter{TKey}"/>: that one is refilled by the partitioned
+    /// limiter's 100 ms tick in proportion to the time since its last refill, and a full bucket is not refilled (nor its
+    /// time reset), so the first refill after a pause credited the whole pause (a caller idle 8 s after a flood got 300
+    /// requests beyond the burst in its next one). A bucket idle 10 s is dropped by the partitioned limiter, and the
+    /// next call starts a full one.
+    /// </summary>
+    public static TokenBucketRateLimiter Bucket(int burst, int perPeriod, TimeSpan period) => new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = perPeriod,
+        ReplenishmentPeriod = period,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    });
 
     // Every Tractor URL carries the login policy (one endpoint serves all verbs), but only monitor?q=login is a login: the
     // rest are counted per caller here, as the native API's calls are.

@@ -65,7 +65,7 @@ internal static class TractorEndpoints
         }
         else
         {
-            reply = await handle(call).ConfigureAwait(false);
+            reply = TractorParameters.Refusal(verb, call) ?? await handle(call).ConfigureAwait(false);
         }
         await reply.WriteAsync(context).ConfigureAwait(false);
     }

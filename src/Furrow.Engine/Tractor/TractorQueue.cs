@@ -296,7 +296,27 @@ internal static class TractorQueue
             // tid= or cid= the jids may pair with them one to one, so they are kept as given.
             if (tids is null && cids is null)
                 jids = [.. jids.Distinct()];
+            if (problem is null && TooMany(call, jids, tids ?? cids, tids is null ? "cid" : "tid") is { } tooMany)
+                problem = tooMany;
             return problem is null ? new Targets(jids, tids, cids) : null;
+        }
+
+        // The clause these ids become is Furrow's, so a list past the search language's limits is refused in the caller's
+        // terms (how many ids, and the most a call takes) rather than at a column of a clause they never wrote.
+        private static TractorReply? TooMany(TractorCall call, IReadOnlyList<long> jids, IReadOnlyList<long>? other, string otherName)
+        {
+            const int Most = Core.Query.TractorQuery.MaxListItems;
+            var (count, name) = jids.Count > Most ? (jids.Count, "job ids (jid=)") : other?.Count > Most ? (other.Count, $"ids in {otherName}=") : (0, "");
+            if (count > 0)
+                return TractorReply.Error(StatusCodes.Status400BadRequest,
+                    $"queue?q={call.Q} names {count} {name}: a call takes at most {Most}; send them in several calls");
+            // One id per job pairs each jid with its tid or cid, two comparisons a pair in the clause.
+            const int MostPairs = Core.Query.TractorQuery.MaxTests / 2;
+            return other is not null && jids.Count > 1 && jids.Count == other.Count && jids.Count > MostPairs
+                ? TractorReply.Error(StatusCodes.Status400BadRequest,
+                    $"queue?q={call.Q} names {jids.Count} jobs each with its own {otherName}=: a call takes at most {MostPairs} such pairs " +
+                    $"(or one jid= with up to {Most} {otherName}s); send them in several calls")
+                : null;
         }
 
         // A list of whole numbers, or null when the parameter is absent; a malformed id is a 400 naming it.

@@ -51,23 +51,9 @@ internal static class TractorSpool
                 "spool the alfred script to /Tractor/spool (tractor-spool does so by itself after this reply)");
     }
 
-    // What Tractor's spool clients send (§3a-§3c) and Furrow applies; `user` is the caller (TractorRequests).
-    private static readonly string[] Applied = ["q", "spvers", "hnm", "jobOwner", "jobFile", "jobcwd", "cwd", "priority", "paused",
-        "blocking", "format", "expanded", "tsid", "user"];
-
-    // Job-wide overrides tractor-spool's parser applies on the client (§3b), and their script options: sent as parameters,
-    // Furrow does not apply them, so they are refused rather than dropped.
-    private static readonly Dictionary<string, string> Overrides = new(StringComparer.Ordinal)
-    {
-        ["tier"] = "-tier", ["jtier"] = "-tier", ["projects"] = "-projects", ["jprojects"] = "-projects", ["maxactive"] = "-maxactive",
-        ["afterjid"] = "-afterjids", ["afterjids"] = "-afterjids", ["aftertime"] = "-after", ["jsvckey"] = "-service",
-        ["jenvkey"] = "-envkey", ["jremoteclean"] = "-whendone", ["alfescape"] = "",
-    };
-
     /// <summary>
-    /// Why a spool's parameters cannot be taken as sent, or null: a q= other than newjob (501), a parameter Furrow does
-    /// not apply (501, naming the script option that does it) or does not know (400), a spvers= other than 1.x or 2.x
-    /// (501), a blocking= other than spool (400), a paused= other than 0, 1, true or false (400), or jobcwd= and cwd=
+    /// Why a spool's parameters cannot be taken as sent, or null: a q= other than newjob (501), a spvers= other than 1.x
+    /// or 2.x (501), a blocking= other than spool (400), a paused= other than 0, 1, true or false (400), or jobcwd= and cwd=
     /// (or X-Tractor-Dir) that disagree (400).
     /// </summary>
     private static TractorReply? Refusal(TractorCall call, string verb)
@@ -75,14 +61,12 @@ internal static class TractorSpool
         if (call.Get("q") is { } q && q != "newjob")
             return TractorReply.Error(StatusCodes.Status501NotImplemented,
                 $"Furrow does not serve the Tractor query {verb}?q={TractorCall.Shown(q)}: {verb} takes q=newjob or no q= (queue?q=jretire and the other job operations are queue's)");
-        foreach (var name in call.Context.Request.Query.Keys)
+        foreach (var same in TractorParameters.SpoolOverrides.GroupBy(o => o.Value))
         {
-            if (Overrides.TryGetValue(name, out var option))
-                return TractorReply.Error(StatusCodes.Status501NotImplemented, $"{verb} does not apply {name}= (not supported)" +
-                    (option.Length > 0 ? $": give the job's {option} in the script instead" : ""));
-            if (!Applied.Contains(name, StringComparer.Ordinal))
+            var given = same.Where(o => call.Get(o.Key) is { Length: > 0 }).Select(o => o.Key).ToList();
+            if (given.Select(call.Get).Distinct().Count() > 1)
                 return TractorReply.Error(StatusCodes.Status400BadRequest,
-                    $"{verb} does not take {TractorCall.Shown(name)}= (it takes {string.Join(", ", Applied.Where(a => a is not ("q" or "tsid" or "user")).Select(a => a + "="))})");
+                    $"{string.Join(" and ", given.Select(g => g + "="))} both give the job's {same.Key} and disagree: give one of them");
         }
         if (call.Get("spvers") is { } spvers && !System.Text.RegularExpressions.Regex.IsMatch(spvers, @"^[12](\.[0-9]+){0,2}$"))
             return TractorReply.Error(StatusCodes.Status501NotImplemented,
@@ -93,7 +77,7 @@ internal static class TractorSpool
         if (call.Get("format") is { } format && format is not ("JSON" or "json"))
             return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad format '{TractorCall.Shown(format)}': {verb} takes format=JSON (a JSON job) or no format= (an alfred script)");
         if (call.Get("paused") is { } paused && paused is not ("0" or "1" or "true" or "false"))
-            return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad paused '{TractorCall.Shown(paused)}': {verb} takes paused=1 or paused=0");
+            return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad paused '{TractorCall.Shown(paused)}': {verb} takes paused=1, 0, true or false");
         if (call.Get("jobcwd") is { } jobcwd && call.Get("cwd") is { } cwd && jobcwd != cwd)
             return TractorReply.Error(StatusCodes.Status400BadRequest, $"jobcwd= (or the X-Tractor-Dir header) says '{TractorCall.Shown(jobcwd)}' and " +
                 $"cwd= says '{TractorCall.Shown(cwd)}': give one of them, or both the same");
@@ -108,7 +92,7 @@ internal static class TractorSpool
         var query = new List<KeyValuePair<string, string?>>();
         void Add(string key, string? value)
         {
-            if (!string.IsNullOrEmpty(value))
+            if (!string.IsNullOrEmpty(value) && !query.Exists(q => q.Key == key))
                 query.Add(KeyValuePair.Create<string, string?>(key, value));
         }
         Add("file", file);
@@ -117,6 +101,9 @@ internal static class TractorSpool
         Add("cwd", call.Get("jobcwd") ?? call.Get("cwd"));
         Add("priority", call.Get("priority"));
         Add("paused", call.Get("paused"));
+        // tractor-spool's job-wide overrides (§3b), as the native spool takes them.
+        foreach (var (tractor, nativeName) in TractorParameters.SpoolOverrides)
+            Add(nativeName, call.Get(tractor));
         if (json)
             Add("format", "json");
         var request = call.Context.Request;

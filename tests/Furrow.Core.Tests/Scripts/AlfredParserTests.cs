@@ -393,9 +393,23 @@ public sealed class AlfredParserTests
     [Fact]
     public void Parse_RefusesScriptWithoutJob()
     {
-        var error = ScriptAssert.Refuses("##AlfredToDo 3.0\n# nothing else\n");
+        var error = ScriptAssert.Refuses("##AlfredToDo 3.0\n# nothing else\r\n\r\n");
 
         Assert.Contains("no Job command found", error.Message);
+        // At the end of what was written, not after the line breaks a transport appends.
+        ScriptAssert.At(error, 2, 15);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\r\n")]
+    [InlineData("  \n\t\r\n")]
+    public void Parse_RefusesAnEmptyScriptAsEmpty_AtItsStart(string text)
+    {
+        var error = ScriptAssert.Refuses(text);
+
+        Assert.Contains("the script is empty", error.Message);
+        ScriptAssert.At(error, 1, 1);
     }
 
     [Fact]

@@ -102,8 +102,8 @@ def check_blades_by_a_plain_get(ctx):
 
 
 def check_dashboard_queries_need_a_login(ctx):
-    for q in ("blades", "jobs", "jtree"):
-        reply = ctx.client().transaction("monitor", {"q": q, "jid": "1"})
+    for params in ({"q": "blades"}, {"q": "jobs"}, {"q": "jtree", "jid": "1"}):
+        reply = ctx.client().transaction("monitor", params)
         assert reply.status == 401 and "login" in reply.json()["msg"], reply
 
 

@@ -364,3 +364,16 @@ def check_a_command_not_in_the_task_named_says_so(ctx):
     cid = c.native_rows("commands", ["cid"], "jid=%d" % jid)[0]["cid"]
     r = queue(c, {"q": "cattr", "jid": jid, "cid": cid, "tid": 3, "set_tags": "zz"})
     assert r.status == 404 and ("no command %d in task 3 of job %d" % (cid, jid)) in r.json()["msg"], r
+
+
+def check_a_job_id_list_past_the_limit_is_refused_in_the_callers_terms(ctx):
+    c = ctx.logged_in()
+    jids = ",".join(str(n) for n in range(1, 20002))
+    reply = queue(c, {"q": "jretire", "jid": jids}, in_body=True)
+    msg = reply.json()["msg"]
+    assert reply.status == 400 and "20001 job ids" in msg and "20000" in msg and "column" not in msg, reply
+    # One id per job, each with its task: a pair is two comparisons of the clause.
+    pairs = ",".join(str(n) for n in range(1, 1002))
+    reply = queue(c, {"q": "tretry", "jid": pairs, "tid": pairs}, in_body=True)
+    msg = reply.json()["msg"]
+    assert reply.status == 400 and "1001 jobs each with its own tid=" in msg and "column" not in msg, reply

@@ -236,7 +236,7 @@ def check_hostile_form_bodies_are_refused_naming_why(ctx):
     big = c.raw("ctrl", body="q=status&pad=" + "x" * (1 << 20))
     assert big.status == 413 and "bytes" in big.json()["msg"], big
     # Bytes that are not UTF-8 are read as Latin-1, as job scripts are, not refused: this call only lacks a login.
-    binary = c.raw("ctrl", body=b"q=status&x=\xff\xfe")
+    binary = c.raw("ctrl", body=b"q=status&qlen=\xff\xfe")
     assert binary.status == 401 and "needs a login" in binary.json()["msg"], binary
     garbage = c.raw("ctrl?q=status&tsid=not-a-session")
     assert garbage.status == 401 and "not-a-session" in garbage.json()["msg"], garbage
@@ -293,7 +293,7 @@ def check_nul_in_spool_settings_and_attributes_is_refused_naming_them(ctx):
 def check_a_parameter_repeated_many_times_is_read_once_and_too_many_are_refused_naming_the_limit(ctx):
     c = ctx.logged_in()
     # 19,000 copies of one parameter (a form body of ~100 KB) are that value once, read in one pass.
-    repeated = c.raw("ctrl", body="q=status&tsid=%s&" % c.tsid + "&".join(["a=1"] * 19000))
+    repeated = c.raw("ctrl", body="q=status&tsid=%s&" % c.tsid + "&".join(["qlen=1"] * 19000))
     assert repeated.status == 200 and repeated.json()["rc"] == 0, repeated
     # The same, with different values: refused naming the parameter and some of its values.
     different = c.raw("ctrl", body="q=status&tsid=%s&" % c.tsid + "&".join("a=%d" % (i % 3) for i in range(19000)))
@@ -321,14 +321,13 @@ def check_spool_refuses_a_query_or_parameter_it_does_not_apply_naming_it(ctx):
     refusals = [
         ({"q": "bogus"}, 501, "spool?q=bogus"),
         ({"q": "jretire", "jid": "1"}, 501, "spool?q=jretire"),
-        ({"tier": "batch"}, 501, "tier="),
-        ({"jprojects": "p1"}, 501, "jprojects="),
-        ({"maxactive": "2"}, 501, "maxactive="),
-        ({"afterjid": "1"}, 501, "afterjid="),
+        ({"jremoteclean": "1"}, 501, "-whendone"),
+        ({"alfescape": "1"}, 501, "alfescape="),
+        ({"tier": "batch", "jtier": "rush"}, 400, "tier= and jtier="),
         ({"spvers": "9.9"}, 501, "spvers=9.9"),
         ({"frobnicate": "1"}, 400, "frobnicate="),
         ({"blocking": "nonsense"}, 400, "bad blocking 'nonsense'"),
-        ({"paused": "maybe"}, 400, "bad paused 'maybe'"),
+        ({"paused": "maybe"}, 400, "bad paused 'maybe': spool takes paused=1, 0, true or false"),
         ({"format": "xml"}, 400, "bad format 'xml'"),
         ({"cwd": "/f"}, 400, "cwd= says '/f'"),  # beside the client's jobcwd=/tmp
     ]
@@ -343,6 +342,70 @@ def check_spool_refuses_a_query_or_parameter_it_does_not_apply_naming_it(ctx):
     # jspool takes q=newjob and refuses any other q= before reading its body.
     reply = c.transaction("jspool", {"q": "jretire", "jid": "1"}, body="{}", content_type="application/tractor-spool-json")
     assert reply.status == 501 and "jspool?q=jretire" in reply.json()["msg"], reply
+
+
+def check_spool_passes_tractor_spools_job_wide_overrides_on(ctx):
+    """tractor-spool's --jtier, --jprojects, --maxactive, --afterjid, --aftertime, --jsvckey, --jenvkey (and the shorter
+    names) are the job's, as the native spool's overrides set them, whatever the script says."""
+    c = ctx.logged_in()
+    first = c.spool(SCRIPT)
+    assert first.status == 200, first
+    cases = [
+        ({"tier": "batch"}, "tier", "batch"),
+        ({"jtier": "rush"}, "tier", "rush"),
+        ({"projects": "p1,p2"}, "projects", ["p1", "p2"]),
+        ({"jprojects": "p3"}, "projects", ["p3"]),
+        ({"maxactive": "2"}, "maxactive", 2),
+        ({"afterjid": str(first.json()["jid"])}, "afterjids", [first.json()["jid"]]),
+        ({"jenvkey": "prman-24"}, "envkey", ["prman-24"]),
+        ({"title": "overridden title"}, "title", "overridden title"),
+    ]
+    for extra, column, value in cases:
+        reply = c.spool(SCRIPT, extra=extra)
+        assert reply.status == 200, (extra, reply)
+        rows = c.native_rows("jobs", [column], "jid=%d" % reply.json()["jid"])
+        assert rows[0][column] == value, (extra, rows)
+    # A bad value is refused naming it, as the native spool names it.
+    bad = c.spool(SCRIPT, extra={"tier": "nosuchtier"})
+    assert bad.status == 400 and "nosuchtier" in bad.json()["msg"], bad
+    bad = c.spool(SCRIPT, extra={"maxactive": "lots"})
+    assert bad.status == 400 and "maxactive 'lots'" in bad.json()["msg"], bad
+
+
+def check_an_empty_spool_says_the_script_is_empty_at_its_start(ctx):
+    c = ctx.logged_in()
+    for body in ["", "   \n\t"]:
+        reply = c.spool(body)
+        assert reply.status == 400 and "the script is empty" in reply.json()["msg"] and ":1:1" in reply.json()["msg"], (body, reply)
+
+
+def check_every_verb_refuses_a_parameter_it_does_not_take_naming_it(ctx):
+    c = ctx.logged_in()
+    refusals = [
+        ("ctrl", {"q": "status", "bogusparam": "1"}, "ctrl?q=status does not take bogusparam="),
+        ("monitor", {"q": "jobs", "jid": "2"}, "monitor?q=jobs does not take jid="),
+        ("monitor", {"q": "blades", "hnm": "x"}, "monitor?q=blades does not take hnm="),
+        ("monitor", {"q": "jtree", "jid": "1", "tid": "1"}, "monitor?q=jtree does not take tid="),
+        ("monitor", {"q": "loginscheme", "x": "1"}, "monitor?q=loginscheme does not take x="),
+        ("queue", {"q": "jrestart", "jid": "1", "tsubset": "error"}, "queue?q=jrestart does not take tsubset="),
+        ("queue", {"q": "jattr", "jid": "1", "set_priority": "3", "priorty": "3"}, "queue?q=jattr does not take priorty="),
+        ("db", {"q": "tractorselect('job', '', 'jid', '', NULL, 'f', 'None')", "limit": "3"}, "db does not take limit="),
+        ("config", {"file": "blade.config", "hnm": "x"}, "config does not take hnm="),
+        ("ctrl", {"q": "reconfigure", "files": "limits.config"}, "ctrl?q=reconfigure does not take files="),
+    ]
+    for verb, params, named in refusals:
+        reply = c.transaction(verb, params)
+        assert reply.status == 400 and reply.json()["rc"] == 400 and named in reply.json()["msg"], (verb, params, reply)
+    # monitor?q=jobs&jid= says where one job is.
+    reply = c.transaction("monitor", {"q": "jobs", "jid": "2"})
+    assert "jobdetails" in reply.json()["msg"], reply
+    # In a form body too, and whatever the parameter's case.
+    reply = c.transaction("ctrl", {"q": "status", "QLEN": "1"}, in_body=True)
+    assert reply.status == 400 and "QLEN=" in reply.json()["msg"], reply
+    # What Tractor's clients send is taken: user= (tq --user) on any call, tractor-spool --jdelete's hnm= and login=.
+    assert c.transaction("ctrl", {"q": "status", "user": ctx.user}).status == 200
+    gone = c.transaction("queue", {"q": "jretire", "jid": "987654321", "hnm": "farmhost", "login": ctx.user}, in_body=True)
+    assert gone.status == 404, gone
 
 
 def check_spool_directories_that_disagree_are_refused_whichever_pair(ctx):
