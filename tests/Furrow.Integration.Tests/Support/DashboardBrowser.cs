@@ -4,20 +4,56 @@ namespace Furrow.Integration.Tests.Support;
 
 /// <summary>
 /// A real Chromium (the distribution's: <c>/usr/bin/chromium</c>, or <c>FURROW_CHROMIUM</c>) driven by Playwright,
-/// with one page on a test site's engine. Nothing is downloaded: Playwright's driver ships in its NuGet package and the
-/// browser is the one .ci/run installs. Screenshots go to <see cref="ScreenshotDirectory"/> for people to look at.
+/// with one page, in a browser context of its own (cookies, storage), on a test site's engine. Nothing is downloaded:
+/// Playwright's driver ships in its NuGet package and the browser is the one .ci/run installs. Screenshots go to
+/// <see cref="ScreenshotDirectory"/> for people to look at.
 /// </summary>
 public sealed class DashboardBrowser : IAsyncDisposable
 {
-    private readonly IPlaywright _playwright;
-    private readonly IBrowser _browser;
-
-    private DashboardBrowser(IPlaywright playwright, IBrowser browser, IBrowserContext context, IPage page)
+    private DashboardBrowser(IBrowserContext context, IPage page)
     {
-        _playwright = playwright;
-        _browser = browser;
         Context = context;
         Page = page;
+    }
+
+    // One Chromium for the test run (launching it, and Playwright's driver, took seconds per test); each test gets its
+    // own context, which shares no cookies, storage or cache with another's. A browser that has gone away is launched
+    // again for the next test.
+    private static readonly SemaphoreSlim Launching = new(1, 1);
+    private static IPlaywright? _playwright;
+    private static IBrowser? _browser;
+
+    private static async Task<IBrowser> BrowserAsync()
+    {
+        await Launching.WaitAsync();
+        try
+        {
+            if (_browser is { IsConnected: true })
+                return _browser;
+            _playwright?.Dispose();
+            _playwright = await Playwright.CreateAsync();
+            _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = Executable,
+                Headless = true,
+                // This machine has no network beyond loopback: without these Chromium keeps trying Google's hosts.
+                Args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--disable-dev-shm-usage"],
+            });
+            AppDomain.CurrentDomain.ProcessExit += CloseAtExit;
+            return _browser;
+        }
+        finally
+        {
+            Launching.Release();
+        }
+    }
+
+    private static void CloseAtExit(object? sender, EventArgs e)
+    {
+        AppDomain.CurrentDomain.ProcessExit -= CloseAtExit;
+        _browser?.CloseAsync().Wait(TimeSpan.FromSeconds(5));
+        _playwright?.Dispose();
     }
 
     /// <summary>The browser's executable: FURROW_CHROMIUM, else Debian's chromium.</summary>
@@ -41,34 +77,26 @@ public sealed class DashboardBrowser : IAsyncDisposable
     {
         if (!File.Exists(Executable))
             throw new InvalidOperationException($"no Chromium at {Executable}: install Debian's chromium package (.ci/run does) or set FURROW_CHROMIUM");
-        var playwright = await Playwright.CreateAsync();
+        var browser = await BrowserAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = $"http://{engine}",
+            TimezoneId = timeZone,
+            Locale = "en-GB",
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+        });
         try
         {
-            var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = Executable,
-                Headless = true,
-                // This machine has no network beyond loopback: without these Chromium keeps trying Google's hosts.
-                Args = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--disable-dev-shm-usage"],
-            });
-            var context = await browser.NewContextAsync(new BrowserNewContextOptions
-            {
-                BaseURL = $"http://{engine}",
-                TimezoneId = timeZone,
-                Locale = "en-GB",
-                ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
-            });
             context.SetDefaultTimeout(30_000);
             var page = await context.NewPageAsync();
-            var opened = new DashboardBrowser(playwright, browser, context, page);
+            var opened = new DashboardBrowser(context, page);
             page.Console += (_, message) => { lock (opened.Console) opened.Console.Add($"{message.Type}: {message.Text}"); };
             page.PageError += (_, error) => { lock (opened.Console) opened.Console.Add($"page error: {error}"); };
             return opened;
         }
         catch
         {
-            playwright.Dispose();
+            await context.CloseAsync();
             throw;
         }
     }
@@ -118,10 +146,6 @@ public sealed class DashboardBrowser : IAsyncDisposable
         Assert.DoesNotContain("Content Security Policy", logged);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Context.CloseAsync();
-        await _browser.CloseAsync();
-        _playwright.Dispose();
-    }
+    /// <summary>Closes this test's context and its pages; the shared browser stays for the next test.</summary>
+    public async ValueTask DisposeAsync() => await Context.CloseAsync();
 }

@@ -27,7 +27,58 @@ public sealed class TestSite : IAsyncDisposable
             """);
         Client = new EngineClient(Engine);
         if (Store == "postgresql")
+        {
             UsePostgres(FreePort());
+            SeedClusterFromTemplate();
+        }
+    }
+
+    // initdb takes seconds of fsyncs (most of a PostgreSQL-rerun test's set-up, far more on a busy machine), so a test
+    // run makes one managed cluster, with dbctl as any site does, stops it, and gives each site a copy in its DBDataDir:
+    // the engine then finds a stopped cluster holding an empty job database (what `dbctl --start` leaves), starts it and
+    // makes the tables as on any first start. A cluster keeps no port or path of its own (pg_ctl is given them at each
+    // start). Making a cluster from nothing (initdb, "no cluster yet") is PostgresSiteTests', whose sites set up their
+    // clusters themselves.
+    private void SeedClusterFromTemplate()
+    {
+        var cluster = Path.Combine(DataDir, "psql");
+        if (Directory.Exists(cluster))
+            return;
+        Directory.CreateDirectory(DataDir);
+        // Task.Run: no continuation may need the test's own synchronization context while the constructor blocks.
+        var (code, stdout, stderr) = Task.Run(async () =>
+            await ProgramRun.RunAsync("cp", ["-a", await ClusterTemplate.Value, cluster])).GetAwaiter().GetResult();
+        if (code != 0) // -a keeps the postgres user's ownership (a root-run engine) and the 0700 mode pg_ctl insists on
+            throw new InvalidOperationException($"copying the template PostgreSQL cluster to {cluster} failed: {stdout}{stderr}");
+    }
+
+    private static readonly Lazy<Task<string>> ClusterTemplate = new(MakeClusterTemplateAsync);
+
+    private static async Task<string> MakeClusterTemplateAsync()
+    {
+        // The test host is ended without running exit handlers, so each run removes the templates of runs that have ended
+        // (their test host's pid is in the name) and leaves at most its own behind.
+        const string prefix = "furrow-test-pg-template-";
+        foreach (var old in Directory.EnumerateDirectories(Path.GetTempPath(), prefix + "*"))
+        {
+            if (int.TryParse(Path.GetFileName(old)[prefix.Length..].Split('-')[0], out var pid) && !IsRunning(pid))
+                await ProgramRun.RunAsync("rm", "-rf", old);
+        }
+        var root = Path.Combine(Path.GetTempPath(), $"{prefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}");
+        var configDir = Path.Combine(root, "config");
+        Directory.CreateDirectory(configDir);
+        await File.WriteAllTextAsync(Path.Combine(configDir, "tractor.config"),
+            $$"""{ "TractorDataDirectory": "{{Path.Combine(root, "data")}}", "ListenPort": {{FreePort()}} }""");
+        await File.WriteAllTextAsync(Path.Combine(configDir, "db.config"), $$"""{ "DBProvider": "postgresql", "DBPort": {{FreePort()}} }""");
+        foreach (var verb in (string[])["--start", "--stop"])
+        {
+            var (code, stdout, stderr) = await FurrowProcess.RunAsync("dbctl", "--configdir", configDir, verb);
+            if (code != 0)
+                throw new InvalidOperationException($"making the template PostgreSQL cluster: dbctl {verb} exited {code}: {stdout}{stderr}");
+        }
+        var cluster = Path.Combine(root, "data", "psql");
+        File.Delete(Path.Combine(cluster, "furrow-postgresql.log"));
+        return cluster;
     }
 
     /// <summary>Tests that hold for any job store carry this trait; CI runs them again on PostgreSQL.</summary>
@@ -200,6 +251,19 @@ public sealed class TestSite : IAsyncDisposable
             {
                 // already gone
             }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
