@@ -334,13 +334,13 @@ public sealed class SpoolTests : IAsyncLifetime
     {
         var file = Path.Combine(_site.Root, "keys.alf");
         await File.WriteAllTextAsync(file, "Job -title {orig} -subtasks { Task {t} -service {linux} -cmds { RemoteCmd {{echo} {1}} -service {gpu} } }");
-        string[] wide = ["--title", "relit", "--svckey", "prman", "--priority", "7", "--paused", "--projects", "fx,comp", "--afterjid", "3", file];
+        string[] wide = ["--title", "relit", "--svckey", "prman", "--priority", "7", "--paused", "--projects", "fx,comp", file];
 
         var (native, runtime) = await BothAsync(null, null, ["--engine", _site.Engine, "-o", .. wide]);
 
         Assert.Equal(runtime, native);
         Assert.True(native.Code == 0, native.Stderr);
-        Assert.Contains("Job -title {relit} -projects {{fx} {comp}} -paused 1 -afterjids {3} -priority {7.0} -service {prman}", native.Stdout);
+        Assert.Contains("Job -title {relit} -projects {{fx} {comp}} -paused 1 -priority {7.0} -service {prman}", native.Stdout);
         Assert.Contains("Task {t} -service {(linux) && (prman)}", native.Stdout);
         Assert.Contains("-service {(gpu) && (prman)}", native.Stdout);
         Assert.Empty(await _site.Client.JobsAsync(archived: true));
@@ -349,7 +349,7 @@ public sealed class SpoolTests : IAsyncLifetime
         var spooled = await _site.SpoolAsync(native.Stdout);
         (native, runtime) = await BothAsync(null, null, ["--engine", _site.Engine, .. wide]);
         Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
-        var jobs = await _site.Client.QueryColumnsAsync("jobs", ["title", "priority", "paused", "projects", "afterjids"],
+        var jobs = await _site.Client.QueryColumnsAsync("jobs", ["title", "priority", "paused", "projects"],
             $"jid in [{spooled}, {native.Stdout.Trim()}]", null, new ListOptions());
         Assert.Equal(2, jobs.Rows.Count);
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(jobs.Rows[0]), System.Text.Json.JsonSerializer.Serialize(jobs.Rows[1]));
@@ -404,7 +404,7 @@ public sealed class SpoolTests : IAsyncLifetime
             }
         }, TimeSpan.FromSeconds(10), () => "the engine to take the accounts");
         var shot = Path.Combine(_site.Root, "shot.alf");
-        await File.WriteAllTextAsync(shot, "Job -title {shot} -subtasks {}");
+        await File.WriteAllTextAsync(shot, "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
         string Config(string user, string passwd)
         {
             var path = Path.Combine(_site.Root, $"{user}.config.json");
