@@ -21,8 +21,15 @@ var root = new RootCommand("Furrow: a render-farm queue manager that speaks Trac
 // No bundling of short options: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t. Through bin/tq or
 // bin/tractor-spool, bin/tractor-dbctl, bin/tractor-engine and bin/tractor-blade the command is the root, named as the shim is (ShimName).
 var configuration = new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
-var parsed = ShimName.Root(args, [.. ShimName.ClientShims, ("tractor-dbctl", "dbctl", DbctlCommand.Create), ("tractor-engine", "engine", EngineCommand.Create),
-    ("tractor-blade", "blade", BladeCommand.Create)]) is var (shim, shimArgs) ? shim.Parse(shimArgs, configuration) : root.Parse(args, configuration);
+var (parsing, words) = ShimName.Root(args, [.. ShimName.ClientShims, ("tractor-dbctl", "dbctl", DbctlCommand.Create), ("tractor-engine", "engine", EngineCommand.Create),
+    ("tractor-blade", "blade", BladeCommand.Create)]) is var (shim, shimArgs) ? (shim, shimArgs) : (root, args);
+var (prepared, wordsError) = OptionWords.Prepare(parsing, words);
+if (wordsError is not null)
+{
+    Console.Error.WriteLine(wordsError);
+    return 2;
+}
+var parsed = parsing.Parse(prepared, configuration);
 if (parsed.Errors.Count > 0)
     return UsageErrors.Report(parsed);
 // A blade stops on SIGTERM in its own time (ending or draining its commands), and `furrow up` through its engine's host

@@ -16,7 +16,14 @@ var root = new Command("furrow", "Furrow's client commands: tq and spool.")
 // As furrow parses: in `tq jobs title = -draft`, -draft is a value, not -d -r -a -f -t. Through bin/tq or
 // bin/tractor-spool the command is the root, named as the shim is (ShimName).
 var configuration = new ParserConfiguration { EnablePosixBundling = false, ResponseFileTokenReplacer = null };
-var parsed = ShimName.Root(args, ShimName.ClientShims) is var (shim, shimArgs) ? shim.Parse(shimArgs, configuration) : root.Parse(args, configuration);
+var (parsing, words) = ShimName.Root(args, ShimName.ClientShims) is var (shim, shimArgs) ? (shim, shimArgs) : (root, args);
+var (prepared, wordsError) = OptionWords.Prepare(parsing, words);
+if (wordsError is not null)
+{
+    Console.Error.WriteLine(wordsError);
+    return 2;
+}
+var parsed = parsing.Parse(prepared, configuration);
 if (parsed.Errors.Count > 0)
     return UsageErrors.Report(parsed);
 return await parsed.InvokeAsync();

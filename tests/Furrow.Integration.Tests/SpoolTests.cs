@@ -215,7 +215,8 @@ public sealed class SpoolTests : IAsyncLifetime
     [InlineData(2, "--alfescape is not supported", "--alfescape", "{root}/shot.alf")]
     [InlineData(2, "--haddr is not supported", "--haddr", "10.0.0.9", "{root}/shot.alf")]
     [InlineData(2, "--remotecleankey is not supported", "--remotecleankey", "linux", "{root}/shot.alf")]
-    [InlineData(2, "--review-debug is not supported", "-O", "{root}/shot.alf")]
+    [InlineData(2, "-O is not supported", "-O", "{root}/shot.alf")]
+    [InlineData(2, "--print-jobjson is not supported", "--print-jobjson", "{root}/shot.alf")]
     [InlineData(2, "--priority after -c: tractor-spool's options go before -c", "-c", "echo", "--priority", "5")]
     [InlineData(2, "--range goes with -c or -C", "--range", "1-3", "{root}/shot.alf")]
     [InlineData(2, "--range: 'x' is not a number or FIRST-LAST", "--range", "x", "-c", "echo")]
@@ -244,5 +245,185 @@ public sealed class SpoolTests : IAsyncLifetime
         Assert.Contains("echo", native.Stdout);
         Assert.Contains("{two words}", native.Stdout);
         Assert.Empty(await _site.Client.JobsAsync(archived: true));
+    }
+
+    // `--opt=` is an empty value, never the next word; an empty value is refused by the option's name, whichever spelling.
+    [Theory]
+    [InlineData("--title")]
+    [InlineData("--tier")]
+    [InlineData("--jtier")]
+    [InlineData("--afterjid")]
+    [InlineData("--aftertime")]
+    [InlineData("--envkey")]
+    [InlineData("--svckey")]
+    [InlineData("--projects")]
+    [InlineData("--hname")]
+    [InlineData("--cwd")]
+    [InlineData("--jobcwd")]
+    [InlineData("--owner")]
+    [InlineData("--user")]
+    [InlineData("--passwd")]
+    public async Task AnEmptyValue_IsRefusedByTheOptionsName_AndNeverTakesTheNextWord(string option)
+    {
+        var a = Path.Combine(_site.Root, "a.alf");
+        var b = Path.Combine(_site.Root, "b.alf");
+        await File.WriteAllTextAsync(a, "Job -title {a} -subtasks {}");
+        await File.WriteAllTextAsync(b, "Job -title {b} -subtasks {}");
+        foreach (string[] given in new[] { new[] { option + "=" }, [option, ""], [option, " "] })
+        {
+            var (native, runtime) = await BothAsync(null, null, ["--engine", _site.Engine, .. given, a, b]);
+
+            Assert.Equal(runtime, native);
+            Assert.Equal(2, native.Code);
+            Assert.Equal("", native.Stdout);
+            Assert.StartsWith($"furrow spool: {option}", native.Stderr);
+            Assert.Contains(option is "--user" or "--owner" ? "the name is empty" : "is given an empty value", native.Stderr);
+        }
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+    }
+
+    // Each refused before anything is sent, naming what was typed and what is wrong; the same through both programs.
+    [Theory]
+    [InlineData("--paused takes no value, or one of 1, 0, true, false; not 'yes'", "--paused=yes", "{shot}")]
+    [InlineData("--json takes no value, or one of 1, 0, true, false; not 'x'", "--json=x", "{shot}")]
+    [InlineData("cannot read 2: no such file; it follows --paused, which takes no value or one of 1, 0, true, false", "--paused", "2", "{shot}")]
+    [InlineData("--paused is given twice: give it once", "--paused", "1", "--paused", "1", "{shot}")]
+    [InlineData("--paused is given twice: give it once", "--paused", "--paused", "{shot}")]
+    [InlineData("--title is given twice: give it once", "--title", "a", "--title=b", "{shot}")]
+    [InlineData("--owner is given twice (as --user and --owner): give it once", "--user", "ana", "--owner", "bob", "{shot}")]
+    [InlineData("-q and --status-json: give one", "-q", "--status-json", "{shot}")]
+    [InlineData("--range: '3-1' goes down; write it from the lower number up (1-3)", "--range", "3-1", "-c", "echo")]
+    [InlineData("--range '1-1000000' makes more than 100000 tasks", "--range", "1-1000000", "-c", "echo")]
+    [InlineData("--range is given no value: -c after it is an option", "--range", "-c", "echo")]
+    [InlineData("--itervalues 'a,b,': value 3 is empty", "--itervalues", "a,b,", "-c", "echo")]
+    [InlineData("--hname: 'ws 12' is no host name", "--hname", "ws 12", "{shot}")]
+    [InlineData("--cwd: 'shots/010' is a relative directory", "--cwd", "shots/010", "{shot}")]
+    [InlineData("is no account name: it holds the character U+00FC, which is none of an account name's: ASCII letters and digits", "--owner", "ünï", "{shot}")]
+    public async Task AMistakenValue_IsRefusedSayingWhatIsWrong(string expected, params string[] args)
+    {
+        var shot = Path.Combine(_site.Root, "shot.alf");
+        await File.WriteAllTextAsync(shot, "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
+
+        var (native, runtime) = await BothAsync(null, null, ["--engine", _site.Engine, .. args.Select(a => a.Replace("{shot}", shot, StringComparison.Ordinal))]);
+
+        Assert.Equal(runtime, native);
+        Assert.Equal(2, native.Code);
+        Assert.Equal("", native.Stdout);
+        Assert.Contains(expected, native.Stderr);
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+    }
+
+    [Fact]
+    public async Task Version_PrintsFurrowsVersion_ThroughTheShimAndBothPrograms()
+    {
+        var furrow = await ProgramRun.RunAsync(new ProcessStartInfo("dotnet", [FurrowProcess.FurrowDll, "--version"]));
+        Assert.Equal(0, furrow.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+\S*\n$", furrow.Stdout);
+
+        var (native, runtime) = await BothAsync(null, null, "--version");
+        var shim = await Shims.RunAsync("tractor-spool", null, "--version");
+
+        Assert.Equal((0, furrow.Stdout, ""), native);
+        Assert.Equal((0, furrow.Stdout, ""), runtime);
+        Assert.Equal((0, furrow.Stdout, ""), shim);
+    }
+
+    // -o prints what would be spooled: the script with the job-wide values over it, as the engine applies them at spool.
+    [Fact]
+    public async Task Review_AppliesTheJobWideOptions_AsTheSpoolDoes()
+    {
+        var file = Path.Combine(_site.Root, "keys.alf");
+        await File.WriteAllTextAsync(file, "Job -title {orig} -subtasks { Task {t} -service {linux} -cmds { RemoteCmd {{echo} {1}} -service {gpu} } }");
+        string[] wide = ["--title", "relit", "--svckey", "prman", "--priority", "7", "--paused", "--projects", "fx,comp", file];
+
+        var (native, runtime) = await BothAsync(null, null, ["--engine", _site.Engine, "-o", .. wide]);
+
+        Assert.Equal(runtime, native);
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.Contains("Job -title {relit} -projects {{fx} {comp}} -paused 1 -priority {7.0} -service {prman}", native.Stdout);
+        Assert.Contains("Task {t} -service {(linux) && (prman)}", native.Stdout);
+        Assert.Contains("-service {(gpu) && (prman)}", native.Stdout);
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+
+        // The job spooled with the same options is the one printed.
+        var spooled = await _site.SpoolAsync(native.Stdout);
+        (native, runtime) = await BothAsync(null, null, ["--engine", _site.Engine, .. wide]);
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        var jobs = await _site.Client.QueryColumnsAsync("jobs", ["title", "priority", "paused", "projects"],
+            $"jid in [{spooled}, {native.Stdout.Trim()}]", null, new ListOptions());
+        Assert.Equal(2, jobs.Rows.Count);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(jobs.Rows[0]), System.Text.Json.JsonSerializer.Serialize(jobs.Rows[1]));
+        var services = (await _site.Client.CommandsAsync($"jid in [{spooled}, {native.Stdout.Trim()}]", null, new ListOptions())).Select(c => c.Service).Distinct();
+        Assert.Equal(["(gpu) && (prman)"], services);
+    }
+
+    // --iterfile: a task for each line as written (spaces kept), blank lines skipped.
+    [Fact]
+    public async Task IterFile_KeepsEachLineAsWritten_AndSkipsBlankOnes()
+    {
+        var values = Path.Combine(_site.Root, "values.txt");
+        await File.WriteAllTextAsync(values, "a\n  b \n\n   \nc\r\n");
+
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--iterfile", values, "-c", "echo", "ITER");
+
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        var argv = (await _site.Client.CommandsAsync($"jid={native.Stdout.Trim()}", null, new ListOptions())).Select(c => c.Argv[1]);
+        Assert.Equal(["  b ", "a", "c"], argv.Order(StringComparer.Ordinal));
+    }
+
+    // --status-json's error object: rc and msg, no jid, apostrophes written plainly.
+    [Fact]
+    public async Task StatusJson_WritesAnErrorAsRcAndMsg_WithItsApostrophes()
+    {
+        var shot = Path.Combine(_site.Root, "shot.alf");
+        await File.WriteAllTextAsync(shot, "Job -title {shot} -subtasks {}");
+
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--status-json", "--afterjid", "abc", shot);
+
+        Assert.Equal(runtime, native);
+        Assert.Equal(1, native.Code);
+        Assert.Equal("{\"rc\":1,\"msg\":\"afterjids: 'abc' is no job id (expected job ids, separated by spaces or commas)\"}\n", native.Stdout);
+    }
+
+    // --configfile logs in as the file's user; --owner then names the job's owner, which the engine allows an
+    // administrator only: a plain user acting as another is refused.
+    [Fact]
+    public async Task ConfigFile_LogsInAsItsUser_AndOwnerNamesTheJobsOwner()
+    {
+        var password = _site.AddAccount("ana");
+        var boss = _site.AddAccount("boss", administrator: true);
+        await Eventually.WaitForAsync(async () =>
+        {
+            try
+            {
+                return await _site.LoginAsync("boss", boss);
+            }
+            catch (EngineException)
+            {
+                return null;
+            }
+        }, TimeSpan.FromSeconds(10), () => "the engine to take the accounts");
+        var shot = Path.Combine(_site.Root, "shot.alf");
+        await File.WriteAllTextAsync(shot, "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
+        string Config(string user, string passwd)
+        {
+            var path = Path.Combine(_site.Root, $"{user}.config.json");
+            File.WriteAllText(path, $"{{\"tractorconfig\": {{\"user\": \"{user}\", \"passwd\": \"{passwd}\"}}}}");
+            return path;
+        }
+
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--configfile", Config("ana", password), shot);
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        Assert.All(await _site.Client.JobsAsync($"jid in [{native.Stdout.Trim()}, {runtime.Stdout.Trim()}]"), j => Assert.Equal("ana", j.Owner));
+
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--configfile", Config("ana", password), "--owner", "root", shot);
+        Assert.Equal(runtime, native);
+        Assert.Equal(1, native.Code);
+        Assert.DoesNotContain("cannot log in", native.Stderr);
+        Assert.Contains("root", native.Stderr);
+
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--configfile", Config("boss", boss), "--user", "bob", shot);
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        Assert.All(await _site.Client.JobsAsync($"jid in [{native.Stdout.Trim()}, {runtime.Stdout.Trim()}]"), j => Assert.Equal("bob", j.Owner));
     }
 }

@@ -33,7 +33,7 @@ internal static class CommonOptions
 
     public static Option<bool> Json(string description = "machine-readable output") => new("--json") { Description = description, Recursive = true };
 
-    /// <summary>`--user NAME` (default: $USER); an empty or blank name is a usage error, never an owner called "unknown".</summary>
+    /// <summary>`--user NAME` (default: $USER); an empty or blank name is a usage error naming the option as typed, never an owner called "unknown".</summary>
     public static Option<string> User(string description, bool recursive = false)
     {
         var user = new Option<string>("--user")
@@ -44,8 +44,9 @@ internal static class CommonOptions
         };
         user.Validators.Add(result =>
         {
+            var typed = result.IdentifierToken?.Value ?? "--user";
             if (!result.Implicit && string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
-                result.AddError("--user: the name is empty; give a user name, or leave --user out to be $USER");
+                result.AddError($"{typed}: the name is empty; give a user name, or leave {typed} out to be $USER");
         });
         return user;
     }

@@ -35,6 +35,16 @@ internal static class SpoolCommand
                 && (result.GetValue(o.Files) ?? []).FirstOrDefault(UsageErrors.LooksLikeOption) is { } stray)
                 result.AddError($"unknown option '{stray}'");
         });
+        // An empty value is no title, tier, host or file: refused by the name typed, never sent as nothing and ignored.
+        // (--user says it its own way, as every command's does.)
+        command.Validators.Add(result =>
+        {
+            foreach (var option in o.All.Where(option => option.ValueType == typeof(string) && option != o.User))
+            {
+                if (result.GetResult(option) is OptionResult { Implicit: false } given && given.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
+                    result.AddError($"{given.IdentifierToken?.Value ?? option.Name} is given an empty value: give one, or leave the option out");
+            }
+        });
         command.SetAction((result, ct) => RunAsync(result, o, ct));
         return command;
     }
@@ -45,9 +55,29 @@ internal static class SpoolCommand
         public readonly Option<string?> Engine = CommonOptions.Engine();
         public readonly Option<string> User = CommonOptions.User("job owner (default: $USER); --owner is the same");
         public readonly Option<double?> Priority = new("--priority") { Description = $"the job's priority ({JobPriority.RangeText}), over the script's" };
-        // Tractor's script parser spells it `--paused 1`: a bool option is handed only the words true and false, so a 1 or 0
-        // after it arrives among the files, and is taken back from there (PausedWord).
-        public readonly Option<bool> Paused = new("--paused") { Description = "spool the job paused (--paused 1; --paused 0 spools it unpaused)" };
+        // Tractor's script parser spells it `--paused 1`. A word after it other than 1, 0, true or false is not its value
+        // but the next job file (`--paused job.alf`), given back to the files.
+        public readonly Option<bool> Paused = new("--paused")
+        {
+            Description = "spool the job paused (--paused 1 or true; --paused 0 or false spools it unpaused)",
+            Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = word =>
+            {
+                switch (word.Tokens.FirstOrDefault()?.Value)
+                {
+                    case null or "1" or "true":
+                        return true;
+                    case "0" or "false":
+                        return false;
+                    case var value when string.IsNullOrWhiteSpace(value):
+                        word.AddError($"--paused is given an empty value: it takes no value, or one of {PausedWords}");
+                        return false;
+                    default:
+                        word.OnlyTake(0);
+                        return true;
+                }
+            },
+        };
         public readonly Option<bool> Json = CommonOptions.Json("print {\"jid\": N} instead of the bare job id");
         public readonly Option<string?> Hname = new("--hname") { Description = "the job's spool host (default: this host's name)" };
         public readonly Option<string?> JobCwd = new("--jobcwd", "--cwd") { Description = "the directory the job's commands start in (default: the current directory)" };
@@ -74,9 +104,10 @@ internal static class SpoolCommand
         public readonly Option<bool> StatusJson = new("--status-json") { Description = "print the engine's reply, {\"rc\", \"msg\", \"jid\"}, or the error as {\"rc\", \"msg\"}, on standard output" };
         public readonly Option<bool> StatusPlain = new("--status-plain") { Description = "print the job id as plain text (the default)" };
         public readonly Option<bool> Verbose = new("-v", "--debug") { Description = "say on standard error what is spooled where" };
-        public readonly Option<bool> Quiet = new("-q") { Description = "print nothing on success" };
-        public readonly Option<string?> Password = new("--passwd", "-p", "--password") { Description = "log in as the job owner with this password before spooling (others see it in ps: prefer --configfile)" };
-        public readonly Option<string?> ConfigFile = new("--configfile") { Description = "log in with the user and password of FILE: {\"tractorconfig\": {\"user\": ..., \"passwd\": ...}}" };
+        public readonly Option<bool> Quiet = new("-q") { Description = "print nothing on success (not with --status-json)" };
+        public readonly Option<bool> Version = new("--version") { Description = "print Furrow's version, as furrow --version does" };
+        public readonly Option<string?> Password = new("--passwd", "-p", "--password") { Description = "log in as --user, the job owner, with this password before spooling (others see it in ps: prefer --configfile)" };
+        public readonly Option<string?> ConfigFile = new("--configfile") { Description = "log in as the user of FILE with its password, {\"tractorconfig\": {\"user\": ..., \"passwd\": ...}}; the job's owner unless --user names another" };
         public readonly Option<bool> Review = new("--review", "--print-alfscript", "-o") { Description = "print the job script instead of spooling it" };
         public readonly Option<string?> JobDelete = new("--jdelete", "--jretire") { Description = "delete job JID (as --user) instead of spooling" };
         // Tractor options whose effect Furrow cannot give: named so they are refused with the reason, not as unknown.
@@ -90,12 +121,20 @@ internal static class SpoolCommand
         [
             Engine, User, Priority, Paused, Json, Hname, JobCwd, InJson, InAlfred, Projects, Tier, Svckey, Envkey, Title, AfterTime,
             AfterJid, MaxActive, RemoteCommand, LocalCommand, CmdSvckey, Range, IterValues, IterFile, Ribs, Rib, Nrm, SpoolWait,
-            StatusJson, StatusPlain, Verbose, Quiet, Password, ConfigFile, Review, JobDelete, Haddr, RemoteCleanKey, AlfEscape, ReviewDebug,
+            StatusJson, StatusPlain, Verbose, Quiet, Version, Password, ConfigFile, Review, JobDelete, Haddr, RemoteCleanKey, AlfEscape, ReviewDebug,
         ];
 
-        public SpoolOptionSet() => User.Aliases.Add("--owner");
+        public SpoolOptionSet()
+        {
+            User.Aliases.Add("--owner");
+            // After -c every word is the command's, options of ours too (OptionWords leaves them as they are).
+            OptionWords.EndsOptions(RemoteCommand);
+            OptionWords.EndsOptions(LocalCommand);
+        }
 
     }
+
+    private const string PausedWords = "1, 0, true, false";
 
     // What to spool: a script's text and the name it is spooled under.
     private sealed record Script(string Text, string Name, bool IsJson);
@@ -105,6 +144,16 @@ internal static class SpoolCommand
         var said = UsageErrors.Name(result.CommandResult.Command);
         int Usage(string message) => CommonOptions.Usage(said, message);
         bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+        // The option as it was typed (-O, not --review-debug).
+        string Typed(Option option) => result.GetResult(option) is OptionResult { IdentifierToken: { } token } ? token.Value : option.Name;
+
+        if (Given(o.Version))
+        {
+            Console.WriteLine(typeof(SpoolCommand).Assembly
+                .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown");
+            return 0;
+        }
 
         foreach (var (option, why) in new (Option, string)[]
                  {
@@ -115,7 +164,7 @@ internal static class SpoolCommand
                  })
         {
             if (Given(option))
-                return Usage($"{option.Name} is not supported: {why}");
+                return Usage($"{Typed(option)} is not supported: {why}");
         }
         if (result.GetValue(o.Priority) is { } given && JobPriority.Refusal(given) is { } badPriority)
             return Usage($"--priority: {badPriority}");
@@ -129,12 +178,21 @@ internal static class SpoolCommand
             return Usage("only one of --range, --itervalues and --iterfile can be given");
         if (Given(o.StatusJson) && (Given(o.StatusPlain) || Given(o.Json)))
             return Usage("--status-json with --status-plain or --json: give one");
+        if (Given(o.StatusJson) && Given(o.Quiet))
+            return Usage("-q and --status-json: give one (-q prints nothing on success, --status-json prints the engine's reply)");
+        if (result.GetValue(o.Hname) is { } hname && HostProblem(hname) is { } badHost)
+            return Usage($"{Typed(o.Hname)}: '{hname}' is no host name: {badHost}");
+        if (result.GetValue(o.JobCwd) is { } cwd && !IsAbsolute(cwd))
+            return Usage($"{Typed(o.JobCwd)}: '{cwd}' is a relative directory: give it whole (/show/shot010), as the blades start the job's commands there, not here");
+        if (Given(o.User) && result.GetValue(o.User) is { } named && Furrow.Core.Config.AccountName.Problem(named) is { } badName)
+            return Usage($"{Typed(o.User)} {Furrow.Core.Config.AccountName.Quote(named)} is no account name: {badName}");
         var files = result.GetValue(o.Files) ?? [];
         bool? paused = Given(o.Paused) ? result.GetValue(o.Paused) : null;
-        if (PausedWord(result) is { } word)
+        // The parser hands a bool option only true and false: Tractor's `--paused 1` / `--paused 0` arrive among the files.
+        if (PausedDigit(result) is { } digit)
         {
-            paused = word == "1";
-            var at = Array.IndexOf(files, word);
+            paused = digit == "1";
+            var at = Array.IndexOf(files, digit);
             files = [.. files[..at], .. files[(at + 1)..]];
         }
         var commandMode = Given(o.RemoteCommand) || Given(o.LocalCommand);
@@ -142,7 +200,7 @@ internal static class SpoolCommand
         foreach (var option in new Option[] { o.CmdSvckey, o.Range, o.IterValues, o.IterFile })
         {
             if (Given(option) && !commandMode)
-                return Usage($"{option.Name} goes with -c or -C");
+                return Usage($"{Typed(option)} goes with -c or -C");
         }
         if (Given(o.Nrm) && !ribMode)
             return Usage("--nrm goes with --rib or --ribs");
@@ -182,7 +240,7 @@ internal static class SpoolCommand
             scripts = commandMode ? [new Script(CommandJob(result, o, argv).ToAlfred(), "tractor-spool-generated", false)]
                 : ribMode ? [new Script(RibJob(result, o, files).ToAlfred(), files[0], false)]
                 : Given(o.JobDelete) ? []
-                : await ReadScriptsAsync(files, result.GetValue(o.InJson) ? true : result.GetValue(o.InAlfred) ? false : null, ct);
+                : await ReadScriptsAsync(files, result.GetValue(o.InJson) ? true : result.GetValue(o.InAlfred) ? false : null, WordAfterPaused(result), ct);
         }
         catch (SpoolInputException error)
         {
@@ -194,14 +252,37 @@ internal static class SpoolCommand
         }
         if (result.GetValue(o.Review))
         {
+            // What would be spooled: the script with the job-wide values written over it, as the engine applies them.
+            var afterJids = new List<int>();
+            foreach (var word in JobWideValues.Words(result.GetValue(o.AfterJid)) ?? [])
+            {
+                if (!int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out var jid) || jid < 1)
+                    return CommonOptions.Fail(said, $"afterjids: '{word}' is no job id (expected job ids, separated by spaces or commas)");
+                afterJids.Add(jid);
+            }
+            var wide = new JobWideValues(result.GetValue(o.Title), result.GetValue(o.Tier), JobWideValues.Words(result.GetValue(o.Projects)),
+                result.GetValue(o.Svckey), JobWideValues.Words(result.GetValue(o.Envkey)), result.GetValue(o.MaxActive), result.GetValue(o.AfterTime),
+                Given(o.AfterJid) ? afterJids : null, result.GetValue(o.Priority), paused);
             foreach (var script in scripts)
-                Console.Out.Write(script.Text.EndsWith('\n') ? script.Text : script.Text + "\n");
+            {
+                var text = script.Text;
+                if (wide != new JobWideValues())
+                {
+                    var parsed = script.IsJson ? JobJson.Deserialize(text, script.Name) : AlfredParser.Parse(text, script.Name);
+                    if (!parsed.Succeeded)
+                        return CommonOptions.Fail(said, parsed.Error.ToString());
+                    wide.ApplyTo(parsed.Job);
+                    text = script.IsJson ? JobJson.Serialize(parsed.Job) : AlfredWriter.Write(parsed.Job);
+                }
+                Console.Out.Write(text.EndsWith('\n') ? text : text + "\n");
+            }
             return 0;
         }
 
         EngineClient client;
         string? password = result.GetValue(o.Password);
         string owner;
+        string login;
         try
         {
             var engine = result.GetValue(o.Engine);
@@ -209,7 +290,10 @@ internal static class SpoolCommand
             if (result.GetValue(o.ConfigFile) is { } configFile)
                 (configUser, password, engine) = ReadConfigFile(configFile, engine);
             client = new EngineClient(engine);
+            // As Tractor's: --passwd logs in as the --user it spools as; --configfile logs in as the file's user, who
+            // spools as --user when it is given (which the engine allows an administrator only).
             owner = configUser is not null && !Given(o.User) ? configUser : CommonOptions.ActingUser(result, o.User, client);
+            login = configUser ?? owner;
         }
         catch (SpoolInputException error)
         {
@@ -224,7 +308,7 @@ internal static class SpoolCommand
         int Failed(string message)
         {
             if (statusJson)
-                Console.WriteLine(JsonSerializer.Serialize(new StatusReply(1, message, null), StatusJsonContext.Default.StatusReply));
+                Console.WriteLine(new StatusReply(1, message, null).ToJson());
             return CommonOptions.Fail(said, message);
         }
         try
@@ -233,16 +317,16 @@ internal static class SpoolCommand
             {
                 try
                 {
-                    await client.LoginAsync(owner, password, ct);
+                    await client.LoginAsync(login, password, ct);
                 }
                 catch (EngineException error)
                 {
                     var hint = result.GetResult(o.Password)?.IdentifierToken?.Value == "-p"
                         ? " (-p is Tractor's --passwd, the job owner's password; the job's priority is --priority)" : "";
-                    return Failed($"cannot log in as {owner}: {error.Message}{hint}");
+                    return Failed($"cannot log in as {login}: {error.Message}{hint}");
                 }
                 if (result.GetValue(o.Verbose))
-                    Console.Error.WriteLine($"{said}: logged in as {owner} at {client.BaseAddress}");
+                    Console.Error.WriteLine($"{said}: logged in as {login} at {client.BaseAddress}");
             }
             if (result.GetValue(o.JobDelete) is { } jid && Given(o.JobDelete))
             {
@@ -280,7 +364,7 @@ internal static class SpoolCommand
                     return Failed(error.Message);
                 }
                 if (statusJson)
-                    Console.WriteLine(JsonSerializer.Serialize(new StatusReply(reply.Rc, reply.Msg, reply.Jid), StatusJsonContext.Default.StatusReply));
+                    Console.WriteLine(new StatusReply(reply.Rc, reply.Msg, reply.Jid).ToJson());
                 else if (!result.GetValue(o.Quiet))
                     Console.WriteLine(result.GetValue(o.Json) ? $"{{\"jid\": {reply.Jid}}}" : reply.Jid.ToString(CultureInfo.InvariantCulture));
             }
@@ -296,8 +380,7 @@ internal static class SpoolCommand
         }
     }
 
-    // The 1 or 0 written right after --paused (Tractor's parser spelling), which the parser took as a file.
-    private static string? PausedWord(ParseResult result)
+    private static string? PausedDigit(ParseResult result)
     {
         var tokens = result.Tokens;
         for (var i = 0; i + 1 < tokens.Count; i++)
@@ -307,6 +390,35 @@ internal static class SpoolCommand
         }
         return null;
     }
+
+    // The word right after --paused when it was not --paused's value (so it is read as a job file): a missing file of
+    // that name is more likely a mistyped value, which the error then says.
+    private static string? WordAfterPaused(ParseResult result)
+    {
+        var tokens = result.Tokens;
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            if (tokens[i] is { Type: TokenType.Option, Value: "--paused" } && tokens[i + 1] is { Type: TokenType.Argument } word
+                && word.Value is not ("1" or "0" or "true" or "false"))
+                return word.Value;
+        }
+        return null;
+    }
+
+    // What is wrong with a spool host's name (--hname), or null: a DNS name or an address, as Tractor lists it.
+    private static string? HostProblem(string host)
+    {
+        if (host.Length > 253)
+            return "it is longer than 253 characters";
+        var bad = host.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':'));
+        return bad == default ? null
+            : $"it holds {(bad is > ' ' and <= '~' ? $"'{bad}'" : string.Create(CultureInfo.InvariantCulture, $"U+{(int)bad:X4}"))}; a host name is ASCII letters, digits, '.', '-', '_' (':' in an IPv6 address)";
+    }
+
+    // A whole directory: /show/shot on Unix blades, C:/show or C:\show or \\server\show on Windows ones.
+    private static bool IsAbsolute(string directory) =>
+        directory.StartsWith('/') || directory.StartsWith(@"\\", StringComparison.Ordinal)
+        || (directory.Length >= 3 && char.IsAsciiLetter(directory[0]) && directory[1] == ':' && directory[2] is '/' or '\\');
 
     // A job of one task per value (one task without --range/--iter*), each running argv, as Tractor's -c builds it.
     private static Job CommandJob(ParseResult result, SpoolOptionSet o, string[] argv)
@@ -321,7 +433,7 @@ internal static class SpoolCommand
         }
         var job = new Job(result.GetValue(o.Title) ?? generatedTitle);
         IReadOnlyList<string?> values = result.GetValue(o.Range) is { } range ? RangeValues(range)
-            : result.GetValue(o.IterValues) is { } items ? items.Split(',')
+            : result.GetValue(o.IterValues) is { } items ? IterValues(items)
             : result.GetValue(o.IterFile) is { } file ? FileLines(file)
             : [null];
         var placeholder = result.GetValue(o.Range) is not null ? "RANGE" : "ITER";
@@ -357,44 +469,58 @@ internal static class SpoolCommand
         return job;
     }
 
-    // Tractor's range list: "1-10", "1,4,9,16-20", negative numbers too ("-14--10").
+    /// <summary>The most tasks --range, --itervalues or --iterfile may make: a typo's 1-1000000 is refused, not spooled.</summary>
+    private const int MaxValues = 100_000;
+
+    // Tractor's range list: "1-10", "1,4,9,16-20", negative numbers too ("-14--10"); ascending parts only.
     private static List<string?> RangeValues(string range)
     {
+        const string Example = "e.g. 1-10 or 1,4,9,16-20";
         var values = new List<string?>();
-        foreach (var part in range.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in range.Split(',', StringSplitOptions.TrimEntries))
         {
+            if (part.Length == 0)
+                throw new SpoolInputException($"--range '{range}' has an empty part between commas ({Example})", isUsage: true);
             var dash = part.IndexOf('-', 1);
-            var ok = dash < 0
-                ? long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var first) && AddRange(values, first, first)
-                : long.TryParse(part[..dash], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out first)
-                  && long.TryParse(part[(dash + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var last)
-                  && last >= first && last - first < 100_000 && AddRange(values, first, last);
-            if (!ok)
-                throw new SpoolInputException($"--range: '{part}' is not a number or FIRST-LAST (e.g. 1-10 or 1,4,9,16-20)", isUsage: true);
+            if (!long.TryParse(dash < 0 ? part : part[..dash], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var first)
+                || !long.TryParse(dash < 0 ? part : part[(dash + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var last))
+                throw new SpoolInputException($"--range: '{part}' is not a number or FIRST-LAST ({Example})", isUsage: true);
+            if (last < first)
+                throw new SpoolInputException($"--range: '{part}' goes down; write it from the lower number up ({last}-{first})", isUsage: true);
+            if (last - first >= MaxValues - values.Count)
+                throw new SpoolInputException($"--range '{range}' makes more than {MaxValues} tasks, the most one spool makes", isUsage: true);
+            for (var n = first; n <= last; n++)
+                values.Add(n.ToString(CultureInfo.InvariantCulture));
         }
-        if (values.Count == 0)
-            throw new SpoolInputException("--range: no numbers given (e.g. 1-10 or 1,4,9,16-20)", isUsage: true);
         return values;
     }
 
-    private static bool AddRange(List<string?> values, long first, long last)
+    // --itervalues' comma-separated values, each kept as written; an empty one (`a,,b`, `a,b,`) is refused.
+    private static List<string?> IterValues(string items)
     {
-        for (var n = first; n <= last; n++)
-            values.Add(n.ToString(CultureInfo.InvariantCulture));
-        return true;
+        var values = items.Split(',');
+        if (Array.FindIndex(values, v => v.Length == 0) is var empty and >= 0)
+            throw new SpoolInputException($"--itervalues '{items}': value {empty + 1} is empty; separate the values by single commas, with none at either end", isUsage: true);
+        return values.Length <= MaxValues ? [.. values]
+            : throw new SpoolInputException($"--itervalues gives {values.Length} values, more than {MaxValues}, the most tasks one spool makes", isUsage: true);
     }
 
+    // --iterfile: a value for each line, kept as written (spaces at either end too, only a Windows line end dropped);
+    // lines that are empty or only blanks are skipped.
     private static List<string?> FileLines(string file)
     {
+        List<string?> lines;
         try
         {
-            var lines = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToList<string?>();
-            return lines.Count > 0 ? lines : throw new SpoolInputException($"--iterfile {file}: the file has no values", isUsage: false);
+            lines = File.ReadAllLines(file).Where(l => !string.IsNullOrWhiteSpace(l)).ToList<string?>();
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             throw new SpoolInputException($"--iterfile: cannot read {file}: {error.Message}", isUsage: false);
         }
+        return lines.Count == 0 ? throw new SpoolInputException($"--iterfile {file}: the file has no values (no line but blank ones)", isUsage: false)
+            : lines.Count > MaxValues ? throw new SpoolInputException($"--iterfile {file}: {lines.Count} values, more than {MaxValues}, the most tasks one spool makes", isUsage: false)
+            : lines;
     }
 
     // Tractor's --configfile: {"tractorconfig": {"user": U, "passwd": P[, "monitor": "HOST[:PORT]"][, "port": N]}}.
@@ -431,7 +557,7 @@ internal static class SpoolCommand
         }
     }
 
-    private static async Task<List<Script>> ReadScriptsAsync(string[] paths, bool? isJson, CancellationToken ct)
+    private static async Task<List<Script>> ReadScriptsAsync(string[] paths, bool? isJson, string? afterPaused, CancellationToken ct)
     {
         var scripts = new List<Script>();
         foreach (var path in paths)
@@ -446,7 +572,9 @@ internal static class SpoolCommand
             }
             catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
             {
-                throw new SpoolInputException($"cannot read {path}: no such file", isUsage: false);
+                throw path == afterPaused
+                    ? new SpoolInputException($"cannot read {path}: no such file; it follows --paused, which takes no value or one of {PausedWords}, so it was read as a job file", isUsage: true)
+                    : new SpoolInputException($"cannot read {path}: no such file", isUsage: false);
             }
             catch (UnauthorizedAccessException)
             {
@@ -476,8 +604,18 @@ internal static class SpoolCommand
     }
 }
 
-/// <summary>What `tractor-spool --status-json` prints: the engine's reply, or the error with a null jid.</summary>
-internal sealed record StatusReply(int Rc, string Msg, long? Jid);
+/// <summary>What `tractor-spool --status-json` prints: the engine's reply, {"rc", "msg", "jid"}, or the error as {"rc", "msg"} (no jid).</summary>
+internal sealed record StatusReply(int Rc, string Msg, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? Jid)
+{
+    // Apostrophes and accents written as they are ("can't", not "can\u0027t"): the reply is read as JSON, never pasted into HTML.
+    private static readonly StatusJsonContext Context = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    public string ToJson() => JsonSerializer.Serialize(this, Context.StatusReply);
+}
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(StatusReply))]

@@ -31,7 +31,7 @@ public static class AccountName
         foreach (var c in body)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@'))
-                return $"it holds {Describe(c)}, which is not a letter, digit, '.', '_', '-' or '@'";
+                return $"it holds {Describe(c)}, which is none of an account name's: ASCII letters and digits, '.', '_', '-', '@'";
         }
         if (body.Length == 0 || body.All(char.IsAsciiDigit))
             return "it has no letter (a name of digits only reads as a uid)";

@@ -1,0 +1,106 @@
+using System.CommandLine;
+
+namespace Furrow.Cli;
+
+/// <summary>
+/// The command line's words as the parser should read them, with the rules it does not keep by itself, for every
+/// command: `--opt=` is `--opt` with an empty value (the parser would take the next word as the value); a flag's
+/// attached value (`--paused=1`) is one of 1, 0, true, false, else a usage error naming the flag and the words it takes
+/// (the parser would take `--paused=yes`'s `yes` for a file); and an option that takes at most one value, flags
+/// included, is given once, else a usage error naming it (the parser kept the last, or called it too many arguments, or
+/// took the repeated value for a file). Words after `--`, and after an option registered by <see cref="EndsOptions"/>
+/// (tractor-spool's -c: the rest is the command's), are left as they are.
+/// </summary>
+internal static class OptionWords
+{
+    private static readonly HashSet<Option> Enders = [];
+
+    /// <summary>Marks <paramref name="option"/> as the last of its command's: every word after it is an argument.</summary>
+    public static void EndsOptions(Option option)
+    {
+        Enders.Add(option);
+    }
+
+    /// <summary>
+    /// <paramref name="args"/> with each `--opt=VALUE` of a known option split into `--opt` and VALUE (VALUE may be
+    /// empty, a flag's 1 or 0 read as true or false), or the usage error as `command: message`.
+    /// </summary>
+    public static (string[] Args, string? Error) Prepare(Command root, string[] args)
+    {
+        var command = root;
+        var words = new List<string>(args.Length);
+        var seen = new Dictionary<Option, string>();
+        var takesValue = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg == "--")
+            {
+                words.AddRange(args[i..]);
+                break;
+            }
+            // A subcommand's name, unless it is the value of the option before it (`--engine jobs`).
+            if (!takesValue && command.Subcommands.FirstOrDefault(c => c.Name == arg || c.Aliases.Contains(arg)) is { } sub)
+            {
+                command = sub;
+                words.Add(arg);
+                continue;
+            }
+            var equals = arg.StartsWith('-') ? arg.IndexOf('=', StringComparison.Ordinal) : -1;
+            var name = equals > 0 ? arg[..equals] : arg;
+            if (!arg.StartsWith('-') || Find(command, name) is not { } option)
+            {
+                words.Add(arg);
+                takesValue = false;
+                continue;
+            }
+            // The parser would take the option as the value (`--range -c echo`): the value is missing.
+            if (takesValue)
+                return (args, Said(command, $"{words[^1]} is given no value: {arg} after it is an option (a value starting with '-' is written {words[^1]}=VALUE)"));
+            if (option.Arity.MaximumNumberOfValues <= 1)
+            {
+                if (seen.TryGetValue(option, out var first))
+                    return (args, Said(command, $"{name} is given twice{(first == name ? "" : $" (as {first} and {name})")}: give it once"));
+                seen[option] = name;
+            }
+            if (equals < 0)
+            {
+                words.Add(arg);
+                takesValue = option.Arity.MinimumNumberOfValues > 0;
+            }
+            else if (option.ValueType == typeof(bool))
+            {
+                var value = arg[(equals + 1)..];
+                if (value is not ("1" or "0" or "true" or "false"))
+                    return (args, Said(command, $"{name} takes no value, or one of 1, 0, true, false; not '{value}'"));
+                words.AddRange(name, value is "1" or "true" ? "true" : "false");
+            }
+            else
+            {
+                words.AddRange(name, arg[(equals + 1)..]);
+            }
+            if (Enders.Contains(option))
+            {
+                words.AddRange(args[(i + 1)..]);
+                break;
+            }
+        }
+        return ([.. words], null);
+    }
+
+    private static Option? Find(Command command, string name)
+    {
+        for (Command? c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault())
+        {
+            if (c.Options.FirstOrDefault(o => (c == command || o.Recursive) && (o.Name == name || o.Aliases.Contains(name))) is { } option)
+                return option;
+        }
+        return null;
+    }
+
+    private static string Said(Command command, string message)
+    {
+        var name = UsageErrors.Name(command);
+        return $"{name}: {message}; see {name} --help";
+    }
+}
