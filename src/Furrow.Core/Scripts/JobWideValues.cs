@@ -9,8 +9,8 @@ namespace Furrow.Core.Scripts;
 /// (<see cref="Words"/>).
 /// </summary>
 /// <remarks>
-/// `tractor-spool -o` applies them to the script it prints, so it prints the job that would be spooled; the engine
-/// applies its own copy of this rule at spool (its SpoolOverrides), which should become a use of this one.
+/// One rule for both ends: the engine applies them at spool (the native spool's title, tier, ... parameters, and the
+/// Tractor face's), and `tractor-spool -o` applies them to the script it prints, so it prints the job that would be spooled.
 /// </remarks>
 public sealed record JobWideValues(string? Title = null, string? Tier = null, IReadOnlyList<string>? Projects = null,
     string? Service = null, IReadOnlyList<string>? EnvKey = null, int? MaxActive = null, string? After = null,

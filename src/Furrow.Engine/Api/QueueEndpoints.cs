@@ -269,13 +269,13 @@ internal static class QueueEndpoints
         context.RequestServices.GetRequiredService<Access.UserAccounts>().Crews.ViewScope(CallerOf(context));
 
     // Job-wide values given beside the script (tractor-spool's --title, --tier, ...); SpoolRequestChecks refused bad ones.
-    private static SpoolOverrides? SpoolOverridesOf(IQueryCollection q)
+    private static Core.Scripts.JobWideValues? SpoolOverridesOf(IQueryCollection q)
     {
         string? Text(string name) => q[name].FirstOrDefault();
-        var overrides = new SpoolOverrides(Text("title"), Text("tier"), SpoolRequestChecks.Words(Text("projects")), Text("svckey"),
-            SpoolRequestChecks.Words(Text("envkey")), Text("maxactive") is { } most ? int.Parse(most, CultureInfo.InvariantCulture) : null,
-            Text("after"), SpoolRequestChecks.Words(Text("afterjids"))?.Select(j => int.Parse(j, CultureInfo.InvariantCulture)).ToList());
-        return overrides == new SpoolOverrides() ? null : overrides;
+        var overrides = new Core.Scripts.JobWideValues(Text("title"), Text("tier"), Core.Scripts.JobWideValues.Words(Text("projects")), Text("svckey"),
+            Core.Scripts.JobWideValues.Words(Text("envkey")), Text("maxactive") is { } most ? int.Parse(most, CultureInfo.InvariantCulture) : null,
+            Text("after"), Core.Scripts.JobWideValues.Words(Text("afterjids"))?.Select(j => int.Parse(j, CultureInfo.InvariantCulture)).ToList());
+        return overrides == new Core.Scripts.JobWideValues() ? null : overrides;
     }
 
     /// <summary>

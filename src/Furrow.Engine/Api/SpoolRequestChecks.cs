@@ -54,7 +54,7 @@ internal static class SpoolRequestChecks
         if (request.Query["maxactive"].FirstOrDefault() is { } maxActive
             && !(int.TryParse(maxActive, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
             return ApiResults.BadRequest($"maxactive '{maxActive}': expected a whole number from 0 up (0: no limit)");
-        if (Words(request.Query["afterjids"].FirstOrDefault())?.FirstOrDefault(j => !int.TryParse(j, NumberStyles.None, CultureInfo.InvariantCulture, out var jid) || jid < 1) is { } badJid)
+        if (Core.Scripts.JobWideValues.Words(request.Query["afterjids"].FirstOrDefault())?.FirstOrDefault(j => !int.TryParse(j, NumberStyles.None, CultureInfo.InvariantCulture, out var jid) || jid < 1) is { } badJid)
             return ApiResults.BadRequest($"afterjids: '{badJid}' is no job id (expected job ids, separated by spaces or commas)");
         return await next(context);
     }
@@ -65,10 +65,6 @@ internal static class SpoolRequestChecks
     /// (the script's <c>-after</c> form) and afterjids (job ids separated by spaces or commas).
     /// </summary>
     public static readonly string[] OverrideNames = ["title", "tier", "projects", "svckey", "envkey", "maxactive", "after", "afterjids"];
-
-    /// <summary>A list given as words separated by spaces or commas; null when not given.</summary>
-    public static List<string>? Words(string? given) =>
-        given?.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
     /// <summary>The 413 for a script over <paramref name="limit"/> bytes, declared or found while reading.</summary>
     public static IResult TooLarge(HttpRequest request, long limit) =>

@@ -20,58 +20,7 @@ internal sealed record SpoolRequest(string Text, bool IsJson, string Owner, stri
     public Core.Access.JobScope? Scope { get; init; }
 
     /// <summary>Job-wide values given beside the script (tractor-spool's --title, --tier, ...); null for none.</summary>
-    public SpoolOverrides? Overrides { get; init; }
-}
-
-/// <summary>
-/// Job-wide values a spooler gives beside the script, as Tractor's tractor-spool hands them to its script parser: each
-/// one given replaces the script's own (the job's title, tier, projects, environment keys, most active commands, start
-/// time in the script's <c>-after</c> form, and jobs to wait for), except <see cref="Service"/>, which is ANDed with every
-/// service key the script gives (job, tasks and commands), and is the job's key where the script gives none.
-/// </summary>
-internal sealed record SpoolOverrides(string? Title = null, string? Tier = null, IReadOnlyList<string>? Projects = null,
-    string? Service = null, IReadOnlyList<string>? EnvKey = null, int? MaxActive = null, string? After = null,
-    IReadOnlyList<int>? AfterJids = null)
-{
-    /// <summary>Writes these values over <paramref name="spec"/>'s.</summary>
-    public void ApplyTo(JobSpec spec)
-    {
-        if (Title is { } title)
-            spec.Title = title;
-        if (Tier is { } tier)
-            spec.Tier = tier;
-        if (Projects is { } projects)
-            spec.Projects = [.. projects];
-        if (EnvKey is { } envKey)
-            spec.EnvKey = [.. envKey];
-        if (MaxActive is { } maxActive)
-            spec.MaxActive = maxActive;
-        if (After is { } after)
-            spec.After = after;
-        if (AfterJids is { } afterJids)
-            spec.AfterJids = [.. afterJids];
-        if (Service is not { } service)
-            return;
-        // A command without a key of its own runs with its task's, else its job's: ANDing every key that is given, and
-        // giving the job one, restricts every command.
-        spec.Service = And(spec.Service, service);
-        foreach (var command in spec.Cleanup.Concat(spec.Postscript))
-            command.Service = command.Service is null ? null : And(command.Service, service);
-        AndTasks(spec.Subtasks, service);
-    }
-
-    private static void AndTasks(List<TaskNode> tasks, string service)
-    {
-        foreach (var task in tasks.OfType<TaskSpec>())
-        {
-            task.Service = string.IsNullOrWhiteSpace(task.Service) ? task.Service : And(task.Service, service);
-            foreach (var command in task.Commands.Concat(task.Cleanup))
-                command.Service = string.IsNullOrWhiteSpace(command.Service) ? command.Service : And(command.Service, service);
-            AndTasks(task.Subtasks, service);
-        }
-    }
-
-    private static string And(string? given, string added) => string.IsNullOrWhiteSpace(given) ? added : $"({given}) && ({added})";
+    public Core.Scripts.JobWideValues? Overrides { get; init; }
 }
 
 /// <summary>The new job's id, or why the script was refused (with file, line and column for syntax errors).</summary>
