@@ -33,7 +33,8 @@ public sealed class OpenApiTests
     // The query parameters each endpoint reads; endpoints not named read none.
     private static readonly Dictionary<(string Method, string Path), string[]> QueryParameters = new()
     {
-        [("post", "/api/v1/jobs")] = ["user", "file", "host", "cwd", "priority", "paused", "format"],
+        [("post", "/api/v1/jobs")] = ["user", "file", "host", "cwd", "priority", "paused", "format", "title", "tier", "projects", "svckey", "envkey",
+            "maxactive", "after", "afterjids"],
         [("get", "/api/v1/jobs")] = [.. Listing, "comment", "allowed"],
         [("get", "/api/v1/tasks")] = Listing,
         [("get", "/api/v1/commands")] = Listing,
