@@ -253,16 +253,12 @@ internal static class SpoolCommand
         if (result.GetValue(o.Review))
         {
             // What would be spooled: the script with the job-wide values written over it, as the engine applies them.
-            var afterJids = new List<int>();
-            foreach (var word in JobWideValues.Words(result.GetValue(o.AfterJid)) ?? [])
-            {
-                if (!int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out var jid) || jid < 1)
-                    return CommonOptions.Fail(said, $"afterjids: '{word}' is no job id (expected job ids, separated by spaces or commas)");
-                afterJids.Add(jid);
-            }
+            var afterJids = JobWideValues.JobIds(result.GetValue(o.AfterJid), out var badJids);
+            if (badJids is not null)
+                return CommonOptions.Fail(said, badJids);
             var wide = new JobWideValues(result.GetValue(o.Title), result.GetValue(o.Tier), JobWideValues.Words(result.GetValue(o.Projects)),
                 result.GetValue(o.Svckey), JobWideValues.Words(result.GetValue(o.Envkey)), result.GetValue(o.MaxActive), result.GetValue(o.AfterTime),
-                Given(o.AfterJid) ? afterJids : null, result.GetValue(o.Priority), paused);
+                afterJids, result.GetValue(o.Priority), paused);
             foreach (var script in scripts)
             {
                 var text = script.Text;

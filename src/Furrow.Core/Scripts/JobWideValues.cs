@@ -20,6 +20,26 @@ public sealed record JobWideValues(string? Title = null, string? Tier = null, IR
     public static List<string>? Words(string? given) =>
         given?.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
+    /// <summary>
+    /// An afterjids list's job ids (<see cref="Words"/>, each a whole number from 1 up), or null when none is given or one
+    /// is not a job id; then <paramref name="problem"/> says which: <c>afterjids: 'abc' is no job id (...)</c>.
+    /// </summary>
+    public static List<int>? JobIds(string? given, out string? problem)
+    {
+        problem = null;
+        var ids = new List<int>();
+        foreach (var word in Words(given) ?? [])
+        {
+            if (!int.TryParse(word, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var jid) || jid < 1)
+            {
+                problem = $"afterjids: '{word}' is no job id (expected job ids, separated by spaces or commas)";
+                return null;
+            }
+            ids.Add(jid);
+        }
+        return given is null ? null : ids;
+    }
+
     /// <summary>Writes these values over <paramref name="spec"/>'s.</summary>
     public void ApplyTo(JobSpec spec)
     {

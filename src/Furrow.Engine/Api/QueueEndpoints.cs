@@ -274,7 +274,7 @@ internal static class QueueEndpoints
         string? Text(string name) => q[name].FirstOrDefault();
         var overrides = new Core.Scripts.JobWideValues(Text("title"), Text("tier"), Core.Scripts.JobWideValues.Words(Text("projects")), Text("svckey"),
             Core.Scripts.JobWideValues.Words(Text("envkey")), Text("maxactive") is { } most ? int.Parse(most, CultureInfo.InvariantCulture) : null,
-            Text("after"), Core.Scripts.JobWideValues.Words(Text("afterjids"))?.Select(j => int.Parse(j, CultureInfo.InvariantCulture)).ToList());
+            Text("after"), Core.Scripts.JobWideValues.JobIds(Text("afterjids"), out _));
         return overrides == new Core.Scripts.JobWideValues() ? null : overrides;
     }
 

@@ -54,8 +54,8 @@ internal static class SpoolRequestChecks
         if (request.Query["maxactive"].FirstOrDefault() is { } maxActive
             && !(int.TryParse(maxActive, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
             return ApiResults.BadRequest($"maxactive '{maxActive}': expected a whole number from 0 up (0: no limit)");
-        if (Core.Scripts.JobWideValues.Words(request.Query["afterjids"].FirstOrDefault())?.FirstOrDefault(j => !int.TryParse(j, NumberStyles.None, CultureInfo.InvariantCulture, out var jid) || jid < 1) is { } badJid)
-            return ApiResults.BadRequest($"afterjids: '{badJid}' is no job id (expected job ids, separated by spaces or commas)");
+        if (Core.Scripts.JobWideValues.JobIds(request.Query["afterjids"].FirstOrDefault(), out var badJids) is null && badJids is not null)
+            return ApiResults.BadRequest(badJids);
         return await next(context);
     }
 
