@@ -16,9 +16,11 @@ internal sealed class DispatchSwitch(LiveFarm farm, ChangeCommitter committer, S
     public async Task SetPausedAsync(bool paused, CancellationToken cancellationToken)
     {
         siteState.Update(s => s with { DispatchPaused = paused });
+        // The farm follows the switch before the commit wakes the blades waiting in their polls: woken while it still
+        // said paused, they found nothing and waited out the rest of their poll (20 s by default) with work ready.
+        farm.SetDispatchPaused(paused);
         var changes = new ChangeSet { WorkBecameAvailable = !paused };
         changes.Add(new SetParam(ParamName, paused ? "1" : "0"));
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
-        farm.SetDispatchPaused(paused);
     }
 }
