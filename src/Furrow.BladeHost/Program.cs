@@ -14,7 +14,14 @@ var root = shim ? blade : new Command("furrow") { blade };
 // What users wrote (owners, commands) reaches the operator's terminal through its log lines: escaped, never obeyed.
 ConsoleLogging.GuardConsole();
 // The blade stops on SIGTERM in its own time (ending or draining its commands): not the parser's 2 s.
-var parsed = root.Parse(shim ? args : ["blade", .. args]);
+// The same option rules as every furrow command (an empty value, a repeated option, a flag's attached value).
+var (prepared, wordsError) = Furrow.Cli.OptionWords.Prepare(root, shim ? args : ["blade", .. args]);
+if (wordsError is not null)
+{
+    Console.Error.WriteLine(wordsError);
+    return 2;
+}
+var parsed = root.Parse(prepared);
 if (parsed.Errors.Count > 0)
     return Furrow.Cli.UsageErrors.Report(parsed);
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -8,17 +8,29 @@ namespace Furrow.Cli;
 /// attached value (`--paused=1`) is one of 1, 0, true, false, else a usage error naming the flag and the words it takes
 /// (the parser would take `--paused=yes`'s `yes` for a file); and an option that takes at most one value, flags
 /// included, is given once, else a usage error naming it (the parser kept the last, or called it too many arguments, or
-/// took the repeated value for a file). Words after `--`, and after an option registered by <see cref="EndsOptions"/>
-/// (tractor-spool's -c: the rest is the command's), are left as they are.
+/// took the repeated value for a file); and a value is not empty or blank (`--configdir=`, `--engine ""`), else a usage
+/// error naming the option as typed: an empty path, host or name is never taken for the default or crashes later, except
+/// where <see cref="MayBeEmpty"/> says emptiness is a value. Words after `--`, and after an option registered by
+/// <see cref="EndsOptions"/> (tractor-spool's -c: the rest is the command's), are left as they are.
 /// </summary>
 internal static class OptionWords
 {
     private static readonly HashSet<Option> Enders = [];
+    private static readonly HashSet<Option> EmptyTakers = [];
 
     /// <summary>Marks <paramref name="option"/> as the last of its command's: every word after it is an argument.</summary>
     public static void EndsOptions(Option option)
     {
         Enders.Add(option);
+    }
+
+    /// <summary>
+    /// Marks <paramref name="option"/> as one whose empty value means something (tq jattr's `--value ""` clears an
+    /// attribute) or that says why it is refused in its own words (--user).
+    /// </summary>
+    public static void MayBeEmpty(Option option)
+    {
+        EmptyTakers.Add(option);
     }
 
     /// <summary>
@@ -31,9 +43,13 @@ internal static class OptionWords
         var words = new List<string>(args.Length);
         var seen = new Dictionary<Option, string>();
         var takesValue = false;
+        Option? valueOf = null;
+        var strays = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
+            if (takesValue && string.IsNullOrWhiteSpace(arg) && valueOf is not null && !EmptyTakers.Contains(valueOf))
+                return (args, Said(command, EmptyValue(words[^1])));
             if (arg == "--")
             {
                 words.AddRange(args[i..]);
@@ -50,6 +66,10 @@ internal static class OptionWords
             var name = equals > 0 ? arg[..equals] : arg;
             if (!arg.StartsWith('-') || Find(command, name) is not { } option)
             {
+                // Not a value of the option before it: a mistyped option, which the parser would name, unless an option
+                // that ends the options follows and takes it for one of the command's words (`--bogus -c echo`).
+                if (!takesValue && UsageErrors.LooksLikeOption(arg))
+                    strays.Add(arg);
                 words.Add(arg);
                 takesValue = false;
                 continue;
@@ -67,6 +87,7 @@ internal static class OptionWords
             {
                 words.Add(arg);
                 takesValue = option.Arity.MinimumNumberOfValues > 0;
+                valueOf = option;
             }
             else if (option.ValueType == typeof(bool))
             {
@@ -77,16 +98,27 @@ internal static class OptionWords
             }
             else
             {
+                if (string.IsNullOrWhiteSpace(arg[(equals + 1)..]) && !EmptyTakers.Contains(option))
+                    return (args, Said(command, EmptyValue(name)));
                 words.AddRange(name, arg[(equals + 1)..]);
             }
             if (Enders.Contains(option))
             {
+                if (strays.Count > 0)
+                {
+                    var known = command.Options.Concat(command.Parents.OfType<Command>().SelectMany(p => p.Options.Where(o => o.Recursive)))
+                        .SelectMany(o => o.Aliases.Prepend(o.Name));
+                    var closest = Furrow.Core.Query.TractorQuery.Suggest(strays[0], [.. known]);
+                    return (args, Said(command, $"unknown option '{strays[0]}'{(closest is null ? "" : $" (did you mean '{closest}'?)")}"));
+                }
                 words.AddRange(args[(i + 1)..]);
                 break;
             }
         }
         return ([.. words], null);
     }
+
+    private static string EmptyValue(string typed) => $"{typed} is given an empty value: give one, or leave the option out";
 
     private static Option? Find(Command command, string name)
     {

@@ -29,7 +29,7 @@ internal static partial class UsageErrors
         }
         else
         {
-            message = Plain(parsed.Errors[0].Message.TrimEnd('.'), command);
+            message = Plain(parsed.Errors[0].Message.TrimEnd('.'), command, parsed);
         }
         Console.Error.WriteLine($"{name}: {message}; see {name} --help");
         return 2;
@@ -37,13 +37,15 @@ internal static partial class UsageErrors
 
     // The parser's wording names this code's types (System.Int32); said instead as what the word takes and which
     // argument is missing, by the same rule as JSON errors (JsonProblems.Words).
-    private static string Plain(string message, Command command)
+    private static string Plain(string message, Command command, ParseResult parsed)
     {
         if (CannotParse().Match(message) is { Success: true } bad)
             return $"{bad.Groups["name"].Value} takes {Furrow.Core.Text.JsonProblems.Words(bad.Groups["type"].Value)}, not '{bad.Groups["value"].Value}'";
         if (message.StartsWith("Required argument missing for command:", StringComparison.Ordinal))
         {
-            var missing = command.Arguments.FirstOrDefault(a => a.Arity.MinimumNumberOfValues > 0);
+            // The first argument short of its words, not the first the command has (`tq log 2` lacks the tid, not the jid).
+            var missing = command.Arguments.FirstOrDefault(a => a.Arity.MinimumNumberOfValues > (parsed.GetResult(a)?.Tokens.Count ?? 0))
+                ?? command.Arguments.FirstOrDefault(a => a.Arity.MinimumNumberOfValues > 0);
             return missing is null ? $"{command.Name} needs an argument"
                 : $"{command.Name} needs {missing.Description?.Replace("the ", "a ", StringComparison.Ordinal) ?? missing.Name}";
         }

@@ -37,6 +37,35 @@ public sealed class ShimNameTests
         Assert.StartsWith($"{named} ", usage);
     }
 
+    // An empty value is no default and no crash later: every command refuses it before it does anything, naming the
+    // option as typed, whichever program answers (`furrow user add zed --configdir=` once said "added zed", then crashed).
+    [Theory]
+    [InlineData("tractor-dbctl", "", "--configdir", new[] { "--configdir=", "--status" })]
+    [InlineData("tractor-dbctl", "", "--configdir", new[] { "--status", "--configdir", "" })]
+    [InlineData("tractor-dbctl", "", "--backup", new[] { "--backup=", "--configdir", "nosuchsite" })]
+    [InlineData("tractor-engine", "", "--configdir", new[] { "--configdir=" })]
+    [InlineData("furrow engine", "", "--configdir", new[] { "--configdir= ", "--port", "5999" })]
+    [InlineData("furrow user", "", "--configdir", new[] { "add", "zed", "--configdir=" })]
+    [InlineData("furrow user", "", "--password-file", new[] { "add", "zed", "--password-file=" })]
+    [InlineData("furrow up", "", "--dir", new[] { "--dir=" })]
+    [InlineData("tq", "", "--engine", new[] { "--engine=", "jobs" })]
+    [InlineData("tq", "FURROW_TQ_NATIVE", "--engine", new[] { "--engine=", "jobs" })]
+    [InlineData("tq", "", "--cols", new[] { "jobs", "--cols", " " })]
+    [InlineData("tractor-spool", "", "--engine", new[] { "--engine=", "-c", "echo" })]
+    [InlineData("tractor-blade", "", "--configdir", new[] { "--configdir=" })]
+    [InlineData("tractor-blade", "FURROW_BLADE_NATIVE", "--configdir", new[] { "--configdir=" })]
+    public async Task AnEmptyValue_IsAUsageErrorNamingTheOption_BeforeAnythingIsDone(string command, string switchedOff, string option, string[] args)
+    {
+        var (code, stdout, stderr) = await RunAsync(command, switchedOff, args);
+
+        Assert.Equal("", stdout);
+        Assert.Equal(2, code);
+        Assert.StartsWith(command, stderr); // `furrow user add: ...` for furrow user's add
+        Assert.Contains($": {option} is given an empty value: give one, or leave the option out; see ", stderr);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("Exception", stderr);
+    }
+
     [Fact]
     public async Task AShimsNameIsNotPassedOn_ToWhatItsProcessStarts()
     {

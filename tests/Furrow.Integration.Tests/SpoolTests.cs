@@ -298,6 +298,9 @@ public sealed class SpoolTests : IAsyncLifetime
     [InlineData("--itervalues 'a,b,': value 3 is empty", "--itervalues", "a,b,", "-c", "echo")]
     [InlineData("--hname: 'ws 12' is no host name", "--hname", "ws 12", "{shot}")]
     [InlineData("--cwd: 'shots/010' is a relative directory", "--cwd", "shots/010", "{shot}")]
+    // A mistyped option before -c is named as such, not taken for a job file that -c does not allow.
+    [InlineData("unknown option '--bogus'", "--paused", "--bogus", "-c", "echo", "hi")]
+    [InlineData("unknown option '--bogus=1'", "--bogus=1", "-c", "echo", "hi")]
     [InlineData("is no account name: it holds the character U+00FC, which is none of an account name's: ASCII letters and digits", "--owner", "ünï", "{shot}")]
     public async Task AMistakenValue_IsRefusedSayingWhatIsWrong(string expected, params string[] args)
     {

@@ -203,6 +203,7 @@ public sealed class TqTests : IAsyncLifetime
     // A value refused before anything is sent is a usage error, whichever command takes it.
     [InlineData(new[] { "why", "abc" }, "expected JID, JID TID or JID/TID, got 'abc'")]
     [InlineData(new[] { "log", "abc", "1" }, "abc")]
+    [InlineData(new[] { "log", "2" }, "log: log needs tid")]
     [InlineData(new[] { "chpri", "1", "--pri", "1e308" }, "priority 1E+308 is out of range: expected a number from -1000000 to 1000000")]
     [InlineData(new[] { "jattr", "1", "-k", "priority", "-v", "-5e6" }, "out of range: expected a number from -1000000 to 1000000")]
     [InlineData(new[] { "jattr", "1", "-k", "tier", "-v", " " }, "tier: expected a tier name")]

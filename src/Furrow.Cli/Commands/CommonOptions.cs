@@ -4,7 +4,8 @@ namespace Furrow.Cli.Commands;
 
 /// <summary>
 /// Options every command shares, with the defaults DESIGN.md gives them, and the exit codes every command keeps:
-/// 0 done; 1 an error (the engine refused or could not be reached, a file could not be read, nothing matched);
+/// 0 done (a search that matched nothing, said on stderr, included); 1 an error (the engine refused or could not be
+/// reached, a file could not be read, a job or task named by id does not exist);
 /// 2 a usage error, found before anything is sent (an unknown command or option, a missing value, a value that is not
 /// of its kind or outside its documented range, an option the command does not use).
 /// </summary>
@@ -48,6 +49,7 @@ internal static class CommonOptions
             if (!result.Implicit && string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
                 result.AddError($"{typed}: the name is empty; give a user name, or leave {typed} out to be $USER");
         });
+        OptionWords.MayBeEmpty(user);
         return user;
     }
 

@@ -28,22 +28,13 @@ internal static class SpoolCommand
             command.Options.Add(option);
         command.Arguments.Add(o.Files);
         // The files take any number of words, so a mistyped option would arrive among them: it is a parse error instead,
-        // which UsageErrors names with the closest option. After -c every word is the command's.
+        // which UsageErrors names with the closest option. After -c every word is the command's (the files hold the
+        // command's words past its first); a mistyped option before -c is named by OptionWords.
         command.Validators.Add(result =>
         {
             if (result.GetResult(o.RemoteCommand) is null && result.GetResult(o.LocalCommand) is null
                 && (result.GetValue(o.Files) ?? []).FirstOrDefault(UsageErrors.LooksLikeOption) is { } stray)
                 result.AddError($"unknown option '{stray}'");
-        });
-        // An empty value is no title, tier, host or file: refused by the name typed, never sent as nothing and ignored.
-        // (--user says it its own way, as every command's does.)
-        command.Validators.Add(result =>
-        {
-            foreach (var option in o.All.Where(option => option.ValueType == typeof(string) && option != o.User))
-            {
-                if (result.GetResult(option) is OptionResult { Implicit: false } given && given.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
-                    result.AddError($"{given.IdentifierToken?.Value ?? option.Name} is given an empty value: give one, or leave the option out");
-            }
         });
         command.SetAction((result, ct) => RunAsync(result, o, ct));
         return command;

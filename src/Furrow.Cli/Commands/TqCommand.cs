@@ -14,9 +14,10 @@ internal static class TqCommand
     /// <summary>What `tq --help` says of exit codes; the same rule as every Furrow command (<see cref="CommonOptions"/>).</summary>
     public const string ExitCodes =
         "Exit codes: 0 done; 1 an error: the engine refused (a bad clause, a value it will not take such as an unknown tier, " +
-        "no such job or task), nothing matched, or the engine could not be reached; 2 a usage error, found before anything " +
+        "no such job or task named by id), or the engine could not be reached; 2 a usage error, found before anything " +
         "was sent: an unknown command or option, a missing value, a value not of its kind or outside its range, an option the " +
-        "command does not use.";
+        "command does not use. A search that matches nothing is no error, as with Tractor's tq: it says so on stderr and " +
+        "exits 0 (a runbook's `tq --yes retry active` on a quiet farm has nothing to do).";
 
     /// <param name="commandName">The command's name: `tq` under furrow, and when it is the root (<see cref="ShimName"/>).</param>
     public static Command Create(string commandName = "tq")
@@ -82,6 +83,10 @@ internal static class TqCommand
             var value = new Option<string?>("--value", "-v") { Description = "its new value (lists separated by commas)", Required = true };
             var serviceKey = new Option<string?>("--svckey", "-k") { Description = "the new service key expression, e.g. linux,prman", Required = true };
             var crews = new Option<string?>("--crews") { Description = "the jobs' new crews, separated by commas", Required = true };
+            // An attribute may be set empty (no comment, no crews, any service): the attribute's own rule says whether it can.
+            OptionWords.MayBeEmpty(value);
+            OptionWords.MayBeEmpty(serviceKey);
+            OptionWords.MayBeEmpty(crews);
             if (operation == "chpri")
                 op.Options.Add(priority);
             if (operation == "delay")

@@ -107,6 +107,11 @@ internal static class TractorParameters
             if (Common.Contains(parameter, StringComparer.Ordinal) || taken.Applied.Contains(parameter, StringComparer.Ordinal)
                 || (taken.Prefix is { } prefix && parameter.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && parameter.Length > prefix.Length))
                 continue;
+            // The query string's names are looked up without regard to case, so `Q=jobs` was read as q=jobs: say so rather
+            // than refuse a parameter the query seems to take.
+            if (Common.Concat(taken.Applied).FirstOrDefault(known => string.Equals(known, parameter, StringComparison.OrdinalIgnoreCase)) is { } meant)
+                return TractorReply.Error(StatusCodes.Status400BadRequest,
+                    $"{name}: parameter names are read as Tractor's clients write them: {meant}=, not {TractorCall.Shown(parameter)}=");
             if (taken.NotApplied?.GetValueOrDefault(parameter) is { } instead)
                 return TractorReply.Error(StatusCodes.Status501NotImplemented, $"{name} does not apply {parameter}= (not supported): {instead}");
             var takes = taken.Applied.Select(a => a + "=").Concat(taken.Prefix is { } p ? [p + "KEY="] : []).ToList();

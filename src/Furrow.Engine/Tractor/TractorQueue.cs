@@ -148,7 +148,10 @@ internal static class TractorQueue
             if (outcome.Failure(targets) is { } refusal)
             {
                 var failure = await WithNotFoundAsync(call, targets, outcome, refusal).ConfigureAwait(false);
-                return done.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then {setting}: {failure.Message}");
+                // A refused value is named as it was sent (set_priority=abc), not only as the native operation read it.
+                return done.Count > 0 ? TractorReply.Error(failure.Status, $"{string.Join(", ", done)} done; then {setting}: {failure.Message}")
+                    : failure.Status == StatusCodes.Status400BadRequest ? TractorReply.Error(failure.Status, $"{setting}: {failure.Message}")
+                    : failure;
             }
             done.Add(setting);
             last = outcome;
@@ -172,9 +175,31 @@ internal static class TractorQueue
     {
         var outcome = await RunAsync(call, operation, clause, []).ConfigureAwait(false);
         if (outcome.Failure(targets) is { } failure)
+        {
+            if (targets.Subset == "active" && failure.Status == StatusCodes.Status404NotFound)
+                return await NoActiveTaskAsync(call, targets).ConfigureAwait(false);
             return await WithNotFoundAsync(call, targets, outcome, failure).ConfigureAwait(false);
+        }
         var notFound = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
         return notFound.Error ?? Reply($"{operation} {string.Join(" ", outcome.Done)}", outcome.Done, outcome.Refused, notFound.Labels);
+    }
+
+    // jretry&tsubset=active that found no active task: a job that is there but has none could not be retried as things
+    // stand (409, as for tsubset=error); only jobs that are not there (or not the caller's to see) are not found (404).
+    private static async Task<TractorReply> NoActiveTaskAsync(TractorCall call, Targets targets)
+    {
+        var seen = new HashSet<long>();
+        var error = await MonitorParams.EachRowAsync(call, "jobs", ["jid"], targets.JobClause(), row => seen.Add(row["jid"].GetInt64()))
+            .ConfigureAwait(false);
+        if (error is not null)
+            return error;
+        var missing = targets.Jids.Distinct().Where(j => !seen.Contains(j)).ToList();
+        if (seen.Count == 0)
+            return TractorReply.Error(StatusCodes.Status404NotFound, targets.NothingMatched());
+        var there = targets.Jids.Distinct().Where(seen.Contains).ToList();
+        return TractorReply.Error(StatusCodes.Status409Conflict,
+            $"{(there.Count == 1 ? $"job {there[0]} has" : $"jobs {Targets.Listed(there)} have")} no active task to retry" +
+            (missing.Count > 0 ? $"; not found: {string.Join(", ", missing.Take(20).Select(j => $"J{j}"))}{(missing.Count > 20 ? $" and {missing.Count - 20} more" : "")}" : ""));
     }
 
     // The jobs or tasks named that do not exist (or the caller cannot see), when fewer were done and refused than named:
@@ -373,7 +398,7 @@ internal static class TractorQueue
             : Jids.Zip(Tids, (j, t) => (j, t, $"J{j} T{t}"));
 
         // Ids as a message lists them: the first 20, then how many more.
-        private static string Listed(IReadOnlyList<long> ids) =>
+        public static string Listed(IReadOnlyList<long> ids) =>
             string.Join(", ", ids.Take(20)) + (ids.Count > 20 ? $" and {ids.Count - 20} more" : "");
 
         public string NothingMatched()
@@ -381,7 +406,7 @@ internal static class TractorQueue
             var jobs = Jids.Count == 1 ? $"job {Jids[0]}" : $"jobs {Listed(Jids)}";
             return Subset switch
             {
-                "active" => $"{jobs}: no active task (or no such job)",
+                "active" => $"no {jobs}",
                 "deleted" => $"no deleted {jobs} (only a deleted job can be restored)",
                 _ when Cids is not null && Tids is not null =>
                     $"no command {Listed(Cids)} in task{(Tids.Count == 1 ? "" : "s")} {Listed(Tids)} of {jobs}",

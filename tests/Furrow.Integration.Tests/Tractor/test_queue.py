@@ -101,7 +101,7 @@ def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
     r = queue(c, {"q": "jattr", "jid": jid, "set_bogus": 1})
     assert r.status == 400 and r.json()["rc"] == 400 and "bogus" in r.json()["msg"], r
     r = queue(c, {"q": "jattr", "jid": jid, "set_priority": "high"})
-    assert r.status == 400 and "priority" in r.json()["msg"], r
+    assert r.status == 400 and r.json()["msg"].startswith("set_priority=high: "), r
     r = queue(c, {"q": "jattr", "jid": jid})
     assert r.status == 400 and "set_" in r.json()["msg"], r
 
@@ -212,6 +212,14 @@ def check_retryallerrs_and_skipallerrs(ctx):
     # Nothing in error now: the native refusal, as a failure naming why.
     r = queue(c, {"q": "tskip", "tsubset": "error", "jid": jid})
     assert r.status == 409 and "no task in error" in r.json()["msg"], r
+    # No active task to retry in a job that is there: nothing could be done as things stand (409), not "not found" (404);
+    # a job id that is not there is named as not found, and only missing jobs are a 404.
+    r = queue(c, {"q": "jretry", "tsubset": "active", "jid": jid})
+    assert r.status == 409 and r.json()["msg"] == "job %d has no active task to retry" % jid, r
+    r = queue(c, {"q": "jretry", "tsubset": "active", "jid": "%d,99999" % jid})
+    assert r.status == 409 and r.json()["msg"] == "job %d has no active task to retry; not found: J99999" % jid, r
+    r = queue(c, {"q": "jretry", "tsubset": "active", "jid": 99999})
+    assert r.status == 404 and r.json()["msg"] == "no job 99999", r
 
 
 def check_running_job_retry_active_interrupt_restart_delete_restore(ctx):

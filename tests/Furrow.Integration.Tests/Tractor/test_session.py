@@ -164,6 +164,13 @@ def check_jspool_of_tractors_json_form_answers_501_so_tractor_spool_falls_back(c
     reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
                           body='{"title": "x", "tdh": [], "jtypes": "Job"}', content_type="application/tractor-spool-json")
     assert reply.status == 501 and "alfred" in reply.json()["msg"], reply
+    # The form tractor-spool 2.x writes: a format version, the job's attributes under "data", its tasks under "children"
+    # (each again "data" with "commands", and "children").
+    tractor_form = ('{"TractorJob": "2.0", "data": {"title": "tractor form", "priority": 1, "paused": 0},'
+                    ' "children": [{"data": {"title": "a", "commands": [{"argv": ["/bin/echo", "x"]}]}, "children": []}]}')
+    reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
+                          body=tractor_form, content_type="application/tractor-spool-json")
+    assert reply.status == 501 and "alfred" in reply.json()["msg"], reply
 
 
 def check_unknown_verb_and_query_name_themselves(ctx):
@@ -401,7 +408,10 @@ def check_every_verb_refuses_a_parameter_it_does_not_take_naming_it(ctx):
     assert "jobdetails" in reply.json()["msg"], reply
     # In a form body too, and whatever the parameter's case.
     reply = c.transaction("ctrl", {"q": "status", "QLEN": "1"}, in_body=True)
-    assert reply.status == 400 and "QLEN=" in reply.json()["msg"], reply
+    assert reply.status == 400 and reply.json()["msg"] == "ctrl?q=status: parameter names are read as Tractor's clients write them: qlen=, not QLEN=", reply
+    # A name the query takes, in another case (Q= read as q=), is named as such, not as a parameter the query lacks.
+    reply = c.transaction("monitor", {"Q": "jobs"})
+    assert reply.status == 400 and "q=, not Q=" in reply.json()["msg"], reply
     # What Tractor's clients send is taken: user= (tq --user) on any call, tractor-spool --jdelete's hnm= and login=.
     assert c.transaction("ctrl", {"q": "status", "user": ctx.user}).status == 200
     gone = c.transaction("queue", {"q": "jretire", "jid": "987654321", "hnm": "farmhost", "login": ctx.user}, in_body=True)
