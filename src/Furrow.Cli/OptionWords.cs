@@ -9,7 +9,8 @@ namespace Furrow.Cli;
 /// (the parser would take `--paused=yes`'s `yes` for a file); and an option that takes at most one value, flags
 /// included, is given once, else a usage error naming it (the parser kept the last, or called it too many arguments, or
 /// took the repeated value for a file). Words after `--`, and after an option registered by <see cref="EndsOptions"/>
-/// (tractor-spool's -c: the rest is the command's), are left as they are.
+/// (tractor-spool's -c: the rest is the command's), are left as they are; but one of the command's own options after
+/// such an option, unless `--` follows it, is a usage error naming it.
 /// </summary>
 internal static class OptionWords
 {
@@ -81,7 +82,17 @@ internal static class OptionWords
             }
             if (Enders.Contains(option))
             {
-                words.AddRange(args[(i + 1)..]);
+                // The rest is the command's, but a word there that is one of ours (`-c echo --title=`) was most likely
+                // meant as ours: refused by name here, before the parser reads it as an option missing its value.
+                var rest = args[(i + 1)..];
+                if (rest.FirstOrDefault() != "--"
+                    && rest.FirstOrDefault(w => w.StartsWith('-') && Find(command, w.Split('=', 2)[0]) is not null) is { } misplaced)
+                {
+                    var mine = misplaced.Split('=', 2)[0];
+                    return (args, Said(command, $"{mine} after {name}: {name} ends the options, so {UsageErrors.Name(command)}'s go before it; " +
+                        $"to pass {mine} to the command, put -- after {name}"));
+                }
+                words.AddRange(rest);
                 break;
             }
         }
