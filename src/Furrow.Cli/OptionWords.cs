@@ -11,7 +11,9 @@ namespace Furrow.Cli;
 /// took the repeated value for a file); and a value is not empty or blank (`--configdir=`, `--engine ""`), else a usage
 /// error naming the option as typed: an empty path, host or name is never taken for the default or crashes later, except
 /// where <see cref="MayBeEmpty"/> says emptiness is a value. Words after `--`, and after an option registered by
-/// <see cref="EndsOptions"/> (tractor-spool's -c: the rest is the command's), are left as they are.
+/// <see cref="EndsOptions"/> (tractor-spool's -c: the rest is the command's), are left as they are; but one of the
+/// command's own options after such an option, unless `--` follows it, is a usage error naming it, and so is a mistyped
+/// option before it.
 /// </summary>
 internal static class OptionWords
 {
@@ -111,7 +113,17 @@ internal static class OptionWords
                     var closest = Furrow.Core.Query.TractorQuery.Suggest(strays[0], [.. known]);
                     return (args, Said(command, $"unknown option '{strays[0]}'{(closest is null ? "" : $" (did you mean '{closest}'?)")}"));
                 }
-                words.AddRange(args[(i + 1)..]);
+                // The rest is the command's, but a word there that is one of ours (`-c echo --title=`) was most likely
+                // meant as ours: refused by name here, before the parser reads it as an option missing its value.
+                var rest = args[(i + 1)..];
+                if (rest.FirstOrDefault() != "--"
+                    && rest.FirstOrDefault(w => w.StartsWith('-') && Find(command, w.Split('=', 2)[0]) is not null) is { } misplaced)
+                {
+                    var mine = misplaced.Split('=', 2)[0];
+                    return (args, Said(command, $"{mine} after {name}: {name} ends the options, so {UsageErrors.Name(command)}'s go before it; " +
+                        $"to pass {mine} to the command, put -- after {name}"));
+                }
+                words.AddRange(rest);
                 break;
             }
         }

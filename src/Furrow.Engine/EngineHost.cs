@@ -102,9 +102,10 @@ public static class EngineHost
             // Login tokens and blade keys are short: 32 KB of headers is far more than any client of ours sends.
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.Limits.MaxRequestHeaderCount = 64;
-            // Tractor's clients put an operation's whole jid list in the URL (TRACTOR-PROTOCOL §1): room for the 20,000 ids a
-            // search clause's list may hold (TractorQuery.MaxListItems), where Kestrel's default of 8 KB is about a thousand.
-            k.Limits.MaxRequestLineSize = 160 * 1024;
+            // Tractor's clients put an operation's whole jid list in the URL (TRACTOR-PROTOCOL §1), and tq its clause: room for
+            // the 20,000 ids a search clause's list may hold (TractorQuery.MaxListItems), each up to 19 digits with its
+            // URL-encoded separator (`%2C%20`), where Kestrel's default of 8 KB is about a thousand.
+            k.Limits.MaxRequestLineSize = 512 * 1024;
             // With TLS, https only on the port: a plain http client is told to use https, never served (PlainHttpRefusal).
             if (certificate is not null)
             {

@@ -214,6 +214,9 @@ public sealed class ApiErrorTests
             using var reply = await http.PostAsync(path, new StringContent("Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }"));
             Assert.True(reply.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{path}: {(int)reply.StatusCode}");
         }
+        // The spool's paused= names every word it takes, the words tractor-spool's --paused and Tractor's spool take.
+        using (var paused = await http.PostAsync("api/v1/jobs?user=tester&paused=yes", new StringContent("Job -title {x} -subtasks {}")))
+            await AssertProblemAsync(paused, 400, "paused 'yes': expected one of 1, 0, true, false");
         foreach (var path in new[] { "api/v1/jobs?q=spooltime%20%3E%20-99999999h", "api/v1/jobs?jid=abc", "api/v1/tasks?archived=yes",
             $"api/v1/jobs/{jid}/why?limit=abc" })
         {

@@ -217,7 +217,7 @@ public sealed class SpoolTests : IAsyncLifetime
     [InlineData(2, "--remotecleankey is not supported", "--remotecleankey", "linux", "{root}/shot.alf")]
     [InlineData(2, "-O is not supported", "-O", "{root}/shot.alf")]
     [InlineData(2, "--print-jobjson is not supported", "--print-jobjson", "{root}/shot.alf")]
-    [InlineData(2, "--priority after -c: tractor-spool's options go before -c", "-c", "echo", "--priority", "5")]
+    [InlineData(2, "--priority after -c: -c ends the options, so furrow spool's go before it; to pass --priority to the command, put -- after -c", "-c", "echo", "--priority", "5")]
     [InlineData(2, "--range goes with -c or -C", "--range", "1-3", "{root}/shot.alf")]
     [InlineData(2, "--range: 'x' is not a number or FIRST-LAST", "--range", "x", "-c", "echo")]
     [InlineData(1, "afterjids: 'abc' is no job id", "--afterjid", "abc", "{root}/shot.alf")]
@@ -394,18 +394,7 @@ public sealed class SpoolTests : IAsyncLifetime
     public async Task ConfigFile_LogsInAsItsUser_AndOwnerNamesTheJobsOwner()
     {
         var password = _site.AddAccount("ana");
-        var boss = _site.AddAccount("boss", administrator: true);
-        await Eventually.WaitForAsync(async () =>
-        {
-            try
-            {
-                return await _site.LoginAsync("boss", boss);
-            }
-            catch (EngineException)
-            {
-                return null;
-            }
-        }, TimeSpan.FromSeconds(10), () => "the engine to take the accounts");
+        var boss = await AccountAsync("boss", administrator: true);
         var shot = Path.Combine(_site.Root, "shot.alf");
         await File.WriteAllTextAsync(shot, "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
         string Config(string user, string passwd)
@@ -428,5 +417,125 @@ public sealed class SpoolTests : IAsyncLifetime
         (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--configfile", Config("boss", boss), "--user", "bob", shot);
         Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
         Assert.All(await _site.Client.JobsAsync($"jid in [{native.Stdout.Trim()}, {runtime.Stdout.Trim()}]"), j => Assert.Equal("bob", j.Owner));
+    }
+
+    // An account the engine has taken (it reads changed account files at most once a second), and its password.
+    private async Task<string> AccountAsync(string user, bool administrator = false)
+    {
+        var password = _site.AddAccount(user, administrator);
+        await Eventually.WaitForAsync(async () =>
+        {
+            try
+            {
+                return await _site.LoginAsync(user, password);
+            }
+            catch (EngineException)
+            {
+                return null;
+            }
+        }, TimeSpan.FromSeconds(10), () => $"the engine to take the account {user}");
+        return password;
+    }
+
+    // -p (Tractor's --passwd) logs in as --user, the job's owner, and spools as that user.
+    [Fact]
+    public async Task Passwd_LogsInAsTheUser_AndSpoolsTheJobAsTheirs()
+    {
+        var password = await AccountAsync("ana");
+        var shot = Path.Combine(_site.Root, "shot.alf");
+        await File.WriteAllTextAsync(shot, "Job -title {shot} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }");
+
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--user", "ana", "-p", password, "-v", shot);
+
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        Assert.Contains("logged in as ana", native.Stderr);
+        Assert.Contains("logged in as ana", runtime.Stderr);
+        Assert.All(await _site.Client.JobsAsync($"jid in [{native.Stdout.Trim()}, {runtime.Stdout.Trim()}]"), j => Assert.Equal("ana", j.Owner));
+        Assert.Equal(2, (await _site.Client.JobsAsync()).Count);
+    }
+
+    // --jdelete (and Tractor's other spelling, --jretire) deletes the job as --user instead of spooling, as Tractor's
+    // does: the job moves to the archive. A job that is not in the queue, or another user's, is an error naming it.
+    [Fact]
+    public async Task JDelete_DeletesTheJobAsTheUser_AndSpoolsNothing()
+    {
+        const string Script = "Job -title {doomed} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {1}} } }";
+        var ana = await _site.SpoolAsync(Script, "ana");
+        var other = await _site.SpoolAsync(Script, "ana");
+        var bob = await _site.SpoolAsync(Script, "bob");
+
+        // The native client deletes it; the runtime's run after it finds no job to delete.
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--user", "ana", "--jdelete", ana.ToString());
+        Assert.Equal((0, $"J{ana} delete OK\n"), (native.Code, native.Stdout));
+        Assert.Equal(1, runtime.Code);
+        Assert.Contains($"{ana}", runtime.Stderr);
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--user", "ana", $"--jretire={bob}");
+        Assert.Equal(runtime, native);
+        Assert.Equal(1, native.Code);
+
+        Assert.Equal([other, bob], (await _site.Client.JobsAsync()).Select(j => j.Jid).Order());
+        Assert.Contains(ana, (await _site.Client.JobsAsync(archived: true)).Select(j => j.Jid));
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--user", "ana", "--jdelete", "x1");
+        Assert.Equal(runtime, native);
+        Assert.Equal(2, native.Code);
+        Assert.Contains("--jdelete: 'x1' is no job id", native.Stderr);
+    }
+
+    // --ribs: a prman task for each RIB file; --rib: one prman command for them all; --nrm: netrender from the spool
+    // host's blade (a local Cmd) instead.
+    [Fact]
+    public async Task RibFiles_AreRenderedByPrman_OneTaskEach_OrOneCommand_OrByNetrenderWithNrm()
+    {
+        async Task<List<Furrow.Client.Protocol.CommandRow>> SpooledAsync(params string[] args)
+        {
+            var (native, runtime) = await BothAsync(null, null, ["--engine", _site.Engine, .. args]);
+            Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+            var commands = await _site.Client.CommandsAsync($"jid={native.Stdout.Trim()}", null, new ListOptions());
+            var again = await _site.Client.CommandsAsync($"jid={runtime.Stdout.Trim()}", null, new ListOptions());
+            Assert.Equal(commands.Select(c => (string.Join(' ', c.Argv), c.Kind, c.Tid)), again.Select(c => (string.Join(' ', c.Argv), c.Kind, c.Tid)));
+            return commands;
+        }
+
+        var ribs = await SpooledAsync("--ribs", "/show/a.rib", "/show/b.rib");
+        Assert.Equal(["prman -Progress /show/a.rib", "prman -Progress /show/b.rib"], ribs.Select(c => string.Join(' ', c.Argv)).Order());
+        Assert.Equal(2, ribs.Select(c => c.Tid).Distinct().Count());
+        Assert.All(ribs, c => Assert.Equal("remote", c.Kind));
+
+        var rib = Assert.Single(await SpooledAsync("--rib", "/show/a.rib", "/show/b.rib"));
+        Assert.Equal(["prman", "-Progress", "/show/a.rib", "/show/b.rib"], rib.Argv);
+
+        var nrm = Assert.Single(await SpooledAsync("--nrm", "--ribs", "/show/a.rib"));
+        Assert.Equal(["netrender", "%H", "-f", "-Progress", "/show/a.rib"], nrm.Argv);
+        Assert.Equal("local", nrm.Kind);
+
+        var (code, _, stderr) = (await BothAsync(null, null, "--engine", _site.Engine, "--nrm", "-c", "echo")).Native;
+        Assert.Equal(2, code);
+        Assert.Contains("--nrm goes with --rib or --ribs", stderr);
+    }
+
+    // After -c every word is the command's, so one of tractor-spool's own options there is refused by its name, whether
+    // it has a value, an empty one or none, rather than read as an option missing its value; after -c -- it is the
+    // command's.
+    [Theory]
+    [InlineData("--title=")]
+    [InlineData("--title")]
+    [InlineData("--title=x")]
+    [InlineData("--paused")]
+    [InlineData("-q")]
+    public async Task OneOfOurOptionsAfterDashC_IsRefusedByName_UnlessDoubleDashFollowsDashC(string word)
+    {
+        var name = word.Split('=')[0];
+
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "-c", "echo", word);
+
+        Assert.Equal(runtime, native);
+        Assert.Equal(2, native.Code);
+        Assert.StartsWith($"furrow spool: {name} after -c: -c ends the options, so furrow spool's go before it; to pass {name} to the command, put -- after -c", native.Stderr);
+        Assert.Empty(await _site.Client.JobsAsync(archived: true));
+
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "-c", "--", "echo", word);
+        Assert.True(native.Code == 0 && runtime.Code == 0, native.Stderr + runtime.Stderr);
+        var command = Assert.Single(await _site.Client.CommandsAsync($"jid={native.Stdout.Trim()}", null, new ListOptions()));
+        Assert.Equal(["echo", word], command.Argv);
     }
 }

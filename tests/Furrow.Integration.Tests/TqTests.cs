@@ -394,4 +394,27 @@ public sealed class TqTests : IAsyncLifetime
             Assert.DoesNotContain("   at ", stderr);
         }
     }
+
+    // The search language takes at most 20,000 values in a list: tq refuses one id more before sending anything (a
+    // task listing's first id is the job's, the rest its tasks'), and takes the limit itself.
+    [Fact]
+    public async Task MoreIdsThanAListTakes_AreRefusedNamingTheLimit_AndTheLimitItselfIsTaken()
+    {
+        var most = Furrow.Core.Query.TractorQuery.MaxListItems;
+        var ids = Enumerable.Range(1, most + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+        var (code, stdout, stderr) = await Tq(["jobs", .. ids]);
+        Assert.Equal((2, ""), (code, stdout));
+        Assert.Contains($"{most + 1} ids given: tq takes at most {most} in one command; give them in several", stderr);
+        (code, _, stderr) = await Tq(["tasks", _ana.ToString(), .. ids]);
+        Assert.Equal(2, code);
+        Assert.Contains($"{most + 2} ids given: tq takes at most {most}", stderr);
+
+        (code, stdout, stderr) = await Tq(["jobs", "-c", "jid", "--nh", .. ids[..(most - 1)].Append(_ana.ToString())]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains(_ana.ToString(), stdout.Split('\n', StringSplitOptions.TrimEntries));
+        (code, stdout, stderr) = await Tq(["tasks", "-c", "tid", "--nh", _ana.ToString(), .. ids[..most]]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(["1", "2"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
+    }
 }

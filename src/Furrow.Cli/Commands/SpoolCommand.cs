@@ -46,28 +46,13 @@ internal static class SpoolCommand
         public readonly Option<string?> Engine = CommonOptions.Engine();
         public readonly Option<string> User = CommonOptions.User("job owner (default: $USER); --owner is the same");
         public readonly Option<double?> Priority = new("--priority") { Description = $"the job's priority ({JobPriority.RangeText}), over the script's" };
-        // Tractor's script parser spells it `--paused 1`. A word after it other than 1, 0, true or false is not its value
-        // but the next job file (`--paused job.alf`), given back to the files.
+        // Tractor's script parser spells it `--paused 1`. The parser hands a flag only a word that reads as a bool (true,
+        // false): 1 and 0 arrive among the files and are taken back from there (PausedDigit), and any other word after
+        // it is the next job file (`--paused job.alf`); `--paused=WORD` is checked before parsing (OptionWords).
         public readonly Option<bool> Paused = new("--paused")
         {
             Description = "spool the job paused (--paused 1 or true; --paused 0 or false spools it unpaused)",
             Arity = ArgumentArity.ZeroOrOne,
-            CustomParser = word =>
-            {
-                switch (word.Tokens.FirstOrDefault()?.Value)
-                {
-                    case null or "1" or "true":
-                        return true;
-                    case "0" or "false":
-                        return false;
-                    case var value when string.IsNullOrWhiteSpace(value):
-                        word.AddError($"--paused is given an empty value: it takes no value, or one of {PausedWords}");
-                        return false;
-                    default:
-                        word.OnlyTake(0);
-                        return true;
-                }
-            },
         };
         public readonly Option<bool> Json = CommonOptions.Json("print {\"jid\": N} instead of the bare job id");
         public readonly Option<string?> Hname = new("--hname") { Description = "the job's spool host (default: this host's name)" };
@@ -125,7 +110,7 @@ internal static class SpoolCommand
 
     }
 
-    private const string PausedWords = "1, 0, true, false";
+    private static readonly string PausedWords = string.Join(", ", JobWideValues.PausedWords);
 
     // What to spool: a script's text and the name it is spooled under.
     private sealed record Script(string Text, string Name, bool IsJson);
@@ -201,12 +186,10 @@ internal static class SpoolCommand
         {
             if (ribMode)
                 return Usage("-c with --rib or --ribs: give one");
-            // Everything after -c is the command, as in Tractor; an option of ours there would have been taken as ours.
+            // Everything after -c is the command, as in Tractor; an option of ours there was refused before parsing (OptionWords).
             var tokens = result.Tokens;
             var at = tokens.ToList().FindIndex(t => t.Type == TokenType.Option && t.Value is "-c" or "-C" or "--command");
             var tail = tokens.Skip(at + 1).Where(t => t.Type != TokenType.DoubleDash).ToList();
-            if (tail.FirstOrDefault(t => t.Type == TokenType.Option) is { } misplaced)
-                return Usage($"{misplaced.Value} after -c: tractor-spool's options go before -c; to pass {misplaced.Value} to the command, put -- after -c");
             if (tail.Count != files.Length)
                 return Usage("-c takes the command after it: name no job file before -c");
             argv = files;

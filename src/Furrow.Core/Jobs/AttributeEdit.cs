@@ -112,7 +112,7 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
                     _ => null,
                 };
                 if (flag is null)
-                    error = $"paused: expected 1 or 0, got '{value}'";
+                    error = $"paused: expected one of 1, 0, true, false, yes, no, on, off, got '{value}'";
                 return flag is null ? null : new AttributeEdit(name, Flag: flag);
             case "afterjids" or "retryrcodes":
                 var ids = new List<long>();

@@ -16,6 +16,12 @@ public sealed record JobWideValues(string? Title = null, string? Tier = null, IR
     string? Service = null, IReadOnlyList<string>? EnvKey = null, int? MaxActive = null, string? After = null,
     IReadOnlyList<int>? AfterJids = null, double? Priority = null, bool? Paused = null)
 {
+    /// <summary>
+    /// The words a spool's paused value may be, one rule for the native spool (paused=), Tractor's (paused=) and
+    /// tractor-spool's --paused: 1 and true spool the job paused, 0 and false unpaused.
+    /// </summary>
+    public static readonly IReadOnlyList<string> PausedWords = ["1", "0", "true", "false"];
+
     /// <summary>A list value's words: separated by spaces, commas or tabs; null for null.</summary>
     public static List<string>? Words(string? given) =>
         given?.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();

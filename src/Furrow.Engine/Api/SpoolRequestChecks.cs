@@ -44,8 +44,8 @@ internal static class SpoolRequestChecks
         if (request.Query["priority"].FirstOrDefault() is { } priority
             && !(double.TryParse(priority, NumberStyles.Float, CultureInfo.InvariantCulture, out var finite) && double.IsFinite(finite)))
             return ApiResults.BadRequest($"priority '{priority}': expected a finite number");
-        if (request.Query["paused"].FirstOrDefault() is { } paused && paused is not ("0" or "1" or "true" or "false"))
-            return ApiResults.BadRequest($"paused '{paused}': expected 1 or 0");
+        if (request.Query["paused"].FirstOrDefault() is { } paused && !Core.Scripts.JobWideValues.PausedWords.Contains(paused))
+            return ApiResults.BadRequest($"paused '{paused}': expected one of {string.Join(", ", Core.Scripts.JobWideValues.PausedWords)}");
         foreach (var name in OverrideNames)
         {
             if (request.Query[name].FirstOrDefault() is { } value && value.Contains('\0', StringComparison.Ordinal))

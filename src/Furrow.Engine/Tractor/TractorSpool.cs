@@ -76,7 +76,7 @@ internal static class TractorSpool
                 $"bad blocking '{TractorCall.Shown(blocking)}': {verb} takes blocking=spool (how every spool behaves: the reply comes once the job is committed)");
         if (call.Get("format") is { } format && format is not ("JSON" or "json"))
             return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad format '{TractorCall.Shown(format)}': {verb} takes format=JSON (a JSON job) or no format= (an alfred script)");
-        if (call.Get("paused") is { } paused && paused is not ("0" or "1" or "true" or "false"))
+        if (call.Get("paused") is { } paused && !Core.Scripts.JobWideValues.PausedWords.Contains(paused))
             return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad paused '{TractorCall.Shown(paused)}': {verb} takes paused=1, 0, true or false");
         if (call.Get("jobcwd") is { } jobcwd && call.Get("cwd") is { } cwd && jobcwd != cwd)
             return TractorReply.Error(StatusCodes.Status400BadRequest, $"jobcwd= (or the X-Tractor-Dir header) says '{TractorCall.Shown(jobcwd)}' and " +

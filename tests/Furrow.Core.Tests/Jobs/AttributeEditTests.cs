@@ -59,7 +59,7 @@ public sealed class AttributeEditTests
     [InlineData(QueryTable.Jobs, "maxactive", "-2", "at least 0")]
     [InlineData(QueryTable.Jobs, "aftertime", "-5", "Unix seconds")]
     [InlineData(QueryTable.Jobs, "aftertime", "99999999999999", "Unix seconds")]
-    [InlineData(QueryTable.Jobs, "paused", "maybe", "expected 1 or 0")]
+    [InlineData(QueryTable.Jobs, "paused", "maybe", "expected one of 1, 0, true, false, yes, no, on, off")]
     [InlineData(QueryTable.Jobs, "afterjids", "0", "'0'")]
     [InlineData(QueryTable.Jobs, "tier", " ", "expected a tier name")]
     [InlineData(QueryTable.Tasks, "state", "done", "a task's state cannot be changed")]

@@ -366,12 +366,25 @@ def check_spool_passes_tractor_spools_job_wide_overrides_on(ctx):
         ({"afterjid": str(first.json()["jid"])}, "afterjids", [first.json()["jid"]]),
         ({"jenvkey": "prman-24"}, "envkey", ["prman-24"]),
         ({"title": "overridden title"}, "title", "overridden title"),
+        ({"jsvckey": "linux"}, "service", "linux"),
+        ({"svckey": "gpu"}, "service", "gpu"),
     ]
     for extra, column, value in cases:
         reply = c.spool(SCRIPT, extra=extra)
         assert reply.status == 200, (extra, reply)
         rows = c.native_rows("jobs", [column], "jid=%d" % reply.json()["jid"])
         assert rows[0][column] == value, (extra, rows)
+    # aftertime= (and after=) hold the job as the script's own -after does: the same time, none without it.
+    written = c.spool(SCRIPT.replace("-comment", "-after {12 31 23:59} -comment"))
+    assert written.status == 200, written
+    held = c.native_rows("jobs", ["aftertime"], "jid=%d" % written.json()["jid"])[0]["aftertime"]
+    assert held, ("a script's -after set no after time", held)
+    assert not c.native_rows("jobs", ["aftertime"], "jid=%d" % first.json()["jid"])[0]["aftertime"]
+    for name in ("aftertime", "after"):
+        reply = c.spool(SCRIPT, extra={name: "12 31 23:59"})
+        assert reply.status == 200, (name, reply)
+        rows = c.native_rows("jobs", ["aftertime"], "jid=%d" % reply.json()["jid"])
+        assert rows[0]["aftertime"] == held, (name, rows, held)
     # A bad value is refused naming it, as the native spool names it.
     bad = c.spool(SCRIPT, extra={"tier": "nosuchtier"})
     assert bad.status == 400 and "nosuchtier" in bad.json()["msg"], bad
