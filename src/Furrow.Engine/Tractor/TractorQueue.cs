@@ -294,7 +294,7 @@ internal static class TractorQueue
         _ => null,
     };
 
-    private static TractorReply BadSwitch(string setting) => TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {setting}: expected 1 or 0");
+    private static TractorReply BadSwitch(string setting) => TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {setting}: expected 1, 0, true or false");
 
     /// <summary>The jids, tids and cids a queue call names, each list comma-joined as EngineClient sends it (§1).</summary>
     private sealed record Targets(IReadOnlyList<long> Jids, IReadOnlyList<long>? Tids, IReadOnlyList<long>? Cids)

@@ -97,7 +97,12 @@ def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
         assert row["comment"] == "Sz\u00e8ne", (value, in_body, row)
     # A value or key the native jattr refuses comes back with its status and message.
     r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "maybe"})
-    assert r.status == 400 and "set_pause=maybe" in r.json()["msg"], r
+    assert r.status == 400 and r.json()["msg"] == "bad set_pause=maybe: expected 1, 0, true or false", r
+    # The words it names are taken (the job ends paused, as it was).
+    r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "false"})
+    assert r.rc == 0 and job(c, jid)["paused"] is False, (r, job(c, jid))
+    r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "true"})
+    assert r.rc == 0 and job(c, jid)["paused"] is True, (r, job(c, jid))
     r = queue(c, {"q": "jattr", "jid": jid, "set_bogus": 1})
     assert r.status == 400 and r.json()["rc"] == 400 and "bogus" in r.json()["msg"], r
     r = queue(c, {"q": "jattr", "jid": jid, "set_priority": "high"})
