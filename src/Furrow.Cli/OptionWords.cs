@@ -107,12 +107,7 @@ internal static class OptionWords
             if (Enders.Contains(option))
             {
                 if (strays.Count > 0)
-                {
-                    var known = command.Options.Concat(command.Parents.OfType<Command>().SelectMany(p => p.Options.Where(o => o.Recursive)))
-                        .SelectMany(o => o.Aliases.Prepend(o.Name));
-                    var closest = Furrow.Core.Query.TractorQuery.Suggest(strays[0], [.. known]);
-                    return (args, Said(command, $"unknown option '{strays[0]}'{(closest is null ? "" : $" (did you mean '{closest}'?)")}"));
-                }
+                    return (args, Said(command, UsageErrors.Unknown("option", strays[0], UsageErrors.OptionNames(command))));
                 // The rest is the command's, but a word there that is one of ours (`-c echo --title=`) was most likely
                 // meant as ours: refused by name here, before the parser reads it as an option missing its value.
                 var rest = args[(i + 1)..];

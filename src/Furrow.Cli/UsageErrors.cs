@@ -14,7 +14,7 @@ internal static partial class UsageErrors
     {
         var command = parsed.CommandResult.Command;
         var name = Name(command);
-        var options = Options(command).SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help").ToList();
+        var options = OptionNames(command);
         // A mistyped option comes first, whatever else went wrong: in `tractor-spool --prority 5 job.alf` the parser takes
         // --prority for the file and 5 for a stray word, but the word to name is --prority.
         var token = StrayOption(parsed, options) ?? parsed.UnmatchedTokens.FirstOrDefault();
@@ -23,9 +23,7 @@ internal static partial class UsageErrors
         {
             var commands = command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name));
             var isOption = LooksLikeOption(token);
-            var suggestion = TractorQuery.Suggest(token, isOption ? options : commands.Concat(options));
-            var kind = isOption ? "option" : command.Subcommands.Count > 0 ? "command" : "argument";
-            message = $"unknown {kind} '{token}'" + (suggestion is null ? "" : $" (did you mean '{suggestion}'?)");
+            message = Unknown(isOption ? "option" : command.Subcommands.Count > 0 ? "command" : "argument", token, isOption ? options : commands.Concat(options));
         }
         else
         {
@@ -70,6 +68,13 @@ internal static partial class UsageErrors
         var candidates = argumentValues.Concat(parsed.UnmatchedTokens).Where(LooksLikeOption).ToHashSet();
         return parsed.Tokens.Select(t => t.Value).FirstOrDefault(t => candidates.Contains(t) && !options.Contains(t));
     }
+
+    /// <summary>`unknown KIND 'TOKEN'`, with the closest of <paramref name="candidates"/> when one is close (did you mean).</summary>
+    public static string Unknown(string kind, string token, IEnumerable<string> candidates) =>
+        $"unknown {kind} '{token}'" + (TractorQuery.Suggest(token, candidates) is { } suggestion ? $" (did you mean '{suggestion}'?)" : "");
+
+    /// <summary>Every name and alias of the options <paramref name="command"/> takes (its own and its parents' shared ones), and --help.</summary>
+    public static List<string> OptionNames(Command command) => [.. Options(command).SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help")];
 
     // The command's own options and those its parents share with it.
     private static IEnumerable<Option> Options(Command command)

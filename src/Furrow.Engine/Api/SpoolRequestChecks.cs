@@ -54,7 +54,8 @@ internal static class SpoolRequestChecks
         if (request.Query["maxactive"].FirstOrDefault() is { } maxActive
             && !(int.TryParse(maxActive, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
             return ApiResults.BadRequest($"maxactive '{maxActive}': expected a whole number from 0 up (0: no limit)");
-        if (Core.Scripts.JobWideValues.JobIds(request.Query["afterjids"].FirstOrDefault(), out var badJids) is null && badJids is not null)
+        _ = Core.Scripts.JobWideValues.JobIds(request.Query["afterjids"].FirstOrDefault(), out var badJids);
+        if (badJids is not null)
             return ApiResults.BadRequest(badJids);
         return await next(context);
     }

@@ -193,13 +193,14 @@ internal static class TractorQueue
             .ConfigureAwait(false);
         if (error is not null)
             return error;
-        var missing = targets.Jids.Distinct().Where(j => !seen.Contains(j)).ToList();
         if (seen.Count == 0)
             return TractorReply.Error(StatusCodes.Status404NotFound, targets.NothingMatched());
-        var there = targets.Jids.Distinct().Where(seen.Contains).ToList();
+        var named = targets.Jids.Distinct().ToList();
+        var there = named.Where(seen.Contains).ToList();
+        var missing = named.Where(j => !seen.Contains(j)).Select(j => $"J{j}").ToList();
         return TractorReply.Error(StatusCodes.Status409Conflict,
             $"{(there.Count == 1 ? $"job {there[0]} has" : $"jobs {Targets.Listed(there)} have")} no active task to retry" +
-            (missing.Count > 0 ? $"; not found: {string.Join(", ", missing.Take(20).Select(j => $"J{j}"))}{(missing.Count > 20 ? $" and {missing.Count - 20} more" : "")}" : ""));
+            (missing.Count > 0 ? $"; not found: {Targets.Listed(missing)}" : ""));
     }
 
     // The jobs or tasks named that do not exist (or the caller cannot see), when fewer were done and refused than named:
@@ -398,7 +399,7 @@ internal static class TractorQueue
             : Jids.Zip(Tids, (j, t) => (j, t, $"J{j} T{t}"));
 
         // Ids as a message lists them: the first 20, then how many more.
-        public static string Listed(IReadOnlyList<long> ids) =>
+        public static string Listed<T>(IReadOnlyList<T> ids) =>
             string.Join(", ", ids.Take(20)) + (ids.Count > 20 ? $" and {ids.Count - 20} more" : "");
 
         public string NothingMatched()
