@@ -20,7 +20,8 @@ def script(title, tasks=2):
 
 
 def setup(ctx):
-    """Spools this module's jobs once: three with a tag in their titles, and waits for the first to finish on the blade."""
+    """Spools this module's jobs once: three with a tag in their titles, and waits for them to finish on the blade, so a
+    select through db and the native one read after it see the same rows (a job ending between them changed stoptime)."""
     if "tag" in _state:
         return _state
     c = ctx.logged_in()
@@ -33,12 +34,12 @@ def setup(ctx):
     _state.update(tag=tag, jids=jids)
     deadline = time.time() + 120
     while time.time() < deadline:
-        rows = c.native_rows("jobs", ["numdone", "numtasks"], "jid=%d" % jids[0])
-        if rows and rows[0]["numdone"] == rows[0]["numtasks"]:
+        rows = c.native_rows("jobs", ["jid", "numdone", "numtasks"], "jid in [%s]" % " ".join(str(j) for j in jids))
+        if len(rows) == len(jids) and all(r["numdone"] == r["numtasks"] for r in rows):
             break
         time.sleep(0.5)
     else:
-        raise AssertionError("job %d did not finish on the blade: %r" % (jids[0], rows))
+        raise AssertionError("jobs %r did not finish on the blade: %r" % (jids, rows))
     return _state
 
 
