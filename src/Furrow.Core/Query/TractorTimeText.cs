@@ -21,50 +21,63 @@ public static class TractorTimeText
 
     /// <summary>
     /// Writes the text of <paramref name="time"/> in <paramref name="zone"/> as ASCII into <paramref name="destination"/>
-    /// (at least <see cref="MaxLength"/> bytes) and gives its length: a reply of many rows writes each time without a
-    /// string of its own.
+    /// (at least <see cref="MaxLength"/> bytes, else <see cref="ArgumentException"/>) and gives its length: a reply of
+    /// many rows writes each time without a string of its own, so the clock's fields come from one split of its ticks
+    /// rather than a calendar computation per field (a 10,000-row select writes one per row).
     /// </summary>
     public static int Format(DateTimeOffset time, TimeZoneInfo zone, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(zone);
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, MaxLength, nameof(destination));
         var local = TimeZoneInfo.ConvertTime(time, zone);
-        var at = 0;
-        void Digits(Span<byte> to, int value, int count)
+        var clock = local.DateTime;
+        clock.Deconstruct(out int year, out int month, out int day);
+        var ofDay = clock.Ticks % TimeSpan.TicksPerDay;
+        var seconds = (int)(ofDay / TimeSpan.TicksPerSecond);
+        var millisecond = (int)(ofDay / TimeSpan.TicksPerMillisecond % 1000);
+        var text = destination[..MaxLength];
+        TwoDigits(text, 0, year / 100);
+        TwoDigits(text, 2, year % 100);
+        text[4] = (byte)'-';
+        TwoDigits(text, 5, month);
+        text[7] = (byte)'-';
+        TwoDigits(text, 8, day);
+        text[10] = (byte)' ';
+        TwoDigits(text, 11, seconds / 3600);
+        text[13] = (byte)':';
+        TwoDigits(text, 14, seconds / 60 % 60);
+        text[16] = (byte)':';
+        TwoDigits(text, 17, seconds % 60);
+        var at = 19;
+        if (millisecond != 0)
         {
-            for (var i = count - 1; i >= 0; i--)
+            // Trailing zeros of the fraction are left out, as the database prints it: .3, .34, .339.
+            text[at++] = (byte)'.';
+            text[at++] = (byte)('0' + millisecond / 100);
+            if (millisecond % 100 != 0)
             {
-                to[at + i] = (byte)('0' + value % 10);
-                value /= 10;
+                text[at++] = (byte)('0' + millisecond / 10 % 10);
+                if (millisecond % 10 != 0)
+                    text[at++] = (byte)('0' + millisecond % 10);
             }
-            at += count;
         }
-        void Char(Span<byte> to, char c) => to[at++] = (byte)c;
-
-        Digits(destination, local.Year, 4);
-        Char(destination, '-');
-        Digits(destination, local.Month, 2);
-        Char(destination, '-');
-        Digits(destination, local.Day, 2);
-        Char(destination, ' ');
-        Digits(destination, local.Hour, 2);
-        Char(destination, ':');
-        Digits(destination, local.Minute, 2);
-        Char(destination, ':');
-        Digits(destination, local.Second, 2);
-        if (local.Millisecond is var ms and not 0)
+        var offsetMinutes = (int)(local.Offset.Ticks / TimeSpan.TicksPerMinute);
+        text[at++] = offsetMinutes < 0 ? (byte)'-' : (byte)'+';
+        offsetMinutes = Math.Abs(offsetMinutes);
+        TwoDigits(text, at, offsetMinutes / 60);
+        at += 2;
+        if (offsetMinutes % 60 != 0)
         {
-            Char(destination, '.');
-            var (digits, value) = ms % 100 == 0 ? (1, ms / 100) : ms % 10 == 0 ? (2, ms / 10) : (3, ms);
-            Digits(destination, value, digits);
-        }
-        var offset = local.Offset;
-        Char(destination, offset < TimeSpan.Zero ? '-' : '+');
-        Digits(destination, Math.Abs(offset.Hours), 2);
-        if (offset.Minutes != 0)
-        {
-            Char(destination, ':');
-            Digits(destination, Math.Abs(offset.Minutes), 2);
+            text[at++] = (byte)':';
+            TwoDigits(text, at, offsetMinutes % 60);
+            at += 2;
         }
         return at;
+    }
+
+    private static void TwoDigits(Span<byte> text, int at, int value)
+    {
+        text[at] = (byte)('0' + value / 10);
+        text[at + 1] = (byte)('0' + value % 10);
     }
 }

@@ -95,18 +95,17 @@ internal sealed class ColumnTableReply : IDisposable
             Span<byte> time = stackalloc byte[TractorTimeText.MaxLength];
             for (var i = 0; i < row.Length; i++)
             {
-                _json.WritePropertyName(_keys[i]);
                 if (row[i].Kind == QueryValueKind.Time)
-                    _json.WriteStringValue(time[..TractorTimeText.Format(row[i].AsTime, TimeZoneInfo.Local, time)]);
+                    _json.WriteString(_keys[i], time[..TractorTimeText.Format(row[i].AsTime, TimeZoneInfo.Local, time)]);
                 else
-                    Write(_json, row[i]);
+                    Write(_json, _keys[i], row[i]);
             }
             _json.WriteEndObject();
             return;
         }
         _json.WriteStartArray();
         foreach (var value in row)
-            Write(_json, value);
+            Write(_json, null, value);
         _json.WriteEndArray();
     }
 
@@ -174,41 +173,69 @@ internal sealed class ColumnTableReply : IDisposable
         _body.Reader.Complete();
     }
 
-    private static void Write(Utf8JsonWriter json, QueryValue value)
+    // A value in an array (no key) or as a keyed member. The keyed calls write name and value in one call: on a
+    // 10,000-row Tractor-shaped reply that is measurably cheaper than a property name and then a value.
+    private static void Write(Utf8JsonWriter json, JsonEncodedText? key, QueryValue value)
     {
         switch (value.Kind)
         {
             case QueryValueKind.Int:
-                json.WriteNumberValue(value.AsInt);
+                if (key is { } intKey)
+                    json.WriteNumber(intKey, value.AsInt);
+                else
+                    json.WriteNumberValue(value.AsInt);
                 break;
             case QueryValueKind.Float when double.IsFinite(value.AsFloat):
-                json.WriteNumberValue(value.AsFloat);
+                if (key is { } floatKey)
+                    json.WriteNumber(floatKey, value.AsFloat);
+                else
+                    json.WriteNumberValue(value.AsFloat);
                 break;
             case QueryValueKind.String:
-                json.WriteStringValue(value.AsString);
+                if (key is { } stringKey)
+                    json.WriteString(stringKey, value.AsString);
+                else
+                    json.WriteStringValue(value.AsString);
                 break;
             case QueryValueKind.Bool:
-                json.WriteBooleanValue(value.AsBool);
+                if (key is { } boolKey)
+                    json.WriteBoolean(boolKey, value.AsBool);
+                else
+                    json.WriteBooleanValue(value.AsBool);
                 break;
             case QueryValueKind.Time:
-                json.WriteNumberValue(value.AsTime.ToUnixTimeMilliseconds());
+                if (key is { } timeKey)
+                    json.WriteNumber(timeKey, value.AsTime.ToUnixTimeMilliseconds());
+                else
+                    json.WriteNumberValue(value.AsTime.ToUnixTimeMilliseconds());
                 break;
             case QueryValueKind.StringList:
-                json.WriteStartArray();
+                StartArray(json, key);
                 foreach (var item in value.AsStringList)
                     json.WriteStringValue(item);
                 json.WriteEndArray();
                 break;
             case QueryValueKind.IntList:
-                json.WriteStartArray();
+                StartArray(json, key);
                 foreach (var item in value.AsIntList)
                     json.WriteNumberValue(item);
                 json.WriteEndArray();
                 break;
             default:
-                json.WriteNullValue();
+                if (key is { } nullKey)
+                    json.WriteNull(nullKey);
+                else
+                    json.WriteNullValue();
                 break;
         }
+    }
+
+    private static void StartArray(Utf8JsonWriter json, JsonEncodedText? key)
+    {
+        if (key is { } arrayKey)
+            json.WriteStartArray(arrayKey);
+        else
+            json.WriteStartArray();
     }
 }
 

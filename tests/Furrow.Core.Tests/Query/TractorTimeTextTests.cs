@@ -1,3 +1,4 @@
+using CsCheck;
 using Furrow.Core.Query;
 
 namespace Furrow.Core.Tests.Query;
@@ -45,5 +46,51 @@ public sealed class TractorTimeTextTests
         var fraction = millisecond.ToString("000", System.Globalization.CultureInfo.InvariantCulture).TrimEnd('0');
 
         Assert.Equal($"{local:yyyy-MM-dd HH:mm:ss}.{fraction}{offset}", TractorTimeText.Format(time, zone));
+    }
+
+    [Fact]
+    public void AnyTimeInAnyZone_IsTheZonesClockAsDotNetPrintsIt_WithTheFractionAndOffsetAsTheDatabasePrintsThem()
+    {
+        // Zones with daylight saving of an hour and of half an hour, and fixed offsets either side of UTC, so times in
+        // and around every kind of transition are written with the offset in force at that instant.
+        var rule = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date,
+            TimeSpan.FromHours(1),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 3, 2, DayOfWeek.Sunday),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 11, 1, DayOfWeek.Sunday));
+        var halfHour = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date,
+            TimeSpan.FromMinutes(30),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 10, 1, DayOfWeek.Sunday),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 4, 1, DayOfWeek.Sunday));
+        TimeZoneInfo[] zones =
+        [
+            TimeZoneInfo.Utc,
+            TimeZoneInfo.CreateCustomTimeZone("test-dst", TimeSpan.FromHours(-5), "test", "test", "test", [rule]),
+            TimeZoneInfo.CreateCustomTimeZone("test-halfdst", new TimeSpan(10, 30, 0), "test", "test", "test", [halfHour]),
+            TimeZoneInfo.CreateCustomTimeZone("test-0330", -new TimeSpan(3, 30, 0), "test", "test"),
+            TimeZoneInfo.CreateCustomTimeZone("test+1400", TimeSpan.FromHours(14), "test", "test"),
+        ];
+        var day = TimeSpan.TicksPerDay;
+        var ticks = Gen.OneOf(
+            Gen.Long[DateTimeOffset.MinValue.UtcTicks + day, DateTimeOffset.MaxValue.UtcTicks - day],
+            Gen.Long[DateTimeOffset.MinValue.UtcTicks + day, DateTimeOffset.MaxValue.UtcTicks - day].Select(t => t - t % TimeSpan.TicksPerSecond),
+            Gen.Long[DateTimeOffset.MinValue.UtcTicks + day, DateTimeOffset.MaxValue.UtcTicks - day].Select(t => t - t % (TimeSpan.TicksPerMillisecond * 10)));
+        Gen.Select(ticks, Gen.Int[0, zones.Length - 1]).Sample((utcTicks, zoneIndex) =>
+        {
+            var time = new DateTimeOffset(utcTicks, TimeSpan.Zero);
+            var zone = zones[zoneIndex];
+            var local = TimeZoneInfo.ConvertTime(time, zone);
+            var fraction = local.Millisecond == 0 ? "" : "." + local.Millisecond.ToString("000", System.Globalization.CultureInfo.InvariantCulture).TrimEnd('0');
+            var offset = local.Offset;
+            var offsetText = (offset < TimeSpan.Zero ? "-" : "+") + Math.Abs(offset.Hours).ToString("00", System.Globalization.CultureInfo.InvariantCulture)
+                + (offset.Minutes == 0 ? "" : ":" + Math.Abs(offset.Minutes).ToString("00", System.Globalization.CultureInfo.InvariantCulture));
+            var expected = local.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + fraction + offsetText;
+            Assert.Equal(expected, TractorTimeText.Format(time, zone));
+        }, iter: 20_000);
+    }
+
+    [Fact]
+    public void ADestinationShorterThanTheLongestText_IsRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => TractorTimeText.Format(Time, TimeZoneInfo.Utc, new byte[TractorTimeText.MaxLength - 1]));
     }
 }
