@@ -159,7 +159,7 @@ internal static class TractorQueue
         }
         var items = last?.Done ?? [];
         var notFound = last is null ? ([], null) : await NotFoundAsync(call, targets, last).ConfigureAwait(false);
-        return notFound.Error ?? Reply($"{string.Join(", ", done)} on {string.Join(" ", items)}", items, refusals, notFound.Labels);
+        return notFound.Error ?? Reply($"{string.Join(", ", done)} on {Targets.Listed(items, " ")}", items, refusals, notFound.Labels);
     }
 
     private static Task<TractorReply> TaskOperationAsync(TractorCall call, string operation, Targets targets)
@@ -181,7 +181,7 @@ internal static class TractorQueue
             return await WithNotFoundAsync(call, targets, outcome, failure).ConfigureAwait(false);
         }
         var notFound = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
-        return notFound.Error ?? Reply($"{operation} {string.Join(" ", outcome.Done)}", outcome.Done, outcome.Refused, notFound.Labels);
+        return notFound.Error ?? Reply($"{operation} {Targets.Listed(outcome.Done, " ")}", outcome.Done, outcome.Refused, notFound.Labels);
     }
 
     // jretry&tsubset=active that found no active task: a job that is there but has none could not be retried as things
@@ -227,13 +227,13 @@ internal static class TractorQueue
         if (!outcome.Native.Ok || outcome.Refused.Count == 0)
             return failure;
         var (labels, error) = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
-        return error ?? (labels.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{failure.Message}; not found: {string.Join(", ", labels)}"));
+        return error ?? (labels.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{failure.Message}; not found: {Targets.Listed(labels)}"));
     }
 
     // Done on some, refused on others (named with why), and the ids given that matched nothing named as not found.
     private static TractorReply Reply(string message, List<string> done, List<string> refused, List<string>? notFound = null) => TractorReply.Ok(
-        (refused.Count == 0 ? message : $"{message}; refused: {string.Join("; ", refused)}")
-            + (notFound is { Count: > 0 } ? $"; not found: {string.Join(", ", notFound)}" : ""), w =>
+        (refused.Count == 0 ? message : $"{message}; refused: {Targets.Listed(refused, "; ")}")
+            + (notFound is { Count: > 0 } ? $"; not found: {Targets.Listed(notFound)}" : ""), w =>
         {
             if (notFound is { Count: > 0 })
             {
@@ -280,7 +280,7 @@ internal static class TractorQueue
         public TractorReply? Failure(Targets targets) =>
             !Native.Ok ? TractorReply.Error(Native.Status, Native.Message)
             : Done.Count > 0 ? null
-            : Refused.Count > 0 ? TractorReply.Error(Forbidden > 0 ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict, string.Join("; ", Refused))
+            : Refused.Count > 0 ? TractorReply.Error(Forbidden > 0 ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict, Targets.Listed(Refused, "; "))
             : TractorReply.Error(StatusCodes.Status404NotFound, targets.NothingMatched());
     }
 
@@ -398,9 +398,10 @@ internal static class TractorQueue
             : Jids.Count == 1 ? Tids.Select(t => (Jids[0], t, $"J{Jids[0]} T{t}"))
             : Jids.Zip(Tids, (j, t) => (j, t, $"J{j} T{t}"));
 
-        // Ids as a message lists them: the first 20, then how many more.
-        public static string Listed<T>(IReadOnlyList<T> ids) =>
-            string.Join(", ", ids.Take(20)) + (ids.Count > 20 ? $" and {ids.Count - 20} more" : "");
+        // Ids (or what was done or refused) as a message lists them: the first 20, then how many more. The reply's arrays
+        // (done, refused, notfound) carry every one; a message of 20,000 ids helps nobody reading it.
+        public static string Listed<T>(IReadOnlyList<T> ids, string separator = ", ") =>
+            string.Join(separator, ids.Take(20)) + (ids.Count > 20 ? $" and {ids.Count - 20} more" : "");
 
         public string NothingMatched()
         {

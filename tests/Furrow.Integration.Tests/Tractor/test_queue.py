@@ -149,6 +149,12 @@ def check_ids_that_match_nothing_are_named_beside_what_was_done(ctx):
     # All named and found: no notfound key.
     r = queue(c, {"q": "jattr", "jid": jid, "set_priority": 13})
     assert r.rc == 0 and "notfound" not in r.json(), r
+    # Many ids that match nothing: the message names the first 20 and counts the rest; the notfound array has them all.
+    missing = ["J%d" % j for j in range(987600000, 987600025)]
+    r = queue(c, {"q": "jattr", "jid": ",".join([str(jid)] + [m[1:] for m in missing]), "set_priority": 14})
+    body = r.json()
+    assert r.rc == 0 and body["notfound"] == missing, r
+    assert body["msg"].endswith("not found: %s and 5 more" % ", ".join(missing[:20])), body
 
 
 def check_bad_ids_unknown_queries_and_missing_jobs_are_named(ctx):
