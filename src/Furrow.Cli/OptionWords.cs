@@ -107,7 +107,7 @@ internal static class OptionWords
             if (Enders.Contains(option))
             {
                 if (strays.Count > 0)
-                    return (args, Said(command, UsageErrors.Unknown("option", strays[0], UsageErrors.OptionNames(command))));
+                    return (args, Said(command, UsageErrors.UnknownOption(command, strays[0])));
                 // The rest is the command's, but a word there that is one of ours (`-c echo --title=`) was most likely
                 // meant as ours: refused by name here, before the parser reads it as an option missing its value.
                 var rest = args[(i + 1)..];

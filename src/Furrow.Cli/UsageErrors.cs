@@ -23,7 +23,8 @@ internal static partial class UsageErrors
         {
             var commands = command.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name));
             var isOption = LooksLikeOption(token);
-            message = Unknown(isOption ? "option" : command.Subcommands.Count > 0 ? "command" : "argument", token, isOption ? options : commands.Concat(options));
+            message = isOption ? UnknownOption(command, token)
+                : Unknown(command.Subcommands.Count > 0 ? "command" : "argument", token, commands.Concat(options));
         }
         else
         {
@@ -72,6 +73,22 @@ internal static partial class UsageErrors
     /// <summary>`unknown KIND 'TOKEN'`, with the closest of <paramref name="candidates"/> when one is close (did you mean).</summary>
     public static string Unknown(string kind, string token, IEnumerable<string> candidates) =>
         $"unknown {kind} '{token}'" + (TractorQuery.Suggest(token, candidates) is { } suggestion ? $" (did you mean '{suggestion}'?)" : "");
+
+    /// <summary>
+    /// An option <paramref name="command"/> does not take: if a command above it takes it for itself alone (tq's
+    /// --version, --login), says so (`--version goes with tq alone, not with tq jobs`) rather than suggesting the same
+    /// word back; otherwise as <see cref="Unknown"/>, with the command's own options as candidates.
+    /// </summary>
+    public static string UnknownOption(Command command, string token)
+    {
+        var name = token.Split('=', 2)[0];
+        foreach (var parent in command.Parents.OfType<Command>())
+        {
+            if (parent.Options.Any(o => !o.Recursive && (o.Name == name || o.Aliases.Contains(name))))
+                return $"{name} goes with {Name(parent)} alone, not with {Name(command)}";
+        }
+        return Unknown("option", token, OptionNames(command));
+    }
 
     /// <summary>Every name and alias of the options <paramref name="command"/> takes (its own and its parents' shared ones), and --help.</summary>
     public static List<string> OptionNames(Command command) => [.. Options(command).SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help")];

@@ -64,4 +64,34 @@ public sealed class NativeClientTests
             File.Delete(script);
         }
     }
+
+    // tq --version answers as furrow --version, by every way tq is started; it goes alone (with --login it is refused,
+    // not half-done), and it is no option of tq's commands.
+    [Fact]
+    public async Task TqVersion_PrintsFurrowsVersion_ByEveryWayTqIsStarted()
+    {
+        var furrow = await ProgramRun.RunAsync(new ProcessStartInfo("dotnet", [FurrowProcess.FurrowDll, "--version"]));
+        Assert.Equal(0, furrow.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+\S*\n$", furrow.Stdout);
+
+        var native = await ProgramRun.RunAsync(new ProcessStartInfo(NativeClient, ["tq", "--version"]));
+        var runtimeInfo = new ProcessStartInfo("dotnet", [FurrowProcess.FurrowDll, "tq", "--version"]);
+        runtimeInfo.Environment["FURROW_TQ_NATIVE"] = "0";
+        var runtime = await ProgramRun.RunAsync(runtimeInfo);
+        var shim = await Shims.RunAsync("tq", null, "--version");
+        Assert.Equal((0, furrow.Stdout, ""), native);
+        Assert.Equal((0, furrow.Stdout, ""), runtime);
+        Assert.Equal((0, furrow.Stdout, ""), shim);
+
+        var withLogin = await Shims.RunAsync("tq", null, "--version", "--login");
+        Assert.Equal((2, "", "tq: --version goes alone\n"), withLogin);
+        // After the command or before it, with no engine running: refused as a usage error before anything is asked.
+        var afterCommand = await Shims.RunAsync("tq", null, "--engine", "127.0.0.1:1", "jobs", "--version");
+        Assert.Equal((2, "", "tq: --version goes with tq alone, not with tq jobs\n"), afterCommand);
+        var beforeCommand = await Shims.RunAsync("tq", null, "--engine", "127.0.0.1:1", "--version", "jobs");
+        Assert.Equal((2, "", "tq jobs: --version goes with tq alone, not with tq jobs; see tq jobs --help\n"), beforeCommand);
+        var loginBeforeCommand = await Shims.RunAsync("tq", null, "--engine", "127.0.0.1:1", "--login", "retry", "3");
+        Assert.Equal(2, loginBeforeCommand.ExitCode);
+        Assert.Contains("--login goes with tq alone, not with tq retry", loginBeforeCommand.Stderr);
+    }
 }

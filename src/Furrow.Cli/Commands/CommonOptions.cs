@@ -64,6 +64,17 @@ internal static class CommonOptions
             ? result.GetValue(user)!
             : kept.User;
 
+    /// <summary>
+    /// `--version` for a client command that has its own root (tq, tractor-spool, as Tractor's): prints Furrow's version
+    /// as `furrow --version` does (e.g. `0.1.0+1e9806e...`).
+    /// </summary>
+    public static Option<bool> Version() => new("--version") { Description = "print Furrow's version, as furrow --version does" };
+
+    /// <summary>Furrow's version as `furrow --version` prints it: the informational version, with the commit it was built from.</summary>
+    public static string VersionText =>
+        typeof(CommonOptions).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+
     public static string CurrentUser =>
         Environment.GetEnvironmentVariable("USER") is { Length: > 0 } user ? user : Environment.UserName;
 

@@ -81,7 +81,7 @@ internal static class SpoolCommand
         public readonly Option<bool> StatusPlain = new("--status-plain") { Description = "print the job id as plain text (the default)" };
         public readonly Option<bool> Verbose = new("-v", "--debug") { Description = "say on standard error what is spooled where" };
         public readonly Option<bool> Quiet = new("-q") { Description = "print nothing on success (not with --status-json)" };
-        public readonly Option<bool> Version = new("--version") { Description = "print Furrow's version, as furrow --version does" };
+        public readonly Option<bool> Version = CommonOptions.Version();
         public readonly Option<string?> Password = new("--passwd", "-p", "--password") { Description = "log in as --user, the job owner, with this password before spooling (others see it in ps: prefer --configfile)" };
         public readonly Option<string?> ConfigFile = new("--configfile") { Description = "log in as the user of FILE with its password, {\"tractorconfig\": {\"user\": ..., \"passwd\": ...}}; the job's owner unless --user names another" };
         public readonly Option<bool> Review = new("--review", "--print-alfscript", "-o") { Description = "print the job script instead of spooling it" };
@@ -125,9 +125,7 @@ internal static class SpoolCommand
 
         if (Given(o.Version))
         {
-            Console.WriteLine(typeof(SpoolCommand).Assembly
-                .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown");
+            Console.WriteLine(CommonOptions.VersionText);
             return 0;
         }
 

@@ -58,9 +58,9 @@ internal static class TqCommand
                 list.Aliases.Add("invos");
             list.TreatUnmatchedTokensAsErrors = false;
             RefuseUnused(list, shared, table is QueryTable.Blades or QueryTable.Params ? Uses.Listing : Uses.Listing | Uses.Archives);
-            list.SetAction((result, ct) => Clause(result, clause, table, tq) is { Error: null } words
+            list.SetAction((result, ct) => Clause(result, clause, table) is { Error: null } words
                 ? ListAsync(result, shared, table, words.Clause, ct)
-                : Task.FromResult(CommonOptions.Usage("tq", Clause(result, clause, table, tq).Error!)));
+                : Task.FromResult(CommonOptions.Usage("tq", Clause(result, clause, table).Error!)));
             tq.Subcommands.Add(list);
         }
         foreach (var (operation, description) in Operations)
@@ -103,7 +103,7 @@ internal static class TqCommand
             RefuseUnused(op, shared, Uses.Force | Uses.Yes | Uses.Json);
             op.SetAction((result, ct) =>
             {
-                var words = Clause(result, clause, target, tq);
+                var words = Clause(result, clause, target);
                 if (words.Error is { } problem)
                     return Task.FromResult(CommonOptions.Usage("tq", problem));
                 if (operation == "chpri" && result.GetValue(priority) is { } pri && JobPriority.Refusal(pri) is { } badPriority)
@@ -311,10 +311,23 @@ internal static class TqCommand
             HelpName = "FILE",
         };
         var password = new Option<string?>("--password") { Description = "with --login: the password itself (others can see it in ps: prefer --password-file)" };
+        var version = CommonOptions.Version();
+        tq.Options.Add(version);
         tq.Options.Add(login);
         tq.Options.Add(logout);
         tq.Options.Add(passwordFile);
         tq.Options.Add(password);
+        // tq's own options are no command's: `tq --login jobs` would log in and list, or list and forget the login. The
+        // parser checks only the command given, so each command checks them.
+        Option[] alone = [version, login, logout, passwordFile, password];
+        foreach (var command in tq.Subcommands)
+        {
+            command.Validators.Add(result =>
+            {
+                if (alone.FirstOrDefault(o => result.GetResult(o) is { Implicit: false }) is { } given)
+                    result.AddError($"{given.Name} goes with tq alone, not with tq {command.Name}");
+            });
+        }
         tq.Validators.Add(result =>
         {
             if (result.GetValue(login) && result.GetValue(logout))
@@ -326,6 +339,13 @@ internal static class TqCommand
         });
         tq.SetAction(async (result, ct) =>
         {
+            if (result.GetValue(version))
+            {
+                if (result.GetValue(login) || result.GetValue(logout))
+                    return CommonOptions.Usage("tq", "--version goes alone");
+                Console.WriteLine(CommonOptions.VersionText);
+                return 0;
+            }
             if (!result.GetValue(login) && !result.GetValue(logout))
                 return CommonOptions.Usage("tq", "name a command (tq help lists them), or --login / --logout");
             return await WithClientAsync(result, shared, async client =>
@@ -530,7 +550,7 @@ internal static class TqCommand
     /// (`tq tasks 15 3 4` is `jid=15 and tid in [3, 4]`). A word that looks like an option but is none (`--colz`, `-x`)
     /// is an error naming the closest real option, not part of the clause; `-1d` and other numbers stay values.
     /// </summary>
-    private static (string Clause, string? Error) Clause(ParseResult result, Argument<string[]> clause, QueryTable table, Command tq)
+    private static (string Clause, string? Error) Clause(ParseResult result, Argument<string[]> clause, QueryTable table)
     {
         var words = (result.GetValue(clause) ?? []).Concat(result.UnmatchedTokens).ToList();
         for (var i = 0; i < words.Count; i++)
@@ -540,11 +560,7 @@ internal static class TqCommand
             var afterOperator = i > 0 && (words[i - 1] is "like" or "in" || words[i - 1].EndsWith('=') || words[i - 1].EndsWith('<')
                 || words[i - 1].EndsWith('>'));
             if (!afterOperator && word.Length > 1 && word[0] == '-' && (char.IsLetter(word[1]) || (word[1] == '-' && word.Length > 2)))
-            {
-                var options = tq.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Append("--help");
-                var suggestion = TractorQuery.Suggest(word, options);
-                return ("", $"unknown option '{word}'{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
-            }
+                return ("", UsageErrors.UnknownOption(result.CommandResult.Command, word));
         }
         if (words.Count > 0 && words.All(w => w.Length > 0 && w.All(char.IsAsciiDigit)))
         {
