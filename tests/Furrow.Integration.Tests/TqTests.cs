@@ -168,6 +168,9 @@ public sealed class TqTests : IAsyncLifetime
         (code, stdout, _) = await Tq("tasks", _ana.ToString(), "2", "-c", "jid,tid,title", "--nh");
         Assert.Equal(0, code);
         Assert.Equal($"{_ana} 2 f2", Words(stdout));
+        (code, stdout, _) = await Tq("tasks", _ana.ToString(), "1", "2", "-c", "tid", "--nh", "-s", "tid");
+        Assert.Equal(0, code);
+        Assert.Equal("1 2", Words(stdout));
         (code, stdout, _) = await Tq("tasks", "-c", "owner", "-d", "--nh", "-s", "owner");
         Assert.Equal(0, code);
         Assert.Equal(["ana", "bob", "eve"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -191,6 +194,8 @@ public sealed class TqTests : IAsyncLifetime
     [InlineData(new[] { "trace", "x", "--jobs", "0" }, "trace: --jobs must be 1 or more")]
     [InlineData(new[] { "jobs", "--limit", "many" }, "many")]
     [InlineData(new[] { "jobs", "99999999999999999999" }, "'99999999999999999999' is not a job or task id: too large")]
+    [InlineData(new[] { "blades", "3" }, "blades are not named by ids (ids are jobs' and tasks'): give a search clause, e.g. tq blades name=NAME")]
+    [InlineData(new[] { "params", "3", "4" }, "params are not named by ids")]
     // An option a command does not act on is refused by name, never parsed and ignored.
     [InlineData(new[] { "jobs", "--force" }, "--force applies to operations only")]
     [InlineData(new[] { "--yes", "tasks" }, "--yes applies to operations only")]

@@ -566,12 +566,17 @@ internal static class TqCommand
         {
             if (words.FirstOrDefault(w => !long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out _)) is { } huge)
                 return ("", $"'{huge}' is not a job or task id: too large");
+            if (table is QueryTable.Blades or QueryTable.Params)
+            {
+                var name = table.ToString().ToLowerInvariant();
+                return ("", $"{name} are not named by ids (ids are jobs' and tasks'): give a search clause, e.g. tq {name} name=NAME");
+            }
             var ids = words.Select(w => long.Parse(w, CultureInfo.InvariantCulture)).ToList();
-            if (ids.Count - (table == QueryTable.Jobs || table == QueryTable.Blades ? 0 : 1) > TractorQuery.MaxListItems)
+            if (ids.Count - (table == QueryTable.Jobs ? 0 : 1) > TractorQuery.MaxListItems)
                 return ("", $"{ids.Count} ids given: tq takes at most {TractorQuery.MaxListItems} in one command; give them in several");
-            return table == QueryTable.Jobs || table == QueryTable.Blades
-                ? (ids.Count == 1 ? $"jid={ids[0]}" : $"jid in [{string.Join(", ", ids)}]", null)
-                : (ids.Count == 1 ? $"jid={ids[0]}" : ids.Count == 2 ? $"jid={ids[0]} and tid={ids[1]}" : $"jid={ids[0]} and tid in [{string.Join(", ", ids.Skip(1))}]", null);
+            return table == QueryTable.Jobs
+                ? (ids.Count == 1 ? $"jid={ids[0]}" : $"jid in [{string.Join(",", ids)}]", null)
+                : (ids.Count == 1 ? $"jid={ids[0]}" : ids.Count == 2 ? $"jid={ids[0]} and tid={ids[1]}" : $"jid={ids[0]} and tid in [{string.Join(",", ids.Skip(1))}]", null);
         }
         return (TractorQuery.JoinArguments(words), null);
     }
