@@ -225,6 +225,9 @@ internal abstract class AdoJobStore : IJobStore
             case SetTaskProgress w:
                 Add(StoreSql.SetTaskProgress, ("progress", w.Progress), ("jid", w.Jid), ("tid", w.Tid));
                 break;
+            case SetCommandState { OnlyFrom: { } from } w:
+                Add(StoreSql.SetCommandStateFrom, ("state", w.State.ToName()), ("jid", w.Jid), ("cid", w.Cid), ("from", from.ToName()));
+                break;
             case SetCommandState w:
                 Add(StoreSql.SetCommandState, ("state", w.State.ToName()), ("jid", w.Jid), ("cid", w.Cid));
                 break;

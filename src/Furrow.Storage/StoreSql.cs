@@ -32,6 +32,7 @@ internal static class StoreSql
     public const string SetTaskProgress = "UPDATE tasks SET progress = @progress WHERE jid = @jid AND tid = @tid";
 
     public const string SetCommandState = "UPDATE commands SET state = @state WHERE jid = @jid AND cid = @cid";
+    public const string SetCommandStateFrom = "UPDATE commands SET state = @state WHERE jid = @jid AND cid = @cid AND state = @from";
 
     public const string InsertInvocation = """
         INSERT INTO invocations (iid, jid, tid, cid, blade, dispatchtime, current, status, argv)

@@ -28,7 +28,8 @@ public sealed record SetTaskState(long Jid, int Tid, TaskState State, long TimeM
 /// <summary>The latest progress (0 to 100) the task's running command reported; null clears it (the task starts over).</summary>
 public sealed record SetTaskProgress(long Jid, int Tid, int? Progress) : StoreWrite;
 
-public sealed record SetCommandState(long Jid, int Cid, CommandState State) : StoreWrite;
+/// <param name="OnlyFrom">When set, the state changes only if the command is in this state now (else the write does nothing).</param>
+public sealed record SetCommandState(long Jid, int Cid, CommandState State, CommandState? OnlyFrom = null) : StoreWrite;
 
 /// <param name="Argv">The command line handed to the blade when it differs from the command's (`%D(path)` mapped for the
 /// blade's zone); null when it is the command's own.</param>

@@ -614,6 +614,8 @@ public sealed class SchedulingTests
         await site.WaitForJobAsync(jid, j => j.NumDone == 2, Timeout, "done once its failed task is retried");
         Assert.Equal("done\n", await File.ReadAllTextAsync(At("done")));
         Assert.Equal("second\n", await File.ReadAllTextAsync(At("second")));
+        // The error commands that ran keep how their run ended; the done command ran.
+        Assert.Equal(["error", "done", "done"], (await site.Client.CommandsAsync($"jid={jid} and tid=2")).OrderBy(c => c.Cid).Select(c => c.State));
     }
 
     [Fact]
@@ -642,6 +644,8 @@ public sealed class SchedulingTests
         await site.WaitForJobAsync(jid, j => j.NumDone == 2, Timeout, "done once its failed task is retried, without its error command");
         Assert.Equal("done\n", await File.ReadAllTextAsync(At("done")));
         Assert.False(File.Exists(At("error")), "the error command ran after the job's failed task was retried");
+        // The error command that never ran is skipped in the done job, not left blocked as if something held it.
+        Assert.Equal(["skipped", "done"], (await site.Client.CommandsAsync($"jid={jid} and tid=2")).OrderBy(c => c.Cid).Select(c => c.State));
     }
 
     [Fact]

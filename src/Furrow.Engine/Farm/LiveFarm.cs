@@ -363,6 +363,16 @@ internal sealed partial class LiveFarm
     {
         Dequeue(job, task);
         task.RunningIid = null;
+        // The job is done, so `-when error` postscript commands that never ran are not for it: skipped, not left blocked in
+        // a done job as if something still held them. One that ran in an error run keeps how that run ended.
+        if (task.HoldsPostscript && job.Graph.CanStart(task.Tid, job.IsDone))
+        {
+            foreach (var command in task.Commands)
+            {
+                if (command.RunType == CommandRunType.PostError)
+                    changes.Add(new SetCommandState(job.Jid, command.Cid, CommandState.Skipped, OnlyFrom: CommandState.Blocked));
+            }
+        }
         SetState(job, task, TaskState.Done, changes);
         foreach (var dependent in job.Graph.DependentsOf(task.Tid))
             Settle(job, dependent, changes);
