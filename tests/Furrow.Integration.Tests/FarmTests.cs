@@ -186,6 +186,31 @@ public sealed class FarmTests
     private static int Count(string text, string what) =>
         (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
 
+    // Skipping a task skips what has not run to its end (the running command, the failed one, those after); a command
+    // that ran to its end stays done, as its invocation says.
+    [Fact]
+    public async Task Skip_SkipsTheRunningOrFailedCommandAndTheRest_AndLeavesADoneCommandDone()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        await site.StartBladeAsync("worker", slots: 2);
+        var jid = await site.SpoolAsync("""
+            Job -title {skips} -subtasks {
+                Task {runs} -cmds { RemoteCmd {true}; RemoteCmd {sleep 120}; RemoteCmd {true} }
+                Task {fails} -cmds { RemoteCmd {true}; RemoteCmd {sh -c "exit 3"}; RemoteCmd {true} }
+            }
+            """);
+        await Eventually.WaitUntilAsync(async () =>
+            (await site.Client.CommandsAsync($"jid={jid}")).OrderBy(c => c.Cid).Select(c => c.State).SequenceEqual(["done", "active", "blocked", "done", "error", "blocked"]),
+            TimeSpan.FromSeconds(30), () => $"J{jid}: a command running in T1 and one failed in T2");
+
+        await site.Client.OperateAsync("skip", $"jid={jid}", "tester", force: false);
+
+        await site.WaitForJobAsync(jid, j => j.NumDone == 2, TimeSpan.FromSeconds(30), "done after the skip");
+        Assert.Equal(["done", "skipped", "skipped", "done", "skipped", "skipped"],
+            (await site.Client.CommandsAsync($"jid={jid}")).OrderBy(c => c.Cid).Select(c => c.State));
+    }
+
     [Fact]
     [Trait(TestSite.StoreTrait, TestSite.AnyStore)]
     public async Task TqOperations_RetrySkipPauseDelete_ChangeTheQueue()

@@ -39,10 +39,13 @@ internal sealed partial class LiveFarm
                 var task = job.Tasks[tid];
                 if (task.State == TaskState.Done)
                     return $"J{jid} T{tid} is already done";
+                // What ran to its end stays done: skipped are the command running or failed now and those after it, and
+                // postscript commands passed over for this run (still blocked).
+                var from = task.RunningIid is not null || task.State == TaskState.Error ? Math.Max(0, task.NextCommand - 1) : task.NextCommand;
                 if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
                     Abandon(running, InvocationState.Skipped, changes);
-                foreach (var command in task.Commands)
-                    changes.Add(new SetCommandState(jid, command.Cid, CommandState.Skipped));
+                for (var i = 0; i < task.Commands.Count; i++)
+                    changes.Add(new SetCommandState(jid, task.Commands[i].Cid, CommandState.Skipped, OnlyFrom: i < from ? CommandState.Blocked : null));
                 task.NextCommand = task.Commands.Count;
                 CompleteTask(job, task, changes);
                 return null;
