@@ -57,7 +57,7 @@ internal static class SpoolCommand
         public readonly Option<bool> Json = CommonOptions.Json("print {\"jid\": N} instead of the bare job id");
         public readonly Option<string?> Hname = new("--hname") { Description = "the job's spool host (default: this host's name)" };
         public readonly Option<string?> JobCwd = new("--jobcwd", "--cwd") { Description = "the directory the job's commands start in (default: the current directory)" };
-        public readonly Option<bool> InJson = new("--in-json", "-J") { Description = "the job files are Furrow's JSON job form (default: by name and content)" };
+        public readonly Option<bool> InJson = new("--in-json", "-J") { Description = "the job files are a JSON job form, Furrow's or Tractor's (default: by name and content)" };
         public readonly Option<bool> InAlfred = new("--in-alfred", "-A") { Description = "the job files are alfred scripts" };
         public readonly Option<string?> Projects = new("--projects", "--jprojects") { Description = "the job's projects, over the script's (words separated by spaces or commas)" };
         public readonly Option<string?> Tier = new("--tier", "--jtier") { Description = "the job's dispatching tier, over the script's" };
@@ -236,7 +236,10 @@ internal static class SpoolCommand
                 var text = script.Text;
                 if (wide != new JobWideValues())
                 {
-                    var parsed = script.IsJson ? JobJson.Deserialize(text, script.Name) : AlfredParser.Parse(text, script.Name);
+                    // Tractor's JSON job form is read as the engine reads it, and printed in Furrow's (there is no writer of Tractor's).
+                    var parsed = !script.IsJson ? AlfredParser.Parse(text, script.Name)
+                        : TractorJobJson.IsTractorForm(text) ? TractorJobJson.Read(text, script.Name, ScriptLimits.Default, TimeZoneInfo.Local)
+                        : JobJson.Deserialize(text, script.Name);
                     if (!parsed.Succeeded)
                         return CommonOptions.Fail(said, parsed.Error.ToString());
                     wide.ApplyTo(parsed.Job);

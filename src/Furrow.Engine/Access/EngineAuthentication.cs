@@ -11,7 +11,8 @@ namespace Furrow.Engine.Access;
 /// <summary>
 /// Who calls, for ASP.NET Core's authentication: `Authorization: Bearer TOKEN` with a live login token of an account
 /// that still exists; without an Authorization header, a browser's session cookie (<see cref="BrowserSessions"/>) holding
-/// such a token; or the engine's own account or root on the local unix socket (<see cref="LocalPeer"/>). Anything
+/// such a token, except on Tractor's URLs, which take their callers' `tsid` instead; or the engine's own account or root
+/// on the local unix socket (<see cref="LocalPeer"/>). Anything
 /// else is anonymous; whether anonymous calls are served is the authorisation policy's to say (RequireAuthentication).
 /// </summary>
 public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
@@ -56,7 +57,9 @@ public sealed class EngineAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
         }
         if (header.Length > 0)
             return AuthenticateResult.Fail("the Authorization header is not `Bearer TOKEN`");
-        if (Request.Cookies[BrowserSessions.CookieName] is { Length: > 0 } cookie)
+        // Tractor's URLs take no browser session: they change the queue on a GET (as Tractor's clients send them), where
+        // the session's CSRF token and Origin checks cannot stand guard, and their callers say who they are by tsid.
+        if (!Tractor.TractorRequests.IsTractor(Request) && Request.Cookies[BrowserSessions.CookieName] is { Length: > 0 } cookie)
         {
             return await sessions.FindAsync(cookie, Context.RequestAborted).ConfigureAwait(false) is var (login, stamp) && Admits(accounts, login, stamp) is { } administrator
                 ? Success(login, administrator, ByCookie, BrowserSessions.SessionId(cookie))

@@ -42,7 +42,10 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         var limits = options.Value.ScriptLimits;
         if (request.Text.Length > limits.MaxBytes)
             return new SpoolResult(0, $"{fileName}: the script is larger than the engine's limit of {limits.MaxBytes} bytes (ScriptMaxBytes)");
-        var parsed = request.IsJson ? JobJson.Deserialize(request.Text, fileName, limits) : AlfredParser.Parse(request.Text, fileName, limits);
+        // Tractor's own JSON job form (tractor-spool's jspool, `tractor-spool --in-json`) is read by its own reader into the same job.
+        var parsed = !request.IsJson ? AlfredParser.Parse(request.Text, fileName, limits)
+            : TractorJobJson.IsTractorForm(request.Text) ? TractorJobJson.Read(request.Text, fileName, limits, options.Value.TimeZone)
+            : JobJson.Deserialize(request.Text, fileName, limits);
         if (parsed.Error is { } syntax)
             return new SpoolResult(0, syntax.ToString());
         var spec = parsed.Job!;

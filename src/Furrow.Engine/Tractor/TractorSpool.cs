@@ -24,10 +24,10 @@ internal static class TractorSpool
     }
 
     /// <summary>
-    /// `/Tractor/jspool`: Furrow's JSON job form. A body that is not that (Tractor's own JSON job form, which tractor-spool
-    /// writes, or JSON that is no object) is answered 501 with why: tractor-spool then sends the alfred text to `spool` by
-    /// itself (§3b). A body in Furrow's form with a bad value is answered 400 with the error, as the native spool does
-    /// (<see cref="Core.Scripts.JobJson.IsJobForm"/> tells the two apart by the top-level keys).
+    /// `/Tractor/jspool`: Tractor's JSON job form, which tractor-spool 2.x writes (<see cref="Core.Scripts.TractorJobJson"/>),
+    /// or Furrow's. A body in neither (JSON that is no object, or keys of neither form) is answered 501 with why:
+    /// tractor-spool then sends the alfred text to `spool` by itself (§3b). A body in either form with a bad value is
+    /// answered 400 with the error, as the native spool does (the forms are told apart by their top-level keys).
     /// </summary>
     public static async Task<TractorReply> JsonSpoolAsync(TractorCall call)
     {
@@ -44,10 +44,11 @@ internal static class TractorSpool
         // The top-level keys decide, and they come first enough: a prefix spares reading a large body twice.
         var prefix = new char[1 << 20];
         var read = await body.ReadBlockAsync(prefix, call.Context.RequestAborted).ConfigureAwait(false);
-        return Core.Scripts.JobJson.IsJobForm(new string(prefix, 0, read))
+        var start = new string(prefix, 0, read);
+        return Core.Scripts.JobJson.IsJobForm(start) || Core.Scripts.TractorJobJson.IsTractorForm(start)
             ? reply
             : TractorReply.Error(StatusCodes.Status501NotImplemented,
-                $"this is not a job in Furrow's JSON job form ({reply.Message}); Furrow does not read Tractor's JSON job form: " +
+                $"this is a job in neither Tractor's JSON job form nor Furrow's ({reply.Message}): " +
                 "spool the alfred script to /Tractor/spool (tractor-spool does so by itself after this reply)");
     }
 

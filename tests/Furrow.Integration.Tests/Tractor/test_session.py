@@ -1,6 +1,8 @@
 """Transport (§1), login and sessions (§2), spooling (§3): what Tractor's EngineClient, tractor-spool and the author
 API send, checked through the native API."""
 
+import json
+
 from tractor_client import urlopen_get, mask_password
 
 SCRIPT = """##AlfredToDo 3.0
@@ -159,18 +161,42 @@ def check_spool_as_another_owner_takes_an_administrator(ctx):
     assert reply.status == 403 and "administrator" in reply.json()["msg"], reply
 
 
-def check_jspool_of_tractors_json_form_answers_501_so_tractor_spool_falls_back(ctx):
+def check_jspool_reads_tractors_json_form_as_tractor_spool_writes_it(ctx):
     c = ctx.logged_in()
+    # JSON that is neither Furrow's job form nor Tractor's is answered 501, on which tractor-spool falls back to spool.
     reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
                           body='{"title": "x", "tdh": [], "jtypes": "Job"}', content_type="application/tractor-spool-json")
     assert reply.status == 501 and "alfred" in reply.json()["msg"], reply
     # The form tractor-spool 2.x writes: a format version, the job's attributes under "data", its tasks under "children"
-    # (each again "data" with "commands", and "children").
-    tractor_form = ('{"TractorJob": "2.0", "data": {"title": "tractor form", "priority": 1, "paused": 0},'
-                    ' "children": [{"data": {"title": "a", "commands": [{"argv": ["/bin/echo", "x"]}]}, "children": []}]}')
+    # (each again "data" with "commands", and "children"); command types as Tractor codes them (RC, RD cleanup, RPD ...).
+    tractor_form = """#!tractor-checkpoint header line
+{"TractorJob": "2.0",
+ "data": {"title": "tractor form", "priority": 3, "paused": 1, "tags": "fx comp", "projects": ["shots"],
+          "serialsubtasks": 0, "maxactive": 2,
+          "commands": [{"type": "RD", "argv": ["/bin/echo", "cleanup"]}, {"type": "RPD", "argv": ["/bin/echo", "done"]}]},
+ "children": [
+   {"data": {"title": "comp", "id": "comp", "serialsubtasks": 1,
+             "commands": [{"type": "RC", "argv": ["/bin/echo", "comp"], "service": "linux", "tags": "heavy"}]},
+    "children": [
+      {"data": {"title": "render", "commands": [{"argv": ["/bin/echo", "render"], "retryrc": [3, 4]}]}},
+      {"data": {"title": "again", "ants": ["render"]}}]}]}
+"""
     reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
                           body=tractor_form, content_type="application/tractor-spool-json")
-    assert reply.status == 501 and "alfred" in reply.json()["msg"], reply
+    assert reply.status == 200 and reply.json()["rc"] == 0, reply
+    jid = reply.json()["jid"]
+    job = c.native_rows("jobs", ["title", "priority", "paused", "tags", "projects", "maxactive"], "jid=%d" % jid)[0]
+    assert (job["title"], job["priority"], job["paused"], job["maxactive"]) == ("tractor form", 3, True, 2), job
+    tasks = {t["title"]: t for t in c.native_rows("tasks", ["tid", "title", "ptids"], "jid=%d" % jid)}
+    assert {"comp", "render", "again"} <= set(tasks), tasks
+    commands = c.native_rows("commands", ["tid", "argv", "service", "runtype"], "jid=%d" % jid)
+    kinds = sorted((cmd["argv"][-1], cmd["runtype"]) for cmd in commands)
+    assert ("cleanup", "cleanup") in kinds and ("done", "post_done") in kinds and ("comp", "regular") in kinds, kinds
+    # A wrong type is refused naming its key, line and column, as an alfred script's errors are.
+    bad = tractor_form.replace('"maxactive": 2', '"maxactive": "two"')
+    reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
+                          body=bad, content_type="application/tractor-spool-json")
+    assert reply.status == 400 and ":4:" in reply.json()["msg"] and "maxactive" in reply.json()["msg"], reply
 
 
 def check_unknown_verb_and_query_name_themselves(ctx):
@@ -443,3 +469,29 @@ def check_spool_directories_that_disagree_are_refused_whichever_pair(ctx):
     assert reply.status == 200, reply
     rows = c.native_rows("jobs", ["spoolcwd"], "jid=%d" % reply.json()["jid"])
     assert rows[0]["spoolcwd"] == "/d", rows
+
+
+def check_the_dashboards_session_cookie_is_no_login_on_tractors_urls(ctx):
+    # Tractor's URLs change the queue on a GET, where a browser session's CSRF token and Origin check cannot guard: a
+    # page of the same site could fetch one as whoever has the Dashboard open. So they take no session cookie at all;
+    # a tsid names the caller, whatever cookie comes with it.
+    import urllib.request
+    login = urllib.request.Request("http://%s:%d/api/v1/auth/login" % (ctx.host, ctx.port), method="POST",
+                                   data=json.dumps({"user": ctx.user, "password": ctx.password, "cookie": True}).encode("utf-8"),
+                                   headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(login) as r:
+        cookies = [v.split(";", 1)[0] for k, v in r.headers.items() if k.lower() == "set-cookie"]
+    session = [c for c in cookies if c.startswith("furrow-session=")]
+    assert session, cookies
+    c = ctx.logged_in()
+    jid = c.spool(SCRIPT).json()["jid"]
+    for method in ("GET", "POST"):
+        r = c.raw("queue?q=jattr&jid=%d&set_comment=by-cookie" % jid, method=method, extra_headers={"Cookie": session[0]})
+        assert r.status == 401 and "login" in r.json()["msg"], (method, r)
+    comment = c.native_rows("jobs", ["comment"], "jid=%d" % jid)[0]["comment"]
+    assert comment != "by-cookie", comment
+    # With a tsid beside the cookie, the tsid says who calls.
+    other = ctx.client()
+    other.tsid = c.tsid
+    status = other.raw("ctrl?q=status&tsid=%s" % c.tsid, method="GET", extra_headers={"Cookie": session[0]})
+    assert status.status == 200 and status.json()["user"] == ctx.user, status
