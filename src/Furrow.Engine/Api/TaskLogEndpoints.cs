@@ -36,8 +36,9 @@ internal static class TaskLogEndpoints
 
     private static string? LogPath(long jid, int tid, HttpContext context, TaskLogStore logs, LiveFarm farm)
     {
-        var owner = context.Request.Query["owner"].FirstOrDefault() ?? farm.OwnerOf(jid);
-        return (owner is null ? FindLog(logs.Root, jid, tid) : null) ?? logs.ExistingPathOf(owner, jid, tid);
+        // owner= (Tractor's URLs carry it) only says where to look first: a wrong one must not hide a log that is there.
+        var owner = farm.OwnerOf(jid) ?? context.Request.Query["owner"].FirstOrDefault();
+        return (owner is null ? null : logs.ExistingPathOf(owner, jid, tid)) ?? FindLog(logs.Root, jid, tid);
     }
 
     // Why there is no log, in the order a user would check: the job, then the task, then whether it has run.

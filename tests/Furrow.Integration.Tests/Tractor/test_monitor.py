@@ -209,6 +209,9 @@ def check_tasklogs_redirect_gets_the_log(ctx):
         log = r.read()
     assert b"hello-from-frame-one" in log, log
     assert log == native_bytes(c, "/api/v1/jobs/%d/tasks/%d/log" % (jid, tid)), log
+    # owner= only says where to look first: another name there does not hide the log (it said "has not run yet").
+    other = c.transaction("monitor", {"q": "tasklog", "jid": str(jid), "tid": str(tid), "owner": "someone-else"})
+    assert other.status == 200 and b"hello-from-frame-one" in other.body, other
 
 
 def check_unknown_task_and_bad_ids_are_named(ctx):
