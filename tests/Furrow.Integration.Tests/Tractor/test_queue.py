@@ -107,6 +107,10 @@ def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
     assert r.status == 400 and r.json()["rc"] == 400 and "bogus" in r.json()["msg"], r
     r = queue(c, {"q": "jattr", "jid": jid, "set_priority": "high"})
     assert r.status == 400 and r.json()["msg"].startswith("set_priority=high: "), r
+    # A refused value is quoted as every message quotes one (60 characters), not echoed whole.
+    r = queue(c, {"q": "jattr", "jid": jid, "set_comment": "x" * 900000}, in_body=True)
+    msg = r.json()["msg"]
+    assert r.status == 400 and msg.startswith("set_comment=%s...: " % ("x" * 60)) and "65536" in msg and len(msg) < 400, (r.status, msg[:300], len(msg))
     r = queue(c, {"q": "jattr", "jid": jid})
     assert r.status == 400 and "set_" in r.json()["msg"], r
 
