@@ -266,6 +266,11 @@ public static class EngineHost
             {
                 await ApiResults.BadRequest($"bad query: {rejected.Message}").ExecuteAsync(context).ConfigureAwait(false);
             }
+            // A like pattern that took too long on one value (matched in memory): the clause has no answer, as the store says too.
+            catch (Core.Query.QueryMatchTimeoutException slow) when (!context.Response.HasStarted)
+            {
+                await ApiResults.BadRequest($"bad query: {slow.Message}").ExecuteAsync(context).ConfigureAwait(false);
+            }
             catch (Storage.Queries.QueryTimeoutException timeout) when (!context.Response.HasStarted)
             {
                 await ApiResults.Unavailable(timeout.Message).ExecuteAsync(context).ConfigureAwait(false);

@@ -524,13 +524,18 @@ internal abstract class AdoJobStore : IJobStore
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(query.Timeout);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        PrepareQueryConnection(connection, statement.Sql, deadline, query.Timeout);
+        var failure = PrepareQueryConnection(connection, statement.Sql, deadline, query.Timeout);
         try
         {
             await using var command = CreateCommand(connection, null, statement.Sql, [.. statement.Parameters]);
             await using var reader = await command.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
             while (await reader.ReadAsync(timeout.Token).ConfigureAwait(false))
                 row(reader);
+        }
+        // A failure the connection's own functions met (SQLite's like past its match timeout): theirs, not the provider's wrapping of it.
+        catch (Exception) when (!cancellationToken.IsCancellationRequested && failure?.Invoke() is { } own)
+        {
+            throw own;
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested && (timeout.IsCancellationRequested || DateTime.UtcNow > deadline))
         {
@@ -542,10 +547,12 @@ internal abstract class AdoJobStore : IJobStore
         }
     }
 
-    /// <summary>Readies a connection for a listing (SQLite registers its like function with the query's deadline).</summary>
-    protected virtual void PrepareQueryConnection(DbConnection connection, string sql, DateTime deadline, TimeSpan timeout)
-    {
-    }
+    /// <summary>
+    /// Readies a connection for a listing (SQLite registers its like function with the query's deadline). Returns, if
+    /// anything, what tells a failed statement's cause the connection's functions met (the exception to throw), since a
+    /// provider hands an exception thrown inside a function back as its own error with the message only.
+    /// </summary>
+    protected virtual Func<Exception?>? PrepareQueryConnection(DbConnection connection, string sql, DateTime deadline, TimeSpan timeout) => null;
 
     /// <summary>The database's complaint about a clause it cannot run (e.g. a regular expression it refuses), or null for other errors.</summary>
     protected virtual string? RejectedQuery(Exception error) => null;

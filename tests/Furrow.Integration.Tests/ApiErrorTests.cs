@@ -106,6 +106,29 @@ public sealed class ApiErrorTests
         Assert.True(spooled.Jid > 0);
     }
 
+    // "(a+)+$" backtracks past the like timeout (250 ms) on "aaa...a!" before "|!" is tried: the clause has no answer on
+    // that job, so it is refused, where before the timeout counted as no match and `not` selected (and chpri changed) it.
+    [Fact]
+    public async Task ALikeThatRunsPastItsTimeout_IsTheQuerys400_NotRowsAndNotAnOperationDone()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = await site.HttpAsync();
+        var title = new string('a', 40) + "!";
+        var jid = (await site.Client.SpoolAsync($"Job -title {{{title}}} -priority 7 -subtasks {{ Task {{t}} -cmds {{ RemoteCmd {{true}} }} }}",
+            new Furrow.Client.SpoolOptions("ana", Host: "h", Cwd: "/tmp"))).Jid;
+        var clause = Uri.EscapeDataString("not title like \"(a+)+$|!\"");
+        const string said = "like '(a+)+$|!' took too long on a value (more than 250 ms) and was stopped: use a simpler pattern";
+
+        // The listing is the store's (SQLite's like function); the operation's and the query endpoint's as they find rows.
+        await AssertProblemAsync(await http.GetAsync($"api/v1/jobs?q={clause}"), 400, said);
+        await AssertProblemAsync(await http.GetAsync($"api/v1/query/jobs?cols=jid,title&q={clause}"), 400, said);
+        await AssertProblemAsync(await http.PostAsync($"api/v1/operations/chpri?q={clause}&user=ana&priority=99", null), 400, said);
+
+        var job = Assert.Single(await site.Client.JobsAsync($"jid={jid}"));
+        Assert.Equal(7.0, job.Priority);
+    }
+
     private static async Task AssertProblemAsync(HttpResponseMessage response, int status, string detail)
     {
         var body = await response.Content.ReadAsStringAsync();

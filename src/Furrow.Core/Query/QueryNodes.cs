@@ -161,7 +161,8 @@ public sealed class InNode(string key, QueryColumn column, QueryValue[] items) :
 
 /// <summary>
 /// `like`: a case-insensitive regular-expression search of the value's text (<see cref="QueryValue.ToText"/>; any item
-/// of a list), as PostgreSQL's `~*` does for Tractor. A match that runs past the timeout counts as no match.
+/// of a list), as PostgreSQL's `~*` does for Tractor. A match that runs past the timeout is an error
+/// (<see cref="QueryMatchTimeoutException"/>), never "no match": under `not` that would select every row it gave up on.
 /// </summary>
 public sealed class LikeNode(string key, QueryColumn column, Regex regex) : QueryNode
 {
@@ -203,19 +204,42 @@ public sealed class LikeNode(string key, QueryColumn column, Regex regex) : Quer
         }
     }
 
-    /// <summary>Tests one text as the node does; a match past the timeout is false, so a pathological pattern cannot stall a scan.</summary>
+    /// <summary>
+    /// Tests one text as the node does; a match past the timeout throws <see cref="QueryMatchTimeoutException"/>, so a
+    /// pathological pattern can neither stall a scan nor be taken for an answer.
+    /// </summary>
     public bool IsMatch(string text)
     {
         try
         {
             return regex.IsMatch(text);
         }
-        catch (RegexMatchTimeoutException)
+        catch (RegexMatchTimeoutException timeout)
         {
-            return false;
+            throw new QueryMatchTimeoutException(regex.ToString(), regex.MatchTimeout, timeout);
         }
     }
 
     public override void Render(StringBuilder sb) =>
         sb.Append('(').Append(key).Append(" like '").Append(regex).Append("')");
+}
+
+/// <summary>
+/// A `like` pattern that took longer than its match timeout on one value: the clause has no answer, so it is refused
+/// (a 400, the query's own error) rather than counted as a match or a mismatch.
+/// </summary>
+public sealed class QueryMatchTimeoutException(string pattern, TimeSpan timeout, Exception? inner = null)
+    : Exception(Describe(pattern, timeout), inner)
+{
+    /// <summary>The pattern as the user wrote it.</summary>
+    public string Pattern => pattern;
+
+    /// <summary>What the error says: the pattern (at most 200 characters of it) and what to do.</summary>
+    public static string Describe(string pattern, TimeSpan timeout)
+    {
+        const int Shown = 200;
+        var shown = pattern.Length <= Shown ? pattern : $"{pattern[..Shown]}... ({pattern.Length - Shown} more characters)";
+        return $"like '{shown}' took too long on a value (more than {timeout.TotalMilliseconds:0} ms) and was stopped: " +
+            "use a simpler pattern (e.g. no nested repeats such as (a+)+)";
+    }
 }

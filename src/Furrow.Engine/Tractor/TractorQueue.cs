@@ -81,7 +81,8 @@ internal static class TractorQueue
         var steps = new List<(string Setting, string Operation, List<KeyValuePair<string, string?>> Extra)>();
         foreach (var (key, value) in settings)
         {
-            var setting = $"set_{key}={value}";
+            // As every message quotes it: a refused set_comment= of 900 KB is not echoed whole (nor one done, in the reply).
+            var setting = $"set_{TractorCall.Shown(key)}={TractorCall.Shown(value)}";
             switch (key.ToLowerInvariant())
             {
                 case "priority":
@@ -97,7 +98,7 @@ internal static class TractorQueue
                         return BadSwitch(setting);
                     if (call.Get("note") is { Length: > 0 } note)
                         return TractorReply.Error(StatusCodes.Status501NotImplemented,
-                            $"Furrow's job locks carry no note (note={note}): lock without one, and say why in the job's comment (set_comment=)");
+                            $"Furrow's job locks carry no note (note={TractorCall.Shown(note)}): lock without one, and say why in the job's comment (set_comment=)");
                     steps.Add((setting, locking ? "lock" : "unlock", []));
                     break;
                 case "aftertime":
@@ -130,7 +131,7 @@ internal static class TractorQueue
         if (targets.CommandClause() is not { } clause)
             return targets.PairingError("cid");
         return await InOrderAsync(call, targets, clause,
-            [.. settings.Select(s => ($"set_{s.Key}={s.Value}", "cattr", new List<KeyValuePair<string, string?>> { new("key", s.Key), new("value", s.Value) }))])
+            [.. settings.Select(s => ($"set_{TractorCall.Shown(s.Key)}={TractorCall.Shown(s.Value)}", "cattr", new List<KeyValuePair<string, string?>> { new("key", s.Key), new("value", s.Value) }))])
             .ConfigureAwait(false);
     }
 

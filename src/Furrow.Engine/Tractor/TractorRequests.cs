@@ -72,9 +72,26 @@ internal static class TractorRequests
             if (AddParameters(sent, body, "the URL and the form body") is { } tooManyInBody)
                 return (StatusCodes.Status400BadRequest, tooManyInBody);
         }
-        var parameters = new Dictionary<string, StringValues>(StringComparer.Ordinal);
+        // The framework reads the query string's names without regard to case, and joins the values of every spelling of
+        // one (set_title=x&set_TITLE=y read as "x,y"): spellings of one name are one parameter here too, kept under the
+        // first spelling sent, and refused naming each spelling unless every value agrees.
+        var parameters = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
+        var spelledBy = sent.Keys.GroupBy(k => k, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
         foreach (var (key, values) in sent)
         {
+            if (spelledBy.TryGetValue(key, out var spellings))
+            {
+                if (parameters.ContainsKey(key))
+                    continue;
+                var all = spellings.SelectMany(k => sent[k]).ToList();
+                if (!all.TrueForAll(v => v == all[0]))
+                    return (StatusCodes.Status400BadRequest, $"{key}= is given {all.Count} times, as {string.Join(" and ", spellings.Select(k => Shown(k) + "="))} " +
+                        "(parameter names are read without regard to case), with different values " +
+                        $"({string.Join(", ", all.Distinct(StringComparer.Ordinal).Take(5).Select(v => $"'{Shown(v)}'"))}): give it once");
+                parameters[key] = all[0];
+                continue;
+            }
             if (Once(key, values) is not { } merged)
                 return (StatusCodes.Status400BadRequest, $"{key}= is given {values.Count} times, with different values " +
                     $"({string.Join(", ", values.Distinct(StringComparer.Ordinal).Take(5).Select(v => $"'{Shown(v)}'"))}): give it once");

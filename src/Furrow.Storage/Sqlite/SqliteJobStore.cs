@@ -56,11 +56,10 @@ internal sealed class SqliteJobStore : AdoJobStore
 
     // Only a statement that calls the like function gets it: each registration allocates a callback handle (a SafeHandle
     // that a profile of an engine answering listings showed on the finalizer thread), a cost every listing paid before.
-    protected override void PrepareQueryConnection(DbConnection connection, string sql, DateTime deadline, TimeSpan timeout)
-    {
-        if (sql.Contains(SqliteLike.FunctionName, StringComparison.Ordinal))
-            SqliteLike.Register((SqliteConnection)connection, deadline, timeout);
-    }
+    protected override Func<Exception?>? PrepareQueryConnection(DbConnection connection, string sql, DateTime deadline, TimeSpan timeout) =>
+        sql.Contains(SqliteLike.FunctionName, StringComparison.Ordinal)
+            ? SqliteLike.Register((SqliteConnection)connection, deadline, timeout)
+            : null;
 
     // SQLite's online backup API copies a consistent snapshot page by page; in WAL mode it only holds a read
     // transaction, so the engine's writer goes on committing while it runs.

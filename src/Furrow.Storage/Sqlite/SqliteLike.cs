@@ -18,10 +18,15 @@ internal static class SqliteLike
 
     /// <summary>
     /// Registers the function on <paramref name="connection"/> for one query: past <paramref name="deadline"/> (UTC) it
-    /// throws, which ends the statement, so a pattern slow on every row cannot hold a reader for the whole table.
+    /// throws, which ends the statement, so a pattern slow on every row cannot hold a reader for the whole table. A match
+    /// past the match timeout on one value ends the statement too: the clause has no answer, and "no match" would be a
+    /// wrong one (under `not`, a match). Microsoft.Data.Sqlite hands an exception thrown here back as a SqliteException
+    /// carrying its message only, so the returned function gives the statement's caller the exception itself
+    /// (<see cref="QueryRejectedException"/>, the query's 400), or null if the function threw none.
     /// </summary>
-    public static void Register(SqliteConnection connection, DateTime deadline, TimeSpan timeout)
+    public static Func<Exception?> Register(SqliteConnection connection, DateTime deadline, TimeSpan timeout)
     {
+        Exception? failure = null;
         // The pattern is one parameter of the statement, the same on every row: built once, not looked up per row. The
         // connection runs one statement at a time, so one query's rows call this one after another.
         Regex? regex = null;
@@ -45,10 +50,13 @@ internal static class SqliteLike
                     regex = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeout);
                 return regex.IsMatch(text) ? 1L : 0L;
             }
-            catch (RegexMatchTimeoutException)
+            catch (RegexMatchTimeoutException error)
             {
-                return 0L;
+                var matchTimeout = new Furrow.Core.Query.QueryMatchTimeoutException(pattern, MatchTimeout, error);
+                failure = new QueryRejectedException(matchTimeout.Message, matchTimeout);
+                throw failure;
             }
         }, isDeterministic: false);
+        return () => failure;
     }
 }

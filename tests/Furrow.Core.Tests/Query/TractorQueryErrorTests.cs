@@ -359,4 +359,29 @@ public sealed class TractorQueryErrorTests
     [InlineData("availmemory > 9000000P", QueryTable.Blades)]
     public void Parse_NumbersItsColumnCanHold_AreAccepted(string clause, QueryTable table) =>
         Compile(clause, table);
+
+    // A value on which the pattern backtracks past its 250 ms: the first alternative never ends on "aaa...a!", so the
+    // match runs out of time before "|!" is tried. Neither true nor false is the answer, with or without `not`.
+    [Theory]
+    [InlineData("title like \"(a+)+$|!\"")]
+    [InlineData("not title like \"(a+)+$|!\"")]
+    [InlineData("projects like \"(a+)+$|!\"")]
+    public void Evaluate_LikeThatRunsPastItsTimeout_IsAnErrorNamingThePattern_NeverAMatchOrAMismatch(string clause)
+    {
+        var q = Compile(clause, QueryTable.Jobs);
+        var slow = new string('a', 40) + "!";
+
+        var error = Assert.Throws<QueryMatchTimeoutException>(() => q.Matches(Row(("title", slow), ("projects", new List<string> { "x", slow }))));
+
+        Assert.Equal("(a+)+$|!", error.Pattern);
+        Assert.StartsWith("like '(a+)+$|!' took too long on a value (more than 250 ms) and was stopped: use a simpler pattern", error.Message);
+    }
+
+    [Fact]
+    public void Evaluate_LikeTimeout_ShowsALongPatternCut_WithHowMuchMore()
+    {
+        var message = QueryMatchTimeoutException.Describe(new string('x', 900), TimeSpan.FromMilliseconds(250));
+
+        Assert.StartsWith($"like '{new string('x', 200)}... (700 more characters)' took too long", message);
+    }
 }

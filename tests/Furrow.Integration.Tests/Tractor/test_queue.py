@@ -107,6 +107,10 @@ def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
     assert r.status == 400 and r.json()["rc"] == 400 and "bogus" in r.json()["msg"], r
     r = queue(c, {"q": "jattr", "jid": jid, "set_priority": "high"})
     assert r.status == 400 and r.json()["msg"].startswith("set_priority=high: "), r
+    # A refused value is quoted as every message quotes one (60 characters), not echoed whole.
+    r = queue(c, {"q": "jattr", "jid": jid, "set_comment": "x" * 900000}, in_body=True)
+    msg = r.json()["msg"]
+    assert r.status == 400 and msg.startswith("set_comment=%s...: " % ("x" * 60)) and "65536" in msg and len(msg) < 400, (r.status, msg[:300], len(msg))
     r = queue(c, {"q": "jattr", "jid": jid})
     assert r.status == 400 and "set_" in r.json()["msg"], r
 
@@ -134,6 +138,28 @@ def check_a_list_param_given_twice_is_one_list_and_another_param_twice_is_refuse
     assert job(c, jids[0])["priority"] == 11
     r = c.raw("queue?q=jattr&jid=%d&set_priority=3&set_priority=3&tsid=%s" % (jids[0], c.tsid))
     assert r.rc == 0 and job(c, jids[0])["priority"] == 3, r
+
+
+def check_a_param_spelled_in_two_cases_with_different_values_is_refused_naming_both(ctx):
+    c = ctx.logged_in()
+    jid = spool(c, HELD, paused=True)
+    title = job(c, jid)["title"]
+    # Parameter names are read without regard to case: set_title= and set_TITLE= are one parameter, not "x,y".
+    r = c.raw("queue?q=jattr&jid=%d&tsid=%s" % (jid, c.tsid), body="set_title=x&set_TITLE=y")
+    msg = r.json()["msg"]
+    assert r.status == 400 and "set_title= is given 2 times, as set_title= and set_TITLE=" in msg and "'x', 'y'" in msg, r
+    assert job(c, jid)["title"] == title
+    # In the URL and the body, on other verbs and other parameters too, a list parameter among them.
+    r = c.raw("queue?q=jattr&jid=%d&set_priority=1&tsid=%s" % (jid, c.tsid), body="SET_PRIORITY=2")
+    assert r.status == 400 and "as set_priority= and SET_PRIORITY=" in r.json()["msg"], r
+    r = c.raw("queue?q=jretry&jid=%d&JID=987654321&tsid=%s" % (jid, c.tsid))
+    assert r.status == 400 and "as jid= and JID=" in r.json()["msg"] and "'%d', '987654321'" % jid in r.json()["msg"], r
+    r = c.raw("monitor?q=jobs&Q=blades&tsid=%s" % c.tsid, method="GET")
+    assert r.status == 400 and "as q= and Q=" in r.json()["msg"], r
+    assert job(c, jid)["priority"] != 2
+    # The same value in two cases is that value, once.
+    r = c.raw("queue?q=jattr&jid=%d&tsid=%s" % (jid, c.tsid), body="set_title=z&set_TITLE=z")
+    assert r.rc == 0 and job(c, jid)["title"] == "z", r
 
 
 def check_ids_that_match_nothing_are_named_beside_what_was_done(ctx):
