@@ -404,6 +404,11 @@ public abstract class QueryTranslationContractTests
         {
             Assert.Contains("took longer than", error.Message);
         }
+        catch (QueryRejectedException error)
+        {
+            // SQLite's like runs .NET's regex with its own match timeout: the pattern is named so the user can fix it.
+            Assert.Contains("'^(a|aa|aaa)*(a|aa)*b$' took too long", error.Message);
+        }
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20));
     }
 

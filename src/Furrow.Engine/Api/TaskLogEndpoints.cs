@@ -38,7 +38,7 @@ internal static class TaskLogEndpoints
     {
         // owner= (Tractor's URLs carry it) only says where to look first: a wrong one must not hide a log that is there.
         var owner = farm.OwnerOf(jid) ?? context.Request.Query["owner"].FirstOrDefault();
-        return (owner is null ? null : logs.ExistingPathOf(owner, jid, tid)) ?? FindLog(logs.Root, jid, tid);
+        return logs.ExistingPathOf(owner, jid, tid) ?? FindLog(logs.Root, jid, tid);
     }
 
     // Why there is no log, in the order a user would check: the job, then the task, then whether it has run.
