@@ -87,7 +87,7 @@ internal static class SpoolCommand
         public readonly Option<bool> Review = new("--review", "--print-alfscript", "-o") { Description = "print the job script instead of spooling it" };
         public readonly Option<string?> JobDelete = new("--jdelete", "--jretire") { Description = "delete job JID (as --user) instead of spooling" };
         // Tractor options whose effect Furrow cannot give: named so they are refused with the reason, not as unknown.
-        public readonly Option<string?> Haddr = new("--haddr") { Description = "refused: the engine records the address a spool comes from" };
+        public readonly Option<string?> Haddr = new("--haddr") { Description = "refused: Furrow keeps no spool address (spooladdr); --hname names the spool host" };
         public readonly Option<string?> RemoteCleanKey = new("--remotecleankey") { Description = "refused: Furrow does not turn a job's local cleanup Cmds into RemoteCmds" };
         public readonly Option<bool> AlfEscape = new("--alfescape") { Description = "refused: Furrow reads alfred scripts by one quoting rule" };
         public readonly Option<bool> ReviewDebug = new("--review-debug", "--print-jobjson", "-O") { Description = "refused: Tractor's client-side job JSON is not Furrow's; --review prints the script" };
@@ -131,7 +131,7 @@ internal static class SpoolCommand
 
         foreach (var (option, why) in new (Option, string)[]
                  {
-                     (o.Haddr, "the engine records the address each spool comes from; it cannot be given"),
+                     (o.Haddr, "Furrow keeps no spool address (the spooladdr column is not recorded); --hname names the spooling host"),
                      (o.RemoteCleanKey, "Furrow does not turn a job's local cleanup Cmds into RemoteCmds; write RemoteCmd -service KEY in the script"),
                      (o.AlfEscape, "Furrow reads alfred scripts by one quoting rule, Tractor's default; there is no second unquoting to ask for"),
                      (o.ReviewDebug, "Furrow's engine parses the script, so there is no client-side job JSON to print; --review prints the script"),

@@ -11,7 +11,7 @@ namespace Furrow.Core.Query;
 /// </summary>
 /// <param name="Schema">The table, named in any case, singular or plural (`Job`, `jobs`, `task`).</param>
 /// <param name="Where">The search clause (§4b) as sent, with the SQL quoting undone; user aliases not yet expanded.</param>
-/// <param name="Columns">Column names as asked (trimmed, in order); empty for every column.</param>
+/// <param name="Columns">Column names as asked (trimmed, in order, each once whatever its case); empty for every column.</param>
 /// <param name="Sort">The sort list as sent (`priority,-spooltime`), for <see cref="SortSpec.Parse"/>.</param>
 /// <param name="Limit">Null for the server's default (Tractor's `NULL`), 0 for no limit, else the most rows.</param>
 /// <param name="Archive">True (`'t'`) to search deleted jobs as well.</param>
@@ -141,7 +141,8 @@ public sealed record TractorSelectCall(
         var aliasParse = PythonDict.Parse(aliases!);
         if (aliasParse.Error is { } dictError)
             return TractorSelectParse.Failed(dictError with { Problem = $"bad aliases (expected None or a dict of strings, e.g. {{'mine': 'owner=bob'}}): {dictError.Problem}" });
-        var cols = columns!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // A column asked for twice is one member of each row (a JSON object cannot hold a name twice), kept where first asked.
+        var cols = columns!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         return TractorSelectParse.Succeeded(new TractorSelectCall(schema, where!, cols, sort!, limit, archived, aliasParse.Dict!));
     }
 

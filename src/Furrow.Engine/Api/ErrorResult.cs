@@ -31,7 +31,7 @@ internal sealed class ErrorResult(int status, string message) : IResult, IStatus
         ArgumentNullException.ThrowIfNull(httpContext);
         if (TractorRequests.IsLogin(httpContext.Request))
             return TractorLogin.Refused(StatusCode, Value.Msg).WriteAsync(httpContext);
-        return TractorRequests.IsTractor(httpContext.Request)
+        return TractorRequests.IsTractor(httpContext.Request) || TractorRequests.HasEscapedSlash(httpContext.Request)
             ? TractorReply.Error(StatusCode, Value.Msg).WriteAsync(httpContext)
             : TypedResults.Json(Value, FurrowJsonContext.Default.ErrorReply, ContentType, StatusCode).ExecuteAsync(httpContext);
     }

@@ -330,6 +330,9 @@ internal static class QueueEndpoints
             edit = AttributeEdit.Parse(table, key, value, out var refusal);
             if (edit is null)
                 return ApiResults.BadRequest($"{operation}: {refusal}");
+            // A tier the site does not have is a bad value whichever jobs it is for, as the spool's -tier is.
+            if (edit.Key == "tier" && context.RequestServices.GetRequiredService<Dispatch.DispatchPolicy>() is var policy && !policy.KnowsTier(edit.Text))
+                return ApiResults.BadRequest($"{operation}: tier {edit.Text}: not one of this site's DispatchTiers ({string.Join(", ", policy.Tiers)})");
         }
         var query = Compile(context, table, clock);
         if (query.Error is { } error)

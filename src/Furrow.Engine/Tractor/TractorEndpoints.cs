@@ -49,7 +49,7 @@ internal static class TractorEndpoints
         // Anything else under /Tractor (no verb, or more path after it) is answered as Tractor's clients read a failure.
         app.MapMethods(TractorRequests.Prefix + "/{**rest}", [HttpMethods.Get, HttpMethods.Post], (HttpContext context) =>
             TractorReply.Error(StatusCodes.Status404NotFound,
-                $"{context.Request.Path} is not a Tractor URL: they are /Tractor/VERB?q=..., VERB one of {string.Join(", ", Verbs.Keys.Order())}")
+                $"{ShownPath(context.Request.Path.Value ?? "")} is not a Tractor URL{EscapedQueryHint(context.Request.Path.Value ?? "")}: they are /Tractor/VERB?q=..., VERB one of {string.Join(", ", Verbs.Keys.Order())}")
                 .WriteAsync(context))
             .AllowAnonymous().ExcludeFromDescription();
     }
@@ -61,7 +61,7 @@ internal static class TractorEndpoints
         if (!Verbs.TryGetValue(verb, out var handle))
         {
             reply = TractorReply.Error(StatusCodes.Status501NotImplemented,
-                $"Furrow does not serve the Tractor verb '{verb}' (it serves {string.Join(", ", Verbs.Keys.Order())}; see docs/tractor-compatibility.md)");
+                $"Furrow does not serve the Tractor verb '{ShownPath(verb)}'{EscapedQueryHint(verb)} (it serves {string.Join(", ", Verbs.Keys.Order())}; see docs/tractor-compatibility.md)");
         }
         else
         {
@@ -69,6 +69,18 @@ internal static class TractorEndpoints
         }
         await reply.WriteAsync(context).ConfigureAwait(false);
     }
+
+    // A path as a refusal quotes it: cut at an escaped query (`monitor%3Fq=...&tsid=...` reaches here decoded, and a
+    // refusal must not hand a caller's session or password back into logs and proxies), and at 60 characters.
+    private static string ShownPath(string path)
+    {
+        var cut = path.IndexOfAny(['?', '&', '=']);
+        var shown = cut < 0 ? path : path[..cut] + "...";
+        return shown.Length > 60 ? shown[..60] + "..." : shown;
+    }
+
+    private static string EscapedQueryHint(string path) =>
+        path.Contains('?', StringComparison.Ordinal) ? " (its '?' was sent escaped, as %3F, so the parameters became part of the path)" : "";
 
     // Tractor's own blades speak task?q=nextcmd and btrack?q=bpulse; Furrow's blades are `furrow blade`.
     private static Task<TractorReply> BladeVerb(TractorCall call) => Task.FromResult(TractorReply.Error(StatusCodes.Status501NotImplemented,

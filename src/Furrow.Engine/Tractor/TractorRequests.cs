@@ -30,6 +30,10 @@ internal static class TractorRequests
     /// <summary>True for a request to one of Tractor's URLs.</summary>
     public static bool IsTractor(HttpRequest request) => request.Path.StartsWithSegments(Prefix, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>True for a path that starts `/Tractor%2F`: meant for Tractor's URLs, with its slash escaped; answered as they answer.</summary>
+    public static bool HasEscapedSlash(HttpRequest request) =>
+        request.Path.Value is { } path && path.StartsWith(Prefix + "%2F", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True for the verbs whose body is a job script (never read as parameters, whatever its content type says).</summary>
     public static bool IsSpool(HttpRequest request) =>
         request.Path.Equals(Prefix + "/spool", StringComparison.OrdinalIgnoreCase) || request.Path.Equals(Prefix + "/jspool", StringComparison.OrdinalIgnoreCase);
@@ -51,27 +55,18 @@ internal static class TractorRequests
     {
         var request = context.Request;
         if (!IsTractor(request))
-            return null;
+        {
+            // `/Tractor%2Fmonitor` is one path segment to the framework, so it would reach the native API's 401 or 404.
+            return HasEscapedSlash(request)
+                ? (StatusCodes.Status404NotFound, $"{Shown(request.Path.Value)} is not a Tractor URL: its '/' after {Prefix} was sent escaped (%2F); they are {Prefix}/VERB?q=...")
+                : null;
+        }
         var sent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (AddParameters(sent, request.QueryString.Value, "the URL") is { } tooManyInUrl)
             return (StatusCodes.Status400BadRequest, tooManyInUrl);
         // A form body is read whatever the method (§1): small scripts send one with GET as Tractor's clients do with POST.
-        if (!IsSpool(request) && request.HasFormContentType)
-        {
-            if (request.ContentLength > MaxFormBytes)
-                return (StatusCodes.Status413PayloadTooLarge, $"a form body of {request.ContentLength} bytes is more than the {MaxFormBytes} bytes Tractor's URLs take in one");
-            var buffer = new byte[MaxFormBytes + 1];
-            var read = 0;
-            int got;
-            while (read < buffer.Length && (got = await request.Body.ReadAsync(buffer.AsMemory(read), context.RequestAborted).ConfigureAwait(false)) > 0)
-                read += got;
-            if (read > MaxFormBytes)
-                return (StatusCodes.Status413PayloadTooLarge, $"a form body of more than {MaxFormBytes} bytes is more than Tractor's URLs take in one");
-            // Tractor's transport ends every body with CRLF; it belongs to no value.
-            var body = Core.Scripts.ScriptText.Utf8OrLatin1(buffer.AsSpan(0, read)).TrimEnd('\r', '\n', ' ', '\t');
-            if (AddParameters(sent, body, "the URL and the form body") is { } tooManyInBody)
-                return (StatusCodes.Status400BadRequest, tooManyInBody);
-        }
+        if (!IsSpool(request) && await ReadBodyAsync(context, sent).ConfigureAwait(false) is { } badBody)
+            return badBody;
         // The framework reads the query string's names without regard to case, and joins the values of every spelling of
         // one (set_title=x&set_TITLE=y read as "x,y"): spellings of one name are one parameter here too, kept under the
         // first spelling sent, and refused naming each spelling unless every value agrees.
@@ -116,6 +111,72 @@ internal static class TractorRequests
         if (!parameters.ContainsKey("user") && WhoFor(context, parameters) is { Length: > 0 } user)
             parameters["user"] = user;
         request.QueryString = QueryString.Create(parameters.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))));
+        return null;
+    }
+
+    /// <summary>
+    /// Adds the parameters of a request's body to <paramref name="into"/>: an <c>application/x-www-form-urlencoded</c> body
+    /// (what Tractor's clients send, §1), one sent with no Content-Type (a hand-written request's), or a
+    /// <c>multipart/form-data</c> one (curl's <c>-F</c>) whose fields are name=value pairs. A body of another type is
+    /// refused 415 naming its type rather than left unread, as is a file in a multipart body (400); a body of white
+    /// space alone is nothing. A refusal (status, why), else null.
+    /// </summary>
+    private static async ValueTask<(int Status, string Reason)?> ReadBodyAsync(HttpContext context, Dictionary<string, List<string>> into)
+    {
+        var request = context.Request;
+        if (request.ContentLength > MaxFormBytes)
+            return (StatusCodes.Status413PayloadTooLarge, $"a form body of {request.ContentLength} bytes is more than the {MaxFormBytes} bytes Tractor's URLs take in one");
+        if (request.HasFormContentType && !request.ContentType!.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+            return await ReadMultipartAsync(context, into).ConfigureAwait(false);
+        var buffer = new byte[MaxFormBytes + 1];
+        var read = 0;
+        int got;
+        while (read < buffer.Length && (got = await request.Body.ReadAsync(buffer.AsMemory(read), context.RequestAborted).ConfigureAwait(false)) > 0)
+            read += got;
+        if (read > MaxFormBytes)
+            return (StatusCodes.Status413PayloadTooLarge, $"a form body of more than {MaxFormBytes} bytes is more than Tractor's URLs take in one");
+        // Tractor's transport ends every body with CRLF; it belongs to no value.
+        var body = Core.Scripts.ScriptText.Utf8OrLatin1(buffer.AsSpan(0, read)).TrimEnd('\r', '\n', ' ', '\t');
+        if (body.Length == 0)
+            return null;
+        if (!request.HasFormContentType && !string.IsNullOrEmpty(request.ContentType))
+            return (StatusCodes.Status415UnsupportedMediaType, $"a body sent to {Shown(request.Path.Value)} as {Shown(request.ContentType)} is not read: " +
+                "its parameters go in the URL or in a form body (Content-Type: application/x-www-form-urlencoded, as Tractor's clients and curl -d send it)");
+        return AddParameters(into, body, "the URL and the form body") is { } tooMany ? (StatusCodes.Status400BadRequest, tooMany) : null;
+    }
+
+    // A multipart form's fields, read by the framework's reader within the same limits as a form body.
+    private static async ValueTask<(int Status, string Reason)?> ReadMultipartAsync(HttpContext context, Dictionary<string, List<string>> into)
+    {
+        var request = context.Request;
+        context.Features.Set<Microsoft.AspNetCore.Http.Features.IFormFeature>(new Microsoft.AspNetCore.Http.Features.FormFeature(request,
+            new Microsoft.AspNetCore.Http.Features.FormOptions
+            {
+                MultipartBodyLengthLimit = MaxFormBytes, ValueCountLimit = MaxParameters, ValueLengthLimit = MaxFormBytes, BufferBody = false,
+            }));
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (InvalidDataException error)
+        {
+            return (StatusCodes.Status400BadRequest, $"the multipart form body could not be read ({error.Message}): " +
+                "send the parameters in the URL or as a form body (Content-Type: application/x-www-form-urlencoded)");
+        }
+        if (form.Files.Count > 0)
+            return (StatusCodes.Status400BadRequest, $"the form body sends a file ({Shown(form.Files[0].Name)}={Shown(form.Files[0].FileName)}): " +
+                $"Tractor's URLs take name=value fields; a job script is spooled with {Prefix}/spool as the body");
+        var count = into.Values.Sum(v => v.Count);
+        foreach (var (key, values) in form)
+        {
+            count += values.Count;
+            if (count > MaxParameters)
+                return (StatusCodes.Status400BadRequest, $"the URL and the form body send more than {MaxParameters} parameters (name=value pairs): a list goes in one parameter, comma-joined (jid=1,3,5)");
+            if (!into.TryGetValue(key, out var list))
+                into[key] = list = [];
+            list.AddRange(values.Select(v => v ?? ""));
+        }
         return null;
     }
 

@@ -32,6 +32,13 @@ public sealed class TractorSelectCallTests
         Assert.Empty(call.Aliases);
     }
 
+    [Fact]
+    public void AColumnAskedForTwice_IsOneColumn_WhereFirstAsked()
+    {
+        var call = Ok("tractorselect('job', '', 'jid,title,JID, title ,owner', '', 0, 'f', 'None')");
+        Assert.Equal(["jid", "title", "owner"], call.Columns);
+    }
+
     [Theory]
     [InlineData("job", QueryTable.Jobs)]
     [InlineData("Job", QueryTable.Jobs)]

@@ -101,6 +101,10 @@ def check_jobs_where_columns_and_times_match_native(ctx):
     assert [r["jid"] for r in rows] == s["jids"], rows
     assert rows[0]["crews"] == ["lighting"] and rows[0]["owner"] == ctx.user, rows
     assert TIME.match(rows[0]["spooltime"]) and TIME.match(rows[0]["stoptime"]), rows[0]
+    # A column asked for twice (in any case) is one member of each row, where first asked: a JSON object names a key once.
+    twice = c.select("job", "jid=%d" % s["jids"][0], ["jid", "title", "JID", "title"])
+    assert twice.status == 200 and twice.body.count(b'"title"') == 1 and b'"JID"' not in twice.body, twice
+    assert rows_of(twice) == [{"jid": s["jids"][0], "title": rows[0]["title"]}], twice
     # tq's class-style table name reads the same table.
     assert rows_of(c.select("Job", "title like %s" % s["tag"], ["jid"], ["jid"])) == [{"jid": j} for j in s["jids"]]
 

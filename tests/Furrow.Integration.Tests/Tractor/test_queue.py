@@ -98,6 +98,11 @@ def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
     # A value or key the native jattr refuses comes back with its status and message.
     r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "maybe"})
     assert r.status == 400 and r.json()["msg"] == "bad set_pause=maybe: expected 1, 0, true or false", r
+    # A tier the site does not have is a bad value (400), as the spool's -tier is, not a refusal of this job (409).
+    r = queue(c, {"q": "jattr", "jid": jid, "set_tier": "nosuchtier"})
+    assert r.status == 400 and "tier nosuchtier: not one of this site's DispatchTiers" in r.json()["msg"], r
+    r = queue(c, {"q": "jattr", "jid": jid, "set_tier": "rush"})
+    assert r.rc == 0 and c.native_rows("jobs", ["tier"], "jid=%d" % jid)[0]["tier"] == "rush", r
     # The words it names are taken (the job ends paused, as it was).
     r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "false"})
     assert r.rc == 0 and job(c, jid)["paused"] is False, (r, job(c, jid))

@@ -2,6 +2,7 @@
 API send, checked through the native API."""
 
 import json
+import socket
 
 from tractor_client import urlopen_get, mask_password
 
@@ -340,6 +341,63 @@ def check_a_get_with_a_form_body_reads_it(ctx):
     c = ctx.logged_in()
     reply = c.raw("ctrl", body="q=status&qlen=1&tsid=" + c.tsid, method="GET")
     assert reply.status == 200 and reply.json()["rc"] == 0 and "qlen" in reply.json(), reply
+
+
+def check_a_body_is_read_as_parameters_or_refused_naming_its_type_never_dropped(ctx):
+    c = ctx.logged_in()
+    jid = c.spool('Job -title {body types} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {true} } }').json()["jid"]
+    params = "q=jattr&jid=%d&set_title=%%s&tsid=%s" % (jid, c.tsid)
+
+    def title():
+        return c.native_rows("jobs", ["title"], "jid=%d" % jid)[0]["title"]
+
+    # No Content-Type at all (a request written by hand): the body is the form it can only be.
+    reply = c.raw("queue", body=params % "bare", content_type="")
+    assert reply.status == 200 and title() == "bare", (reply, title())
+    # Another type is refused naming it, and nothing is done: before, the body went unread and the reply said 'queue needs q='.
+    for content_type in ("text/plain", "application/json", "application/octet-stream"):
+        reply = c.raw("queue", body=params % "typed", content_type=content_type)
+        assert reply.status == 415 and content_type in reply.json()["msg"] and "is not read" in reply.json()["msg"], (content_type, reply)
+        assert title() == "bare", title()
+    # With the parameters in the URL, an empty or white-space body of any type is nothing.
+    reply = c.raw("queue?" + params % "in-url", body="\r\n", content_type="text/plain")
+    assert reply.status == 200 and title() == "in-url", (reply, title())
+    # curl -F: a multipart form's fields are parameters like a form body's.
+    boundary = "furrowboundary42"
+    fields = dict(p.split("=", 1) for p in (params % "multipart").split("&"))
+    multipart = "".join('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, k, v) for k, v in fields.items())
+    multipart += "--%s--\r\n" % boundary
+    reply = c.raw("queue", body=multipart, content_type="multipart/form-data; boundary=" + boundary, crlf=False)
+    assert reply.status == 200 and title() == "multipart", (reply, title())
+    # ... but a file in one is refused naming it.
+    with_file = multipart.replace("--%s--" % boundary, '--%s\r\nContent-Disposition: form-data; name="script"; filename="job.alf"\r\n\r\nJob\r\n--%s--' % (boundary, boundary))
+    reply = c.raw("queue", body=with_file.replace("set_title\"\r\n\r\nmultipart", "set_title\"\r\n\r\nfile"), content_type="multipart/form-data; boundary=" + boundary, crlf=False)
+    assert reply.status == 400 and "sends a file (script=job.alf)" in reply.json()["msg"], reply
+    assert title() == "multipart", title()
+
+
+def check_a_mistyped_url_is_refused_as_tractor_refuses_without_echoing_its_parameters(ctx):
+    c = ctx.logged_in()
+    # '?' escaped as %3F: the parameters become part of the verb; the refusal says so and does not hand the tsid back.
+    reply = c.raw("monitor%%3Fq=jobs&tsid=%s" % c.tsid)
+    msg = reply.json()["msg"]
+    assert reply.status == 501 and "'monitor...'" in msg and "%3F" in msg and c.tsid not in msg, reply
+    reply = c.raw("monitor/more%%3Fq=jobs&tsid=%s" % c.tsid)
+    assert reply.status == 404 and c.tsid not in reply.json()["msg"], reply
+    # '/' escaped as %2F: one path segment to a router, answered as Tractor's URLs answer, not with the native API's 401.
+    lines = ["POST /Tractor%%2Fmonitor?q=jobs&tsid=%s HTTP/1.0" % c.tsid, "Host: %s:%d" % (c.host, c.port), "Content-Length: 0"]
+    with socket.create_connection((c.host, c.port), timeout=60) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("ascii"))
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 404") or head.startswith(b"HTTP/1.0 404"), head
+    reply = json.loads(body.decode("utf-8"))
+    assert reply["rc"] != 0 and "escaped (%2F)" in reply["msg"], reply
 
 
 def check_an_empty_qlen_or_enumq_is_refused_naming_it(ctx):

@@ -68,7 +68,8 @@ class TractorClient:
             payload = payload.strip()
             if crlf:
                 payload += b"\r\n"
-            lines.append("Content-Type: %s" % (content_type or "application/x-www-form-urlencoded"))
+            if content_type != "":  # "" sends no Content-Type at all, as a hand-written request may
+                lines.append("Content-Type: %s" % (content_type or "application/x-www-form-urlencoded"))
         lines.append("Content-Length: %d" % len(payload))
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + payload
         with socket.create_connection((self.host, self.port), timeout=60) as s:
