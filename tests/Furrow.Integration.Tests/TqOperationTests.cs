@@ -330,9 +330,10 @@ public sealed class TqOperationTests
             Assert.True(code == 2, $"{key}={value}: exit {code}, {stderr}");
             Assert.Contains(expected, stderr);
         }
+        // A tier the site does not have is a bad value the engine refuses (400, tq exit 1), as the spool's -tier is, not a refused job.
         var (tierCode, _, tierError) = await Tq(site, "jattr", second.ToString(), "-k", "tier", "-v", "nosuchtier");
         Assert.Equal(1, tierCode);
-        Assert.Contains("DispatchTiers", tierError);
+        Assert.Contains("tier nosuchtier: not one of this site's DispatchTiers", tierError);
         Assert.Equal("second, renamed", (await site.Client.JobsAsync($"jid={second}")).Single().Title);
     }
 
