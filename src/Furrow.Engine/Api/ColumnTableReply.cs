@@ -29,9 +29,10 @@ internal sealed class ColumnTableReply : IDisposable
     public static readonly object TractorRowsKey = new();
 
     private readonly Pipe _body = new(BodyOptions);
-    private readonly Utf8JsonWriter _json;
+    // The native shape is written by a Utf8JsonWriter; Tractor's by its row writer (one of the two is null).
+    private readonly Utf8JsonWriter? _json;
+    private readonly TractorRowWriter? _tractor;
     private readonly int _size;
-    private readonly JsonEncodedText[]? _keys;
 
     /// <summary>
     /// Starts a reply for <paramref name="table"/> with these columns, holding at most <paramref name="size"/> rows. With
@@ -44,13 +45,8 @@ internal sealed class ColumnTableReply : IDisposable
         _size = size;
         if (tractorRows)
         {
-            // Relaxed escaping: the reply is JSON for scripts, never markup, and times keep their '+' readable.
-            _json = new Utf8JsonWriter(_body.Writer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-            _keys = [.. columns.Select(c => JsonEncodedText.Encode(c.Name, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))];
-            _json.WriteStartObject();
-            _json.WriteNumber("rc", 0);
-            _json.WriteString("msg", "");
-            _json.WriteStartArray("rows");
+            _tractor = new TractorRowWriter(_body.Writer, columns.Select(c => c.Name), TimeZoneInfo.Local);
+            _tractor.Raw(TractorHead);
             _rowsStart = Written;
             return;
         }
@@ -72,7 +68,13 @@ internal sealed class ColumnTableReply : IDisposable
     private readonly long _rowsStart;
     private bool _handedOver;
 
-    private long Written => _json.BytesCommitted + _json.BytesPending;
+    /// <summary>The opening of a reply in Tractor's shape, up to its first row; <see cref="TractorTail"/> closes it.</summary>
+    public static ReadOnlySpan<byte> TractorHead => "{\"rc\":0,\"msg\":\"\",\"rows\":["u8;
+
+    /// <summary>The close of a reply in Tractor's shape, after its last row.</summary>
+    public static ReadOnlySpan<byte> TractorTail => "]}"u8;
+
+    private long Written => _tractor?.Written ?? _json!.BytesCommitted + _json.BytesPending;
 
     /// <summary>Rows in the reply so far.</summary>
     public int Returned { get; private set; }
@@ -89,23 +91,14 @@ internal sealed class ColumnTableReply : IDisposable
             return;
         }
         Returned++;
-        if (_keys is not null)
+        if (_tractor is not null)
         {
-            _json.WriteStartObject();
-            Span<byte> time = stackalloc byte[TractorTimeText.MaxLength];
-            for (var i = 0; i < row.Length; i++)
-            {
-                if (row[i].Kind == QueryValueKind.Time)
-                    _json.WriteString(_keys[i], time[..TractorTimeText.Format(row[i].AsTime, TimeZoneInfo.Local, time)]);
-                else
-                    Write(_json, _keys[i], row[i]);
-            }
-            _json.WriteEndObject();
+            _tractor.Row(row);
             return;
         }
-        _json.WriteStartArray();
+        _json!.WriteStartArray();
         foreach (var value in row)
-            Write(_json, null, value);
+            Write(_json, value);
         _json.WriteEndArray();
     }
 
@@ -115,7 +108,7 @@ internal sealed class ColumnTableReply : IDisposable
     /// </summary>
     public async Task SendAsync(HttpResponse response, string? next, CancellationToken cancellationToken)
     {
-        if (_keys is not null)
+        if (_json is null)
             throw new InvalidOperationException("a reply in Tractor's shape is handed over, not sent");
         _json.WriteEndArray();
         if (next is null)
@@ -141,10 +134,10 @@ internal sealed class ColumnTableReply : IDisposable
     public async Task HandOverAsync(TractorRows rows, bool more, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (_keys is null)
+        if (_tractor is null)
             throw new InvalidOperationException("only a reply in Tractor's shape is handed over");
         var rowsEnd = Written;
-        _json.WriteEndArray();
+        _tractor.Raw(TractorTail);
         var body = await EndAsync(cancellationToken).ConfigureAwait(false);
         _handedOver = true;
         rows.Add(new TractorRows.Page(body, _rowsStart, rowsEnd, Returned, more, Release));
@@ -153,8 +146,11 @@ internal sealed class ColumnTableReply : IDisposable
     // Closes the JSON object and the pipe's writer; the writer is complete, so one read holds the whole body.
     private async Task<ReadOnlySequence<byte>> EndAsync(CancellationToken cancellationToken)
     {
-        _json.WriteEndObject();
-        _json.Flush();
+        if (_json is not null)
+        {
+            _json.WriteEndObject();
+            _json.Flush();
+        }
         await _body.Writer.CompleteAsync().ConfigureAwait(false);
         return (await _body.Reader.ReadAsync(cancellationToken).ConfigureAwait(false)).Buffer;
     }
@@ -168,74 +164,48 @@ internal sealed class ColumnTableReply : IDisposable
 
     private void Release()
     {
-        _json.Dispose();
+        _json?.Dispose();
+        _tractor?.Dispose();
         _body.Writer.Complete();
         _body.Reader.Complete();
     }
 
-    // A value in an array (no key) or as a keyed member. The keyed calls write name and value in one call: on a
-    // 10,000-row Tractor-shaped reply that is measurably cheaper than a property name and then a value.
-    private static void Write(Utf8JsonWriter json, JsonEncodedText? key, QueryValue value)
+    // A value of the native shape's row array.
+    private static void Write(Utf8JsonWriter json, QueryValue value)
     {
         switch (value.Kind)
         {
             case QueryValueKind.Int:
-                if (key is { } intKey)
-                    json.WriteNumber(intKey, value.AsInt);
-                else
-                    json.WriteNumberValue(value.AsInt);
+                json.WriteNumberValue(value.AsInt);
                 break;
             case QueryValueKind.Float when double.IsFinite(value.AsFloat):
-                if (key is { } floatKey)
-                    json.WriteNumber(floatKey, value.AsFloat);
-                else
-                    json.WriteNumberValue(value.AsFloat);
+                json.WriteNumberValue(value.AsFloat);
                 break;
             case QueryValueKind.String:
-                if (key is { } stringKey)
-                    json.WriteString(stringKey, value.AsString);
-                else
-                    json.WriteStringValue(value.AsString);
+                json.WriteStringValue(value.AsString);
                 break;
             case QueryValueKind.Bool:
-                if (key is { } boolKey)
-                    json.WriteBoolean(boolKey, value.AsBool);
-                else
-                    json.WriteBooleanValue(value.AsBool);
+                json.WriteBooleanValue(value.AsBool);
                 break;
             case QueryValueKind.Time:
-                if (key is { } timeKey)
-                    json.WriteNumber(timeKey, value.AsTime.ToUnixTimeMilliseconds());
-                else
-                    json.WriteNumberValue(value.AsTime.ToUnixTimeMilliseconds());
+                json.WriteNumberValue(value.AsTime.ToUnixTimeMilliseconds());
                 break;
             case QueryValueKind.StringList:
-                StartArray(json, key);
+                json.WriteStartArray();
                 foreach (var item in value.AsStringList)
                     json.WriteStringValue(item);
                 json.WriteEndArray();
                 break;
             case QueryValueKind.IntList:
-                StartArray(json, key);
+                json.WriteStartArray();
                 foreach (var item in value.AsIntList)
                     json.WriteNumberValue(item);
                 json.WriteEndArray();
                 break;
             default:
-                if (key is { } nullKey)
-                    json.WriteNull(nullKey);
-                else
-                    json.WriteNullValue();
+                json.WriteNullValue();
                 break;
         }
-    }
-
-    private static void StartArray(Utf8JsonWriter json, JsonEncodedText? key)
-    {
-        if (key is { } arrayKey)
-            json.WriteStartArray(arrayKey);
-        else
-            json.WriteStartArray();
     }
 }
 

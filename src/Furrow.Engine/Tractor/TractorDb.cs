@@ -121,7 +121,7 @@ internal static class TractorDb
         // A NULL limit that left rows behind says so (Tractor's maxrecords), never cuts silently.
         var pieces = new List<ReadOnlySequence<byte>>
         {
-            new(cut ? Encoding.UTF8.GetBytes($"{{\"rc\":0,\"msg\":\"{MaxRecordsMessage}\",\"rows\":[") : "{\"rc\":0,\"msg\":\"\",\"rows\":["u8.ToArray()),
+            new(cut ? Encoding.UTF8.GetBytes($"{{\"rc\":0,\"msg\":\"{MaxRecordsMessage}\",\"rows\":[") : ColumnTableReply.TractorHead.ToArray()),
         };
         foreach (var page in pages.Where(p => p.RowsEnd > p.RowsStart))
         {
@@ -129,7 +129,7 @@ internal static class TractorDb
                 pieces.Add(new ReadOnlySequence<byte>(","u8.ToArray()));
             pieces.Add(page.Body.Slice(page.RowsStart, page.RowsEnd - page.RowsStart));
         }
-        pieces.Add(new ReadOnlySequence<byte>("]}"u8.ToArray()));
+        pieces.Add(new ReadOnlySequence<byte>(ColumnTableReply.TractorTail.ToArray()));
         return TractorReply.Pieces(pieces, ReleaseAll);
     }
 
