@@ -104,6 +104,45 @@ public abstract class QueryTranslationContractTests
         Assert.Equal(5, rows.Jobs.Count);
     }
 
+    // Long `in` lists are bound as one parameter (QuerySql.OneParameterIn): every column type, the row's own values among
+    // values no row has, under `not` and beside a null, must find what the item-by-item form and the reference find.
+    [Fact]
+    public async Task LongInLists_OfEveryKind_MatchTheSameRowsInTheStoreAsInMemory()
+    {
+        await using var temp = await NewStoreAsync();
+        var store = await FillAsync(temp);
+        var rows = await ReferenceAsync(store);
+        var many = Furrow.Storage.Queries.QuerySql.OneParameterInFrom + 4;
+        string Numbers(int start) => string.Join(' ', Enumerable.Range(start, many));
+        string Words(string prefix) => string.Join(' ', Enumerable.Range(0, many).Select(i => $"{prefix}{i}"));
+        var jobClauses = new[]
+        {
+            $"jid in [2 4 {Numbers(1000)}]", $"not jid in [2 {Numbers(1000)}]", $"priority in [{Numbers(95)} 2.5]",
+            $"priority in [{Numbers(1)}]", $"owner in [ana \"Bob Smith\" {Words("nobody")} janet]", $"not owner in [{Words("x")} chrissy]",
+            $"title in [{Words("t")} \"cars lighting\" \"Ünïcode ✓ title\"]", $"maxactive in [{Numbers(0)}]", $"not maxactive in [{Numbers(1)}]",
+            $"tier in [{Words("tier")} rush]", $"numtasks in [{Numbers(0)}] and not jid in [{Numbers(3)}]",
+            $"state in [{string.Join(' ', Enumerable.Repeat("done error", many))} paused]", $"spooltime in [{Numbers(1)}]", $"crews in [{Words("c")} lighting]",
+        };
+        var failures = new List<string>();
+        foreach (var clause in jobClauses)
+        {
+            Assert.True(TractorQuery.Parse(clause, QueryTable.Jobs, Context).Success, clause);
+            var expected = Expect(rows.Jobs, QueryTable.Jobs, clause, true, r => r.Id);
+            var actual = (await store.QueryJobsAsync(Query(QueryTable.Jobs, clause, true), None)).Select(j => j.Jid.ToString()).ToList();
+            Check(failures, $"jobs {clause}", expected, actual);
+        }
+        foreach (var clause in new[] { $"tid in [1 3 {Numbers(500)}]", $"not tid in [{Numbers(2)}]", $"state in [{string.Join(' ', Enumerable.Repeat("done error", many))} ready]", $"owner in [{Words("o")} bob]" })
+        {
+            var expected = Expect(rows.Tasks, QueryTable.Tasks, clause, true, r => r.Id);
+            var actual = (await store.QueryTasksAsync(Query(QueryTable.Tasks, clause, true), None)).Select(t => $"{t.Task.Jid}/{t.Task.Tid}").ToList();
+            Check(failures, $"tasks {clause}", expected, actual);
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // Not vacuous: some of these lists find rows, and some `not` lists leave rows out.
+        Assert.NotEmpty(Expect(rows.Jobs, QueryTable.Jobs, jobClauses[0], true, r => r.Id));
+        Assert.NotEmpty(Expect(rows.Jobs, QueryTable.Jobs, jobClauses[4], true, r => r.Id));
+    }
+
     [Fact]
     public async Task TaskCommandAndInvocationClauses_MatchTheSameRowsInTheStoreAsInMemory()
     {

@@ -138,6 +138,7 @@ internal sealed class ColumnTableReply : IDisposable
             throw new InvalidOperationException("only a reply in Tractor's shape is handed over");
         var rowsEnd = Written;
         _tractor.Raw(TractorTail);
+        _tractor.Flush();
         var body = await EndAsync(cancellationToken).ConfigureAwait(false);
         _handedOver = true;
         rows.Add(new TractorRows.Page(body, _rowsStart, rowsEnd, Returned, more, Release));
