@@ -42,6 +42,8 @@ internal static class QueryScenario
             ("tasks_of_one_job", "tasks", $"jid={middle}", TaskColumns),
             ("tasks_of_one_job_by_state", "tasks", $"jid={middle} and state=ready", TaskColumns),
             ("tasks_by_owner_and_title", "tasks", "user=user03 and title like 0042", TaskColumns),
+            // The longest list a clause takes (TractorQuery.MaxListItems): what an operation on that many jobs searches with.
+            ("jobs_in_list_20000", "jobs", $"jid in [{string.Join(' ', Enumerable.Range(0, 20_000).Select(i => 2 * i + 1))}]", JobColumns),
         };
         var result = new Dictionary<string, object>
         {
