@@ -123,31 +123,28 @@ internal sealed class TractorRowWriter : IDisposable
                 _pending.Advance(length + 2);
                 break;
             case QueryValueKind.StringList:
-                Raw("["u8);
-                var strings = value.AsStringList;
-                for (var i = 0; i < strings.Count; i++)
-                {
-                    if (i > 0)
-                        Raw(","u8);
-                    Text(strings[i]);
-                }
-                Raw("]"u8);
+                ListOf(value.AsStringList, static (writer, item) => writer.Text(item));
                 break;
             case QueryValueKind.IntList:
-                Raw("["u8);
-                var numbers = value.AsIntList;
-                for (var i = 0; i < numbers.Count; i++)
-                {
-                    if (i > 0)
-                        Raw(","u8);
-                    Number(numbers[i]);
-                }
-                Raw("]"u8);
+                ListOf(value.AsIntList, static (writer, item) => writer.Number(item));
                 break;
             default:
                 Raw("null"u8);
                 break;
         }
+    }
+
+    // A list column's items as a JSON array.
+    private void ListOf<T>(IReadOnlyList<T> items, Action<TractorRowWriter, T> write)
+    {
+        Raw("["u8);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+                Raw(","u8);
+            write(this, items[i]);
+        }
+        Raw("]"u8);
     }
 
     private void Number(long value)
