@@ -42,6 +42,10 @@ using Furrow.Bench;
 //            (by owner, by state, by spool time, by title, one job's tasks) with tq's default columns, over --samples (50),
 //            and a whole tq process's time; the targets are p99 < 100 ms on both stores and tq p50 < 150 ms;
 //            then each search as the native column query and as Tractor's tractorselect over TCP (<name>_tractor_added_ms)
+//   rows [--rows N] [--rounds N]
+//            in process, no engine: a column reply of --rows (10000) job rows of the query bench's 8 columns written in the
+//            native shape (arrays) and in Tractor's (keyed rows, TractorRowWriter), best p50 of --rounds (12) rounds of
+//            30; the engine-side share of the query bench's <name>_tractor_added_ms, measured without its noise
 //   dashboard [--jobs N] [--tasks-per-job N] [--tasks N] [--samples N]
 //            the Dashboard in Debian's Chromium (FURROW_CHROMIUM for another) on --jobs (10000) jobs of --tasks-per-job (100)
 //            tasks and one job of --tasks (10000): the job list's and that job's task tree's first render and a task's state
@@ -102,11 +106,12 @@ try
             store: Text("--store", "sqlite")),
         "dashboard" => await DashboardScenario.RunAsync(jobs: Arg("--jobs", 10_000), tasksPerJob: Arg("--tasks-per-job", 100),
             bigJobTasks: Arg("--tasks", 10_000), samples: Arg("--samples", 10)),
+        "rows" => await RowsScenario.RunAsync(rows: Arg("--rows", 10_000), rounds: Arg("--rounds", 12)),
         "clients" => await ClientScenario.RunAsync(samples: Arg("--samples", 50)),
         "auth" => await AuthScenario.RunAsync(samples: Arg("--samples", 5000)),
         "bigspools" => await BigSpoolScenario.RunAsync(spools: Arg("--spools", 6), mb: Arg("--mb", 50),
             budgetMb: args.Contains("--budget-mb") ? Arg("--budget-mb", 128) : null),
-        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, dashboard, clients, auth, bigspools or real (blade)"),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}': expected dispatch, deps, logs, restart, backup, spool, idle, scale, query, rows, dashboard, clients, auth, bigspools or real (blade)"),
     };
 }
 catch (ArgumentException usage)
