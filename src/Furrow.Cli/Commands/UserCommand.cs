@@ -7,7 +7,7 @@ namespace Furrow.Cli.Commands;
 
 /// <summary>
 /// `furrow user add|passwd|remove|list`: the engine's own accounts in the site's users.config (0600, PBKDF2 hashes).
-/// A running engine sees changes within a second; removing an account or changing its password ends its logins.
+/// A running engine's next login sees a change; removing an account or changing its password ends its logins within a second.
 /// </summary>
 internal static class UserCommand
 {

@@ -71,7 +71,7 @@ public sealed class UserAccounts
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while the validator ran.</exception>
     public async Task<ValidatorAnswer> CheckLoginAsync(string user, string password, CancellationToken cancellationToken)
     {
-        var current = Current();
+        var current = Current(fresh: true);
         if (current.Users.Users.ContainsKey(user) || current.Validator is not { } validator)
             return new ValidatorAnswer(CheckPassword(user, password), null);
         if (password.Length == 0 || password.AsSpan().IndexOfAny('\n', '\r', '\0') >= 0)
@@ -82,7 +82,7 @@ public sealed class UserAccounts
     /// <summary>True when <paramref name="user"/> has a users.config account and <paramref name="password"/> is its password.</summary>
     public bool CheckPassword(string user, string password)
     {
-        if (!Current().Users.Users.TryGetValue(user, out var account))
+        if (!Current(fresh: true).Users.Users.TryGetValue(user, out var account))
         {
             Hasher.VerifyHashedPassword("", DecoyHash, password);
             return false;
@@ -137,12 +137,14 @@ public sealed class UserAccounts
         }
     }
 
-    private Snapshot Current()
+    // The files as last read, their times checked at most once a second; with fresh, checked now. A login checks them
+    // now (two stats beside a PBKDF2 hash), so `furrow user add` or `passwd` and a login right after it agree.
+    private Snapshot Current(bool fresh = false)
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
         {
-            if (now - _checkedAtMs < 1000)
+            if (!fresh && now - _checkedAtMs < 1000)
                 return _current;
             _checkedAtMs = now;
             if (Stamp(AccessFiles.UsersFile) == _current.UsersStamp && Stamp(AccessFiles.CrewsFile) == _current.CrewsStamp)

@@ -120,7 +120,7 @@ public sealed class TestSite : IAsyncDisposable
 
     /// <summary>
     /// Gives <paramref name="user"/> an account in users.config with a new random password (returned), and puts it in
-    /// crews.config's Administrators when <paramref name="administrator"/>. A running engine sees it within a second.
+    /// crews.config's Administrators when <paramref name="administrator"/>. A running engine's next login sees it.
     /// </summary>
     public string AddAccount(string user, bool administrator = false)
     {
