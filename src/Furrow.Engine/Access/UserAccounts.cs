@@ -73,16 +73,19 @@ public sealed class UserAccounts
     {
         var current = Current(fresh: true);
         if (current.Users.Users.ContainsKey(user) || current.Validator is not { } validator)
-            return new ValidatorAnswer(CheckPassword(user, password), null);
+            return new ValidatorAnswer(CheckPassword(current, user, password), null);
         if (password.Length == 0 || password.AsSpan().IndexOfAny('\n', '\r', '\0') >= 0)
             return new ValidatorAnswer(false, null);
         return await _validator.CheckAsync(validator, _configDirectory, user, password, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>True when <paramref name="user"/> has a users.config account and <paramref name="password"/> is its password.</summary>
-    public bool CheckPassword(string user, string password)
+    public bool CheckPassword(string user, string password) => CheckPassword(Current(fresh: true), user, password);
+
+    // Against one reading of the files: a login is judged by the reading it started with, and reads them once.
+    private static bool CheckPassword(Snapshot current, string user, string password)
     {
-        if (!Current(fresh: true).Users.Users.TryGetValue(user, out var account))
+        if (!current.Users.Users.TryGetValue(user, out var account))
         {
             Hasher.VerifyHashedPassword("", DecoyHash, password);
             return false;

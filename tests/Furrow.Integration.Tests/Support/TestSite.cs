@@ -165,7 +165,7 @@ public sealed class TestSite : IAsyncDisposable
         if (_adminToken is null)
         {
             var password = AddAccount("test-admin", administrator: true);
-            // The engine reads changed account files at most once a second.
+            // A login sees the new account at once; the loop only rides out a refusal such as the login rate limit's.
             _adminToken = await Eventually.WaitForAsync(async () =>
             {
                 try
