@@ -308,6 +308,58 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task TheHeader_KeepsOneHeightWhateverItsChangingTextSays_SoThePageBelowNeverMoves()
+    {
+        await using var site = new TestSite();
+        // A long account name, shown with its role: the header's widest steady text.
+        const string User = "nightshift-lighting-wrangler";
+        var password = site.AddAccount(User);
+        await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "crews.config"), $$"""{ "Crews": { "ReadOnlyLogins": ["{{User}}"] } }""");
+        await site.StartEngineAsync();
+        await site.SpoolAsync("Job -title {steady} -subtasks { Task {t} -cmds { RemoteCmd {{echo} {x}} } }", "ana");
+        await using var browser = await DashboardBrowser.OpenAsync(site.Engine);
+        var page = browser.Page;
+        await browser.SignInAsync(User, password);
+        await Assertions.Expect(page.Locator("#summary")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#live")).ToHaveTextAsync("live");
+
+        // What the header says changes while the page is open (the live indicator's states, the summary's counts); none
+        // of it may wrap the header onto another line and push the page down, at any common window width.
+        const string MainTop = "() => document.getElementById('main').getBoundingClientRect().top";
+        foreach (var width in new[] { 1920, 1440, 1280, 1024, 800, 600 })
+        {
+            await page.SetViewportSizeAsync(width, 900);
+            var top = await page.EvaluateAsync<double>(MainTop);
+            if (width > 900)
+            {
+                // A window this wide has the whole header on one line: every part of it centred on the same height.
+                var centres = await page.EvaluateAsync<double[]>("""
+                    () => [...document.querySelector('header.top').children].map(c => { const r = c.getBoundingClientRect(); return r.top + r.height / 2; })
+                    """);
+                Assert.True(centres.Max() - centres.Min() < 2, $"at {width} px the header has more than one line: centres at {string.Join(", ", centres)}");
+            }
+            foreach (var live in new[] { "connecting", "reconnecting", "live" })
+            {
+                await page.EvaluateAsync("text => { document.getElementById('live').textContent = text; }", live);
+                Assert.True(top == await page.EvaluateAsync<double>(MainTop), $"at {width} px the page moved when the header said {live}");
+            }
+            await page.EvaluateAsync("""
+                () => document.querySelectorAll('#summary .chip').forEach(chip => {
+                    chip.lastChild.textContent = chip.lastChild.textContent.replace(/^\d[\d,]*/, '1,234,567'); })
+                """);
+            Assert.True(top == await page.EvaluateAsync<double>(MainTop), $"at {width} px the page moved when the summary's counts grew");
+            // The user's name is always there to read, whole in its tooltip where the line cuts it.
+            await Assertions.Expect(page.Locator("#user")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#user")).ToHaveAttributeAsync("title", $"{User} (read-only)");
+            await Assertions.Expect(page.Locator("#signout")).ToBeInViewportAsync();
+            if (width is 1280 or 600)
+                await browser.ScreenshotAsync($"header-{width}");
+        }
+        await page.SetViewportSizeAsync(1440, 900);
+        browser.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task TheJobList_FiltersWithTqClauses_NamesABadToken_AndIsDrivenByKeyboard()
     {
         await using var site = new TestSite();

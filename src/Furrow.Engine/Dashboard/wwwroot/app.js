@@ -1213,7 +1213,9 @@ async function start(target) {
     render();
     return;
   }
-  document.getElementById('user').textContent = auth.user ? `${auth.user}${auth.administrator ? ' (admin)' : auth.readOnly ? ' (read-only)' : ''}` : 'anonymous';
+  const who = document.getElementById('user');
+  who.textContent = auth.user ? `${auth.user}${auth.administrator ? ' (admin)' : auth.readOnly ? ' (read-only)' : ''}` : 'anonymous';
+  who.title = who.textContent;   // whole here when the header's line cuts a long name
   document.getElementById('signout').hidden = !auth.user;
   if (target) history.replaceState(null, '', target);
   else if (location.pathname === '/signin') history.replaceState(null, '', '/');
