@@ -3,22 +3,50 @@ using Furrow.Storage;
 
 namespace Furrow.Engine.Farm;
 
+/// <summary>The task verbs <see cref="LiveFarm.OnTasks"/> runs on several tasks of a job at once.</summary>
+internal enum TaskVerb
+{
+    Retry,
+    Skip,
+    Resume,
+    Kill,
+}
+
 internal sealed partial class LiveFarm
 {
-    /// <summary>Reruns a task from its first command; a running command is stopped on its blade first. Null when done, else why not.</summary>
-    public string? Retry(long jid, int tid, ChangeSet changes)
+    /// <summary>
+    /// Runs one task verb on several tasks of one job as one step: under one hold of the farm and in one change set, so
+    /// nothing moves between the first task and the last. Done one request per task, `tq retry jid=J` (every task of
+    /// the job) let a blade finish the first retried task before the rest were retried: the job's postscript task then
+    /// started its done run, and retrying it next ran its commands twice. Returns one reason per tid, in their order:
+    /// null where done, else why not (<see cref="Retry"/>, <see cref="Skip"/>, <see cref="Resume"/>, <see cref="Kill"/>).
+    /// With <paramref name="onlyIn"/>, a task no longer in that state (`tq retryallerrs` chose it as in error) is left.
+    /// </summary>
+    public string?[] OnTasks(long jid, IReadOnlyList<int> tids, TaskVerb verb, string user, ChangeSet changes, TaskState? onlyIn = null)
     {
         lock (_gate)
         {
             try
             {
-                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
-                    return $"J{jid} has no task T{tid}";
-                var task = job.Tasks[tid];
-                if (task.State == TaskState.Blocked)
-                    return $"J{jid} T{tid} is blocked: {job.Graph.WhyBlocked(tid, job.IsDone)}";
-                Rewind(job, task, 0, InvocationState.Retried, changes, countRetry: false);
-                return null;
+                var problems = new string?[tids.Count];
+                for (var i = 0; i < tids.Count; i++)
+                {
+                    if (onlyIn is { } wanted && (!_jobs.TryGetValue(jid, out var job) || tids[i] < 1 || tids[i] >= job.Tasks.Length
+                        || job.Tasks[tids[i]].State != wanted))
+                    {
+                        problems[i] = $"J{jid} T{tids[i]} is no longer {wanted.ToString().ToLowerInvariant()}";
+                        continue;
+                    }
+                    problems[i] = verb switch
+                    {
+                        TaskVerb.Retry => Retry(jid, tids[i], changes),
+                        TaskVerb.Skip => Skip(jid, tids[i], changes),
+                        TaskVerb.Resume => Resume(jid, tids[i], changes),
+                        TaskVerb.Kill => Kill(jid, tids[i], user, changes),
+                        _ => throw new ArgumentOutOfRangeException(nameof(verb), verb, "not a task verb"),
+                    };
+                }
+                return problems;
             }
             finally
             {
@@ -27,34 +55,36 @@ internal sealed partial class LiveFarm
         }
     }
 
-    /// <summary>Marks a task done without running (the rest of) it, so what waits on it may go on.</summary>
-    public string? Skip(long jid, int tid, ChangeSet changes)
+    /// <summary>Reruns a task from its first command; a running command is stopped on its blade first. Null when done, else why not.</summary>
+    private string? Retry(long jid, int tid, ChangeSet changes)
     {
-        lock (_gate)
-        {
-            try
-            {
-                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
-                    return $"J{jid} T{tid} is not waiting or running";
-                var task = job.Tasks[tid];
-                if (task.State == TaskState.Done)
-                    return $"J{jid} T{tid} is already done";
-                // What ran to its end stays done: skipped are the command running or failed now and those after it, and
-                // postscript commands passed over for this run (still blocked).
-                var from = task.RunningIid is not null || task.State == TaskState.Error ? Math.Max(0, task.NextCommand - 1) : task.NextCommand;
-                if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
-                    Abandon(running, InvocationState.Skipped, changes);
-                for (var i = 0; i < task.Commands.Count; i++)
-                    changes.Add(new SetCommandState(jid, task.Commands[i].Cid, CommandState.Skipped, OnlyFrom: i < from ? CommandState.Blocked : null));
-                task.NextCommand = task.Commands.Count;
-                CompleteTask(job, task, changes);
-                return null;
-            }
-            finally
-            {
-                Seal(changes);
-            }
-        }
+        if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+            return $"J{jid} has no task T{tid}";
+        var task = job.Tasks[tid];
+        if (task.State == TaskState.Blocked)
+            return $"J{jid} T{tid} is blocked: {job.Graph.WhyBlocked(tid, job.IsDone)}";
+        Rewind(job, task, 0, InvocationState.Retried, changes, countRetry: false);
+        return null;
+    }
+
+    /// <summary>Marks a task done without running (the rest of) it, so what waits on it may go on.</summary>
+    private string? Skip(long jid, int tid, ChangeSet changes)
+    {
+        if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+            return $"J{jid} T{tid} is not waiting or running";
+        var task = job.Tasks[tid];
+        if (task.State == TaskState.Done)
+            return $"J{jid} T{tid} is already done";
+        // What ran to its end stays done: skipped are the command running or failed now and those after it, and
+        // postscript commands passed over for this run (still blocked).
+        var from = task.RunningIid is not null || task.State == TaskState.Error ? Math.Max(0, task.NextCommand - 1) : task.NextCommand;
+        if (task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var running))
+            Abandon(running, InvocationState.Skipped, changes);
+        for (var i = 0; i < task.Commands.Count; i++)
+            changes.Add(new SetCommandState(jid, task.Commands[i].Cid, CommandState.Skipped, OnlyFrom: i < from ? CommandState.Blocked : null));
+        task.NextCommand = task.Commands.Count;
+        CompleteTask(job, task, changes);
+        return null;
     }
 
     /// <summary>
@@ -95,21 +125,11 @@ internal sealed partial class LiveFarm
     /// <see cref="Interrupt"/>, the job is not paused, so its other tasks go on. Null when done, else why not: the job is not
     /// in the queue, it has no such task, or the task has no command running.
     /// </summary>
-    public string? Kill(long jid, int tid, string user, ChangeSet changes)
+    private string? Kill(long jid, int tid, string user, ChangeSet changes)
     {
-        lock (_gate)
-        {
-            try
-            {
-                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
-                    return $"J{jid} T{tid} has no running command (no such task in the queue)";
-                return Kill(job, job.Tasks[tid], $"killed by {user}", changes) ? null : $"J{jid} T{tid} has no running command";
-            }
-            finally
-            {
-                Seal(changes);
-            }
-        }
+        if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+            return $"J{jid} T{tid} has no running command (no such task in the queue)";
+        return Kill(job, job.Tasks[tid], $"killed by {user}", changes) ? null : $"J{jid} T{tid} has no running command";
     }
 
     // Stops a task's running command, if it has one, and puts the task in error; the log says who stopped it.
@@ -181,29 +201,19 @@ internal sealed partial class LiveFarm
     /// resume`): the commands before it that succeeded are not run again, and the resumed command sees <c>%r</c> as 1.
     /// Null when done, else why not.
     /// </summary>
-    public string? Resume(long jid, int tid, ChangeSet changes)
+    private string? Resume(long jid, int tid, ChangeSet changes)
     {
-        lock (_gate)
-        {
-            try
-            {
-                if (!_jobs.TryGetValue(jid, out var job))
-                    return $"J{jid} T{tid} is not in error: its job is not in the queue (done or deleted); tq retry reruns a task of a finished job";
-                if (tid < 1 || tid >= job.Tasks.Length)
-                    return $"J{jid} has no task T{tid}";
-                var task = job.Tasks[tid];
-                if (task.State != TaskState.Error)
-                    return $"J{jid} T{tid} is {task.State.ToString().ToLowerInvariant()}, not in error: only a task in error resumes (tq retry reruns any)";
-                var from = Math.Max(0, task.NextCommand - 1);
-                Rewind(job, task, from, InvocationState.Retried, changes, countRetry: false);
-                task.ResumeCommand = from;
-                return null;
-            }
-            finally
-            {
-                Seal(changes);
-            }
-        }
+        if (!_jobs.TryGetValue(jid, out var job))
+            return $"J{jid} T{tid} is not in error: its job is not in the queue (done or deleted); tq retry reruns a task of a finished job";
+        if (tid < 1 || tid >= job.Tasks.Length)
+            return $"J{jid} has no task T{tid}";
+        var task = job.Tasks[tid];
+        if (task.State != TaskState.Error)
+            return $"J{jid} T{tid} is {task.State.ToString().ToLowerInvariant()}, not in error: only a task in error resumes (tq retry reruns any)";
+        var from = Math.Max(0, task.NextCommand - 1);
+        Rewind(job, task, from, InvocationState.Retried, changes, countRetry: false);
+        task.ResumeCommand = from;
+        return null;
     }
 
     /// <summary>Pauses or unpauses a job: a paused job gets no new blades; what runs goes on.</summary>

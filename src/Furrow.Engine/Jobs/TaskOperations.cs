@@ -32,9 +32,29 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         var lockOf = new Dictionary<long, string?>();
         var policyOf = new Dictionary<long, string?>();
         var commandsOf = new Dictionary<long, ILookup<int, int>>();
+        // A task verb's targets in one job are acted on as one step (LiveFarm.OnTasks): gathered, then done together.
+        var verb = TaskVerbOf(operation);
+        var batch = new List<OperationTarget>();
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0)
+                return;
+            var problems = await OnTasksAsync(batch[0].Jid, [.. batch.Select(t => t.Tid)], verb!.Value, user, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (problems[i] is { } problem)
+                    refused.Add(problem);
+                else
+                    done.Add(batch[i].Name);
+            }
+            batch.Clear();
+        }
+
         foreach (var target in targets)
         {
             var (jid, tid, cid, name) = (target.Jid, target.Tid, target.Cid, target.Name);
+            if (batch.Count > 0 && batch[0].Jid != jid)
+                await FlushAsync().ConfigureAwait(false);
             if (!lockOf.TryGetValue(jid, out var holder))
             {
                 var row = await JobRowAsync(jid, cancellationToken).ConfigureAwait(false);
@@ -45,6 +65,11 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             {
                 refused.Add(refusal);
                 forbidden++;
+                continue;
+            }
+            if (verb is not null)
+            {
+                batch.Add(target);
                 continue;
             }
             string? problem;
@@ -76,19 +101,25 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
             else
                 refused.Add(problem);
         }
+        await FlushAsync().ConfigureAwait(false);
         return new OperationOutcome(done, refused) { Forbidden = forbidden };
     }
+
+    private static TaskVerb? TaskVerbOf(string operation) => operation switch
+    {
+        "retry" => TaskVerb.Retry,
+        "skip" => TaskVerb.Skip,
+        "resume" => TaskVerb.Resume,
+        "kill" => TaskVerb.Kill,
+        _ => null,
+    };
 
     private async Task<string?> OperateAsync(OperationRequest request, OperationTarget target, CancellationToken cancellationToken)
     {
         var (jid, tid, cid) = (target.Jid, target.Tid, target.Cid);
         return request.Operation switch
         {
-            "retry" => await RetryAsync(jid, tid, cancellationToken).ConfigureAwait(false),
-            "skip" => await SkipAsync(jid, tid, cancellationToken).ConfigureAwait(false),
-            "resume" => await ResumeAsync(jid, tid, cancellationToken).ConfigureAwait(false),
             "interrupt" => await InterruptAsync(jid, request.User, cancellationToken).ConfigureAwait(false),
-            "kill" => await KillAsync(jid, tid, request.User, cancellationToken).ConfigureAwait(false),
             "restart" => await RestartAsync(jid, cancellationToken).ConfigureAwait(false),
             "pause" => await SetPausedAsync(jid, true, cancellationToken).ConfigureAwait(false),
             "unpause" => await SetPausedAsync(jid, false, cancellationToken).ConfigureAwait(false),
@@ -106,33 +137,19 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         };
     }
 
-    /// <summary>Reruns a task from its first command; a running command is stopped on its blade first.</summary>
-    public async Task<string?> RetryAsync(long jid, int tid, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a task verb (retry, skip, resume, kill) on some of one job's tasks as one step (<see cref="LiveFarm.OnTasks"/>);
+    /// a retry first brings a finished job back into the queue. One reason per tid, in their order: null where done.
+    /// </summary>
+    public async Task<string?[]> OnTasksAsync(long jid, IReadOnlyList<int> tids, TaskVerb verb, string user, CancellationToken cancellationToken,
+        Core.Jobs.TaskState? onlyIn = null)
     {
-        if (!await EnsureLiveAsync(jid, cancellationToken).ConfigureAwait(false))
-            return $"job {jid} is not in the queue";
+        if (verb == TaskVerb.Retry && !await EnsureLiveAsync(jid, cancellationToken).ConfigureAwait(false))
+            return [.. tids.Select(_ => (string?)$"job {jid} is not in the queue")];
         var changes = new ChangeSet();
-        var problem = farm.Retry(jid, tid, changes);
+        var problems = farm.OnTasks(jid, tids, verb, user, changes, onlyIn);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
-        return problem;
-    }
-
-    /// <summary>Marks a task done without running (the rest of) it, so what waits on it may go on.</summary>
-    public async Task<string?> SkipAsync(long jid, int tid, CancellationToken cancellationToken)
-    {
-        var changes = new ChangeSet();
-        var problem = farm.Skip(jid, tid, changes);
-        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
-        return problem;
-    }
-
-    /// <summary>Runs a task in error again from the command that failed or was stopped (`tq resume`).</summary>
-    public async Task<string?> ResumeAsync(long jid, int tid, CancellationToken cancellationToken)
-    {
-        var changes = new ChangeSet();
-        var problem = farm.Resume(jid, tid, changes);
-        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
-        return problem;
+        return problems;
     }
 
     /// <summary>Pauses a job and stops its running commands; their tasks go to error (`tq interrupt`).</summary>
@@ -140,15 +157,6 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
     {
         var changes = new ChangeSet();
         var problem = farm.Interrupt(jid, user, changes);
-        await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
-        return problem;
-    }
-
-    /// <summary>Kills one task's running command; the task goes to error and the job goes on (Tractor's jinterrupt with a tid).</summary>
-    public async Task<string?> KillAsync(long jid, int tid, string user, CancellationToken cancellationToken)
-    {
-        var changes = new ChangeSet();
-        var problem = farm.Kill(jid, tid, user, changes);
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         return problem;
     }
@@ -208,14 +216,9 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         var errors = farm.TasksIn(jid, Core.Jobs.TaskState.Error);
         if (errors.Count == 0)
             return $"J{jid} has no task in error";
-        // Each task is tried: one that changed state meanwhile (a retry of its own, a skip) does not hold back the rest.
-        var problems = new List<string>();
-        foreach (var tid in errors)
-        {
-            if ((skip ? await SkipAsync(jid, tid, cancellationToken).ConfigureAwait(false) : await RetryAsync(jid, tid, cancellationToken).ConfigureAwait(false))
-                is { } problem)
-                problems.Add(problem);
-        }
+        // All of them in one step; one that left error meanwhile (a retry or skip of its own) is passed over, not rerun.
+        var problems = (await OnTasksAsync(jid, errors, skip ? TaskVerb.Skip : TaskVerb.Retry, "", cancellationToken, Core.Jobs.TaskState.Error)
+            .ConfigureAwait(false)).OfType<string>().ToList();
         return problems.Count == errors.Count ? string.Join("; ", problems) : null;
     }
 
