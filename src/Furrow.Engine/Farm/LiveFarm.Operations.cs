@@ -31,8 +31,7 @@ internal sealed partial class LiveFarm
                 var problems = new string?[tids.Count];
                 for (var i = 0; i < tids.Count; i++)
                 {
-                    if (onlyIn is { } wanted && (!_jobs.TryGetValue(jid, out var job) || tids[i] < 1 || tids[i] >= job.Tasks.Length
-                        || job.Tasks[tids[i]].State != wanted))
+                    if (onlyIn is { } wanted && (!TryGetTask(jid, tids[i], out _, out var chosen) || chosen.State != wanted))
                     {
                         problems[i] = $"J{jid} T{tids[i]} is no longer {wanted.ToString().ToLowerInvariant()}";
                         continue;
@@ -58,9 +57,8 @@ internal sealed partial class LiveFarm
     /// <summary>Reruns a task from its first command; a running command is stopped on its blade first. Null when done, else why not.</summary>
     private string? Retry(long jid, int tid, ChangeSet changes)
     {
-        if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+        if (!TryGetTask(jid, tid, out var job, out var task))
             return $"J{jid} has no task T{tid}";
-        var task = job.Tasks[tid];
         if (task.State == TaskState.Blocked)
             return $"J{jid} T{tid} is blocked: {job.Graph.WhyBlocked(tid, job.IsDone)}";
         Rewind(job, task, 0, InvocationState.Retried, changes, countRetry: false);
@@ -70,9 +68,8 @@ internal sealed partial class LiveFarm
     /// <summary>Marks a task done without running (the rest of) it, so what waits on it may go on.</summary>
     private string? Skip(long jid, int tid, ChangeSet changes)
     {
-        if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+        if (!TryGetTask(jid, tid, out var job, out var task))
             return $"J{jid} T{tid} is not waiting or running";
-        var task = job.Tasks[tid];
         if (task.State == TaskState.Done)
             return $"J{jid} T{tid} is already done";
         // What ran to its end stays done: skipped are the command running or failed now and those after it, and
@@ -127,9 +124,9 @@ internal sealed partial class LiveFarm
     /// </summary>
     private string? Kill(long jid, int tid, string user, ChangeSet changes)
     {
-        if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+        if (!TryGetTask(jid, tid, out var job, out var task))
             return $"J{jid} T{tid} has no running command (no such task in the queue)";
-        return Kill(job, job.Tasks[tid], $"killed by {user}", changes) ? null : $"J{jid} T{tid} has no running command";
+        return Kill(job, task, $"killed by {user}", changes) ? null : $"J{jid} T{tid} has no running command";
     }
 
     // Stops a task's running command, if it has one, and puts the task in error; the log says who stopped it.

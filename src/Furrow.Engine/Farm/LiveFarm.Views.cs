@@ -63,11 +63,11 @@ internal sealed partial class LiveFarm
             var now = Now;
             foreach (var (jid, tid) in tasks)
             {
-                if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+                if (!TryGetTask(jid, tid, out var job, out var task))
                     continue;
                 if (!jobReasons.TryGetValue(jid, out var jobWhy))
                     jobReasons[jid] = jobWhy = DispatchRules.JobReason(job.Situation(_options.BlocklistFailures), now)?.Text;
-                views[(jid, tid)] = ViewOf(job, job.Tasks[tid], jobWhy);
+                views[(jid, tid)] = ViewOf(job, task, jobWhy);
             }
         }
         return views;
@@ -146,9 +146,8 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(jid, out var job) || tid < 1 || tid >= job.Tasks.Length)
+            if (!TryGetTask(jid, tid, out var job, out var task))
                 return null;
-            var task = job.Tasks[tid];
             var now = Now;
             var reasons = new List<WaitReason>();
             string? runningOn = task.RunningIid is { } iid && _invocations.TryGetValue(iid, out var invocation) ? invocation.Blade : null;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Furrow.Core.Jobs;
 using Furrow.Core.Scheduling;
 using Furrow.Engine.Dispatch;
@@ -191,6 +192,13 @@ internal sealed partial class LiveFarm
     }
 
     // ---- the state machine; callers hold _gate ----
+
+    // The task jid/tid names, when its job is in memory and has it (tids count from 1; slot 0 holds no task of the job).
+    private bool TryGetTask(long jid, int tid, [NotNullWhen(true)] out LiveJob? job, [NotNullWhen(true)] out LiveTask? task)
+    {
+        task = _jobs.TryGetValue(jid, out job) && tid >= 1 && tid < job.Tasks.Length ? job.Tasks[tid] : null;
+        return task is not null;
+    }
 
     private void Requeue(LiveJob job) => _ready.Refresh(job, Now, DispatchPolicy.QueueKey(job.Record, job.TierRank));
 
