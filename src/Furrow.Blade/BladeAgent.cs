@@ -225,6 +225,7 @@ public sealed class BladeAgent
                     if (!_tookOver && _leftBehind is { } left)
                     {
                         TakeOver(left, _keeperLeft, [.. welcome.Kept ?? []]);
+                        _runner.EndTakeOver();
                         _tookOver = true;
                     }
                     _leftBehind = new JournalContents([], []);

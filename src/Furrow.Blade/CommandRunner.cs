@@ -38,6 +38,11 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     public static readonly TimeSpan OutputPollMax = TimeSpan.FromMilliseconds(250);
 
     private readonly ConcurrentDictionary<long, Running> _running = new();
+    // Exits the keeper tells of before this blade process has taken over what an earlier one left (it does so at its first
+    // registration, which lasts as long as the engine is away): kept for Adopt, not acknowledged, so the keeper's word is
+    // the only copy of an exit code for no longer than that. Null once the take-over is done.
+    private Dictionary<long, KeeperMessage>? _heldExits = [];
+    private readonly Lock _heldExitsGate = new();
     private readonly ProcessTreeMeter _meter = new();
     private readonly OwnerSwitch? _ownerSwitch = options.RunAs == RunAs.Owner ? new OwnerSwitch(OwnerSwitch.FindSetpriv(), options.Name) : null;
     private readonly SemaphoreSlim _keeperGate = new(1, 1);
@@ -111,11 +116,38 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     {
         var running = new Running(new Assignment(iid, 0, 0, 0, "", [], "adopted", null)) { Pid = pid, Adopted = true, StartedMs = startedMs };
         running.StartTicks = ProcessIdentity.StartTicks(pid);
-        if (exited is not null)
-            running.Exit.TrySetResult(exited);
-        if (!_running.TryAdd(iid, running))
-            return;
+        lock (_heldExitsGate)
+        {
+            // It may have ended since the keeper's state was read: its exit came while no one here followed it.
+            if (exited is null && _heldExits is { } held && held.Remove(iid, out var came))
+                exited = came;
+            if (exited is not null)
+                running.Exit.TrySetResult(exited);
+            if (!_running.TryAdd(iid, running))
+                return;
+        }
+        // The keeper went away before this adoption: the command's exit code cannot come (KeeperLost ended the others).
+        if (exited is null && Volatile.Read(ref _keeper) is null)
+        {
+            Interrupt(running, "the blade's command keeper ended; the command's exit code was lost");
+            running.Exit.TrySetResult(new KeeperMessage(KeeperMessage.ExitedOp, iid, ExitCode: -1));
+        }
         _ = Task.Run(() => RunAsync(running));
+    }
+
+    /// <summary>
+    /// Ends the take-over of what an earlier blade process left (<see cref="Adopt"/> has been called for each command still
+    /// this blade's): from now on an exit of a command no one runs is told to the keeper as not wanted, and so are those
+    /// held meanwhile that were not adopted.
+    /// </summary>
+    public void EndTakeOver()
+    {
+        Dictionary<long, KeeperMessage>? held;
+        lock (_heldExitsGate)
+            (held, _heldExits) = (_heldExits, null);
+        if (held is not null && Volatile.Read(ref _keeper) is { } keeper)
+            foreach (var iid in held.Keys)
+                _ = keeper.AcknowledgeAsync(iid);
     }
 
     /// <summary>Stops an invocation the engine no longer wants (retried, skipped, deleted, or given to another blade).</summary>
@@ -145,12 +177,29 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     }
 
     // A command ended, or one this blade process does not run (an earlier process's, which the engine gave elsewhere):
-    // that exit is not wanted, and the keeper may forget it.
+    // that exit is not wanted, and the keeper may forget it. Until the take-over is done, one no one runs may be a command
+    // about to be adopted, so its exit is held for that.
     private void Exited(KeeperMessage exited)
     {
         if (_running.TryGetValue(exited.Iid, out var running))
+        {
             running.Exit.TrySetResult(exited);
-        else if (Volatile.Read(ref _keeper) is { } keeper)
+            return;
+        }
+        lock (_heldExitsGate)
+        {
+            if (_running.TryGetValue(exited.Iid, out running))
+            {
+                running.Exit.TrySetResult(exited);
+                return;
+            }
+            if (_heldExits is { } held)
+            {
+                held[exited.Iid] = exited;
+                return;
+            }
+        }
+        if (Volatile.Read(ref _keeper) is { } keeper)
             _ = keeper.AcknowledgeAsync(exited.Iid);
     }
 

@@ -31,7 +31,9 @@ public sealed class BladeEnrolmentTests
         await Eventually.WaitUntilAsync(async () => File.Exists(site.LogPath("tester", jid, 1))
                 && (await File.ReadAllTextAsync(site.LogPath("tester", jid, 1))).Contains("started"),
             Wait, () => "the command to start on render01");
-        var running = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
+        // The log is written before the start's row is committed, so the row may still say dispatched for a moment.
+        var running = await Eventually.WaitForAsync(async () => (await site.Client.InvocationsAsync($"jid={jid}")).SingleOrDefault(i => i.Status == "running"),
+            Wait, () => "the engine to record the command's start");
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://{site.Engine}/") };
         var impostor = new BladeRegistration("render01", "impostor-host", 8, "evil", Guid.NewGuid().ToString("N"), 4242);

@@ -243,6 +243,53 @@ public sealed class BladeLifecycleTests
     public async Task KillHard_TheCommandEndsWhileNoBladeRuns_TheRestartedBladeReportsItsExitCode()
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var (work, jid, pid) = await KillTheBladeOfAFailingCommandAsync(site);
+
+        // It runs two seconds at least, then ends well before a blade process is back.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(pid)), Patience, () => "the command to end with no blade running");
+        var endedBy = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await site.StartBladeAsync("phoenix", slots: 1);
+        await site.WaitForJobAsync(jid, j => j.NumError == 1, Patience, "the task in error, with the command's own exit code");
+        var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
+        Assert.Equal(("error", 3), (run.Status, run.ExitCode));
+        Assert.Contains("failing on my own", await site.Client.TaskLogAsync(jid, 1));
+        // Its record is the command's, not the delivery's: it stopped when it ended, and ran for as long as it ran.
+        Assert.True(run.StopTime <= endedBy + 1000, $"stop time {run.StopTime}, the command ended by {endedBy}");
+        Assert.True(run.ElapsedReal >= 2, $"elapsed {run.ElapsedReal} s");
+    }
+
+    [Fact]
+    public async Task KillHard_ThenTheCommandEndsWhileTheRestartedBladeWaitsForTheEngine_ItsExitCodeIsReportedOnceTheEngineIsBack()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var (work, jid, pid) = await KillTheBladeOfAFailingCommandAsync(site);
+        await site.EngineProcess!.TerminateAsync();
+
+        // The new blade process reads what its keeper still runs, then waits to register: the command ends meanwhile, and
+        // the keeper tells the blade of that exit before the blade knows whether the command is still its own to adopt.
+        var reborn = site.StartBladeProcess("phoenix", 1, null);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(reborn.Output.Contains("unreachable", StringComparison.Ordinal)), Patience,
+            () => $"the restarted blade to find the engine away: {reborn.Output}");
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(pid)), Patience, () => "the command to end while the engine is away");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(reborn.HasExited, reborn.Output);
+
+        await site.StartEngineAsync();
+        await site.WaitForJobAsync(jid, j => j.NumError == 1, Patience, "the task in error, with the command's own exit code");
+        var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
+        Assert.Equal(("error", 3, "phoenix"), (run.Status, run.ExitCode, run.Blade));
+        Assert.Contains("failing on my own", await site.Client.TaskLogAsync(jid, 1));
+        Assert.Single(File.ReadAllLines(Path.Combine(work, "runs")));
+    }
+
+    // An engine and blade phoenix running one command that waits for work/release, then prints and exits 3; the blade is
+    // killed (kill -9) once the engine has heard of the start, leaving the command with its keeper.
+    private static async Task<(string Work, long Jid, int Pid)> KillTheBladeOfAFailingCommandAsync(TestSite site)
+    {
         var work = Prepare(site);
         File.WriteAllText(Path.Combine(work, "fails.sh"), """
             d=$1
@@ -264,21 +311,7 @@ public sealed class BladeLifecycleTests
         await WaitForStartReportedAsync(site, jid);
         blade.KillHard();
         await blade.WaitForExitAsync(Patience);
-
-        // It runs two seconds at least, then ends well before a blade process is back.
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        File.WriteAllText(Path.Combine(work, "release"), "");
-        await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(pid)), Patience, () => "the command to end with no blade running");
-        var endedBy = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        await site.StartBladeAsync("phoenix", slots: 1);
-        await site.WaitForJobAsync(jid, j => j.NumError == 1, Patience, "the task in error, with the command's own exit code");
-        var run = Assert.Single(await site.Client.InvocationsAsync($"jid={jid}"));
-        Assert.Equal(("error", 3), (run.Status, run.ExitCode));
-        Assert.Contains("failing on my own", await site.Client.TaskLogAsync(jid, 1));
-        // Its record is the command's, not the delivery's: it stopped when it ended, and ran for as long as it ran.
-        Assert.True(run.StopTime <= endedBy + 1000, $"stop time {run.StopTime}, the command ended by {endedBy}");
-        Assert.True(run.ElapsedReal >= 2, $"elapsed {run.ElapsedReal} s");
+        return (work, jid, pid);
     }
 
     [Fact]

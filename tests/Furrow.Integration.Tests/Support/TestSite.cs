@@ -207,12 +207,18 @@ public sealed class TestSite : IAsyncDisposable
     /// blade gets <c>--run-as blade</c>: the tests spool as users this host has no account for, and run as root in CI.</param>
     public async Task<FurrowProcess> StartBladeAsync(string name, int slots, IDictionary<string, string>? environment, params string[] extraArgs)
     {
-        string[] runAs = extraArgs.Contains("--run-as") || environment?.ContainsKey("FURROW_BLADE_RUN_AS") == true ? [] : ["--run-as", "blade"];
-        var blade = Track(FurrowProcess.Start(environment, ["blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--state-dir", BladeStateDir(name), "--configdir", ConfigDir, .. runAs, .. extraArgs]));
+        var blade = StartBladeProcess(name, slots, environment, extraArgs);
         await Eventually.WaitUntilAsync(async () => (await Client.BladesAsync($"name={name}")).Any(b => b.Status == "up"),
             TimeSpan.FromSeconds(30), () => $"blade {name} to register; its output:\n{blade.Output}");
         return blade;
+    }
+
+    /// <summary>Starts a blade as <see cref="StartBladeAsync(string, int, IDictionary{string, string}?, string[])"/> does, without waiting for it to register (the engine may be down).</summary>
+    public FurrowProcess StartBladeProcess(string name, int slots, IDictionary<string, string>? environment, params string[] extraArgs)
+    {
+        string[] runAs = extraArgs.Contains("--run-as") || environment?.ContainsKey("FURROW_BLADE_RUN_AS") == true ? [] : ["--run-as", "blade"];
+        return Track(FurrowProcess.Start(environment, ["blade", "--engine", Engine, "--name", name, "--slots", slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--state-dir", BladeStateDir(name), "--configdir", ConfigDir, .. runAs, .. extraArgs]));
     }
 
     public async Task<long> SpoolAsync(string script, string user = "tester") =>
