@@ -118,13 +118,14 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         running.StartTicks = ProcessIdentity.StartTicks(pid);
         lock (_heldExitsGate)
         {
+            if (_running.ContainsKey(iid))
+                return;
             // It may have ended since the keeper's state was read: its exit came while no one here followed it.
             if (exited is null && _heldExits is { } held && held.Remove(iid, out var came))
                 exited = came;
             if (exited is not null)
                 running.Exit.TrySetResult(exited);
-            if (!_running.TryAdd(iid, running))
-                return;
+            _running[iid] = running;
         }
         // The keeper went away before this adoption: the command's exit code cannot come (KeeperLost ended the others).
         if (exited is null && Volatile.Read(ref _keeper) is null)
