@@ -57,6 +57,8 @@ internal sealed class BenchEngine : IAsyncDisposable
     /// <param name="siteFiles">Extra config files (name, text) written into the site before the engine starts, e.g. blade.config.</param>
     /// <param name="silenceSecs">BladeSilenceTimeoutSecs: 60 so a loaded bench machine never loses a blade; null leaves the site's
     /// default (15), which also sets how often idle blades check in.</param>
+    /// <param name="engineSettings">More tractor.config members (JSON text, no braces). The per-user request limit is off
+    /// (<c>"UserRequestsPerSecond": 0</c>) unless these set it.</param>
     public static async Task<BenchEngine> StartAsync(string store = "sqlite", IReadOnlyDictionary<string, string>? siteFiles = null,
         int? silenceSecs = 60, string? engineSettings = null, bool tls = false)
     {
@@ -67,7 +69,10 @@ internal sealed class BenchEngine : IAsyncDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var silence = silenceSecs is { } secs ? $", \"BladeSilenceTimeoutSecs\": {secs}" : "";
-        var more = (engineSettings is null ? "" : ", " + engineSettings) + (tls ? ", \"Tls\": \"site-ca\"" : "");
+        // A bench measures the engine, not the per-user request limit, which holds one client to 100 requests a second
+        // (bursts of 500): it is lifted unless the scenario sets it.
+        var limit = engineSettings?.Contains("\"UserRequestsPerSecond\"", StringComparison.Ordinal) == true ? "" : ", \"UserRequestsPerSecond\": 0";
+        var more = (engineSettings is null ? "" : ", " + engineSettings) + limit + (tls ? ", \"Tls\": \"site-ca\"" : "");
         // Every client of this run trusts the site CA the engine makes: the simulated blades and the bench's own clients in
         // this process, and the blade processes it starts, which inherit the variable. One engine per bench run, so the
         // process-wide setting is this engine's.
