@@ -35,7 +35,7 @@ internal static class TractorBlades
         if (error is not null)
             return error;
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Api.TractorRowWriter.Encoder }))
         {
             w.WriteStartObject();
             w.WriteStartArray("blades");

@@ -165,7 +165,7 @@ internal sealed record TractorReply(int Status, byte[] Body, string ContentType 
     public static TractorReply Json(Action<Utf8JsonWriter> write, int status = StatusCodes.Status200OK)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Api.TractorRowWriter.Encoder }))
             write(writer);
         return new TractorReply(status, buffer.ToArray());
     }

@@ -85,7 +85,7 @@ internal static class TractorJobTree
         var now = call.Service<TimeProvider>().GetUtcNow();
         // Each level of tasks is two of JSON (a node and its children): a deep chain of tasks is deeper than the default allows.
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = 2 * (order.Count + 8) }))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = 2 * (order.Count + 8), Encoder = Api.TractorRowWriter.Encoder }))
         {
             w.WriteStartObject();
             w.WriteStartObject("users");
