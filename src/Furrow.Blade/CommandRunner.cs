@@ -47,6 +47,8 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     private readonly OwnerSwitch? _ownerSwitch = options.RunAs == RunAs.Owner ? new OwnerSwitch(OwnerSwitch.FindSetpriv(), options.Name) : null;
     private readonly SemaphoreSlim _keeperGate = new(1, 1);
     private KeeperClient? _keeper;
+    // The keeper this blade process connected to first: the one whose commands it may adopt (its State is what was left).
+    private KeeperClient? _firstKeeper;
     private volatile bool _outputDirectoryMade;
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -77,6 +79,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
             keeper = await KeeperClient.ConnectAsync(directory, options.WorkingDirectory, Exited, cancellationToken);
             _ = keeper.Closed.ContinueWith(_ => KeeperLost(keeper), TaskScheduler.Default);
             Volatile.Write(ref _keeper, keeper);
+            _firstKeeper ??= keeper;
             return keeper;
         }
         finally
@@ -127,8 +130,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
                 running.Exit.TrySetResult(exited);
             _running[iid] = running;
         }
-        // The keeper went away before this adoption: the command's exit code cannot come (KeeperLost ended the others).
-        if (exited is null && Volatile.Read(ref _keeper) is null)
+        // The keeper that runs it went away before this adoption (a new one may run since, which does not know it): its
+        // exit code cannot come, so it is ended and reported as lost, as KeeperLost does for those it finds running.
+        if (exited is null && Volatile.Read(ref _firstKeeper) is not { Closed.IsCompleted: false })
         {
             Interrupt(running, "the blade's command keeper ended; the command's exit code was lost");
             running.Exit.TrySetResult(new KeeperMessage(KeeperMessage.ExitedOp, iid, ExitCode: -1));

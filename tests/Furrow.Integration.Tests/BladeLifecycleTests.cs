@@ -266,13 +266,10 @@ public sealed class BladeLifecycleTests
     {
         await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
         var (work, jid, pid) = await KillTheBladeOfAFailingCommandAsync(site);
-        await site.EngineProcess!.TerminateAsync();
 
         // The new blade process reads what its keeper still runs, then waits to register: the command ends meanwhile, and
         // the keeper tells the blade of that exit before the blade knows whether the command is still its own to adopt.
-        var reborn = site.StartBladeProcess("phoenix", 1, null);
-        await Eventually.WaitUntilAsync(() => Task.FromResult(reborn.Output.Contains("unreachable", StringComparison.Ordinal)), Patience,
-            () => $"the restarted blade to find the engine away: {reborn.Output}");
+        var reborn = await RestartTheBladeWithTheEngineAwayAsync(site);
         File.WriteAllText(Path.Combine(work, "release"), "");
         await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(pid)), Patience, () => "the command to end while the engine is away");
         await Task.Delay(TimeSpan.FromSeconds(1));
@@ -284,6 +281,41 @@ public sealed class BladeLifecycleTests
         Assert.Equal(("error", 3, "phoenix"), (run.Status, run.ExitCode, run.Blade));
         Assert.Contains("failing on my own", await site.Client.TaskLogAsync(jid, 1));
         Assert.Single(File.ReadAllLines(Path.Combine(work, "runs")));
+    }
+
+    [Fact]
+    public async Task KillHard_ThenTheKeeperDiesWhileTheRestartedBladeWaitsForTheEngine_TheCommandIsEnded_AndItsTaskRunsAgain()
+    {
+        await using var site = new TestSite(bladeSilenceTimeoutSecs: 600);
+        var (work, jid, pid) = await KillTheBladeOfAFailingCommandAsync(site);
+        var reborn = await RestartTheBladeWithTheEngineAwayAsync(site);
+
+        // The keeper the new blade process read the command from dies: the command's exit code can no longer come.
+        Assert.Equal(0, Kill(KeeperOf(site.BladeStateDir("phoenix")), 9));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True(IsRunning(pid), "the command outlives its keeper");
+        await site.StartEngineAsync();
+
+        await Eventually.WaitUntilAsync(() => Task.FromResult(IsGone(pid)), Patience, () => $"the blade to end the command whose keeper died: {reborn.Output}");
+        await Eventually.WaitUntilAsync(async () => (await site.Client.InvocationsAsync($"jid={jid}")).Count == 2, Patience,
+            () => $"the task to run again: {reborn.Output}");
+        File.WriteAllText(Path.Combine(work, "release"), "");
+        await site.WaitForJobAsync(jid, j => j.NumError == 1, Patience, "the second run in error with its exit code");
+        var runs = (await site.Client.InvocationsAsync($"jid={jid}")).OrderBy(r => r.Iid).ToList();
+        Assert.Equal([("interrupted", "phoenix"), ("error", "phoenix")], runs.Select(r => (r.Status, r.Blade)));
+        Assert.Equal(3, runs[1].ExitCode);
+        Assert.Contains("the blade's command keeper ended; the command's exit code was lost", await site.Client.TaskLogAsync(jid, 1));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(work, "runs")).Length);
+    }
+
+    // Stops the engine and starts blade phoenix again: it has read what its keeper holds and waits to register.
+    private static async Task<FurrowProcess> RestartTheBladeWithTheEngineAwayAsync(TestSite site)
+    {
+        await site.EngineProcess!.TerminateAsync();
+        var reborn = site.StartBladeProcess("phoenix", 1, null);
+        await Eventually.WaitUntilAsync(() => Task.FromResult(reborn.Output.Contains("unreachable", StringComparison.Ordinal)), Patience,
+            () => $"the restarted blade to find the engine away: {reborn.Output}");
+        return reborn;
     }
 
     // An engine and blade phoenix running one command that waits for work/release, then prints and exits 3; the blade is
