@@ -133,10 +133,7 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         // The keeper that runs it went away before this adoption (a new one may run since, which does not know it): its
         // exit code cannot come, so it is ended and reported as lost, as KeeperLost does for those it finds running.
         if (exited is null && Volatile.Read(ref _firstKeeper) is not { Closed.IsCompleted: false })
-        {
-            Interrupt(running, "the blade's command keeper ended; the command's exit code was lost");
-            running.Exit.TrySetResult(new KeeperMessage(KeeperMessage.ExitedOp, iid, ExitCode: -1));
-        }
+            EndAsLost(running);
         _ = Task.Run(() => RunAsync(running));
     }
 
@@ -186,14 +183,9 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
     // about to be adopted, so its exit is held for that.
     private void Exited(KeeperMessage exited)
     {
-        if (_running.TryGetValue(exited.Iid, out var running))
-        {
-            running.Exit.TrySetResult(exited);
-            return;
-        }
         lock (_heldExitsGate)
         {
-            if (_running.TryGetValue(exited.Iid, out running))
+            if (_running.TryGetValue(exited.Iid, out var running))
             {
                 running.Exit.TrySetResult(exited);
                 return;
@@ -218,9 +210,15 @@ internal sealed class CommandRunner(Outbox outbox, BladeJournal journal, BladeOp
         {
             if (running.Pid is null || running.Exit.Task.IsCompleted)
                 continue;
-            Interrupt(running, "the blade's command keeper ended; the command's exit code was lost");
-            running.Exit.TrySetResult(new KeeperMessage(KeeperMessage.ExitedOp, running.Assignment.Iid, ExitCode: -1));
+            EndAsLost(running);
         }
+    }
+
+    // A command whose keeper is gone: it is ended with its process tree and reported interrupted, its exit code lost.
+    private void EndAsLost(Running running)
+    {
+        Interrupt(running, "the blade's command keeper ended; the command's exit code was lost");
+        running.Exit.TrySetResult(new KeeperMessage(KeeperMessage.ExitedOp, running.Assignment.Iid, ExitCode: -1));
     }
 
     // SIGTERM to every process of the command's tree, then SIGKILL after KillGrace to those same processes that are still

@@ -41,9 +41,10 @@ internal sealed class NativeCalls(EndpointDataSource endpoints)
         using var captured = new MemoryStream();
         try
         {
-            var parameters = query as IReadOnlyCollection<KeyValuePair<string, string?>> ?? [.. query];
-            request.QueryString = QueryString.Create(parameters);
-            context.Features.Set(Parsed(parameters));
+            var parameters = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in query)
+                parameters[key] = parameters.TryGetValue(key, out var before) ? StringValues.Concat(before, value ?? "") : new StringValues(value ?? "");
+            SetQuery(context, parameters);
             request.RouteValues = route ?? [];
             if (body is var (contentType, stream, length))
             {
@@ -78,17 +79,14 @@ internal sealed class NativeCalls(EndpointDataSource endpoints)
     }
 
     /// <summary>
-    /// The query a request's <c>Query</c> gives for <paramref name="parameters"/>, as the framework would read them from the
-    /// query string made of them (names without regard to case, a name's values in the order given, a null value as ""), without writing and
-    /// parsing that text again: a tractorselect of a 20,000-job list is a 120 KB parameter, which each hop would otherwise
-    /// encode and parse once more. Set it after the request's QueryString, which it must match.
+    /// Makes <paramref name="parameters"/> (names without regard to case, each name's values in order) the request's query:
+    /// its QueryString, and the <c>Query</c> the framework would parse from it, set from them rather than parsed again. A
+    /// tractorselect of a 20,000-job list is a 120 KB parameter, which each hop would otherwise encode and parse once more.
     /// </summary>
-    public static IQueryFeature Parsed(IEnumerable<KeyValuePair<string, string?>> parameters)
+    public static void SetQuery(HttpContext context, Dictionary<string, StringValues> parameters)
     {
-        var values = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in parameters)
-            values[key] = values.TryGetValue(key, out var before) ? StringValues.Concat(before, value ?? "") : new StringValues(value ?? "");
-        return new QueryFeature(new QueryCollection(values));
+        context.Request.QueryString = QueryString.Create(parameters);
+        context.Features.Set<IQueryFeature>(new QueryFeature(new QueryCollection(parameters)));
     }
 }
 

@@ -110,9 +110,7 @@ internal static class TractorRequests
         }
         if (!parameters.ContainsKey("user") && WhoFor(context, parameters) is { Length: > 0 } user)
             parameters["user"] = user;
-        var normalised = parameters.SelectMany(p => p.Value.Select(v => KeyValuePair.Create(p.Key, v))).ToList();
-        request.QueryString = QueryString.Create(normalised);
-        context.Features.Set(NativeCalls.Parsed(normalised));
+        NativeCalls.SetQuery(context, parameters);
         return null;
     }
 
