@@ -64,10 +64,7 @@ internal sealed class BenchEngine : IAsyncDisposable
     {
         var root = Path.Combine(Path.GetTempPath(), "furrow-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = LoopbackPorts.Next();
         var silence = silenceSecs is { } secs ? $", \"BladeSilenceTimeoutSecs\": {secs}" : "";
         // A bench measures the engine, not the per-user request limit, which holds one client to 100 requests a second
         // (bursts of 500): it is lifted unless the scenario sets it.
@@ -81,10 +78,7 @@ internal sealed class BenchEngine : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(root, "tractor.config"), $$"""{ "ListenPort": {{port}}{{silence}}{{more}} }""");
         if (store == "postgresql")
         {
-            using var dbListener = new TcpListener(IPAddress.Loopback, 0);
-            dbListener.Start();
-            var dbPort = ((IPEndPoint)dbListener.LocalEndpoint).Port;
-            dbListener.Stop();
+            var dbPort = LoopbackPorts.Next();
             // A managed cluster with PostgreSQL's default durability, as a site would run it.
             await File.WriteAllTextAsync(Path.Combine(root, "db.config"), $$"""{ "DBProvider": "postgresql", "DBPort": {{dbPort}} }""");
         }

@@ -9,7 +9,7 @@ public sealed class PostgresFaultTests
     public async Task PostmasterKilled_WhileACommandRuns_HoldsThenRefusesWrites_AndLosesNothingOnceTheServerIsBack()
     {
         await using var site = new TestSite();
-        site.UsePostgres(TestSite.FreePort());
+        site.UsePostgres(LoopbackPorts.Next());
         await site.StartEngineAsync();
         await site.StartBladeAsync("survivor", slots: 1);
         var jid = await site.SpoolAsync("""

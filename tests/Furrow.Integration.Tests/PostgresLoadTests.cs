@@ -9,7 +9,7 @@ public sealed class PostgresLoadTests
     public async Task Backup_WhileSpoolingAndDispatching_RestoresEverythingCommittedBefore_WholeJobsOnly()
     {
         await using var site = new TestSite();
-        site.UsePostgres(TestSite.FreePort());
+        site.UsePostgres(LoopbackPorts.Next());
         await site.StartEngineAsync();
         await site.StartBladeAsync("busy", slots: 4);
         const string job = "Job -title {load} -subtasks { Task {a} -cmds { RemoteCmd {{true}} }; Task {b} -cmds { RemoteCmd {{true}} }; " +
@@ -24,7 +24,7 @@ public sealed class PostgresLoadTests
         Assert.True(load.Acknowledged.Length > before.Length, "spooling went on while the backup ran");
 
         await using var copy = new TestSite();
-        copy.UsePostgres(TestSite.FreePort());
+        copy.UsePostgres(LoopbackPorts.Next());
         (code, _, stderr) = await Shims.DbctlAsync(copy, "--restore", archive);
         Assert.True(code == 0, stderr);
         await copy.StartEngineAsync();
@@ -44,7 +44,7 @@ public sealed class PostgresLoadTests
         await ProgramRun.RequireAsync("this test needs root to mount a small tmpfs", "mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", mount);
         try
         {
-            var port = TestSite.FreePort();
+            var port = LoopbackPorts.Next();
             site.UsePostgres(port);
             await File.WriteAllTextAsync(Path.Combine(site.ConfigDir, "db.config"),
                 $$"""{ "DBProvider": "postgresql", "DBPort": {{port}}, "DBDataDir": "{{mount}}" }""");

@@ -13,7 +13,7 @@ public sealed class PostgresMoveTests
     public async Task MoveTo_PostgresAndBack_CopiesEveryRow_VerifiesIt_AndOnlyThenSwitchesDbConfig()
     {
         await using var site = new TestSite();
-        var dbPort = TestSite.FreePort();
+        var dbPort = LoopbackPorts.Next();
         File.WriteAllText(Path.Combine(site.ConfigDir, "db.config"), $$"""{ "DBProvider": "sqlite", "DBPort": {{dbPort}} }""");
         await site.StartEngineAsync();
         await site.StartBladeAsync("mover");
@@ -56,7 +56,7 @@ public sealed class PostgresMoveTests
     public async Task MoveTo_KilledHalfway_LeavesTheOldStoreLive_AndTheTargetEmpty()
     {
         await using var site = new TestSite();
-        var dbPort = TestSite.FreePort();
+        var dbPort = LoopbackPorts.Next();
         File.WriteAllText(Path.Combine(site.ConfigDir, "db.config"), $$"""{ "DBProvider": "sqlite", "DBPort": {{dbPort}} }""");
         await site.StartEngineAsync();
         var wide = "Job -title {wide} -subtasks {\n" + string.Concat(Enumerable.Range(1, 400).Select(i => $"Task {{t{i}}} -cmds {{ RemoteCmd {{{{true}}}} }}\n")) + "}";

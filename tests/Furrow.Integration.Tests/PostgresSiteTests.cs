@@ -9,7 +9,7 @@ public sealed class PostgresSiteTests
     public async Task ManagedCluster_StartsStopsAndReports_AndTheEngineShutsItDownUnlessDBShutdownIsFalse()
     {
         await using var site = new TestSite();
-        var dbPort = TestSite.FreePort();
+        var dbPort = LoopbackPorts.Next();
         site.UsePostgres(dbPort);
 
         var (code, stdout, stderr) = await Shims.DbctlAsync(site, "--status");
@@ -57,7 +57,7 @@ public sealed class PostgresSiteTests
     public async Task ManagedCluster_UnderADirectoryOnlyRootMayEnter_IsRefusedBeforeInitdb_WithThePathAndTheFix()
     {
         await using var site = new TestSite();
-        var dbPort = TestSite.FreePort();
+        var dbPort = LoopbackPorts.Next();
         site.UsePostgres(dbPort);
         // A site under a directory made by `mktemp -d` (mode 0700), as root.
         var locked = Directory.CreateDirectory(Path.Combine(site.Root, "locked")).FullName;
@@ -95,7 +95,7 @@ public sealed class PostgresSiteTests
     public async Task Backup_OfAStoppedCluster_Works_AndBadArchivesAreRefusedWithTheDatabaseUntouched()
     {
         await using var site = new TestSite();
-        site.UsePostgres(TestSite.FreePort());
+        site.UsePostgres(LoopbackPorts.Next());
         await site.StartEngineAsync();
         var jid = await site.SpoolAsync("Job -title {precious} -subtasks { Task {t} -cmds { RemoteCmd {{true}} } }");
         await site.EngineProcess!.TerminateAsync(); // stops the cluster too (DBShutdown defaults to true)
@@ -136,7 +136,7 @@ public sealed class PostgresSiteTests
     {
         // Some other site's managed cluster stands in for a server the studio already runs.
         await using var owner = new TestSite();
-        var port = TestSite.FreePort();
+        var port = LoopbackPorts.Next();
         owner.UsePostgres(port);
         var (code, _, stderr) = await Shims.DbctlAsync(owner, "--start");
         Assert.True(code == 0, stderr);

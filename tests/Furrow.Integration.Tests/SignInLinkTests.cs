@@ -178,7 +178,7 @@ public sealed partial class SignInLinkTests
         }
 
         // An engine that is not there: a line saying so, exit code 1.
-        var (failed, _, error) = await FurrowProcess.RunAsync(environment, "dashboard", "--engine", $"127.0.0.1:{TestSite.FreePort()}");
+        var (failed, _, error) = await FurrowProcess.RunAsync(environment, "dashboard", "--engine", $"127.0.0.1:{LoopbackPorts.Next()}");
         Assert.Equal(1, failed);
         Assert.StartsWith("furrow dashboard: ", error);
     }

@@ -21,7 +21,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = new PostgresCluster(Path.Combine(_root, "data"), FreePort());
+        _cluster = new PostgresCluster(Path.Combine(_root, "data"), LoopbackPorts.Next());
         await _cluster.StartAsync(CancellationToken.None);
     }
 
@@ -43,13 +43,6 @@ public sealed class PostgresServer : IAsyncLifetime
             await _cluster.StopAsync(CancellationToken.None);
         if (Directory.Exists(_root))
             Directory.Delete(_root, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

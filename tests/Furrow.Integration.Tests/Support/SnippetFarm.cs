@@ -135,7 +135,7 @@ public sealed class SnippetFarm : IAsyncDisposable
         MakeCheckoutLinks(directory);
         Directory.CreateDirectory(Path.Combine(directory, "furrow-site"));
         await File.WriteAllTextAsync(Path.Combine(directory, "furrow-site", "tractor.config"),
-            $$"""{ "TractorDataDirectory": "data", "ListenPort": {{TestSite.FreePort().ToString(CultureInfo.InvariantCulture)}} }""");
+            $$"""{ "TractorDataDirectory": "data", "ListenPort": {{LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture)}} }""");
 
         await using var shell = SnippetShell.Start(snippet, NextScript(), directory, ShellEnvironment(), stoppable: true);
         bool Ready() => shell.Output.Contains(snippet.ReadyText!, StringComparison.Ordinal);

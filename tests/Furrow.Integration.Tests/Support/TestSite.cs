@@ -16,7 +16,7 @@ public sealed class TestSite : IAsyncDisposable
         ConfigDir = Path.Combine(Root, "config");
         DataDir = dataDirectory ?? Path.Combine(Root, "data");
         Directory.CreateDirectory(ConfigDir);
-        Port = FreePort();
+        Port = LoopbackPorts.Next();
         File.WriteAllText(Path.Combine(ConfigDir, "tractor.config"), $$"""
             {
                 // written by the integration tests
@@ -28,7 +28,7 @@ public sealed class TestSite : IAsyncDisposable
         Client = new EngineClient(Engine);
         if (Store == "postgresql")
         {
-            UsePostgres(FreePort());
+            UsePostgres(LoopbackPorts.Next());
             SeedClusterFromTemplate();
         }
     }
@@ -68,8 +68,8 @@ public sealed class TestSite : IAsyncDisposable
         var configDir = Path.Combine(root, "config");
         Directory.CreateDirectory(configDir);
         await File.WriteAllTextAsync(Path.Combine(configDir, "tractor.config"),
-            $$"""{ "TractorDataDirectory": "{{Path.Combine(root, "data")}}", "ListenPort": {{FreePort()}} }""");
-        await File.WriteAllTextAsync(Path.Combine(configDir, "db.config"), $$"""{ "DBProvider": "postgresql", "DBPort": {{FreePort()}} }""");
+            $$"""{ "TractorDataDirectory": "{{Path.Combine(root, "data")}}", "ListenPort": {{LoopbackPorts.Next()}} }""");
+        await File.WriteAllTextAsync(Path.Combine(configDir, "db.config"), $$"""{ "DBProvider": "postgresql", "DBPort": {{LoopbackPorts.Next()}} }""");
         foreach (var verb in (string[])["--start", "--stop"])
         {
             var (code, stdout, stderr) = await FurrowProcess.RunAsync("dbctl", "--configdir", configDir, verb);
@@ -271,13 +271,6 @@ public sealed class TestSite : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
