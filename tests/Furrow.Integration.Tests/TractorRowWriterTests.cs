@@ -40,6 +40,30 @@ public class TractorRowWriterTests
     [Fact]
     public void ManyRows_AreWhatUtf8JsonWriterWrites_AcrossTheWritersBlocks() => Check(Value.Array[1, 6].Array[1_000, 3_000], 10);
 
+    // A value larger than the writer's buffer (a title of 200,000 characters, one that needs escaping, a long list) is
+    // written whole, between rows that are not.
+    [Fact]
+    public void ValuesLargerThanTheWritersBuffer_AreWhatUtf8JsonWriterWrites()
+    {
+        string[] names = ["jid", "title", "ids"];
+        var rows = new QueryValue[][]
+        {
+            [QueryValue.From(1L), QueryValue.From("short"), QueryValue.From((IReadOnlyList<long>)[1, 2])],
+            [QueryValue.From(2L), QueryValue.From(new string('x', 200_000)), QueryValue.From((IReadOnlyList<long>)[.. Enumerable.Range(0, 30_000).Select(i => (long)i * 1_000_003)])],
+            [QueryValue.From(3L), QueryValue.From(string.Concat(Enumerable.Repeat("\"\u0001é日", 40_000))), QueryValue.Null],
+            [QueryValue.From(4L), QueryValue.From("after"), QueryValue.From((IReadOnlyList<long>)[])],
+        };
+        var expected = Reference(names, rows, TimeZoneInfo.Utc, out var error);
+        Assert.Null(error);
+        var buffer = new ArrayBufferWriter<byte>();
+        using var writer = new TractorRowWriter(buffer, names, TimeZoneInfo.Utc);
+        foreach (var row in rows)
+            writer.Row(row);
+        writer.Flush();
+        Assert.Equal(buffer.WrittenCount, writer.Written);
+        Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
     private static void Check(Gen<QueryValue[][]> rowsGen, long iterations)
     {
         var zones = new[] { TimeZoneInfo.Utc, TimeZoneInfo.FindSystemTimeZoneById("America/Los_Angeles"), TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata") };

@@ -118,8 +118,7 @@ internal sealed class ColumnTableReply : IDisposable
         var body = await EndAsync(cancellationToken).ConfigureAwait(false);
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength = body.Length;
-        foreach (var segment in body)
-            await response.BodyWriter.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+        await ResponseBodies.WriteAsync(response, [body], cancellationToken).ConfigureAwait(false);
         _body.Reader.AdvanceTo(body.End);
     }
 

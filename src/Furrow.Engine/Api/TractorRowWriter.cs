@@ -25,15 +25,18 @@ internal sealed class TractorRowWriter : IDisposable
     /// <summary>The encoder Tractor-shaped replies escape with: they are JSON for scripts, never markup, so times keep their '+'.</summary>
     public static JavaScriptEncoder Encoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
-    // Rows are written into a buffer of the writer's own and copied on in blocks: asking a pipe for a span and advancing
-    // it for each of a 10,000-row reply's 200,000 tokens cost more than the rows themselves.
-    private const int BlockBytes = 32 * 1024;
-    private readonly ArrayBufferWriter<byte> _pending = new(BlockBytes * 2);
+    // Rows are written into a plain array of the writer's own and copied on in blocks: asking a pipe (or an
+    // ArrayBufferWriter) for a span and advancing it for each of a 10,000-row reply's 200,000 tokens cost more than the
+    // rows themselves. Each write makes room for its most bytes first (Room), so the writes themselves check nothing.
+    private const int BlockBytes = 64 * 1024;
+    private byte[] _buffer = new byte[BlockBytes];
+    private int _at;
     private readonly IBufferWriter<byte> _output;
     private readonly TimeZoneInfo _zone;
     // `{"name":` for the first column, `,"name":` for each after it.
     private readonly byte[][] _prefixes;
     private int _rows;
+    private long _flushed;
 
     /// <summary>A writer of rows with these column names (in the rows' order) into <paramref name="output"/>.</summary>
     public TractorRowWriter(IBufferWriter<byte> output, IEnumerable<string> names, TimeZoneInfo zone)
@@ -56,27 +59,36 @@ internal sealed class TractorRowWriter : IDisposable
     }
 
     /// <summary>Bytes written so far, those not yet copied to the output (<see cref="Flush"/>) included.</summary>
-    public long Written => _flushed + _pending.WrittenCount;
-
-    private long _flushed;
+    public long Written => _flushed + _at;
 
     /// <summary>Writes <paramref name="bytes"/> as they are (the reply's opening and closing text).</summary>
     public void Raw(ReadOnlySpan<byte> bytes)
     {
-        bytes.CopyTo(_pending.GetSpan(bytes.Length));
-        _pending.Advance(bytes.Length);
+        Room(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_at));
+        _at += bytes.Length;
     }
 
     /// <summary>Copies what is written to the output; call before the output is read or written by anything else.</summary>
     public void Flush()
     {
-        var pending = _pending.WrittenSpan;
-        if (pending.IsEmpty)
+        if (_at == 0)
             return;
-        pending.CopyTo(_output.GetSpan(pending.Length));
-        _output.Advance(pending.Length);
-        _flushed += pending.Length;
-        _pending.ResetWrittenCount();
+        _buffer.AsSpan(0, _at).CopyTo(_output.GetSpan(_at));
+        _output.Advance(_at);
+        _flushed += _at;
+        _at = 0;
+    }
+
+    // Makes room for at least `bytes` more: what is written goes on to the output when the buffer cannot take them, and a
+    // value larger than the buffer (a long title) gets a buffer of its size.
+    private void Room(int bytes)
+    {
+        if (_buffer.Length - _at >= bytes)
+            return;
+        Flush();
+        if (_buffer.Length < bytes)
+            _buffer = new byte[bytes];
     }
 
     /// <summary>Writes one row, its values in the columns' order, after a comma unless it is the first.</summary>
@@ -92,8 +104,6 @@ internal sealed class TractorRowWriter : IDisposable
             Value(row[i]);
         }
         Raw("}"u8);
-        if (_pending.WrittenCount >= BlockBytes)
-            Flush();
     }
 
     private void Value(in QueryValue value)
@@ -104,10 +114,10 @@ internal sealed class TractorRowWriter : IDisposable
                 Number(value.AsInt);
                 break;
             case QueryValueKind.Float when double.IsFinite(value.AsFloat):
-                var span = _pending.GetSpan(64);
-                if (!value.AsFloat.TryFormat(span, out var written, default, CultureInfo.InvariantCulture))
+                Room(64);
+                if (!value.AsFloat.TryFormat(_buffer.AsSpan(_at), out var written, default, CultureInfo.InvariantCulture))
                     throw new InvalidOperationException("a double is at most 64 bytes of text");
-                _pending.Advance(written);
+                _at += written;
                 break;
             case QueryValueKind.String:
                 Text(value.AsString);
@@ -116,11 +126,11 @@ internal sealed class TractorRowWriter : IDisposable
                 Raw(value.AsBool ? "true"u8 : "false"u8);
                 break;
             case QueryValueKind.Time:
-                var time = _pending.GetSpan(TractorTimeText.MaxLength + 2);
-                time[0] = (byte)'"';
-                var length = TractorTimeText.Format(value.AsTime, _zone, time[1..]);
-                time[length + 1] = (byte)'"';
-                _pending.Advance(length + 2);
+                Room(TractorTimeText.MaxLength + 2);
+                _buffer[_at] = (byte)'"';
+                var length = TractorTimeText.Format(value.AsTime, _zone, _buffer.AsSpan(_at + 1));
+                _buffer[_at + length + 1] = (byte)'"';
+                _at += length + 2;
                 break;
             case QueryValueKind.StringList:
                 ListOf(value.AsStringList, static (writer, item) => writer.Text(item));
@@ -149,33 +159,40 @@ internal sealed class TractorRowWriter : IDisposable
 
     private void Number(long value)
     {
-        Utf8Formatter.TryFormat(value, _pending.GetSpan(20), out var written);
-        _pending.Advance(written);
+        Room(20);
+        Utf8Formatter.TryFormat(value, _buffer.AsSpan(_at), out var written);
+        _at += written;
     }
 
     // Most strings need no escaping: transcoded in place and checked by the encoder. One that does (a quote, a control
     // character, text the encoder escapes, a lone surrogate, which becomes U+FFFD) is written by Utf8JsonWriter itself.
     private void Text(string value)
     {
-        var span = _pending.GetSpan(value.Length * 3 + 2);
+        Room(value.Length * 3 + 2);
+        var span = _buffer.AsSpan(_at);
         span[0] = (byte)'"';
         if (Utf8.FromUtf16(value, span[1..], out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done
             && Encoder.FindFirstCharacterToEncodeUtf8(span.Slice(1, written)) < 0)
         {
             span[written + 1] = (byte)'"';
-            _pending.Advance(written + 2);
+            _at += written + 2;
             return;
         }
-        // Written by a Utf8JsonWriter of its own, started afresh for each such string: a root value, so no comma before it.
+        // Written by a Utf8JsonWriter of its own, started afresh for each such string (a root value, so no comma before
+        // it), into a buffer of its own and copied on: such strings are few.
+        _escaped ??= new ArrayBufferWriter<byte>();
+        _escaped.ResetWrittenCount();
         if (_escaping is null)
-            _escaping = new Utf8JsonWriter(_pending, new JsonWriterOptions { Encoder = Encoder, SkipValidation = true });
+            _escaping = new Utf8JsonWriter(_escaped, new JsonWriterOptions { Encoder = Encoder, SkipValidation = true });
         else
-            _escaping.Reset(_pending);
+            _escaping.Reset(_escaped);
         _escaping.WriteStringValue(value);
         _escaping.Flush();
+        Raw(_escaped.WrittenSpan);
     }
 
     private Utf8JsonWriter? _escaping;
+    private ArrayBufferWriter<byte>? _escaped;
 
     /// <summary>Lets go of the writer kept for strings that need escaping; the buffer is the caller's.</summary>
     public void Dispose() => _escaping?.Dispose();

@@ -225,11 +225,7 @@ internal sealed record TractorReply(int Status, byte[] Body, string ContentType 
                 await response.Body.WriteAsync(Body, context.RequestAborted).ConfigureAwait(false);
                 return;
             }
-            foreach (var piece in _pieces)
-            {
-                foreach (var segment in piece)
-                    await response.BodyWriter.WriteAsync(segment, context.RequestAborted).ConfigureAwait(false);
-            }
+            await Api.ResponseBodies.WriteAsync(response, _pieces, context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
