@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -25,12 +26,18 @@ internal sealed class TractorRowWriter : IDisposable
     /// <summary>The encoder Tractor-shaped replies escape with: they are JSON for scripts, never markup, so times keep their '+'.</summary>
     public static JavaScriptEncoder Encoder => JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
-    // Rows are written into a plain array of the writer's own and copied on in blocks: asking a pipe (or an
-    // ArrayBufferWriter) for a span and advancing it for each of a 10,000-row reply's 200,000 tokens cost more than the
-    // rows themselves. Each write makes room for its most bytes first (Room), so the writes themselves check nothing.
-    private const int BlockBytes = 64 * 1024;
-    private byte[] _buffer = new byte[BlockBytes];
+    // Rows are written straight into a block of the output's memory, asked for once per block and handed on (Commit)
+    // when the next value does not fit: asking a pipe for a span and advancing it for each of a 10,000-row reply's
+    // 200,000 tokens cost more than the rows themselves, and writing into an array of the writer's own and copying it on
+    // cost a copy of the whole reply. Each write makes room for its most bytes first (Room), so the writes check nothing.
+    // Output memory that is not an array (no pipe of the engine's gives such) is written through a scratch array.
+    private const int BlockBytes = 16 * 1024;
+    private byte[] _buffer = [];
+    // The block is _buffer[_start.._end); what is written and not yet handed on is _buffer[_start.._at).
+    private int _start;
     private int _at;
+    private int _end;
+    private Memory<byte> _scratchFor;
     private readonly IBufferWriter<byte> _output;
     private readonly TimeZoneInfo _zone;
     // `{"name":` for the first column, `,"name":` for each after it.
@@ -59,36 +66,56 @@ internal sealed class TractorRowWriter : IDisposable
     }
 
     /// <summary>Bytes written so far, those not yet copied to the output (<see cref="Flush"/>) included.</summary>
-    public long Written => _flushed + _at;
+    public long Written => _flushed + (_at - _start);
 
     /// <summary>Writes <paramref name="bytes"/> as they are (the reply's opening and closing text).</summary>
     public void Raw(ReadOnlySpan<byte> bytes)
     {
         Room(bytes.Length);
-        bytes.CopyTo(_buffer.AsSpan(_at));
+        bytes.CopyTo(Free);
         _at += bytes.Length;
     }
 
-    /// <summary>Copies what is written to the output; call before the output is read or written by anything else.</summary>
-    public void Flush()
+    /// <summary>Hands what is written on to the output; call before the output is read or written by anything else.</summary>
+    public void Flush() => Commit();
+
+    // The rest of the current block.
+    private Span<byte> Free => _buffer.AsSpan(_at, _end - _at);
+
+    // Advances the output past what is written in the current block, which is then no longer the writer's to write.
+    private void Commit()
     {
-        if (_at == 0)
-            return;
-        _buffer.AsSpan(0, _at).CopyTo(_output.GetSpan(_at));
-        _output.Advance(_at);
-        _flushed += _at;
-        _at = 0;
+        var written = _at - _start;
+        if (written > 0)
+        {
+            if (!_scratchFor.IsEmpty)
+                _buffer.AsSpan(_start, written).CopyTo(_scratchFor.Span);
+            _output.Advance(written);
+            _flushed += written;
+        }
+        _scratchFor = default;
+        _start = _at = _end = 0;
+        _buffer = [];
     }
 
-    // Makes room for at least `bytes` more: what is written goes on to the output when the buffer cannot take them, and a
-    // value larger than the buffer (a long title) gets a buffer of its size.
+    // Makes room for at least `bytes` more: when the block cannot take them, what is written is handed on and a block of
+    // at least that size (a long title's) is asked for.
     private void Room(int bytes)
     {
-        if (_buffer.Length - _at >= bytes)
+        if (_end - _at >= bytes)
             return;
-        Flush();
-        if (_buffer.Length < bytes)
-            _buffer = new byte[bytes];
+        Commit();
+        var memory = _output.GetMemory(Math.Max(bytes, BlockBytes));
+        if (MemoryMarshal.TryGetArray<byte>(memory, out var block))
+        {
+            (_buffer, _start, _end) = (block.Array!, block.Offset, block.Offset + block.Count);
+        }
+        else
+        {
+            (_buffer, _start, _end) = (new byte[memory.Length], 0, memory.Length);
+            _scratchFor = memory;
+        }
+        _at = _start;
     }
 
     /// <summary>Writes one row, its values in the columns' order, after a comma unless it is the first.</summary>
@@ -115,7 +142,7 @@ internal sealed class TractorRowWriter : IDisposable
                 break;
             case QueryValueKind.Float when double.IsFinite(value.AsFloat):
                 Room(64);
-                if (!value.AsFloat.TryFormat(_buffer.AsSpan(_at), out var written, default, CultureInfo.InvariantCulture))
+                if (!value.AsFloat.TryFormat(Free, out var written, default, CultureInfo.InvariantCulture))
                     throw new InvalidOperationException("a double is at most 64 bytes of text");
                 _at += written;
                 break;
@@ -128,7 +155,7 @@ internal sealed class TractorRowWriter : IDisposable
             case QueryValueKind.Time:
                 Room(TractorTimeText.MaxLength + 2);
                 _buffer[_at] = (byte)'"';
-                var length = TractorTimeText.Format(value.AsTime, _zone, _buffer.AsSpan(_at + 1));
+                var length = TractorTimeText.Format(value.AsTime, _zone, Free[1..]);
                 _buffer[_at + length + 1] = (byte)'"';
                 _at += length + 2;
                 break;
@@ -160,7 +187,7 @@ internal sealed class TractorRowWriter : IDisposable
     private void Number(long value)
     {
         Room(20);
-        Utf8Formatter.TryFormat(value, _buffer.AsSpan(_at), out var written);
+        Utf8Formatter.TryFormat(value, Free, out var written);
         _at += written;
     }
 
@@ -169,7 +196,7 @@ internal sealed class TractorRowWriter : IDisposable
     private void Text(string value)
     {
         Room(value.Length * 3 + 2);
-        var span = _buffer.AsSpan(_at);
+        var span = Free;
         span[0] = (byte)'"';
         if (Utf8.FromUtf16(value, span[1..], out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done
             && Encoder.FindFirstCharacterToEncodeUtf8(span.Slice(1, written)) < 0)
