@@ -48,19 +48,7 @@ public static class TractorTimeText
         TwoDigits(text, 14, seconds / 60 % 60);
         text[16] = (byte)':';
         TwoDigits(text, 17, seconds % 60);
-        var at = 19;
-        if (millisecond != 0)
-        {
-            // Trailing zeros of the fraction are left out, as the database prints it: .3, .34, .339.
-            text[at++] = (byte)'.';
-            text[at++] = (byte)('0' + millisecond / 100);
-            if (millisecond % 100 != 0)
-            {
-                text[at++] = (byte)('0' + millisecond / 10 % 10);
-                if (millisecond % 10 != 0)
-                    text[at++] = (byte)('0' + millisecond % 10);
-            }
-        }
+        var at = Fraction(text, 19, millisecond);
         var offsetMinutes = (int)(local.Offset.Ticks / TimeSpan.TicksPerMinute);
         text[at++] = offsetMinutes < 0 ? (byte)'-' : (byte)'+';
         offsetMinutes = Math.Abs(offsetMinutes);
@@ -71,6 +59,88 @@ public static class TractorTimeText
             text[at++] = (byte)':';
             TwoDigits(text, at, offsetMinutes % 60);
             at += 2;
+        }
+        return at;
+    }
+
+    /// <summary>
+    /// Writes many times in one zone, as <see cref="Format(DateTimeOffset, TimeZoneInfo, Span{byte})"/> writes each, but
+    /// keeps the text of the last UTC minute written (`YYYY-MM-DD HH:MM:` and the offset): the rows of a reply are mostly
+    /// in spool order, so consecutive times often share their minute and only seconds and fraction are new. A minute is
+    /// kept only when the zone's offset is the same at its first and last tick and is whole minutes, so the text is the
+    /// same as Format's for every instant (a transition inside a minute, or an offset with seconds, is written by Format).
+    /// One writer's, used by one call at a time.
+    /// </summary>
+    public sealed class MinuteWriter(TimeZoneInfo zone)
+    {
+        private readonly TimeZoneInfo _zone = zone ?? throw new ArgumentNullException(nameof(zone));
+        private readonly byte[] _prefix = new byte[17];
+        private readonly byte[] _offset = new byte[MaxLength];
+        private int _offsetLength;
+        private long _minute = long.MinValue;
+        private bool _kept;
+
+        /// <summary>Writes the text of <paramref name="time"/> into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) and gives its length.</summary>
+        public int Format(DateTimeOffset time, Span<byte> destination)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, MaxLength, nameof(destination));
+            var utcTicks = time.UtcTicks;
+            var minute = utcTicks / TimeSpan.TicksPerMinute;
+            if (minute != _minute)
+                Keep(minute);
+            if (!_kept)
+                return TractorTimeText.Format(time, _zone, destination);
+            var within = utcTicks - minute * TimeSpan.TicksPerMinute;
+            var seconds = (int)(within / TimeSpan.TicksPerSecond);
+            var millisecond = (int)(within / TimeSpan.TicksPerMillisecond % 1000);
+            _prefix.CopyTo(destination);
+            TwoDigits(destination, 17, seconds);
+            var at = Fraction(destination, 19, millisecond);
+            _offset.AsSpan(0, _offsetLength).CopyTo(destination[at..]);
+            return at + _offsetLength;
+        }
+
+        private void Keep(long minute)
+        {
+            _minute = minute;
+            _kept = false;
+            var first = minute * TimeSpan.TicksPerMinute;
+            var last = first + TimeSpan.TicksPerMinute - 1;
+            if (last > DateTimeOffset.MaxValue.UtcTicks)
+                return;
+            try
+            {
+                var offset = _zone.GetUtcOffset(new DateTimeOffset(first, TimeSpan.Zero));
+                if (offset != _zone.GetUtcOffset(new DateTimeOffset(last, TimeSpan.Zero)) || offset.Ticks % TimeSpan.TicksPerMinute != 0)
+                    return;
+                // The minute's first instant: its seconds are 00 and it has no fraction, so what follows them is the offset.
+                Span<byte> text = stackalloc byte[MaxLength];
+                var length = TractorTimeText.Format(new DateTimeOffset(first, TimeSpan.Zero), _zone, text);
+                text[..17].CopyTo(_prefix);
+                _offsetLength = length - 19;
+                text[19..length].CopyTo(_offset);
+                _kept = true;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // A minute at the very edge of the calendar, where the zone's clock leaves DateTime's range: Format says so.
+            }
+        }
+    }
+
+    // The fraction of a second as the database prints it, from `at`; gives the position after it.
+    private static int Fraction(Span<byte> text, int at, int millisecond)
+    {
+        if (millisecond == 0)
+            return at;
+        // Trailing zeros of the fraction are left out, as the database prints it: .3, .34, .339.
+        text[at++] = (byte)'.';
+        text[at++] = (byte)('0' + millisecond / 100);
+        if (millisecond % 100 != 0)
+        {
+            text[at++] = (byte)('0' + millisecond / 10 % 10);
+            if (millisecond % 10 != 0)
+                text[at++] = (byte)('0' + millisecond % 10);
         }
         return at;
     }

@@ -39,7 +39,7 @@ internal sealed class TractorRowWriter : IDisposable
     private int _end;
     private Memory<byte> _scratchFor;
     private readonly IBufferWriter<byte> _output;
-    private readonly TimeZoneInfo _zone;
+    private readonly TractorTimeText.MinuteWriter _times;
     // `{"name":` for the first column, `,"name":` for each after it.
     private readonly byte[][] _prefixes;
     private int _rows;
@@ -49,7 +49,7 @@ internal sealed class TractorRowWriter : IDisposable
     public TractorRowWriter(IBufferWriter<byte> output, IEnumerable<string> names, TimeZoneInfo zone)
     {
         _output = output;
-        _zone = zone;
+        _times = new TractorTimeText.MinuteWriter(zone);
         _prefixes = [.. names.Select((name, i) =>
         {
             var encoded = JsonEncodedText.Encode(name, Encoder).EncodedUtf8Bytes;
@@ -155,7 +155,7 @@ internal sealed class TractorRowWriter : IDisposable
             case QueryValueKind.Time:
                 Room(TractorTimeText.MaxLength + 2);
                 _buffer[_at] = (byte)'"';
-                var length = TractorTimeText.Format(value.AsTime, _zone, Free[1..]);
+                var length = _times.Format(value.AsTime, Free[1..]);
                 _buffer[_at + length + 1] = (byte)'"';
                 _at += length + 2;
                 break;

@@ -89,6 +89,55 @@ public sealed class TractorTimeTextTests
     }
 
     [Fact]
+    public void TheMinuteWriter_WritesEveryTimeOfARun_AsFormatDoes_AcrossTransitionsAndOddOffsets()
+    {
+        // Runs of times a few seconds to a few hours apart, as a reply's rows in spool order are, starting anywhere and
+        // near the transitions of daylight saving (an hour, half an hour), in zones whose offsets are whole hours, half
+        // hours, or had seconds (Monrovia's before 1972), so minutes kept and minutes written afresh both occur.
+        var rule = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date,
+            TimeSpan.FromHours(1),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 3, 2, DayOfWeek.Sunday),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 11, 1, DayOfWeek.Sunday));
+        var halfHour = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date,
+            TimeSpan.FromMinutes(30),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 30, 0), 10, 1, DayOfWeek.Sunday),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 30, 0), 4, 1, DayOfWeek.Sunday));
+        TimeZoneInfo[] zones =
+        [
+            TimeZoneInfo.Utc,
+            TimeZoneInfo.CreateCustomTimeZone("test-dst", TimeSpan.FromHours(-5), "test", "test", "test", [rule]),
+            TimeZoneInfo.CreateCustomTimeZone("test-halfdst", new TimeSpan(10, 30, 0), "test", "test", "test", [halfHour]),
+            TimeZoneInfo.CreateCustomTimeZone("test+1400", TimeSpan.FromHours(14), "test", "test"),
+            // The system's: Monrovia kept -0:44:30 until 1972; St. John's is -3:30 with daylight saving; Lord Howe moves
+            // by half an hour.
+            TimeZoneInfo.FindSystemTimeZoneById("Africa/Monrovia"),
+            TimeZoneInfo.FindSystemTimeZoneById("America/St_Johns"),
+            TimeZoneInfo.FindSystemTimeZoneById("Australia/Lord_Howe"),
+        ];
+        var day = TimeSpan.TicksPerDay;
+        var starts = Gen.OneOf(
+            Gen.Long[DateTimeOffset.MinValue.UtcTicks + day, DateTimeOffset.MaxValue.UtcTicks - 30 * day],
+            // Around the spring and autumn transitions of both rules, in years of our time.
+            Gen.Select(Gen.Int[1950, 2100], Gen.OneOf(Gen.Const(3), Gen.Const(4), Gen.Const(10), Gen.Const(11)), Gen.Int[0, 14 * 24 * 60])
+                .Select((year, month, minutes) => new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks + minutes * TimeSpan.TicksPerMinute));
+        var steps = Gen.OneOf(Gen.Long[0, TimeSpan.TicksPerSecond * 5], Gen.Long[0, TimeSpan.TicksPerMinute * 3], Gen.Long[0, TimeSpan.TicksPerHour]).Array[1, 200];
+        Gen.Select(starts, steps, Gen.Int[0, zones.Length - 1]).Sample((start, run, zoneIndex) =>
+        {
+            var zone = zones[zoneIndex];
+            var writer = new TractorTimeText.MinuteWriter(zone);
+            var text = new byte[TractorTimeText.MaxLength];
+            var ticks = start;
+            foreach (var step in run)
+            {
+                ticks = Math.Min(ticks + step, DateTimeOffset.MaxValue.UtcTicks - day);
+                var time = new DateTimeOffset(ticks, TimeSpan.Zero);
+                var length = writer.Format(time, text);
+                Assert.Equal(TractorTimeText.Format(time, zone), System.Text.Encoding.ASCII.GetString(text, 0, length));
+            }
+        }, iter: 3_000);
+    }
+
+    [Fact]
     public void ADestinationShorterThanTheLongestText_IsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => TractorTimeText.Format(Time, TimeZoneInfo.Utc, new byte[TractorTimeText.MaxLength - 1]));
