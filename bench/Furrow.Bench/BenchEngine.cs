@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Furrow.Client;
 using Furrow.Client.Protocol;
 
