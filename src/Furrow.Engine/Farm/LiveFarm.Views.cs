@@ -106,9 +106,17 @@ internal sealed partial class LiveFarm
     {
         lock (_gate)
         {
+            // One pass over the jobs, under the lock dispatch also takes: status is polled (the Dashboard, ctrl?q=status),
+            // and two LINQ passes cost a 10,000-job farm about a millisecond of that lock per call.
             var now = Now;
-            return new FarmCounts(_dispatchPaused, _jobs.Count, _jobs.Values.Sum(j => j.ReadyCount), _invocations.Count, _blades.Count,
-                _jobs.Values.Sum(j => j.Dispatchable(now) ? j.ReadyCount : 0));
+            var (ready, queued) = (0, 0);
+            foreach (var job in _jobs.Values)
+            {
+                ready += job.ReadyCount;
+                if (job.Dispatchable(now))
+                    queued += job.ReadyCount;
+            }
+            return new FarmCounts(_dispatchPaused, _jobs.Count, ready, _invocations.Count, _blades.Count, queued);
         }
     }
 
