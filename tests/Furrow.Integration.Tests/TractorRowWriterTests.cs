@@ -64,6 +64,59 @@ public class TractorRowWriterTests
         Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
+    // An output whose memory is not an array (a MemoryManager's, as native memory would be): the writer goes through a
+    // scratch array and copies each block on, and the bytes are the same.
+    [Fact]
+    public void AnOutputWhoseMemoryIsNotAnArray_GetsTheSameBytes()
+    {
+        string[] names = ["jid", "title", "spooltime"];
+        var rows = Enumerable.Range(0, 3_000).Select(i => new[]
+        {
+            QueryValue.From((long)i), QueryValue.From(i % 7 == 0 ? "needs \"escaping\"" : new string('t', i % 300)),
+            QueryValue.From(DateTimeOffset.UnixEpoch.AddSeconds(1_800_000_000 + i * 13L)),
+        }).ToArray();
+        var expected = Reference(names, rows, TimeZoneInfo.Utc, out var error);
+        Assert.Null(error);
+        var output = new NotAnArrayWriter();
+        using (var writer = new TractorRowWriter(output, names, TimeZoneInfo.Utc))
+        {
+            foreach (var row in rows)
+                writer.Row(row);
+            writer.Flush();
+            Assert.Equal(output.Written.Count, writer.Written);
+        }
+        Assert.True(output.Blocks > 1, "the rows span more than one block");
+        Assert.Equal(expected, System.Text.Encoding.UTF8.GetString([.. output.Written]));
+    }
+
+    // Hands out memory that MemoryMarshal.TryGetArray cannot see through, and keeps what is advanced past.
+    private sealed class NotAnArrayWriter : IBufferWriter<byte>
+    {
+        private Block? _block;
+        public List<byte> Written { get; } = [];
+        public int Blocks { get; private set; }
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Blocks++;
+            _block = new Block(Math.Max(sizeHint, 4096));
+            return _block.Memory;
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+        public void Advance(int count) => Written.AddRange(_block!.Bytes.AsSpan(0, count).ToArray());
+
+        private sealed class Block(int size) : MemoryManager<byte>
+        {
+            public byte[] Bytes { get; } = new byte[size];
+            public override Span<byte> GetSpan() => Bytes;
+            public override MemoryHandle Pin(int elementIndex = 0) => throw new NotSupportedException();
+            public override void Unpin() { }
+            protected override void Dispose(bool disposing) { }
+        }
+    }
+
     private static void Check(Gen<QueryValue[][]> rowsGen, long iterations)
     {
         var zones = new[] { TimeZoneInfo.Utc, TimeZoneInfo.FindSystemTimeZoneById("America/Los_Angeles"), TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata") };
