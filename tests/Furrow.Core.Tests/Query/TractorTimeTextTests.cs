@@ -7,6 +7,28 @@ public sealed class TractorTimeTextTests
 {
     private static readonly DateTimeOffset Time = new(2026, 12, 2, 4, 54, 34, 339, TimeSpan.Zero);
 
+    // Zones with daylight saving of an hour and of half an hour (changing at 2:00 and at 2:30 local time), fixed offsets
+    // either side of UTC, and the system's Monrovia (-0:44:30 until 1972), St. John's (-3:30 with daylight saving) and
+    // Lord Howe (which moves by half an hour).
+    private static readonly TimeZoneInfo[] Zones =
+    [
+        TimeZoneInfo.Utc,
+        TimeZoneInfo.CreateCustomTimeZone("test-dst", TimeSpan.FromHours(-5), "test", "test", "test", [Saving(TimeSpan.FromHours(1), 3, 2, 11, 1, 0)]),
+        TimeZoneInfo.CreateCustomTimeZone("test-halfdst", new TimeSpan(10, 30, 0), "test", "test", "test", [Saving(TimeSpan.FromMinutes(30), 10, 1, 4, 1, 0)]),
+        TimeZoneInfo.CreateCustomTimeZone("test-halfdst-0230", new TimeSpan(10, 30, 0), "test", "test", "test", [Saving(TimeSpan.FromMinutes(30), 10, 1, 4, 1, 30)]),
+        TimeZoneInfo.CreateCustomTimeZone("test-0330", -new TimeSpan(3, 30, 0), "test", "test"),
+        TimeZoneInfo.CreateCustomTimeZone("test+1400", TimeSpan.FromHours(14), "test", "test"),
+        TimeZoneInfo.FindSystemTimeZoneById("Africa/Monrovia"),
+        TimeZoneInfo.FindSystemTimeZoneById("America/St_Johns"),
+        TimeZoneInfo.FindSystemTimeZoneById("Australia/Lord_Howe"),
+    ];
+
+    // Daylight saving of `delta` from the `week`th Sunday of `startMonth` to that of `endMonth`, at 2:MM local time.
+    private static TimeZoneInfo.AdjustmentRule Saving(TimeSpan delta, int startMonth, int startWeek, int endMonth, int endWeek, int minute) =>
+        TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date, delta,
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, minute, 0), startMonth, startWeek, DayOfWeek.Sunday),
+            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, minute, 0), endMonth, endWeek, DayOfWeek.Sunday));
+
     [Fact]
     public void InUtc_HasTheFractionAndAnHourOffset()
     {
@@ -51,33 +73,16 @@ public sealed class TractorTimeTextTests
     [Fact]
     public void AnyTimeInAnyZone_IsTheZonesClockAsDotNetPrintsIt_WithTheFractionAndOffsetAsTheDatabasePrintsThem()
     {
-        // Zones with daylight saving of an hour and of half an hour, and fixed offsets either side of UTC, so times in
-        // and around every kind of transition are written with the offset in force at that instant.
-        var rule = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date,
-            TimeSpan.FromHours(1),
-            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 3, 2, DayOfWeek.Sunday),
-            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 11, 1, DayOfWeek.Sunday));
-        var halfHour = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date,
-            TimeSpan.FromMinutes(30),
-            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 10, 1, DayOfWeek.Sunday),
-            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 4, 1, DayOfWeek.Sunday));
-        TimeZoneInfo[] zones =
-        [
-            TimeZoneInfo.Utc,
-            TimeZoneInfo.CreateCustomTimeZone("test-dst", TimeSpan.FromHours(-5), "test", "test", "test", [rule]),
-            TimeZoneInfo.CreateCustomTimeZone("test-halfdst", new TimeSpan(10, 30, 0), "test", "test", "test", [halfHour]),
-            TimeZoneInfo.CreateCustomTimeZone("test-0330", -new TimeSpan(3, 30, 0), "test", "test"),
-            TimeZoneInfo.CreateCustomTimeZone("test+1400", TimeSpan.FromHours(14), "test", "test"),
-        ];
+        // Times in and around every kind of transition are written with the offset in force at that instant.
         var day = TimeSpan.TicksPerDay;
         var ticks = Gen.OneOf(
             Gen.Long[DateTimeOffset.MinValue.UtcTicks + day, DateTimeOffset.MaxValue.UtcTicks - day],
             Gen.Long[DateTimeOffset.MinValue.UtcTicks + day, DateTimeOffset.MaxValue.UtcTicks - day].Select(t => t - t % TimeSpan.TicksPerSecond),
             Gen.Long[DateTimeOffset.MinValue.UtcTicks + day, DateTimeOffset.MaxValue.UtcTicks - day].Select(t => t - t % (TimeSpan.TicksPerMillisecond * 10)));
-        Gen.Select(ticks, Gen.Int[0, zones.Length - 1]).Sample((utcTicks, zoneIndex) =>
+        Gen.Select(ticks, Gen.Int[0, Zones.Length - 1]).Sample((utcTicks, zoneIndex) =>
         {
             var time = new DateTimeOffset(utcTicks, TimeSpan.Zero);
-            var zone = zones[zoneIndex];
+            var zone = Zones[zoneIndex];
             var local = TimeZoneInfo.ConvertTime(time, zone);
             var fraction = local.Millisecond == 0 ? "" : "." + local.Millisecond.ToString("000", System.Globalization.CultureInfo.InvariantCulture).TrimEnd('0');
             var offset = local.Offset;
@@ -92,28 +97,8 @@ public sealed class TractorTimeTextTests
     public void TheMinuteWriter_WritesEveryTimeOfARun_AsFormatDoes_AcrossTransitionsAndOddOffsets()
     {
         // Runs of times a few seconds to a few hours apart, as a reply's rows in spool order are, starting anywhere and
-        // near the transitions of daylight saving (an hour, half an hour), in zones whose offsets are whole hours, half
-        // hours, or had seconds (Monrovia's before 1972), so minutes kept and minutes written afresh both occur.
-        var rule = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date,
-            TimeSpan.FromHours(1),
-            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 3, 2, DayOfWeek.Sunday),
-            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 11, 1, DayOfWeek.Sunday));
-        var halfHour = TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date,
-            TimeSpan.FromMinutes(30),
-            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 30, 0), 10, 1, DayOfWeek.Sunday),
-            TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 30, 0), 4, 1, DayOfWeek.Sunday));
-        TimeZoneInfo[] zones =
-        [
-            TimeZoneInfo.Utc,
-            TimeZoneInfo.CreateCustomTimeZone("test-dst", TimeSpan.FromHours(-5), "test", "test", "test", [rule]),
-            TimeZoneInfo.CreateCustomTimeZone("test-halfdst", new TimeSpan(10, 30, 0), "test", "test", "test", [halfHour]),
-            TimeZoneInfo.CreateCustomTimeZone("test+1400", TimeSpan.FromHours(14), "test", "test"),
-            // The system's: Monrovia kept -0:44:30 until 1972; St. John's is -3:30 with daylight saving; Lord Howe moves
-            // by half an hour.
-            TimeZoneInfo.FindSystemTimeZoneById("Africa/Monrovia"),
-            TimeZoneInfo.FindSystemTimeZoneById("America/St_Johns"),
-            TimeZoneInfo.FindSystemTimeZoneById("Australia/Lord_Howe"),
-        ];
+        // near the transitions of daylight saving, in every zone of Zones, so minutes kept and minutes written afresh both
+        // occur.
         var day = TimeSpan.TicksPerDay;
         var starts = Gen.OneOf(
             Gen.Long[DateTimeOffset.MinValue.UtcTicks + day, DateTimeOffset.MaxValue.UtcTicks - 30 * day],
@@ -121,9 +106,9 @@ public sealed class TractorTimeTextTests
             Gen.Select(Gen.Int[1950, 2100], Gen.OneOf(Gen.Const(3), Gen.Const(4), Gen.Const(10), Gen.Const(11)), Gen.Int[0, 14 * 24 * 60])
                 .Select((year, month, minutes) => new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks + minutes * TimeSpan.TicksPerMinute));
         var steps = Gen.OneOf(Gen.Long[0, TimeSpan.TicksPerSecond * 5], Gen.Long[0, TimeSpan.TicksPerMinute * 3], Gen.Long[0, TimeSpan.TicksPerHour]).Array[1, 200];
-        Gen.Select(starts, steps, Gen.Int[0, zones.Length - 1]).Sample((start, run, zoneIndex) =>
+        Gen.Select(starts, steps, Gen.Int[0, Zones.Length - 1]).Sample((start, run, zoneIndex) =>
         {
-            var zone = zones[zoneIndex];
+            var zone = Zones[zoneIndex];
             var writer = new TractorTimeText.MinuteWriter(zone);
             var text = new byte[TractorTimeText.MaxLength];
             var ticks = start;
