@@ -128,7 +128,7 @@ internal static class QueryScenario
     /// <summary>
     /// Each search asked over TCP twice per sample, alternately: as the native column query (`GET /api/v1/query/TABLE`,
     /// a login token as Bearer) and as Tractor's query API asks it (`/Tractor/db?q=tractorselect(...)`, the same token as
-    /// tsid), all rows both times. Reports each one's p50 and p99 and the Tractor face's added time at p50
+    /// tsid), all rows both times, each face first in every other sample. Reports each one's p50 and p99 and the Tractor face's added time at p50
     /// (`{name}_tractor_added_ms`; issue 17's target is under 1 ms) and the median of each sample's pair's difference
     /// (`{name}_tractor_added_paired_ms`, steadier on a busy machine), and per face the engine's CPU time and collection
     /// pauses per request and its gen2 collections (`{name}_{native_tcp|tractor}_engine_cpu_ms`, ...), which tell where
@@ -156,7 +156,12 @@ internal static class QueryScenario
             var (nativeCost, tractorCost) = (new FaceCost(), new FaceCost());
             for (var i = 0; i < samples + 2; i++)
             {
-                foreach (var (url, times, isTractor) in new[] { (native, nativeTimes, false), (tractor, tractorTimes, true) })
+                // The faces take turns going first: whatever the first request of a pair leaves behind (a database's work
+                // after it answered, a collection it brought near) then falls on each face alike.
+                (string Url, List<double> Times, bool IsTractor)[] pair = [(native, nativeTimes, false), (tractor, tractorTimes, true)];
+                if (i % 2 == 1)
+                    Array.Reverse(pair);
+                foreach (var (url, times, isTractor) in pair)
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Get, url);
                     if (!isTractor)

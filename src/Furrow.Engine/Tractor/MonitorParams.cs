@@ -16,7 +16,7 @@ internal static class MonitorParams
     /// error, else null. A row's values are valid only during the call.
     /// </summary>
     public static async Task<TractorReply?> EachRowAsync(TractorCall call, string table, string[] columns, string? clause, Action<ColumnRow> each,
-        string? sortBy = null)
+        string? sortBy = null, bool archived = false)
     {
         var offset = 0;
         var names = ColumnRow.Index(columns);
@@ -30,6 +30,8 @@ internal static class MonitorParams
                 query.Add(new("q", clause));
             if (sortBy is not null)
                 query.Add(new("sortby", sortBy));
+            if (archived)
+                query.Add(new("archived", "1"));
             var native = await call.NativeAsync("QueryColumns", query, new RouteValueDictionary { ["table"] = table }).ConfigureAwait(false);
             if (!native.Ok)
                 return TractorReply.Error(native.Status, native.Message);

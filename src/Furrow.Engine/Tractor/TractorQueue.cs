@@ -205,20 +205,22 @@ internal static class TractorQueue
     }
 
     // The jobs or tasks named that do not exist (or the caller cannot see), when fewer were done and refused than named:
-    // read back by the clause, as the native operation found its targets. None for a subset (a job with no active task is
-    // no unknown job) or commands.
+    // read back by the clause, as the native operation found its targets, deleted jobs included (the operation may have
+    // just deleted them, or restored them from there). None for the active subset (a job with no active task is no
+    // unknown job) or commands.
     private static async Task<(List<string> Labels, TractorReply? Error)> NotFoundAsync(TractorCall call, Targets targets, Outcome outcome)
     {
         var named = targets.Named().DistinctBy(n => n.Label).ToList();
-        if (targets.Subset is not null || targets.Cids is not null || outcome.Done.Count + outcome.Refused.Count >= named.Count)
+        if (targets.Subset == "active" || targets.Cids is not null || outcome.Done.Count + outcome.Refused.Count >= named.Count)
             return ([], null);
         var seen = new HashSet<(long, long)>();
         var error = targets.Tids is null
-            ? await MonitorParams.EachRowAsync(call, "jobs", ["jid"], targets.JobClause(), row => seen.Add((row["jid"].GetInt64(), 0)))
-                .ConfigureAwait(false)
+            ? await MonitorParams.EachRowAsync(call, "jobs", ["jid"], targets.JobClause(), row => seen.Add((row["jid"].GetInt64(), 0)),
+                archived: true).ConfigureAwait(false)
             : await MonitorParams.EachRowAsync(call, "tasks", ["jid", "tid"], targets.TaskClause(),
-                row => seen.Add((row["jid"].GetInt64(), row["tid"].GetInt64()))).ConfigureAwait(false);
-        return ([.. named.Where(n => !seen.Contains((n.Jid, n.Tid))).Select(n => n.Label)], error);
+                row => seen.Add((row["jid"].GetInt64(), row["tid"].GetInt64())), archived: true).ConfigureAwait(false);
+        var done = outcome.Done.ToHashSet(StringComparer.Ordinal);
+        return ([.. named.Where(n => !seen.Contains((n.Jid, n.Tid)) && !done.Contains(n.Label)).Select(n => n.Label)], error);
     }
 
     // Every target refused (403, 409): the ids named that matched nothing are named too, as `not found:`, as a reply that

@@ -188,6 +188,19 @@ def check_ids_that_match_nothing_are_named_beside_what_was_done(ctx):
     assert body["msg"].endswith("not found: %s and 5 more" % ", ".join(missing[:20])), body
 
 
+def check_jobs_deleted_or_restored_are_done_and_only_the_missing_are_not_found(ctx):
+    # The read-back that finds the ids matching nothing sees deleted jobs too: a job the call just deleted is done, not
+    # missing, and a restore names the ids that are no job at all.
+    c = ctx.logged_in()
+    first, second = spool(c, HELD, paused=True), spool(c, HELD, paused=True)
+    named = "%d,%d,987654" % (first, second)
+    for q, deleted in (("jretire", True), ("jrestore", False)):
+        r = queue(c, {"q": q, "jid": named})
+        body = r.json()
+        assert r.rc == 0 and body["done"] == ["J%d" % first, "J%d" % second] and body["notfound"] == ["J987654"], (q, r)
+        assert job(c, first)["deleted"] is deleted and job(c, second)["deleted"] is deleted, q
+
+
 def check_bad_ids_unknown_queries_and_missing_jobs_are_named(ctx):
     c = ctx.logged_in()
     r = queue(c, {"q": "jattr", "jid": "1,x3", "set_priority": 5})
