@@ -308,7 +308,10 @@ public sealed class SchedulingTests
         await Task.Delay(1500);
         Assert.Empty(await site.Client.InvocationsAsync($"jid={failing} and tid=3"));
 
-        var (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "unblock", failing.ToString(CultureInfo.InvariantCulture));
+        // A blade the job has no failures on is nothing to clear: said, and exit 1, as for an operation that did nothing.
+        var (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "unblock", failing.ToString(CultureInfo.InvariantCulture), "b9");
+        Assert.True(code == 1 && stderr.Contains($"J{failing} b9 is not on its blocklist", StringComparison.Ordinal), $"{code}: {stderr}");
+        (code, _, stderr) = await Shims.RunAsync("tq", null, "--engine", site.Engine, "unblock", failing.ToString(CultureInfo.InvariantCulture));
         Assert.True(code == 0, stderr);
         await site.WaitForJobAsync(failing, j => j.NumError == 3, Timeout, "all three tasks in error once unblocked");
     }

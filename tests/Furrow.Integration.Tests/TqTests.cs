@@ -280,8 +280,13 @@ public sealed class TqTests : IAsyncLifetime
             Assert.Equal("json-blade", trace.RootElement.GetProperty("blade").GetString());
             Assert.StartsWith("blade json-blade", trace.RootElement.GetProperty("lines")[0].GetString());
         }
+        // A job no blade has failed has nothing to clear: refused as operations refuse, and exit 1.
         (code, stdout, _) = await Tq("--json", "unblock", _ana.ToString());
-        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(stdout).RootElement.GetProperty("items").ValueKind);
+        using (var unblock = JsonDocument.Parse(stdout))
+        {
+            Assert.Equal((1, 0, 0), (code, unblock.RootElement.GetProperty("affected").GetInt32(), unblock.RootElement.GetProperty("items").GetArrayLength()));
+            Assert.Contains($"J{_ana} has no blocklist", unblock.RootElement.GetProperty("refused")[0].GetString());
+        }
         (code, stdout, _) = await Tq("--json", "params", "-c", "name");
         Assert.Contains(JsonDocument.Parse(stdout).RootElement.EnumerateArray(), r => r.GetProperty("name").GetString() == "jidcounter");
     }

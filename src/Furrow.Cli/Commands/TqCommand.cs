@@ -291,8 +291,13 @@ internal static class TqCommand
             if (result.GetValue(shared.Json))
                 Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
             else
-                Console.WriteLine(TqTable.Escape($"unblocked {string.Join(", ", reply.Items)}"));
-            return 0;
+            {
+                if (reply.Items.Count > 0)
+                    Console.WriteLine(TqTable.Escape($"unblocked {string.Join(", ", reply.Items)}"));
+                foreach (var refusal in reply.Refused)
+                    Console.Error.WriteLine($"tq: {TqTable.Escape(refusal)}");
+            }
+            return reply.Affected == 0 ? 1 : 0;
         }));
         tq.Subcommands.Add(unblock);
         AddLogin(tq, shared);

@@ -472,9 +472,14 @@ internal static class QueueEndpoints
         if (FarmRefusal(context, accounts, $"unblock J{jid}'s blades") is { } refused)
             return refused;
         var blade = context.Request.Query["blade"].FirstOrDefault();
-        var problem = await operations.UnblockAsync(jid, string.IsNullOrWhiteSpace(blade) ? null : blade, ct);
-        return problem is null
-            ? TypedResults.Json(new OperationReply("unblock", 1, [blade is null ? $"J{jid}" : $"J{jid} {blade}"], []), FurrowJsonContext.Default.OperationReply)
-            : ApiResults.NotFound(problem);
+        blade = string.IsNullOrWhiteSpace(blade) ? null : blade;
+        var problem = await operations.UnblockAsync(jid, blade, ct);
+        // Nothing to clear is a refusal as operations give one (200, affected 0): the caller named a job that is there.
+        return problem switch
+        {
+            null => TypedResults.Json(new OperationReply("unblock", 1, [blade is null ? $"J{jid}" : $"J{jid} {blade}"], []), FurrowJsonContext.Default.OperationReply),
+            { NotInQueue: true } => ApiResults.NotFound(problem.Value.Problem),
+            _ => TypedResults.Json(new OperationReply("unblock", 0, [], [problem.Value.Problem]), FurrowJsonContext.Default.OperationReply),
+        };
     }
 }

@@ -336,14 +336,20 @@ internal sealed partial class LiveFarm
         }
     }
 
-    /// <summary>Clears a job's blocklist for one blade (or every blade when null); false when the job is not in the queue.</summary>
-    public bool Unblock(long jid, string? blade, ChangeSet changes)
+    /// <summary>
+    /// Clears a job's blocklist for one blade (or every blade when null): null when the job is not in the queue, false when
+    /// it has no failures recorded on that blade (on any, for null), so there was nothing to clear.
+    /// </summary>
+    public bool? Unblock(long jid, string? blade, ChangeSet changes)
     {
         lock (_gate)
         {
             try
             {
                 if (!_jobs.TryGetValue(jid, out var job))
+                    return null;
+                var cleared = blade is null ? job.Failures.Count > 0 : job.Failures.ContainsKey(blade);
+                if (!cleared)
                     return false;
                 if (blade is null)
                     job.Failures.Clear();

@@ -285,12 +285,21 @@ internal sealed class TaskOperations(LiveFarm farm, IJobStore store, ChangeCommi
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Clears a job's blocklist for one blade, or every blade when <paramref name="blade"/> is null.</summary>
-    public async Task<string?> UnblockAsync(long jid, string? blade, CancellationToken cancellationToken)
+    /// <summary>
+    /// Clears a job's blocklist for one blade, or every blade when <paramref name="blade"/> is null: null when done, else
+    /// why not (the job is not in the queue: <c>NotInQueue</c>; it has no failures recorded there: nothing to clear).
+    /// </summary>
+    public async Task<(string Problem, bool NotInQueue)?> UnblockAsync(long jid, string? blade, CancellationToken cancellationToken)
     {
         var changes = new ChangeSet();
-        if (!farm.Unblock(jid, blade, changes))
-            return $"job {jid} is not in the queue";
+        switch (farm.Unblock(jid, blade, changes))
+        {
+            case null:
+                return ($"job {jid} is not in the queue", true);
+            case false:
+                return (blade is null ? $"J{jid} has no blocklist: no blade has failed its commands"
+                    : $"J{jid} {blade} is not on its blocklist: no command of the job has failed there", false);
+        }
         await committer.CommitAsync(changes, cancellationToken).ConfigureAwait(false);
         return null;
     }
