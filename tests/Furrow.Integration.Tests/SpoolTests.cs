@@ -386,6 +386,13 @@ public sealed class SpoolTests : IAsyncLifetime
         Assert.Equal(runtime, native);
         Assert.Equal(1, native.Code);
         Assert.Equal("{\"rc\":1,\"msg\":\"afterjids: 'abc' is no job id (expected job ids, separated by spaces or commas)\"}\n", native.Stdout);
+
+        // A job file that cannot be read fails before the engine is asked: the same shape on standard output.
+        var missing = Path.Combine(_site.Root, "no-such-shot.alf");
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--status-json", missing);
+        Assert.Equal(runtime, native);
+        Assert.Equal(1, native.Code);
+        Assert.Equal($"{{\"rc\":1,\"msg\":\"cannot read {missing}: no such file\"}}\n", native.Stdout);
     }
 
     // --configfile logs in as the file's user; --owner then names the job's owner, which the engine allows an

@@ -206,6 +206,16 @@ internal static class SpoolCommand
             return Usage($"name a job script (- for standard input), or -c COMMAND ...; see {said} --help");
         }
 
+        // With --status-json every failure after the command line was read, a job file that cannot be read too, is also
+        // the reply's shape on standard output, as a script that parses it expects.
+        var statusJson = result.GetValue(o.StatusJson);
+        int Failed(string message)
+        {
+            if (statusJson)
+                Console.WriteLine(new StatusReply(1, message, null).ToJson());
+            return CommonOptions.Fail(said, message);
+        }
+
         List<Script> scripts;
         try
         {
@@ -216,11 +226,11 @@ internal static class SpoolCommand
         }
         catch (SpoolInputException error)
         {
-            return error.IsUsage ? Usage(error.Message) : CommonOptions.Fail(said, error.Message);
+            return error.IsUsage ? Usage(error.Message) : Failed(error.Message);
         }
         catch (InvalidJobException error)
         {
-            return CommonOptions.Fail(said, error.Message);
+            return Failed(error.Message);
         }
         if (result.GetValue(o.Review))
         {
@@ -268,20 +278,13 @@ internal static class SpoolCommand
         }
         catch (SpoolInputException error)
         {
-            return error.IsUsage ? Usage(error.Message) : CommonOptions.Fail(said, error.Message);
+            return error.IsUsage ? Usage(error.Message) : Failed(error.Message);
         }
         catch (UriFormatException error)
         {
             return Usage(error.Message);
         }
         using var owned = client;
-        var statusJson = result.GetValue(o.StatusJson);
-        int Failed(string message)
-        {
-            if (statusJson)
-                Console.WriteLine(new StatusReply(1, message, null).ToJson());
-            return CommonOptions.Fail(said, message);
-        }
         try
         {
             if (password is not null)

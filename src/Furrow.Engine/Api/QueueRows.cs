@@ -129,7 +129,8 @@ internal sealed class QueueRows(IJobStore store, LiveFarm farm, TaskLogStore log
     }
 
     // The figures arrive in GiB; the clause language reads memory and disk in bytes (`mem > 4G`).
-    private static double? Bytes(double? gib) => gib * (1L << 30);
+    // Whole bytes: the blade reports GiB with a fraction, and a fraction of a byte (23983097380.864) is no size.
+    private static double? Bytes(double? gib) => gib is { } value ? Math.Round(value * (1L << 30)) : null;
 
     private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
 }

@@ -64,7 +64,7 @@ internal static class TractorRequests
                 : null;
         }
         var sent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        if (AddParameters(sent, request.QueryString.Value, "the URL") is { } tooManyInUrl)
+        if (AddParameters(sent, request.QueryString.Value, "the URL sends") is { } tooManyInUrl)
             return (StatusCodes.Status400BadRequest, tooManyInUrl);
         // A form body is read whatever the method (§1): small scripts send one with GET as Tractor's clients do with POST.
         if (!IsSpool(request) && await ReadBodyAsync(context, sent).ConfigureAwait(false) is { } badBody)
@@ -155,7 +155,7 @@ internal static class TractorRequests
         if (!request.HasFormContentType && !string.IsNullOrEmpty(request.ContentType))
             return (StatusCodes.Status415UnsupportedMediaType, $"a body sent to {Shown(request.Path.Value)} as {Shown(request.ContentType)} is not read: " +
                 "its parameters go in the URL or in a form body (Content-Type: application/x-www-form-urlencoded, as Tractor's clients and curl -d send it)");
-        return AddParameters(into, body, "the URL and the form body") is { } tooMany ? (StatusCodes.Status400BadRequest, tooMany) : null;
+        return AddParameters(into, body, "the URL and the form body send") is { } tooMany ? (StatusCodes.Status400BadRequest, tooMany) : null;
     }
 
     // A body's text: UTF-8, or Latin-1 when it is not valid UTF-8 (ScriptText.Utf8OrLatin1), read from the pipe's segments.
@@ -220,7 +220,8 @@ internal static class TractorRequests
     /// each name's values in the order sent, each name and value percent-decoded to bytes and read as text by
     /// <see cref="Core.Scripts.ScriptText.Utf8OrLatin1"/>: a Latin-1 `%E8` is è, as a Python 2 client that quotes a
     /// Latin-1 string sends it, where the framework's reader would keep the three characters "%E8". Linear in the text's
-    /// length; a refusal naming <paramref name="where"/> once more than <see cref="MaxParameters"/> pairs are held, else null.
+    /// length; a refusal that begins with <paramref name="where"/> (what sent them and its verb: "the URL sends") once more
+    /// than <see cref="MaxParameters"/> pairs are held, else null.
     /// </summary>
     public static string? AddParameters(Dictionary<string, List<string>> into, string? encoded, string where)
     {
@@ -228,7 +229,7 @@ internal static class TractorRequests
         foreach (var pair in (encoded ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             if (++count > MaxParameters)
-                return $"{where} send more than {MaxParameters} parameters (name=value pairs): a list goes in one parameter, comma-joined (jid=1,3,5)";
+                return $"{where} more than {MaxParameters} parameters (name=value pairs): a list goes in one parameter, comma-joined (jid=1,3,5)";
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             var key = Unescape(equals < 0 ? pair : pair[..equals]);
             var value = equals < 0 ? "" : Unescape(pair[(equals + 1)..]);

@@ -204,6 +204,9 @@ def check_tasks_commands_invocations_blades_params(ctx):
     assert TIME.match(invocations[0]["starttime"]), invocations
     blades = same_as_native(c, "blade", "", ["name", "numslots"])
     assert "tractorblade" in [b["name"] for b in blades], blades
+    # Sizes are whole bytes (the blade reports GiB with a fraction).
+    sizes = [b for b in rows_of(c.select("blade", "name=tractorblade", ["availmemory", "availdisk"]))]
+    assert sizes and all(float(b[k]) > 0 and float(b[k]) == int(float(b[k])) for b in sizes for k in b), sizes
     params = rows_of(c.select("param", "", []))
     assert params and all(set(p) == {"name", "value"} for p in params), params
     status, native = c.native("GET", "/api/v1/query/params")
