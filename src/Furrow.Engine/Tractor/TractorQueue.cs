@@ -159,7 +159,7 @@ internal static class TractorQueue
             refusals.AddRange(outcome.Refused);
         }
         var items = last?.Done ?? [];
-        var notFound = last is null ? ([], null) : await NotFoundAsync(call, targets, last).ConfigureAwait(false);
+        var notFound = last is null ? ([], [], null) : await NotFoundAsync(call, targets, last).ConfigureAwait(false);
         return notFound.Error ?? Reply($"{string.Join(", ", done)} on {Targets.Listed(items, " ")}", items, refusals, notFound.Labels);
     }
 
@@ -182,7 +182,8 @@ internal static class TractorQueue
             return await WithNotFoundAsync(call, targets, outcome, failure).ConfigureAwait(false);
         }
         var notFound = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
-        return notFound.Error ?? Reply($"{operation} {Targets.Listed(outcome.Done, " ")}", outcome.Done, outcome.Refused, notFound.Labels);
+        return notFound.Error ?? Reply($"{operation} {Targets.Listed(outcome.Done, " ")}", outcome.Done, [.. outcome.Refused, .. notFound.NotDeleted],
+            notFound.Labels);
     }
 
     // jretry&tsubset=active that found no active task: a job that is there but has none could not be retried as things
@@ -208,19 +209,30 @@ internal static class TractorQueue
     // read back by the clause, as the native operation found its targets, deleted jobs included (the operation may have
     // just deleted them, or restored them from there). None for the active subset (a job with no active task is no
     // unknown job) or commands.
-    private static async Task<(List<string> Labels, TractorReply? Error)> NotFoundAsync(TractorCall call, Targets targets, Outcome outcome)
+    // For jrestore, also the jobs named that are there but not deleted (NotDeleted, as refusals saying so): the native
+    // undelete passes them over.
+    private static async Task<(List<string> Labels, List<string> NotDeleted, TractorReply? Error)> NotFoundAsync(TractorCall call, Targets targets,
+        Outcome outcome)
     {
         var named = targets.Named().DistinctBy(n => n.Label).ToList();
         if (targets.Subset == "active" || targets.Cids is not null || outcome.Done.Count + outcome.Refused.Count >= named.Count)
-            return ([], null);
+            return ([], [], null);
         var seen = new HashSet<(long, long)>();
+        var live = new HashSet<long>();
         var error = targets.Tids is null
-            ? await MonitorParams.EachRowAsync(call, "jobs", ["jid"], targets.JobClause(), row => seen.Add((row["jid"].GetInt64(), 0)),
-                archived: true).ConfigureAwait(false)
+            ? await MonitorParams.EachRowAsync(call, "jobs", ["jid", "deletetime"], targets.JobClause(), row =>
+            {
+                seen.Add((row["jid"].GetInt64(), 0));
+                if (row["deletetime"].ValueKind == JsonValueKind.Null)
+                    live.Add(row["jid"].GetInt64());
+            }, archived: true).ConfigureAwait(false)
             : await MonitorParams.EachRowAsync(call, "tasks", ["jid", "tid"], targets.TaskClause(),
                 row => seen.Add((row["jid"].GetInt64(), row["tid"].GetInt64())), archived: true).ConfigureAwait(false);
         var done = outcome.Done.ToHashSet(StringComparer.Ordinal);
-        return ([.. named.Where(n => !seen.Contains((n.Jid, n.Tid)) && !done.Contains(n.Label)).Select(n => n.Label)], error);
+        var notDeleted = targets.Subset == "deleted"
+            ? named.Where(n => live.Contains(n.Jid) && !done.Contains(n.Label)).Select(n => $"{n.Label}: not deleted (only a deleted job can be restored)").ToList()
+            : [];
+        return ([.. named.Where(n => !seen.Contains((n.Jid, n.Tid)) && !done.Contains(n.Label)).Select(n => n.Label)], notDeleted, error);
     }
 
     // Every target refused (403, 409): the ids named that matched nothing are named too, as `not found:`, as a reply that
@@ -229,7 +241,7 @@ internal static class TractorQueue
     {
         if (!outcome.Native.Ok || outcome.Refused.Count == 0)
             return failure;
-        var (labels, error) = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
+        var (labels, _, error) = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
         return error ?? (labels.Count == 0 ? failure : TractorReply.Error(failure.Status, $"{failure.Message}; not found: {Targets.Listed(labels)}"));
     }
 

@@ -199,6 +199,13 @@ def check_jobs_deleted_or_restored_are_done_and_only_the_missing_are_not_found(c
         body = r.json()
         assert r.rc == 0 and body["done"] == ["J%d" % first, "J%d" % second] and body["notfound"] == ["J987654"], (q, r)
         assert job(c, first)["deleted"] is deleted and job(c, second)["deleted"] is deleted, q
+    # A restore that names a job that is not deleted says so, beside what it restored and what is no job.
+    assert queue(c, {"q": "jretire", "jid": first}).rc == 0
+    r = queue(c, {"q": "jrestore", "jid": named})
+    body = r.json()
+    assert r.rc == 0 and body["done"] == ["J%d" % first] and body["notfound"] == ["J987654"], r
+    assert body["refused"] == ["J%d: not deleted (only a deleted job can be restored)" % second], r
+    assert "refused: J%d: not deleted" % second in body["msg"], r
 
 
 def check_bad_ids_unknown_queries_and_missing_jobs_are_named(ctx):
