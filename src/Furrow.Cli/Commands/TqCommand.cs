@@ -288,16 +288,7 @@ internal static class TqCommand
         unblock.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
             var reply = await client.UnblockAsync(result.GetValue(unblockJid), result.GetValue(unblockBlade), ct);
-            if (result.GetValue(shared.Json))
-                Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
-            else
-            {
-                if (reply.Items.Count > 0)
-                    Console.WriteLine(TqTable.Escape($"unblocked {string.Join(", ", reply.Items)}"));
-                foreach (var refusal in reply.Refused)
-                    Console.Error.WriteLine($"tq: {TqTable.Escape(refusal)}");
-            }
-            return reply.Affected == 0 ? 1 : 0;
+            return ShowOperation(reply, result.GetValue(shared.Json), reply.Items.Count > 0 ? [$"unblocked {string.Join(", ", reply.Items)}"] : []);
         }));
         tq.Subcommands.Add(unblock);
         AddLogin(tq, shared);
@@ -760,15 +751,22 @@ internal static class TqCommand
             var reply = attribute is { } set
                 ? await client.SetAttributeAsync(operation == "chcrews" ? "jattr" : operation, clause, user, force, set.Key, set.Value, ct)
                 : await client.OperateAsync(operation, clause, user, force, priority, after, ct);
-            if (result.GetValue(shared.Json))
-                Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
-            else
-            {
-                foreach (var item in reply.Items)
-                    Console.WriteLine($"{operation} {TqTable.Escape(item)}");
-                foreach (var refusal in reply.Refused)
-                    Console.Error.WriteLine($"tq: {TqTable.Escape(refusal)}");
-            }
-            return reply.Refused.Count > 0 && reply.Affected == 0 ? 1 : 0;
+            return ShowOperation(reply, result.GetValue(shared.Json), reply.Items.Select(item => $"{operation} {item}"));
         });
+
+    // An operation's reply as tq shows it: the reply itself with --json, else DONE (a line each) and a line per refusal on
+    // standard error, each escaped for the terminal; exit code 1 when it refused and did nothing, else 0.
+    private static int ShowOperation(OperationReply reply, bool json, IEnumerable<string> done)
+    {
+        if (json)
+            Console.WriteLine(JsonSerializer.Serialize(reply, FurrowJsonContext.Default.OperationReply));
+        else
+        {
+            foreach (var line in done)
+                Console.WriteLine(TqTable.Escape(line));
+            foreach (var refusal in reply.Refused)
+                Console.Error.WriteLine($"tq: {TqTable.Escape(refusal)}");
+        }
+        return reply.Refused.Count > 0 && reply.Affected == 0 ? 1 : 0;
+    }
 }
