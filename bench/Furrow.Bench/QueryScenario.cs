@@ -128,7 +128,7 @@ internal static class QueryScenario
     /// <summary>
     /// Each search asked over TCP twice per sample, alternately: as the native column query (`GET /api/v1/query/TABLE`,
     /// a login token as Bearer) and as Tractor's query API asks it (`/Tractor/db?q=tractorselect(...)`, the same token as
-    /// tsid), all rows both times, each face first in every other sample. Reports each one's p50 and p99 and the Tractor face's added time at p50
+    /// tsid), all rows both times, each face first in every other sample, each reply read into one reused buffer. Reports each one's p50 and p99 and the Tractor face's added time at p50
     /// (`{name}_tractor_added_ms`; issue 17's target is under 1 ms) and the median of each sample's pair's difference
     /// (`{name}_tractor_added_paired_ms`, steadier on a busy machine), and per face the engine's CPU time and collection
     /// pauses per request and its gen2 collections (`{name}_{native_tcp|tractor}_engine_cpu_ms`, ...), which tell where
@@ -143,6 +143,11 @@ internal static class QueryScenario
             new StringContent("{\"code\": \"" + link.Code + "\"}", Encoding.UTF8, "application/json"));
         login.EnsureSuccessStatusCode();
         var token = System.Text.Json.JsonDocument.Parse(await login.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        // Every reply is read into this one buffer, as curl, Python's urllib and Tractor's own client read a socket. HttpClient's
+        // ReadAsByteArrayAsync allocates a new array per reply and copies into it, and on a 2-core machine that costs this
+        // client about 5 ms per megabyte: the client's cost, which would swamp what the face adds (the Tractor shape is 2.3
+        // times the native one's bytes, as its rows repeat their keys).
+        var buffer = new byte[16 << 20];
         foreach (var (name, table, clause, columns) in searches)
         {
             var cols = string.Join(',', columns);
@@ -169,13 +174,13 @@ internal static class QueryScenario
                     var gcBefore = await engine.Client.StatusAsync();
                     var cpuBefore = engine.CpuTime();
                     var watch = Stopwatch.StartNew();
-                    using var response = await http.SendAsync(request);
-                    var body = await response.Content.ReadAsByteArrayAsync();
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    var length = await ReadBodyAsync(response, buffer);
                     var elapsed = watch.Elapsed.TotalMilliseconds;
                     var cpuAfter = engine.CpuTime();
                     var gcAfter = await engine.Client.StatusAsync();
                     if (!response.IsSuccessStatusCode)
-                        throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
+                        throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {Encoding.UTF8.GetString(buffer, 0, length)}");
                     if (i >= 2) // the first two warm both paths
                     {
                         times.Add(elapsed);
@@ -185,9 +190,9 @@ internal static class QueryScenario
                         cost.Gen2 += (gcAfter.Collections?[2] ?? 0) - (gcBefore.Collections?[2] ?? 0);
                     }
                     if (isTractor)
-                        tractorBytes = body.Length;
+                        tractorBytes = length;
                     else
-                        nativeBytes = body.Length;
+                        nativeBytes = length;
                 }
             }
             foreach (var (face, cost) in new[] { ("native_tcp", nativeCost), ("tractor", tractorCost) })
@@ -210,6 +215,21 @@ internal static class QueryScenario
             result[$"{name}_native_tcp_bytes"] = nativeBytes;
             result[$"{name}_tractor_bytes"] = tractorBytes;
         }
+    }
+
+    // Reads a reply's body into buffer, 256 KB at a time, and returns its length in bytes. Throws when it does not fit.
+    private static async Task<int> ReadBodyAsync(HttpResponseMessage response, byte[] buffer)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var length = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer.AsMemory(length, Math.Min(256 * 1024, buffer.Length - length)))) > 0)
+        {
+            length += read;
+            if (length == buffer.Length)
+                throw new InvalidOperationException($"a reply is over the bench's {buffer.Length} bytes");
+        }
+        return length;
     }
 
     // What one face's requests cost the engine, summed over the counted samples.
