@@ -44,6 +44,20 @@ public sealed class BadInputTests
         Assert.Contains("shot.alf:1:16: -tier nosuch: not one of this site's DispatchTiers", await Refused("Job -title {j} -tier nosuch " + Tasks));
         Assert.Contains("shot.alf:1:16: -afterjids names job(s) 4242, which do not exist", await Refused("Job -title {j} -afterjids {4242} " + Tasks));
         Assert.Contains("shot.alf:1:16: priority 1E+200 is out of range", await Refused("Job -title {j} -priority 1e200 " + Tasks));
+        // The same options given beside the script (tractor-spool's --jtier, --aftertime, ...) are no place in it: the refusal
+        // names the file and says where the value came from, even when the script has that option too.
+        foreach (var (given, expected) in new (SpoolOptions, string)[]
+        {
+            (options with { Tier = "nosuch" }, "-tier nosuch: not one of this site's DispatchTiers"),
+            (options with { After = "whenever" }, "-after {whenever}: "),
+            (options with { AfterJids = "4242" }, "-afterjids names job(s) 4242, which do not exist"),
+            (options with { Priority = 1e200 }, "priority 1E+200 is out of range"),
+        })
+        {
+            var refused = await Refused("Job -title {j} -tier default -priority 5\\\n  -maxactive 2 " + Tasks, given);
+            Assert.StartsWith("shot.alf: " + expected, refused, StringComparison.Ordinal);
+            Assert.Contains("(given to the spool, not in the script)", refused, StringComparison.Ordinal);
+        }
         // The compiler's and the unsupported options', at their words.
         Assert.Contains("shot.alf:2:12: bad service key {a &&} on task \"t\"", await Refused("Job -title {j} -subtasks {\n  Task {t} -service {a &&} -cmds { RemoteCmd {true} } }"));
         Assert.Contains("shot.alf:3:5: Instance {x} refers to no task", await Refused("Job -title {j} -subtasks {\n  Task {t} -cmds { RemoteCmd {true} } -subtasks {\n    Instance {x} } }"));

@@ -43,11 +43,32 @@ public sealed class JobSpec
     /// </summary>
     internal SpecPlaces? Places { get; set; }
 
+    // Job options a spooler gave beside the script, over the script's own (JobWideValues, a spool's priority): not fields of
+    // the job, so no part of the JSON job form.
+    private readonly HashSet<string> _givenBeside = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Marks the job's <paramref name="option"/> (its script name: "tier", "priority", "afterjids", ...) as given by the
+    /// spooler beside the script (tractor-spool's <c>--jtier</c>, a spool's <c>tier=</c>), over any value the script has:
+    /// a refusal of it (<see cref="Refusal"/>) then names the file and says so, rather than a line of the script that
+    /// does not hold it.
+    /// </summary>
+    public void MarkGivenBeside(string option) => _givenBeside.Add(option);
+
     /// <summary>
     /// A refusal of <paramref name="option"/> of <paramref name="owner"/> (see <see cref="SpecPlaces.ErrorAt"/>) as
-    /// "file:line:column: message" when the job was read from a script, else the message alone.
+    /// "file:line:column: message" when the job was read from a script, else the message alone. A job option the spooler
+    /// gave (<see cref="MarkGivenBeside"/>) is "file: message (given to the spool, not in the script)".
     /// </summary>
-    public string Refusal(object owner, string option, string message) => Places?.ErrorAt(owner, option, message).ToString() ?? message;
+    public string Refusal(object owner, string option, string message)
+    {
+        if (ReferenceEquals(owner, this) && _givenBeside.Contains(option))
+        {
+            var given = $"{message} (given to the spool, not in the script)";
+            return Places is null ? given : $"{Places.ErrorAt(owner, option, message).FileName}: {given}";
+        }
+        return Places?.ErrorAt(owner, option, message).ToString() ?? message;
+    }
 }
 
 /// <summary>A child of a job or task: a real task, or an Instance that refers to one elsewhere in the tree.</summary>

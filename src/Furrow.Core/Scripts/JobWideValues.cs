@@ -59,6 +59,17 @@ public sealed record JobWideValues(string? Title = null, string? Tier = null, IR
         spec.AfterJids = AfterJids is null ? spec.AfterJids : [.. AfterJids];
         spec.Priority = Priority ?? spec.Priority;
         spec.Paused = Paused ?? spec.Paused;
+        (string Option, bool Given)[] given =
+        [
+            ("title", Title is not null), ("tier", Tier is not null), ("projects", Projects is not null), ("envkey", EnvKey is not null),
+            ("maxactive", MaxActive is not null), ("after", After is not null), ("afterjids", AfterJids is not null),
+            ("priority", Priority is not null), ("paused", Paused is not null), ("service", Service is not null),
+        ];
+        foreach (var (option, isGiven) in given)
+        {
+            if (isGiven)
+                spec.MarkGivenBeside(option);
+        }
         if (Service is not { } service)
             return;
         // A command without a key of its own runs with its task's, else its job's: ANDing every key that is given, and

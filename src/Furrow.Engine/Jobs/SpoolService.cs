@@ -51,14 +51,20 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         var spec = parsed.Job!;
         request.Overrides?.ApplyTo(spec);
         if (request.Priority is { } priority)
+        {
             spec.Priority = priority;
+            spec.MarkGivenBeside("priority");
+        }
         if (request.Paused is { } paused)
+        {
             spec.Paused = paused;
+            spec.MarkGivenBeside("paused");
+        }
         // NaN and the infinities cannot be ordered, stored (NaN) or listed as JSON, and 1e308 outranks anything a wrangler
         // could set: refused like any malformed value, by the one rule every path uses.
-        // A priority the spooler gave (tractor-spool -p) is not in the script, so it has no place there.
+        // A priority the spooler gave (tractor-spool -p) is not in the script, so the refusal names no place there.
         if (spec.Priority is { } given && JobPriority.Refusal(given) is { } badPriority)
-            return new SpoolResult(0, request.Priority is null ? spec.Refusal(spec, "priority", badPriority) : $"{fileName}: {badPriority}");
+            return new SpoolResult(0, spec.Refusal(spec, "priority", badPriority));
         // The parsed job knows where its parts were written, so these refusals name file, line and column already.
         if (UnsupportedOptions.Find(spec) is { } unsupported)
             return new SpoolResult(0, unsupported);

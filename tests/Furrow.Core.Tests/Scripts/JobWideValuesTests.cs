@@ -2,7 +2,7 @@ using Furrow.Core.Scripts;
 
 namespace Furrow.Core.Tests.Scripts;
 
-/// <summary>The afterjids reader that the native spool, its override reader and tractor-spool -o share.</summary>
+/// <summary>The afterjids reader that the native spool, its override reader and tractor-spool -o share, and where a refusal of a value given beside the script points.</summary>
 public sealed class JobWideValuesTests
 {
     [Theory]
@@ -35,5 +35,22 @@ public sealed class JobWideValuesTests
     {
         Assert.Null(JobWideValues.JobIds(given, out var problem));
         Assert.Equal($"afterjids: '{bad}' is no job id (expected job ids, separated by spaces or commas)", problem);
+    }
+
+    [Theory]
+    [InlineData("tier")]
+    [InlineData("maxactive")]
+    [InlineData("afterjids")]
+    public void Refusal_OfAValueGivenBesideTheScript_NamesTheFileAndNoLineOfIt(string option)
+    {
+        var parsed = AlfredParser.Parse("Job -title {j} -tier rush -maxactive 2 -afterjids {3} -subtasks { Task {t} -cmds { RemoteCmd {true} } }", "shot.alf");
+        var spec = parsed.Job!;
+        Assert.Equal("shot.alf:1:16: no", spec.Refusal(spec, "tier", "no"));
+
+        new JobWideValues(Tier: "batch", MaxActive: 4, AfterJids: [5]).ApplyTo(spec);
+
+        Assert.Equal("shot.alf: no (given to the spool, not in the script)", spec.Refusal(spec, option, "no"));
+        // What the spooler did not give keeps its place in the script.
+        Assert.StartsWith("shot.alf:1:", spec.Refusal(spec, "title", "no"), StringComparison.Ordinal);
     }
 }
