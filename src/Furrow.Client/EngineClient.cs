@@ -236,7 +236,7 @@ public sealed class EngineClient : IDisposable
             // place and the rows' elements point into it, so it outlives this method and is never disposed: its index then
             // goes to the garbage collector instead of back to the pool, which costs no more than the copy (Clone) that a
             // disposed document would need (and a copy per value cost more than the request).
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var body = await ReadBodyAsync(response.Content, cancellationToken).ConfigureAwait(false);
             var root = JsonDocument.Parse(body).RootElement;
             name ??= root.GetProperty("table").GetString()!;
             header ??= root.GetProperty("columns").EnumerateArray()
@@ -481,6 +481,20 @@ public sealed class EngineClient : IDisposable
             if (!options.WantsMore(response, page.Count, rows.Count))
                 return rows;
         }
+    }
+
+    // A reply's body in one array of its length, read straight from the connection into it when the engine sent the length
+    // (it does for every page). HttpClient's ReadAsByteArrayAsync buffers through a stream of its own and copies that into
+    // the array it returns: for the 0.7 MB page of 10,000 jobs, a copy and a zeroed array more per page. A reply cut short
+    // fails as HttpClient's own read does (HttpIOException, "the response ended prematurely").
+    private static async Task<byte[]> ReadBodyAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength is not { } length || length > Array.MaxLength)
+            return await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var body = GC.AllocateUninitializedArray<byte>((int)length);
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        return body;
     }
 
     // blade: a blade's call carries that blade's key, or with none, when it enrols, the enrolment secret.
