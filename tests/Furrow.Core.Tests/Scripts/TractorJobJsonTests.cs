@@ -100,6 +100,11 @@ public sealed class TractorJobJsonTests
     [InlineData("""{"data": {}, "children": {"data": {}}}""", "expected a list of tasks, found an object")]
     [InlineData("""{"data": {"crews": "fx"}}""", "expected a list of strings for \"crews\"")]
     [InlineData("""{"data": {"title": "t",}""", "1:")]
+    // A key given twice is refused at the second, rather than the last one winning: the job, a task, a command, the top.
+    [InlineData("""{"data": {"title": "d4", "paused": true, "paused": false}}""", "job.json:1:42: at $.data: duplicate key \"paused\"")]
+    [InlineData("""{"data": {}, "children": [{"data": {"title": "a", "title": "b"}}]}""", "duplicate key \"title\"")]
+    [InlineData("""{"data": {}, "children": [{"data": {"commands": [{"type": "RC", "argv": ["echo"], "argv": ["rm"]}]}}]}""", "job.json:1:83: at $.children[0].data.commands[0]: duplicate key \"argv\"")]
+    [InlineData("""{"TractorJob": "2.0", "TractorJob": "3.0", "data": {}}""", "duplicate key \"TractorJob\"")]
     public void AWrongValue_IsAnErrorNamingItsKey(string json, string expected)
     {
         var result = Read(json);
@@ -112,6 +117,9 @@ public sealed class TractorJobJsonTests
     [InlineData("""#!header\n{"data": {}, "children": []}""", true)]
     [InlineData("""{"title": "x", "subtasks": []}""", false)]
     [InlineData("""{"data": {}, "title": "x"}""", false)]
+    // TractorJob says which form it is, whatever else the object has (a key Tractor's engine does not read is passed over).
+    [InlineData("""{"TractorJob": "2.0", "data": {}, "children": [], "extra": 1}""", true)]
+    [InlineData("""{"extra": 1, "TractorJob": "2.0", "data": {}}""", true)]
     [InlineData("""["data"]""", false)]
     [InlineData("""{"children": []}""", false)]
     public void IsTractorForm_GoesByTheTopLevelKeys(string json, bool expected) =>
