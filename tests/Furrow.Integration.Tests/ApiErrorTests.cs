@@ -43,6 +43,11 @@ public sealed class ApiErrorTests
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=NaN", null), 400, "a number from -1000000 to 1000000, got 'NaN'");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=Infinity", null), 400, "a number from -1000000 to 1000000");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=1e308", null), 400, "a number from -1000000 to 1000000");
+        // .NET's number parsing passes over a trailing NUL ("17\0" reads as 17): a parameter holding one is refused by name.
+        await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=9%00", null), 400,
+            "priority= holds a NUL character (%00)");
+        await AssertProblemAsync(await http.GetAsync("api/v1/query/jobs?cols=jid&q=jid%3D1%00"), 400, "q= holds a NUL character (%00)");
+        await AssertProblemAsync(await http.GetAsync("api/v1/jobs?limit=5%00"), 400, "limit= holds a NUL character (%00)");
         // A spooled body must be a job script: alfred text or the JSON job form, by the types clients send them as.
         await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x", new ByteArrayContent([0x89, 0x50, 0x4e, 0x47])
         {

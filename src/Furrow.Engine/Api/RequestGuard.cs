@@ -83,6 +83,8 @@ public static class RequestGuard
             return (StatusCodes.Status400BadRequest,
                 $"Host '{host.Host}' is not a name of this engine; add it to EngineHostNames in tractor.config if clients call it by that name");
         }
+        if (NulParameter(request.QueryString.Value) is { } withNul)
+            return (StatusCodes.Status400BadRequest, NulMessage(withNul));
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
             return null;
         // Browsers send Origin on every cross-origin POST, PUT and DELETE (and "null" from sandboxed or file: pages).
@@ -93,6 +95,29 @@ public static class RequestGuard
         }
         return null;
     }
+
+    /// <summary>
+    /// The name of the first parameter of <paramref name="query"/> (a URL's query string, or a form body, as sent) whose
+    /// name or value holds a NUL character (<c>%00</c>), or null. No name, id, number or text the engine takes holds one,
+    /// and .NET's number parsing passes over trailing NULs (<c>long.TryParse("17\0")</c> gives 17), so `jid=17%00` would
+    /// otherwise act on J17 as if it had been sent clean.
+    /// </summary>
+    public static string? NulParameter(string? query)
+    {
+        if (string.IsNullOrEmpty(query) || query.IndexOf("%00", StringComparison.Ordinal) < 0)
+            return null;
+        foreach (var pair in query.TrimStart('?').Split('&'))
+        {
+            if (pair.Contains("%00", StringComparison.Ordinal))
+                return Uri.UnescapeDataString(pair.Split('=')[0].Replace("%00", "", StringComparison.Ordinal).Replace('+', ' '));
+        }
+        return null;
+    }
+
+    /// <summary>The refusal of a request whose parameter <paramref name="name"/> holds a NUL character.</summary>
+    public static string NulMessage(string name) =>
+        $"{(name.Length == 0 ? "a parameter" : $"{(name.Length > 60 ? name[..60] + "..." : name)}=")} holds a NUL character (%00), " +
+        "which no name, id, number or text of the engine's takes: send the value without it";
 
     private static bool IsSameOrigin(string origin, HttpRequest request) =>
         Uri.TryCreate(origin, UriKind.Absolute, out var uri)

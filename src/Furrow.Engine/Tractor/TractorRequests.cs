@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Text;
+using Furrow.Engine.Api;
 using Furrow.Engine.Site;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
@@ -69,6 +70,12 @@ internal static class TractorRequests
         // A form body is read whatever the method (§1): small scripts send one with GET as Tractor's clients do with POST.
         if (!IsSpool(request) && await ReadBodyAsync(context, sent).ConfigureAwait(false) is { } badBody)
             return badBody;
+        // The URL's were refused before (RequestGuard); a form body's, sent escaped or as the byte itself, are refused here.
+        foreach (var (key, values) in sent)
+        {
+            if (key.Contains('\0', StringComparison.Ordinal) || values.Exists(v => v.Contains('\0', StringComparison.Ordinal)))
+                return (StatusCodes.Status400BadRequest, RequestGuard.NulMessage(key.Replace("\0", "", StringComparison.Ordinal)));
+        }
         // The framework reads the query string's names without regard to case, and joins the values of every spelling of
         // one (set_title=x&set_TITLE=y read as "x,y"): spellings of one name are one parameter here too, kept under the
         // first spelling sent, and refused naming each spelling unless every value agrees.

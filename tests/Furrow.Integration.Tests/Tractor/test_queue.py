@@ -407,6 +407,25 @@ def check_ids_are_whole_numbers_comma_joined_and_nothing_else(ctx):
     assert job(c, jid)["priority"] != 5
 
 
+def check_a_nul_character_in_any_parameter_is_refused_naming_it(ctx):
+    # .NET's number parsing passes over a trailing NUL ("17\0" reads as 17): every id, number and clause that holds one
+    # is refused, whether it came in the URL, escaped in a form body, or as the byte itself in a form body.
+    c = ctx.logged_in()
+    jid = spool(c, HELD, paused=True)
+    sent = (
+        ("queue?q=jattr&jid=%d%%00&set_priority=9&tsid=%s" % (jid, c.tsid), None, "jid="),
+        ("queue?q=jattr&jid=%d&set_priority=9%%00&tsid=%s" % (jid, c.tsid), None, "set_priority="),
+        ("monitor?q=jobdetails&jid=%d%%00&tsid=%s" % (jid, c.tsid), None, "jid="),
+        ("db?q=%s&tsid=%s" % (urllib.parse.quote("tractorselect('job', 'jid=%d\0', 'jid', '', 0, 'f', 'None')" % jid), c.tsid), None, "q="),
+        ("queue", "q=jattr&jid=%d%%00&set_priority=9&tsid=%s" % (jid, c.tsid), "jid="),
+        ("queue", "q=jattr&jid=%d&set_priority=9\0&tsid=%s" % (jid, c.tsid), "set_priority="),
+    )
+    for url, body, named in sent:
+        r = c.raw(url, body=body)
+        assert r.status == 400 and r.json()["msg"].startswith(named + " holds a NUL character (%00)"), (url, body, r)
+    assert job(c, jid)["priority"] != 9
+
+
 def check_a_job_id_repeated_many_times_is_that_job_once(ctx):
     c = ctx.logged_in()
     jid = spool(c, HELD, paused=True)
