@@ -16,12 +16,24 @@ public static class ScriptText
     public static string Decode(ReadOnlySpan<byte> bytes)
     {
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
-            return System.Text.Encoding.Unicode.GetString(bytes[2..]);
+            return System.Text.Encoding.Unicode.GetString(WithoutByteLineEnd(bytes[2..]));
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
-            return System.Text.Encoding.BigEndianUnicode.GetString(bytes[2..]);
+            return System.Text.Encoding.BigEndianUnicode.GetString(WithoutByteLineEnd(bytes[2..]));
         // Editors on Windows write a byte-order mark; it is not part of the script.
         var utf8 = bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
         return Utf8.IsValid(utf8) ? System.Text.Encoding.UTF8.GetString(utf8) : System.Text.Encoding.Latin1.GetString(bytes);
+    }
+
+    // UTF-16 text without what Tractor's transport does to every body as bytes, whatever its encoding (TRACTOR-PROTOCOL
+    // §1): it strips white space bytes from both ends, then appends CR LF. Read as UTF-16, the CR LF would be one character
+    // (U+0A0D, U+0D0A) after the script's last word, and the strip can take one byte of a last white space character
+    // (big-endian 00 0A loses its 0A), leaving an odd byte over: both go. A line end written whole in UTF-16 (0D 00 0A 00)
+    // is text and stays.
+    private static ReadOnlySpan<byte> WithoutByteLineEnd(ReadOnlySpan<byte> utf16)
+    {
+        if (utf16.EndsWith((ReadOnlySpan<byte>)[0x0D, 0x0A]))
+            utf16 = utf16[..^2];
+        return utf16.Length % 2 == 1 ? utf16[..^1] : utf16;
     }
 
     /// <summary>

@@ -130,6 +130,15 @@ public sealed class AlfredParserLimitsTests
     [InlineData(new byte[] { 0xEF, 0xBB, 0xBF, 0x53, 0xC3, 0xA9 }, "S\u00e9")] // a UTF-8 byte-order mark is dropped
     [InlineData(new byte[] { 0xFF, 0xFE, 0x53, 0x00, 0xE9, 0x00 }, "S\u00e9")] // UTF-16 LE with its mark
     [InlineData(new byte[] { 0xFE, 0xFF, 0x00, 0x53, 0x00, 0xE9 }, "S\u00e9")] // UTF-16 BE with its mark
+    // Tractor's transport strips white space bytes from a body's ends and appends CR LF as two bytes; after UTF-16 text
+    // they are dropped, not read as U+0A0D or U+0D0A, as is an odd byte left over.
+    [InlineData(new byte[] { 0xFF, 0xFE, 0x53, 0x00, 0xE9, 0x00, 0x0D, 0x0A }, "S\u00e9")]
+    [InlineData(new byte[] { 0xFE, 0xFF, 0x00, 0x53, 0x00, 0xE9, 0x0D, 0x0A }, "S\u00e9")]
+    [InlineData(new byte[] { 0xFF, 0xFE, 0x53, 0x00, 0xE9, 0x00, 0x0A }, "S\u00e9")]
+    [InlineData(new byte[] { 0xFE, 0xFF, 0x00, 0x53, 0x00, 0xE9, 0x00, 0x0D, 0x0A }, "S\u00e9")] // the sender's strip() took the 0A of 00 0A
+    // A line end written in UTF-16 is text, and stays.
+    [InlineData(new byte[] { 0xFF, 0xFE, 0x53, 0x00, 0x0D, 0x00, 0x0A, 0x00 }, "S\r\n")]
+    [InlineData(new byte[] { 0xFE, 0xFF, 0x00, 0x53, 0x00, 0x0D, 0x00, 0x0A }, "S\r\n")]
     public void Decode_ReadsUtf8_ElseLatin1_AndHonoursAByteOrderMark(byte[] bytes, string expected) =>
         Assert.Equal(expected, ScriptText.Decode(bytes));
 

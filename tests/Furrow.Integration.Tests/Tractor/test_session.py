@@ -79,6 +79,18 @@ def check_spool_alfred_text_and_read_the_job_back(ctx):
     assert job["spoolfile"] == "/shots/a.alf" and job["spoolcwd"] == "/shots/a" and job["spoolhost"] == "testhost", job
 
 
+def check_spool_of_utf16_text_with_the_transports_crlf_reads_the_script(ctx):
+    # Tractor's transport appends CR LF as two bytes to every body; after UTF-16 text (with its byte-order mark) they
+    # belong to no character of the script.
+    c = ctx.logged_in()
+    for codec, mark in (("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")):
+        script = SCRIPT.replace("tractor face", "Sz\u00e8ne %s" % codec)
+        reply = c.spool(mark + script.encode(codec))
+        assert reply.status == 200 and reply.json()["rc"] == 0, (codec, reply)
+        jobs = c.native_rows("jobs", ["title"], "jid=%d" % reply.json()["jid"])
+        assert jobs == [{"title": "Sz\u00e8ne %s" % codec}], (codec, jobs)
+
+
 def check_spool_with_params_in_a_form_body_and_1x_headers(ctx):
     c = ctx.logged_in()
     # Tractor 1.x: the settings ride in X-Tractor-* headers (§3c), no CRLF after the body.
