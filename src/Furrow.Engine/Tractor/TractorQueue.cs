@@ -179,6 +179,16 @@ internal static class TractorQueue
         {
             if (targets.Subset == "active" && failure.Status == StatusCodes.Status404NotFound)
                 return await NoActiveTaskAsync(call, targets).ConfigureAwait(false);
+            // jrestore of jobs that are all there but none deleted: refused as things stand (409), as when some were
+            // restored, naming each; only ids that are no job are not found (404).
+            if (targets.Subset == "deleted" && failure.Status == StatusCodes.Status404NotFound)
+            {
+                var (missing, notDeleted, error) = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
+                if (error is not null || notDeleted.Count == 0)
+                    return error ?? failure;
+                return TractorReply.Error(StatusCodes.Status409Conflict,
+                    Targets.Listed(notDeleted, "; ") + (missing.Count > 0 ? $"; not found: {Targets.Listed(missing)}" : ""));
+            }
             return await WithNotFoundAsync(call, targets, outcome, failure).ConfigureAwait(false);
         }
         var notFound = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);

@@ -206,6 +206,14 @@ def check_jobs_deleted_or_restored_are_done_and_only_the_missing_are_not_found(c
     assert r.rc == 0 and body["done"] == ["J%d" % first] and body["notfound"] == ["J987654"], r
     assert body["refused"] == ["J%d: not deleted (only a deleted job can be restored)" % second], r
     assert "refused: J%d: not deleted" % second in body["msg"], r
+    # A restore of jobs that are all there and none deleted is refused as things stand (409), naming each, not a 404.
+    r = queue(c, {"q": "jrestore", "jid": "%d,%d" % (first, second)})
+    assert r.status == 409 and r.json()["msg"] == "J%d: not deleted (only a deleted job can be restored); J%d: not deleted (only a deleted job can be restored)" % (first, second), r
+    r = queue(c, {"q": "jrestore", "jid": "%d,987654" % second})
+    assert r.status == 409 and r.json()["msg"].endswith("can be restored); not found: J987654"), r
+    # Ids that are no job at all are not found.
+    r = queue(c, {"q": "jrestore", "jid": "987654"})
+    assert r.status == 404, r
 
 
 def check_bad_ids_unknown_queries_and_missing_jobs_are_named(ctx):
@@ -314,8 +322,9 @@ def check_running_job_retry_active_interrupt_restart_delete_restore(ctx):
     assert r.rc == 0 and job(c, jid)["deleted"] is True, (r, job(c, jid))
     r = queue(c, {"q": "jrestore", "jid": jid})
     assert r.rc == 0 and job(c, jid)["deleted"] is False, (r, job(c, jid))
+    # Restoring it again: it is there and not deleted, refused as things stand.
     r = queue(c, {"q": "jrestore", "jid": jid})
-    assert r.status == 404 and "deleted" in r.json()["msg"], r
+    assert r.status == 409 and "J%d: not deleted" % jid in r.json()["msg"], r
     # Tractor 1.x's delete.
     r = queue(c, {"q": "jdelete", "jid": jid, "user": ctx.user, "hnm": "testhost"})
     assert r.rc == 0 and job(c, jid)["deleted"] is True, (r, job(c, jid))
