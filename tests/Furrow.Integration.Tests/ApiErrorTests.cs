@@ -43,6 +43,9 @@ public sealed class ApiErrorTests
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=NaN", null), 400, "a number from -1000000 to 1000000, got 'NaN'");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=Infinity", null), 400, "a number from -1000000 to 1000000");
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=1e308", null), 400, "a number from -1000000 to 1000000");
+        // Alfred text sent as JSON is refused saying what it is and how to send it.
+        await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x", new StringContent("Job -title {x} -subtasks {}", Encoding.UTF8, "application/json")),
+            400, "this is an alfred script sent as JSON: send it as application/tractor-spool, text/plain or application/x-alfred");
         // .NET's number parsing passes over a trailing NUL ("17\0" reads as 17): a parameter holding one is refused by name.
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=9%00", null), 400,
             "priority= holds a NUL character (%00)");

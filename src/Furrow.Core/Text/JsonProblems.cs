@@ -95,7 +95,9 @@ public static partial class JsonProblems
         else
         {
             // The reader's own syntax errors name no types; only its advice about reader options is the framework's.
-            message = reason.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.');
+            message = reason.StartsWith("Expected depth to be zero at the end of the JSON payload", StringComparison.Ordinal)
+                ? "the JSON ends with an object or a list still open (a } or ] is missing)"
+                : reason.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.');
             start = end;
         }
 

@@ -47,7 +47,13 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             : TractorJobJson.IsTractorForm(request.Text) ? TractorJobJson.Read(request.Text, fileName, limits, options.Value.TimeZone)
             : JobJson.Deserialize(request.Text, fileName, limits);
         if (parsed.Error is { } syntax)
-            return new SpoolResult(0, syntax.ToString());
+        {
+            // Alfred text sent as JSON (Content-Type application/json) fails at its first letter: say what it is.
+            var hint = request.IsJson && request.Text.TrimStart() is var start
+                && (start.StartsWith("Job", StringComparison.Ordinal) || start.StartsWith("##AlfredToDo", StringComparison.Ordinal))
+                ? " (this is an alfred script sent as JSON: send it as application/tractor-spool, text/plain or application/x-alfred)" : "";
+            return new SpoolResult(0, syntax + hint);
+        }
         var spec = parsed.Job!;
         request.Overrides?.ApplyTo(spec);
         if (request.Priority is { } priority)

@@ -25,6 +25,17 @@ public sealed class JsonProblemsTests
         AssertNoInternals(problem.Message);
     }
 
+    [Theory]
+    [InlineData("{\"Name\": \"a\"")]
+    [InlineData("{\"Name\": \"a\", \"Retries\": [1, 2]\n")]
+    public void Truncated_SaysWhatIsStillOpen(string json)
+    {
+        var problem = Problem(json);
+
+        Assert.Equal("the JSON ends with an object or a list still open (a } or ] is missing)", problem.Message);
+        AssertNoInternals(problem.Message);
+    }
+
     [Fact]
     public void Config_UnknownKeyWhereRefused_NamesKeyAndKnownKeys()
     {
