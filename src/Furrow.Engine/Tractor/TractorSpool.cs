@@ -40,11 +40,11 @@ internal static class TractorSpool
         if (reply.Status != StatusCodes.Status400BadRequest)
             return reply;
         request.Body.Position = 0;
-        using var body = new StreamReader(request.Body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
-        // The top-level keys decide, and they come first enough: a prefix spares reading a large body twice.
-        var prefix = new char[1 << 20];
-        var read = await body.ReadBlockAsync(prefix, call.Context.RequestAborted).ConfigureAwait(false);
-        var start = new string(prefix, 0, read);
+        // The top-level keys decide, and they come first enough: a prefix spares reading a large body twice. Its bytes are
+        // text by the one rule for scripts (a byte-order mark decides: a UTF-16 job is judged as the spool read it).
+        var prefix = new byte[1 << 20];
+        var read = await request.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, call.Context.RequestAborted).ConfigureAwait(false);
+        var start = Core.Scripts.ScriptText.Decode(prefix.AsSpan(0, read));
         return Core.Scripts.JobJson.IsJobForm(start) || Core.Scripts.TractorJobJson.IsTractorForm(start)
             ? reply
             : TractorReply.Error(StatusCodes.Status501NotImplemented,
