@@ -35,6 +35,10 @@ internal static class QueryLexer
     /// </summary>
     public static QueryError? Lex(string clause, List<Token> tokens)
     {
+        // A NUL (a \x00 in an alias's Python text) is no part of any word, number or pattern: .NET's number parsing would
+        // pass over one at a number's end, and a pattern would be cut at it.
+        if (clause.IndexOf('\0', StringComparison.Ordinal) is var nul and >= 0)
+            return new QueryError(nul + 1, "\\0", "a NUL character in the clause: no word, number or pattern holds one");
         // Sized once: a long list (an operation's 20,000 jids) grown by doubling left a megabyte of garbage per clause.
         tokens.EnsureCapacity(tokens.Count + MostTokens(clause));
         var depth = 0;

@@ -33,6 +33,9 @@ public static class JobJson
         JobSpec? job;
         try
         {
+            // A key given twice is the serializer's to refuse (AllowDuplicateProperties); a NUL in a value is refused here.
+            if (JsonScriptScan.FirstProblem(json, fileName, MaxJsonDepth(limits), duplicates: false) is { } scanned)
+                return ScriptParseResult.Failure(scanned);
             job = JsonSerializer.Deserialize(json, ContextFor(limits).JobSpec);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)

@@ -72,12 +72,12 @@ public static class TractorJobJson
         JsonDocument document;
         try
         {
-            if (FirstDuplicateKey(text, maxDepth) is { } duplicate)
-                return ScriptParseResult.Failure(duplicate with { FileName = fileName });
+            if (JsonScriptScan.FirstProblem(text, fileName, maxDepth, duplicates: true) is { } scanned)
+                return ScriptParseResult.Failure(scanned);
             document = JsonDocument.Parse(text, new JsonDocumentOptions
             {
                 CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = maxDepth,
-                // FirstDuplicateKey has refused a key given twice; this is its backstop.
+                // JsonScriptScan has refused a key given twice; this is its backstop.
                 AllowDuplicateProperties = false,
             });
         }
@@ -100,64 +100,6 @@ public static class TractorJobJson
                 return ScriptParseResult.Failure(reader.ErrorAt(e.Path, e.Message));
             }
         }
-    }
-
-    // The first key given twice in one object, at its second place: Tractor's engine (a Python dict) would keep the last
-    // in silence, and JsonDocument, told not to, says which key but not where. Null when every key is given once.
-    private static ScriptError? FirstDuplicateKey(string text, int maxDepth)
-    {
-        var utf8 = System.Text.Encoding.UTF8.GetBytes(text);
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions
-        {
-            CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = maxDepth,
-        });
-        // Each open object or list: its path ($.data.commands[0]), the keys seen (an object's), the key or position now read.
-        var open = new List<(string Path, HashSet<string>? Keys, string? Key, int Index)>();
-        string PathOfNext()
-        {
-            if (open.Count == 0)
-                return "$";
-            var (path, keys, key, index) = open[^1];
-            if (keys is not null)
-                return $"{path}.{key}";
-            open[^1] = (path, keys, key, index + 1);
-            return $"{path}[{index}]";
-        }
-        while (reader.Read())
-        {
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.StartObject:
-                    open.Add((PathOfNext(), new HashSet<string>(StringComparer.Ordinal), null, 0));
-                    break;
-                case JsonTokenType.StartArray:
-                    open.Add((PathOfNext(), null, null, 0));
-                    break;
-                case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                    open.RemoveAt(open.Count - 1);
-                    break;
-                case JsonTokenType.PropertyName:
-                    var key = reader.GetString()!;
-                    var (path, keys, _, index) = open[^1];
-                    if (!keys!.Add(key))
-                    {
-                        var at = (int)reader.TokenStartIndex;
-                        var lineStart = Array.LastIndexOf(utf8, (byte)'\n', Math.Max(at - 1, 0)) + 1;
-                        var line = 1 + utf8.AsSpan(0, lineStart).Count((byte)'\n');
-                        var column = Text.TextColumn.OfUtf8(utf8.AsSpan(lineStart, at - lineStart));
-                        return new ScriptError("", line, column,
-                            $"{(path == "$" ? "" : $"at {path}: ")}duplicate key \"{key}\": a key may be given once");
-                    }
-                    open[^1] = (path, keys, key, index);
-                    break;
-                default:
-                    // A value: in a list it takes the next position.
-                    if (open.Count > 0 && open[^1].Keys is null)
-                        PathOfNext();
-                    break;
-            }
-        }
-        return null;
     }
 
     // A `#!...` first line (Tractor's checkpoint header) up to the line where the object starts, as spaces.

@@ -38,6 +38,19 @@ public sealed class QueryLexerTests
     }
 
     [Theory]
+    [InlineData("jid=30\0", 7)]
+    [InlineData("priority > 999\0", 15)]
+    [InlineData("title like 'Sz\0qqq'", 15)]
+    [InlineData("\0", 1)]
+    public void ANulCharacter_IsRefusedAtItsColumn(string clause, int column)
+    {
+        var error = QueryLexer.Lex(clause, []);
+        Assert.NotNull(error);
+        Assert.Equal(column, error.Column);
+        Assert.StartsWith("a NUL character in the clause", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("jid in [1,2 ,3 , 4]", "(jid in [1, 2, 3, 4])")]
     [InlineData("jid in [1, 2,]", "(jid in [1, 2])")]
     [InlineData("jid in (5 6)", "(jid in [5, 6])")]

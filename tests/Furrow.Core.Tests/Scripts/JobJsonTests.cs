@@ -86,6 +86,17 @@ public sealed class JobJsonTests
     }
 
     [Theory]
+    [InlineData("{\"title\": \"a\\u0000b\"}", "null.json:1:11: at $.title: a NUL character (\\u0000) in a value")]
+    [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"commands\": [{\"argv\": [\"echo\", \"x\\u0000y\"]}]}]}", "at $.subtasks[0].commands[0].argv[1]: a NUL character")]
+    public void Deserialize_RefusesANulCharacterWhereItIs(string json, string expected)
+    {
+        var error = JobJson.Deserialize(json, "null.json").Error;
+
+        Assert.NotNull(error);
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("null", "found null")]
     [InlineData("{\"title\": null}", "title")]
     [InlineData("{\"subtasks\": [null]}", "$.subtasks[0]")]

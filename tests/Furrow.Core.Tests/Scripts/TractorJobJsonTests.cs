@@ -105,6 +105,12 @@ public sealed class TractorJobJsonTests
     [InlineData("""{"data": {}, "children": [{"data": {"title": "a", "title": "b"}}]}""", "duplicate key \"title\"")]
     [InlineData("""{"data": {}, "children": [{"data": {"commands": [{"type": "RC", "argv": ["echo"], "argv": ["rm"]}]}}]}""", "job.json:1:83: at $.children[0].data.commands[0]: duplicate key \"argv\"")]
     [InlineData("""{"TractorJob": "2.0", "TractorJob": "3.0", "data": {}}""", "duplicate key \"TractorJob\"")]
+    // A NUL in a value or a key, written \u0000, is refused where it is, as the alfred reader refuses one: a command's
+    // argument would be cut at it when run.
+    [InlineData("""{"data": {}, "children": [{"data": {"commands": [{"argv": ["/bin/echo", "x\u0000y"]}]}}]}""", "job.json:1:73: at $.children[0].data.commands[0].argv[1]: a NUL character (\\u0000) in a value")]
+    [InlineData("""{"data": {"title": "nul\u0000title"}}""", "job.json:1:20: at $.data.title: a NUL character")]
+    [InlineData("""{"data": {"projects": ["a", "b\u0000"]}}""", "at $.data.projects[1]: a NUL character")]
+    [InlineData("""{"data": {"ti\u0000tle": "x"}}""", "at $.data: a NUL character (\\u0000) in a key")]
     public void AWrongValue_IsAnErrorNamingItsKey(string json, string expected)
     {
         var result = Read(json);

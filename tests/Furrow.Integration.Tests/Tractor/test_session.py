@@ -210,6 +210,20 @@ def check_jspool_reads_tractors_json_form_as_tractor_spool_writes_it(ctx):
     reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
                           body=bad, content_type="application/tractor-spool-json")
     assert reply.status == 400 and ":4:" in reply.json()["msg"] and "maxactive" in reply.json()["msg"], reply
+    # The same refusal sent as UTF-16 (its byte-order mark decides, as for any script) is 400 too, not the 501 that would
+    # send tractor-spool to the alfred fallback.
+    for codec, mark in (("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")):
+        reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
+                              body=mark + bad.encode(codec), content_type="application/tractor-spool-json")
+        assert reply.status == 400 and "maxactive" in reply.json()["msg"], (codec, reply)
+    # A NUL written \u0000 in a value is refused where it is: the command would run with its argument cut there.
+    nul = tractor_form.replace('["/bin/echo", "render"]', '["/bin/echo", "x\\u0000y"]')
+    reply = c.transaction("jspool", {"q": "newjob", "spvers": "2.0", "jobOwner": ctx.user, "format": "JSON"},
+                          body=nul, content_type="application/tractor-spool-json")
+    assert reply.status == 400 and "at $.children[0].children[0].data.commands[0].argv[1]: a NUL character" in reply.json()["msg"], reply
+    # ... and in a clause, through tq's aliases (a Python \x00), as the URL's %00 is.
+    reply = c.select("job", "mine", ["jid"], aliases={"mine": "jid=%d\x00" % jid})
+    assert reply.status == 400 and "a NUL character in the clause" in reply.json()["msg"], reply
 
 
 def check_unknown_verb_and_query_name_themselves(ctx):
