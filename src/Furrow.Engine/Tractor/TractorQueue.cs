@@ -160,7 +160,7 @@ internal static class TractorQueue
         }
         var items = last?.Done ?? [];
         var notFound = last is null ? ([], [], null) : await NotFoundAsync(call, targets, last).ConfigureAwait(false);
-        return notFound.Error ?? Reply($"{string.Join(", ", done)} on {Targets.Listed(items, " ")}", items, refusals, notFound.Labels);
+        return notFound.Error ?? Reply($"{string.Join(", ", done)} on {Targets.Listed(items, " ")}", items, [.. refusals, .. notFound.PassedOver], notFound.Labels);
     }
 
     private static Task<TractorReply> TaskOperationAsync(TractorCall call, string operation, Targets targets)
@@ -179,20 +179,10 @@ internal static class TractorQueue
         {
             if (targets.Subset == "active" && failure.Status == StatusCodes.Status404NotFound)
                 return await NoActiveTaskAsync(call, targets).ConfigureAwait(false);
-            // jrestore of jobs that are all there but none deleted: refused as things stand (409), as when some were
-            // restored, naming each; only ids that are no job are not found (404).
-            if (targets.Subset == "deleted" && failure.Status == StatusCodes.Status404NotFound)
-            {
-                var (missing, notDeleted, error) = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
-                if (error is not null || notDeleted.Count == 0)
-                    return error ?? failure;
-                return TractorReply.Error(StatusCodes.Status409Conflict,
-                    Targets.Listed(notDeleted, "; ") + (missing.Count > 0 ? $"; not found: {Targets.Listed(missing)}" : ""));
-            }
             return await WithNotFoundAsync(call, targets, outcome, failure).ConfigureAwait(false);
         }
         var notFound = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
-        return notFound.Error ?? Reply($"{operation} {Targets.Listed(outcome.Done, " ")}", outcome.Done, [.. outcome.Refused, .. notFound.NotDeleted],
+        return notFound.Error ?? Reply($"{operation} {Targets.Listed(outcome.Done, " ")}", outcome.Done, [.. outcome.Refused, .. notFound.PassedOver],
             notFound.Labels);
     }
 
@@ -219,9 +209,9 @@ internal static class TractorQueue
     // read back by the clause, as the native operation found its targets, deleted jobs included (the operation may have
     // just deleted them, or restored them from there). None for the active subset (a job with no active task is no
     // unknown job) or commands.
-    // For jrestore, also the jobs named that are there but not deleted (NotDeleted, as refusals saying so): the native
-    // undelete passes them over.
-    private static async Task<(List<string> Labels, List<string> NotDeleted, TractorReply? Error)> NotFoundAsync(TractorCall call, Targets targets,
+    // Also the jobs named that the native operation passed over as things stand (PassedOver, as refusals saying so): for
+    // jrestore those there but not deleted, for any other job operation those there but deleted.
+    private static async Task<(List<string> Labels, List<string> PassedOver, TractorReply? Error)> NotFoundAsync(TractorCall call, Targets targets,
         Outcome outcome)
     {
         var named = targets.Named().DistinctBy(n => n.Label).ToList();
@@ -239,16 +229,30 @@ internal static class TractorQueue
             : await MonitorParams.EachRowAsync(call, "tasks", ["jid", "tid"], targets.TaskClause(),
                 row => seen.Add((row["jid"].GetInt64(), row["tid"].GetInt64())), archived: true).ConfigureAwait(false);
         var done = outcome.Done.ToHashSet(StringComparer.Ordinal);
-        var notDeleted = targets.Subset == "deleted"
+        var deleting = call.Q is "jretire" or "jdelete";
+        var passedOver = targets.Subset == "deleted"
             ? named.Where(n => live.Contains(n.Jid) && !done.Contains(n.Label)).Select(n => $"{n.Label}: not deleted (only a deleted job can be restored)").ToList()
+            : targets.Tids is null
+            ? named.Where(n => seen.Contains((n.Jid, 0)) && !live.Contains(n.Jid) && !done.Contains(n.Label))
+                .Select(n => deleting ? $"{n.Label}: already deleted" : $"{n.Label}: deleted (restore it with jrestore first)").ToList()
             : [];
-        return ([.. named.Where(n => !seen.Contains((n.Jid, n.Tid)) && !done.Contains(n.Label)).Select(n => n.Label)], notDeleted, error);
+        return ([.. named.Where(n => !seen.Contains((n.Jid, n.Tid)) && !done.Contains(n.Label)).Select(n => n.Label)], passedOver, error);
     }
 
     // Every target refused (403, 409): the ids named that matched nothing are named too, as `not found:`, as a reply that
     // did some names them.
     private static async Task<TractorReply> WithNotFoundAsync(TractorCall call, Targets targets, Outcome outcome, TractorReply failure)
     {
+        // None of them in the queue (404): jobs named that are there but deleted (for jrestore, there but not deleted)
+        // are refused as things stand (409), naming each, as when others were done; only ids that are no job are not found.
+        if (failure.Status == StatusCodes.Status404NotFound && targets.Subset != "active" && targets.Cids is null)
+        {
+            var (missing, refusals, readError) = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);
+            if (readError is not null || refusals.Count == 0)
+                return readError ?? failure;
+            return TractorReply.Error(StatusCodes.Status409Conflict,
+                Targets.Listed(refusals, "; ") + (missing.Count > 0 ? $"; not found: {Targets.Listed(missing)}" : ""));
+        }
         if (!outcome.Native.Ok || outcome.Refused.Count == 0)
             return failure;
         var (labels, _, error) = await NotFoundAsync(call, targets, outcome).ConfigureAwait(false);

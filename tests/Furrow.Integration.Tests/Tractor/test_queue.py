@@ -214,6 +214,16 @@ def check_jobs_deleted_or_restored_are_done_and_only_the_missing_are_not_found(c
     # Ids that are no job at all are not found.
     r = queue(c, {"q": "jrestore", "jid": "987654"})
     assert r.status == 404, r
+    # The mirror: an operation on a job that is there but deleted is refused as things stand (409), naming it, not
+    # answered as if the job did not exist; beside a job it did act on, it is named in refused.
+    assert queue(c, {"q": "jretire", "jid": first}).rc == 0
+    r = queue(c, {"q": "jretire", "jid": first})
+    assert r.status == 409 and r.json()["msg"] == "J%d: already deleted" % first, r
+    r = queue(c, {"q": "jattr", "jid": first, "set_comment": "x"})
+    assert r.status == 409 and "J%d: deleted (restore it with jrestore first)" % first in r.json()["msg"], r
+    r = queue(c, {"q": "jattr", "jid": "%d,%d" % (first, second), "set_comment": "y"})
+    assert r.rc == 0 and r.json()["done"] == ["J%d" % second], r
+    assert r.json()["refused"] == ["J%d: deleted (restore it with jrestore first)" % first], r
 
 
 def check_bad_ids_unknown_queries_and_missing_jobs_are_named(ctx):
