@@ -48,6 +48,12 @@ internal static class TractorRequests
         ("X-Tractor-Jobfile", "jobFile"), ("X-Tractor-Priority", "priority"),
     ];
 
+    // The different values of a parameter given more than once, as a refusal quotes them: never a session's or a
+    // password's (tsid=, c=, passwd=), which a refusal must not hand back into logs and proxies.
+    private static string ShownValues(string key, IEnumerable<string> values) =>
+        key.ToLowerInvariant() is "tsid" or "c" or "passwd" or "password" ? ""
+            : $" ({string.Join(", ", values.Distinct(StringComparer.Ordinal).Take(5).Select(v => $"'{Shown(v)}'"))})";
+
     /// <summary>
     /// Rewrites a Tractor request's query string as described on the type; a refusal (status, why) for a form body that
     /// is too large, a parameter given twice with different values, or a 1.x spool header that is given twice with
@@ -91,14 +97,12 @@ internal static class TractorRequests
                 var all = spellings.SelectMany(k => sent[k]).ToList();
                 if (!all.TrueForAll(v => v == all[0]))
                     return (StatusCodes.Status400BadRequest, $"{key}= is given {all.Count} times, as {string.Join(" and ", spellings.Select(k => Shown(k) + "="))} " +
-                        "(parameter names are read without regard to case), with different values " +
-                        $"({string.Join(", ", all.Distinct(StringComparer.Ordinal).Take(5).Select(v => $"'{Shown(v)}'"))}): give it once");
+                        $"(parameter names are read without regard to case), with different values{ShownValues(key, all)}: give it once");
                 parameters[key] = all[0];
                 continue;
             }
             if (Once(key, values) is not { } merged)
-                return (StatusCodes.Status400BadRequest, $"{key}= is given {values.Count} times, with different values " +
-                    $"({string.Join(", ", values.Distinct(StringComparer.Ordinal).Take(5).Select(v => $"'{Shown(v)}'"))}): give it once");
+                return (StatusCodes.Status400BadRequest, $"{key}= is given {values.Count} times, with different values{ShownValues(key, values)}: give it once");
             parameters[key] = merged;
         }
         foreach (var (header, parameter) in SpoolHeaders)

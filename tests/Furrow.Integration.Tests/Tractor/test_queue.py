@@ -167,6 +167,16 @@ def check_a_param_spelled_in_two_cases_with_different_values_is_refused_naming_b
     assert r.rc == 0 and job(c, jid)["title"] == "z", r
 
 
+def check_a_session_or_password_given_twice_is_refused_without_quoting_them(ctx):
+    # A refusal must not hand a session back into logs and proxies: the values of tsid= (any spelling) are not quoted.
+    c = ctx.logged_in()
+    other = "0" * 36
+    for sent in ("ctrl?q=status&tsid=%s&tsid=%s" % (c.tsid, other), "ctrl?q=status&tsid=%s&TSID=%s" % (c.tsid, other)):
+        r = c.raw(sent)
+        msg = r.json()["msg"]
+        assert r.status == 400 and "tsid= is given 2 times" in msg and c.tsid not in msg and other not in msg, r
+
+
 def check_ids_that_match_nothing_are_named_beside_what_was_done(ctx):
     c = ctx.logged_in()
     jid = spool(c, HELD, paused=True)
