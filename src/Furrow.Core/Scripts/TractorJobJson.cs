@@ -21,7 +21,8 @@ public static class TractorJobJson
 {
     /// <summary>
     /// Whether <paramref name="json"/> is meant as Tractor's JSON job form: after an optional `#!` checkpoint header, an
-    /// object with a <c>TractorJob</c> key (whatever else it has: <see cref="Read"/> then names what it does not take), or
+    /// object with a <c>TractorJob</c> key (whatever else it has: <see cref="Read"/> passes over keys Tractor's engine does
+    /// not read, as that engine does), or
     /// with a <c>data</c> key and no key other than it and <c>children</c>.
     /// </summary>
     public static bool IsTractorForm(string json)

@@ -55,17 +55,13 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             return new SpoolResult(0, syntax + hint);
         }
         var spec = parsed.Job!;
-        request.Overrides?.ApplyTo(spec);
-        if (request.Priority is { } priority)
+        // The job-wide values given beside the script, the spool's own priority and paused among them (over any in the
+        // overrides), each written over the script's and marked as not in it.
+        ((request.Overrides ?? new JobWideValues()) with
         {
-            spec.Priority = priority;
-            spec.MarkGivenBeside("priority");
-        }
-        if (request.Paused is { } paused)
-        {
-            spec.Paused = paused;
-            spec.MarkGivenBeside("paused");
-        }
+            Priority = request.Priority ?? request.Overrides?.Priority,
+            Paused = request.Paused ?? request.Overrides?.Paused,
+        }).ApplyTo(spec);
         // NaN and the infinities cannot be ordered, stored (NaN) or listed as JSON, and 1e308 outranks anything a wrangler
         // could set: refused like any malformed value, by the one rule every path uses.
         // A priority the spooler gave (tractor-spool -p) is not in the script, so the refusal names no place there.
