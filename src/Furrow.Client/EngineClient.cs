@@ -170,7 +170,7 @@ public sealed class EngineClient : IDisposable
     public Task<SpoolReply> SpoolAsync(string script, SpoolOptions options, CancellationToken cancellationToken = default)
     {
         var query = Query(("user", options.User), ("file", options.FileName), ("host", options.Host), ("cwd", options.Cwd),
-            ("priority", options.Priority?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("priority", options.Priority is { } priority ? Core.Text.ValueText.Decimal(priority) : null),
             ("paused", options.Paused is { } p ? (p ? "1" : "0") : null), ("format", options.IsJson ? "json" : "alfred"),
             ("title", options.Title), ("tier", options.Tier), ("projects", options.Projects), ("svckey", options.Service),
             ("envkey", options.EnvKey), ("maxactive", options.MaxActive?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -286,7 +286,7 @@ public sealed class EngineClient : IDisposable
     public Task<OperationReply> OperateAsync(string operation, string clause, string user, bool force, double? priority, DateTimeOffset? afterTime,
         CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"api/v1/operations/{Uri.EscapeDataString(operation)}" + Query(("q", clause), ("user", user),
-                ("force", force ? "1" : null), ("priority", priority?.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
+                ("force", force ? "1" : null), ("priority", priority is { } p ? Core.Text.ValueText.Decimal(p) : null),
                 ("aftertime", afterTime?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))),
             null, FurrowJsonContext.Default.OperationReply, cancellationToken);
 

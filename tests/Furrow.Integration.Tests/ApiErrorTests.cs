@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Furrow.Client;
 using Furrow.Integration.Tests.Support;
 
 namespace Furrow.Integration.Tests;
@@ -58,8 +59,10 @@ public sealed class ApiErrorTests
         }), 415, "takes a job script as text/plain, application/x-alfred, application/tractor-spool, application/x-www-form-urlencoded, " +
             "application/json, application/tractor-spool-json, not 'image/png'");
         await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=", new StringContent("Job -title {x}")), 400, "user: the name is empty");
+        await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x&priority=2000000", new StringContent("Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }")),
+            400, "priority 2000000 is out of range: expected a number from -1000000 to 1000000");
         await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x&priority=1e308", new StringContent("Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }")),
-            400, "priority 1E+308 is out of range: expected a number from -1000000 to 1000000");
+            400, "priority '1e308': expected a number from -1000000 to 1000000 such as 100 or -2.5");
         await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x", new StringContent("Job -title {x} -priority 1e308 -subtasks { Task {t} -cmds { RemoteCmd {true} } }")),
             400, "out of range");
     }
@@ -227,6 +230,49 @@ public sealed class ApiErrorTests
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, jobs.StatusCode);
     }
 
+    [Theory]
+    [InlineData("priority=%205", "priority ' 5': expected a number")]
+    [InlineData("priority=1e2", "priority '1e2': expected a number")]
+    [InlineData("priority=", "priority= is empty")]
+    [InlineData("maxactive=%203", "maxactive ' 3': expected a whole number from 0 up")]
+    [InlineData("maxactive=%2B3", "maxactive '+3': expected a whole number from 0 up")]
+    [InlineData("maxactive=", "maxactive= is empty")]
+    [InlineData("tier=", "tier= is empty")]
+    [InlineData("title=%20", "title= is blank")]
+    [InlineData("paused=", "paused= is empty")]
+    [InlineData("afterjids=1,,2", "afterjids '1,,2': it has two commas with nothing between them")]
+    [InlineData("afterjids=1,", "afterjids '1,': it ends with a comma")]
+    [InlineData("cwd=relative/dir", "cwd 'relative/dir' is a relative directory")]
+    [InlineData("cwd=", "cwd '' is empty")]
+    [InlineData("host=bad%20host", "host 'bad host' is no host name: it holds U+0020")]
+    public async Task ASpoolValue_IsReadByTheOneRuleForItsKind_AndAnEmptyOneIsRefusedNotDropped(string parameter, string expected)
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        using var http = await site.HttpAsync();
+
+        using var reply = await http.PostAsync($"api/v1/jobs?user=tester&{parameter}", new StringContent("Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }"));
+
+        await AssertProblemAsync(reply, 400, expected);
+        Assert.Empty(await site.Client.JobsAsync(""));
+    }
+
+    [Fact]
+    public async Task ASwitchAndAnEmptyList_AreReadAsEveryVerbReadsThem()
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var waited = await site.SpoolAsync("Job -title {first} -paused 1 -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        using var http = await site.HttpAsync();
+
+        // paused=TRUE is a switch as jattr's set_pause=TRUE is; an empty afterjids= empties the script's list.
+        using var reply = await http.PostAsync($"api/v1/jobs?user=tester&paused=TRUE&afterjids=",
+            new StringContent($"Job -title {{x}} -afterjids {{{waited}}} -subtasks {{ Task {{t}} -cmds {{ RemoteCmd {{true}} }} }}"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, reply.StatusCode);
+        var job = await site.Client.QueryColumnsAsync("jobs", ["paused", "afterjids"], "title=x", null, new ListOptions());
+        Assert.Equal("""[[true,[]]]""", JsonSerializer.Serialize(job.Rows));
+    }
+
     [Fact]
     public async Task ValuesNoTimeOrOrderCanHold_AreRefused_AndTheEngineStaysUp()
     {
@@ -239,15 +285,15 @@ public sealed class ApiErrorTests
         {
             $"api/v1/operations/delay?q=jid%3D{jid}&user=tester&aftertime=99999999999999999",
             $"api/v1/operations/delay?q=jid%3D{jid}&user=tester&aftertime=-5",
-            "api/v1/jobs?user=tester&priority=Infinity", "api/v1/jobs?user=tester&priority=NaN", "api/v1/jobs?user=tester&paused=yes",
+            "api/v1/jobs?user=tester&priority=Infinity", "api/v1/jobs?user=tester&priority=NaN", "api/v1/jobs?user=tester&paused=maybe",
         })
         {
             using var reply = await http.PostAsync(path, new StringContent("Job -title {x} -subtasks { Task {t} -cmds { RemoteCmd {true} } }"));
             Assert.True(reply.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{path}: {(int)reply.StatusCode}");
         }
         // The spool's paused= names every word it takes, the words tractor-spool's --paused and Tractor's spool take.
-        using (var paused = await http.PostAsync("api/v1/jobs?user=tester&paused=yes", new StringContent("Job -title {x} -subtasks {}")))
-            await AssertProblemAsync(paused, 400, "paused 'yes': expected one of 1, 0, true, false");
+        using (var paused = await http.PostAsync("api/v1/jobs?user=tester&paused=maybe", new StringContent("Job -title {x} -subtasks {}")))
+            await AssertProblemAsync(paused, 400, "paused 'maybe': expected one of 1, 0, true, false, yes, no, on or off");
         foreach (var path in new[] { "api/v1/jobs?q=spooltime%20%3E%20-99999999h", "api/v1/jobs?jid=abc", "api/v1/tasks?archived=yes",
             $"api/v1/jobs/{jid}/why?limit=abc" })
         {

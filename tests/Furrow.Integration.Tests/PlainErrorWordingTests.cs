@@ -93,11 +93,16 @@ public sealed class PlainErrorWordingTests
     {
         foreach (var (shim, args, expected) in new (string, string[], string)[]
         {
-            ("tq", ["jobs", "--limit", "abc"], "--limit takes a whole number, not 'abc'"),
-            ("tq", ["jobs", "--limit", "99999999999"], "--limit takes a whole number, not '99999999999'"),
-            ("tq", ["chpri", "jid=4", "--pri", "abc"], "takes a number, not 'abc'"),
+            ("tq", ["jobs", "--limit", "abc"], "--limit takes a whole number from 0 up, not 'abc'"),
+            ("tq", ["jobs", "--limit", "99999999999"], "--limit takes a whole number from 0 up, not '99999999999'"),
+            ("tq", ["jobs", "--limit", "+1"], "--limit takes a whole number from 0 up, not '+1'"),
+            ("tq", ["chpri", "jid=4", "--pri", "abc"], "takes a number such as 100 or -2.5, not 'abc'"),
+            ("tq", ["chpri", "jid=4", "--pri", " 7"], "--pri takes a number such as 100 or -2.5, not ' 7'"),
+            ("tq", ["chpri", "jid=4", "--pri", "1e2"], "--pri takes a number such as 100 or -2.5, not '1e2'"),
+            ("tq", ["log", "30", " 1"], "tid takes a task id (a whole number from 1 up), not ' 1'"),
+            ("tractor-spool", ["--maxactive", " 3", "job.alf"], "--maxactive takes a whole number from 0 up, not ' 3'"),
             ("tq", ["nimby"], "nimby needs a blade"),
-            ("tractor-spool", ["--priority", "abc", "job.alf"], "--priority takes a number, not 'abc'"),
+            ("tractor-spool", ["--priority", "abc", "job.alf"], "--priority takes a number such as 100 or -2.5, not 'abc'"),
         })
         {
             var (code, stdout, stderr) = await Shims.RunAsync(shim, null, [.. args]);

@@ -113,7 +113,8 @@ public sealed class SpoolTests : IAsyncLifetime
     // A mistyped option is named, not the value after it.
     [InlineData(2, "unknown option '--prority' (did you mean '--priority'?)", "--engine", "{engine}", "--prority", "5", "{root}/shot.alf")]
     [InlineData(2, "--user: the name is empty", "--engine", "{engine}", "--user", "", "{root}/shot.alf")]
-    [InlineData(2, "--priority: priority 1E+308 is out of range: expected a number from -1000000 to 1000000", "--engine", "{engine}", "--priority", "1e308", "{root}/shot.alf")]
+    [InlineData(2, "--priority: priority 2000000 is out of range: expected a number from -1000000 to 1000000", "--engine", "{engine}", "--priority", "2000000", "{root}/shot.alf")]
+    [InlineData(2, "--priority takes a number such as 100 or -2.5, not '1e308'", "--engine", "{engine}", "--priority", "1e308", "{root}/shot.alf")]
     [InlineData(1, "cannot read {root}/missing.alf: no such file", "--engine", "{engine}", "{root}/missing.alf")]
     [InlineData(1, "{root} is a directory, not a job script", "--engine", "{engine}", "{root}")]
     [InlineData(1, "priority 1E+308 is out of range", "--engine", "{engine}", "{root}/huge.alf")]
@@ -286,7 +287,7 @@ public sealed class SpoolTests : IAsyncLifetime
     [Theory]
     [InlineData("--paused takes no value, or one of 1, 0, true, false; not 'yes'", "--paused=yes", "{shot}")]
     [InlineData("--json takes no value, or one of 1, 0, true, false; not 'x'", "--json=x", "{shot}")]
-    [InlineData("cannot read 2: no such file; it follows --paused, which takes no value or one of 1, 0, true, false", "--paused", "2", "{shot}")]
+    [InlineData("cannot read 2: no such file; it follows --paused, which takes no value or one of 1, 0, true or false", "--paused", "2", "{shot}")]
     [InlineData("--paused is given twice: give it once", "--paused", "1", "--paused", "1", "{shot}")]
     [InlineData("--paused is given twice: give it once", "--paused", "--paused", "{shot}")]
     [InlineData("--title is given twice: give it once", "--title", "a", "--title=b", "{shot}")]

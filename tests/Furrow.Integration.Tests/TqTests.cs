@@ -190,7 +190,8 @@ public sealed class TqTests : IAsyncLifetime
     [InlineData(new[] { "jbos" }, "unknown command 'jbos' (did you mean 'jobs'?)")]
     [InlineData(new[] { "jattr", "1", "-k", "comment", "-v", "x", "--limit", "1" }, "jattr: --limit applies to listings only")]
     [InlineData(new[] { "pause", "1", "-c", "jid" }, "pause: --cols applies to listings only")]
-    [InlineData(new[] { "jobs", "--limit", "-1" }, "--limit must be 0 (all) or more, got -1")]
+    [InlineData(new[] { "jobs", "--limit", "-1" }, "--limit takes a whole number from 0 up, not '-1'")]
+    [InlineData(new[] { "jobs", "-c", "jid,,title" }, "-c 'jid,,title': it has two commas with nothing between them")]
     [InlineData(new[] { "trace", "x", "--jobs", "0" }, "trace: --jobs must be 1 or more")]
     [InlineData(new[] { "jobs", "--limit", "many" }, "many")]
     [InlineData(new[] { "jobs", "99999999999999999999" }, "'99999999999999999999' is not a job or task id: too large")]
@@ -209,8 +210,10 @@ public sealed class TqTests : IAsyncLifetime
     [InlineData(new[] { "why", "abc" }, "expected JID, JID TID or JID/TID, got 'abc'")]
     [InlineData(new[] { "log", "abc", "1" }, "abc")]
     [InlineData(new[] { "log", "2" }, "log: log needs tid")]
-    [InlineData(new[] { "chpri", "1", "--pri", "1e308" }, "priority 1E+308 is out of range: expected a number from -1000000 to 1000000")]
-    [InlineData(new[] { "jattr", "1", "-k", "priority", "-v", "-5e6" }, "out of range: expected a number from -1000000 to 1000000")]
+    [InlineData(new[] { "chpri", "1", "--pri", "2000000" }, "priority 2000000 is out of range: expected a number from -1000000 to 1000000")]
+    [InlineData(new[] { "jattr", "1", "-k", "priority", "-v", "-5000000" }, "out of range: expected a number from -1000000 to 1000000")]
+    [InlineData(new[] { "jattr", "1", "-k", "priority", "-v", "-5e6" }, "priority '-5e6' is not a number")]
+    [InlineData(new[] { "jattr", "1", "-k", "maxactive", "-v", " 3" }, "maxactive: expected a whole number of at least 0, got ' 3'")]
     [InlineData(new[] { "jattr", "1", "-k", "tier", "-v", " " }, "tier: expected a tier name")]
     public async Task AMistypedCommandOrOption_IsOneLineNamingIt_WithExitCode2(string[] args, string expected)
     {

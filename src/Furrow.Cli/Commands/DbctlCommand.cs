@@ -29,7 +29,7 @@ internal static partial class DbctlCommand
         var setCounter = new Option<long?>("--set-job-counter") { Description = "make job ids resume after N", HelpName = "N" };
         var showParams = new Option<bool>("--show-params") { Description = "last used job id, data dir, DB dir, schema version, provider" };
         var schemaVersion = new Option<bool>("--schema-version") { Description = "print the database's schema version" };
-        var migrateTo = new Option<int?>("--migrate-to") { Description = "move the schema up or down to version N (engine stopped)", HelpName = "N" };
+        var migrateTo = NumberOptions.Whole(new Option<int?>("--migrate-to") { Description = "move the schema up or down to version N (engine stopped)", HelpName = "N" });
         var moveTo = new Option<string?>("--move-to") { Description = "copy the job database to another provider, verify it, then switch db.config", HelpName = "sqlite|postgresql" };
         moveTo.AcceptOnlyFromAmong("sqlite", "postgresql");
         var command = new Command(name, "look after the job database (Tractor's tractor-dbctl)")

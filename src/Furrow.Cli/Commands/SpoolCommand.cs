@@ -45,7 +45,7 @@ internal static class SpoolCommand
     {
         public readonly Option<string?> Engine = CommonOptions.Engine();
         public readonly Option<string> User = CommonOptions.User("job owner (default: $USER); --owner is the same");
-        public readonly Option<double?> Priority = new("--priority") { Description = $"the job's priority ({JobPriority.RangeText}), over the script's" };
+        public readonly Option<double?> Priority = NumberOptions.Decimal(new("--priority") { Description = $"the job's priority ({JobPriority.RangeText}), over the script's" });
         // Tractor's script parser spells it `--paused 1`. The parser hands a flag only a word that reads as a bool (true,
         // false): 1 and 0 arrive among the files and are taken back from there (PausedDigit), and any other word after
         // it is the next job file (`--paused job.alf`); `--paused=WORD` is checked before parsing (OptionWords).
@@ -66,7 +66,7 @@ internal static class SpoolCommand
         public readonly Option<string?> Title = new("--title") { Description = "the job's title, over the script's or the generated one" };
         public readonly Option<string?> AfterTime = new("--aftertime") { Description = "start no command before this time, as the script's -after ('MM DD HH:MM')" };
         public readonly Option<string?> AfterJid = new("--afterjid", "--afterjids") { Description = "start no command before these jobs are done (job ids, separated by spaces or commas)" };
-        public readonly Option<int?> MaxActive = new("--maxactive") { Description = "the most commands of the job active at once (0: no limit)" };
+        public readonly Option<int?> MaxActive = NumberOptions.Whole(new Option<int?>("--maxactive") { Description = "the most commands of the job active at once (0: no limit)" });
         public readonly Option<bool> RemoteCommand = new("-c", "--command") { Description = "spool a job of one task running the rest of the command line on a blade (RemoteCmd); last option" };
         public readonly Option<bool> LocalCommand = new("-C") { Description = "as -c, as a local Cmd (on the spool host's blade)" };
         public readonly Option<string?> CmdSvckey = new("--cmdsvckey", "--cmdservice") { Description = "with -c: each command's service key (RANGE and ITER are replaced)" };
@@ -110,7 +110,7 @@ internal static class SpoolCommand
 
     }
 
-    private static readonly string PausedWords = string.Join(", ", JobWideValues.PausedWords);
+    private const string PausedWords = "1, 0, true or false";
 
     // What to spool: a script's text and the name it is spooled under.
     private sealed record Script(string Text, string Name, bool IsJson);
@@ -154,9 +154,9 @@ internal static class SpoolCommand
             return Usage("--status-json with --status-plain or --json: give one");
         if (Given(o.StatusJson) && Given(o.Quiet))
             return Usage("-q and --status-json: give one (-q prints nothing on success, --status-json prints the engine's reply)");
-        if (result.GetValue(o.Hname) is { } hname && HostProblem(hname) is { } badHost)
+        if (result.GetValue(o.Hname) is { } hname && SpoolPlace.HostProblem(hname) is { } badHost)
             return Usage($"{Typed(o.Hname)}: '{hname}' is no host name: {badHost}");
-        if (result.GetValue(o.JobCwd) is { } cwd && !IsAbsolute(cwd))
+        if (result.GetValue(o.JobCwd) is { } cwd && !SpoolPlace.IsWholeDirectory(cwd))
             return Usage($"{Typed(o.JobCwd)}: '{cwd}' is a relative directory: give it whole (/show/shot010), as the blades start the job's commands there, not here");
         if (Given(o.User) && result.GetValue(o.User) is { } named && Furrow.Core.Config.AccountName.Problem(named) is { } badName)
             return Usage($"{Typed(o.User)} {Furrow.Core.Config.AccountName.Quote(named)} is no account name: {badName}");
@@ -235,7 +235,7 @@ internal static class SpoolCommand
         if (result.GetValue(o.Review))
         {
             // What would be spooled: the script with the job-wide values written over it, as the engine applies them.
-            var afterJids = JobWideValues.JobIds(result.GetValue(o.AfterJid), out var badJids);
+            var afterJids = JobWideValues.JobIds(result.GetValue(o.AfterJid), out var badJids, "--afterjid");
             if (badJids is not null)
                 return CommonOptions.Fail(said, badJids);
             var wide = new JobWideValues(result.GetValue(o.Title), result.GetValue(o.Tier), JobWideValues.Words(result.GetValue(o.Projects)),
@@ -378,21 +378,6 @@ internal static class SpoolCommand
         }
         return null;
     }
-
-    // What is wrong with a spool host's name (--hname), or null: a DNS name or an address, as Tractor lists it.
-    private static string? HostProblem(string host)
-    {
-        if (host.Length > 253)
-            return "it is longer than 253 characters";
-        var bad = host.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':'));
-        return bad == default ? null
-            : $"it holds {(bad is > ' ' and <= '~' ? $"'{bad}'" : string.Create(CultureInfo.InvariantCulture, $"U+{(int)bad:X4}"))}; a host name is ASCII letters, digits, '.', '-', '_' (':' in an IPv6 address)";
-    }
-
-    // A whole directory: /show/shot on Unix blades, C:/show or C:\show or \\server\show on Windows ones.
-    private static bool IsAbsolute(string directory) =>
-        directory.StartsWith('/') || directory.StartsWith(@"\\", StringComparison.Ordinal)
-        || (directory.Length >= 3 && char.IsAsciiLetter(directory[0]) && directory[1] == ':' && directory[2] is '/' or '\\');
 
     // A job of one task per value (one task without --range/--iter*), each running argv, as Tractor's -c builds it.
     private static Job CommandJob(ParseResult result, SpoolOptionSet o, string[] argv)

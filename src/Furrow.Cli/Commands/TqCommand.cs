@@ -5,6 +5,7 @@ using Furrow.Client;
 using Furrow.Client.Protocol;
 using Furrow.Core.Jobs;
 using Furrow.Core.Query;
+using Furrow.Core.Text;
 
 namespace Furrow.Cli.Commands;
 
@@ -27,7 +28,7 @@ internal static class TqCommand
         var force = new Option<bool>("--force") { Description = "act on other users' jobs too", Recursive = true };
         var yes = new Option<bool>("--yes") { Description = "do not ask for confirmation", Recursive = true };
         var user = CommonOptions.User("who you are (default: $USER); every command takes it", recursive: true);
-        var limit = new Option<int>("--limit") { Description = "at most this many rows", Recursive = true };
+        var limit = NumberOptions.Whole(new Option<int>("--limit") { Description = "at most this many rows", Recursive = true });
         var sortBy = new Option<string?>("--sortby", "-s") { Description = "sort columns, e.g. priority,-spooltime", Recursive = true };
         var cols = new Option<string?>("--cols", "-c")
         {
@@ -68,7 +69,7 @@ internal static class TqCommand
             var clause = new Argument<string[]>("query") { Arity = ArgumentArity.OneOrMore, Description = "search clause naming what to act on" };
             var op = new Command(operation, description) { clause };
             op.TreatUnmatchedTokensAsErrors = false;
-            var priority = new Option<double?>("--pri", "-p") { Description = "the new priority", Required = true };
+            var priority = NumberOptions.Decimal(new Option<double?>("--pri", "-p") { Description = "the new priority", Required = true });
             var time = new Option<string?>("--time", "-t")
             {
                 Description = "when the jobs may start: 10pm, 3/15|4pm, +2h, an ISO 8601 time",
@@ -190,8 +191,8 @@ internal static class TqCommand
             return 0;
         }));
         tq.Subcommands.Add(reload);
-        var jid = new Argument<long>("jid");
-        var tid = new Argument<int>("tid");
+        var jid = NumberOptions.Id(new Argument<long>("jid"));
+        var tid = NumberOptions.TaskId(new Argument<int>("tid"));
         var encoding = new Option<string?>("--encoding")
         {
             Description = "decode the log as this encoding (default utf-8) and print it as UTF-8 text; with --json, as the text of its JSON",
@@ -249,7 +250,7 @@ internal static class TqCommand
         }));
         tq.Subcommands.Add(release);
         var traced = new Argument<string>("blade") { Description = "the blade's name" };
-        var traceJobs = new Option<int>("--jobs") { Description = "at most this many jobs (default 50)", DefaultValueFactory = _ => 50 };
+        var traceJobs = NumberOptions.Whole(new Option<int>("--jobs") { Description = "at most this many jobs (default 50)", DefaultValueFactory = _ => 50 });
         var trace = new Command("trace", "say what a blade would get on its next request for work, job by job, or why not; " +
             "--json: {\"blade\": NAME, \"lines\": [the same lines]}") { traced, traceJobs };
         RefuseUnused(trace, shared, Uses.Json);
@@ -269,7 +270,7 @@ internal static class TqCommand
             return 0;
         }));
         tq.Subcommands.Add(trace);
-        var blockJid = new Argument<long?>("jid") { Arity = ArgumentArity.ZeroOrOne, Description = "only this job" };
+        var blockJid = NumberOptions.Id(new Argument<long?>("jid") { Arity = ArgumentArity.ZeroOrOne, Description = "only this job" });
         var blocklist = new Command("blocklist", "blades a job's commands failed on, and which no longer get them") { blockJid };
         RefuseUnused(blocklist, shared, Uses.Json);
         blocklist.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
@@ -280,7 +281,7 @@ internal static class TqCommand
             return 0;
         }));
         tq.Subcommands.Add(blocklist);
-        var unblockJid = new Argument<long>("jid");
+        var unblockJid = NumberOptions.Id(new Argument<long>("jid"));
         var unblockBlade = new Argument<string?>("blade") { Arity = ArgumentArity.ZeroOrOne, Description = "only this blade (default: all)" };
         var unblock = new Command("unblock", "let a job's commands go to blades it was blocklisted on again; " +
             "--json: {\"operation\", \"affected\", \"items\", \"refused\"} as operations give it") { unblockJid, unblockBlade };
@@ -424,17 +425,17 @@ internal static class TqCommand
     private static Command WhyCommand(Shared shared)
     {
         var target = new Argument<string>("jid") { Description = "a job id, or JID/TID" };
-        var tidArgument = new Argument<int?>("tid") { Arity = ArgumentArity.ZeroOrOne, Description = "a task id" };
+        var tidArgument = NumberOptions.TaskId(new Argument<int?>("tid") { Arity = ArgumentArity.ZeroOrOne, Description = "a task id" });
         var why = new Command("why", "say why a job's waiting tasks are not running, in the scheduler's own words") { target, tidArgument };
         RefuseUnused(why, shared, Uses.Json);
         why.SetAction(async (result, ct) => await WithClientAsync(result, shared, async client =>
         {
             var text = result.GetValue(target)!;
             var parts = text.Split('/', 2);
-            if (!long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var jidValue)
-                || (parts.Length == 2 && !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            var tidGiven = 0;
+            if (!ValueText.IsId(parts[0], out var jidValue) || (parts.Length == 2 && !NumberOptions.IsTaskId(parts[1], out tidGiven)))
                 return CommonOptions.Usage("tq why", $"expected JID, JID TID or JID/TID, got '{text}'");
-            int? tidValue = parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : result.GetValue(tidArgument);
+            int? tidValue = parts.Length == 2 ? tidGiven : result.GetValue(tidArgument);
             var replies = tidValue is { } t ? [await client.WhyAsync(jidValue, t, ct)] : await client.WhyJobAsync(jidValue, ct);
             if (result.GetValue(shared.Json))
             {
@@ -667,14 +668,14 @@ internal static class TqCommand
         WithClientAsync(result, shared, async client =>
         {
             var user = CommonOptions.ActingUser(result, shared.User, client);
+            if (result.GetValue(shared.Cols) is { } listed && ValueText.MissingItem(listed) is { } missing)
+                return CommonOptions.Usage("tq", $"-c '{TerminalText.Escape(listed)}': {missing} (expected column names, separated by commas, e.g. -c jid,owner,title)");
             var chosen = result.GetValue(shared.Cols) is { } names
                 ? names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => new TqColumn(n, n)).ToArray()
                 : null;
             if (chosen is { Length: 0 })
                 return CommonOptions.Usage("tq", "-c names no column: give one or more, separated by commas (e.g. -c jid,owner,title)");
             var columns = chosen ?? DefaultColumns[table];
-            if (result.GetValue(shared.Limit) < 0)
-                return CommonOptions.Usage("tq", $"--limit must be 0 (all) or more, got {result.GetValue(shared.Limit)}");
             var options = new ListOptions(result.GetValue(shared.SortBy), result.GetValue(shared.Limit), Archived: result.GetValue(shared.Archives));
             var rows = await client.QueryColumnsAsync(table.ToString().ToLowerInvariant(), columns.Select(c => c.Name).ToList(), clause, user, options,
                 result.GetValue(shared.Distinct), ct);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Furrow.Core.Query;
 using Furrow.Core.Scheduling;
+using Furrow.Core.Text;
 
 namespace Furrow.Core.Jobs;
 
@@ -41,7 +42,7 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
     /// Checks and parses <paramref name="value"/> for the attribute <paramref name="key"/> (a column name or one of
     /// Tractor's aliases, any case) of a job, task or command. Lists are comma- or space-separated; `aftertime` is Unix
     /// seconds as Tractor's `set_afterTime` sends it (0 clears it); `maxactive` 0 means no cap; `paused` is 1/0,
-    /// true/false or yes/no; a service key must parse.
+    /// true/false, yes/no or on/off (<see cref="ValueText"/>, which reads every number here: no white space around one); a service key must parse.
     /// </summary>
     /// <returns>The edit, or null and <paramref name="error"/> saying what is wrong: a column Furrow does not record,
     /// one fixed at spool or kept by the engine, an unknown key (with the closest one), or a value of the wrong shape.</returns>
@@ -95,35 +96,34 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
                     error = $"service: expected a service key expression such as 'linux,prman', got '{value}'{(parsed.Error is { } why ? $": {why}" : "")}";
                 return error is null ? new AttributeEdit(name, Text: text) : null;
             case "priority":
-                return JobPriority.Parse(text, out error) is { } priority ? new AttributeEdit(name, Number: priority) : null;
+                return JobPriority.Parse(value, out error) is { } priority ? new AttributeEdit(name, Number: priority) : null;
             case "maxactive":
-                return WholeNumber(name, text, 0, out var max, out error) ? new AttributeEdit(name, Number: max) : null;
+                return WholeNumber(name, value, 0, out var max, out error) ? new AttributeEdit(name, Number: max) : null;
             case "minslots" or "maxslots":
-                return WholeNumber(name, text, 1, out var slots, out error) ? new AttributeEdit(name, Number: slots) : null;
+                return WholeNumber(name, value, 1, out var slots, out error) ? new AttributeEdit(name, Number: slots) : null;
             case "aftertime":
-                if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > 253402300799)
+                // Tractor's tq sends a fraction of a second; kept to the millisecond.
+                if (!ValueText.IsDecimal(value, out var seconds) || seconds is < 0 or > 253402300799)
                     error = $"aftertime: expected a time in Unix seconds (0 for none), got '{value}'";
-                return error is null ? new AttributeEdit(name, Number: seconds * 1000.0) : null;
+                return error is null ? new AttributeEdit(name, Number: Math.Round(seconds * 1000.0)) : null;
             case "paused":
-                bool? flag = text.ToLowerInvariant() switch
-                {
-                    "1" or "true" or "yes" or "on" => true,
-                    "0" or "false" or "no" or "off" => false,
-                    _ => null,
-                };
+                var flag = ValueText.Switch(value);
                 if (flag is null)
-                    error = $"paused: expected one of 1, 0, true, false, yes, no, on, off, got '{value}'";
+                    error = $"paused: expected one of {ValueText.SwitchWords}, got '{value}'";
                 return flag is null ? null : new AttributeEdit(name, Flag: flag);
             case "afterjids" or "retryrcodes":
-                var ids = new List<long>();
-                foreach (var word in Split(text))
+                var what = name == "afterjids" ? "job ids" : "exit codes";
+                if (ValueText.Items(value, out var badList) is not { } words)
                 {
-                    var ok = name == "afterjids"
-                        ? long.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
-                        : long.TryParse(word, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out id) && id is >= int.MinValue and <= int.MaxValue;
-                    if (!ok)
+                    error = $"{name}: expected {what} separated by commas or spaces, got '{value}': {badList}";
+                    return null;
+                }
+                var ids = new List<long>();
+                foreach (var word in words)
+                {
+                    if (!(name == "afterjids" ? ValueText.IsId(word, out var id) : ExitCode(word, out id)))
                     {
-                        error = $"{name}: expected {(name == "afterjids" ? "job ids" : "exit codes")} separated by commas, got '{word}'";
+                        error = $"{name}: expected {what} separated by commas or spaces, got '{word}'";
                         return null;
                     }
                     ids.Add(id);
@@ -138,13 +138,22 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
     {
         number = 0;
         error = null;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= least)
+        if (ValueText.IsWhole(text, out var n) && n >= least)
         {
             number = n;
             return true;
         }
         error = $"{name}: expected a whole number of at least {least}, got '{text}'";
         return false;
+    }
+
+    // An exit code: a whole number, negative for a signal's.
+    private static bool ExitCode(string word, out long code)
+    {
+        var negative = word.StartsWith('-');
+        var ok = ValueText.IsWhole(negative ? word[1..] : word, out var magnitude);
+        code = negative ? -magnitude : magnitude;
+        return ok;
     }
 
     private static string[] Split(string text) => text.Split([',', ' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);

@@ -25,12 +25,15 @@ public static class JobPriority
         : priority is < Min or > Max ? $"priority {priority.ToString("R", CultureInfo.InvariantCulture)} is out of range: expected a number from {RangeText}"
         : null;
 
-    /// <summary>Parses a priority as a person typed it (invariant culture); null and a reason naming the range when it is none.</summary>
+    /// <summary>
+    /// Parses a priority by the one rule for decimals (<see cref="Text.ValueText.IsDecimal"/>: <c>5</c>, <c>-2.5</c>; no
+    /// white space, exponent or <c>+</c>); null and a reason naming the range when it is none.
+    /// </summary>
     public static double? Parse(string text, out string? error)
     {
-        if (!double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var priority))
+        if (!Text.ValueText.IsDecimal(text, out var priority))
         {
-            error = $"priority '{text}' is not a number: expected a number from {RangeText}";
+            error = $"priority '{text}' is not a number: expected a number from {RangeText} such as 100 or -2.5";
             return null;
         }
         error = Refusal(priority);

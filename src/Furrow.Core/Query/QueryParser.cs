@@ -250,6 +250,10 @@ internal sealed class QueryParser
         // and copied at the end was 2.6 MB of garbage per request, much of it on the large-object heap.
         var items = new QueryValue[Math.Min(ValueTokensAhead(), TractorQuery.MaxListItems)];
         var count = 0;
+        // Items are separated by commas or spaces, but two commas with no item between them ('[30,,32]'), or one before
+        // the first, is a slip that would otherwise pass as a list one item short. One after the last is taken, as in a
+        // Python list: a client building the list as "".join("%d," % j for j in jids) writes it.
+        var afterComma = false;
         while (true)
         {
             var token = Peek;
@@ -261,9 +265,13 @@ internal sealed class QueryParser
 
             if (token.Kind == TokenKind.Comma)
             {
+                if (afterComma || count == 0)
+                    return Fail(token, count == 0 ? "expected a value before ',' (the list starts with a comma)" : "expected a value between two commas");
+                afterComma = true;
                 Next();
                 continue;
             }
+            afterComma = false;
 
             if (token.Kind == TokenKind.End)
                 return Fail(open, $"unbalanced '{open.Text}'");

@@ -19,6 +19,9 @@ public sealed class SortSpec : IComparer<IQueryRow>
     public static SortParseResult Parse(string spec, QueryTable table)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        // A comma with no column on one side is a slip, not a separator (Text.ValueText.MissingItem, every list's rule).
+        if (Text.ValueText.MissingItem(spec) is { } missing)
+            return SortParseResult.Failed(new QueryError(1, spec, $"sort '{spec}': {missing} (expected column names, each with - for descending)"));
         var schema = QuerySchema.For(table);
         var keys = new List<SortKey>();
         var i = 0;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Furrow.Core.Text;
 
 namespace Furrow.Core.Query;
 
@@ -67,6 +68,8 @@ public sealed record TractorSelectCall(
         int? limit = null;
         var tableAt = 0;
         var archiveAt = 0;
+        var columnsAt = 0;
+        var sortAt = 0;
         for (var argument = 0; argument < 7; argument++)
         {
             reader.SkipSpace();
@@ -109,8 +112,8 @@ public sealed record TractorSelectCall(
             {
                 case 0: table = value; tableAt = at; break;
                 case 1: where = value; break;
-                case 2: columns = value; break;
-                case 3: sort = value; break;
+                case 2: columns = value; columnsAt = at; break;
+                case 3: sort = value; sortAt = at; break;
                 case 5: archive = value; archiveAt = at; break;
             }
         }
@@ -134,10 +137,16 @@ public sealed record TractorSelectCall(
         bool archived;
         if (archive is "t" or "T" or "true" or "TRUE" or "True")
             archived = true;
-        else if (archive is "f" or "F" or "false" or "FALSE" or "False" or "")
+        else if (archive is "f" or "F" or "false" or "FALSE" or "False")
             archived = false;
         else
             return Fail(archiveAt + 1, archive!, "archive must be 't' or 'f'");
+        // An empty list is the default (Tractor's client joins an empty tuple to ''), but an empty name in a list is a
+        // slip ('jid,,title', ','), not a column: said, as the native cols= and sortby= say it.
+        if (ValueText.MissingItem(columns!) is { } badColumns)
+            return Fail(columnsAt + 1, columns!, $"columns '{columns}': {badColumns} (expected column names, comma-joined, or '' for the table's own)");
+        if (ValueText.MissingItem(sort!) is { } badSort)
+            return Fail(sortAt + 1, sort!, $"sort '{sort}': {badSort} (expected column names, comma-joined, each with - for descending, or '' for the table's order)");
         var aliasParse = PythonDict.Parse(aliases!);
         if (aliasParse.Error is { } dictError)
             return TractorSelectParse.Failed(dictError with { Problem = $"bad aliases (expected None or a dict of strings, e.g. {{'mine': 'owner=bob'}}): {dictError.Problem}" });

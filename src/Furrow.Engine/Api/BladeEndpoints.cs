@@ -124,7 +124,7 @@ internal static class BladeEndpoints
     {
         var jobsText = context.Request.Query["jobs"].FirstOrDefault();
         var jobs = 50;
-        if (jobsText is { Length: > 0 } && !(int.TryParse(jobsText, NumberStyles.None, CultureInfo.InvariantCulture, out jobs) && jobs > 0))
+        if (jobsText is { Length: > 0 } && !(Core.Text.ValueText.IsWhole(jobsText, out jobs) && jobs > 0))
             return ApiResults.BadRequest($"bad jobs '{jobsText}': expected a whole number of at least 1");
         return farm.Trace(name, jobs, QueueEndpoints.ScopeOf(context)) is { } lines
             ? TypedResults.Text(string.Join('\n', lines) + "\n", "text/plain", Encoding.UTF8)

@@ -44,8 +44,10 @@ internal static class ColumnQueryEndpoints
             return ApiResults.BadRequest($"unknown table '{table}': expected jobs, tasks, commands, invocations, blades or params");
         if (schema.Table == QueryTable.Params)
             return await ParamsAsync(context, store, tags, clock, ct);
-        var names = (context.Request.Query["cols"].FirstOrDefault() ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var colsText = context.Request.Query["cols"].FirstOrDefault() ?? "";
+        if (Core.Text.ValueText.MissingItem(colsText) is { } missing)
+            return ApiResults.BadRequest($"cols '{colsText}': {missing} (expected column names, separated by commas, e.g. cols=jid,owner,title)");
+        var names = colsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names.Length == 0)
             return ApiResults.BadRequest("cols names no column: give one or more, separated by commas (e.g. cols=jid,owner,title)");
         var columns = new List<Column>();

@@ -118,9 +118,11 @@ internal static class QueueEndpoints
             return SpoolRequestChecks.TooLarge(context.Request, limit);
         var isJson = q["format"] == "json" || (context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false);
         var request = new SpoolRequest(text, isJson, Access.Caller.User(context) ?? "unknown", q["file"].FirstOrDefault(),
-            q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault(),
-            double.TryParse(q["priority"], CultureInfo.InvariantCulture, out var p) ? p : null,
-            q["paused"].FirstOrDefault() is { } paused ? paused is "1" or "true" : null) { Scope = ScopeOf(context), Overrides = SpoolOverridesOf(q) };
+            q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault())
+        {
+            Scope = ScopeOf(context),
+            Overrides = Core.Scripts.JobWideValues.Read(SpoolRequestChecks.Given(q), out _),
+        };
         var result = await spool.SpoolAsync(request, ct);
         return result.Ok
             ? TypedResults.Json(new SpoolReply(0, $"job {result.Jid} spooled", result.Jid), FurrowJsonContext.Default.SpoolReply)
@@ -203,7 +205,7 @@ internal static class QueueEndpoints
         ListAsync(context, QueryTable.Invocations, tags, clock, query => rows.InvocationsAsync(query, ct), FurrowJsonContext.Default.ListInvocationRow);
 
     private static long? JidHint(HttpContext context) =>
-        long.TryParse(context.Request.Query["jid"], CultureInfo.InvariantCulture, out var jid) ? jid : null;
+        Core.Text.ValueText.IsId(context.Request.Query["jid"].FirstOrDefault(), out var jid) ? jid : null;
 
     /// <summary>
     /// A listing's reply: ?q= clause, ?sortby= columns (-col descending), ?limit= and ?offset= (a page, <see cref="ListPage"/>),
@@ -246,12 +248,12 @@ internal static class QueueEndpoints
         int? limit = null;
         if (q["limit"].FirstOrDefault() is { Length: > 0 } limitText)
         {
-            if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var l))
+            if (!Core.Text.ValueText.IsWhole(limitText, out var l))
                 return ApiResults.BadRequest($"bad limit '{limitText}': expected a whole number (0 for the largest page, {ListPage.MaxSize} rows)");
             limit = l;
         }
         var offset = 0;
-        if (q["offset"].FirstOrDefault() is { Length: > 0 } offsetText && !int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+        if (q["offset"].FirstOrDefault() is { Length: > 0 } offsetText && !Core.Text.ValueText.IsWhole(offsetText, out offset))
             return ApiResults.BadRequest($"bad offset '{offsetText}': expected a whole number");
         if (q["jid"].FirstOrDefault() is { Length: > 0 } jidText && JidHint(context) is null)
             return ApiResults.BadRequest($"bad jid '{jidText}': expected a job id");
@@ -267,16 +269,6 @@ internal static class QueueEndpoints
     /// </summary>
     internal static JobScope? ScopeOf(HttpContext context) =>
         context.RequestServices.GetRequiredService<Access.UserAccounts>().Crews.ViewScope(CallerOf(context));
-
-    // Job-wide values given beside the script (tractor-spool's --title, --tier, ...); SpoolRequestChecks refused bad ones.
-    private static Core.Scripts.JobWideValues? SpoolOverridesOf(IQueryCollection q)
-    {
-        string? Text(string name) => q[name].FirstOrDefault();
-        var overrides = new Core.Scripts.JobWideValues(Text("title"), Text("tier"), Core.Scripts.JobWideValues.Words(Text("projects")), Text("svckey"),
-            Core.Scripts.JobWideValues.Words(Text("envkey")), Text("maxactive") is { } most ? int.Parse(most, CultureInfo.InvariantCulture) : null,
-            Text("after"), Core.Scripts.JobWideValues.JobIds(Text("afterjids"), out _));
-        return overrides == new Core.Scripts.JobWideValues() ? null : overrides;
-    }
 
     /// <summary>
     /// True when the caller may not see job <paramref name="jid"/> (outside its <see cref="ScopeOf"/>), or there is no
@@ -317,8 +309,7 @@ internal static class QueueEndpoints
             priority = given;
         }
         long afterMs = 0;
-        if (operation == "delay" && (!long.TryParse(q["aftertime"], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out afterMs)
-            || afterMs is < 0 or > MaxTimeMs))
+        if (operation == "delay" && (!Core.Text.ValueText.IsWholeLong(q["aftertime"].FirstOrDefault(), out afterMs) || afterMs > MaxTimeMs))
             return ApiResults.BadRequest($"delay needs ?aftertime= a time in Unix ms between 0 and {MaxTimeMs} (the end of year 9999), got '{q["aftertime"]}'");
         AttributeEdit? edit = null;
         if (operation is "jattr" or "tattr" or "cattr" or "chkeys")
@@ -434,7 +425,7 @@ internal static class QueueEndpoints
             return await NotLiveAsync(jid, null, store, ct);
         var limitText = context.Request.Query["limit"].FirstOrDefault();
         var limit = 100;
-        if (limitText is { Length: > 0 } && !(int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit > 0))
+        if (limitText is { Length: > 0 } && !(Core.Text.ValueText.IsWhole(limitText, out limit) && limit > 0))
             return ApiResults.BadRequest($"bad limit '{limitText}': expected a whole number of at least 1");
         var replies = views.Keys.OrderBy(k => k.Tid).Select(k => farm.Why(jid, k.Tid)).OfType<WhyView>()
             .Where(w => w.State != "done").Take(limit).Select(ToReply).ToList();

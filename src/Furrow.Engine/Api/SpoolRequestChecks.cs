@@ -41,31 +41,22 @@ internal static class SpoolRequestChecks
         var limit = context.HttpContext.RequestServices.GetRequiredService<IOptions<EngineOptions>>().Value.ScriptLimits.MaxBytes;
         if (request.ContentLength > limit)
             return TooLarge(request, limit);
-        if (request.Query["priority"].FirstOrDefault() is { } priority
-            && !(double.TryParse(priority, NumberStyles.Float, CultureInfo.InvariantCulture, out var finite) && double.IsFinite(finite)))
-            return ApiResults.BadRequest($"priority '{priority}': expected a finite number");
-        if (request.Query["paused"].FirstOrDefault() is { } paused && !Core.Scripts.JobWideValues.PausedWords.Contains(paused))
-            return ApiResults.BadRequest($"paused '{paused}': expected one of {string.Join(", ", Core.Scripts.JobWideValues.PausedWords)}");
-        foreach (var name in OverrideNames)
-        {
-            if (request.Query[name].FirstOrDefault() is { } value && value.Contains('\0', StringComparison.Ordinal))
-                return ApiResults.BadRequest($"bad {name}: it may not contain a NUL character");
-        }
-        if (request.Query["maxactive"].FirstOrDefault() is { } maxActive
-            && !(int.TryParse(maxActive, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-            return ApiResults.BadRequest($"maxactive '{maxActive}': expected a whole number from 0 up (0: no limit)");
-        _ = Core.Scripts.JobWideValues.JobIds(request.Query["afterjids"].FirstOrDefault(), out var badJids);
-        if (badJids is not null)
-            return ApiResults.BadRequest(badJids);
+        _ = Core.Scripts.JobWideValues.Read(Given(request.Query), out var badValue);
+        if (badValue is not null)
+            return ApiResults.BadRequest(badValue);
+        if (request.Query["host"].FirstOrDefault() is { } host && Core.Scripts.SpoolPlace.HostProblem(host) is { } badHost)
+            return ApiResults.BadRequest($"host '{host}' is no host name: {badHost}");
+        if (request.Query["cwd"].FirstOrDefault() is { } cwd && !Core.Scripts.SpoolPlace.IsWholeDirectory(cwd))
+            return ApiResults.BadRequest($"cwd '{cwd}' is {(cwd.Length == 0 ? "empty" : "a relative directory")}: give it whole (/show/shot010), as the blades start the job's commands there");
         return await next(context);
     }
 
     /// <summary>
-    /// The job-wide values a spool may give beside the script, as query parameters: title, tier, projects and envkey
-    /// (words separated by spaces or commas), svckey (a service key expression, ANDed with the script's), maxactive, after
-    /// (the script's <c>-after</c> form) and afterjids (job ids separated by spaces or commas).
+    /// The job-wide values a spool gives beside the script, read from its query parameters of the same names
+    /// (<see cref="Core.Scripts.JobWideValues.Read"/>).
     /// </summary>
-    public static readonly string[] OverrideNames = ["title", "tier", "projects", "svckey", "envkey", "maxactive", "after", "afterjids"];
+    public static Func<string, (string Name, string Value)?> Given(IQueryCollection query) =>
+        name => query[name].FirstOrDefault() is { } value ? (name, value) : null;
 
     /// <summary>The 413 for a script over <paramref name="limit"/> bytes, declared or found while reading.</summary>
     public static IResult TooLarge(HttpRequest request, long limit) =>

@@ -13,13 +13,12 @@ using Microsoft.Extensions.Options;
 namespace Furrow.Engine.Jobs;
 
 /// <summary>A job script arriving at the engine, with who sent it and from where.</summary>
-internal sealed record SpoolRequest(string Text, bool IsJson, string Owner, string? FileName, string? Host, string? Cwd,
-    double? Priority, bool? Paused)
+internal sealed record SpoolRequest(string Text, bool IsJson, string Owner, string? FileName, string? Host, string? Cwd)
 {
     /// <summary>The jobs the spooling caller may see (crews.config's RestrictedViewLogins); null for every job.</summary>
     public Core.Access.JobScope? Scope { get; init; }
 
-    /// <summary>Job-wide values given beside the script (tractor-spool's --title, --tier, ...); null for none.</summary>
+    /// <summary>Job-wide values given beside the script (tractor-spool's --title, --tier, --priority, --paused ...); null for none.</summary>
     public Core.Scripts.JobWideValues? Overrides { get; init; }
 }
 
@@ -55,13 +54,9 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
             return new SpoolResult(0, syntax + hint);
         }
         var spec = parsed.Job!;
-        // The job-wide values given beside the script, the spool's own priority and paused among them (over any in the
-        // overrides), each written over the script's and marked as not in it.
-        ((request.Overrides ?? new JobWideValues()) with
-        {
-            Priority = request.Priority ?? request.Overrides?.Priority,
-            Paused = request.Paused ?? request.Overrides?.Paused,
-        }).ApplyTo(spec);
+        // The job-wide values given beside the script, the spool's priority and paused among them, each written over the
+        // script's and marked as not in it.
+        request.Overrides?.ApplyTo(spec);
         // NaN and the infinities cannot be ordered, stored (NaN) or listed as JSON, and 1e308 outranks anything a wrangler
         // could set: refused like any malformed value, by the one rule every path uses.
         // A priority the spooler gave (tractor-spool -p) is not in the script, so the refusal names no place there.

@@ -73,10 +73,9 @@ internal static class MonitorParams
 
     /// <summary>
     /// One job, task or command id as every Tractor verb reads it: ASCII digits only (no sign, space or separator), a
-    /// whole number above 0. The one parser of ids under /Tractor/, lists (<see cref="IdList"/>) included.
+    /// whole number above 0 (<see cref="Core.Text.ValueText.IsId"/>, the native API's and the command line's rule too). The one parser of ids under /Tractor/, lists (<see cref="IdList"/>) included.
     /// </summary>
-    public static bool IsId(string? text, out long value) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value > 0;
+    public static bool IsId(string? text, out long value) => Core.Text.ValueText.IsId(text, out value);
 
     /// <summary>
     /// A comma-joined list of ids (`51,52`, each read by <see cref="IsId"/>; no empty item, space or other separator), or

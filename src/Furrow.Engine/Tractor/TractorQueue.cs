@@ -103,8 +103,7 @@ internal static class TractorQueue
                     break;
                 case "aftertime":
                     // Unix seconds (tq may send a fraction); the native delay takes Unix ms; 0 lets the job start now.
-                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds)
-                        || seconds < 0 || seconds > 253402300799)
+                    if (!Core.Text.ValueText.IsDecimal(value, out var seconds) || seconds < 0 || seconds > 253402300799)
                         return TractorReply.Error(StatusCodes.Status400BadRequest,
                             $"bad {setting}: expected a time in Unix seconds up to the end of year 9999, or 0 to clear it");
                     steps.Add(seconds == 0
@@ -317,14 +316,10 @@ internal static class TractorQueue
         [.. call.Context.Request.Query.Where(p => p.Key.StartsWith("set_", StringComparison.OrdinalIgnoreCase) && p.Key.Length > 4)
             .Select(p => KeyValuePair.Create(p.Key[4..], p.Value.ToString()))];
 
-    private static bool? Switch(string value) => value.ToLowerInvariant() switch
-    {
-        "1" or "true" => true,
-        "0" or "false" => false,
-        _ => null,
-    };
+    private static bool? Switch(string value) => Core.Text.ValueText.Switch(value);
 
-    private static TractorReply BadSwitch(string setting) => TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {setting}: expected 1, 0, true or false");
+    private static TractorReply BadSwitch(string setting) =>
+        TractorReply.Error(StatusCodes.Status400BadRequest, $"bad {setting}: expected one of {Core.Text.ValueText.SwitchWords}");
 
     /// <summary>The jids, tids and cids a queue call names, each list comma-joined as EngineClient sends it (§1).</summary>
     private sealed record Targets(IReadOnlyList<long> Jids, IReadOnlyList<long>? Tids, IReadOnlyList<long>? Cids)

@@ -158,35 +158,23 @@ internal static class TractorRequests
                 break;
             reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
-        // Tractor's transport ends every body with CRLF; it belongs to no value.
-        var body = Decode(result.Buffer).TrimEnd('\r', '\n', ' ', '\t');
+        // Tractor's transport ends every body with CRLF; it belongs to no value. A UTF-8 byte-order mark (an editor's, in a
+        // body written to a file and sent with curl --data-binary @file) belongs to none either.
+        var body = Latin1(result.Buffer).TrimEnd('\r', '\n', ' ', '\t');
+        if (body.StartsWith("\u00EF\u00BB\u00BF", StringComparison.Ordinal))
+            body = body[3..];
         reader.AdvanceTo(result.Buffer.End);
         if (body.Length == 0)
             return null;
         if (!request.HasFormContentType && !string.IsNullOrEmpty(request.ContentType))
             return (StatusCodes.Status415UnsupportedMediaType, $"a body sent to {Shown(request.Path.Value)} as {Shown(request.ContentType)} is not read: " +
                 "its parameters go in the URL or in a form body (Content-Type: application/x-www-form-urlencoded, as Tractor's clients and curl -d send it)");
-        return AddParameters(into, body, "the URL and the form body send") is { } tooMany ? (StatusCodes.Status400BadRequest, tooMany) : null;
+        return AddParameters(into, body, "the URL and the form body send", bytes: true) is { } tooMany ? (StatusCodes.Status400BadRequest, tooMany) : null;
     }
 
-    // A body's text: UTF-8, or Latin-1 when it is not valid UTF-8 (ScriptText.Utf8OrLatin1), read from the pipe's segments.
-    private static string Decode(in ReadOnlySequence<byte> bytes)
-    {
-        if (bytes.IsEmpty)
-            return "";
-        if (bytes.IsSingleSegment)
-            return Core.Scripts.ScriptText.Utf8OrLatin1(bytes.FirstSpan);
-        var joined = ArrayPool<byte>.Shared.Rent((int)bytes.Length);
-        try
-        {
-            bytes.CopyTo(joined);
-            return Core.Scripts.ScriptText.Utf8OrLatin1(joined.AsSpan(0, (int)bytes.Length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(joined);
-        }
-    }
+    // A body's bytes as Latin-1 text, one char per byte (nothing lost): each value is made text on its own once split
+    // and unescaped (Unescape), so one Latin-1 value does not make every UTF-8 value beside it mojibake.
+    private static string Latin1(in ReadOnlySequence<byte> bytes) => bytes.IsEmpty ? "" : Encoding.Latin1.GetString(bytes);
 
     // A multipart form's fields, read by the framework's reader within the same limits as a form body.
     private static async ValueTask<(int Status, string Reason)?> ReadMultipartAsync(HttpContext context, Dictionary<string, List<string>> into)
@@ -232,9 +220,10 @@ internal static class TractorRequests
     /// <see cref="Core.Scripts.ScriptText.Utf8OrLatin1"/>: a Latin-1 `%E8` is è, as a Python 2 client that quotes a
     /// Latin-1 string sends it, where the framework's reader would keep the three characters "%E8". Linear in the text's
     /// length; a refusal that begins with <paramref name="where"/> (what sent them and its verb: "the URL sends") once more
-    /// than <see cref="MaxParameters"/> pairs are held, else null.
+    /// than <see cref="MaxParameters"/> pairs are held, else null. With <paramref name="bytes"/>, <paramref name="encoded"/>
+    /// is a body's bytes one char each (Latin-1), and every name and value is read by that rule on its own, unescaped or not.
     /// </summary>
-    public static string? AddParameters(Dictionary<string, List<string>> into, string? encoded, string where)
+    public static string? AddParameters(Dictionary<string, List<string>> into, string? encoded, string where, bool bytes = false)
     {
         var count = into.Values.Sum(v => v.Count);
         foreach (var pair in (encoded ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
@@ -242,8 +231,8 @@ internal static class TractorRequests
             if (++count > MaxParameters)
                 return $"{where} more than {MaxParameters} parameters (name=value pairs): a list goes in one parameter, comma-joined (jid=1,3,5)";
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = Unescape(equals < 0 ? pair : pair[..equals]);
-            var value = equals < 0 ? "" : Unescape(pair[(equals + 1)..]);
+            var key = Unescape(equals < 0 ? pair : pair[..equals], bytes);
+            var value = equals < 0 ? "" : Unescape(pair[(equals + 1)..], bytes);
             if (into.TryGetValue(key, out var values))
                 values.Add(value);
             else
@@ -252,13 +241,15 @@ internal static class TractorRequests
         return null;
     }
 
-    // Percent escapes and `+` made bytes (WebUtility), the bytes made text by the job scripts' rule.
-    private static string Unescape(string part)
+    // Percent escapes and `+` made bytes (WebUtility), the bytes made text by the job scripts' rule. A part that is a body's
+    // bytes (Latin-1, one char each) is made text by that rule even with no escape in it.
+    private static string Unescape(string part, bool isBytes)
     {
-        if (part.AsSpan().IndexOfAny('%', '+') < 0)
+        var escaped = part.AsSpan().IndexOfAny('%', '+') >= 0;
+        if (!escaped && (!isBytes || Ascii.IsValid(part)))
             return part;
-        var bytes = Encoding.UTF8.GetBytes(part);
-        return Core.Scripts.ScriptText.Utf8OrLatin1(System.Net.WebUtility.UrlDecodeToBytes(bytes, 0, bytes.Length));
+        var raw = isBytes ? Encoding.Latin1.GetBytes(part) : Encoding.UTF8.GetBytes(part);
+        return Core.Scripts.ScriptText.Utf8OrLatin1(escaped ? System.Net.WebUtility.UrlDecodeToBytes(raw, 0, raw.Length) : raw);
     }
 
     // Parameters that hold a comma-joined list of ids (§1): given more than once (in the URL and the body, or twice in

@@ -64,7 +64,7 @@ internal static class TractorSpool
                 $"Furrow does not serve the Tractor query {verb}?q={TractorCall.Shown(q)}: {verb} takes q=newjob or no q= (queue?q=jretire and the other job operations are queue's)");
         foreach (var same in TractorParameters.SpoolOverrides.GroupBy(o => o.Value))
         {
-            var given = same.Where(o => call.Get(o.Key) is { Length: > 0 }).Select(o => o.Key).ToList();
+            var given = same.Where(o => call.Get(o.Key) is not null).Select(o => o.Key).ToList();
             if (given.Select(call.Get).Distinct().Count() > 1)
                 return TractorReply.Error(StatusCodes.Status400BadRequest,
                     $"{string.Join(" and ", given.Select(g => g + "="))} both give the job's {same.Key} and disagree: give one of them");
@@ -77,8 +77,17 @@ internal static class TractorSpool
                 $"bad blocking '{TractorCall.Shown(blocking)}': {verb} takes blocking=spool (how every spool behaves: the reply comes once the job is committed)");
         if (call.Get("format") is { } format && format is not ("JSON" or "json"))
             return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad format '{TractorCall.Shown(format)}': {verb} takes format=JSON (a JSON job) or no format= (an alfred script)");
-        if (call.Get("paused") is { } paused && !Core.Scripts.JobWideValues.PausedWords.Contains(paused))
-            return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad paused '{TractorCall.Shown(paused)}': {verb} takes paused=1, 0, true or false");
+        // The native spool reads these by the same rule; read here too, its refusals name the parameters as Tractor's
+        // clients sent them (jtier=, afterjid=).
+        _ = Core.Scripts.JobWideValues.Read(key => TractorParameters.SpoolOverrides.Where(o => o.Value == key).Select(o => o.Key).Append(key)
+            .FirstOrDefault(name => call.Get(name) is not null) is { } name ? (name, call.Get(name)!) : null, out var badValue);
+        if (badValue is not null)
+            return TractorReply.Error(StatusCodes.Status400BadRequest, badValue);
+        if (call.Get("hnm") is { } hnm && Core.Scripts.SpoolPlace.HostProblem(hnm) is { } badHost)
+            return TractorReply.Error(StatusCodes.Status400BadRequest, $"hnm '{TractorCall.Shown(hnm)}' is no host name: {badHost}");
+        if ((call.Get("jobcwd") ?? call.Get("cwd")) is { } whole && !Core.Scripts.SpoolPlace.IsWholeDirectory(whole))
+            return TractorReply.Error(StatusCodes.Status400BadRequest, $"{(call.Get("jobcwd") is null ? "cwd" : "jobcwd")} '{TractorCall.Shown(whole)}' is " +
+                $"{(whole.Length == 0 ? "empty" : "a relative directory")}: give it whole (/show/shot010), as the blades start the job's commands there");
         if (call.Get("jobcwd") is { } jobcwd && call.Get("cwd") is { } cwd && jobcwd != cwd)
             return TractorReply.Error(StatusCodes.Status400BadRequest, $"jobcwd= (or the X-Tractor-Dir header) says '{TractorCall.Shown(jobcwd)}' and " +
                 $"cwd= says '{TractorCall.Shown(cwd)}': give one of them, or both the same");
@@ -91,9 +100,10 @@ internal static class TractorSpool
             return refused;
         var file = call.Get("jobFile") is { Length: > 0 } f && f != "no filename specified" ? f : null;
         var query = new List<KeyValuePair<string, string?>>();
+        // An empty value is passed on to be refused (Refusal did), never dropped as if not given.
         void Add(string key, string? value)
         {
-            if (!string.IsNullOrEmpty(value) && !query.Exists(q => q.Key == key))
+            if (value is not null && !query.Exists(q => q.Key == key))
                 query.Add(KeyValuePair.Create<string, string?>(key, value));
         }
         Add("file", file);

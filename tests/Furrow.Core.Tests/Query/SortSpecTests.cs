@@ -84,4 +84,17 @@ public sealed class SortSpecTests
         Assert.Equal(6, result.Error.Column);
         Assert.Equal("expected a column name after '-' at column 6", result.Error.Message);
     }
+
+    [Theory]
+    [InlineData(",jid,", "it starts with a comma")]
+    [InlineData("jid,,title", "it has two commas with nothing between them")]
+    [InlineData("jid,", "it ends with a comma")]
+    public void Sort_ACommaWithNoColumnBesideIt_IsAnError(string spec, string why)
+    {
+        var result = SortSpec.Parse(spec, QueryTable.Jobs);
+
+        Assert.False(result.Success);
+        Assert.Equal(spec, result.Error.Token);
+        Assert.StartsWith($"sort '{spec}': {why}", result.Error.Message);
+    }
 }

@@ -140,6 +140,23 @@ public sealed class TractorQueryErrorTests
         Assert.Equal("unbalanced '[' at column 10", error.Message);
     }
 
+    [Theory]
+    [InlineData("jid in [30,,32]", "expected a value between two commas at column 12")]
+    [InlineData("jid in [,30]", "expected a value before ',' (the list starts with a comma) at column 9")]
+    public void Parse_AListWithAMissingItem_PointsAtTheComma(string clause, string expected)
+    {
+        Assert.Equal(expected, Fail(clause, QueryTable.Jobs).Message);
+    }
+
+    [Theory]
+    [InlineData("jid in [30, 31 32]")]
+    [InlineData("jid in []")]
+    [InlineData("jid in [30, 31,]")]
+    public void Parse_ListItems_MaySitBetweenCommasOrSpaces(string clause)
+    {
+        Assert.True(TractorQuery.Parse(clause, QueryTable.Jobs, Context()).Success, clause);
+    }
+
     [Fact]
     public void Parse_InWithoutList_SaysSo()
     {

@@ -95,9 +95,23 @@ def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
         assert r.rc == 0, (value, r)
         row = c.native_rows("jobs", ["comment"], "jid=%d" % jid)[0]
         assert row["comment"] == "Sz\u00e8ne", (value, in_body, row)
+    # Raw bytes in a form body are read value by value, as escaped ones are: one Latin-1 value beside a UTF-8 one
+    # leaves the UTF-8 one as written. A byte-order mark before the body is no part of its first name.
+    for bom in (b"", b"\xef\xbb\xbf"):
+        body = bom + b"q=jattr&jid=%d&set_comment=Sz\xc3\xa8ne&set_projects=caf\xe9&tsid=%s" % (jid, c.tsid.encode("ascii"))
+        r = c.raw("queue", body=body)
+        assert r.rc == 0, (bom, r)
+        row = c.native_rows("jobs", ["comment", "projects"], "jid=%d" % jid)[0]
+        assert row["comment"] == "Sz\u00e8ne" and row["projects"] == ["caf\u00e9"], (bom, row)
     # A value or key the native jattr refuses comes back with its status and message.
     r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "maybe"})
-    assert r.status == 400 and r.json()["msg"] == "bad set_pause=maybe: expected 1, 0, true or false", r
+    assert r.status == 400 and r.json()["msg"] == "bad set_pause=maybe: expected one of 1, 0, true, false, yes, no, on or off", r
+    # Numbers and lists are read by the one rule every verb uses (the spool's too): no space around a number, no
+    # empty item in a list.
+    for key, value, said in (("set_maxactive", " 3", "got ' 3'"), ("set_afterjids", "1,,2", "two commas with nothing between them"),
+                             ("set_priority", "1e2", "got '1e2'")):
+        r = queue(c, {"q": "jattr", "jid": jid, key: value})
+        assert r.status == 400 and said in r.json()["msg"], (key, value, r)
     # A tier the site does not have is a bad value (400), as the spool's -tier is, not a refusal of this job (409).
     r = queue(c, {"q": "jattr", "jid": jid, "set_tier": "nosuchtier"})
     assert r.status == 400 and "tier nosuchtier: not one of this site's DispatchTiers" in r.json()["msg"], r

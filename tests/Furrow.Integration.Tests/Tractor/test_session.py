@@ -110,7 +110,9 @@ def check_1x_spool_headers_that_are_bad_or_disagree_with_a_parameter_are_refused
     refusals = [
         ("&priority=9", {"X-Tractor-Priority": "7"}, ["X-Tractor-Priority", "'7'", "priority=", "'9'"]),
         ("", {"X-Tractor-Priority": "high"}, ["X-Tractor-Priority", "'high'", "not a number"]),
-        ("", {"X-Tractor-Priority": "1e9"}, ["X-Tractor-Priority", "out of range"]),
+        ("", {"X-Tractor-Priority": "2000000000"}, ["X-Tractor-Priority", "out of range"]),
+        ("", {"X-Tractor-Priority": "1e9"}, ["X-Tractor-Priority", "not a number"]),
+        ("", {"X-Tractor-Spoolhost": "bad host"}, ["hnm 'bad host' is no host name"]),
         ("&jobOwner=" + ctx.user, {"X-Tractor-User": "somebodyelse"}, ["X-Tractor-User", "jobOwner="]),
         ("", {"X-Tractor-User": "bad name"}, ["X-Tractor-User", "'bad name'"]),
         ("&hnm=farmhost", {"X-Tractor-Spoolhost": "otherhost"}, ["X-Tractor-Spoolhost", "hnm="]),
@@ -453,7 +455,20 @@ def check_spool_refuses_a_query_or_parameter_it_does_not_apply_naming_it(ctx):
         ({"spvers": "9.9"}, 501, "spvers=9.9"),
         ({"frobnicate": "1"}, 400, "frobnicate="),
         ({"blocking": "nonsense"}, 400, "bad blocking 'nonsense'"),
-        ({"paused": "maybe"}, 400, "bad paused 'maybe': spool takes paused=1, 0, true or false"),
+        ({"paused": "maybe"}, 400, "paused 'maybe': expected one of 1, 0, true, false, yes, no, on or off"),
+        # One rule per kind of value, the native spool's and jattr's: no space around a number, no exponent, no empty
+        # item in a list; an empty value is refused, never dropped as if not given.
+        ({"priority": " 5"}, 400, "priority ' 5': expected a number"),
+        ({"priority": "1e2"}, 400, "priority '1e2': expected a number"),
+        ({"priority": ""}, 400, "priority= is empty"),
+        ({"maxactive": " 3"}, 400, "maxactive ' 3': expected a whole number from 0 up"),
+        ({"maxactive": ""}, 400, "maxactive= is empty"),
+        ({"jtier": ""}, 400, "jtier= is empty"),
+        ({"title": " "}, 400, "title= is blank"),
+        ({"afterjid": "1,,2"}, 400, "afterjid '1,,2': it has two commas with nothing between them"),
+        ({"afterjids": "1,"}, 400, "afterjids '1,': it ends with a comma"),
+        ({"hnm": "bad host"}, 400, "hnm 'bad host' is no host name"),
+        ({"jobcwd": "relative"}, 400, "jobcwd 'relative' is a relative directory"),
         ({"format": "xml"}, 400, "bad format 'xml'"),
         ({"cwd": "/f"}, 400, "cwd= says '/f'"),  # beside the client's jobcwd=/tmp
     ]
@@ -462,6 +477,10 @@ def check_spool_refuses_a_query_or_parameter_it_does_not_apply_naming_it(ctx):
         reply = c.spool(script, extra=extra)
         assert reply.status == status and reply.json()["rc"] == status and named in reply.json()["msg"], (extra, reply)
     assert c.native_rows("jobs", ["jid"], "title like refusedspool") == [], "a refused spool spooled a job"
+    # A switch reads as jattr's set_pause= reads it.
+    reply = c.spool(SCRIPT.replace("{tractor face}", "{pausedTRUE}"), extra={"paused": "TRUE"})
+    assert reply.status == 200, reply
+    assert c.native_rows("jobs", ["paused"], "title like pausedTRUE") == [{"paused": True}], "paused=TRUE did not pause the job"
     # What Tractor's clients send is taken: q=newjob, spvers=2.0, blocking=spool, and the same directory twice.
     reply = c.spool(SCRIPT, extra={"q": "newjob", "blocking": "spool", "cwd": "/tmp"})
     assert reply.status == 200 and reply.json()["jid"] > 0, reply
