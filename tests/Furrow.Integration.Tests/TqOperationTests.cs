@@ -25,6 +25,12 @@ public sealed class TqOperationTests
         (code, stdout, _) = await Tq(site, "jobs", $"jid={jid} and aftertime > +1h and priority = 750", "-c", "jid", "--nh");
         Assert.Equal(jid.ToString(), stdout.Trim());
         Assert.Equal(750, (await site.Client.JobsAsync($"jid={jid}")).Single().Priority);
+        // --priority is --pri's long name, as tractor-spool spells it: --priority=7 is not refused as if --pri were missing.
+        (code, _, stderr) = await Tq(site, "chpri", $"jid={jid}", "--priority=7.5");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(7.5, (await site.Client.JobsAsync($"jid={jid}")).Single().Priority);
+        (code, _, stderr) = await Tq(site, "chpri", $"jid={jid}", "--pri", "750");
+        Assert.True(code == 0, stderr);
 
         // A delayed job's command does not start; undelay lets it go.
         await site.StartBladeAsync("worker");

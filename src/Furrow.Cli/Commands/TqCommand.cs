@@ -69,7 +69,7 @@ internal static class TqCommand
             var clause = new Argument<string[]>("query") { Arity = ArgumentArity.OneOrMore, Description = "search clause naming what to act on" };
             var op = new Command(operation, description) { clause };
             op.TreatUnmatchedTokensAsErrors = false;
-            var priority = NumberOptions.Decimal(new Option<double?>("--pri", "-p") { Description = "the new priority", Required = true });
+            var priority = NumberOptions.Decimal(new Option<double?>("--pri", "-p", "--priority") { Description = "the new priority", Required = true });
             var time = new Option<string?>("--time", "-t")
             {
                 Description = "when the jobs may start: 10pm, 3/15|4pm, +2h, an ISO 8601 time",

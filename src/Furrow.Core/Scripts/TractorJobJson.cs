@@ -136,17 +136,20 @@ public static class TractorJobJson
                 throw new TractorFormException(at, $"expected Tractor's JSON job form, an object with \"data\" and \"children\", found {Kind(root)}");
             if (root.TryGetProperty("TractorJob", out var format))
             {
-                var version = format.ValueKind switch
-                {
-                    JsonValueKind.String => format.GetString()!,
-                    JsonValueKind.Number => format.GetRawText(),
-                    _ => throw new TractorFormException(["TractorJob"], $"expected the form's version, such as \"2.0\", found {Kind(format)}"),
-                };
-                if (!double.TryParse(version, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number > 2.0 + 1e-5)
+                // tractor-spool writes "2.0": a version is that string, MAJOR.MINOR; a number (2) or a padded string
+                // (" 2.0") is no form Tractor writes.
+                if (format.ValueKind != JsonValueKind.String
+                    || !System.Text.RegularExpressions.Regex.IsMatch(format.GetString()!, @"^[0-9]{1,3}(\.[0-9]{1,3}){0,2}\z"))
+                    throw new TractorFormException(["TractorJob"], $"expected the form's version as a string such as \"2.0\", found {(format.ValueKind == JsonValueKind.String ? $"\"{format.GetString()}\"" : format.GetRawText())}");
+                var version = format.GetString()!;
+                var parts = version.Split('.');
+                var (major, minor) = (int.Parse(parts[0], CultureInfo.InvariantCulture), parts.Length > 1 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : 0);
+                if (major > 2 || (major == 2 && (minor > 0 || parts.Length > 2 && int.Parse(parts[2], CultureInfo.InvariantCulture) > 0)))
                     throw new TractorFormException(["TractorJob"], $"Tractor's JSON job form {version} is not one Furrow reads: it reads 2.0 and earlier");
             }
             if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
                 throw new TractorFormException(at, "expected \"data\", the job's attributes, as an object");
+            Misplaced(root, at, JobKeys, "job's");
             List<string> dataAt = ["data"];
             var job = new JobSpec
             {
@@ -231,6 +234,7 @@ public static class TractorJobJson
                 if (data.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined))
                     throw new TractorFormException([.. taskAt, "data"], $"expected the task's attributes as an object, found {Kind(data)}");
                 List<string> dataAt = [.. taskAt, "data"];
+                Misplaced(element, taskAt, TaskKeys, "task's");
                 var has = data.ValueKind == JsonValueKind.Object;
                 var task = new TaskSpec
                 {
@@ -335,6 +339,28 @@ public static class TractorJobJson
             JsonValueKind.Undefined => "nothing",
             _ => "null",
         };
+
+        // The keys a job's and a task's "data" hold, as this reader reads them.
+        private static readonly string[] JobKeys =
+        [
+            "title", "service", "envkey", "tags", "projects", "crews", "tier", "maxactive", "priority", "paused", "afterjids",
+            "aftertime", "comment", "metadata", "minslots", "maxslots", "serialsubtasks", "spoolcwd", "commands", "dirmaps",
+        ];
+
+        private static readonly string[] TaskKeys =
+            ["title", "id", "service", "metadata", "minslots", "maxslots", "serialsubtasks", "resumeblock", "chaser", "preview", "commands", "ants"];
+
+        // A key of "data" written beside it (a task's "commands" next to its "data") would be passed over, and the job would
+        // spool without it (a task that runs nothing): refused where it is.
+        private static void Misplaced(JsonElement owner, List<string> at, string[] dataKeys, string whose)
+        {
+            foreach (var property in owner.EnumerateObject())
+            {
+                if (Array.IndexOf(dataKeys, property.Name) >= 0)
+                    throw new TractorFormException([.. at, property.Name],
+                        $"\"{property.Name}\" is one of the {whose} attributes: it belongs inside its \"data\" object, not beside it");
+            }
+        }
 
         private static JsonElement? Value(JsonElement owner, string key) =>
             owner.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;

@@ -95,10 +95,16 @@ public static partial class JsonProblems
         else
         {
             // The reader's own syntax errors name no types; only its advice about reader options is the framework's.
+            var empty = reason.StartsWith("The input does not contain any JSON tokens", StringComparison.Ordinal);
             message = reason.StartsWith("Expected depth to be zero at the end of the JSON payload", StringComparison.Ordinal)
                 ? "the JSON ends with an object or a list still open (a } or ] is missing)"
+                : empty ? "there is no JSON here: the text is empty, or only white space or comments"
                 : reason.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd('.');
             start = end;
+            // The reader places "no tokens" after the last line (2:1 for a body Tractor's transport ended with CRLF): it is
+            // the whole text's fault, so it is placed where the text starts.
+            if (empty)
+                (line, start, lineBytes) = (0, 0, null);
         }
 
         var column = lineBytes is null ? start + 1 : TextColumn.OfUtf8(lineBytes.AsSpan(0, Math.Clamp(start, 0, lineBytes.Length)));

@@ -45,7 +45,8 @@ internal static class TractorSpool
         var prefix = new byte[1 << 20];
         var read = await request.Body.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, call.Context.RequestAborted).ConfigureAwait(false);
         var start = Core.Scripts.ScriptText.Decode(prefix.AsSpan(0, read));
-        return Core.Scripts.JobJson.IsJobForm(start) || Core.Scripts.TractorJobJson.IsTractorForm(start)
+        // An empty body is no alfred script either: its 400 stands, rather than a 501 that sends tractor-spool to spool it again.
+        return string.IsNullOrWhiteSpace(start) || Core.Scripts.JobJson.IsJobForm(start) || Core.Scripts.TractorJobJson.IsTractorForm(start)
             ? reply
             : TractorReply.Error(StatusCodes.Status501NotImplemented,
                 $"this is a job in neither Tractor's JSON job form nor Furrow's ({reply.Message}): " +

@@ -100,6 +100,17 @@ public sealed class TractorJobJsonTests
     [InlineData("""{"data": {}, "children": {"data": {}}}""", "expected a list of tasks, found an object")]
     [InlineData("""{"data": {"crews": "fx"}}""", "expected a list of strings for \"crews\"")]
     [InlineData("""{"data": {"title": "t",}""", "1:")]
+    // The version is the string tractor-spool writes; a padded one or a bare number is no form of Tractor's.
+    [InlineData("""{"TractorJob": " 2.0", "data": {}}""", "job.json:1:2: expected the form's version as a string such as \"2.0\", found \" 2.0\"")]
+    [InlineData("""{"TractorJob": 2, "data": {}}""", "expected the form's version as a string such as \"2.0\", found 2")]
+    [InlineData("""{"TractorJob": "2.1", "data": {}}""", "Tractor's JSON job form 2.1 is not one Furrow reads")]
+    [InlineData("""{"data": {}, "children": [{"data": {"commands": [{"type": "rc", "argv": ["x"]}]}}]}""", "unknown command type 'rc'")]
+    // A key of "data" written beside it would be passed over, spooling a task that runs nothing.
+    [InlineData("""{"data": {}, "children": [{"data": {"title": "t"}, "commands": [{"argv": ["x"]}]}]}""",
+        "job.json:1:52: \"commands\" is one of the task's attributes: it belongs inside its \"data\" object, not beside it (at $.children[0].commands)")]
+    [InlineData("""{"TractorJob": "2.0", "title": "x", "data": {}}""", "\"title\" is one of the job's attributes")]
+    [InlineData("\r\n", "job.json:1:1: there is no JSON here")]
+    [InlineData("", "job.json:1:1: there is no JSON here")]
     // A key given twice is refused at the second, rather than the last one winning: the job, a task, a command, the top.
     [InlineData("""{"data": {"title": "d4", "paused": true, "paused": false}}""", "job.json:1:42: at $.data: duplicate key \"paused\"")]
     [InlineData("""{"data": {}, "children": [{"data": {"title": "a", "title": "b"}}]}""", "duplicate key \"title\"")]

@@ -234,6 +234,10 @@ def check_unknown_verb_and_query_name_themselves(ctx):
     assert verb.status == 501 and "nosuchverb" in verb.json()["msg"], verb
     query = c.transaction("monitor", {"q": "nosuchquery"})
     assert query.status == 501 and "nosuchquery" in query.json()["msg"], query
+    # A control character in what is quoted back is written as an escape: a newline sent in q= starts no line of its own.
+    query = c.transaction("monitor", {"q": "nosuch\nq\x1b[31m"})
+    msg = query.json()["msg"]
+    assert query.status == 501 and "nosuch\\nq\\x1b[31m" in msg and "\n" not in msg and "\x1b" not in msg, query
 
 
 def check_plain_get_works_like_post(ctx):
@@ -484,6 +488,10 @@ def check_spool_refuses_a_query_or_parameter_it_does_not_apply_naming_it(ctx):
     # What Tractor's clients send is taken: q=newjob, spvers=2.0, blocking=spool, and the same directory twice.
     reply = c.spool(SCRIPT, extra={"q": "newjob", "blocking": "spool", "cwd": "/tmp"})
     assert reply.status == 200 and reply.json()["jid"] > 0, reply
+    # An empty jspool body (the transport's CRLF alone) is no job in any form: 400 saying so at its start, not a 501 that
+    # sends tractor-spool on to spool nothing as alfred.
+    reply = c.transaction("jspool", {"q": "newjob"}, body="", content_type="application/tractor-spool-json")
+    assert reply.status == 400 and ":1:1: there is no JSON here" in reply.json()["msg"], reply
     # jspool takes q=newjob and refuses any other q= before reading its body.
     reply = c.transaction("jspool", {"q": "jretire", "jid": "1"}, body="{}", content_type="application/tractor-spool-json")
     assert reply.status == 501 and "jspool?q=jretire" in reply.json()["msg"], reply
