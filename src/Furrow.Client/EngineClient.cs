@@ -169,7 +169,9 @@ public sealed class EngineClient : IDisposable
     /// <exception cref="HttpRequestException">The engine could not be reached.</exception>
     public Task<SpoolReply> SpoolAsync(string script, SpoolOptions options, CancellationToken cancellationToken = default)
     {
-        var query = Query(("user", options.User), ("file", options.FileName), ("host", options.Host), ("cwd", options.Cwd),
+        // Every value given is sent, an empty one too: an empty list empties the script's, and an empty single value is the
+        // engine's to refuse by name, never dropped here as if not given.
+        var query = QueryOfGiven(("user", options.User), ("file", options.FileName), ("host", options.Host), ("cwd", options.Cwd),
             ("priority", options.Priority is { } priority ? Core.Text.ValueText.Decimal(priority) : null),
             ("paused", options.Paused is { } p ? (p ? "1" : "0") : null), ("format", options.IsJson ? "json" : "alfred"),
             ("title", options.Title), ("tier", options.Tier), ("projects", options.Projects), ("svckey", options.Service),
@@ -646,6 +648,13 @@ public sealed class EngineClient : IDisposable
         throw new EngineException((int)response.StatusCode, message, retryAfter is { Ticks: < 0 } ? TimeSpan.Zero : retryAfter);
     }
 
+    // As Query, keeping an empty value (key=): only a null one is left out.
+    private static string QueryOfGiven(params (string Key, string? Value)[] pairs)
+    {
+        var parts = pairs.Where(p => p.Value is not null).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+    }
+
     private static string Query(params (string Key, string? Value)[] pairs)
     {
         var parts = pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
@@ -708,7 +717,8 @@ public sealed record ColumnTable(string Table, IReadOnlyList<ColumnInfo> Columns
 /// --projects, --svckey, --envkey, --maxactive, --aftertime, --afterjid) replace the script's own when given, as
 /// Tractor's spooler applies them; <see cref="Service"/> is ANDed with every service key the script gives.
 /// <see cref="Projects"/>, <see cref="EnvKey"/> and <see cref="AfterJids"/> are words separated by spaces or commas;
-/// <see cref="After"/> is the script's <c>-after</c> form (<c>MM DD HH:MM</c>, ...).
+/// <see cref="After"/> is the script's <c>-after</c> form (<c>MM DD HH:MM</c>, ...). A value given empty is sent so: an
+/// empty list empties the script's, an empty single value (title, tier, ...) is refused by the engine, naming it.
 /// </summary>
 public sealed record SpoolOptions(string User, string? FileName = null, string? Host = null, string? Cwd = null,
     double? Priority = null, bool? Paused = null, bool IsJson = false)

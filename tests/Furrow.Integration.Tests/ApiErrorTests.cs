@@ -245,6 +245,10 @@ public sealed class ApiErrorTests
     [InlineData("cwd=relative/dir", "cwd 'relative/dir' is a relative directory")]
     [InlineData("cwd=", "cwd '' is empty")]
     [InlineData("host=bad%20host", "host 'bad host' is no host name: it holds U+0020")]
+    [InlineData("format=xml", "format 'xml': expected json")]
+    [InlineData("format=", "format '': expected json")]
+    [InlineData("priority=5&priority=6", "priority= is given 2 times, with different values: give it once")]
+    [InlineData("projects=a,,b", "projects 'a,,b': it has two commas with nothing between them")]
     public async Task ASpoolValue_IsReadByTheOneRuleForItsKind_AndAnEmptyOneIsRefusedNotDropped(string parameter, string expected)
     {
         await using var site = new TestSite();
@@ -255,6 +259,27 @@ public sealed class ApiErrorTests
 
         await AssertProblemAsync(reply, 400, expected);
         Assert.Empty(await site.Client.JobsAsync(""));
+    }
+
+    [Theory]
+    [InlineData("operations/pause?q=jid%3D1&user=tester&force=", "bad force '': expected 1 or 0")]
+    [InlineData("operations/pause?q=jid%3D1&user=tester&force=YES", "bad force 'YES': expected 1 or 0")]
+    [InlineData("operations/pause?q=jid%3D1&q=jid%3D2&user=tester", "q= is given 2 times, with different values: give it once")]
+    public async Task ANativeFlagOrParameterGivenTwice_IsRefusedNotReadAsSomethingElse(string path, string expected)
+    {
+        await using var site = new TestSite();
+        await site.StartEngineAsync();
+        var jid = await site.SpoolAsync("Job -title {held} -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+        using var http = await site.HttpAsync();
+
+        using var reply = await http.PostAsync($"api/v1/{path}", null);
+
+        await AssertProblemAsync(reply, 400, expected);
+        Assert.False(Assert.Single(await site.Client.JobsAsync($"jid={jid}")).Paused);
+        // Tractor's own spelling of a JSON job, format=JSON, is a JSON job too.
+        using var json = await http.PostAsync("api/v1/jobs?user=tester&format=JSON",
+            new StringContent("""{"title": "as json", "subtasks": [{"kind": "task", "title": "t", "commands": [{"argv": ["true"]}]}]}"""));
+        Assert.Equal(System.Net.HttpStatusCode.OK, json.StatusCode);
     }
 
     [Fact]

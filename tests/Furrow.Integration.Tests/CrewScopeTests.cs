@@ -245,10 +245,14 @@ public sealed class CrewScopeTests
         static string Unplaced(string message) => System.Text.RegularExpressions.Regex.Replace(message, @"^<spooled script>:\d+:\d+: ", "");
         Assert.Equal(Unplaced(Message(spoolMissing.Body)).Replace($"{None}", "JID"), Unplaced(Message(spoolHidden.Body)).Replace($"{anas}", "JID"));
         Assert.Contains("do not exist", Message(spoolHidden.Body));
-        var jattrHidden = await farm.Client("bob").SetAttributeAsync("jattr", $"jid={bobs}", "bob", false, "afterjids", $"{anas}");
-        var jattrMissing = await farm.Client("bob").SetAttributeAsync("jattr", $"jid={bobs}", "bob", false, "afterjids", $"{None}");
-        Assert.Equal(jattrMissing.Refused.Select(r => r.Replace($"{None}", "JID")), jattrHidden.Refused.Select(r => r.Replace($"{anas}", "JID")));
-        Assert.Contains("does not exist", Assert.Single(jattrHidden.Refused));
+        // By jattr it is a bad value (400), as at spool, and the same words for a hidden job as for one that does not exist.
+        var jattrHidden = await Assert.ThrowsAsync<Furrow.Client.EngineException>(() =>
+            farm.Client("bob").SetAttributeAsync("jattr", $"jid={bobs}", "bob", false, "afterjids", $"{anas}"));
+        var jattrMissing = await Assert.ThrowsAsync<Furrow.Client.EngineException>(() =>
+            farm.Client("bob").SetAttributeAsync("jattr", $"jid={bobs}", "bob", false, "afterjids", $"{None}"));
+        Assert.Equal((400, 400), (jattrHidden.StatusCode, jattrMissing.StatusCode));
+        Assert.Equal(jattrMissing.Message.Replace($"{None}", "JID"), jattrHidden.Message.Replace($"{anas}", "JID"));
+        Assert.Contains("do not exist", jattrHidden.Message);
         Assert.Equal([bobs], (await site.Client.JobsAsync("owner = bob")).Select(j => j.Jid));
         // ana's own jobs are hers to wait for.
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(farm.Http("ana"), HttpMethod.Post, "api/v1/jobs", waitsFor(anas))).Status);

@@ -114,7 +114,8 @@ public sealed class PlainErrorWordingTests
 
         foreach (var (args, expected) in new (string[], string)[]
         {
-            (["engine", "--port", "abc"], "--port takes a whole number, not 'abc'"),
+            (["engine", "--port", "abc"], "--port takes a whole number from 0 up, not 'abc'"),
+            (["engine", "--port", " 80"], "--port takes a whole number from 0 up, not ' 80'"),
             (["up", "--port", "99999"], "--port takes a port number from 1 to 65535, not 99999"),
             (["blade", "--slots", "abc"], "--slots takes a whole number, not 'abc'"),
         })

@@ -248,16 +248,28 @@ public sealed class SpoolTests : IAsyncLifetime
         Assert.Empty(await _site.Client.JobsAsync(archived: true));
     }
 
+    // An empty list is a value: it empties the script's, as the engine's projects=, envkey= and afterjids= do.
+    [Fact]
+    public async Task AnEmptyList_EmptiesTheScripts()
+    {
+        var file = Path.Combine(_site.Root, "listed.alf");
+        await File.WriteAllTextAsync(file, "Job -title {listed} -projects {a b} -envkey {k} -subtasks { Task {t} -cmds { RemoteCmd {true} } }");
+
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--projects=", "--envkey", "", "--afterjid=", file);
+
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.True(runtime.Code == 0, runtime.Stderr);
+        var rows = await _site.Client.QueryColumnsAsync("jobs", ["projects", "envkey", "afterjids"], "title=listed", null, new ListOptions());
+        Assert.Equal("""[[[],[],[]],[[],[],[]]]""", System.Text.Json.JsonSerializer.Serialize(rows.Rows));
+    }
+
     // `--opt=` is an empty value, never the next word; an empty value is refused by the option's name, whichever spelling.
     [Theory]
     [InlineData("--title")]
     [InlineData("--tier")]
     [InlineData("--jtier")]
-    [InlineData("--afterjid")]
     [InlineData("--aftertime")]
-    [InlineData("--envkey")]
     [InlineData("--svckey")]
-    [InlineData("--projects")]
     [InlineData("--hname")]
     [InlineData("--cwd")]
     [InlineData("--jobcwd")]

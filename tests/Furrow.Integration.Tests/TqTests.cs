@@ -192,6 +192,8 @@ public sealed class TqTests : IAsyncLifetime
     [InlineData(new[] { "pause", "1", "-c", "jid" }, "pause: --cols applies to listings only")]
     [InlineData(new[] { "jobs", "--limit", "-1" }, "--limit takes a whole number from 0 up, not '-1'")]
     [InlineData(new[] { "jobs", "-c", "jid,,title" }, "-c 'jid,,title': it has two commas with nothing between them")]
+    [InlineData(new[] { "pause", "0" }, "'0' is not a job or task id: ids are whole numbers from 1")]
+    [InlineData(new[] { "pause", "12,13" }, "'12,13': give ids as words of their own (tq pause 12 13), not joined by commas or spaces")]
     [InlineData(new[] { "trace", "x", "--jobs", "0" }, "trace: --jobs must be 1 or more")]
     [InlineData(new[] { "jobs", "--limit", "many" }, "many")]
     [InlineData(new[] { "jobs", "99999999999999999999" }, "'99999999999999999999' is not a job or task id: too large")]

@@ -16,7 +16,7 @@ internal static class CommonOptions
     /// <summary>A `--port` option: a TCP port from 1 to 65535, else a usage error naming it.</summary>
     public static Option<int?> Port(string description)
     {
-        var port = new Option<int?>("--port") { Description = description };
+        var port = NumberOptions.Whole(new Option<int?>("--port") { Description = description });
         port.Validators.Add(result =>
         {
             // A word that is no number at all is the parser's error already.

@@ -106,6 +106,10 @@ internal static class SpoolCommand
             // After -c every word is the command's, options of ours too (OptionWords leaves them as they are).
             OptionWords.EndsOptions(RemoteCommand);
             OptionWords.EndsOptions(LocalCommand);
+            // An empty list empties the script's, as the engine's projects= and afterjids= do.
+            OptionWords.MayBeEmpty(Projects);
+            OptionWords.MayBeEmpty(Envkey);
+            OptionWords.MayBeEmpty(AfterJid);
         }
 
     }

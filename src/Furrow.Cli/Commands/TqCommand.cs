@@ -559,10 +559,18 @@ internal static class TqCommand
             if (!afterOperator && word.Length > 1 && word[0] == '-' && (char.IsLetter(word[1]) || (word[1] == '-' && word.Length > 2)))
                 return ("", UsageErrors.UnknownOption(result.CommandResult.Command, word));
         }
+        // Ids written as Tractor's URLs join them (jid=12,13), or padded: tq takes each id as a word of its own.
+        if (words.Count > 0 && words.All(w => w.Trim().Length > 0 && w.All(c => char.IsAsciiDigit(c) || c is ',' or ' '))
+            && words.Any(w => !w.All(char.IsAsciiDigit)))
+            return ("", $"'{TerminalText.Escape(words.First(w => !w.All(char.IsAsciiDigit)))}': give ids as words of their own " +
+                $"(tq {result.CommandResult.Command.Name} {string.Join(' ', words.SelectMany(w => w.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries)))}), not joined by commas or spaces");
         if (words.Count > 0 && words.All(w => w.Length > 0 && w.All(char.IsAsciiDigit)))
         {
             if (words.FirstOrDefault(w => !long.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out _)) is { } huge)
                 return ("", $"'{huge}' is not a job or task id: too large");
+            // By the engine's rule for ids (ValueText.IsId): 0 names nothing, so it is refused, not searched for.
+            if (words.FirstOrDefault(w => !ValueText.IsId(w, out _)) is { } zero)
+                return ("", $"'{zero}' is not a job or task id: ids are whole numbers from 1");
             if (table is QueryTable.Blades or QueryTable.Params)
             {
                 var name = table.ToString().ToLowerInvariant();

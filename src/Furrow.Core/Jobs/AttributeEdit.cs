@@ -79,7 +79,9 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
         switch (name)
         {
             case "title":
-                if (text.Length == 0 || value.Length > MaxTitleLength)
+                if (text.Length == 0)
+                    error = value.Length == 0 ? "title: the title is empty" : "title: the title is blank (white space only)";
+                else if (value.Length > MaxTitleLength)
                     error = $"title: expected 1 to {MaxTitleLength} characters, got {value.Length}";
                 return error is null ? new AttributeEdit(name, Text: value) : null;
             case "comment":
@@ -130,7 +132,12 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
                 }
                 return new AttributeEdit(name, Ids: ids.Distinct().ToList());
             default: // projects, tags, envkey, crews
-                return new AttributeEdit(name, Words: Split(text).Distinct(StringComparer.Ordinal).ToList());
+                if (ValueText.Items(value, out var missingWord) is not { } listed)
+                {
+                    error = $"{name}: expected names separated by commas or spaces, got '{value}': {missingWord}";
+                    return null;
+                }
+                return new AttributeEdit(name, Words: listed.Distinct(StringComparer.Ordinal).ToList());
         }
     }
 
@@ -155,8 +162,6 @@ public sealed record AttributeEdit(string Key, string? Text = null, double? Numb
         code = negative ? -magnitude : magnitude;
         return ok;
     }
-
-    private static string[] Split(string text) => text.Split([',', ' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
 
     // Why a key cannot be set: not kept at all, fixed at spool, kept by the engine, or not a column (with the closest).
     private static string Refusal(QuerySchema schema, string name, string asked, IReadOnlyList<string> keys)

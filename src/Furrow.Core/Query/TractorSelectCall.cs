@@ -134,13 +134,10 @@ public sealed record TractorSelectCall(
             return Fail(tableAt + 1, table!, "unknown table: expected job, task, command, invocation, blade or param");
         if (schema.Table == QueryTable.Notes)
             return Fail(tableAt + 1, table!, "Furrow does not serve the note table to tractorselect: expected job, task, command, invocation, blade or param");
-        bool archived;
-        if (archive is "t" or "T" or "true" or "TRUE" or "True")
-            archived = true;
-        else if (archive is "f" or "F" or "false" or "FALSE" or "False")
-            archived = false;
-        else
-            return Fail(archiveAt + 1, archive!, "archive must be 't' or 'f'");
+        // PostgreSQL's t and f, as the query API sends them, or a switch by the one rule (ValueText.Switch).
+        var archived = archive is "t" or "T" ? true : archive is "f" or "F" ? false : ValueText.Switch(archive);
+        if (archived is null)
+            return Fail(archiveAt + 1, archive!, $"archive must be 't' or 'f' (or one of {ValueText.SwitchWords})");
         // An empty list is the default (Tractor's client joins an empty tuple to ''), but an empty name in a list is a
         // slip ('jid,,title', ','), not a column: said, as the native cols= and sortby= say it.
         if (ValueText.MissingItem(columns!) is { } badColumns)
@@ -152,7 +149,7 @@ public sealed record TractorSelectCall(
             return TractorSelectParse.Failed(dictError with { Problem = $"bad aliases (expected None or a dict of strings, e.g. {{'mine': 'owner=bob'}}): {dictError.Problem}" });
         // A column asked for twice is one member of each row (a JSON object cannot hold a name twice), kept where first asked.
         var cols = columns!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        return TractorSelectParse.Succeeded(new TractorSelectCall(schema, where!, cols, sort!, limit, archived, aliasParse.Dict!));
+        return TractorSelectParse.Succeeded(new TractorSelectCall(schema, where!, cols, sort!, limit, archived.Value, aliasParse.Dict!));
     }
 
     /// <summary>

@@ -62,13 +62,13 @@ public sealed record JobWideValues(string? Title = null, string? Tier = null, IR
                     values = values with { Tier = value };
                     break;
                 case "projects":
-                    values = values with { Projects = Words(value) };
+                    values = values with { Projects = List(name, value, out problem) };
                     break;
                 case "svckey":
                     values = values with { Service = value };
                     break;
                 case "envkey":
-                    values = values with { EnvKey = Words(value) };
+                    values = values with { EnvKey = List(name, value, out problem) };
                     break;
                 case "maxactive":
                     if (!Text.ValueText.IsWhole(value, out var most))
@@ -97,6 +97,14 @@ public sealed record JobWideValues(string? Title = null, string? Tier = null, IR
                 return null;
         }
         return values == new JobWideValues() ? null : values;
+    }
+
+    // A list of words by the one rule for lists (Text.ValueText.Items: no empty item between commas).
+    private static List<string>? List(string name, string value, out string? problem)
+    {
+        var items = Text.ValueText.Items(value, out var missing);
+        problem = missing is null ? null : $"{name} '{Shown(value)}': {missing}";
+        return items?.Distinct(StringComparer.Ordinal).ToList();
     }
 
     // A value as a refusal quotes it: a long one is cut, so a refusal does not echo a large request back.

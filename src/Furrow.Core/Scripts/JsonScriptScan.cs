@@ -5,7 +5,8 @@ namespace Furrow.Core.Scripts;
 /// <summary>
 /// What the JSON job forms refuse that a JSON parser lets through, found in one pass over the text with its place: a
 /// NUL character in a key or a value (written <c>\u0000</c>; the alfred reader refuses NUL, and a command's argument
-/// would be cut at it when run), and, for Tractor's form, a key given twice in one object (at the second: Tractor's engine,
+/// would be cut at it when run), an escaped surrogate without its pair (<c>\ud800</c> alone: no character, which reading the
+/// value as text would fail on), and, for Tractor's form, a key given twice in one object (at the second: Tractor's engine,
 /// a Python dict, would keep the last in silence).
 /// </summary>
 internal static class JsonScriptScan
@@ -42,6 +43,7 @@ internal static class JsonScriptScan
             return new ScriptError(fileName, line, column, $"{(path == "$" ? "" : $"at {path}: ")}{message}");
         }
         const string Nul = "a NUL character (\\u0000) in a value: job scripts are text and may not contain NUL";
+        const string LoneSurrogate = "an escaped surrogate without its pair (such as \\ud800 alone) in a value: it is no character, so the text cannot be read";
         while (reader.Read())
         {
             switch (reader.TokenType)
@@ -56,10 +58,9 @@ internal static class JsonScriptScan
                     open.RemoveAt(open.Count - 1);
                     break;
                 case JsonTokenType.PropertyName:
-                    // A key that is no text (a lone surrogate escaped) is the parser's to refuse, after this.
-                    if (!TryGetString(ref reader, out var key))
-                        return null;
                     var (path, keys, _, index) = open[^1];
+                    if (!TryGetString(ref reader, out var key))
+                        return At(reader.TokenStartIndex, path, LoneSurrogate.Replace("in a value", "in a key", StringComparison.Ordinal));
                     if (key.Contains('\0', StringComparison.Ordinal))
                         return At(reader.TokenStartIndex, path, Nul.Replace("in a value", "in a key", StringComparison.Ordinal));
                     if (!keys!.Add(key) && duplicates)
@@ -70,6 +71,9 @@ internal static class JsonScriptScan
                     var valuePath = PathOfNext();
                     if (reader.ValueIsEscaped && HasNulEscape(reader.ValueSpan))
                         return At(reader.TokenStartIndex, valuePath, Nul);
+                    // The parser reads "\ud800" without a word, and reading it as text then fails (a 500, not a refusal).
+                    if (reader.ValueIsEscaped && !TryGetString(ref reader, out _))
+                        return At(reader.TokenStartIndex, valuePath, LoneSurrogate);
                     break;
                 default:
                     // Any other value: in a list it takes the next position.

@@ -53,6 +53,9 @@ internal static class QueryParameters
 
     public static readonly QueryParameter Force = new("force", Whole, "1: act on other users' jobs too (tq's --force).", IsFlag: true);
 
+    /// <summary>The names of the native API's flags (1 or 0), which RequestGuard checks wherever they are sent.</summary>
+    public static readonly string[] FlagNames = ["archived", "comment", "distinct", "force", "allowed"];
+
     /// <summary>What every listing takes: a clause, the asking user, a sort, a page, deleted jobs and one job.</summary>
     public static readonly QueryParameter[] Listing = [Clause, User, SortBy, Limit, Offset, Archived, Jid];
 

@@ -116,7 +116,7 @@ internal static class QueueEndpoints
         var text = await ReadBodyAsync(context.Request, limit, ct);
         if (text is null)
             return SpoolRequestChecks.TooLarge(context.Request, limit);
-        var isJson = q["format"] == "json" || (context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false);
+        var isJson = string.Equals(q["format"].FirstOrDefault(), "json", StringComparison.OrdinalIgnoreCase) || (context.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false);
         var request = new SpoolRequest(text, isJson, Access.Caller.User(context) ?? "unknown", q["file"].FirstOrDefault(),
             q["host"].FirstOrDefault(), q["cwd"].FirstOrDefault())
         {
@@ -186,8 +186,6 @@ internal static class QueueEndpoints
         CancellationToken ct)
     {
         var q = context.Request.Query;
-        if (q["allowed"].FirstOrDefault() is { Length: > 0 } allowedText && allowedText is not ("0" or "1"))
-            return Task.FromResult<IResult>(ApiResults.BadRequest($"bad allowed '{allowedText}': expected 1 or 0"));
         var allowed = q["allowed"] == "1";
         return ListAsync(context, QueryTable.Jobs, tags, clock,
             query => rows.JobsAsync(query with { WithComment = q["comment"] == "1" }, ct, allowed ? (accounts.Crews, CallerOf(context)) : null),
@@ -257,8 +255,6 @@ internal static class QueueEndpoints
             return ApiResults.BadRequest($"bad offset '{offsetText}': expected a whole number");
         if (q["jid"].FirstOrDefault() is { Length: > 0 } jidText && JidHint(context) is null)
             return ApiResults.BadRequest($"bad jid '{jidText}': expected a job id");
-        if (q["archived"].FirstOrDefault() is { Length: > 0 } archivedText && archivedText is not ("0" or "1"))
-            return ApiResults.BadRequest($"bad archived '{archivedText}': expected 1 or 0");
         query = new ListQuery(where.Query, sort, ListPage.SizeFor(limit), offset, q["archived"] == "1") { Jid = JidHint(context), Scope = ScopeOf(context) };
         return null;
     }
@@ -291,11 +287,9 @@ internal static class QueueEndpoints
     // crews.config's leave. The request is read and the targets found here; what may be done to each is TaskOperations'
     // to say, from the caller this request is (CallerOf).
     private static async Task<IResult> OperateAsync(string operation, HttpContext context, QueueRows rows, TaskOperations operations,
-        TimeProvider clock, CancellationToken ct)
+        IJobStore store, TimeProvider clock, CancellationToken ct)
     {
         var q = context.Request.Query;
-        if (q["force"].FirstOrDefault() is { Length: > 0 } forceText && forceText is not ("0" or "1"))
-            return ApiResults.BadRequest($"bad force '{forceText}': expected 1 or 0");
         if (OperationRequest.TableOf(operation) is not { } table)
             return ApiResults.BadRequest($"unknown operation '{operation}': expected one of {string.Join(", ", OperationRequest.Names)}");
         if (context.RequestServices.GetRequiredService<Access.UserAccounts>().Crews.ReadOnlyRefusal(Named(CallerOf(context)), $"{operation} jobs")
@@ -324,6 +318,20 @@ internal static class QueueEndpoints
             // A tier the site does not have is a bad value whichever jobs it is for, as the spool's -tier is.
             if (edit.Key == "tier" && context.RequestServices.GetRequiredService<Dispatch.DispatchPolicy>() is var policy && !policy.KnowsTier(edit.Text))
                 return ApiResults.BadRequest($"{operation}: tier {edit.Text}: not one of this site's DispatchTiers ({string.Join(", ", policy.Tiers)})");
+            if (edit.Key == "tier")
+                edit = edit with { Text = context.RequestServices.GetRequiredService<Dispatch.DispatchPolicy>().TierName(edit.Text) };
+            // So is a job to wait for that does not exist (to the caller), as the spool's -afterjids is.
+            if (edit.Key == "afterjids")
+            {
+                var unknown = new List<long>();
+                foreach (var other in edit.Ids!)
+                {
+                    if (!await Access.JobVisibility.JobExistsAsync(store, other, ScopeOf(context), ct))
+                        unknown.Add(other);
+                }
+                if (unknown.Count > 0)
+                    return ApiResults.BadRequest($"{operation}: afterjids names job(s) {string.Join(", ", unknown)}, which do not exist");
+            }
         }
         var query = Compile(context, table, clock);
         if (query.Error is { } error)

@@ -85,6 +85,19 @@ public static class RequestGuard
         }
         if (NulParameter(request.QueryString.Value) is { } withNul)
             return (StatusCodes.Status400BadRequest, NulMessage(withNul));
+        // The native API reads one value of each parameter: a second, different one would be dropped in silence (the first
+        // read, the second meant). Tractor's URLs merge list parameters and refuse the rest themselves (TractorRequests).
+        if (!Tractor.TractorRequests.IsTractor(request) && TwiceDifferent(request.Query) is { } twice)
+            return (StatusCodes.Status400BadRequest, $"{Shown(twice.Name)}= is given {twice.Count} times, with different values: give it once");
+        // A native flag is 1 or 0; an empty or other value (force=, comment=yes) would read as 0 in silence.
+        if (!Tractor.TractorRequests.IsTractor(request))
+        {
+            foreach (var flag in QueryParameters.FlagNames)
+            {
+                if (request.Query[flag].FirstOrDefault() is { } value && value is not ("0" or "1"))
+                    return (StatusCodes.Status400BadRequest, $"bad {flag} '{Shown(value)}': expected 1 or 0");
+            }
+        }
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
             return null;
         // Browsers send Origin on every cross-origin POST, PUT and DELETE (and "null" from sandboxed or file: pages).
@@ -113,6 +126,19 @@ public static class RequestGuard
         }
         return null;
     }
+
+    /// <summary>The first parameter of <paramref name="query"/> given more than once with different values, and how often; else null.</summary>
+    public static (string Name, int Count)? TwiceDifferent(IQueryCollection query)
+    {
+        foreach (var (name, values) in query)
+        {
+            if (values.Count > 1 && values.Distinct(StringComparer.Ordinal).Skip(1).Any())
+                return (name, values.Count);
+        }
+        return null;
+    }
+
+    private static string Shown(string name) => Core.Text.TerminalText.Escape(name.Length > 60 ? name[..60] + "..." : name);
 
     /// <summary>The refusal of a request whose parameter <paramref name="name"/> holds a NUL character.</summary>
     public static string NulMessage(string name) =>

@@ -41,6 +41,12 @@ internal static class SpoolRequestChecks
         var limit = context.HttpContext.RequestServices.GetRequiredService<IOptions<EngineOptions>>().Value.ScriptLimits.MaxBytes;
         if (request.ContentLength > limit)
             return TooLarge(request, limit);
+        // Furrow's client writes format=alfred or json, Tractor's format=JSON: any case of either; anything else was a value
+        // meant otherwise, which would be read as alfred in silence.
+        if (request.Query["format"].FirstOrDefault() is { } format
+            && !(string.Equals(format, "json", StringComparison.OrdinalIgnoreCase) || string.Equals(format, "alfred", StringComparison.OrdinalIgnoreCase)))
+            return ApiResults.BadRequest($"format '{Core.Text.TerminalText.Escape(format.Length > 60 ? format[..60] + "..." : format)}': expected json " +
+                "(a JSON job form) or alfred (an alfred script); leave format= out to let the Content-Type say which it is");
         _ = Core.Scripts.JobWideValues.Read(Given(request.Query), out var badValue);
         if (badValue is not null)
             return ApiResults.BadRequest(badValue);

@@ -26,6 +26,13 @@ internal sealed class DispatchPolicy(IReadOnlyList<string> tiers, IReadOnlyDicti
         return fallback >= 0 ? fallback : tiers.Count;
     }
 
+    /// <summary>
+    /// A tier name as the site spells it (DispatchTiers'), so `RUSH` and `rush` are one tier in listings and searches as
+    /// they are in dispatch; white space around it dropped; null for none; an unknown name as given.
+    /// </summary>
+    public string? TierName(string? tier) =>
+        string.IsNullOrWhiteSpace(tier) ? null : IndexOf(tier.Trim()) is var i and >= 0 ? tiers[i] : tier;
+
     /// <summary>True when <paramref name="tier"/> names one of the site's tiers (or is empty).</summary>
     public bool KnowsTier(string? tier) => string.IsNullOrWhiteSpace(tier) || IndexOf(tier.Trim()) >= 0;
 

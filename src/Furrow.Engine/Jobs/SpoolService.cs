@@ -130,6 +130,7 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         }
         if (!policy.KnowsTier(spec.Tier))
             return new Terms(null, [], spec.Refusal(spec, "tier", $"-tier {spec.Tier}: not one of this site's DispatchTiers ({string.Join(", ", options.Value.DispatchTiers)})"));
+        spec.Tier = policy.TierName(spec.Tier);
         if (spec.AfterJids.Count == 0)
             return new Terms(afterMs, [], null);
         var jids = spec.AfterJids.Select(j => (long)j).Distinct().ToList();

@@ -134,21 +134,25 @@ internal static class TractorCtrl
     // refused naming the param, with the listing that gives it, rather than answered without it.
     private static async Task<TractorReply> StatusAsync(TractorCall call)
     {
-        var qlen = call.Get("qlen");
-        if (qlen is not (null or "0" or "1"))
-            return TractorReply.Error(StatusCodes.Status400BadRequest, $"bad qlen '{qlen}': ctrl?q=status takes qlen=1 (add the queue's length) or qlen=0");
-        var enumq = call.Get("enumq");
-        if (enumq is not (null or "0"))
-            return TractorReply.Error(enumq == "1" ? StatusCodes.Status501NotImplemented : StatusCodes.Status400BadRequest, enumq == "1"
+        // Both are switches by the one rule (Core.Text.ValueText.Switch): qlen=true is qlen=1.
+        var qlenText = call.Get("qlen");
+        var qlen = qlenText is null ? false : Core.Text.ValueText.Switch(qlenText);
+        if (qlen is null)
+            return TractorReply.Error(StatusCodes.Status400BadRequest,
+                $"bad qlen '{TractorCall.Shown(qlenText!)}': ctrl?q=status takes qlen=1 (add the queue's length) or qlen=0 (or another of {Core.Text.ValueText.SwitchWords})");
+        var enumqText = call.Get("enumq");
+        var enumq = enumqText is null ? false : Core.Text.ValueText.Switch(enumqText);
+        if (enumq != false)
+            return TractorReply.Error(enumq == true ? StatusCodes.Status501NotImplemented : StatusCodes.Status400BadRequest, enumq == true
                 ? "ctrl?q=status does not list the queue (enumq=1): qlen=1 gives its length, and `tq tasks ready` or db?q=tractorselect('task', 'ready', ...) lists it"
-                : $"bad enumq '{enumq}': ctrl?q=status takes enumq=0 only (Furrow does not list the queue here)");
+                : $"bad enumq '{TractorCall.Shown(enumqText!)}': ctrl?q=status takes enumq=0 only (Furrow does not list the queue here)");
         var native = await call.NativeAsync("EngineStatus", []).ConfigureAwait(false);
         return TractorCall.From(native, root => TractorReply.Ok("engine running", w =>
         {
             foreach (var property in root.EnumerateObject())
                 property.WriteTo(w);
             w.WriteString("user", call.User);
-            if (qlen == "1")
+            if (qlen == true)
                 w.WriteNumber("qlen", root.GetProperty("queuedTasks").GetInt32());
         }));
     }

@@ -60,9 +60,16 @@ internal static class TractorMonitor
     {
         foreach (var name in new[] { "graph", "notes", "flat" })
         {
-            if (call.Get(name) is { Length: > 0 } value && value != "0")
+            if (call.Get(name) is not { } value)
+                continue;
+            // A switch by the one rule (Core.Text.ValueText.Switch): off is answered, on refused by name, anything else is no switch.
+            var on = Core.Text.ValueText.Switch(value);
+            if (on is null)
+                return TractorReply.Error(StatusCodes.Status400BadRequest,
+                    $"bad {name} '{TractorCall.Shown(value)}' for monitor?q=jobdetails: expected one of {Core.Text.ValueText.SwitchWords}");
+            if (on == true)
                 return TractorReply.Error(StatusCodes.Status501NotImplemented,
-                    $"Furrow does not serve monitor?q=jobdetails&{name}={value}: it gives the job's row only (without {name}=); the task graph is monitor?q=jtree");
+                    $"Furrow does not serve monitor?q=jobdetails&{name}={TractorCall.Shown(value)}: it gives the job's row only (without {name}=); the task graph is monitor?q=jtree");
         }
         if (MonitorParams.Id(call, "jid", out var jid) is { } bad)
             return bad;

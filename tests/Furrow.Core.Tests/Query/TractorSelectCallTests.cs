@@ -102,6 +102,15 @@ public sealed class TractorSelectCallTests
     }
 
     [Theory]
+    [InlineData("t", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("yes", true)]
+    [InlineData("f", false)]
+    [InlineData("Off", false)]
+    public void Archive_IsTOrFOrASwitch(string archive, bool expected) =>
+        Assert.Equal(expected, Ok($"tractorselect('job', '', '', '', NULL, '{archive}', 'None')").Archive);
+
+    [Theory]
     [InlineData("select * from job", "select")]
     [InlineData("tractorselect 'job'", "'")]
     [InlineData("tractorselect('job', '', '', '', NULL, 'f')", ")")]
@@ -112,7 +121,7 @@ public sealed class TractorSelectCallTests
     [InlineData("tractorselect('job', '', '', '', -1, 'f', 'None')", "-1")]
     [InlineData("tractorselect('job', '', '', '', 10 OR 1, 'f', 'None')", "OR")]
     [InlineData("tractorselect('job', '', '', '', 99999999999, 'f', 'None')", "99999999999")]
-    [InlineData("tractorselect('job', '', '', '', NULL, 'yes', 'None')", "yes")]
+    [InlineData("tractorselect('job', '', '', '', NULL, 'maybe', 'None')", "maybe")]
     [InlineData("tractorselect('job', '', '', '', NULL, '', 'None')", "")]
     [InlineData("tractorselect('job', '', 'jid,,title', '', NULL, 'f', 'None')", "jid,,title")]
     [InlineData("tractorselect('job', '', ',', '', NULL, 'f', 'None')", ",")]

@@ -87,6 +87,7 @@ public sealed class JobJsonTests
 
     [Theory]
     [InlineData("{\"title\": \"a\\u0000b\"}", "null.json:1:11: at $.title: a NUL character (\\u0000) in a value")]
+    [InlineData("{\"title\": \"a\\ud800\"}", "null.json:1:11: at $.title: an escaped surrogate without its pair")]
     [InlineData("{\"subtasks\": [{\"kind\": \"task\", \"commands\": [{\"argv\": [\"echo\", \"x\\u0000y\"]}]}]}", "at $.subtasks[0].commands[0].argv[1]: a NUL character")]
     public void Deserialize_RefusesANulCharacterWhereItIs(string json, string expected)
     {

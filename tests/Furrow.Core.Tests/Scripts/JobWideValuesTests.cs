@@ -59,6 +59,8 @@ public sealed class JobWideValuesTests
     [InlineData("paused", "maybe", "paused 'maybe': expected one of 1, 0, true, false, yes, no, on or off")]
     [InlineData("afterjids", "1,", "afterjids '1,': it ends with a comma")]
     [InlineData("svckey", "", "svckey= is empty")]
+    [InlineData("projects", "a,,b", "projects 'a,,b': it has two commas with nothing between them")]
+    [InlineData("envkey", ",x", "envkey ',x': it starts with a comma")]
     public void Read_RefusesAnEmptyOrMalformedValue_NamingIt(string name, string value, string expected)
     {
         Assert.Null(JobWideValues.Read(key => key == name ? (name, value) : null, out var problem));

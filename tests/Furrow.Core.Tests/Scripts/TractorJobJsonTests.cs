@@ -122,6 +122,10 @@ public sealed class TractorJobJsonTests
     [InlineData("""{"data": {"title": "nul\u0000title"}}""", "job.json:1:20: at $.data.title: a NUL character")]
     [InlineData("""{"data": {"projects": ["a", "b\u0000"]}}""", "at $.data.projects[1]: a NUL character")]
     [InlineData("""{"data": {"ti\u0000tle": "x"}}""", "at $.data: a NUL character (\\u0000) in a key")]
+    // An escaped surrogate without its pair is no character: refused at its place, never a failure to read the text.
+    [InlineData("""{"data": {"title": "\ud800"}}""", "job.json:1:20: at $.data.title: an escaped surrogate without its pair")]
+    [InlineData("""{"data": {}, "children": [{"data": {"commands": [{"argv": ["x\udc00"]}]}}]}""", "at $.children[0].data.commands[0].argv[0]: an escaped surrogate")]
+    [InlineData("""{"data": {"\ud800": "x"}}""", "at $.data: an escaped surrogate without its pair (such as \\ud800 alone) in a key")]
     public void AWrongValue_IsAnErrorNamingItsKey(string json, string expected)
     {
         var result = Read(json);

@@ -146,6 +146,13 @@ def check_jobdetails_gives_the_same_row(ctx):
     assert_jobinfo(c, ctx, jid, reply.json()["users"][ctx.user][str(jid)]["data"])
     graph = c.transaction("monitor", {"q": "jobdetails", "jid": str(jid), "graph": "1"})
     assert graph.status == 501 and "graph=1" in graph.json()["msg"], graph
+    # graph, notes and flat are switches by the one rule: off in any spelling is answered, anything else is no switch.
+    for off in ("0", "false", "NO"):
+        flat = c.transaction("monitor", {"q": "jobdetails", "jid": str(jid), "flat": off})
+        assert flat.status == 200, (off, flat)
+    for bad in ("", "maybe"):
+        flat = c.transaction("monitor", {"q": "jobdetails", "jid": str(jid), "flat": bad})
+        assert flat.status == 400 and ("bad flat '%s'" % bad) in flat.json()["msg"], (bad, flat)
 
 
 def check_jtree_nests_tasks_and_lists_an_instance_as_ants(ctx):

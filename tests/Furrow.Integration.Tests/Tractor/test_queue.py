@@ -112,10 +112,13 @@ def check_jattr_sets_priority_delay_pause_lock_and_other_attributes(ctx):
                              ("set_priority", "1e2", "got '1e2'")):
         r = queue(c, {"q": "jattr", "jid": jid, key: value})
         assert r.status == 400 and said in r.json()["msg"], (key, value, r)
+    # A job to wait for that does not exist is a bad value (400), as the spool's -afterjids is, not a refusal of this job.
+    r = queue(c, {"q": "jattr", "jid": jid, "set_afterjids": "999999"})
+    assert r.status == 400 and "afterjids names job(s) 999999, which do not exist" in r.json()["msg"], r
     # A tier the site does not have is a bad value (400), as the spool's -tier is, not a refusal of this job (409).
     r = queue(c, {"q": "jattr", "jid": jid, "set_tier": "nosuchtier"})
     assert r.status == 400 and "tier nosuchtier: not one of this site's DispatchTiers" in r.json()["msg"], r
-    r = queue(c, {"q": "jattr", "jid": jid, "set_tier": "rush"})
+    r = queue(c, {"q": "jattr", "jid": jid, "set_tier": "RUSH"})
     assert r.rc == 0 and c.native_rows("jobs", ["tier"], "jid=%d" % jid)[0]["tier"] == "rush", r
     # The words it names are taken (the job ends paused, as it was).
     r = queue(c, {"q": "jattr", "jid": jid, "set_pause": "false"})

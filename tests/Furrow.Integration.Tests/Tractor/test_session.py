@@ -258,11 +258,14 @@ def check_status_queue_params_are_answered_or_refused_by_name(ctx):
     with_length = c.transaction("ctrl", {"q": "status", "qlen": "1", "enumq": "0"})
     body = with_length.json()
     assert with_length.status == 200 and body["qlen"] == body["queuedTasks"] and isinstance(body["qlen"], int), body
+    # A switch by the one rule: qlen=TRUE is qlen=1.
+    spelled = c.transaction("ctrl", {"q": "status", "qlen": "TRUE"})
+    assert spelled.status == 200 and "qlen" in spelled.json(), spelled
     listing = c.transaction("ctrl", {"q": "status", "qlen": "1", "enumq": "1"})
     assert listing.status == 501 and "enumq=1" in listing.json()["msg"], listing
     for param in ("qlen", "enumq"):
-        bad = c.transaction("ctrl", {"q": "status", param: "yes"})
-        assert bad.status == 400 and ("bad %s 'yes'" % param) in bad.json()["msg"], bad
+        bad = c.transaction("ctrl", {"q": "status", param: "maybe"})
+        assert bad.status == 400 and ("bad %s 'maybe'" % param) in bad.json()["msg"], bad
 
 
 def check_status_qlen_is_the_dispatchable_queue_without_paused_jobs(ctx):
@@ -488,6 +491,10 @@ def check_spool_refuses_a_query_or_parameter_it_does_not_apply_naming_it(ctx):
     # What Tractor's clients send is taken: q=newjob, spvers=2.0, blocking=spool, and the same directory twice.
     reply = c.spool(SCRIPT, extra={"q": "newjob", "blocking": "spool", "cwd": "/tmp"})
     assert reply.status == 200 and reply.json()["jid"] > 0, reply
+    # An escaped surrogate without its pair is refused at its place (it made reading the value fail: a 500 and no body).
+    reply = c.transaction("jspool", {"q": "newjob"}, body='{"TractorJob": "2.0", "data": {"title": "\\ud800"}, "children": []}',
+                          content_type="application/tractor-spool-json")
+    assert reply.status == 400 and "an escaped surrogate without its pair" in reply.json()["msg"], reply
     # An empty jspool body (the transport's CRLF alone) is no job in any form: 400 saying so at its start, not a 501 that
     # sends tractor-spool on to spool nothing as alfred.
     reply = c.transaction("jspool", {"q": "newjob"}, body="", content_type="application/tractor-spool-json")
@@ -506,6 +513,8 @@ def check_spool_passes_tractor_spools_job_wide_overrides_on(ctx):
     cases = [
         ({"tier": "batch"}, "tier", "batch"),
         ({"jtier": "rush"}, "tier", "rush"),
+        # A tier is one whatever its case: stored as the site spells it, so a search for tier=rush finds it.
+        ({"jtier": "RUSH"}, "tier", "rush"),
         ({"projects": "p1,p2"}, "projects", ["p1", "p2"]),
         ({"jprojects": "p3"}, "projects", ["p3"]),
         ({"maxactive": "2"}, "maxactive", 2),
