@@ -5,7 +5,7 @@ namespace Furrow.Cli;
 /// <summary>
 /// The command line's words as the parser should read them, with the rules it does not keep by itself, for every
 /// command: `--opt=` is `--opt` with an empty value (the parser would take the next word as the value); a flag's
-/// attached value (`--paused=1`) is one of 1, 0, true, false, else a usage error naming the flag and the words it takes
+/// attached value (`--paused=1`) is a switch (1, 0, true, false, yes, no, on, off, any case), else a usage error naming the flag and the words it takes
 /// (the parser would take `--paused=yes`'s `yes` for a file); and an option that takes at most one value, flags
 /// included, is given once, else a usage error naming it (the parser kept the last, or called it too many arguments, or
 /// took the repeated value for a file); and a value is not empty or blank (`--configdir=`, `--engine ""`), else a usage
@@ -94,9 +94,10 @@ internal static class OptionWords
             else if (option.ValueType == typeof(bool))
             {
                 var value = arg[(equals + 1)..];
-                if (value is not ("1" or "0" or "true" or "false"))
-                    return (args, Said(command, $"{name} takes no value, or one of 1, 0, true, false; not '{value}'"));
-                words.AddRange(name, value is "1" or "true" ? "true" : "false");
+                // A switch by the engine's one rule (paused=YES is taken there), so --paused=yes is too.
+                if (Furrow.Core.Text.ValueText.Switch(value) is not { } on)
+                    return (args, Said(command, $"{name} takes no value, or one of {Furrow.Core.Text.ValueText.SwitchWords}; not '{value}'"));
+                words.AddRange(name, on ? "true" : "false");
             }
             else
             {

@@ -47,6 +47,12 @@ public sealed class ApiErrorTests
         // Alfred text sent as JSON is refused saying what it is and how to send it.
         await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x", new StringContent("Job -title {x} -subtasks {}", Encoding.UTF8, "application/json")),
             400, "this is an alfred script sent as JSON: send it as application/tractor-spool, text/plain or application/x-alfred");
+        // And a JSON job sent as alfred text says so too, in either JSON form.
+        foreach (var json in new[] { """{"TractorJob": "2.0", "data": {"title": "x"}, "children": []}""", """{"title": "x", "subtasks": []}""" })
+        {
+            await AssertProblemAsync(await http.PostAsync("api/v1/jobs?user=x", new StringContent(json, Encoding.UTF8, "text/plain")),
+                400, "this is a JSON job sent as an alfred script: send it as application/json or application/tractor-spool-json");
+        }
         // .NET's number parsing passes over a trailing NUL ("17\0" reads as 17): a parameter holding one is refused by name.
         await AssertProblemAsync(await http.PostAsync("api/v1/operations/chpri?q=jid%3D1&user=x&priority=9%00", null), 400,
             "priority= holds a NUL character (%00)");

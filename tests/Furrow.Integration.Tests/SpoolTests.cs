@@ -295,11 +295,27 @@ public sealed class SpoolTests : IAsyncLifetime
         Assert.Empty(await _site.Client.JobsAsync(archived: true));
     }
 
+    // --paused takes the switch words the engine's paused= takes, attached or as the next word, before -c too.
+    [Fact]
+    public async Task Paused_TakesEverySwitchWord()
+    {
+        var (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--paused", "on", "-c", "echo", "hi");
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.True(runtime.Code == 0, runtime.Stderr);
+        (native, runtime) = await BothAsync(null, null, "--engine", _site.Engine, "--paused=YES", "-c", "echo", "hi");
+        Assert.True(native.Code == 0, native.Stderr);
+        Assert.True(runtime.Code == 0, runtime.Stderr);
+
+        var jobs = await _site.Client.JobsAsync(archived: true);
+        Assert.Equal(4, jobs.Count);
+        Assert.All(jobs, j => Assert.True(j.Paused, $"J{j.Jid} {j.Title}"));
+    }
+
     // Each refused before anything is sent, naming what was typed and what is wrong; the same through both programs.
     [Theory]
-    [InlineData("--paused takes no value, or one of 1, 0, true, false; not 'yes'", "--paused=yes", "{shot}")]
-    [InlineData("--json takes no value, or one of 1, 0, true, false; not 'x'", "--json=x", "{shot}")]
-    [InlineData("cannot read 2: no such file; it follows --paused, which takes no value or one of 1, 0, true or false", "--paused", "2", "{shot}")]
+    [InlineData("--paused takes no value, or one of 1, 0, true, false, yes, no, on or off; not 'maybe'", "--paused=maybe", "{shot}")]
+    [InlineData("--json takes no value, or one of 1, 0, true, false, yes, no, on or off; not 'x'", "--json=x", "{shot}")]
+    [InlineData("cannot read 2: no such file; it follows --paused, which takes no value or one of 1, 0, true, false, yes, no, on or off", "--paused", "2", "{shot}")]
     [InlineData("--paused is given twice: give it once", "--paused", "1", "--paused", "1", "{shot}")]
     [InlineData("--paused is given twice: give it once", "--paused", "--paused", "{shot}")]
     [InlineData("--title is given twice: give it once", "--title", "a", "--title=b", "{shot}")]

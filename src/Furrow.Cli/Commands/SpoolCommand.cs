@@ -8,6 +8,7 @@ using Command = System.CommandLine.Command;
 using JobCommand = Furrow.Client.Authoring.Command;
 using Furrow.Core.Jobs;
 using Furrow.Core.Scripts;
+using Furrow.Core.Text;
 
 namespace Furrow.Cli.Commands;
 
@@ -114,7 +115,7 @@ internal static class SpoolCommand
 
     }
 
-    private const string PausedWords = "1, 0, true or false";
+    private const string PausedWords = ValueText.SwitchWords;
 
     // What to spool: a script's text and the name it is spooled under.
     private sealed record Script(string Text, string Name, bool IsJson);
@@ -169,7 +170,7 @@ internal static class SpoolCommand
         // The parser hands a bool option only true and false: Tractor's `--paused 1` / `--paused 0` arrive among the files.
         if (PausedDigit(result) is { } digit)
         {
-            paused = digit == "1";
+            paused = ValueText.Switch(digit) == true;
             var at = Array.IndexOf(files, digit);
             files = [.. files[..at], .. files[(at + 1)..]];
         }
@@ -363,7 +364,9 @@ internal static class SpoolCommand
         var tokens = result.Tokens;
         for (var i = 0; i + 1 < tokens.Count; i++)
         {
-            if (tokens[i] is { Type: TokenType.Option, Value: "--paused" } && tokens[i + 1] is { Type: TokenType.Argument, Value: "1" or "0" } word)
+            // 1 and 0 as Tractor writes them, and the other switch words the engine takes (yes, no, on, off, any case).
+            if (tokens[i] is { Type: TokenType.Option, Value: "--paused" } && tokens[i + 1] is { Type: TokenType.Argument } word
+                && ValueText.Switch(word.Value) is not null && !bool.TryParse(word.Value, out _))
                 return word.Value;
         }
         return null;
@@ -377,7 +380,7 @@ internal static class SpoolCommand
         for (var i = 0; i + 1 < tokens.Count; i++)
         {
             if (tokens[i] is { Type: TokenType.Option, Value: "--paused" } && tokens[i + 1] is { Type: TokenType.Argument } word
-                && word.Value is not ("1" or "0" or "true" or "false"))
+                && ValueText.Switch(word.Value) is null)
                 return word.Value;
         }
         return null;

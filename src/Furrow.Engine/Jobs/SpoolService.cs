@@ -48,9 +48,13 @@ internal sealed class SpoolService(LiveFarm farm, IJobStore store, ChangeCommitt
         if (parsed.Error is { } syntax)
         {
             // Alfred text sent as JSON (Content-Type application/json) fails at its first letter: say what it is.
-            var hint = request.IsJson && request.Text.TrimStart() is var start
-                && (start.StartsWith("Job", StringComparison.Ordinal) || start.StartsWith("##AlfredToDo", StringComparison.Ordinal))
-                ? " (this is an alfred script sent as JSON: send it as application/tractor-spool, text/plain or application/x-alfred)" : "";
+            var start = request.Text.TrimStart();
+            var hint = request.IsJson && (start.StartsWith("Job", StringComparison.Ordinal) || start.StartsWith("##AlfredToDo", StringComparison.Ordinal))
+                ? " (this is an alfred script sent as JSON: send it as application/tractor-spool, text/plain or application/x-alfred)"
+                // And the other way round: a JSON job read as alfred fails at its opening brace.
+                : !request.IsJson && start.StartsWith('{') && (JobJson.IsJobForm(start) || TractorJobJson.IsTractorForm(start))
+                ? " (this is a JSON job sent as an alfred script: send it as application/json or application/tractor-spool-json, with format=json, or to Tractor's /Tractor/jspool)"
+                : "";
             return new SpoolResult(0, syntax + hint);
         }
         var spec = parsed.Job!;
