@@ -655,11 +655,8 @@ public sealed class EngineClient : IDisposable
         return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
     }
 
-    private static string Query(params (string Key, string? Value)[] pairs)
-    {
-        var parts = pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value!)}").ToList();
-        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
-    }
+    private static string Query(params (string Key, string? Value)[] pairs) =>
+        QueryOfGiven([.. pairs.Where(p => !string.IsNullOrEmpty(p.Value))]);
 
     /// <summary>Closes the client's connections, and the <see cref="HttpClient"/> it was given.</summary>
     public void Dispose()

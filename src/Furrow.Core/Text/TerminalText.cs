@@ -10,6 +10,18 @@ namespace Furrow.Core.Text;
 /// </summary>
 public static class TerminalText
 {
+    /// <summary>
+    /// A value a caller sent, as a message quotes it: its first 60 characters (a 5,000-character session is not echoed
+    /// whole) with "..." after them when cut, each control character written as an escape (<see cref="Escape"/>), so a
+    /// newline sent in a value starts no line of its own in a log or on a terminal.
+    /// </summary>
+    public static string Shown(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var cut = value.Length <= 60 ? value : value[..60];
+        return Escape(cut) + (cut.Length < value.Length ? "..." : "");
+    }
+
     /// <summary>The text with every character <see cref="NeedsEscape"/> names written as an escape; the same string when it has none.</summary>
     public static string Escape(string text)
     {

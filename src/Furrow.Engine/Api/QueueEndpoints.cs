@@ -316,10 +316,14 @@ internal static class QueueEndpoints
             if (edit is null)
                 return ApiResults.BadRequest($"{operation}: {refusal}");
             // A tier the site does not have is a bad value whichever jobs it is for, as the spool's -tier is.
-            if (edit.Key == "tier" && context.RequestServices.GetRequiredService<Dispatch.DispatchPolicy>() is var policy && !policy.KnowsTier(edit.Text))
-                return ApiResults.BadRequest($"{operation}: tier {edit.Text}: not one of this site's DispatchTiers ({string.Join(", ", policy.Tiers)})");
+            // A known one is kept as the site spells it.
             if (edit.Key == "tier")
-                edit = edit with { Text = context.RequestServices.GetRequiredService<Dispatch.DispatchPolicy>().TierName(edit.Text) };
+            {
+                var policy = context.RequestServices.GetRequiredService<Dispatch.DispatchPolicy>();
+                if (!policy.KnowsTier(edit.Text))
+                    return ApiResults.BadRequest($"{operation}: tier {edit.Text}: not one of this site's DispatchTiers ({string.Join(", ", policy.Tiers)})");
+                edit = edit with { Text = policy.TierName(edit.Text) };
+            }
             // So is a job to wait for that does not exist (to the caller), as the spool's -afterjids is.
             if (edit.Key == "afterjids")
             {

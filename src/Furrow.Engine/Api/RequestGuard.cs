@@ -87,15 +87,15 @@ public static class RequestGuard
             return (StatusCodes.Status400BadRequest, NulMessage(withNul));
         // The native API reads one value of each parameter: a second, different one would be dropped in silence (the first
         // read, the second meant). Tractor's URLs merge list parameters and refuse the rest themselves (TractorRequests).
-        if (!Tractor.TractorRequests.IsTractor(request) && TwiceDifferent(request.Query) is { } twice)
-            return (StatusCodes.Status400BadRequest, $"{Shown(twice.Name)}= is given {twice.Count} times, with different values: give it once");
         // A native flag is 1 or 0; an empty or other value (force=, comment=yes) would read as 0 in silence.
         if (!Tractor.TractorRequests.IsTractor(request))
         {
+            if (TwiceDifferent(request.Query) is { } twice)
+                return (StatusCodes.Status400BadRequest, $"{Core.Text.TerminalText.Shown(twice.Name)}= is given {twice.Count} times, with different values: give it once");
             foreach (var flag in QueryParameters.FlagNames)
             {
                 if (request.Query[flag].FirstOrDefault() is { } value && value is not ("0" or "1"))
-                    return (StatusCodes.Status400BadRequest, $"bad {flag} '{Shown(value)}': expected 1 or 0");
+                    return (StatusCodes.Status400BadRequest, $"bad {flag} '{Core.Text.TerminalText.Shown(value)}': expected 1 or 0");
             }
         }
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
@@ -137,8 +137,6 @@ public static class RequestGuard
         }
         return null;
     }
-
-    private static string Shown(string name) => Core.Text.TerminalText.Escape(name.Length > 60 ? name[..60] + "..." : name);
 
     /// <summary>The refusal of a request whose parameter <paramref name="name"/> holds a NUL character.</summary>
     public static string NulMessage(string name) =>

@@ -45,7 +45,7 @@ internal static class SpoolRequestChecks
         // meant otherwise, which would be read as alfred in silence.
         if (request.Query["format"].FirstOrDefault() is { } format
             && !(string.Equals(format, "json", StringComparison.OrdinalIgnoreCase) || string.Equals(format, "alfred", StringComparison.OrdinalIgnoreCase)))
-            return ApiResults.BadRequest($"format '{Core.Text.TerminalText.Escape(format.Length > 60 ? format[..60] + "..." : format)}': expected json " +
+            return ApiResults.BadRequest($"format '{Core.Text.TerminalText.Shown(format)}': expected json " +
                 "(a JSON job form) or alfred (an alfred script); leave format= out to let the Content-Type say which it is");
         _ = Core.Scripts.JobWideValues.Read(Given(request.Query), out var badValue);
         if (badValue is not null)

@@ -142,16 +142,8 @@ internal sealed class TractorCall(HttpContext context)
         : TractorReply.Error(StatusCodes.Status501NotImplemented,
             $"Furrow does not serve the Tractor query {verb}?q={Shown(Q)} (it serves {string.Join(", ", served.Select(s => $"q={s}"))}; see docs/tractor-compatibility.md)");
 
-    /// <summary>
-    /// A value a caller sent, as a message quotes it: its first 60 characters (a 5,000-character tsid is not echoed whole),
-    /// control characters written as escapes (<see cref="Core.Text.TerminalText"/>), so a newline sent in a value does not
-    /// start a line of its own in a log or on the terminal tq prints the message to.
-    /// </summary>
-    public static string Shown(string value)
-    {
-        var cut = value.Length <= 60 ? value : value[..60];
-        return Core.Text.TerminalText.Escape(cut) + (cut.Length < value.Length ? "..." : "");
-    }
+    /// <summary>A value a caller sent, as a message quotes it (<see cref="Core.Text.TerminalText.Shown"/>: cut at 60 characters, escaped).</summary>
+    public static string Shown(string value) => Core.Text.TerminalText.Shown(value);
 
     /// <summary>
     /// A native reply as Tractor's: a failure keeps its status and message (`{"rc", "msg"}`); a success is what
